@@ -1,0 +1,26 @@
+"""The shop's tables, grouped by concept. ``ALL_MODELS`` is in creation order."""
+
+from store.models.base import BaseModel, CentsField, database_proxy, utcnow
+from store.models.catalogue import Barcode, Category, Product, VatRate
+from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
+from store.models.outbox import OutboxJob, Setting
+from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, User
+from store.models.stock import DAMAGED, SELLABLE, StockLevel, StockLocation, StockMovement
+from store.models.tickets import (
+    CANCELLATION, EXCHANGE, GRAM, PIECE, RETURN, SALE,
+    AccountingLine, Payment, Ticket, TicketLine, TicketVat,
+)
+
+ALL_MODELS = [
+    VatRate, Category, Product, Barcode,
+    StockLocation, StockMovement, StockLevel,
+    User, Customer,
+    Ticket, TicketLine, TicketVat, Payment, AccountingLine,
+    FiscalRecord, ChainHead, SigningKey,
+    OutboxJob, Setting,
+]
+
+FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey]
+"""Tables whose rows are never updated or deleted: triggers refuse it on both engines."""
+
+__all__ = [name for name in dir() if not name.startswith("_")]

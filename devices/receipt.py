@@ -1,0 +1,78 @@
+"""A receipt as a printer-independent document, laid out for 58 or 80 mm paper. No I/O.
+
+The till builds a ``Receipt`` (plain data: no database rows), and this module turns it into
+lines of text of the paper's width; printers and the on-screen preview both use those lines,
+so the customer sees on screen exactly what is printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """An item line as printed."""
+
+    label: str
+    quantity: str
+    unit_price: str
+    total: str
+    vat_code: str
+    discount: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Everything printed on a receipt, already formatted in the shop's language."""
+
+    header: tuple[str, ...]
+    title: str
+    meta: tuple[str, ...]
+    lines: tuple[ReceiptLine, ...]
+    totals: tuple[tuple[str, str], ...]
+    vat_table: tuple[tuple[str, str, str, str], ...]
+    payments: tuple[tuple[str, str], ...]
+    footer: tuple[str, ...] = field(default_factory=tuple)
+    code: str = ""
+
+
+def _pair(left: str, right: str, width: int) -> str:
+    room = width - len(right) - 1
+    return f"{left[:room]:<{room}} {right}"
+
+
+def layout(receipt: Receipt, width: int = 42) -> list[str]:
+    """The receipt as lines of at most ``width`` characters (32 for 58 mm, 42 or 48 for 80 mm)."""
+    out: list[str] = [text[:width].center(width).rstrip() for text in receipt.header]
+    out.append("")
+    out.append(receipt.title[:width].center(width).rstrip())
+    out.extend(text[:width] for text in receipt.meta)
+    out.append("-" * width)
+    for line in receipt.lines:
+        out.append(_pair(line.label, f"{line.total} {line.vat_code}", width))
+        out.append(f"  {line.quantity} x {line.unit_price}"[:width])
+        if line.discount:
+            out.append(f"  {line.discount}"[:width])
+    out.append("-" * width)
+    for label, value in receipt.totals:
+        out.append(_pair(label, value, width))
+    if receipt.vat_table:
+        out.append("")
+        for row in receipt.vat_table:
+            out.append(_table_row(row, width))
+    out.append("")
+    for label, value in receipt.payments:
+        out.append(_pair(label, value, width))
+    if receipt.footer:
+        out.append("")
+        out.extend(text[:width].center(width).rstrip() for text in receipt.footer)
+    if receipt.code:
+        out.append(receipt.code.center(width).rstrip())
+    return out
+
+
+def _table_row(row: tuple[str, str, str, str], width: int) -> str:
+    column = width // 4
+    first, *rest = row
+    return (first[:column].ljust(column) + "".join(cell[:column].rjust(column) for cell in rest))[:width]

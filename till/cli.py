@@ -1,0 +1,242 @@
+"""The ``till`` command: thin sub-commands that parse, call a workflow and print.
+
+Exit codes: 0 success, 1 a check failed (e.g. the fiscal journal does not verify), 2 a usage or
+configuration error. Errors are one clear line on stderr; tracebacks go to the log file only.
+The UI (Textual) is imported only by the commands that start it, so technicians' commands
+start fast on a Raspberry Pi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from till import __version__
+from till.config import Config, ConfigError, load
+from till.errors import TillError
+
+log = logging.getLogger("till")
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def find_config(explicit: str | None) -> Path:
+    """The configuration file: ``--config``, else ``$TILL_CONFIG``, else ``./till.toml``."""
+    chosen = explicit or os.environ.get("TILL_CONFIG") or "till.toml"
+    return Path(chosen)
+
+
+def setup_logging(config: Config | None, verbose: bool = False) -> None:
+    """Log to the till's log file (never to the cashier's screen)."""
+    handlers: list[logging.Handler] = []
+    if config is not None:
+        path = config.resolve(config.till.log_file)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        except OSError:
+            pass
+    if verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=logging.INFO, handlers=handlers or [logging.NullHandler()], force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run_ui(config: Config) -> int:
+    """Start the till's screens on ``config``'s shop."""
+    from till.context import TillContext
+    from till.fiscal.events import APP_START, APP_STOP, record_event
+
+    ctx = TillContext.open(config)
+    record_event(ctx.sealer, APP_START, "till started", details={"version": __version__})
+    try:
+        from till.ui.app import TillApp
+
+        TillApp(ctx).run()
+    finally:
+        record_event(ctx.sealer, APP_STOP, "till stopped")
+        ctx.close()
+    return OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load(find_config(args.config))
+    setup_logging(config)
+    return run_ui(config)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from till.demo import build_demo, default_demo_dir
+
+    folder = Path(args.dir) if args.dir else default_demo_dir()
+    print(f"Preparing the demo shop in {folder} ...", file=sys.stderr)
+    config = build_demo(folder, reset=args.reset)
+    print(f"Demo shop ready: {config.path}", file=sys.stderr)
+    print("Log in as 'cashier' (PIN 1111) or 'manager' (PIN 9999).", file=sys.stderr)
+    if args.no_ui:
+        return OK
+    setup_logging(config)
+    return run_ui(config)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from till.setup import init_shop
+
+    settings = {key: value for key, value in {
+        "shop_name": args.shop_name, "siret": args.siret, "vat_number": args.vat_number,
+        "till_id": args.till_id, "database": args.database, "language": args.language,
+        "address": args.address,
+    }.items() if value}
+    result = init_shop(Path(args.dir), **settings)
+    print(f"{'Created' if result.created_config else 'Kept'} {result.config.path}")
+    print(f"Database ready: {result.config.database_url}")
+    key = result.config.resolve(result.config.till.key_file)
+    print(f"{'Created' if result.created_key else 'Kept'} signing key {key}")
+    if result.created_config:
+        print("Next: edit the shop's identity in the file, then add staff with `till user add`.")
+    return OK
+
+
+def _open(args: argparse.Namespace):
+    from till.context import TillContext
+
+    config = load(find_config(args.config))
+    setup_logging(config)
+    return TillContext.open(config)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from till.auth import create_user
+
+    ctx = _open(args)
+    pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    with ctx.database.atomic():
+        user = create_user(args.login, args.name or args.login, args.role, pin)
+    print(f"Added {user.login} ({user.role})")
+    return OK
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from store.models import User
+    from till.auth import unlock
+
+    _open(args)
+    user = User.get_or_none(User.login == args.login)
+    if user is None:
+        print(f"No user {args.login}", file=sys.stderr)
+        return USAGE
+    unlock(user)
+    print(f"Unlocked {user.login}")
+    return OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from store.models import User
+
+    _open(args)
+    for user in User.select().order_by(User.login):
+        state = "locked" if user.locked else ("active" if user.active else "inactive")
+        print(f"{user.login:16} {user.role:11} {state:8} {user.name}")
+    return OK
+
+
+def cmd_journal_verify(args: argparse.Namespace) -> int:
+    from till.fiscal.events import INTEGRITY_CHECK, record_event
+    from till.fiscal.verify import verify_journal
+
+    ctx = _open(args)
+    report = verify_journal(anchors=ctx.sealer.anchors)
+    for line in report.lines():
+        print(line)
+    record_event(ctx.sealer, INTEGRITY_CHECK, "journal verified from the command line",
+                 details={"ok": report.ok, "problems": len(report.problems)})
+    return OK if report.ok else FAILED
+
+
+def cmd_outbox_run(args: argparse.Namespace) -> int:
+    from till.jobs import run_outbox
+    from till.outbox import pending_count
+
+    ctx = _open(args)
+    ran = run_outbox(ctx.config)
+    print(f"{ran} job(s) run, {pending_count()} pending")
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="till", description="A point-of-sale till for small shops.")
+    parser.add_argument("--config", help="configuration file (default: $TILL_CONFIG or ./till.toml)")
+    parser.add_argument("--version", action="version", version=f"till {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    commands.add_parser("run", help="start the till's screens (the default)").set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="build (or reuse) the demo shop and start it")
+    demo.add_argument("--dir", help="where to build it (default: your user data folder)")
+    demo.add_argument("--no-ui", action="store_true", help="build it and exit")
+    demo.add_argument("--reset", action="store_true", help="throw the demo shop away and build it again")
+    demo.set_defaults(func=cmd_demo)
+
+    init = commands.add_parser("init", help="set up a real shop: config file, database, signing key")
+    init.add_argument("--dir", default=".", help="the shop's folder (default: here)")
+    init.add_argument("--shop-name")
+    init.add_argument("--address")
+    init.add_argument("--siret")
+    init.add_argument("--vat-number")
+    init.add_argument("--till-id")
+    init.add_argument("--language", choices=["fr", "en"])
+    init.add_argument("--database", help="sqlite:///till.db (default) or postgresql://...")
+    init.set_defaults(func=cmd_init)
+
+    user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="add a member of staff")
+    add.add_argument("login")
+    add.add_argument("--name")
+    add.add_argument("--role", default="cashier", choices=["cashier", "manager", "technician"])
+    add.add_argument("--pin", help="4-8 digits (asked for when not given)")
+    add.set_defaults(func=cmd_user_add)
+    unlock = user.add_parser("unlock", help="unlock an account locked by wrong PINs")
+    unlock.add_argument("login")
+    unlock.set_defaults(func=cmd_user_unlock)
+    user.add_parser("list", help="list staff").set_defaults(func=cmd_user_list)
+
+    journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
+        dest="journal_command", required=True)
+    journal.add_parser("verify", help="check every chain, signature and anchor").set_defaults(
+        func=cmd_journal_verify)
+
+    outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
+        dest="outbox_command", required=True)
+    outbox.add_parser("run", help="run the jobs that are due").set_defaults(func=cmd_outbox_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and USAGE
+    func = getattr(args, "func", cmd_run)
+    try:
+        return func(args)
+    except ConfigError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return USAGE
+    except TillError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        return FAILED
+    except Exception as error:  # the technician gets one line; the log gets the traceback
+        log.exception("till %s failed", getattr(args, "command", "run"))
+        print(f"till: unexpected error: {error} (details in the log file)", file=sys.stderr)
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

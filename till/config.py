@@ -1,0 +1,320 @@
+"""The till's configuration: one TOML file read into one frozen dataclass tree.
+
+A technician edits the file by hand, so every mistake is reported with the file, the line and
+the key (``ConfigError``), and nothing starts on a half-read configuration. Relative paths in
+the file (database, key, receipts) are relative to the file's own folder, so a shop folder can
+be moved or backed up whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from till.errors import TillError
+
+
+class ConfigError(TillError):
+    """The configuration file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    """Who the shop is, as printed on every receipt."""
+
+    name: str = "My shop"
+    address: str = ""
+    siret: str = ""
+    vat_number: str = ""
+    locale: str = "fr"
+
+
+@dataclass(frozen=True)
+class TillConfig:
+    """This till: its id in the fiscal chains, its language, where its files live."""
+
+    id: str = "01"
+    language: str = "fr"
+    database: str = "sqlite:///till.db"
+    key_file: str = "keys/till.pem"
+    anchor_dir: str = "anchors"
+    log_file: str = "till.log"
+
+
+@dataclass(frozen=True)
+class SaleConfig:
+    """Limits a cashier works within."""
+
+    manager_discount_percent: int = 10
+    max_quantity: int = 999
+    max_line_cents: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class ScanningConfig:
+    """How scanner bursts are told from typing, and the shop's in-store price/weight codes."""
+
+    burst_max_gap_ms: int = 30
+    burst_min_length: int = 6
+    price_codes: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentConfig:
+    """The card terminal. ``simulator`` is a built-in terminal for the demo and the tests."""
+
+    terminal: str = "simulator"
+    timeout_s: int = 60
+    simulator_decline_cents: int = -1
+    """The simulator declines this exact amount (-1: never), so a decline can be shown."""
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """Where receipts go. ``file`` appends each receipt to a text file (the demo's printer)."""
+
+    driver: str = "file"
+    path: str = "receipts.txt"
+    width: int = 42
+
+
+@dataclass(frozen=True)
+class AccountsConfig:
+    """The chart of accounts used for each ticket's double-entry lines (PCG defaults)."""
+
+    journal: str = "VT"
+    cash: str = "531"
+    card: str = "5115"
+    credit_note: str = "4197"
+    sales_prefix: str = "7071"
+    vat_prefix: str = "44571"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the till reads from its configuration file."""
+
+    path: Path
+    shop: ShopConfig = field(default_factory=ShopConfig)
+    till: TillConfig = field(default_factory=TillConfig)
+    sale: SaleConfig = field(default_factory=SaleConfig)
+    scanning: ScanningConfig = field(default_factory=ScanningConfig)
+    payment: PaymentConfig = field(default_factory=PaymentConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
+
+    @property
+    def folder(self) -> Path:
+        """The folder that relative paths in the file are relative to."""
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, made absolute against the file's folder."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.folder / candidate
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with a relative SQLite file resolved against the file's folder."""
+        url = self.till.database
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            target = url[len("sqlite:///"):]
+            if target != ":memory:":
+                return "sqlite:///" + str(self.resolve(target))
+        return url
+
+
+_SECTIONS = {
+    "shop": ShopConfig,
+    "till": TillConfig,
+    "sale": SaleConfig,
+    "scanning": ScanningConfig,
+    "payment": PaymentConfig,
+    "printer": PrinterConfig,
+    "accounts": AccountsConfig,
+}
+
+
+def load(path: str | Path) -> Config:
+    """Read and check the configuration file at ``path``."""
+    path = Path(path).expanduser().resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("Configuration file {file} does not exist", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError("Cannot read configuration file {file}: {reason}", file=str(path), reason=str(error)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None) or _line_of_decode_error(str(error))
+        raise ConfigError(
+            "{file}, line {line}: not valid TOML ({reason})", file=str(path), line=line, reason=_reason(error)
+        ) from None
+    return _build(path, text, data)
+
+
+def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(
+                "{file}, line {line}: unknown section [{key}]", file=str(path), line=_line_of(text, name, True), key=name
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(
+                "{file}, line {line}: {key} must be a section", file=str(path), line=_line_of(text, name), key=name
+            )
+        sections[name] = _section(path, text, name, _SECTIONS[name], value)
+    config = Config(path=path, **sections)
+    _check(config, text)
+    return config
+
+
+def _section(path: Path, text: str, name: str, kind: type, values: dict[str, Any]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        where = {"file": str(path), "line": _line_of(text, key), "key": f"{name}.{key}"}
+        if key not in fields:
+            raise ConfigError("{file}, line {line}: unknown key {key}", **where)
+        expected = fields[key].type
+        if expected in ("int",) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError("{file}, line {line}: {key} must be a whole number", **where)
+        if expected in ("str",) and not isinstance(value, str):
+            raise ConfigError("{file}, line {line}: {key} must be text in quotes", **where)
+        if expected.startswith("tuple"):
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError("{file}, line {line}: {key} must be a list of tables", **where)
+            value = tuple(value)
+        clean[key] = value
+    return kind(**clean)
+
+
+def _check(config: Config, text: str) -> None:
+    """Cross-field checks: values that parse but cannot work."""
+    def fail(key: str, message: str) -> None:
+        raise ConfigError("{file}, line {line}: {key} " + message, file=str(config.path),
+                          line=_line_of(text, key.split(".")[-1]), key=key)
+
+    if not re.fullmatch(r"[A-Za-z0-9]{1,8}", config.till.id):
+        fail("till.id", "must be 1 to 8 letters or digits")
+    if config.till.language not in ("fr", "en"):
+        fail("till.language", "must be \"fr\" or \"en\"")
+    if not (config.till.database.startswith("sqlite:///") or config.till.database.startswith("postgres")):
+        fail("till.database", "must start with sqlite:/// or postgresql://")
+    if config.payment.terminal not in ("simulator", "none"):
+        fail("payment.terminal", "names an unknown terminal driver")
+    if config.printer.driver not in ("file", "none"):
+        fail("printer.driver", "names an unknown printer driver")
+    if not 0 <= config.sale.manager_discount_percent <= 100:
+        fail("sale.manager_discount_percent", "must be between 0 and 100")
+    if config.sale.max_quantity < 1:
+        fail("sale.max_quantity", "must be at least 1")
+    if config.scanning.price_codes:
+        from till.scanning import ScanError, rules_from_config
+
+        try:
+            rules_from_config(list(config.scanning.price_codes))
+        except ScanError as error:
+            fail("scanning.price_codes", "is wrong: " + error.text("en"))
+
+
+def _line_of(text: str, key: str, section: bool = False) -> int:
+    """The first line that defines ``key`` (or the section header), 1-based; 1 when not found."""
+    pattern = (
+        rf"^\s*\[+\s*(?:[\w.]*\.)?{re.escape(key)}\s*\]+" if section else rf"^\s*\"?{re.escape(key)}\"?\s*="
+    )
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.search(pattern, line):
+            return number
+    return 1
+
+
+def _line_of_decode_error(message: str) -> int:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else 1
+
+
+def _reason(error: tomllib.TOMLDecodeError) -> str:
+    return getattr(error, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(error))
+
+
+def render_example(**overrides: str) -> str:
+    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it."""
+    values = {
+        "shop_name": "My shop",
+        "address": "1 rue de la Paix, 75002 Paris",
+        "siret": "00000000000000",
+        "vat_number": "FR00000000000",
+        "till_id": "01",
+        "language": "fr",
+        "database": "sqlite:///till.db",
+    }
+    values.update(overrides)
+    return EXAMPLE_TEMPLATE.format(**values)
+
+
+EXAMPLE_TEMPLATE = """\
+# till configuration. Relative paths are relative to this file's folder.
+
+[shop]
+name = "{shop_name}"
+address = "{address}"
+siret = "{siret}"
+vat_number = "{vat_number}"
+locale = "{language}"           # language of receipts: "fr" or "en"
+
+[till]
+id = "{till_id}"                # this till's id in the fiscal chains: 1-8 letters or digits
+language = "{language}"         # language of the screens: "fr" or "en"
+database = "{database}"         # or postgresql://user:password@host:5432/shop
+key_file = "keys/till.pem"      # private signing key (0600), made by `till init`
+anchor_dir = "anchors"          # last record of each chain, kept outside the database
+log_file = "till.log"
+
+[sale]
+manager_discount_percent = 10   # a discount above this needs a manager PIN
+max_quantity = 999              # the largest quantity a line may have
+
+[scanning]
+burst_max_gap_ms = 30           # keys closer than this are a scanner, not a person
+burst_min_length = 6
+
+# In-store codes printed by the scales (EAN-13 starting with 2x).
+[[scanning.price_codes]]
+prefix = "21"
+kind = "weight"
+item_digits = 5
+value_digits = 5
+decimals = 3
+
+[[scanning.price_codes]]
+prefix = "23"
+kind = "price"
+item_digits = 5
+value_digits = 5
+decimals = 2
+
+[payment]
+terminal = "simulator"          # "simulator" or "none"
+timeout_s = 60
+simulator_decline_cents = 1313  # the simulator declines exactly 13,13 EUR, to show a refusal
+
+[printer]
+driver = "file"                 # "file" appends receipts to `path`; "none" prints nothing
+path = "receipts.txt"
+width = 42
+
+[accounts]
+journal = "VT"
+cash = "531"
+card = "5115"
+credit_note = "4197"
+sales_prefix = "7071"           # sales per VAT rate: 7071 + rate code
+vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
+"""

@@ -1,0 +1,70 @@
+"""Everything a running till holds: its configuration, database, signing key and devices.
+
+``TillContext.open(config)`` is the one place that wires these together, for the UI, the CLI,
+the demo and the benchmarks alike, so each of them exercises the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import peewee
+
+from devices.payment import PaymentTerminal
+from devices.payment.simulated import SimulatedTerminal
+from store import db
+from till.config import Config
+from till.errors import TillError
+from till.fiscal.anchor import AnchorStore
+from till.fiscal.chain import Sealer
+from till.fiscal.keys import Signer, register_public_key
+from till.i18n import set_language
+
+log = logging.getLogger(__name__)
+
+
+class NotInitialised(TillError):
+    """The shop has no signing key yet: ``till init`` must run first."""
+
+
+@dataclass
+class TillContext:
+    """The services of one till process."""
+
+    config: Config
+    database: peewee.Database
+    sealer: Sealer
+    terminal: PaymentTerminal | None
+
+    @property
+    def till_id(self) -> str:
+        return self.config.till.id
+
+    @classmethod
+    def open(cls, config: Config, create_key: bool = False) -> "TillContext":
+        """Open the database (applying migrations) and load this till's signing key."""
+        set_language(config.till.language)
+        database = db.open(config.database_url)
+        key_path = config.resolve(config.till.key_file)
+        if create_key:
+            signer = Signer.load_or_create(key_path)
+        elif not key_path.exists():
+            raise NotInitialised("No signing key at {file}: run `till init` first", file=str(key_path))
+        else:
+            signer = Signer.load(key_path)
+        with database.atomic():
+            register_public_key(signer, config.till.id)
+        sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir)))
+        return cls(config=config, database=database, sealer=sealer, terminal=make_terminal(config))
+
+    def close(self) -> None:
+        if not self.database.is_closed():
+            self.database.close()
+
+
+def make_terminal(config: Config) -> PaymentTerminal | None:
+    """The card terminal named by the configuration."""
+    if config.payment.terminal == "simulator":
+        return SimulatedTerminal(decline_cents=config.payment.simulator_decline_cents)
+    return None

@@ -1,0 +1,99 @@
+"""The one byte form of a fiscal payload: what is hashed and signed.
+
+A signature only proves something if the verifier can rebuild the exact bytes that were signed,
+on another engine, another machine or another Python, years later. So the form is pinned down
+(fiscal-fr.md R-SEC-03):
+
+- UTF-8 JSON, keys sorted by code point, no whitespace (``,`` and ``:`` only);
+- every string (keys too) in Unicode NFC, so "é" typed precomposed or decomposed seals alike;
+- amounts are integers (cents, basis points): a float is refused with ``TypeError``, never
+  rounded, because ``0.1 + 0.2`` would otherwise end up signed;
+- times are already ISO-8601 UTC strings (``2024-05-01T09:30:00Z``): a ``datetime`` is refused,
+  since its text form depends on who prints it.
+
+``RawJSON`` lets a payload already stored in canonical form be embedded verbatim, so the verifier
+does not parse and re-serialise every record's payload to rebuild the signed message.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+__all__ = ["RawJSON", "canonical_json", "canonical_bytes", "nfc"]
+
+_encode = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+
+
+class RawJSON(str):
+    """Text that is already canonical JSON, emitted as is (not quoted) by ``canonical_json``."""
+
+    __slots__ = ()
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC (cheap when it already is, which is almost always)."""
+    if unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def _clean(value: Any, raws: list[bool]) -> Any:
+    """A copy of ``value`` with NFC strings, checked to hold only JSON-safe, float-free types."""
+    kind = type(value)
+    if kind is str:
+        return nfc(value)
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is RawJSON:
+        raws.append(True)
+        return value
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"canonical JSON keys must be strings, not {type(key).__name__}")
+            key = nfc(key)
+            if key in cleaned:
+                raise ValueError(f"key {key!r} appears twice once normalised to NFC")
+            cleaned[key] = _clean(item, raws)
+        return cleaned
+    if isinstance(value, (list, tuple)):
+        return [_clean(item, raws) for item in value]
+    if isinstance(value, float):
+        raise TypeError("floats are refused in fiscal payloads: use integer cents or basis points")
+    if isinstance(value, str):  # a str subclass other than RawJSON
+        return nfc(str(value))
+    if isinstance(value, int):  # an int subclass (IntEnum...): its plain value
+        return int(value)
+    raise TypeError(
+        f"{type(value).__name__} is not allowed in a fiscal payload"
+        " (datetimes must already be ISO-8601 UTC strings)"
+    )
+
+
+def _encode_with_raw(value: Any) -> str:
+    """Encode a cleaned tree holding ``RawJSON`` leaves; same output rules as the C encoder."""
+    if type(value) is RawJSON:
+        return str(value)
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "{" + ",".join(_encode(key) + ":" + _encode_with_raw(item) for key, item in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_encode_with_raw(item) for item in value) + "]"
+    return _encode(value)
+
+
+def canonical_json(obj: Any) -> str:
+    """``obj`` as canonical JSON text (see the module docstring for the rules)."""
+    raws: list[bool] = []
+    cleaned = _clean(obj, raws)
+    return _encode_with_raw(cleaned) if raws else _encode(cleaned)
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """``canonical_json(obj)`` encoded in UTF-8: the bytes that get hashed and signed."""
+    return canonical_json(obj).encode("utf-8")

@@ -1,0 +1,49 @@
+"""What each outbox job does: print a receipt, open the drawer. Runs after commit, off the UI."""
+
+from __future__ import annotations
+
+
+
+from store.models import Ticket
+
+from devices.drawer import LoggingDrawer
+from devices.printer import FilePrinter, ReceiptPrinter
+from devices.receipt import layout
+from till import outbox
+from till.config import Config
+from till.receipts import build_receipt
+
+
+def make_printer(config: Config) -> ReceiptPrinter | None:
+    """The receipt printer named by the configuration."""
+    if config.printer.driver == "file":
+        return FilePrinter(config.resolve(config.printer.path))
+    return None
+
+
+def receipt_lines(config: Config, ticket_id: int) -> list[str]:
+    """The printed lines of a ticket's receipt, as the preview shows them."""
+    return layout(build_receipt(config, Ticket.get_by_id(ticket_id)), config.printer.width)
+
+
+def handlers(config: Config) -> dict[str, outbox.Handler]:
+    """The outbox handlers of this till's devices."""
+    printer = make_printer(config)
+    drawer = LoggingDrawer(config.resolve("drawer.log"))
+
+    def print_receipt(payload: dict) -> None:
+        if printer is not None:
+            printer.print_lines(receipt_lines(config, payload["ticket_id"]))
+
+    def open_drawer(payload: dict) -> None:
+        drawer.open(f"ticket {payload.get('ticket_id')}")
+
+    return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer}
+
+
+def run_outbox(config: Config) -> int:
+    """Process due jobs once; returns how many ran. Safe to call from a worker thread."""
+    return len(outbox.process(handlers(config)))
+
+
+

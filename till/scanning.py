@@ -1,0 +1,454 @@
+"""What a scanned or typed code is: a product barcode, a weighed or priced label, a ticket, a SKU.
+
+The scanner is a keyboard as far as the till knows: everything arrives as text, and the same
+entry field takes what a cashier types. This module only *reads* that text; looking the result
+up in the catalogue or the ticket journal is the sale workflow's job, so nothing here touches
+the database or the UI.
+
+What it recognises, in order (see ``RECOGNISERS``):
+
+* ticket codes printed on our own receipts (``TA1-0000426``), for returns;
+* GTINs with a valid GS1 check digit: EAN-8, UPC-A, EAN-13, GTIN-14, normalised to one lookup
+  key per product, and in-store labels (prefixes 20-29) that carry a weight or a price;
+* anything else is a SKU for the workflow to look up.
+
+A cashier may type a quantity first: ``3*3017620422003`` or ``3x...``.
+
+Money is integer cents and weight integer grams; the label value is scaled with integer
+arithmetic only.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, TypeAlias
+
+from till.errors import TillError
+from till.money import GRAMS_PER_KG, round_half_up
+
+# --- Messages -------------------------------------------------------------------------------
+# Every message this module raises, so tests can check that the French catalogue
+# (till/locales/fr/scanning.json) translates each of them.
+
+NOTHING_SCANNED = "Nothing was scanned"
+INVALID_CHECK_DIGIT = "Invalid check digit in {code}: this is not a valid barcode"
+INVALID_TICKET_CHECK_DIGIT = (
+    "Invalid check digit in ticket code {code}: scan it again or type the ticket number"
+)
+QUANTITY_OUT_OF_RANGE = "The quantity must be from 1 to 999, not {quantity}"
+QUANTITY_WITHOUT_CODE = "Scan or type a code after the quantity {quantity}"
+QUANTITY_TWICE = "Only one quantity can be given: {text}"
+QUANTITY_ON_TICKET = "A quantity cannot be given for a ticket: {code}"
+LABEL_WITHOUT_WEIGHT = "The label {code} shows no weight"
+LABEL_WITHOUT_PRICE = "The label {code} shows no price"
+NOT_A_GTIN = "{code} is not a barcode: it must be 8, 12, 13 or 14 digits"
+INVALID_TILL_ID = "Invalid till id {till_id}: it must be 1 to 8 letters or digits"
+RULES_NOT_A_LIST = "The price code rules must be a list of rules"
+RULE_NOT_A_TABLE = "Price code rule number {position} is not a set of settings"
+RULE_UNKNOWN_SETTING = "Price code rule number {position}: unknown setting {setting}"
+RULE_MISSING_SETTING = "Price code rule number {position}: the setting {setting} is missing"
+RULE_BAD_PREFIX = "Invalid price code rule prefix {prefix}: it must be two digits from 20 to 29"
+RULE_BAD_KIND = "Price code rule {prefix}: the kind must be weight or price, not {kind}"
+RULE_NOT_A_NUMBER = "Price code rule {prefix}: {setting} must be a whole number, not {value}"
+RULE_BAD_DIGITS = (
+    "Price code rule {prefix}: item_digits and value_digits must each be at least 1 and add up"
+    " to 10, so that with the prefix and the check digit the code has 13 digits"
+    " (not {item_digits} + {value_digits})"
+)
+RULE_BAD_DECIMALS = "Price code rule {prefix}: decimals must be from 0 to 3, not {decimals}"
+RULE_DUPLICATE = "Price code rule {prefix} is defined twice"
+
+MESSAGES = (
+    NOTHING_SCANNED,
+    INVALID_CHECK_DIGIT,
+    INVALID_TICKET_CHECK_DIGIT,
+    QUANTITY_OUT_OF_RANGE,
+    QUANTITY_WITHOUT_CODE,
+    QUANTITY_TWICE,
+    QUANTITY_ON_TICKET,
+    LABEL_WITHOUT_WEIGHT,
+    LABEL_WITHOUT_PRICE,
+    NOT_A_GTIN,
+    INVALID_TILL_ID,
+    RULES_NOT_A_LIST,
+    RULE_NOT_A_TABLE,
+    RULE_UNKNOWN_SETTING,
+    RULE_MISSING_SETTING,
+    RULE_BAD_PREFIX,
+    RULE_BAD_KIND,
+    RULE_NOT_A_NUMBER,
+    RULE_BAD_DIGITS,
+    RULE_BAD_DECIMALS,
+    RULE_DUPLICATE,
+)
+
+
+class ScanError(TillError):
+    """A scan or a scanning setting that cannot be used; the cashier is told why."""
+
+
+class InvalidCheckDigit(ScanError):
+    """A number shaped like a barcode whose check digit is wrong.
+
+    Usually a misread or a mistyped digit, but a shop may also have numeric SKUs of barcode
+    length, so the raw text is kept in ``code`` for the workflow to try as a SKU before it shows
+    this error.
+    """
+
+    def __init__(self, code: str, message: str = INVALID_CHECK_DIGIT) -> None:
+        super().__init__(message, code=code)
+        self.code = code
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductCode:
+    """A product barcode; ``key`` is its normalised GTIN, as stored in the catalogue."""
+
+    key: str
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class WeighedCode:
+    """An in-store label carrying a weight; ``key`` is the label with its value zeroed."""
+
+    key: str
+    grams: int
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class PricedCode:
+    """An in-store label carrying the price to charge; ``key`` is the label, value zeroed."""
+
+    key: str
+    price_cents: int
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class TicketCode:
+    """A ticket printed by one of our tills (for a return or a reprint)."""
+
+    till_id: str
+    number: int
+
+
+@dataclass(frozen=True)
+class SkuCode:
+    """Anything else: the shop's own reference, for the workflow to look up."""
+
+    text: str
+    quantity: int = 1
+
+
+Scan: TypeAlias = ProductCode | WeighedCode | PricedCode | TicketCode | SkuCode
+
+# --- GS1 check digits -------------------------------------------------------------------------
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also accepts "²" and "３"
+
+
+def gtin_check_digit(body: str) -> str:
+    """The GS1 mod-10 check digit of ``body`` (a GTIN without its last digit).
+
+    Weights 3, 1, 3, ... from the right, so one function serves EAN-8 to GTIN-14 and leading
+    zeros never change the result (which is what makes UPC-A -> EAN-13 padding safe).
+    """
+    if not isinstance(body, str) or not _DIGITS.fullmatch(body):
+        raise ValueError(f"a GTIN body is digits only, got {body!r}")
+    total = sum(
+        int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(body))
+    )
+    return str(-total % 10)
+
+
+def is_valid_gtin(code: object) -> bool:
+    """Whether ``code`` is an 8, 12, 13 or 14-digit GTIN with the right check digit."""
+    return (
+        isinstance(code, str)
+        and len(code) in GTIN_LENGTHS
+        and _DIGITS.fullmatch(code) is not None
+        and code[-1] == gtin_check_digit(code[:-1])
+    )
+
+
+def make_ean13(body12: str) -> str:
+    """The EAN-13 made of these 12 digits and their check digit (for in-store codes)."""
+    if not isinstance(body12, str) or len(body12) != 12 or not _DIGITS.fullmatch(body12):
+        raise ValueError(f"an EAN-13 body is 12 digits, got {body12!r}")
+    return body12 + gtin_check_digit(body12)
+
+
+def normalise_gtin(code: str) -> str:
+    """The one lookup key of a valid GTIN, however the scanner sent it.
+
+    The same product may arrive as UPC-A (12 digits) or EAN-13 with a leading 0, or as a
+    GTIN-14 with indicator 0; GS1 says these are one number padded with zeros. So: UPC-A gets
+    its leading 0 (EAN-13 form), a GTIN-14 starting with 0 loses it, and an EAN-8 padded to 13
+    digits ("00000" + 8, a range GS1 keeps free for that) is given back as the EAN-8. A GTIN-14
+    with another indicator is a different trade item (a case, a pack) and stays 14 digits.
+    Catalogue imports should store barcodes through this function too.
+    """
+    if not isinstance(code, str) or len(code) not in GTIN_LENGTHS or not _DIGITS.fullmatch(code):
+        raise ScanError(NOT_A_GTIN, code=code)
+    if not is_valid_gtin(code):
+        raise InvalidCheckDigit(code)
+    if len(code) == 12:
+        code = "0" + code
+    elif len(code) == 14 and code[0] == "0":
+        code = code[1:]
+    if len(code) == 13 and code.startswith("00000"):
+        code = code[5:]
+    return code
+
+
+# --- In-store variable-measure labels ---------------------------------------------------------
+
+WEIGHT = "weight"
+PRICE = "price"
+KINDS = (WEIGHT, PRICE)
+
+
+@dataclass(frozen=True)
+class PriceCodeRule:
+    """How a shop's scales lay out one in-store prefix: prefix + item + value + check = 13.
+
+    ``decimals`` says how the value reads: 3 for a weight in kilograms (``01500`` = 1.500 kg),
+    2 for a price in euros (``01250`` = 12.50 €). Layouts differ between scale makers and
+    shops, so they are data, checked when built.
+    """
+
+    prefix: str
+    kind: Literal["weight", "price"]
+    item_digits: int = 5
+    value_digits: int = 5
+    decimals: int = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        _check_rule(self)
+
+
+def _check_rule(rule: PriceCodeRule) -> None:
+    prefix = rule.prefix
+    if not isinstance(prefix, str) or not re.fullmatch(r"2[0-9]", prefix):
+        raise ScanError(RULE_BAD_PREFIX, prefix=prefix)
+    if rule.kind not in KINDS:
+        raise ScanError(RULE_BAD_KIND, prefix=prefix, kind=rule.kind)
+    for setting in ("item_digits", "value_digits", "decimals"):
+        value = getattr(rule, setting)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScanError(RULE_NOT_A_NUMBER, prefix=prefix, setting=setting, value=value)
+    if rule.item_digits < 1 or rule.value_digits < 1 or rule.item_digits + rule.value_digits != 10:
+        raise ScanError(
+            RULE_BAD_DIGITS,
+            prefix=prefix,
+            item_digits=rule.item_digits,
+            value_digits=rule.value_digits,
+        )
+    if not 0 <= rule.decimals <= 3:
+        raise ScanError(RULE_BAD_DECIMALS, prefix=prefix, decimals=rule.decimals)
+
+
+DEFAULT_RULES: tuple[PriceCodeRule, ...] = (
+    PriceCodeRule("21", WEIGHT, decimals=3),
+    PriceCodeRule("22", WEIGHT, decimals=3),
+    PriceCodeRule("23", PRICE, decimals=2),
+    PriceCodeRule("24", PRICE, decimals=2),
+)
+"""Common French layouts: 2 prefix digits, 5 item digits, 5 value digits, 1 check digit."""
+
+_RULE_SETTINGS = ("prefix", "kind", "item_digits", "value_digits", "decimals")
+_REQUIRED_SETTINGS = ("prefix", "kind", "decimals")
+
+
+def rules_from_config(config: Sequence[Mapping[str, object]]) -> tuple[PriceCodeRule, ...]:
+    """Build the shop's rules from its configuration, refusing any rule the scales can't mean.
+
+    Each rule is a table with ``prefix``, ``kind`` and ``decimals`` (``item_digits`` and
+    ``value_digits`` default to 5). A mistake is reported with the rule it is in, since a
+    wrong rule silently misprices every label of that prefix.
+    """
+    if isinstance(config, (str, bytes, Mapping)) or not isinstance(config, Sequence):
+        raise ScanError(RULES_NOT_A_LIST)
+    rules: list[PriceCodeRule] = []
+    for position, entry in enumerate(config, start=1):
+        if not isinstance(entry, Mapping):
+            raise ScanError(RULE_NOT_A_TABLE, position=position)
+        for setting in entry:
+            if setting not in _RULE_SETTINGS:
+                raise ScanError(RULE_UNKNOWN_SETTING, position=position, setting=setting)
+        for setting in _REQUIRED_SETTINGS:
+            if setting not in entry:
+                raise ScanError(RULE_MISSING_SETTING, position=position, setting=setting)
+        settings = dict(entry)
+        if isinstance(settings["prefix"], int) and not isinstance(settings["prefix"], bool):
+            settings["prefix"] = str(settings["prefix"])  # TOML/JSON may give prefix = 21
+        rule = PriceCodeRule(**settings)  # type: ignore[arg-type]
+        if any(known.prefix == rule.prefix for known in rules):
+            raise ScanError(RULE_DUPLICATE, prefix=rule.prefix)
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _read_label(key: str, rule: PriceCodeRule) -> WeighedCode | PricedCode:
+    """Split a valid 13-digit in-store code into its lookup key and its value."""
+    start = len(rule.prefix) + rule.item_digits
+    value = int(key[start : start + rule.value_digits])
+    lookup = make_ean13(key[:start] + "0" * rule.value_digits)
+    scale = 10**rule.decimals
+    if rule.kind == WEIGHT:
+        if value == 0:
+            raise ScanError(LABEL_WITHOUT_WEIGHT, code=key)
+        return WeighedCode(lookup, grams=round_half_up(value * GRAMS_PER_KG, scale))
+    if value == 0:
+        raise ScanError(LABEL_WITHOUT_PRICE, code=key)
+    return PricedCode(lookup, price_cents=round_half_up(value * 100, scale))
+
+
+# --- Ticket codes -----------------------------------------------------------------------------
+
+_TILL_ID = re.compile(r"[A-Za-z0-9]{1,8}")
+_TICKET = re.compile(r"[Tt]([A-Za-z0-9]{1,8})-([0-9]{7,19})")
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn check digit of ``digits``: it catches any single wrong digit in a ticket number."""
+    if not _DIGITS.fullmatch(digits):
+        raise ValueError(f"Luhn takes digits only, got {digits!r}")
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str(-total % 10)
+
+
+def ticket_code(till_id: str, number: int) -> str:
+    """The code printed (barcode and QR) on ticket ``number`` of till ``till_id``.
+
+    ``T`` + till id + ``-`` + the number on at least 6 digits + a Luhn check digit. The letter
+    and the hyphen keep it apart from any GTIN or numeric SKU; the check digit stops a misread
+    or mistyped number from opening somebody else's ticket for a return. Upper-case till ids
+    are best: Code 39 and the compact QR mode have no lower case, and a keyboard-wedge scanner
+    with Caps Lock on swaps case.
+    """
+    if not isinstance(till_id, str) or not _TILL_ID.fullmatch(till_id):
+        raise ScanError(INVALID_TILL_ID, till_id=till_id)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise TypeError(f"a ticket number is an int, got {type(number).__name__}")
+    if number < 0:
+        raise ValueError(f"a ticket number cannot be negative, got {number}")
+    digits = f"{number:06d}"
+    return f"T{till_id}-{digits}{luhn_check_digit(digits)}"
+
+
+# --- Recognisers ------------------------------------------------------------------------------
+
+Recogniser: TypeAlias = Callable[[str, Sequence[PriceCodeRule]], Scan | None]
+"""Reads one kind of code from cleaned text, or returns None to let the next one try."""
+
+
+def recognise_ticket(code: str, rules: Sequence[PriceCodeRule]) -> TicketCode | None:
+    """A ticket code from ``ticket_code``; the ``T`` may come in lower case (Caps Lock)."""
+    match = _TICKET.fullmatch(code)
+    if match is None:
+        return None
+    till_id, digits = match.groups()
+    if luhn_check_digit(digits[:-1]) != digits[-1]:
+        raise InvalidCheckDigit(code, INVALID_TICKET_CHECK_DIGIT)
+    return TicketCode(till_id, int(digits[:-1]))
+
+
+def recognise_gtin(
+    code: str, rules: Sequence[PriceCodeRule]
+) -> ProductCode | WeighedCode | PricedCode | None:
+    """A GS1 barcode, including in-store labels whose prefix has a rule."""
+    if len(code) not in GTIN_LENGTHS or not _DIGITS.fullmatch(code):
+        return None
+    key = normalise_gtin(code)  # raises InvalidCheckDigit
+    if len(key) == 13:
+        for rule in rules:
+            if key.startswith(rule.prefix):
+                return _read_label(key, rule)
+    return ProductCode(key)
+
+
+def recognise_sku(code: str, rules: Sequence[PriceCodeRule]) -> SkuCode:
+    """The fallback: whatever is left is the shop's own reference."""
+    return SkuCode(code)
+
+
+RECOGNISERS: tuple[Recogniser, ...] = (
+    recognise_ticket,
+    # Credit notes (avoirs) will go here: before the GTIN recogniser if their codes are
+    # numeric, and in any case before the SKU fallback, which accepts everything.
+    recognise_gtin,
+    recognise_sku,
+)
+"""Tried in order; the first that returns something wins."""
+
+
+# --- Entry point ------------------------------------------------------------------------------
+
+_EDGES = string.whitespace + "".join(map(chr, range(32))) + "\x7f"
+_AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+_QUANTITY = re.compile(r"(-?[0-9]+)\s*[*xX×]\s*(.*)", re.DOTALL)
+MAX_QUANTITY = 999
+
+
+def _clean(text: str) -> str:
+    """Drop what scanners add around a code: CR/LF, control characters, an AIM prefix (``]E0``)."""
+    text = text.strip(_EDGES)
+    aim = _AIM.match(text)
+    if aim:
+        text = text[aim.end() :].strip(_EDGES)
+    return text
+
+
+def _split_quantity(text: str) -> tuple[int, str]:
+    """``3*code`` -> (3, "code"); text without a quantity -> (1, text)."""
+    match = _QUANTITY.fullmatch(text)
+    if match is None:
+        return 1, text
+    typed, rest = match.groups()
+    # Length first: int() of a 5000-digit typo would raise ValueError, not a ScanError.
+    too_long = len(typed.lstrip("-0")) > len(str(MAX_QUANTITY))
+    quantity = 0 if too_long else int(typed)
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ScanError(QUANTITY_OUT_OF_RANGE, quantity=typed)
+    rest = _clean(rest)
+    if not rest:
+        raise ScanError(QUANTITY_WITHOUT_CODE, quantity=quantity)
+    if _QUANTITY.fullmatch(rest):
+        raise ScanError(QUANTITY_TWICE, text=text)
+    return quantity, rest
+
+
+def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
+    """What ``text`` (from the scanner or the keyboard) is.
+
+    Raises ``ScanError`` for empty input, an impossible quantity or a zero label, and
+    ``InvalidCheckDigit`` for a barcode-shaped number or ticket code that fails its check.
+    """
+    code = _clean(text)
+    if not code:
+        raise ScanError(NOTHING_SCANNED)
+    quantity, code = _split_quantity(code)
+    for recognise in RECOGNISERS:
+        scan = recognise(code, rules)
+        if scan is not None:
+            break
+    else:  # pragma: no cover - recognise_sku accepts everything
+        raise AssertionError("no recogniser accepted the code")
+    if quantity == 1:
+        return scan
+    if isinstance(scan, TicketCode):
+        raise ScanError(QUANTITY_ON_TICKET, code=code)
+    return replace(scan, quantity=quantity)

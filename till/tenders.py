@@ -1,0 +1,145 @@
+"""Paying for a basket: cash with change, card through the terminal, and split tenders.
+
+``Checkout`` collects tenders until the total is covered, then writes the ticket through
+``till.ticket_writer``. A card tender exists only once the terminal approved it; a decline or
+a timeout adds nothing. Change is a negative cash payment, so a ticket always balances:
+sum(lines) = sum(payments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.models import SALE, Ticket
+
+from devices.payment import PaymentTerminal, TerminalError
+from till.errors import TillError
+from till.sale import Basket
+from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+
+CASH = "cash"
+CARD = "card"
+CREDIT_NOTE = "credit_note"
+
+
+class PaymentError(TillError):
+    """A tender was refused; nothing was recorded for it."""
+
+
+@dataclass(frozen=True)
+class Tender:
+    """Money offered by the customer: ``amount_cents`` may exceed the due amount for cash."""
+
+    means: str
+    amount_cents: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class CompletedSale:
+    """A paid sale: the written ticket and the change to hand back."""
+
+    ticket: Ticket
+    change_cents: int
+
+
+class Checkout:
+    """Tenders against a basket's total, until it is paid."""
+
+    def __init__(self, basket: Basket, terminal: PaymentTerminal | None) -> None:
+        if basket.is_empty:
+            raise PaymentError("The basket is empty")
+        self.basket = basket
+        self.terminal = terminal
+        self.total_cents = basket.totals().total_cents
+        self.tenders: list[Tender] = []
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(tender.amount_cents for tender in self.tenders)
+
+    @property
+    def due_cents(self) -> int:
+        """What is left to pay (0 once covered)."""
+        return max(0, self.total_cents - self.paid_cents)
+
+    @property
+    def change_cents(self) -> int:
+        """Cash to hand back: what was given beyond the total."""
+        return max(0, self.paid_cents - self.total_cents)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_cents >= self.total_cents
+
+    def add_cash(self, amount_cents: int) -> Tender:
+        """Cash handed over; more than due is fine (change), nothing or negative is not."""
+        if self.is_paid:
+            raise PaymentError("The sale is already paid")
+        if amount_cents <= 0:
+            raise PaymentError("Enter the amount of cash received")
+        tender = Tender(CASH, amount_cents)
+        self.tenders.append(tender)
+        return tender
+
+    def pay_card(self, amount_cents: int | None = None) -> Tender:
+        """Charge the card through the terminal (blocking: call from a worker thread).
+
+        Without ``amount_cents`` the card pays all that is due. More than due is refused: a card
+        never gives change.
+        """
+        if self.terminal is None:
+            raise PaymentError("No card terminal is configured on this till")
+        amount = self.due_cents if amount_cents is None else amount_cents
+        if amount <= 0:
+            raise PaymentError("Nothing is left to pay by card")
+        if amount > self.due_cents:
+            raise PaymentError("A card cannot pay more than is due ({due})", due=_money(self.due_cents))
+        try:
+            result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
+        except TerminalError as error:
+            raise PaymentError("The card terminal did not answer ({reason}): nothing was charged",
+                               reason=str(error)) from None
+        if not result.approved:
+            raise PaymentError("Card declined: {reason}", reason=result.message or "refused")
+        tender = Tender(CARD, result.amount_cents, result.reference)
+        self.tenders.append(tender)
+        return tender
+
+    def draft(self) -> TicketDraft:
+        """The ticket this checkout writes, once paid."""
+        if not self.is_paid:
+            raise PaymentError("{due} is still due", due=_money(self.due_cents))
+        basket = self.basket
+        lines = tuple(
+            DraftLine(
+                product_id=line.product_id, sku=line.sku, label=line.label, quantity=line.quantity,
+                unit=line.unit, unit_price_cents=line.unit_price_cents, discount_cents=line.discount_cents,
+                total_cents=line.total_cents, vat_code=line.vat_code, vat_rate_bp=line.vat_rate_bp,
+            )
+            for line in basket.lines
+        )
+        payments = [DraftPayment(t.means, t.amount_cents, t.reference) for t in self.tenders]
+        if self.change_cents:
+            payments.append(DraftPayment(CASH, -self.change_cents, "change"))
+        customer = basket.customer
+        return TicketDraft(
+            kind=SALE, user_id=basket.user.id, operator_name=basket.user.name, lines=lines,
+            payments=tuple(payments), customer_id=customer.id if customer else None,
+            customer_name=customer.display_name if customer else None,
+            discount_cents=sum(line.discount_cents for line in lines),
+            open_drawer=any(t.means == CASH for t in self.tenders),
+        )
+
+    def complete(self) -> CompletedSale:
+        """Write the ticket (one transaction) and return it with the change to give."""
+        change = self.change_cents
+        ticket = write_ticket(self.basket.sealer, self.basket.config.accounts, self.draft())
+        return CompletedSale(ticket=ticket, change_cents=change)
+
+
+def _money(cents: int) -> str:
+    from till.i18n import language
+    from till.money import format_cents
+
+    return format_cents(cents, language())
