@@ -86,3 +86,13 @@ def db_url(request):
     """URL of an empty database, once per engine: store tests run on both."""
     # getfixturevalue, not a fixture argument: the sqlite run must not start PostgreSQL.
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def shop(tmp_path):
+    """A small real shop on a SQLite file (see tests/shopkit.py)."""
+    from shopkit import build_shop
+
+    built = build_shop(tmp_path / "shop")
+    yield built
+    built.ctx.close()

@@ -280,6 +280,7 @@ log_file = "till.log"
 [sale]
 manager_discount_percent = 10   # a discount above this needs a manager PIN
 max_quantity = 999              # the largest quantity a line may have
+max_line_cents = 1000000        # the largest amount of one line, in cents
 
 [scanning]
 burst_max_gap_ms = 30           # keys closer than this are a scanner, not a person

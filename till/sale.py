@@ -239,7 +239,7 @@ class Basket:
             amount = amount_cents or 0
         if amount < 0 or amount > base:
             raise SaleError("A discount cannot exceed the price")
-        effective_bp = 0 if base == 0 else amount * BASIS_POINTS // base
+        effective_bp = percent_bp if percent_bp is not None else (0 if base == 0 else amount * BASIS_POINTS // base)
         if self.discount_needs_manager(effective_bp) and approved_by is None:
             raise NeedsManager("A discount above {limit} % needs a manager's PIN",
                                limit=self.config.sale.manager_discount_percent)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from store.models import SALE, Ticket
 
 from devices.payment import PaymentTerminal, TerminalError
+from store.db import DatabaseUnavailable, with_retry
 from till.errors import TillError
 from till.sale import Basket
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
@@ -134,7 +135,12 @@ class Checkout:
     def complete(self) -> CompletedSale:
         """Write the ticket (one transaction) and return it with the change to give."""
         change = self.change_cents
-        ticket = write_ticket(self.basket.sealer, self.basket.config.accounts, self.draft())
+        draft = self.draft()
+        try:
+            ticket = with_retry(lambda: write_ticket(self.basket.sealer, self.basket.config.accounts, draft))
+        except DatabaseUnavailable:
+            raise PaymentError("The database is busy (another till is writing): nothing was recorded, "
+                               "press the key again") from None
         return CompletedSale(ticket=ticket, change_cents=change)
 
 

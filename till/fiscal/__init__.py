@@ -1,0 +1,34 @@
+"""The fiscal journal: signed, gap-free chains that make the till's records tamper-evident.
+
+French law (CGI 286-I-3° bis, NF525; see /work/shared/reference/fiscal-fr.md) asks that what a
+till records cannot be altered unnoticed. Three layers do it (design.md section 4):
+
+1. the database refuses UPDATE and DELETE on fiscal tables (``store.migrations``);
+2. every ticket and technical event is sealed, in the transaction that writes it, as the next
+   record of a per-till chain: canonical payload, previous signature, SHA-256, ECDSA P-256
+   signature by a key kept in a 0600 file outside the database (``chain``, ``keys``);
+3. the last record of each chain is anchored in a file outside the database, so deleting the
+   tail shows too (``anchor``); ``verify_journal`` checks all of it and names the first broken
+   record (``verify``).
+
+Modules: ``canonical`` (the byte form), ``keys`` (signing), ``anchor`` (tail), ``chain``
+(sealing), ``payloads`` (what a ticket record holds), ``events`` (chain L), ``verify``.
+"""
+
+from till.fiscal.anchor import Anchor, AnchorStore
+from till.fiscal.canonical import RawJSON, canonical_bytes, canonical_json
+from till.fiscal.chain import FORMAT_VERSION, Sealer, iso_utc, message_bytes, signed_message
+from till.fiscal.events import EVENT_CHAIN, record_event
+from till.fiscal.keys import Signer, key_id_of, register_public_key, verify_digest, verify_signature
+from till.fiscal.payloads import TICKET_CHAINS, seal_ticket, ticket_chain, ticket_payload, ticket_payloads
+from till.fiscal.verify import Problem, VerifyReport, verify_journal
+
+__all__ = [
+    "Anchor", "AnchorStore",
+    "RawJSON", "canonical_bytes", "canonical_json",
+    "FORMAT_VERSION", "Sealer", "iso_utc", "message_bytes", "signed_message",
+    "EVENT_CHAIN", "record_event",
+    "Signer", "key_id_of", "register_public_key", "verify_digest", "verify_signature",
+    "TICKET_CHAINS", "seal_ticket", "ticket_chain", "ticket_payload", "ticket_payloads",
+    "Problem", "VerifyReport", "verify_journal",
+]

@@ -115,6 +115,17 @@ class Sealer:
         self.anchors = anchors
         self._key_registered = False
 
+    def reserve(self, chain: str) -> int:
+        """The sequence the next record of ``chain`` will get, with the head locked until commit.
+
+        A ticket prints its number before it is sealed, so the ticket writer asks for it first;
+        the lock (or SQLite's IMMEDIATE transaction) guarantees ``append`` then uses this number.
+        """
+        database = current_database()
+        if database.transaction_depth() == 0:
+            raise RuntimeError("Sealer.reserve must run inside database.atomic()")
+        return self._lock_head(database, chain).sequence + 1
+
     def append(
         self, chain: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None
     ) -> FiscalRecord:

@@ -1,0 +1,192 @@
+"""Sealing tickets: gap-free linked chains, signed bytes, transactions, anchors, triggers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import peewee
+import pytest
+
+from store.models import ChainHead, FiscalRecord, Payment, SigningKey, Ticket, TicketLine, TicketVat
+from till.fiscal import (
+    canonical_json, seal_ticket, signed_message, ticket_payload, verify_journal, verify_signature,
+)
+from till.fiscal.chain import Sealer
+
+from conftest import TILL
+
+
+def _records(chain="T"):
+    return list(FiscalRecord.select().where(FiscalRecord.chain == chain).order_by(FiscalRecord.sequence))
+
+
+def test_a_clean_journal_verifies(shop):
+    for _ in range(4):
+        shop.sale()
+    report = shop.verify()
+    assert report.ok, report.lines()
+    assert report.problems == [] and report.warnings == [] and report.first_problem is None
+    assert report.counts == {(TILL, "T"): 4}
+    assert report.lines("en")[0] == "Journal verified: 4 records in 1 chains, no problem found."
+    assert report.lines("fr")[0] == "Journal vérifié : 4 enregistrements dans 1 chaînes, aucun problème."
+
+
+def test_sequences_are_gap_free_and_each_record_links_to_the_previous(shop):
+    tickets = [shop.sale() for _ in range(5)]
+    records = _records()
+    assert [r.sequence for r in records] == [1, 2, 3, 4, 5]
+    assert [r.ticket_id for r in records] == [t.id for t in tickets]
+    assert records[0].previous_signature == ""
+    for before, after in zip(records, records[1:]):
+        assert after.previous_signature == before.signature
+    head = ChainHead.get((ChainHead.till_id == TILL) & (ChainHead.chain == "T"))
+    assert (head.sequence, head.signature) == (5, records[-1].signature)
+
+
+def test_the_record_hashes_and_signs_the_canonical_envelope(shop):
+    ticket = shop.sale()
+    record = FiscalRecord.get()
+    message = signed_message(record)
+    envelope = json.loads(message)
+    assert envelope == {
+        "format_version": 1, "till_id": TILL, "chain": "T", "sequence": 1, "kind": "sale",
+        "created_at": record.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ticket_id": ticket.id,
+        "payload": json.loads(record.payload), "previous_signature": "",
+    }
+    assert message == canonical_json(envelope).encode("utf-8")
+    assert record.hash == hashlib.sha256(message).hexdigest()
+    assert record.key_id == shop.signer.key_id
+    assert verify_signature(shop.signer.public_pem, message, record.signature)
+    assert SigningKey.get(SigningKey.key_id == record.key_id).public_key_pem == shop.signer.public_pem
+
+
+def test_the_payload_holds_everything_printed(shop):
+    ticket = shop.sale(labels=("Baguette tradition", "Cafe\u0301 moulu"))
+    record = FiscalRecord.get()
+    assert record.payload == canonical_json(ticket_payload(ticket.id))
+    payload = json.loads(record.payload)
+    assert payload["code"] == ticket.code and payload["number"] == 1 and payload["kind"] == "sale"
+    assert payload["till_id"] == TILL and payload["training"] is False
+    assert payload["operator"] == {"user_id": shop.user.id, "name": "Marie Durand"}
+    assert payload["customer"] is None and payload["origin_ticket_id"] is None
+    assert (payload["total_cents"], payload["discount_cents"], payload["line_count"]) == (1030, 0, 2)
+    assert payload["created_at"].endswith("Z") and "T" in payload["created_at"]
+    first, second = payload["lines"]
+    assert (first["position"], first["label"], first["quantity"], first["unit_price_cents"], first["total_cents"],
+            first["vat_rate_bp"], first["sku"], first["unit"]) == (1, "Baguette tradition", 2, 215, 430, 550, "PAIN",
+                                                                    "piece")
+    assert second["label"] == "Café moulu"  # NFC, as printed
+    assert [v["rate_bp"] for v in payload["vat"]] == [2000, 550]  # rate descending
+    assert payload["vat"][1] == {"rate_bp": 550, "ttc_cents": 430, "ht_cents": 408, "vat_cents": 22}
+    assert payload["payments"] == [
+        {"position": 1, "means": "card", "amount_cents": 1000, "reference": "AUTH123"},
+        {"position": 2, "means": "cash", "amount_cents": 30, "reference": None},
+    ]
+
+
+def test_append_outside_a_transaction_is_refused(shop):
+    with shop.database.atomic():
+        ticket = shop.unsealed_ticket(1)
+    with pytest.raises(RuntimeError, match="inside database.atomic"):
+        seal_ticket(shop.sealer, ticket)
+    assert FiscalRecord.select().count() == 0
+
+
+def test_a_rollback_leaves_no_record_no_head_change_and_no_anchor_change(shop):
+    shop.sale()
+    head_before = ChainHead.get().__data__.copy()
+    anchor_before = shop.anchors.read(TILL, "T")
+    with pytest.raises(ZeroDivisionError):
+        with shop.database.atomic():
+            ticket = shop.unsealed_ticket(2)
+            seal_ticket(shop.sealer, ticket)
+            assert FiscalRecord.select().count() == 2  # visible inside the transaction
+            1 / 0  # e.g. the payment terminal refused: the whole sale goes
+    assert FiscalRecord.select().count() == 1
+    assert Ticket.select().count() == 1
+    assert ChainHead.get().__data__ == head_before
+    assert shop.anchors.read(TILL, "T") == anchor_before
+    shop.sale()  # the next sale takes the number the rolled-back one had
+    assert [r.sequence for r in _records()] == [1, 2]
+    assert shop.verify().ok
+
+
+def test_a_rolled_back_savepoint_does_not_move_the_anchor(shop):
+    shop.sale()
+    with shop.database.atomic():
+        with pytest.raises(ZeroDivisionError):
+            with shop.database.atomic():  # a savepoint
+                seal_ticket(shop.sealer, shop.unsealed_ticket(2))
+                1 / 0
+    anchor = shop.anchors.read(TILL, "T")
+    assert anchor.sequence == 1 and anchor.signature == _records()[0].signature
+    assert shop.verify().ok
+
+
+def test_the_anchor_follows_the_last_committed_record_only_after_commit(shop):
+    shop.sale()
+    with shop.database.atomic():
+        seal_ticket(shop.sealer, shop.unsealed_ticket(2))
+        assert shop.anchors.read(TILL, "T").sequence == 1  # not yet: not committed
+    last = _records()[-1]
+    anchor = shop.anchors.read(TILL, "T")
+    assert (anchor.sequence, anchor.signature, anchor.hash) == (2, last.signature, last.hash)
+
+
+def test_records_newer_than_the_anchor_are_a_warning_not_a_failure(shop):
+    shop.sale()
+    shop.sealer.anchors = None  # the till stopped between commit and anchor write
+    shop.sale()
+    report = shop.verify()
+    assert report.ok
+    assert [(w.chain, w.sequence) for w in report.warnings] == [("T", 2)]
+
+
+def test_a_failed_anchor_write_does_not_fail_the_committed_sale(shop, monkeypatch, caplog):
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(shop.anchors, "write", disk_full)
+    ticket = shop.sale()
+    assert FiscalRecord.get().ticket_id == ticket.id
+    assert "tail anchor" in caplog.text
+
+
+def test_training_tickets_are_sealed_in_chain_x(shop):
+    shop.sale()
+    shop.sale(training=True)
+    assert [(r.chain, r.sequence) for r in FiscalRecord.select().order_by(FiscalRecord.id)] == [("T", 1), ("X", 1)]
+    report = shop.verify()
+    assert report.ok and report.counts == {(TILL, "T"): 1, (TILL, "X"): 1}
+
+
+def test_two_tills_keep_separate_chains(shop):
+    shop.sale()
+    other = Sealer("02", shop.signer, shop.anchors)
+    with shop.database.atomic():
+        ticket = Ticket.create(till_id="02", number=1, code="T02-0000001", user=shop.user, operator_name="Marie",
+                               total_cents=0, line_count=0)
+        seal_ticket(other, ticket)
+    shop.sale()
+    assert sorted((r.till_id, r.sequence) for r in FiscalRecord.select()) == [("01", 1), ("01", 2), ("02", 1)]
+    assert shop.verify().ok
+
+
+@pytest.mark.parametrize("model, change", [
+    (Ticket, {"total_cents": 1}),
+    (TicketLine, {"label": "Autre chose"}),
+    (TicketVat, {"vat_cents": 0}),
+    (Payment, {"amount_cents": 1}),
+    (FiscalRecord, {"payload": "{}"}),
+    (SigningKey, {"till_id": "99"}),
+])
+def test_triggers_refuse_update_and_delete(shop, model, change):
+    shop.sale()
+    with pytest.raises(peewee.DatabaseError, match="append-only"):
+        with shop.database.atomic():
+            model.update(**change).execute()
+    with pytest.raises(peewee.DatabaseError, match="append-only"):
+        with shop.database.atomic():
+            model.delete().execute()
+    assert shop.verify().ok

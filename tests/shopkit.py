@@ -1,0 +1,75 @@
+"""A small real shop for workflow tests: config file, SQLite (or PostgreSQL) database, key,
+VAT rates, a handful of products with valid barcodes, staff. Built with the same code as
+``till init`` (``till.setup``), so the tests exercise the real set-up path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from store.models import Barcode, Category, Customer, Product, User
+
+from till.auth import create_user
+from till.config import load, render_example
+from till.context import TillContext
+from till.scanning import make_ean13
+from till.setup import seed_defaults
+from till.ticket_writer import move_stock
+
+
+@dataclass
+class Shop:
+    ctx: TillContext
+    cashier: User
+    manager: User
+    products: dict[str, Product]
+    barcodes: dict[str, str]
+    customer: Customer
+
+    @property
+    def config(self):
+        return self.ctx.config
+
+
+PRODUCTS = [
+    # sku, name, price (cents, TTC), VAT code, weighed
+    ("BAG", "Baguette tradition", 120, "R", False),
+    ("COF", "Café moulu 250 g", 459, "R", False),
+    ("WIN", "Côtes du Rhône 75 cl", 895, "N", False),
+    ("SOA", "Savon de Marseille", 350, "N", False),
+    ("NEWS", "Le Monde", 320, "S", False),
+    ("SAND", "Sandwich jambon", 450, "I", False),
+    ("APPL", "Pommes Gala (kg)", 349, "R", True),
+]
+
+
+def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -> Shop:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "till.toml"
+    settings = {"till_id": till_id}
+    if database:
+        settings["database"] = database
+    path.write_text(render_example(**settings), encoding="utf-8")
+    ctx = TillContext.open(load(path), create_key=True)
+    products, barcodes = {}, {}
+    with ctx.database.atomic():
+        seed_defaults()
+        category = Category.get_or_create(name="Épicerie")[0]
+        for index, (sku, name, price, vat, weighed) in enumerate(PRODUCTS, start=1):
+            product = Product.create(sku=sku, name=name, price_cents=price, vat_code=vat, category=category,
+                                     sold_by_weight=weighed)
+            code = make_ean13(f"21{index:05d}00000") if weighed else make_ean13(f"3760000{index:05d}")
+            Barcode.create(code=code, product=product)
+            move_stock(product.id, "sellable", 100_000 if weighed else 50, "opening", None, _now())
+            products[sku], barcodes[sku] = product, code
+        cashier = create_user("cashier", "Camille Martin", "cashier", "1111")
+        manager = create_user("manager", "Max Durand", "manager", "9999")
+        customer = Customer.create(first_name="Hélène", last_name="Dupré", email="helene@example.fr",
+                                   consent_email=True, search_key="helene dupre helene@example.fr")
+    return Shop(ctx, cashier, manager, products, barcodes, customer)
+
+
+def _now():
+    from store.models import utcnow
+
+    return utcnow()

@@ -1,0 +1,783 @@
+"""The demo shop: what a newcomer gets from ``till demo``, the README's first command.
+
+``build_demo(folder)`` makes a complete, realistic French corner shop in ``folder``: the shop's
+identity, about 300 products with valid EAN-13 barcodes over every French VAT rate, two products
+sold by weight with their scale codes, opening stock, 60 customers, a cashier and a manager, and
+90 days of past sales. Every past sale is written by ``till.ticket_writer.write_ticket``, the
+same code as a live sale, so the tickets are signed in chain T and the journal verifies.
+
+Everything is drawn from a seeded random generator, so the same seed gives the same shop
+(amounts, names, barcodes), except the signatures, made with the shop's own fresh key.
+Building it again without ``reset`` reuses what is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from store.models import CASHIER, MANAGER, Barcode, Category, Customer, Product, Setting, User
+from store.models.base import utcnow
+
+from till.auth import create_user
+from till.config import Config, ConfigError, load
+from till.context import TillContext
+from till.errors import TillError
+from till.scanning import make_ean13
+from till.setup import init_shop
+from till.ticket_writer import move_stock, write_ticket
+
+__all__ = [
+    "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo", "customer_search_key",
+    "default_demo_dir", "fold", "is_demo_folder",
+]
+
+CONFIG_NAME = "till.toml"
+
+DEMO_SHOP = {
+    "shop_name": "Épicerie du Marché (démo)",
+    "address": "12 place du Marché, 69002 Lyon",
+    # A SIREN with a valid Luhn key, its SIRET (head office 00011) and intra-EU VAT number.
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+    "till_id": "01",
+    "language": "fr",
+}
+"""The demo shop's identity, as written to its configuration file."""
+
+DEMO_USERS = (
+    ("cashier", "Camille Martin", CASHIER, "1111"),
+    ("manager", "Max Durand", MANAGER, "9999"),
+)
+"""Staff of the demo shop: login, name, role, PIN (the README prints them)."""
+
+MARKER = "demo"
+"""The ``Setting`` key written once the demo data is complete."""
+
+SHOP_TIMEZONE = "Europe/Paris"
+
+
+class DemoError(TillError):
+    """The demo cannot be built in the folder given; nothing was changed there."""
+
+
+# --- Folding for search -------------------------------------------------------------------------
+
+_FOLD_EXTRA = str.maketrans({
+    "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d", "ł": "l",
+    "’": "'", "‘": "'", "\u00a0": " ", "\u202f": " ",
+})
+
+
+def fold(text: str | None) -> str:
+    """``text`` in lower-case ASCII for searching: "Hélène Lefèvre" -> "helene lefevre".
+
+    Accents are dropped (NFKD, combining marks removed), ligatures spelt out (œ, æ, ß), spaces
+    collapsed. The customer search must fold what the cashier types the same way.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    ascii_only = ascii_only.encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(ascii_only.split())
+
+
+def customer_search_key(first_name: str, last_name: str, email: str | None, phone: str | None,
+                        card: str | None) -> str:
+    """The folded text a customer is found by: names, e-mail, phone digits, loyalty card."""
+    phone_digits = "".join(ch for ch in (phone or "") if ch.isdigit())
+    parts = [fold(first_name), fold(last_name), fold(email), phone_digits, fold(card)]
+    return " ".join(part for part in parts if part)[:400]
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+# One line a product: name ; VAT-inclusive price in cents ; VAT code. Rates as French law sets
+# them: food and non-alcoholic drinks, books R (5.5 %); newspapers and magazines, reimbursable
+# medicines S (2.1 %); ready-to-eat take-away food and non-reimbursable medicines I (10 %);
+# alcohol, sweets, hygiene, household goods, stationery N (20 %).
+
+CATALOGUE: dict[str, str] = {
+    "Épicerie": """
+        Pâtes penne rigate 500 g;119;R
+        Pâtes spaghetti n°5 500 g;115;R
+        Pâtes coquillettes 500 g;105;R
+        Pâtes fusilli complètes 500 g;169;R
+        Tagliatelles aux œufs frais 250 g;229;R
+        Riz basmati 1 kg;329;R
+        Riz long grain 1 kg;199;R
+        Riz de Camargue IGP 500 g;289;R
+        Semoule de blé moyenne 1 kg;189;R
+        Lentilles vertes du Puy AOP 500 g;349;R
+        Pois chiches 400 g;135;R
+        Haricots blancs 400 g;129;R
+        Farine de blé T55 1 kg;115;R
+        Sucre en poudre 1 kg;149;R
+        Sucre en morceaux 1 kg;189;R
+        Sel de Guérande 1 kg;259;R
+        Huile d'olive vierge extra 75 cl;899;R
+        Huile de tournesol 1 L;299;R
+        Vinaigre de vin rouge 50 cl;149;R
+        Moutarde de Dijon 370 g;229;R
+        Mayonnaise 235 g;199;R
+        Ketchup 560 g;259;R
+        Sauce tomate basilic 420 g;189;R
+        Thon entier au naturel 140 g;279;R
+        Sardines à l'huile d'olive 135 g;239;R
+        Maquereaux au vin blanc 169 g;219;R
+        Petits pois carottes 800 g;219;R
+        Maïs doux 300 g;129;R
+        Soupe de légumes 1 L;249;R
+        Café moulu pur arabica 250 g;389;R
+        Café en grains 1 kg;1490;R
+        Thé vert à la menthe 25 sachets;279;R
+        Infusion verveine 20 sachets;219;R
+        Chocolat en poudre 800 g;449;R
+        Chocolat noir 70 % 100 g;199;R
+        Chocolat au lait noisettes 200 g;329;R
+        Confiture de fraises 370 g;279;R
+        Confiture d'abricots 370 g;279;R
+        Miel de fleurs 500 g;689;R
+        Pâte à tartiner 400 g;359;R
+        Céréales muesli croustillant 500 g;349;R
+        Flocons d'avoine 500 g;179;R
+        Biscuits petit beurre 200 g;149;R
+        Madeleines pur beurre 250 g;239;R
+        Galettes bretonnes 130 g;199;R
+        Cookies pépites de chocolat 200 g;219;R
+        Compote pomme 4x100 g;199;R
+        Chips nature 150 g;189;R
+        Cacahuètes grillées salées 200 g;219;R
+        Olives vertes dénoyautées 160 g;229;R
+        Bonbons gélifiés 250 g;239;N
+        Caramels au beurre salé 150 g;349;N
+        Chewing-gum menthe;159;N
+        Pâtes de fruits 200 g;399;N
+        Nougat de Montélimar 100 g;389;N
+        Cornichons extra-fins 360 g;249;R
+        Herbes de Provence 30 g;199;R
+        Poivre noir moulu 50 g;249;R
+        Bouillon de volaille x10;189;R
+        Crêpes dentelle 125 g;259;R
+        Amandes décortiquées 200 g;399;R
+    """,
+    "Boissons": """
+        Eau minérale naturelle 1,5 L;65;R
+        Eau minérale pack 6x1,5 L;359;R
+        Eau gazeuse 1 L;99;R
+        Eau gazeuse pack 6x1 L;529;R
+        Jus d'orange pur jus 1 L;249;R
+        Jus de pomme bio 1 L;279;R
+        Nectar multifruit 1 L;179;R
+        Jus de raisin 1 L;219;R
+        Limonade artisanale 75 cl;229;R
+        Cola 1,5 L;219;R
+        Cola zéro 1,5 L;219;R
+        Thé glacé pêche 1,5 L;199;R
+        Sirop de menthe 75 cl;329;R
+        Sirop de grenadine 75 cl;329;R
+        Boisson énergisante 25 cl;149;R
+        Lait demi-écrémé 1 L;115;R
+        Lait d'avoine 1 L;219;R
+        Bière blonde 6x25 cl;499;N
+        Bière blonde 50 cl;189;N
+        Bière ambrée artisanale 33 cl;279;N
+        Bière blanche 33 cl;229;N
+        Cidre brut de Normandie 75 cl;399;N
+        Vin rouge Côtes-du-Rhône 75 cl;699;N
+        Vin rouge Bordeaux supérieur 75 cl;899;N
+        Vin rouge Beaujolais-Villages 75 cl;849;N
+        Vin blanc Muscadet 75 cl;649;N
+        Vin blanc Chablis 75 cl;1490;N
+        Vin rosé de Provence 75 cl;899;N
+        Crémant de Loire brut 75 cl;1090;N
+        Champagne brut 75 cl;2790;N
+        Pastis 70 cl;2290;N
+        Whisky blended 70 cl;2190;N
+        Rhum ambré 70 cl;2490;N
+        Calvados 70 cl;2990;N
+        Apéritif à la gentiane 75 cl;1490;N
+        Kir cassis 75 cl;599;N
+        Eau-de-vie de poire 50 cl;3290;N
+        Bière sans alcool 33 cl;159;R
+        Jus de tomate 1 L;229;R
+        Eau aromatisée citron 1,5 L;119;R
+    """,
+    "Fruits et légumes": """
+        Bananes (le régime);249;R
+        Oranges à jus filet 2 kg;399;R
+        Citrons jaunes filet 500 g;229;R
+        Clémentines filet 1 kg;349;R
+        Poires Conférence 1 kg;329;R
+        Kiwis barquette 6;249;R
+        Fraises barquette 500 g;449;R
+        Raisin blanc 500 g;299;R
+        Avocats x2;279;R
+        Tomates grappe 1 kg;369;R
+        Tomates cerises 250 g;229;R
+        Concombre pièce;99;R
+        Courgettes 1 kg;279;R
+        Aubergine pièce;129;R
+        Poivrons tricolores x3;299;R
+        Carottes sachet 1 kg;149;R
+        Pommes de terre filet 2,5 kg;399;R
+        Oignons jaunes filet 1 kg;179;R
+        Ail violet tête;89;R
+        Échalotes filet 500 g;219;R
+        Salade batavia pièce;119;R
+        Mâche barquette 150 g;199;R
+        Champignons de Paris 500 g;249;R
+        Poireaux botte;249;R
+        Brocoli pièce;199;R
+        Chou-fleur pièce;249;R
+        Persil plat bouquet;99;R
+        Basilic en pot;229;R
+        Pêches jaunes 1 kg;399;R
+        Abricots 500 g;349;R
+        Melon charentais pièce;299;R
+        Ananas pièce;279;R
+    """,
+    "Crèmerie": """
+        Beurre doux 250 g;289;R
+        Beurre demi-sel 250 g;299;R
+        Crème fraîche épaisse 20 cl;159;R
+        Crème liquide entière 20 cl;139;R
+        Lait entier frais 1 L;139;R
+        Yaourts nature x4;149;R
+        Yaourts aux fruits x8;279;R
+        Fromage blanc 0 % 500 g;199;R
+        Petits suisses x6;189;R
+        Crème dessert chocolat x4;219;R
+        Riz au lait x4;249;R
+        Œufs plein air x6;249;R
+        Œufs bio x12;499;R
+        Camembert de Normandie AOP 250 g;349;R
+        Brie de Meaux AOP 200 g;389;R
+        Roquefort AOP 100 g;329;R
+        Chèvre bûche 180 g;279;R
+        Saint-Nectaire AOP 200 g;459;R
+        Reblochon de Savoie AOP 450 g;689;R
+        Emmental râpé 200 g;219;R
+        Mozzarella 125 g;119;R
+        Raclette tranches 400 g;599;R
+        Jambon blanc 4 tranches;329;R
+        Jambon cru 6 tranches;389;R
+        Saucisson sec 250 g;449;R
+        Rillettes du Mans 220 g;329;R
+        Pâté de campagne 200 g;219;R
+        Lardons fumés 2x100 g;229;R
+        Poulet rôti entier;1190;R
+        Quiche lorraine 400 g;449;R
+        Pâte feuilletée 230 g;149;R
+        Gnocchi frais 500 g;229;R
+        Yaourts à boire fraise 6x100 g;259;R
+        Tomme de Savoie IGP 250 g;479;R
+        Beurre AOP Charentes-Poitou 250 g;349;R
+    """,
+    "Boulangerie-Snacking": """
+        Baguette tradition;130;R
+        Pain de campagne 400 g;289;R
+        Croissant pur beurre;125;R
+        Pain au chocolat;139;R
+        Pain de mie complet 500 g;219;R
+        Brioche tranchée 500 g;299;R
+        Sandwich jambon-beurre;450;I
+        Sandwich poulet crudités;520;I
+        Croque-monsieur chaud;490;I
+        Salade César à emporter;650;I
+        Part de pizza chaude;350;I
+        Café à emporter;180;I
+        Thé à emporter;200;I
+        Chocolat chaud à emporter;250;I
+        Formule déjeuner sandwich-boisson-dessert;850;I
+    """,
+    "Hygiène": """
+        Savon de Marseille 300 g;299;N
+        Gel douche amande 250 ml;249;N
+        Shampooing cheveux normaux 300 ml;329;N
+        Après-shampooing 200 ml;349;N
+        Dentifrice fluoré 75 ml;219;N
+        Brosse à dents médium;249;N
+        Fil dentaire 50 m;299;N
+        Déodorant bille 50 ml;289;N
+        Mousse à raser 200 ml;299;N
+        Rasoirs jetables x4;449;N
+        Coton-tiges x200;169;N
+        Disques à démaquiller x80;179;N
+        Mouchoirs en papier x10 paquets;199;N
+        Papier toilette 6 rouleaux;399;N
+        Essuie-tout 2 rouleaux;259;N
+        Serviettes hygiéniques x14;299;N
+        Tampons normal x16;289;N
+        Protège-slips x40;249;N
+        Couches bébé taille 4 x28;1290;N
+        Lingettes bébé x64;249;N
+        Crème pour les mains 75 ml;349;N
+        Baume à lèvres;259;N
+        Lait corporel 400 ml;449;N
+        Eau micellaire 400 ml;499;N
+        Coloration châtain;899;N
+        Laque fixation forte 300 ml;399;N
+        Vernis à ongles rouge;499;N
+        Lime à ongles;199;N
+        Gel lavant mains 300 ml;229;N
+    """,
+    "Librairie-Presse": """
+        Le Monde;320;S
+        Le Figaro;320;S
+        Libération;290;S
+        L'Équipe;220;S
+        Le Progrès;150;S
+        Le Parisien;220;S
+        Les Échos;340;S
+        Le Canard enchaîné;180;S
+        Télé 7 Jours;170;S
+        Télérama;390;S
+        Paris Match;330;S
+        Le Point;590;S
+        L'Express;590;S
+        Marie Claire;290;S
+        Géo;790;S
+        Science & Vie;590;S
+        Le Journal de Mickey;350;S
+        Mots fléchés force 2;290;S
+        Les Misérables (poche, tome 1);890;R
+        Madame Bovary (poche);490;R
+        Germinal (poche);590;R
+        Le Comte de Monte-Cristo (poche, tome 1);990;R
+        Candide (poche);290;R
+        Les Fleurs du mal (poche);390;R
+        Le Rouge et le Noir (poche);590;R
+        Bel-Ami (poche);390;R
+        Notre-Dame de Paris (poche);790;R
+        Le Tour du monde en 80 jours (poche);490;R
+        Guide de Lyon et ses environs;1490;R
+        Livre de cuisine lyonnaise;2490;R
+        Album à colorier;450;R
+        Cahier grands carreaux 96 pages;219;N
+        Stylo bille bleu x4;299;N
+        Enveloppes x25;249;N
+        Carte postale Lyon;90;N
+        Carnet de 12 timbres lettre verte;1680;S
+    """,
+    "Pharmacie-parapharmacie": """
+        Paracétamol 500 mg 16 comprimés;195;S
+        Paracétamol 1 g 8 comprimés;195;S
+        Ibuprofène 200 mg 20 comprimés;235;S
+        Sérum physiologique 30 unidoses;299;S
+        Solution antiseptique 100 ml;269;S
+        Pastilles pour la gorge miel-citron;549;I
+        Sirop contre la toux sèche 150 ml;689;I
+        Comprimés pour le mal des transports;599;I
+        Spray nasal eau de mer 100 ml;619;I
+        Vitamine C 1000 mg x20;599;I
+        Pansements assortis x40;399;N
+        Compresses stériles x10;229;N
+        Bande de contention;699;N
+        Thermomètre digital;999;N
+        Crème solaire SPF 50 200 ml;1290;N
+        Après-soleil 200 ml;899;N
+        Répulsif anti-moustiques 100 ml;799;N
+        Gel hydroalcoolique 100 ml;249;N
+        Masques chirurgicaux x10;299;N
+        Préservatifs x12;899;N
+        Crème hydratante visage 50 ml;1190;N
+        Tisane digestion bio 20 sachets;449;R
+    """,
+    "Maison": """
+        Liquide vaisselle citron 500 ml;199;N
+        Tablettes lave-vaisselle x30;699;N
+        Lessive liquide 2 L;899;N
+        Adoucissant 1,5 L;349;N
+        Eau de Javel 1 L;149;N
+        Nettoyant multi-usages 750 ml;299;N
+        Nettoyant vitres 500 ml;279;N
+        Vinaigre ménager 1 L;199;N
+        Éponges grattantes x3;169;N
+        Sacs poubelle 30 L x20;249;N
+        Papier aluminium 20 m;299;N
+        Film étirable 30 m;229;N
+        Sacs congélation x40;249;N
+        Allumettes x4 boîtes;149;N
+        Bougies chauffe-plat x30;399;N
+        Piles alcalines AA x4;599;N
+        Piles alcalines AAA x4;599;N
+        Ampoule LED E27;499;N
+        Briquet;150;N
+        Gants de ménage taille M;249;N
+        Serpillière microfibre;399;N
+        Filtres à café n°4 x80;149;N
+        Torchon coton;499;N
+        Charbon de bois 3 kg;799;N
+        Bois de chauffage 15 kg;1290;I
+        Croquettes pour chat 2 kg;999;N
+        Pâtée pour chien 1,2 kg;449;N
+        Litière minérale 10 L;599;N
+        Ampoule LED GU10;599;N
+        Désodorisant lavande 300 ml;299;N
+    """,
+}
+
+SKU_PREFIX = {
+    "Épicerie": "EPI", "Boissons": "BOI", "Fruits et légumes": "FEL", "Crèmerie": "CRE",
+    "Boulangerie-Snacking": "BOU", "Hygiène": "HYG", "Librairie-Presse": "LIB",
+    "Pharmacie-parapharmacie": "PHA", "Maison": "MAI",
+}
+
+WEIGHED = (
+    # name, price per kg in cents, VAT code, category, item digits of the scale code
+    ("Pommes Gala (au kg)", 299, "R", "Fruits et légumes", "00001"),
+    ("Comté AOP 18 mois (au kg)", 2490, "R", "Crèmerie", "00002"),
+)
+SCALE_PREFIX = "21"
+"""The scales print weight labels with prefix 21 (see ``[[scanning.price_codes]]``)."""
+
+CATEGORY_RETURN_DAYS = {"Fruits et légumes": 0, "Crèmerie": 0, "Boulangerie-Snacking": 0, "Librairie-Presse": 7,
+                        "Pharmacie-parapharmacie": 0}
+"""Perishables and medicines are not taken back (0 days); the rest follows the shop's policy."""
+
+FIRST_NAMES = (
+    "Hélène", "Jérôme", "Loïc", "Françoise", "Zoë", "Amélie", "Benoît", "Cécile", "Chloé", "Clément",
+    "Émilie", "Éric", "Gaëlle", "Gaëtan", "Inès", "Joël", "Léa", "Léon", "Maël", "Noémie",
+    "Raphaël", "Séverine", "Stéphane", "Thérèse", "Valérie", "Anaïs", "Aurélien", "Céline", "Frédéric",
+    "Jérémy", "Mélanie", "Ophélie", "Rémi", "Sébastien", "Agnès", "Béatrice", "Lætitia", "Noël",
+    "Camille", "Lucas", "Manon", "Hugo", "Julie", "Thomas", "Sarah", "Nicolas", "Pauline", "Antoine",
+    "Laura", "Maxime", "Claire", "Julien", "Marie", "Pierre", "Sophie", "Paul", "Emma", "Louis",
+    "Alice", "Arthur",
+)
+LAST_NAMES = (
+    "Lefèvre", "Bénard", "Ménard", "Hébert", "Gérard", "Lemaître", "Chrétien", "Béranger", "Prévost",
+    "Le Gall", "Le Goff", "Brûlé", "Besançon", "Dupré", "Fabre", "Garnier", "Rousseau", "Faure",
+    "Mercier", "Boyer", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas", "Perrin", "Morin",
+    "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez", "Fontaine", "Chevalier", "Robin", "Masson",
+    "Sanchez", "Denis", "Lemoine", "Bertin", "D'Almeida", "Saint-Gérand", "Meunier", "Bonnet",
+    "Lambert", "Dupont", "Fournier", "Morel", "Girard", "Roux", "Vincent", "Laurent", "Simon",
+    "Moreau", "Leroy", "Petit", "Richard", "Bernard", "Dubois",
+)
+MAIL_DOMAINS = ("example.com", "example.org", "example.net")
+"""Reserved domains (RFC 2606): a demo never mails a real person."""
+
+
+@dataclass
+class _Item:
+    """A product of the demo catalogue, as the sales simulation sees it."""
+
+    product: Product
+    weight: float
+    weighed: bool
+
+
+@dataclass
+class _PlannedTicket:
+    when: dt.datetime
+    items: list[tuple[int, int]]
+    customer: int | None
+    operator: int
+    means: str
+    cash_given: int | None
+    cash_part: int
+    discount_bp: int
+
+
+# --- Public entry points -----------------------------------------------------------------------
+
+
+def default_demo_dir() -> Path:
+    """Where ``till demo`` builds its shop: the user's data folder for till, ``demo-shop``."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("till", appauthor=False)) / "demo-shop"
+
+
+def is_demo_folder(folder: Path) -> bool:
+    """True when ``folder`` holds no shop yet, or holds the demo shop (judged by its name)."""
+    path = Path(folder) / CONFIG_NAME
+    if not path.exists():
+        return True
+    try:
+        return load(path).shop.name == DEMO_SHOP["shop_name"]
+    except ConfigError:
+        return False
+
+
+def build_demo(folder: Path, reset: bool = False, days: int = 90, seed: int = 2026) -> Config:
+    """Build (or reuse) the demo shop in ``folder``; returns its loaded configuration.
+
+    With ``reset``, the folder's database, signing key, anchors and receipts are deleted first
+    and everything is built again. Without it, a folder that already has the demo catalogue is
+    reused as it is. A folder holding another shop is refused (``DemoError``), whatever
+    ``reset`` says: the demo never touches a real shop's fiscal data.
+    """
+    folder = Path(folder).expanduser().resolve()
+    if not is_demo_folder(folder):
+        raise DemoError("The folder {folder} holds another shop: the demo is built only in a folder of its own",
+                        folder=str(folder))
+    if reset:
+        _delete_shop_files(folder)
+    config = init_shop(folder, CONFIG_NAME, **DEMO_SHOP).config
+    ctx = TillContext.open(config)
+    try:
+        if not Product.select().exists():
+            _populate(ctx, days=days, seed=seed)
+    finally:
+        ctx.close()
+    return load(config.path)
+
+
+# --- Building ------------------------------------------------------------------------------------
+
+
+def _delete_shop_files(folder: Path) -> None:
+    """Remove the database, key, anchors and receipts of the demo in ``folder`` (config kept)."""
+    path = folder / CONFIG_NAME
+    if path.exists():
+        try:
+            config = load(path)
+        except ConfigError:
+            config = None
+    else:
+        config = None
+    database = config.database_url if config else "sqlite:///" + str(folder / "till.db")
+    key = config.resolve(config.till.key_file) if config else folder / "keys" / "till.pem"
+    anchors = config.resolve(config.till.anchor_dir) if config else folder / "anchors"
+    receipts = config.resolve(config.printer.path) if config else folder / "receipts.txt"
+    if database.startswith("sqlite:///"):
+        db_file = Path(database[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(db_file) + suffix).unlink(missing_ok=True)
+    key.unlink(missing_ok=True)
+    receipts.unlink(missing_ok=True)
+    if anchors.is_dir():
+        shutil.rmtree(anchors)
+
+
+def _populate(ctx: TillContext, days: int, seed: int) -> None:
+    rng = random.Random(seed)
+    database = ctx.database
+    today = dt.date.today()
+    first_day = today - dt.timedelta(days=days)
+    with database.atomic():
+        items = _add_catalogue(rng)
+        customers = _add_customers(rng)
+        users = [create_user(login, name, role, pin) for login, name, role, pin in DEMO_USERS]
+    plan = _plan_sales(rng, items, len(customers), len(users), first_day, days)
+    with database.atomic():
+        _add_opening_stock(rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
+    _write_sales(ctx, rng, items, customers, users, plan)
+    with database.atomic():
+        Setting.insert(key=MARKER, value=f"seed={seed} days={days} built={utcnow().isoformat(timespec='seconds')}Z") \
+            .on_conflict_replace().execute()
+
+
+def _add_catalogue(rng: random.Random) -> list[_Item]:
+    """Categories, products, barcodes; returns the products with a popularity weight."""
+    used_codes: set[str] = set()
+
+    def new_ean13() -> str:
+        while True:
+            body = str(rng.randint(300, 379)) + "".join(rng.choice("0123456789") for _ in range(9))
+            code = make_ean13(body)
+            if code not in used_codes:
+                used_codes.add(code)
+                return code
+
+    rows = []
+    categories = {}
+    for name in CATALOGUE:
+        categories[name] = Category.create(name=name, return_days=CATEGORY_RETURN_DAYS.get(name))
+    for category, text in CATALOGUE.items():
+        for number, line in enumerate(filter(None, (raw.strip() for raw in text.splitlines())), start=1):
+            label, price, vat = (part.strip() for part in line.split(";"))
+            rows.append(dict(sku=f"{SKU_PREFIX[category]}-{number:04d}", name=label, price_cents=int(price),
+                             vat_code=vat, category=categories[category].id,
+                             final_sale=category == "Pharmacie-parapharmacie" and vat in ("S", "I")))
+    for number, (label, price, vat, category, _item) in enumerate(WEIGHED, start=1):
+        rows.append(dict(sku=f"VRAC-{number:04d}", name=label, price_cents=price, vat_code=vat,
+                         category=categories[category].id, sold_by_weight=True))
+    Product.insert_many(rows).execute()
+    products = list(Product.select().order_by(Product.id))
+    barcodes = []
+    items = []
+    scale_items = {label: item for label, _p, _v, _c, item in WEIGHED}
+    for product in products:
+        if product.sold_by_weight:
+            barcodes.append(dict(code=make_ean13(SCALE_PREFIX + scale_items[product.name] + "00000"),
+                                 product=product.id))
+        else:
+            barcodes.append(dict(code=new_ean13(), product=product.id))
+            if rng.random() < 0.12:  # a second code: another pack size, an older label
+                barcodes.append(dict(code=new_ean13(), product=product.id))
+        # Popularity: a few best sellers (bread, press, water), a long tail of rare items.
+        weight = rng.paretovariate(1.3)
+        if product.sku.startswith(("BOU-000", "LIB-000")) or "Baguette" in product.name:
+            weight *= 4
+        items.append(_Item(product, weight, bool(product.sold_by_weight)))
+    Barcode.insert_many(barcodes).execute()
+    return items
+
+
+def _add_customers(rng: random.Random) -> list[Customer]:
+    """60 customers with French names, contact details, cards and consents."""
+    rows = []
+    last_names = list(LAST_NAMES)
+    rng.shuffle(last_names)
+    for number, (first, last) in enumerate(zip(FIRST_NAMES, last_names), start=1):
+        local = f"{fold(first)}.{fold(last)}".replace(" ", "").replace("'", "")
+        email = f"{local}@{rng.choice(MAIL_DOMAINS)}" if rng.random() < 0.85 else None
+        # 06 39 98 xx xx: a range ARCEP keeps for fiction, so no real phone rings.
+        phone = f"06 39 98 {number // 100 * 10 + rng.randint(0, 9):02d} {number % 100:02d}" \
+            if rng.random() < 0.8 else None
+        card = make_ean13(f"290{number:09d}") if rng.random() < 0.75 else None
+        rows.append(dict(
+            first_name=first, last_name=last, email=email, phone=phone, loyalty_card=card,
+            consent_email=bool(email) and rng.random() < 0.6, consent_sms=bool(phone) and rng.random() < 0.4,
+            search_key=customer_search_key(first, last, email, phone, card),
+            created_at=utcnow() - dt.timedelta(days=rng.randint(100, 1500)),
+        ))
+    Customer.insert_many(rows).execute()
+    return list(Customer.select().order_by(Customer.id))
+
+
+def _shop_time(day: dt.date, hour: int, minute: int, second: int = 0) -> dt.datetime:
+    """A local shop time on ``day`` as the naive UTC datetime the database stores."""
+    local = dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=_shop_zone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _shop_zone() -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(SHOP_TIMEZONE)
+    except Exception:  # no time-zone database on this machine: Paris winter time is close enough
+        return dt.timezone(dt.timedelta(hours=1))
+
+
+def _opening_hours(day: dt.date) -> tuple[int, int] | None:
+    """Opening and closing hour of the shop on ``day``, or None when it is closed (Mondays)."""
+    weekday = day.weekday()
+    if weekday == 0:
+        return None  # closed on Mondays
+    if weekday == 6:
+        return 8, 13  # Sunday market morning
+    return 8, 20
+
+
+def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: int, first_day: dt.date,
+                days: int) -> list[list[_PlannedTicket]]:
+    """What each past day sold, drawn before anything is written (stock is opened to match)."""
+    weights = [item.weight for item in items]
+    customer_weights = [rng.paretovariate(1.5) for _ in range(customers)]
+    plan: list[list[_PlannedTicket]] = []
+    now = utcnow()
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        hours = _opening_hours(day)
+        if hours is None:
+            plan.append([])
+            continue
+        opening, closing = hours
+        busy = {5: 1.4, 6: 1.1}.get(day.weekday(), 1.0)
+        count = min(60, int(rng.randint(20, 48) * busy))
+        span = (closing - opening) * 3600
+        seconds = sorted(rng.randrange(span) for _ in range(count))
+        tickets = []
+        for second in seconds:
+            when = _shop_time(day, opening, 0) + dt.timedelta(seconds=second)
+            if when >= now:
+                continue
+            line_count = min(8, max(1, int(rng.expovariate(1 / 2.6)) + 1))
+            chosen = rng.choices(range(len(items)), weights=weights, k=line_count)
+            lines = []
+            for index in dict.fromkeys(chosen):
+                item = items[index]
+                if item.weighed:
+                    grams = rng.randint(150, 650) if item.product.price_cents > 1000 else rng.randint(400, 2200)
+                    lines.append((index, grams))
+                else:
+                    lines.append((index, rng.choices((1, 2, 3, 4, 6), weights=(70, 18, 6, 4, 2))[0]))
+            customer = rng.choices(range(customers), weights=customer_weights)[0] if rng.random() < 0.3 else None
+            means = rng.choices(("card", "cash", "split"), weights=(55, 38, 7))[0]
+            tickets.append(_PlannedTicket(
+                when=when, items=lines, customer=customer,
+                operator=0 if rng.random() < 0.85 else min(1, users - 1), means=means,
+                cash_given=None, cash_part=rng.choice((500, 1000, 2000)),
+                discount_bp=500 if customer is not None and rng.random() < 0.1 else 0,
+            ))
+        plan.append(tickets)
+    return plan
+
+
+def _add_opening_stock(rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
+                       when: dt.datetime) -> None:
+    """Opening stock: what the planned sales take, plus what is left on the shelf today."""
+    sold = [0] * len(items)
+    for tickets in plan:
+        for ticket in tickets:
+            for index, quantity in ticket.items:
+                sold[index] += quantity
+    for index, item in enumerate(items):
+        left = rng.randint(5_000, 25_000) if item.weighed else rng.randint(4, 48)
+        move_stock(item.product.id, "sellable", sold[index] + left, "opening", None, when)
+
+
+def _cash_given(rng: random.Random, due: int) -> int:
+    """What a customer hands over for ``due`` cents: the exact sum, or coins and notes above it."""
+    style = rng.random()
+    if style < 0.25:
+        return due
+    if style < 0.45:
+        step = 100
+    elif style < 0.75:
+        step = 500
+    elif style < 0.93:
+        step = 1000
+    else:
+        step = 2000 if due > 1000 else 5000
+    return -(-due // step) * step
+
+
+def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], customers: list[Customer],
+                 users: list[User], plan: list[list[_PlannedTicket]]) -> None:
+    """Ring up and pay each planned sale, and write it through ``write_ticket``: one day a commit."""
+    from till.sale import Basket
+    from till.tenders import CARD, Checkout, Tender
+
+    config, sealer, database = ctx.config, ctx.sealer, ctx.database
+    for tickets in plan:
+        if not tickets:
+            continue
+        with database.atomic():
+            for planned in tickets:
+                user = users[planned.operator]
+                basket = Basket(config, sealer, user, today=planned.when.date())
+                for index, quantity in planned.items:
+                    basket.add_product(items[index].product, quantity)
+                if planned.customer is not None:
+                    basket.attach_customer(customers[planned.customer])
+                if planned.discount_bp:
+                    basket.discount_ticket(percent_bp=planned.discount_bp)
+                checkout = Checkout(basket, None)
+                total = checkout.total_cents
+                means = planned.means
+                if means == "split" and total <= planned.cash_part:
+                    means = "cash"
+                if means == "split":
+                    checkout.add_cash(planned.cash_part)
+                    checkout.tenders.append(Tender(CARD, checkout.due_cents, _card_reference(rng)))
+                elif means == "card":
+                    checkout.tenders.append(Tender(CARD, total, _card_reference(rng)))
+                else:
+                    checkout.add_cash(_cash_given(rng, total))
+                draft = replace(checkout.draft(), created_at=planned.when, print_receipt=False, open_drawer=False)
+                write_ticket(sealer, config.accounts, draft)
+
+
+def _card_reference(rng: random.Random) -> str:
+    """The authorisation number a card terminal prints (6 digits)."""
+    return f"{rng.randint(0, 999_999):06d}"
+

@@ -1,0 +1,312 @@
+"""The journal verifier: proves every chain whole, or names the first broken record.
+
+For every (till, chain) it checks, record by record in sequence order (fiscal-fr.md R-SEC-07):
+continuity from 1 with no gap or duplicate, the link to the previous signature, the hash of the
+rebuilt message (``chain.signed_message``'s bytes), the ECDSA signature with the key named by
+``key_id``, and, for ticket chains, that the sealed payload still equals the one rebuilt from
+the ticket rows. Then that every ticket is sealed exactly once, that the chain reaches its
+``ChainHead`` row and its tail anchor (outside the database), so a cut tail shows too.
+
+Memory stays flat on a million records: records are read by keyset pages of one chain, the
+tickets of a page are rebuilt with four bulk queries, and only counters cross pages. The cost
+per record is one SHA-256, one ECDSA verification and, for tickets, one JSON encoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from peewee import fn
+
+from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
+from till.errors import TillError
+from till.fiscal.anchor import Anchor, AnchorStore
+from till.fiscal.canonical import canonical_json
+from till.fiscal.chain import current_database, message_bytes
+from till.fiscal.keys import key_id_of, verify_digest
+from till.fiscal.payloads import TICKET_CHAINS, ticket_chain, ticket_payloads
+from till.i18n import translate
+
+__all__ = ["Problem", "VerifyReport", "verify_journal"]
+
+_LAST = float("inf")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where (till, chain, sequence or None) and what, in English and translatable."""
+
+    till_id: str
+    chain: str
+    sequence: int | None
+    what: str
+    message: str = field(default="", compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def text(self, lang: str | None = None) -> str:
+        """The finding as one line, e.g. "chain T of till 01, record 42: payload differs ..."."""
+        what = translate(self.message, lang, **self.params) if self.message else self.what
+        if not self.chain:  # about the keys or the anchor folder, not one chain
+            return what
+        if self.sequence is None:
+            return translate("chain {chain} of till {till_id}: {what}", lang,
+                             chain=self.chain, till_id=self.till_id, what=what)
+        return translate("chain {chain} of till {till_id}, record {sequence}: {what}", lang,
+                         chain=self.chain, till_id=self.till_id, sequence=self.sequence, what=what)
+
+
+def _finding(till_id: str, chain: str, sequence: int | None, message: str, **params: Any) -> Problem:
+    return Problem(till_id, chain, sequence, message.format(**params), message, params)
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify_journal`` found. ``ok`` is False as soon as there is one problem."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Records read per (till_id, chain)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def lines(self, lang: str | None = None) -> list[str]:
+        """Human-readable lines for ``till journal verify``: verdict, counts, findings."""
+        total = sum(self.counts.values())
+        if self.ok:
+            out = [translate("Journal verified: {records} records in {chains} chains, no problem found.",
+                             lang, records=total, chains=len(self.counts))]
+        else:
+            out = [translate("Journal NOT verified: {problems} problems in {records} records.",
+                             lang, problems=len(self.problems), records=total)]
+        for (till_id, chain), count in sorted(self.counts.items()):
+            out.append(translate("chain {chain} of till {till_id}: {records} records", lang,
+                                 chain=chain, till_id=till_id, records=count))
+        out.extend(problem.text(lang) for problem in self.problems)
+        out.extend(translate("warning: {text}", lang, text=w.text(lang)) for w in self.warnings)
+        return out
+
+
+_RECORD = (
+    FiscalRecord.id, FiscalRecord.sequence, FiscalRecord.kind, FiscalRecord.created_at,
+    FiscalRecord.ticket_id, FiscalRecord.format_version, FiscalRecord.payload,
+    FiscalRecord.previous_signature, FiscalRecord.hash, FiscalRecord.signature, FiscalRecord.key_id,
+)
+
+
+def _pages(till_id: str, chain: str, size: int) -> Iterator[list[tuple]]:
+    """The chain's records in sequence order, a page at a time (keyset: no OFFSET, flat memory)."""
+    database = current_database()
+    after = None
+    while True:
+        where = (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
+        if after is not None:
+            where &= FiscalRecord.sequence > after
+        query = (FiscalRecord.select(*_RECORD).where(where)
+                 .order_by(FiscalRecord.sequence, FiscalRecord.id).limit(size))
+        page = database.execute(query).fetchall()
+        if not page:
+            return
+        yield page
+        if len(page) < size:
+            return
+        after = page[-1][1]
+
+
+def _load_keys(public_keys: dict[str, str] | None, report: VerifyReport) -> dict[str, str]:
+    """Key id -> PEM of every usable public key; a key whose id is not its own is a problem."""
+    if public_keys is None:
+        rows = SigningKey.select(SigningKey.key_id, SigningKey.till_id, SigningKey.public_key_pem).tuples()
+    else:
+        rows = [(key_id, "", pem) for key_id, pem in public_keys.items()]
+    keys = {}
+    for key_id, till_id, pem in rows:
+        try:
+            actual = key_id_of(pem)
+        except ValueError:
+            report.problems.append(_finding(till_id, "", None, "public key {key_id} cannot be read", key_id=key_id))
+            continue
+        if actual != key_id:
+            report.problems.append(_finding(till_id, "", None, "public key {key_id} is not the key of that id",
+                                            key_id=key_id))
+            continue
+        keys[key_id] = pem
+    return keys
+
+
+class _ChainCheck:
+    """Walks one chain; keeps only what links a record to the previous one."""
+
+    def __init__(self, till_id: str, chain: str, keys: dict[str, str], anchor: Anchor | None,
+                 report: VerifyReport) -> None:
+        self.till_id, self.chain, self.keys, self.anchor, self.report = till_id, chain, keys, anchor, report
+        self.expected, self.previous, self.last, self.count = 1, "", 0, 0
+        self.duplicates: set[int] = set()
+
+    def problem(self, sequence: int | None, message: str, **params: Any) -> None:
+        self.report.problems.append(_finding(self.till_id, self.chain, sequence, message, **params))
+
+    def run(self, page_size: int) -> None:
+        tickets = self.chain in TICKET_CHAINS
+        for page in _pages(self.till_id, self.chain, page_size):
+            rebuilt = {}
+            if tickets:
+                ids = [row[4] for row in page if row[4] is not None]
+                rebuilt = {tid: canonical_json(p) for tid, p in ticket_payloads(ids).items()}
+            for row in page:
+                self.check(row, tickets, rebuilt)
+
+    def check(self, row: tuple, tickets: bool, rebuilt: dict[int, str]) -> None:
+        _id, sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id = row
+        self.count += 1
+        if sequence == self.last:
+            self.duplicates.add(sequence)
+            return
+        if sequence > self.expected:
+            if sequence == self.expected + 1:
+                self.problem(self.expected, "record {missing} is missing", missing=self.expected)
+            else:
+                self.problem(self.expected, "records {first} to {last} are missing",
+                             first=self.expected, last=sequence - 1)
+        elif sequence < self.expected:
+            self.problem(sequence, "sequence number {sequence} is out of order", sequence=sequence)
+        if previous != self.previous:
+            self.problem(sequence, "does not link to the previous record (previous signature differs)")
+        try:
+            message = message_bytes(
+                format_version=version, till_id=self.till_id, chain=self.chain, sequence=sequence,
+                kind=kind, created_at=created_at, ticket_id=ticket_id, payload=payload,
+                previous_signature=previous,
+            )
+        except (TypeError, ValueError) as error:
+            self.problem(sequence, "cannot be read: {error}", error=str(error))
+            message = None
+        if message is not None:
+            digest = hashlib.sha256(message)
+            if digest.hexdigest() != hash_:
+                self.problem(sequence, "hash does not match the record's content (record altered)")
+            pem = self.keys.get(key_id)
+            if pem is None:
+                self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
+            elif not verify_digest(pem, digest.digest(), signature):
+                self.problem(sequence, "signature is not valid (record altered or forged)")
+        if tickets:
+            expected_payload = rebuilt.get(ticket_id) if ticket_id is not None else None
+            if ticket_id is None:
+                self.problem(sequence, "names no ticket")
+            elif expected_payload is None:
+                self.problem(sequence, "ticket {ticket_id} it seals no longer exists", ticket_id=ticket_id)
+            elif expected_payload != payload:
+                self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
+                             ticket_id=ticket_id)
+        anchor = self.anchor
+        if anchor is not None and sequence == anchor.sequence and (
+            signature != anchor.signature or hash_ != anchor.hash
+        ):
+            self.problem(sequence, "differs from the tail anchor kept outside the database")
+        self.previous, self.last, self.expected = signature, sequence, sequence + 1
+
+    def finish(self, head: tuple[int, str] | None, anchored: bool) -> None:
+        """Duplicates across pages, the chain head row and the tail anchor."""
+        self.report.counts[(self.till_id, self.chain)] = self.count
+        stored = FiscalRecord.select().where(
+            (FiscalRecord.till_id == self.till_id) & (FiscalRecord.chain == self.chain)).count()
+        if stored != self.count or self.duplicates:
+            self.duplicates.update(
+                sequence for (sequence,) in FiscalRecord.select(FiscalRecord.sequence)
+                .where((FiscalRecord.till_id == self.till_id) & (FiscalRecord.chain == self.chain))
+                .group_by(FiscalRecord.sequence).having(fn.COUNT(FiscalRecord.id) > 1).tuples()
+            )
+        for sequence in sorted(self.duplicates):
+            self.problem(sequence, "sequence number {sequence} is used by more than one record", sequence=sequence)
+        if head is None:
+            if self.count:
+                self.report.warnings.append(_finding(self.till_id, self.chain, None, "the chain has no head row"))
+        elif head[0] > self.last:
+            self.problem(self.last + 1, "records {first} to {last} are missing: the chain head names record {last}",
+                         first=self.last + 1, last=head[0])
+        elif head[0] < self.last:
+            self.problem(head[0] + 1, "records after {head} are not counted by the chain head", head=head[0])
+        elif head[1] != self.previous:
+            self.problem(self.last, "the last record differs from the chain head")
+        anchor = self.anchor
+        if anchor is not None:
+            if self.last < anchor.sequence:
+                self.problem(self.last + 1,
+                             "records {first} to {last} are missing: the tail anchor names record {last}",
+                             first=self.last + 1, last=anchor.sequence)
+            elif self.last > anchor.sequence:
+                self.report.warnings.append(_finding(
+                    self.till_id, self.chain, anchor.sequence + 1,
+                    "records after {sequence} are newer than the tail anchor (written just before a stop?)",
+                    sequence=anchor.sequence))
+        elif anchored and self.count:
+            self.report.warnings.append(_finding(self.till_id, self.chain, None, "the chain has no tail anchor"))
+
+
+def _check_tickets_sealed(report: VerifyReport) -> None:
+    """Every ticket row has exactly one record in a ticket chain (set queries, no ticket in memory)."""
+    sealed = FiscalRecord.select(FiscalRecord.id).where(
+        (FiscalRecord.ticket_id == Ticket.id) & FiscalRecord.chain.in_(TICKET_CHAINS))
+    unsealed = (Ticket.select(Ticket.id, Ticket.till_id, Ticket.number, Ticket.training)
+                .where(~fn.EXISTS(sealed)).order_by(Ticket.id).tuples())
+    for ticket_id, till_id, number, training in unsealed:
+        report.problems.append(_finding(
+            till_id, ticket_chain(bool(training)), None,
+            "ticket {ticket_id} (number {number}) has no fiscal record (added afterwards, or its record deleted)",
+            ticket_id=ticket_id, number=number))
+    twice = (FiscalRecord.select(FiscalRecord.ticket_id)
+             .where(FiscalRecord.chain.in_(TICKET_CHAINS) & FiscalRecord.ticket_id.is_null(False))
+             .group_by(FiscalRecord.ticket_id).having(fn.COUNT(FiscalRecord.id) > 1).tuples())
+    for (ticket_id,) in twice:
+        records = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain, FiscalRecord.sequence)
+                   .where(FiscalRecord.ticket_id == ticket_id)
+                   .order_by(FiscalRecord.id).tuples())
+        first, *others = list(records)
+        for till_id, chain, sequence in others:
+            report.problems.append(_finding(
+                till_id, chain, sequence, "ticket {ticket_id} is already sealed by record {first} of chain {first_chain}",
+                ticket_id=ticket_id, first=first[2], first_chain=first[1]))
+
+
+def verify_journal(
+    public_keys: dict[str, str] | None = None,
+    anchors: AnchorStore | None = None,
+    *,
+    page_size: int = 500,
+) -> VerifyReport:
+    """Verify every chain of the bound database; see the module docstring for what is checked.
+
+    ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
+    the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
+    """
+    report = VerifyReport()
+    keys = _load_keys(public_keys, report)
+    heads = {(t, c): (s, sig) for t, c, s, sig in
+             ChainHead.select(ChainHead.till_id, ChainHead.chain, ChainHead.sequence, ChainHead.signature).tuples()}
+    anchor_map: dict[tuple[str, str], Anchor] = {}
+    if anchors is not None:
+        try:
+            anchor_map = {(a.till_id, a.chain): a for a in anchors.all()}
+        except TillError as error:
+            report.problems.append(Problem("", "", None, str(error), error.message, error.params))
+    chains = set(FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain).distinct().tuples())
+    chains.update(key for key, head in heads.items() if head[0] > 0)
+    chains.update(anchor_map)
+    for till_id, chain in sorted(chains):
+        check = _ChainCheck(till_id, chain, keys, anchor_map.get((till_id, chain)), report)
+        check.run(page_size)
+        check.finish(heads.get((till_id, chain)), anchors is not None)
+    _check_tickets_sealed(report)
+    order = {id(p): i for i, p in enumerate(report.problems)}
+    report.problems.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence, order[id(p)]))
+    report.warnings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
+    return report

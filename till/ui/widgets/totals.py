@@ -1,0 +1,78 @@
+"""Totals of the sale in progress: VAT per rate, items, discount, and the total in big figures.
+
+The big figures are drawn with box-drawing characters found in every Linux console font
+(``─│┌┐└┘├┤┴``), not with Textual's ``Digits``, whose half-lines (``╶╷╸``) and bullet are missing
+from those fonts: a customer must be able to read the total across the counter.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from rich.console import Group
+from textual.widgets import Static
+
+from till.i18n import _
+from till.money import format_rate
+from till.sale import Totals
+from till.ui.messages import money
+
+_FONT: dict[str, tuple[str, str, str]] = {
+    "0": ("┌─┐", "│ │", "└─┘"),
+    "1": (" ┐ ", " │ ", " ┴ "),
+    "2": ("──┐", "┌─┘", "└──"),
+    "3": ("──┐", " ─┤", "──┘"),
+    "4": ("│ │", "└─┤", "  │"),
+    "5": ("┌──", "└─┐", "──┘"),
+    "6": ("┌──", "├─┐", "└─┘"),
+    "7": ("──┐", "  │", "  │"),
+    "8": ("┌─┐", "├─┤", "└─┘"),
+    "9": ("┌─┐", "└─┤", "──┘"),
+    ",": (" ", " ", ","),
+    ".": (" ", " ", "."),
+    "-": ("  ", "──", "  "),
+    " ": (" ", " ", " "),
+    "€": (" ", "€", " "),
+}
+"""A three-line font: each character is three rows of equal width."""
+
+
+def big_text(text: str) -> str:
+    """``text`` (an amount) drawn three lines high; unknown characters sit on the middle row."""
+    rows = ["", "", ""]
+    for char in text:
+        glyph = _FONT.get(char, (" ", char, " "))
+        gap = " " if char.isdigit() else ""
+        for index in range(3):
+            rows[index] += glyph[index] + gap
+    return "\n".join(row.rstrip() for row in rows)
+
+
+class TotalsPanel(Static):
+    """VAT per rate, the number of items, the discount and the grand total."""
+
+    def show(self, totals: Totals) -> None:
+        """Redraw for ``totals``: VAT per rate on the left, the total on the right.
+
+        One renderable rather than a widget per figure: a scan redraws it once, cheaply.
+        """
+        vat = Table.grid(padding=(0, 2))
+        for justify in ("left", "right", "right", "right"):
+            vat.add_column(justify=justify)
+        vat.add_row(*(Text(_(title), style="bold") for title in ("VAT rate", "Incl. VAT", "Net", "VAT")))
+        for amounts in totals.vat:
+            vat.add_row(f"{format_rate(amounts.rate_bp)} %", money(amounts.ttc), money(amounts.ht),
+                        money(amounts.vat))
+        summary = _("Items: {count}", count=totals.item_count)
+        if totals.discount_cents:
+            summary += "   " + _("Discount: {amount}", amount=money(-totals.discount_cents))
+        total = Group(
+            Text(summary, justify="right"),
+            Text(_("TOTAL"), style="bold", justify="right"),
+            Text(big_text(money(totals.total_cents)), style="bold", justify="right"),
+        )
+        outer = Table.grid(expand=True)
+        outer.add_column(ratio=1)
+        outer.add_column(justify="right")
+        outer.add_row(vat, total)
+        self.update(outer)
