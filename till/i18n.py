@@ -9,11 +9,23 @@ translation is shown in English rather than failing.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 
 SUPPORTED = ("en", "fr")
-_current = "fr"
+
+
+def _from_environment() -> str:
+    """The technician's language from the usual locale variables, until a till sets its own."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+_current = _from_environment()
 
 
 def set_language(lang: str) -> None:

@@ -57,7 +57,7 @@ class Problem:
                          chain=self.chain, till_id=self.till_id, sequence=self.sequence, what=what)
 
 
-def _finding(till_id: str, chain: str, sequence: int | None, message: str, **params: Any) -> Problem:
+def _finding(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
     return Problem(till_id, chain, sequence, message.format(**params), message, params)
 
 
@@ -151,7 +151,7 @@ class _ChainCheck:
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
 
-    def problem(self, sequence: int | None, message: str, **params: Any) -> None:
+    def problem(self, sequence: int | None, message: str, /, **params: Any) -> None:
         self.report.problems.append(_finding(self.till_id, self.chain, sequence, message, **params))
 
     def run(self, page_size: int) -> None:

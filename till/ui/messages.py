@@ -25,6 +25,13 @@ log = logging.getLogger("till.ui")
 UNEXPECTED = "Unexpected error: nothing was changed; see the log"
 
 
+class Refused(TillError):
+    """A screen's own refusal ("scan an item first"), already in the cashier's language."""
+
+    def text(self, lang: str | None = None) -> str:
+        return self.message
+
+
 def error_text(error: BaseException) -> str:
     """What to show for ``error``: the workflow's own words, or a generic line (logged)."""
     if isinstance(error, TillError):

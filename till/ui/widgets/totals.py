@@ -51,10 +51,12 @@ def big_text(text: str) -> str:
 class TotalsPanel(Static):
     """VAT per rate, the number of items, the discount and the grand total."""
 
-    def show(self, totals: Totals) -> None:
+    def show(self, totals: Totals, change_cents: int | None = None) -> None:
         """Redraw for ``totals``: VAT per rate on the left, the total on the right.
 
-        One renderable rather than a widget per figure: a scan redraws it once, cheaply.
+        With ``change_cents`` (just after a sale, the basket empty) the big figures are the
+        change to hand back, until the next scan. One renderable rather than a widget per
+        figure: a scan redraws it once, cheaply.
         """
         vat = Table.grid(padding=(0, 2))
         for justify in ("left", "right", "right", "right"):
@@ -66,10 +68,13 @@ class TotalsPanel(Static):
         summary = _("Items: {count}", count=totals.item_count)
         if totals.discount_cents:
             summary += "   " + _("Discount: {amount}", amount=money(-totals.discount_cents))
+        title, amount = _("TOTAL"), totals.total_cents
+        if change_cents is not None:
+            title, amount, summary = _("CHANGE"), change_cents, ""
         total = Group(
             Text(summary, justify="right"),
-            Text(_("TOTAL"), style="bold", justify="right"),
-            Text(big_text(money(totals.total_cents)), style="bold", justify="right"),
+            Text(title, style="bold", justify="right"),
+            Text(big_text(money(amount)), style="bold", justify="right"),
         )
         outer = Table.grid(expand=True)
         outer.add_column(ratio=1)

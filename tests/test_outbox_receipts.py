@@ -1,0 +1,63 @@
+"""After commit: receipts printed from the durable outbox with the legal mentions; a failing
+printer keeps the job for later and never loses the sale."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from store.models import OutboxJob
+from store.models.outbox import DONE, PENDING
+from till import outbox
+from till.jobs import handlers, receipt_lines, run_outbox
+from till.sale import Basket
+from till.tenders import Checkout
+
+
+def sell(shop, *codes, cash=5000):
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    for code in codes:
+        basket.add_code(code)
+    checkout = Checkout(basket, shop.ctx.terminal)
+    checkout.add_cash(cash)
+    return checkout.complete().ticket
+
+
+def test_receipt_has_the_legal_mentions(shop):
+    ticket = sell(shop, shop.barcodes["WIN"], shop.barcodes["BAG"])
+    text = "\n".join(receipt_lines(shop.config, ticket.id))
+    for expected in ("My shop", "SIRET 00000000000000", "N° TVA FR00000000000", "VENTE", ticket.code,
+                     "Caisse 01  N° 1", "Caissier : Camille Martin", "Côtes du Rhône 75 cl", "8,95 N",
+                     "Total HT", "TOTAL TTC", "10,15 €", "20 %", "5.5 %", "Espèces", "50,00", "Rendu", "-39,85",
+                     "2 lignes", "Signature ", "till 0.1.0"):
+        assert expected in text, expected
+    assert max(len(line) for line in receipt_lines(shop.config, ticket.id)) <= shop.config.printer.width
+
+
+def test_outbox_prints_after_commit_and_marks_done(shop):
+    ticket = sell(shop, shop.barcodes["WIN"])
+    assert run_outbox(shop.config) == 2
+    printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
+    assert ticket.code in printed and "cut" in printed
+    assert "drawer opened: ticket" in shop.config.resolve("drawer.log").read_text()
+    assert {job.status for job in OutboxJob.select()} == {DONE}
+    assert run_outbox(shop.config) == 0  # nothing runs twice
+
+
+def test_a_failing_printer_keeps_the_job_with_backoff(shop, tmp_path):
+    ticket = sell(shop, shop.barcodes["WIN"])
+    calls = []
+
+    def out_of_paper(payload):
+        calls.append(payload)
+        raise OSError("printer out of paper")
+
+    ran = outbox.process({outbox.PRINT_RECEIPT: out_of_paper})
+    job = next(job for job in ran if job.kind == outbox.PRINT_RECEIPT)
+    job = OutboxJob.get_by_id(job.id)
+    assert job.status == PENDING and job.attempts == 1 and "out of paper" in job.last_error
+    assert job.not_before > dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    assert outbox.process({outbox.PRINT_RECEIPT: out_of_paper}) == [] or calls == [{"ticket_id": ticket.id}]
+    OutboxJob.update(not_before=dt.datetime(2000, 1, 1)).where(OutboxJob.id == job.id).execute()
+    outbox.process(handlers(shop.config))
+    assert OutboxJob.get_by_id(job.id).status == DONE
+    assert ticket.code in shop.config.resolve("receipts.txt").read_text(encoding="utf-8")

@@ -1,0 +1,75 @@
+"""The first screen: a cashier logs in with a login and a PIN.
+
+``till.auth.login`` does the checking, counting and locking (and records each attempt in chain
+L); this screen only moves focus, shows the refusal in the cashier's language and, on success,
+opens the sale screen over itself, so logging out is just closing that screen.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from till.auth import login
+from till.i18n import _
+from till.ui.messages import guarded
+
+
+class LoginScreen(Screen[None]):
+    """Login and PIN fields; Enter in the PIN field logs in."""
+
+    def compose(self) -> ComposeResult:
+        config = self.app.ctx.config
+        with Vertical(classes="dialog login-dialog"):
+            yield Label(config.shop.name, classes="dialog-title", markup=False)
+            yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
+            yield Label(_("Login"))
+            yield Input(id="login", placeholder=_("Login"))
+            yield Label(_("PIN"))
+            yield Input(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
+            yield Static("", id="login-status", classes="status", markup=False)
+        yield Footer()
+
+    @property
+    def login_input(self) -> Input:
+        return self.query_one("#login", Input)
+
+    @property
+    def pin_input(self) -> Input:
+        return self.query_one("#pin", Input)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#login-status", Static)
+
+    def show_error(self, text: str) -> None:
+        self.status.update(text)
+        self.status.set_class(True, "error")
+
+    def on_screen_resume(self) -> None:
+        """Back from a sale (logout): empty fields, ready for the next cashier."""
+        self.pin_input.value = ""
+        self.login_input.value = ""
+        self.login_input.focus()
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input is self.login_input:
+            self.pin_input.focus()
+            return
+        name, pin = self.login_input.value, self.pin_input.value
+        self.pin_input.value = ""
+        if not name.strip():
+            self.login_input.focus()
+            return
+        try:
+            user = login(self.app.ctx.sealer, name, pin)
+        except Exception:
+            self.pin_input.focus()
+            raise
+        self.status.update("")
+        self.status.set_class(False, "error")
+        self.app.start_sale(user)

@@ -1,0 +1,45 @@
+"""Preview of a ticket's receipt (F8): the printed lines, as the printer gets them.
+
+The lines come from ``till.jobs.receipt_lines``, the same function the printer job uses, so
+the preview is what was (or will be) printed, including the legal mentions. Read-only; Esc
+closes. Useful when the printer is out of paper and the customer wants to see the ticket.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from till.i18n import _
+from till.ui.messages import translate_bindings
+
+
+class ReceiptScreen(ModalScreen[None]):
+    """The receipt of one ticket in a monospace box."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="receipt-close", key_display="Esc"),
+        Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up"),
+        Binding("down", "scroll(1)", "Down", show=False, id="receipt-down"),
+    ]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog receipt-dialog"):
+            yield Label(_("Receipt preview"), classes="dialog-title")
+            with VerticalScroll(id="receipt-scroll"):
+                yield Static("\n".join(self.lines), id="receipt", markup=False)
+            yield Label(_("Esc: close"), classes="hint")
+
+    def action_scroll(self, step: int) -> None:
+        self.query_one("#receipt-scroll", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

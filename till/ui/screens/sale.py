@@ -1,0 +1,236 @@
+"""The sale screen: scan, adjust lines, pay. A thin layer over ``till.sale.Basket``.
+
+Each key is a ``Binding`` (shown in the Footer, with an id for per-shop keymaps) whose action
+calls the basket and redraws what changed: the table by row key, the totals, the status line.
+A refusal (``TillError``) leaves the basket as it was and says why in red in the status line,
+which stays until the next action (a toast would vanish before the cashier looks up). Focus
+never leaves the scan field: up/down move the table's cursor from there.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from store.models import Customer, User
+from till.context import TillContext
+from till.i18n import _
+from till.jobs import receipt_lines
+from till.sale import Basket, NeedsManager
+from till.tenders import Checkout, CompletedSale
+from till.ui.messages import Refused, guarded, money, translate_bindings
+from till.ui.screens.customer import NO_CUSTOMER, CustomerScreen
+from till.ui.screens.discount import Discount, DiscountScreen
+from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.screens.payment import PaymentScreen
+from till.ui.screens.quantity import QuantityScreen
+from till.ui.screens.receipt import ReceiptScreen
+from till.ui.widgets.basket_table import BasketTable
+from till.ui.widgets.scan_input import ScanInput
+from till.ui.widgets.totals import TotalsPanel
+
+
+def _key(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
+    return Binding(key, action, description, show=show, id=binding_id,
+                   key_display=key.upper() if key.startswith("f") else None)
+
+
+class SaleScreen(Screen[None]):
+    """One cashier's sales, one basket after another, until logout."""
+
+    BINDINGS = [
+        _key("f2", "pay", "Pay", "sale-pay"),
+        _key("f3", "quantity", "Qty", "sale-quantity"),
+        _key("f4", "void", "Void", "sale-void"),
+        _key("f5", "line_discount", "Disc.", "sale-line-discount"),
+        _key("f6", "ticket_discount", "Tkt disc.", "sale-ticket-discount"),
+        _key("f7", "customer", "Cust.", "sale-customer"),
+        _key("f8", "receipt", "Receipt", "sale-receipt"),
+        _key("f9", "logout", "Logout", "sale-logout"),
+        _key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
+        _key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
+    ]
+    """The cashier's keys; F10 (quit) belongs to the app."""
+
+    def __init__(self, ctx: TillContext, user: User) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ctx = ctx
+        self.user = user
+        self.basket = self._new_basket()
+        self.last_ticket_id: int | None = None
+        """The ticket F8 previews: the last one paid at this screen."""
+
+    def _new_basket(self) -> Basket:
+        return Basket(self.ctx.config, self.ctx.sealer, self.user)
+
+    # -- layout and accessors ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="sale-info", markup=False)
+        yield ScanInput(id="scan", placeholder=_("Scan or type a code (3*code for 3)"))
+        yield BasketTable(id="basket")
+        yield TotalsPanel(id="totals")
+        yield Static("", id="sale-status", classes="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.scan_input.focus()
+
+    @property
+    def scan_input(self) -> ScanInput:
+        return self.query_one(ScanInput)
+
+    @property
+    def table(self) -> BasketTable:
+        return self.query_one(BasketTable)
+
+    @property
+    def totals_panel(self) -> TotalsPanel:
+        return self.query_one(TotalsPanel)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#sale-status", Static)
+
+    # -- showing ---------------------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        """A refusal, in red and bold, until the next action."""
+        self.status.update(text)
+        self.status.set_class(True, "error")
+
+    def show_info(self, text: str) -> None:
+        self.status.update(text)
+        self.status.set_class(False, "error")
+
+    def redraw(self, change_cents: int | None = None) -> None:
+        """Bring the table, totals and header line up to date with the basket."""
+        self.table.sync(self.basket.lines)
+        self.totals_panel.show(self.basket.totals(), change_cents)
+        customer = self.basket.customer
+        info = _("Cashier: {name}", name=self.user.name)
+        info += "   " + _("Customer: {name}", name=customer.display_name if customer else "-")
+        self.query_one("#sale-info", Static).update(Text(info))
+
+    def _selected_line_id(self) -> int:
+        line_id = self.table.selected_line_id
+        if line_id is None:
+            raise Refused(_("Scan an item first"))
+        return line_id
+
+    # -- scanning --------------------------------------------------------------------------
+    @guarded
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        line = self.basket.add_code(message.code)
+        self.redraw()
+        self.table.select_line(line.id)
+        self.show_info(f"{line.label} x {line.quantity}" if line.unit != "g" else line.label)
+
+    def action_cursor(self, step: int) -> None:
+        if self.table.row_count:
+            row = max(0, min(self.table.row_count - 1, self.table.cursor_row + step))
+            self.table.move_cursor(row=row)
+
+    # -- line changes ----------------------------------------------------------------------
+    @guarded
+    def action_quantity(self) -> None:
+        line = self.basket.line(self._selected_line_id())
+        self.app.push_screen(QuantityScreen(line.label, line.quantity), partial(self._set_quantity, line.id))
+
+    @guarded
+    def _set_quantity(self, line_id: int, quantity: int | None) -> None:
+        if quantity is not None:
+            self.basket.set_quantity(line_id, quantity)
+            self.redraw()
+            self.show_info("")
+
+    @guarded
+    def action_void(self) -> None:
+        line_id = self._selected_line_id()
+        label = self.basket.line(line_id).label
+        self.basket.void_line(line_id)
+        self.redraw()
+        self.show_info(_("Voided: {label}", label=label))
+
+    @guarded
+    def action_line_discount(self) -> None:
+        line = self.basket.line(self._selected_line_id())
+        screen = DiscountScreen(_("Line discount"), line.label)
+        self.app.push_screen(screen, partial(self._discount, line.id))
+
+    @guarded
+    def action_ticket_discount(self) -> None:
+        if self.basket.is_empty:
+            raise Refused(_("Scan an item first"))
+        screen = DiscountScreen(_("Ticket discount"), _("Total: {amount}", amount=money(self.basket.totals().total_cents)))
+        self.app.push_screen(screen, partial(self._discount, None))
+
+    @guarded
+    def _discount(self, line_id: int | None, discount: Discount | None, approved_by: User | None = None) -> None:
+        """Apply a line (``line_id``) or ticket (``None``) discount; a manager approves if needed."""
+        if discount is None:
+            return
+        try:
+            if line_id is None:
+                self.basket.discount_ticket(approved_by=approved_by, **discount)
+            else:
+                self.basket.discount_line(line_id, approved_by=approved_by, **discount)
+        except NeedsManager as needed:
+            self.show_error(needed.text())
+            reason = "ticket discount" if line_id is None else "line discount"
+            screen = ManagerPinScreen(self.ctx.sealer, reason, needed.text(),
+                                      details={"cashier": self.user.login, **discount})
+            self.app.push_screen(screen, lambda manager: manager and self._discount(line_id, discount, manager))
+            return
+        self.redraw()
+        self.show_info(_("Discount applied"))
+
+    # -- customer, payment, receipt, logout ------------------------------------------------
+    @guarded
+    def action_customer(self) -> None:
+        self.app.push_screen(CustomerScreen(self.basket.customer), self._attach_customer)
+
+    @guarded
+    def _attach_customer(self, choice: Customer | str | None) -> None:
+        if choice is None:
+            return
+        self.basket.attach_customer(None if choice == NO_CUSTOMER else choice)
+        self.redraw()
+        self.show_info("")
+
+    @guarded
+    def action_pay(self) -> None:
+        checkout = Checkout(self.basket, self.ctx.terminal)
+        self.app.push_screen(PaymentScreen(checkout), self._paid)
+
+    @guarded
+    def _paid(self, completed: CompletedSale | None) -> None:
+        if completed is None:
+            self.show_info(_("Payment cancelled: the basket is kept"))
+            return
+        ticket = completed.ticket
+        self.last_ticket_id = ticket.id
+        self.basket = self._new_basket()
+        self.redraw(change_cents=completed.change_cents)
+        self.show_info(_("Ticket {number} paid. Change: {change}. F8: receipt",
+                         number=ticket.number, change=money(completed.change_cents)))
+        self.app.process_outbox()
+
+    @guarded
+    def action_receipt(self) -> None:
+        if self.last_ticket_id is None:
+            raise Refused(_("No ticket paid yet at this till since login"))
+        self.app.push_screen(ReceiptScreen(receipt_lines(self.ctx.config, self.last_ticket_id)))
+
+    @guarded
+    def action_logout(self) -> None:
+        if not self.basket.is_empty:
+            raise Refused(_("Pay or void the basket before logging out"))
+        self.app.logout(self.user)
+
