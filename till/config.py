@@ -197,31 +197,31 @@ def _section(path: Path, text: str, name: str, kind: type, values: dict[str, Any
 
 def _check(config: Config, text: str) -> None:
     """Cross-field checks: values that parse but cannot work."""
-    def fail(key: str, message: str) -> None:
-        raise ConfigError("{file}, line {line}: {key} " + message, file=str(config.path),
-                          line=_line_of(text, key.split(".")[-1]), key=key)
+    def fail(key: str, message: str, **params: object) -> None:
+        raise ConfigError(message, file=str(config.path), line=_line_of(text, key.split(".")[-1]), key=key,
+                          **params)
 
     if not re.fullmatch(r"[A-Za-z0-9]{1,8}", config.till.id):
-        fail("till.id", "must be 1 to 8 letters or digits")
+        fail("till.id", "{file}, line {line}: {key} must be 1 to 8 letters or digits")
     if config.till.language not in ("fr", "en"):
-        fail("till.language", "must be \"fr\" or \"en\"")
+        fail("till.language", "{file}, line {line}: {key} must be \"fr\" or \"en\"")
     if not (config.till.database.startswith("sqlite:///") or config.till.database.startswith("postgres")):
-        fail("till.database", "must start with sqlite:/// or postgresql://")
+        fail("till.database", "{file}, line {line}: {key} must start with sqlite:/// or postgresql://")
     if config.payment.terminal not in ("simulator", "none"):
-        fail("payment.terminal", "names an unknown terminal driver")
+        fail("payment.terminal", "{file}, line {line}: {key} names an unknown terminal driver")
     if config.printer.driver not in ("file", "none"):
-        fail("printer.driver", "names an unknown printer driver")
+        fail("printer.driver", "{file}, line {line}: {key} names an unknown printer driver")
     if not 0 <= config.sale.manager_discount_percent <= 100:
-        fail("sale.manager_discount_percent", "must be between 0 and 100")
+        fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if config.sale.max_quantity < 1:
-        fail("sale.max_quantity", "must be at least 1")
+        fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
     if config.scanning.price_codes:
         from till.scanning import ScanError, rules_from_config
 
         try:
             rules_from_config(list(config.scanning.price_codes))
         except ScanError as error:
-            fail("scanning.price_codes", "is wrong: " + error.text("en"))
+            fail("scanning.price_codes", "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
 
 
 def _line_of(text: str, key: str, section: bool = False) -> int:

@@ -7,11 +7,15 @@ changed. ``verify_journal`` must fail and name chain T and the altered record fi
 
 from __future__ import annotations
 
+import hashlib
+
 import peewee
 import pytest
 
 from store.models import ChainHead, FiscalRecord, Payment, SigningKey, Ticket, TicketLine, TicketVat
-from till.fiscal import Sealer, Signer, message_bytes, register_public_key, seal_ticket, verify_journal
+from till.fiscal import (
+    Sealer, Signer, message_bytes, register_public_key, seal_ticket, signed_message, verify_journal,
+)
 
 from conftest import TILL
 
@@ -88,8 +92,6 @@ def test_record_payload_and_hash_rewritten_together_still_fail_the_signature(sea
     Ticket.update(total_cents=930).where(Ticket.id == tickets[1].id).execute()
     record = _record(2)
     payload = record.payload.replace('"total_cents":1030', '"total_cents":930', 1)
-    import hashlib
-
     message = message_bytes(format_version=1, till_id=TILL, chain="T", sequence=2, kind=record.kind,
                             created_at=record.created_at, ticket_id=record.ticket_id, payload=payload,
                             previous_signature=record.previous_signature)
@@ -137,7 +139,7 @@ def test_a_deleted_last_record_is_detected_by_the_anchor(sealed):
     assert not report.ok
     first = report.first_problem
     assert (first.chain, first.sequence) == ("T", 3)
-    assert first.what == "records 3 to 3 are missing: the tail anchor names record 3"
+    assert first.what == "records from 3 on are missing: the tail anchor names record 3"
 
 
 def test_a_deleted_last_record_is_also_seen_by_the_chain_head(sealed):
@@ -197,8 +199,6 @@ def test_a_record_signed_with_an_unregistered_key_is_detected(sealed):
     shop, _ = sealed
     intruder = Signer.create(shop.tmp_path / "intruder.pem")
     record = _record(2)
-    from till.fiscal import signed_message
-
     FiscalRecord.update(signature=intruder.sign(signed_message(record)), key_id=intruder.key_id).where(
         FiscalRecord.id == record.id).execute()
     report = shop.verify()

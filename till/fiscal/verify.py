@@ -231,7 +231,7 @@ class _ChainCheck:
             if self.count:
                 self.report.warnings.append(_finding(self.till_id, self.chain, None, "the chain has no head row"))
         elif head[0] > self.last:
-            self.problem(self.last + 1, "records {first} to {last} are missing: the chain head names record {last}",
+            self.problem(self.last + 1, "records from {first} on are missing: the chain head names record {last}",
                          first=self.last + 1, last=head[0])
         elif head[0] < self.last:
             self.problem(head[0] + 1, "records after {head} are not counted by the chain head", head=head[0])
@@ -241,7 +241,7 @@ class _ChainCheck:
         if anchor is not None:
             if self.last < anchor.sequence:
                 self.problem(self.last + 1,
-                             "records {first} to {last} are missing: the tail anchor names record {last}",
+                             "records from {first} on are missing: the tail anchor names record {last}",
                              first=self.last + 1, last=anchor.sequence)
             elif self.last > anchor.sequence:
                 self.report.warnings.append(_finding(

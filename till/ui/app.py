@@ -1,0 +1,132 @@
+"""The till's Textual application: wires the context to the screens, owns the global keys.
+
+Cashier-hostile defaults are removed: no command palette, and ``ctrl+q``/``ctrl+c`` do not quit
+(``inherit_bindings=False`` drops Textual's App bindings); quitting is F10 with a manager's PIN.
+The look is built for a Linux console: the terminal's 16 ANSI colours, ``solid``/``double``
+borders and no block glyphs, not even in scrollbars (see ``till.tcss``).
+
+Nothing here blocks the event loop: the outbox (receipt printing, cash drawer) runs in a
+thread worker after each sale and at start, and the card terminal in the payment screen's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.worker import Worker, WorkerState
+
+from store.models import User
+from till.context import TillContext
+from till.fiscal.events import LOGOUT, record_event
+from till.i18n import _
+from till.jobs import run_outbox
+from till.ui.messages import error_text, guarded, translate_bindings
+from till.ui.screens.login import LoginScreen
+from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.screens.sale import SaleScreen
+
+log = logging.getLogger("till.ui")
+
+OUTBOX_GROUP = "outbox"
+"""Worker group of outbox runs (tests wait for it)."""
+
+
+class ConsoleScrollBarRender(ScrollBarRender):
+    """Scrollbars drawn with spaces only: the eighth-block glyphs are missing from console fonts."""
+
+    VERTICAL_BARS = [" "] * 8
+    HORIZONTAL_BARS = [" "] * 8
+
+
+class TillApp(App[None], inherit_bindings=False):
+    """One till: login, then sales, until a manager quits."""
+
+    CSS_PATH = "till.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "till"
+    BINDINGS = [Binding("f10", "quit_till", "Quit", id="app-quit", key_display="F10",
+                        tooltip="Quit the till (needs a manager's PIN)")]
+    """Only F10; ``inherit_bindings=False`` keeps Textual's ctrl+q / ctrl+c quit out."""
+
+    def __init__(self, ctx: TillContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.user: User | None = None
+        """The cashier logged in, or ``None`` at the login screen."""
+        translate_bindings(self)
+        ScrollBar.renderer = ConsoleScrollBarRender
+        self.theme = "ansi-dark"
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen())
+        # Jobs left by a crash or a printer that was off: print them now, off the UI thread.
+        self.process_outbox()
+
+    # -- errors ----------------------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        """Errors of app-level actions go to the current screen's status line if it has one."""
+        screen = self.screen
+        if hasattr(screen, "show_error"):
+            screen.show_error(text)
+        else:
+            self.notify(text, severity="error", timeout=10)
+
+    def _fatal_error(self) -> None:
+        """Last resort for an exception no handler caught: log it, exit without a traceback.
+
+        Textual would print a rich traceback with local variables (PINs among them) to the
+        cashier's screen; the log gets the details, the screen one sentence.
+        """
+        log.error("unhandled error in the till UI; the till stops", exc_info=self._exception)
+        self._exit_renderables.append(Text(_("The till stopped after an unexpected error: see the log.")))
+        self._close_messages_no_wait()
+
+    # -- sessions --------------------------------------------------------------------------
+    def start_sale(self, user: User) -> None:
+        """After a successful login: a sale screen for ``user`` over the login screen."""
+        self.user = user
+        self.push_screen(SaleScreen(self.ctx, user))
+
+    def logout(self, user: User) -> None:
+        """Back to the login screen; the logout is a technical event (chain L)."""
+        record_event(self.ctx.sealer, LOGOUT, "logout", user_id=user.id)
+        self.user = None
+        self.pop_screen()
+
+    @guarded
+    def action_quit_till(self) -> None:
+        if isinstance(self.screen, SaleScreen) and not self.screen.basket.is_empty:
+            self.show_error(_("Pay or void the basket before quitting"))
+            return
+        screen = ManagerPinScreen(self.ctx.sealer, "quit", _("A manager's PIN is needed to quit the till"))
+        self.push_screen(screen, self._quit_approved)
+
+    def _quit_approved(self, manager: User | None) -> None:
+        if manager is not None:
+            self.exit()
+
+    # -- outbox ----------------------------------------------------------------------------
+    @work(thread=True, exit_on_error=False, group=OUTBOX_GROUP, description="print and drawer jobs")
+    def process_outbox(self) -> None:
+        """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
+        try:
+            run_outbox(self.ctx.config)
+        except Exception as error:  # noqa: BLE001 - reported on the UI thread
+            self.call_from_thread(self._outbox_failed, error)
+        finally:
+            # peewee keeps one connection per thread: close this worker thread's own.
+            if not self.ctx.database.is_closed():
+                self.ctx.database.close()
+
+    def _outbox_failed(self, error: Exception) -> None:
+        self.show_error(_("Printing failed; the receipt will be printed later ({reason})",
+                          reason=error_text(error)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))

@@ -1,0 +1,190 @@
+"""Taking the money: cash, card, or both, for one ``Checkout``.
+
+Cash is immediate. A card payment blocks until the customer has paid or the terminal gave up,
+so ``Checkout.pay_card`` runs in a thread worker and the screen says "waiting for the
+terminal"; while it waits, no other key changes the checkout. A split tender is just several
+tenders: type an amount then F2 to charge part of it by card, then cash for the rest (or cash
+first, then F2 for what is still due). When the total is covered the ticket is written at once
+(``Checkout.complete``) and the screen dismisses with the ``CompletedSale``; the sale screen
+shows the change in big figures.
+
+Esc abandons the payment only while no card was charged: an approved card payment is money
+taken from the customer, and leaving would lose it without a trace, so the screen refuses and
+says so.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from till.i18n import _
+from till.money import parse_amount
+from till.tenders import CARD, Checkout, CompletedSale, Tender
+from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
+
+TERMINAL_GROUP = "terminal"
+"""Worker group of card payments (tests wait for it)."""
+
+
+class PaymentScreen(ModalScreen[CompletedSale | None]):
+    """Total, paid, due; F1/C cash, F2 card, Esc cancel."""
+
+    AUTO_FOCUS = None
+    """No field has focus at first, so that "c" is a key, not a character."""
+
+    BINDINGS = [
+        Binding("f1,c", "cash", "Cash", id="payment-cash", key_display="F1/C"),
+        Binding("f2", "card", "Card", id="payment-card", key_display="F2"),
+        Binding("escape", "cancel", "Cancel", id="payment-cancel", key_display="Esc"),
+    ]
+
+    def __init__(self, checkout: Checkout) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.checkout = checkout
+        self.waiting = False
+        """True while the card terminal has the customer: every other key is refused."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog payment-dialog"):
+            yield Label(_("Payment"), classes="dialog-title")
+            yield Static("", id="payment-figures")
+            yield Label(_("Amount (empty: all that is due), then Enter for cash or F2 for card"))
+            yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}")
+            yield Static("", id="payment-status", classes="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    @property
+    def amount_input(self) -> Input:
+        return self.query_one("#amount", Input)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#payment-status", Static)
+
+    def show_error(self, text: str) -> None:
+        self.status.update(text)
+        self.status.set_class(True, "error")
+
+    def show_info(self, text: str) -> None:
+        self.status.update(text)
+        self.status.set_class(False, "error")
+
+    def redraw(self) -> None:
+        checkout = self.checkout
+        figures = Table.grid(padding=(0, 2))
+        figures.add_column()
+        figures.add_column(justify="right")
+        figures.add_row(_("Total"), money(checkout.total_cents))
+        for tender in checkout.tenders:
+            figures.add_row("  " + self._means(tender), money(tender.amount_cents))
+        figures.add_row(_("Paid"), money(checkout.paid_cents))
+        figures.add_row(Text(_("Due"), style="bold"), Text(money(checkout.due_cents), style="bold"))
+        self.query_one("#payment-figures", Static).update(figures)
+
+    @staticmethod
+    def _means(tender: Tender) -> str:
+        return _("Card") if tender.means == CARD else _("Cash")
+
+    def _typed_amount(self) -> int | None:
+        """The amount typed in the field, or ``None`` when it is empty (all that is due)."""
+        text = self.amount_input.value.strip()
+        if not text:
+            return None
+        try:
+            return parse_amount(text)
+        except ValueError:
+            raise Refused(_("Type an amount such as 20 or 12,50")) from None
+
+    def _check_idle(self) -> None:
+        if self.waiting:
+            raise Refused(_("Waiting for the card terminal..."))
+
+    # -- cash ------------------------------------------------------------------------------
+    @guarded
+    def action_cash(self) -> None:
+        self._check_idle()
+        self.amount_input.focus()
+        self.show_info(_("Cash: type the amount received, then Enter"))
+
+    @guarded
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._check_idle()
+        if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
+            self._after_tender()
+            return
+        amount = self._typed_amount()
+        self.checkout.add_cash(self.checkout.due_cents if amount is None else amount)
+        self.amount_input.value = ""
+        self._after_tender()
+
+    # -- card ------------------------------------------------------------------------------
+    @guarded
+    def action_card(self) -> None:
+        self._check_idle()
+        amount = self._typed_amount()
+        self.waiting = True
+        self.amount_input.disabled = True
+        self.show_info(_("Waiting for the card terminal..."))
+        self._charge_card(amount)
+
+    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="card payment")
+    def _charge_card(self, amount: int | None) -> None:
+        """Blocks on the terminal, off the event loop; the answer comes back on the UI thread."""
+        try:
+            tender = self.checkout.pay_card(amount)
+        except Exception as error:  # noqa: BLE001 - every failure is reported, none escapes
+            self.app.call_from_thread(self._card_answered, None, error)
+        else:
+            self.app.call_from_thread(self._card_answered, tender, None)
+
+    @guarded
+    def _card_answered(self, tender: Tender | None, error: Exception | None) -> None:
+        self.waiting = False
+        self.amount_input.disabled = False
+        self.amount_input.value = ""
+        if tender is None:
+            self.redraw()
+            self.show_error(error_text(error) if error else _("Card payment failed"))
+            return
+        self.show_info(_("Card approved: {amount}", amount=money(tender.amount_cents)))
+        self._after_tender()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A safety net: the worker catches its own errors, but nothing may stay silent."""
+        if event.state == WorkerState.ERROR:
+            self.waiting = False
+            self.amount_input.disabled = False
+            self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
+
+    # -- end -------------------------------------------------------------------------------
+    def _after_tender(self) -> None:
+        self.redraw()
+        if not self.checkout.is_paid:
+            self.show_info(_("{due} still due: F1/C cash or F2 card", due=money(self.checkout.due_cents)))
+            return
+        # The ticket is written here, on the UI thread: one short transaction. If it fails, the
+        # tenders stay and Enter tries again (a card already charged must not be lost).
+        completed = self.checkout.complete()
+        self.dismiss(completed)
+
+    @guarded
+    def action_cancel(self) -> None:
+        self._check_idle()
+        card = sum(t.amount_cents for t in self.checkout.tenders if t.means == CARD)
+        if card:
+            raise Refused(_("{amount} was approved by card: take the rest to finish the sale",
+                            amount=money(card)))
+        self.dismiss(None)
