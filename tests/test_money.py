@@ -99,6 +99,7 @@ def test_rates_and_percentages():
     assert format_rate(550) == "5.5"
     assert format_rate(210) == "2.1"
     assert format_rate(2000) == "20"
+    assert format_rate(550, "fr") == "5,5"
     assert percent_of(1999, 1000) == 200
 
 

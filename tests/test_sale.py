@@ -263,3 +263,28 @@ def test_checkout_on_postgresql(tmp_path, pg_url):
 def test_empty_basket_cannot_be_paid(shop):
     with pytest.raises(TillError):
         Checkout(basket_of(shop), shop.ctx.terminal)
+
+
+def test_cancelling_a_payment_refunds_the_card_and_logs_it(shop):
+    basket = basket_of(shop)
+    basket.add_code(shop.barcodes["WIN"])
+    checkout = Checkout(basket, shop.ctx.terminal)
+    card = checkout.pay_card(500)
+    checkout.add_cash(100)
+    assert checkout.cancel() == 500
+    assert shop.ctx.terminal.requests[-1] == ("refund", 500, card.reference)
+    assert [t.means for t in checkout.tenders] == ["cash"] and checkout.due_cents == 795
+    event = FiscalRecord.select().where(FiscalRecord.kind == "PAYMENT_CANCELLED").get()
+    assert json.loads(event.payload)["details"]["reference"] == card.reference
+    assert Ticket.select().count() == 0
+
+
+def test_a_refund_the_terminal_refuses_keeps_the_card_tender(shop):
+    basket = basket_of(shop)
+    basket.add_code(shop.barcodes["WIN"])
+    checkout = Checkout(basket, shop.ctx.terminal)
+    checkout.pay_card(500)
+    shop.ctx.terminal.fail_next = "timeout"
+    with pytest.raises(PaymentError, match="not refunded"):
+        checkout.cancel()
+    assert [t.means for t in checkout.tenders] == ["card"]

@@ -111,6 +111,13 @@ def authorize_manager(sealer, pin: str, reason: str, details: dict | None = None
     raise AuthError("This PIN is not a manager's")
 
 
+def logout(sealer, user: User) -> None:
+    """End ``user``'s session at the till; recorded in chain L like the login."""
+    from till.fiscal.events import LOGOUT, record_event
+
+    record_event(sealer, LOGOUT, "logout", user_id=user.id)
+
+
 def unlock(user: User) -> None:
     """Let a locked user log in again (a manager's action)."""
     user.failed_attempts = 0

@@ -90,9 +90,15 @@ def fold(text: str | None) -> str:
 
 def customer_search_key(first_name: str, last_name: str, email: str | None, phone: str | None,
                         card: str | None) -> str:
-    """The folded text a customer is found by: names, e-mail, phone digits, loyalty card."""
+    """The folded text a customer is found by: names, e-mail, phone (as written and as digits), card.
+
+    Every field starts a word, so a prefix search on words ("helene", "lefe", "06 39", "0639")
+    finds the customer.
+    """
     phone_digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    parts = [fold(first_name), fold(last_name), fold(email), phone_digits, fold(card)]
+    phone_words = fold(phone)
+    parts = [fold(first_name), fold(last_name), fold(email), phone_words,
+             phone_digits if phone_digits != phone_words else "", fold(card)]
     return " ".join(part for part in parts if part)[:400]
 
 
@@ -474,12 +480,13 @@ class _Item:
 
 @dataclass
 class _PlannedTicket:
+    """A past sale, drawn before anything is written."""
+
     when: dt.datetime
     items: list[tuple[int, int]]
     customer: int | None
     operator: int
     means: str
-    cash_given: int | None
     cash_part: int
     discount_bp: int
 
@@ -510,8 +517,9 @@ def build_demo(folder: Path, reset: bool = False, days: int = 90, seed: int = 20
 
     With ``reset``, the folder's database, signing key, anchors and receipts are deleted first
     and everything is built again. Without it, a folder that already has the demo catalogue is
-    reused as it is. A folder holding another shop is refused (``DemoError``), whatever
-    ``reset`` says: the demo never touches a real shop's fiscal data.
+    reused as it is; one whose build was interrupted is refused until it is reset. A folder
+    holding another shop is refused (``DemoError``), whatever ``reset`` says: the demo never
+    touches a real shop's fiscal data.
     """
     folder = Path(folder).expanduser().resolve()
     if not is_demo_folder(folder):
@@ -524,6 +532,9 @@ def build_demo(folder: Path, reset: bool = False, days: int = 90, seed: int = 20
     try:
         if not Product.select().exists():
             _populate(ctx, days=days, seed=seed)
+        elif not Setting.select().where(Setting.key == MARKER).exists():
+            raise DemoError("The demo shop in {folder} was not finished (interrupted?): build it again with "
+                            "--reset", folder=str(folder))
     finally:
         ctx.close()
     return load(config.path)
@@ -552,6 +563,7 @@ def _delete_shop_files(folder: Path) -> None:
             Path(str(db_file) + suffix).unlink(missing_ok=True)
     key.unlink(missing_ok=True)
     receipts.unlink(missing_ok=True)
+    (folder / "drawer.log").unlink(missing_ok=True)  # the simulated drawer's log
     if anchors.is_dir():
         shutil.rmtree(anchors)
 
@@ -706,7 +718,7 @@ def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: i
             tickets.append(_PlannedTicket(
                 when=when, items=lines, customer=customer,
                 operator=0 if rng.random() < 0.85 else min(1, users - 1), means=means,
-                cash_given=None, cash_part=rng.choice((500, 1000, 2000)),
+                cash_part=rng.choice((500, 1000, 2000)),
                 discount_bp=500 if customer is not None and rng.random() < 0.1 else 0,
             ))
         plan.append(tickets)

@@ -149,17 +149,19 @@ def format_cents(cents: int, locale: str = "fr", symbol: bool = True) -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     if locale.startswith("fr"):
-        grouped = f"{units:,}".replace(",", "\u202f")
+        # A plain space groups thousands: every console font has it, and parse_amount reads it.
+        grouped = f"{units:,}".replace(",", " ")
         text = f"{sign}{grouped},{rest:02d}"
         return f"{text} €" if symbol else text
     text = f"{units:,}.{rest:02d}"
     return f"{sign}€{text}" if symbol else f"{sign}{text}"
 
 
-def format_rate(rate_bp: int) -> str:
-    """A rate in basis points as a short percentage: 2000 -> "20", 550 -> "5.5", 210 -> "2.1"."""
+def format_rate(rate_bp: int, locale: str = "en") -> str:
+    """A rate in basis points as a short percentage: 2000 -> "20", 550 -> "5.5" ("5,5" in French)."""
     whole, rest = divmod(rate_bp, 100)
-    return str(whole) if rest == 0 else f"{whole}.{rest:02d}".rstrip("0")
+    text = str(whole) if rest == 0 else f"{whole}.{rest:02d}".rstrip("0")
+    return text.replace(".", ",") if locale.startswith("fr") else text
 
 
 def _require_int(*values: object) -> None:

@@ -57,7 +57,7 @@ def build_receipt(config: Config, ticket: Ticket) -> Receipt:
     vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
     ht = vat = 0
     for row in TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()):
-        vat_rows.append((f"{format_rate(row.rate_bp)} %", money(row.ht_cents), money(row.vat_cents),
+        vat_rows.append((f"{format_rate(row.rate_bp, lang)} %", money(row.ht_cents), money(row.vat_cents),
                          money(row.ttc_cents)))
         ht += row.ht_cents
         vat += row.vat_cents

@@ -107,6 +107,33 @@ class Checkout:
         self.tenders.append(tender)
         return tender
 
+    def cancel(self) -> int:
+        """Abandon the payment: give back every approved card payment through the terminal.
+
+        Blocking (call from a worker thread). Each refund is recorded in chain L, since no
+        ticket will carry it. Returns the cents refunded; a refund the terminal refuses stops
+        here with a clear message, the remaining card tenders kept so the cashier can retry.
+        """
+        from till.fiscal.events import record_event
+
+        refunded = 0
+        for tender in [t for t in self.tenders if t.means == CARD]:
+            try:
+                result = self.terminal.refund(tender.amount_cents, reference=tender.reference or "")
+            except TerminalError as error:
+                raise PaymentError("The card terminal did not answer ({reason}): the card payment is not "
+                                   "refunded yet", reason=str(error)) from None
+            if not result.approved:
+                raise PaymentError("The terminal refused to refund the card payment: {reason}",
+                                   reason=result.message or "refused")
+            record_event(self.basket.sealer, "PAYMENT_CANCELLED", "card payment refunded before the sale ended",
+                         user_id=self.basket.user.id,
+                         details={"amount_cents": tender.amount_cents, "reference": tender.reference,
+                                  "refund_reference": result.reference})
+            self.tenders.remove(tender)
+            refunded += tender.amount_cents
+        return refunded
+
     def draft(self) -> TicketDraft:
         """The ticket this checkout writes, once paid."""
         if not self.is_paid:

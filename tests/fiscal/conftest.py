@@ -37,13 +37,13 @@ class Shop:
     def postgres(self) -> bool:
         return db.is_postgres(self.database)
 
-    def sale(self, *, labels=("Pain de campagne", "Café moulu"), training=False) -> Ticket:
+    def sale(self, *, labels=("Pain de campagne", "Café moulu"), training=False, chain="T") -> Ticket:
         """A committed, sealed sale: 2 lines (5.5 % and 20 %), 2 VAT rows, 2 payments."""
         number = self._next_number
         self._next_number += 1
         with self.database.atomic():
             ticket = self.unsealed_ticket(number, labels=labels, training=training)
-            seal_ticket(self.sealer, ticket)
+            seal_ticket(self.sealer, ticket, chain)
         return ticket
 
     def unsealed_ticket(self, number: int, *, labels=("Pain de campagne", "Café moulu"),

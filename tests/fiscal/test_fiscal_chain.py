@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -10,11 +11,12 @@ import pytest
 
 from store.models import ChainHead, FiscalRecord, Payment, SigningKey, Ticket, TicketLine, TicketVat
 from till.fiscal import (
-    canonical_json, seal_ticket, signed_message, ticket_payload, verify_journal, verify_signature,
+    canonical_bytes, canonical_json, iso_utc, message_bytes, seal_ticket, signed_message, ticket_payload,
+    verify_signature,
 )
 from till.fiscal.chain import Sealer
 
-from conftest import TILL
+TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
 
 
 def _records(chain="T"):
@@ -153,9 +155,9 @@ def test_a_failed_anchor_write_does_not_fail_the_committed_sale(shop, monkeypatc
     assert "tail anchor" in caplog.text
 
 
-def test_training_tickets_are_sealed_in_chain_x(shop):
+def test_training_tickets_can_be_sealed_in_chain_x(shop):
     shop.sale()
-    shop.sale(training=True)
+    shop.sale(training=True, chain="X")
     assert [(r.chain, r.sequence) for r in FiscalRecord.select().order_by(FiscalRecord.id)] == [("T", 1), ("X", 1)]
     report = shop.verify()
     assert report.ok and report.counts == {(TILL, "T"): 1, (TILL, "X"): 1}
@@ -189,4 +191,55 @@ def test_triggers_refuse_update_and_delete(shop, model, change):
     with pytest.raises(peewee.DatabaseError, match="append-only"):
         with shop.database.atomic():
             model.delete().execute()
+    assert shop.verify().ok
+
+
+def test_an_empty_journal_verifies(shop):
+    report = shop.verify()
+    assert report.ok and report.counts == {} and report.problems == []
+
+
+@pytest.mark.parametrize("kind, ticket_id, created_at, previous", [
+    ("sale", 7, dt.datetime(2024, 5, 1, 9, 30), ""),
+    ("Cafe\u0301", None, "2024-05-01 09:30:00.123456", "sig-A_b"),  # not NFC: the general path
+    ('quote"and,"previous_signature":', 0, dt.datetime(2024, 5, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+     "x"),
+])
+def test_message_bytes_is_exactly_the_canonical_envelope(kind, ticket_id, created_at, previous):
+    payload = {"lines": [{"label": "Crème", "quantity": -1}], "total_cents": 0}
+    message = message_bytes(format_version=1, till_id="01", chain="T", sequence=3, kind=kind, created_at=created_at,
+                            ticket_id=ticket_id, payload=canonical_json(payload), previous_signature=previous)
+    expected = canonical_bytes({
+        "format_version": 1, "till_id": "01", "chain": "T", "sequence": 3, "kind": kind,
+        "created_at": iso_utc(created_at), "ticket_id": ticket_id, "payload": payload, "previous_signature": previous,
+    })
+    assert message == expected
+    assert json.loads(message)["payload"] == payload
+
+
+def test_an_unknown_format_version_is_refused():
+    with pytest.raises(ValueError, match="format version"):
+        message_bytes(format_version=2, till_id="01", chain="T", sequence=1, kind="sale",
+                      created_at="2024-05-01T09:30:00", ticket_id=None, payload="{}", previous_signature="")
+
+
+@pytest.mark.parametrize("value, text", [
+    (dt.datetime(2024, 5, 1, 9, 30), "2024-05-01T09:30:00Z"),
+    (dt.datetime(2024, 5, 1, 9, 30, 0, 120), "2024-05-01T09:30:00.000120Z"),
+    ("2024-05-01 09:30:00", "2024-05-01T09:30:00Z"),  # SQLite's text
+    ("2024-05-01 09:30:00.000120", "2024-05-01T09:30:00.000120Z"),
+    (dt.datetime(2024, 5, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), "2024-05-01T09:30:00Z"),
+])
+def test_iso_utc_gives_one_text_per_instant_whatever_the_engine_returns(value, text):
+    assert iso_utc(value) == text
+
+
+def test_reserve_tells_the_number_the_next_append_takes(shop):
+    shop.sale()
+    with pytest.raises(RuntimeError, match="inside database.atomic"):
+        shop.sealer.reserve("T")
+    with shop.database.atomic():
+        number = shop.sealer.reserve("T")
+        record = seal_ticket(shop.sealer, shop.unsealed_ticket(number))
+    assert number == record.sequence == 2
     assert shop.verify().ok

@@ -14,7 +14,7 @@ from store.models import FiscalRecord
 from till.fiscal import Sealer, record_event
 from till.fiscal.events import LOGIN
 
-from conftest import TILL
+TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
 
 
 def _race(shop, appends_per_thread: int, hold_s: float) -> list[BaseException]:

@@ -9,7 +9,7 @@ import pytest
 from store.models import FiscalRecord
 from till.fiscal import events, record_event
 
-from conftest import TILL
+TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
 
 
 def _chain_l():

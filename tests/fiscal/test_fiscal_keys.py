@@ -46,7 +46,8 @@ def test_a_key_readable_by_others_is_refused_with_a_clear_message(tmp_path):
     with pytest.raises(TillError) as caught:
         Signer.load(path)
     assert str(caught.value) == f"Key file {path} must be readable by its owner only (chmod 600)"
-    assert caught.value.text("fr") == f"Le fichier de clé {path} doit être lisible par son seul propriétaire (chmod 600)"
+    assert caught.value.text("fr") == (
+        f"Le fichier de clé {path} doit être lisible par son seul propriétaire (chmod 600)")
     os.chmod(path, 0o640)
     with pytest.raises(TillError, match="chmod 600"):
         Signer.load(path)

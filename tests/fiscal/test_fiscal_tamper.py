@@ -17,7 +17,7 @@ from till.fiscal import (
     Sealer, Signer, message_bytes, register_public_key, seal_ticket, signed_message, verify_journal,
 )
 
-from conftest import TILL
+TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
 
 
 @pytest.fixture

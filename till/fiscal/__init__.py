@@ -20,7 +20,7 @@ from till.fiscal.canonical import RawJSON, canonical_bytes, canonical_json
 from till.fiscal.chain import FORMAT_VERSION, Sealer, iso_utc, message_bytes, signed_message
 from till.fiscal.events import EVENT_CHAIN, record_event
 from till.fiscal.keys import Signer, key_id_of, register_public_key, verify_digest, verify_signature
-from till.fiscal.payloads import TICKET_CHAINS, seal_ticket, ticket_chain, ticket_payload, ticket_payloads
+from till.fiscal.payloads import TICKET_CHAINS, seal_ticket, ticket_payload, ticket_payloads
 from till.fiscal.verify import Problem, VerifyReport, verify_journal
 
 __all__ = [
@@ -29,6 +29,6 @@ __all__ = [
     "FORMAT_VERSION", "Sealer", "iso_utc", "message_bytes", "signed_message",
     "EVENT_CHAIN", "record_event",
     "Signer", "key_id_of", "register_public_key", "verify_digest", "verify_signature",
-    "TICKET_CHAINS", "seal_ticket", "ticket_chain", "ticket_payload", "ticket_payloads",
+    "TICKET_CHAINS", "seal_ticket", "ticket_payload", "ticket_payloads",
     "Problem", "VerifyReport", "verify_journal",
 ]

@@ -24,8 +24,9 @@ from typing import Any
 __all__ = ["RawJSON", "canonical_json", "canonical_bytes", "nfc"]
 
 _encode = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, check_circular=False
 ).encode
+"""The C encoder in canonical settings; only ever fed trees that ``_scan``/``_clean`` passed."""
 
 
 class RawJSON(str):
@@ -34,9 +35,12 @@ class RawJSON(str):
     __slots__ = ()
 
 
+_is_nfc = unicodedata.is_normalized
+
+
 def nfc(text: str) -> str:
     """``text`` in Unicode NFC (cheap when it already is, which is almost always)."""
-    if unicodedata.is_normalized("NFC", text):
+    if _is_nfc("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)
 
@@ -75,20 +79,70 @@ def _clean(value: Any, raws: list[bool]) -> Any:
     )
 
 
+def _scan(container: dict | list | tuple, state: list[bool]) -> None:
+    """Check a tree without copying it: state[0] = a copy is needed, state[1] = holds RawJSON.
+
+    The common payload (plain str/int/bool/None, already NFC) then goes straight to the C
+    encoder; anything else (a float, a non-NFC string, a subclass) takes ``_clean``, which
+    normalises or refuses. This keeps the verifier's cost per record close to the bare
+    signature check.
+    """
+    if type(container) is dict:
+        for key in container:
+            if type(key) is not str or not _is_nfc("NFC", key):
+                state[0] = True
+        items = container.values()
+    else:
+        items = container
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if not _is_nfc("NFC", item):
+                state[0] = True
+        elif kind is int or kind is bool or item is None:
+            continue
+        elif kind is dict or kind is list or kind is tuple:
+            _scan(item, state)
+        elif kind is RawJSON:
+            state[1] = True
+        else:
+            state[0] = True
+
+
 def _encode_with_raw(value: Any) -> str:
-    """Encode a cleaned tree holding ``RawJSON`` leaves; same output rules as the C encoder."""
+    """Encode a tree holding ``RawJSON`` leaves; same output as the C encoder would give.
+
+    Runs of plain members are encoded by the C encoder in one call, so an envelope around a
+    stored payload costs two encoder calls, not one per field.
+    """
     if type(value) is RawJSON:
         return str(value)
     if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(_encode(key) + ":" + _encode_with_raw(item) for key, item in items) + "}"
-    if isinstance(value, list):
+        parts: list[str] = []
+        run: dict[str, Any] = {}
+        for key, item in sorted(value.items()):
+            if type(item) is RawJSON or isinstance(item, (dict, list, tuple)):
+                if run:
+                    parts.append(_encode(run)[1:-1])
+                    run = {}
+                parts.append(_encode(key) + ":" + _encode_with_raw(item))
+            else:
+                run[key] = item
+        if run:
+            parts.append(_encode(run)[1:-1])
+        return "{" + ",".join(parts) + "}"
+    if isinstance(value, (list, tuple)):
         return "[" + ",".join(_encode_with_raw(item) for item in value) + "]"
     return _encode(value)
 
 
 def canonical_json(obj: Any) -> str:
     """``obj`` as canonical JSON text (see the module docstring for the rules)."""
+    if type(obj) is dict or type(obj) is list:
+        state = [False, False]
+        _scan(obj, state)
+        if not state[0]:
+            return _encode_with_raw(obj) if state[1] else _encode(obj)
     raws: list[bool] = []
     cleaned = _clean(obj, raws)
     return _encode_with_raw(cleaned) if raws else _encode(cleaned)

@@ -28,6 +28,8 @@ import peewee
 from store.models import ChainHead, FiscalRecord, database_proxy, utcnow
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.canonical import RawJSON, canonical_bytes, canonical_json
+from till.fiscal.canonical import _encode as _plain_json
+from till.fiscal.canonical import _is_nfc
 from till.fiscal.keys import Signer, register_public_key
 
 __all__ = ["FORMAT_VERSION", "Sealer", "signed_message", "message_bytes", "iso_utc", "current_database"]
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 """Version of the signed message layout. Never change what a version means: add a version."""
+
+_TEXT_FIELDS = ("till_id", "chain", "kind", "created_at", "previous_signature")
 
 
 def current_database() -> peewee.Database:
@@ -56,9 +60,7 @@ def iso_utc(value: dt.datetime | str) -> str:
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat() + "Z"  # microseconds only when not zero
 
 
 def message_bytes(
@@ -76,19 +78,25 @@ def message_bytes(
     """The signed bytes, from a record's stored fields (``payload`` is its canonical JSON text)."""
     if format_version != FORMAT_VERSION:
         raise ValueError(f"unknown fiscal record format version {format_version}")
-    return canonical_bytes(
-        {
-            "format_version": format_version,
-            "till_id": till_id,
-            "chain": chain,
-            "sequence": sequence,
-            "kind": kind,
-            "created_at": iso_utc(created_at),
-            "ticket_id": ticket_id,
-            "payload": RawJSON(payload),
-            "previous_signature": previous_signature,
-        }
-    )
+    envelope = {
+        "format_version": format_version,
+        "till_id": till_id,
+        "chain": chain,
+        "sequence": sequence,
+        "kind": kind,
+        "created_at": iso_utc(created_at),
+        "ticket_id": ticket_id,
+        "previous_signature": previous_signature,
+    }
+    if type(payload) is str and type(sequence) is int and (ticket_id is None or type(ticket_id) is int) \
+            and all(type(envelope[k]) is str and _is_nfc("NFC", envelope[k]) for k in _TEXT_FIELDS):
+        # The verifier's hot path: the same bytes as below, with "payload" spliced in at its
+        # sorted place between "kind" and "previous_signature" (a test holds the two equal).
+        text = _plain_json(envelope)
+        cut = text.index(',"previous_signature":')
+        return (text[:cut] + ',"payload":' + payload + text[cut:]).encode("utf-8")
+    envelope["payload"] = RawJSON(payload)
+    return canonical_bytes(envelope)
 
 
 def signed_message(record: FiscalRecord) -> bytes:

@@ -12,15 +12,17 @@ without a query per ticket, and both sides see the same values on SQLite and Pos
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 from till.fiscal.chain import Sealer, current_database, iso_utc
 
-__all__ = ["TICKET_CHAINS", "ticket_chain", "ticket_payload", "ticket_payloads", "seal_ticket"]
+__all__ = ["TICKET_CHAINS", "ticket_payload", "ticket_payloads", "seal_ticket"]
 
 TICKET_CHAINS = ("T", "X")
-"""Chains whose records seal a ticket: T, and X for training tickets (design.md section 4)."""
+"""Chains whose records seal a ticket: T, and X once training tickets are sealed apart (design.md
+section 4). The verifier checks the payload of both; every ticket has one record in one of them.
+"""
 
 _TICKET = (
     Ticket.id, Ticket.till_id, Ticket.number, Ticket.code, Ticket.kind, Ticket.created_at,
@@ -37,14 +39,26 @@ _VAT = (TicketVat.ticket, TicketVat.rate_bp, TicketVat.ttc_cents, TicketVat.ht_c
 _PAYMENT = (Payment.ticket, Payment.position, Payment.means, Payment.amount_cents, Payment.reference)
 
 
-def ticket_chain(training: bool) -> str:
-    """The chain that seals a ticket: X for a training ticket, T otherwise."""
-    return "X" if training else "T"
+_sql_cache: dict[tuple[str, type, int], str] = {}
 
 
-def _rows(query) -> list[tuple]:
-    """Raw rows from the cursor: no per-value conversion, the same path on both engines."""
-    return current_database().execute(query).fetchall()
+def _rows(name: str, build: Callable[[list[int]], Any], ids: list[int]) -> list[tuple]:
+    """Raw rows of ``build(ids)``: no per-value conversion, the same path on both engines.
+
+    Peewee renders an ``IN`` list of n ids node by node; the SQL text for n ids is kept, so a
+    verifier page of 500 tickets costs the database's time, not the query builder's.
+    """
+    database = current_database()
+    key = (name, type(database), len(ids))
+    sql = _sql_cache.get(key)
+    if sql is None:
+        sql, params = build(ids).sql()
+        if list(params) != ids:  # not a plain IN list: run it as built, without caching
+            return database.execute_sql(sql, params).fetchall()
+        if len(_sql_cache) > 256:
+            _sql_cache.clear()
+        _sql_cache[key] = sql
+    return database.execute_sql(sql, ids).fetchall()
 
 
 def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -55,7 +69,7 @@ def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     payloads: dict[int, dict[str, Any]] = {}
     for (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
          customer_name, origin_id, total, discount, line_count, training) in _rows(
-        Ticket.select(*_TICKET).where(Ticket.id.in_(ids))
+        "ticket", lambda ids: Ticket.select(*_TICKET).where(Ticket.id.in_(ids)), ids
     ):
         customer = None
         if customer_id is not None or customer_name is not None:
@@ -83,9 +97,8 @@ def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = sorted(payloads)
     for (ticket_id, line_id, position, product_id, sku, label, quantity, unit, unit_price, line_discount,
          line_total, vat_code, vat_rate_bp, origin_line_id, reason, disposition, serial) in _rows(
-        TicketLine.select(*_LINE)
-        .where(TicketLine.ticket.in_(ids))
-        .order_by(TicketLine.ticket, TicketLine.position, TicketLine.id)
+        "line", lambda ids: TicketLine.select(*_LINE).where(TicketLine.ticket.in_(ids))
+        .order_by(TicketLine.ticket, TicketLine.position, TicketLine.id), ids
     ):
         payloads[ticket_id]["lines"].append({
             "line_id": line_id,
@@ -106,17 +119,15 @@ def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
             "serial": serial,
         })
     for ticket_id, rate_bp, ttc, ht, vat in _rows(
-        TicketVat.select(*_VAT)
-        .where(TicketVat.ticket.in_(ids))
-        .order_by(TicketVat.ticket, TicketVat.rate_bp.desc(), TicketVat.id)
+        "vat", lambda ids: TicketVat.select(*_VAT).where(TicketVat.ticket.in_(ids))
+        .order_by(TicketVat.ticket, TicketVat.rate_bp.desc(), TicketVat.id), ids
     ):
         payloads[ticket_id]["vat"].append(
             {"rate_bp": rate_bp, "ttc_cents": ttc, "ht_cents": ht, "vat_cents": vat}
         )
     for ticket_id, position, means, amount, reference in _rows(
-        Payment.select(*_PAYMENT)
-        .where(Payment.ticket.in_(ids))
-        .order_by(Payment.ticket, Payment.position, Payment.id)
+        "payment", lambda ids: Payment.select(*_PAYMENT).where(Payment.ticket.in_(ids))
+        .order_by(Payment.ticket, Payment.position, Payment.id), ids
     ):
         payloads[ticket_id]["payments"].append(
             {"position": position, "means": means, "amount_cents": amount, "reference": reference}
@@ -132,8 +143,11 @@ def ticket_payload(ticket_id: int) -> dict[str, Any]:
     return payload
 
 
-def seal_ticket(sealer: Sealer, ticket: Ticket) -> FiscalRecord:
-    """Seal a ticket whose rows are all written, in the same transaction as them."""
-    return sealer.append(
-        ticket_chain(ticket.training), ticket.kind, ticket_payload(ticket.id), ticket_id=ticket.id
-    )
+def seal_ticket(sealer: Sealer, ticket: Ticket, chain: str = "T") -> FiscalRecord:
+    """Seal a ticket whose rows are all written, in the same transaction as them.
+
+    ``chain`` is T; the training mode may pass X, with ticket numbers reserved from X too.
+    """
+    if chain not in TICKET_CHAINS:
+        raise ValueError(f"tickets are sealed in chains {TICKET_CHAINS}, not {chain!r}")
+    return sealer.append(chain, ticket.kind, ticket_payload(ticket.id), ticket_id=ticket.id)

@@ -12,6 +12,7 @@ thread worker after each sale and at start, and the card terminal in the payment
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -22,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from store.models import User
 from till.context import TillContext
-from till.fiscal.events import LOGOUT, record_event
+from till.auth import logout as auth_logout
 from till.i18n import _
 from till.jobs import run_outbox
 from till.ui.messages import error_text, guarded, translate_bindings
@@ -46,7 +47,8 @@ class ConsoleScrollBarRender(ScrollBarRender):
 class TillApp(App[None], inherit_bindings=False):
     """One till: login, then sales, until a manager quits."""
 
-    CSS_PATH = "till.tcss"
+    CSS_PATH = Path(__file__).with_name("till.tcss")
+    """Absolute: Textual resolves a relative path against the module of a subclass."""
     ENABLE_COMMAND_PALETTE = False
     TITLE = "till"
     BINDINGS = [Binding("f10", "quit_till", "Quit", id="app-quit", key_display="F10",
@@ -94,7 +96,7 @@ class TillApp(App[None], inherit_bindings=False):
 
     def logout(self, user: User) -> None:
         """Back to the login screen; the logout is a technical event (chain L)."""
-        record_event(self.ctx.sealer, LOGOUT, "logout", user_id=user.id)
+        auth_logout(self.ctx.sealer, user)
         self.user = None
         self.pop_screen()
 

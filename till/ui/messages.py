@@ -67,12 +67,8 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def money(cents: int) -> str:
-    """An amount as the cashier reads it, with console-safe spaces.
-
-    ``format_cents`` groups French thousands with U+202F, which no Linux console font has; a
-    plain space reads the same.
-    """
-    return format_cents(cents, language()).replace("\u202f", " ").replace("\xa0", " ")
+    """An amount as the cashier reads it, in the till's language."""
+    return format_cents(cents, language())
 
 
 def translate_bindings(node: DOMNode) -> None:

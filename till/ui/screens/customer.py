@@ -79,8 +79,9 @@ class CustomerScreen(Dialog["Customer | str | None"]):
         if self.attached is not None:
             options.add_option(Option(_("(no customer)"), id=NO_CUSTOMER))
         options.add_options(Option(describe(customer), id=str(customer.id)) for customer in customers)
-        if options.option_count:
-            options.highlighted = 0
+        # Enter picks the first customer found; "(no customer)" must be chosen with the arrows,
+        # so that Enter on an empty search never takes a customer off the ticket by accident.
+        options.highlighted = (1 if self.attached is not None else 0) if customers else None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -92,7 +93,7 @@ class CustomerScreen(Dialog["Customer | str | None"]):
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
         if options.option_count:
-            current = options.highlighted or 0
+            current = -1 if options.highlighted is None else options.highlighted
             options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -30,7 +30,7 @@ class LoginScreen(Screen[None]):
             yield Label(_("PIN"))
             yield Input(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
             yield Static("", id="login-status", classes="status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def login_input(self) -> Input:

@@ -10,7 +10,7 @@ shows the change in big figures.
 
 Esc abandons the payment only while no card was charged: an approved card payment is money
 taken from the customer, and leaving would lose it without a trace, so the screen refuses and
-says so.
+offers F3, which refunds the card through the terminal (``Checkout.cancel``), then leaves.
 """
 
 from __future__ import annotations
@@ -37,12 +37,14 @@ TERMINAL_GROUP = "terminal"
 class PaymentScreen(ModalScreen[CompletedSale | None]):
     """Total, paid, due; F1/C cash, F2 card, Esc cancel."""
 
-    AUTO_FOCUS = None
-    """No field has focus at first, so that "c" is a key, not a character."""
+    AUTO_FOCUS = ""
+    """No field has focus at first, so that "c" is a key, not a character (None would mean
+    "the app's default", which focuses the amount field)."""
 
     BINDINGS = [
         Binding("f1,c", "cash", "Cash", id="payment-cash", key_display="F1/C"),
         Binding("f2", "card", "Card", id="payment-card", key_display="F2"),
+        Binding("f3", "refund_cards", "Refund card", id="payment-refund-card", key_display="F3"),
         Binding("escape", "cancel", "Cancel", id="payment-cancel", key_display="Esc"),
     ]
 
@@ -57,10 +59,10 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
         with Vertical(classes="dialog payment-dialog"):
             yield Label(_("Payment"), classes="dialog-title")
             yield Static("", id="payment-figures")
-            yield Label(_("Amount (empty: all that is due), then Enter for cash or F2 for card"))
+            yield Label(_("Amount (empty: all due). Enter: cash   F2: card"))
             yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}")
             yield Static("", id="payment-status", classes="status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.redraw()
@@ -86,7 +88,7 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
         figures = Table.grid(padding=(0, 2))
         figures.add_column()
         figures.add_column(justify="right")
-        figures.add_row(_("Total"), money(checkout.total_cents))
+        figures.add_row(_("Total to pay"), money(checkout.total_cents))
         for tender in checkout.tenders:
             figures.add_row("  " + self._means(tender), money(tender.amount_cents))
         figures.add_row(_("Paid"), money(checkout.paid_cents))
@@ -115,6 +117,9 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
     @guarded
     def action_cash(self) -> None:
         self._check_idle()
+        if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
+            self._after_tender()
+            return
         self.amount_input.focus()
         self.show_info(_("Cash: type the amount received, then Enter"))
 
@@ -136,7 +141,6 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
         self._check_idle()
         amount = self._typed_amount()
         self.waiting = True
-        self.amount_input.disabled = True
         self.show_info(_("Waiting for the card terminal..."))
         self._charge_card(amount)
 
@@ -153,27 +157,26 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
     @guarded
     def _card_answered(self, tender: Tender | None, error: Exception | None) -> None:
         self.waiting = False
-        self.amount_input.disabled = False
         self.amount_input.value = ""
         if tender is None:
             self.redraw()
             self.show_error(error_text(error) if error else _("Card payment failed"))
             return
-        self.show_info(_("Card approved: {amount}", amount=money(tender.amount_cents)))
-        self._after_tender()
+        self._after_tender(_("Card approved: {amount}", amount=money(tender.amount_cents)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A safety net: the worker catches its own errors, but nothing may stay silent."""
         if event.state == WorkerState.ERROR:
             self.waiting = False
-            self.amount_input.disabled = False
             self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 
     # -- end -------------------------------------------------------------------------------
-    def _after_tender(self) -> None:
+    def _after_tender(self, done: str = "") -> None:
+        """Redraw; once the total is covered, write the ticket and leave with it."""
         self.redraw()
         if not self.checkout.is_paid:
-            self.show_info(_("{due} still due: F1/C cash or F2 card", due=money(self.checkout.due_cents)))
+            due = _("{due} still due: F1/C cash or F2 card", due=money(self.checkout.due_cents))
+            self.show_info(f"{done}. {due}" if done else due)
             return
         # The ticket is written here, on the UI thread: one short transaction. If it fails, the
         # tenders stay and Enter tries again (a card already charged must not be lost).
@@ -185,6 +188,34 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
         self._check_idle()
         card = sum(t.amount_cents for t in self.checkout.tenders if t.means == CARD)
         if card:
-            raise Refused(_("{amount} was approved by card: take the rest to finish the sale",
+            raise Refused(_("{amount} was approved by card: take the rest, or F3 to refund the card",
                             amount=money(card)))
+        self.dismiss(None)
+
+    @guarded
+    def action_refund_cards(self) -> None:
+        self._check_idle()
+        if not any(t.means == CARD for t in self.checkout.tenders):
+            raise Refused(_("No card payment to refund"))
+        self.waiting = True
+        self.show_info(_("Waiting for the card terminal..."))
+        self._refund_cards()
+
+    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="card refund")
+    def _refund_cards(self) -> None:
+        """Refunds every approved card payment off the event loop, then leaves the payment."""
+        try:
+            self.checkout.cancel()
+        except Exception as error:  # noqa: BLE001 - reported on screen, never lost
+            self.app.call_from_thread(self._refund_answered, error)
+        else:
+            self.app.call_from_thread(self._refund_answered, None)
+
+    @guarded
+    def _refund_answered(self, error: Exception | None) -> None:
+        self.waiting = False
+        self.redraw()
+        if error is not None:
+            self.show_error(error_text(error))
+            return
         self.dismiss(None)

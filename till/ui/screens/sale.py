@@ -30,13 +30,14 @@ from till.ui.screens.manager_pin import ManagerPinScreen
 from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.quantity import QuantityScreen
 from till.ui.screens.receipt import ReceiptScreen
-from till.ui.widgets.basket_table import BasketTable
+from till.ui.widgets.basket_table import BasketTable, quantity_text
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.totals import TotalsPanel
 
 
-def _key(key: str, action: str, description: str, binding_id: str, show: bool = True) -> Binding:
-    return Binding(key, action, description, show=show, id=binding_id,
+def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
+         show: bool = True) -> Binding:
+    return Binding(key, action, description, show=show, id=binding_id, tooltip=tooltip,
                    key_display=key.upper() if key.startswith("f") else None)
 
 
@@ -44,18 +45,19 @@ class SaleScreen(Screen[None]):
     """One cashier's sales, one basket after another, until logout."""
 
     BINDINGS = [
-        _key("f2", "pay", "Pay", "sale-pay"),
-        _key("f3", "quantity", "Qty", "sale-quantity"),
-        _key("f4", "void", "Void", "sale-void"),
-        _key("f5", "line_discount", "Disc.", "sale-line-discount"),
-        _key("f6", "ticket_discount", "Tkt disc.", "sale-ticket-discount"),
-        _key("f7", "customer", "Cust.", "sale-customer"),
-        _key("f8", "receipt", "Receipt", "sale-receipt"),
-        _key("f9", "logout", "Logout", "sale-logout"),
+        _key("f2", "pay", "Pay", "sale-pay", "Take the payment"),
+        _key("f3", "quantity", "Qty", "sale-quantity", "Change the quantity of the selected line"),
+        _key("f4", "void", "Void", "sale-void", "Remove the selected line"),
+        _key("f5", "line_discount", "Disc", "sale-line-discount", "Discount the selected line"),
+        _key("f6", "ticket_discount", "T.disc", "sale-ticket-discount", "Discount the whole ticket"),
+        _key("f7", "customer", "Cust", "sale-customer", "Name the customer on the ticket"),
+        _key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
+        _key("f9", "logout", "Logout", "sale-logout", "Log out"),
         _key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
         _key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
     ]
-    """The cashier's keys; F10 (quit) belongs to the app."""
+    """The cashier's keys; F10 (quit) belongs to the app. Footer words are short so that all
+    of them fit on an 80-column line in French too; the tooltip says it in full."""
 
     def __init__(self, ctx: TillContext, user: User) -> None:
         super().__init__()
@@ -76,7 +78,7 @@ class SaleScreen(Screen[None]):
         yield BasketTable(id="basket")
         yield TotalsPanel(id="totals")
         yield Static("", id="sale-status", classes="status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.redraw()
@@ -130,7 +132,7 @@ class SaleScreen(Screen[None]):
         line = self.basket.add_code(message.code)
         self.redraw()
         self.table.select_line(line.id)
-        self.show_info(f"{line.label} x {line.quantity}" if line.unit != "g" else line.label)
+        self.show_info(f"{line.label} x {quantity_text(line)}")
 
     def action_cursor(self, step: int) -> None:
         if self.table.row_count:
@@ -141,7 +143,8 @@ class SaleScreen(Screen[None]):
     @guarded
     def action_quantity(self) -> None:
         line = self.basket.line(self._selected_line_id())
-        self.app.push_screen(QuantityScreen(line.label, line.quantity), partial(self._set_quantity, line.id))
+        screen = QuantityScreen(line.label, line.quantity)
+        self.app.push_screen(screen, partial(self._set_quantity, line.id))
 
     @guarded
     def _set_quantity(self, line_id: int, quantity: int | None) -> None:
@@ -168,12 +171,19 @@ class SaleScreen(Screen[None]):
     def action_ticket_discount(self) -> None:
         if self.basket.is_empty:
             raise Refused(_("Scan an item first"))
-        screen = DiscountScreen(_("Ticket discount"), _("Total: {amount}", amount=money(self.basket.totals().total_cents)))
+        total = money(self.basket.totals().total_cents)
+        screen = DiscountScreen(_("Ticket discount"), _("Total: {amount}", amount=total))
         self.app.push_screen(screen, partial(self._discount, None))
 
     @guarded
-    def _discount(self, line_id: int | None, discount: Discount | None, approved_by: User | None = None) -> None:
-        """Apply a line (``line_id``) or ticket (``None``) discount; a manager approves if needed."""
+    def _discount(self, line_id: int | None, discount: Discount | None,
+                  approved_by: User | None = None) -> None:
+        """Apply a line (``line_id``) or ticket (``None``) discount.
+
+        Above the cashier's limit the basket raises ``NeedsManager``: the manager PIN dialog
+        opens (it records the approval in chain L) and the same discount is retried with the
+        approving manager; Esc there leaves the basket as it was.
+        """
         if discount is None:
             return
         try:
@@ -186,7 +196,8 @@ class SaleScreen(Screen[None]):
             reason = "ticket discount" if line_id is None else "line discount"
             screen = ManagerPinScreen(self.ctx.sealer, reason, needed.text(),
                                       details={"cashier": self.user.login, **discount})
-            self.app.push_screen(screen, lambda manager: manager and self._discount(line_id, discount, manager))
+            self.app.push_screen(
+                screen, lambda manager: manager and self._discount(line_id, discount, manager))
             return
         self.redraw()
         self.show_info(_("Discount applied"))
@@ -211,6 +222,7 @@ class SaleScreen(Screen[None]):
 
     @guarded
     def _paid(self, completed: CompletedSale | None) -> None:
+        """Back from the payment: a written ticket starts a new basket and prints (off-thread)."""
         if completed is None:
             self.show_info(_("Payment cancelled: the basket is kept"))
             return

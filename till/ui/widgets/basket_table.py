@@ -12,6 +12,7 @@ from typing import Iterable
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from store.models import GRAM
 from till.i18n import _, language
@@ -19,13 +20,13 @@ from till.sale import BasketLine
 from till.ui.messages import money
 
 COLUMNS = (
-    ("label", "Item", None),
+    ("label", "Item", 20),
     ("quantity", "Qty", 8),
     ("price", "Price", 11),
     ("discount", "Discount", 10),
     ("total", "Total", 11),
 )
-"""Column key, English header, width (None: the rest of the line)."""
+"""Column key, English header, width; the label's width is then fitted to the table's."""
 
 
 def quantity_text(line: BasketLine) -> str:
@@ -40,7 +41,8 @@ def quantity_text(line: BasketLine) -> str:
 def cells(line: BasketLine) -> tuple[str | Text, ...]:
     """The cells of one basket line, right-aligned figures."""
     return (
-        line.label,
+        # A Text, never a str: DataTable would read "[...]" in a product name as markup.
+        Text(line.label, no_wrap=True, overflow="crop"),
         Text(quantity_text(line), justify="right"),
         Text(money(line.unit_price_cents), justify="right"),
         Text(money(-line.discount_cents) if line.discount_cents else "", justify="right"),
@@ -58,7 +60,20 @@ class BasketTable(DataTable, can_focus=False):
 
     def on_mount(self) -> None:
         for key, header, width in COLUMNS:
-            self.add_column(_(header), key=key, width=width)
+            justify = "left" if key == "label" else "right"
+            self.add_column(Text(_(header), justify=justify), key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Give the label all the width the figures leave, so the table never scrolls sideways."""
+        figures = sum(width for key, _header, width in COLUMNS if key != "label")
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        label_width = max(10, self.size.width - figures - padding - 1)  # 1: the scrollbar
+        column = self.columns.get(ColumnKey("label"))
+        if column is not None and column.width != label_width:
+            column.width = label_width
+            # DataTable has no public call to resize a column (Textual 8.2.8, pinned).
+            self._require_update_dimensions = True
+            self.refresh()
 
     def sync(self, lines: Iterable[BasketLine]) -> None:
         """Make the rows match ``lines``: add, update in place, remove; order is scan order."""

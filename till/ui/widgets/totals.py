@@ -1,18 +1,19 @@
 """Totals of the sale in progress: VAT per rate, items, discount, and the total in big figures.
 
 The big figures are drawn with box-drawing characters found in every Linux console font
-(``─│┌┐└┘├┤┴``), not with Textual's ``Digits``, whose half-lines (``╶╷╸``) and bullet are missing
-from those fonts: a customer must be able to read the total across the counter.
+(``─│┌┐└┘├┤┴``), not with Textual's ``Digits``, whose half-lines (``╶╷╸``) and bullet are
+missing from those fonts: a customer must be able to read the total across the counter.
 """
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from rich.align import Align
 from rich.console import Group
 from textual.widgets import Static
 
-from till.i18n import _
+from till.i18n import _, language
 from till.money import format_rate
 from till.sale import Totals
 from till.ui.messages import money
@@ -45,7 +46,12 @@ def big_text(text: str) -> str:
         gap = " " if char.isdigit() else ""
         for index in range(3):
             rows[index] += glyph[index] + gap
-    return "\n".join(row.rstrip() for row in rows)
+    return "\n".join(rows)
+
+
+def rate_text(rate_bp: int) -> str:
+    """A VAT rate as the cashier writes it: "5,5 %" in French, "5.5 %" in English."""
+    return format_rate(rate_bp, language()) + " %"
 
 
 class TotalsPanel(Static):
@@ -61,9 +67,11 @@ class TotalsPanel(Static):
         vat = Table.grid(padding=(0, 2))
         for justify in ("left", "right", "right", "right"):
             vat.add_column(justify=justify)
-        vat.add_row(*(Text(_(title), style="bold") for title in ("VAT rate", "Incl. VAT", "Net", "VAT")))
+        if totals.vat:
+            titles = (_("VAT rate"), _("Incl. VAT"), _("Net"), _("VAT"))
+            vat.add_row(*(Text(title, style="bold") for title in titles))
         for amounts in totals.vat:
-            vat.add_row(f"{format_rate(amounts.rate_bp)} %", money(amounts.ttc), money(amounts.ht),
+            vat.add_row(rate_text(amounts.rate_bp), money(amounts.ttc), money(amounts.ht),
                         money(amounts.vat))
         summary = _("Items: {count}", count=totals.item_count)
         if totals.discount_cents:
@@ -74,7 +82,8 @@ class TotalsPanel(Static):
         total = Group(
             Text(summary, justify="right"),
             Text(title, style="bold", justify="right"),
-            Text(big_text(money(amount)), style="bold", justify="right"),
+            # Align the block, not each line: right-justified lines would slide apart.
+            Align.right(Text(big_text(money(amount)), style="bold", justify="left", no_wrap=True)),
         )
         outer = Table.grid(expand=True)
         outer.add_column(ratio=1)

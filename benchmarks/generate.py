@@ -1,0 +1,398 @@
+"""Build large shops fast, for the benchmarks: products, customers and signed past tickets.
+
+The issue's size is 100k products, 1M tickets and 200k customers (``FULL``); ``QUICK`` and
+``TINY`` are the same shop made small. Speed comes from bulk inserts (``executemany`` of
+prepared statements, tens of thousands of rows a call) in big transactions, with no ORM object
+per row. The tickets are still real fiscal documents: every one is sealed in chain T by the
+till's own ``Sealer.append`` with the payload rebuilt from its rows by ``ticket_payloads``
+(the verifier's code), so ``verify_journal`` checks real signatures. Only the tail anchor is
+written once at the end instead of after every commit.
+
+    python benchmarks/generate.py --quick --dir /tmp/bench-quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import peewee  # noqa: E402
+
+from store.models import (  # noqa: E402
+    CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, FiscalRecord,
+    Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
+)
+from till.accounting import ticket_postings  # noqa: E402
+from till.auth import create_user  # noqa: E402
+from till.config import Config, load  # noqa: E402
+from till.context import TillContext  # noqa: E402
+from till.demo import CATALOGUE, FIRST_NAMES, LAST_NAMES, customer_search_key, fold  # noqa: E402
+from till.fiscal.chain import Sealer  # noqa: E402
+from till.fiscal.payloads import ticket_payloads  # noqa: E402
+from till.money import vat_breakdown  # noqa: E402
+from till.scanning import make_ean13, ticket_code  # noqa: E402
+from till.setup import init_shop  # noqa: E402
+from till.ticket_writer import location_id  # noqa: E402
+
+__all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir"]
+
+MARKER = "benchmark"
+"""``Setting`` key holding the size and seed of a finished benchmark shop (JSON)."""
+OWNER_FILE = ".till-benchmark-shop"
+"""Left in the folder so that a rebuild only ever deletes a folder this script made."""
+CONFIG_NAME = "till.toml"
+TICKETS_PER_COMMIT = 2_000
+ROWS_PER_CALL = 20_000
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a benchmark shop is."""
+
+    name: str
+    products: int
+    tickets: int
+    customers: int
+
+
+FULL = Size("full", 100_000, 1_000_000, 200_000)
+QUICK = Size("quick", 5_000, 20_000, 5_000)
+TINY = Size("tiny", 400, 600, 200)
+SIZES = {size.name: size for size in (FULL, QUICK, TINY)}
+
+SHOP = {
+    "shop_name": "Supérette du Banc d'Essai (benchmark)",
+    "address": "1 rue des Mesures, 31000 Toulouse",
+    "siret": "73282932000074",
+    "vat_number": "FR44732829320",
+    "till_id": "01",
+    "language": "fr",
+}
+
+Progress = Callable[[str], None]
+
+
+def default_bench_dir(size: Size) -> Path:
+    """Where a shop of ``size`` is kept between runs: the user's cache folder for till."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("till", appauthor=False)) / f"bench-{size.name}"
+
+
+# --- Bulk writing ---------------------------------------------------------------------------------
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def bulk_insert(database: peewee.Database, model: type[peewee.Model], fields: Sequence[str],
+                rows: Iterable[tuple], per_call: int = ROWS_PER_CALL) -> int:
+    """Insert ``rows`` (tuples in the order of ``fields``) into ``model``'s table; returns the count.
+
+    One prepared statement run by ``executemany`` per ``per_call`` rows: the table and column
+    names come from the model, so the schema stays the store's. Call inside a transaction.
+    """
+    meta = model._meta
+    columns = [meta.fields[name].column_name for name in fields]
+    def quote(name: str) -> str:
+        return f'"{name}"'  # SQL standard identifiers: SQLite and PostgreSQL alike
+
+    sql = (f"INSERT INTO {quote(meta.table_name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join([database.param] * len(columns))})")
+    cursor = database.cursor()
+    count = 0
+    for batch in _chunks(rows, per_call):
+        cursor.executemany(sql, batch)
+        count += len(batch)
+    return count
+
+
+def _stamp(when: dt.datetime) -> str:
+    """A timestamp as peewee stores a naive UTC ``DateTimeField``."""
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- The shop -----------------------------------------------------------------------------------
+
+
+def _read_marker() -> dict | None:
+    row = Setting.get_or_none(Setting.key == MARKER)
+    return json.loads(row.value) if row else None
+
+
+def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | None = None) -> Config:
+    """A benchmark shop of ``size`` in ``folder``: reused when already built with the same size
+    and seed, else (re)made from nothing. Returns its configuration."""
+    say = progress or (lambda message: None)
+    folder = Path(folder).expanduser().resolve()
+    wanted = {"size": asdict(size), "seed": seed}
+    config_path = folder / CONFIG_NAME
+    if config_path.exists() and (folder / OWNER_FILE).exists():
+        config = load(config_path)
+        ctx = TillContext.open(config)
+        try:
+            if _read_marker() == wanted:
+                say(f"reusing the {size.name} shop in {folder}")
+                return config
+        finally:
+            ctx.close()
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / OWNER_FILE).exists():
+            raise SystemExit(f"{folder} is not empty and was not made by the benchmarks: choose another --dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / OWNER_FILE).write_text("made by benchmarks/generate.py; deleted on rebuild\n", encoding="utf-8")
+    config = init_shop(folder, CONFIG_NAME, **SHOP).config
+    ctx = TillContext.open(config)
+    try:
+        rng = random.Random(seed)
+        database = ctx.database
+        started = time.perf_counter()
+        with database.atomic():
+            products = generate_products(database, size.products, rng)
+        say(f"{size.products} products in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        with database.atomic():
+            customers = generate_customers(database, size.customers, rng)
+            users = [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
+                     create_user("manager", "Max Durand", MANAGER, "9999").id]
+        say(f"{size.customers} customers in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        generate_tickets(ctx, size.tickets, products, customers, users, rng, say)
+        say(f"{size.tickets} signed tickets in {time.perf_counter() - started:.1f} s")
+        with database.atomic():
+            Setting.insert(key=MARKER, value=json.dumps(wanted, sort_keys=True)).on_conflict_replace().execute()
+        database.execute_sql("ANALYZE") if isinstance(database, peewee.SqliteDatabase) else None
+    finally:
+        ctx.close()
+    return config
+
+
+_VARIANTS = ("", "bio", "lot de 2", "format familial", "éco-recharge", "premier prix", "édition limitée",
+             "sans sucres ajoutés", "maxi", "mini", "x3", "origine France", "label rouge", "nouvelle recette")
+
+
+@dataclass(frozen=True)
+class _Product:
+    id: int
+    sku: str
+    name: str
+    price_cents: int
+    vat_code: str
+
+
+def generate_products(database: peewee.Database, count: int, rng: random.Random) -> list[_Product]:
+    """``count`` products over the demo's categories and rates, each with an EAN-13 (10 % two)."""
+    categories = {}
+    for name in CATALOGUE:
+        categories[name] = Category.get_or_create(name=name)[0].id
+    templates = []
+    for category, text in CATALOGUE.items():
+        for line in filter(None, (raw.strip() for raw in text.splitlines())):
+            label, price, vat = (part.strip() for part in line.split(";"))
+            templates.append((categories[category], label, int(price), vat))
+    rows = []
+    for number in range(1, count + 1):
+        category, label, price, vat = templates[(number - 1) % len(templates)]
+        variant = _VARIANTS[(number - 1) // len(templates) % len(_VARIANTS)]
+        round_ = (number - 1) // (len(templates) * len(_VARIANTS))
+        name = " ".join(filter(None, (label, variant, f"réf. {round_}" if round_ else "")))
+        price = max(10, int(price * rng.uniform(0.8, 1.3)))
+        rows.append((f"B{number:07d}", name[:120], price, vat, category, False, False, False, True))
+    bulk_insert(database, Product, ("sku", "name", "price_cents", "vat_code", "category", "sold_by_weight",
+                                    "serial_tracked", "final_sale", "active"), rows)
+    products = [_Product(*row) for row in Product.select(Product.id, Product.sku, Product.name, Product.price_cents,
+                                                         Product.vat_code).order_by(Product.id).tuples()]
+
+    def barcodes() -> Iterator[tuple]:
+        for index, product in enumerate(products):
+            yield make_ean13(f"{300 + index % 80:03d}{index:09d}"), product.id
+            if index % 10 == 3:
+                yield make_ean13(f"{379 - index % 80:03d}{index + 500_000_000:09d}"), product.id
+
+    bulk_insert(database, Barcode, ("code", "product"), barcodes())
+    return products
+
+
+def generate_customers(database: peewee.Database, count: int, rng: random.Random) -> list[tuple[int, str]]:
+    """``count`` customers with French names, contacts, cards and a folded search key."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+    def rows() -> Iterator[tuple]:
+        for number in range(1, count + 1):
+            first = FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]
+            last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
+            local = f"{fold(first)}.{fold(last)}".replace(" ", "").replace("'", "")
+            email = f"{local}{number}@example.com" if rng.random() < 0.8 else None
+            phone = f"06 39 98 {number // 100 % 100:02d} {number % 100:02d}" if rng.random() < 0.7 else None
+            card = make_ean13(f"29{number:010d}") if rng.random() < 0.6 else None
+            yield (first, last, email, phone, card, bool(email) and rng.random() < 0.5,
+                   bool(phone) and rng.random() < 0.3, customer_search_key(first, last, email, phone, card),
+                   _stamp(now - dt.timedelta(days=rng.randint(1, 2000))))
+
+    bulk_insert(database, Customer, ("first_name", "last_name", "email", "phone", "loyalty_card", "consent_email",
+                                     "consent_sms", "search_key", "created_at"), rows())
+    return [(cid, f"{first} {last}") for cid, first, last in
+            Customer.select(Customer.id, Customer.first_name, Customer.last_name).order_by(Customer.id).tuples()]
+
+
+def generate_tickets(ctx: TillContext, count: int, products: list[_Product], customers: list[tuple[int, str]],
+                     users: list[int], rng: random.Random, say: Progress) -> None:
+    """``count`` past sales, written in bulk and sealed one by one in chain T, in order."""
+    database = ctx.database
+    accounts = ctx.config.accounts
+    till_id = ctx.sealer.till_id
+    sealer = Sealer(till_id, ctx.sealer.signer, None)  # anchored once, at the end
+    rates = {code: rate for code, rate in VatRate.select(VatRate.code, VatRate.rate_bp).tuples()}
+    operators = {uid: name for uid, name in zip(users, ("Camille Martin", "Max Durand"))}
+    with database.atomic():
+        sellable = location_id(SELLABLE)
+    weights = [rng.paretovariate(1.2) for _ in products]
+    cumulative = []
+    total = 0.0
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    sold = [0] * len(products)
+    days = max(30, count // 1500)
+    end = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(hours=1)
+    start = end - dt.timedelta(days=days)
+    step = (end - start) / max(1, count)
+    first_number = _next_number(till_id)
+    reported = time.perf_counter()
+    for base in range(0, count, TICKETS_PER_COMMIT):
+        size = min(TICKETS_PER_COMMIT, count - base)
+        plans = []
+        for offset in range(size):
+            index = base + offset
+            when = start + step * index
+            chosen = dict.fromkeys(rng.choices(range(len(products)), cum_weights=cumulative,
+                                               k=min(8, int(rng.expovariate(1 / 2.0)) + 1)))
+            lines = []
+            for product_index in chosen:
+                product = products[product_index]
+                quantity = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
+                sold[product_index] += quantity
+                rate = rates[product.vat_code]
+                lines.append((product, quantity, rate, product.price_cents * quantity))
+            customer = customers[rng.randrange(len(customers))] if customers and rng.random() < 0.3 else None
+            plans.append((first_number + index, when.replace(microsecond=0), lines, customer,
+                          users[0] if rng.random() < 0.85 else users[-1]))
+        with database.atomic():
+            _write_batch(database, sealer, accounts, till_id, sellable, plans, operators, rng)
+        if time.perf_counter() - reported > 10:
+            reported = time.perf_counter()
+            say(f"  {base + size} / {count} tickets")
+    with database.atomic():
+        when = _stamp(start - dt.timedelta(days=1))
+        bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
+                    ((p.id, sellable, sold[i] + 20, "opening", None, when) for i, p in enumerate(products)))
+        bulk_insert(database, StockLevel, ("product", "location", "quantity"),
+                    ((p.id, sellable, 20) for p in products))
+    _anchor_tail(ctx.sealer, "T")
+
+
+def _next_number(till_id: str) -> int:
+    last = (FiscalRecord.select(FiscalRecord.sequence)
+            .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == "T"))
+            .order_by(FiscalRecord.sequence.desc()).scalar())
+    return (last or 0) + 1
+
+
+def _write_batch(database: peewee.Database, sealer: Sealer, accounts, till_id: str, sellable: int,
+                 plans: list, operators: dict[int, str], rng: random.Random) -> None:
+    """Write one batch of tickets with all their rows, then seal them in number order."""
+    ticket_rows = []
+    for number, when, lines, customer, user in plans:
+        total = sum(line[3] for line in lines)
+        ticket_rows.append((till_id, number, ticket_code(till_id, number), SALE, _stamp(when), user, operators[user],
+                            customer[0] if customer else None, customer[1] if customer else None, None, total, 0,
+                            len(lines), False))
+    bulk_insert(database, Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name",
+                                   "customer", "customer_name", "origin_ticket", "total_cents", "discount_cents",
+                                   "line_count", "training"), ticket_rows)
+    ids = dict(Ticket.select(Ticket.number, Ticket.id)
+               .where((Ticket.till_id == till_id) & (Ticket.number.between(plans[0][0], plans[-1][0]))).tuples())
+    line_rows, vat_rows, payment_rows, accounting_rows, stock_rows = [], [], [], [], []
+    for number, when, lines, _customer, _user in plans:
+        ticket_id = ids[number]
+        stamp = _stamp(when)
+        for position, (product, quantity, rate, line_total) in enumerate(lines, start=1):
+            line_rows.append((ticket_id, position, product.id, product.sku, product.name, quantity, PIECE,
+                              product.price_cents, 0, line_total, product.vat_code, rate))
+            stock_rows.append((product.id, sellable, -quantity, SALE, ticket_id, stamp))
+        vat = vat_breakdown((rate, line_total) for _p, _q, rate, line_total in lines)
+        vat_rows.extend((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
+        total = sum(line[3] for line in lines)
+        if rng.random() < 0.55:
+            payments = [("card", total, f"{rng.randint(0, 999_999):06d}")]
+        else:
+            given = -(-total // 500) * 500
+            payments = [("cash", given, None)] + ([("cash", total - given, "change")] if given != total else [])
+        payment_rows.extend((ticket_id, position, means, amount, reference)
+                            for position, (means, amount, reference) in enumerate(payments, start=1))
+        code = ticket_code(till_id, number)
+        accounting_rows.extend(
+            (ticket_id, accounts.journal, when.date().isoformat(), p.account, p.label, p.debit_cents, p.credit_cents,
+             stamp)
+            for p in ticket_postings(accounts, code, vat, ((m, a) for m, a, _r in payments)))
+    bulk_insert(database, TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
+                                       "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp"),
+                line_rows)
+    bulk_insert(database, TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"), vat_rows)
+    bulk_insert(database, Payment, ("ticket", "position", "means", "amount_cents", "reference"), payment_rows)
+    bulk_insert(database, AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
+                                           "credit_cents", "created_at"), accounting_rows)
+    bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
+                stock_rows)
+    payloads = ticket_payloads(ids.values())
+    for number, *_rest in plans:
+        ticket_id = ids[number]
+        record = sealer.append("T", SALE, payloads[ticket_id], ticket_id=ticket_id)
+        if record.sequence != number:  # never leave a shop whose numbers and chain disagree
+            raise RuntimeError(f"ticket number {number} sealed as record {record.sequence}")
+
+
+def _anchor_tail(sealer: Sealer, chain: str) -> None:
+    if sealer.anchors is None:
+        return
+    last = (FiscalRecord.select().where((FiscalRecord.till_id == sealer.till_id) & (FiscalRecord.chain == chain))
+            .order_by(FiscalRecord.sequence.desc()).first())
+    if last is not None:
+        sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build a benchmark shop (reused when it exists).")
+    parser.add_argument("--quick", action="store_true", help=f"a small shop: {QUICK}")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help="where to build it (default: the user cache folder)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    size = TINY if args.tiny else QUICK if args.quick else FULL
+    folder = Path(args.dir) if args.dir else default_bench_dir(size)
+    started = time.perf_counter()
+    config = build_shop(folder, size, args.seed, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"{config.path} ready in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,567 @@
+"""Measure the till on a large shop, beside the bare minimum doing the same work in the same run.
+
+    python benchmarks/run.py             # the issue's shop: 100k products, 1M tickets, 200k customers
+    python benchmarks/run.py --quick     # 5k products, 20k tickets, 5k customers (under a minute)
+    python benchmarks/run.py --dir DIR   # build there, or reuse what is there
+
+Prints a table (figure, bare-minimum figure, ratio, target) and, as its last line, one JSON
+object with every figure. It never asserts: a missed target is shown as "MISSED", and the
+exit status is 0 whenever the figures could be taken.
+
+What is measured:
+
+- scan_to_line: ``Basket.add_code`` on random barcodes of the catalogue.
+- checkout_commit: ``Checkout.add_cash`` + ``complete`` of a 3-line basket (the real write:
+  ticket, lines, VAT, payments, stock, accounting, seal, outbox, commit with
+  synchronous=FULL, anchor). Beside it, raw_sqlite_commit: the very rows that checkout wrote,
+  read back and written again with bare ``sqlite3`` statements (same pragmas, one
+  transaction) into a copy of the shop database, alternately with the till, in the same run.
+- receipt_lookup: a ticket found from its printed code, with its lines and payments.
+- verify: records a second by ``till.fiscal.verify.verify_journal``; beside it, raw_verify:
+  the same records read with bare ``sqlite3``, their signed message rebuilt, SHA-256 and an
+  ECDSA verification with ``cryptography``, in a loop.
+- ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
+  shows; ui_rss_mb is the process's resident memory then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_bench_dir  # noqa: E402
+
+REQUIRED_KEYS = (
+    "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
+    "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
+)
+"""Keys the last line's JSON always has (tests/test_benchmarks.py checks them)."""
+
+
+TARGETS = {
+    "scan_to_line_p95_ms": "<= 2 ms",
+    "checkout_commit_p95_ms": "<= 15 ms and <= 2.5x raw",
+    "receipt_lookup_p95_ms": "<= 2 ms at 1M tickets",
+    "verify_per_s": ">= 0.7x raw",
+    "ui_cold_start_s": "<= 1.0 s",
+    "ui_rss_mb": "<= 100 MB",
+}
+
+ITERATIONS = {
+    # size: (scans, checkouts, lookups, UI starts)
+    "full": (3000, 300, 3000, 3),
+    "quick": (1000, 150, 1000, 3),
+    "tiny": (200, 20, 200, 1),
+}
+
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile (nearest rank) of ``samples``."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+# --- scan to line ---------------------------------------------------------------------------------
+
+
+def bench_scan(ctx, user, count: int, rng: random.Random) -> dict[str, float]:
+    """``Basket.add_code`` on random barcodes; a fresh basket every 25 lines, as at a real till."""
+    from peewee import fn
+
+    from store.models import Barcode
+    from till.sale import Basket
+
+    codes = [code for (code,) in Barcode.select(Barcode.code).order_by(fn.Random()).limit(count + 50).tuples()]
+    while len(codes) < count + 50:
+        codes += codes
+    timings = []
+    basket = Basket(ctx.config, ctx.sealer, user)
+    for index, code in enumerate(codes[:count + 50]):
+        if index % 25 == 0:
+            basket = Basket(ctx.config, ctx.sealer, user)
+        started = time.perf_counter()
+        basket.add_code(code)
+        took = time.perf_counter() - started
+        if index >= 50:  # the first scans warm the caches
+            timings.append(took)
+    return {"scan_to_line_p95_ms": _ms(p95(timings)), "scan_to_line_p50_ms": _ms(p50(timings))}
+
+
+# --- checkout commit and its raw twin -------------------------------------------------------------
+
+_WRITTEN = ("ticket", "ticket_line", "ticket_vat", "payment", "stock_movement", "accounting_line", "fiscal_record")
+
+
+def _table(name: str) -> str:
+    from store import models
+
+    for model in models.ALL_MODELS:
+        if model._meta.table_name == name:
+            return name
+    raise LookupError(f"no table {name} in the store")
+
+
+class RawTwin:
+    """The same rows as a till checkout, written with bare ``sqlite3`` into a copy of the shop."""
+
+    def __init__(self, path: Path) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None, timeout=5)
+        for pragma in ("journal_mode = wal", "synchronous = full", "foreign_keys = 1", "busy_timeout = 5000",
+                       "cache_size = -16000"):
+            self.connection.execute(f"PRAGMA {pragma}")
+        self.insert_sql: dict[str, str] = {}
+
+    def _insert(self, table: str, columns: tuple[str, ...]) -> str:
+        key = table + "|" + ",".join(columns)
+        if key not in self.insert_sql:
+            self.insert_sql[key] = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
+                                    f'VALUES ({", ".join("?" * len(columns))})')
+        return self.insert_sql[key]
+
+    def write(self, captured: dict[str, Any]) -> float:
+        """Write one captured checkout in one transaction; returns the seconds it took."""
+        cursor = self.connection.cursor()
+        ticket_columns, ticket_row = captured["ticket"]
+        started = time.perf_counter()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("SELECT id, sequence, signature FROM chain_head WHERE till_id = ? AND chain = 'T'",
+                       (captured["till_id"],))
+        cursor.execute(self._insert("ticket", ticket_columns), ticket_row)
+        ticket_id = cursor.lastrowid
+        for table in ("ticket_line", "ticket_vat", "payment"):
+            columns, rows = captured[table]
+            if rows:
+                cursor.executemany(self._insert(table, columns), [_with_ticket(columns, row, ticket_id) for row in rows])
+        columns, rows = captured["stock_movement"]
+        for row in rows:
+            cursor.execute(self._insert("stock_movement", columns), _with_ticket(columns, row, ticket_id))
+            values = dict(zip(columns, row))
+            cursor.execute(
+                "INSERT INTO stock_level (product_id, location_id, quantity) VALUES (?, ?, ?) "
+                "ON CONFLICT (product_id, location_id) DO UPDATE SET quantity = quantity + excluded.quantity",
+                (values["product_id"], values["location_id"], values["quantity"]))
+        columns, rows = captured["accounting_line"]
+        cursor.executemany(self._insert("accounting_line", columns), [_with_ticket(columns, r, ticket_id) for r in rows])
+        head = cursor.execute("SELECT id, sequence, signature FROM chain_head WHERE till_id = ? AND chain = 'T'",
+                              (captured["till_id"],)).fetchone()
+        columns, rows = captured["fiscal_record"]
+        for row in rows:
+            cursor.execute(self._insert("fiscal_record", columns), _with_ticket(columns, row, ticket_id))
+            values = dict(zip(columns, row))
+            cursor.execute("UPDATE chain_head SET sequence = ?, signature = ? WHERE id = ? AND sequence = ?",
+                           (values["sequence"], values["signature"], head[0], head[1]))
+        columns, rows = captured["outbox_job"]
+        if rows:
+            cursor.executemany(self._insert("outbox_job", columns), rows)
+        cursor.execute("COMMIT")
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _with_ticket(columns: tuple[str, ...], row: tuple, ticket_id: int) -> tuple:
+    return tuple(ticket_id if column == "ticket_id" else value for column, value in zip(columns, row))
+
+
+def _capture(database, ticket_id: int, outbox_after: int, till_id: str) -> dict[str, Any]:
+    """Every row one checkout wrote (ids left out, to be given again by the twin)."""
+    captured: dict[str, Any] = {"till_id": till_id}
+
+    def rows(sql: str, params: tuple) -> tuple[tuple[str, ...], list[tuple]]:
+        cursor = database.execute_sql(sql, params)
+        columns = tuple(d[0] for d in cursor.description)
+        keep = [i for i, c in enumerate(columns) if c != "id"]
+        return tuple(columns[i] for i in keep), [tuple(r[i] for i in keep) for r in cursor.fetchall()]
+
+    captured["ticket"] = (lambda c, r: (c, r[0]))(*rows(f'SELECT * FROM "{_table("ticket")}" WHERE id = ?', (ticket_id,)))
+    for table in _WRITTEN[1:]:
+        captured[table] = rows(f'SELECT * FROM "{_table(table)}" WHERE ticket_id = ? ORDER BY id', (ticket_id,))
+    captured["outbox_job"] = rows(f'SELECT * FROM "{_table("outbox_job")}" WHERE id > ? ORDER BY id', (outbox_after,))
+    return captured
+
+
+def bench_checkout(ctx, user, count: int, rng: random.Random, folder: Path) -> dict[str, float]:
+    """A 3-line basket paid in cash and written, beside the same rows written raw, alternately."""
+    from peewee import fn
+
+    from store.models import OutboxJob, Product
+    from till.sale import Basket
+    from till.tenders import Checkout
+
+    database = ctx.database
+    products = list(Product.select().where((Product.active == True) & (Product.sold_by_weight == False))  # noqa: E712
+                    .order_by(fn.Random()).limit(300))
+    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    source = Path(database.database)
+    copy = folder / "raw-twin.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(copy) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+    twin = RawTwin(copy)
+    till_times, raw_times = [], []
+    try:
+        for index in range(count + 5):
+            basket = Basket(ctx.config, ctx.sealer, user)
+            for product in rng.sample(products, 3):
+                basket.add_product(product, 1)
+            checkout = Checkout(basket, ctx.terminal)
+            outbox_after = OutboxJob.select(fn.MAX(OutboxJob.id)).scalar() or 0
+            cash = -(-checkout.total_cents // 500) * 500
+            started = time.perf_counter()
+            checkout.add_cash(cash)
+            sale = checkout.complete()
+            took = time.perf_counter() - started
+            captured = _capture(database, sale.ticket.id, outbox_after, ctx.sealer.till_id)
+            raw = twin.write(captured)
+            if index >= 5:
+                till_times.append(took)
+                raw_times.append(raw)
+    finally:
+        twin.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(copy) + suffix).unlink(missing_ok=True)
+    till_p95, raw_p95 = p95(till_times), p95(raw_times)
+    return {
+        "checkout_commit_p95_ms": _ms(till_p95), "checkout_commit_p50_ms": _ms(p50(till_times)),
+        "raw_sqlite_commit_p95_ms": _ms(raw_p95), "raw_sqlite_commit_p50_ms": _ms(p50(raw_times)),
+        "checkout_vs_raw": round(till_p95 / raw_p95, 2) if raw_p95 else None,
+    }
+
+
+# --- receipt lookup ----------------------------------------------------------------------------------
+
+
+def find_ticket_by_code(code: str):
+    """The ticket printed with ``code``, with its lines and payments, as a return starts."""
+    from store.models import Payment, Ticket, TicketLine
+    from till.scanning import TicketCode, parse
+
+    scan = parse(code)
+    if not isinstance(scan, TicketCode):
+        return None
+    ticket = Ticket.get_or_none((Ticket.till_id == scan.till_id) & (Ticket.number == scan.number))
+    if ticket is None:
+        return None
+    lines = list(TicketLine.select().where(TicketLine.ticket == ticket.id).order_by(TicketLine.position))
+    payments = list(Payment.select().where(Payment.ticket == ticket.id).order_by(Payment.position))
+    return ticket, lines, payments
+
+
+def bench_lookup(ctx, count: int, rng: random.Random) -> dict[str, float]:
+    from peewee import fn
+
+    from store.models import Ticket
+    from till.scanning import ticket_code
+
+    till_id = ctx.sealer.till_id
+    highest = Ticket.select(fn.MAX(Ticket.number)).where(Ticket.till_id == till_id).scalar() or 0
+    codes = [ticket_code(till_id, rng.randint(1, highest)) for _ in range(count + 50)] if highest else []
+    timings = []
+    for index, code in enumerate(codes):
+        started = time.perf_counter()
+        found = find_ticket_by_code(code)
+        took = time.perf_counter() - started
+        if found is None:
+            raise RuntimeError(f"ticket {code} not found")
+        if index >= 50:
+            timings.append(took)
+    if not timings:
+        return {"receipt_lookup_p95_ms": None, "receipt_lookup_p50_ms": None}
+    return {"receipt_lookup_p95_ms": _ms(p95(timings)), "receipt_lookup_p50_ms": _ms(p50(timings))}
+
+
+# --- journal verification and its raw twin ------------------------------------------------------------
+
+
+def bench_verify(ctx) -> dict[str, Any]:
+    from till.fiscal.verify import verify_journal
+
+    started = time.perf_counter()
+    report = verify_journal(anchors=ctx.sealer.anchors)
+    took = time.perf_counter() - started
+    records = sum(report.counts.values())
+    raw = raw_verify(Path(ctx.database.database))
+    verify_rate = records / took if took else None
+    return {
+        "verify_records": records, "verify_s": round(took, 3), "verify_ok": report.ok,
+        "verify_per_s": round(verify_rate, 1) if verify_rate else None,
+        "raw_verify_records": raw["records"], "raw_verify_s": round(raw["seconds"], 3),
+        "raw_verify_per_s": round(raw["per_s"], 1), "raw_verify_mismatches": raw["mismatches"],
+        "verify_vs_raw": round(verify_rate / raw["per_s"], 2) if verify_rate and raw["per_s"] else None,
+    }
+
+
+def _iso(stored: str) -> str:
+    """A timestamp column's text as the signed ISO-8601 UTC form."""
+    text = str(stored).replace(" ", "T")
+    if "." in text:
+        whole, fraction = text.split(".", 1)
+        fraction = fraction[:6].ljust(6, "0")
+        text = whole if int(fraction) == 0 else f"{whole}.{fraction}"
+    return text + "Z"
+
+
+def raw_verify(path: Path) -> dict[str, Any]:
+    """Bare loop over every record: read it, rebuild its message, SHA-256, ECDSA verify."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+    prehashed = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    connection = sqlite3.connect(path)
+    started = time.perf_counter()
+    keys = {key_id: serialization.load_pem_public_key(pem.encode("ascii"))
+            for key_id, pem in connection.execute("SELECT key_id, public_key_pem FROM signing_key")}
+    records = mismatches = 0
+    cursor = connection.execute(
+        "SELECT format_version, till_id, chain, sequence, kind, created_at, ticket_id, payload, previous_signature,"
+        " hash, signature, key_id FROM fiscal_record ORDER BY till_id, chain, sequence")
+    for (version, till_id, chain, sequence, kind, created_at, ticket_id, payload, previous, hash_, signature,
+         key_id) in cursor:
+        message = (
+            '{"chain":' + encode(chain) + ',"created_at":' + encode(_iso(created_at))
+            + ',"format_version":' + str(version) + ',"kind":' + encode(kind) + ',"payload":' + payload
+            + ',"previous_signature":' + encode(previous) + ',"sequence":' + str(sequence)
+            + ',"ticket_id":' + ("null" if ticket_id is None else str(ticket_id)) + ',"till_id":' + encode(till_id)
+            + "}"
+        ).encode("utf-8")
+        digest = hashlib.sha256(message).digest()
+        try:
+            keys[key_id].verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)), digest, prehashed)
+            good = digest.hex() == hash_
+        except (InvalidSignature, KeyError):
+            good = False
+        mismatches += not good
+        records += 1
+    seconds = time.perf_counter() - started
+    connection.close()
+    return {"records": records, "seconds": seconds, "per_s": records / seconds if seconds else 0.0,
+            "mismatches": mismatches}
+
+
+# --- the UI's cold start ---------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().split())
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def bench_ui(config_path: Path, language: str, till_id: str, runs: int) -> dict[str, Any]:
+    """Start ``python -m till --config FILE`` in a tmux pane of a private tmux server and read
+    the pane until the login screen's title and PIN label are both drawn."""
+    def unavailable(reason: str) -> dict[str, Any]:
+        return {"ui_cold_start_s": None, "ui_rss_mb": None, "ui_note": reason}
+
+    if importlib.util.find_spec("till.ui.app") is None:
+        return unavailable("till.ui.app is not there yet")
+    if shutil.which("tmux") is None:
+        return unavailable("tmux is not installed: the UI start cannot be watched")
+    from till.i18n import translate
+
+    markers = [_fold(translate("Till {till_id}: log in", language, till_id=till_id)), _fold(translate("PIN", language))]
+    socket = f"till-bench-{os.getpid()}"
+    tmux = ["tmux", "-L", socket, "-f", os.devnull]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
+               TERM="xterm-256color")
+    env.pop("TMUX", None)
+    starts, memories, problems = [], [], []
+    try:
+        for run in range(runs):
+            name = f"ui{run}"
+            command = f"exec {_quote(sys.executable)} -m till --config {_quote(str(config_path))}"
+            started = time.perf_counter()
+            subprocess.run(tmux + ["new-session", "-d", "-s", name, "-x", "120", "-y", "40", command, ";",
+                                   "set-option", "-t", name, "remain-on-exit", "on"],
+                           env=env, check=True, capture_output=True)
+            pid = int(subprocess.run(tmux + ["display-message", "-p", "-t", name, "#{pane_pid}"],
+                                     capture_output=True, text=True, check=True).stdout.strip())
+            shown = None
+            screen = ""
+            while time.perf_counter() - started < 20:
+                screen = subprocess.run(tmux + ["capture-pane", "-p", "-t", name], capture_output=True,
+                                        text=True).stdout
+                if all(marker in _fold(screen) for marker in markers):
+                    shown = time.perf_counter() - started
+                    break
+                dead = subprocess.run(tmux + ["display-message", "-p", "-t", name, "#{pane_dead}"],
+                                      capture_output=True, text=True).stdout.strip()
+                if dead == "1":
+                    break
+                time.sleep(0.01)
+            if shown is None:
+                last = " | ".join(line.strip() for line in screen.splitlines() if line.strip())[-300:]
+                problems.append(f"run {run + 1}: no login screen within 20 s ({last or 'empty screen'})")
+            else:
+                starts.append(shown)
+                time.sleep(0.2)  # let the first frame settle: memory once the screen is usable
+                memory = _rss_mb(pid)
+                if memory is not None:
+                    memories.append(memory)
+            subprocess.run(tmux + ["kill-session", "-t", name], capture_output=True)
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+    if not starts:
+        return unavailable("; ".join(problems) or "the UI did not start")
+    result: dict[str, Any] = {
+        "ui_cold_start_s": round(statistics.median(starts), 3),
+        "ui_start_runs_s": [round(s, 3) for s in starts],
+        "ui_rss_mb": max(memories) if memories else None,
+    }
+    if problems:
+        result["ui_note"] = "; ".join(problems)
+    return result
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def drain_outbox(config) -> None:
+    """Print the receipts the checkouts queued, so the UI starts on a till at rest."""
+    from till.jobs import run_outbox
+
+    for _ in range(1000):
+        if not run_outbox(config):
+            break
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("ok" if ok else "MISSED")
+
+
+def table(results: dict[str, Any]) -> str:
+    def fmt(value: Any, unit: str = "") -> str:
+        return "n/a" if value is None else f"{value}{unit}"
+
+    def check(value: Any, test: Callable[[Any], bool]) -> bool | None:
+        return None if value is None else test(value)
+
+    r = results
+    rows = [
+        ("scan to line p95", fmt(r["scan_to_line_p95_ms"], " ms"), "", "", TARGETS["scan_to_line_p95_ms"],
+         check(r["scan_to_line_p95_ms"], lambda v: v <= 2)),
+        ("checkout commit p95", fmt(r["checkout_commit_p95_ms"], " ms"), fmt(r["raw_sqlite_commit_p95_ms"], " ms"),
+         fmt(r["checkout_vs_raw"], "x"), TARGETS["checkout_commit_p95_ms"],
+         None if r["checkout_commit_p95_ms"] is None or r["checkout_vs_raw"] is None
+         else r["checkout_commit_p95_ms"] <= 15 and r["checkout_vs_raw"] <= 2.5),
+        ("receipt lookup p95", fmt(r["receipt_lookup_p95_ms"], " ms"), "", "", TARGETS["receipt_lookup_p95_ms"],
+         check(r["receipt_lookup_p95_ms"], lambda v: v <= 2)),
+        ("journal verify", fmt(r["verify_per_s"], " rec/s"), fmt(r["raw_verify_per_s"], " rec/s"),
+         fmt(r["verify_vs_raw"], "x"), TARGETS["verify_per_s"], check(r["verify_vs_raw"], lambda v: v >= 0.7)),
+        ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
+         check(r["ui_cold_start_s"], lambda v: v <= 1.0)),
+        ("UI memory (RSS)", fmt(r["ui_rss_mb"], " MB"), "", "", TARGETS["ui_rss_mb"],
+         check(r["ui_rss_mb"], lambda v: v <= 100)),
+    ]
+    headers = ("measure", "till", "bare minimum", "ratio", "target", "")
+    widths = [max(len(str(row[i])) for row in rows + [headers]) for i in range(5)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(row[:5], widths)) + "  " + _verdict(row[5]))
+    shop = (f"shop: {r['products']} products, {r['tickets']} tickets, {r['customers']} customers"
+            f" ({r['size']}; built or reused in {r['build_s']} s)")
+    notes = [shop]
+    if r.get("raw_verify_mismatches"):
+        notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
+    if r.get("verify_ok") is False:
+        notes.append("warning: verify_journal reported problems on this shop")
+    if r.get("ui_note"):
+        notes.append(f"UI: {r['ui_note']}")
+    return "\n".join(notes + [""] + lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure the till on a large shop; prints a table, then JSON.")
+    parser.add_argument("--quick", action="store_true", help=f"a small shop ({QUICK.products} products, "
+                        f"{QUICK.tickets} tickets, {QUICK.customers} customers)")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # for the test suite
+    parser.add_argument("--dir", help="the shop's folder: built there, or reused (default: user cache folder)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    size: Size = TINY if args.tiny else QUICK if args.quick else FULL
+    folder = Path(args.dir).expanduser().resolve() if args.dir else default_bench_dir(size)
+    scans, checkouts, lookups, ui_runs = ITERATIONS[size.name]
+    rng = random.Random(args.seed)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    config = build_shop(folder, size, args.seed, progress=say)
+    build_s = round(time.perf_counter() - started, 1)
+
+    from store.models import Customer, Product, Ticket, User
+    from till.context import TillContext
+
+    ctx = TillContext.open(config)
+    try:
+        user = User.get(User.login == "cashier")
+        results: dict[str, Any] = {
+            "size": size.name, "products": Product.select().count(), "tickets": Ticket.select().count(),
+            "customers": Customer.select().count(), "build_s": build_s,
+        }
+        say("scan to line ...")
+        results.update(bench_scan(ctx, user, scans, rng))
+        say("checkout commit ...")
+        results.update(bench_checkout(ctx, user, checkouts, rng, folder))
+        say("receipt lookup ...")
+        results.update(bench_lookup(ctx, lookups, rng))
+        say("journal verification ...")
+        results.update(bench_verify(ctx))
+        drain_outbox(ctx.config)
+    finally:
+        ctx.close()
+    say("UI cold start ...")
+    results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs))
+    for key in REQUIRED_KEYS:
+        results.setdefault(key, None)
+    print(table(results))
+    print(json.dumps(results, sort_keys=True, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

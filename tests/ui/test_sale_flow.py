@@ -1,0 +1,270 @@
+"""A cashier sells: scans (as scanner bursts), pays cash, card, both; the ticket is in the database.
+
+The real ``TillApp`` on a real SQLite shop, driven with Pilot. Each test reads back what was
+stored (tickets, payments, fiscal records) rather than trusting the screen alone.
+"""
+
+from __future__ import annotations
+
+from store.models import FiscalRecord, Payment, Ticket, TicketLine
+from till.fiscal.events import LINE_VOID
+from till.ui.screens.payment import PaymentScreen
+from till.ui.screens.sale import SaleScreen
+from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+
+
+async def test_two_items_paid_cash_with_change(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        assert isinstance(app.screen, SaleScreen)
+
+        # GIVEN two items scanned as bursts (4,59 + 8,95 = 13,54)
+        burst(app, shop.barcodes["COF"], shop.barcodes["WIN"])
+        await settle(pilot)
+        assert [(line.sku, line.quantity) for line in app.screen.basket.lines] == [("COF", 1), ("WIN", 1)]
+        assert app.screen.table.row_count == 2
+
+        # WHEN the customer pays 20 in cash
+        await pilot.press("f2")
+        assert isinstance(app.screen, PaymentScreen)
+        await pilot.press("c", "2", "0", "enter")
+        await settle(pilot)
+
+        # THEN one ticket, cash 20 and change -6,46, and the change is shown
+        assert isinstance(app.screen, SaleScreen)
+        ticket = Ticket.get()
+        assert ticket.total_cents == 1354 and ticket.line_count == 2
+        assert [(line.sku, line.quantity) for line in TicketLine.select().order_by(TicketLine.position)] == [
+            ("COF", 1), ("WIN", 1)]
+        payments = [(p.means, p.amount_cents) for p in Payment.select().order_by(Payment.position)]
+        assert payments == [("cash", 2000), ("cash", -646)]
+        assert "€6.46" in status_text(app)
+        assert "CHANGE" in screen_text(app)
+        # A new, empty basket is ready
+        assert app.screen.basket.is_empty and app.screen.table.row_count == 0
+
+
+async def test_exact_cash_with_empty_amount(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["BAG"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        assert [(p.means, p.amount_cents) for p in Payment.select()] == [("cash", 120)]
+
+
+async def test_split_card_then_cash(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"], shop.barcodes["WIN"])  # 13,54
+        await settle(pilot)
+        await pilot.press("f2")
+
+        # 10,00 by card: type the amount, then F2
+        await pilot.press("c", "1", "0", "f2")
+        await settle(pilot)
+        assert "approved" in status_text(app, "#payment-status")
+        assert isinstance(app.screen, PaymentScreen)
+        assert Ticket.select().count() == 0  # not paid yet: nothing written
+
+        # the rest (3,54) in cash with a 5 note
+        await pilot.press("5", "enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, SaleScreen)
+        ticket = Ticket.get()
+        payments = [(p.means, p.amount_cents) for p in ticket.payments.order_by(Payment.position)]
+        assert payments == [("card", 1000), ("cash", 500), ("cash", -146)]
+        assert sum(amount for _means, amount in payments) == ticket.total_cents
+        assert shop.ctx.terminal.requests[-1][:2] == ("sale", 1000)
+
+
+async def test_cash_first_then_card_for_the_rest(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["WIN"])  # 8,95
+        await settle(pilot)
+        await pilot.press("f2", "c", "5", "enter", "f2")
+        await settle(pilot)
+        ticket = Ticket.get()
+        payments = [(p.means, p.amount_cents) for p in ticket.payments.order_by(Payment.position)]
+        assert payments == [("cash", 500), ("card", 395)]
+
+
+async def test_declined_card_changes_nothing(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"])
+        await settle(pilot)
+        await pilot.press("f2")
+        shop.ctx.terminal.fail_next = "decline"
+        await pilot.press("f2")
+        await settle(pilot)
+
+        assert isinstance(app.screen, PaymentScreen)
+        assert "declined" in status_text(app, "#payment-status").lower()
+        assert app.screen.status.has_class("error")
+        assert Ticket.select().count() == 0 and Payment.select().count() == 0
+        assert app.screen.checkout.tenders == []
+
+        # Esc is allowed (nothing was charged) and the basket is still there
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SaleScreen)
+        assert [line.sku for line in app.screen.basket.lines] == ["COF"]
+
+
+async def test_approved_card_is_refunded_not_abandoned(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["WIN"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "5", "f2")
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PaymentScreen)
+        assert "approved by card" in status_text(app, "#payment-status")
+
+        # F3 refunds the card through the terminal, then the payment can be left
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+        assert app.ctx.terminal.requests[-1][:2] == ("refund", 500)
+        assert Ticket.select().count() == 0 and Payment.select().count() == 0
+        assert [line.sku for line in app.screen.basket.lines] == ["WIN"]
+
+
+async def test_ten_scanner_bursts_back_to_back(app, shop):
+    """The Textual #6605 race: ten codes and their Enters queued at once, none merged or lost."""
+    codes = ["BAG", "COF", "WIN", "SOA", "NEWS", "SAND", "BAG", "3*COF", "WIN", "2*SOA"]
+    texts = [code if "*" not in code else code.split("*")[0] + "*" + shop.barcodes[code.split("*")[1]]
+             for code in codes]
+    texts = [shop.barcodes[t] if t in shop.barcodes else t for t in texts]
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, *texts[:5])
+        burst(app, *texts[5:], end="ctrl+j")  # scanners set to send LF
+        await settle(pilot)
+
+        lines = app.screen.basket.lines
+        assert [(line.sku, line.quantity) for line in lines] == [
+            ("BAG", 1), ("COF", 1), ("WIN", 1), ("SOA", 1), ("NEWS", 1),
+            ("SAND", 1), ("BAG", 1), ("COF", 3), ("WIN", 1), ("SOA", 2),
+        ]
+        assert app.screen.table.row_count == 10
+        assert app.screen.scan_input.value == ""
+
+
+async def test_same_item_twice_adds_to_its_line(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"], shop.barcodes["COF"])
+        await settle(pilot)
+        assert [(line.sku, line.quantity) for line in app.screen.basket.lines] == [("COF", 2)]
+        assert app.screen.table.row_count == 1
+
+
+async def test_unknown_barcode_adds_nothing(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"], "3000000000007")
+        await settle(pilot)
+        assert [line.sku for line in app.screen.basket.lines] == ["COF"]
+        assert "Unknown code 3000000000007" in status_text(app)
+        assert app.screen.status.has_class("error")
+
+
+async def test_invalid_check_digit_is_refused(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        bad = shop.barcodes["COF"][:-1] + str((int(shop.barcodes["COF"][-1]) + 1) % 10)
+        burst(app, bad)
+        await settle(pilot)
+        assert app.screen.basket.is_empty
+        assert "check digit" in status_text(app)
+
+
+async def test_void_line_records_a_technical_event(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"], shop.barcodes["WIN"])
+        await settle(pilot)
+        await pilot.press("up")  # cursor from WIN (last scanned) to COF
+        await pilot.press("f4")
+        await pilot.pause()
+
+        assert [line.sku for line in app.screen.basket.lines] == ["WIN"]
+        assert app.screen.table.row_count == 1
+        events = [r for r in FiscalRecord.select().where(FiscalRecord.chain == "L") if r.kind == LINE_VOID]
+        assert len(events) == 1
+        assert '"sku":"COF"' in events[0].payload.replace(" ", "")
+
+
+async def test_void_with_empty_basket_says_so(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await pilot.press("f4")
+        assert "Scan an item first" in status_text(app)
+
+
+async def test_receipt_preview_of_the_last_ticket(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await pilot.press("f8")
+        assert "No ticket" in status_text(app)
+        burst(app, shop.barcodes["COF"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Café moulu 250 g" in text and "4,59" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SaleScreen)
+
+
+async def test_outbox_prints_after_the_sale(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["SOA"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+    printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
+    assert "Savon de Marseille" in printed
+
+
+async def test_screen_answers_while_the_terminal_waits(app, shop):
+    """The card runs in a thread: keys are still handled, and Esc is refused until it answers."""
+    shop.ctx.terminal.delay_s = 0.5
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["BAG"])
+        await settle(pilot)
+        await pilot.press("f2", "f2")
+        await pilot.press("escape")
+        assert isinstance(app.screen, PaymentScreen)
+        assert "Waiting for the card terminal" in status_text(app, "#payment-status")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+        assert [(p.means, p.amount_cents) for p in Payment.select()] == [("card", 120)]
+
+
+async def test_terminal_timeout_charges_nothing(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["BAG"])
+        await settle(pilot)
+        shop.ctx.terminal.fail_next = "timeout"
+        await pilot.press("f2", "f2")
+        await settle(pilot)
+        assert "nothing was charged" in status_text(app, "#payment-status")
+        assert Ticket.select().count() == 0
+        # try again: approved this time
+        await pilot.press("f2")
+        await settle(pilot)
+        assert [(p.means, p.amount_cents) for p in Payment.select()] == [("card", 120)]

@@ -1,0 +1,58 @@
+"""Pilot helpers shared by the UI tests: log in, scan like a scanner, read the screen."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.keys import _character_to_key
+
+SIZE = (80, 24)
+"""The till's smallest screen: 80x24 over SSH, and the console."""
+
+
+def burst(app, *codes: str, end: str = "enter") -> None:
+    """Queue the keys of ``codes`` the way a scanner sends them: all at once, no waiting.
+
+    ``pilot.press`` waits for idle after every key, so it never reproduces a burst; posting
+    ``events.Key`` messages straight to the app is the real driver's path (reference 2.2).
+    """
+    character = "\r" if end == "enter" else "\n"
+    for code in codes:
+        for char in code:
+            app.post_message(events.Key(_character_to_key(char), char))
+        app.post_message(events.Key(end, character))
+
+
+async def log_in(pilot, login: str = "cashier", pin: str = "1111") -> None:
+    """Type a login and PIN at the login screen and press Enter."""
+    await pilot.press(*login, "enter", *pin, "enter")
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    """Let queued messages and background workers finish."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def status_text(app, selector: str = ".status") -> str:
+    """The plain text of the current screen's status line."""
+    widget = app.screen.query_one(selector)
+    return str(widget.render())
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text (the screen and any screen behind a modal).
+
+    The same render as ``App.export_screenshot``, exported as text instead of SVG, so a test
+    can read labels and check every glyph.
+    """
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="standard", record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
