@@ -209,7 +209,7 @@ def test_reset_rebuilds_the_same_shop_with_a_new_key(tmp_path):
     first_key = ctx.sealer.signer.key_id
     # A sale made after the build disappears with the reset.
     basket = Basket(config, ctx.sealer, User.get(User.login == "manager"))
-    basket.add_code(next(iter(first_codes)))
+    basket.add_code(min(code for code in first_codes if not code.startswith("2")))  # not a scale code
     checkout = Checkout(basket, None)
     checkout.add_cash(checkout.total_cents)
     checkout.complete()
