@@ -10,6 +10,7 @@ from pathlib import Path
 from store.models import Barcode, Category, Customer, Product, User
 
 from till.auth import create_user
+from till.customers import create_customer
 from till.config import load, render_example
 from till.context import TillContext
 from till.scanning import make_ean13
@@ -64,8 +65,7 @@ def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -
             products[sku], barcodes[sku] = product, code
         cashier = create_user("cashier", "Camille Martin", "cashier", "1111")
         manager = create_user("manager", "Max Durand", "manager", "9999")
-        customer = Customer.create(first_name="Hélène", last_name="Dupré", email="helene@example.fr",
-                                   consent_email=True, search_key="helene dupre helene@example.fr")
+        customer = create_customer("Hélène", "Dupré", email="helene@example.fr", consent_email=True)
     return Shop(ctx, cashier, manager, products, barcodes, customer)
 
 

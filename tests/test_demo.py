@@ -18,7 +18,8 @@ from store.models.base import utcnow
 from till.auth import AuthError, login
 from till.config import load
 from till.context import TillContext
-from till.demo import DEMO_SHOP, DemoError, build_demo, default_demo_dir, fold
+from till.customers import fold
+from till.demo import DEMO_SHOP, DemoError, build_demo, default_demo_dir
 from till.fiscal.verify import verify_journal
 from till.sale import Basket
 from till.scanning import is_valid_gtin, make_ean13

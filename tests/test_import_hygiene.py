@@ -18,7 +18,8 @@ MODULES = [
     "reports",
     "till.money", "till.scanning", "till.config", "till.auth", "till.catalogue", "till.sale", "till.tenders",
     "till.ticket_writer", "till.accounting", "till.outbox", "till.receipts", "till.jobs", "till.context",
-    "till.setup", "till.fiscal.chain", "till.fiscal.verify", "till.fiscal.events", "till.cli",
+    "till.setup", "till.fiscal.chain", "till.fiscal.verify", "till.fiscal.events", "till.cli", "till.demo",
+    "till.customers", "benchmarks.generate",
 ]
 
 

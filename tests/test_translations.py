@@ -16,7 +16,7 @@ from till.i18n import _catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 ERROR_NAMES = {"TillError", "SaleError", "NeedsManager", "PaymentError", "AuthError", "ConfigError",
-               "UnknownProduct", "UnbalancedTicket", "NotInitialised", "ScanError"}
+               "UnknownProduct", "UnbalancedTicket", "NotInitialised", "ScanError", "DemoError", "InvalidCheckDigit"}
 
 
 def literal_messages() -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from store.models.base import utcnow
 
 from till.auth import create_user
 from till.config import Config, ConfigError, load
+from till.customers import fold, search_key
 from till.context import TillContext
 from till.errors import TillError
 from till.fiscal.chain import Sealer
@@ -33,8 +33,8 @@ from till.setup import init_shop
 from till.ticket_writer import move_stock, write_ticket
 
 __all__ = [
-    "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo", "customer_search_key",
-    "default_demo_dir", "fold", "is_demo_folder",
+    "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo",
+    "default_demo_dir", "is_demo_folder",
 ]
 
 CONFIG_NAME = "till.toml"
@@ -64,42 +64,6 @@ SHOP_TIMEZONE = "Europe/Paris"
 
 class DemoError(TillError):
     """The demo cannot be built in the folder given; nothing was changed there."""
-
-
-# --- Folding for search -------------------------------------------------------------------------
-
-_FOLD_EXTRA = str.maketrans({
-    "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d", "ł": "l",
-    "’": "'", "‘": "'", "\u00a0": " ", "\u202f": " ",
-})
-
-
-def fold(text: str | None) -> str:
-    """``text`` in lower-case ASCII for searching: "Hélène Lefèvre" -> "helene lefevre".
-
-    Accents are dropped (NFKD, combining marks removed), ligatures spelt out (œ, æ, ß), spaces
-    collapsed. The customer search must fold what the cashier types the same way.
-    """
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
-    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_only = ascii_only.encode("ascii", "ignore").decode("ascii").lower()
-    return " ".join(ascii_only.split())
-
-
-def customer_search_key(first_name: str, last_name: str, email: str | None, phone: str | None,
-                        card: str | None) -> str:
-    """The folded text a customer is found by: names, e-mail, phone (as written and as digits), card.
-
-    Every field starts a word, so a prefix search on words ("helene", "lefe", "06 39", "0639")
-    finds the customer.
-    """
-    phone_digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    phone_words = fold(phone)
-    parts = [fold(first_name), fold(last_name), fold(email), phone_words,
-             phone_digits if phone_digits != phone_words else "", fold(card)]
-    return " ".join(part for part in parts if part)[:400]
 
 
 # --- The catalogue ------------------------------------------------------------------------------
@@ -648,7 +612,7 @@ def _add_customers(rng: random.Random) -> list[Customer]:
         rows.append(dict(
             first_name=first, last_name=last, email=email, phone=phone, loyalty_card=card,
             consent_email=bool(email) and rng.random() < 0.6, consent_sms=bool(phone) and rng.random() < 0.4,
-            search_key=customer_search_key(first, last, email, phone, card),
+            search_key=search_key(first, last, email, phone, card),
             created_at=utcnow() - dt.timedelta(days=rng.randint(100, 1500)),
         ))
     Customer.insert_many(rows).execute()

@@ -7,7 +7,7 @@ import logging
 
 from store.models import Customer, FiscalRecord, Payment, Ticket
 from till.fiscal.events import MANAGER_OVERRIDE
-from till.ui.screens.customer import CustomerScreen, fold
+from till.ui.screens.customer import CustomerScreen
 from till.ui.screens.discount import DiscountScreen, parse_discount
 from till.ui.screens.manager_pin import ManagerPinScreen
 from till.ui.screens.quantity import QuantityScreen
@@ -103,10 +103,6 @@ def test_parse_discount():
     assert parse_discount("10 %") == {"percent_bp": 1000}
     assert parse_discount("5,5%") == {"percent_bp": 550}
     assert parse_discount("2,50") == {"amount_cents": 250}
-
-
-def test_fold_drops_accents_and_case():
-    assert fold("  Hélène  DUPRÉ ") == "helene dupre"
 
 
 async def test_customer_found_without_accents_and_attached(app, shop):

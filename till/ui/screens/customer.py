@@ -8,14 +8,13 @@ read, so a large customer file never slows the till.
 
 from __future__ import annotations
 
-import unicodedata
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from store.models import Customer
+from till.customers import search_customers
 from till.i18n import _
 from till.ui.messages import error_text
 from till.ui.screens.dialog import Dialog
@@ -25,23 +24,6 @@ LIMIT = 20
 
 NO_CUSTOMER = "none"
 """Option id of "no customer", to take a customer off the ticket."""
-
-
-def fold(text: str) -> str:
-    """``text`` as ``search_key`` stores it: lower-case ASCII, accents dropped, spaces squeezed."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return " ".join(ascii_text.lower().split())
-
-
-def search_customers(text: str, limit: int = LIMIT) -> list[Customer]:
-    """Customers one of whose words starts with ``text`` (folded), by name."""
-    folded = fold(text)
-    if not folded:
-        return []
-    query = Customer.select().where(
-        Customer.search_key.startswith(folded) | Customer.search_key.contains(" " + folded)
-    )
-    return list(query.order_by(Customer.last_name, Customer.first_name).limit(limit))
 
 
 def describe(customer: Customer) -> str:
@@ -86,7 +68,7 @@ class CustomerScreen(Dialog["Customer | str | None"]):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         try:
-            self._fill(search_customers(event.value))
+            self._fill(search_customers(event.value, LIMIT))
         except Exception as error:  # noqa: BLE001
             self.show_error(error_text(error))
 
