@@ -122,3 +122,13 @@ async def test_an_uncaught_error_stops_the_till_without_a_traceback(shop, caplog
     shown = capsys.readouterr()
     assert "unexpected error" in shown.err and "Traceback" not in shown.err and "4242" not in shown.err
     assert "RuntimeError: boom" in caplog.text
+
+
+async def test_login_typed_at_full_speed_is_not_mixed_up(app, shop):
+    """Login, Enter, PIN, Enter queued at once (a fast typist, or a badge reader): the PIN must
+    not land in the login field although Enter moves the focus only later (Textual #6605)."""
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "cashier", "1111")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+        assert app.user.login == "cashier"

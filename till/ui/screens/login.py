@@ -10,11 +10,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Label, Static
 
 from till.auth import login
 from till.i18n import _
 from till.ui.messages import guarded
+from till.ui.widgets.scan_input import FieldInput
 
 
 class LoginScreen(Screen[None]):
@@ -26,19 +27,22 @@ class LoginScreen(Screen[None]):
             yield Label(config.shop.name, classes="dialog-title", markup=False)
             yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
             yield Label(_("Login"))
-            yield Input(id="login", placeholder=_("Login"))
+            yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
-            yield Input(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
+            yield FieldInput(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
             yield Static("", id="login-status", classes="status", markup=False)
         yield Footer(compact=True)
 
-    @property
-    def login_input(self) -> Input:
-        return self.query_one("#login", Input)
+    def on_mount(self) -> None:
+        self.login_input.next_field = self.pin_input
 
     @property
-    def pin_input(self) -> Input:
-        return self.query_one("#pin", Input)
+    def login_input(self) -> FieldInput:
+        return self.query_one("#login", FieldInput)
+
+    @property
+    def pin_input(self) -> FieldInput:
+        return self.query_one("#pin", FieldInput)
 
     @property
     def status(self) -> Static:
@@ -55,12 +59,12 @@ class LoginScreen(Screen[None]):
         self.login_input.focus()
 
     @guarded
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_field_input_ended(self, event: FieldInput.Ended) -> None:
         event.stop()
-        if event.input is self.login_input:
+        if event.field is self.login_input:
             self.pin_input.focus()
             return
-        name, pin = self.login_input.value, self.pin_input.value
+        name, pin = self.login_input.value, event.value
         self.pin_input.value = ""
         if not name.strip():
             self.login_input.focus()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -66,6 +66,16 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
 
     def on_mount(self) -> None:
         self.redraw()
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit typed before F1/C starts the amount: the cashier just types what was handed over."""
+        if self.waiting or self.amount_input.has_focus or not event.character:
+            return
+        if event.character in "0123456789,.":
+            event.stop()
+            event.prevent_default()
+            self.amount_input.focus()
+            self.amount_input.insert_text_at_cursor(event.character)
 
     @property
     def amount_input(self) -> Input:

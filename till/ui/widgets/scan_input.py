@@ -46,3 +46,47 @@ class ScanInput(Input):
             self.value = ""
             if code:
                 self.post_message(self.Scanned(self, code))
+
+
+class FieldInput(Input):
+    """A form field that ends on Enter in key order, and hands later keys to the next field.
+
+    Same race as ``ScanInput``: a cashier typing "camille", Enter, "1111", Enter quickly has the
+    digits queued to this field before the Enter moved the focus, so they would land here.
+    After Enter, printable keys that still reach this field go to ``next_field`` until this
+    field is focused again.
+    """
+
+    class Ended(Message):
+        """Enter was pressed in the field; ``value`` is what it held."""
+
+        def __init__(self, field: "FieldInput", value: str) -> None:
+            super().__init__()
+            self.field = field
+            self.value = value
+
+        @property
+        def control(self) -> "FieldInput":
+            return self.field
+
+    next_field: Input | None = None
+    _ended = False
+
+    def on_focus(self) -> None:
+        self._ended = False
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in END_KEYS:
+            event.stop()
+            event.prevent_default()
+            following = self.next_field
+            if self._ended and isinstance(following, FieldInput):
+                # The next field's own Enter, queued here too: it ends the next field.
+                following.post_message(following.Ended(following, following.value))
+                return
+            self._ended = following is not None
+            self.post_message(self.Ended(self, self.value))
+        elif self._ended and self.next_field is not None and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            self.next_field.insert_text_at_cursor(event.character or "")
