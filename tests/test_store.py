@@ -124,3 +124,21 @@ def test_with_retry_retries_locks_then_gives_up():
         return outcome
 
     assert db.with_retry(once_busy, pause_s=0) == "ok"
+
+
+def test_models_and_migrated_schema_agree(database):
+    """A model changed without a new migration step fails here, on both engines."""
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        columns = {column.name for column in database.get_columns(table)}
+        assert columns == {field.column_name for field in model._meta.sorted_fields}, table
+        indexes = {tuple(index.columns) for index in database.get_indexes(table)}
+        for fields, _unique in model._meta.indexes:
+            wanted = tuple(model._meta.fields[name].column_name for name in fields)
+            assert wanted in indexes, (table, wanted)
+
+
+def test_fiscal_table_list_matches_the_models():
+    from store.migrations.m0001_initial import FISCAL_TABLES as FROZEN
+
+    assert set(FROZEN) == {model._meta.table_name for model in FISCAL_TABLES}
