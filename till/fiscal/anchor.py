@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from till.errors import TillError
+from till.fiscal.durable import fsync_folder
 
 __all__ = ["Anchor", "AnchorStore"]
 
@@ -74,7 +75,7 @@ class AnchorStore:
             except FileNotFoundError:
                 pass
             raise
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
 
     def read(self, till_id: str, chain: str) -> Anchor | None:
         """The anchor of ``chain``, or None when none was ever written."""
@@ -107,16 +108,3 @@ class AnchorStore:
             )
         except (KeyError, TypeError, ValueError):
             raise TillError("Anchor file {file} cannot be read", file=str(file)) from None
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from till.errors import TillError
+from till.fiscal.durable import fsync_folder
 
 __all__ = ["Signer", "key_id_of", "verify_signature", "verify_digest", "register_public_key"]
 
@@ -109,7 +110,7 @@ class Signer:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
         signer = cls(private_key, path)
         signer.created = True
         return signer
@@ -142,20 +143,6 @@ class Signer:
         if Path(path).exists():
             return cls.load(path)
         return cls.create(path)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a new file's name durable, not only its bytes (no-op where unsupported)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def verify_signature(public_pem: str, message: bytes, signature: str) -> bool:

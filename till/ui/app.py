@@ -33,6 +33,9 @@ from till.ui.screens.sale import SaleScreen
 
 log = logging.getLogger("till.ui")
 
+OUTBOX_RETRY_S = 30
+"""How often waiting receipts and drawer jobs are tried again, besides after each sale."""
+
 OUTBOX_GROUP = "outbox"
 """Worker group of outbox runs (tests wait for it)."""
 
@@ -66,8 +69,10 @@ class TillApp(App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
-        # Jobs left by a crash or a printer that was off: print them now, off the UI thread.
+        # Jobs left by a crash or a printer that was off: print them now, off the UI thread,
+        # and retry failed ones regularly (the outbox spaces the attempts out itself).
         self.process_outbox()
+        self.set_interval(OUTBOX_RETRY_S, self.process_outbox)
 
     # -- errors ----------------------------------------------------------------------------
     def show_error(self, text: str) -> None:

@@ -12,15 +12,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from till.i18n import _
 from till.ui.messages import translate_bindings
+from till.ui.widgets.status_line import HasStatus, StatusLine
 
 T = TypeVar("T")
 
 
-class Dialog(ModalScreen[T]):
+class Dialog(HasStatus, ModalScreen[T]):
     """A modal asking one thing; ``dismiss(None)`` on Esc means "nothing changes"."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel", key_display="Esc")]
@@ -38,25 +39,12 @@ class Dialog(ModalScreen[T]):
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="dialog-title", markup=False)
             yield from self.compose_body()
-            yield Static("", classes="status", markup=False)
+            yield StatusLine()
             yield Label(_("Enter: confirm   Esc: cancel"), classes="hint")
 
     def compose_body(self) -> ComposeResult:
         """The dialog's own fields."""
         yield from ()
-
-    @property
-    def status(self) -> Static:
-        return self.query_one(".status", Static)
-
-    def show_error(self, text: str) -> None:
-        """Say in red why the answer was refused; the dialog stays open."""
-        self.status.update(text)
-        self.status.set_class(True, "error")
-
-    def show_info(self, text: str) -> None:
-        self.status.update(text)
-        self.status.set_class(False, "error")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,15 +10,16 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Label
 
 from till.auth import login
 from till.i18n import _
 from till.ui.messages import guarded
 from till.ui.widgets.scan_input import FieldInput
+from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(HasStatus, Screen[None]):
     """Login and PIN fields; Enter in the PIN field logs in."""
 
     def compose(self) -> ComposeResult:
@@ -30,7 +31,7 @@ class LoginScreen(Screen[None]):
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
             yield FieldInput(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
-            yield Static("", id="login-status", classes="status", markup=False)
+            yield StatusLine(id="login-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -43,14 +44,6 @@ class LoginScreen(Screen[None]):
     @property
     def pin_input(self) -> FieldInput:
         return self.query_one("#pin", FieldInput)
-
-    @property
-    def status(self) -> Static:
-        return self.query_one("#login-status", Static)
-
-    def show_error(self, text: str) -> None:
-        self.status.update(text)
-        self.status.set_class(True, "error")
 
     def on_screen_resume(self) -> None:
         """Back from a sale (logout): empty fields, ready for the next cashier."""

@@ -29,12 +29,13 @@ from till.i18n import _
 from till.money import parse_amount
 from till.tenders import CARD, Checkout, CompletedSale, Tender
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
+from till.ui.widgets.status_line import HasStatus, StatusLine
 
 TERMINAL_GROUP = "terminal"
 """Worker group of card payments (tests wait for it)."""
 
 
-class PaymentScreen(ModalScreen[CompletedSale | None]):
+class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
     """Total, paid, due; F1/C cash, F2 card, Esc cancel."""
 
     AUTO_FOCUS = ""
@@ -61,7 +62,7 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
             yield Static("", id="payment-figures")
             yield Label(_("Amount (empty: all due). Enter: cash   F2: card"))
             yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}")
-            yield Static("", id="payment-status", classes="status", markup=False)
+            yield StatusLine(id="payment-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -80,18 +81,6 @@ class PaymentScreen(ModalScreen[CompletedSale | None]):
     @property
     def amount_input(self) -> Input:
         return self.query_one("#amount", Input)
-
-    @property
-    def status(self) -> Static:
-        return self.query_one("#payment-status", Static)
-
-    def show_error(self, text: str) -> None:
-        self.status.update(text)
-        self.status.set_class(True, "error")
-
-    def show_info(self, text: str) -> None:
-        self.status.update(text)
-        self.status.set_class(False, "error")
 
     def redraw(self) -> None:
         checkout = self.checkout

@@ -33,6 +33,7 @@ from till.ui.screens.receipt import ReceiptScreen
 from till.ui.widgets.basket_table import BasketTable, quantity_text
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.totals import TotalsPanel
+from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
 def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
@@ -41,7 +42,7 @@ def _key(key: str, action: str, description: str, binding_id: str, tooltip: str 
                    key_display=key.upper() if key.startswith("f") else None)
 
 
-class SaleScreen(Screen[None]):
+class SaleScreen(HasStatus, Screen[None]):
     """One cashier's sales, one basket after another, until logout."""
 
     BINDINGS = [
@@ -77,7 +78,7 @@ class SaleScreen(Screen[None]):
         yield ScanInput(id="scan", placeholder=_("Scan or type a code (3*code for 3)"))
         yield BasketTable(id="basket")
         yield TotalsPanel(id="totals")
-        yield Static("", id="sale-status", classes="status", markup=False)
+        yield StatusLine(id="sale-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -96,20 +97,7 @@ class SaleScreen(Screen[None]):
     def totals_panel(self) -> TotalsPanel:
         return self.query_one(TotalsPanel)
 
-    @property
-    def status(self) -> Static:
-        return self.query_one("#sale-status", Static)
-
     # -- showing ---------------------------------------------------------------------------
-    def show_error(self, text: str) -> None:
-        """A refusal, in red and bold, until the next action."""
-        self.status.update(text)
-        self.status.set_class(True, "error")
-
-    def show_info(self, text: str) -> None:
-        self.status.update(text)
-        self.status.set_class(False, "error")
-
     def redraw(self, change_cents: int | None = None) -> None:
         """Bring the table, totals and header line up to date with the basket."""
         self.table.sync(self.basket.lines)

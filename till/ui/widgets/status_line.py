@@ -1,0 +1,33 @@
+"""The line where a screen says what just happened: a refusal in red and bold, stays until the
+next action (a toast would vanish before a busy cashier reads it)."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    """One per screen; ``HasStatus`` screens write to it."""
+
+    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__("", id=id, classes="status", markup=False)
+
+    def show(self, text: str, error: bool = False) -> None:
+        self.update(text)
+        self.set_class(error, "error")
+
+
+class HasStatus:
+    """Mixed into screens that own a ``StatusLine``: the app and the guarded handlers call
+    ``show_error`` on whatever screen is current."""
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)  # type: ignore[attr-defined]
+
+    def show_error(self, text: str) -> None:
+        """Say in red why the action was refused; nothing changed."""
+        self.status.show(text, error=True)
+
+    def show_info(self, text: str) -> None:
+        self.status.show(text)
