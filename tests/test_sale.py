@@ -59,6 +59,9 @@ def test_weighed_label_gives_grams_and_price(shop):
     assert line.total_cents == 431  # 1.234 x 3.49 = 4.30666 -> 4.31
     with pytest.raises(SaleError):
         basket.set_quantity(line.id, 3)  # a weight is never typed
+    with pytest.raises(SaleError, match="scale"):
+        basket.add_code("APPL")  # nor is a weighed product rung up by its SKU
+    assert len(basket.lines) == 1
 
 
 @pytest.mark.parametrize("code, error", [

@@ -24,7 +24,6 @@ from till.scanning import (
     InvalidCheckDigit,
     PricedCode,
     ProductCode,
-    ScanError,
     SkuCode,
     TicketCode,
     WeighedCode,
@@ -135,16 +134,14 @@ class Basket:
             product = catalogue.product_by_sku(error.code)
             if product is None:
                 raise
-            return self.add_product(product, 1)
-        except ScanError:
-            raise
+            return self.add_product(self._not_weighed(product), 1)
         if isinstance(scan, TicketCode):
             raise SaleError("This is a receipt, not an item: use Returns to take it back")
         if isinstance(scan, SkuCode):
             product = catalogue.product_by_barcode(scan.text) or catalogue.product_by_sku(scan.text)
             if product is None:
                 raise catalogue.UnknownProduct("Unknown code {code}: nothing was added", code=scan.text)
-            return self.add_product(product, scan.quantity)
+            return self.add_product(self._not_weighed(product), scan.quantity)
         product = catalogue.product_by_barcode(scan.key)
         if product is None:
             raise catalogue.UnknownProduct("Unknown code {code}: nothing was added", code=scan.key)
@@ -155,14 +152,19 @@ class Basket:
         if isinstance(scan, PricedCode):
             return self.add_product(product, scan.quantity, price_cents=scan.price_cents)
         assert isinstance(scan, ProductCode)
-        return self.add_product(product, scan.quantity)
+        return self.add_product(self._not_weighed(product), scan.quantity)
+
+    @staticmethod
+    def _not_weighed(product: Product) -> Product:
+        """A weighed product comes with its weight from the scale's label, never by its own code."""
+        if product.sold_by_weight:
+            raise SaleError("{name} is sold by weight: scan the scale's label", name=product.name)
+        return product
 
     def add_product(self, product: Product, quantity: int = 1, price_cents: int | None = None) -> BasketLine:
         """Add ``quantity`` of ``product`` (grams for weighed goods), merging with its last line."""
-        weighed = bool(product.sold_by_weight)
+        weighed = bool(product.sold_by_weight) and price_cents is None
         self._check_quantity(quantity, weighed)
-        if weighed and quantity < 10 and price_cents is None:
-            raise SaleError("{name} is sold by weight: scan the scale's label", name=product.name)
         rate = catalogue.vat_rate_bp(product.vat_code, self.today)
         last = next(reversed(self._lines.values()), None)
         if (
