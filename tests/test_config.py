@@ -17,6 +17,8 @@ def test_shipped_example_loads_and_matches_the_generator():
     assert config.sale.manager_discount_percent == 10
     assert config.payment.simulator_decline_cents == 1313
     assert [rule["prefix"] for rule in config.scanning.price_codes] == ["21", "23"]
+    assert config.returns.window_days == 30 and "other" in config.returns.reasons
+    assert config.credit_notes.validity_days == 365
     assert EXAMPLE.read_text(encoding="utf-8") == render_example()
 
 
@@ -64,6 +66,12 @@ def test_a_wrong_type_names_the_key_and_line(tmp_path):
         (("manager_discount_percent = 10", "manager_discount_percent = 150"), "sale.manager_discount_percent"),
         (('prefix = "21"', 'prefix = "31"'), "scanning.price_codes"),
         (("[printer]", "[printer]\ncolour = 3"), "printer.colour"),
+        (("no_receipt_credit_note_only = true", "no_receipt_credit_note_only = 1"),
+         "returns.no_receipt_credit_note_only"),
+        (('reasons = ["wrong_size"', 'reasons = [3, "wrong_size"'), "returns.reasons"),
+        ((', "other"]', "]"), "returns.reasons"),
+        (("validity_days = 365", "validity_days = 0"), "credit_notes.validity_days"),
+        (("window_days = 30", "window_days = -1"), "returns.window_days"),
     ],
 )
 def test_values_that_cannot_work_are_refused(tmp_path, change, key):

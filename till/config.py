@@ -94,6 +94,33 @@ class AccountsConfig:
     vat_prefix: str = "44571"
 
 
+RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other")
+"""The reasons offered by default; ``other`` asks for a note."""
+
+
+@dataclass(frozen=True)
+class ReturnsConfig:
+    """The shop's return policy. Every breach is refused unless a manager approves it."""
+
+    window_days: int = 30
+    """Days after the sale an item may come back, unless its product or category says otherwise."""
+    reasons: tuple[str, ...] = RETURN_REASONS
+    no_receipt_lookback_days: int = 90
+    """Without a receipt, an item is refunded at its lowest selling price over these days."""
+    no_receipt_credit_note_only: bool = True
+    no_receipt_max_cents: int = 5000
+    customer_max_returns: int = 5
+    """Returns a customer may make per ``customer_period_days`` (0: no limit)."""
+    customer_period_days: int = 30
+
+
+@dataclass(frozen=True)
+class CreditNotesConfig:
+    """Store credit (avoirs): how long a note can be spent."""
+
+    validity_days: int = 365
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the till reads from its configuration file."""
@@ -106,6 +133,8 @@ class Config:
     payment: PaymentConfig = field(default_factory=PaymentConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
+    returns: ReturnsConfig = field(default_factory=ReturnsConfig)
+    credit_notes: CreditNotesConfig = field(default_factory=CreditNotesConfig)
 
     @property
     def folder(self) -> Path:
@@ -136,6 +165,8 @@ _SECTIONS = {
     "payment": PaymentConfig,
     "printer": PrinterConfig,
     "accounts": AccountsConfig,
+    "returns": ReturnsConfig,
+    "credit_notes": CreditNotesConfig,
 }
 
 
@@ -187,7 +218,13 @@ def _section(path: Path, text: str, name: str, kind: type, values: dict[str, Any
             raise ConfigError("{file}, line {line}: {key} must be a whole number", **where)
         if expected in ("str",) and not isinstance(value, str):
             raise ConfigError("{file}, line {line}: {key} must be text in quotes", **where)
-        if expected.startswith("tuple"):
+        if expected == "bool" and not isinstance(value, bool):
+            raise ConfigError("{file}, line {line}: {key} must be true or false", **where)
+        if expected == "tuple[str, ...]":
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError("{file}, line {line}: {key} must be a list of texts in quotes", **where)
+            value = tuple(value)
+        elif expected.startswith("tuple"):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise ConfigError("{file}, line {line}: {key} must be a list of tables", **where)
             value = tuple(value)
@@ -215,6 +252,14 @@ def _check(config: Config, text: str) -> None:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if config.sale.max_quantity < 1:
         fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
+    if "other" not in config.returns.reasons:
+        fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")
+    for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
+                "customer_period_days"):
+        if getattr(config.returns, key) < 0:
+            fail(f"returns.{key}", "{file}, line {line}: {key} cannot be negative")
+    if config.credit_notes.validity_days < 1:
+        fail("credit_notes.validity_days", "{file}, line {line}: {key} must be at least 1")
     if config.scanning.price_codes:
         from till.scanning import ScanError, rules_from_config
 
@@ -318,4 +363,16 @@ card = "5115"
 credit_note = "4197"
 sales_prefix = "7071"           # sales per VAT rate: 7071 + rate code
 vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
+
+[returns]
+window_days = 30                # default return window; products and categories may differ
+reasons = ["wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other"]
+no_receipt_lookback_days = 90   # without a receipt: lowest selling price over these days
+no_receipt_credit_note_only = true
+no_receipt_max_cents = 5000     # the most refunded without a receipt, in cents
+customer_max_returns = 5        # returns per customer per period (0: no limit)
+customer_period_days = 30
+
+[credit_notes]
+validity_days = 365             # a credit note (avoir) can be spent for this long
 """
