@@ -39,7 +39,8 @@ from till.accounting import ticket_postings  # noqa: E402
 from till.auth import create_user  # noqa: E402
 from till.config import Config, load  # noqa: E402
 from till.context import TillContext  # noqa: E402
-from till.demo import CATALOGUE, FIRST_NAMES, LAST_NAMES, customer_search_key, fold  # noqa: E402
+from till.customers import fold, search_key as customer_search_key  # noqa: E402
+from till.demo import CATALOGUE, FIRST_NAMES, LAST_NAMES  # noqa: E402
 from till.fiscal.chain import Sealer  # noqa: E402
 from till.fiscal.payloads import ticket_payloads  # noqa: E402
 from till.money import vat_breakdown  # noqa: E402

@@ -12,6 +12,7 @@ import time
 
 from store.models import FiscalRecord
 from till.fiscal import Sealer, record_event
+from till.fiscal.chain import flush_anchors
 from till.fiscal.events import LOGIN
 
 TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
@@ -63,4 +64,5 @@ def test_many_concurrent_appends_stay_gap_free_and_linked(shop):
     assert {r.payload.split('"description":"')[1][0] for r in records[1:]} == {"a", "b"}
     report = shop.verify()
     assert report.ok, report.lines()
+    flush_anchors()
     assert shop.anchors.read(TILL, "L").sequence == 31

@@ -8,6 +8,7 @@ import pytest
 
 from store.models import FiscalRecord
 from till.fiscal import events, record_event
+from till.fiscal.chain import flush_anchors
 
 TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
 
@@ -29,7 +30,7 @@ def test_events_are_sealed_in_chain_l_and_verify(shop):
     report = shop.verify()
     assert report.ok, report.lines()
     assert report.counts == {(TILL, "L"): 3, (TILL, "T"): 1}
-    assert shop.anchors.read(TILL, "L").sequence == 3
+    assert shop.anchors.read(TILL, "L").sequence == 3  # verify waited for the anchor writer
 
 
 def test_an_event_joins_the_open_transaction_and_rolls_back_with_it(shop):
@@ -40,6 +41,7 @@ def test_an_event_joins_the_open_transaction_and_rolls_back_with_it(shop):
                          details={"sku": "PAIN", "quantity": 1, "amount_cents": 215})
             1 / 0
     assert [r.kind for r in _chain_l()] == ["LOGIN"]
+    flush_anchors()
     assert shop.anchors.read(TILL, "L").sequence == 1
     record_event(shop.sealer, events.MANAGER_OVERRIDE, "Retour sans ticket autorisé", user_id=shop.user.id)
     assert [r.sequence for r in _chain_l()] == [1, 2]

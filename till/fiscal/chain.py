@@ -10,7 +10,11 @@ record commit together or not at all, so there is never a sale without a record 
 without its sale. The chain head row is locked for the rest of that transaction (``SELECT ...
 FOR UPDATE`` on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already lets one writer in), which
 makes the sequence number and the previous signature safe against a second till appending at
-the same moment. The tail anchor file is written only once the outermost commit succeeded.
+the same moment. Between ``reserve`` and ``append`` the head is remembered, not read twice.
+
+Once the outermost commit succeeded, the chain's committed tail is handed to a background
+writer that keeps the tail anchor file (outside the database) up to date, so the cashier does
+not wait for its two fsyncs; ``flush_anchors`` waits for it (the verifier does, and the exit).
 
 ``signed_message`` is the one definition of the bytes that are hashed and signed; the verifier
 uses it too.
@@ -18,9 +22,12 @@ uses it too.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
+import json
 import logging
+import threading
 from typing import Any
 
 import peewee
@@ -32,15 +39,14 @@ from till.fiscal.canonical import _encode as _plain_json
 from till.fiscal.canonical import _is_nfc
 from till.fiscal.keys import Signer, register_public_key
 
-__all__ = ["FORMAT_VERSION", "Sealer", "signed_message", "message_bytes", "iso_utc", "current_database"]
+__all__ = [
+    "FORMAT_VERSION", "Sealer", "signed_message", "message_bytes", "iso_utc", "current_database", "flush_anchors",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 """Version of the signed message layout. Never change what a version means: add a version."""
-
-_TEXT_FIELDS = ("till_id", "chain", "kind", "created_at", "previous_signature")
-
 
 def current_database() -> peewee.Database:
     """The database the models are bound to (``store.db.open`` chose it)."""
@@ -63,6 +69,13 @@ def iso_utc(value: dt.datetime | str) -> str:
     return value.isoformat() + "Z"  # microseconds only when not zero
 
 
+_ENVELOPE = ('{"chain":%s,"created_at":%s,"format_version":%s,"kind":%s,"payload":%s,"previous_signature":%s,'
+             '"sequence":%s,"ticket_id":%s,"till_id":%s}')
+"""The envelope's keys in canonical (sorted) order, for the fast path of ``message_bytes``."""
+
+_string = json.encoder.encode_basestring  # what the C encoder uses with ensure_ascii=False
+
+
 def message_bytes(
     *,
     format_version: int,
@@ -78,24 +91,29 @@ def message_bytes(
     """The signed bytes, from a record's stored fields (``payload`` is its canonical JSON text)."""
     if format_version != FORMAT_VERSION:
         raise ValueError(f"unknown fiscal record format version {format_version}")
+    created = iso_utc(created_at)
+    if (type(payload) is str and type(sequence) is int and (ticket_id is None or type(ticket_id) is int)
+            and type(till_id) is str and type(chain) is str and type(kind) is str and type(created) is str
+            and type(previous_signature) is str and _is_nfc("NFC", till_id) and _is_nfc("NFC", chain)
+            and _is_nfc("NFC", kind) and _is_nfc("NFC", created) and _is_nfc("NFC", previous_signature)):
+        # The verifier's and the sealer's hot path: the bytes the general path below gives, written
+        # field by field with the C encoder's own string and int forms (a test holds the two equal).
+        version = int.__repr__(format_version) if type(format_version) is int else _plain_json(format_version)
+        return (_ENVELOPE % (
+            _string(chain), _string(created), version, _string(kind), payload, _string(previous_signature),
+            int.__repr__(sequence), "null" if ticket_id is None else int.__repr__(ticket_id), _string(till_id),
+        )).encode("utf-8")
     envelope = {
         "format_version": format_version,
         "till_id": till_id,
         "chain": chain,
         "sequence": sequence,
         "kind": kind,
-        "created_at": iso_utc(created_at),
+        "created_at": created,
         "ticket_id": ticket_id,
         "previous_signature": previous_signature,
+        "payload": RawJSON(payload),
     }
-    if type(payload) is str and type(sequence) is int and (ticket_id is None or type(ticket_id) is int) \
-            and all(type(envelope[k]) is str and _is_nfc("NFC", envelope[k]) for k in _TEXT_FIELDS):
-        # The verifier's hot path: the same bytes as below, with "payload" spliced in at its
-        # sorted place between "kind" and "previous_signature" (a test holds the two equal).
-        text = _plain_json(envelope)
-        cut = text.index(',"previous_signature":')
-        return (text[:cut] + ',"payload":' + payload + text[cut:]).encode("utf-8")
-    envelope["payload"] = RawJSON(payload)
     return canonical_bytes(envelope)
 
 
@@ -114,6 +132,121 @@ def signed_message(record: FiscalRecord) -> bytes:
     )
 
 
+def _names(model: type[peewee.Model], *fields: str) -> tuple[str, ...]:
+    """The quoted table name then column names of ``model`` (same quoting on both engines)."""
+    meta = model._meta
+    return (f'"{meta.table_name}"', *(f'"{meta.fields[name].column_name}"' for name in fields))
+
+
+_RECORD_FIELDS = ("till_id", "chain", "sequence", "kind", "created_at", "ticket_id", "format_version", "payload",
+                  "previous_signature", "hash", "signature", "key_id")
+_SQL_TEXT = {
+    "head": "SELECT {1}, {2}, {3} FROM {0} WHERE {4} = ? AND {5} = ?".format(
+        *_names(ChainHead, "id", "sequence", "signature", "till_id", "chain")),
+    "move": "UPDATE {0} SET {2} = ?, {3} = ? WHERE {1} = ? AND {2} = ? AND {3} = ?".format(
+        *_names(ChainHead, "id", "sequence", "signature")),
+    "record": "INSERT INTO {0} ({1}) VALUES ({2})".format(
+        _names(FiscalRecord)[0], ", ".join(_names(FiscalRecord, *_RECORD_FIELDS)[1:]),
+        ", ".join("?" * len(_RECORD_FIELDS))),
+    "tail": "SELECT {1}, {2}, {3} FROM {0} WHERE {4} = ? AND {5} = ? ORDER BY {1} DESC LIMIT 1".format(
+        *_names(FiscalRecord, "sequence", "signature", "hash", "till_id", "chain")),
+}
+"""The statements of the hot path, written once: peewee would rebuild each query every time,
+which cost more than the statement itself. ``?`` becomes the engine's parameter mark."""
+
+_sql_by_engine: dict[tuple[type, str], str] = {}
+
+
+def _sql(database: peewee.Database, name: str) -> str:
+    key = (type(database), name)
+    sql = _sql_by_engine.get(key)
+    if sql is None:
+        sql = _SQL_TEXT[name].replace("?", database.param)
+        if isinstance(database, peewee.PostgresqlDatabase):
+            sql += {"head": " FOR UPDATE", "record": ' RETURNING "id"'}.get(name, "")
+        sql = _sql_by_engine.setdefault(key, sql)
+    return sql
+
+
+Head = tuple[int, int, str]
+"""A chain head row as (id, sequence, signature)."""
+
+
+class _AnchorWriter:
+    """The process's one tail-anchor writer: a background thread, newest record per chain only.
+
+    An anchor write is two fsyncs (file, then folder), as long as the ticket's own commit; done
+    after each commit it doubled what the cashier waits for. Yet nothing needs it before the
+    commit returns: it only has to be durable soon after, and if the till stops in between, the
+    chain is ahead of its anchor, which the verifier reports as a warning (never as a missing
+    record), exactly as a stop between commit and anchor always did. So commits hand the tail
+    over here and return; requests for one chain that pile up are coalesced to the newest.
+    ``flush_anchors`` waits for the writes: the verifier calls it, and so does the process exit.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[tuple[str, str, str], tuple[AnchorStore, int, str, str]] = {}
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str) -> None:
+        key = (str(store.folder), till_id, chain)
+        with self._cond:
+            queued = self._pending.get(key)
+            if queued is None or queued[1] < sequence:
+                self._pending[key] = (store, sequence, signature, hash_)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="till-anchor-writer", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every anchor handed over so far is written (or failed and logged)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._pending))
+                batch, self._pending, self._busy = self._pending, {}, True
+            try:
+                for (_folder, till_id, chain), (store, sequence, signature, hash_) in batch.items():
+                    self.write(store, till_id, chain, sequence, signature, hash_)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    @staticmethod
+    def write(store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str) -> None:
+        """Anchor the record unless a later one is; a failure is logged, never raised.
+
+        Only the writer thread calls it, so this process never moves an anchor back itself.
+        """
+        try:
+            current = store.read(till_id, chain)
+            if current is None or current.sequence < sequence:
+                store.write(till_id, chain, sequence, signature, hash_)
+            # else another process of this till anchored a later record already
+        except Exception:  # noqa: BLE001 - after commit, nothing may undo the sale
+            log.exception("could not write the tail anchor of chain %s/%s at %s", till_id, chain, sequence)
+
+
+_ANCHOR_WRITER = _AnchorWriter()
+atexit.register(_ANCHOR_WRITER.flush, 30.0)
+
+
+def flush_anchors(timeout: float | None = None) -> bool:
+    """Wait for the tail anchors of this process's commits to be on disk; False on timeout.
+
+    The verifier calls it before reading the anchor folder; call it too before copying that
+    folder or stopping abruptly. The process calls it at exit.
+    """
+    return _ANCHOR_WRITER.flush(timeout)
+
+
 class Sealer:
     """Appends signed records to the chains of one till."""
 
@@ -122,6 +255,13 @@ class Sealer:
         self.signer = signer
         self.anchors = anchors
         self._key_registered = False
+        # chain -> (transaction, head): the head this sealer locked or moved in that transaction.
+        # It spares ``append`` a second read after ``reserve``; the guarded UPDATE in ``append``
+        # still proves it current (a rolled-back savepoint may have undone it), see ``_move_head``.
+        self._heads: dict[str, tuple[Any, Head]] = {}
+        # (anchor folder, chain) -> the last sequence this sealer had anchored: a commit with
+        # nothing newer (several records in one commit, a rolled-back savepoint) stops there.
+        self._anchored: dict[tuple[str, str], int] = {}
 
     def reserve(self, chain: str) -> int:
         """The sequence the next record of ``chain`` will get, with the head locked until commit.
@@ -132,12 +272,17 @@ class Sealer:
         database = current_database()
         if database.transaction_depth() == 0:
             raise RuntimeError("Sealer.reserve must run inside database.atomic()")
-        return self._lock_head(database, chain).sequence + 1
+        head = self._lock_head(database, chain)
+        self._heads[chain] = (database.top_transaction(), head)
+        return head[1] + 1
 
     def append(
-        self, chain: str, kind: str, payload: dict[str, Any], ticket_id: int | None = None
+        self, chain: str, kind: str, payload: dict[str, Any] | RawJSON, ticket_id: int | None = None
     ) -> FiscalRecord:
-        """Seal ``payload`` as the next record of ``chain``; call inside ``database.atomic()``."""
+        """Seal ``payload`` as the next record of ``chain``; call inside ``database.atomic()``.
+
+        ``payload`` is a dict, or text already in canonical form wrapped in ``RawJSON``.
+        """
         database = current_database()
         if database.transaction_depth() == 0:
             raise RuntimeError(
@@ -146,97 +291,85 @@ class Sealer:
         if not self._key_registered:
             register_public_key(self.signer, self.till_id)
             database.after_commit(self._mark_key_registered)
-        head = self._lock_head(database, chain)
-        sequence = head.sequence + 1
+        transaction = database.top_transaction()
+        cached = self._heads.pop(chain, None)
+        fresh = cached is None or cached[0] is not transaction
+        head = self._lock_head(database, chain) if fresh else cached[1]
         # Second precision: the same text whichever engine stores the column.
         created_at = utcnow().replace(microsecond=0)
         payload_text = canonical_json(payload)
-        message = message_bytes(
-            format_version=FORMAT_VERSION,
-            till_id=self.till_id,
-            chain=chain,
-            sequence=sequence,
-            kind=kind,
-            created_at=created_at,
-            ticket_id=ticket_id,
-            payload=payload_text,
-            previous_signature=head.signature,
-        )
-        signature = self.signer.sign(message)
-        record = FiscalRecord.create(
-            till_id=self.till_id,
-            chain=chain,
-            sequence=sequence,
-            kind=kind,
-            created_at=created_at,
-            ticket_id=ticket_id,
-            format_version=FORMAT_VERSION,
-            payload=payload_text,
-            previous_signature=head.signature,
-            hash=hashlib.sha256(message).hexdigest(),
-            signature=signature,
-            key_id=self.signer.key_id,
-        )
-        updated = (
-            ChainHead.update(sequence=sequence, signature=signature)
-            .where((ChainHead.id == head.id) & (ChainHead.sequence == head.sequence))
-            .execute()
-        )
-        if updated != 1:  # cannot happen while the head is locked; never seal on a doubt
-            raise RuntimeError(f"chain head of {self.till_id}/{chain} moved while locked")
-        if self.anchors is not None:
-            database.after_commit(
-                lambda: self._write_anchor(chain, sequence, signature, record.hash)
+        while True:
+            sequence = head[1] + 1
+            message = message_bytes(
+                format_version=FORMAT_VERSION,
+                till_id=self.till_id,
+                chain=chain,
+                sequence=sequence,
+                kind=kind,
+                created_at=created_at,
+                ticket_id=ticket_id,
+                payload=payload_text,
+                previous_signature=head[2],
             )
+            signature = self.signer.sign(message)
+            if self._move_head(database, head, sequence, signature):
+                break
+            if fresh:  # cannot happen while the head is locked; never seal on a doubt
+                raise RuntimeError(f"chain head of {self.till_id}/{chain} moved while locked")
+            head, fresh = self._lock_head(database, chain), True  # the remembered head was undone
+        hash_ = hashlib.sha256(message).hexdigest()
+        values = (self.till_id, chain, sequence, kind, created_at, ticket_id, FORMAT_VERSION, payload_text,
+                  head[2], hash_, signature, self.signer.key_id)
+        cursor = database.execute_sql(_sql(database, "record"), values)
+        record_id = cursor.fetchone()[0] if isinstance(database, peewee.PostgresqlDatabase) else cursor.lastrowid
+        self._heads[chain] = (transaction, (head[0], sequence, signature))
+        if self.anchors is not None:
+            database.after_commit(lambda: self._write_anchor(database, chain))
+        record = FiscalRecord(id=record_id, **dict(zip(_RECORD_FIELDS, values)))
+        record._dirty.clear()  # as ``create`` leaves it: saved
         return record
 
     def _mark_key_registered(self) -> None:
         self._key_registered = True
 
-    def _lock_head(self, database: peewee.Database, chain: str) -> ChainHead:
+    def _lock_head(self, database: peewee.Database, chain: str) -> Head:
         """The chain's head row, locked until the transaction ends (made at the first record)."""
-        def locked() -> ChainHead | None:
-            query = ChainHead.select().where(
-                (ChainHead.till_id == self.till_id) & (ChainHead.chain == chain)
-            )
-            if isinstance(database, peewee.PostgresqlDatabase):
-                query = query.for_update()
-            return query.first()
-
-        head = locked()
-        if head is None:
+        row = database.execute_sql(_sql(database, "head"), (self.till_id, chain)).fetchone()
+        if row is None:
             # Two processes may create it at once: the loser's insert is ignored (it waits for
             # the winner's commit on the unique index), then it reads and locks the committed row.
             ChainHead.insert(
                 till_id=self.till_id, chain=chain, sequence=0, signature=""
             ).on_conflict_ignore().execute()
-            head = locked()
-        assert head is not None
-        return head
+            row = database.execute_sql(_sql(database, "head"), (self.till_id, chain)).fetchone()
+        assert row is not None
+        return row[0], row[1], row[2]
 
-    def _write_anchor(self, chain: str, sequence: int, signature: str, hash_: str) -> None:
-        """After commit: anchor the record, unless a rolled-back savepoint took it away.
+    @staticmethod
+    def _move_head(database: peewee.Database, head: Head, sequence: int, signature: str) -> bool:
+        """Point the head at the new record, only if it is still ``head``: the proof that the
+        record links to the chain's real last one. Takes the row lock where ``reserve`` did not."""
+        cursor = database.execute_sql(_sql(database, "move"), (sequence, signature, *head))
+        return cursor.rowcount == 1
 
-        Runs after the sale is committed, so it must not raise: a failed anchor write is logged
-        and the verifier reports the chain as ahead of its anchor (a warning) until the next one.
+    def _write_anchor(self, database: peewee.Database, chain: str) -> None:
+        """After commit: have the chain's committed tail anchored, once however many records the
+        transaction sealed (the first callback hands it over, the others find nothing newer).
+
+        The tail is read back after the commit rather than remembered, because a rolled-back
+        savepoint may have taken this transaction's last records away. The file itself is
+        written by ``_ANCHOR_WRITER``, off the checkout's path. Runs after the sale is
+        committed, so it must not raise: a failure is logged and the verifier reports the chain
+        as ahead of its anchor (a warning) until the next one.
         """
         assert self.anchors is not None
         try:
-            committed = (
-                FiscalRecord.select(FiscalRecord.id)
-                .where(
-                    (FiscalRecord.till_id == self.till_id)
-                    & (FiscalRecord.chain == chain)
-                    & (FiscalRecord.sequence == sequence)
-                    & (FiscalRecord.signature == signature)
-                )
-                .exists()
-            )
-            if not committed:
-                return
-            current = self.anchors.read(self.till_id, chain)
-            if current is not None and current.sequence >= sequence:
-                return  # another process of this till anchored a later record already
-            self.anchors.write(self.till_id, chain, sequence, signature, hash_)
+            row = database.execute_sql(_sql(database, "tail"), (self.till_id, chain)).fetchone()
         except Exception:  # noqa: BLE001 - after commit, nothing may undo the sale
-            log.exception("could not write the tail anchor of chain %s/%s at %s", self.till_id, chain, sequence)
+            log.exception("could not write the tail anchor of chain %s/%s", self.till_id, chain)
+            return
+        key = (str(self.anchors.folder), chain)
+        if row is None or row[0] <= self._anchored.get(key, 0):
+            return
+        self._anchored[key] = row[0]
+        _ANCHOR_WRITER.submit(self.anchors, self.till_id, chain, *row)

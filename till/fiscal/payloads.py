@@ -1,23 +1,31 @@
 """What a ticket record seals: everything printed, rebuilt from the database rows.
 
-The payload is computed from the rows just written, in the sealing transaction, and recomputed
+The payload is computed from the rows of the ticket, in the sealing transaction, and recomputed
 the same way by the verifier (fiscal-fr.md R-SEC-02: sign the full ticket, not only its
 totals). An UPDATE of any ticket, line, VAT or payment row, or a line deleted or added, made
 with the append-only triggers dropped, then no longer matches the signed payload.
 
-Sealing and verifying share ``ticket_payloads``, which reads rows in bulk (four queries for any
-number of tickets) straight from the cursor, so the verifier can check a million tickets
-without a query per ticket, and both sides see the same values on SQLite and PostgreSQL.
+Both sides start from the same *row tuples* (``TicketRows``): the verifier reads them in bulk
+(four queries for any number of tickets, straight from the cursor), the ticket writer passes
+the values it has just inserted, so a checkout never reads its own rows back. ``payload_of`` is
+the one definition of the payload. ``payload_text`` writes its JSON text straight from the
+tuples, with no dict in between: comparing that text with the sealed one is
+how the verifier checks a ticket at nearly the cost of the bare signature check. It is only a
+fast "equal": anything else goes to the exact rules (``verify._same_payload``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Iterable
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 from till.fiscal.chain import Sealer, current_database, iso_utc
 
-__all__ = ["TICKET_CHAINS", "ticket_payload", "ticket_payloads", "seal_ticket"]
+__all__ = [
+    "TICKET_CHAINS", "TicketRows", "ticket_rows", "payload_of", "payload_text", "ticket_payload",
+    "ticket_payloads", "seal_ticket", "seal_ticket_rows",
+]
 
 TICKET_CHAINS = ("T", "X")
 """Chains whose records seal a ticket: T, and X once training tickets are sealed apart (design.md
@@ -38,6 +46,10 @@ _LINE = (
 _VAT = (TicketVat.ticket, TicketVat.rate_bp, TicketVat.ttc_cents, TicketVat.ht_cents, TicketVat.vat_cents)
 _PAYMENT = (Payment.ticket, Payment.position, Payment.means, Payment.amount_cents, Payment.reference)
 
+TicketRows = tuple[tuple, list[tuple], list[tuple], list[tuple]]
+"""(ticket row, line rows, VAT rows, payment rows), columns as ``_TICKET``, ``_LINE``, ``_VAT`` and
+``_PAYMENT`` (child rows start with the ticket id), children in payload order: lines by position
+then id, VAT by rate descending then id, payments by position then id."""
 
 _sql_cache: dict[tuple[str, type, int], str] = {}
 
@@ -61,78 +73,183 @@ def _rows(name: str, build: Callable[[list[int]], Any], ids: list[int]) -> list[
     return database.execute_sql(sql, ids).fetchall()
 
 
-def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The payload of each existing ticket of ``ticket_ids`` (missing ids are left out)."""
+def ticket_rows(ticket_ids: Iterable[int]) -> dict[int, TicketRows]:
+    """The rows of each existing ticket of ``ticket_ids`` (missing ids are left out)."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return {}
-    payloads: dict[int, dict[str, Any]] = {}
-    for (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
-         customer_name, origin_id, total, discount, line_count, training) in _rows(
-        "ticket", lambda ids: Ticket.select(*_TICKET).where(Ticket.id.in_(ids)), ids
-    ):
-        customer = None
+    found: dict[int, TicketRows] = {
+        row[0]: (row, [], [], []) for row in _rows("ticket", lambda ids: Ticket.select(*_TICKET)
+                                                   .where(Ticket.id.in_(ids)), ids)
+    }
+    if not found:
+        return found
+    ids = sorted(found)
+    for row in _rows("line", lambda ids: TicketLine.select(*_LINE).where(TicketLine.ticket.in_(ids))
+                     .order_by(TicketLine.ticket, TicketLine.position, TicketLine.id), ids):
+        found[row[0]][1].append(row)
+    for row in _rows("vat", lambda ids: TicketVat.select(*_VAT).where(TicketVat.ticket.in_(ids))
+                     .order_by(TicketVat.ticket, TicketVat.rate_bp.desc(), TicketVat.id), ids):
+        found[row[0]][2].append(row)
+    for row in _rows("payment", lambda ids: Payment.select(*_PAYMENT).where(Payment.ticket.in_(ids))
+                     .order_by(Payment.ticket, Payment.position, Payment.id), ids):
+        found[row[0]][3].append(row)
+    return found
+
+
+def payload_of(rows: TicketRows) -> dict[str, Any]:
+    """The payload of one ticket, from its rows: the definition of what a ticket record seals."""
+    ticket, lines, vats, payments = rows
+    (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
+     customer_name, origin_id, total, discount, line_count, training) = ticket
+    customer = None
+    if customer_id is not None or customer_name is not None:
+        customer = {"id": customer_id, "name": customer_name}
+    return {
+        "ticket_id": ticket_id,
+        "till_id": till_id,
+        "number": number,
+        "code": code,
+        "kind": kind,
+        "created_at": iso_utc(created_at),
+        "operator": {"user_id": user_id, "name": operator_name},
+        "customer": customer,
+        "origin_ticket_id": origin_id,
+        "total_cents": total,
+        "discount_cents": discount,
+        "line_count": line_count,
+        "training": bool(training),
+        "lines": [
+            {
+                "line_id": line_id,
+                "position": position,
+                "product_id": product_id,
+                "sku": sku,
+                "label": label,
+                "quantity": quantity,
+                "unit": unit,
+                "unit_price_cents": unit_price,
+                "discount_cents": line_discount,
+                "total_cents": line_total,
+                "vat_code": vat_code,
+                "vat_rate_bp": vat_rate_bp,
+                "origin_line_id": origin_line_id,
+                "reason": reason,
+                "disposition": disposition,
+                "serial": serial,
+            }
+            for (_t, line_id, position, product_id, sku, label, quantity, unit, unit_price, line_discount,
+                 line_total, vat_code, vat_rate_bp, origin_line_id, reason, disposition, serial) in lines
+        ],
+        "vat": [{"rate_bp": rate_bp, "ttc_cents": ttc, "ht_cents": ht, "vat_cents": vat}
+                for _t, rate_bp, ttc, ht, vat in vats],
+        "payments": [{"position": position, "means": means, "amount_cents": amount, "reference": reference}
+                     for _t, position, means, amount, reference in payments],
+    }
+
+
+# --- The payload's text, written straight from the tuples -------------------------------------
+# Keys in code-point order, as ``canonical_json`` sorts them; every value goes through ``_j``.
+
+_string = json.encoder.encode_basestring  # what the C encoder uses with ensure_ascii=False
+
+
+class _NotPlain(Exception):
+    """A value ``_j`` will not vouch for: let the exact rules decide."""
+
+
+def _j(value: Any) -> str:
+    """A str, int or None as JSON text, exactly as ``json.JSONEncoder(ensure_ascii=False)`` writes it."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    raise _NotPlain  # bool, float, subclasses, bytes...: never guessed at
+
+
+_HEAD = ('{"code":%s,"created_at":%s,"customer":%s,"discount_cents":%s,"kind":%s,"line_count":%s,"lines":[%s],'
+         '"number":%s,"operator":{"name":%s,"user_id":%s},"origin_ticket_id":%s,"payments":[%s],"ticket_id":%s,'
+         '"till_id":%s,"total_cents":%s,"training":%s,"vat":[%s]}')
+_CUSTOMER = '{"id":%s,"name":%s}'
+_LINE_TEXT = ('{"discount_cents":%s,"disposition":%s,"label":%s,"line_id":%s,"origin_line_id":%s,"position":%s,'
+              '"product_id":%s,"quantity":%s,"reason":%s,"serial":%s,"sku":%s,"total_cents":%s,"unit":%s,'
+              '"unit_price_cents":%s,"vat_code":%s,"vat_rate_bp":%s}')
+_VAT_TEXT = '{"ht_cents":%s,"rate_bp":%s,"ttc_cents":%s,"vat_cents":%s}'
+_PAYMENT_TEXT = '{"amount_cents":%s,"means":%s,"position":%s,"reference":%s}'
+
+# The shape nearly every row has, checked at once by exact types: then ints go through ``%d``
+# (the same digits as ``int.__repr__``) and only the strings through ``_string``.
+_NONE = type(None)
+_SALE_LINE = [int, int, int, int, str, str, int, str, int, int, int, str, int, _NONE, _NONE, _NONE, _NONE]
+_SALE_LINE_TEXT = ('{"discount_cents":%d,"disposition":null,"label":%s,"line_id":%d,"origin_line_id":null,'
+                   '"position":%d,"product_id":%d,"quantity":%d,"reason":null,"serial":null,"sku":%s,'
+                   '"total_cents":%d,"unit":%s,"unit_price_cents":%d,"vat_code":%s,"vat_rate_bp":%d}')
+_INT_VAT = [int] * 5
+_INT_VAT_TEXT = '{"ht_cents":%d,"rate_bp":%d,"ttc_cents":%d,"vat_cents":%d}'
+_PAYMENT_SHAPES = {
+    (int, int, str, int, _NONE): lambda r: '{"amount_cents":%d,"means":%s,"position":%d,"reference":null}' % (
+        r[3], _string(r[2]), r[1]),
+    (int, int, str, int, str): lambda r: '{"amount_cents":%d,"means":%s,"position":%d,"reference":%s}' % (
+        r[3], _string(r[2]), r[1], _string(r[4])),
+}
+
+
+def _line(r: tuple) -> str:
+    if list(map(type, r)) == _SALE_LINE:
+        s = _string
+        return _SALE_LINE_TEXT % (r[9], s(r[5]), r[1], r[2], r[3], r[6], s(r[4]), r[10], s(r[7]), r[8], s(r[11]),
+                                  r[12])
+    j = _j
+    return _LINE_TEXT % (j(r[9]), j(r[15]), j(r[5]), j(r[1]), j(r[13]), j(r[2]), j(r[3]), j(r[6]), j(r[14]),
+                         j(r[16]), j(r[4]), j(r[10]), j(r[7]), j(r[8]), j(r[11]), j(r[12]))
+
+
+def _vat(r: tuple) -> str:
+    if list(map(type, r)) == _INT_VAT:
+        return _INT_VAT_TEXT % (r[3], r[1], r[2], r[4])
+    return _VAT_TEXT % (_j(r[3]), _j(r[1]), _j(r[2]), _j(r[4]))
+
+
+def _payment(r: tuple) -> str:
+    shape = _PAYMENT_SHAPES.get(tuple([type(value) for value in r]))
+    if shape is not None:
+        return shape(r)
+    return _PAYMENT_TEXT % (_j(r[3]), _j(r[2]), _j(r[1]), _j(r[4]))
+
+
+def payload_text(rows: TicketRows) -> str | None:
+    """The text ``json`` gives ``payload_of(rows)`` with sorted keys, or None if a value is not a
+    plain str, int or None.
+
+    That is ``canonical_json(payload_of(rows))`` whenever the strings are NFC. The verifier only
+    asks "is it the sealed text?": equal texts mean equal values (JSON text is unambiguous), so
+    the rows still say what was signed; any other answer, None included, sends it to the exact
+    rules. ``tests/fiscal/test_fiscal_payload_text.py`` holds the two paths equal.
+    """
+    j = _j
+    try:
+        ticket, lines, vats, payments = rows
+        (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
+         customer_name, origin_id, total, discount, line_count, training) = ticket
+        customer = "null"
         if customer_id is not None or customer_name is not None:
-            customer = {"id": customer_id, "name": customer_name}
-        payloads[ticket_id] = {
-            "ticket_id": ticket_id,
-            "till_id": till_id,
-            "number": number,
-            "code": code,
-            "kind": kind,
-            "created_at": iso_utc(created_at),
-            "operator": {"user_id": user_id, "name": operator_name},
-            "customer": customer,
-            "origin_ticket_id": origin_id,
-            "total_cents": total,
-            "discount_cents": discount,
-            "line_count": line_count,
-            "training": bool(training),
-            "lines": [],
-            "vat": [],
-            "payments": [],
-        }
-    if not payloads:
-        return payloads
-    ids = sorted(payloads)
-    for (ticket_id, line_id, position, product_id, sku, label, quantity, unit, unit_price, line_discount,
-         line_total, vat_code, vat_rate_bp, origin_line_id, reason, disposition, serial) in _rows(
-        "line", lambda ids: TicketLine.select(*_LINE).where(TicketLine.ticket.in_(ids))
-        .order_by(TicketLine.ticket, TicketLine.position, TicketLine.id), ids
-    ):
-        payloads[ticket_id]["lines"].append({
-            "line_id": line_id,
-            "position": position,
-            "product_id": product_id,
-            "sku": sku,
-            "label": label,
-            "quantity": quantity,
-            "unit": unit,
-            "unit_price_cents": unit_price,
-            "discount_cents": line_discount,
-            "total_cents": line_total,
-            "vat_code": vat_code,
-            "vat_rate_bp": vat_rate_bp,
-            "origin_line_id": origin_line_id,
-            "reason": reason,
-            "disposition": disposition,
-            "serial": serial,
-        })
-    for ticket_id, rate_bp, ttc, ht, vat in _rows(
-        "vat", lambda ids: TicketVat.select(*_VAT).where(TicketVat.ticket.in_(ids))
-        .order_by(TicketVat.ticket, TicketVat.rate_bp.desc(), TicketVat.id), ids
-    ):
-        payloads[ticket_id]["vat"].append(
-            {"rate_bp": rate_bp, "ttc_cents": ttc, "ht_cents": ht, "vat_cents": vat}
+            customer = _CUSTOMER % (j(customer_id), j(customer_name))
+        return _HEAD % (
+            j(code), j(iso_utc(created_at)), customer, j(discount), j(kind), j(line_count),
+            ",".join([_line(r) for r in lines]), j(number), j(operator_name), j(user_id), j(origin_id),
+            ",".join([_payment(r) for r in payments]), j(ticket_id), j(till_id), j(total),
+            "true" if training else "false", ",".join([_vat(r) for r in vats]),
         )
-    for ticket_id, position, means, amount, reference in _rows(
-        "payment", lambda ids: Payment.select(*_PAYMENT).where(Payment.ticket.in_(ids))
-        .order_by(Payment.ticket, Payment.position, Payment.id), ids
-    ):
-        payloads[ticket_id]["payments"].append(
-            {"position": position, "means": means, "amount_cents": amount, "reference": reference}
-        )
-    return payloads
+    except (_NotPlain, TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def ticket_payloads(ticket_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The payload of each existing ticket of ``ticket_ids`` (missing ids are left out)."""
+    return {ticket_id: payload_of(rows) for ticket_id, rows in ticket_rows(ticket_ids).items()}
 
 
 def ticket_payload(ticket_id: int) -> dict[str, Any]:
@@ -143,11 +260,27 @@ def ticket_payload(ticket_id: int) -> dict[str, Any]:
     return payload
 
 
+def _check_chain(chain: str) -> None:
+    if chain not in TICKET_CHAINS:
+        raise ValueError(f"tickets are sealed in chains {TICKET_CHAINS}, not {chain!r}")
+
+
 def seal_ticket(sealer: Sealer, ticket: Ticket, chain: str = "T") -> FiscalRecord:
     """Seal a ticket whose rows are all written, in the same transaction as them.
 
     ``chain`` is T; the training mode may pass X, with ticket numbers reserved from X too.
+    Reads the rows back; ``seal_ticket_rows`` is the same for a writer that still has them.
     """
-    if chain not in TICKET_CHAINS:
-        raise ValueError(f"tickets are sealed in chains {TICKET_CHAINS}, not {chain!r}")
+    _check_chain(chain)
     return sealer.append(chain, ticket.kind, ticket_payload(ticket.id), ticket_id=ticket.id)
+
+
+def seal_ticket_rows(sealer: Sealer, rows: TicketRows, chain: str = "T") -> FiscalRecord:
+    """Seal a ticket from the rows its writer has just inserted, in the same transaction.
+
+    The rows must hold the values as the database stores them (after the fields' ``db_value``),
+    so that the verifier, reading them back, rebuilds this very payload.
+    """
+    _check_chain(chain)
+    ticket = rows[0]
+    return sealer.append(chain, ticket[4], payload_of(rows), ticket_id=ticket[0])

@@ -1,0 +1,124 @@
+"""The fast paths of the verifier give the very bytes and verdicts of the slow, defining ones.
+
+``payload_text`` writes a ticket's payload text straight from its row tuples, and
+``message_bytes`` writes the signed envelope field by field. Both must be byte-identical to the
+canonical encoder wherever they answer, and the verifier's "text equal, else exact rules" must
+give the verdict of the exact rules alone. Hypothesis tries the odd values: quotes, escapes,
+control characters, non-NFC accents, emoji, huge and negative integers, None everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from till.fiscal.canonical import RawJSON, _encode, canonical_bytes, canonical_json
+from till.fiscal.chain import iso_utc, message_bytes
+from till.fiscal.payloads import payload_of, payload_text
+from till.fiscal.verify import _same_payload
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["", "Café", "Cafe\u0301", 'a"b', "a\\b", "\n\t\x00", "€ 1,00", "😀", "}{,:[]"])
+nfc_text = text.map(lambda value: unicodedata.normalize("NFC", value))
+integer = st.integers(-(2**70), 2**70) | st.sampled_from([0, 1, -1])
+stamp = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
+    lambda value: value.replace(microsecond=0))
+created = stamp | stamp.map(lambda value: value.strftime("%Y-%m-%d %H:%M:%S"))  # PostgreSQL, SQLite
+
+
+def rows(strings):
+    """TicketRows of 0-4 lines, VAT rows and payments, as the database gives them."""
+    maybe_int = integer | st.none()
+    maybe_str = strings | st.none()
+    ticket = st.tuples(integer, strings, integer, strings, strings, created, integer, strings, maybe_int,
+                       maybe_str, maybe_int, integer, integer, integer, st.sampled_from([0, 1, True, False]))
+    line = st.tuples(integer, integer, integer, maybe_int, strings, strings, integer, strings, integer, integer,
+                     integer, strings, integer, maybe_int, maybe_str, maybe_str, maybe_str)
+    vat = st.tuples(integer, integer, integer, integer, integer)
+    payment = st.tuples(integer, integer, strings, integer, maybe_str)
+    return st.tuples(ticket, st.lists(line, max_size=4), st.lists(vat, max_size=3), st.lists(payment, max_size=3))
+
+
+@settings(max_examples=300)
+@given(rows(nfc_text))
+def test_payload_text_is_the_canonical_json_of_the_payload(ticket_rows):
+    assert payload_text(ticket_rows) == canonical_json(payload_of(ticket_rows))
+
+
+@settings(max_examples=300)
+@given(rows(text))
+def test_payload_text_is_the_json_encoder_s_text_whatever_the_strings(ticket_rows):
+    assert payload_text(ticket_rows) == _encode(payload_of(ticket_rows))
+
+
+def sales(strings):
+    """Rows in the shape of nearly every sale (the typed shortcut of ``payload_text``)."""
+    line = st.tuples(integer, integer, integer, integer, strings, strings, integer, strings, integer, integer,
+                     integer, strings, integer, st.none(), st.none(), st.none(), st.none())
+    payment = st.tuples(integer, integer, strings, integer, strings | st.none())
+    return rows(strings).flatmap(lambda r: st.tuples(
+        st.just(r[0]), st.lists(line, min_size=1, max_size=4), st.just(r[2]), st.lists(payment, max_size=3)))
+
+
+@settings(max_examples=300)
+@given(sales(text))
+def test_payload_text_of_plain_sales_is_the_json_encoder_s_text(ticket_rows):
+    assert payload_text(ticket_rows) == _encode(payload_of(ticket_rows))
+
+
+ODD = [1030.0, True, b"bytes", RawJSON("1"), dt.date(2024, 5, 1)]
+
+
+@given(rows(nfc_text), st.sampled_from(ODD), st.integers(0, 2), st.data())
+def test_a_value_that_is_not_plain_gets_no_fast_answer(ticket_rows, odd, where, data):
+    ticket, lines, vats, payments = ticket_rows
+    if where == 0:
+        column = data.draw(st.sampled_from([0, 2, 3, 4, 6, 7, 11, 12, 13]))
+        ticket = ticket[:column] + (odd,) + ticket[column + 1:]
+    elif where == 1:
+        lines = [(0, 1, 1, None, "SKU", "odd", odd, "piece", 1, 0, 1, "N", 2000, None, None, None, None)]
+    else:
+        payments = [(0, 1, "cash", 1, odd)]
+    assert payload_text((ticket, lines, vats, payments)) is None
+
+
+def _verdict(stored: str, ticket_rows) -> bool:
+    """What the verifier decides for a ticket record (verify._ChainCheck.check)."""
+    return payload_text(ticket_rows) == stored or _same_payload(stored, payload_of(ticket_rows))
+
+
+@settings(max_examples=300)
+@given(rows(text), rows(text), st.booleans())
+@example(((1, "01", 1, "T01-1", "sale", "2024-05-01 09:30:00", 1, "Cafe\u0301", None, None, None, 10, 0, 1, 0),
+          [], [], []), None, True)
+def test_the_fast_comparison_never_changes_a_verdict(sealed_rows, other_rows, same):
+    """Sealed text vs rows now: the same rows (perhaps written non-NFC) or other rows."""
+    stored = canonical_json(payload_of(sealed_rows))
+    now = sealed_rows if same or other_rows is None else other_rows
+    assert _verdict(stored, now) == _same_payload(stored, payload_of(now))
+    if payload_text(now) == stored:
+        assert canonical_json(payload_of(now)) == stored  # equal text: the exact rule agrees
+
+
+@settings(max_examples=300)
+@given(format_version=st.sampled_from([1, True]), till_id=text, chain=text, sequence=integer, kind=text,
+       created_at=created | st.sampled_from(["2024-05-01 09:30:00.000120",
+                                             dt.datetime(2024, 5, 1, 11, 30, tzinfo=dt.timezone.utc)]),
+       ticket_id=integer | st.none(), previous_signature=text,
+       payload=st.dictionaries(nfc_text, integer | text | st.none(), max_size=4))
+def test_message_bytes_is_the_canonical_envelope(format_version, till_id, chain, sequence, kind, created_at,
+                                                  ticket_id, previous_signature, payload):
+    payload_text_ = canonical_json(payload)
+    message = message_bytes(format_version=format_version, till_id=till_id, chain=chain, sequence=sequence,
+                            kind=kind, created_at=created_at, ticket_id=ticket_id, payload=payload_text_,
+                            previous_signature=previous_signature)
+    assert message == canonical_bytes({
+        "format_version": format_version, "till_id": till_id, "chain": chain, "sequence": sequence, "kind": kind,
+        "created_at": iso_utc(created_at), "ticket_id": ticket_id, "payload": RawJSON(payload_text_),
+        "previous_signature": previous_signature,
+    })
+    assert json.loads(message)["payload"] == json.loads(payload_text_)

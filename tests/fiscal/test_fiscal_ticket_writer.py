@@ -1,0 +1,175 @@
+"""The ticket writer seals exactly what the verifier will rebuild from the rows it wrote.
+
+``write_ticket`` inserts each table in one statement and seals the payload from the values it
+has just inserted, without reading them back. Hypothesis writes odd tickets (non-NFC labels,
+quotes, emoji, returns, missing products, aware times, many lines) and each sealed payload must
+equal the one rebuilt from the stored rows; then the rows themselves are checked: stock levels
+of a product on several lines, tickets too big for one statement, an SQLite without RETURNING,
+and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store.models import FiscalRecord, OutboxJob, StockLevel, StockMovement, Ticket, TicketLine
+from till.fiscal.canonical import canonical_json
+from till.fiscal.chain import flush_anchors
+from till.fiscal.payloads import ticket_payload
+from till.fiscal.verify import verify_journal
+from till.sale import Basket
+from till.tenders import Checkout
+from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+
+
+@pytest.fixture
+def till_shop(tmp_path):
+    """The workflow tests' small shop (tests/shopkit.py), on SQLite."""
+    from shopkit import build_shop
+
+    built = build_shop(tmp_path / "shop")
+    yield built
+    built.ctx.close()
+
+
+def level(product) -> int:
+    return sum(row.quantity for row in StockLevel.select().where(StockLevel.product == product))
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20) | st.sampled_from(
+    ["Cafe\u0301 cre\u0300me", 'Vin "rouge"', "Œuf, 6", "😀"])
+_RATES = {"N": 2000, "I": 1000, "R": 550, "S": 210}
+
+
+@st.composite
+def _drafts(draw, product_ids, customer, user_id):
+    lines = []
+    for _ in range(draw(st.integers(1, 5))):
+        code = draw(st.sampled_from(sorted(_RATES)))
+        lines.append(DraftLine(
+            product_id=draw(st.sampled_from(product_ids) | st.none()), sku=draw(_text)[:32], label=draw(_text),
+            quantity=draw(st.integers(-5, 5).filter(bool)), unit=draw(st.sampled_from(["piece", "g"])),
+            unit_price_cents=draw(st.integers(0, 10_000)), discount_cents=draw(st.integers(0, 50)),
+            total_cents=draw(st.integers(-20_000, 20_000)), vat_code=code, vat_rate_bp=_RATES[code],
+            reason=draw(st.none() | _text), disposition=draw(st.none() | st.sampled_from(["sellable", "damaged"])),
+            serial=draw(st.none() | _text)))
+    total = sum(line.total_cents for line in lines)
+    cash = draw(st.integers(0, 5_000))
+    payments = (DraftPayment("card", total - cash, draw(st.none() | _text)), DraftPayment("cash", cash))
+    when = draw(st.none() | st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1),
+                                         timezones=st.none() | st.just(dt.timezone(dt.timedelta(hours=2)))))
+    named = draw(st.booleans())
+    return TicketDraft(
+        kind=draw(st.sampled_from(["sale", "return"])), user_id=user_id, operator_name=draw(_text),
+        lines=tuple(lines), payments=payments, customer_id=customer.id if named else None,
+        customer_name=customer.display_name if named else None, discount_cents=draw(st.integers(0, 100)),
+        created_at=when, open_drawer=draw(st.booleans()), print_receipt=draw(st.booleans()),
+        extra_jobs=(("email_receipt", {"to": "a@example.fr", "ticket": 1}),) if draw(st.booleans()) else ())
+
+
+def test_the_sealed_payload_is_the_one_rebuilt_from_the_rows(till_shop):
+    shop = till_shop
+    product_ids = [product.id for product in shop.products.values()]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_drafts(product_ids, shop.customer, shop.cashier.id))
+    def check(draft):
+        before = OutboxJob.select().count()
+        ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+        record = FiscalRecord.get((FiscalRecord.chain == "T") & (FiscalRecord.ticket_id == ticket.id))
+        assert record.payload == canonical_json(ticket_payload(ticket.id))
+        assert record.sequence == ticket.number
+        assert ticket.__data__ == Ticket.get_by_id(ticket.id).__data__  # the instance is the row
+        assert not ticket.is_dirty()
+        if draft.created_at is not None:  # an aware time is stored as naive UTC
+            expected = draft.created_at
+            if expected.tzinfo is not None:
+                expected = expected.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            assert ticket.created_at == expected.replace(microsecond=0)
+        labels = [unicodedata.normalize("NFC", line.label) for line in draft.lines]
+        assert [line["label"] for line in json.loads(record.payload)["lines"]] == labels
+        jobs = list(OutboxJob.select().where(OutboxJob.id > before).order_by(OutboxJob.id))
+        assert len(jobs) == draft.print_receipt + draft.open_drawer + len(draft.extra_jobs)
+        assert all(job.status == "pending" and job.attempts == 0 and job.not_before for job in jobs)
+
+    check()
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def _lines_of(shop, *skus, quantity=1):
+    return tuple(
+        DraftLine(product_id=shop.products[sku].id, sku=sku, label=shop.products[sku].name, quantity=quantity,
+                  unit="piece", unit_price_cents=shop.products[sku].price_cents, discount_cents=0,
+                  total_cents=shop.products[sku].price_cents * quantity, vat_code=shop.products[sku].vat_code,
+                  vat_rate_bp=550)
+        for sku in skus)
+
+
+def _draft(shop, lines):
+    return TicketDraft(kind="sale", user_id=shop.cashier.id, operator_name="Camille", lines=lines,
+                       payments=(DraftPayment("cash", sum(line.total_cents for line in lines)),))
+
+
+def test_one_product_on_several_lines_moves_its_level_by_their_sum(till_shop):
+    shop = till_shop
+    wine, soap = level(shop.products["WIN"]), level(shop.products["SOA"])
+    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts,
+                          _draft(shop, _lines_of(shop, "WIN", "SOA", "WIN", "WIN", quantity=2)))
+    assert level(shop.products["WIN"]) == wine - 6 and level(shop.products["SOA"]) == soap - 2
+    moves = StockMovement.select().where(StockMovement.ticket_id == ticket.id).order_by(StockMovement.id)
+    assert [(m.product_id, m.quantity) for m in moves] == [
+        (shop.products[sku].id, -2) for sku in ("WIN", "SOA", "WIN", "WIN")]
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def test_a_ticket_of_hundreds_of_lines_is_written_in_several_statements(till_shop):
+    shop = till_shop
+    skus = [sku for sku in shop.products if sku != "APPL"] * 50  # 300 lines: over 999 parameters
+    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, *skus)))
+    assert TicketLine.select().where(TicketLine.ticket == ticket.id).count() == 300
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def test_without_insert_returning_the_line_ids_are_read_back(till_shop, monkeypatch):
+    import till.ticket_writer as writer
+
+    shop = till_shop
+    monkeypatch.setattr(writer, "_SQLITE_RETURNING", False)  # an SQLite older than 3.35
+    for insert in (writer._TICKET, writer._LINES):
+        monkeypatch.setattr(insert, "_sql", {})
+    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, "WIN", "BAG", "SOA")))
+    record = FiscalRecord.get(FiscalRecord.ticket_id == ticket.id)
+    assert record.payload == canonical_json(ticket_payload(ticket.id))
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def test_the_anchor_follows_the_checkout_shortly_after(till_shop):
+    shop = till_shop
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    basket.add_code(shop.barcodes["WIN"])
+    checkout = Checkout(basket, shop.ctx.terminal)
+    checkout.add_cash(895)
+    sale = checkout.complete()
+    assert flush_anchors(timeout=10)
+    assert shop.ctx.sealer.anchors.read("01", "T").sequence == sale.ticket.number
+
+
+def test_repeated_products_and_big_tickets_on_postgresql(tmp_path, pg_url):
+    from shopkit import build_shop
+
+    shop = build_shop(tmp_path / "pg", database=pg_url)
+    try:
+        wine = level(shop.products["WIN"])
+        write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, "WIN", "SOA", "WIN")))
+        write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, *["BAG", "WIN", "COF"] * 30)))
+        assert level(shop.products["WIN"]) == wine - 32
+        assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
+        assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+    finally:
+        shop.ctx.close()
