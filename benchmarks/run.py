@@ -486,7 +486,7 @@ def drain_outbox(config) -> dict[str, Any]:
     failed: dict[str, int] = {}
     try:
         for _ in range(1000):
-            ran = outbox.process(handlers(config))
+            ran = outbox.process(config.till.id, handlers(config))
             if not ran:
                 break
             for job in ran:

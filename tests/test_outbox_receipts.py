@@ -51,13 +51,32 @@ def test_a_failing_printer_keeps_the_job_with_backoff(shop, tmp_path):
         calls.append(payload)
         raise OSError("printer out of paper")
 
-    ran = outbox.process({outbox.PRINT_RECEIPT: out_of_paper})
+    ran = outbox.process("01", {outbox.PRINT_RECEIPT: out_of_paper})
     job = next(job for job in ran if job.kind == outbox.PRINT_RECEIPT)
     job = OutboxJob.get_by_id(job.id)
     assert job.status == PENDING and job.attempts == 1 and "out of paper" in job.last_error
     assert job.not_before > dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    assert outbox.process({outbox.PRINT_RECEIPT: out_of_paper}) == [] or calls == [{"ticket_id": ticket.id}]
+    assert outbox.process("01", {outbox.PRINT_RECEIPT: out_of_paper}) == []  # not due yet
+    assert calls == [{"ticket_id": ticket.id}]
     OutboxJob.update(not_before=dt.datetime(2000, 1, 1)).where(OutboxJob.id == job.id).execute()
-    outbox.process(handlers(shop.config))
+    outbox.process("01", handlers(shop.config))
     assert OutboxJob.get_by_id(job.id).status == DONE
     assert ticket.code in shop.config.resolve("receipts.txt").read_text(encoding="utf-8")
+
+
+def test_each_till_runs_only_its_own_jobs_and_never_one_twice(shop):
+    """Tills sharing a database print their own receipts; two workers of one till (the timer and
+    the after-sale run) never both take a job."""
+    ticket = sell(shop, shop.barcodes["WIN"])
+    printed = []
+    other_till = outbox.process("02", {outbox.PRINT_RECEIPT: printed.append})
+    assert other_till == [] and printed == []
+    job = OutboxJob.get(OutboxJob.kind == outbox.PRINT_RECEIPT)
+    assert job.till_id == "01"
+    stale = OutboxJob.get_by_id(job.id)  # what a second worker read before the first claimed it
+    assert outbox._claim(job, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    assert not outbox._claim(stale, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    OutboxJob.update(not_before=dt.datetime(2000, 1, 1)).where(OutboxJob.id == job.id).execute()
+    ran = outbox.process("01", {outbox.PRINT_RECEIPT: printed.append, outbox.OPEN_DRAWER: printed.append})
+    assert len(ran) == 2 and printed.count({"ticket_id": ticket.id}) == 2
+    assert outbox.pending_count("01") == 0

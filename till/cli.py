@@ -163,7 +163,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
 
     ctx = _open(args)
     ran = run_outbox(ctx.config)
-    print(f"{ran} job(s) run, {pending_count()} pending")
+    print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
     return OK
 
 

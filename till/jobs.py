@@ -43,7 +43,7 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
 
 def run_outbox(config: Config) -> int:
     """Process due jobs once; returns how many ran. Safe to call from a worker thread."""
-    return len(outbox.process(handlers(config)))
+    return len(outbox.process(config.till.id, handlers(config)))
 
 
 

@@ -25,9 +25,18 @@ MAX_ATTEMPTS = 8
 Handler = Callable[[dict], None]
 
 
-def enqueue(kind: str, payload: dict) -> OutboxJob:
-    """Add a job; call inside the transaction whose commit should trigger it."""
-    return OutboxJob.create(kind=kind, payload=json.dumps(payload, sort_keys=True))
+LEASE = dt.timedelta(minutes=2)
+"""A claimed job is left alone this long; a worker that died holding it loses it after that."""
+
+
+def encode(payload: dict) -> str:
+    """A job's payload as stored: JSON with sorted keys."""
+    return json.dumps(payload, sort_keys=True)
+
+
+def enqueue(till_id: str, kind: str, payload: dict) -> OutboxJob:
+    """Add a job for ``till_id``'s devices; call inside the transaction whose commit triggers it."""
+    return OutboxJob.create(till_id=till_id, kind=kind, payload=encode(payload))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -35,19 +44,33 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(600, 2**attempts))
 
 
-def process(handlers: Mapping[str, Handler], limit: int = 20) -> list[OutboxJob]:
-    """Run due jobs, oldest first; returns the jobs that ran (done or failed this time)."""
+def _claim(job: OutboxJob, now: dt.datetime) -> bool:
+    """Take ``job`` for this worker by pushing its due time past the lease; False if another
+    worker (the after-sale run, the timer, another process) took it first."""
+    claimed = (
+        OutboxJob.update(not_before=now + LEASE)
+        .where((OutboxJob.id == job.id) & (OutboxJob.status == PENDING) & (OutboxJob.not_before == job.not_before))
+        .execute()
+    )
+    return claimed == 1
+
+
+def process(till_id: str, handlers: Mapping[str, Handler], limit: int = 20) -> list[OutboxJob]:
+    """Run ``till_id``'s due jobs, oldest first; returns the jobs that ran (done or failed)."""
     now = utcnow()
     due = list(
         OutboxJob.select()
-        .where((OutboxJob.status == PENDING) & (OutboxJob.not_before <= now))
+        .where((OutboxJob.till_id == till_id) & (OutboxJob.status == PENDING) & (OutboxJob.not_before <= now)
+               & (OutboxJob.kind.in_(list(handlers))))
         .order_by(OutboxJob.id)
         .limit(limit)
     )
+    ran = []
     for job in due:
-        handler = handlers.get(job.kind)
-        if handler is None:
+        handler = handlers[job.kind]
+        if not _claim(job, now):
             continue
+        ran.append(job)
         job.attempts += 1
         try:
             handler(json.loads(job.payload))
@@ -61,9 +84,9 @@ def process(handlers: Mapping[str, Handler], limit: int = 20) -> list[OutboxJob]
             job.done_at = utcnow()
             job.last_error = None
         job.save()
-    return due
+    return ran
 
 
-def pending_count() -> int:
-    """Jobs still waiting, for the status bar."""
-    return OutboxJob.select().where(OutboxJob.status == PENDING).count()
+def pending_count(till_id: str) -> int:
+    """``till_id``'s jobs still waiting, for the status bar and ``till outbox run``."""
+    return OutboxJob.select().where((OutboxJob.till_id == till_id) & (OutboxJob.status == PENDING)).count()

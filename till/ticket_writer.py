@@ -14,7 +14,6 @@ would, and the fiscal payload sealed from the values just inserted rather than r
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -204,7 +203,7 @@ _LEVELS = _Insert(StockLevel, ("product", "location", "quantity"), suffix=(
 """Adds to the level when the (product, location) row exists, as ``move_stock`` does."""
 _POSTINGS = _Insert(AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
                                      "credit_cents", "created_at"))
-_JOBS = _Insert(OutboxJob, ("kind", "payload"))
+_JOBS = _Insert(OutboxJob, ("till_id", "kind", "payload"))
 
 _location_ids: dict[tuple[int, str], int] = {}
 
@@ -244,7 +243,7 @@ def _utc(when: dt.datetime) -> dt.datetime:
     return when.replace(microsecond=0)
 
 
-def _jobs(draft: TicketDraft, ticket_id: int) -> list[tuple[str, str]]:
+def _jobs(draft: TicketDraft, till_id: str, ticket_id: int) -> list[tuple[str, str, str]]:
     """The outbox jobs of the ticket, as ``till.outbox.enqueue`` writes them (JSON, sorted keys)."""
     jobs: list[tuple[str, dict]] = []
     if draft.print_receipt:
@@ -252,7 +251,7 @@ def _jobs(draft: TicketDraft, ticket_id: int) -> list[tuple[str, str]]:
     if draft.open_drawer:
         jobs.append((outbox.OPEN_DRAWER, {"ticket_id": ticket_id}))
     jobs.extend(draft.extra_jobs)
-    return [(kind, json.dumps(payload, sort_keys=True)) for kind, payload in jobs]
+    return [(till_id, kind, outbox.encode(payload)) for kind, payload in jobs]
 
 
 def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft) -> Ticket:
@@ -303,7 +302,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft) -
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
         ))
-        jobs = _jobs(draft, ticket_id)
+        jobs = _jobs(draft, sealer.till_id, ticket_id)
         if jobs:
             _JOBS.execute(database, _JOBS.rows(jobs))
     ticket = Ticket(id=ticket_id, **dict(zip(_TICKET.fields, ticket_row)))
