@@ -8,7 +8,7 @@ till's own ``Sealer.append`` with the payload rebuilt from its rows by ``ticket_
 (the verifier's code), so ``verify_journal`` checks real signatures. Only the tail anchor is
 written once at the end instead of after every commit.
 
-    python benchmarks/generate.py --quick --dir /tmp/bench-quick
+    python benchmarks/generate.py --quick --dir bench-quick
 """
 
 from __future__ import annotations

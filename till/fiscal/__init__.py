@@ -1,6 +1,6 @@
 """The fiscal journal: signed, gap-free chains that make the till's records tamper-evident.
 
-French law (CGI 286-I-3° bis, NF525; see /work/shared/reference/fiscal-fr.md) asks that what a
+French law (CGI 286-I-3° bis, NF525) asks that what a
 till records cannot be altered unnoticed. Three layers do it (design.md section 4):
 
 1. the database refuses UPDATE and DELETE on fiscal tables (``store.migrations``);
