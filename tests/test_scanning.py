@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from hypothesis import strategies as st
 
 from till import scanning
 from till.scanning import (
@@ -31,20 +30,6 @@ from till.scanning import (
     rules_from_config,
     ticket_code,
 )
-
-digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
-
-
-def body(size: int) -> st.SearchStrategy[str]:
-    return st.text(alphabet="0123456789", min_size=size, max_size=size)
-
-
-def change_one_digit(code: str, index: int, offset: int) -> str:
-    """``code`` with the digit at ``index`` replaced by a different digit."""
-    index %= len(code)
-    new = str((int(code[index]) + offset) % 10)
-    return code[:index] + new + code[index + 1 :]
-
 
 # --- GS1 check digits -------------------------------------------------------------------------
 
