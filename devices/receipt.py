@@ -76,3 +76,17 @@ def _table_row(row: tuple[str, str, str, str], width: int) -> str:
     column = width // 4
     first, *rest = row
     return (first[:column].ljust(column) + "".join(cell[:column].rjust(column) for cell in rest))[:width]
+
+
+def voucher_lines(header: tuple[str, ...], title: str, rows: tuple[tuple[str, str], ...], code: str,
+                  width: int = 42) -> list[str]:
+    """A voucher (a credit note, AVOIR) as lines of at most ``width`` characters: the shop, the
+    title, its figures as label/value pairs, and its code printed large enough to type."""
+    out: list[str] = [text[:width].center(width).rstrip() for text in header]
+    out.append("")
+    out.append(title[:width].center(width).rstrip())
+    out.append("=" * width)
+    out.extend(_pair(label, value, width) for label, value in rows)
+    out.append("=" * width)
+    out.append(code[:width].center(width).rstrip())
+    return out

@@ -16,7 +16,8 @@ from till.i18n import _catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 ERROR_NAMES = {"TillError", "SaleError", "NeedsManager", "PaymentError", "AuthError", "ConfigError",
-               "UnknownProduct", "UnbalancedTicket", "NotInitialised", "ScanError", "DemoError", "InvalidCheckDigit"}
+               "UnknownProduct", "UnbalancedTicket", "NotInitialised", "ScanError", "DemoError", "InvalidCheckDigit",
+               "ReturnError", "RefundError", "PolicyBreach", "CreditNoteError"}
 
 
 def literal_messages() -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Customers: the folded search key and the prefix search used at the counter.
+"""Customers: the folded search key, the prefix search used at the counter, and the figures
+(customer 360) the return screen shows so the cashier can propose an exchange.
 
 A cashier types "helene", "lefe", "06 39" or a card number; the till finds "Hélène Lefèvre".
 ``search_key`` holds each customer's names, e-mail, phone (as written and as digits) and card,
@@ -8,9 +9,13 @@ PostgreSQL, and reads at most ``limit`` rows however large the customer file.
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
+from dataclasses import dataclass
 
-from store.models import Customer
+import peewee
+
+from store.models import EXCHANGE, SALE, Customer, Ticket, TicketLine, utcnow
 
 _FOLD_EXTRA = str.maketrans({
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d", "ł": "l",
@@ -61,3 +66,51 @@ def search_customers(text: str, limit: int = 20) -> list[Customer]:
         Customer.search_key.startswith(folded) | Customer.search_key.contains(" " + folded)
     )
     return list(query.order_by(Customer.last_name, Customer.first_name).limit(limit))
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """Figures shown next to a customer on the return screen."""
+
+    visits: int
+    average_basket_cents: int
+    lifetime_value_cents: int
+    returned_cents: int
+    return_rate_bp: int
+    """Returned amount / sold amount, in basis points (1000 = 10 %)."""
+    open_credit_notes: list | None
+    """(CreditNote, balance in cents) of the customer's unexpired, unspent notes; None where credit
+    notes are not built."""
+
+
+def customer_summary(customer: Customer | int) -> CustomerSummary:
+    """Visits (sales and exchanges), average basket, lifetime value (net of returns), return rate."""
+    rows = list(Ticket.select(Ticket.kind, peewee.fn.COUNT(Ticket.id), peewee.fn.SUM(Ticket.total_cents))
+                .where((Ticket.customer == customer) & (Ticket.training == False))  # noqa: E712
+                .group_by(Ticket.kind).tuples())
+    count = {kind: int(n) for kind, n, _ in rows}
+    total = {kind: int(s or 0) for kind, _, s in rows}
+    visits = count.get(SALE, 0) + count.get(EXCHANGE, 0)
+    sold = (TicketLine.select(peewee.fn.SUM(TicketLine.total_cents)).join(Ticket)
+            .where((Ticket.customer == customer) & (TicketLine.quantity > 0)
+                   & (Ticket.training == False)).scalar() or 0)  # noqa: E712
+    returned = -(TicketLine.select(peewee.fn.SUM(TicketLine.total_cents)).join(Ticket)
+                 .where((Ticket.customer == customer) & (TicketLine.quantity < 0)
+                        & (Ticket.training == False)).scalar() or 0)  # noqa: E712
+    open_notes = None
+    if importlib.util.find_spec("till.credit_notes") is not None:  # built alongside; optional until it lands
+        from store.models.credit import CreditNote
+        from till import credit_notes
+
+        today = utcnow().date()
+        open_notes = [(note, left) for note in CreditNote.select().where(CreditNote.customer == customer)
+                      .order_by(CreditNote.expires_on)
+                      if not credit_notes.is_expired(note, today) and (left := credit_notes.balance(note)) > 0]
+    return CustomerSummary(
+        visits=visits,
+        average_basket_cents=(total.get(SALE, 0) // count[SALE]) if count.get(SALE) else 0,
+        lifetime_value_cents=sum(total.values()),
+        returned_cents=int(returned),
+        return_rate_bp=(int(returned) * 10_000 // int(sold)) if sold else 0,
+        open_credit_notes=open_notes,
+    )

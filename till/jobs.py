@@ -1,4 +1,6 @@
-"""What each outbox job does: print a receipt, open the drawer. Runs after commit, off the UI."""
+"""What each outbox job does: print a receipt or a credit note voucher, open the drawer.
+
+Runs after commit, off the UI."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from store.models import Ticket
 from devices.drawer import LoggingDrawer
 from devices.printer import FilePrinter, ReceiptPrinter
 from devices.receipt import layout
-from till import outbox
+from till import credit_notes, outbox
 from till.config import Config
 from till.receipts import build_receipt
 
@@ -38,7 +40,12 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
     def open_drawer(payload: dict) -> None:
         drawer.open(f"ticket {payload.get('ticket_id')}")
 
-    return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer}
+    def print_credit_note(payload: dict) -> None:
+        if printer is not None:
+            printer.print_lines(credit_notes.voucher_lines(config, payload["credit_note_id"]))
+
+    return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
+            credit_notes.PRINT_CREDIT_NOTE: print_credit_note}
 
 
 def run_outbox(config: Config) -> int:

@@ -63,8 +63,13 @@ def build_receipt(config: Config, ticket: Ticket) -> Receipt:
         vat += row.vat_cents
     payments = []
     for payment in Payment.select().where(Payment.ticket == ticket).order_by(Payment.position):
-        label = t("Change") if payment.reference == "change" else t(MEANS.get(payment.means, payment.means))
+        if payment.reference == "change":
+            label = t("Change")
+        else:
+            label = t(MEANS.get(payment.means, payment.means))
         payments.append((label, money(payment.amount_cents)))
+        if payment.means == "credit_note" and payment.reference:
+            payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
     record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T"))
     when = local_time(ticket.created_at)
     meta = (

@@ -21,6 +21,7 @@ from till.fiscal.chain import Sealer
 from till.fiscal.events import LINE_VOID, record_event
 from till.money import GRAMS_PER_KG, BASIS_POINTS, VatAmounts, allocate, line_total, percent_of, vat_breakdown
 from till.scanning import (
+    CreditNoteCode,
     InvalidCheckDigit,
     PricedCode,
     ProductCode,
@@ -137,6 +138,8 @@ class Basket:
             return self.add_product(self._not_weighed(product), 1)
         if isinstance(scan, TicketCode):
             raise SaleError("This is a receipt, not an item: use Returns to take it back")
+        if isinstance(scan, CreditNoteCode):
+            raise SaleError("This is a credit note, not an item: use it to pay (F2, then F4)")
         if isinstance(scan, SkuCode):
             product = catalogue.product_by_barcode(scan.text) or catalogue.product_by_sku(scan.text)
             if product is None:

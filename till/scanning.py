@@ -8,6 +8,7 @@ the database or the UI.
 What it recognises, in order (see ``RECOGNISERS``):
 
 * ticket codes printed on our own receipts (``TA1-0000426``), for returns;
+* credit note codes (``AV-7K3M-Q9XP-2D4F-H8RT-W``), checked by ``till.credit_notes``;
 * GTINs with a valid GS1 check digit: EAN-8, UPC-A, EAN-13, GTIN-14, normalised to one lookup
   key per product, and in-store labels (prefixes 20-29) that carry a weight or a price;
 * anything else is a SKU for the workflow to look up.
@@ -141,6 +142,13 @@ class TicketCode:
 
 
 @dataclass(frozen=True)
+class CreditNoteCode:
+    """A credit note (avoir) printed by one of our tills; ``code`` is its printed form."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class SkuCode:
     """Anything else: the shop's own reference, for the workflow to look up."""
 
@@ -148,7 +156,7 @@ class SkuCode:
     quantity: int = 1
 
 
-Scan: TypeAlias = ProductCode | WeighedCode | PricedCode | TicketCode | SkuCode
+Scan: TypeAlias = ProductCode | WeighedCode | PricedCode | TicketCode | CreditNoteCode | SkuCode
 
 # --- GS1 check digits -------------------------------------------------------------------------
 
@@ -380,6 +388,20 @@ def recognise_gtin(
     return ProductCode(key)
 
 
+def recognise_credit_note(code: str, rules: Sequence[PriceCodeRule]) -> CreditNoteCode | None:
+    """A credit note code (``AV`` + 17 characters, dashes optional, any case).
+
+    The code format and its check character belong to ``till.credit_notes``, whose
+    ``InvalidCreditNoteCode`` (a ``ScanError``) refuses a code of the right shape with a wrong
+    character or check character. Imported here on first use: it is a workflow module.
+    """
+    from till.credit_notes import looks_like_code, parse_code
+
+    if not looks_like_code(code):
+        return None
+    return CreditNoteCode(parse_code(code))
+
+
 def recognise_sku(code: str, rules: Sequence[PriceCodeRule]) -> SkuCode:
     """The fallback: whatever is left is the shop's own reference."""
     return SkuCode(code)
@@ -387,8 +409,7 @@ def recognise_sku(code: str, rules: Sequence[PriceCodeRule]) -> SkuCode:
 
 RECOGNISERS: tuple[Recogniser, ...] = (
     recognise_ticket,
-    # Credit notes (avoirs) will go here: before the GTIN recogniser if their codes are
-    # numeric, and in any case before the SKU fallback, which accepts everything.
+    recognise_credit_note,  # letters first (AV...), so never a GTIN; before the SKU fallback
     recognise_gtin,
     recognise_sku,
 )
@@ -451,4 +472,8 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
         return scan
     if isinstance(scan, TicketCode):
         raise ScanError(QUANTITY_ON_TICKET, code=code)
+    if isinstance(scan, CreditNoteCode):
+        from till.credit_notes import QuantityOnCreditNote
+
+        raise QuantityOnCreditNote(code)
     return replace(scan, quantity=quantity)

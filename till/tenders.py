@@ -2,7 +2,9 @@
 
 ``Checkout`` collects tenders until the total is covered, then writes the ticket through
 ``till.ticket_writer``. A card tender exists only once the terminal approved it; a decline or
-a timeout adds nothing. Change is a negative cash payment, so a ticket always balances:
+a timeout adds nothing. A credit note tender is checked when it is added (code, expiry,
+balance) and redeemed when the ticket is written, in the same transaction, so a note another
+till spent in between makes ``complete`` refuse and write nothing. Change is a negative cash payment, so a ticket always balances:
 sum(lines) = sum(payments).
 """
 
@@ -14,6 +16,7 @@ from store.models import SALE, Ticket
 
 from devices.payment import PaymentTerminal, TerminalError
 from store.db import DatabaseUnavailable, with_retry
+from till import credit_notes
 from till.errors import TillError
 from till.sale import Basket
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
@@ -83,6 +86,31 @@ class Checkout:
         self.tenders.append(tender)
         return tender
 
+    def add_credit_note(self, code: str, amount_cents: int | None = None) -> Tender:
+        """Pay with the credit note of ``code`` (typed or scanned): by default as much as it holds,
+        up to what is due; an explicit amount may be less, never more than either.
+
+        Refused now, with a clear message, when the code is wrong or unknown, the note expired or
+        spent. Nothing is taken from the note until the ticket is written (``complete``).
+        """
+        if self.is_paid:
+            raise PaymentError("The sale is already paid")
+        note, left = credit_notes.spendable(code, self.basket.today)
+        left -= sum(t.amount_cents for t in self.tenders if t.means == CREDIT_NOTE and t.reference == note.code)
+        if left <= 0:
+            raise credit_notes.NotEnoughCredit(credit_notes.SPENT, code=note.code)
+        amount = min(left, self.due_cents) if amount_cents is None else amount_cents
+        if amount <= 0:
+            raise PaymentError("Enter the amount to take from the credit note")
+        if amount > self.due_cents:
+            raise PaymentError("A credit note cannot pay more than is due ({due})", due=_money(self.due_cents))
+        if amount > left:
+            raise credit_notes.NotEnoughCredit(credit_notes.NOT_ENOUGH, code=note.code, balance=_money(left),
+                                               amount=_money(amount))
+        tender = Tender(CREDIT_NOTE, amount, note.code)
+        self.tenders.append(tender)
+        return tender
+
     def pay_card(self, amount_cents: int | None = None) -> Tender:
         """Charge the card through the terminal (blocking: call from a worker thread).
 
@@ -114,7 +142,7 @@ class Checkout:
         ticket will carry it. Returns the cents refunded; a refund the terminal refuses stops
         here with a clear message, the remaining card tenders kept so the cashier can retry.
         """
-        from till.fiscal.events import record_event
+        from till.fiscal.events import PAYMENT_CANCELLED, record_event
 
         refunded = 0
         for tender in [t for t in self.tenders if t.means == CARD]:
@@ -126,7 +154,7 @@ class Checkout:
             if not result.approved:
                 raise PaymentError("The terminal refused to refund the card payment: {reason}",
                                    reason=result.message or "refused")
-            record_event(self.basket.sealer, "PAYMENT_CANCELLED", "card payment refunded before the sale ended",
+            record_event(self.basket.sealer, PAYMENT_CANCELLED, "card payment refunded before the sale ended",
                          user_id=self.basket.user.id,
                          details={"amount_cents": tender.amount_cents, "reference": tender.reference,
                                   "refund_reference": result.reference})
@@ -163,8 +191,17 @@ class Checkout:
         """Write the ticket (one transaction) and return it with the change to give."""
         change = self.change_cents
         draft = self.draft()
+        config = self.basket.config
         try:
-            ticket = with_retry(lambda: write_ticket(self.basket.sealer, self.basket.config.accounts, draft))
+            ticket = with_retry(lambda: write_ticket(
+                self.basket.sealer, config.accounts, draft,
+                credit_note_validity_days=config.credit_notes.validity_days))
+        except credit_notes.CreditNoteError as error:
+            # Spent or expired since it was tendered (another till): nothing was written; the
+            # tender is dropped so that what it was to pay is due again.
+            code = error.params.get("code")
+            self.tenders = [t for t in self.tenders if not (t.means == CREDIT_NOTE and t.reference == code)]
+            raise
         except DatabaseUnavailable:
             raise PaymentError("The database is busy (another till is writing): nothing was recorded, "
                                "press the key again") from None

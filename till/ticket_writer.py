@@ -5,6 +5,12 @@ per-rate VAT split, the payments, the stock movements and levels, the balanced a
 lines, the signed fiscal record of chain T, and the outbox jobs (receipt, drawer) that run
 after the commit. If any part fails, none of it is written.
 
+Store credit is settled here too, in the same transaction: a positive ``credit_note`` payment
+redeems the note named by its reference (row locked, refused if unknown, expired or short), and
+a negative one (a refund into store credit) issues a new note whose code becomes that payment's
+reference before the ticket is sealed, so the signed payload carries it; the voucher is printed
+by an outbox job (``print_credit_note``).
+
 This is the checkout's commit, which the cashier waits for, so it is written for speed (design.md
 section 8: within 2.5x of the same rows written with bare SQL): one INSERT statement per table,
 whose text is rendered once (``_Insert``), values converted by the model's own fields as peewee
@@ -33,9 +39,9 @@ from store.models import (
     TicketVat,
 )
 from store.models.base import utcnow
-from till import outbox
+from till import credit_notes, outbox
 from till.accounting import ticket_postings
-from till.config import AccountsConfig
+from till.config import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.payloads import seal_ticket_rows
@@ -243,19 +249,25 @@ def _utc(when: dt.datetime) -> dt.datetime:
     return when.replace(microsecond=0)
 
 
-def _jobs(draft: TicketDraft, till_id: str, ticket_id: int) -> list[tuple[str, str, str]]:
+def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int] = ()) -> list[tuple[str, str, str]]:
     """The outbox jobs of the ticket, as ``till.outbox.enqueue`` writes them (JSON, sorted keys)."""
     jobs: list[tuple[str, dict]] = []
     if draft.print_receipt:
         jobs.append((outbox.PRINT_RECEIPT, {"ticket_id": ticket_id}))
+    jobs.extend((credit_notes.PRINT_CREDIT_NOTE, {"credit_note_id": note_id}) for note_id in issued)
     if draft.open_drawer:
         jobs.append((outbox.OPEN_DRAWER, {"ticket_id": ticket_id}))
     jobs.extend(draft.extra_jobs)
     return [(till_id, kind, outbox.encode(payload)) for kind, payload in jobs]
 
 
-def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft) -> Ticket:
-    """Write ``draft`` as a sealed ticket; the one place tickets are created."""
+def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *,
+                 credit_note_validity_days: int | None = None) -> Ticket:
+    """Write ``draft`` as a sealed ticket; the one place tickets are created.
+
+    ``credit_note_validity_days`` (``config.credit_notes.validity_days``; the configuration's
+    default when None) is how long a note issued by this ticket can be spent.
+    """
     if not draft.lines:
         raise TillError("A ticket needs at least one line")
     paid = sum(payment.amount_cents for payment in draft.payments)
@@ -287,8 +299,12 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft) -
         line_ids = {position: line_id for line_id, position in returned or _line_ids(database, ticket_id)}
         vat_rows = _VAT.rows((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
         _VAT.execute(database, vat_rows)
+        draft_payments, issued = draft.payments, []
+        if any(p.means == credit_notes.MEANS for p in draft_payments):
+            draft_payments, issued = _settle_credit_notes(draft, till_id, ticket_id, when,
+                                                          credit_note_validity_days)
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
-                                  for position, p in enumerate(draft.payments, start=1))
+                                  for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
         _write_stock(database, draft, ticket_id, when)
         _POSTINGS.execute(database, _POSTINGS.rows(
@@ -302,12 +318,45 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft) -
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
         ))
-        jobs = _jobs(draft, sealer.till_id, ticket_id)
+        jobs = _jobs(draft, sealer.till_id, ticket_id, issued)
         if jobs:
             _JOBS.execute(database, _JOBS.rows(jobs))
     ticket = Ticket(id=ticket_id, **dict(zip(_TICKET.fields, ticket_row)))
     ticket._dirty.clear()  # as ``create`` leaves it: saved
     return ticket
+
+
+def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when: dt.datetime,
+                         validity_days: int | None) -> tuple[tuple[DraftPayment, ...], list[int]]:
+    """Redeem and issue the ticket's credit notes; returns its payments as they are written (an
+    issued note's code as the reference) and the ids of the notes issued. A negative credit note
+    payment always issues a new note: a reference it came with is replaced by the new code.
+
+    Inside the ticket's transaction: a refusal (unknown, expired or short note) rolls it all back.
+    """
+    today = when.replace(tzinfo=dt.timezone.utc).astimezone().date()  # the till's local day
+    if validity_days is None:
+        validity_days = CreditNotesConfig().validity_days
+    payments: list[DraftPayment] = []
+    issued: list[int] = []
+    spent: list[tuple[str, int]] = []
+    for payment in draft.payments:
+        if payment.means == credit_notes.MEANS and payment.amount_cents > 0:
+            if not payment.reference:
+                raise credit_notes.CreditNoteError(credit_notes.NO_CODE)
+            code = credit_notes.parse_code(payment.reference)
+            spent.append((code, payment.amount_cents))
+            payment = DraftPayment(payment.means, payment.amount_cents, code)
+        elif payment.means == credit_notes.MEANS and payment.amount_cents < 0:
+            note = credit_notes.issue(till_id, -payment.amount_cents, ticket_id, draft.customer_id, validity_days,
+                                      today, when)
+            issued.append(note.id)
+            payment = DraftPayment(payment.means, payment.amount_cents, note.code)
+        payments.append(payment)
+    # Notes are locked in code order, so two tickets spending the same two notes cannot deadlock.
+    for code, amount in sorted(spent):
+        credit_notes.redeem(code, amount, ticket_id, today, when)
+    return tuple(payments), issued
 
 
 def _line_ids(database: peewee.Database, ticket_id: int) -> list[tuple[int, int]]:

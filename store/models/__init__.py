@@ -2,6 +2,7 @@
 
 from store.models.base import BaseModel, CentsField, database_proxy, utcnow
 from store.models.catalogue import Barcode, Category, Product, VatRate
+from store.models.credit import CreditNote, CreditNoteMovement
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
 from store.models.outbox import OutboxJob, Setting
 from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, User
@@ -18,9 +19,11 @@ ALL_MODELS = [
     Ticket, TicketLine, TicketVat, Payment, AccountingLine,
     FiscalRecord, ChainHead, SigningKey,
     OutboxJob, Setting,
+    CreditNote, CreditNoteMovement,
 ]
 
-FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey]
+FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,
+                 CreditNote, CreditNoteMovement]
 """Tables whose rows are never updated or deleted: triggers refuse it on both engines."""
 
 __all__ = [name for name in dir() if not name.startswith("_")]

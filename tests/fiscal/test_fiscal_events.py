@@ -77,4 +77,4 @@ def test_event_codes_and_details_are_checked(sqlite_shop):
     assert _chain_l() == []
     assert set(events.EVENT_CODES) == {
         "APP_START", "APP_STOP", "LOGIN", "LOGOUT", "LOGIN_FAILED", "USER_LOCKED", "LINE_VOID",
-        "MANAGER_OVERRIDE", "KEY_CREATED", "INTEGRITY_CHECK"}
+        "MANAGER_OVERRIDE", "KEY_CREATED", "INTEGRITY_CHECK", "PAYMENT_CANCELLED", "CARD_REFUND_UNRECORDED"}
