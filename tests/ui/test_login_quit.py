@@ -132,3 +132,17 @@ async def test_login_typed_at_full_speed_is_not_mixed_up(app, shop):
         await settle(pilot)
         assert isinstance(app.screen, SaleScreen)
         assert app.user.login == "cashier"
+
+
+async def test_quit_is_refused_while_a_return_is_open(app, shop):
+    from till.ui.screens.returns import ReturnScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnScreen)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnScreen)
+        assert "before quitting" in status_text(app)

@@ -107,6 +107,10 @@ class TillApp(App[None], inherit_bindings=False):
 
     @guarded
     def action_quit_till(self) -> None:
+        if not isinstance(self.screen, (LoginScreen, SaleScreen)):
+            # A payment, a return or a dialog is open (a card terminal may be working): finish it.
+            self.show_error(_("Finish or cancel what is open before quitting"))
+            return
         if isinstance(self.screen, SaleScreen) and not self.screen.basket.is_empty:
             self.show_error(_("Pay or void the basket before quitting"))
             return

@@ -8,6 +8,11 @@ first, then F2 for what is still due). When the total is covered the ticket is w
 (``Checkout.complete``) and the screen dismisses with the ``CompletedSale``; the sale screen
 shows the change in big figures.
 
+F4 pays with a credit note (avoir): scan or type its code in the dialog; by default it pays
+as much as the note holds up to what is due, or the amount typed before F4. The note is only
+debited when the ticket is written: if another till spent it meanwhile, the sale is refused,
+the credit note tender dropped, and the cashier chooses another means.
+
 Esc abandons the payment only while no card was charged: an approved card payment is money
 taken from the customer, and leaving would lose it without a trace, so the screen refuses and
 offers F3, which refunds the card through the terminal (``Checkout.cancel``), then leaves.
@@ -27,8 +32,9 @@ from textual.worker import Worker, WorkerState
 
 from till.i18n import _
 from till.money import parse_amount
-from till.tenders import CARD, Checkout, CompletedSale, Tender
+from till.tenders import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
+from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 TERMINAL_GROUP = "terminal"
@@ -46,6 +52,7 @@ class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
         Binding("f1,c", "cash", "Cash", id="payment-cash", key_display="F1/C"),
         Binding("f2", "card", "Card", id="payment-card", key_display="F2"),
         Binding("f3", "refund_cards", "Refund card", id="payment-refund-card", key_display="F3"),
+        Binding("f4", "credit_note", "Credit note", id="payment-credit-note", key_display="F4"),
         Binding("escape", "cancel", "Cancel", id="payment-cancel", key_display="Esc"),
     ]
 
@@ -96,6 +103,8 @@ class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
 
     @staticmethod
     def _means(tender: Tender) -> str:
+        if tender.means == CREDIT_NOTE:
+            return _("Credit note {code}", code=tender.reference or "")
         return _("Card") if tender.means == CARD else _("Cash")
 
     def _typed_amount(self) -> int | None:
@@ -169,17 +178,40 @@ class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
             self.waiting = False
             self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 
+    # -- credit note -----------------------------------------------------------------------
+    @guarded
+    def action_credit_note(self) -> None:
+        self._check_idle()
+        if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
+            self._after_tender()
+            return
+        amount = self._typed_amount()
+        screen = CreditNoteCodeScreen(money(amount) if amount is not None else "")
+        self.app.push_screen(screen, lambda code: self._credit_note_code(code, amount))
+
+    @guarded
+    def _credit_note_code(self, code: str | None, amount: int | None) -> None:
+        if code is None:
+            return
+        tender = self.checkout.add_credit_note(code, amount)
+        self.amount_input.value = ""
+        self._after_tender(_("Credit note: {amount}", amount=money(tender.amount_cents)))
+
     # -- end -------------------------------------------------------------------------------
     def _after_tender(self, done: str = "") -> None:
         """Redraw; once the total is covered, write the ticket and leave with it."""
         self.redraw()
         if not self.checkout.is_paid:
-            due = _("{due} still due: F1/C cash or F2 card", due=money(self.checkout.due_cents))
+            due = _("{due} still due: F1/C cash, F2 card or F4 credit note", due=money(self.checkout.due_cents))
             self.show_info(f"{done}. {due}" if done else due)
             return
         # The ticket is written here, on the UI thread: one short transaction. If it fails, the
         # tenders stay and Enter tries again (a card already charged must not be lost).
-        completed = self.checkout.complete()
+        try:
+            completed = self.checkout.complete()
+        except Exception:
+            self.redraw()  # a refused credit note tender was dropped: show what is due again
+            raise
         self.dismiss(completed)
 
     @guarded

@@ -18,12 +18,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from store.models import Customer, User
+from till import scanning
 from till.context import TillContext
 from till.i18n import _
 from till.jobs import receipt_lines
 from till.sale import Basket, NeedsManager
 from till.tenders import Checkout, CompletedSale
 from till.ui.messages import Refused, guarded, money, translate_bindings
+from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
 from till.ui.screens.customer import NO_CUSTOMER, CustomerScreen
 from till.ui.screens.discount import Discount, DiscountScreen
 from till.ui.screens.manager_pin import ManagerPinScreen
@@ -34,6 +36,24 @@ from till.ui.widgets.basket_table import BasketTable, quantity_text
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.totals import TotalsPanel
 from till.ui.widgets.status_line import HasStatus, StatusLine
+
+
+def is_receipt_code(code: str) -> bool:
+    """A receipt of ours (``T01-0000123x``) scanned where items are scanned: it opens a return."""
+    try:
+        return isinstance(scanning.parse(code), scanning.TicketCode)
+    except Exception:  # noqa: BLE001 - not a receipt; the basket says what it is
+        return False
+
+
+def credit_note_code(code: str) -> str | None:
+    """The code of a valid credit note scanned where items are scanned, else None (a wrong one
+    is left to the basket, which says why)."""
+    try:
+        scan = scanning.parse(code)
+    except Exception:  # noqa: BLE001 - not a credit note; the basket says what it is
+        return None
+    return scan.code if isinstance(scan, scanning.CreditNoteCode) else None
 
 
 def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
@@ -54,6 +74,10 @@ class SaleScreen(HasStatus, Screen[None]):
         _key("f7", "customer", "Cust", "sale-customer", "Name the customer on the ticket"),
         _key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
         _key("f9", "logout", "Logout", "sale-logout", "Log out"),
+        _key("f11", "credit_note_balance", "Credit note", "sale-credit-note-balance",
+             "Show the balance of a credit note", show=False),
+        # Hidden like F11: the footer is full at 80 columns in French (test_glyphs).
+        _key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund", show=False),
         _key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
         _key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
     ]
@@ -117,6 +141,13 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
         message.stop()
+        note = credit_note_code(message.code)
+        if note is not None:  # a credit note is not an item: show its balance
+            self.app.push_screen(CreditNoteBalanceScreen(note))
+            return
+        if is_receipt_code(message.code):  # our receipt: take it back
+            self.action_returns(message.code)
+            return
         line = self.basket.add_code(message.code)
         self.redraw()
         self.table.select_line(line.id)
@@ -227,6 +258,21 @@ class SaleScreen(HasStatus, Screen[None]):
         if self.last_ticket_id is None:
             raise Refused(_("No ticket paid yet at this till since login"))
         self.app.push_screen(ReceiptScreen(receipt_lines(self.ctx.config, self.last_ticket_id)))
+
+    @guarded
+    def action_credit_note_balance(self) -> None:
+        self.app.push_screen(CreditNoteBalanceScreen())
+
+    @guarded
+    def action_returns(self, code: str | None = None) -> None:
+        """F12, or a receipt scanned here: the return screen (on that ticket); the basket waits."""
+        from till.ui.screens.returns import ReturnScreen  # loaded when first needed
+
+        self.app.push_screen(ReturnScreen(self.ctx, self.user, code), self._returned)
+
+    def _returned(self, done: str | None) -> None:
+        if done:
+            self.show_info(done)
 
     @guarded
     def action_logout(self) -> None:

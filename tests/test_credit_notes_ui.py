@@ -1,0 +1,137 @@
+"""Credit notes at the real till UI: pay with one (F4), a note spent meanwhile, the balance (F11)."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.models import CreditNote, Payment, Ticket
+from till import credit_notes
+from till.catalogue import forget_cached_rates
+from till.i18n import set_language
+from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def app(shop):
+    from till.ui.app import TillApp
+
+    forget_cached_rates()
+    set_language("en")
+    yield TillApp(shop.ctx)
+    set_language("fr")
+
+
+def issue_note(shop, amount: int) -> CreditNote:
+    """A credit note issued the real way: a return-like ticket refunded into store credit."""
+    product = shop.products["WIN"]
+    line = DraftLine(product_id=product.id, sku="WIN", label=product.name, quantity=-1, unit="piece",
+                     unit_price_cents=amount, discount_cents=0, total_cents=-amount, vat_code="N", vat_rate_bp=2000)
+    draft = TicketDraft(kind="return", user_id=shop.cashier.id, operator_name=shop.cashier.name, lines=(line,),
+                        payments=(DraftPayment("credit_note", -amount),))
+    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, draft, credit_note_validity_days=30)
+    return CreditNote.get(CreditNote.issued_ticket == ticket.id)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def log_in(pilot) -> None:
+    await pilot.press(*"cashier", "enter", *"1111", "enter")
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{"-": "minus", " ": "space"}.get(char, char) for char in text])
+
+
+def status(app, selector: str = ".status") -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_pay_with_a_credit_note_then_cash(app, shop):
+    from till.ui.screens.payment import PaymentScreen
+    from till.ui.screens.sale import SaleScreen
+
+    note = issue_note(shop, 500)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await type_text(pilot, shop.barcodes["WIN"])  # 8,95
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        assert isinstance(app.screen, PaymentScreen)
+        await pilot.press("f4")
+        await type_text(pilot, note.code.lower())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.checkout.due_cents == 395
+        assert "credit note" in status(app, "#payment-status").lower()
+        await pilot.press("c", "enter")  # the rest in cash
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+    ticket = Ticket.select().where(Ticket.kind == "sale").get()
+    payments = [(p.means, p.amount_cents, p.reference) for p in ticket.payments.order_by(Payment.position)]
+    assert payments == [("credit_note", 500, note.code), ("cash", 395, None)]
+    assert credit_notes.balance(note) == 0
+
+
+async def test_a_note_spent_meanwhile_is_refused_on_screen(app, shop):
+    from till.ui.screens.payment import PaymentScreen
+
+    note = issue_note(shop, 895)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await type_text(pilot, shop.barcodes["WIN"])
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        # Another till spends 1,00 of the note while this one is paying; the checkout already
+        # checked the note, so the refusal comes when the ticket is written.
+        checkout = app.screen.checkout
+        checkout.add_credit_note(note.code)
+        other = Payment.select().count()
+        product = shop.products["BAG"]
+        line = DraftLine(product_id=product.id, sku="BAG", label=product.name, quantity=1, unit="piece",
+                         unit_price_cents=100, discount_cents=0, total_cents=100, vat_code="R", vat_rate_bp=550)
+        write_ticket(shop.ctx.sealer, shop.config.accounts, TicketDraft(
+            kind="sale", user_id=shop.cashier.id, operator_name=shop.cashier.name, lines=(line,),
+            payments=(DraftPayment("credit_note", 100, note.code),)))
+        assert Payment.select().count() == other + 1
+        await pilot.press("c")  # paid already: retries the write
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        assert note.code in status(app, "#payment-status")
+        assert checkout.tenders == [] and checkout.due_cents == 895
+    assert Ticket.select().where(Ticket.total_cents == 895, Ticket.kind == "sale").count() == 0
+    assert credit_notes.balance(note) == 795
+
+
+async def test_balance_screen_from_the_sale_screen(app, shop):
+    from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
+
+    note = issue_note(shop, 1234)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await type_text(pilot, note.code)  # scanned at the sale screen: shows the note, adds nothing
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CreditNoteBalanceScreen)
+        details = str(app.screen.query_one("#credit-note-details").render())
+        assert note.code in details and "12.34" in details and note.issued_ticket.code in details
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.basket.is_empty
+        await pilot.press("f11")
+        await settle(pilot)
+        assert isinstance(app.screen, CreditNoteBalanceScreen)
+        forged = note.code[:-1] + ("0" if note.code[-1] != "0" else "1")
+        await type_text(pilot, forged)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "not a valid credit note code" in status(app)

@@ -1,0 +1,331 @@
+"""The return screen: a thin layer over ``till.returns.ReturnSession``.
+
+Scan the receipt (or type the ticket number, or F7 to pick it from a customer's purchases, or
+F5 for a return without receipt), choose what comes back, a reason and a disposition, then F2
+to refund. The quantity to return is never typed: ``+``/``-`` change it by one and Enter takes
+all that is returnable of the selected line, so a scanner burst can only ever be a code (a
+product code of the ticket takes one more unit of its line: the fast path). Policy breaches
+stay in red in the status line until a manager approves them (F6: PIN, then a note).
+
+Focus stays in the scan field. ``+``, ``-`` and Enter reach the screen from the field only
+when it is empty, in the order the keys arrived (``ReturnScanInput``, see Textual #6605): a
+receipt code such as ``T01-0000012x`` keeps its ``-``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from store.models import Ticket, User
+from till import catalogue
+from till.context import TillContext
+from till.i18n import _
+from till.returns import ReturnSession, customer_summary, find_ticket
+from till.scanning import ProductCode, SkuCode, TicketCode, parse
+from till.ui.messages import Refused, guarded, money, translate_bindings
+from till.ui.screens.return_choices import ReturnChoiceKeys
+from till.ui.screens.return_dialogs import disposition_label, reason_label
+from till.ui.screens.return_resolution import ResolutionScreen, means_label
+from till.ui.screens.return_scan import ReturnScanInput
+from till.ui.widgets.return_table import ReturnRow, ReturnTable
+from till.ui.widgets.scan_input import ScanInput
+from till.ui.widgets.status_line import HasStatus, StatusLine
+
+
+def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
+         show: bool = True, key_display: str | None = None) -> Binding:
+    display = key_display or (key.upper() if key.startswith("f") else None)
+    return Binding(key, action, description, show=show, id=binding_id, tooltip=tooltip, key_display=display)
+
+
+class ReturnScreen(ReturnChoiceKeys, HasStatus, Screen["str | None"]):
+    """One return; dismisses with the sale screen's status text once written, ``None`` on Esc."""
+
+    BINDINGS = [
+        _key("enter", "take_all", "All", "return-take-all", "Take back all that is left of the selected line",
+             key_display="Enter"),
+        _key("plus", "more", "Qty", "return-more", "One more of the selected line (- one less)",
+             key_display="+/-"),
+        _key("minus", "less", "-1", "return-less", "One less of the selected line", show=False),
+        _key("f2", "resolve", "Settle", "return-refund", "Choose how the customer is refunded"),
+        _key("f3", "reason", "Reason", "return-reason", "Why the item comes back"),
+        _key("f4", "disposition", "Dispo", "return-disposition", "Where the item goes: shelf, damaged..."),
+        _key("f5", "no_receipt", "No rcpt", "return-no-receipt", "Return without a receipt"),
+        _key("f6", "manager", "Manager", "return-manager", "A manager approves a return outside the policy"),
+        _key("f7", "customer", "Cust", "return-customer", "Find the ticket among a customer's purchases"),
+        _key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", show=False,
+             key_display="Esc"),
+        _key("up", "cursor(-1)", "Previous line", "return-line-up", show=False),
+        _key("down", "cursor(1)", "Next line", "return-line-down", show=False),
+    ]
+    """Footer words stay short so that they fit on 80 columns in French too; Enter (shadowed in
+    the footer by the scan field's own Enter), ``-`` and Esc are said by the status line."""
+
+    def __init__(self, ctx: TillContext, user: User, code: str | None = None) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ctx = ctx
+        self.user = user
+        self.session = ReturnSession.at(ctx, user)
+        self.first_code = code
+        """A receipt scanned on the sale screen, opened at mount."""
+        self._summary: tuple[int, object] | None = None
+        """(customer id, ``CustomerSummary``) of the customer shown."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="return-info", markup=False)
+        yield Static("", id="return-customer", markup=False)
+        yield ReturnScanInput(id="return-scan", placeholder=_("Scan the receipt or type the ticket number"))
+        yield ReturnTable(id="return-lines")
+        yield Static("", id="return-total", markup=False)
+        yield StatusLine(id="return-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.scan_input.focus()
+        self.redraw()
+        if self.first_code:
+            self._open_code(self.first_code)
+        else:
+            self.show_info(_("Scan the receipt, type its number, F7: customer, F5: no receipt"))
+
+    @property
+    def scan_input(self) -> ReturnScanInput:
+        return self.query_one(ReturnScanInput)
+
+    @property
+    def table(self) -> ReturnTable:
+        return self.query_one(ReturnTable)
+
+    # -- showing ---------------------------------------------------------------------------
+    def _rows(self) -> list[ReturnRow]:
+        session = self.session
+        rows = []
+        by_line = {pick.origin.line_id: pick for pick in session.picks if pick.origin is not None}
+        for line in session.lines:
+            pick = by_line.get(line.line_id)
+            rows.append(ReturnRow(f"l{line.line_id}", line.label, line.sold, line.returned, line.returnable,
+                                  pick.quantity if pick else 0, self._why(pick)))
+        for pick in session.picks:
+            if pick.origin is None:
+                rows.append(ReturnRow(f"p{pick.key}", pick.label, None, None, None, pick.quantity,
+                                      self._why(pick)))
+        return rows
+
+    @staticmethod
+    def _why(pick) -> str:
+        if pick is None:
+            return ""
+        text = reason_label(pick.reason) if pick.reason else "?"
+        if pick.disposition != "restock":
+            text += " / " + disposition_label(pick.disposition)
+        return text
+
+    def redraw(self) -> None:
+        """Table, header lines, amount; then the breaches (red) or ``info``."""
+        session = self.session
+        self.table.sync(self._rows())
+        if session.original is not None:
+            ticket = session.original
+            info = _("Return of ticket {code} of {date}", code=ticket.code,
+                     date=ticket.created_at.strftime("%d/%m/%Y"))
+        elif session.no_receipt:
+            info = _("Return without receipt: scan the items")
+        else:
+            info = _("Return: scan the receipt")
+        self.query_one("#return-info", Static).update(Text(info))
+        self.query_one("#return-customer", Static).update(Text(self._customer_line()))
+        total = _("To refund: {amount}", amount=money(max(0, -session.balance_cents)))
+        self.query_one("#return-total", Static).update(Text(total, style="bold"))
+
+    def _customer_line(self) -> str:
+        customer = self.session.customer
+        if customer is None:
+            return _("Customer: -")
+        if self._summary is None or self._summary[0] != customer.id:  # read once per customer
+            self._summary = (customer.id, customer_summary(customer))
+        summary = self._summary[1]
+        line = _("{name}: {visits} visits, basket {average}, returns {rate} %",
+                 name=customer.display_name, visits=summary.visits,
+                 average=money(summary.average_basket_cents), rate=f"{summary.return_rate_bp / 100:.0f}")
+        if summary.open_credit_notes:
+            line += "   " + _("credit notes: {count} ({amount})", count=len(summary.open_credit_notes),
+                                amount=money(sum(left for _note, left in summary.open_credit_notes)))
+        return line
+
+    def after_change(self, info: str) -> None:
+        """Redraw and say ``info``, unless a breach is waiting for a manager: that stays in red."""
+        self.redraw()
+        pending = self.session.unapproved()
+        if pending:
+            self.show_error(pending[0].error().text() + "   " + _("F6: manager"))
+        else:
+            self.show_info(info)
+
+    # -- finding the ticket ----------------------------------------------------------------
+    @guarded
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        self._open_code(message.code)
+
+    @guarded
+    def _open_code(self, code: str) -> None:
+        session = self.session
+        try:
+            scan = parse(code)
+        except Exception:  # noqa: BLE001 - a bad check digit: maybe a typed ticket number
+            scan = None
+        if isinstance(scan, TicketCode) or (session.original is None and not session.no_receipt):
+            ticket = find_ticket(code, self.ctx.sealer.till_id)
+            if session.original is not None and ticket.id == session.original.id:
+                self.after_change(_("Ticket {code} is already open", code=ticket.code))
+                return
+            if session.picks:
+                raise Refused(_("One ticket per return: F2 to finish this one, or Esc"))
+            self._opened(session.open(ticket))
+            return
+        product, quantity = self._product(scan, code)
+        if session.no_receipt:
+            same = next((p for p in session.picks if p.product_id == product.id and p.origin is None), None)
+            if same is not None:  # one row per product: the same item scanned again is one more
+                self.table.select(f"p{same.key}")
+                self._step(quantity)
+                return
+            pick = session.pick_product(product, quantity)
+            self.table.sync(self._rows())
+            self.table.select(f"p{pick.key}")
+            self.after_change(_("{label}: F3 reason", label=pick.label))
+            return
+        # the first line of that product with some left to take (a product may be on two lines)
+        lines = [line for line in session.lines if line.product_id == product.id and line.returnable]
+        line = next((line for line in lines if self._picked(line.line_id) < line.returnable),
+                    lines[-1] if lines else None)
+        if line is None:
+            raise Refused(_("{label} is not on this ticket, or was already returned", label=product.name))
+        self._set_quantity(line.line_id, self._picked(line.line_id) + quantity)
+
+    def _opened(self, ticket: Ticket) -> None:
+        self.table.sync(self._rows())
+        lines = self.session.lines
+        if lines:
+            self.table.move_cursor(row=0)
+        self.after_change(_("Ticket {code}: Enter all, +/- one, F3 reason, Esc back", code=ticket.code))
+
+    @staticmethod
+    def _product(scan, code: str):
+        if isinstance(scan, ProductCode):
+            product, quantity = catalogue.product_by_barcode(scan.key), scan.quantity
+        elif isinstance(scan, SkuCode):
+            product = catalogue.product_by_barcode(scan.text) or catalogue.product_by_sku(scan.text)
+            quantity = scan.quantity
+        else:
+            product, quantity = None, 1
+        if product is None:
+            raise Refused(_("Unknown code {code}: nothing was changed", code=code))
+        return product, quantity
+
+    # -- quantities ------------------------------------------------------------------------
+    def on_return_scan_input_command(self, message: ReturnScanInput.Command) -> None:
+        message.stop()
+        getattr(self, f"action_{message.action}")()
+
+    def action_cursor(self, step: int) -> None:
+        self.table.step(step)
+
+    def _selected(self) -> str:
+        key = self.table.selected_key
+        if key is None:
+            raise Refused(_("Scan the receipt first"))
+        return key
+
+    def _pick_for(self, key: str):
+        if key.startswith("p"):
+            return next(p for p in self.session.picks if p.key == int(key[1:]))
+        line_id = int(key[1:])
+        return next((p for p in self.session.picks if p.origin and p.origin.line_id == line_id), None)
+
+    def _picked(self, line_id: int) -> int:
+        pick = self._pick_for(f"l{line_id}")
+        return pick.quantity if pick else 0
+
+    @guarded
+    def action_take_all(self) -> None:
+        key = self._selected()
+        if key.startswith("p"):
+            raise Refused(_("Without a receipt, scan each item"))
+        line = next(line for line in self.session.lines if line.line_id == int(key[1:]))
+        if not line.returnable:
+            raise Refused(_("{label} was already returned", label=line.label))
+        self._set_quantity(line.line_id, line.returnable)
+
+    @guarded
+    def action_more(self) -> None:
+        self._step(1)
+
+    @guarded
+    def action_less(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        key = self._selected()
+        pick = self._pick_for(key)
+        if key.startswith("p"):
+            session = self.session
+            quantity = pick.quantity + delta
+            if quantity > 0:  # the new pick first: if it is refused, the old one stays
+                product = catalogue.product_by_sku(pick.sku)
+                new = session.pick_product(product, quantity, pick.serial, pick.reason, pick.note, pick.disposition)
+                session.unpick(pick.key)
+                self.table.sync(self._rows())
+                self.table.select(f"p{new.key}")
+            else:
+                session.unpick(pick.key)
+            self.after_change(_("{label}: {quantity} to return. F3: reason", label=pick.label, quantity=quantity))
+            return
+        self._set_quantity(int(key[1:]), max(0, (pick.quantity if pick else 0) + delta))
+
+    def _set_quantity(self, line_id: int, quantity: int) -> None:
+        """Take back ``quantity`` of an original line, keeping its reason and disposition."""
+        session = self.session
+        pick = self._pick_for(f"l{line_id}")
+        if quantity <= 0:
+            if pick is not None:
+                session.unpick(pick.key)
+        elif pick is None:
+            session.pick(line_id, quantity)
+        else:
+            session.pick(line_id, quantity, pick.serial, pick.reason, pick.note, pick.disposition)
+        self.table.select(f"l{line_id}")
+        label = next(line.label for line in session.lines if line.line_id == line_id)
+        self.after_change(_("{label}: {quantity} to return. F3: reason", label=label, quantity=quantity))
+
+    # -- refund ----------------------------------------------------------------------------
+    @guarded
+    def action_resolve(self) -> None:
+        session = self.session
+        if not session.picks:
+            raise Refused(_("Choose what comes back first: Enter or +"))
+        missing = next((p for p in session.picks if p.reason is None), None)
+        if missing is not None:
+            raise Refused(_("Give a reason for {label}: F3", label=missing.label))
+        pending = session.unapproved()
+        if pending:
+            raise Refused(pending[0].error().text() + "   " + _("F6: manager"))
+        self.app.push_screen(ResolutionScreen(session), self._resolved)
+
+    @guarded
+    def _resolved(self, ticket: Ticket | None) -> None:
+        if ticket is None:
+            self.after_change(_("Refund cancelled: nothing was written"))
+            return
+        payments = ", ".join(f"{means_label(p.means)} {money(-p.amount_cents)}"
+                             for p in ticket.payments if p.amount_cents < 0)
+        self.app.process_outbox()
+        self.dismiss(_("Return {code} written, refund {payments}", code=ticket.code, payments=payments or "-"))
+
+    def action_leave(self) -> None:
+        self.dismiss(None)

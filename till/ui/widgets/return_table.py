@@ -1,0 +1,107 @@
+"""The lines a customer may bring back: sold, already returned, still returnable, and how many
+are taken back now. One row per original ticket line (or, without a receipt, per item taken
+back), keyed, diffed in place like the basket table; it never takes focus (the scan field keeps
+it), and the return screen moves its cursor with up/down.
+
+There is no quantity field to type into, on purpose: a scanner burst landing in a quantity
+field is what cashiers hate most in other tills. The quantity to return changes only with
+``+``/``-``/Enter on the return screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+from till.i18n import _
+
+COLUMNS = (
+    ("label", "Item", 20),
+    ("sold", "Sold", 6),
+    ("returned", "Returned", 9),
+    ("returnable", "Left", 6),
+    ("take", "Return", 7),
+    ("why", "Reason", 14),
+)
+"""Column key, English header, width; the label's width is then fitted to the table's."""
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """What one row shows; ``key`` is ``"l<line id>"`` (ticket line) or ``"p<pick key>"``."""
+
+    key: str
+    label: str
+    sold: int | None
+    returned: int | None
+    returnable: int | None
+    take: int
+    why: str
+
+    def cells(self) -> tuple[Text, ...]:
+        def figure(value: int | None) -> Text:
+            return Text("-" if value is None else str(value), justify="right")
+
+        take = Text(str(self.take), justify="right", style="bold" if self.take else "")
+        return (Text(self.label, no_wrap=True, overflow="crop"), figure(self.sold), figure(self.returned),
+                figure(self.returnable), take, Text(self.why, no_wrap=True, overflow="crop"))
+
+
+class ReturnTable(DataTable, can_focus=False):
+    """The lines of the ticket being returned."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._shown: dict[str, tuple[str, ...]] = {}
+
+    def on_mount(self) -> None:
+        for key, header, width in COLUMNS:
+            justify = "left" if key in ("label", "why") else "right"
+            self.add_column(Text(_(header), justify=justify), key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Give the label the width the other columns leave, so the table never scrolls sideways."""
+        others = sum(width for key, _header, width in COLUMNS if key != "label")
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        label_width = max(10, self.size.width - others - padding - 1)
+        column = self.columns.get(ColumnKey("label"))
+        if column is not None and column.width != label_width:
+            column.width = label_width
+            self._require_update_dimensions = True  # no public call to resize (Textual 8.2.8)
+            self.refresh()
+
+    def sync(self, rows: list[ReturnRow]) -> None:
+        """Make the rows match ``rows``: remove, add, update changed cells only."""
+        wanted = {row.key: row.cells() for row in rows}
+        for key in [key for key in self._shown if key not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+        for key, cells in wanted.items():
+            plain = tuple(str(cell) for cell in cells)
+            before = self._shown.get(key)
+            if before is None:
+                self.add_row(*cells, key=key)
+            elif before != plain:
+                for (column, _header, _width), cell, old in zip(COLUMNS, cells, before):
+                    if str(cell) != old:
+                        self.update_cell(key, column, cell)
+            self._shown[key] = plain
+
+    @property
+    def selected_key(self) -> str | None:
+        """The row key under the cursor, if there are rows."""
+        if not self.row_count:
+            return None
+        row_key, _column = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return row_key.value
+
+    def select(self, key: str) -> None:
+        if key in self._shown:
+            self.move_cursor(row=self.get_row_index(key))
+
+    def step(self, delta: int) -> None:
+        if self.row_count:
+            self.move_cursor(row=max(0, min(self.row_count - 1, self.cursor_row + delta)))
