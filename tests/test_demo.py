@@ -278,3 +278,17 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
         ctx.close()
     print(f"demo build (90 days, {tickets} tickets): {took:.1f} s")
     assert DEMO_SHOP["shop_name"] == config.shop.name
+
+
+def test_the_demo_offers_receipts_ready_to_return(ctx):
+    from till.demo import receipts_to_return
+    from till.returns import ReturnSession
+
+    receipts = receipts_to_return()
+    assert len(receipts) >= 2 and len({means for _, _, means in receipts}) == len(receipts)
+    user = User.get(User.login == "cashier")
+    for code, total, _ in receipts:
+        session = ReturnSession.at(ctx, user)
+        ticket = session.find(code)
+        assert ticket.total_cents == total
+        assert all(line.returnable > 0 for line in session.lines)

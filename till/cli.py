@@ -77,6 +77,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = build_demo(folder, reset=args.reset)
     print(f"Demo shop ready: {config.path}", file=sys.stderr)
     print("Log in as 'cashier' (PIN 1111) or 'manager' (PIN 9999).", file=sys.stderr)
+    from till.context import TillContext
+    from till.demo import receipts_to_return
+    from till.money import format_cents
+
+    ctx = TillContext.open(config)
+    print("Receipts ready to return (type or scan the code on the sale screen):", file=sys.stderr)
+    for code, total, means in receipts_to_return():
+        print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
+    ctx.close()
     if args.no_ui:
         return OK
     setup_logging(config)

@@ -36,6 +36,7 @@ from till.setup import init_shop
 from till.ticket_writer import move_stock, write_ticket
 
 __all__ = [
+    "receipts_to_return",
     "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo",
     "default_demo_dir", "is_demo_folder",
 ]
@@ -408,4 +409,21 @@ def _anchor_tail(sealer: Sealer, chain: str) -> None:
 def _card_reference(rng: random.Random) -> str:
     """The authorisation number a card terminal prints (6 digits)."""
     return f"{rng.randint(0, 999_999):06d}"
+
+
+def receipts_to_return(limit: int = 3) -> list[tuple[str, int, str]]:
+    """Recent sale receipts of the demo, one per means where possible: ``(code, total, means)``,
+    for a newcomer to try a return (``till demo`` prints them)."""
+    from store.models import SALE, Payment, Ticket
+
+    found: dict[str, tuple[str, int, str]] = {}
+    recent = Ticket.select().where(Ticket.kind == SALE).order_by(Ticket.id.desc()).limit(200)
+    for ticket in recent:
+        means = sorted({p.means for p in Payment.select().where(Payment.ticket == ticket)})
+        key = "+".join(means)
+        if key not in found:
+            found[key] = (ticket.code, ticket.total_cents, key)
+        if len(found) >= limit:
+            break
+    return list(found.values())
 
