@@ -73,3 +73,29 @@ def _now():
     from store.models import utcnow
 
     return utcnow()
+
+
+def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
+    """Write a sale of ``items`` [(sku, qty)] through the real checkout: card first (if given),
+    then cash for the rest; ``days_ago`` dates it in the past (for return windows)."""
+    import dataclasses
+    import datetime as dt
+
+    from store.models import utcnow
+    from till.sale import Basket
+    from till.tenders import Checkout
+    from till.ticket_writer import write_ticket
+
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    for sku, quantity in items:
+        basket.add_product(shop.products[sku], quantity)
+    basket.attach_customer(customer)
+    checkout = Checkout(basket, shop.ctx.terminal)
+    if card:
+        checkout.pay_card(card)
+    if not checkout.is_paid:
+        checkout.add_cash(cash or checkout.due_cents)
+    draft = checkout.draft()
+    if days_ago:
+        draft = dataclasses.replace(draft, created_at=utcnow() - dt.timedelta(days=days_ago))
+    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)

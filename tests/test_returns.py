@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import datetime as dt
 import json
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from store.models import (
     AccountingLine, FiscalRecord, Payment, StockLevel, StockLocation, StockMovement, Ticket, TicketLine, TicketVat,
-    utcnow,
+
 )
 from till.fiscal.verify import verify_journal
 from till.i18n import _catalogue
@@ -22,28 +20,8 @@ from till.return_policy import PolicyBreach
 from till.sale import Basket
 from till.tenders import Checkout
 from till.ticket_writer import write_ticket
+from shopkit import sell
 
-HAS_CREDIT_NOTES = importlib.util.find_spec("till.credit_notes") is not None
-needs_credit_notes = pytest.mark.skipif(
-    not HAS_CREDIT_NOTES, reason="till.credit_notes (issuing avoirs from a negative credit_note payment) "
-                                 "is built by a colleague and has not landed yet")
-
-
-def sell(shop, items, cash=None, card=None, customer=None, days_ago=0):
-    """Write a sale of ``items`` [(sku, qty)]: card first (if given) then cash for the rest."""
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    for sku, quantity in items:
-        basket.add_product(shop.products[sku], quantity)
-    basket.attach_customer(customer)
-    checkout = Checkout(basket, shop.ctx.terminal)
-    if card:
-        checkout.pay_card(card)
-    if not checkout.is_paid:
-        checkout.add_cash(cash or checkout.due_cents)
-    draft = checkout.draft()
-    if days_ago:
-        draft = dataclasses.replace(draft, created_at=utcnow() - dt.timedelta(days=days_ago))
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
 
 
 def session(shop, **kw) -> ReturnSession:
@@ -325,7 +303,6 @@ def test_cashier_mix_must_add_up(shop):
         s.refund_to([("card", 1790)])  # nothing was paid by card
 
 
-@needs_credit_notes
 def test_refund_as_store_credit_issues_a_credit_note(shop):
     sale = sell(shop, [("WIN", 2)], cash=1790, customer=shop.customer)
     s = session(shop)
@@ -401,146 +378,6 @@ def test_exchange_paid_by_card_charges_the_terminal(shop):
     assert payments(ticket)[0] == ("card", 339) and balanced(ticket)
 
 
-# --- policy ----------------------------------------------------------------------------------
-
-def test_outside_window_refused_then_approved_with_manager_override(shop):
-    sale = sell(shop, [("WIN", 1)], days_ago=45)
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
-    before = counts()
-    with pytest.raises(PolicyBreach) as error:
-        s.complete()
-    assert error.value.code == "window"
-    assert "acceptés pendant 30 jours" in error.value.text("fr")
-    assert counts() == before
-    with pytest.raises(ReturnError):
-        s.approve(shop.cashier, "ok")  # a cashier cannot approve
-    with pytest.raises(ReturnError):
-        s.approve(shop.manager, " ")  # a note is required
-    events = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == "MANAGER_OVERRIDE"))
-    overrides = events.count()
-    assert s.approve(shop.manager, "loyal customer, bottle unopened") == ["window"]
-    ticket = s.complete()
-    assert ticket.kind == "return"
-    assert events.count() == overrides + 1
-    payload = json.loads(events.order_by(FiscalRecord.sequence.desc()).first().payload)
-    assert payload["user_id"] == shop.manager.id
-    assert payload["details"]["breach"] == "window" and payload["details"]["note"].startswith("loyal")
-    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
-
-
-def test_window_per_product_then_category(shop):
-    wine = shop.products["WIN"]
-    sale = sell(shop, [("WIN", 1), ("BAG", 1)], days_ago=10)
-    category = wine.category
-    category.return_days = 7
-    category.save()
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "BAG").line_id, 1, reason="defective")
-    assert [b.code for b in s.breaches()] == ["window"]  # the category's 7 days
-    wine.return_days = 14
-    wine.save()
-    s.unpick(s.picks[0].key)
-    s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
-    assert s.breaches() == []  # the product's own 14 days win
-    s.complete()
-
-
-def test_final_sale_refused(shop):
-    sandwich = shop.products["SAND"]
-    sandwich.final_sale = True
-    sandwich.save()
-    sale = sell(shop, [("SAND", 1)])
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "SAND").line_id, 1, reason="changed_mind")
-    with pytest.raises(PolicyBreach) as error:
-        s.complete()
-    assert error.value.code == "final_sale"
-    assert "sans reprise possible" in error.value.text("fr")
-
-
-def test_per_customer_limit(shop):
-    sale = sell(shop, [("BAG", 10)], customer=shop.customer)
-    limit = shop.config.returns.customer_max_returns
-    for _ in range(limit):
-        s = session(shop)
-        s.open(sale)
-        s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
-        s.complete()
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
-    with pytest.raises(PolicyBreach) as error:
-        s.complete()
-    assert error.value.code == "customer_limit"
-    s.approve(shop.manager, "known customer")
-    s.complete()
-    # another customer (or none) is not limited by hers
-    other = sell(shop, [("BAG", 1)])
-    s = session(shop)
-    s.open(other)
-    s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
-    s.complete()
-
-
-def test_no_receipt_at_lowest_recent_price_credit_note_only(shop):
-    coffee = shop.products["COF"]
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    line = basket.add_product(coffee, 1)
-    basket.discount_line(line.id, amount_cents=40)  # sold once at 4.19
-    checkout = Checkout(basket, None)
-    checkout.add_cash(419)
-    checkout.complete()
-    sell(shop, [("COF", 2)])
-    s = session(shop)
-    with pytest.raises(ReturnError):
-        s.pick_product(coffee, 1)
-    s.without_receipt()
-    pick = s.pick_product(coffee, 2, reason="changed_mind")
-    assert pick.unit_price_cents == 419 and s.balance_cents == -838
-    assert [(p.means, p.amount_cents) for p in s.default_refund()] == [("credit_note", 838)]
-    s.refund_to([("cash", 838)])
-    with pytest.raises(PolicyBreach) as error:
-        s.complete()
-    assert error.value.code == "no_receipt_credit_note_only"
-    with pytest.raises(ReturnError):
-        s.refund_to([("card", 838)])
-
-
-def test_no_receipt_maximum_and_fallback_price(shop):
-    wine = shop.products["WIN"]  # never sold: its current price
-    s = session(shop)
-    s.without_receipt()
-    s.pick_product(wine, 6, reason="changed_mind")
-    assert s.balance_cents == -6 * 895
-    codes = [b.code for b in s.breaches()]
-    assert "no_receipt_max" in codes
-
-
-@needs_credit_notes
-def test_no_receipt_written_as_credit_note(shop):
-    s = session(shop)
-    s.without_receipt()
-    s.pick_product(shop.products["COF"], 1, reason="changed_mind", disposition="damaged")
-    ticket = s.complete()
-    assert (ticket.kind, ticket.origin_ticket_id) == ("return", None)
-    assert payments(ticket) == [("credit_note", -459)]
-
-
-def test_no_receipt_with_cash_allowed_by_config_and_manager(shop):
-    s = session(shop)
-    s.without_receipt()
-    s.pick_product(shop.products["COF"], 1, reason="changed_mind", disposition="damaged")
-    s.refund_to([("cash", 459)])
-    s.approve(shop.manager, "regular customer", codes=["no_receipt_credit_note_only"])
-    ticket = s.complete()
-    assert payments(ticket) == [("cash", -459)]
-    assert level(shop.products["COF"], "damaged") == 1
-
-
 # --- books -----------------------------------------------------------------------------------
 
 def test_postings_reverse_sales_and_vat_per_rate(shop):
@@ -576,7 +413,7 @@ def test_customer_summary(shop):
     assert summary.lifetime_value_cents == 1790
     assert summary.returned_cents == 120
     assert summary.return_rate_bp == 120 * 10_000 // 1910
-    assert summary.open_credit_notes == ([] if HAS_CREDIT_NOTES else None)
+    assert summary.open_credit_notes == []
 
 
 def test_a_return_cannot_be_returned(shop):

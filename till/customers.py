@@ -9,7 +9,6 @@ PostgreSQL, and reads at most ``limit`` rows however large the customer file.
 
 from __future__ import annotations
 
-import importlib.util
 import unicodedata
 from dataclasses import dataclass
 
@@ -78,9 +77,8 @@ class CustomerSummary:
     returned_cents: int
     return_rate_bp: int
     """Returned amount / sold amount, in basis points (1000 = 10 %)."""
-    open_credit_notes: list | None
-    """(CreditNote, balance in cents) of the customer's unexpired, unspent notes; None where credit
-    notes are not built."""
+    open_credit_notes: list
+    """(CreditNote, balance in cents) of the customer's unexpired, unspent notes."""
 
 
 def customer_summary(customer: Customer | int) -> CustomerSummary:
@@ -97,15 +95,13 @@ def customer_summary(customer: Customer | int) -> CustomerSummary:
     returned = -(TicketLine.select(peewee.fn.SUM(TicketLine.total_cents)).join(Ticket)
                  .where((Ticket.customer == customer) & (TicketLine.quantity < 0)
                         & (Ticket.training == False)).scalar() or 0)  # noqa: E712
-    open_notes = None
-    if importlib.util.find_spec("till.credit_notes") is not None:  # built alongside; optional until it lands
-        from store.models.credit import CreditNote
-        from till import credit_notes
+    from store.models.credit import CreditNote
+    from till import credit_notes  # imported here: credit notes build on customers, not the reverse
 
-        today = utcnow().date()
-        open_notes = [(note, left) for note in CreditNote.select().where(CreditNote.customer == customer)
-                      .order_by(CreditNote.expires_on)
-                      if not credit_notes.is_expired(note, today) and (left := credit_notes.balance(note)) > 0]
+    today = utcnow().date()
+    open_notes = [(note, left) for note in CreditNote.select().where(CreditNote.customer == customer)
+                  .order_by(CreditNote.expires_on)
+                  if not credit_notes.is_expired(note, today) and (left := credit_notes.balance(note)) > 0]
     return CustomerSummary(
         visits=visits,
         average_basket_cents=(total.get(SALE, 0) // count[SALE]) if count.get(SALE) else 0,

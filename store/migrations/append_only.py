@@ -35,3 +35,13 @@ def protect(database: peewee.Database, table: str) -> None:
             f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, 'fiscal table {table} is append-only: {operation} refused'); END"
         )
+
+
+def apply_frozen(database: peewee.Database, sqlite: tuple[str, ...], postgresql: tuple[str, ...],
+                 fiscal_tables: tuple[str, ...]) -> None:
+    """Run a migration step frozen as SQL for each engine, then protect its fiscal tables."""
+    statements = postgresql if isinstance(database, peewee.PostgresqlDatabase) else sqlite
+    for statement in statements:
+        database.execute_sql(statement)
+    for table in fiscal_tables:
+        protect(database, table)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import peewee
 
-from store.migrations.append_only import protect
+from store.migrations.append_only import apply_frozen
 
 FISCAL_TABLES = ("ticket", "ticket_line", "ticket_vat", "payment", "accounting_line", "fiscal_record", "signing_key")
 
@@ -131,8 +131,4 @@ POSTGRESQL = (
 
 
 def up(database: peewee.Database) -> None:
-    statements = POSTGRESQL if isinstance(database, peewee.PostgresqlDatabase) else SQLITE
-    for statement in statements:
-        database.execute_sql(statement)
-    for table in FISCAL_TABLES:
-        protect(database, table)
+    apply_frozen(database, SQLITE, POSTGRESQL, FISCAL_TABLES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import peewee
 
-from store.migrations.append_only import protect
+from store.migrations.append_only import apply_frozen
 
 FISCAL_TABLES = ("credit_note", "credit_note_movement")
 """The append-only tables this step adds (m0001 has its own list; the models' list is the union)."""
@@ -35,8 +35,4 @@ POSTGRESQL = (
 
 
 def up(database: peewee.Database) -> None:
-    statements = POSTGRESQL if isinstance(database, peewee.PostgresqlDatabase) else SQLITE
-    for statement in statements:
-        database.execute_sql(statement)
-    for table in FISCAL_TABLES:
-        protect(database, table)
+    apply_frozen(database, SQLITE, POSTGRESQL, FISCAL_TABLES)

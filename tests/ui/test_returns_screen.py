@@ -1,43 +1,21 @@
 """A cashier takes items back: the return screen on the real ``TillApp`` and a real SQLite shop.
 
-Each test first sells through the domain (``Basket`` + ``Checkout`` + ``write_ticket``, like
-tests/test_returns.py), then drives the return screen with Pilot, and reads back what was
+Each test first sells through the domain (``shopkit.sell``), then drives the return screen with Pilot, and reads back what was
 stored (the return ticket, its lines and payments, the terminal's requests).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import os
 
-from store.models import FiscalRecord, Payment, Ticket, TicketLine, utcnow
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
+from store.models import FiscalRecord, Payment, Ticket, TicketLine
 from till.ui.screens.manager_pin import ManagerPinScreen
 from till.ui.screens.return_dialogs import ChoiceScreen, NoteScreen
 from till.ui.screens.return_resolution import ResolutionScreen
 from till.ui.screens.returns import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
-
-
-def sell(shop, items, cash=None, card=None, days_ago=0, customer=None) -> Ticket:
-    """Write a sale of ``items`` [(sku, qty)]: card first (if given), then cash for the rest."""
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    for sku, quantity in items:
-        basket.add_product(shop.products[sku], quantity)
-    basket.attach_customer(customer)
-    checkout = Checkout(basket, shop.ctx.terminal)
-    if card:
-        checkout.pay_card(card)
-    if not checkout.is_paid:
-        checkout.add_cash(cash or checkout.due_cents)
-    draft = checkout.draft()
-    if days_ago:
-        draft = dataclasses.replace(draft, created_at=utcnow() - dt.timedelta(days=days_ago))
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+from shopkit import sell
 
 
 def returns() -> list[Ticket]:

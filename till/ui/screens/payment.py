@@ -28,7 +28,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from till.i18n import _
 from till.money import parse_amount
@@ -171,12 +170,6 @@ class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
             self.show_error(error_text(error) if error else _("Card payment failed"))
             return
         self._after_tender(_("Card approved: {amount}", amount=money(tender.amount_cents)))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A safety net: the worker catches its own errors, but nothing may stay silent."""
-        if event.state == WorkerState.ERROR:
-            self.waiting = False
-            self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 
     # -- credit note -----------------------------------------------------------------------
     @guarded

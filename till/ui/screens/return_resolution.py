@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from store.models import Ticket
 from till.fiscal.chain import current_database
@@ -211,11 +210,6 @@ class ResolutionScreen(HasStatus, ModalScreen["Ticket | None"]):
                             + _("C: cash, A: credit note, then Enter"))
             return
         self.dismiss(ticket)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.waiting = False
-            self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 
     @guarded
     def action_cancel(self) -> None:

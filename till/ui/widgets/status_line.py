@@ -4,6 +4,7 @@ next action (a toast would vanish before a busy cashier reads it)."""
 from __future__ import annotations
 
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 
 class StatusLine(Static):
@@ -31,3 +32,14 @@ class HasStatus:
 
     def show_info(self, text: str) -> None:
         self.status.show(text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A safety net: workers catch their own errors, but nothing may fail silently, and a
+        screen waiting for a device (``waiting``) must take keys again."""
+        if event.state == WorkerState.ERROR:
+            if hasattr(self, "waiting"):
+                self.waiting = False
+            from till.ui.messages import error_text
+
+            self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
+
