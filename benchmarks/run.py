@@ -24,6 +24,9 @@ What is measured:
   records read with bare ``sqlite3``, their signed message rebuilt, SHA-256 and an ECDSA
   verification with ``cryptography``, in a loop, on one thread. verify_1thread_per_s is
   ``verify_journal(workers=0)``, all on one thread like the raw loop, shown for comparison.
+- return_p95_ms, customer_search_p95_ms: a cash sale returned from its receipt code (find, pick
+  one unit, cash refund, complete) and ``search_customers`` on typed prefixes; see
+  ``benchmarks/bench_returns.py``.
 - ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
   shows; ui_rss_mb is the process's resident memory then.
 """
@@ -54,6 +57,7 @@ from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_ben
 REQUIRED_KEYS = (
     "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
+    "return_p95_ms", "customer_search_p95_ms",
 )
 """Keys the last line's JSON always has (tests/test_benchmarks.py checks them)."""
 
@@ -65,6 +69,8 @@ TARGETS = {
     "verify_per_s": ">= 0.7x raw",
     "ui_cold_start_s": "<= 1.0 s",
     "ui_rss_mb": "<= 100 MB",
+    "return_p95_ms": "<= 20 ms at 1M tickets",
+    "customer_search_p95_ms": "<= 10 ms at 200k customers",
 }
 
 ITERATIONS = {
@@ -419,6 +425,8 @@ def _verdict(ok: bool | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
+    from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
+
     def fmt(value: Any, unit: str = "") -> str:
         return "n/a" if value is None else f"{value}{unit}"
 
@@ -435,6 +443,7 @@ def table(results: dict[str, Any]) -> str:
          else r["checkout_commit_p95_ms"] <= 15 and r["checkout_vs_raw"] <= 2.5),
         ("receipt lookup p95", fmt(r["receipt_lookup_p95_ms"], " ms"), "", "", TARGETS["receipt_lookup_p95_ms"],
          check(r["receipt_lookup_p95_ms"], lambda v: v <= 2)),
+        *returns_rows(r),
         ("journal verify", fmt(r["verify_per_s"], " rec/s"), fmt(r["raw_verify_per_s"], " rec/s"),
          fmt(r["verify_vs_raw"], "x"), TARGETS["verify_per_s"], check(r["verify_vs_raw"], lambda v: v >= 0.7)),
         ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
@@ -457,6 +466,7 @@ def table(results: dict[str, Any]) -> str:
                      f"{r['verify_1thread_per_s']} rec/s ({r['verify_1thread_vs_raw']}x raw)")
     notes.append("checkout commit: the tail anchor file is written by a background thread after the commit (not "
                  "timed; flushed before each raw write)")
+    notes += returns_notes(r)
     if r.get("raw_verify_mismatches"):
         notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
     if r.get("verify_ok") is False:
@@ -504,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
         results.update(bench_checkout(ctx, user, checkouts, rng, folder))
         say("receipt lookup ...")
         results.update(bench_lookup(ctx, lookups, rng))
+        from benchmarks.bench_returns import run_all as bench_returns_and_search  # imports this module
+        results.update(bench_returns_and_search(ctx, user, size.name, rng, say))
         say("journal verification ...")
         results.update(bench_verify(ctx))
         results.update(drain_outbox(ctx.config))
