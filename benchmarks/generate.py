@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 
 import peewee  # noqa: E402
 
+from store import migrations  # noqa: E402
 from store.models import (  # noqa: E402
     CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, FiscalRecord,
     Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
@@ -142,7 +143,7 @@ def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | Non
     and seed, else (re)made from nothing. Returns its configuration."""
     say = progress or (lambda message: None)
     folder = Path(folder).expanduser().resolve()
-    wanted = {"size": asdict(size), "seed": seed}
+    wanted = {"size": asdict(size), "seed": seed, "schema": migrations.fingerprint()}
     config_path = folder / CONFIG_NAME
     if config_path.exists() and (folder / OWNER_FILE).exists():
         config = load(config_path)

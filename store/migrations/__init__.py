@@ -28,6 +28,18 @@ def steps() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def fingerprint() -> str:
+    """A short hash of every step's source: tells a database made by other code (a benchmark
+    shop kept between runs, say) from one this code would make."""
+    import hashlib
+    import importlib.resources
+
+    digest = hashlib.sha256()
+    for _, name in steps():
+        digest.update((importlib.resources.files(__name__) / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _ensure_history(database: peewee.Database) -> None:
     database.execute_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration ("
