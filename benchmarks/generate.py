@@ -33,14 +33,14 @@ import peewee  # noqa: E402
 
 from store import migrations  # noqa: E402
 from store.models import (  # noqa: E402
-    CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, FiscalRecord,
+    CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, CustomerWord, FiscalRecord,
     Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
 )
 from till.accounting import ticket_postings  # noqa: E402
 from till.auth import create_user  # noqa: E402
 from till.config import Config, load  # noqa: E402
 from till.context import TillContext  # noqa: E402
-from till.customers import fold, search_key as customer_search_key  # noqa: E402
+from till.customers import fold, search_key as customer_search_key, words_of  # noqa: E402
 from till.demo import CATALOGUE, FIRST_NAMES, LAST_NAMES  # noqa: E402
 from till.fiscal.chain import Sealer  # noqa: E402
 from till.fiscal.payloads import ticket_payloads  # noqa: E402
@@ -250,6 +250,9 @@ def generate_customers(database: peewee.Database, count: int, rng: random.Random
 
     bulk_insert(database, Customer, ("first_name", "last_name", "email", "phone", "loyalty_card", "consent_email",
                                      "consent_sms", "search_key", "created_at"), rows())
+    keys = list(Customer.select(Customer.id, Customer.search_key).tuples())
+    bulk_insert(database, CustomerWord, ("word", "customer"),
+                ((word, customer_id) for customer_id, key in keys for word in words_of(key)))
     return [(cid, f"{first} {last}") for cid, first, last in
             Customer.select(Customer.id, Customer.first_name, Customer.last_name).order_by(Customer.id).tuples()]
 

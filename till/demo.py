@@ -24,7 +24,7 @@ from store.models.base import utcnow
 
 from till.auth import create_user
 from till.config import Config, ConfigError, load
-from till.customers import fold, search_key
+from till.customers import fold, index_words, search_key
 from till.demo_data import (  # noqa: F401 - CATALOGUE and the names are re-exported
     CATALOGUE, CATEGORY_RETURN_DAYS, FIRST_NAMES, LAST_NAMES, MAIL_DOMAINS, SCALE_PREFIX, SKU_PREFIX, WEIGHED,
 )
@@ -253,7 +253,9 @@ def _add_customers(rng: random.Random) -> list[Customer]:
             created_at=utcnow() - dt.timedelta(days=rng.randint(100, 1500)),
         ))
     Customer.insert_many(rows).execute()
-    return list(Customer.select().order_by(Customer.id))
+    customers = list(Customer.select().order_by(Customer.id))
+    index_words([(customer.id, customer.search_key) for customer in customers])
+    return customers
 
 
 def _shop_time(day: dt.date, hour: int, minute: int, second: int = 0) -> dt.datetime:

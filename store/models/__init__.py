@@ -5,7 +5,7 @@ from store.models.catalogue import Barcode, Category, Product, VatRate
 from store.models.credit import CreditNote, CreditNoteMovement
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
 from store.models.outbox import OutboxJob, Setting
-from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, User
+from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, CustomerWord, User
 from store.models.stock import DAMAGED, SELLABLE, StockLevel, StockLocation, StockMovement
 from store.models.tickets import (
     CANCELLATION, EXCHANGE, GRAM, PIECE, RETURN, SALE,
@@ -20,6 +20,7 @@ ALL_MODELS = [
     FiscalRecord, ChainHead, SigningKey,
     OutboxJob, Setting,
     CreditNote, CreditNoteMovement,
+    CustomerWord,
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,
