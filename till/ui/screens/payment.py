@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -34,13 +34,14 @@ from till.money import parse_amount
 from till.tenders import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
 from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
+from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 TERMINAL_GROUP = "terminal"
 """Worker group of card payments (tests wait for it)."""
 
 
-class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
+class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | None]):
     """Total, paid, due; F1/C cash, F2 card, Esc cancel."""
 
     AUTO_FOCUS = ""
@@ -73,16 +74,6 @@ class PaymentScreen(HasStatus, ModalScreen[CompletedSale | None]):
 
     def on_mount(self) -> None:
         self.redraw()
-
-    def on_key(self, event: events.Key) -> None:
-        """A digit typed before F1/C starts the amount: the cashier just types what was handed over."""
-        if self.waiting or self.amount_input.has_focus or not event.character:
-            return
-        if event.character in "0123456789,.":
-            event.stop()
-            event.prevent_default()
-            self.amount_input.focus()
-            self.amount_input.insert_text_at_cursor(event.character)
 
     @property
     def amount_input(self) -> Input:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -29,6 +29,7 @@ from till.refunds import CARD, CASH, CREDIT_NOTE, RefundPart
 from till.returns import ReturnSession
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
 from till.ui.screens.return_dialogs import ask_manager
+from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 TERMINAL_GROUP = "terminal"
@@ -39,7 +40,7 @@ def means_label(means: str) -> str:
     return {CARD: _("Card"), CASH: _("Cash"), CREDIT_NOTE: _("Credit note")}.get(means, means)
 
 
-class ResolutionScreen(HasStatus, ModalScreen["Ticket | None"]):
+class ResolutionScreen(DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
     """Dismisses with the written return ``Ticket``, or ``None`` (Esc: nothing written)."""
 
     AUTO_FOCUS = ""
@@ -103,16 +104,6 @@ class ResolutionScreen(HasStatus, ModalScreen["Ticket | None"]):
         for part in self.parts:
             plan.add_row("  " + means_label(part.means), money(part.amount_cents))
         self.query_one("#resolution-plan", Static).update(plan)
-
-    def on_key(self, event: events.Key) -> None:
-        """A digit starts the cash amount of a mix."""
-        if self.waiting or self.amount_input.has_focus or not event.character:
-            return
-        if event.character in "0123456789,.":
-            event.stop()
-            event.prevent_default()
-            self.amount_input.focus()
-            self.amount_input.insert_text_at_cursor(event.character)
 
     def _check_idle(self) -> None:
         if self.waiting:
