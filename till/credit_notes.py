@@ -32,7 +32,7 @@ import peewee
 from store.models import CreditNote, CreditNoteMovement, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
-from till.money import format_cents
+from till.money import format_cents, shown
 from till.scanning import ScanError
 
 MEANS = "credit_note"
@@ -190,11 +190,6 @@ class Movement:
     ticket_code: str
 
 
-def _money(cents: int) -> str:
-    from till.i18n import language
-
-    return format_cents(cents, language())
-
 
 def _date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
@@ -283,7 +278,7 @@ def redeem(code: str, amount_cents: int, ticket_id: int, today: dt.date,
         if left <= 0:
             raise NotEnoughCredit(SPENT, code=printed)
         if amount_cents > left:
-            raise NotEnoughCredit(NOT_ENOUGH, code=printed, balance=_money(left), amount=_money(amount_cents))
+            raise NotEnoughCredit(NOT_ENOUGH, code=printed, balance=shown(left), amount=shown(amount_cents))
         CreditNoteMovement.insert(credit_note=note.id, ticket=ticket_id, amount_cents=-amount_cents,
                                   created_at=when or utcnow()).execute()
     return left - amount_cents

@@ -157,6 +157,13 @@ def format_cents(cents: int, locale: str = "fr", symbol: bool = True) -> str:
     return f"{sign}€{text}" if symbol else f"{sign}{text}"
 
 
+def shown(cents: int) -> str:
+    """``cents`` as the person at the till reads money now (the till's current language)."""
+    from till.i18n import language  # i18n knows nothing of money; this is the one bridge
+
+    return format_cents(cents, language())
+
+
 def format_rate(rate_bp: int, locale: str = "en") -> str:
     """A rate in basis points as a short percentage: 2000 -> "20", 550 -> "5.5" ("5,5" in French)."""
     whole, rest = divmod(rate_bp, 100)

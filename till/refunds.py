@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from till.errors import TillError
+from till.money import shown
 
 CASH = "cash"
 CARD = "card"
@@ -123,7 +124,7 @@ def plan_refund(original_payments: Iterable[Any], amount_cents: int,
             parts.append(RefundPart(cap.means if cap.means in ORDER else CASH, take, cap.reference))
             left -= take
     if left:
-        raise RefundError("The refund ({amount}) is more than was paid on the ticket", amount=_money(amount_cents))
+        raise RefundError("The refund ({amount}) is more than was paid on the ticket", amount=shown(amount_cents))
     return _merge(parts)
 
 
@@ -140,12 +141,12 @@ def check_choice(original_payments: Iterable[Any], parts: Iterable[RefundPart], 
         if part.means not in allowed:
             raise RefundError("A refund by {means} is not allowed here", means=part.means)
     if sum(part.amount_cents for part in parts) != amount_cents:
-        raise RefundError("The refunds must add up to {amount}", amount=_money(amount_cents))
+        raise RefundError("The refunds must add up to {amount}", amount=shown(amount_cents))
     card_wanted = sum(part.amount_cents for part in parts if part.means == CARD)
     card_caps = [cap for cap in caps(original_payments, earlier_refunds) if cap.means == CARD]
     if card_wanted > sum(cap.available_cents for cap in card_caps):
         raise RefundError("At most {amount} can go back to the card",
-                          amount=_money(sum(cap.available_cents for cap in card_caps)))
+                          amount=shown(sum(cap.available_cents for cap in card_caps)))
     out = [part for part in parts if part.means != CARD]
     for cap in card_caps:
         take = min(card_wanted, cap.available_cents)
@@ -161,10 +162,3 @@ def _merge(parts: list[RefundPart]) -> list[RefundPart]:
     for part in parts:
         merged[(part.means, part.reference)] = merged.get((part.means, part.reference), 0) + part.amount_cents
     return [RefundPart(means, amount, reference) for (means, reference), amount in merged.items() if amount]
-
-
-def _money(cents: int) -> str:
-    from till.i18n import language
-    from till.money import format_cents
-
-    return format_cents(cents, language())

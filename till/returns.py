@@ -43,7 +43,7 @@ from till.config import Config
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import CARD_REFUND_UNRECORDED, MANAGER_OVERRIDE, record_event
-from till.money import line_total
+from till.money import line_total, shown
 from till.refunds import CARD, CASH, CREDIT_NOTE, RefundError, RefundPart, check_choice, plan_refund
 from till.return_policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -293,7 +293,7 @@ class ReturnSession:
             amount = self.returned_cents
             if amount > self.policy.no_receipt_max_cents:
                 found.append(Breach(NO_RECEIPT_MAX, "Without a receipt, at most {amount} can be refunded",
-                                    (("amount", _money(self.policy.no_receipt_max_cents)),)))
+                                    (("amount", shown(self.policy.no_receipt_max_cents)),)))
             if self.policy.no_receipt_credit_note_only and any(
                     part.means != CREDIT_NOTE for part in self.refund_parts()):
                 found.append(Breach(NO_RECEIPT_CREDIT_ONLY, "Without a receipt, the refund is a credit note only"))
@@ -380,7 +380,7 @@ class ReturnSession:
         elif means == CARD:
             amount_cents = due if amount_cents is None else amount_cents
             if amount_cents <= 0 or amount_cents > due:
-                raise ReturnError("A card cannot pay more than is due ({due})", due=_money(due))
+                raise ReturnError("A card cannot pay more than is due ({due})", due=shown(due))
             if self.terminal is None:
                 raise ReturnError("No card terminal is configured on this till")
         else:
@@ -436,7 +436,7 @@ class ReturnSession:
         if balance > 0:
             paid = sum(t.amount_cents for t in self._tenders)
             if paid < balance:
-                raise ReturnError("{due} is still due", due=_money(balance - paid))
+                raise ReturnError("{due} is still due", due=shown(balance - paid))
         elif sum(t.amount_cents for t in self._tenders):
             raise ReturnError("Nothing is left to pay")
 
@@ -568,10 +568,3 @@ class ReturnSession:
     def _check_quantity(quantity: int) -> None:
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
             raise ReturnError("A quantity must be a whole number above 0")
-
-
-def _money(cents: int) -> str:
-    from till.i18n import language
-    from till.money import format_cents
-
-    return format_cents(cents, language())

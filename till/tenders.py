@@ -20,6 +20,7 @@ from till import credit_notes
 from till.errors import TillError
 from till.sale import Basket
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.money import shown
 
 CASH = "cash"
 CARD = "card"
@@ -103,10 +104,10 @@ class Checkout:
         if amount <= 0:
             raise PaymentError("Enter the amount to take from the credit note")
         if amount > self.due_cents:
-            raise PaymentError("A credit note cannot pay more than is due ({due})", due=_money(self.due_cents))
+            raise PaymentError("A credit note cannot pay more than is due ({due})", due=shown(self.due_cents))
         if amount > left:
-            raise credit_notes.NotEnoughCredit(credit_notes.NOT_ENOUGH, code=note.code, balance=_money(left),
-                                               amount=_money(amount))
+            raise credit_notes.NotEnoughCredit(credit_notes.NOT_ENOUGH, code=note.code, balance=shown(left),
+                                               amount=shown(amount))
         tender = Tender(CREDIT_NOTE, amount, note.code)
         self.tenders.append(tender)
         return tender
@@ -123,7 +124,7 @@ class Checkout:
         if amount <= 0:
             raise PaymentError("Nothing is left to pay by card")
         if amount > self.due_cents:
-            raise PaymentError("A card cannot pay more than is due ({due})", due=_money(self.due_cents))
+            raise PaymentError("A card cannot pay more than is due ({due})", due=shown(self.due_cents))
         try:
             result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
         except TerminalError as error:
@@ -165,7 +166,7 @@ class Checkout:
     def draft(self) -> TicketDraft:
         """The ticket this checkout writes, once paid."""
         if not self.is_paid:
-            raise PaymentError("{due} is still due", due=_money(self.due_cents))
+            raise PaymentError("{due} is still due", due=shown(self.due_cents))
         basket = self.basket
         lines = tuple(
             DraftLine(
@@ -206,10 +207,3 @@ class Checkout:
             raise PaymentError("The database is busy (another till is writing): nothing was recorded, "
                                "press the key again") from None
         return CompletedSale(ticket=ticket, change_cents=change)
-
-
-def _money(cents: int) -> str:
-    from till.i18n import language
-    from till.money import format_cents
-
-    return format_cents(cents, language())

@@ -17,8 +17,8 @@ from typing import Any, Callable
 from textual.dom import DOMNode
 
 from till.errors import TillError
-from till.i18n import _, language
-from till.money import format_cents
+from till.i18n import _
+from till.money import shown
 
 log = logging.getLogger("till.ui")
 
@@ -66,9 +66,8 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def money(cents: int) -> str:
-    """An amount as the cashier reads it, in the till's language."""
-    return format_cents(cents, language())
+money = shown
+"""An amount as the cashier reads it, in the till's language."""
 
 
 def translate_bindings(node: DOMNode) -> None:
