@@ -291,3 +291,19 @@ def test_a_refund_the_terminal_refuses_keeps_the_card_tender(shop):
     with pytest.raises(PaymentError, match="not refunded"):
         checkout.cancel()
     assert [t.means for t in checkout.tenders] == ["card"]
+
+
+def test_a_stock_location_made_in_a_rolled_back_transaction_is_not_remembered(shop):
+    from store.models import StockLocation
+    from till.ticket_writer import location_id
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), shop.ctx.database.atomic():
+        location_id("quarantine")
+        raise Abort
+    assert StockLocation.get_or_none(StockLocation.code == "quarantine") is None
+    made = location_id("quarantine")  # made again, for real this time
+    assert StockLocation.get_by_id(made).code == "quarantine"
+    assert location_id("quarantine") == made

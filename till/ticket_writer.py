@@ -20,6 +20,7 @@ would, and the fiscal payload sealed from the values just inserted rather than r
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -211,17 +212,26 @@ _POSTINGS = _Insert(AccountingLine, ("ticket", "journal", "entry_date", "account
                                      "credit_cents", "created_at"))
 _JOBS = _Insert(OutboxJob, ("till_id", "kind", "payload"))
 
-_location_ids: dict[tuple[int, str], int] = {}
+_location_ids: "weakref.WeakKeyDictionary[peewee.Database, dict[str, int]]" = weakref.WeakKeyDictionary()
 
 
 def location_id(code: str) -> int:
-    """The id of a stock location, created on first use (cached per database)."""
+    """The id of a stock location, created on first use.
+
+    Cached per database object (not per ``id()``, which a later database may reuse), and only
+    once the row is known to be committed: a location made inside a transaction that rolls
+    back must not be remembered.
+    """
     database = StockLocation._meta.database
-    key = (id(database.obj if hasattr(database, "obj") else database), code)
-    if key not in _location_ids:
-        location, _ = StockLocation.get_or_create(code=code, defaults={"name": code.replace("_", " ").title()})
-        _location_ids[key] = location.id
-    return _location_ids[key]
+    database = getattr(database, "obj", database)
+    known = _location_ids.setdefault(database, {})
+    if code not in known:
+        location, created = StockLocation.get_or_create(
+            code=code, defaults={"name": code.replace("_", " ").title()})
+        if created:
+            return location.id
+        known[code] = location.id
+    return known[code]
 
 
 def move_stock(product_id: int, location: str, quantity: int, reason: str, ticket_id: int | None,
