@@ -292,3 +292,18 @@ def test_the_demo_offers_receipts_ready_to_return(ctx):
         ticket = session.find(code)
         assert ticket.total_cents == total
         assert all(line.returnable > 0 for line in session.lines)
+
+
+def test_the_demo_has_an_imported_online_order_ready_to_return(ctx, demo_folder):
+    from store.models import OnlineOrder
+    from till.demo import DEMO_ORDER
+    from till.online_orders import import_file
+    from till.returns import ReturnSession
+
+    user = User.get(User.login == "cashier")
+    session = ReturnSession.at(ctx, user)
+    order = session.find(DEMO_ORDER)
+    assert isinstance(order, OnlineOrder) and order.customer_id is not None
+    assert [line.sold for line in session.lines] == [2, 1] and all(line.returnable for line in session.lines)
+    # the file it came from stays in the shop's folder: importing it again changes nothing
+    assert import_file(demo_folder / "online-orders.json").unchanged == [DEMO_ORDER]

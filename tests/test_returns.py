@@ -323,6 +323,7 @@ def test_refund_as_store_credit_issues_a_credit_note(shop):
     from till.jobs import receipt_lines
     printed = receipt_lines(shop.config, ticket.id)
     assert "RETOUR" in "\n".join(printed)
+    assert f"Reprise de {sale.code}" in "\n".join(printed)  # the receipt names the sale it reverses
     assert any(line.strip() == note.code for line in printed)  # on its own line, never cut
 
 

@@ -8,6 +8,7 @@ and checks each message id against the French catalogues.
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,13 @@ def literal_messages() -> list[tuple[str, str]]:
                 first = node.args[1]  # fail(key, message, ...)
             else:
                 first = node.args[0]
-            if name in ERROR_NAMES | {"_", "translate", "t", "fail"} and isinstance(first, ast.Constant) \
+            # ours, not Python's: a ValueError is a programming error, never shown to a cashier
+            refusal = name in ERROR_NAMES or bool(name and name.endswith("Error") and name[:1].isupper()
+                                                  and not hasattr(builtins, name))
+            if (refusal or name in {"_", "translate", "t", "fail"}) and isinstance(first, ast.Constant) \
                     and isinstance(first.value, str):
                 found.append((f"{path.relative_to(ROOT)}:{node.lineno}", first.value))
-            elif name in ERROR_NAMES and isinstance(first, ast.BinOp):  # "..." + "..." continuations
+            elif refusal and isinstance(first, ast.BinOp):  # "..." + "..." continuations
                 parts = [n.value for n in ast.walk(first) if isinstance(n, ast.Constant)]
                 if all(isinstance(p, str) for p in parts):
                     found.append((f"{path.relative_to(ROOT)}:{node.lineno}", "".join(parts)))

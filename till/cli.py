@@ -85,6 +85,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Receipts ready to return (type or scan the code on the sale screen):", file=sys.stderr)
     for code, total, means in receipts_to_return():
         print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
+    from till.demo import DEMO_ORDER
+
+    print(f"Online order ready to return (type its number on the return screen, F12): {DEMO_ORDER}",
+          file=sys.stderr)
     ctx.close()
     if args.no_ui:
         return OK
@@ -166,6 +170,21 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    from till.online_orders import OrderImportError, import_file
+
+    _open(args)
+    try:
+        result = import_file(args.file)
+    except OrderImportError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return FAILED
+    print(f"{len(result.imported)} order(s) imported, {len(result.unchanged)} already there")
+    for number in result.imported:
+        print(f"  {number}")
+    return OK
+
+
 def cmd_outbox_run(args: argparse.Namespace) -> int:
     from till.jobs import run_outbox
     from till.outbox import pending_count
@@ -217,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="journal_command", required=True)
     journal.add_parser("verify", help="check every chain, signature and anchor").set_defaults(
         func=cmd_journal_verify)
+
+    imports = commands.add_parser("import", help="bring data in from files").add_subparsers(
+        dest="import_command", required=True)
+    orders = imports.add_parser("orders", help="online orders (JSON), so they can be returned in the shop")
+    orders.add_argument("file", help="a JSON file: {\"orders\": [...]}")
+    orders.set_defaults(func=cmd_import_orders)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

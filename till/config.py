@@ -112,6 +112,9 @@ class ReturnsConfig:
     customer_max_returns: int = 5
     """Returns a customer may make per ``customer_period_days`` (0: no limit)."""
     customer_period_days: int = 30
+    online_order_refund: str = "cash"
+    """How an online order returned in store is refunded by default: "cash" or "credit_note" (the
+    till cannot reach the web payment; the cashier may still choose the other)."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,8 @@ def _check(config: Config, text: str) -> None:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if config.sale.max_quantity < 1:
         fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
+    if config.returns.online_order_refund not in ("cash", "credit_note"):
+        fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
     if "other" not in config.returns.reasons:
         fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")
     for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
@@ -372,6 +377,7 @@ no_receipt_credit_note_only = true
 no_receipt_max_cents = 5000     # the most refunded without a receipt, in cents
 customer_max_returns = 5        # returns per customer per period (0: no limit)
 customer_period_days = 30
+online_order_refund = "cash"    # an online order returned in store: "cash" or "credit_note"
 
 [credit_notes]
 validity_days = 365             # a credit note (avoir) can be spent for this long

@@ -36,7 +36,7 @@ from till.setup import init_shop
 from till.ticket_writer import move_stock, write_ticket
 
 __all__ = [
-    "receipts_to_return",
+    "receipts_to_return", "DEMO_ORDER",
     "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo",
     "default_demo_dir", "is_demo_folder",
 ]
@@ -165,6 +165,7 @@ def _delete_shop_files(folder: Path) -> None:
     key.unlink(missing_ok=True)
     receipts.unlink(missing_ok=True)
     (folder / "drawer.log").unlink(missing_ok=True)  # the simulated drawer's log
+    (folder / "online-orders.json").unlink(missing_ok=True)  # the demo's online order export
     if anchors.is_dir():
         shutil.rmtree(anchors)
 
@@ -182,6 +183,7 @@ def _populate(ctx: TillContext, days: int, seed: int) -> None:
     with database.atomic():
         _add_opening_stock(rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
     _write_sales(ctx, rng, items, customers, users, plan)
+    _add_online_order(ctx.config.folder, items, customers, today)
     with database.atomic():
         Setting.insert(key=MARKER, value=f"seed={seed} days={days} built={utcnow().isoformat(timespec='seconds')}Z") \
             .on_conflict_replace().execute()
@@ -395,6 +397,32 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
                 draft = replace(checkout.draft(), created_at=planned.when, print_receipt=False, open_drawer=False)
                 write_ticket(sealer, config.accounts, draft)
         _anchor_tail(ctx.sealer, "T")
+
+
+DEMO_ORDER = "WEB-100234"
+"""The number of the demo's imported online order (the README prints it)."""
+
+
+def _add_online_order(folder: Path, items: list[_Item], customers: list[Customer], today: dt.date) -> None:
+    """One online order, written as the web shop would export it, then imported by the same code
+    as ``till import orders`` (the file stays in the folder, to try the command)."""
+    import json
+
+    from till.online_orders import import_file
+
+    pieces = [item.product for item in items if not item.weighed and not item.product.final_sale]
+    chosen = (pieces[10], pieces[25])
+    customer = next(c for c in customers if c.email)
+    lines = [{"sku": chosen[0].sku, "quantity": 2, "unit_price_cents": chosen[0].price_cents},
+             {"sku": chosen[1].sku, "quantity": 1, "unit_price_cents": chosen[1].price_cents}]
+    total = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
+    ordered = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(9, 41))
+    order = {"number": DEMO_ORDER, "source": "web", "ordered_at": ordered.isoformat() + "Z",
+             "customer": {"name": customer.display_name, "email": customer.email},
+             "payment": {"means": "card", "amount_cents": total}, "lines": lines}
+    path = folder / "online-orders.json"
+    path.write_text(json.dumps({"orders": [order]}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    import_file(path)
 
 
 def _anchor_tail(sealer: Sealer, chain: str) -> None:

@@ -77,7 +77,8 @@ def build_receipt(config: Config, ticket: Ticket) -> Receipt:
         t("Till {till}  No. {number}", till=ticket.till_id, number=ticket.number),
         when.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M"),
         t("Cashier: {name}", name=ticket.operator_name),
-    ) + ((t("Customer: {name}", name=ticket.customer_name),) if ticket.customer_name else ())
+    ) + ((t("Customer: {name}", name=ticket.customer_name),) if ticket.customer_name else ()) \
+      + ((t("Takes back {reference}", reference=ticket.origin_reference),) if ticket.origin_reference else ())
     return Receipt(
         header=header,
         title=t(TITLES.get(ticket.kind, ticket.kind.upper())),

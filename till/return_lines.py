@@ -13,7 +13,7 @@ from typing import Iterable
 
 import peewee
 
-from store.models import EXCHANGE, SALE, Customer, Ticket, TicketLine
+from store.models import EXCHANGE, SALE, Customer, OnlineOrder, OnlineOrderLine, Ticket, TicketLine
 from till.errors import TillError
 from till.money import round_half_up
 from till.scanning import TicketCode, parse
@@ -68,6 +68,8 @@ class ReturnableLine:
     vat_code: str
     vat_rate_bp: int
     serial: str | None
+    from_order: bool = False
+    """``line_id`` is an ``OnlineOrderLine`` (an online order returned in store), not a ticket line."""
 
     @property
     def returnable(self) -> int:
@@ -84,14 +86,16 @@ class ReturnableLine:
         return total, discount
 
 
-def returned_quantities(line_ids: Iterable[int]) -> dict[int, int]:
-    """Quantity already returned of each line (positive), from the return lines pointing at it."""
+def returned_quantities(line_ids: Iterable[int], from_order: bool = False) -> dict[int, int]:
+    """Quantity already returned of each line (positive), from the return lines pointing at it:
+    ticket lines, or with ``from_order`` the lines of online orders."""
     ids = list(line_ids)
     if not ids:
         return {}
-    rows = (TicketLine.select(TicketLine.origin_line, peewee.fn.SUM(TicketLine.quantity))
-            .where(TicketLine.origin_line.in_(ids)).group_by(TicketLine.origin_line).tuples())
-    return {origin: -int(total) for origin, total in rows}
+    origin = TicketLine.origin_order_line if from_order else TicketLine.origin_line
+    rows = (TicketLine.select(origin, peewee.fn.SUM(TicketLine.quantity))
+            .where(origin.in_(ids)).group_by(origin).tuples())
+    return {line_id: -int(total) for line_id, total in rows}
 
 
 def returnable_lines(ticket: Ticket | int) -> list[ReturnableLine]:
@@ -104,4 +108,38 @@ def returnable_lines(ticket: Ticket | int) -> list[ReturnableLine]:
         unit=row.unit, sold=row.quantity, returned=returned.get(row.id, 0), unit_price_cents=row.unit_price_cents,
         discount_cents=row.discount_cents, total_cents=row.total_cents, vat_code=row.vat_code,
         vat_rate_bp=row.vat_rate_bp, serial=row.serial,
+    ) for row in rows]
+
+
+def find_order(text: str) -> OnlineOrder | None:
+    """The imported online order numbered ``text`` (as typed or scanned, any case), or None."""
+    number = (text or "").strip()
+    if not number or len(number) > 40:
+        return None
+    return (OnlineOrder.get_or_none(OnlineOrder.number == number)
+            or OnlineOrder.get_or_none(peewee.fn.UPPER(OnlineOrder.number) == number.upper()))
+
+
+def find_sale(text: str, till_id: str) -> Ticket | OnlineOrder:
+    """What a return starts from: a receipt (code or number, see ``find_ticket``) or, failing
+    that, an online order's number."""
+    try:
+        return find_ticket(text, till_id)
+    except ReturnError:
+        order = find_order(text)
+        if order is None:
+            raise
+        return order
+
+
+def order_lines(order: OnlineOrder | int) -> list[ReturnableLine]:
+    """Each line of an online order with its sold, returned and returnable quantities."""
+    rows = list(OnlineOrderLine.select().where((OnlineOrderLine.order == order) & (OnlineOrderLine.quantity > 0))
+                .order_by(OnlineOrderLine.position))
+    returned = returned_quantities((row.id for row in rows), from_order=True)
+    return [ReturnableLine(
+        line_id=row.id, position=row.position, product_id=row.product_id, sku=row.sku, label=row.label,
+        unit=row.unit, sold=row.quantity, returned=returned.get(row.id, 0), unit_price_cents=row.unit_price_cents,
+        discount_cents=row.discount_cents, total_cents=row.total_cents, vat_code=row.vat_code,
+        vat_rate_bp=row.vat_rate_bp, serial=row.serial, from_order=True,
     ) for row in rows]

@@ -36,7 +36,7 @@ import peewee
 from store.db import is_postgres
 from store.models import (
     DAMAGED, EXCHANGE, GRAM, MANAGER, RETURN, SALE, SELLABLE, TECHNICIAN,
-    Customer, Payment, Product, Ticket, TicketLine, User, utcnow,
+    Customer, FiscalRecord, OnlineOrder, OnlineOrderLine, Payment, Product, Ticket, TicketLine, User, utcnow,
 )
 from till import catalogue
 from till.config import Config
@@ -51,13 +51,14 @@ from till.return_policy import (
 )
 from till.customers import CustomerSummary, customer_summary  # noqa: F401 - part of this module's API
 from till.return_lines import (  # noqa: F401 - part of this module's API
-    ReturnableLine, ReturnError, find_ticket, purchases, returnable_lines, returned_quantities,
+    ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
+    returned_quantities,
 )
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 __all__ = [
     "DISPOSITIONS", "ReturnError", "PolicyBreach", "ReturnableLine", "Pick", "ReturnSession", "CustomerSummary",
-    "find_ticket", "purchases", "returnable_lines", "customer_summary",
+    "find_ticket", "find_order", "find_sale", "purchases", "returnable_lines", "order_lines", "customer_summary",
 ]
 
 DISPOSITIONS = {"restock": SELLABLE, "damaged": DAMAGED, "supplier": "supplier_return", "repair": "repair"}
@@ -110,6 +111,8 @@ class ReturnSession:
         self.terminal = terminal
         self._now = now
         self.original: Ticket | None = None
+        self.order: OnlineOrder | None = None
+        """An imported online order being returned (``original`` is then None)."""
         self.no_receipt = False
         self.customer: Customer | None = None
         self.basket = None
@@ -131,28 +134,52 @@ class ReturnSession:
         return self._now or utcnow()
 
     # -- find ----------------------------------------------------------------------------------
-    def find(self, text: str) -> Ticket:
-        """Open the ticket of a scanned receipt code or a typed ticket number."""
-        return self.open(find_ticket(text, self.sealer.till_id))
+    def find(self, text: str) -> Ticket | OnlineOrder:
+        """Open the ticket of a scanned receipt code or a typed ticket number, or an online order."""
+        return self.open(find_sale(text, self.sealer.till_id))
 
-    def open(self, ticket: Ticket) -> Ticket:
-        """Start from ``ticket`` (e.g. picked from ``purchases(customer)``)."""
+    def open(self, ticket: Ticket | OnlineOrder) -> Ticket | OnlineOrder:
+        """Start from ``ticket`` (e.g. picked from ``purchases(customer)``) or an online order."""
         self._check_open()
+        if isinstance(ticket, OnlineOrder):
+            return self._open_order(ticket)
         if ticket.kind not in (SALE, EXCHANGE):
             raise ReturnError("Ticket {code} is not a sale: it cannot be returned", code=ticket.code)
         if ticket.training:
             raise ReturnError("Ticket {code} is a training ticket", code=ticket.code)
-        self.original, self.no_receipt = ticket, False
+        self.original, self.order, self.no_receipt = ticket, None, False
         self.customer = ticket.customer
         self._picks.clear()
         self._refund_choice = None
         self.refresh()
         return ticket
 
+    def _open_order(self, order: OnlineOrder) -> OnlineOrder:
+        self.original, self.order, self.no_receipt = None, order, False
+        self.customer = order.customer
+        self._picks.clear()
+        self._refund_choice = None
+        self.refresh()
+        return order
+
+    @property
+    def reference(self) -> str | None:
+        """What the return gives back, as printed: the receipt's code or the online order's number."""
+        if self.original is not None:
+            return self.original.code
+        return self.order.number if self.order is not None else None
+
+    @property
+    def sold_at(self) -> dt.datetime | None:
+        """When the items were bought (the window counts from it); None without a receipt."""
+        if self.original is not None:
+            return self.original.created_at
+        return self.order.ordered_at if self.order is not None else None
+
     def without_receipt(self) -> None:
         """Return items with no ticket: priced at their lowest recent price (see the policy)."""
         self._check_open()
-        self.original, self.no_receipt = None, True
+        self.original, self.order, self.no_receipt = None, None, True
         self._lines.clear()
         self._picks.clear()
         self._refund_choice = None
@@ -162,9 +189,10 @@ class ReturnSession:
 
     def refresh(self) -> list[ReturnableLine]:
         """Read the original's lines and returned quantities again."""
-        if self.original is None:
+        if self.original is None and self.order is None:
             return []
-        self._lines = {line.line_id: line for line in returnable_lines(self.original)}
+        lines = returnable_lines(self.original) if self.original is not None else order_lines(self.order)
+        self._lines = {line.line_id: line for line in lines}
         for key, pick in list(self._picks.items()):
             self._picks[key] = replace(pick, origin=self._lines[pick.origin.line_id])
         return self.lines
@@ -179,11 +207,11 @@ class ReturnSession:
              reason: str | None = None, note: str | None = None, disposition: str = "restock") -> Pick:
         """Take back ``quantity`` (default: all that is returnable) of an original line."""
         self._check_open()
-        if self.original is None:
+        if self.original is None and self.order is None:
             raise ReturnError("Find the ticket first (scan the receipt or type its number)")
         line = self._lines.get(line_id)
         if line is None:
-            raise ReturnError("This line is not on ticket {code}", code=self.original.code)
+            raise ReturnError("This line is not on ticket {code}", code=self.reference)
         if quantity is None:
             quantity = line.returnable
         self._check_quantity(quantity)
@@ -282,8 +310,8 @@ class ReturnSession:
             breach = final_sale_breach(product, pick.label)
             if breach:
                 found.append(breach)
-            if self.original is not None:
-                breach = window_breach(product, pick.label, self.original.created_at, self.now, self.policy)
+            if self.sold_at is not None:
+                breach = window_breach(product, pick.label, self.sold_at, self.now, self.policy)
                 if breach:
                     found.append(breach)
         breach = customer_breach(self.customer.id if self.customer else None, self.now, self.policy)
@@ -325,12 +353,17 @@ class ReturnSession:
 
     # -- resolution ----------------------------------------------------------------------------
     def _original_payments(self) -> list[tuple[str, int, str | None]]:
+        if self.order is not None:  # paid on the web: refunded here in the shop's chosen means
+            return [(self.policy.online_order_refund, self.order.paid_cents, None)]
         if self.original is None:
             return []
         return list(Payment.select(Payment.means, Payment.amount_cents, Payment.reference)
                     .where(Payment.ticket == self.original).order_by(Payment.position).tuples())
 
     def _earlier_refunds(self) -> list[tuple[str, int]]:
+        if self.order is not None:
+            return list(Payment.select(Payment.means, Payment.amount_cents).join(Ticket)
+                        .where(Ticket.origin_order == self.order).tuples())
         if self.original is None:
             return []
         return list(Payment.select(Payment.means, Payment.amount_cents).join(Ticket)
@@ -347,13 +380,13 @@ class ReturnSession:
             return plan_refund(self._original_payments(), amount, self._earlier_refunds())
         except RefundError:
             raise ReturnError("The refund is more than what is left paid on ticket {code}",
-                              code=self.original.code) from None
+                              code=self.reference) from None
 
     def refund_to(self, parts: Iterable[RefundPart | tuple[str, int]]) -> list[RefundPart]:
         """The cashier's choice: e.g. ``[("cash", 500), ("credit_note", 1000)]``; card within its cap."""
         parts = [p if isinstance(p, RefundPart) else RefundPart(p[0], int(p[1])) for p in parts]
         amount = max(0, -self.balance_cents)
-        allowed = (CASH, CREDIT_NOTE) if self.no_receipt else (CARD, CASH, CREDIT_NOTE)
+        allowed = (CASH, CREDIT_NOTE) if self.no_receipt or self.order is not None else (CARD, CASH, CREDIT_NOTE)
         try:
             checked = check_choice(self._original_payments(), parts, amount, self._earlier_refunds(), allowed)
         except RefundError as error:
@@ -406,7 +439,7 @@ class ReturnSession:
                     manager, note = self._approvals[breach.code]
                     record_event(self.sealer, MANAGER_OVERRIDE, f"return: {breach.code}", user_id=manager.id,
                                  details={"breach": breach.code, "note": note, "cashier_id": self.user.id,
-                                          "origin": self.original.code if self.original else None,
+                                          "origin": self.reference,
                                           **{k: v for k, v in breach.params}})
                 payments = self._payments(card_done)
                 extra = {}
@@ -445,10 +478,11 @@ class ReturnSession:
         origins = sorted(p.origin.line_id for p in self._picks.values() if p.origin is not None)
         if not origins:
             return
+        from_order = self.order is not None
         if is_postgres():
-            list(TicketLine.select(TicketLine.id).where(TicketLine.id.in_(origins))
-                 .order_by(TicketLine.id).for_update().tuples())
-        returned = returned_quantities(origins)
+            model = OnlineOrderLine if from_order else TicketLine
+            list(model.select(model.id).where(model.id.in_(origins)).order_by(model.id).for_update().tuples())
+        returned = returned_quantities(origins, from_order=from_order)
         planned = self.returned_cents
         for key, pick in list(self._picks.items()):
             origin = pick.origin
@@ -460,7 +494,7 @@ class ReturnSession:
             self._picks[key] = replace(pick, origin=replace(origin, returned=now_returned))
             self._lines[origin.line_id] = self._picks[key].origin
         if self.returned_cents != planned:
-            raise ReturnError("Ticket {code} changed meanwhile: check the return again", code=self.original.code)
+            raise ReturnError("Ticket {code} changed meanwhile: check the return again", code=self.reference)
         if self._refund_choice is not None:
             self.refund_to(self._refund_choice)  # card cap against refunds made meanwhile
 
@@ -532,7 +566,9 @@ class ReturnSession:
                 product_id=pick.product_id, sku=pick.sku, label=pick.label, quantity=-pick.quantity,
                 unit=pick.unit, unit_price_cents=pick.unit_price_cents, discount_cents=-discount,
                 total_cents=-total, vat_code=pick.vat_code, vat_rate_bp=pick.vat_rate_bp,
-                origin_line_id=pick.origin.line_id if pick.origin else None, reason=reason[:64],
+                origin_line_id=pick.origin.line_id if pick.origin and not pick.origin.from_order else None,
+                origin_order_line_id=pick.origin.line_id if pick.origin and pick.origin.from_order else None,
+                reason=reason[:64],
                 disposition=pick.disposition, serial=pick.serial, stock_location=DISPOSITIONS[pick.disposition],
             ))
         if self.basket is not None:
@@ -550,8 +586,19 @@ class ReturnSession:
             customer_name=customer.display_name if customer else None,
             discount_cents=sum(line.discount_cents for line in lines),
             origin_ticket_id=self.original.id if self.original else None,
+            origin_reference=self.reference,
+            origin_signature=self._origin_signature(),
+            origin_order_id=self.order.id if self.order is not None else None,
             open_drawer=any(p.means == CASH for p in payments),
         )
+
+    def _origin_signature(self) -> str | None:
+        """The signature of the original ticket's record, sealed into the return's own record."""
+        if self.original is None:
+            return None
+        return (FiscalRecord.select(FiscalRecord.signature)
+                .where((FiscalRecord.ticket_id == self.original.id) & (FiscalRecord.chain == "T"))
+                .scalar())
 
     # -- helpers -------------------------------------------------------------------------------
     def _pick(self, key: int) -> Pick:

@@ -69,6 +69,7 @@ class DraftLine:
     disposition: str | None = None
     serial: str | None = None
     stock_location: str = SELLABLE
+    origin_order_line_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class TicketDraft:
     customer_name: str | None = None
     discount_cents: int = 0
     origin_ticket_id: int | None = None
+    origin_reference: str | None = None
+    origin_signature: str | None = None
+    origin_order_id: int | None = None
     created_at: dt.datetime | None = None
     open_drawer: bool = False
     print_receipt: bool = True
@@ -195,10 +199,11 @@ def _returns(database: peewee.Database) -> bool:
 
 _TICKET = _Insert(Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name", "customer",
                            "customer_name", "origin_ticket", "total_cents", "discount_cents", "line_count",
-                           "training"), returning=("id",))
+                           "training", "origin_reference", "origin_signature", "origin_order"), returning=("id",))
 _LINES = _Insert(TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
                               "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp",
-                              "origin_line", "reason", "disposition", "serial"), returning=("id", "position"))
+                              "origin_line", "reason", "disposition", "serial", "origin_order_line"),
+                     returning=("id", "position"))
 _VAT = _Insert(TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"))
 _PAYMENTS = _Insert(Payment, ("ticket", "position", "means", "amount_cents", "reference"))
 _MOVEMENTS = _Insert(StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"))
@@ -295,14 +300,14 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         (ticket_row,) = _TICKET.rows([(
             till_id, number, code, draft.kind, when, draft.user_id, draft.operator_name, draft.customer_id,
             draft.customer_name, draft.origin_ticket_id, draft.total_cents, draft.discount_cents, len(draft.lines),
-            False,
+            False, draft.origin_reference, draft.origin_signature, draft.origin_order_id,
         )])
         cursor, returned = _TICKET.execute(database, [ticket_row])
         ticket_id = returned[0][0] if returned else cursor.lastrowid
         lines = _LINES.rows(
             (ticket_id, position, line.product_id, line.sku, line.label, line.quantity, line.unit,
              line.unit_price_cents, line.discount_cents, line.total_cents, line.vat_code, line.vat_rate_bp,
-             line.origin_line_id, line.reason, line.disposition, line.serial)
+             line.origin_line_id, line.reason, line.disposition, line.serial, line.origin_order_line_id)
             for position, line in enumerate(draft.lines, start=1)
         )
         _cursor, returned = _LINES.execute(database, lines)
@@ -322,8 +327,8 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
         ))
         seal_ticket_rows(sealer, (
-            (ticket_id, *ticket_row[:14]),
-            [(row[0], line_ids[row[1]], *row[1:16]) for row in lines],
+            (ticket_id, *ticket_row[:17]),
+            [(row[0], line_ids[row[1]], *row[1:17]) for row in lines],
             # as the verifier orders them: VAT by rate descending then id (insertion order)
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],

@@ -4,6 +4,7 @@ from store.models.base import BaseModel, CentsField, database_proxy, utcnow
 from store.models.catalogue import Barcode, Category, Product, VatRate
 from store.models.credit import CreditNote, CreditNoteMovement
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
+from store.models.orders import OnlineOrder, OnlineOrderLine
 from store.models.outbox import OutboxJob, Setting
 from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, CustomerWord, User
 from store.models.stock import DAMAGED, SELLABLE, StockLevel, StockLocation, StockMovement
@@ -16,6 +17,7 @@ ALL_MODELS = [
     VatRate, Category, Product, Barcode,
     StockLocation, StockMovement, StockLevel,
     User, Customer,
+    OnlineOrder, OnlineOrderLine,
     Ticket, TicketLine, TicketVat, Payment, AccountingLine,
     FiscalRecord, ChainHead, SigningKey,
     OutboxJob, Setting,
@@ -24,7 +26,7 @@ ALL_MODELS = [
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,
-                 CreditNote, CreditNoteMovement]
+                 CreditNote, CreditNoteMovement, OnlineOrder, OnlineOrderLine]
 """Tables whose rows are never updated or deleted: triggers refuse it on both engines."""
 
 __all__ = [name for name in dir() if not name.startswith("_")]

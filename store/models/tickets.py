@@ -12,6 +12,7 @@ import peewee
 
 from store.models.base import BaseModel, CentsField, utcnow
 from store.models.catalogue import Product
+from store.models.orders import OnlineOrder, OnlineOrderLine
 from store.models.people import Customer, User
 
 SALE = "sale"
@@ -40,6 +41,13 @@ class Ticket(BaseModel):
     discount_cents = CentsField(default=0)
     line_count = peewee.IntegerField()
     training = peewee.BooleanField(default=False)
+    origin_reference = peewee.CharField(max_length=40, null=True)
+    """What a return or exchange gives back, as printed: the original receipt's code (which names
+    its till and number) or the online order's number."""
+    origin_signature = peewee.TextField(null=True)
+    """The signature of the original ticket's fiscal record, sealed into this ticket's own record, so
+    the return's signature vouches for the very sale it reverses."""
+    origin_order = peewee.ForeignKeyField(OnlineOrder, null=True, backref="returns", on_delete="RESTRICT")
 
     class Meta:
         indexes = ((("till_id", "number"), True),)
@@ -64,6 +72,8 @@ class TicketLine(BaseModel):
     reason = peewee.CharField(max_length=64, null=True)
     disposition = peewee.CharField(max_length=32, null=True)
     serial = peewee.CharField(max_length=64, null=True)
+    origin_order_line = peewee.ForeignKeyField(OnlineOrderLine, null=True, backref="returned_by",
+                                               on_delete="RESTRICT")
 
     class Meta:
         indexes = ((("ticket", "position"), True),)

@@ -36,12 +36,14 @@ _TICKET = (
     Ticket.id, Ticket.till_id, Ticket.number, Ticket.code, Ticket.kind, Ticket.created_at,
     Ticket.user, Ticket.operator_name, Ticket.customer, Ticket.customer_name, Ticket.origin_ticket,
     Ticket.total_cents, Ticket.discount_cents, Ticket.line_count, Ticket.training,
+    Ticket.origin_reference, Ticket.origin_signature, Ticket.origin_order,
 )
 _LINE = (
     TicketLine.ticket, TicketLine.id, TicketLine.position, TicketLine.product, TicketLine.sku,
     TicketLine.label, TicketLine.quantity, TicketLine.unit, TicketLine.unit_price_cents,
     TicketLine.discount_cents, TicketLine.total_cents, TicketLine.vat_code, TicketLine.vat_rate_bp,
     TicketLine.origin_line, TicketLine.reason, TicketLine.disposition, TicketLine.serial,
+    TicketLine.origin_order_line,
 )
 _VAT = (TicketVat.ticket, TicketVat.rate_bp, TicketVat.ttc_cents, TicketVat.ht_cents, TicketVat.vat_cents)
 _PAYMENT = (Payment.ticket, Payment.position, Payment.means, Payment.amount_cents, Payment.reference)
@@ -98,14 +100,20 @@ def ticket_rows(ticket_ids: Iterable[int]) -> dict[int, TicketRows]:
 
 
 def payload_of(rows: TicketRows) -> dict[str, Any]:
-    """The payload of one ticket, from its rows: the definition of what a ticket record seals."""
+    """The payload of one ticket, from its rows: the definition of what a ticket record seals.
+
+    A return's ``origin`` (the original receipt's code and record signature, or the online order
+    it reverses) and a line's ``origin_order_line_id`` are keys only when set: tickets sealed
+    before those columns existed keep the payload they were signed with.
+    """
     ticket, lines, vats, payments = rows
     (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
-     customer_name, origin_id, total, discount, line_count, training) = ticket
+     customer_name, origin_id, total, discount, line_count, training, origin_reference, origin_signature,
+     origin_order_id) = ticket
     customer = None
     if customer_id is not None or customer_name is not None:
         customer = {"id": customer_id, "name": customer_name}
-    return {
+    payload = {
         "ticket_id": ticket_id,
         "till_id": till_id,
         "number": number,
@@ -137,15 +145,21 @@ def payload_of(rows: TicketRows) -> dict[str, Any]:
                 "reason": reason,
                 "disposition": disposition,
                 "serial": serial,
+                **({} if origin_order_line_id is None else {"origin_order_line_id": origin_order_line_id}),
             }
             for (_t, line_id, position, product_id, sku, label, quantity, unit, unit_price, line_discount,
-                 line_total, vat_code, vat_rate_bp, origin_line_id, reason, disposition, serial) in lines
+                 line_total, vat_code, vat_rate_bp, origin_line_id, reason, disposition, serial,
+                 origin_order_line_id) in lines
         ],
         "vat": [{"rate_bp": rate_bp, "ttc_cents": ttc, "ht_cents": ht, "vat_cents": vat}
                 for _t, rate_bp, ttc, ht, vat in vats],
         "payments": [{"position": position, "means": means, "amount_cents": amount, "reference": reference}
                      for _t, position, means, amount, reference in payments],
     }
+    if origin_reference is not None or origin_signature is not None or origin_order_id is not None:
+        payload["origin"] = {"reference": origin_reference, "signature": origin_signature,
+                             "order_id": origin_order_id}
+    return payload
 
 
 # --- The payload's text, written straight from the tuples -------------------------------------
@@ -171,10 +185,11 @@ def _j(value: Any) -> str:
 
 
 _HEAD = ('{"code":%s,"created_at":%s,"customer":%s,"discount_cents":%s,"kind":%s,"line_count":%s,"lines":[%s],'
-         '"number":%s,"operator":{"name":%s,"user_id":%s},"origin_ticket_id":%s,"payments":[%s],"ticket_id":%s,'
+         '"number":%s,"operator":{"name":%s,"user_id":%s}%s,"origin_ticket_id":%s,"payments":[%s],"ticket_id":%s,'
          '"till_id":%s,"total_cents":%s,"training":%s,"vat":[%s]}')
 _CUSTOMER = '{"id":%s,"name":%s}'
-_LINE_TEXT = ('{"discount_cents":%s,"disposition":%s,"label":%s,"line_id":%s,"origin_line_id":%s,"position":%s,'
+_ORIGIN = ',"origin":{"order_id":%s,"reference":%s,"signature":%s}'
+_LINE_TEXT = ('{"discount_cents":%s,"disposition":%s,"label":%s,"line_id":%s,"origin_line_id":%s%s,"position":%s,'
               '"product_id":%s,"quantity":%s,"reason":%s,"serial":%s,"sku":%s,"total_cents":%s,"unit":%s,'
               '"unit_price_cents":%s,"vat_code":%s,"vat_rate_bp":%s}')
 _VAT_TEXT = '{"ht_cents":%s,"rate_bp":%s,"ttc_cents":%s,"vat_cents":%s}'
@@ -183,7 +198,7 @@ _PAYMENT_TEXT = '{"amount_cents":%s,"means":%s,"position":%s,"reference":%s}'
 # The shape nearly every row has, checked at once by exact types: then ints go through ``%d``
 # (the same digits as ``int.__repr__``) and only the strings through ``_string``.
 _NONE = type(None)
-_SALE_LINE = [int, int, int, int, str, str, int, str, int, int, int, str, int, _NONE, _NONE, _NONE, _NONE]
+_SALE_LINE = [int, int, int, int, str, str, int, str, int, int, int, str, int, _NONE, _NONE, _NONE, _NONE, _NONE]
 _SALE_LINE_TEXT = ('{"discount_cents":%d,"disposition":null,"label":%s,"line_id":%d,"origin_line_id":null,'
                    '"position":%d,"product_id":%d,"quantity":%d,"reason":null,"serial":null,"sku":%s,'
                    '"total_cents":%d,"unit":%s,"unit_price_cents":%d,"vat_code":%s,"vat_rate_bp":%d}')
@@ -203,8 +218,9 @@ def _line(r: tuple) -> str:
         return _SALE_LINE_TEXT % (r[9], s(r[5]), r[1], r[2], r[3], r[6], s(r[4]), r[10], s(r[7]), r[8], s(r[11]),
                                   r[12])
     j = _j
-    return _LINE_TEXT % (j(r[9]), j(r[15]), j(r[5]), j(r[1]), j(r[13]), j(r[2]), j(r[3]), j(r[6]), j(r[14]),
-                         j(r[16]), j(r[4]), j(r[10]), j(r[7]), j(r[8]), j(r[11]), j(r[12]))
+    order_line = "" if r[17] is None else ',"origin_order_line_id":' + j(r[17])
+    return _LINE_TEXT % (j(r[9]), j(r[15]), j(r[5]), j(r[1]), j(r[13]), order_line, j(r[2]), j(r[3]), j(r[6]),
+                         j(r[14]), j(r[16]), j(r[4]), j(r[10]), j(r[7]), j(r[8]), j(r[11]), j(r[12]))
 
 
 def _vat(r: tuple) -> str:
@@ -233,13 +249,17 @@ def payload_text(rows: TicketRows) -> str | None:
     try:
         ticket, lines, vats, payments = rows
         (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
-         customer_name, origin_id, total, discount, line_count, training) = ticket
+         customer_name, origin_id, total, discount, line_count, training, origin_reference, origin_signature,
+         origin_order_id) = ticket
         customer = "null"
         if customer_id is not None or customer_name is not None:
             customer = _CUSTOMER % (j(customer_id), j(customer_name))
+        origin = ""
+        if origin_reference is not None or origin_signature is not None or origin_order_id is not None:
+            origin = _ORIGIN % (j(origin_order_id), j(origin_reference), j(origin_signature))
         return _HEAD % (
             j(code), j(iso_utc(created_at)), customer, j(discount), j(kind), j(line_count),
-            ",".join([_line(r) for r in lines]), j(number), j(operator_name), j(user_id), j(origin_id),
+            ",".join([_line(r) for r in lines]), j(number), j(operator_name), j(user_id), origin, j(origin_id),
             ",".join([_payment(r) for r in payments]), j(ticket_id), j(till_id), j(total),
             "true" if training else "false", ",".join([_vat(r) for r in vats]),
         )

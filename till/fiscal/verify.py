@@ -29,6 +29,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+import peewee
 from peewee import fn
 
 from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
@@ -325,6 +326,26 @@ def _check_tickets_sealed(report: VerifyReport) -> None:
             for till_id, chain, sequence in others)
 
 
+def _check_return_origins(report: VerifyReport) -> None:
+    """A return names the record of the sale it reverses: its sealed ``origin`` must still be
+    that sale's code and record signature (one set query: only mismatches come back)."""
+    origin = Ticket.alias("origin")
+    record = FiscalRecord.alias("origin_record")
+    rows = (Ticket.select(Ticket.till_id, Ticket.number, Ticket.origin_reference, origin.code)
+            .join(origin, on=(Ticket.origin_ticket == origin.id))
+            .join(record, peewee.JOIN.LEFT_OUTER, on=((record.ticket_id == origin.id)
+                                                      & record.chain.in_(TICKET_CHAINS)))
+            .where(Ticket.origin_signature.is_null(False)
+                   & ((record.id.is_null()) | (record.signature != Ticket.origin_signature)
+                      | (Ticket.origin_reference != origin.code)))
+            .order_by(Ticket.id).tuples())
+    for till_id, number, reference, code in rows:
+        report.problems.append(_finding(
+            till_id, "T", number,
+            "return {number} names ticket {reference} but its signature or code is not that ticket's record",
+            number=number, reference=reference or code))
+
+
 def default_workers() -> int:
     """Signature-checking threads ``verify_journal`` uses by default: one per CPU, at most 4,
     and none on a single CPU, where they could only take turns with the calling thread."""
@@ -370,6 +391,7 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)), anchors is not None)
     _check_tickets_sealed(report)
+    _check_return_origins(report)
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report
