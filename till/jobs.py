@@ -13,6 +13,7 @@ from devices.printer import FilePrinter, ReceiptPrinter
 from devices.receipt import layout
 from till import credit_notes, outbox
 from till.config import Config
+from till.fiscal.duplicates import PRINT_DUPLICATE
 from till.receipts import build_receipt
 
 
@@ -23,9 +24,9 @@ def make_printer(config: Config) -> ReceiptPrinter | None:
     return None
 
 
-def receipt_lines(config: Config, ticket_id: int) -> list[str]:
-    """The printed lines of a ticket's receipt, as the preview shows them."""
-    return layout(build_receipt(config, Ticket.get_by_id(ticket_id)), config.printer.width)
+def receipt_lines(config: Config, ticket_id: int, duplicate: int | None = None) -> list[str]:
+    """The printed lines of a ticket's receipt, as the preview shows them (copy ``duplicate``)."""
+    return layout(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate), config.printer.width)
 
 
 def handlers(config: Config) -> dict[str, outbox.Handler]:
@@ -37,6 +38,10 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if printer is not None:
             printer.print_lines(receipt_lines(config, payload["ticket_id"]))
 
+    def print_duplicate(payload: dict) -> None:
+        if printer is not None:
+            printer.print_lines(receipt_lines(config, payload["ticket_id"], payload["duplicate"]))
+
     def open_drawer(payload: dict) -> None:
         drawer.open(f"ticket {payload.get('ticket_id')}")
 
@@ -45,7 +50,7 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
             printer.print_lines(credit_notes.voucher_lines(config, payload["credit_note_id"]))
 
     return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
-            credit_notes.PRINT_CREDIT_NOTE: print_credit_note}
+            credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate}
 
 
 def run_outbox(config: Config) -> int:

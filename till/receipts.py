@@ -30,8 +30,9 @@ def local_time(utc: dt.datetime) -> dt.datetime:
     return utc.replace(tzinfo=dt.timezone.utc).astimezone()
 
 
-def build_receipt(config: Config, ticket: Ticket) -> Receipt:
-    """The receipt of ``ticket`` in the shop's locale."""
+def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) -> Receipt:
+    """The receipt of ``ticket`` in the shop's locale; copy number ``duplicate`` says so on top
+    (recorded in chain C by ``till.fiscal.duplicates``)."""
     lang = config.shop.locale
 
     def t(message: str, **params: object) -> str:
@@ -72,7 +73,7 @@ def build_receipt(config: Config, ticket: Ticket) -> Receipt:
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
     record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T"))
     when = local_time(ticket.created_at)
-    meta = (
+    meta = ((t("DUPLICATE No. {number}", number=duplicate),) if duplicate else ()) + (
         t("Ticket {code}", code=ticket.code),
         t("Till {till}  No. {number}", till=ticket.till_id, number=ticket.number),
         when.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M"),

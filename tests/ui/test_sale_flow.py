@@ -268,3 +268,29 @@ async def test_terminal_timeout_charges_nothing(app, shop):
         await pilot.press("f2")
         await settle(pilot)
         assert [(p.means, p.amount_cents) for p in Payment.select()] == [("card", 120)]
+
+
+async def test_f2_on_the_receipt_prints_a_numbered_duplicate_signed_in_chain_c(app, shop):
+    """R-DUP: each copy says DUPLICATA n°X, is sealed in chain C and printed from the outbox."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["SOA"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "n°1" in screen_text(app) or "No. 1" in screen_text(app)
+        await pilot.press("f2")
+        await settle(pilot)
+    ticket = Ticket.select().order_by(Ticket.id.desc()).get()
+    copies = list(FiscalRecord.select().where(FiscalRecord.chain == "C").order_by(FiscalRecord.sequence))
+    assert [(c.sequence, c.ticket_id) for c in copies] == [(1, ticket.id), (2, ticket.id)]
+    import json
+
+    assert [json.loads(c.payload)["duplicate"] for c in copies] == [1, 2]
+    printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
+    assert printed.count("DUPLICATA n°1") == 1 and printed.count("DUPLICATA n°2") == 1
+    assert printed.count("Savon de Marseille") == 3  # the receipt and its two copies

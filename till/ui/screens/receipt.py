@@ -3,9 +3,12 @@
 The lines come from ``till.jobs.receipt_lines``, the same function the printer job uses, so
 the preview is what was (or will be) printed, including the legal mentions. Read-only; Esc
 closes. Useful when the printer is out of paper and the customer wants to see the ticket.
+F2 prints a copy: a duplicate, numbered and signed in chain C (``till.fiscal.duplicates``).
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from till.errors import TillError
 from till.i18n import _
 from till.ui.messages import translate_bindings
 
@@ -22,24 +26,37 @@ class ReceiptScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="receipt-close", key_display="Esc"),
+        Binding("f2", "duplicate", "Duplicate", id="receipt-duplicate", key_display="F2"),
         Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up"),
         Binding("down", "scroll(1)", "Down", show=False, id="receipt-down"),
     ]
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], duplicate: Callable[[], str] | None = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.lines = lines
+        self.duplicate = duplicate
+        """Makes a copy (recorded, then printed) and says what it did; None: no copies here."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog receipt-dialog"):
             yield Label(_("Receipt preview"), classes="dialog-title")
             with VerticalScroll(id="receipt-scroll"):
                 yield Static("\n".join(self.lines), id="receipt", markup=False)
-            yield Label(_("Esc: close"), classes="hint")
+            yield Label(_("F2: print a duplicate   Esc: close") if self.duplicate else _("Esc: close"),
+                        id="receipt-hint", classes="hint")
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#receipt-scroll", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def action_duplicate(self) -> None:
+        if self.duplicate is None:
+            return
+        try:
+            said = self.duplicate()
+        except TillError as error:
+            said = error.text()
+        self.query_one("#receipt-hint", Label).update(said)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -257,7 +257,16 @@ class SaleScreen(HasStatus, Screen[None]):
     def action_receipt(self) -> None:
         if self.last_ticket_id is None:
             raise Refused(_("No ticket paid yet at this till since login"))
-        self.app.push_screen(ReceiptScreen(receipt_lines(self.ctx.config, self.last_ticket_id)))
+        self.app.push_screen(ReceiptScreen(receipt_lines(self.ctx.config, self.last_ticket_id),
+                                           duplicate=self._print_duplicate))
+
+    def _print_duplicate(self) -> str:
+        """F2 on the receipt preview: copy n of the last ticket, signed in chain C, then printed."""
+        from till.fiscal.duplicates import make_duplicate
+
+        copy = make_duplicate(self.ctx.sealer, self.last_ticket_id, self.user)
+        self.app.process_outbox()
+        return _("Duplicate No. {number} sent to the printer", number=copy.number)
 
     @guarded
     def action_credit_note_balance(self) -> None:
