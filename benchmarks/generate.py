@@ -263,7 +263,7 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     database = ctx.database
     accounts = ctx.config.accounts
     till_id = ctx.sealer.till_id
-    sealer = Sealer(till_id, ctx.sealer.signer, None)  # anchored once, at the end
+    sealer = Sealer(till_id, ctx.sealer.signer, None, ctx.sealer.zone)  # anchored once, at the end
     rates = {code: rate for code, rate in VatRate.select(VatRate.code, VatRate.rate_bp).tuples()}
     operators = {uid: name for uid, name in zip(users, ("Camille Martin", "Max Durand"))}
     with database.atomic():
@@ -310,7 +310,14 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
                     ((p.id, sellable, sold[i] + 20, "opening", None, when) for i, p in enumerate(products)))
         bulk_insert(database, StockLevel, ("product", "location", "quantity"),
                     ((p.id, sellable, 20) for p in products))
-    _anchor_tail(ctx.sealer, "T")
+    # Each past day closed, as the shop did every evening: the till sells today only then.
+    from till.fiscal.closure_totals import business_day
+    from till.fiscal.closures import close_day
+
+    say("  closing the past days")
+    close_day(sealer, business_day(end, sealer.zone) - dt.timedelta(days=1), operator="benchmark")
+    for chain in ("T", "G", "L"):
+        _anchor_tail(ctx.sealer, chain)
 
 
 def _next_number(till_id: str) -> int:

@@ -57,7 +57,7 @@ from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_ben
 REQUIRED_KEYS = (
     "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
-    "return_p95_ms", "customer_search_p95_ms",
+    "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s",
 )
 """Keys the last line's JSON always has (tests/test_benchmarks.py checks them)."""
 
@@ -71,6 +71,8 @@ TARGETS = {
     "ui_rss_mb": "<= 100 MB",
     "return_p95_ms": "<= 20 ms at 1M tickets",
     "customer_search_p95_ms": "<= 10 ms at 200k customers",
+    "daily_closure_s": "<= 1 s for 5,000 tickets",
+    "archive_export_s": "<= 30 s for a month of 150,000 tickets",
 }
 
 ITERATIONS = {
@@ -425,6 +427,8 @@ def _verdict(ok: bool | None) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
+    from benchmarks.bench_archive import notes as archive_notes, table_rows as archive_rows
+    from benchmarks.bench_closure import notes as closure_notes, table_rows as closure_rows
     from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
 
     def fmt(value: Any, unit: str = "") -> str:
@@ -446,6 +450,8 @@ def table(results: dict[str, Any]) -> str:
         *returns_rows(r),
         ("journal verify", fmt(r["verify_per_s"], " rec/s"), fmt(r["raw_verify_per_s"], " rec/s"),
          fmt(r["verify_vs_raw"], "x"), TARGETS["verify_per_s"], check(r["verify_vs_raw"], lambda v: v >= 0.7)),
+        *closure_rows(r),
+        *archive_rows(r),
         ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
          check(r["ui_cold_start_s"], lambda v: v <= 1.0)),
         ("UI memory (RSS)", fmt(r["ui_rss_mb"], " MB"), "", "", TARGETS["ui_rss_mb"],
@@ -467,6 +473,8 @@ def table(results: dict[str, Any]) -> str:
     notes.append("checkout commit: the tail anchor file is written by a background thread after the commit (not "
                  "timed; flushed before each raw write)")
     notes += returns_notes(r)
+    notes += closure_notes(r)
+    notes += archive_notes(r)
     if r.get("raw_verify_mismatches"):
         notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
     if r.get("verify_ok") is False:
@@ -521,6 +529,13 @@ def main(argv: list[str] | None = None) -> int:
         results.update(drain_outbox(ctx.config))
     finally:
         ctx.close()
+    from benchmarks.bench_closure import run_all as bench_closure_all
+
+    results.update(bench_closure_all(size.name, rng, say))
+    say("archive export ...")
+    from benchmarks.bench_archive import run_all as bench_archive_all
+
+    results.update(bench_archive_all(size.name, folder, args.seed, say))
     say("UI cold start ...")
     results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs))
     for key in REQUIRED_KEYS:

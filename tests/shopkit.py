@@ -77,7 +77,9 @@ def _now():
 
 def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     """Write a sale of ``items`` [(sku, qty)] through the real checkout: card first (if given),
-    then cash for the rest; ``days_ago`` dates it in the past (for return windows)."""
+    then cash for the rest; ``days_ago`` dates it in the past (for return windows) and closes
+    that day, as the shop did that evening (the till sells on no later day otherwise). Sales
+    in the past go oldest first: a closed day takes no more tickets."""
     import dataclasses
     import datetime as dt
 
@@ -96,6 +98,12 @@ def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     if not checkout.is_paid:
         checkout.add_cash(cash or checkout.due_cents)
     draft = checkout.draft()
-    if days_ago:
-        draft = dataclasses.replace(draft, created_at=utcnow() - dt.timedelta(days=days_ago))
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    if not days_ago:
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    from till.fiscal.closure_totals import business_day
+    from till.fiscal.closures import close_day
+
+    when = utcnow() - dt.timedelta(days=days_ago)
+    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
+    close_day(shop.ctx.sealer, business_day(when, shop.ctx.sealer.zone))
+    return ticket

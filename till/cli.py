@@ -9,6 +9,7 @@ start fast on a Raspberry Pi.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import logging
 import os
@@ -49,16 +50,16 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
 def run_ui(config: Config) -> int:
     """Start the till's screens on ``config``'s shop."""
     from till.context import TillContext
-    from till.fiscal.events import APP_START, APP_STOP, record_event
+    from till.fiscal.lifecycle import record_start, record_stop
 
     ctx = TillContext.open(config)
-    record_event(ctx.sealer, APP_START, "till started", details={"version": __version__})
+    record_start(ctx.sealer, config)
     try:
         from till.ui.app import TillApp
 
         TillApp(ctx).run()
     finally:
-        record_event(ctx.sealer, APP_STOP, "till stopped")
+        record_stop(ctx.sealer)
         ctx.close()
     return OK
 
@@ -161,6 +162,11 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     from till.fiscal.events import INTEGRITY_CHECK, record_event
     from till.fiscal.verify import verify_journal
 
+    if getattr(args, "archive", None):
+        from till.cli_archive import cmd_verify_archive
+
+        return cmd_verify_archive(args)  # the archive alone: no configuration, no database
+
     ctx = _open(args)
     report = verify_journal(anchors=ctx.sealer.anchors)
     for line in report.lines():
@@ -168,6 +174,25 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     record_event(ctx.sealer, INTEGRITY_CHECK, "journal verified from the command line",
                  details={"ok": report.ok, "problems": len(report.problems)})
     return OK if report.ok else FAILED
+
+
+def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
+    from till.auth import authorize_manager
+    from till.fiscal import clock
+
+    ctx = _open(args)
+    clock.record_if_behind(ctx.sealer)
+    floor = clock.clock_behind(ctx.till_id)
+    if floor is None and not clock.is_held(ctx.till_id):
+        print("The clock is not behind the last record: nothing to acknowledge.")
+        return OK
+    print(f"The clock reads {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+          + (f"; the last record was sealed at {floor:%Y-%m-%d %H:%M} UTC." if floor else "."))
+    pin = args.pin or getpass.getpass("Manager PIN: ")
+    manager = authorize_manager(ctx.sealer, pin, "clock acknowledged")
+    clock.acknowledge(ctx.sealer, manager, args.note)
+    print(f"Acknowledged by {manager.login}: sales may resume.")
+    return OK
 
 
 def cmd_import_orders(args: argparse.Namespace) -> int:
@@ -234,14 +259,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
-    journal.add_parser("verify", help="check every chain, signature and anchor").set_defaults(
-        func=cmd_journal_verify)
+    from till import cli_archive, cli_fiscal
+
+    verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
+    cli_archive.add_verify_arguments(verify)
+    verify.set_defaults(func=cmd_journal_verify)
+
+    clock = commands.add_parser("clock", help="the till's clock").add_subparsers(dest="clock_command",
+                                                                                   required=True)
+    acknowledge = clock.add_parser("acknowledge", help="a manager checked a clock that went backwards")
+    acknowledge.add_argument("--note", required=True, help="what was checked or fixed")
+    acknowledge.add_argument("--pin", help="the manager's PIN (asked for when not given)")
+    acknowledge.set_defaults(func=cmd_clock_acknowledge)
 
     imports = commands.add_parser("import", help="bring data in from files").add_subparsers(
         dest="import_command", required=True)
     orders = imports.add_parser("orders", help="online orders (JSON), so they can be returned in the shop")
     orders.add_argument("file", help="a JSON file: {\"orders\": [...]}")
     orders.set_defaults(func=cmd_import_orders)
+
+    cli_fiscal.register(commands)
+    cli_archive.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

@@ -31,6 +31,8 @@ class ShopConfig:
     siret: str = ""
     vat_number: str = ""
     locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    """The shop's time zone (IANA name): business days, closures and printed times follow it."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,12 @@ def _check(config: Config, text: str) -> None:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if config.sale.max_quantity < 1:
         fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(config.shop.timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
     if config.returns.online_order_refund not in ("cash", "credit_note"):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
     if "other" not in config.returns.reasons:
@@ -318,6 +326,7 @@ address = "{address}"
 siret = "{siret}"
 vat_number = "{vat_number}"
 locale = "{language}"           # language of receipts: "fr" or "en"
+timezone = "Europe/Paris"       # business days and daily closures follow this time zone
 
 [till]
 id = "{till_id}"                # this till's id in the fiscal chains: 1-8 letters or digits

@@ -18,6 +18,7 @@ from till.config import Config
 from till.errors import TillError
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.chain import Sealer
+from till.fiscal.closure_totals import business_zone
 from till.fiscal.keys import Signer, register_public_key
 from till.i18n import set_language
 
@@ -55,7 +56,8 @@ class TillContext:
             signer = Signer.load(key_path)
         with database.atomic():
             register_public_key(signer, config.till.id)
-        sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir)))
+        sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir)),
+                        business_zone(config))
         return cls(config=config, database=database, sealer=sealer, terminal=make_terminal(config))
 
     def close(self) -> None:

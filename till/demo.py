@@ -31,6 +31,8 @@ from till.demo_data import (  # noqa: F401 - CATALOGUE and the names are re-expo
 from till.context import TillContext
 from till.errors import TillError
 from till.fiscal.chain import Sealer
+from till.fiscal.closure_totals import business_day
+from till.fiscal.closures import close_day
 from till.scanning import make_ean13
 from till.setup import init_shop
 from till.ticket_writer import move_stock, write_ticket
@@ -368,7 +370,7 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
     config, database = ctx.config, ctx.database
     # The same key and chain as live sales; only the tail anchor is written once a day's commit
     # rather than once a ticket (each write is an fsync, and only the last one counts).
-    sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None)
+    sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
     for tickets in plan:
         if not tickets:
             continue
@@ -396,7 +398,11 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
                     checkout.add_cash(_cash_given(rng, total))
                 draft = replace(checkout.draft(), created_at=planned.when, print_receipt=False, open_drawer=False)
                 write_ticket(sealer, config.accounts, draft)
-        _anchor_tail(ctx.sealer, "T")
+        day = business_day(tickets[0].when, sealer.zone)
+        if day < business_day(utcnow(), sealer.zone):
+            close_day(sealer, day, operator="demo")  # each evening's Z: no sale on a new day without it
+        for chain in ("T", "G", "L"):
+            _anchor_tail(ctx.sealer, chain)
 
 
 DEMO_ORDER = "WEB-100234"

@@ -17,6 +17,10 @@ from till.fiscal.duplicates import PRINT_DUPLICATE
 from till.receipts import build_receipt
 
 
+PRINT_LINES = "print_lines"
+"""An outbox job printing ready-made lines (an X or Z report): ``{"lines": [...]}``."""
+
+
 def make_printer(config: Config) -> ReceiptPrinter | None:
     """The receipt printer named by the configuration."""
     if config.printer.driver == "file":
@@ -42,6 +46,10 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if printer is not None:
             printer.print_lines(receipt_lines(config, payload["ticket_id"], payload["duplicate"]))
 
+    def print_lines(payload: dict) -> None:
+        if printer is not None:
+            printer.print_lines(list(payload["lines"]))
+
     def open_drawer(payload: dict) -> None:
         drawer.open(f"ticket {payload.get('ticket_id')}")
 
@@ -50,7 +58,8 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
             printer.print_lines(credit_notes.voucher_lines(config, payload["credit_note_id"]))
 
     return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
-            credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate}
+            credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
+            PRINT_LINES: print_lines}
 
 
 def run_outbox(config: Config) -> int:

@@ -45,6 +45,8 @@ from till.accounting import ticket_postings
 from till.config import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
+from till.fiscal.clock import check_clock, note_sealed
+from till.fiscal.closures import require_open_day
 from till.fiscal.payloads import seal_ticket_rows
 from till.money import vat_breakdown
 from till.scanning import ticket_code
@@ -290,12 +292,14 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         raise UnbalancedTicket(
             "Payments ({paid}) do not match the total ({total})", paid=paid, total=draft.total_cents
         )
+    check_clock(sealer.till_id)
     database = current_database()
     when = _utc(draft.created_at or utcnow())
     vat = vat_breakdown((line.vat_rate_bp, line.total_cents) for line in draft.lines)
     till_id = sealer.till_id
     with database.atomic():
         number = sealer.reserve("T")
+        require_open_day(till_id, when, sealer.zone)  # under the T lock: a running closure is seen
         code = ticket_code(till_id, number)
         (ticket_row,) = _TICKET.rows([(
             till_id, number, code, draft.kind, when, draft.user_id, draft.operator_name, draft.customer_id,
@@ -317,7 +321,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         draft_payments, issued = draft.payments, []
         if any(p.means == credit_notes.MEANS for p in draft_payments):
             draft_payments, issued = _settle_credit_notes(draft, till_id, ticket_id, when,
-                                                          credit_note_validity_days)
+                                                          credit_note_validity_days, sealer.zone)
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
                                   for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
@@ -326,7 +330,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             (ticket_id, accounts.journal, when.date(), p.account, p.label, p.debit_cents, p.credit_cents, when)
             for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
         ))
-        seal_ticket_rows(sealer, (
+        record = seal_ticket_rows(sealer, (
             (ticket_id, *ticket_row[:17]),
             [(row[0], line_ids[row[1]], *row[1:17]) for row in lines],
             # as the verifier orders them: VAT by rate descending then id (insertion order)
@@ -336,20 +340,21 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         jobs = _jobs(draft, sealer.till_id, ticket_id, issued)
         if jobs:
             _JOBS.execute(database, _JOBS.rows(jobs))
+    note_sealed(till_id, record.created_at)
     ticket = Ticket(id=ticket_id, **dict(zip(_TICKET.fields, ticket_row)))
     ticket._dirty.clear()  # as ``create`` leaves it: saved
     return ticket
 
 
 def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when: dt.datetime,
-                         validity_days: int | None) -> tuple[tuple[DraftPayment, ...], list[int]]:
+                         validity_days: int | None, zone: dt.tzinfo) -> tuple[tuple[DraftPayment, ...], list[int]]:
     """Redeem and issue the ticket's credit notes; returns its payments as they are written (an
     issued note's code as the reference) and the ids of the notes issued. A negative credit note
     payment always issues a new note: a reference it came with is replaced by the new code.
 
     Inside the ticket's transaction: a refusal (unknown, expired or short note) rolls it all back.
     """
-    today = when.replace(tzinfo=dt.timezone.utc).astimezone().date()  # the till's local day
+    today = when.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()  # the shop's business day
     if validity_days is None:
         validity_days = CreditNotesConfig().validity_days
     payments: list[DraftPayment] = []

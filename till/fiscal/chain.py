@@ -250,10 +250,13 @@ def flush_anchors(timeout: float | None = None) -> bool:
 class Sealer:
     """Appends signed records to the chains of one till."""
 
-    def __init__(self, till_id: str, signer: Signer, anchors: AnchorStore | None) -> None:
+    def __init__(self, till_id: str, signer: Signer, anchors: AnchorStore | None,
+                 zone: dt.tzinfo = dt.timezone.utc) -> None:
         self.till_id = till_id
         self.signer = signer
         self.anchors = anchors
+        self.zone = zone
+        """The shop's time zone: the business day of what this till seals (closures)."""
         self._key_registered = False
         # chain -> (transaction, head): the head this sealer locked or moved in that transaction.
         # It spares ``append`` a second read after ``reserve``; the guarded UPDATE in ``append``

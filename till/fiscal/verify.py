@@ -392,6 +392,9 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         check.finish(heads.get((till_id, chain)), anchors is not None)
     _check_tickets_sealed(report)
     _check_return_origins(report)
+    from till.fiscal.closure_check import check_closures  # closures recomputed from their tickets
+
+    report.problems.extend(check_closures())
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report

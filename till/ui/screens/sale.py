@@ -78,6 +78,7 @@ class SaleScreen(HasStatus, Screen[None]):
              "Show the balance of a credit note", show=False),
         # Hidden like F11: the footer is full at 80 columns in French (test_glyphs).
         _key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund", show=False),
+        _key("f1", "closures", "Closures", "sale-closures", "X report and closures (manager)", show=False),
         _key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
         _key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
     ]
@@ -108,6 +109,17 @@ class SaleScreen(HasStatus, Screen[None]):
     def on_mount(self) -> None:
         self.redraw()
         self.scan_input.focus()
+        self._check_day()
+
+    def _check_day(self) -> None:
+        """Say at once when the till cannot sell before a closure (the writer refuses anyway)."""
+        from till.errors import TillError
+        from till.fiscal.closures import require_open_day
+
+        try:
+            require_open_day(self.ctx.till_id, None, self.ctx.sealer.zone)
+        except TillError as error:
+            self.show_error(error.text() + "   " + _("F1: closures"))
 
     @property
     def scan_input(self) -> ScanInput:
@@ -267,6 +279,29 @@ class SaleScreen(HasStatus, Screen[None]):
         copy = make_duplicate(self.ctx.sealer, self.last_ticket_id, self.user)
         self.app.process_outbox()
         return _("Duplicate No. {number} sent to the printer", number=copy.number)
+
+    @guarded
+    def action_closures(self) -> None:
+        """F1: the manager's X report and closures; a cashier needs a manager's PIN."""
+        from store.models import MANAGER, TECHNICIAN
+
+        if self.user.role in (MANAGER, TECHNICIAN):
+            self._open_closures(self.user)
+            return
+        self.app.push_screen(ManagerPinScreen(self.ctx.sealer, "closures",
+                                              _("A manager's PIN is needed for the closures")),
+                             self._open_closures)
+
+    def _open_closures(self, manager) -> None:
+        if manager is None:
+            return
+        from till.ui.screens.closures import ClosuresScreen
+
+        self.app.push_screen(ClosuresScreen(self.ctx, manager), self._after_closures)
+
+    def _after_closures(self, _result: None) -> None:
+        self.show_info("")
+        self._check_day()
 
     @guarded
     def action_credit_note_balance(self) -> None:

@@ -1,0 +1,167 @@
+"""The X and Z reports, as plain text lines a receipt printer or a terminal shows as they are.
+
+- X report: the open day's totals so far, computed live from the tickets; it closes nothing and
+  says so on the paper (a cashier prints it mid-day to count the drawer).
+- Z report: a closure, printed from its sealed record's payload only. The figures are never
+  recomputed (fiscal-fr.md R-CON-04): a Z printed a year later shows what was sealed, even if
+  someone altered tickets since (``till.fiscal.closure_check`` is what finds that).
+
+Both share one body layout (tickets, VAT per rate, means of payment, totals), in the shop's
+language, amounts through ``till.money.format_cents``, at the printer's width. No Textual.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from till import __version__
+from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, business_zone, get_closure, period_of
+from till.fiscal.closures import period_totals
+from till.i18n import translate
+from till.money import format_cents, format_rate
+from till.receipts import MEANS, signature_extract
+
+__all__ = ["x_report", "z_report", "z_report_for"]
+
+Z_TITLES = {DAY: "Z REPORT - DAILY CLOSURE", MONTH: "Z REPORT - MONTHLY CLOSURE", "year": "Z REPORT - YEARLY CLOSURE"}
+X_TITLE = "X REPORT - NOT A CLOSURE"
+COUNT_LABELS = {"sale": "Sales", "return": "Returns", "exchange": "Exchanges", "cancellation": "Cancellations"}
+
+
+class _Paper:
+    """Lines of at most ``width`` characters, in one language."""
+
+    def __init__(self, lang: str, width: int) -> None:
+        self.lang, self.width, self.lines = lang, width, []
+
+    def t(self, message: str, **params: object) -> str:
+        return translate(message, self.lang, **params)
+
+    def money(self, cents: int, symbol: bool = False) -> str:
+        return format_cents(cents, self.lang, symbol=symbol)
+
+    def center(self, text: str) -> None:
+        self.lines.append(text[:self.width].center(self.width).rstrip())
+
+    def text(self, text: str) -> None:
+        self.lines.append(text[:self.width])
+
+    def pair(self, left: str, right: str) -> None:
+        room = max(1, self.width - len(right) - 1)
+        self.lines.append(f"{left[:room]:<{room}} {right}"[:self.width])
+
+    def rule(self, char: str = "-") -> None:
+        self.lines.append(char * self.width)
+
+    def row(self, cells: tuple[str, ...]) -> None:
+        column = self.width // len(cells)
+        first, *rest = cells
+        self.lines.append((first[:column].ljust(column) + "".join(c[:column].rjust(column) for c in rest))[:self.width])
+
+    def date(self, day: dt.date) -> str:
+        return day.strftime("%d/%m/%Y" if self.lang == "fr" else "%Y-%m-%d")
+
+    def when(self, utc: dt.datetime, zone: dt.tzinfo) -> str:
+        local = utc.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+        return local.strftime("%d/%m/%Y %H:%M" if self.lang == "fr" else "%Y-%m-%d %H:%M")
+
+
+def _header(paper: _Paper, config: Any, title: str) -> None:
+    shop = config.shop
+    for text in (shop.name, shop.address, shop.siret and f"SIRET {shop.siret}",
+                 shop.vat_number and paper.t("VAT no. {number}", number=shop.vat_number)):
+        if text:
+            paper.center(text)
+    paper.lines.append("")
+    paper.center(paper.t(title))
+
+
+def _body(paper: _Paper, totals: Totals) -> None:
+    """Tickets, VAT per rate, means of payment and the period's totals: the same for X and Z."""
+    t, money = paper.t, paper.money
+    paper.rule()
+    paper.pair(t("Tickets"), str(totals.ticket_count))
+    for kind, count in totals.counts:
+        paper.pair("  " + t(COUNT_LABELS.get(kind, kind)), str(count))
+    if totals.first_ticket is not None:
+        paper.pair(t("Ticket numbers"), f"{totals.first_ticket} - {totals.last_ticket}")
+    paper.rule()
+    paper.row((t("VAT"), t("Net"), t("Tax"), t("Total")))
+    for rate_bp, ttc, ht, vat in totals.vat:
+        paper.row((f"{format_rate(rate_bp, paper.lang)} %", money(ht), money(vat), money(ttc)))
+    paper.row((t("All rates"), money(sum(v[2] for v in totals.vat)), money(sum(v[3] for v in totals.vat)),
+               money(sum(v[1] for v in totals.vat))))
+    paper.rule()
+    paper.text(t("Means of payment"))
+    for means, net, in_, out in totals.payments:
+        paper.pair("  " + t(MEANS.get(means, means)), money(net))
+        if out and in_:
+            paper.pair("    " + t("in {amount}", amount=money(in_)), t("out {amount}", amount=money(out)))
+    paper.rule()
+    paper.pair(t("Sales"), money(totals.sales))
+    paper.pair(t("Returns"), money(-totals.returns))
+    paper.pair(t("GRAND TOTAL"), money(totals.grand_total, symbol=True))
+
+
+def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = None,
+             width: int | None = None) -> list[str]:
+    """The X report of the open business day: live totals, no closure, nothing written."""
+    from store.models import utcnow
+
+    zone = business_zone(config)
+    now = now or utcnow()
+    till_id = till_id or config.till.id
+    paper = _Paper(config.shop.locale, width or config.printer.width)
+    period = period_of(DAY, business_day(now, zone), zone)
+    totals = period_totals(till_id, period.start, min(period.end, now + dt.timedelta(seconds=1)))
+    _header(paper, config, X_TITLE)
+    paper.text(paper.t("Till {till}", till=till_id))
+    paper.text(paper.t("Day {day}", day=paper.date(period.first_day)))
+    paper.text(paper.t("Printed on {time}", time=paper.when(now, zone)))
+    _body(paper, totals)
+    paper.lines.append("")
+    paper.center(paper.t("Totals so far: nothing is closed"))
+    paper.center(f"till {__version__}")
+    return paper.lines
+
+
+def z_report(config: Any, closure: Closure, width: int | None = None) -> list[str]:
+    """The Z report of a sealed ``closure``, from its payload alone (never recomputed)."""
+    paper = _Paper(config.shop.locale, width or config.printer.width)
+    t, money, period, payload = paper.t, paper.money, closure.period, closure.payload
+    zone = business_zone(config)
+    _header(paper, config, Z_TITLES.get(closure.kind, closure.kind.upper()))
+    paper.text(t("Till {till}  Closure No. {number}", till=closure.till_id, number=closure.sequence))
+    if period.first_day == period.last_day:
+        paper.text(t("Period: {first}", first=paper.date(period.first_day)))
+    else:
+        paper.text(t("Period: {first} to {last}", first=paper.date(period.first_day),
+                     last=paper.date(period.last_day)))
+    closed_at = dt.datetime.fromisoformat(payload["closed_at"].removesuffix("Z"))
+    paper.text(t("Closed on {time}", time=paper.when(closed_at, zone)))
+    operator = (payload.get("operator") or {}).get("name")
+    if operator:
+        paper.text(t("By: {name}", name=operator))
+    _body(paper, closure.totals)
+    paper.pair(t("Perpetual grand total"), money(closure.perpetual_total))
+    paper.pair(t("Perpetual total (absolute)"), money(closure.perpetual_absolute))
+    notes = payload.get("credit_notes") or {}
+    if notes.get("issued_cents") or notes.get("redeemed_cents"):
+        paper.rule()
+        paper.pair(t("Credit notes issued"), money(notes.get("issued_cents", 0)))
+        paper.pair(t("Credit notes redeemed"), money(notes.get("redeemed_cents", 0)))
+    paper.lines.append("")
+    if closure.totals.last_ticket_signature:
+        paper.center(t("Last ticket signature {extract}",
+                       extract=signature_extract(closure.totals.last_ticket_signature)))
+    paper.center(t("Signature {extract}", extract=signature_extract(closure.signature) if closure.signature
+                   else "----"))
+    paper.center(f"till {__version__}")
+    return paper.lines
+
+
+def z_report_for(config: Any, kind: str, label: str, till_id: str | None = None,
+                 width: int | None = None) -> list[str]:
+    """The Z report of the till's closure of ``kind`` for ``label``; ``ClosureError`` if none."""
+    return z_report(config, get_closure(till_id or config.till.id, kind, label), width)

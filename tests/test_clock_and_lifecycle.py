@@ -1,0 +1,91 @@
+"""R-CLK and R-JET: a clock set back stops sales until a manager acknowledges it; software and
+configuration changes are sealed as technical events at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from store.models import FiscalRecord, Ticket, utcnow
+from till import __version__
+from till.cli import main
+from till.fiscal import clock
+from till.fiscal.events import record_event
+from till.fiscal.lifecycle import CONFIG_CHANGED, SOFTWARE_CHANGED, record_start
+from till.fiscal.verify import verify_journal
+from shopkit import sell
+
+
+def events(kind=None):
+    query = FiscalRecord.select().where(FiscalRecord.chain == "L").order_by(FiscalRecord.sequence)
+    return [r.kind for r in query if kind is None or r.kind == kind]
+
+
+@pytest.fixture
+def clock_set_back(shop, monkeypatch):
+    """A record sealed while the clock read one hour ahead; the clock then goes back to now."""
+    import till.fiscal.chain as chain
+
+    clock.forget()
+    ahead = utcnow() + dt.timedelta(hours=1)
+    monkeypatch.setattr(chain, "utcnow", lambda: ahead)
+    with shop.ctx.database.atomic():
+        record_event(shop.ctx.sealer, "LOGIN", "login while the clock was ahead")
+    monkeypatch.undo()
+    yield shop
+    clock.forget()
+
+
+def test_a_sale_while_the_clock_is_behind_is_refused_until_a_manager_acknowledges(clock_set_back):
+    shop = clock_set_back
+    before = Ticket.select().count()
+    with pytest.raises(clock.ClockWentBackwards, match="before the last record"):
+        sell(shop, [("WIN", 1)], cash=1000)
+    assert Ticket.select().count() == before
+    assert record_start(shop.ctx.sealer, shop.config)[-1] == "CLOCK_BACKWARDS"
+    record_start(shop.ctx.sealer, shop.config)  # a second start: the event is not sealed twice
+    assert events(clock.CLOCK_BACKWARDS) == [clock.CLOCK_BACKWARDS]
+    with pytest.raises(clock.ClockWentBackwards, match="note is required"):
+        clock.acknowledge(shop.ctx.sealer, shop.manager, " ")
+    clock.acknowledge(shop.ctx.sealer, shop.manager, "RTC battery replaced, NTP checked")
+    sell(shop, [("WIN", 1)], cash=1000)
+    clock.forget()  # a restart reads the floor from the journal: still acknowledged
+    sell(shop, [("SOA", 1)], cash=1000)
+    assert not clock.record_if_behind(shop.ctx.sealer)
+    assert verify_journal(workers=0).ok
+
+
+def test_the_acknowledgement_from_the_command_line_needs_a_manager_pin(clock_set_back, capsys):
+    shop = clock_set_back
+    config = str(shop.config.path)
+    assert main(["--config", config, "clock", "acknowledge", "--note", "checked", "--pin", "1111"]) == 2
+    assert events(clock.CLOCK_ACKNOWLEDGED) == []
+    assert main(["--config", config, "clock", "acknowledge", "--note", "checked", "--pin", "9999"]) == 0
+    assert "sales may resume" in capsys.readouterr().out
+    (ack,) = [r for r in FiscalRecord.select().where(FiscalRecord.kind == clock.CLOCK_ACKNOWLEDGED)]
+    assert json.loads(ack.payload)["user_id"] == shop.manager.id
+    clock.forget()
+    sell(shop, [("WIN", 1)], cash=1000)
+
+
+def test_a_clock_within_tolerance_sells(shop):
+    clock.forget()
+    sell(shop, [("WIN", 1)], cash=1000)
+    assert clock.clock_behind(shop.ctx.till_id, utcnow() - dt.timedelta(minutes=4)) is None
+    assert clock.clock_behind(shop.ctx.till_id, utcnow() - dt.timedelta(minutes=6)) is not None
+
+
+def test_start_seals_software_and_configuration_changes(shop, monkeypatch):
+    sealer, config = shop.ctx.sealer, shop.config
+    assert record_start(sealer, config) == ["APP_START"]
+    assert record_start(sealer, config) == ["APP_START"]  # nothing changed
+    config.path.write_text(config.path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    import till.fiscal.lifecycle as lifecycle
+
+    monkeypatch.setattr(lifecycle, "__version__", "99.0")
+    assert record_start(sealer, config) == [SOFTWARE_CHANGED, CONFIG_CHANGED, "APP_START"]
+    changed = FiscalRecord.get(FiscalRecord.kind == SOFTWARE_CHANGED)
+    assert json.loads(changed.payload)["details"] == {"from": __version__, "to": "99.0"}
+    assert verify_journal(workers=0).ok

@@ -1,0 +1,505 @@
+"""Fiscal archives: one signed file per period that proves itself without the database.
+
+French law asks for periodic archives that stay readable and verifiable after a change of
+software, with their public keys, and whose making is itself recorded (fiscal-fr.md R-ARC-01 to
+R-ARC-06, R-SEC-04). ``export_archive`` writes one ZIP file holding:
+
+- ``data/<till>-<chain>.jsonl``: every record of each chain (T, G, C, L, A, X...) of the period,
+  one canonical JSON object a line, in sequence order, exactly the fields that were signed plus
+  the hash, signature and key id. The ticket rows are inside the sealed T/X payloads, so the
+  records' payloads are the data: nothing is rebuilt, nothing can drift from what was signed;
+- ``schemas/*.schema.json``: JSON Schemas (draft 2020-12) of a data line and of the manifest;
+- ``keys/<key id>.pem``: the public key of every key that signed a record or the manifest;
+- ``manifest.json``: shop, period, software, each file with its SHA-256 and size, and per chain
+  the first and last sequence, their hashes, the count, and the record *before* the period
+  (sequence, signature, hash), so the first link of the period is checked too;
+- ``manifest.sig``: a detached ECDSA P-256 signature of ``manifest.json``'s bytes, made by the
+  till's own ``Signer`` (the one that seals records: there is one signing scheme, not two).
+
+A period is a month ``YYYY-MM`` (or a day ``YYYY-MM-DD``, or a year ``YYYY``) of the shop's
+calendar (its time zone, as the closures count days); its bounds are stored in UTC. The records of a
+period are a *sequence range* per chain: those after the last record created before the start,
+up to the last record created before the end. With a clock that never goes back these are
+exactly the records created in the period; if it ever went back, consecutive periods still tile
+each chain with no gap and no overlap, which a timestamp filter would not.
+
+Memory stays flat: records are read by keyset pages and streamed into the compressed entry
+while its SHA-256 is computed; only per-chain counters and the set of key ids are kept. The
+file is written under a temporary name, fsynced, then renamed (never over an existing file);
+only then is the export sealed as one record of chain A (R-ARC-04), in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from store.models import FiscalRecord, SigningKey
+from till import __version__
+from till.errors import TillError
+from till.fiscal import chain as _chain
+from till.fiscal.canonical import canonical_bytes, canonical_json
+from till.fiscal.events import record_event
+from till.fiscal.chain import Sealer, current_database, iso_utc
+from till.fiscal.durable import fsync_folder
+
+__all__ = [
+    "ARCHIVE_CHAIN", "ARCHIVE_FORMAT", "ARCHIVE_FORMAT_VERSION", "ARCHIVE_KIND", "CHAIN_ORDER", "MANIFEST",
+    "SIGNATURE", "ArchiveResult", "Period", "default_archive_name", "export_archive", "parse_period",
+    "record_schema", "manifest_schema",
+]
+
+ARCHIVE_FORMAT = "till-fiscal-archive"
+ARCHIVE_FORMAT_VERSION = 1
+"""Version of the archive layout. Never change what a version means: add a version."""
+ARCHIVE_CHAIN = "A"
+ARCHIVE_KIND = "ARCHIVE_EXPORT"
+CHAIN_ORDER = ("T", "G", "C", "L", "A", "X")
+"""The chains of design.md section 4, in the order the archive lists them (others follow, sorted)."""
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIGNATURE_ALGORITHM = "ECDSA-P256-SHA256"
+RECORD_SCHEMA = "schemas/record.schema.json"
+MANIFEST_SCHEMA = "schemas/manifest.schema.json"
+README = "LISEZMOI.txt"
+PAGE_SIZE = 2_000
+_SAFE = re.compile(r"^[A-Za-z0-9_.]{1,16}$")
+
+
+# --- Periods --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar period of the till's local time; ``start``/``end`` are naive UTC, end excluded."""
+
+    label: str
+    start: dt.datetime
+    end: dt.datetime
+    zone: str = "UTC"
+    """The time zone whose calendar the label follows (the shop's, as its closures)."""
+
+    def as_payload(self) -> dict[str, str]:
+        return {"label": self.label, "from": iso_utc(self.start), "to": iso_utc(self.end), "zone": self.zone}
+
+
+def _utc(local: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
+    """Local midnight as naive UTC (``tz`` None: the machine's zone)."""
+    aware = local.replace(tzinfo=tz) if tz is not None else local.astimezone()
+    return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _zone_name(tz: dt.tzinfo | None) -> str:
+    if tz is None:
+        return dt.datetime.now().astimezone().tzname() or "local"
+    return getattr(tz, "key", None) or str(tz)
+
+
+def parse_period(text: str, tz: dt.tzinfo | None = None) -> Period:
+    """``YYYY-MM`` (a month), ``YYYY-MM-DD`` (a day) or ``YYYY`` (a year) of ``tz``'s calendar.
+
+    ``export_archive`` passes the sealer's business zone (the shop's ``timezone``), so an
+    archive's month is the month its closures count; ``tz`` None is the machine's zone.
+    """
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            year, month = int(text[:4]), int(text[5:])
+            first = dt.datetime(year, month, 1)
+            after = dt.datetime(year + month // 12, month % 12 + 1, 1)
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            first = dt.datetime.strptime(text, "%Y-%m-%d")
+            after = first + dt.timedelta(days=1)
+        elif re.fullmatch(r"\d{4}", text):
+            first, after = dt.datetime(int(text), 1, 1), dt.datetime(int(text) + 1, 1, 1)
+        else:
+            raise ValueError(text)
+    except ValueError:
+        raise TillError("Period {period} is not a month (YYYY-MM), a day (YYYY-MM-DD) or a year (YYYY)",
+                        period=text) from None
+    return Period(text, _utc(first, tz), _utc(after, tz), _zone_name(tz))
+
+
+def default_archive_name(till_id: str, period: Period) -> str:
+    """``till-archive-<till>-<period>.zip``: what ``--out FOLDER`` writes in the folder."""
+    return f"till-archive-{till_id}-{period.label}.zip"
+
+
+# --- JSON Schemas ---------------------------------------------------------------------------------
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_INT, _STR, _NULL_INT, _NULL_STR = {"type": "integer"}, {"type": "string"}, {"type": ["integer", "null"]}, \
+    {"type": ["string", "null"]}
+_SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"}
+
+
+def _object(required: dict[str, Any], optional: dict[str, Any] | None = None, closed: bool = True) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(required), "properties": {**required, **(optional or {})},
+            "additionalProperties": not closed}
+
+
+def record_schema() -> dict[str, Any]:
+    """Schema of one line of a data file: the signed envelope, hash, signature and key id.
+
+    Amounts are integers (cents, basis points) everywhere: the schema says so, a float fails.
+    The ticket payload lists what it holds today and allows keys added later (a new key is
+    signed like the others; the signature, not the schema, protects the content).
+    """
+    ticket_line = _object({
+        "line_id": _INT, "position": _INT, "product_id": _NULL_INT, "sku": _STR, "label": _STR, "quantity": _INT,
+        "unit": _STR, "unit_price_cents": _INT, "discount_cents": _INT, "total_cents": _INT, "vat_code": _STR,
+        "vat_rate_bp": _INT, "origin_line_id": _NULL_INT, "reason": _NULL_STR, "disposition": _NULL_STR,
+        "serial": _NULL_STR,
+    }, {"origin_order_line_id": _NULL_INT}, closed=False)
+    ticket = _object({
+        "ticket_id": _INT, "till_id": _STR, "number": _INT, "code": _STR, "kind": _STR, "created_at": _TIME,
+        "operator": _object({"user_id": _NULL_INT, "name": _STR}, closed=False),
+        "customer": {"anyOf": [{"type": "null"}, _object({"id": _NULL_INT, "name": _NULL_STR}, closed=False)]},
+        "origin_ticket_id": _NULL_INT, "total_cents": _INT, "discount_cents": _INT, "line_count": _INT,
+        "training": {"type": "boolean"},
+        "lines": {"type": "array", "items": {"$ref": "#/$defs/ticket_line"}},
+        "vat": {"type": "array", "items": _object(
+            {"rate_bp": _INT, "ttc_cents": _INT, "ht_cents": _INT, "vat_cents": _INT}, closed=False)},
+        "payments": {"type": "array", "items": _object(
+            {"position": _INT, "means": _STR, "amount_cents": _INT, "reference": _NULL_STR}, closed=False)},
+    }, {"origin": _object({}, {"reference": _NULL_STR, "signature": _NULL_STR, "order_id": _NULL_INT},
+                          closed=False)}, closed=False)
+    event = _object({"code": _STR, "description": _STR, "user_id": _NULL_INT, "details": {"type": "object"}},
+                    closed=False)
+    envelope = _object({
+        "format_version": {"const": 1}, "till_id": _STR, "chain": {"type": "string", "pattern": "^[A-Z]{1,2}$"},
+        "sequence": {"type": "integer", "minimum": 1}, "kind": _STR, "created_at": _TIME, "ticket_id": _NULL_INT,
+        "payload": {"type": "object"}, "previous_signature": _STR, "hash": _SHA256,
+        "signature": {"type": "string", "minLength": 1},
+        "key_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    })
+    return {
+        "$schema": _DRAFT, "$id": RECORD_SCHEMA, "title": "A sealed fiscal record (one line of data/*.jsonl)",
+        "description": "The signed message is the canonical JSON (UTF-8, NFC, sorted keys, no spaces) of the "
+                       "record without hash, signature and key_id; hash is its SHA-256 in hex, signature its "
+                       "ECDSA P-256 SHA-256 signature (DER, base64url without padding) by keys/<key_id>.pem.",
+        **envelope,
+        "allOf": [
+            {"if": {"properties": {"chain": {"enum": ["T", "X"]}}},
+             "then": {"properties": {"payload": {"$ref": "#/$defs/ticket"}, "ticket_id": _INT}}},
+            {"if": {"properties": {"chain": {"const": "L"}}},
+             "then": {"properties": {"payload": {"$ref": "#/$defs/event"}}}},
+        ],
+        "$defs": {"ticket": ticket, "ticket_line": ticket_line, "event": event},
+    }
+
+
+def manifest_schema() -> dict[str, Any]:
+    """Schema of ``manifest.json``."""
+    before = {"anyOf": [{"type": "null"}, _object({"sequence": _INT, "signature": _STR, "hash": _SHA256})]}
+    chain = _object({
+        "till_id": _STR, "chain": _STR, "file": _STR, "count": _INT, "first_sequence": _NULL_INT,
+        "last_sequence": _NULL_INT, "first_hash": {"anyOf": [{"type": "null"}, _SHA256]},
+        "last_hash": {"anyOf": [{"type": "null"}, _SHA256]}, "before": before,
+    })
+    entry = _object({"name": _STR, "sha256": _SHA256, "size": _INT, "media_type": _STR}, {"schema": _STR})
+    return {
+        "$schema": _DRAFT, "$id": MANIFEST_SCHEMA, "title": "Manifest of a till fiscal archive",
+        **_object({
+            "format": {"const": ARCHIVE_FORMAT}, "format_version": {"const": ARCHIVE_FORMAT_VERSION},
+            "record_format_version": _INT, "software": _object({"name": _STR, "version": _STR}),
+            "shop": {"type": "object"}, "period": _object({"label": _STR, "from": _TIME, "to": _TIME, "zone": _STR,
+                                                           "complete": {"type": "boolean"}}),
+            "created_at": _TIME, "exported_by": _object({"till_id": _STR, "key_id": _STR}),
+            "tills": {"type": "array", "items": _STR},
+            "signature": _object({"file": _STR, "algorithm": _STR, "key_id": _STR}),
+            "order": _STR, "files": {"type": "array", "items": entry},
+            "chains": {"type": "array", "items": chain},
+        }, {"schema": _STR}),
+    }
+
+
+_README = """Archive fiscale de caisse (till) / Till fiscal archive
+
+manifest.json   période, boutique, fichiers avec leur SHA-256 et taille, chaînes (premier et dernier
+                numéro, enregistrement précédant la période) / period, shop, files with SHA-256 and
+                size, chains (first and last number, record before the period)
+manifest.sig    signature ECDSA P-256 SHA-256 (DER, base64url) de manifest.json par keys/<key_id>.pem
+data/*.jsonl    un enregistrement signé par ligne, dans l'ordre des numéros / one signed record a line
+schemas/        schémas JSON (draft 2020-12) / JSON Schemas
+keys/           clés publiques (PEM) / public keys
+
+Vérifier / verify:  till journal verify --archive FICHIER.zip
+                    python -m till.fiscal.archive_verify FICHIER.zip
+Message signé d'un enregistrement / signed message of a record: le JSON canonique (UTF-8, NFC, clés
+triées, sans espaces) de la ligne sans hash, signature ni key_id; hash = SHA-256 de ce message.
+"""
+
+
+# --- Export ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _ChainPart:
+    """What the manifest says of one chain in the archive; filled while its records stream out."""
+
+    till_id: str
+    chain: str
+    low: int  # last sequence before the period (0: none)
+    high: int  # last sequence of the period
+    before: dict[str, Any] | None
+    count: int = 0
+    first: tuple[int, str] | None = None
+    last: tuple[int, str] | None = None
+
+    @property
+    def file(self) -> str:
+        return f"data/{self.till_id}-{self.chain}.jsonl"
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "till_id": self.till_id, "chain": self.chain, "file": self.file, "count": self.count,
+            "first_sequence": self.first[0] if self.first else None,
+            "last_sequence": self.last[0] if self.last else None,
+            "first_hash": self.first[1] if self.first else None, "last_hash": self.last[1] if self.last else None,
+            "before": self.before,
+        }
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    """What ``export_archive`` wrote and sealed."""
+
+    path: Path
+    period: Period
+    manifest_sha256: str
+    counts: dict[tuple[str, str], int]
+    record: FiscalRecord
+    key_ids: tuple[str, ...] = field(default=())
+
+
+class _HashingWriter:
+    """A zip entry written through, counting bytes and hashing them as they go."""
+
+    def __init__(self, target: Any) -> None:
+        self.target, self.sha256, self.size = target, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        self.target.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+
+
+_LINE = ('{"chain":%s,"created_at":%s,"format_version":%d,"hash":%s,"key_id":%s,"kind":%s,"payload":%s,'
+         '"previous_signature":%s,"sequence":%d,"signature":%s,"ticket_id":%s,"till_id":%s}\n')
+"""A data line: canonical JSON (keys sorted) with the stored payload text embedded as it was signed."""
+_RECORD = (FiscalRecord.sequence, FiscalRecord.kind, FiscalRecord.created_at, FiscalRecord.ticket_id,
+           FiscalRecord.format_version, FiscalRecord.payload, FiscalRecord.previous_signature, FiscalRecord.hash,
+           FiscalRecord.signature, FiscalRecord.key_id)
+
+
+def _text(value: str) -> str:
+    return canonical_json(value)  # NFC, escaped as the canonical encoder writes strings
+
+
+def _cut(till_id: str, chain: str, before: dt.datetime) -> tuple[int, str, str] | None:
+    """The chain's last record (by sequence) created before ``before``: (sequence, signature, hash)."""
+    mine = (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
+    row = (FiscalRecord.select(FiscalRecord.sequence, FiscalRecord.signature, FiscalRecord.hash)
+           .where(mine & (FiscalRecord.created_at < before)).order_by(FiscalRecord.sequence.desc()).limit(1)
+           .tuples().first())
+    return tuple(row) if row else None
+
+
+def _pages(part: _ChainPart, size: int) -> Iterator[list[tuple]]:
+    """The records of ``part``'s sequence range, a keyset page at a time (no OFFSET, flat memory)."""
+    database = current_database()
+    after = part.low
+    while after < part.high:
+        where = ((FiscalRecord.till_id == part.till_id) & (FiscalRecord.chain == part.chain)
+                 & (FiscalRecord.sequence > after) & (FiscalRecord.sequence <= part.high))
+        query = FiscalRecord.select(*_RECORD).where(where).order_by(FiscalRecord.sequence).limit(size)
+        page = database.execute(query).fetchall()
+        if not page:
+            return
+        yield page
+        after = page[-1][0]
+
+
+def _chains(tills: Sequence[str] | None) -> list[tuple[str, str]]:
+    query = FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain).distinct()
+    if tills is not None:
+        query = query.where(FiscalRecord.till_id.in_(list(tills)))
+    found = set(query.tuples())
+    rank = {chain: index for index, chain in enumerate(CHAIN_ORDER)}
+    return sorted(found, key=lambda pair: (pair[0], rank.get(pair[1], len(rank)), pair[1]))
+
+
+def _plan(tills: Sequence[str] | None, period: Period) -> list[_ChainPart]:
+    """Each chain's sequence range for the period, fixed before a record is read (a snapshot)."""
+    parts = []
+    for till_id, chain in _chains(tills):
+        if not _SAFE.match(till_id) or not _SAFE.match(chain):
+            raise TillError("Till {till_id} or chain {chain} has a name an archive file cannot carry",
+                            till_id=till_id, chain=chain)
+        low = _cut(till_id, chain, period.start)
+        high = _cut(till_id, chain, period.end)
+        if high is None:
+            continue  # the chain starts after the period
+        before = None if low is None else {"sequence": low[0], "signature": low[1], "hash": low[2]}
+        parts.append(_ChainPart(till_id, chain, low[0] if low else 0, high[0], before))
+    return parts
+
+
+def _write_chain(archive: zipfile.ZipFile, part: _ChainPart, key_ids: set[str], page_size: int) -> dict[str, Any]:
+    """Stream one chain's records into its data entry; returns the entry's manifest line."""
+    with archive.open(part.file, "w", force_zip64=True) as raw:
+        out = _HashingWriter(raw)
+        for page in _pages(part, page_size):
+            lines = []
+            for sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id in page:
+                lines.append(_LINE % (
+                    _text(part.chain), _text(iso_utc(created_at)), version, _text(hash_), _text(key_id), _text(kind),
+                    payload, _text(previous), sequence, _text(signature),
+                    "null" if ticket_id is None else int(ticket_id), _text(part.till_id)))
+                key_ids.add(key_id)
+                if part.first is None:
+                    part.first = (sequence, hash_)
+                part.last = (sequence, hash_)
+            part.count += len(page)
+            out.write("".join(lines).encode("utf-8"))
+    return {"name": part.file, "sha256": out.sha256.hexdigest(), "size": out.size,
+            "media_type": "application/x-ndjson", "schema": RECORD_SCHEMA}
+
+
+def _write_bytes(archive: zipfile.ZipFile, name: str, data: bytes, media_type: str) -> dict[str, Any]:
+    archive.writestr(name, data)
+    return {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "media_type": media_type}
+
+
+def _public_keys(key_ids: set[str]) -> dict[str, str]:
+    rows = SigningKey.select(SigningKey.key_id, SigningKey.public_key_pem).where(SigningKey.key_id.in_(sorted(key_ids)))
+    return dict(rows.tuples())
+
+
+def _target(out: str | os.PathLike[str], till_id: str, period: Period) -> Path:
+    path = Path(out).expanduser()
+    if path.is_dir():
+        path = path / default_archive_name(till_id, period)
+    if path.exists():
+        raise TillError("Archive file {file} already exists: it is never overwritten", file=str(path))
+    if not path.parent.is_dir():
+        raise TillError("Folder {folder} does not exist", folder=str(path.parent))
+    return path
+
+
+def _publish(temp: Path, target: Path) -> None:
+    """Give the finished file its name without ever replacing another file, then make it durable."""
+    try:
+        os.link(temp, target)  # fails if the name exists: no race with another export
+    except FileExistsError:
+        raise TillError("Archive file {file} already exists: it is never overwritten", file=str(target)) from None
+    except OSError:  # a file system without hard links (FAT USB stick): rename
+        if target.exists():
+            raise TillError("Archive file {file} already exists: it is never overwritten",
+                            file=str(target)) from None
+        os.replace(temp, target)
+    else:
+        os.unlink(temp)
+    fsync_folder(target.parent)
+
+
+def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[str], *,
+                   tills: Sequence[str] | None = (), shop: dict[str, str] | None = None,
+                   page_size: int = PAGE_SIZE, compresslevel: int = 6) -> ArchiveResult:
+    """Write the archive of ``period`` to ``out`` (a file name, or a folder), then seal it in chain A.
+
+    ``period`` as text follows the sealer's business zone (``Sealer.zone``, the shop's time
+    zone). ``tills``: the tills whose chains go in; ``()`` (default) is the sealer's till, ``None``
+    every till of the database. ``shop`` (name, address, SIRET, VAT number) goes in the manifest.
+    The manifest is signed and the export sealed with ``sealer``'s key and till.
+    """
+    if isinstance(period, str):
+        period = parse_period(period, getattr(sealer, "zone", None))
+    till_ids = [sealer.till_id] if tills == () else (None if tills is None else list(tills))
+    target = _target(out, sealer.till_id, period)
+    parts = _plan(till_ids, period)
+    key_ids = {sealer.signer.key_id}
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
+                                 allowZip64=True) as archive:
+                files = [_write_chain(archive, part, key_ids, page_size) for part in parts]
+                keys = _public_keys(key_ids)
+                keys.setdefault(sealer.signer.key_id, sealer.signer.public_pem)
+                files += [_write_bytes(archive, f"keys/{key_id}.pem", pem.encode("ascii"), "application/x-pem-file")
+                          for key_id, pem in sorted(keys.items())]
+                files += [_write_bytes(archive, RECORD_SCHEMA, canonical_bytes(record_schema()),
+                                       "application/schema+json"),
+                          _write_bytes(archive, MANIFEST_SCHEMA, canonical_bytes(manifest_schema()),
+                                       "application/schema+json"),
+                          _write_bytes(archive, README, _README.encode("utf-8"), "text/plain")]
+                manifest = _manifest(sealer, period, till_ids, shop, parts, files)
+                manifest_bytes = canonical_bytes(manifest)
+                signature = {"algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id,
+                             "signed_file": MANIFEST, "signature": sealer.signer.sign(manifest_bytes)}
+                archive.writestr(MANIFEST, manifest_bytes)
+                archive.writestr(SIGNATURE, canonical_bytes(signature))
+            handle.flush()
+            os.fsync(handle.fileno())
+        _publish(temp, target)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+    record = _seal(sealer, period, target, manifest, manifest_sha256)
+    return ArchiveResult(target, period, manifest_sha256, {(p.till_id, p.chain): p.count for p in parts}, record,
+                         tuple(sorted(keys)))
+
+
+def _manifest(sealer: Sealer, period: Period, tills: list[str] | None, shop: dict[str, str] | None,
+              parts: list[_ChainPart], files: list[dict[str, Any]]) -> dict[str, Any]:
+    now = _chain.utcnow().replace(microsecond=0)  # the clock that stamps the records
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "format": ARCHIVE_FORMAT, "format_version": ARCHIVE_FORMAT_VERSION, "record_format_version": 1,
+        "software": {"name": "till", "version": __version__},
+        "shop": {key: str(value) for key, value in (shop or {}).items()},
+        "period": {**period.as_payload(), "complete": period.end <= now},
+        "created_at": iso_utc(now),
+        "exported_by": {"till_id": sealer.till_id, "key_id": sealer.signer.key_id},
+        "tills": sorted({p.till_id for p in parts} | set(tills or [])),
+        "signature": {"file": SIGNATURE, "algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id},
+        "order": "Each data file holds one record a line, by ascending sequence with no gap, from the record "
+                 "after chains[].before (or from 1) to chains[].last_sequence; the first record links to "
+                 "before.signature.",
+        "files": files,
+        "chains": [part.entry() for part in parts],
+    }
+
+
+def _seal(sealer: Sealer, period: Period, target: Path, manifest: dict[str, Any],
+          manifest_sha256: str) -> FiscalRecord:
+    """Record the finished export as the next record of chain A, in a transaction of its own."""
+    payload = {
+        "period": {**period.as_payload(), "complete": manifest["period"]["complete"]},
+        "file": target.name,
+        "format_version": ARCHIVE_FORMAT_VERSION,
+        "manifest_sha256": manifest_sha256,
+        "tills": manifest["tills"],
+        "records": sum(chain["count"] for chain in manifest["chains"]),
+        "chains": [{key: chain[key] for key in ("till_id", "chain", "count", "first_sequence", "last_sequence")}
+                   for chain in manifest["chains"]],
+    }
+    with current_database().atomic():
+        record = sealer.append(ARCHIVE_CHAIN, ARCHIVE_KIND, payload)
+        # and the technical event of the export (R-JET: archives and exports are events too)
+        record_event(sealer, ARCHIVE_KIND, "fiscal archive exported",
+                     details={"file": target.name, "manifest_sha256": manifest_sha256,
+                              "archive_sequence": record.sequence, "records": payload["records"]})
+        return record

@@ -1,0 +1,641 @@
+"""Verify a fiscal archive alone, on any machine, with no database (fiscal-fr.md R-ARC-06, R-SEC-07).
+
+``verify_archive(path)`` opens the ZIP written by ``till.fiscal.archive`` and checks, in order:
+
+1. the detached signature of ``manifest.json`` with the public key the archive carries (the
+   report names its key id; ``trusted_key_ids`` makes a key the auditor does not know a
+   problem, since a forger could re-sign a forged archive with a key of their own);
+2. each file the manifest lists: present, its size and SHA-256; and no file it does not list;
+3. each chain's data file, record by record: its till and chain, the sequence (from the record
+   after ``before``, gap-free, no duplicate, in order), the link to the previous signature (the
+   first record's to ``before.signature``), the hash of the rebuilt signed message
+   (``chain.message_bytes``, the sealer's own definition), the ECDSA signature with the key of
+   its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
+   truncated file is named by the records it lost;
+4. optionally, every data line and the manifest against the archive's JSON Schemas, with the
+   small checker below (the subset of draft 2020-12 the schemas use: no new dependency).
+
+Findings are ``verify.Problem``s naming till, chain, sequence and what differs, in an
+``ArchiveReport`` (a ``VerifyReport``), so the command prints them as ``till journal verify``
+does. A file that is not a readable ZIP raises ``ArchiveUnreadable`` (exit 2 in the CLI).
+Memory stays flat: data files are streamed line by line; only the previous record is kept.
+
+Run it as ``python -m till.fiscal.archive_verify FILE.zip``: the auditor needs the program, not
+the shop's database or configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from till.errors import TillError
+from till.fiscal.archive import ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, MANIFEST, SIGNATURE
+from till.fiscal.canonical import canonical_json
+from till.fiscal.chain import message_bytes
+from till.fiscal.keys import key_id_of, verify_digest, verify_signature
+from till.fiscal.verify import Problem, VerifyReport, default_workers
+from till.i18n import translate
+
+__all__ = ["ArchiveReport", "ArchiveUnreadable", "SchemaChecker", "verify_archive", "main"]
+
+MAX_SMALL_FILE = 64 * 1024 * 1024
+"""Manifest, signature, keys and schemas are read whole; anything bigger is refused, not loaded."""
+
+
+class ArchiveUnreadable(TillError):
+    """The file is missing or is not a ZIP archive at all: nothing in it can be checked."""
+
+
+@dataclass
+class ArchiveReport(VerifyReport):
+    """``VerifyReport`` of an archive, plus what the archive says of itself."""
+
+    archive: str = ""
+    period: str | None = None
+    key_id: str | None = None
+    """The key that signed the manifest, when the signature is valid."""
+    manifest_sha256: str | None = None
+
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The verdict with the period and the signing key, then the counts and findings."""
+        total = sum(self.counts.values())
+        if self.ok:
+            head = translate("Archive {file} verified: period {period}, {records} records in {chains} chains, "
+                             "manifest signed by key {key_id}.", lang, file=self.archive, period=self.period,
+                             records=total, chains=len(self.counts), key_id=self.key_id)
+        else:
+            head = translate("Archive {file} NOT verified: {problems} problems in {records} records.", lang,
+                             file=self.archive, problems=len(self.problems), records=total)
+        return [head] + super().lines(lang)[1:]
+
+
+def _problem(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
+    return Problem(till_id, chain, sequence, message.format(**params), message, params)
+
+
+# --- JSON Schema checker ----------------------------------------------------------------------------
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+    "integer": (int,), "number": (int, float),
+}
+"""JSON types as the exact Python types ``json.loads`` gives (so True is no integer)."""
+
+_Check = Callable[[Any, str, list], None]
+
+
+class SchemaChecker:
+    """Checks values against the draft 2020-12 keywords the archive's schemas use: type, const,
+    enum, pattern, minLength, minimum, required, properties, additionalProperties (boolean),
+    items, anyOf, allOf, if/then and local ``$ref``. A keyword it does not know is an error, so a schema it
+    cannot fully check is never reported as passed.
+
+    The schema is compiled once into nested closures: a month of records is checked at a few
+    microseconds a record rather than by walking the schema dictionaries each time.
+    """
+
+    KNOWN = {"$schema", "$id", "$defs", "title", "description", "type", "const", "enum", "pattern", "minLength",
+             "minimum", "required", "properties", "additionalProperties", "items", "anyOf", "allOf", "if", "then",
+             "$ref"}
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.root = schema
+        self._refs: dict[str, _Check] = {}
+        self._check_keywords(schema)
+        self._check = self._compile(schema)
+
+    def _check_keywords(self, schema: Any) -> None:
+        if not isinstance(schema, dict):
+            raise ValueError("a schema must be an object")
+        unknown = set(schema) - self.KNOWN
+        if unknown:
+            raise ValueError(f"unsupported schema keywords {sorted(unknown)}")
+        for key, value in schema.items():
+            if key in ("properties", "$defs"):
+                for sub in value.values():
+                    self._check_keywords(sub)
+            elif key == "additionalProperties" and not isinstance(value, bool):
+                raise ValueError("only a boolean additionalProperties is supported")
+            elif key in ("items", "if", "then"):
+                self._check_keywords(value)
+            elif key in ("anyOf", "allOf"):
+                for sub in value:
+                    self._check_keywords(sub)
+
+    def errors(self, value: Any) -> list[str]:
+        """What is wrong with ``value`` (JSON-pointer-like path: message); empty when valid."""
+        found: list[str] = []
+        self._check(value, "", found)
+        return found
+
+    def _ref(self, ref: str) -> _Check:
+        check = self._refs.get(ref)
+        if check is None:
+            target: Any = self.root
+            for part in ref.removeprefix("#/").split("/"):
+                target = target[part]
+            self._refs[ref] = lambda value, path, found: None  # a recursive schema ends here
+            check = self._refs[ref] = self._compile(target)
+        return check
+
+    def _compile(self, schema: dict[str, Any]) -> _Check:
+        ref = schema.get("$ref")
+        if ref is not None:
+            self._ref(ref)
+        kinds = schema.get("type")
+        names = (kinds if isinstance(kinds, list) else [kinds]) if kinds is not None else None
+        allowed = frozenset(t for name in names for t in _TYPES[name]) if names else None
+        has_const, const, enum = "const" in schema, schema.get("const"), schema.get("enum")
+        pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+        min_length, minimum = schema.get("minLength"), schema.get("minimum")
+        required = tuple(schema.get("required", ()))
+        properties = {name: self._compile(sub) for name, sub in schema.get("properties", {}).items()}
+        closed = schema.get("additionalProperties", True) is False
+        items = self._compile(schema["items"]) if "items" in schema else None
+        all_of = [self._compile(sub) for sub in schema.get("allOf", ())]
+        any_of = [self._compile(sub) for sub in schema.get("anyOf", ())]
+        condition = self._compile(schema["if"]) if "if" in schema else None
+        then = self._compile(schema["then"]) if "then" in schema else None
+        refs = self._refs
+
+        def check(value: Any, path: str, found: list) -> None:
+            if ref is not None:
+                refs[ref](value, path, found)
+            if allowed is not None and type(value) not in allowed:
+                found.append(f"{path or '/'}: expected {' or '.join(names)}")
+                return
+            if has_const and not _same(value, const):
+                found.append(f"{path or '/'}: expected {const!r}")
+            if enum is not None and not any(_same(value, option) for option in enum):
+                found.append(f"{path or '/'}: not one of {enum!r}")
+            if type(value) is str:
+                if pattern is not None and not pattern.search(value):
+                    found.append(f"{path or '/'}: does not match {pattern.pattern}")
+                if min_length is not None and len(value) < min_length:
+                    found.append(f"{path or '/'}: shorter than {min_length}")
+            if minimum is not None and type(value) in (int, float) and value < minimum:
+                found.append(f"{path or '/'}: less than {minimum}")
+            if type(value) is dict:
+                for name in required:
+                    if name not in value:
+                        found.append(f"{path}/{name}: missing")
+                for name, item in value.items():
+                    sub = properties.get(name)
+                    if sub is not None:
+                        sub(item, f"{path}/{name}", found)
+                    elif closed:
+                        found.append(f"{path}/{name}: not allowed")
+            if items is not None and type(value) is list:
+                for index, item in enumerate(value):
+                    items(item, f"{path}/{index}", found)
+            for sub in all_of:
+                sub(value, path, found)
+            if any_of and not any(not _errors(sub, value, path) for sub in any_of):
+                found.append(f"{path or '/'}: matches none of the allowed forms")
+            if condition is not None and then is not None and not _errors(condition, value, path):
+                then(value, path, found)
+
+        return check
+
+
+def _errors(check: _Check, value: Any, path: str) -> list[str]:
+    found: list[str] = []
+    check(value, path, found)
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: 1 and True are different values."""
+    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+
+
+# --- The archive ------------------------------------------------------------------------------------
+
+
+class _Archive:
+    """The open ZIP, its member names, and reads that never load a big member whole."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise ArchiveUnreadable("Archive file {file} does not exist", file=str(path))
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise ArchiveUnreadable("Archive file {file} cannot be read: it is truncated or not a ZIP archive",
+                                    file=str(path)) from None
+        self.names = [info.filename for info in self.zip.infolist()]
+
+    def read_small(self, name: str) -> bytes:
+        info = self.zip.getinfo(name)
+        if info.file_size > MAX_SMALL_FILE:
+            raise ValueError(f"{name} is too big ({info.file_size} bytes)")
+        return self.zip.read(name)
+
+
+@dataclass
+class _Walk:
+    """One chain's data file being read: what links a record to the previous one."""
+
+    till_id: str
+    chain: str
+    expected: int
+    previous: str
+    count: int = 0
+    last: int = 0
+    first: tuple[int, str] | None = None
+    tail: tuple[int, str] | None = None
+
+
+class _Verifier:
+    def __init__(self, path: Path, trusted_key_ids: Iterable[str] | None, check_schemas: bool,
+                 workers: int | None) -> None:
+        self.path = path
+        self.trusted = None if trusted_key_ids is None else set(trusted_key_ids)
+        self.check_schemas = check_schemas
+        self.report = ArchiveReport(archive=path.name)
+        self.keys: dict[str, str] = {}
+        self.record_schema: SchemaChecker | None = None
+        self.workers = default_workers() if workers is None else workers
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: list[tuple] = []
+        self.inflight: list[tuple[list[tuple], list]] = []
+
+    def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
+        self.report.problems.append(_problem(till_id, chain, sequence, message, **params))
+
+    def warning(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
+        self.report.warnings.append(_problem(till_id, chain, sequence, message, **params))
+
+    def run(self) -> ArchiveReport:
+        archive = _Archive(self.path)
+        if self.workers > 0:
+            self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="till-archive-verify")
+        try:
+            return self._run(archive)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+
+    def _run(self, archive: _Archive) -> ArchiveReport:
+        with archive.zip:
+            manifest_bytes = self.manifest_bytes(archive)
+            if manifest_bytes is None:
+                return self.report
+            manifest = self.parse_manifest(manifest_bytes)
+            if manifest is None:
+                return self.report
+            self.report.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+            period = manifest.get("period")
+            self.report.period = str(period.get("label")) if isinstance(period, dict) else None
+            listed = manifest.get("files")
+            files = {entry["name"]: entry for entry in (listed if isinstance(listed, list) else [])
+                     if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
+            self.check_members(archive, files)
+            self.load_keys(archive, files)
+            self.check_signature(archive, manifest_bytes)
+            self.load_schemas(archive, manifest)
+            data_files = set()
+            chains = manifest.get("chains")
+            for chain in chains if isinstance(chains, list) else []:
+                try:  # a forged manifest (its signature already refused) must not stop the report
+                    data_files.add(chain.get("file"))
+                    self.walk_chain(archive, chain, files.get(chain.get("file")), manifest)
+                except (AttributeError, KeyError, TypeError, ValueError) as error:
+                    self._finding("", "", None, "{file} cannot be read: {error}", file=MANIFEST,
+                                  error=f"chains: {error!r}")
+            self.flush_signatures()
+            for name, entry in files.items():
+                if name not in data_files and name in archive.names and not name.startswith("keys/"):
+                    self.check_file(archive, name, entry)
+        self.report.problems.sort(key=_order)
+        self.report.warnings.sort(key=_order)
+        return self.report
+
+    # -- manifest and signature --
+
+    def manifest_bytes(self, archive: _Archive) -> bytes | None:
+        if MANIFEST not in archive.names:
+            self._finding("", "", None, "the archive has no {file}: it cannot be checked", file=MANIFEST)
+            return None
+        try:
+            return archive.read_small(MANIFEST)
+        except (zipfile.BadZipFile, ValueError, OSError) as error:
+            self._finding("", "", None, "{file} cannot be read: {error}", file=MANIFEST, error=str(error))
+            return None
+
+    def parse_manifest(self, data: bytes) -> dict[str, Any] | None:
+        try:
+            manifest = json.loads(data)
+        except ValueError as error:
+            self._finding("", "", None, "{file} cannot be read: {error}", file=MANIFEST, error=str(error))
+            return None
+        if not isinstance(manifest, dict) or manifest.get("format") != ARCHIVE_FORMAT \
+                or manifest.get("format_version") != ARCHIVE_FORMAT_VERSION:
+            self._finding("", "", None, "{file} is not the manifest of a till archive of format version {version}",
+                         file=MANIFEST, version=ARCHIVE_FORMAT_VERSION)
+            return None
+        return manifest
+
+    def check_members(self, archive: _Archive, files: dict[str, dict[str, Any]]) -> None:
+        for name in files:
+            if name not in archive.names:
+                self._finding("", "", None, "file {file} listed in the manifest is missing from the archive", file=name)
+        for name in archive.names:
+            if name not in files and name not in (MANIFEST, SIGNATURE):
+                self._finding("", "", None, "file {file} is in the archive but not in the manifest", file=name)
+        if len(set(archive.names)) != len(archive.names):
+            self._finding("", "", None, "the archive holds the same file name twice")
+
+    def load_keys(self, archive: _Archive, files: dict[str, dict[str, Any]]) -> None:
+        for name, entry in files.items():
+            if not name.startswith("keys/") or name not in archive.names:
+                continue
+            data = self.check_file(archive, name, entry)
+            if data is None:
+                continue
+            key_id = name[len("keys/"):].removesuffix(".pem")
+            try:
+                pem = data.decode("ascii")
+                if key_id_of(pem) != key_id:
+                    self._finding("", "", None, "public key {key_id} is not the key of that id", key_id=key_id)
+                    continue
+            except ValueError:
+                self._finding("", "", None, "public key {key_id} cannot be read", key_id=key_id)
+                continue
+            self.keys[key_id] = pem
+
+    def check_signature(self, archive: _Archive, manifest_bytes: bytes) -> None:
+        if SIGNATURE not in archive.names:
+            self._finding("", "", None, "the manifest signature {file} is missing", file=SIGNATURE)
+            return
+        try:
+            signature = json.loads(archive.read_small(SIGNATURE))
+            key_id, value = str(signature["key_id"]), str(signature["signature"])
+        except (ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            self._finding("", "", None, "the manifest signature {file} cannot be read", file=SIGNATURE)
+            return
+        pem = self.keys.get(key_id)
+        if pem is None:
+            self._finding("", "", None, "the manifest is signed by key {key_id}, which the archive does not hold",
+                         key_id=key_id)
+        elif not verify_signature(pem, manifest_bytes, value):
+            self._finding("", "", None, "the manifest signature is not valid for key {key_id} (manifest altered or "
+                         "signed by another key)", key_id=key_id)
+        elif self.trusted is not None and key_id not in self.trusted:
+            self._finding("", "", None, "the manifest is signed by key {key_id}, which is not a trusted key",
+                         key_id=key_id)
+        else:
+            self.report.key_id = key_id
+
+    def load_schemas(self, archive: _Archive, manifest: dict[str, Any]) -> None:
+        if not self.check_schemas:
+            return
+        from till.fiscal.archive import MANIFEST_SCHEMA, RECORD_SCHEMA
+
+        for name in (RECORD_SCHEMA, MANIFEST_SCHEMA):
+            if name not in archive.names:
+                continue  # already reported as missing when listed
+            try:
+                checker = SchemaChecker(json.loads(archive.read_small(name)))
+            except (ValueError, TypeError, KeyError, zipfile.BadZipFile) as error:
+                self._finding("", "", None, "schema {file} cannot be used: {error}", file=name, error=str(error))
+                continue
+            if name == RECORD_SCHEMA:
+                self.record_schema = checker
+            else:
+                for error in checker.errors(manifest)[:5]:
+                    self._finding("", "", None, "{file} does not follow its schema: {error}", file=MANIFEST,
+                                 error=error)
+
+    def check_file(self, archive: _Archive, name: str, entry: dict[str, Any]) -> bytes | None:
+        """Size and SHA-256 of a small file against the manifest; its bytes when they match."""
+        try:
+            data = archive.read_small(name)
+        except (zipfile.BadZipFile, ValueError, OSError) as error:
+            self._finding("", "", None, "file {file} cannot be read: {error}", file=name, error=str(error))
+            return None
+        if len(data) != entry.get("size") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            self._finding("", "", None, "file {file} differs from the manifest (size or SHA-256)", file=name)
+            return None
+        return data
+
+    # -- chains --
+
+    def walk_chain(self, archive: _Archive, chain: dict[str, Any], entry: dict[str, Any] | None,
+                   manifest: dict[str, Any]) -> None:
+        till_id, name, file = str(chain.get("till_id")), str(chain.get("chain")), chain.get("file")
+        before = chain.get("before")
+        walk = _Walk(till_id, name, before["sequence"] + 1 if before else 1, before["signature"] if before else "")
+        self.report.counts[(till_id, name)] = 0
+        if entry is None or file not in archive.names:
+            if entry is None:
+                self._finding(till_id, name, None, "its file {file} is not listed in the manifest", file=file)
+            return  # a listed file that is missing is reported once, by ``check_members``
+        period = manifest.get("period") if isinstance(manifest.get("period"), dict) else {}
+        sha256, size = hashlib.sha256(), 0
+        try:
+            with archive.zip.open(file) as stream:
+                for number, raw in enumerate(stream, start=1):
+                    sha256.update(raw)
+                    size += len(raw)
+                    self.check_line(walk, raw, number, period)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            self._finding(till_id, name, None, "file {file} cannot be read to its end: {error}", file=file,
+                         error=str(error))
+        self.flush_signatures()
+        self.report.counts[(till_id, name)] = walk.count
+        if size != entry.get("size") or sha256.hexdigest() != entry.get("sha256"):
+            self._finding(till_id, name, None, "file {file} differs from the manifest (size or SHA-256)", file=file)
+        self.compare_with_manifest(walk, chain)
+
+    def check_line(self, walk: _Walk, raw: bytes, number: int, period: dict[str, Any]) -> None:
+        till_id, chain = walk.till_id, walk.chain
+        walk.count += 1
+        try:
+            record = json.loads(raw)
+            sequence = record["sequence"]
+            if type(sequence) is not int:
+                raise ValueError("sequence is not an integer")
+        except (ValueError, KeyError, TypeError) as error:
+            self._finding(till_id, chain, walk.expected, "line {line} cannot be read: {error}", line=number,
+                         error=str(error))
+            walk.expected += 1
+            return
+        if record.get("till_id") != till_id or record.get("chain") != chain:
+            self._finding(till_id, chain, sequence, "belongs to chain {other_chain} of till {other_till}",
+                         other_chain=record.get("chain"), other_till=record.get("till_id"))
+        if sequence == walk.last:
+            self._finding(till_id, chain, sequence, "sequence number {sequence} is used by more than one record",
+                         sequence=sequence)
+        elif sequence == walk.expected + 1:
+            self._finding(till_id, chain, walk.expected, "record {missing} is missing", missing=walk.expected)
+        elif sequence > walk.expected:
+            self._finding(till_id, chain, walk.expected, "records {first} to {last} are missing", first=walk.expected,
+                         last=sequence - 1)
+        elif sequence < walk.expected:
+            self._finding(till_id, chain, sequence, "sequence number {sequence} is out of order (expected {expected})",
+                         sequence=sequence, expected=walk.expected)
+        previous = record.get("previous_signature")
+        if previous != walk.previous:
+            what = ("does not link to the record before the period (previous signature differs from the "
+                    "manifest's)" if walk.count == 1 else
+                    "does not link to the previous record (previous signature differs)")
+            self._finding(till_id, chain, sequence, what)
+        self.check_seal(walk, record, sequence, raw)
+        if self.record_schema is not None:
+            for error in self.record_schema.errors(record)[:3]:
+                self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)
+        created = record.get("created_at")
+        if isinstance(created, str) and not (str(period.get("from", "")) <= created < str(period.get("to", "~"))):
+            self.warning(till_id, chain, sequence, "created at {created_at}, outside the period (clock moved?)",
+                         created_at=created)
+        hash_ = record.get("hash")
+        if walk.first is None:
+            walk.first = (sequence, hash_)
+        walk.tail = (sequence, hash_)
+        walk.previous = record.get("signature")
+        walk.last = sequence
+        walk.expected = max(walk.expected, sequence + 1)
+
+    def check_seal(self, walk: _Walk, record: dict[str, Any], sequence: int, raw: bytes) -> None:
+        """Hash of the rebuilt signed message, then the ECDSA signature with the record's key."""
+        till_id, chain = walk.till_id, walk.chain
+        try:
+            message = message_bytes(
+                format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+                sequence=sequence, kind=record["kind"], created_at=record["created_at"],
+                ticket_id=record["ticket_id"], payload=_payload_text(raw, record["payload"]),
+                previous_signature=record["previous_signature"])
+        except (KeyError, TypeError, ValueError) as error:
+            self._finding(till_id, chain, sequence, "cannot be read: {error}", error=str(error))
+            return
+        digest = hashlib.sha256(message)
+        if digest.hexdigest() != record.get("hash"):
+            self._finding(till_id, chain, sequence, "hash does not match the record's content (record altered)")
+        key_id = record.get("key_id")
+        pem = self.keys.get(key_id) if isinstance(key_id, str) else None
+        if pem is None:
+            self._finding(till_id, chain, sequence, "signed with unknown key {key_id}", key_id=key_id)
+            return
+        self.pending.append((till_id, chain, sequence, pem, digest.digest(), str(record.get("signature"))))
+        if len(self.pending) >= _BATCH:
+            self.flush_signatures(wait_all=False)
+
+    def flush_signatures(self, wait_all: bool = True) -> None:
+        """Hand the pending ECDSA checks to the workers (``cryptography`` releases the GIL), and
+        take the verdicts of the batches before: the next lines are read meanwhile."""
+        jobs, self.pending = self.pending, []
+        if jobs:
+            if self.pool is None:
+                self.inflight.append((jobs, [_verify_batch(jobs)]))
+            else:
+                size = -(-len(jobs) // self.workers)
+                self.inflight.append((jobs, [self.pool.submit(_verify_batch, jobs[i:i + size])
+                                             for i in range(0, len(jobs), size)]))
+        while self.inflight and (wait_all or len(self.inflight) > 1):
+            batch, verdicts = self.inflight.pop(0)
+            results = [ok for part in verdicts for ok in (part if isinstance(part, list) else part.result())]
+            for (till_id, chain, sequence, *_rest), ok in zip(batch, results):
+                if not ok:
+                    self._finding(till_id, chain, sequence, "signature is not valid (record altered or forged)")
+
+    def compare_with_manifest(self, walk: _Walk, chain: dict[str, Any]) -> None:
+        till_id, name = walk.till_id, walk.chain
+        first, last, count = chain.get("first_sequence"), chain.get("last_sequence"), chain.get("count")
+        highest = walk.expected - 1  # the highest sequence read (re-ordered records are not "missing")
+        if isinstance(last, int) and highest < last:
+            start = max(highest + 1, first if isinstance(first, int) else 1)
+            self._finding(till_id, name, start, "records {first} to {last} listed in the manifest are missing "
+                         "(file truncated)", first=start, last=last)
+        elif isinstance(last, int) and highest > last:
+            self._finding(till_id, name, last + 1, "records after {last} are not listed in the manifest", last=last)
+        if walk.count != count:
+            self._finding(till_id, name, None, "holds {found} records, the manifest says {count}", found=walk.count,
+                         count=count)
+        if walk.first is not None and walk.first[0] == first and walk.first[1] != chain.get("first_hash"):
+            self._finding(till_id, name, first, "differs from the first record the manifest names (hash)")
+        if walk.tail is not None and walk.tail[0] == last and walk.tail[1] != chain.get("last_hash"):
+            self._finding(till_id, name, last, "differs from the last record the manifest names (hash)")
+        if walk.first is not None and isinstance(first, int) and walk.first[0] != first:
+            self._finding(till_id, name, walk.first[0], "the file starts at record {found}, the manifest at {first}",
+                         found=walk.first[0], first=first)
+
+
+def _payload_text(raw: bytes, payload: Any) -> str:
+    """The payload's text as the line carries it, when that is the payload the line parses to.
+
+    The exporter embeds the stored, signed text verbatim, so slicing it out of the line (between
+    the top-level ``"payload":`` and ``,"previous_signature":``, the next key in sorted order)
+    gives the signed bytes without re-encoding them, three times cheaper. It is used only if it
+    parses to the very value the whole line gave (a forged line with two ``payload`` keys does
+    not pass); otherwise the payload's canonical form is rebuilt, and any difference from what
+    was signed shows in the hash.
+    """
+    start = raw.find(b',"payload":')
+    end = raw.rfind(b',"previous_signature":')
+    if 0 <= start < end:
+        text = raw[start + 11:end]
+        try:
+            if json.loads(text) == payload and type(payload) is dict:
+                return text.decode("utf-8")
+        except ValueError:
+            pass
+    return canonical_json(payload)
+
+
+_BATCH = 1_000
+"""Records whose signatures are checked together on the worker threads."""
+
+
+def _verify_batch(jobs: list[tuple]) -> list[bool]:
+    return [verify_digest(pem, digest, signature) for _t, _c, _s, pem, digest, signature in jobs]
+
+
+def _order(problem: Problem) -> tuple:
+    return (problem.till_id, problem.chain, float("inf") if problem.sequence is None else problem.sequence)
+
+
+def verify_archive(path: str | Path, *, trusted_key_ids: Iterable[str] | None = None,
+                   check_schemas: bool = True, workers: int | None = None) -> ArchiveReport:
+    """Verify the archive at ``path`` alone; see the module docstring. Raises ``ArchiveUnreadable``.
+
+    ``workers`` threads check the ECDSA signatures (default ``verify.default_workers()``; 0: this
+    thread); the findings are the same whatever the number.
+    """
+    return _Verifier(Path(path), trusted_key_ids, check_schemas, workers).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m till.fiscal.archive_verify FILE [--key-id ID]...``: 0 ok, 1 problems, 2 unreadable."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m till.fiscal.archive_verify",
+                                     description="Verify a till fiscal archive without its database.")
+    parser.add_argument("archive")
+    parser.add_argument("--key-id", action="append", dest="key_ids",
+                        help="a key id you trust (repeatable); without it any key the archive holds is accepted")
+    parser.add_argument("--no-schemas", action="store_true", help="do not check the data against the JSON Schemas")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return 2 if exit_.code else 0
+    try:
+        report = verify_archive(args.archive, trusted_key_ids=args.key_ids, check_schemas=not args.no_schemas)
+    except TillError as error:
+        print(error.text(), file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""What a closure adds up, and over which period: business days, periods and totals.
+
+Read-only and shared by the closures (``closures``), their verifier (``closure_check``) and the
+X report (``reports.xz``), so the three cannot disagree on what a day is or what a total means.
+
+A business day is counted in the shop's time zone (``business_zone``) and stored as the
+half-open UTC interval ``[local midnight, next local midnight)``: timestamp columns hold naive
+UTC, and a closure keeps its UTC bounds, so it is recomputed on the very same tickets years
+later whatever the configuration says then. Totals are aggregate queries over the stored
+ticket figures (design.md section 2: closures add up, they never recompute), training tickets
+left out (fiscal-fr.md R-CON-05).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable
+
+import peewee
+from peewee import Case, fn
+
+from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
+from till import credit_notes
+from till.fiscal.chain import iso_utc
+
+__all__ = [
+    "UTC", "DAY", "MONTH", "YEAR", "KINDS", "Period", "Totals",
+    "business_zone", "business_day", "day_start", "naive_utc", "period_of", "period_totals", "sum_totals",
+]
+
+UTC = dt.timezone.utc
+DAY, MONTH, YEAR = "day", "month", "year"
+KINDS = (DAY, MONTH, YEAR)
+"""Finest first: a closure of a kind adds up closures of the kind before it."""
+
+# --- Business days ----------------------------------------------------------------------------
+
+
+def business_zone(config: Any = None) -> dt.tzinfo:
+    """The time zone business days are counted in.
+
+    The configuration has no time-zone key yet, so this is UTC unless ``config.shop.timezone``
+    (an IANA name such as ``Europe/Paris``) appears one day; it is the one place to change.
+    Each closure stores its UTC bounds, so changing the zone later never alters a past closure.
+    """
+    name = getattr(getattr(config, "shop", None), "timezone", None)
+    if not name:
+        return UTC
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def naive_utc(when: dt.datetime) -> dt.datetime:
+    return _aware(when).astimezone(UTC).replace(tzinfo=None)
+
+
+def business_day(when: dt.datetime, zone: dt.tzinfo = UTC) -> dt.date:
+    """The business day of ``when`` (naive means UTC, as the database stores times)."""
+    return _aware(when).astimezone(zone).date()
+
+
+def day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """Local midnight of ``day`` as a naive UTC datetime (what timestamp columns hold)."""
+    return naive_utc(dt.datetime.combine(day, dt.time(0), tzinfo=zone))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed-to-be period: its kind, label, local first and last days, UTC half-open bounds."""
+
+    kind: str
+    label: str
+    first_day: dt.date
+    last_day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    zone: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "first_day": self.first_day.isoformat(),
+                "last_day": self.last_day.isoformat(), "start": iso_utc(self.start), "end": iso_utc(self.end),
+                "timezone": self.zone}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "Period":
+        return cls(data["kind"], data["label"], dt.date.fromisoformat(data["first_day"]),
+                   dt.date.fromisoformat(data["last_day"]), _parse_utc(data["start"]), _parse_utc(data["end"]),
+                   data.get("timezone", "UTC"))
+
+
+def _parse_utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.removesuffix("Z"))
+
+
+def _zone_name(zone: dt.tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def period_of(kind: str, day: dt.date, zone: dt.tzinfo = UTC) -> Period:
+    """The period of ``kind`` that contains ``day``."""
+    if kind == DAY:
+        first, last, label = day, day, day.isoformat()
+    elif kind == MONTH:
+        first = day.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        label = f"{first.year:04d}-{first.month:02d}"
+    elif kind == YEAR:
+        first, last, label = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), f"{day.year:04d}"
+    else:
+        raise ValueError(f"unknown closure kind {kind!r}")
+    return Period(kind, label, first, last, day_start(first, zone), day_start(last + dt.timedelta(days=1), zone),
+                  _zone_name(zone))
+
+
+# --- Totals -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a closure adds up, all integer cents; training tickets are never in it.
+
+    ``vat``: (rate_bp, TTC, HT, VAT) by rate descending; ``payments``: (means, net, in, out) by
+    means, ``in`` the positive payments and ``out`` the absolute value of the negative ones
+    (change, refunds, store credit issued); ``sales``: the positive lines; ``returns``: the
+    absolute value of the negative lines; ``grand_total`` = sales - returns.
+    """
+
+    ticket_count: int = 0
+    counts: tuple[tuple[str, int], ...] = ()
+    first_ticket: int | None = None
+    last_ticket: int | None = None
+    last_ticket_signature: str | None = None
+    vat: tuple[tuple[int, int, int, int], ...] = ()
+    payments: tuple[tuple[str, int, int, int], ...] = ()
+    sales: int = 0
+    returns: int = 0
+
+    @property
+    def grand_total(self) -> int:
+        return self.sales - self.returns
+
+    def payload(self) -> dict[str, Any]:
+        """The totals as they are sealed (keys sorted by the canonical form)."""
+        return {
+            "ticket_count": self.ticket_count,
+            "counts": dict(self.counts),
+            "first_ticket": self.first_ticket,
+            "last_ticket": self.last_ticket,
+            "last_ticket_signature": self.last_ticket_signature,
+            "vat": [{"rate_bp": r, "ttc_cents": ttc, "ht_cents": ht, "vat_cents": vat} for r, ttc, ht, vat in self.vat],
+            "payments": [{"means": m, "total_cents": net, "in_cents": in_, "out_cents": out}
+                         for m, net, in_, out in self.payments],
+            "sales_cents": self.sales,
+            "returns_cents": self.returns,
+            "grand_total_cents": self.grand_total,
+            "credit_notes": {"issued_cents": self._means_part(credit_notes.MEANS, 3),
+                             "redeemed_cents": self._means_part(credit_notes.MEANS, 2)},
+        }
+
+    def _means_part(self, means: str, index: int) -> int:
+        return next((row[index] for row in self.payments if row[0] == means), 0)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "Totals":
+        return cls(
+            ticket_count=data["ticket_count"], counts=tuple(sorted(data["counts"].items())),
+            first_ticket=data["first_ticket"], last_ticket=data["last_ticket"],
+            last_ticket_signature=data["last_ticket_signature"],
+            vat=tuple((v["rate_bp"], v["ttc_cents"], v["ht_cents"], v["vat_cents"]) for v in data["vat"]),
+            payments=tuple((p["means"], p["total_cents"], p["in_cents"], p["out_cents"]) for p in data["payments"]),
+            sales=data["sales_cents"], returns=data["returns_cents"],
+        )
+
+
+def _int(value: Any) -> int:
+    """An aggregate as an int: PostgreSQL sums BIGINT into NUMERIC (a ``Decimal``), never a float."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise ValueError(f"an amount of cents is not whole: {value}")
+        return int(value)
+    if isinstance(value, float):
+        raise TypeError("a float came back from the database where cents were expected")
+    return int(value)
+
+
+def _in_period(till_id: str, start: dt.datetime, end: dt.datetime) -> peewee.Expression:
+    return ((Ticket.till_id == till_id) & (Ticket.training == False)  # noqa: E712 - SQL, not Python
+            & (Ticket.created_at >= start) & (Ticket.created_at < end))
+
+
+def period_totals(till_id: str, start: dt.datetime, end: dt.datetime) -> Totals:
+    """The totals of the till's tickets (training left out) in ``[start, end)`` (naive UTC).
+
+    Five aggregate queries whatever the number of tickets (design.md section 2: closures add up
+    the stored ticket figures, never recompute them). The X report, the daily closure and the
+    verifier all use it, so they cannot disagree on what a total means.
+    """
+    where = _in_period(till_id, start, end)
+    counts = sorted((kind, _int(n)) for kind, n in Ticket.select(Ticket.kind, fn.COUNT(Ticket.id))
+                    .where(where).group_by(Ticket.kind).tuples())
+    if not counts:
+        return Totals()
+    first, last = (Ticket.select(fn.MIN(Ticket.number), fn.MAX(Ticket.number)).where(where).tuples().get())
+    last_signature = (FiscalRecord.select(FiscalRecord.signature)
+                      .join(Ticket, on=(FiscalRecord.ticket_id == Ticket.id))
+                      .where((FiscalRecord.chain == "T") & (Ticket.till_id == till_id) & (Ticket.number == last))
+                      .scalar())
+    vat = tuple((_int(rate), _int(ttc), _int(ht), _int(v)) for rate, ttc, ht, v in (
+        TicketVat.select(TicketVat.rate_bp, fn.SUM(TicketVat.ttc_cents), fn.SUM(TicketVat.ht_cents),
+                         fn.SUM(TicketVat.vat_cents))
+        .join(Ticket).where(where).group_by(TicketVat.rate_bp).order_by(TicketVat.rate_bp.desc()).tuples()))
+    amount = Payment.amount_cents
+    payments = tuple((means, _int(net), _int(in_), _int(out)) for means, net, in_, out in (
+        Payment.select(Payment.means, fn.SUM(amount), fn.SUM(Case(None, [(amount > 0, amount)], 0)),
+                       fn.SUM(Case(None, [(amount < 0, amount * -1)], 0)))
+        .join(Ticket).where(where).group_by(Payment.means).order_by(Payment.means).tuples()))
+    total = TicketLine.total_cents
+    sales, returns = (TicketLine.select(fn.SUM(Case(None, [(total > 0, total)], 0)),
+                                        fn.SUM(Case(None, [(total < 0, total * -1)], 0)))
+                      .join(Ticket).where(where).tuples().get())
+    return Totals(ticket_count=sum(n for _, n in counts), counts=tuple(counts), first_ticket=_int(first),
+                  last_ticket=_int(last), last_ticket_signature=last_signature, vat=vat, payments=payments,
+                  sales=_int(sales), returns=_int(returns))
+
+
+def sum_totals(parts: Iterable[Totals]) -> Totals:
+    """The totals of consecutive periods added up (a month from its days, a year from its months)."""
+    parts = [p for p in parts]
+    counts: dict[str, int] = {}
+    vat: dict[int, list[int]] = {}
+    payments: dict[str, list[int]] = {}
+    first = last = signature = None
+    sales = returns = tickets = 0
+    for part in parts:
+        tickets += part.ticket_count
+        sales += part.sales
+        returns += part.returns
+        for kind, n in part.counts:
+            counts[kind] = counts.get(kind, 0) + n
+        for rate, *amounts in part.vat:
+            vat[rate] = [a + b for a, b in zip(vat.get(rate, [0, 0, 0]), amounts)]
+        for means, *amounts in part.payments:
+            payments[means] = [a + b for a, b in zip(payments.get(means, [0, 0, 0]), amounts)]
+        if part.first_ticket is not None and (first is None or part.first_ticket < first):
+            first = part.first_ticket
+        if part.last_ticket is not None and (last is None or part.last_ticket > last):
+            last, signature = part.last_ticket, part.last_ticket_signature
+    return Totals(ticket_count=tickets, counts=tuple(sorted(counts.items())), first_ticket=first, last_ticket=last,
+                  last_ticket_signature=signature,
+                  vat=tuple((rate, *vat[rate]) for rate in sorted(vat, reverse=True)),
+                  payments=tuple((means, *payments[means]) for means in sorted(payments)),
+                  sales=sales, returns=returns)

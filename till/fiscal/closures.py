@@ -1,0 +1,381 @@
+"""Fiscal closures (chain G): daily, monthly and yearly grand totals, sealed once, never recomputed.
+
+French law asks a till to close every day, every month and every year, each closure keeping the
+period's totals and the perpetual grand totals in an inalterable record (fiscal-fr.md R-CON-01
+to R-CON-05). Here a closure is ONE record of the till's chain G (``Sealer.append("G", kind,
+payload)``, gap-free, signed, linked to the previous closure); its payload is what the Z report
+prints, so a Z report is never rebuilt from tickets that could have changed since (R-CON-04).
+What a period is and what its totals are lives in ``closure_totals`` (shared with the verifier
+and the X report); this module decides when a closure may be made, makes it, and refuses sales
+that closures forbid.
+
+Rules that keep every ticket in exactly one closure of each kind:
+
+- a daily closure adds up the tickets of its day with a few aggregate queries (a 5,000-ticket day
+  closes in well under a second); monthly and yearly closures add up their days' (months')
+  closures, which the verifier checks against the tickets;
+- closures of a kind are made in date order; closing a period first closes the earlier periods,
+  and for a month (year) its days (months), that still have tickets not closed (the cascade);
+- a period is closed once: a second closure is refused (``PeriodAlreadyClosed``);
+- once a day is closed no ticket may be dated on it or before it, and a sale is refused while a
+  previous day with tickets is not closed: ``require_open_day`` (the forced daily closure,
+  R-CON-02), which the ticket writer calls before writing;
+- training tickets never count (R-CON-05, R-DATA-04).
+
+All closures of a till run under its chain G head lock (``Sealer.reserve("G")``), so two
+processes closing the same day cannot both succeed, and under its chain T head lock, so no sale
+of the till commits while a closure adds up its tickets. No Textual import: the CLI, the UI and the
+tests call the same functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import peewee
+from peewee import fn
+
+from store.models import ChainHead, FiscalRecord, Ticket, utcnow
+from till.errors import TillError
+from till.fiscal.chain import Sealer, current_database, iso_utc
+from till.fiscal.closure_totals import (
+    DAY, KINDS, MONTH, UTC, YEAR, Period, Totals, business_day, business_zone, day_start, naive_utc, period_of,
+    period_totals, sum_totals,
+)
+from till.fiscal.events import record_event
+
+__all__ = [
+    "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
+    "ClosureError", "PeriodAlreadyClosed", "DayNotClosed", "DayAlreadyClosed",
+    "Period", "Totals", "Closure",
+    "business_zone", "business_day", "period_of", "parse_period", "period_totals",
+    "close_day", "close_month", "close_year", "close",
+    "closures", "find_closure", "get_closure", "last_closure", "sum_totals", "require_open_day", "MESSAGES",
+]
+
+CLOSURE_CHAIN = "G"
+CLOSURE_EVENT = "CLOSURE"
+"""The technical event (chain L) logged with each closure (R-JET-01 lists day closures)."""
+
+# --- Messages (French in till/locales/fr/closures.json) --------------------------------------
+
+ALREADY_CLOSED = "The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)"
+NOT_STARTED = "The day {period} has not started yet: it cannot be closed"
+NOT_OVER = "The {kind} {period} is not over yet: it can be closed from its last day on"
+OUT_OF_ORDER = ("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
+                "{closed_until}")
+DAY_NOT_CLOSED = ("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
+                  "or `till close day --date {day}`) before the next sale")
+DAY_CLOSED = ("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
+              "resume on the next day")
+BAD_PERIOD = "{text} is not a {kind}: write it as {example}"
+NO_CLOSURE = "Till {till_id} has no closure of the {kind} {period}"
+MESSAGES = (ALREADY_CLOSED, NOT_STARTED, NOT_OVER, OUT_OF_ORDER, DAY_NOT_CLOSED, DAY_CLOSED, BAD_PERIOD, NO_CLOSURE)
+KIND_NAMES = {DAY: "day", MONTH: "month", YEAR: "year"}
+"""How a kind is named inside messages (translated on their own: "day" -> "journée")."""
+
+
+class ClosureError(TillError):
+    """A closure, or a sale because of closures, is refused; nothing was written."""
+
+
+class PeriodAlreadyClosed(ClosureError):
+    """The period already has its closure: closures are never made twice nor recomputed."""
+
+
+class DayNotClosed(ClosureError):
+    """The forced daily closure: an earlier day with tickets is not closed yet."""
+
+    def __init__(self, message: str, *, day: dt.date, **params: object) -> None:
+        super().__init__(message, day=day.isoformat(), **params)
+        self.day = day
+
+
+class DayAlreadyClosed(ClosureError):
+    """Today's business day is closed already: a ticket on it would escape every closure."""
+
+
+_FORMATS = {DAY: ("%Y-%m-%d", "2026-11-25"), MONTH: ("%Y-%m", "2026-11"), YEAR: ("%Y", "2026")}
+
+
+def parse_period(kind: str, text: str) -> dt.date:
+    """The first day of the period a technician typed (``2026-11-25``, ``2026-11``, ``2026``)."""
+    pattern, example = _FORMATS[kind]
+    try:
+        return dt.datetime.strptime(text.strip(), pattern).date()
+    except ValueError:
+        raise ClosureError(BAD_PERIOD, text=text, kind=KIND_NAMES[kind], example=example) from None
+
+
+# --- Closure records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A sealed closure, read back from its record of chain G."""
+
+    till_id: str
+    sequence: int
+    kind: str
+    period: Period
+    totals: Totals
+    perpetual_total: int
+    perpetual_absolute: int
+    payload: dict[str, Any] = field(repr=False)
+    signature: str = field(repr=False, default="")
+    created_at: dt.datetime | None = None
+
+    @classmethod
+    def from_record(cls, record: FiscalRecord | tuple) -> "Closure":
+        if isinstance(record, tuple):
+            till_id, sequence, kind, payload_text, signature, created_at = record
+        else:
+            till_id, sequence, kind, payload_text, signature, created_at = (
+                record.till_id, record.sequence, record.kind, record.payload, record.signature, record.created_at)
+        payload = json.loads(payload_text)
+        return cls(till_id, sequence, kind, Period.from_payload(payload["period"]), Totals.from_payload(payload),
+                   payload["perpetual_total_cents"], payload["perpetual_absolute_cents"], payload, signature,
+                   created_at if not isinstance(created_at, str) else dt.datetime.fromisoformat(created_at))
+
+
+_COLUMNS = (FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.kind, FiscalRecord.payload,
+            FiscalRecord.signature, FiscalRecord.created_at)
+
+
+def _mine(till_id: str) -> peewee.Expression:
+    return (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == CLOSURE_CHAIN)
+
+
+def closures(till_id: str, kind: str | None = None, after_sequence: int = 0) -> list[Closure]:
+    """The till's closures (of ``kind``), in sequence order, after record ``after_sequence``."""
+    where = _mine(till_id) & (FiscalRecord.sequence > after_sequence)
+    if kind is not None:
+        where &= FiscalRecord.kind == kind
+    return [Closure.from_record(row) for row in
+            FiscalRecord.select(*_COLUMNS).where(where).order_by(FiscalRecord.sequence).tuples()]
+
+
+def last_closure(till_id: str, kind: str) -> Closure | None:
+    """The till's latest closure of ``kind`` (closures of a kind are made in date order)."""
+    row = (FiscalRecord.select(*_COLUMNS).where(_mine(till_id) & (FiscalRecord.kind == kind))
+           .order_by(FiscalRecord.sequence.desc()).limit(1).tuples().first())
+    return Closure.from_record(row) if row else None
+
+
+def find_closure(till_id: str, kind: str, label: str) -> Closure | None:
+    """The closure of the period ``label`` (``2026-11-25``, ``2026-11``, ``2026``), if made."""
+    needle = json.dumps(label)
+    for row in (FiscalRecord.select(*_COLUMNS)
+                .where(_mine(till_id) & (FiscalRecord.kind == kind)
+                       & FiscalRecord.payload.contains(f'"label":{needle}')).tuples()):
+        closure = Closure.from_record(row)
+        if closure.period.label == label:
+            return closure
+    return None
+
+
+def get_closure(till_id: str, kind: str, label: str) -> Closure:
+    """``find_closure``, or a ``ClosureError`` naming what is missing (for the Z report)."""
+    closure = find_closure(till_id, kind, label)
+    if closure is None:
+        raise ClosureError(NO_CLOSURE, till_id=till_id, kind=KIND_NAMES[kind], period=label)
+    return closure
+
+
+def _closed_until(till_id: str, kinds: Iterable[str]) -> Closure | None:
+    """Of the latest closures of ``kinds``, the one whose period ends last."""
+    latest = [c for c in (last_closure(till_id, kind) for kind in kinds) if c is not None]
+    return max(latest, key=lambda c: c.period.end, default=None)
+
+
+def _first_open_ticket(till_id: str, start: dt.datetime | None, end: dt.datetime) -> dt.datetime | None:
+    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None."""
+    where = ((Ticket.till_id == till_id) & (Ticket.training == False)  # noqa: E712
+             & (Ticket.created_at < end))
+    if start is not None:
+        where &= Ticket.created_at >= start
+    value = Ticket.select(fn.MIN(Ticket.created_at)).where(where).scalar()
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value
+
+
+# --- The forced daily closure -------------------------------------------------------------------
+
+
+_covered_cache: "weakref.WeakKeyDictionary[peewee.Database, dict[str, tuple[tuple, Closure | None]]]" = (
+    weakref.WeakKeyDictionary())
+
+
+def _covered(till_id: str) -> Closure | None:
+    """``_closed_until(till_id, KINDS)``, remembered while the till's chain G head does not move.
+
+    The checkout asks at every ticket; reading the head row (one indexed row, plain SQL) is a
+    fraction of the three closure lookups, which only run again after a new closure (by this
+    process or another: the head is in the database, not in this cache). The head's signature
+    is part of the key, so a closure rolled back and another sealed at the same sequence
+    cannot be mistaken for each other.
+    """
+    database = current_database()
+    sql = 'SELECT "sequence", "signature" FROM "{0}" WHERE "till_id" = {1} AND "chain" = {1}'.format(
+        ChainHead._meta.table_name, database.param)
+    head = tuple(database.execute_sql(sql, (till_id, CLOSURE_CHAIN)).fetchone() or ())
+    known = _covered_cache.setdefault(database, {})
+    cached = known.get(till_id)
+    if cached is not None and cached[0] == head:
+        return cached[1]
+    covered = _closed_until(till_id, KINDS)
+    known[till_id] = (head, covered)  # keyed by the head's signature too: a rolled-back closure never matches
+    return covered
+
+
+def require_open_day(till_id: str, now: dt.datetime | None = None, zone: dt.tzinfo = UTC) -> None:
+    """Refuse a ticket at ``now`` when closures forbid it (R-CON-02); call it before writing one.
+
+    Raises ``DayNotClosed`` when the till has tickets on an earlier business day that no
+    closure covers (the message names the day and how a manager closes it), and
+    ``DayAlreadyClosed`` when today itself is closed already. Two indexed queries (the chain G
+    head and the earliest ticket not closed): cheap enough for every checkout.
+    """
+    now = utcnow() if now is None else naive_utc(now)
+    today = business_day(now, zone)
+    covered = _covered(till_id)
+    if covered is not None and today <= covered.period.last_day:
+        raise DayAlreadyClosed(DAY_CLOSED, day=covered.period.last_day.isoformat(), till_id=till_id)
+    pending = _first_open_ticket(till_id, covered.period.end if covered else None, day_start(today, zone))
+    if pending is not None:
+        raise DayNotClosed(DAY_NOT_CLOSED, day=business_day(pending, zone), till_id=till_id)
+
+
+# --- Closing ----------------------------------------------------------------------------------
+
+
+def close_day(sealer: Sealer, day: dt.date | None = None, *, now: dt.datetime | None = None,
+              zone: dt.tzinfo | None = None, user_id: int | None = None, operator: str | None = None) -> list[Closure]:
+    """Close business ``day`` (default: today) on the sealer's till; returns the closures made.
+
+    Earlier days with tickets not closed yet are closed first, in order (the cascade), so the
+    list ends with ``day``'s closure. A day without tickets closes with zero totals.
+    """
+    return close(sealer, DAY, day, now=now, zone=zone, user_id=user_id, operator=operator)
+
+
+def close_month(sealer: Sealer, month: dt.date, *, now: dt.datetime | None = None, zone: dt.tzinfo | None = None,
+                user_id: int | None = None, operator: str | None = None) -> list[Closure]:
+    """Close the month containing ``month``, closing first its days (and earlier months) not closed."""
+    return close(sealer, MONTH, month, now=now, zone=zone, user_id=user_id, operator=operator)
+
+
+def close_year(sealer: Sealer, year: dt.date, *, now: dt.datetime | None = None, zone: dt.tzinfo | None = None,
+               user_id: int | None = None, operator: str | None = None) -> list[Closure]:
+    """Close the year containing ``year``, closing first its months (and their days) not closed."""
+    return close(sealer, YEAR, year, now=now, zone=zone, user_id=user_id, operator=operator)
+
+
+def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.datetime | None = None,
+          zone: dt.tzinfo | None = None, user_id: int | None = None, operator: str | None = None
+          ) -> list[Closure]:
+    """Close the period of ``kind`` containing ``day``, with its cascade, in one transaction;
+    business days in ``zone`` (default: the sealer's, the shop's time zone)."""
+    zone = sealer.zone if zone is None else zone
+    now = utcnow() if now is None else naive_utc(now)
+    if day is None:
+        day = business_day(now, zone)
+    job = _Job(sealer, now, zone, user_id, operator)
+    with current_database().atomic():
+        sealer.reserve(CLOSURE_CHAIN)  # the till's closures, one process at a time
+        # Then its ticket chain: a sale in flight commits before the totals are read, and a new
+        # one waits for this commit; if it calls ``require_open_day`` after its own
+        # ``reserve("T")`` it then sees this closure. (Always G then T: no deadlock with a sale,
+        # which takes T only.)
+        sealer.reserve("T")
+        job.close(period_of(kind, day, zone))
+    return job.made
+
+
+@dataclass
+class _Job:
+    """One cascade of closures, inside one transaction holding the chain G head."""
+
+    sealer: Sealer
+    now: dt.datetime
+    zone: dt.tzinfo
+    user_id: int | None
+    operator: str | None
+    made: list[Closure] = field(default_factory=list)
+
+    @property
+    def till_id(self) -> str:
+        return self.sealer.till_id
+
+    def close(self, period: Period) -> Closure:
+        kind, till_id = period.kind, self.till_id
+        existing = find_closure(till_id, kind, period.label)
+        if existing is not None:
+            raise PeriodAlreadyClosed(ALREADY_CLOSED, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
+                                      sequence=existing.sequence)
+        today = business_day(self.now, self.zone)
+        if kind == DAY and period.first_day > today:
+            raise ClosureError(NOT_STARTED, period=period.label)
+        if kind != DAY and period.last_day > today:
+            raise ClosureError(NOT_OVER, kind=KIND_NAMES[kind], period=period.label)
+        # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
+        floor = _closed_until(till_id, KINDS[KINDS.index(kind):])
+        if floor is not None and period.start < floor.period.end:
+            raise ClosureError(OUT_OF_ORDER, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
+                               closed_until=floor.period.last_day.isoformat())
+        # The cascade: earlier periods of this kind with tickets, then this period's parts.
+        self._close_open(kind, floor.period.end if floor else None, period.start)
+        if kind != DAY:
+            part = KINDS[KINDS.index(kind) - 1]
+            self._close_open(part, period.start, period.end)
+        return self._seal(period)
+
+    def _close_open(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> None:
+        """Close, earliest first, each period of ``kind`` with a ticket in ``[start, end)`` not closed."""
+        while True:
+            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):])
+            since = floor.period.end if floor else None
+            if start is not None and (since is None or since < start):
+                since = start
+            first = _first_open_ticket(self.till_id, since, end)
+            if first is None:
+                return
+            self.close(period_of(kind, business_day(first, self.zone), self.zone))
+
+    def _seal(self, period: Period) -> Closure:
+        kind, till_id = period.kind, self.till_id
+        previous = last_closure(till_id, kind)
+        if kind == DAY:
+            totals, parts = period_totals(till_id, period.start, period.end), []
+        else:
+            part_kind = KINDS[KINDS.index(kind) - 1]
+            # All of them, not only those after the previous closure of this kind: a day of
+            # November may be closed before the month of October is.
+            parts = [c for c in closures(till_id, part_kind)
+                     if period.start <= c.period.start and c.period.end <= period.end]
+            totals = sum_totals(c.totals for c in parts)
+        perpetual = (previous.perpetual_total if previous else 0) + totals.grand_total
+        absolute = (previous.perpetual_absolute if previous else 0) + totals.sales + totals.returns
+        payload = {
+            "till_id": till_id,
+            "period": period.payload(),
+            **totals.payload(),
+            "perpetual_total_cents": perpetual,
+            "perpetual_absolute_cents": absolute,
+            "previous_closure": previous.sequence if previous else None,
+            "parts": [c.sequence for c in parts],
+            "closed_at": iso_utc(self.now.replace(microsecond=0)),
+            "operator": {"user_id": self.user_id, "name": self.operator},
+        }
+        record = self.sealer.append(CLOSURE_CHAIN, kind, payload)
+        record_event(self.sealer, CLOSURE_EVENT, f"{kind} {period.label} closed", user_id=self.user_id,
+                     details={"kind": kind, "period": period.label, "record": record.sequence,
+                              "grand_total_cents": totals.grand_total})
+        closure = Closure.from_record(record)
+        self.made.append(closure)
+        return closure

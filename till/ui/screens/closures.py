@@ -1,0 +1,123 @@
+"""The manager's closures screen (F1 on the sale screen): X report, daily and monthly closures.
+
+Opens on the X report of the open day (live totals, nothing written). F2 closes a day: the
+oldest day that still needs its closure (the till refuses sales until it is closed), else
+today; the first F2 says which day, the second one closes it (a Z cannot be undone). F3 closes
+the previous month once its days are closed. The Z of the closure just made is shown; F4
+prints what is shown (through the outbox, after the closure is committed). The closures
+themselves are ``till.fiscal.closures``; this screen only gathers the keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reports.xz import x_report, z_report
+from store.models import User, utcnow
+from till import outbox
+from till.context import TillContext
+from till.fiscal.closure_totals import business_day
+from till.fiscal.closures import DayNotClosed, DayAlreadyClosed, close_day, close_month, require_open_day
+from till.i18n import _
+from till.jobs import PRINT_LINES
+from till.ui.messages import guarded, translate_bindings
+from till.ui.widgets.status_line import HasStatus, StatusLine
+
+
+class ClosuresScreen(HasStatus, Screen[None]):
+    """X and Z for one manager; Esc goes back to the sale screen."""
+
+    BINDINGS = [
+        Binding("f2", "close_day", "Close day", id="closures-day", key_display="F2"),
+        Binding("f3", "close_month", "Close month", id="closures-month", key_display="F3"),
+        Binding("f4", "print", "Print", id="closures-print", key_display="F4"),
+        Binding("f5", "x_report", "X", id="closures-x", key_display="F5"),
+        Binding("escape", "leave", "Back", id="closures-back", key_display="Esc"),
+        Binding("up", "scroll(-1)", "Up", show=False, id="closures-up"),
+        Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
+    ]
+
+    def __init__(self, ctx: TillContext, manager: User) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ctx = ctx
+        self.manager = manager
+        self.lines: list[str] = []
+        self._armed: tuple[str, dt.date] | None = None
+        """What the first F2/F3 proposed; the second press does it."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="closures-scroll"):
+            yield Static("", id="closures-report", markup=False)
+        yield StatusLine(id="closures-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.action_x_report()
+
+    def _show(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.query_one("#closures-report", Static).update("\n".join(lines))
+
+    def _day_to_close(self) -> dt.date:
+        """The oldest day that must be closed before the next sale, else today."""
+        try:
+            require_open_day(self.ctx.till_id, utcnow(), self.ctx.sealer.zone)
+        except DayNotClosed as pending:
+            return pending.day
+        except DayAlreadyClosed:
+            pass
+        return business_day(utcnow(), self.ctx.sealer.zone)
+
+    @guarded
+    def action_x_report(self) -> None:
+        self._armed = None
+        self._show(x_report(self.ctx.config, self.ctx.till_id, width=self.ctx.config.printer.width))
+        day = self._day_to_close()
+        self.show_info(_("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y")))
+
+    @guarded
+    def action_close_day(self) -> None:
+        day = self._day_to_close()
+        if self._armed != ("day", day):
+            self._armed = ("day", day)
+            self.show_error(_("Close day {day}? No sale can be added to it afterwards. F2 again to close",
+                              day=day.strftime("%d/%m/%Y")))
+            return
+        self._armed = None
+        made = close_day(self.ctx.sealer, day, user_id=self.manager.id, operator=self.manager.name)
+        self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
+        self.show_info(_("Day {day} closed ({count} closure(s)). F4: print the Z", day=day.strftime("%d/%m/%Y"),
+                         count=len(made)))
+
+    @guarded
+    def action_close_month(self) -> None:
+        today = business_day(utcnow(), self.ctx.sealer.zone)
+        month = today.replace(day=1) - dt.timedelta(days=1)
+        if self._armed != ("month", month):
+            self._armed = ("month", month)
+            self.show_error(_("Close the month {month}? F3 again to close", month=month.strftime("%m/%Y")))
+            return
+        self._armed = None
+        made = close_month(self.ctx.sealer, month, user_id=self.manager.id, operator=self.manager.name)
+        self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
+        self.show_info(_("Month {month} closed. F4: print the Z", month=month.strftime("%m/%Y")))
+
+    @guarded
+    def action_print(self) -> None:
+        with self.ctx.database.atomic():
+            outbox.enqueue(self.ctx.till_id, PRINT_LINES, {"lines": self.lines})
+        self.app.process_outbox()
+        self.show_info(_("Sent to the printer"))
+
+    def action_scroll(self, step: int) -> None:
+        self.query_one("#closures-scroll", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
