@@ -53,6 +53,14 @@ def test_users_are_added_listed_and_unlocked(shop_dir):
     bad_pin = till("--config", config, "user", "add", "zoe", "--pin", "12")
     assert bad_pin.returncode == 2 and "4 à 8 chiffres" in bad_pin.stderr
     assert till("--config", config, "user", "unlock", "max").returncode == 0
+    verified = till("--config", config, "journal", "verify")
+    assert verified.returncode == 0
+    import sqlite3
+
+    with sqlite3.connect(shop_dir / "till.db") as db:  # R-JET: user changes are technical events
+        changes = [row[0] for row in db.execute(
+            "SELECT payload FROM fiscal_record WHERE chain = 'L' AND kind = 'USER_CHANGED' ORDER BY sequence")]
+    assert len(changes) == 2 and '"added"' in changes[0] and '"unlocked"' in changes[1]
 
 
 def _sell(config_path: Path, count: int) -> None:

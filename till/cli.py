@@ -128,8 +128,12 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     ctx = _open(args)
     pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    from till.fiscal.events import USER_CHANGED, record_event
+
     with ctx.database.atomic():
         user = create_user(args.login, args.name or args.login, args.role, pin)
+        record_event(ctx.sealer, USER_CHANGED, "user added from the command line", user_id=user.id,
+                     details={"login": user.login, "role": user.role, "change": "added"})
     print(f"Added {user.login} ({user.role})")
     return OK
 
@@ -138,12 +142,17 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     from store.models import User
     from till.auth import unlock
 
-    _open(args)
+    from till.fiscal.events import USER_CHANGED, record_event
+
+    ctx = _open(args)
     user = User.get_or_none(User.login == args.login)
     if user is None:
         print(f"No user {args.login}", file=sys.stderr)
         return USAGE
-    unlock(user)
+    with ctx.database.atomic():
+        unlock(user)
+        record_event(ctx.sealer, USER_CHANGED, "user unlocked from the command line", user_id=user.id,
+                     details={"login": user.login, "change": "unlocked"})
     print(f"Unlocked {user.login}")
     return OK
 

@@ -71,7 +71,8 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         payments.append((label, money(payment.amount_cents)))
         if payment.means == "credit_note" and payment.reference:
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
-    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T"))
+    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
+                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
     when = local_time(ticket.created_at)
     meta = ((t("DUPLICATE No. {number}", number=duplicate),) if duplicate else ()) + (
         t("Ticket {code}", code=ticket.code),
@@ -80,20 +81,25 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         t("Cashier: {name}", name=ticket.operator_name),
     ) + ((t("Customer: {name}", name=ticket.customer_name),) if ticket.customer_name else ()) \
       + ((t("Takes back {reference}", reference=ticket.origin_reference),) if ticket.origin_reference else ())
+    title = t(TITLES.get(ticket.kind, ticket.kind.upper()))
+    footer = (
+        t("{count} lines", count=ticket.line_count),
+        t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
+        f"till {__version__}",
+        t("Thank you for your visit"),
+    )
+    if ticket.training:  # a practice ticket must never pass for a real one (R-TRN)
+        banner = t("TRAINING - NOT A RECEIPT")
+        header, title, footer = (banner, *header), f"{t('TRAINING')} - {title}", (*footer, banner)
     return Receipt(
         header=header,
-        title=t(TITLES.get(ticket.kind, ticket.kind.upper())),
+        title=title,
         meta=meta,
         lines=tuple(lines),
         totals=((t("Total excl. VAT"), money(ht)), (t("VAT"), money(vat)),
                 (t("TOTAL"), format_cents(ticket.total_cents, lang))),
         vat_table=tuple(vat_rows),
         payments=tuple(payments),
-        footer=(
-            t("{count} lines", count=ticket.line_count),
-            t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
-            f"till {__version__}",
-            t("Thank you for your visit"),
-        ),
+        footer=footer,
         code=ticket.code,
     )

@@ -82,10 +82,14 @@ class Totals:
 class Basket:
     """A sale being rung up by ``user`` at a till."""
 
-    def __init__(self, config: Config, sealer: Sealer, user: User, today: dt.date | None = None) -> None:
+    def __init__(self, config: Config, sealer: Sealer, user: User, today: dt.date | None = None,
+                 training: bool = False) -> None:
         self.config = config
         self.sealer = sealer
         self.user = user
+        self.training = training
+        """Training mode: the ticket goes to chain X, marked FORMATION, with no effect on totals,
+        stock, accounts or credit notes, and no card is charged."""
         self.today = today or dt.date.today()
         self.rules = rules_from_config(list(config.scanning.price_codes)) if config.scanning.price_codes else None
         self._lines: dict[int, BasketLine] = {}

@@ -357,6 +357,12 @@ def ticket_code(till_id: str, number: int) -> str:
     return f"T{till_id}-{digits}{luhn_check_digit(digits)}"
 
 
+def training_code(till_id: str, number: int) -> str:
+    """The code of training ticket ``number``: ``X`` instead of ``T``, so it never opens a return
+    (no recogniser takes it as a receipt) and is never mistaken for a real ticket's code."""
+    return "X" + ticket_code(till_id, number)[1:]
+
+
 # --- Recognisers ------------------------------------------------------------------------------
 
 Recogniser: TypeAlias = Callable[[str, Sequence[PriceCodeRule]], Scan | None]

@@ -27,6 +27,9 @@ CARD = "card"
 CREDIT_NOTE = "credit_note"
 
 
+TRAINING_REFERENCE = "FORMATION"
+"""The reference of a card payment made in training mode (no terminal was asked)."""
+
 class PaymentError(TillError):
     """A tender was refused; nothing was recorded for it."""
 
@@ -96,6 +99,8 @@ class Checkout:
         """
         if self.is_paid:
             raise PaymentError("The sale is already paid")
+        if self.basket.training:
+            raise PaymentError("Credit notes cannot be issued or spent in training mode")
         note, left = credit_notes.spendable(code, self.basket.today)
         left -= sum(t.amount_cents for t in self.tenders if t.means == CREDIT_NOTE and t.reference == note.code)
         if left <= 0:
@@ -118,13 +123,17 @@ class Checkout:
         Without ``amount_cents`` the card pays all that is due. More than due is refused: a card
         never gives change.
         """
-        if self.terminal is None:
-            raise PaymentError("No card terminal is configured on this till")
         amount = self.due_cents if amount_cents is None else amount_cents
         if amount <= 0:
             raise PaymentError("Nothing is left to pay by card")
         if amount > self.due_cents:
             raise PaymentError("A card cannot pay more than is due ({due})", due=shown(self.due_cents))
+        if self.basket.training:  # practice: the terminal is never asked, no card is charged
+            tender = Tender(CARD, amount, TRAINING_REFERENCE)
+            self.tenders.append(tender)
+            return tender
+        if self.terminal is None:
+            raise PaymentError("No card terminal is configured on this till")
         try:
             result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
         except TerminalError as error:
@@ -147,6 +156,9 @@ class Checkout:
 
         refunded = 0
         for tender in [t for t in self.tenders if t.means == CARD]:
+            if tender.reference == TRAINING_REFERENCE and self.basket.training:
+                self.tenders.remove(tender)  # never charged: nothing to give back
+                continue
             try:
                 result = self.terminal.refund(tender.amount_cents, reference=tender.reference or "")
             except TerminalError as error:
@@ -185,7 +197,8 @@ class Checkout:
             payments=tuple(payments), customer_id=customer.id if customer else None,
             customer_name=customer.display_name if customer else None,
             discount_cents=sum(line.discount_cents for line in lines),
-            open_drawer=any(t.means == CASH for t in self.tenders),
+            open_drawer=any(t.means == CASH for t in self.tenders) and not basket.training,
+            training=basket.training,
         )
 
     def complete(self) -> CompletedSale:

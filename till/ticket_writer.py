@@ -49,7 +49,9 @@ from till.fiscal.clock import check_clock, note_sealed
 from till.fiscal.closures import require_open_day
 from till.fiscal.payloads import seal_ticket_rows
 from till.money import vat_breakdown
-from till.scanning import ticket_code
+from till.scanning import ticket_code, training_code
+
+TRAINING_CHAIN = "X"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class TicketDraft:
     created_at: dt.datetime | None = None
     open_drawer: bool = False
     print_receipt: bool = True
+    training: bool = False
+    """A training ticket: numbered and sealed in chain X, no stock, no accounting, no credit note."""
     extra_jobs: tuple[tuple[str, dict], ...] = field(default_factory=tuple)
 
     @property
@@ -292,19 +296,25 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         raise UnbalancedTicket(
             "Payments ({paid}) do not match the total ({total})", paid=paid, total=draft.total_cents
         )
+    if draft.training and any(p.means == credit_notes.MEANS for p in draft.payments):
+        raise TillError("Credit notes cannot be issued or spent in training mode")
     check_clock(sealer.till_id)
     database = current_database()
     when = _utc(draft.created_at or utcnow())
     vat = vat_breakdown((line.vat_rate_bp, line.total_cents) for line in draft.lines)
     till_id = sealer.till_id
     with database.atomic():
-        number = sealer.reserve("T")
-        require_open_day(till_id, when, sealer.zone)  # under the T lock: a running closure is seen
-        code = ticket_code(till_id, number)
+        chain = TRAINING_CHAIN if draft.training else "T"
+        number = sealer.reserve(chain)
+        if draft.training:
+            code = training_code(till_id, number)
+        else:
+            require_open_day(till_id, when, sealer.zone)  # under the T lock: a running closure is seen
+            code = ticket_code(till_id, number)
         (ticket_row,) = _TICKET.rows([(
             till_id, number, code, draft.kind, when, draft.user_id, draft.operator_name, draft.customer_id,
             draft.customer_name, draft.origin_ticket_id, draft.total_cents, draft.discount_cents, len(draft.lines),
-            False, draft.origin_reference, draft.origin_signature, draft.origin_order_id,
+            draft.training, draft.origin_reference, draft.origin_signature, draft.origin_order_id,
         )])
         cursor, returned = _TICKET.execute(database, [ticket_row])
         ticket_id = returned[0][0] if returned else cursor.lastrowid
@@ -325,18 +335,19 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
                                   for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
-        _write_stock(database, draft, ticket_id, when)
-        _POSTINGS.execute(database, _POSTINGS.rows(
-            (ticket_id, accounts.journal, when.date(), p.account, p.label, p.debit_cents, p.credit_cents, when)
-            for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
-        ))
+        if not draft.training:  # training moves no stock and books nothing
+            _write_stock(database, draft, ticket_id, when)
+            _POSTINGS.execute(database, _POSTINGS.rows(
+                (ticket_id, accounts.journal, when.date(), p.account, p.label, p.debit_cents, p.credit_cents, when)
+                for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
+            ))
         record = seal_ticket_rows(sealer, (
             (ticket_id, *ticket_row[:17]),
             [(row[0], line_ids[row[1]], *row[1:17]) for row in lines],
             # as the verifier orders them: VAT by rate descending then id (insertion order)
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
-        ))
+        ), chain)
         jobs = _jobs(draft, sealer.till_id, ticket_id, issued)
         if jobs:
             _JOBS.execute(database, _JOBS.rows(jobs))

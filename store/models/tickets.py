@@ -50,7 +50,8 @@ class Ticket(BaseModel):
     origin_order = peewee.ForeignKeyField(OnlineOrder, null=True, backref="returns", on_delete="RESTRICT")
 
     class Meta:
-        indexes = ((("till_id", "number"), True),)
+        # Training tickets (chain X) have numbers of their own: unique with the flag.
+        indexes = ((("till_id", "number", "training"), True),)
 
 
 class TicketLine(BaseModel):

@@ -94,13 +94,22 @@ class TillApp(App[None], inherit_bindings=False):
         self._close_messages_no_wait()
 
     # -- sessions --------------------------------------------------------------------------
-    def start_sale(self, user: User) -> None:
-        """After a successful login: a sale screen for ``user`` over the login screen."""
+    def start_sale(self, user: User, training: bool = False) -> None:
+        """After a successful login: a sale screen for ``user`` over the login screen (in
+        training mode: practice tickets, and the start and end of it in chain L)."""
         self.user = user
-        self.push_screen(SaleScreen(self.ctx, user))
+        if training:
+            from till.fiscal.events import TRAINING_START, record_event
+
+            record_event(self.ctx.sealer, TRAINING_START, "training mode started", user_id=user.id)
+        self.push_screen(SaleScreen(self.ctx, user, training=training))
 
     def logout(self, user: User) -> None:
         """Back to the login screen; the logout is a technical event (chain L)."""
+        if isinstance(self.screen, SaleScreen) and self.screen.training:
+            from till.fiscal.events import TRAINING_END, record_event
+
+            record_event(self.ctx.sealer, TRAINING_END, "training mode ended", user_id=user.id)
         auth_logout(self.ctx.sealer, user)
         self.user = None
         self.pop_screen()

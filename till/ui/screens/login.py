@@ -3,30 +3,42 @@
 ``till.auth.login`` does the checking, counting and locking (and records each attempt in chain
 L); this screen only moves focus, shows the refusal in the cashier's language and, on success,
 opens the sale screen over itself, so logging out is just closing that screen.
+
+F5 switches the next login to training mode (FORMATION): the sale screen then writes training
+tickets (chain X, no effect on totals, stock or credit notes), clearly marked on screen and paper.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from till.auth import login
 from till.i18n import _
-from till.ui.messages import guarded
+from till.ui.messages import guarded, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
 class LoginScreen(HasStatus, Screen[None]):
-    """Login and PIN fields; Enter in the PIN field logs in."""
+    """Login and PIN fields; Enter in the PIN field logs in; F5 toggles training mode."""
+
+    BINDINGS = [Binding("f5", "training", "Training", id="login-training", key_display="F5")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.training = False
 
     def compose(self) -> ComposeResult:
         config = self.app.ctx.config
         with Vertical(classes="dialog login-dialog"):
             yield Label(config.shop.name, classes="dialog-title", markup=False)
             yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
+            yield Label("", id="login-training", classes="training", markup=False)
             yield Label(_("Login"))
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
@@ -50,6 +62,15 @@ class LoginScreen(HasStatus, Screen[None]):
         self.pin_input.value = ""
         self.login_input.value = ""
         self.login_input.focus()
+        self._set_training(False)
+
+    def action_training(self) -> None:
+        self._set_training(not self.training)
+
+    def _set_training(self, on: bool) -> None:
+        self.training = on
+        self.query_one("#login-training", Label).update(
+            _("TRAINING MODE: tickets are practice only (F5 to leave)") if on else "")
 
     @guarded
     def on_field_input_ended(self, event: FieldInput.Ended) -> None:
@@ -69,4 +90,4 @@ class LoginScreen(HasStatus, Screen[None]):
             raise
         self.status.update("")
         self.status.set_class(False, "error")
-        self.app.start_sale(user)
+        self.app.start_sale(user, training=self.training)

@@ -85,17 +85,19 @@ class SaleScreen(HasStatus, Screen[None]):
     """The cashier's keys; F10 (quit) belongs to the app. Footer words are short so that all
     of them fit on an 80-column line in French too; the tooltip says it in full."""
 
-    def __init__(self, ctx: TillContext, user: User) -> None:
+    def __init__(self, ctx: TillContext, user: User, training: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
         self.ctx = ctx
         self.user = user
+        self.training = training
+        """Training mode (chosen at login): practice tickets in chain X, marked on screen."""
         self.basket = self._new_basket()
         self.last_ticket_id: int | None = None
         """The ticket F8 previews: the last one paid at this screen."""
 
     def _new_basket(self) -> Basket:
-        return Basket(self.ctx.config, self.ctx.sealer, self.user)
+        return Basket(self.ctx.config, self.ctx.sealer, self.user, training=self.training)
 
     # -- layout and accessors ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,6 +115,8 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _check_day(self) -> None:
         """Say at once when the till cannot sell before a closure (the writer refuses anyway)."""
+        if self.training:  # practice tickets wait for no closure
+            return
         from till.errors import TillError
         from till.fiscal.closures import require_open_day
 
@@ -139,7 +143,8 @@ class SaleScreen(HasStatus, Screen[None]):
         self.table.sync(self.basket.lines)
         self.totals_panel.show(self.basket.totals(), change_cents)
         customer = self.basket.customer
-        info = _("Cashier: {name}", name=self.user.name)
+        info = (_("TRAINING") + "   ") if self.training else ""
+        info += _("Cashier: {name}", name=self.user.name)
         info += "   " + _("Customer: {name}", name=customer.display_name if customer else "-")
         self.query_one("#sale-info", Static).update(Text(info))
 
@@ -312,6 +317,8 @@ class SaleScreen(HasStatus, Screen[None]):
         """F12, or a receipt scanned here: the return screen (on that ticket); the basket waits."""
         from till.ui.screens.returns import ReturnScreen  # loaded when first needed
 
+        if self.training:
+            raise Refused(_("Returns are not available in training mode"))
         self.app.push_screen(ReturnScreen(self.ctx, self.user, code), self._returned)
 
     def _returned(self, done: str | None) -> None:
