@@ -7,6 +7,8 @@ so the customer sees on screen exactly what is printed.
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass, field
 
 
@@ -42,12 +44,21 @@ def _pair(left: str, right: str, width: int) -> str:
     return f"{left[:room]:<{room}} {right}"
 
 
+def _wrapped(texts, width: int, center: bool = False) -> list[str]:
+    """Each text on as many lines as it needs: a legal mention is never cut off at the edge."""
+    out = []
+    for text in texts:
+        for piece in textwrap.wrap(text, width, break_on_hyphens=False) or [""]:
+            out.append(piece.center(width).rstrip() if center else piece)
+    return out
+
+
 def layout(receipt: Receipt, width: int = 42) -> list[str]:
     """The receipt as lines of at most ``width`` characters (32 for 58 mm, 42 or 48 for 80 mm)."""
-    out: list[str] = [text[:width].center(width).rstrip() for text in receipt.header]
+    out: list[str] = _wrapped(receipt.header, width, center=True)
     out.append("")
-    out.append(receipt.title[:width].center(width).rstrip())
-    out.extend(text[:width] for text in receipt.meta)
+    out.extend(_wrapped([receipt.title], width, center=True))
+    out.extend(_wrapped(receipt.meta, width))
     out.append("-" * width)
     for line in receipt.lines:
         out.append(_pair(line.label, f"{line.total} {line.vat_code}", width))
@@ -66,7 +77,7 @@ def layout(receipt: Receipt, width: int = 42) -> list[str]:
         out.append(_pair(label, value, width))
     if receipt.footer:
         out.append("")
-        out.extend(text[:width].center(width).rstrip() for text in receipt.footer)
+        out.extend(_wrapped(receipt.footer, width, center=True))
     if receipt.code:
         out.append(receipt.code.center(width).rstrip())
     return out

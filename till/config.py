@@ -30,6 +30,11 @@ class ShopConfig:
     address: str = ""
     siret: str = ""
     vat_number: str = ""
+    legal_name: str = ""
+    """Company name and form when they differ from the trade name, e.g. "SAS Dupré et Fils"."""
+    share_capital: str = ""
+    rcs: str = ""
+    """Registry city, printed "RCS <city> <SIREN>" (the SIREN is the SIRET's first 9 digits)."""
     locale: str = "fr"
     timezone: str = "Europe/Paris"
     """The shop's time zone (IANA name): business days, closures and printed times follow it."""
@@ -309,6 +314,9 @@ def render_example(**overrides: str) -> str:
         "address": "1 rue de la Paix, 75002 Paris",
         "siret": "00000000000000",
         "vat_number": "FR00000000000",
+        "legal_name": "",
+        "share_capital": "",
+        "rcs": "",
         "till_id": "01",
         "language": "fr",
         "database": "sqlite:///till.db",
@@ -325,6 +333,9 @@ name = "{shop_name}"
 address = "{address}"
 siret = "{siret}"
 vat_number = "{vat_number}"
+legal_name = "{legal_name}"     # company name and form, if not the trade name: "SAS Dupré et Fils"
+share_capital = "{share_capital}"  # e.g. "10 000 €"
+rcs = "{rcs}"                   # registry city: printed "RCS <city> <SIREN>"
 locale = "{language}"           # language of receipts: "fr" or "en"
 timezone = "Europe/Paris"       # business days and daily closures follow this time zone
 

@@ -51,6 +51,9 @@ DEMO_SHOP = {
     # A SIREN with a valid Luhn key, its SIRET (head office 00011) and intra-EU VAT number.
     "siret": "73282932000074",
     "vat_number": "FR44732829320",
+    "legal_name": "SARL Épicerie du Marché",
+    "share_capital": "8 000 €",
+    "rcs": "Lyon",
     "till_id": "01",
     "language": "fr",
 }

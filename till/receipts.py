@@ -13,6 +13,7 @@ from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, Ticket
 from devices.receipt import Receipt, ReceiptLine
 from till import __version__
 from till.config import Config
+from till.fiscal.closure_totals import business_zone
 from till.i18n import translate
 from till.money import format_cents, format_rate
 
@@ -25,9 +26,30 @@ def signature_extract(signature: str) -> str:
     return "".join(signature[i - 1] for i in (3, 7, 13, 19) if len(signature) >= i)
 
 
-def local_time(utc: dt.datetime) -> dt.datetime:
-    """A stored UTC time in the till's local time zone, as printed."""
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone()
+def local_time(utc: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A stored UTC time in the shop's time zone (``zone``; the machine's when None), as printed."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+
+
+def legal_lines(shop, t) -> tuple[str, ...]:
+    """Company name, form and capital, and "RCS <city> <SIREN>", when the configuration has them."""
+    company = shop.legal_name
+    if company and shop.share_capital:
+        company = t("{company}, capital {capital}", company=company, capital=shop.share_capital)
+    rcs = f"RCS {shop.rcs} {shop.siret[:9]}" if shop.rcs and len(shop.siret) >= 9 else ""
+    return tuple(x for x in (company, rcs) if x)
+
+
+def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[str, ...]:
+    """DUPLICATA n°X, when the copy was made and its own signature extract (its chain C record)."""
+    record = (FiscalRecord.select().where((FiscalRecord.chain == "C") & (FiscalRecord.ticket_id == ticket.id))
+              .order_by(FiscalRecord.sequence).offset(number - 1).first())
+    lines = [t("DUPLICATE No. {number}", number=number)]
+    if record is not None:
+        lines.append(t("Copy of {when}, signature {extract}",
+                       when=local_time(record.created_at, zone).strftime("%d/%m/%Y %H:%M"),
+                       extract=signature_extract(record.signature)))
+    return tuple(lines)
 
 
 def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) -> Receipt:
@@ -42,7 +64,8 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         return format_cents(cents, lang, symbol=False)
 
     shop = config.shop
-    header = tuple(x for x in (shop.name, shop.address, shop.siret and f"SIRET {shop.siret}",
+    zone = business_zone(config)
+    header = tuple(x for x in (shop.name, shop.address, *legal_lines(shop, t), shop.siret and f"SIRET {shop.siret}",
                                shop.vat_number and t("VAT no. {number}", number=shop.vat_number)) if x)
     lines = []
     for line in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position):
@@ -73,8 +96,8 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
     record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
                                       & (FiscalRecord.chain == ("X" if ticket.training else "T")))
-    when = local_time(ticket.created_at)
-    meta = ((t("DUPLICATE No. {number}", number=duplicate),) if duplicate else ()) + (
+    when = local_time(ticket.created_at, zone)
+    meta = (_duplicate_lines(ticket, duplicate, t, zone) if duplicate else ()) + (
         t("Ticket {code}", code=ticket.code),
         t("Till {till}  No. {number}", till=ticket.till_id, number=ticket.number),
         when.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M"),

@@ -79,7 +79,7 @@ class CreditNoteBalanceScreen(Dialog[None]):
         if credit_notes.is_expired(note, dt.date.today()):
             lines.append(_("Expired"))
         for movement in credit_notes.history(note.code):
-            when = local_time(movement.created_at).strftime("%d/%m/%Y")
+            when = local_time(movement.created_at, self.app.ctx.sealer.zone).strftime("%d/%m/%Y")
             lines.append(f"{when}  {movement.ticket_code}  {money(movement.amount_cents)}")
         self.details.update("\n".join(lines))
         self.show_info("")
