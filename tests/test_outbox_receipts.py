@@ -80,3 +80,33 @@ def test_each_till_runs_only_its_own_jobs_and_never_one_twice(shop):
     ran = outbox.process("01", {outbox.PRINT_RECEIPT: printed.append, outbox.OPEN_DRAWER: printed.append})
     assert len(ran) == 2 and printed.count({"ticket_id": ticket.id}) == 2
     assert outbox.pending_count("01") == 0
+
+
+def test_printer_failures_are_technical_events_once_then_when_given_up(shop, tmp_path):
+    """R-JET: a printer that fails is in chain L, on its first failure and when the job is given up."""
+    import dataclasses
+    import json
+
+    from store.models import FiscalRecord
+    from store.models.outbox import FAILED
+    from till.jobs import PRINTER_FAILURE
+
+    sell(shop, shop.barcodes["WIN"])
+    broken = dataclasses.replace(shop.config, printer=dataclasses.replace(shop.config.printer, path=str(tmp_path)))
+
+    def failures():
+        return [json.loads(r.payload)["details"] for r in FiscalRecord.select()
+                .where((FiscalRecord.chain == "L") & (FiscalRecord.kind == PRINTER_FAILURE)).order_by(FiscalRecord.id)]
+
+    run_outbox(broken, shop.ctx.sealer)  # the "printer" is a folder: every write fails
+    (first,) = failures()
+    assert first["kind"] == outbox.PRINT_RECEIPT and first["attempts"] == 1
+    job = OutboxJob.get(OutboxJob.kind == outbox.PRINT_RECEIPT)
+    OutboxJob.update(not_before=dt.datetime(2000, 1, 1)).where(OutboxJob.id == job.id).execute()
+    run_outbox(broken, shop.ctx.sealer)
+    assert len(failures()) == 1  # a retry that fails again is not a new event
+    OutboxJob.update(not_before=dt.datetime(2000, 1, 1), attempts=outbox.MAX_ATTEMPTS - 1).where(
+        OutboxJob.id == job.id).execute()
+    run_outbox(broken, shop.ctx.sealer)
+    assert OutboxJob.get_by_id(job.id).status == FAILED
+    assert [f["attempts"] for f in failures()] == [1, outbox.MAX_ATTEMPTS]

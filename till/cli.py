@@ -224,7 +224,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
     from till.outbox import pending_count
 
     ctx = _open(args)
-    ran = run_outbox(ctx.config)
+    ran = run_outbox(ctx.config, ctx.sealer)
     print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
     return OK
 

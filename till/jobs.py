@@ -62,9 +62,29 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
             PRINT_LINES: print_lines}
 
 
-def run_outbox(config: Config) -> int:
-    """Process due jobs once; returns how many ran. Safe to call from a worker thread."""
-    return len(outbox.process(config.till.id, handlers(config)))
+PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})
+PRINTER_FAILURE = "PRINTER_FAILURE"
+
+
+def run_outbox(config: Config, sealer=None) -> int:
+    """Process due jobs once; returns how many ran. Safe to call from a worker thread.
+
+    With the till's ``sealer``, a print job's first failure and its giving up are technical
+    events (R-JET: printer failures), once each, not at every retry.
+    """
+    from store.models.outbox import DONE, FAILED
+
+    ran = outbox.process(config.till.id, handlers(config))
+    if sealer is not None:
+        from till.fiscal.events import record_event
+
+        for job in ran:
+            if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
+                record_event(sealer, PRINTER_FAILURE, "a print job failed" if job.status != FAILED else
+                             "a print job was given up", details={"job": job.id, "kind": job.kind,
+                                                                  "attempts": job.attempts,
+                                                                  "error": (job.last_error or "")[:120]})
+    return len(ran)
 
 
 

@@ -135,7 +135,7 @@ class TillApp(App[None], inherit_bindings=False):
     def process_outbox(self) -> None:
         """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
         try:
-            run_outbox(self.ctx.config)
+            run_outbox(self.ctx.config, self.ctx.sealer)
         except Exception as error:  # noqa: BLE001 - reported on the UI thread
             self.call_from_thread(self._outbox_failed, error)
         finally:
