@@ -204,6 +204,19 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_key_rotate(args: argparse.Namespace) -> int:
+    from till.auth import authorize_manager
+    from till.fiscal.rotation import rotate_key
+
+    ctx = _open(args)
+    pin = args.pin or getpass.getpass("Manager PIN: ")
+    manager = authorize_manager(ctx.sealer, pin, "signing key rotation")
+    old = ctx.sealer.signer.key_id
+    new = rotate_key(ctx.sealer, manager.id)
+    print(f"Signing key replaced: {old[:16]}... -> {new.key_id[:16]}... (the old key file is kept aside)")
+    return OK
+
+
 def cmd_import_orders(args: argparse.Namespace) -> int:
     from till.online_orders import OrderImportError, import_file
 
@@ -280,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
     acknowledge.add_argument("--note", required=True, help="what was checked or fixed")
     acknowledge.add_argument("--pin", help="the manager's PIN (asked for when not given)")
     acknowledge.set_defaults(func=cmd_clock_acknowledge)
+
+    key = commands.add_parser("key", help="the till's signing key").add_subparsers(dest="key_command",
+                                                                                 required=True)
+    rotate = key.add_parser("rotate", help="replace the signing key (the old one signs the hand-over)")
+    rotate.add_argument("--pin", help="the manager's PIN (asked for when not given)")
+    rotate.set_defaults(func=cmd_key_rotate)
 
     imports = commands.add_parser("import", help="bring data in from files").add_subparsers(
         dest="import_command", required=True)
