@@ -79,7 +79,7 @@ def build(folder: Path, tickets: int, seed: int, say) -> Any:
         sellable = location_id(SELLABLE)
     rates = dict(VatRate.select(VatRate.code, VatRate.rate_bp).tuples())
     operators = dict(zip(users, ("Camille Martin", "Max Durand")))
-    sealer = Sealer(ctx.till_id, ctx.sealer.signer, None)  # anchored once, at the end
+    sealer = Sealer(ctx.till_id, ctx.sealer.signer, None, ctx.sealer.zone)  # anchored once, at the end
     # (day, count): two quiet days, then the busy one.
     plan = [(DAY - dt.timedelta(days=2), 40), (DAY - dt.timedelta(days=1), 60), (DAY, tickets)]
     started = time.perf_counter()
@@ -129,6 +129,7 @@ def raw_closure(path: Path, till_id: str, start: dt.datetime, end: dt.datetime) 
 def bench_closure(tickets: int = 5_000, folder: Path | None = None, seed: int = 7, say=lambda m: None
                   ) -> dict[str, Any]:
     """Build the shop (in a temporary folder unless ``folder``), then time the busy day's closure."""
+    from till.fiscal.chain import flush_anchors
     from till.fiscal.closures import close_day, period_of
 
     with tempfile.TemporaryDirectory(prefix="till-bench-closure-") as scratch:
@@ -142,9 +143,10 @@ def bench_closure(tickets: int = 5_000, folder: Path | None = None, seed: int = 
             started = time.perf_counter()
             (closure,) = close_day(ctx.sealer, DAY, now=closing_time)
             took = time.perf_counter() - started
-            period = period_of("day", DAY)
+            period = period_of("day", DAY, ctx.sealer.zone)  # the shop's day, as close_day counts it
             raw_s, raw_count = raw_closure(Path(ctx.database.database), ctx.till_id, period.start, period.end)
         finally:
+            flush_anchors(30.0)  # the anchor writer's last files, before the folder goes
             ctx.close()
     return {
         "daily_closure_s": round(took, 4),

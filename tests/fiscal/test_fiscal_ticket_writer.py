@@ -2,14 +2,15 @@
 
 ``write_ticket`` inserts each table in one statement and seals the payload from the values it
 has just inserted, without reading them back. Hypothesis writes odd tickets (non-NFC labels,
-quotes, emoji, returns, missing products, aware times, many lines) and each sealed payload must
-equal the one rebuilt from the stored rows; then the rows themselves are checked: stock levels
-of a product on several lines, tickets too big for one statement, an SQLite without RETURNING,
-and PostgreSQL.
+quotes, emoji, returns, missing products, naive and aware times, many lines) and each sealed
+payload must equal the one rebuilt from the stored rows; then the rows themselves are checked:
+stock levels of a product on several lines, tickets too big for one statement, an SQLite
+without RETURNING, and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import unicodedata
@@ -18,9 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.models import FiscalRecord, OutboxJob, StockLevel, StockMovement, Ticket, TicketLine
+from store.models import FiscalRecord, OutboxJob, StockLevel, StockMovement, Ticket, TicketLine, utcnow
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import flush_anchors
+from till.fiscal.closure_totals import business_day, day_start
+from till.fiscal.closures import close_day
 from till.fiscal.payloads import ticket_payload
 from till.fiscal.verify import verify_journal
 from till.sale import Basket
@@ -45,6 +48,9 @@ def level(product) -> int:
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20) | st.sampled_from(
     ["Cafe\u0301 cre\u0300me", 'Vin "rouge"', "Œuf, 6", "😀"])
 _RATES = {"N": 2000, "I": 1000, "R": 550, "S": 210}
+_PARTS = 1_000_000
+"""A ticket's time is drawn as a fraction (in millionths) of the open business day so far."""
+_PLUS_TWO = dt.timezone(dt.timedelta(hours=2))
 
 
 @st.composite
@@ -62,26 +68,49 @@ def _drafts(draw, product_ids, customer, user_id):
     total = sum(line.total_cents for line in lines)
     cash = draw(st.integers(0, 5_000))
     payments = (DraftPayment("card", total - cash, draw(st.none() | _text)), DraftPayment("cash", cash))
-    when = draw(st.none() | st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1),
-                                         timezones=st.none() | st.just(dt.timezone(dt.timedelta(hours=2)))))
+    # None: the writer dates it; else (fraction of the day so far, aware?), made a time by ``_dated``.
+    when = draw(st.none() | st.tuples(st.integers(0, _PARTS - 1), st.booleans()))
     named = draw(st.booleans())
-    return TicketDraft(
+    return when, TicketDraft(
         kind=draw(st.sampled_from(["sale", "return"])), user_id=user_id, operator_name=draw(_text),
         lines=tuple(lines), payments=payments, customer_id=customer.id if named else None,
         customer_name=customer.display_name if named else None, discount_cents=draw(st.integers(0, 100)),
-        created_at=when, open_drawer=draw(st.booleans()), print_receipt=draw(st.booleans()),
+        created_at=None, open_drawer=draw(st.booleans()), print_receipt=draw(st.booleans()),
         extra_jobs=(("email_receipt", {"to": "a@example.fr", "ticket": 1}),) if draw(st.booleans()) else ())
 
 
+def _dated(draft: TicketDraft, when, now: dt.datetime, zone: dt.tzinfo) -> TicketDraft:
+    """``draft`` dated at the drawn moment of the business day of ``now`` so far (microseconds
+    included), as naive UTC or as an aware time at UTC+2; None leaves the writer's own now."""
+    if when is None:
+        return draft
+    part, aware = when
+    start = day_start(business_day(now, zone), zone)
+    created = start + (now - start) * part // _PARTS
+    if aware:
+        created = created.replace(tzinfo=dt.timezone.utc).astimezone(_PLUS_TWO)
+    return dataclasses.replace(draft, created_at=created)
+
+
 def test_the_sealed_payload_is_the_one_rebuilt_from_the_rows(till_shop):
+    """Tickets dated at any moment of the open business day (the till refuses one while an
+    earlier day with tickets is not closed, and on a day already closed)."""
     shop = till_shop
     product_ids = [product.id for product in shop.products.values()]
+    sealer, zone = shop.ctx.sealer, shop.ctx.sealer.zone
+    open_day: list[dt.date] = []
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(_drafts(product_ids, shop.customer, shop.cashier.id))
-    def check(draft):
+    def check(drawn):
+        now = utcnow()
+        today = business_day(now, zone)
+        if open_day and open_day[-1] != today:  # the test ran past midnight: closed as a shop would
+            close_day(sealer, open_day[-1])
+        open_day[:] = [today]
+        draft = _dated(drawn[1], drawn[0], now, zone)
         before = OutboxJob.select().count()
-        ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+        ticket = write_ticket(sealer, shop.config.accounts, draft)
         record = FiscalRecord.get((FiscalRecord.chain == "T") & (FiscalRecord.ticket_id == ticket.id))
         assert record.payload == canonical_json(ticket_payload(ticket.id))
         assert record.sequence == ticket.number

@@ -41,9 +41,9 @@ KINDS = (DAY, MONTH, YEAR)
 def business_zone(config: Any = None) -> dt.tzinfo:
     """The time zone business days are counted in.
 
-    The configuration has no time-zone key yet, so this is UTC unless ``config.shop.timezone``
-    (an IANA name such as ``Europe/Paris``) appears one day; it is the one place to change.
-    Each closure stores its UTC bounds, so changing the zone later never alters a past closure.
+    ``config.shop.timezone`` (an IANA name, "Europe/Paris" by default); UTC without a
+    configuration. The till's ``Sealer`` carries it (``TillContext.open``). Each closure stores
+    its UTC bounds, so changing the zone later never alters a past closure.
     """
     name = getattr(getattr(config, "shop", None), "timezone", None)
     if not name:

@@ -233,7 +233,7 @@ def _covered(till_id: str) -> Closure | None:
     return covered
 
 
-def require_open_day(till_id: str, now: dt.datetime | None = None, zone: dt.tzinfo = UTC) -> None:
+def require_open_day(till_id: str, now: dt.datetime | None, zone: dt.tzinfo) -> None:
     """Refuse a ticket at ``now`` when closures forbid it (R-CON-02); call it before writing one.
 
     Raises ``DayNotClosed`` when the till has tickets on an earlier business day that no
