@@ -3,6 +3,14 @@
 Three sales are sealed (records 1, 2, 3 of chain T); then, as an attacker with full database
 access, the triggers are dropped and something about the second sale (or the journal) is
 changed. ``verify_journal`` must fail and name chain T and the altered record first.
+
+The six weaknesses fiscal-fr.md lists in Odoo's French module, each closed here:
+payments hashed as ids only (-> "payment amount", "payment means", "payment reference");
+products and taxes as ids (-> "line label", "line vat rate": copied by value and sealed);
+order totals not hashed (-> "ticket total", "vat row"); no signature (-> the signature tests,
+a record re-hashed by the attacker still fails); no tail anchor (-> the deleted-last-record
+tests); hashing on the server only (-> every record is signed at the till, in the ticket's own
+transaction: tests/fiscal/test_fiscal_ticket_writer.py).
 """
 
 from __future__ import annotations

@@ -294,3 +294,15 @@ async def test_f2_on_the_receipt_prints_a_numbered_duplicate_signed_in_chain_c(a
     printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
     assert printed.count("DUPLICATA n°1") == 1 and printed.count("DUPLICATA n°2") == 1
     assert printed.count("Savon de Marseille") == 3  # the receipt and its two copies
+
+
+async def test_digits_typed_straight_away_on_the_payment_screen_all_count(app, shop):
+    """The first digit focuses the amount field; the second must add to it, not replace it."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["WIN"])
+        await settle(pilot)
+        await pilot.press("f2", "2", "0", "enter")
+        await settle(pilot)
+    assert [(p.means, p.amount_cents) for p in Payment.select().order_by(Payment.position)] == [
+        ("cash", 2000), ("cash", -1105)]

@@ -68,7 +68,10 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
             yield Label(_("Payment"), classes="dialog-title")
             yield Static("", id="payment-figures")
             yield Label(_("Amount (empty: all due). Enter: cash   F2: card"))
-            yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}")
+            # select_on_focus=False: the first digit typed focuses the field (DigitsStartAmount);
+            # selecting its text then would let the second digit replace the first.
+            yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}",
+                        select_on_focus=False)
             yield StatusLine(id="payment-status")
         yield Footer(compact=True)
 

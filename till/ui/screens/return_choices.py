@@ -92,7 +92,8 @@ class ReturnChoiceKeys:
     @guarded
     def _purchase_chosen(self, ticket_id: str | None) -> None:
         if ticket_id is not None:
-            self._opened(self.session.open(Ticket.get_by_id(int(ticket_id))))
+            self.session.open(Ticket.get_by_id(int(ticket_id)))
+            self._opened()
 
     # -- manager ---------------------------------------------------------------------------
     @guarded

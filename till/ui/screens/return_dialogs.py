@@ -1,5 +1,6 @@
 """Small dialogs of the return screen: pick one of a list (reason, disposition, a customer's
-ticket) and type a note (reason "other", a manager's approval).
+ticket), type a note (reason "other", a manager's approval) and give the serial number of an
+item that has one (``SerialScreen``).
 
 The list opens on its first entry, so the common answer is one Enter away.
 """
@@ -17,6 +18,7 @@ from till.i18n import _
 from till.ui.messages import Refused, error_text
 from till.ui.screens.dialog import Dialog
 from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.widgets.scan_input import ScanInput
 
 
 def reason_label(reason: str) -> str:
@@ -113,3 +115,30 @@ class NoteScreen(Dialog["str | None"]):
             self.show_error(_("Type a note first"))
             return
         self.dismiss(note)
+
+
+class SerialScreen(Dialog["str | None"]):
+    """The serial number of the item coming back, scanned or typed; ``None`` on Esc.
+
+    A ``ScanInput``, not a plain ``Input``: a serial is often scanned from the item's label,
+    and the scanner's Enter must end exactly that code (see ``till.ui.widgets.scan_input``).
+    The dialog does not judge the serial: ``ReturnSession.pick`` compares it with the one sold,
+    and the return screen shows its refusal.
+    """
+
+    title_text = "Serial number"
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def compose_body(self) -> ComposeResult:
+        yield Label(_("{label}: scan or type the serial number sold", label=self.label), markup=False)
+        yield ScanInput(id="return-serial", max_length=64, placeholder=_("Serial number"))
+
+    def on_mount(self) -> None:
+        self.query_one(ScanInput).focus()
+
+    def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
+        message.stop()
+        self.dismiss(message.code)

@@ -4,6 +4,8 @@ Shows the default plan (``ReturnSession.default_refund``: back to the original m
 capped at what it paid); Enter accepts the plan shown and writes the return. Before that the
 cashier may choose all in cash (F1/C), all as a credit note (F3/A), or a mix (type the cash
 amount, then Enter or F4/M: the rest as a credit note); F5/O goes back to the original means.
+An exchange whose new items cost less than the returned ones is refunded here too (the
+difference), and shows both amounts.
 
 Writing runs in a thread worker: a card refund blocks on the terminal (``complete()`` asks it
 inside the transaction). A declined card refund writes nothing; the screen stays, with every
@@ -40,7 +42,33 @@ def means_label(means: str) -> str:
     return {CARD: _("Card"), CASH: _("Cash"), CREDIT_NOTE: _("Credit note")}.get(means, means)
 
 
-class ResolutionScreen(DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
+class WritesReturn:
+    """Mixed into a screen with a ``session`` and an ``_answered(ticket, error)`` handler: writes
+    the return or exchange (``ReturnSession.complete``) in a thread worker.
+
+    A thread, because ``complete()`` asks the card terminal (a refund, or an exchange's card
+    payment) inside its transaction and waits for the customer; the event loop must keep
+    drawing meanwhile. Shared by the refund and the exchange payment screens so that both
+    close the worker's own database connection the same way.
+    """
+
+    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="return and refund")
+    def _complete(self) -> None:
+        """Writes the return, asking the terminal for card refunds or charges, off the event loop."""
+        try:
+            ticket = self.session.complete()
+        except Exception as error:  # noqa: BLE001 - every failure is shown, none escapes
+            self.app.call_from_thread(self._answered, None, error)
+        else:
+            self.app.call_from_thread(self._answered, ticket, None)
+        finally:
+            database = current_database()
+            # peewee keeps one connection per thread: close this worker thread's own.
+            if not database.is_closed():
+                database.close()
+
+
+class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
     """Dismisses with the written return ``Ticket``, or ``None`` (Esc: nothing written)."""
 
     AUTO_FOCUS = ""
@@ -73,8 +101,10 @@ class ResolutionScreen(DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"
         with Vertical(classes="dialog resolution-dialog"):
             yield Label(_("Refund"), classes="dialog-title")
             yield Static("", id="resolution-plan")
+            # select_on_focus=False: the first digit focuses the field (DigitsStartAmount), and a
+            # selected "1" would be replaced by the next digit ("10" read as "0").
             yield Input(id="resolution-amount", placeholder=_("Cash amount of a mix"),
-                        restrict=r"[0-9.,]{0,12}")
+                        restrict=r"[0-9.,]{0,12}", select_on_focus=False)
             yield StatusLine(id="resolution-status")
         yield Footer(compact=True)
 
@@ -99,6 +129,9 @@ class ResolutionScreen(DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"
         plan = Table.grid(padding=(0, 2))
         plan.add_column()
         plan.add_column(justify="right")
+        if self.session.basket is not None:  # an exchange: where the difference comes from
+            plan.add_row(_("Returned items"), money(self.session.returned_cents))
+            plan.add_row(_("New items"), money(self.session.new_cents))
         plan.add_row(Text(_("To refund"), style="bold"),
                      Text(money(max(0, -self.session.balance_cents)), style="bold"))
         for part in self.parts:
@@ -176,21 +209,6 @@ class ResolutionScreen(DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"
         card = any(part.means == CARD for part in self.parts)
         self.show_info(_("Waiting for the card terminal...") if card else _("Writing the return..."))
         self._complete()
-
-    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="return and refund")
-    def _complete(self) -> None:
-        """Writes the return, asking the terminal for card refunds, off the event loop."""
-        try:
-            ticket = self.session.complete()
-        except Exception as error:  # noqa: BLE001 - every failure is shown, none escapes
-            self.app.call_from_thread(self._answered, None, error)
-        else:
-            self.app.call_from_thread(self._answered, ticket, None)
-        finally:
-            database = current_database()
-            # peewee keeps one connection per thread: close this worker thread's own.
-            if not database.is_closed():
-                database.close()
 
     @guarded
     def _answered(self, ticket: Ticket | None, error: Exception | None) -> None:

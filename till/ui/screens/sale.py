@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 from store.models import Customer, User
 from till import scanning
 from till.context import TillContext
+from till.catalogue import UnknownProduct
 from till.i18n import _
 from till.jobs import receipt_lines
 from till.sale import Basket, NeedsManager
@@ -165,7 +166,15 @@ class SaleScreen(HasStatus, Screen[None]):
         if is_receipt_code(message.code):  # our receipt: take it back
             self.action_returns(message.code)
             return
-        line = self.basket.add_code(message.code)
+        try:
+            line = self.basket.add_code(message.code)
+        except UnknownProduct:
+            from till.return_lines import find_order
+
+            if find_order(message.code) is None:
+                raise
+            self.action_returns(message.code)  # an online order's number: it comes back here too
+            return
         self.redraw()
         self.table.select_line(line.id)
         self.show_info(f"{line.label} x {quantity_text(line)}")

@@ -20,13 +20,19 @@ from till.i18n import _
 
 COLUMNS = (
     ("label", "Item", 20),
-    ("sold", "Sold", 6),
-    ("returned", "Returned", 9),
-    ("returnable", "Left", 6),
+    ("sold", "Sold", 5),
+    ("returned", "Returned", 8),
+    ("returnable", "Left", 5),
     ("take", "Return", 7),
     ("why", "Reason", 14),
 )
-"""Column key, English header, width; the label's width is then fitted to the table's."""
+"""Column key, English header, width; the label's and the reason's widths are then fitted to
+the table's. The figures are as narrow as their headers (French and English) allow."""
+
+FLEXIBLE = ("label", "why")
+WHY_SHARE = (3, 7)
+"""The reason gets 3/7 of the width the figures leave (at 80 columns, 18: "Mauvaise taille"
+and "Changement d'avis" in full); the item's name the rest (24)."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,19 @@ class ReturnTable(DataTable, can_focus=False):
             self.add_column(Text(_(header), justify=justify), key=key, width=width)
 
     def on_resize(self) -> None:
-        """Give the label the width the other columns leave, so the table never scrolls sideways."""
-        others = sum(width for key, _header, width in COLUMNS if key != "label")
+        """Share the width the figures leave between the item and the reason, so the table never
+        scrolls sideways and a reason is not cut at 80 columns."""
+        figures = sum(width for key, _header, width in COLUMNS if key not in FLEXIBLE)
         padding = 2 * self.cell_padding * len(COLUMNS)
-        label_width = max(10, self.size.width - others - padding - 1)
-        column = self.columns.get(ColumnKey("label"))
-        if column is not None and column.width != label_width:
-            column.width = label_width
+        free = max(24, self.size.width - figures - padding - 1)  # 1: the scrollbar
+        why = max(14, free * WHY_SHARE[0] // WHY_SHARE[1])
+        changed = False
+        for key, width in (("label", free - why), ("why", why)):
+            column = self.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = width
+                changed = True
+        if changed:
             self._require_update_dimensions = True  # no public call to resize (Textual 8.2.8)
             self.refresh()
 
