@@ -274,6 +274,17 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
         oldest = Ticket.select().order_by(Ticket.created_at).first().created_at
         assert (dt.datetime.now() - oldest).days >= 85
         assert verify_journal(anchors=ctx.sealer.anchors).ok
+        # The README lists the receipts ready to return: the same codes and totals whatever the day
+        import re
+
+        from till.demo import receipts_to_return
+        from till.money import format_cents
+
+        readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+        listed = re.findall(r"^\| `(T01-\d+)` \| ([\d,]+ €) \|", readme, re.MULTILINE)
+        offered = sorted((code, format_cents(total, "fr")) for code, total, _means in receipts_to_return())
+        assert sorted((code, amount.replace("\u202f", " ")) for code, amount in offered) == sorted(listed)
+        assert tickets == 90 * 32 + 3
     finally:
         ctx.close()
     print(f"demo build (90 days, {tickets} tickets): {took:.1f} s")

@@ -88,8 +88,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
     from till.demo import DEMO_ORDER
 
-    print(f"Online order ready to return (type its number on the return screen, F12): {DEMO_ORDER}",
-          file=sys.stderr)
+    print(f"Online order ready to return (type its number on the sale screen): {DEMO_ORDER}", file=sys.stderr)
     ctx.close()
     if args.no_ui:
         return OK

@@ -31,6 +31,7 @@ from till.demo_data import (  # noqa: F401 - CATALOGUE and the names are re-expo
 from till.context import TillContext
 from till.errors import TillError
 from till.fiscal.chain import Sealer
+from till.money import allocate
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
 from till.scanning import make_ean13
@@ -296,23 +297,23 @@ def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: i
     weights = [item.weight for item in items]
     customer_weights = [rng.paretovariate(1.5) for _ in range(customers)]
     plan: list[list[_PlannedTicket]] = []
-    now = utcnow()
-    for offset in range(days):
-        day = first_day + dt.timedelta(days=offset)
+    # A fixed number of past sales, shared over the open days (busier on Saturdays), so that the
+    # receipts planned last get the same numbers whatever the day the demo is built on.
+    calendar = [first_day + dt.timedelta(days=offset) for offset in range(days)]
+    load = [0 if _opening_hours(day) is None else (rng.randint(20, 48) * {5: 14, 6: 11}.get(day.weekday(), 10))
+            for day in calendar]
+    counts = allocate(days * SALES_PER_DAY, load)
+    for day, count in zip(calendar, counts):
         hours = _opening_hours(day)
         if hours is None:
             plan.append([])
             continue
         opening, closing = hours
-        busy = {5: 1.4, 6: 1.1}.get(day.weekday(), 1.0)
-        count = min(60, int(rng.randint(20, 48) * busy))
-        span = (closing - opening) * 3600
+        span = (closing - opening - 1) * 3600  # the last hour is left to the receipts to return
         seconds = sorted(rng.randrange(span) for _ in range(count))
         tickets = []
         for second in seconds:
             when = _shop_time(day, opening, 0) + dt.timedelta(seconds=second)
-            if when >= now:
-                continue
             line_count = min(8, max(1, int(rng.expovariate(1 / 2.6)) + 1))
             chosen = rng.choices(range(len(items)), weights=weights, k=line_count)
             lines = []
@@ -332,7 +333,26 @@ def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: i
                 discount_bp=500 if customer is not None and rng.random() < 0.1 else 0,
             ))
         plan.append(tickets)
+    last_open = max(i for i, tickets in enumerate(plan) if _opening_hours(calendar[i]) is not None)
+    plan[last_open].extend(_receipts_to_return(items, calendar[last_open]))
     return plan
+
+
+SALES_PER_DAY = 32
+"""Past sales per day of history on average (90 days: 2,880), then the receipts to return."""
+
+
+def _receipts_to_return(items: list[_Item], day: dt.date) -> list[_PlannedTicket]:
+    """The last sales of the demo, one per means (card, cash, split), just before closing: the
+    receipts the README and ``till demo`` offer to return. Fixed items, so fixed totals."""
+    pieces = [index for index, item in enumerate(items) if not item.weighed and not item.product.final_sale]
+    closing = _opening_hours(day)[1]
+    plans = []
+    for minute, (means, chosen) in enumerate((("card", (pieces[3], pieces[40])), ("cash", (pieces[7],)),
+                                              ("split", (pieces[12], pieces[60], pieces[90]))), start=1):
+        plans.append(_PlannedTicket(when=_shop_time(day, closing - 1, 10 * minute), items=[(i, 1) for i in chosen],
+                                    customer=None, operator=0, means=means, cash_part=500, discount_bp=0))
+    return plans
 
 
 def _add_opening_stock(rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
