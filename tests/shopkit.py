@@ -107,3 +107,30 @@ def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
     close_day(shop.ctx.sealer, business_day(when, shop.ctx.sealer.zone))
     return ticket
+
+
+def complete_together(database, sessions) -> list:
+    """Run each session's ``complete()`` on its own thread and connection, released together
+    (two tills at the same moment); returns what each gave: its ticket, or the exception."""
+    import threading
+
+    barrier = threading.Barrier(len(sessions))
+    outcomes: list = [None] * len(sessions)
+
+    def work(index: int) -> None:
+        try:
+            database.connect(reuse_if_open=True)  # this thread's own connection
+            barrier.wait(timeout=10)
+            outcomes[index] = sessions[index].complete()
+        except BaseException as error:  # noqa: BLE001 - examined by the caller
+            outcomes[index] = error
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    database.connect(reuse_if_open=True)
+    return outcomes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 
@@ -16,6 +15,7 @@ from till.fiscal.chain import Sealer
 from till.fiscal.verify import verify_journal
 from till.online_orders import OrderImportError, import_file, import_orders
 from till.returns import ReturnError, ReturnSession
+from shopkit import complete_together
 
 
 def order(number="WEB-1001", days_ago=2, **changes):
@@ -185,25 +185,7 @@ def test_two_tills_returning_the_last_unit_of_an_order_at_once_one_wins(shared_s
         s.pick(s.lines[0].line_id, 1, reason="defective")
         s.refund_to([("credit_note", 895)])
         sessions.append(s)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def work(index: int) -> None:
-        try:
-            ctx.database.connect(reuse_if_open=True)
-            barrier.wait(timeout=10)
-            outcomes[index] = sessions[index].complete()
-        except BaseException as error:  # noqa: BLE001 - examined below
-            outcomes[index] = error
-        finally:
-            ctx.database.close()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    ctx.database.connect(reuse_if_open=True)
+    outcomes = complete_together(ctx.database, sessions)
     written = [o for o in outcomes if isinstance(o, Ticket)]
     refused = [o for o in outcomes if isinstance(o, ReturnError)]
     assert len(written) == 1 and len(refused) == 1, outcomes

@@ -12,8 +12,6 @@ card terminal answers slowly (0.3 s) while the lock is held, so the two transact
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from store.models import Ticket, TicketLine
@@ -22,6 +20,7 @@ from till.fiscal.verify import verify_journal
 from till.returns import ReturnError, ReturnSession
 from till.sale import Basket
 from till.tenders import Checkout
+from shopkit import complete_together
 
 
 @pytest.fixture
@@ -55,27 +54,10 @@ def _race(shop, sale, card: bool):
         session.pick(line.line_id, 1, reason="defective")
         sessions.append(session)
     ctx.terminal.delay_s = 0.3
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = [None, None]
-
-    def work(index: int) -> None:
-        try:
-            ctx.database.connect(reuse_if_open=True)  # this thread's own connection
-            barrier.wait(timeout=10)
-            outcomes[index] = sessions[index].complete()
-        except BaseException as error:  # noqa: BLE001 - examined by the test
-            outcomes[index] = error
-        finally:
-            ctx.database.close()
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    ctx.terminal.delay_s = 0.0
-    ctx.database.connect(reuse_if_open=True)
-    return outcomes
+    try:
+        return complete_together(ctx.database, sessions)
+    finally:
+        ctx.terminal.delay_s = 0.0
 
 
 @pytest.mark.parametrize("card", [False, True], ids=["cash", "card"])
