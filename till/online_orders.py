@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.models import Customer, OnlineOrder, OnlineOrderLine, Product
+from store.models import Customer, OnlineOrder, OnlineOrderLine
 from till import catalogue
 from till.errors import TillError
 from till.fiscal.chain import current_database

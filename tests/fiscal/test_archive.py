@@ -26,7 +26,8 @@ from till.fiscal import Sealer, Signer, record_event
 from till.fiscal.archive import (
     ARCHIVE_CHAIN, ARCHIVE_KIND, MANIFEST, SIGNATURE, export_archive, manifest_schema, parse_period, record_schema,
 )
-from till.fiscal.archive_verify import SchemaChecker, verify_archive
+from till.fiscal.archive_verify import verify_archive
+from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.keys import verify_signature
 
 ROOT = Path(__file__).resolve().parents[2]

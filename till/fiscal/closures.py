@@ -43,7 +43,7 @@ from store.models import ChainHead, FiscalRecord, Ticket, utcnow
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.closure_totals import (
-    DAY, KINDS, MONTH, UTC, YEAR, Period, Totals, business_day, business_zone, day_start, naive_utc, period_of,
+    DAY, KINDS, MONTH, YEAR, Period, Totals, business_day, business_zone, day_start, naive_utc, period_of,
     period_totals, sum_totals,
 )
 from till.fiscal.events import record_event
