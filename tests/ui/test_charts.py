@@ -1,0 +1,26 @@
+"""Terminal charts: block characters and base colours only, integer scaling, nothing cut."""
+
+from __future__ import annotations
+
+from till.ui.widgets.charts import BAR, BLOCKS, COLOURS, bars, sparkline
+
+
+def test_sparkline_scales_to_the_largest_and_keeps_small_values_visible():
+    assert sparkline([0, 1, 4, 8]) == " ▁▄█"
+    assert sparkline([]) == "" and sparkline([0, 0]) == "  "
+    assert sparkline([-5, 10]) == " █"  # a refund day draws as nothing, not below the line
+    assert set(sparkline(range(100))) <= set(BLOCKS)
+
+
+def test_bars_fill_the_width_with_the_largest_and_never_overflow():
+    chart = bars([("Wrong size", 1200), ("Defective", 300), ("Other", 1)], width=40,
+                 shown=lambda cents: f"{cents / 100:.2f}".replace(".", ","))
+    lines = chart.plain.split("\n")
+    assert len(lines) == 3 and all(len(line) == 40 for line in lines)
+    assert lines[0].count(BAR) > lines[1].count(BAR) > 0 and lines[2].count(BAR) == 1
+    assert lines[0].endswith("12,00") and lines[2].endswith(" 0,01")
+    styles = {span.style for span in chart.spans}
+    assert styles <= set(COLOURS) | {"red"}  # base ANSI colours only: 16-colour terminals
+    refund = bars([("Card", -500), ("Cash", 250)], width=30)
+    assert refund.spans[0].style == "red"
+    assert bars([], width=30).plain == ""

@@ -1,0 +1,60 @@
+"""Terminal charts for the manager's reports: horizontal bars and sparklines.
+
+They must read on a 16-colour console (a Raspberry Pi on tty1, an old PC, SSH into tmux), so
+they are drawn with block characters and the basic ANSI colour names only, never a gradient
+that a 16-colour terminal would flatten into one colour. Values are integers (cents, counts):
+the bar lengths are computed in integers too, rounded half up, so the longest bar always fills
+its width and a non-zero value never vanishes.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from rich.text import Text
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+"""Sparkline steps, from nothing to full; each is one column."""
+BAR = "█"
+COLOURS = ("green", "cyan", "yellow", "magenta", "blue", "red")
+"""ANSI base colours, in the order bars use them: distinct on 16-colour terminals."""
+
+
+def _scaled(value: int, largest: int, steps: int) -> int:
+    """``value`` on a scale of 0..``steps``, half up; at least 1 for any value above zero."""
+    if largest <= 0 or value <= 0:
+        return 0
+    return max(1, (2 * value * steps + largest) // (2 * largest))
+
+
+def sparkline(values: Iterable[int]) -> str:
+    """One character per value, its height proportional to the largest (negatives count as 0)."""
+    numbers = [max(0, int(v)) for v in values]
+    largest = max(numbers, default=0)
+    return "".join(BLOCKS[_scaled(v, largest, len(BLOCKS) - 1)] for v in numbers)
+
+
+def bars(rows: Iterable[tuple[str, int]], width: int, shown: Callable[[int], str] = str) -> Text:
+    """A horizontal bar per (label, value): label, bar, value as ``shown`` writes it.
+
+    ``width`` is the whole line's; labels are cut to a third of it at most. Negative values
+    (refunds) are drawn in red from the same origin: the chart shows sizes, the figure the sign.
+    """
+    rows = [(str(label), int(value)) for label, value in rows]
+    text = Text()
+    if not rows:
+        return text
+    figures = [shown(value) for _, value in rows]
+    label_width = min(max(len(label) for label, _ in rows), max(4, width // 3))
+    figure_width = max(len(f) for f in figures)
+    room = max(1, width - label_width - figure_width - 2)
+    largest = max(abs(value) for _, value in rows)
+    for index, ((label, value), figure) in enumerate(zip(rows, figures)):
+        length = _scaled(abs(value), largest, room)
+        colour = "red" if value < 0 else COLOURS[index % len(COLOURS)]
+        text.append(label[:label_width].ljust(label_width) + " ")
+        text.append(BAR * length, style=colour)
+        text.append(" " * (room - length) + " " + figure.rjust(figure_width))
+        if index < len(rows) - 1:
+            text.append("\n")
+    return text
