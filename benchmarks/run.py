@@ -57,7 +57,8 @@ from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_ben
 REQUIRED_KEYS = (
     "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
-    "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s",
+    "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
+    "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb",
 )
 """Keys the last line's JSON always has (tests/test_benchmarks.py checks them)."""
 
@@ -73,6 +74,9 @@ TARGETS = {
     "customer_search_p95_ms": "<= 10 ms at 200k customers",
     "daily_closure_s": "<= 1 s for 5,000 tickets",
     "archive_export_s": "<= 30 s for a month of 150,000 tickets",
+    "sync_push_100k_s": "<= 15 s",
+    "returns_report_s": "<= 1 s at 1M tickets",
+    "fec_export_s": "<= 60 s for a year of 1M tickets, flat memory",
 }
 
 ITERATIONS = {
@@ -429,6 +433,8 @@ def _verdict(ok: bool | None) -> str:
 def table(results: dict[str, Any]) -> str:
     from benchmarks.bench_archive import notes as archive_notes, table_rows as archive_rows
     from benchmarks.bench_closure import notes as closure_notes, table_rows as closure_rows
+    from benchmarks.bench_reports import notes as reports_notes, table_rows as reports_rows
+    from benchmarks.bench_sync import notes as sync_notes, table_rows as sync_rows
     from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
 
     def fmt(value: Any, unit: str = "") -> str:
@@ -452,6 +458,8 @@ def table(results: dict[str, Any]) -> str:
          fmt(r["verify_vs_raw"], "x"), TARGETS["verify_per_s"], check(r["verify_vs_raw"], lambda v: v >= 0.7)),
         *closure_rows(r),
         *archive_rows(r),
+        *reports_rows(r),
+        *sync_rows(r),
         ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
          check(r["ui_cold_start_s"], lambda v: v <= 1.0)),
         ("UI memory (RSS)", fmt(r["ui_rss_mb"], " MB"), "", "", TARGETS["ui_rss_mb"],
@@ -475,6 +483,8 @@ def table(results: dict[str, Any]) -> str:
     notes += returns_notes(r)
     notes += closure_notes(r)
     notes += archive_notes(r)
+    notes += reports_notes(r)
+    notes += sync_notes(r)
     if r.get("raw_verify_mismatches"):
         notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
     if r.get("verify_ok") is False:
@@ -536,6 +546,14 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.bench_archive import run_all as bench_archive_all
 
     results.update(bench_archive_all(size.name, folder, args.seed, say))
+    say("returns report and FEC export ...")
+    from benchmarks.bench_reports import run_all as bench_reports_all
+
+    results.update(bench_reports_all(size.name, folder, args.seed, say))
+    say("sync push ...")
+    from benchmarks.bench_sync import run_all as bench_sync_all
+
+    results.update(bench_sync_all(size.name, folder, args.seed, say))
     say("UI cold start ...")
     results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs))
     for key in REQUIRED_KEYS:

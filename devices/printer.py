@@ -1,18 +1,26 @@
-"""Receipt printers. For now: a file printer (the demo's, and a log of every receipt printed).
+"""Receipt printers: a text file (the demo's, and a log of every receipt printed) and ESC/POS
+printers over USB, serial, network or /dev/usb/lp0 (``devices.escpos_printer``).
 
-The ESC/POS drivers over USB, serial and network come with the devices work; they will offer
-the same ``print_lines`` so the outbox does not care which printer is attached.
+Every printer offers ``print_lines``; an ESC/POS printer also offers ``print_receipt``, which
+adds the ticket code as barcode and QR. The outbox uses whichever the printer has. python-escpos
+is imported only when an ESC/POS driver is configured (its import is slow and has side effects).
+The settings (configuration keys ``printer.*``) are ``devices.settings.PrinterSettings``.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
+from devices.errors import DeviceConfigError, PrinterError
+from devices.receipt import Receipt
+from devices.settings import PRINTER_DRIVERS, PrinterSettings
 
-class PrinterError(Exception):
-    """The printer cannot print now (offline, out of paper...); the job will be retried."""
+__all__ = ["PrinterError", "ReceiptPrinter", "FilePrinter", "make_printer", "UNKNOWN_DRIVER"]
+
+UNKNOWN_DRIVER = "Unknown printer driver {driver}: use one of {choices}"
 
 
 class ReceiptPrinter(Protocol):
@@ -20,6 +28,11 @@ class ReceiptPrinter(Protocol):
 
     def print_lines(self, lines: list[str]) -> None:
         """Print and cut; raise ``PrinterError`` when it cannot."""
+
+
+class ReceiptDocumentPrinter(ReceiptPrinter, Protocol):
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Print a ticket's receipt with its code as barcode/QR and cut; ``PrinterError`` if not."""
 
 
 class FilePrinter:
@@ -38,4 +51,30 @@ class FilePrinter:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as error:
-            raise PrinterError(f"cannot write {self.path}: {error.strerror}") from None
+            raise PrinterError("cannot write {path}: {reason}", path=str(self.path),
+                               reason=error.strerror or str(error)) from None
+
+
+def make_printer(settings: PrinterSettings, resolve: Callable[[str], Path] = Path) -> ReceiptPrinter | None:
+    """The printer ``settings`` describe (None for ``none``); ``resolve`` makes the file
+    printer's relative path relative to the configuration's folder."""
+    if settings.driver == "none":
+        return None
+    if settings.driver == "file":
+        return FilePrinter(resolve(settings.path))
+    if settings.driver not in PRINTER_DRIVERS:
+        raise DeviceConfigError(UNKNOWN_DRIVER, driver=settings.driver, choices=", ".join(PRINTER_DRIVERS))
+    with _lock:
+        printer = _escpos_printers.get(settings)
+        if printer is None:
+            from devices.escpos_printer import EscposPrinter
+
+            printer = _escpos_printers[settings] = EscposPrinter(settings)
+        return printer
+
+
+_lock = threading.Lock()
+_escpos_printers: dict[PrinterSettings, ReceiptPrinter] = {}
+"""One object per configured ESC/POS printer for the life of the process: the outbox builds its
+handlers at every run, and a call still hung from the previous run must keep later calls away
+from the device (its guard), and the last known state must survive for the status line."""

@@ -62,6 +62,10 @@ def _ticket(user: User) -> Ticket:
                                paid_cents=250, digest="d")
     OnlineOrderLine.create(order=order, position=1, sku="A", label="Pain", quantity=1, unit_price_cents=250,
                            total_cents=250, vat_code="R", vat_rate_bp=550)
+    from store.models import Customer, LoyaltyEntry
+
+    customer = Customer.create(first_name="Hélène")
+    LoyaltyEntry.create(customer=customer, ticket=ticket, kind="earn", points=2)
     return ticket
 
 
@@ -154,7 +158,8 @@ def test_fiscal_table_list_matches_the_models():
     from store.migrations.m0001_initial import FISCAL_TABLES as FROZEN_0001
     from store.migrations.m0002_credit_notes import FISCAL_TABLES as FROZEN_0002
     from store.migrations.m0004_origins_and_online_orders import FISCAL_TABLES as FROZEN_0004
+    from store.migrations.m0007_loyalty import FISCAL_TABLES as FROZEN_0007
 
-    steps = [set(FROZEN_0001), set(FROZEN_0002), set(FROZEN_0004)]
+    steps = [set(FROZEN_0001), set(FROZEN_0002), set(FROZEN_0004), set(FROZEN_0007)]
     assert sum(len(step) for step in steps) == len(set().union(*steps)), "a table protected twice"
     assert set().union(*steps) == {model._meta.table_name for model in FISCAL_TABLES}

@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
-    from till import cli_archive, cli_fiscal
+    from till import cli_archive, cli_devices, cli_export, cli_fiscal, cli_sync
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)
@@ -307,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_fiscal.register(commands)
     cli_archive.register(commands)
+    cli_devices.register(commands)
+    cli_sync.register(commands)
+    cli_export.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

@@ -1,4 +1,4 @@
-"""`till close ...` and `till report ...`: fiscal closures and X/Z reports from the command line.
+"""`till close ...` and `till report ...`: fiscal closures, X/Z and analytic reports from the command line.
 
 Kept apart from ``till.cli`` so closures grow without touching the main parser; ``till.cli``
 calls ``register(commands)`` with its sub-parsers. Thin, like the rest of the CLI: parse, call
@@ -85,6 +85,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_analytics(args: argparse.Namespace) -> int:
+    """Print an analytic report (``reports.registry``) as a table, CSV or JSON.
+
+    The name, the ``--by`` field, the days and the limit are all checked before the database is
+    opened, so a typo costs nothing and says what exists.
+    """
+    from reports.base import parse_day
+    from reports.registry import check, run
+    from reports.render import render
+    from till.fiscal.closures import business_zone
+    from till.i18n import language
+
+    check(args.report_command, args.by)
+    first = parse_day(args.start) if args.start else None
+    last = parse_day(args.end) if args.end else None
+    if first is not None and last is not None and first > last:
+        from reports.base import REVERSED, ReportError
+
+        raise ReportError(REVERSED, start=first.isoformat(), end=last.isoformat())
+    ctx = _open(args)
+    table = run(args.report_command, first, last, args.by, business_zone(ctx.config), args.limit)
+    print(render(table, args.format, ctx.config.shop.locale or language()))
+    return OK
+
+
+def _add_analytics(report: Any) -> None:
+    """One sub-command per analytic report, with the same options for all."""
+    from reports.registry import REPORTS
+    from reports.render import FORMATS
+
+    for name, spec in REPORTS.items():
+        sub = report.add_parser(name, help=spec.help)
+        sub.add_argument("--from", dest="start", metavar="DATE", help="first business day, YYYY-MM-DD")
+        sub.add_argument("--to", dest="end", metavar="DATE", help="last business day, YYYY-MM-DD (included)")
+        sub.add_argument("--by", metavar="FIELD", help=f"group by: {', '.join(spec.by)} (default {spec.by[0]})")
+        sub.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
+        sub.add_argument("--limit", type=int, help="show at most this many rows")
+        sub.set_defaults(func=cmd_analytics)
+
+
 def register(commands: Any) -> None:
     """Add `close` and `report` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
     close = commands.add_parser("close", help="fiscal closures: day, month, year").add_subparsers(
@@ -99,7 +139,8 @@ def register(commands: Any) -> None:
     year.add_argument("--year", required=True, help="the year, YYYY")
     year.set_defaults(func=cmd_close)
 
-    report = commands.add_parser("report", help="X and Z reports").add_subparsers(
+    report = commands.add_parser("report", help="X and Z reports, sales, returns, credit notes, customers, stock"
+                                 ).add_subparsers(
         dest="report_command", required=True)
     report.add_parser("x", help="the open day's totals so far (closes nothing)").set_defaults(func=cmd_report)
     z = report.add_parser("z", help="print a closure (default: today's daily closure)")
@@ -108,3 +149,4 @@ def register(commands: Any) -> None:
     which.add_argument("--period", help="a monthly closure, YYYY-MM")
     which.add_argument("--year", help="a yearly closure, YYYY")
     z.set_defaults(func=cmd_report)
+    _add_analytics(report)

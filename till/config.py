@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devices.settings import DrawerSettings as DrawerConfig, PrinterSettings as PrinterConfig, problems
+from devices.display import DisplayError, DisplaySettings
+from devices.scanner import ScannerError, ScannerSettings
 from till.errors import TillError
+from till.loyalty_settings import LoyaltySettings
+from till.messages.settings import SmsSettings, SmtpSettings
 
 
 class ConfigError(TillError):
@@ -75,18 +80,21 @@ class PaymentConfig:
     """The card terminal. ``simulator`` is a built-in terminal for the demo and the tests."""
 
     terminal: str = "simulator"
-    timeout_s: int = 60
+    """"simulator", "concert" (serial or USB-CDC), "caisse_ap" (IP) or "none"."""
+    timeout_s: int = 120
+    """The customer's whole payment, from the request to the terminal's answer."""
     simulator_decline_cents: int = -1
     """The simulator declines this exact amount (-1: never), so a decline can be shown."""
-
-
-@dataclass(frozen=True)
-class PrinterConfig:
-    """Where receipts go. ``file`` appends each receipt to a text file (the demo's printer)."""
-
-    driver: str = "file"
-    path: str = "receipts.txt"
-    width: int = 42
+    device: str = "/dev/ttyACM0"
+    baudrate: int = 9600
+    host: str = "127.0.0.1"
+    port: int = 8888
+    step_timeout_ms: int = 3000
+    retries: int = 3
+    pos_number: str = "01"
+    terminal_id: str = "012345678901"
+    simulate: bool = False
+    """With concert or caisse_ap: talk the real protocol to a simulator in this process (demo)."""
 
 
 @dataclass(frozen=True)
@@ -142,9 +150,15 @@ class Config:
     scanning: ScanningConfig = field(default_factory=ScanningConfig)
     payment: PaymentConfig = field(default_factory=PaymentConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
+    drawer: DrawerConfig = field(default_factory=DrawerConfig)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
     returns: ReturnsConfig = field(default_factory=ReturnsConfig)
     credit_notes: CreditNotesConfig = field(default_factory=CreditNotesConfig)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
 
     @property
     def folder(self) -> Path:
@@ -174,9 +188,15 @@ _SECTIONS = {
     "scanning": ScanningConfig,
     "payment": PaymentConfig,
     "printer": PrinterConfig,
+    "drawer": DrawerConfig,
+    "scanner": ScannerSettings,
+    "display": DisplaySettings,
     "accounts": AccountsConfig,
     "returns": ReturnsConfig,
     "credit_notes": CreditNotesConfig,
+    "smtp": SmtpSettings,
+    "sms": SmsSettings,
+    "loyalty": LoyaltySettings,
 }
 
 
@@ -254,10 +274,16 @@ def _check(config: Config, text: str) -> None:
         fail("till.language", "{file}, line {line}: {key} must be \"fr\" or \"en\"")
     if not (config.till.database.startswith("sqlite:///") or config.till.database.startswith("postgres")):
         fail("till.database", "{file}, line {line}: {key} must start with sqlite:/// or postgresql://")
-    if config.payment.terminal not in ("simulator", "none"):
+    if config.payment.terminal not in ("simulator", "concert", "caisse_ap", "none"):
         fail("payment.terminal", "{file}, line {line}: {key} names an unknown terminal driver")
-    if config.printer.driver not in ("file", "none"):
-        fail("printer.driver", "{file}, line {line}: {key} names an unknown printer driver")
+    for key, settings in (("scanner.sources", config.scanner), ("display.driver", config.display)):
+        try:
+            settings.validate()
+        except (ScannerError, DisplayError) as error:
+            fail(key, "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+    for section in ("printer", "drawer"):  # the device drivers' own checks, in the same words
+        for key, message, params in problems(getattr(config, section)):
+            fail(f"{section}.{key}", message, **params)
     if not 0 <= config.sale.manager_discount_percent <= 100:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if config.sale.max_quantity < 1:
@@ -372,14 +398,31 @@ value_digits = 5
 decimals = 2
 
 [payment]
-terminal = "simulator"          # "simulator" or "none"
-timeout_s = 60
+terminal = "simulator"          # "simulator", "concert" (serial/USB), "caisse_ap" (IP) or "none"
+timeout_s = 120                 # the whole payment, from request to answer
 simulator_decline_cents = 1313  # the simulator declines exactly 13,13 EUR, to show a refusal
+device = "/dev/ttyACM0"         # concert: the serial or USB-CDC device (better /dev/serial/by-id/...)
+baudrate = 9600
+host = "127.0.0.1"              # caisse_ap: the terminal's address and port
+port = 8888
+step_timeout_ms = 3000          # each protocol step
+retries = 3
+pos_number = "01"
+terminal_id = "012345678901"    # caisse_ap: the 12-digit protocol id the terminal expects
+simulate = false                # concert/caisse_ap: a simulator speaking the protocol (demo)
 
-[printer]
-driver = "file"                 # "file" appends receipts to `path`; "none" prints nothing
-path = "receipts.txt"
-width = 42
+[printer]                       # every driver and key: config/devices.example.toml
+driver = "file"                 # file, escpos_usb, escpos_serial, escpos_network, escpos_file or none
+path = "receipts.txt"           # file: a text file; escpos_file: /dev/usb/lp0; escpos_serial: the port
+width = 42                      # characters: 32 (58 mm), 42 or 48 (80 mm)
+profile = "default"             # python-escpos profile, e.g. "TM-T20II", "POS-5890"
+code_page = "CP858"             # pinned code page with the euro sign
+status_query = "auto"           # ask for paper out / cover open: auto, required or off
+
+[drawer]
+kind = "log"                    # log (drawer.log, the demo's), printer (kick pin), serial or none
+pin = 2                         # printer kick pin: 2 or 5
+warn_open_after_s = 60          # a drawer open longer than this is "left open"
 
 [accounts]
 journal = "VT"
@@ -401,4 +444,27 @@ online_order_refund = "cash"    # an online order returned in store: "cash" or "
 
 [credit_notes]
 validity_days = 365             # a credit note (avoir) can be spent for this long
+
+[smtp]                          # e-mailed receipts and vouchers (only to customers who agreed)
+host = ""                       # empty: e-mail is off
+port = 587
+starttls = true
+username = ""
+password = ""
+sender = ""                     # e.g. "Épicerie du Marché <caisse@example.fr>"
+timeout_s = 10
+cafile = ""                     # a PEM file of authorities to trust instead of the system's
+
+[sms]                           # SMS through an HTTP gateway (only to customers who agreed)
+url_template = ""               # empty: SMS is off; {{to}}, {{text}} and {{token}} are filled in
+token = ""
+timeout_s = 10
+method = "POST"                 # POST (form body to, text) or GET (all in the URL)
+
+[loyalty]
+enabled = false
+points_per_euro = 1
+reward_threshold_points = 100   # points that make one reward voucher (0: none)
+reward_cents = 500              # the voucher's value (a credit note)
+reward_account = "6234"         # where the voucher's cost is booked
 """

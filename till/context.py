@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import peewee
 
 from devices.payment import PaymentTerminal
-from devices.payment.simulated import SimulatedTerminal
+from devices.payment.factory import TerminalSettings, make_terminal as build_terminal
+from till.card_journal import JournaledTerminal, reconcile
 from store import db
 from till.config import Config
 from till.errors import TillError
@@ -58,7 +59,13 @@ class TillContext:
             register_public_key(signer, config.till.id)
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir)),
                         business_zone(config))
-        return cls(config=config, database=database, sealer=sealer, terminal=make_terminal(config))
+        terminal = make_terminal(config)
+        if terminal is not None:
+            # Every request is journaled before it is sent; what a crash left pending is
+            # settled against the tickets, or flagged for a manager (never charged again).
+            terminal = JournaledTerminal(terminal, config.till.id, sealer=sealer)
+            reconcile(terminal, config.till.id, sealer=sealer)
+        return cls(config=config, database=database, sealer=sealer, terminal=terminal)
 
     def close(self) -> None:
         if not self.database.is_closed():
@@ -66,7 +73,10 @@ class TillContext:
 
 
 def make_terminal(config: Config) -> PaymentTerminal | None:
-    """The card terminal named by the configuration."""
-    if config.payment.terminal == "simulator":
-        return SimulatedTerminal(decline_cents=config.payment.simulator_decline_cents)
-    return None
+    """The card terminal named by the configuration (the bare driver, not journaled)."""
+    p = config.payment
+    return build_terminal(TerminalSettings(
+        driver=p.terminal, device=p.device, baudrate=p.baudrate, host=p.host, port=p.port,
+        step_timeout_ms=p.step_timeout_ms, answer_timeout_s=p.timeout_s, retries=p.retries,
+        pos_number=p.pos_number, terminal_id=p.terminal_id, simulator_decline_cents=p.simulator_decline_cents,
+        simulate=p.simulate))

@@ -118,6 +118,7 @@ class CustomerSummary:
     """Returned amount / sold amount, in basis points (1000 = 10 %)."""
     open_credit_notes: list
     """(CreditNote, balance in cents) of the customer's unexpired, unspent notes."""
+    loyalty_points: int = 0
 
 
 def customer_summary(customer: Customer | int) -> CustomerSummary:
@@ -136,6 +137,7 @@ def customer_summary(customer: Customer | int) -> CustomerSummary:
                         & (Ticket.training == False)).scalar() or 0)  # noqa: E712
     from store.models.credit import CreditNote
     from till import credit_notes  # imported here: credit notes build on customers, not the reverse
+    from till.loyalty import points_balance
 
     today = utcnow().date()
     open_notes = [(note, left) for note in CreditNote.select().where(CreditNote.customer == customer)
@@ -148,4 +150,5 @@ def customer_summary(customer: Customer | int) -> CustomerSummary:
         returned_cents=int(returned),
         return_rate_bp=(int(returned) * 10_000 // int(sold)) if sold else 0,
         open_credit_notes=open_notes,
+        loyalty_points=points_balance(customer),
     )

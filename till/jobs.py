@@ -6,12 +6,16 @@ from __future__ import annotations
 
 
 
-from store.models import Ticket
+from store.models import CreditNote, Ticket
 
-from devices.drawer import LoggingDrawer
-from devices.printer import FilePrinter, ReceiptPrinter
+from devices import drawer as drawers
+from devices import printer as printers
+from devices.printer import ReceiptPrinter
 from devices.receipt import layout
+from devices.errors import DeviceConfigError
+from devices.settings import DrawerSettings, PrinterSettings
 from till import credit_notes, outbox
+from till.messages import jobs as messages
 from till.config import Config
 from till.fiscal.duplicates import PRINT_DUPLICATE
 from till.receipts import build_receipt
@@ -22,10 +26,17 @@ PRINT_LINES = "print_lines"
 
 
 def make_printer(config: Config) -> ReceiptPrinter | None:
-    """The receipt printer named by the configuration."""
-    if config.printer.driver == "file":
-        return FilePrinter(config.resolve(config.printer.path))
-    return None
+    """The receipt printer named by the configuration (keys it lacks keep their defaults)."""
+    return printers.make_printer(PrinterSettings.from_section(config.printer), config.resolve)
+
+
+def make_drawer(config: Config, printer: ReceiptPrinter | None = None):
+    """The cash drawer named by ``[drawer]`` (a logged drawer, ``drawer.log``, when absent); a
+    drawer on the printer's kick port uses ``printer`` (the configured one when not given)."""
+    settings = DrawerSettings.from_section(getattr(config, "drawer", None))
+    if settings.kind == "printer" and printer is None:
+        printer = make_printer(config)
+    return drawers.make_drawer(settings, printer, config.resolve)
 
 
 def receipt_lines(config: Config, ticket_id: int, duplicate: int | None = None) -> list[str]:
@@ -35,35 +46,90 @@ def receipt_lines(config: Config, ticket_id: int, duplicate: int | None = None) 
 
 def handlers(config: Config) -> dict[str, outbox.Handler]:
     """The outbox handlers of this till's devices."""
-    printer = make_printer(config)
-    drawer = LoggingDrawer(config.resolve("drawer.log"))
+    printer = drawer = None
+    printer_error = drawer_error = None
+    try:  # a wrong device setting fails its own jobs (retried, then reported), never the others
+        printer = make_printer(config)
+    except DeviceConfigError as error:
+        printer_error = error
+    try:
+        drawer = make_drawer(config, printer)
+    except DeviceConfigError as error:
+        drawer_error = error
+
+    def print_ticket(ticket_id: int, duplicate: int | None = None) -> None:
+        """An ESC/POS printer gets the document (ticket code as barcode and QR); others the lines."""
+        if printer_error is not None:
+            raise printer_error
+        if printer is None:
+            return
+        if hasattr(printer, "print_receipt"):
+            printer.print_receipt(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate))
+        else:
+            printer.print_lines(receipt_lines(config, ticket_id, duplicate))
 
     def print_receipt(payload: dict) -> None:
-        if printer is not None:
-            printer.print_lines(receipt_lines(config, payload["ticket_id"]))
+        print_ticket(payload["ticket_id"])
 
     def print_duplicate(payload: dict) -> None:
-        if printer is not None:
-            printer.print_lines(receipt_lines(config, payload["ticket_id"], payload["duplicate"]))
+        print_ticket(payload["ticket_id"], payload["duplicate"])
 
     def print_lines(payload: dict) -> None:
+        if printer_error is not None:
+            raise printer_error
         if printer is not None:
             printer.print_lines(list(payload["lines"]))
 
     def open_drawer(payload: dict) -> None:
-        drawer.open(f"ticket {payload.get('ticket_id')}")
+        if drawer_error is not None:
+            raise drawer_error
+        if drawer is not None:
+            drawer.open(f"ticket {payload.get('ticket_id')}")
 
     def print_credit_note(payload: dict) -> None:
-        if printer is not None:
-            printer.print_lines(credit_notes.voucher_lines(config, payload["credit_note_id"]))
+        if printer_error is not None:
+            raise printer_error
+        if printer is None:
+            return
+        lines = credit_notes.voucher_lines(config, payload["credit_note_id"])
+        if hasattr(printer, "print_receipt"):  # ESC/POS: the code as barcode and QR too
+            printer.print_lines(lines, code=CreditNote.get_by_id(payload["credit_note_id"]).code)
+        else:
+            printer.print_lines(lines)
 
     return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
             credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
+            **messages.handlers(config),
             PRINT_LINES: print_lines}
 
 
 PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})
 PRINTER_FAILURE = "PRINTER_FAILURE"
+
+
+def printer_waiting(till_id: str) -> tuple[int, str] | None:
+    """(how many print jobs wait, the printer's last complaint) after a failed attempt, or None:
+    what the screens say while the printer is out of paper, open or offline."""
+    from store.models import OutboxJob
+    from store.models.outbox import PENDING
+
+    rows = list(OutboxJob.select(OutboxJob.last_error)
+                .where((OutboxJob.till_id == till_id) & (OutboxJob.status == PENDING)
+                       & OutboxJob.kind.in_(list(PRINTING)) & OutboxJob.last_error.is_null(False))
+                .order_by(OutboxJob.id.desc()).tuples())
+    return (len(rows), rows[0][0]) if rows else None
+
+
+def reprint_given_up(till_id: str) -> int:
+    """Put the print jobs the outbox gave up on back in the queue (the printer is back): the
+    documents were never printed, so they print as they are, not as duplicates."""
+    from store.models import OutboxJob
+    from store.models.base import utcnow
+    from store.models.outbox import FAILED, PENDING
+
+    return (OutboxJob.update(status=PENDING, attempts=0, not_before=utcnow())
+            .where((OutboxJob.till_id == till_id) & (OutboxJob.status == FAILED)
+                   & OutboxJob.kind.in_(list(PRINTING))).execute())
 
 
 def run_outbox(config: Config, sealer=None) -> int:
@@ -84,6 +150,7 @@ def run_outbox(config: Config, sealer=None) -> int:
                              "a print job was given up", details={"job": job.id, "kind": job.kind,
                                                                   "attempts": job.attempts,
                                                                   "error": (job.last_error or "")[:120]})
+        messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
     return len(ran)
 
 

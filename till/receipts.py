@@ -15,6 +15,7 @@ from till import __version__
 from till.config import Config
 from till.fiscal.closure_totals import business_zone
 from till.i18n import translate
+from till.loyalty import receipt_lines as loyalty_lines
 from till.money import format_cents, format_rate
 
 TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
@@ -106,6 +107,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
       + ((t("Takes back {reference}", reference=ticket.origin_reference),) if ticket.origin_reference else ())
     title = t(TITLES.get(ticket.kind, ticket.kind.upper()))
     footer = (
+        *loyalty_lines(ticket, lang),
         t("{count} lines", count=ticket.line_count),
         t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
         f"till {__version__}",

@@ -445,6 +445,7 @@ class ReturnSession:
                 extra = {}
                 if "credit_note_validity_days" in inspect.signature(write_ticket).parameters:
                     extra["credit_note_validity_days"] = self.config.credit_notes.validity_days
+                    extra.update(loyalty=self.config.loyalty, smtp=self.config.smtp)
                 ticket = write_ticket(self.sealer, self.config.accounts, self._draft(payments), **extra)
         except peewee.OperationalError as error:
             self._after_failure(card_done, str(error))
@@ -457,6 +458,9 @@ class ReturnSession:
             self._after_failure(card_done, type(error).__name__)
             raise
         self.ticket = ticket
+        settle = getattr(self.terminal, "settle", None)
+        if settle is not None:  # the card journal: these terminal operations are on a ticket now
+            settle()
         return ticket
 
     def _check_ready(self) -> None:
@@ -530,8 +534,10 @@ class ReturnSession:
         try:
             result = getattr(self.terminal, operation)(amount, reference=reference)
         except TerminalError as error:
+            from till.card_journal import terminal_reason
+
             raise ReturnError("The card terminal did not answer ({reason}): nothing was recorded; refund in "
-                              "cash or as a credit note instead", reason=str(error)) from None
+                              "cash or as a credit note instead", reason=terminal_reason(error)) from None
         if not result.approved and operation == "sale":
             raise ReturnError("The terminal declined the card payment ({reason}): nothing was recorded",
                               reason=result.message or "refused")

@@ -137,8 +137,14 @@ class Checkout:
         try:
             result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
         except TerminalError as error:
+            from till.card_journal import terminal_reason
+
+            if getattr(error, "maybe_charged", False):  # the request reached it: say so, never guess
+                raise PaymentError("The card terminal did not answer ({reason}): the payment may have gone "
+                                   "through; check the terminal's receipt before trying again",
+                                   reason=terminal_reason(error)) from None
             raise PaymentError("The card terminal did not answer ({reason}): nothing was charged",
-                               reason=str(error)) from None
+                               reason=terminal_reason(error)) from None
         if not result.approved:
             raise PaymentError("Card declined: {reason}", reason=result.message or "refused")
         tender = Tender(CARD, result.amount_cents, result.reference)
@@ -209,7 +215,8 @@ class Checkout:
         try:
             ticket = with_retry(lambda: write_ticket(
                 self.basket.sealer, config.accounts, draft,
-                credit_note_validity_days=config.credit_notes.validity_days))
+                credit_note_validity_days=config.credit_notes.validity_days, loyalty=config.loyalty,
+                smtp=config.smtp))
         except credit_notes.CreditNoteError as error:
             # Spent or expired since it was tendered (another till): nothing was written; the
             # tender is dropped so that what it was to pay is due again.
@@ -219,4 +226,7 @@ class Checkout:
         except DatabaseUnavailable:
             raise PaymentError("The database is busy (another till is writing): nothing was recorded, "
                                "press the key again") from None
+        settle = getattr(self.terminal, "settle", None)
+        if settle is not None:  # the card journal: these approvals are on a written ticket now
+            settle()
         return CompletedSale(ticket=ticket, change_cents=change)

@@ -48,6 +48,9 @@ from till.fiscal.chain import Sealer, current_database
 from till.fiscal.clock import check_clock, note_sealed
 from till.fiscal.closures import require_open_day
 from till.fiscal.payloads import seal_ticket_rows
+from till.loyalty import LoyaltySettings, loyalty_rows_for_ticket
+from till.messages.jobs import message_jobs_for_ticket
+from till.messages.settings import SmtpSettings
 from till.money import vat_breakdown
 from till.scanning import ticket_code, training_code
 
@@ -270,7 +273,8 @@ def _utc(when: dt.datetime) -> dt.datetime:
     return when.replace(microsecond=0)
 
 
-def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int] = ()) -> list[tuple[str, str, str]]:
+def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int] = (),
+          more: Iterable[tuple[str, dict]] = ()) -> list[tuple[str, str, str]]:
     """The outbox jobs of the ticket, as ``till.outbox.enqueue`` writes them (JSON, sorted keys)."""
     jobs: list[tuple[str, dict]] = []
     if draft.print_receipt:
@@ -278,12 +282,14 @@ def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int
     jobs.extend((credit_notes.PRINT_CREDIT_NOTE, {"credit_note_id": note_id}) for note_id in issued)
     if draft.open_drawer:
         jobs.append((outbox.OPEN_DRAWER, {"ticket_id": ticket_id}))
+    jobs.extend(more)
     jobs.extend(draft.extra_jobs)
     return [(till_id, kind, outbox.encode(payload)) for kind, payload in jobs]
 
 
 def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *,
-                 credit_note_validity_days: int | None = None) -> Ticket:
+                 credit_note_validity_days: int | None = None, loyalty: LoyaltySettings | None = None,
+                 smtp: SmtpSettings | None = None) -> Ticket:
     """Write ``draft`` as a sealed ticket; the one place tickets are created.
 
     ``credit_note_validity_days`` (``config.credit_notes.validity_days``; the configuration's
@@ -335,10 +341,13 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
                                   for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
+        # the entry's date is the shop's business day (the FEC's EcritureDate), not the UTC date
+        business_date = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()
         if not draft.training:  # training moves no stock and books nothing
             _write_stock(database, draft, ticket_id, when)
             _POSTINGS.execute(database, _POSTINGS.rows(
-                (ticket_id, accounts.journal, when.date(), p.account, p.label, p.debit_cents, p.credit_cents, when)
+                (ticket_id, accounts.journal, business_date, p.account, p.label, p.debit_cents, p.credit_cents,
+                 when)
                 for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
             ))
         record = seal_ticket_rows(sealer, (
@@ -348,7 +357,11 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
         ), chain)
-        jobs = _jobs(draft, sealer.till_id, ticket_id, issued)
+        points = loyalty_rows_for_ticket(loyalty, draft, ticket_id, till_id=till_id, when=when, zone=sealer.zone,
+                                         accounts=accounts, validity_days=credit_note_validity_days
+                                         or CreditNotesConfig().validity_days)
+        more = [*points.jobs, *message_jobs_for_ticket(smtp, draft, ticket_id, [*issued, *points.rewards])]
+        jobs = _jobs(draft, sealer.till_id, ticket_id, issued, more)
         if jobs:
             _JOBS.execute(database, _JOBS.rows(jobs))
     note_sealed(till_id, record.created_at)

@@ -21,7 +21,20 @@ class TerminalResult:
 
 
 class TerminalError(Exception):
-    """The terminal could not be reached or gave no usable answer (timeout, garbage, unplugged)."""
+    """The terminal could not be reached or gave no usable answer (timeout, garbage, unplugged).
+
+    ``message`` is an English message id with ``{name}`` placeholders filled from ``params``
+    (translated by the domain: devices never import the till's catalogues). ``maybe_charged``
+    says whether the request may have reached the terminal: ``False`` only when it certainly
+    did not (port missing, no ACK to the request), so the card journal can tell "nothing
+    happened" from "ask the terminal's own journal". It defaults to ``True``, the safe side.
+    """
+
+    def __init__(self, message: str = "", maybe_charged: bool = True, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
+        self.maybe_charged = maybe_charged
 
 
 class PaymentTerminal(Protocol):

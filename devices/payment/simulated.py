@@ -31,8 +31,8 @@ class SimulatedTerminal:
         if self.delay_s:
             time.sleep(self.delay_s)
         failure, self.fail_next = self.fail_next, None
-        if failure == "timeout":
-            raise TerminalError("no answer from the terminal")
+        if failure == "timeout":  # it never reached a card: the till may say nothing was charged
+            raise TerminalError("no answer from the terminal", maybe_charged=False)
         if amount_cents <= 0:
             return TerminalResult(False, amount_cents, message="invalid amount")
         if failure == "decline" or amount_cents == self.decline_cents:

@@ -5,7 +5,9 @@ from store.models.catalogue import Barcode, Category, Product, VatRate
 from store.models.credit import CreditNote, CreditNoteMovement
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
 from store.models.orders import OnlineOrder, OnlineOrderLine
+from store.models.loyalty import LoyaltyEntry
 from store.models.outbox import OutboxJob, Setting
+from store.models.payments import PendingPayment
 from store.models.people import CASHIER, MANAGER, ROLES, TECHNICIAN, Customer, CustomerWord, User
 from store.models.stock import DAMAGED, SELLABLE, StockLevel, StockLocation, StockMovement
 from store.models.tickets import (
@@ -23,10 +25,12 @@ ALL_MODELS = [
     OutboxJob, Setting,
     CreditNote, CreditNoteMovement,
     CustomerWord,
+    PendingPayment,
+    LoyaltyEntry,
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,
-                 CreditNote, CreditNoteMovement, OnlineOrder, OnlineOrderLine]
+                 CreditNote, CreditNoteMovement, OnlineOrder, OnlineOrderLine, LoyaltyEntry]
 """Tables whose rows are never updated or deleted: triggers refuse it on both engines."""
 
 __all__ = [name for name in dir() if not name.startswith("_")]

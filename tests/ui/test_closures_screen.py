@@ -78,3 +78,17 @@ async def test_an_unclosed_day_stops_the_sale_until_a_manager_closes_it_from_f1(
     assert Ticket.select().count() == 2
     printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
     assert "Z" in printed and "Savon de Marseille" in printed
+
+
+async def test_f7_opens_the_drawer_without_a_sale_and_records_it(app, shop):
+    """R-JET: a drawer opened without a sale is a technical event; only a manager may."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "manager", "9999")
+        await pilot.press("f1")
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert "Drawer opened" in status_text(app)
+    (event,) = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == "DRAWER_OPENED"))
+    assert json.loads(event.payload)["user_id"] == shop.manager.id
+    assert "no sale (manager)" in shop.config.resolve("drawer.log").read_text(encoding="utf-8")

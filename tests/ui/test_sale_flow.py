@@ -306,3 +306,73 @@ async def test_digits_typed_straight_away_on_the_payment_screen_all_count(app, s
         await settle(pilot)
     assert [(p.means, p.amount_cents) for p in Payment.select().order_by(Payment.position)] == [
         ("cash", 2000), ("cash", -1105)]
+
+
+async def test_f3_on_the_receipt_emails_it_only_to_a_customer_who_agreed(app, shop):
+    """Consent first: without it nothing is queued and the screen says why."""
+    from store.models import Customer, OutboxJob
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["SOA"])
+        await settle(pilot)
+        await pilot.press("f7", *"helene", "enter")
+        await pilot.pause()
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "e-mailed" in screen_text(app)
+        assert OutboxJob.select().where(OutboxJob.kind == "send_email_receipt").count() == 1
+        await pilot.press("escape")
+        Customer.update(consent_email=False).where(Customer.id == shop.customer.id).execute()
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "e-mailed" not in screen_text(app) and "agree" in screen_text(app).lower()
+    assert OutboxJob.select().where(OutboxJob.kind == "send_email_receipt").count() == 1
+
+
+async def test_a_printer_that_cannot_print_is_shown_and_selling_goes_on(shop, tmp_path):
+    """The receipt waits in the outbox; the screen says why; the next sale is not blocked."""
+    import dataclasses
+
+    from till.ui.app import TillApp
+
+    shop.ctx.config = dataclasses.replace(
+        shop.ctx.config, printer=dataclasses.replace(shop.ctx.config.printer, path=str(tmp_path)))  # a folder
+    app = TillApp(shop.ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["SOA"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        assert "Printer:" in status_text(app) and "when it is back" in status_text(app)
+        burst(app, shop.barcodes["BAG"])
+        await settle(pilot)
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+    assert Ticket.select().count() == 2
+
+
+async def test_f4_on_the_receipt_says_why_no_text_message_is_sent(app, shop):
+    from store.models import OutboxJob
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["SOA"])
+        await settle(pilot)
+        await pilot.press("f7", *"helene", "enter")
+        await pilot.pause()
+        await pilot.press("f2", "c", "enter")
+        await settle(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "not configured" in screen_text(app)
+    assert OutboxJob.select().where(OutboxJob.kind == "send_sms").count() == 0

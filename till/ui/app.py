@@ -21,11 +21,14 @@ from textual.binding import Binding
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.worker import Worker, WorkerState
 
+from devices.display import DisplaySettings
+from devices.scanner import ScannerSettings
 from store.models import User
 from till.context import TillContext
 from till.auth import logout as auth_logout
 from till.i18n import _
-from till.jobs import run_outbox
+from till.jobs import printer_waiting, run_outbox
+from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
 from till.ui.messages import error_text, guarded, translate_bindings
 from till.ui.screens.login import LoginScreen
 from till.ui.screens.manager_pin import ManagerPinScreen
@@ -66,6 +69,10 @@ class TillApp(App[None], inherit_bindings=False):
         translate_bindings(self)
         ScrollBar.renderer = ConsoleScrollBarRender
         self.theme = "ansi-dark"
+        self.scanner_settings = ScannerSettings.from_config(ctx.config)
+        """Read by the scan fields (prefix, suffix, thresholds) and the scanner readers."""
+        self.scanner_hub = None
+        self.customer_display = None
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -73,6 +80,28 @@ class TillApp(App[None], inherit_bindings=False):
         # and retry failed ones regularly (the outbox spaces the attempts out itself).
         self.process_outbox()
         self.set_interval(OUTBOX_RETRY_S, self.process_outbox)
+        # Scanners other than the keyboard (evdev, serial) and the customer display, each in
+        # threads of their own: a missing or hung device shows a status, never blocks a key.
+        self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
+        self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
+        if self.ctx.config.drawer.kind in ("printer", "serial"):  # a drawer with a sensor to read
+            from devices.drawer import LeftOpenWatch
+
+            self._drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
+            self.set_interval(1.0, self.watch_drawer)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
+    def watch_drawer(self) -> None:
+        """Read the drawer's sensor off the UI thread; warn once when it stays open too long."""
+        from devices.drawer import check_left_open
+        from till.jobs import make_drawer
+
+        drawer = make_drawer(self.ctx.config)
+        if drawer is not None and check_left_open(drawer, self._drawer_watch):
+            self.call_from_thread(self.show_error, _("The cash drawer has been left open: please close it"))
+
+    def on_unmount(self) -> None:
+        stop_devices(self)
 
     # -- errors ----------------------------------------------------------------------------
     def show_error(self, text: str) -> None:
@@ -136,6 +165,11 @@ class TillApp(App[None], inherit_bindings=False):
         """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
         try:
             run_outbox(self.ctx.config, self.ctx.sealer)
+            waiting = printer_waiting(self.ctx.till_id)
+            if waiting is not None:  # paper out, cover open, offline: say it, the job waits
+                self.call_from_thread(self.show_error, _(
+                    "Printer: {reason}. {count} document(s) will print when it is back",
+                    reason=waiting[1], count=waiting[0]))
         except Exception as error:  # noqa: BLE001 - reported on the UI thread
             self.call_from_thread(self._outbox_failed, error)
         finally:

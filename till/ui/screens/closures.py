@@ -5,7 +5,8 @@ oldest day that still needs its closure (the till refuses sales until it is clos
 today; the first F2 says which day, the second one closes it (a Z cannot be undone). F3 closes
 the previous month once its days are closed. The Z of the closure just made is shown; F4
 prints what is shown (through the outbox, after the closure is committed). The closures
-themselves are ``till.fiscal.closures``; this screen only gathers the keys.
+themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 opens the
+analytic reports (``ReportsScreen``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from textual.app import ComposeResult
+from textual import work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -38,6 +40,9 @@ class ClosuresScreen(HasStatus, Screen[None]):
         Binding("f3", "close_month", "Close month", id="closures-month", key_display="F3"),
         Binding("f4", "print", "Print", id="closures-print", key_display="F4"),
         Binding("f5", "x_report", "X", id="closures-x", key_display="F5"),
+        Binding("f6", "reports", "Reports", id="closures-reports", key_display="F6"),
+        Binding("f7", "open_drawer", "Drawer", id="closures-drawer", key_display="F7"),
+        Binding("f8", "reprint", "Reprint", id="closures-reprint", key_display="F8"),
         Binding("escape", "leave", "Back", id="closures-back", key_display="Esc"),
         Binding("up", "scroll(-1)", "Up", show=False, id="closures-up"),
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
@@ -80,6 +85,13 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._armed = None
         self._show(x_report(self.ctx.config, self.ctx.till_id, width=self.ctx.config.printer.width))
         day = self._day_to_close()
+        from till.messages.jobs import failed_messages
+
+        failed = len(failed_messages(self.ctx.till_id))
+        if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
+            self.show_error(_("{count} message(s) could not be sent (mail server or SMS gateway): F8 sends them "
+                              "again", count=failed))
+            return
         self.show_info(_("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y")))
 
     @guarded
@@ -115,6 +127,46 @@ class ClosuresScreen(HasStatus, Screen[None]):
             outbox.enqueue(self.ctx.till_id, PRINT_LINES, {"lines": self.lines})
         self.app.process_outbox()
         self.show_info(_("Sent to the printer"))
+
+    def action_open_drawer(self) -> None:
+        """F7: open the cash drawer without a sale (the manager's own right), recorded in chain L."""
+        self.show_info(_("Opening the drawer..."))
+        self._open_drawer()
+
+    @work(thread=True, exit_on_error=False, group="drawer", description="open the drawer without a sale")
+    def _open_drawer(self) -> None:
+        from till.drawer_actions import open_drawer_without_sale
+        from till.errors import TillError
+        from till.jobs import make_drawer
+
+        try:
+            open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
+                                     reason="manager, closures screen")
+        except TillError as error:
+            self.app.call_from_thread(self.show_error, error.text())
+            return
+        self.app.call_from_thread(self.show_info, _("Drawer opened (recorded in the journal)"))
+
+    @guarded
+    def action_reprint(self) -> None:
+        """F8: the printer is back: print again what the outbox gave up on (never printed)."""
+        from till.jobs import reprint_given_up
+        from till.messages.jobs import failed_messages, retry
+
+        with self.ctx.database.atomic():
+            count = reprint_given_up(self.ctx.till_id)
+            messages = failed_messages(self.ctx.till_id)
+            for message in messages:  # the mail server or gateway is back too: send them again
+                retry(message.job_id)
+        self.app.process_outbox()
+        self.show_info(_("{count} document(s) sent to the printer again, {messages} message(s) sent again",
+                         count=count, messages=len(messages)))
+
+    def action_reports(self) -> None:
+        """F6: the analytic reports (sales, returns, credit notes, customers, stock)."""
+        from till.ui.screens.reports import ReportsScreen
+
+        self.app.push_screen(ReportsScreen(self.ctx))
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#closures-scroll", VerticalScroll).scroll_relative(y=step, animate=False)

@@ -27,15 +27,22 @@ class ReceiptScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="receipt-close", key_display="Esc"),
         Binding("f2", "duplicate", "Duplicate", id="receipt-duplicate", key_display="F2"),
+        Binding("f3", "email", "E-mail", id="receipt-email", key_display="F3"),
+        Binding("f4", "sms", "SMS", id="receipt-sms", key_display="F4"),
         Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up"),
         Binding("down", "scroll(1)", "Down", show=False, id="receipt-down"),
     ]
 
-    def __init__(self, lines: list[str], duplicate: Callable[[], str] | None = None) -> None:
+    def __init__(self, lines: list[str], duplicate: Callable[[], str] | None = None,
+                 email: Callable[[], str] | None = None, sms: Callable[[], str] | None = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.lines = lines
         self.duplicate = duplicate
+        self.email = email
+        """Queues the receipt's e-mail to the ticket's customer (refused without consent)."""
+        self.sms = sms
+        """Queues a text message with the ticket's code (refused without consent)."""
         """Makes a copy (recorded, then printed) and says what it did; None: no copies here."""
 
     def compose(self) -> ComposeResult:
@@ -43,7 +50,8 @@ class ReceiptScreen(ModalScreen[None]):
             yield Label(_("Receipt preview"), classes="dialog-title")
             with VerticalScroll(id="receipt-scroll"):
                 yield Static("\n".join(self.lines), id="receipt", markup=False)
-            yield Label(_("F2: print a duplicate   Esc: close") if self.duplicate else _("Esc: close"),
+            yield Label(_("F2: duplicate   F3: e-mail   F4: SMS   Esc: close") if self.duplicate
+                        else _("Esc: close"),
                         id="receipt-hint", classes="hint")
 
     def action_scroll(self, step: int) -> None:
@@ -55,6 +63,21 @@ class ReceiptScreen(ModalScreen[None]):
         try:
             said = self.duplicate()
         except TillError as error:
+            said = error.text()
+        self.query_one("#receipt-hint", Label).update(said)
+
+    def action_email(self) -> None:
+        self._send(self.email)
+
+    def action_sms(self) -> None:
+        self._send(self.sms)
+
+    def _send(self, send: Callable[[], str] | None) -> None:
+        if send is None:
+            return
+        try:
+            said = send()
+        except TillError as error:  # no consent, no address, not configured: nothing was queued
             said = error.text()
         self.query_one("#receipt-hint", Label).update(said)
 

@@ -181,6 +181,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         if summary.open_credit_notes:
             line += "   " + _("credit notes: {count} ({amount})", count=len(summary.open_credit_notes),
                                 amount=money(sum(left for _note, left in summary.open_credit_notes)))
+        if summary.loyalty_points:
+            line += "   " + _("{points} points", points=summary.loyalty_points)
         return line
 
     def after_change(self, info: str) -> None:

@@ -34,6 +34,7 @@ from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.quantity import QuantityScreen
 from till.ui.screens.receipt import ReceiptScreen
 from till.ui.widgets.basket_table import BasketTable, quantity_text
+from till.ui.devices_bridge import WedgeScanInput
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.totals import TotalsPanel
 from till.ui.widgets.status_line import HasStatus, StatusLine
@@ -103,7 +104,8 @@ class SaleScreen(HasStatus, Screen[None]):
     # -- layout and accessors ------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="sale-info", markup=False)
-        yield ScanInput(id="scan", placeholder=_("Scan or type a code (3*code for 3)"))
+        # prefix, suffix, layout mismatch and partial scans as [scanner] says (a ScanInput still)
+        yield WedgeScanInput(id="scan", placeholder=_("Scan or type a code (3*code for 3)"))
         yield BasketTable(id="basket")
         yield TotalsPanel(id="totals")
         yield StatusLine(id="sale-status")
@@ -178,6 +180,13 @@ class SaleScreen(HasStatus, Screen[None]):
         self.redraw()
         self.table.select_line(line.id)
         self.show_info(f"{line.label} x {quantity_text(line)}")
+        if self.display is not None:
+            self.display.on_line_added(line.label, quantity_text(line), line.total_cents)
+
+    @property
+    def display(self):
+        """The customer display's feed (never blocks: it writes in a thread), or None."""
+        return getattr(self.app, "customer_display", None)
 
     def action_cursor(self, step: int) -> None:
         if self.table.row_count:
@@ -263,6 +272,8 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def action_pay(self) -> None:
         checkout = Checkout(self.basket, self.ctx.terminal)
+        if self.display is not None:
+            self.display.on_total(self.basket.totals().total_cents)
         self.app.push_screen(PaymentScreen(checkout), self._paid)
 
     @guarded
@@ -277,6 +288,8 @@ class SaleScreen(HasStatus, Screen[None]):
         self.redraw(change_cents=completed.change_cents)
         self.show_info(_("Ticket {number} paid. Change: {change}. F8: receipt",
                          number=ticket.number, change=money(completed.change_cents)))
+        if self.display is not None:
+            self.display.on_paid(completed.change_cents)
         self.app.process_outbox()
 
     @guarded
@@ -284,7 +297,35 @@ class SaleScreen(HasStatus, Screen[None]):
         if self.last_ticket_id is None:
             raise Refused(_("No ticket paid yet at this till since login"))
         self.app.push_screen(ReceiptScreen(receipt_lines(self.ctx.config, self.last_ticket_id),
-                                           duplicate=self._print_duplicate))
+                                           duplicate=self._print_duplicate, email=self._email_receipt,
+                                           sms=self._sms_receipt))
+
+    def _sms_receipt(self) -> str:
+        """F4 on the receipt preview: a text message with the ticket's code, if the customer agreed."""
+        from store.models import Ticket
+        from till.messages.jobs import queue_sms, receipt_sms_text
+
+        ticket = Ticket.get_by_id(self.last_ticket_id)
+        if ticket.customer_id is None:
+            raise Refused(_("This ticket has no customer to e-mail (F7 names one before paying)"))
+        if not self.ctx.config.sms.url_template:
+            raise Refused(_("Text messages are not configured on this till (sms.url_template)"))
+        with self.ctx.database.atomic():
+            queue_sms(self.ctx.till_id, ticket.customer_id, receipt_sms_text(self.ctx.config, ticket))
+        self.app.process_outbox()
+        return _("Text message sent to the customer (in the background)")
+
+    def _email_receipt(self) -> str:
+        """F3 on the receipt preview: e-mail it to the ticket's customer, if they agreed."""
+        from store.models import Ticket
+        from till.messages.jobs import queue_receipt_email
+
+        ticket = Ticket.get_by_id(self.last_ticket_id)
+        if ticket.customer_id is None:
+            raise Refused(_("This ticket has no customer to e-mail (F7 names one before paying)"))
+        queue_receipt_email(ticket, ticket.customer_id, sealer=self.ctx.sealer, user=self.user)
+        self.app.process_outbox()
+        return _("Receipt e-mailed to the customer (sent in the background)")
 
     def _print_duplicate(self) -> str:
         """F2 on the receipt preview: copy n of the last ticket, signed in chain C, then printed."""

@@ -1,0 +1,146 @@
+"""Can this till open that device file? And if not, what should the technician do?
+
+Why a module of its own: every serial, input and printer device fails the same three ways on a
+Pi (the path is not there, the user is not in the device's group, another program holds it),
+and a technician at the counter needs the fix in one sentence, with the group to join, not an
+``OSError(13)``. ``till devices list`` and every driver use these same messages.
+"""
+
+from __future__ import annotations
+
+import errno
+import getpass
+import grp
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from till.errors import TillError
+
+PATH_MISSING = "{path} does not exist: check the cable and the device name in the configuration"
+PERMISSION_DENIED = (
+    "Permission denied on {path}: add user {user} to group {group} (sudo usermod -aG {group} {user}),"
+    " then log in again"
+)
+DEVICE_BUSY = "{path} is busy: another program holds it (ModemManager, a second till, a console)"
+DEVICE_GONE = "{path} stopped answering or was unplugged"
+CANNOT_OPEN = "Cannot open {path}: {reason}"
+
+MESSAGES = (PATH_MISSING, PERMISSION_DENIED, DEVICE_BUSY, DEVICE_GONE, CANNOT_OPEN)
+
+GROUPS_BY_PREFIX = (
+    ("/dev/input/", "input"),
+    ("/dev/ttyUSB", "dialout"),
+    ("/dev/ttyACM", "dialout"),
+    ("/dev/ttyS", "dialout"),
+    ("/dev/ttyAMA", "dialout"),
+    ("/dev/serial/", "dialout"),
+    ("/dev/usb/lp", "lp"),
+    ("/dev/bus/usb/", "lp"),
+)
+"""The group Debian / Raspberry Pi OS gives each kind of device (udev rules in config/udev
+follow the same choice), used when the file's own group cannot be read (e.g. it is missing)."""
+
+
+class DeviceAccessError(TillError):
+    """A device file cannot be opened; the message says what to fix."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message, **params)
+        self.group = params.get("group")
+
+
+def expected_group(path: str | Path) -> str | None:
+    """The group a device at ``path`` usually belongs to, from its name alone."""
+    text = str(path)
+    for prefix, group in GROUPS_BY_PREFIX:
+        if text.startswith(prefix):
+            return group
+    return None
+
+
+def owning_group(path: str | Path) -> str | None:
+    """The group of the file ``path`` points to (symlinks followed), else the usual one."""
+    try:
+        gid = os.stat(path).st_gid
+        return grp.getgrgid(gid).gr_name
+    except (OSError, KeyError):
+        return expected_group(path)
+
+
+def user_groups() -> set[str]:
+    """Names of the groups this process runs with."""
+    names = set()
+    for gid in {os.getegid(), *os.getgroups()}:
+        try:
+            names.add(grp.getgrgid(gid).gr_name)
+        except KeyError:
+            continue
+    return names
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no name in the environment: still say something useful
+        return str(os.getuid())
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """What ``till devices list`` shows for one device path."""
+
+    path: str
+    exists: bool
+    accessible: bool
+    group: str | None
+    missing_group: str | None
+    problem: DeviceAccessError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def check_path(path: str | Path, write: bool = True, *,
+               access: Callable[[str, int], bool] | None = None,
+               groups: Callable[[], set[str]] | None = None) -> PathCheck:
+    """Whether ``path`` exists and this user may open it (read, and write when ``write``).
+
+    ``access`` and ``groups`` are the operating system's by default; they are parameters so a
+    check can be shown for another user's rights (tests run as root, who may open anything).
+    """
+    access = access or os.access
+    groups = groups or user_groups
+    text = str(path)
+    group = owning_group(text)
+    if not os.path.exists(text):
+        problem = DeviceAccessError(PATH_MISSING, path=text)
+        return PathCheck(text, False, False, group, None, problem)
+    mode = os.R_OK | (os.W_OK if write else 0)
+    if access(text, mode):
+        return PathCheck(text, True, True, group, None, None)
+    missing = group if group and group not in groups() else None
+    problem = permission_error(text, group)
+    return PathCheck(text, True, False, group, missing, problem)
+
+
+def permission_error(path: str, group: str | None = None) -> DeviceAccessError:
+    """The "join this group" message for ``path``."""
+    group = group or owning_group(path) or "dialout"
+    return DeviceAccessError(PERMISSION_DENIED, path=path, user=current_user(), group=group)
+
+
+def explain_os_error(path: str | Path, error: OSError) -> DeviceAccessError:
+    """Turn the ``OSError`` of opening or using ``path`` into the technician's sentence."""
+    text = str(path)
+    if error.errno == errno.ENOENT:
+        return DeviceAccessError(PATH_MISSING, path=text)
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return permission_error(text)
+    if error.errno == errno.EBUSY:
+        return DeviceAccessError(DEVICE_BUSY, path=text)
+    if error.errno in (errno.ENODEV, errno.EIO, errno.ENXIO):
+        return DeviceAccessError(DEVICE_GONE, path=text)
+    return DeviceAccessError(CANNOT_OPEN, path=text, reason=error.strerror or str(error))

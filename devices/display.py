@@ -1,0 +1,303 @@
+"""The customer's pole display: 2 lines of 20 characters, Epson ESC/POS display commands.
+
+Why our own 60 lines instead of a library: the command set is six sequences (init, code page,
+clear, cursor move, cursor off) and the only subtle part is text: the display has one
+single-byte code page, so "€" and accents must be encoded for it, or spelled out ("EUR") when
+the page has none, and every line is cut or padded to exactly 20 characters *after* that, so
+the second line never wraps onto the first.
+
+``DisplayFeed`` is what the till uses: it takes screens from the UI without ever blocking, and
+writes the newest one from a worker thread with a timeout; an unplugged or hung display is a
+status, retried later, never a frozen till.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from devices.access import explain_os_error
+from till.errors import TillError
+
+log = logging.getLogger("till.devices.display")
+
+UNKNOWN_DRIVER = "Unknown customer display driver {driver}: use epson or none"
+UNKNOWN_CODE_PAGE = "Unknown display code page {code_page}: use cp858, cp437 or cp1252"
+DISPLAY_NO_PATH = "The customer display needs a device path (path in [display])"
+DISPLAY_TIMEOUT = "The customer display on {path} did not take the text within {seconds} s"
+
+DISPLAY_PROBLEM = "Customer display: {reason}"
+DISPLAY_UNAVAILABLE = "Customer display unavailable"
+
+# What the customer reads, in the shop's language (translated by the caller).
+TOTAL_TO_PAY = "Total to pay"
+CHANGE_GIVEN = "Change given"
+CHANGE = "Change"
+THANK_YOU = "Thank you, see you soon!"
+
+MESSAGES = (UNKNOWN_DRIVER, UNKNOWN_CODE_PAGE, DISPLAY_NO_PATH, DISPLAY_TIMEOUT, DISPLAY_PROBLEM,
+            DISPLAY_UNAVAILABLE, TOTAL_TO_PAY, CHANGE_GIVEN, CHANGE, THANK_YOU)
+
+DRIVERS = ("epson", "none")
+WIDTH = 20
+
+ESC, US = b"\x1b", b"\x1f"
+INIT = ESC + b"@"
+CLEAR = b"\x0c"
+CURSOR_OFF = US + b"C\x00"
+
+CODE_PAGES = {"cp437": 0, "cp858": 19, "cp1252": 16}
+"""Python codec -> ``ESC t n`` page number on Epson displays (PC437 has no "€"; PC858 has it at
+0xD5, WPC1252 at 0x80)."""
+
+SPELLED = {"€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"', "\u00a0": " ", "\u202f": " "}
+
+
+class DisplayError(TillError):
+    """The customer display cannot be used as configured, or stopped answering."""
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """The ``[display]`` section."""
+
+    driver: str = "none"
+    path: str = ""
+    baud: int = 9600
+    code_page: str = "cp858"
+    timeout_s: int = 2
+    """A write that takes longer means a hung display: it is dropped and retried later."""
+    thank_you: str = ""
+    """Shown after payment; "" for the till's own "Thank you" in the shop's language."""
+
+    @classmethod
+    def from_config(cls, config: object) -> "DisplaySettings":
+        found = getattr(config, "display", None)
+        return found if isinstance(found, cls) else cls()
+
+    def validate(self) -> None:
+        if self.driver not in DRIVERS:
+            raise DisplayError(UNKNOWN_DRIVER, driver=self.driver)
+        if self.code_page not in CODE_PAGES:
+            raise DisplayError(UNKNOWN_CODE_PAGE, code_page=self.code_page)
+        if self.driver != "none" and not self.path:
+            raise DisplayError(DISPLAY_NO_PATH)
+
+
+def fit(text: str, code_page: str = "cp858", width: int = WIDTH, align: str = "left") -> bytes:
+    """``text`` encoded for the display's code page, cut or padded to ``width`` bytes."""
+    out: list[bytes] = []
+    for ch in text:
+        try:
+            out.append(ch.encode(code_page))
+            continue
+        except UnicodeEncodeError:
+            pass
+        spelled = SPELLED.get(ch)
+        if spelled is None:
+            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+            spelled = base or "?"
+        out.append(spelled.encode(code_page, errors="replace"))
+    raw = b"".join(out)
+    if align == "right":
+        return raw[-width:].rjust(width, b" ")
+    return raw[:width].ljust(width, b" ")
+
+
+def two_columns(left: str, right: str, code_page: str = "cp858", width: int = WIDTH) -> bytes:
+    """A line with ``right`` (an amount) kept whole at the right and ``left`` cut to fit."""
+    right_raw = fit(right, code_page, width, align="right").lstrip(b" ")
+    room = width - len(right_raw) - 1
+    if room <= 0:
+        return right_raw[-width:].rjust(width, b" ")
+    return fit(left, code_page, room) + b" " + right_raw
+
+
+def move(column: int, row: int) -> bytes:
+    """Cursor to ``column`` (1-20), ``row`` (1-2): ``US $ x y``."""
+    return US + b"$" + bytes([column, row])
+
+
+def screen_bytes(top: bytes, bottom: bytes) -> bytes:
+    """Both lines written in place (no clear, so the display does not flicker)."""
+    return move(1, 1) + top + move(1, 2) + bottom
+
+
+class EpsonDisplay:
+    """An Epson-command pole display on a serial port."""
+
+    def __init__(self, settings: DisplaySettings, open_port: Callable[..., object] | None = None) -> None:
+        self.settings = settings
+        self._open_port = open_port
+        self.port = None
+
+    def open(self) -> None:
+        import serial
+
+        opener = self._open_port or serial.Serial
+        timeout = self.settings.timeout_s
+        try:
+            self.port = opener(self.settings.path, self.settings.baud, timeout=timeout, write_timeout=timeout)
+        except (serial.SerialException, OSError) as error:
+            raise explain_os_error(self.settings.path, OSError(getattr(error, "errno", None) or 0, str(error))) \
+                from None
+        self._write(INIT + ESC + b"t" + bytes([CODE_PAGES[self.settings.code_page]]) + CURSOR_OFF + CLEAR)
+
+    def close(self) -> None:
+        if self.port is not None:
+            try:
+                self.port.close()
+            finally:
+                self.port = None
+
+    def _write(self, data: bytes) -> None:
+        import serial
+
+        if self.port is None:
+            self.open()
+        try:
+            written = self.port.write(data)
+            self.port.flush()
+        except serial.SerialTimeoutException:
+            self.close()
+            raise DisplayError(DISPLAY_TIMEOUT, path=self.settings.path, seconds=self.settings.timeout_s) from None
+        except (serial.SerialException, OSError) as error:
+            self.close()
+            raise explain_os_error(self.settings.path, OSError(getattr(error, "errno", None) or 5, str(error))) \
+                from None
+        if written is not None and written < len(data):
+            self.close()
+            raise DisplayError(DISPLAY_TIMEOUT, path=self.settings.path, seconds=self.settings.timeout_s)
+
+    def clear(self) -> None:
+        self._write(CLEAR)
+
+    def show(self, top: str, bottom: str = "") -> None:
+        page = self.settings.code_page
+        self._write(screen_bytes(fit(top, page), fit(bottom, page)))
+
+    def show_columns(self, top: str, left: str, right: str) -> None:
+        """``top`` on line 1; ``left`` and ``right`` (an amount, kept whole) on line 2."""
+        page = self.settings.code_page
+        self._write(screen_bytes(fit(top, page), two_columns(left, right, page)))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the customer should see: two lines, with an amount kept whole at the bottom right."""
+
+    top: str
+    bottom_left: str = ""
+    bottom_right: str = ""
+
+
+class DisplayFeed:
+    """Shows screens on a display from one worker thread; never blocks its caller.
+
+    Only the newest screen matters to a customer, so ``show`` replaces any screen still
+    waiting; a display that fails is closed, reported once through ``on_status`` and opened
+    again at the next screen (no more often than every ``retry_s``), so unplugging and
+    plugging it back needs nothing from the cashier.
+    """
+
+    def __init__(self, display: EpsonDisplay | None, on_status: Callable[[str, TillError | None], None] | None = None,
+                 retry_s: float = 5.0) -> None:
+        self.display = display
+        self.on_status = on_status or (lambda state, error: None)
+        self.retry_s = retry_s
+        self._queue: queue.Queue[Screen | None] = queue.Queue(maxsize=1)
+        self._thread: threading.Thread | None = None
+        self._failed_at = 0.0
+        self.state = "off" if display is None else "starting"
+        self.shown: Screen | None = None
+
+    def start(self) -> "DisplayFeed":
+        if self.display is not None:
+            self._thread = threading.Thread(target=self._run, name="customer-display", daemon=True)
+            self._thread.start()
+        return self
+
+    def show(self, screen: Screen) -> None:
+        """Queue ``screen``, dropping an older one not yet shown. Returns at once."""
+        if self.display is None:
+            return
+        while True:
+            try:
+                self._queue.put_nowait(screen)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        if self._thread is not None:
+            self.show(None)  # type: ignore[arg-type]
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        """For tests and the CLI: wait until the queue is empty and the last write finished."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._queue.empty() and not self._busy:
+                return True
+            time.sleep(0.01)
+        return False
+
+    _busy = False
+
+    def _run(self) -> None:
+        while True:
+            screen = self._queue.get()
+            if screen is None:
+                break
+            self._busy = True
+            try:
+                self._write(screen)
+            finally:
+                self._busy = False
+        if self.display is not None:
+            self.display.close()
+
+    def _write(self, screen: Screen) -> None:
+        assert self.display is not None
+        if self.state == "error" and time.monotonic() - self._failed_at < self.retry_s:
+            return  # still broken: do not wait on it again for every scan
+        try:
+            if screen.bottom_right:
+                self.display.show_columns(screen.top, screen.bottom_left, screen.bottom_right)
+            else:
+                self.display.show(screen.top, screen.bottom_left)
+        except TillError as error:
+            self._failed_at = time.monotonic()
+            if self.state != "error":
+                log.warning("customer display: %s", error)
+                self.state = "error"
+                self.on_status("error", error)
+            return
+        except Exception:  # noqa: BLE001 - a display bug must not stop the feed
+            log.exception("customer display failed")
+            self.display.close()
+            self._failed_at = time.monotonic()
+            self.state = "error"
+            self.on_status("error", None)
+            return
+        self.shown = screen
+        if self.state != "ready":
+            self.state = "ready"
+            self.on_status("ready", None)
+
+
+def make_display(settings: DisplaySettings) -> EpsonDisplay | None:
+    """The display named by ``settings`` (validated), or ``None`` for ``driver = "none"``."""
+    settings.validate()
+    if settings.driver == "epson":
+        return EpsonDisplay(settings)
+    return None

@@ -1,0 +1,25 @@
+"""Errors of the till's devices, shown to the cashier and retried by the outbox.
+
+They are ``TillError``s, so the status line can say in French or English what is wrong with the
+printer or the drawer, and the message names what to do (plug it in, add paper, join a group).
+"""
+
+from __future__ import annotations
+
+from till.errors import TillError
+
+
+class DeviceError(TillError):
+    """A device cannot do what was asked now; nothing was sold or lost because of it."""
+
+
+class PrinterError(DeviceError):
+    """The printer cannot print now (offline, out of paper...); the job will be retried."""
+
+
+class DrawerError(DeviceError):
+    """The cash drawer could not be opened or read."""
+
+
+class DeviceConfigError(DeviceError):
+    """The device settings name something that does not exist (a driver, a profile, a code page)."""

@@ -1,0 +1,70 @@
+"""Import python-escpos only when an ESC/POS driver is used, and undo its import side effects.
+
+devices.md §1: importing ``escpos`` parses a 96 KB capabilities file (0.2 s here, seconds on a
+Pi) into a pickle cache kept in a fresh temporary folder per process unless
+``ESCPOS_CAPABILITIES_PICKLE_DIR`` names an existing one; and it calls ``logging.basicConfig()``,
+whose stderr handler would write over the Textual screen (and its module-level ``logging.info``
+calls do the same again later whenever the root logger has no handler). So: a persistent cache folder under
+the user cache directory, created before the import, and the root handlers it added removed.
+(Its ``mkdtemp()`` default runs even when the variable is set: that folder is made in ours and
+removed, so a till started every morning does not leave a folder in /tmp each day.)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from types import ModuleType
+
+_lock = threading.Lock()
+_module: ModuleType | None = None
+
+
+def cache_dir() -> Path:
+    """The folder of python-escpos's capabilities cache (kept between runs)."""
+    configured = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("till")) / "escpos"
+
+
+def escpos() -> ModuleType:
+    """The ``escpos.printer`` module, imported once, cleanly."""
+    global _module
+    with _lock:
+        if _module is None:
+            folder = cache_dir()
+            folder.mkdir(parents=True, exist_ok=True)  # escpos does not create it (FileNotFoundError)
+            os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+            root = logging.getLogger()
+            before = list(root.handlers)
+            # capabilities.py reads the folder with ``environ.get(NAME, mkdtemp())``: the default
+            # is evaluated anyway, so a temporary folder is made even when NAME is set. Make it
+            # inside our cache folder, and remove it there.
+            saved_tempdir = tempfile.tempdir
+            tempfile.tempdir = str(folder)
+            try:
+                import escpos.printer as module
+            finally:
+                tempfile.tempdir = saved_tempdir
+            for leaked in folder.glob("tmp*"):
+                try:
+                    leaked.rmdir()  # only if empty: never anything of ours
+                except OSError:
+                    pass
+
+            for handler in list(root.handlers):
+                if handler not in before:  # basicConfig's StreamHandler(stderr)
+                    root.removeHandler(handler)
+            if not root.handlers:
+                # escpos logs through ``logging.info(...)``, which runs basicConfig() again on a
+                # root logger without handlers: give it one that writes nowhere (the till's own
+                # logging configuration, set up before, replaces it with its log file).
+                root.addHandler(logging.NullHandler())
+            _module = module
+        return _module

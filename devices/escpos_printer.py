@@ -1,0 +1,222 @@
+"""An ESC/POS receipt printer driven through python-escpos (USB, serial, network, /dev/usb/lp0).
+
+Each job opens the printer, asks its state (DLE EOT), prints, cuts and closes, all in a guarded
+thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
+outbox retries later; nothing waits on it. The text printed is exactly ``layout()``'s, the
+lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
+QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Callable
+
+from devices import escpos_status as st
+from devices.errors import DeviceConfigError, PrinterError
+from devices.guard import DeviceGuard
+from devices.receipt import Receipt, layout
+from devices.settings import PrinterSettings
+
+BUSY = "The printer is still busy with a previous job that hangs"
+HUNG = "The printer did not finish within {seconds} s: it may be hung or unplugged"
+VANISHED = "The printer stopped answering while printing: {reason}"
+UNKNOWN_PROFILE = "Printer profile {profile} is unknown"
+UNKNOWN_CODE_PAGE = "Code page {code_page} is not one of printer profile {profile}'s"
+NO_KICK = "This printer cannot open a drawer (drawer pin {pin} must be 2 or 5)"
+
+
+class EscposPrinter:
+    """A receipt printer speaking ESC/POS; ``connect`` returns an open python-escpos printer."""
+
+    name = "escpos"
+
+    def __init__(self, settings: PrinterSettings, connect: Callable[[], object] | None = None) -> None:
+        self.settings = settings
+        if connect is None:
+            from devices import escpos_transport
+
+            def connect():
+                return escpos_transport.connect(settings)
+        self._connect = connect
+        self._guard = DeviceGuard("printer", PrinterError, BUSY, HUNG)
+        self.last_status = st.PrinterStatus(st.UNKNOWN)
+        """The state as last seen, for the status line (read it; it never touches the device)."""
+        self.last_error: PrinterError | None = None
+        """Why the last call failed (its ``text()`` is the cashier's sentence), None after a success."""
+        _check_profile(settings)
+
+    # -- operations (each one guarded) --------------------------------------------------------
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Print a ticket's receipt with its code as barcode and QR; ``PrinterError`` if it cannot."""
+        self._job(lambda p: self._write_receipt(p, receipt))
+
+    def print_lines(self, lines: list[str], code: str = "") -> None:
+        """Print ready-made lines (a report, a voucher) and cut; a voucher's ``code`` is added as
+        barcode and QR, so it is scanned at redemption rather than typed."""
+        def write(printer) -> None:
+            self._write_lines(printer, list(lines), bold=(), cut=False)
+            self._write_codes(printer, code)
+            self._cut(printer)
+        self._job(write)
+
+    def kick(self, pin: int) -> None:
+        """Pulse the drawer connector pin 2 or 5; done even without paper (the drawer needs none)."""
+        if pin not in (2, 5):
+            raise PrinterError(NO_KICK, pin=pin)
+        self._job(lambda p: p.cashdraw(pin), check=False)
+
+    def status(self) -> st.PrinterStatus:
+        """Ask the printer its state now (``OFFLINE`` when it cannot be reached at all)."""
+        def ask(printer) -> st.PrinterStatus:
+            return self._query(printer)
+        try:
+            return self._guard.call(lambda: self._with_printer(ask), self.settings.timeout_s)
+        except PrinterError as error:
+            self.last_error = error
+            self.last_status = st.PrinterStatus(st.OFFLINE)
+            return self.last_status
+
+    # -- inside the guarded thread ------------------------------------------------------------
+    def _job(self, work: Callable[[object], None], check: bool = True) -> None:
+        def run(printer) -> None:
+            if check and self.settings.status_query != "off":
+                status = self._query(printer)
+                if status.state == st.SILENT and self.settings.status_query != "required":
+                    status = st.PrinterStatus(st.UNKNOWN)
+                    self.last_status = status
+                if not status.printable:
+                    raise PrinterError(status.message)
+            try:
+                work(printer)
+            except PrinterError:
+                raise
+            except (OSError, socket.timeout, AssertionError) as error:
+                raise PrinterError(VANISHED, reason=str(error) or type(error).__name__) from None
+            except Exception as error:
+                if type(error).__module__.startswith(("usb", "serial")):
+                    raise PrinterError(VANISHED, reason=str(error) or type(error).__name__) from None
+                raise
+
+        try:
+            self._guard.call(lambda: self._with_printer(run), self.settings.timeout_s)
+        except PrinterError as error:
+            self.last_error = error
+            if self.last_status.printable:  # unreachable, hung or vanished: not a state it reported
+                self.last_status = st.PrinterStatus(st.OFFLINE)
+            raise
+        self.last_error = None
+
+    def _with_printer(self, work):
+        printer = self._connect()
+        try:
+            return work(printer)
+        finally:
+            try:
+                printer.close()
+            except Exception:  # a vanished device may fail to close: it is gone anyway
+                pass
+
+    def _query(self, printer) -> st.PrinterStatus:
+        """DLE EOT 1, 2 and 4; a printer that does not answer is ``SILENT`` (``UNKNOWN`` if it
+        cannot answer at all, such as a Dummy)."""
+        from devices import escpos_transport
+
+        if type(printer)._read.__qualname__ == "Escpos._read":  # write-only link (Dummy, CUPS, lp)
+            self.last_status = st.PrinterStatus(st.UNKNOWN)
+            return self.last_status
+        answers = []
+        device = getattr(printer, "_device", None)
+        if hasattr(device, "reset_input_buffer"):  # a late answer to an earlier query is not this one's
+            device.reset_input_buffer()
+        escpos_transport.set_read_timeout(printer, self.settings.status_timeout_ms / 1000)
+        try:
+            for n in (st.PRINTER, st.OFFLINE_CAUSE, st.PAPER):
+                try:
+                    raw = printer.query_status(st.DLE_EOT + bytes([n]))
+                except NotImplementedError:
+                    self.last_status = st.PrinterStatus(st.UNKNOWN)
+                    return self.last_status
+                except (socket.timeout, TimeoutError):
+                    raw = b""
+                except Exception as error:
+                    if "timeout" in type(error).__name__.lower():  # pyusb's USBTimeoutError
+                        raw = b""
+                    else:
+                        raise
+                if not raw:
+                    if n == st.PRINTER:
+                        self.last_status = st.PrinterStatus(st.SILENT)
+                        return self.last_status
+                    answers.append(None)
+                    continue
+                answers.append(raw[-1])
+        except OSError as error:
+            raise PrinterError(VANISHED, reason=str(error) or type(error).__name__) from None
+        finally:
+            escpos_transport.restore_timeout(printer, self.settings)
+        self.last_status = st.decode(*answers)
+        return self.last_status
+
+    def _write_receipt(self, printer, receipt: Receipt) -> None:
+        width = self.settings.width
+        lines = layout(receipt, width)
+        bold = {line for line in lines for label, value in receipt.totals
+                if line.startswith(label[: max(1, width - len(value) - 1)]) and line.endswith(value)}
+        self._write_lines(printer, lines, bold, cut=False)
+        self._write_codes(printer, receipt.code)
+        self._cut(printer)
+
+    def _write_codes(self, printer, code: str) -> None:
+        """``code`` as CODE128 (hardware, where the profile has function B) and as a QR code
+        (native where the profile has it, else an image); its text is already in the lines."""
+        if not code:
+            return
+        from escpos.exceptions import BarcodeCodeError, BarcodeTypeError
+
+        printer.set(align="center")
+        if self.settings.barcode and printer.profile.supports("barcodeB"):
+            try:
+                printer.barcode("{B" + code, "CODE128", height=60, width=2, pos="OFF", function_type="B",
+                                align_ct=True)
+                printer.ln()
+            except (BarcodeCodeError, BarcodeTypeError):
+                pass  # a code CODE128 cannot carry is still printed as text above: never block the receipt
+        if self.settings.qr:
+            printer.qr(code, size=4 if self.settings.width >= 42 else 3, native=printer.profile.supports("qrCode"))
+            printer.ln()
+        printer.set(align="left")
+
+    def _write_lines(self, printer, lines: list[str], bold, cut: bool = True) -> None:
+        printer.hw("INIT")
+        printer.charcode(self.settings.code_page)
+        for line in lines:
+            if line in bold:
+                printer.set(bold=True)
+                printer.textln(line)
+                printer.set(bold=False)
+            else:
+                printer.textln(line)
+        if cut:
+            self._cut(printer)
+
+    def _cut(self, printer) -> None:
+        if self.settings.cut == "none":
+            printer.ln(4)
+        else:
+            printer.cut(mode="PART" if self.settings.cut == "partial" else "FULL")
+
+
+def _check_profile(settings: PrinterSettings) -> None:
+    """A wrong profile or code page is a configuration mistake: say so at start, not per job."""
+    from devices.escpos_loader import escpos
+
+    escpos()
+    from escpos.capabilities import get_profile
+
+    try:
+        profile = get_profile(settings.profile)
+    except Exception:  # escpos raises KeyError or its own NotSupported
+        raise DeviceConfigError(UNKNOWN_PROFILE, profile=settings.profile) from None
+    if settings.code_page not in profile.codePages.values():
+        raise DeviceConfigError(UNKNOWN_CODE_PAGE, code_page=settings.code_page, profile=settings.profile)

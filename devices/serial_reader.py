@@ -1,0 +1,95 @@
+"""A scanner in USB-COM (CDC-ACM, ``/dev/ttyACM*``) or RS-232 mode: one code per line.
+
+Why it needs care anyway: a line may stop half-way (cable pulled, scanner asleep), the baud rate
+may be wrong (bytes arrive as garbage), and ModemManager may probe a new ttyACM with ``AT``
+commands. A line is a code only when its CR or LF arrives within ``partial_timeout_s`` of its
+first byte and it is printable text; anything else is reported and dropped, never delivered.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from devices.access import explain_os_error
+from till.errors import TillError
+
+GS = "\x1d"  # GS1's FNC1 separator, kept inside a code
+TAIL_S = 1.0
+"""After a cut-off code, a line starting within this time is its tail and is refused too (a
+cashier's new scan takes longer than that)."""
+
+
+def printable(text: str) -> bool:
+    """True for text a barcode can hold (GS allowed)."""
+    return all(ch == GS or (ch.isprintable() and ch != "\ufffd") for ch in text)
+
+
+class SerialReader:
+    """Reads codes ended by CR, LF or CR LF from a serial port (pyserial)."""
+
+    def __init__(self, path: str, baud: int = 9600, partial_timeout_s: float = 0.3,
+                 open_port: Callable[..., object] | None = None) -> None:
+        self.path = path
+        self.name = f"serial:{path}"
+        self.baud = baud
+        self.partial_timeout_s = partial_timeout_s
+        self._open_port = open_port
+
+    def _open(self):
+        import serial
+
+        opener = self._open_port or serial.Serial
+        try:
+            return opener(self.path, self.baud, timeout=0.1)
+        except serial.SerialException as error:
+            if isinstance(error, OSError) and error.errno is not None:
+                raise explain_os_error(self.path, error) from None
+            raise explain_os_error(self.path, OSError(0, str(error))) from None
+
+    def run(self, emit: Callable[[str], None], stop: threading.Event,
+            status: Callable[[str, TillError | None], None]) -> None:
+        import serial
+
+        from devices.scanner import GARBAGE, PARTIAL_CODE, ScannerError
+
+        port = self._open()
+        status("ready", None)
+        line = bytearray()
+        started = 0.0
+        tainted_until = 0.0  # the tail of a cut-off code is not a code either
+        try:
+            while not stop.is_set():
+                try:
+                    data = port.read(256)
+                except (serial.SerialException, OSError) as error:
+                    errno_ = getattr(error, "errno", None)
+                    raise explain_os_error(self.path, OSError(errno_ or 5, str(error))) from None
+                now = time.monotonic()
+                if line and now - started > self.partial_timeout_s:
+                    status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
+                    line.clear()
+                    tainted_until = now + TAIL_S
+                for byte in data:
+                    if byte in (0x0D, 0x0A):
+                        if line and started < tainted_until:
+                            status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
+                        elif line:
+                            self._finish(bytes(line), emit, status, ScannerError(GARBAGE, path=self.path))
+                        line.clear()
+                        continue
+                    if not line:
+                        started = now
+                    line.append(byte)
+        finally:
+            port.close()
+
+    @staticmethod
+    def _finish(raw: bytes, emit: Callable[[str], None], status: Callable[[str, TillError | None], None],
+                garbage: TillError) -> None:
+        text = raw.decode("utf-8", errors="replace")
+        if not printable(text):
+            status("garbage", garbage)
+            return
+        emit(text)

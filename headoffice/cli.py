@@ -1,0 +1,214 @@
+"""``till-headoffice``: enroll a till, serve the API, verify what is held, report across shops.
+
+Exit codes as ``till``'s: 0 done, 1 a check failed (``verify`` found problems), 2 usage or
+configuration. The configuration is a small TOML file (config/headoffice.example.toml):
+
+    [headoffice]
+    database = "postgresql://headoffice:pw@localhost/headoffice"
+    host = "127.0.0.1"
+    port = 8443
+    tls_cert = "/etc/till-headoffice/tls/cert.pem"     # both or neither; required off loopback
+    tls_key = "/etc/till-headoffice/tls/key.pem"
+    max_skew_s = 300
+    log_file = "/var/log/till-headoffice/headoffice.log"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+OK, FAILED, USAGE = 0, 1, 2
+log = logging.getLogger("headoffice")
+
+
+def load_settings(path: str | None) -> dict[str, Any]:
+    path = path or os.environ.get("TILL_HEADOFFICE_CONFIG") or "headoffice.toml"
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SystemExit(f"till-headoffice: cannot read {path}: {error}") from None
+    settings = raw.get("headoffice", {})
+    if not isinstance(settings.get("database"), str):
+        raise SystemExit(f"till-headoffice: {path}: headoffice.database is required")
+    return settings
+
+
+def _setup_logging(settings: dict[str, Any]) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if settings.get("log_file"):
+        Path(settings["log_file"]).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(settings["log_file"], encoding="utf-8"))
+    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "") -> str:
+    """Register ``till_id`` of ``shop_id`` with its public key; returns the key id. Re-enrolling
+    the same key is harmless; a till keeps every key it ever had (its old records need them)."""
+    from headoffice.store import Till, TillKey, proxy
+    from till.fiscal.keys import key_id_of
+
+    key_id = key_id_of(public_pem)
+    with proxy.obj.atomic():
+        till = Till.get_or_none(Till.till_id == till_id)
+        if till is None:
+            Till.create(till_id=till_id, shop_id=shop_id, name=name)
+        elif till.shop_id != shop_id:
+            raise SystemExit(f"till-headoffice: till {till_id} is enrolled for shop {till.shop_id}, not {shop_id}")
+        existing = TillKey.get_or_none(TillKey.key_id == key_id)
+        if existing is not None and existing.till_id != till_id:
+            raise SystemExit(f"till-headoffice: key {key_id} is enrolled for till {existing.till_id}")
+        TillKey.insert(key_id=key_id, till_id=till_id, public_key_pem=public_pem).on_conflict_ignore().execute()
+    return key_id
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from headoffice.store import open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    pem = Path(args.public_key).read_text(encoding="ascii") if args.public_key != "-" else sys.stdin.read()
+    key_id = enroll(args.till_id, args.shop, pem, args.name or "")
+    print(f"till {args.till_id} of shop {args.shop} enrolled with key {key_id}")
+    return OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from headoffice.app import create_app
+
+    settings = load_settings(args.config)
+    _setup_logging(settings)
+    host, port = args.host or settings.get("host", "127.0.0.1"), int(args.port or settings.get("port", 8443))
+    cert, key = settings.get("tls_cert"), settings.get("tls_key")
+    if bool(cert) != bool(key):
+        print("till-headoffice: tls_cert and tls_key go together", file=sys.stderr)
+        return USAGE
+    if not cert and host not in ("127.0.0.1", "::1", "localhost"):
+        print("till-headoffice: serving off loopback needs tls_cert and tls_key (or a TLS proxy in front "
+              "and host = 127.0.0.1)", file=sys.stderr)
+        return USAGE
+    app = create_app(settings["database"], int(settings.get("max_skew_s", 300)))
+    uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
+                proxy_headers=bool(settings.get("behind_proxy", False)))
+    return OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from headoffice.verify import verify_all
+    from headoffice.store import open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    problems = verify_all(args.till)
+    for till_id, chain, sequence, problem in problems:
+        print(f"{till_id}/{chain} #{sequence}: {problem}")
+    print("every chain held verifies" if not problems else f"{len(problems)} problems")
+    return OK if not problems else FAILED
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from headoffice.report import sales_report
+    from headoffice.store import open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    rows = sales_report(args.since, args.until)
+    if args.json:
+        print(json.dumps(rows, sort_keys=True))
+        return OK
+    print(f"{'shop':<12}{'till':<10}{'tickets':>9}{'sales €':>14}{'returns €':>14}{'net €':>14}")
+    for row in rows:
+        print(f"{row['shop_id']:<12}{row['till_id']:<10}{row['tickets']:>9}{row['sales_cents'] / 100:>14.2f}"
+              f"{row['returns_cents'] / 100:>14.2f}{row['net_cents'] / 100:>14.2f}")
+    return OK
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from headoffice.store import Alert, open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    query = Alert.select().order_by(Alert.id)
+    if not args.all:
+        query = query.where(Alert.acknowledged == False)  # noqa: E712
+    alerts = list(query)
+    for alert in alerts:
+        print(f"#{alert.id} {alert.created_at} {alert.code} {alert.till_id}/{alert.chain} "
+              f"#{alert.sequence if alert.sequence is not None else '-'}: {alert.message}")
+    if args.acknowledge:
+        Alert.update(acknowledged=True).where(Alert.id.in_([a.id for a in alerts])).execute()
+    return OK if not alerts else FAILED
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from headoffice.documents import publish_catalogue
+    from headoffice.store import open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    print(f"catalogue version {publish_catalogue(json.loads(Path(args.file).read_text(encoding='utf-8')))}")
+    return OK
+
+
+def cmd_orders(args: argparse.Namespace) -> int:
+    from headoffice.documents import add_orders
+    from headoffice.store import open_database
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    print(f"{add_orders(data['orders'], args.shop)} new orders")
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="till-headoffice", description="the receiving side of till sync")
+    parser.add_argument("--config", help="headoffice.toml (default: $TILL_HEADOFFICE_CONFIG or ./headoffice.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    enroll_p = commands.add_parser("enroll", help="register a till and its public key")
+    enroll_p.add_argument("till_id")
+    enroll_p.add_argument("--shop", required=True)
+    enroll_p.add_argument("--public-key", required=True, help="PEM file (`till sync --public-key` prints it), or -")
+    enroll_p.add_argument("--name")
+    enroll_p.set_defaults(func=cmd_enroll)
+    serve = commands.add_parser("serve", help="run the API (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    verify = commands.add_parser("verify", help="check every record held again")
+    verify.add_argument("--till")
+    verify.set_defaults(func=cmd_verify)
+    report = commands.add_parser("report", help="sales and returns per shop and till")
+    report.add_argument("--since", help="YYYY-MM-DD (UTC)")
+    report.add_argument("--until", help="YYYY-MM-DD (UTC, excluded)")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
+    alerts = commands.add_parser("alerts", help="list the alerts not yet acknowledged (exit 1 if any)")
+    alerts.add_argument("--all", action="store_true", help="acknowledged ones too")
+    alerts.add_argument("--acknowledge", action="store_true", help="mark the listed alerts as seen")
+    alerts.set_defaults(func=cmd_alerts)
+    catalogue = commands.add_parser("publish-catalogue", help="publish a catalogue JSON file to every till")
+    catalogue.add_argument("file")
+    catalogue.set_defaults(func=cmd_catalogue)
+    orders = commands.add_parser("add-orders", help="add online orders from a JSON file {\"orders\": [...]}")
+    orders.add_argument("file")
+    orders.add_argument("--shop", help="only this shop may take them back (default: any)")
+    orders.set_defaults(func=cmd_orders)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

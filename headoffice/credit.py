@@ -1,0 +1,100 @@
+"""Credit notes across shops: one balance per note, company-wide, spent at most once online.
+
+A shop registers the notes it issues (at sync); any shop may then ask a note's state and redeem
+it. A redemption locks the note's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+IMMEDIATE transactions let one writer in) and is refused if the balance is short, so two shops
+cannot both spend the last euro. ``request_id`` makes a retried redeem count once. A redemption
+made offline under the shop's policy is reported later with ``offline``: it is recorded even if
+the note was spent meanwhile, and an overdraft is raised as an alert for a person to settle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee
+
+from headoffice.auth import Caller
+from headoffice.ingest import raise_alert
+from headoffice.store import CreditNote, CreditRedemption, is_postgres, proxy
+
+__all__ = ["CreditError", "register", "state", "redeem"]
+
+
+class CreditError(Exception):
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+    def answer(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+def register(caller: Caller, notes: Any) -> dict[str, Any]:
+    if not isinstance(notes, list):
+        raise CreditError("malformed", "notes must be a list", 400)
+    added = 0
+    with proxy.obj.atomic():
+        for note in notes:
+            try:
+                code, amount = str(note["code"]), note["amount_cents"]
+                expires = dt.date.fromisoformat(note["expires_on"])
+            except (KeyError, TypeError, ValueError):
+                raise CreditError("malformed", "a note has code, amount_cents and expires_on", 400) from None
+            if type(amount) is not int or amount <= 0:
+                raise CreditError("malformed", "amount_cents is a positive integer", 400)
+            added += 1 if CreditNote.insert(code=code, shop_id=caller.shop_id, till_id=caller.till_id,
+                                            amount_cents=amount, balance_cents=amount,
+                                            expires_on=expires).on_conflict_ignore().execute() else 0
+    return {"registered": added}
+
+
+def _answer(note: CreditNote) -> dict[str, Any]:
+    return {"code": note.code, "shop_id": note.shop_id, "amount_cents": note.amount_cents,
+            "balance_cents": note.balance_cents, "expires_on": str(note.expires_on)}
+
+
+def state(code: str) -> dict[str, Any]:
+    note = CreditNote.get_or_none(CreditNote.code == code)
+    if note is None:
+        raise CreditError("unknown", f"credit note {code} is unknown to head office", 404)
+    return _answer(note)
+
+
+def redeem(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
+    amount, request_id, offline = data.get("amount_cents"), data.get("request_id"), bool(data.get("offline"))
+    if type(amount) is not int or amount <= 0 or not isinstance(request_id, str) or not request_id:
+        raise CreditError("malformed", "redeem needs a positive amount_cents and a request_id", 400)
+    with proxy.obj.atomic():
+        query = CreditNote.select().where(CreditNote.code == code)
+        note = (query.for_update() if is_postgres() else query).get_or_none()
+        if note is not None:
+            if CreditRedemption.get_or_none(CreditRedemption.request_id == request_id) is not None:
+                return {**_answer(note), "redeemed_cents": amount, "replayed": True}
+            if not offline:
+                if note.expires_on < dt.date.today():
+                    raise CreditError("expired", f"credit note {code} expired on {note.expires_on}")
+                if note.balance_cents < amount:
+                    raise CreditError("short", f"credit note {code} holds {note.balance_cents} cents only")
+            overdrawn = note.balance_cents < amount
+            try:
+                with proxy.obj.atomic():
+                    CreditRedemption.create(request_id=request_id, code=code, till_id=caller.till_id,
+                                            amount_cents=amount, offline=offline)
+            except peewee.IntegrityError:
+                raise CreditError("busy", "the same redemption is being recorded; ask again") from None
+            note.balance_cents -= amount
+            note.save()
+    # Alerts are written after the commit (a refusal rolls its transaction back, not its alert).
+    if note is None:
+        if offline:
+            raise_alert("OFFLINE_CREDIT_UNKNOWN", f"till {caller.till_id} accepted credit note {code} offline for "
+                        f"{amount} cents; head office does not know it", caller.till_id, request_id=request_id)
+        raise CreditError("unknown", f"credit note {code} is unknown to head office", 404)
+    if offline:
+        raise_alert("CREDIT_OVERDRAWN" if overdrawn else "OFFLINE_CREDIT",
+                    f"credit note {code} redeemed offline for {amount} cents by till {caller.till_id}"
+                    + (": more than its balance" if overdrawn else ""), caller.till_id,
+                    request_id=request_id, balance_cents=note.balance_cents)
+    return {**_answer(note), "redeemed_cents": amount, "replayed": False}

@@ -1,0 +1,348 @@
+"""Accept a batch of one till's chain, or refuse all of it: the heart of head office.
+
+A batch is consecutive records of one chain of one till. Head office holds a copy of each chain
+that must stay exactly what the till sealed, so a batch is checked whole before anything of it
+is written (design.md section 6):
+
+- records at sequences head office already holds must be the very same records (same hash and
+  signature): a re-sent batch is then harmless, each record is kept once. A different record at
+  a known sequence is a CONFLICT: refused, and raised as an alert (a till restored from an older
+  backup that sold again, or a forged record);
+- a batch that ends the till's chain (``last``) below what head office holds comes from a till
+  that lost records (restored from an older backup): refused and raised (BEHIND);
+- new records start right after the held head (no GAP), each links to the previous signature
+  (LINK), its hash is the SHA-256 of the signed bytes rebuilt with ``till.fiscal.chain.
+  message_bytes`` (the sealer's own definition), and its ECDSA signature verifies with a key
+  enrolled for that till (TAMPERED otherwise). A KEY_ROTATED event of chain L, once verified with
+  a held key, enrols the key it names for the records after it.
+
+The write is one transaction: the records, then the head moved with a guarded UPDATE (only if it
+is still where the checks found it), so two concurrent copies of one batch cannot both land; the
+loser is checked again and finds duplicates. Signatures are checked on a few threads
+(``cryptography`` releases the GIL while it verifies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from headoffice.store import RECORD_FIELDS, Alert, Head, Record, TillKey, is_postgres, proxy, utcnow
+from till.fiscal.chain import FORMAT_VERSION, message_bytes
+from till.fiscal.keys import key_id_of, verify_digest
+from till.fiscal.verify import default_workers
+
+__all__ = ["IngestError", "Conflict", "Rejected", "ingest_batch", "heads_of", "raise_alert", "MAX_BATCH"]
+
+log = logging.getLogger("headoffice.ingest")
+
+MAX_BATCH = 20_000
+"""The most records one request may carry: a bound on what one request holds in memory."""
+
+_INSERT_CHUNK = 1000
+_CHECK_CHUNK = 250
+"""Records checked per pool task, and inserted per statement once checked."""
+_TYPES: dict[str, tuple[type, ...]] = {
+    "till_id": (str,), "chain": (str,), "sequence": (int,), "kind": (str,), "created_at": (str,),
+    "ticket_id": (int, type(None)), "format_version": (int,), "payload": (str,), "previous_signature": (str,),
+    "hash": (str,), "signature": (str,), "key_id": (str,),
+}
+
+
+class IngestError(Exception):
+    """A refused batch: ``status`` is the HTTP answer, ``code`` the alert code (if raised)."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str, sequence: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.sequence = sequence
+
+    def answer(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "sequence": self.sequence}
+
+
+class Conflict(IngestError):
+    """What the till sends contradicts what head office holds (409): never merged."""
+
+    status = 409
+
+
+class Rejected(IngestError):
+    """The batch itself is wrong: malformed, a gap, a broken link, a bad hash or signature."""
+
+
+class _Moved(Exception):
+    """Another request moved the head between the checks and the write: check again."""
+
+
+@dataclass
+class _Held:
+    sequence: int
+    signature: str
+    hash: str
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    global _pool
+    workers = default_workers()
+    if workers and _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ho-verify")
+    return _pool
+
+
+def raise_alert(code: str, message: str, till_id: str = "", chain: str = "", sequence: int | None = None,
+                **details: Any) -> None:
+    """Write an alert in its own transaction (a refused batch rolls back, its alert must not) and log it."""
+    log.warning("ALERT %s till=%s chain=%s sequence=%s: %s %s", code, till_id, chain, sequence, message,
+                details or "")
+    with proxy.obj.atomic():
+        Alert.create(code=code, message=message, till_id=till_id, chain=chain, sequence=sequence,
+                     details=json.dumps(details, sort_keys=True, default=str))
+
+
+def heads_of(till_id: str) -> dict[str, dict[str, Any]]:
+    """The highest record held per chain of ``till_id``: where the till resumes."""
+    return {h.chain: {"sequence": h.sequence, "signature": h.signature, "hash": h.hash}
+            for h in Head.select().where(Head.till_id == till_id)}
+
+
+def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = False) -> dict[str, Any]:
+    """Check and store ``records`` (dicts as the till sent them) for ``till_id``/``chain``.
+
+    Returns ``{"accepted", "duplicates", "head"}``; raises ``Conflict`` or ``Rejected`` (with an
+    alert written) and stores nothing of a refused batch.
+    """
+    _check_shape(till_id, chain, records)
+    for _attempt in range(3):
+        try:
+            return _ingest(till_id, chain, records, last)
+        except _Moved:
+            continue
+    raise Rejected("BUSY", "the chain kept moving under this batch; send it again")
+
+
+def _check_shape(till_id: str, chain: str, records: list[Any]) -> None:
+    if not isinstance(records, list) or not records:
+        raise Rejected("MALFORMED", "a batch holds a non-empty list of records")
+    if len(records) > MAX_BATCH:
+        raise Rejected("MALFORMED", f"a batch holds at most {MAX_BATCH} records")
+    first = records[0].get("sequence") if isinstance(records[0], dict) else None
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise Rejected("MALFORMED", f"record {index} is not an object")
+        for name, types in _TYPES.items():
+            if type(record.get(name)) not in types:
+                raise Rejected("MALFORMED", f"record {index}: field {name} missing or of the wrong type",
+                               record.get("sequence") if type(record.get("sequence")) is int else None)
+        if record["till_id"] != till_id or record["chain"] != chain:
+            raise Rejected("MALFORMED", f"record {index} belongs to {record['till_id']}/{record['chain']}, "
+                           f"not to {till_id}/{chain}", record["sequence"])
+        if record["sequence"] != first + index or first < 1:
+            raise Rejected("MALFORMED", "the records of a batch are consecutive sequences from 1 up",
+                           record["sequence"])
+
+
+def _held(till_id: str, chain: str) -> _Held:
+    head = Head.get_or_none((Head.till_id == till_id) & (Head.chain == chain))
+    return _Held(0, "", "") if head is None else _Held(head.sequence, head.signature, head.hash)
+
+
+def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool) -> dict[str, Any]:
+    held = _held(till_id, chain)
+    known = [r for r in records if r["sequence"] <= held.sequence]
+    new = records[len(known):]
+    if known:
+        _check_known(till_id, chain, known)
+    if last and records[-1]["sequence"] < held.sequence:
+        _refuse(Conflict("BEHIND", f"the till's chain ends at {records[-1]['sequence']} but head office holds up "
+                         f"to {held.sequence}: the till was restored from an older backup and lost records",
+                         records[-1]["sequence"]), till_id, chain, held_sequence=held.sequence)
+    if not new:
+        return {"accepted": 0, "duplicates": len(known), "head": _head_answer(held)}
+    _check_links(till_id, chain, held, new)
+    keys = _keys_for(till_id, chain, new)
+    started = time.perf_counter()
+    # Signatures are checked on the pool while the rows already checked are inserted: the
+    # ECDSA work of one chunk overlaps PostgreSQL's work on the one before. A failure rolls the
+    # whole batch back, so all-or-nothing holds.
+    chunks = [new[i:i + _CHECK_CHUNK] for i in range(0, len(new), _CHECK_CHUNK)]
+    pool = _executor()
+    checks = [pool.submit(_check_chunk, chunk, keys) for chunk in chunks] if pool is not None else None
+    top = new[-1]
+    now = utcnow() if is_postgres() else str(utcnow())
+    try:
+        with proxy.obj.atomic():
+            Head.insert(till_id=till_id, chain=chain, sequence=0, signature="", hash="").on_conflict_ignore().execute()
+            moved = (Head.update(sequence=top["sequence"], signature=top["signature"], hash=top["hash"],
+                                 updated_at=utcnow())
+                     .where((Head.till_id == till_id) & (Head.chain == chain) & (Head.sequence == held.sequence)
+                            & (Head.signature == held.signature))
+                     .execute())
+            if moved != 1:
+                raise _Moved()
+            for index, chunk in enumerate(chunks):
+                found = checks[index].result() if checks is not None else _check_chunk(chunk, keys)
+                if found is not None:
+                    raise _SealFailure(*found)
+                _insert_rows([tuple(r[name] for name in RECORD_FIELDS) + (now,) for r in chunk])
+            for key_id, (pem, _after) in keys.rotated.items():
+                TillKey.insert(key_id=key_id, till_id=till_id, public_key_pem=pem,
+                               source="rotation").on_conflict_ignore().execute()
+    except _SealFailure as failure:
+        _refuse(Rejected("TAMPERED", f"record {failure.sequence} is refused: {failure.problem}", failure.sequence),
+                till_id, chain)
+    finally:
+        for check in checks or ():
+            check.cancel()
+    log.info("till %s chain %s: %d records accepted (%d..%d), %d already held, in %.3f s", till_id, chain,
+             len(new), new[0]["sequence"], top["sequence"], len(known), time.perf_counter() - started)
+    return {"accepted": len(new), "duplicates": len(known),
+            "head": {"sequence": top["sequence"], "signature": top["signature"], "hash": top["hash"]}}
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Insert record rows with one statement per chunk, written here rather than by peewee's
+    ``insert_many``: building that query cost more than PostgreSQL's own work on the rows."""
+    database = proxy.obj
+    meta = Record._meta
+    columns = [meta.fields[name].column_name for name in RECORD_FIELDS] + [meta.fields["received_at"].column_name]
+    head = 'INSERT INTO "%s" (%s) VALUES ' % (meta.table_name, ", ".join(f'"{c}"' for c in columns))
+    cursor = database.cursor()
+    if is_postgres():
+        # COPY: PostgreSQL's own bulk path, about twice as cheap for the server as INSERT VALUES.
+        text = "".join("\t".join(_copy_field(value) for value in row) + "\n" for row in rows)
+        cursor.copy_expert('COPY "%s" (%s) FROM STDIN' % (meta.table_name, ", ".join(f'"{c}"' for c in columns)),
+                           io.StringIO(text))
+    else:
+        cursor.executemany(head + "(" + ", ".join("?" * len(columns)) + ")", rows)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    """A value in COPY's text format (NULL as \\N; backslash, tab and line ends escaped)."""
+    if value is None:
+        return "\\N"
+    if type(value) is str:
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _head_answer(held: _Held) -> dict[str, Any]:
+    return {"sequence": held.sequence, "signature": held.signature, "hash": held.hash}
+
+
+def _refuse(error: IngestError, till_id: str, chain: str, **details: Any) -> None:
+    raise_alert(error.code, error.message, till_id, chain, error.sequence, **details)
+    raise error
+
+
+def _check_known(till_id: str, chain: str, known: list[dict[str, Any]]) -> None:
+    """Records at held sequences must be the held ones, byte for byte (hash and signature)."""
+    low, high = known[0]["sequence"], known[-1]["sequence"]
+    stored = {seq: (h, s, k) for seq, h, s, k in
+              Record.select(Record.sequence, Record.hash, Record.signature, Record.key_id)
+              .where((Record.till_id == till_id) & (Record.chain == chain) & (Record.sequence.between(low, high)))
+              .tuples()}
+    for record in known:
+        mine = stored.get(record["sequence"])
+        if mine is None or mine != (record["hash"], record["signature"], record["key_id"]):
+            _refuse(Conflict("CONFLICT", f"record {record['sequence']} differs from the one head office holds",
+                             record["sequence"]), till_id, chain,
+                    held_hash=mine[0] if mine else None, sent_hash=record["hash"])
+
+
+def _check_links(till_id: str, chain: str, held: _Held, new: list[dict[str, Any]]) -> None:
+    if new[0]["sequence"] != held.sequence + 1:
+        _refuse(Rejected("GAP", f"head office holds up to {held.sequence}; the batch starts at "
+                         f"{new[0]['sequence']}", new[0]["sequence"]), till_id, chain)
+    previous = held.signature
+    for record in new:
+        if record["previous_signature"] != previous:
+            code = "LINK" if record is not new[0] or held.sequence == 0 else "CONFLICT"
+            error_type = Conflict if code == "CONFLICT" else Rejected
+            _refuse(error_type(code, f"record {record['sequence']} does not link to the record before it",
+                               record["sequence"]), till_id, chain)
+        previous = record["signature"]
+
+
+@dataclass
+class _Keys:
+    held: dict[str, str]
+    rotated: dict[str, tuple[str, int]]
+    """key id -> (public key, the sequence after which it signs), from KEY_ROTATED records."""
+
+    def pem_for(self, key_id: str, sequence: int) -> str | None:
+        pem = self.held.get(key_id)
+        if pem is not None:
+            return pem
+        rotated = self.rotated.get(key_id)
+        return rotated[0] if rotated is not None and sequence > rotated[1] else None
+
+
+def _keys_for(till_id: str, chain: str, new: list[dict[str, Any]]) -> _Keys:
+    held = {k: pem for k, pem in TillKey.select(TillKey.key_id, TillKey.public_key_pem)
+            .where((TillKey.till_id == till_id) & (TillKey.revoked == False)).tuples()}  # noqa: E712
+    rotated: dict[str, tuple[str, int]] = {}
+    if chain == "L":
+        for record in new:
+            if record["kind"] != "KEY_ROTATED":
+                continue
+            try:
+                details = json.loads(record["payload"])["details"]
+                pem, key_id = details["new_public_key"], details["new_key_id"]
+                if key_id_of(pem) == key_id and key_id not in held:
+                    rotated[key_id] = (pem, record["sequence"])
+            except (ValueError, KeyError, TypeError):
+                continue  # its own signature decides; an unreadable one enrols nothing
+    return _Keys(held, rotated)
+
+
+def _seal_problem(record: dict[str, Any], keys: _Keys) -> str | None:
+    """What is wrong with one record's hash or signature, or None."""
+    if record["format_version"] != FORMAT_VERSION:
+        return f"unknown format version {record['format_version']}"
+    try:
+        message = message_bytes(
+            format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+            sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
+            ticket_id=record["ticket_id"], payload=record["payload"],
+            previous_signature=record["previous_signature"])
+    except (ValueError, TypeError) as error:
+        return f"cannot rebuild the signed message: {error}"
+    digest = hashlib.sha256(message).digest()
+    if digest.hex() != record["hash"]:
+        return "its hash is not the hash of its content (altered)"
+    pem = keys.pem_for(record["key_id"], record["sequence"])
+    if pem is None:
+        return f"it is signed by key {record['key_id']}, which is not enrolled for this till"
+    if not verify_digest(pem, digest, record["signature"]):
+        return "its signature does not verify with the till's key"
+    return None
+
+
+def _check_chunk(chunk: list[dict[str, Any]], keys: _Keys) -> tuple[int, str] | None:
+    for record in chunk:
+        problem = _seal_problem(record, keys)
+        if problem is not None:
+            return record["sequence"], problem
+    return None
+
+
+class _SealFailure(Exception):
+    def __init__(self, sequence: int, problem: str) -> None:
+        super().__init__(problem)
+        self.sequence, self.problem = sequence, problem

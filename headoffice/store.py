@@ -1,0 +1,194 @@
+"""Head office's own database: models, schema and ``open(url)``.
+
+Head office is not a till: it never shares the till's tables, migrations or database proxy, so
+a till and a head office can live in one process (the tests do) and evolve apart. The schema is
+small and created with ``create_tables(safe=True)``; a later change adds numbered steps here.
+
+PostgreSQL for a head office of several shops; SQLite (WAL, ``synchronous=FULL``) for a
+one-shop install and tests. Records are stored as the till signed them: the canonical payload
+text and ``created_at`` as its ISO-8601 UTC text, so ``message_bytes`` rebuilds exactly the
+signed bytes whatever the engine does with timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
+
+import peewee
+
+__all__ = ["proxy", "open_database", "Till", "TillKey", "Record", "Head", "Alert", "Document", "OnlineOrder",
+           "CreditNote", "CreditRedemption", "MODELS", "utcnow"]
+
+proxy = peewee.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, second precision: the same on both engines."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class _Model(peewee.Model):
+    class Meta:
+        database = proxy
+        legacy_table_names = False
+        table_function = lambda model: "ho_" + model.__name__.lower()  # noqa: E731 - never a till table name
+
+
+class Till(_Model):
+    """An enrolled till: its id is unique across the whole company (e.g. ``P01-01``)."""
+
+    till_id = peewee.CharField(max_length=16, unique=True)
+    shop_id = peewee.CharField(max_length=32, index=True)
+    name = peewee.CharField(max_length=100, default="")
+    enrolled_at = peewee.DateTimeField(default=utcnow)
+
+
+class TillKey(_Model):
+    """A public key allowed to sign a till's records and requests.
+
+    ``source`` says how it came: ``enroll`` (a technician ran ``till-headoffice enroll``) or
+    ``rotation`` (a KEY_ROTATED record, signed by a key already held, named it).
+    """
+
+    key_id = peewee.CharField(max_length=64, unique=True)
+    till_id = peewee.CharField(max_length=16, index=True)
+    public_key_pem = peewee.TextField()
+    source = peewee.CharField(max_length=16, default="enroll")
+    enrolled_at = peewee.DateTimeField(default=utcnow)
+    revoked = peewee.BooleanField(default=False)
+
+
+class Record(_Model):
+    """A fiscal record exactly as the till sealed it, never updated."""
+
+    till_id = peewee.CharField(max_length=16)
+    chain = peewee.CharField(max_length=2)
+    sequence = peewee.IntegerField()
+    kind = peewee.CharField(max_length=32)
+    created_at = peewee.CharField(max_length=40)  # the ISO text that was signed
+    ticket_id = peewee.IntegerField(null=True)
+    format_version = peewee.IntegerField()
+    payload = peewee.TextField()
+    previous_signature = peewee.TextField()
+    hash = peewee.CharField(max_length=64)
+    signature = peewee.TextField()
+    key_id = peewee.CharField(max_length=64)
+    received_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("till_id", "chain", "sequence"), True),)
+
+
+RECORD_FIELDS = ("till_id", "chain", "sequence", "kind", "created_at", "ticket_id", "format_version", "payload",
+                 "previous_signature", "hash", "signature", "key_id")
+"""The fields a till sends for each record (and that ``message_bytes`` and the hash cover)."""
+
+
+class Head(_Model):
+    """The last record held per till and chain: what ``GET /v1/heads`` answers, and the row
+    whose guarded update makes two concurrent batches of one chain safe."""
+
+    till_id = peewee.CharField(max_length=16)
+    chain = peewee.CharField(max_length=2)
+    sequence = peewee.IntegerField(default=0)
+    signature = peewee.TextField(default="")
+    hash = peewee.CharField(max_length=64, default="")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("till_id", "chain"), True),)
+
+
+class Alert(_Model):
+    """Something a person must look at: a conflicting record, a tampered batch, a till behind
+    what head office holds (restored from an older backup), an offline credit-note redemption."""
+
+    created_at = peewee.DateTimeField(default=utcnow)
+    till_id = peewee.CharField(max_length=16, default="")
+    chain = peewee.CharField(max_length=2, default="")
+    sequence = peewee.IntegerField(null=True)
+    code = peewee.CharField(max_length=32)
+    message = peewee.TextField()
+    details = peewee.TextField(default="{}")
+    acknowledged = peewee.BooleanField(default=False)
+
+
+class Document(_Model):
+    """A versioned document tills pull (``catalogue``): the whole JSON text, version bumped on change."""
+
+    name = peewee.CharField(max_length=32, unique=True)
+    version = peewee.IntegerField(default=0)
+    body = peewee.TextField(default="{}")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+
+class OnlineOrder(_Model):
+    """An order of the web shop, as ``till.online_orders.import_orders`` reads it (one order)."""
+
+    number = peewee.CharField(max_length=40, unique=True)
+    shop_id = peewee.CharField(max_length=32, null=True, index=True)  # None: every shop may take it back
+    body = peewee.TextField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class CreditNote(_Model):
+    """A credit note known company-wide: issued by one shop, spendable in any."""
+
+    code = peewee.CharField(max_length=40, unique=True)
+    shop_id = peewee.CharField(max_length=32)
+    till_id = peewee.CharField(max_length=16)
+    amount_cents = peewee.BigIntegerField()
+    balance_cents = peewee.BigIntegerField()
+    expires_on = peewee.DateField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class CreditRedemption(_Model):
+    """One spending of a note; ``request_id`` makes a retried redeem count once."""
+
+    request_id = peewee.CharField(max_length=64, unique=True)
+    code = peewee.CharField(max_length=40, index=True)
+    till_id = peewee.CharField(max_length=16)
+    amount_cents = peewee.BigIntegerField()
+    offline = peewee.BooleanField(default=False)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+MODELS = [Till, TillKey, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption]
+
+
+def connect(url: str) -> peewee.Database:
+    """A database object for ``url`` (``sqlite:///FILE`` or ``postgresql://...``), not yet bound."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///"):].split("?", 1)[0]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"no file in database URL {url!r}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(path, pragmas={"journal_mode": "wal", "synchronous": "full",
+                                                    "busy_timeout": 10000}, timeout=10, lock_type="IMMEDIATE")
+    if parsed.scheme in ("postgresql", "postgres"):
+        from playhouse.pool import PooledPostgresqlDatabase
+
+        # Pooled: each request opens and closes "its" connection; the pool keeps them open.
+        return PooledPostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")), user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None, host=parsed.hostname or None,
+            port=parsed.port or None, max_connections=32, stale_timeout=300, timeout=30,
+            **dict(parse_qsl(parsed.query)))
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+
+
+def open_database(url: str) -> peewee.Database:
+    """Connect to ``url``, bind head office's models to it and create what is missing."""
+    database = connect(url)
+    proxy.initialize(database)
+    with database.connection_context():
+        database.create_tables(MODELS, safe=True)
+    return database
+
+
+def is_postgres() -> bool:
+    return isinstance(proxy.obj, peewee.PostgresqlDatabase)

@@ -1,0 +1,128 @@
+"""The pulls of ``till sync`` (catalogue, online orders, credit notes registered company-wide),
+key rotation across a sync, and ``till-headoffice verify|report`` on what a sync brought."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from hokit import settings_for
+from shopkit import sell
+
+from headoffice.cli import main as ho_main
+from headoffice.documents import add_orders, publish_catalogue
+from headoffice.store import CreditNote as HeldNote, Record, proxy
+from store.models import OnlineOrder
+from till.sync import EXIT_OK, run_sync
+
+ORDER = {"number": "WEB-900001", "ordered_at": "2026-11-20T14:03:00Z",
+         "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
+         "payment": {"means": "card", "amount_cents": 240},
+         "lines": [{"sku": "BAG", "quantity": 2, "unit_price_cents": 120}]}
+
+
+def test_pull_catalogue_orders_and_register_credit_notes(shop, headoffice):
+    from till.credit_notes import issue
+
+    ticket = sell(shop, [("BAG", 1)])
+    with shop.ctx.database.atomic():
+        note = issue(shop.ctx.till_id, 700, ticket.id, None, 365, dt.date.today())
+    with proxy.obj.connection_context():
+        publish_catalogue({"products": [{"sku": "BAG", "price_cents": 130}]})
+        add_orders([ORDER], shop_id="PARIS")
+        add_orders([{**ORDER, "number": "WEB-900002"}], shop_id="LYON")  # another shop's: not pulled
+    result = run_sync(shop.ctx, settings_for(headoffice.url))
+    assert result.exit_code == EXIT_OK, result.message
+    folder = shop.ctx.config.path.parent
+    assert json.loads((folder / "catalogue.json").read_text())["products"][0]["price_cents"] == 130
+    assert result.catalogue_version == 1 and result.orders_imported == 1 and result.notes_registered == 1
+    assert OnlineOrder.select().where(OnlineOrder.number == "WEB-900001").exists()
+    assert not OnlineOrder.select().where(OnlineOrder.number == "WEB-900002").exists()
+    with proxy.obj.connection_context():
+        held = HeldNote.get(HeldNote.code == note.code)
+    assert (held.shop_id, held.balance_cents) == ("PARIS", 700)
+    again = run_sync(shop.ctx, settings_for(headoffice.url))
+    assert (again.exit_code, again.orders_imported, again.notes_registered) == (EXIT_OK, 0, 0)
+
+
+def test_key_rotation_is_followed_by_head_office(shop, headoffice):
+    from till.fiscal.rotation import rotate_key
+
+    sell(shop, [("BAG", 1)])
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    rotate_key(shop.ctx.sealer)  # the old key signs the hand-over in chain L
+    sell(shop, [("COF", 1)])
+    # Head office knows only the old key: the till signs its requests with the retired one
+    # until head office has verified the KEY_ROTATED record (chain L is pushed first).
+    result = run_sync(shop.ctx, settings_for(headoffice.url))
+    assert result.exit_code == EXIT_OK, result.message
+    with proxy.obj.connection_context():
+        keys = {k for (k,) in Record.select(Record.key_id).distinct().tuples()}
+    assert len(keys) == 2
+    from headoffice.store import TillKey
+
+    with proxy.obj.connection_context():
+        rotated = TillKey.get(TillKey.key_id == shop.ctx.sealer.signer.key_id)
+    assert rotated.source == "rotation"
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK  # now with the new key
+
+
+def test_verify_and_report_commands(shop, headoffice, tmp_path, capsys):
+    sell(shop, [("BAG", 2)])
+    sell(shop, [("WIN", 1)])
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
+    assert ho_main(["--config", str(config), "verify"]) == 0
+    assert "every chain held verifies" in capsys.readouterr().out
+    assert ho_main(["--config", str(config), "report", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows == [{"shop_id": "PARIS", "till_id": shop.ctx.till_id, "tickets": 2, "sales_cents": 240 + 895,
+                     "returns_cents": 0, "net_cents": 240 + 895}]
+
+
+def _till_cli(*argv: str) -> int:
+    """``till ... sync`` as ``till.cli`` will run it once it calls ``cli_sync.register``."""
+    import argparse
+
+    from till import cli_sync
+
+    parser = argparse.ArgumentParser(prog="till")
+    parser.add_argument("--config")
+    cli_sync.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+def test_till_sync_command(shop, headoffice, capsys):
+    config = str(shop.ctx.config.path)
+    assert _till_cli("--config", config, "sync", "--public-key") == 0
+    assert capsys.readouterr().out == shop.ctx.sealer.signer.public_pem
+    assert _till_cli("--config", config, "sync") == 2  # no sync.toml yet
+    assert "sync.url" in capsys.readouterr().err
+    (shop.ctx.config.path.parent / "sync.toml").write_text(f'[sync]\nurl = "{headoffice.url}"\n', encoding="utf-8")
+    sell(shop, [("BAG", 1)])
+    assert _till_cli("--config", config, "sync", "--dry-run") == 0
+    assert "T 1" in capsys.readouterr().out
+    assert _till_cli("--config", config, "sync") == 0
+    assert "pushed" in capsys.readouterr().out
+    shop.ctx.database.connect(reuse_if_open=True)  # the command closed the shared connection
+
+
+def test_sync_settings_are_checked(tmp_path):
+    import pytest
+
+    from till.sync import SyncConfigError, load_settings
+
+    with pytest.raises(SyncConfigError):
+        load_settings(tmp_path)
+    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\nbatch_size = "many"\n', encoding="utf-8")
+    with pytest.raises(SyncConfigError, match="batch_size"):
+        load_settings(tmp_path)
+    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\ncolour = 1\n', encoding="utf-8")
+    with pytest.raises(SyncConfigError, match="colour"):
+        load_settings(tmp_path)
+    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\nca_file = "ca.pem"\npull = false\n',
+                                        encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.ca_file == str(tmp_path / "ca.pem") and settings.pull is False and settings.batch_size == 2000

@@ -1,0 +1,82 @@
+"""What ``till sync`` pulls once the push is complete: catalogue, online orders, credit notes.
+
+Kept apart from the push (``till.sync``): the push is the fiscal part, this is the shop's
+convenience. Where it stands is kept in ``sync-state.json`` beside the configuration (the
+catalogue version, the last online order row, the last credit note registered), written
+atomically after each step, so an interrupted pull resumes and never imports twice (the order
+import is idempotent by number anyway).
+
+- the catalogue document is written whole to ``catalogue.json`` (applying it to the products is
+  the catalogue module's job);
+- online orders for this shop are imported with ``till.online_orders.import_orders``;
+- credit notes this till issued are registered at head office (so another shop can take them),
+  and redemptions accepted offline are reported (``till.remote_credit.send_offline``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from store.models import CreditNote
+from till.sync_client import HeadOfficeClient
+from till.sync_protocol import CATALOGUE, CREDIT_NOTES, ORDERS
+
+__all__ = ["pull"]
+
+
+def _state_path(folder: Path) -> Path:
+    return folder / "sync-state.json"
+
+
+def _load_state(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads(_state_path(folder).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _save_state(folder: Path, state: dict[str, Any]) -> None:
+    path = _state_path(folder)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, sort_keys=True, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> None:
+    """Catalogue, online orders, then register this till's credit notes; state in sync-state.json."""
+    from till.online_orders import import_orders
+
+    state = _load_state(folder)
+    answer = client.request("GET", f"{CATALOGUE}?since={int(state.get('catalogue_version', 0))}")
+    if answer.get("catalogue") is not None:
+        target = folder / "catalogue.json"
+        target.with_suffix(".tmp").write_text(json.dumps(answer["catalogue"], ensure_ascii=False), encoding="utf-8")
+        os.replace(target.with_suffix(".tmp"), target)
+        state["catalogue_version"] = answer["version"]
+    result.catalogue_version = state.get("catalogue_version")
+    while True:  # pages of 1000 orders
+        after = int(state.get("orders_after", 0))
+        answer = client.request("GET", f"{ORDERS}?after={after}")
+        if not answer.get("orders"):
+            break
+        imported = import_orders({"orders": answer["orders"]})
+        result.orders_imported += len(imported.imported)
+        state["orders_after"] = int(answer["last_id"])
+        _save_state(folder, state)
+    from till.remote_credit import send_offline
+
+    result.offline_credit_sent = send_offline(client, folder)
+    last_note = int(state.get("credit_note_id", 0))
+    notes = list(CreditNote.select().where((CreditNote.till_id == till_id) & (CreditNote.id > last_note))
+                 .order_by(CreditNote.id).limit(5000))
+    if notes:
+        answer = client.request("POST", CREDIT_NOTES, {"notes": [
+            {"code": n.code, "amount_cents": n.amount_cents, "expires_on": str(n.expires_on)} for n in notes]})
+        result.notes_registered = int(answer.get("registered", 0))
+        state["credit_note_id"] = notes[-1].id
+    _save_state(folder, state)
+
+
