@@ -65,41 +65,23 @@ def last_complete_month(today: dt.date | None = None) -> str:
 
 def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
     """A shop whose ``MONTH_TICKETS[size]`` tickets all fall in the last complete month."""
-    import shutil
-
     from benchmarks import generate
     from store import migrations
-    from store.models import CASHIER, MANAGER, SELLABLE, Setting
-    from till.auth import create_user
-    from till.config import load
+    from store.models import SELLABLE, Setting
     from till.context import TillContext
     from till.fiscal.archive import parse_period
     from till.fiscal.chain import Sealer
-    from till.setup import init_shop
     from till.ticket_writer import location_id
 
     month = last_complete_month()
     wanted = {"size": size, "tickets": MONTH_TICKETS[size], "seed": seed, "month": month,
               "schema": migrations.fingerprint()}
     folder = Path(folder).expanduser().resolve()
-    config_path = folder / generate.CONFIG_NAME
-    if config_path.exists() and (folder / generate.OWNER_FILE).exists():
-        config = load(config_path)
-        ctx = TillContext.open(config)
-        try:
-            row = Setting.get_or_none(Setting.key == MARKER)
-            if row is not None and json.loads(row.value) == {**wanted, "zone": str(_zone(config))}:
-                say(f"reusing the archive benchmark shop in {folder}")
-                return config, month
-        finally:
-            ctx.close()
-    if folder.exists() and any(folder.iterdir()):
-        if not (folder / generate.OWNER_FILE).exists():
-            raise SystemExit(f"{folder} is not empty and was not made by the benchmarks: choose another --dir")
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / generate.OWNER_FILE).write_text("made by benchmarks/bench_archive.py; deleted on rebuild\n")
-    config = init_shop(folder, generate.CONFIG_NAME, **generate.SHOP).config
+    config = generate.reusable_shop(folder, MARKER, wanted)
+    if config is not None:
+        say(f"reusing the archive benchmark shop in {folder}")
+        return config, month
+    config = generate.fresh_shop(folder, "benchmarks/bench_archive.py")
     ctx = TillContext.open(config)
     try:
         rng = random.Random(seed)
@@ -108,8 +90,7 @@ def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
         with database.atomic():
             products = generate.generate_products(database, PRODUCTS[size], rng)
             customers = generate.generate_customers(database, CUSTOMERS[size], rng)
-            users = [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
-                     create_user("manager", "Max Durand", MANAGER, "9999").id]
+            users = generate.add_staff()
             sellable = location_id(SELLABLE)
         period = parse_period(month, getattr(ctx.sealer, "zone", None))  # the month the export will take
         count = MONTH_TICKETS[size]
@@ -143,7 +124,7 @@ def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
             chain_module.utcnow = real_clock
         generate._anchor_tail(ctx.sealer, "T")
         with database.atomic():
-            Setting.insert(key=MARKER, value=json.dumps({**wanted, "zone": str(_zone(config))}, sort_keys=True)
+            Setting.insert(key=MARKER, value=json.dumps(wanted, sort_keys=True)
                            ).on_conflict_replace().execute()
         say(f"{count} signed tickets in {month} in {time.perf_counter() - started:.1f} s")
     finally:

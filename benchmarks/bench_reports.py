@@ -118,41 +118,23 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
 def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
     """A shop whose ``YEAR_TICKETS[size]`` tickets (sales and ~5 % returns) all fall in the last
     complete year, every day of it closed; reused when already built alike. Returns (config, year)."""
-    import shutil
-
     from benchmarks import generate
     from store import migrations
-    from store.models import CASHIER, DAMAGED, MANAGER, SELLABLE, Setting, Ticket, TicketLine, VatRate
-    from till.auth import create_user
-    from till.config import load
+    from store.models import DAMAGED, SELLABLE, Setting, Ticket, TicketLine, VatRate
     from till.context import TillContext
     from till.fiscal.chain import Sealer
     from till.fiscal.closures import YEAR, close
-    from till.setup import init_shop
     from till.ticket_writer import location_id
 
     year = last_complete_year()
     wanted = {"size": size, "tickets": YEAR_TICKETS[size], "seed": seed, "year": year,
               "schema": migrations.fingerprint()}
     folder = Path(folder).expanduser().resolve()
-    config_path = folder / generate.CONFIG_NAME
-    if config_path.exists() and (folder / generate.OWNER_FILE).exists():
-        config = load(config_path)
-        ctx = TillContext.open(config)
-        try:
-            row = Setting.get_or_none(Setting.key == MARKER)
-            if row is not None and json.loads(row.value) == wanted:
-                say(f"reusing the reports benchmark shop in {folder}")
-                return config, year
-        finally:
-            ctx.close()
-    if folder.exists() and any(folder.iterdir()):
-        if not (folder / generate.OWNER_FILE).exists():
-            raise SystemExit(f"{folder} is not empty and was not made by the benchmarks: choose another --dir")
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / generate.OWNER_FILE).write_text("made by benchmarks/bench_reports.py; deleted on rebuild\n")
-    config = init_shop(folder, generate.CONFIG_NAME, **generate.SHOP).config
+    config = generate.reusable_shop(folder, MARKER, wanted)
+    if config is not None:
+        say(f"reusing the reports benchmark shop in {folder}")
+        return config, year
+    config = generate.fresh_shop(folder, "benchmarks/bench_reports.py")
     ctx = TillContext.open(config)
     try:
         rng = random.Random(seed)
@@ -161,8 +143,7 @@ def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
         with database.atomic():
             products = generate.generate_products(database, PRODUCTS[size], rng)
             customers = generate.generate_customers(database, max(200, PRODUCTS[size] // 10), rng)
-            users = [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
-                     create_user("manager", "Max Durand", MANAGER, "9999").id]
+            users = generate.add_staff()
             locations = {"restock": location_id(SELLABLE), "damaged": location_id(DAMAGED)}
         operators = dict(zip(users, ("Camille Martin", "Max Durand")))
         rates = dict(VatRate.select(VatRate.code, VatRate.rate_bp).tuples())

@@ -133,10 +133,38 @@ def _stamp(when: dt.datetime) -> str:
 # --- The shop -----------------------------------------------------------------------------------
 
 
-def _read_marker() -> dict | None:
-    row = Setting.get_or_none(Setting.key == MARKER)
-    return json.loads(row.value) if row else None
 
+def reusable_shop(folder: Path, marker: str, wanted: dict) -> Config | None:
+    """The benchmark shop in ``folder`` when it was built by the benchmarks with ``wanted`` (the
+    JSON stored under ``marker``), else None: a shop kept between runs is reused, never guessed."""
+    config_path = folder / CONFIG_NAME
+    if not (config_path.exists() and (folder / OWNER_FILE).exists()):
+        return None
+    config = load(config_path)
+    ctx = TillContext.open(config)
+    try:
+        row = Setting.get_or_none(Setting.key == marker)
+        return config if row is not None and json.loads(row.value) == wanted else None
+    finally:
+        ctx.close()
+
+
+def fresh_shop(folder: Path, maker: str) -> Config:
+    """An empty shop in ``folder``, made from nothing: a folder the benchmarks made before is
+    wiped, any other non-empty folder refused (a benchmark never deletes what it did not make)."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / OWNER_FILE).exists():
+            raise SystemExit(f"{folder} is not empty and was not made by the benchmarks: choose another --dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / OWNER_FILE).write_text(f"made by {maker}; deleted on rebuild\n", encoding="utf-8")
+    return init_shop(folder, CONFIG_NAME, **SHOP).config
+
+
+def add_staff() -> list[int]:
+    """The benchmark shop's cashier and manager (ids), inside the caller's transaction."""
+    return [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
+            create_user("manager", "Max Durand", MANAGER, "9999").id]
 
 def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | None = None) -> Config:
     """A benchmark shop of ``size`` in ``folder``: reused when already built with the same size
@@ -144,23 +172,11 @@ def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | Non
     say = progress or (lambda message: None)
     folder = Path(folder).expanduser().resolve()
     wanted = {"size": asdict(size), "seed": seed, "schema": migrations.fingerprint()}
-    config_path = folder / CONFIG_NAME
-    if config_path.exists() and (folder / OWNER_FILE).exists():
-        config = load(config_path)
-        ctx = TillContext.open(config)
-        try:
-            if _read_marker() == wanted:
-                say(f"reusing the {size.name} shop in {folder}")
-                return config
-        finally:
-            ctx.close()
-    if folder.exists() and any(folder.iterdir()):
-        if not (folder / OWNER_FILE).exists():
-            raise SystemExit(f"{folder} is not empty and was not made by the benchmarks: choose another --dir")
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / OWNER_FILE).write_text("made by benchmarks/generate.py; deleted on rebuild\n", encoding="utf-8")
-    config = init_shop(folder, CONFIG_NAME, **SHOP).config
+    config = reusable_shop(folder, MARKER, wanted)
+    if config is not None:
+        say(f"reusing the {size.name} shop in {folder}")
+        return config
+    config = fresh_shop(folder, "benchmarks/generate.py")
     ctx = TillContext.open(config)
     try:
         rng = random.Random(seed)
@@ -172,8 +188,7 @@ def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | Non
         started = time.perf_counter()
         with database.atomic():
             customers = generate_customers(database, size.customers, rng)
-            users = [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
-                     create_user("manager", "Max Durand", MANAGER, "9999").id]
+            users = add_staff()
         say(f"{size.customers} customers in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         generate_tickets(ctx, size.tickets, products, customers, users, rng, say)

@@ -30,15 +30,14 @@ from __future__ import annotations
 
 import collections
 import os
-import pty
 import select
 import threading
 import time
-import tty
 
 from devices.payment.concert import (
     ACCEPTED, ACK, ENQ, EOT, ETX, NAK, REFUSED, STX, ConcertAnswer, decode_request, frame, lrc,
 )
+from devices.simulators.pty_line import raw_pty
 
 OUTCOMES = ("approve", "decline", "silent", "silent_once", "nak", "nak_once", "timeout", "garbage", "bad_lrc",
             "bad_lrc_once", "unknown_status", "drop", "stall", "chatter")
@@ -63,9 +62,7 @@ class ConcertSimulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._buffer = bytearray()
-        self._master, self._slave = pty.openpty()
-        tty.setraw(self._slave)
-        self.path = os.ttyname(self._slave)
+        self._master, self._slave, self.path = raw_pty(raw_master=False)
         self._thread = threading.Thread(target=self._serve, name="concert-sim", daemon=True)
         self.dropped = False
         self._deaf_until = 0.0

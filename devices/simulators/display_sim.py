@@ -16,7 +16,7 @@ import os
 import select
 import threading
 import time
-import tty
+from devices.simulators.pty_line import raw_pty
 
 PAGES = {0: "cp437", 16: "cp1252", 19: "cp858"}
 
@@ -26,10 +26,7 @@ class DisplaySimulator:
 
     def __init__(self, width: int = 20, rows: int = 2) -> None:
         self.width, self.rows = width, rows
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
+        self.master, self.slave, self.path = raw_pty()
         self.grid = [[" "] * width for _ in range(rows)]
         self.x = self.y = 0
         self.code_page = "cp437"

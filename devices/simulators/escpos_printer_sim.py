@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import tty
+from devices.simulators.pty_line import raw_pty
 
 
 class PrinterState:
@@ -155,10 +155,7 @@ class PtyPrinterSimulator:
 
     def __init__(self, state: PrinterState | None = None) -> None:
         self.state = state or PrinterState()
-        self.master, self._slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self._slave)
-        self.path = os.ttyname(self._slave)
+        self.master, self._slave, self.path = raw_pty()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="escpos-pty-sim")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import select
 import threading
-import tty
+from devices.simulators.pty_line import raw_pty
 
 
 class SerialDrawerSimulator:
@@ -21,10 +21,7 @@ class SerialDrawerSimulator:
         self.any_byte = any_byte
         self.received = bytearray()
         self.openings = 0
-        self.master, self._slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self._slave)
-        self.path = os.ttyname(self._slave)
+        self.master, self._slave, self.path = raw_pty()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="drawer-sim")
 

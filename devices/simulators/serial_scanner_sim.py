@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tty
+from devices.simulators.pty_line import raw_pty
 
 
 class SerialScannerSimulator:
     """The scanner's end of a pty; the till reads the other end."""
 
     def __init__(self, suffix: bytes = b"\r", aim_id: str = "") -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.master)
-        tty.setraw(self.slave)
-        self.path = os.ttyname(self.slave)
+        self.master, self.slave, self.path = raw_pty()
         self.suffix = suffix
         self.aim_id = aim_id
 

@@ -313,15 +313,7 @@ async def test_f3_on_the_receipt_emails_it_only_to_a_customer_who_agreed(app, sh
     from store.models import Customer, OutboxJob
 
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
-        burst(app, shop.barcodes["SOA"])
-        await settle(pilot)
-        await pilot.press("f7", *"helene", "enter")
-        await pilot.pause()
-        await pilot.press("f2", "c", "enter")
-        await settle(pilot)
-        await pilot.press("f8")
-        await pilot.pause()
+        await receipt_of_a_customer_sale(pilot, app, shop)
         await pilot.press("f3")
         await settle(pilot)
         assert "e-mailed" in screen_text(app)
@@ -363,16 +355,21 @@ async def test_f4_on_the_receipt_says_why_no_text_message_is_sent(app, shop):
     from store.models import OutboxJob
 
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
-        burst(app, shop.barcodes["SOA"])
-        await settle(pilot)
-        await pilot.press("f7", *"helene", "enter")
-        await pilot.pause()
-        await pilot.press("f2", "c", "enter")
-        await settle(pilot)
-        await pilot.press("f8")
-        await pilot.pause()
+        await receipt_of_a_customer_sale(pilot, app, shop)
         await pilot.press("f4")
         await settle(pilot)
         assert "not configured" in screen_text(app)
     assert OutboxJob.select().where(OutboxJob.kind == "send_sms").count() == 0
+
+
+async def receipt_of_a_customer_sale(pilot, app, shop) -> None:
+    """Log in, sell a soap to Hélène (F7), pay cash, open the receipt preview (F8)."""
+    await log_in(pilot)
+    burst(app, shop.barcodes["SOA"])
+    await settle(pilot)
+    await pilot.press("f7", *"helene", "enter")
+    await pilot.pause()
+    await pilot.press("f2", "c", "enter")
+    await settle(pilot)
+    await pilot.press("f8")
+    await pilot.pause()
