@@ -42,7 +42,7 @@ from till import catalogue
 from till.config import Config
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
-from till.fiscal.events import CARD_REFUND_UNRECORDED, MANAGER_OVERRIDE, record_event
+from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import line_total, shown
 from till.refunds import CARD, CASH, CREDIT_NOTE, RefundError, RefundPart, check_choice, plan_refund
 from till.return_policy import (
@@ -50,6 +50,7 @@ from till.return_policy import (
     customer_breach, final_sale_breach, lowest_recent_price, window_breach,
 )
 from till.customers import CustomerSummary, customer_summary  # noqa: F401 - part of this module's API
+from till.return_card import ReturnCardMoves
 from till.return_lines import (  # noqa: F401 - part of this module's API
     ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
     returned_quantities,
@@ -99,7 +100,7 @@ class _Tender:
     amount_cents: int
 
 
-class ReturnSession:
+class ReturnSession(ReturnCardMoves):
     """One return or exchange being prepared at a till by ``user``; ``complete()`` writes it."""
 
     def __init__(self, config: Config, sealer: Sealer, user: User, terminal=None,
@@ -525,40 +526,6 @@ class ReturnSession:
             if paid > balance:
                 payments.append(DraftPayment(CASH, balance - paid, "change"))
         return payments
-
-    def _terminal(self, operation: str, amount: int, reference: str) -> str | None:
-        from devices.payment import TerminalError
-
-        if self.terminal is None:
-            raise ReturnError("No card terminal is configured on this till")
-        try:
-            result = getattr(self.terminal, operation)(amount, reference=reference)
-        except TerminalError as error:
-            from till.card_journal import terminal_reason
-
-            raise ReturnError("The card terminal did not answer ({reason}): nothing was recorded; refund in "
-                              "cash or as a credit note instead", reason=terminal_reason(error)) from None
-        if not result.approved and operation == "sale":
-            raise ReturnError("The terminal declined the card payment ({reason}): nothing was recorded",
-                              reason=result.message or "refused")
-        if not result.approved:
-            raise ReturnError("The terminal declined the card refund ({reason}): nothing was recorded; refund "
-                              "in cash or as a credit note instead", reason=result.message or "refused")
-        return result.reference
-
-    def _after_failure(self, card_done: list, why: str) -> None:
-        """The transaction rolled back after the terminal moved money: undo or record it (chain L)."""
-        for operation, amount, reference in card_done:
-            if operation == "sale" and self.terminal is not None:
-                try:
-                    self.terminal.refund(amount, reference=reference or "")
-                    continue
-                except Exception:  # noqa: BLE001 - recorded below
-                    pass
-            record_event(self.sealer, CARD_REFUND_UNRECORDED,
-                         "card moved by the terminal but the return was not written",
-                         user_id=self.user.id, details={"operation": operation, "amount_cents": amount,
-                                                        "reference": reference, "why": why[:120]})
 
     def _draft(self, payments: list[DraftPayment]) -> TicketDraft:
         lines: list[DraftLine] = []
