@@ -216,6 +216,20 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_import_catalogue(args: argparse.Namespace) -> int:
+    from till.catalogue_import import CatalogueImportError, import_catalogue_file
+
+    _open(args)
+    try:
+        result = import_catalogue_file(args.file)
+    except CatalogueImportError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return FAILED
+    print(f"{len(result.created)} product(s) created, {len(result.updated)} updated, {result.unchanged} unchanged, "
+          f"{len(result.barcodes_moved)} barcode(s) moved")
+    return OK
+
+
 def cmd_import_orders(args: argparse.Namespace) -> int:
     from till.online_orders import OrderImportError, import_file
 
@@ -301,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imports = commands.add_parser("import", help="bring data in from files").add_subparsers(
         dest="import_command", required=True)
+    catalogue = imports.add_parser("catalogue", help="products, prices and barcodes (JSON), by SKU")
+    catalogue.add_argument("file", help="a JSON file: {\"products\": [...]}")
+    catalogue.set_defaults(func=cmd_import_catalogue)
     orders = imports.add_parser("orders", help="online orders (JSON), so they can be returned in the shop")
     orders.add_argument("file", help="a JSON file: {\"orders\": [...]}")
     orders.set_defaults(func=cmd_import_orders)

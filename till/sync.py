@@ -141,6 +141,8 @@ class SyncResult:
     """With ``--dry-run``: records per chain a real run would push."""
     orders_imported: int = 0
     catalogue_version: int | None = None
+    catalogue_refused: str = ""
+    """Why head office's catalogue was not applied (kept in catalogue.json), if it was not."""
     notes_registered: int = 0
     offline_credit_sent: int = 0
     message: str = ""

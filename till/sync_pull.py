@@ -6,8 +6,9 @@ catalogue version, the last online order row, the last credit note registered), 
 atomically after each step, so an interrupted pull resumes and never imports twice (the order
 import is idempotent by number anyway).
 
-- the catalogue document is written whole to ``catalogue.json`` (applying it to the products is
-  the catalogue module's job);
+- the catalogue document is written whole to ``catalogue.json`` and applied to the products by
+  ``till.catalogue_import`` (as ``till import catalogue`` does); a document it refuses is kept
+  on disk, not applied, and asked for again at the next run;
 - online orders for this shop are imported with ``till.online_orders.import_orders``;
 - credit notes this till issued are registered at head office (so another shop can take them),
   and redemptions accepted offline are reported (``till.remote_credit.send_offline``).
@@ -16,6 +17,7 @@ import is idempotent by number anyway).
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from typing import Any
 from store.models import CreditNote
 from till.sync_client import HeadOfficeClient
 from till.sync_protocol import CATALOGUE, CREDIT_NOTES, ORDERS
+
+log = logging.getLogger("till.sync")
 
 __all__ = ["pull"]
 
@@ -55,7 +59,15 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> N
         target = folder / "catalogue.json"
         target.with_suffix(".tmp").write_text(json.dumps(answer["catalogue"], ensure_ascii=False), encoding="utf-8")
         os.replace(target.with_suffix(".tmp"), target)
-        state["catalogue_version"] = answer["version"]
+        from till.catalogue_import import CatalogueImportError, import_catalogue
+
+        try:  # prices and products as head office publishes them (one transaction, or nothing)
+            import_catalogue(answer["catalogue"])
+        except CatalogueImportError as error:  # kept on disk; the next version may be right
+            log.warning("head office's catalogue %s was not applied: %s", answer["version"], error.text("en"))
+            result.catalogue_refused = error.text()
+        else:
+            state["catalogue_version"] = answer["version"]
     result.catalogue_version = state.get("catalogue_version")
     while True:  # pages of 1000 orders
         after = int(state.get("orders_after", 0))

@@ -28,7 +28,8 @@ def test_pull_catalogue_orders_and_register_credit_notes(shop, headoffice):
     with shop.ctx.database.atomic():
         note = issue(shop.ctx.till_id, 700, ticket.id, None, 365, dt.date.today())
     with proxy.obj.connection_context():
-        publish_catalogue({"products": [{"sku": "BAG", "price_cents": 130}]})
+        publish_catalogue({"products": [{"sku": "BAG", "name": "Baguette tradition", "price_cents": 130,
+                                         "vat_code": "R", "barcodes": []}]})
         add_orders([ORDER], shop_id="PARIS")
         add_orders([{**ORDER, "number": "WEB-900002"}], shop_id="LYON")  # another shop's: not pulled
     result = run_sync(shop.ctx, settings_for(headoffice.url))
@@ -36,6 +37,9 @@ def test_pull_catalogue_orders_and_register_credit_notes(shop, headoffice):
     folder = shop.ctx.config.path.parent
     assert json.loads((folder / "catalogue.json").read_text())["products"][0]["price_cents"] == 130
     assert result.catalogue_version == 1 and result.orders_imported == 1 and result.notes_registered == 1
+    from store.models import Product
+
+    assert Product.get(Product.sku == "BAG").price_cents == 130  # the new price applies to the next sale
     assert OnlineOrder.select().where(OnlineOrder.number == "WEB-900001").exists()
     assert not OnlineOrder.select().where(OnlineOrder.number == "WEB-900002").exists()
     with proxy.obj.connection_context():
@@ -126,3 +130,14 @@ def test_sync_settings_are_checked(tmp_path):
                                         encoding="utf-8")
     settings = load_settings(tmp_path)
     assert settings.ca_file == str(tmp_path / "ca.pem") and settings.pull is False and settings.batch_size == 2000
+
+
+def test_a_catalogue_the_till_refuses_is_kept_aside_and_asked_for_again(shop, headoffice):
+    from store.models import Product
+
+    with proxy.obj.connection_context():
+        publish_catalogue({"products": [{"sku": "BAG", "name": "Baguette", "price_cents": 1.3, "vat_code": "R"}]})
+    result = run_sync(shop.ctx, settings_for(headoffice.url))
+    assert result.exit_code == EXIT_OK, result.message  # the journal still went; the catalogue waits
+    assert "price_cents" in result.catalogue_refused and result.catalogue_version is None
+    assert Product.get(Product.sku == "BAG").price_cents == 120
