@@ -31,3 +31,13 @@ def receipt() -> Receipt:
         footer=("2 lignes", "Merci de votre visite"),
         code="T01-0028811",
     )
+
+
+@pytest.fixture
+def serial_scanner():
+    """A serial barcode scanner on a pty, ending codes with CR LF and an AIM identifier."""
+    from devices.simulators.serial_scanner_sim import SerialScannerSimulator
+
+    sim = SerialScannerSimulator(suffix=b"\r\n", aim_id="]E0")
+    yield sim
+    sim.unplug()

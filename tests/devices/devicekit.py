@@ -92,3 +92,9 @@ def close_quietly(fd: int) -> None:
         os.close(fd)
     except OSError:
         pass
+
+
+def mangle(code: str, table: dict[str, str]) -> str:
+    """``code`` as a scanner set for another keyboard layout types it (``table``: char -> digit)."""
+    back = {digit: char for char, digit in table.items()}
+    return "".join(back[d] for d in code)
