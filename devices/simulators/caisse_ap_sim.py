@@ -27,12 +27,13 @@ import threading
 import time
 
 from devices.payment.caisse_ap import DONE, NOT_DONE, encode_tlv, is_complete, decode_tlv
+from devices.simulators.pty_line import BackgroundSimulator
 
 OUTCOMES = ("approve", "decline", "timeout", "garbage", "bad_length", "unknown_status", "mismatch", "drop",
             "split", "chatter")
 
 
-class CaisseApSimulator:
+class CaisseApSimulator(BackgroundSimulator):
     """A listening socket on 127.0.0.1 and a thread per connection."""
 
     def __init__(self, default: str = "approve", decline_cents: int = -1, answer_delay_s: float = 0.0,
@@ -53,19 +54,7 @@ class CaisseApSimulator:
         self.host, self.port = self._server.getsockname()[:2]
         self._thread = threading.Thread(target=self._accept, name="caisse-ap-sim", daemon=True)
 
-    def __enter__(self) -> "CaisseApSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> "CaisseApSimulator":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def _release(self) -> None:
         self._server.close()
 
     def script(self, *outcomes: str) -> None:

@@ -37,13 +37,13 @@ import time
 from devices.payment.concert import (
     ACCEPTED, ACK, ENQ, EOT, ETX, NAK, REFUSED, STX, ConcertAnswer, decode_request, frame, lrc,
 )
-from devices.simulators.pty_line import raw_pty
+from devices.simulators.pty_line import BackgroundSimulator, raw_pty
 
 OUTCOMES = ("approve", "decline", "silent", "silent_once", "nak", "nak_once", "timeout", "garbage", "bad_lrc",
             "bad_lrc_once", "unknown_status", "drop", "stall", "chatter")
 
 
-class ConcertSimulator:
+class ConcertSimulator(BackgroundSimulator):
     """The terminal side of a pty pair, run by a thread."""
 
     def __init__(self, default: str = "approve", decline_cents: int = -1, answer_delay_s: float = 0.0,
@@ -67,19 +67,7 @@ class ConcertSimulator:
         self.dropped = False
         self._deaf_until = 0.0
 
-    def __enter__(self) -> "ConcertSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> "ConcertSimulator":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def _release(self) -> None:
         self._close()
 
     def script(self, *outcomes: str) -> None:

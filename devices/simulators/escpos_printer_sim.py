@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from devices.simulators.pty_line import raw_pty
+from devices.simulators.pty_line import BackgroundSimulator, close_fds, raw_pty
 
 
 class PrinterState:
@@ -89,7 +89,7 @@ class _Parser:
         return replies
 
 
-class NetworkPrinterSimulator:
+class NetworkPrinterSimulator(BackgroundSimulator):
     """A printer listening on 127.0.0.1:<port>; one connection at a time, like a real one."""
 
     def __init__(self, state: PrinterState | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -100,17 +100,9 @@ class NetworkPrinterSimulator:
         self._thread = threading.Thread(target=self._serve, daemon=True, name="escpos-sim")
         self.connections = 0
 
-    def __enter__(self) -> "NetworkPrinterSimulator":
-        self._thread.start()
-        return self
+    join_s = 2.0
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
+    def _release(self) -> None:
         self._server.close()
 
     def _serve(self) -> None:
@@ -150,7 +142,7 @@ class NetworkPrinterSimulator:
                     return
 
 
-class PtyPrinterSimulator:
+class PtyPrinterSimulator(BackgroundSimulator):
     """A serial printer on a pseudo-terminal: give ``path`` to the driver under test."""
 
     def __init__(self, state: PrinterState | None = None) -> None:
@@ -159,21 +151,10 @@ class PtyPrinterSimulator:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="escpos-pty-sim")
 
-    def __enter__(self) -> "PtyPrinterSimulator":
-        self._thread.start()
-        return self
+    join_s = 1.0
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(1)
-        for fd in (self.master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    def _release(self) -> None:
+        close_fds(self.master, self._slave)
 
     def _serve(self) -> None:
         import select

@@ -24,3 +24,32 @@ def close_fds(*fds: int) -> None:
             os.close(fd)
         except OSError:
             pass
+
+
+class BackgroundSimulator:
+    """A simulator that serves on its own thread (``self._thread``) until ``self._stop`` is set;
+    a context manager. Subclasses free what they hold (a pty, a socket) in ``_release``."""
+
+    join_s = 5.0
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(self.join_s)
+        self._release()
+
+    close = stop
+    """Tests and drivers say ``close`` of a printer, ``stop`` of a terminal: the same thing."""
+
+    def _release(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

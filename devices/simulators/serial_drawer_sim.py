@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import select
 import threading
-from devices.simulators.pty_line import raw_pty
+from devices.simulators.pty_line import BackgroundSimulator, close_fds, raw_pty
 
 
-class SerialDrawerSimulator:
+class SerialDrawerSimulator(BackgroundSimulator):
     def __init__(self, open_bytes: bytes = b"\x07", any_byte: bool = False) -> None:
         self.open_bytes = open_bytes
         self.any_byte = any_byte
@@ -25,18 +25,10 @@ class SerialDrawerSimulator:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="drawer-sim")
 
-    def __enter__(self) -> "SerialDrawerSimulator":
-        self._thread.start()
-        return self
+    join_s = 1.0
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(1)
-        for fd in (self.master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    def _release(self) -> None:
+        close_fds(self.master, self._slave)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -83,7 +75,7 @@ class _DrawerPort:
         pass
 
 
-class Rfc2217DrawerSimulator:
+class Rfc2217DrawerSimulator(BackgroundSimulator):
     """A serial drawer behind an RFC 2217 serial device server (``rfc2217://host:port``): unlike
     a pty, the protocol carries the modem lines, so the drawer's sensor can be read for real.
     Opening bytes open the drawer; ``close_drawer()`` is the cashier pushing it shut."""
@@ -101,13 +93,9 @@ class Rfc2217DrawerSimulator:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="drawer-rfc2217-sim")
 
-    def __enter__(self) -> "Rfc2217DrawerSimulator":
-        self._thread.start()
-        return self
+    join_s = 2.0
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(2)
+    def _release(self) -> None:
         self._server.close()
 
     def close_drawer(self) -> None:

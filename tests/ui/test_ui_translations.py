@@ -33,9 +33,9 @@ def ui_message_ids() -> list[tuple[str, str]]:
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 if name == "_" and node.args:
                     texts.append(_constant(node.args[0]))
-                if name in ("Binding", "_key") and len(node.args) > 2:
+                if name in ("Binding", "key") and len(node.args) > 2:
                     texts.append(_constant(node.args[2]))
-                if name == "_key" and len(node.args) > 4:
+                if name == "key" and len(node.args) > 4:
                     texts.append(_constant(node.args[4]))
                 texts += [_constant(kw.value) for kw in node.keywords if kw.arg == "tooltip"]
             elif isinstance(node, ast.Assign):

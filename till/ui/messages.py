@@ -14,6 +14,7 @@ import logging
 from dataclasses import replace
 from typing import Any, Callable
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 
 from till.errors import TillError
@@ -68,6 +69,14 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 money = shown
 """An amount as the cashier reads it, in the till's language."""
+
+
+def key(key: str, action: str, description: str, binding_id: str, tooltip: str = "", show: bool = True,
+        key_display: str | None = None) -> Binding:
+    """A screen's key binding as the footer shows it: function keys in capitals (F2), the rest as
+    given; ``binding_id`` lets ``translate_bindings`` and the tests find it."""
+    display = key_display or (key.upper() if key.startswith("f") else None)
+    return Binding(key, action, description, show=show, id=binding_id, tooltip=tooltip, key_display=display)
 
 
 def translate_bindings(node: DOMNode) -> None:

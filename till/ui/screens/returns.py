@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -30,7 +29,7 @@ from till.context import TillContext
 from till.i18n import _
 from till.returns import ReturnSession, customer_summary, find_sale
 from till.scanning import ProductCode, SkuCode, TicketCode, parse
-from till.ui.messages import Refused, guarded, money, translate_bindings
+from till.ui.messages import Refused, guarded, key, money, translate_bindings
 from till.ui.screens.return_choices import ReturnChoiceKeys
 from till.ui.screens.return_dialogs import SerialScreen, disposition_label, reason_label
 from till.ui.screens.return_exchange import ReturnExchangeKeys
@@ -43,32 +42,26 @@ from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
-         show: bool = True, key_display: str | None = None) -> Binding:
-    display = key_display or (key.upper() if key.startswith("f") else None)
-    return Binding(key, action, description, show=show, id=binding_id, tooltip=tooltip, key_display=display)
-
-
 class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str | None"]):
     """One return; dismisses with the sale screen's status text once written, ``None`` on Esc."""
 
     BINDINGS = [
-        _key("enter", "take_all", "All", "return-take-all", "Take back all that is left of the selected line",
+        key("enter", "take_all", "All", "return-take-all", "Take back all that is left of the selected line",
              key_display="Enter"),
-        _key("plus", "more", "Qty", "return-more", "One more of the selected line (- one less)",
+        key("plus", "more", "Qty", "return-more", "One more of the selected line (- one less)",
              key_display="+/-"),
-        _key("minus", "less", "-1", "return-less", "One less of the selected line", show=False),
-        _key("f2", "resolve", "Settle", "return-refund", "Choose how the customer is refunded"),
-        _key("f3", "reason", "Why", "return-reason", "Why the item comes back"),
-        _key("f4", "disposition", "Dispo", "return-disposition", "Where the item goes: shelf, damaged..."),
-        _key("f5", "no_receipt", "No rcpt", "return-no-receipt", "Return without a receipt"),
-        _key("f6", "manager", "Mgr", "return-manager", "A manager approves a return outside the policy"),
-        _key("f7", "customer", "Client", "return-customer", "Find the ticket among a customer's purchases"),
-        _key("f8", "exchange", "Exch", "return-exchange", "Exchange: scan the new items (F8 again: back)"),
-        _key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", show=False,
+        key("minus", "less", "-1", "return-less", "One less of the selected line", show=False),
+        key("f2", "resolve", "Settle", "return-refund", "Choose how the customer is refunded"),
+        key("f3", "reason", "Why", "return-reason", "Why the item comes back"),
+        key("f4", "disposition", "Dispo", "return-disposition", "Where the item goes: shelf, damaged..."),
+        key("f5", "no_receipt", "No rcpt", "return-no-receipt", "Return without a receipt"),
+        key("f6", "manager", "Mgr", "return-manager", "A manager approves a return outside the policy"),
+        key("f7", "customer", "Client", "return-customer", "Find the ticket among a customer's purchases"),
+        key("f8", "exchange", "Exch", "return-exchange", "Exchange: scan the new items (F8 again: back)"),
+        key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", show=False,
              key_display="Esc"),
-        _key("up", "cursor(-1)", "Previous line", "return-line-up", show=False),
-        _key("down", "cursor(1)", "Next line", "return-line-down", show=False),
+        key("up", "cursor(-1)", "Previous line", "return-line-up", show=False),
+        key("down", "cursor(1)", "Next line", "return-line-down", show=False),
     ]
     """Footer words stay short so that they fit on 80 columns in French too (the snapshot test
     checks it); Enter (shadowed in the footer by the scan field's own Enter), ``-`` and Esc are

@@ -13,7 +13,6 @@ from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -25,7 +24,7 @@ from till.i18n import _
 from till.jobs import receipt_lines
 from till.sale import Basket, NeedsManager
 from till.tenders import Checkout, CompletedSale
-from till.ui.messages import Refused, guarded, money, translate_bindings
+from till.ui.messages import Refused, guarded, key, money, translate_bindings
 from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
 from till.ui.screens.customer import NO_CUSTOMER, CustomerScreen
 from till.ui.screens.discount import Discount, DiscountScreen
@@ -58,31 +57,25 @@ def credit_note_code(code: str) -> str | None:
     return scan.code if isinstance(scan, scanning.CreditNoteCode) else None
 
 
-def _key(key: str, action: str, description: str, binding_id: str, tooltip: str = "",
-         show: bool = True) -> Binding:
-    return Binding(key, action, description, show=show, id=binding_id, tooltip=tooltip,
-                   key_display=key.upper() if key.startswith("f") else None)
-
-
 class SaleScreen(HasStatus, Screen[None]):
     """One cashier's sales, one basket after another, until logout."""
 
     BINDINGS = [
-        _key("f2", "pay", "Pay", "sale-pay", "Take the payment"),
-        _key("f3", "quantity", "Qty", "sale-quantity", "Change the quantity of the selected line"),
-        _key("f4", "void", "Void", "sale-void", "Remove the selected line"),
-        _key("f5", "line_discount", "Disc", "sale-line-discount", "Discount the selected line"),
-        _key("f6", "ticket_discount", "T.disc", "sale-ticket-discount", "Discount the whole ticket"),
-        _key("f7", "customer", "Cust", "sale-customer", "Name the customer on the ticket"),
-        _key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
-        _key("f9", "logout", "Logout", "sale-logout", "Log out"),
-        _key("f11", "credit_note_balance", "Credit note", "sale-credit-note-balance",
+        key("f2", "pay", "Pay", "sale-pay", "Take the payment"),
+        key("f3", "quantity", "Qty", "sale-quantity", "Change the quantity of the selected line"),
+        key("f4", "void", "Void", "sale-void", "Remove the selected line"),
+        key("f5", "line_discount", "Disc", "sale-line-discount", "Discount the selected line"),
+        key("f6", "ticket_discount", "T.disc", "sale-ticket-discount", "Discount the whole ticket"),
+        key("f7", "customer", "Cust", "sale-customer", "Name the customer on the ticket"),
+        key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
+        key("f9", "logout", "Logout", "sale-logout", "Log out"),
+        key("f11", "credit_note_balance", "Credit note", "sale-credit-note-balance",
              "Show the balance of a credit note", show=False),
         # Hidden like F11: the footer is full at 80 columns in French (test_glyphs).
-        _key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund", show=False),
-        _key("f1", "closures", "Closures", "sale-closures", "X report and closures (manager)", show=False),
-        _key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
-        _key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
+        key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund", show=False),
+        key("f1", "closures", "Closures", "sale-closures", "X report and closures (manager)", show=False),
+        key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
+        key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
     ]
     """The cashier's keys; F10 (quit) belongs to the app. Footer words are short so that all
     of them fit on an 80-column line in French too; the tooltip says it in full."""
