@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from textual import events
+
 from store.models import FiscalRecord, User
 from till.fiscal.events import LOGIN, LOGOUT, MANAGER_OVERRIDE
 from till.ui.screens.login import LoginScreen
@@ -146,3 +148,18 @@ async def test_quit_is_refused_while_a_return_is_open(app, shop):
         await pilot.pause()
         assert isinstance(app.screen, ReturnScreen)
         assert "before quitting" in status_text(app)
+
+
+async def test_pin_digits_split_across_the_focus_change_are_all_kept(app, shop):
+    """Typed fast: the first PIN digits reach the login field before the focus moves and are
+    handed to the PIN field; the rest arrive after it has the focus. The field must not select
+    what it was handed when the focus arrives, or the next digit would replace it."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "cashier")
+        for digit in "11":
+            app.post_message(events.Key(digit, digit))
+        await pilot.pause()
+        await pilot.press("1", "1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen), status_text(app)

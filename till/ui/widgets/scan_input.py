@@ -72,6 +72,11 @@ class FieldInput(Input):
     next_field: Input | None = None
     _ended = False
 
+    def __init__(self, *args, select_on_focus: bool = False, **kwargs) -> None:
+        # Not selected on focus: keys handed over before the focus arrived are already in the
+        # field, and a selection would let the next key replace them (a PIN losing its digits).
+        super().__init__(*args, select_on_focus=select_on_focus, **kwargs)
+
     def on_focus(self) -> None:
         self._ended = False
 
