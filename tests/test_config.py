@@ -88,3 +88,82 @@ def test_messages_are_translated_for_the_cashier(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load(tmp_path / "nope.toml")
     assert "n'existe pas" in caught.value.text("fr")
+
+
+# --- [sync]: head office ------------------------------------------------------------------------
+
+def _with_sync(tmp_path, body: str):
+    """The example with a ``[sync]`` section of ``body`` appended (the example only shows it commented)."""
+    return _write(tmp_path, render_example() + "\n[sync]\n" + body)
+
+
+def test_without_a_sync_section_or_url_there_is_no_head_office(tmp_path):
+    assert load(EXAMPLE).sync is None
+    assert load(_with_sync(tmp_path, "batch_size = 100\n")).sync is None
+    assert load(_with_sync(tmp_path, 'url = ""\n')).sync is None
+
+
+def test_the_commented_sync_example_loads_once_uncommented(tmp_path):
+    from till.sync import SyncSettings  # still importable from the sync module
+
+    text = render_example()
+    block = text[text.index("# [sync]"):]
+    uncommented = "\n".join(line[2:] if line.startswith("# ") and "=" in line or line == "# [sync]" else line
+                            for line in block.splitlines())
+    config = load(_write(tmp_path, text.replace(block, uncommented + "\n")))
+    assert config.sync == SyncSettings(url="https://headoffice.example.fr:8443",
+                                       ca_file=str(tmp_path / "headoffice-ca.pem"))
+    assert isinstance(config.sync.timeout_s, float) and config.sync.offline_credit_max_cents == 0
+
+
+def test_sync_values_are_read_and_ca_file_is_relative_to_till_toml(tmp_path):
+    sync = load(_with_sync(tmp_path, 'url = "http://127.0.0.1:8443/ho"\nca_file = "certs/ca.pem"\nbatch_size = 20000\n'
+                                     'timeout_s = 5\npull = false\noffline_credit_policy = "accept"\n'
+                                     "offline_credit_max_cents = 2500\n")).sync
+    assert sync.url == "http://127.0.0.1:8443/ho" and sync.ca_file == str(tmp_path / "certs" / "ca.pem")
+    assert (sync.batch_size, sync.timeout_s, sync.pull) == (20000, 5.0, False)
+    assert (sync.offline_credit_policy, sync.offline_credit_max_cents) == ("accept", 2500)
+    assert load(_with_sync(tmp_path, 'url = "https://ho"\nca_file = "/etc/ssl/ca.pem"\n')).sync.ca_file == "/etc/ssl/ca.pem"
+    assert load(_with_sync(tmp_path, 'url = "https://ho"\nca_file = ""\n')).sync.ca_file is None
+
+
+@pytest.mark.parametrize(
+    "line, key, words",
+    [
+        ('batch_size = "many"', "sync.batch_size", "whole number"),
+        ('timeout_s = "fast"', "sync.timeout_s", "must be a number"),
+        ("pause_s = true", "sync.pause_s", "must be a number"),
+        ("pull = 1", "sync.pull", "true or false"),
+        ("ca_file = true", "sync.ca_file", "text in quotes"),
+        ("colour = 1", "sync.colour", "unknown key"),
+        ("batch_size = 0", "sync.batch_size", "between 1 and 20000"),
+        ("batch_size = 20001", "sync.batch_size", "between 1 and 20000"),
+        ('offline_credit_policy = "maybe"', "sync.offline_credit_policy", '"refuse" or "accept"'),
+        ("offline_credit_max_cents = -1", "sync.offline_credit_max_cents", "cannot be negative"),
+        ("offline_credit_max_cents = 12.5", "sync.offline_credit_max_cents", "whole number"),
+        ("timeout_s = 0", "sync.timeout_s", "above 0"),
+        ("attempts = 0", "sync.attempts", "at least 1"),
+        ("pause_s = -1.0", "sync.pause_s", "cannot be negative"),
+    ],
+)
+def test_wrong_sync_values_are_refused_on_their_line(tmp_path, line, key, words):
+    path = _with_sync(tmp_path, f'url = "https://ho"\n{line}\n')
+    number = path.read_text(encoding="utf-8").splitlines().index(line) + 1
+    message = _error(path)
+    assert key in message and words in message and f"line {number}:" in message
+
+
+@pytest.mark.parametrize("url", ["url = 3", 'url = "headoffice.example.fr"', 'url = "ftp://ho"', 'url = "https://"',
+                                 'url = "https://ho:port"', 'url = "https://ho:0"'])
+def test_a_sync_url_must_be_http_or_https_and_a_host(tmp_path, url):
+    message = _error(_with_sync(tmp_path, url + "\n"))
+    assert "sync.url" in message and ("https://" in message or "text in quotes" in message)
+
+
+def test_till_sync_refuses_a_wrong_sync_section_in_one_line(tmp_path, capsys):
+    from till.cli import main
+
+    path = _with_sync(tmp_path, 'url = "https://ho"\nbatch_size = 0\n')
+    assert main(["--config", str(path), "sync"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("till: ") and "sync.batch_size" in err and "Traceback" not in err

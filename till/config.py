@@ -4,6 +4,9 @@ A technician edits the file by hand, so every mistake is reported with the file,
 the key (``ConfigError``), and nothing starts on a half-read configuration. Relative paths in
 the file (database, key, receipts) are relative to the file's own folder, so a shop folder can
 be moved or backed up whole.
+
+``[sync]`` (head office) is the one optional section: ``Config.sync`` is None when it is absent
+or its ``url`` is empty, so code asks "is there a head office?" in one place.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from devices.settings import DrawerSettings as DrawerConfig, PrinterSettings as PrinterConfig, problems
 from devices.display import DisplayError, DisplaySettings
@@ -21,6 +25,7 @@ from devices.scanner import ScannerError, ScannerSettings
 from till.errors import TillError
 from till.loyalty_settings import LoyaltySettings
 from till.messages.settings import SmsSettings, SmtpSettings
+from till.sync_settings import SyncSettings
 
 
 class ConfigError(TillError):
@@ -159,6 +164,8 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    sync: SyncSettings | None = None
+    """Head office for ``till sync``; None when till.toml has no ``[sync]`` url."""
 
     @property
     def folder(self) -> Path:
@@ -197,6 +204,7 @@ _SECTIONS = {
     "smtp": SmtpSettings,
     "sms": SmsSettings,
     "loyalty": LoyaltySettings,
+    "sync": SyncSettings,
 }
 
 
@@ -230,23 +238,31 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
             raise ConfigError(
                 "{file}, line {line}: {key} must be a section", file=str(path), line=_line_of(text, name), key=name
             )
-        sections[name] = _section(path, text, name, _SECTIONS[name], value)
+        values = _values(path, text, name, _SECTIONS[name], value)
+        sections[name] = _sync(path.parent, values) if name == "sync" else _SECTIONS[name](**values)
     config = Config(path=path, **sections)
     _check(config, text)
+    if config.sync is not None and not config.sync.url:
+        config = dataclasses.replace(config, sync=None)  # checked all the same, for the day a url is set
     return config
 
 
-def _section(path: Path, text: str, name: str, kind: type, values: dict[str, Any]) -> Any:
+def _values(path: Path, text: str, name: str, kind: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The keys of section ``name`` checked against the fields of ``kind``, ready for ``kind(**...)``."""
     fields = {f.name: f for f in dataclasses.fields(kind)}
     clean: dict[str, Any] = {}
     for key, value in values.items():
-        where = {"file": str(path), "line": _line_of(text, key), "key": f"{name}.{key}"}
+        where = {"file": str(path), "line": _line_of(text, key, within=name), "key": f"{name}.{key}"}
         if key not in fields:
             raise ConfigError("{file}, line {line}: unknown key {key}", **where)
         expected = fields[key].type
         if expected in ("int",) and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError("{file}, line {line}: {key} must be a whole number", **where)
-        if expected in ("str",) and not isinstance(value, str):
+        if expected == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError("{file}, line {line}: {key} must be a number", **where)
+            value = float(value)
+        if expected in ("str", "str | None") and not isinstance(value, str):
             raise ConfigError("{file}, line {line}: {key} must be text in quotes", **where)
         if expected == "bool" and not isinstance(value, bool):
             raise ConfigError("{file}, line {line}: {key} must be true or false", **where)
@@ -259,13 +275,22 @@ def _section(path: Path, text: str, name: str, kind: type, values: dict[str, Any
                 raise ConfigError("{file}, line {line}: {key} must be a list of tables", **where)
             value = tuple(value)
         clean[key] = value
-    return kind(**clean)
+    return clean
+
+
+def _sync(folder: Path, values: dict[str, Any]) -> SyncSettings:
+    """``[sync]`` as written (url possibly empty), with ``ca_file`` made absolute: the sync runs
+    from cron, whose working folder is not the shop's. An empty ``ca_file`` means the system's CAs."""
+    settings = SyncSettings(**{"url": "", **values})
+    ca_file = str((folder / Path(settings.ca_file).expanduser()).resolve()) if settings.ca_file else None
+    return dataclasses.replace(settings, ca_file=ca_file)
 
 
 def _check(config: Config, text: str) -> None:
     """Cross-field checks: values that parse but cannot work."""
     def fail(key: str, message: str, **params: object) -> None:
-        raise ConfigError(message, file=str(config.path), line=_line_of(text, key.split(".")[-1]), key=key,
+        section, _, name = key.rpartition(".")
+        raise ConfigError(message, file=str(config.path), line=_line_of(text, name, within=section), key=key,
                           **params)
 
     if not re.fullmatch(r"[A-Za-z0-9]{1,8}", config.till.id):
@@ -311,14 +336,44 @@ def _check(config: Config, text: str) -> None:
             rules_from_config(list(config.scanning.price_codes))
         except ScanError as error:
             fail("scanning.price_codes", "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+    if config.sync is not None:
+        _check_sync(config.sync, fail)
 
 
-def _line_of(text: str, key: str, section: bool = False) -> int:
-    """The first line that defines ``key`` (or the section header), 1-based; 1 when not found."""
+def _check_sync(sync: SyncSettings, fail: Callable[..., None]) -> None:
+    """``[sync]``: refused here rather than at 3 a.m. in cron's log (an empty url is "no head office")."""
+    address = urllib.parse.urlsplit(sync.url)
+    try:
+        usable = address.scheme in ("http", "https") and bool(address.hostname) and address.port != 0
+    except ValueError:  # a port that is not a number
+        usable = False
+    if sync.url and not usable:
+        fail("sync.url", "{file}, line {line}: {key} must be http:// or https:// and a host, "
+                         "such as \"https://headoffice.example.fr:8443\"")
+    if not 1 <= sync.batch_size <= 20_000:
+        fail("sync.batch_size", "{file}, line {line}: {key} must be between 1 and 20000")
+    if sync.timeout_s <= 0:
+        fail("sync.timeout_s", "{file}, line {line}: {key} must be above 0")
+    if sync.attempts < 1:
+        fail("sync.attempts", "{file}, line {line}: {key} must be at least 1")
+    for key in ("pause_s", "offline_credit_max_cents"):
+        if getattr(sync, key) < 0:
+            fail(f"sync.{key}", "{file}, line {line}: {key} cannot be negative")
+    if sync.offline_credit_policy not in ("refuse", "accept"):
+        fail("sync.offline_credit_policy", "{file}, line {line}: {key} must be \"refuse\" or \"accept\"")
+
+
+def _line_of(text: str, key: str, section: bool = False, within: str = "") -> int:
+    """The first line that defines ``key`` (or the section header), 1-based; 1 when not found.
+
+    With ``within``, the search starts at that section's header: several sections have a
+    ``timeout_s`` or a ``port``, and the line shown must be the one to fix."""
     pattern = (
         rf"^\s*\[+\s*(?:[\w.]*\.)?{re.escape(key)}\s*\]+" if section else rf"^\s*\"?{re.escape(key)}\"?\s*="
     )
-    for number, line in enumerate(text.splitlines(), start=1):
+    start = _line_of(text, within, section=True) - 1 if within else 0
+    lines = text.splitlines()
+    for number, line in enumerate(lines[start:], start=start + 1):
         if re.search(pattern, line):
             return number
     return 1
@@ -467,4 +522,18 @@ points_per_euro = 1
 reward_threshold_points = 100   # points that make one reward voucher (0: none)
 reward_cents = 500              # the voucher's value (a credit note)
 reward_account = "6234"         # where the voucher's cost is booked
+
+# Head office, for `till sync` and other shops' credit notes: uncomment [sync] and set url.
+# [sync]
+# url = "https://headoffice.example.fr:8443"  # https off the shop's network
+# ca_file = "headoffice-ca.pem"   # a private CA's PEM file; without it, the system's CAs
+# batch_size = 2000               # records per request (1 to 20000)
+# timeout_s = 30.0                # each request
+# attempts = 5                    # times a run resumes after a cut connection
+# pause_s = 1.0                   # first pause before resuming (grows each time)
+# pull = true                     # catalogue, online orders, credit notes after the push
+# Another shop's credit note while head office cannot be reached: "refuse", or "accept" up to
+# offline_credit_max_cents (in cents; each one is reported at the next sync).
+# offline_credit_policy = "refuse"
+# offline_credit_max_cents = 0
 """

@@ -117,6 +117,25 @@ def settings_for(url: str, **overrides):
     return SyncSettings(**{"url": url, "batch_size": 5, "timeout_s": 10, "attempts": 5, "pause_s": 0.05, **overrides})
 
 
+def write_sync_section(config_path, url: str, **keys):
+    """Point the till of ``config_path`` (its till.toml) at head office ``url``: a ``[sync]``
+    section with ``keys`` replaces any it had. Returns the configuration loaded again, since a
+    running ``TillContext`` keeps the one it was opened with."""
+    import json
+    import re
+    from pathlib import Path
+
+    from till.config import load
+
+    path = Path(config_path)
+    text = re.sub(r"(?ms)^\[sync\][^\n]*\n.*?(?=^\[|\Z)", "", path.read_text(encoding="utf-8"))
+    values = {"url": url, **keys}
+    lines = [f"{key} = {str(value).lower() if isinstance(value, bool) else json.dumps(value)}"
+             for key, value in values.items()]
+    path.write_text(text.rstrip("\n") + "\n\n[sync]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return load(path)
+
+
 def self_signed(folder) -> tuple[str, str]:
     """A certificate for 127.0.0.1 and its key (PEM files in ``folder``), as strings."""
     from tlskit import self_signed as make

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hokit import settings_for
+from hokit import settings_for, write_sync_section
 from shopkit import sell
 
 from headoffice.cli import main as ho_main
@@ -102,34 +102,17 @@ def test_till_sync_command(shop, headoffice, capsys):
     config = str(shop.ctx.config.path)
     assert _till_cli("--config", config, "sync", "--public-key") == 0
     assert capsys.readouterr().out == shop.ctx.sealer.signer.public_pem
-    assert _till_cli("--config", config, "sync") == 2  # no sync.toml yet
-    assert "sync.url" in capsys.readouterr().err
-    (shop.ctx.config.path.parent / "sync.toml").write_text(f'[sync]\nurl = "{headoffice.url}"\n', encoding="utf-8")
+    assert _till_cli("--config", config, "sync") == 2  # no [sync] section in till.toml yet
+    assert "[sync]" in capsys.readouterr().err
+    assert write_sync_section(config, headoffice.url, batch_size=3, pull=False).sync.batch_size == 3
+    assert write_sync_section(config, headoffice.url).sync == settings_for(headoffice.url, batch_size=2000,
+                                                                            timeout_s=30.0, attempts=5, pause_s=1.0)
     sell(shop, [("BAG", 1)])
     assert _till_cli("--config", config, "sync", "--dry-run") == 0
     assert "T 1" in capsys.readouterr().out
     assert _till_cli("--config", config, "sync") == 0
     assert "pushed" in capsys.readouterr().out
     shop.ctx.database.connect(reuse_if_open=True)  # the command closed the shared connection
-
-
-def test_sync_settings_are_checked(tmp_path):
-    import pytest
-
-    from till.sync import SyncConfigError, load_settings
-
-    with pytest.raises(SyncConfigError):
-        load_settings(tmp_path)
-    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\nbatch_size = "many"\n', encoding="utf-8")
-    with pytest.raises(SyncConfigError, match="batch_size"):
-        load_settings(tmp_path)
-    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\ncolour = 1\n', encoding="utf-8")
-    with pytest.raises(SyncConfigError, match="colour"):
-        load_settings(tmp_path)
-    (tmp_path / "sync.toml").write_text('[sync]\nurl = "https://ho"\nca_file = "ca.pem"\npull = false\n',
-                                        encoding="utf-8")
-    settings = load_settings(tmp_path)
-    assert settings.ca_file == str(tmp_path / "ca.pem") and settings.pull is False and settings.batch_size == 2000
 
 
 def test_a_catalogue_the_till_refuses_is_kept_aside_and_asked_for_again(shop, headoffice):
