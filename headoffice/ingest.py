@@ -45,9 +45,8 @@ log = logging.getLogger("headoffice.ingest")
 MAX_BATCH = 20_000
 """The most records one request may carry: a bound on what one request holds in memory."""
 
-_INSERT_CHUNK = 1000
 _CHECK_CHUNK = 250
-"""Records checked per pool task, and inserted per statement once checked."""
+"""Records checked per pool task, then inserted with one statement once checked."""
 _TYPES: dict[str, tuple[type, ...]] = {
     "till_id": (str,), "chain": (str,), "sequence": (int,), "kind": (str,), "created_at": (str,),
     "ticket_id": (int, type(None)), "format_version": (int,), "payload": (str,), "previous_signature": (str,),
@@ -229,15 +228,17 @@ def _insert_rows(rows: list[tuple]) -> None:
         cursor.executemany(head + "(" + ", ".join("?" * len(columns)) + ")", rows)
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def _copy_field(value: Any) -> str:
-    """A value in COPY's text format (NULL as \\N; backslash, tab and line ends escaped)."""
+    """A value in COPY's text format (NULL as \\N; backslash, tab and line ends escaped).
+
+    Chained ``str.replace`` rather than ``str.translate``: translate looks every character up
+    in a dict, which on ticket payloads cost the server about half as much as verifying the
+    signatures; ``replace`` scans in C and returns the string itself when there is nothing to
+    escape (almost always: canonical JSON has no raw tab or line end)."""
     if value is None:
         return "\\N"
     if type(value) is str:
-        return value.translate(_COPY_ESCAPES)
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return str(value)
 
 
