@@ -115,3 +115,13 @@ def test_register_public_key_is_idempotent(sqlite_url, tmp_path):
     rows = list(SigningKey.select())
     assert [(r.key_id, r.till_id, r.public_key_pem) for r in rows] == [(signer.key_id, "01", signer.public_pem)]
     database.close()
+
+
+@pytest.mark.parametrize("alter", [lambda s: s[:10] + "*" + s[10:], lambda s: s + "=", lambda s: " " + s,
+                                   lambda s: s[:-1] + ("A" if s[-1] != "A" else "B")])
+def test_a_signature_string_changed_in_any_way_does_not_verify(tmp_path, alter):
+    """The base64url decoder alone skips stray characters: the stored text must be exact."""
+    signer = Signer.create(tmp_path / "till.pem")
+    signature = signer.sign(b"ticket 1")
+    assert verify_signature(signer.public_pem, b"ticket 1", signature)
+    assert not verify_signature(signer.public_pem, b"ticket 1", alter(signature))

@@ -37,7 +37,12 @@ def _b64url(data: bytes) -> str:
 
 
 def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """The bytes of ``text``, which must be exactly what ``_b64url`` writes: the decoder alone
+    skips characters outside the alphabet, so an altered signature string could still verify."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64url(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def _public_der(public_key: ec.EllipticCurvePublicKey) -> bytes:
