@@ -11,6 +11,7 @@ own connection (``connection_context``): the event loop never waits on PostgreSQ
     POST /v1/credit-notes                  {"notes": [...]}: notes issued by the caller's shop
     GET  /v1/credit-notes/{code}           a note's state, company-wide
     POST /v1/credit-notes/{code}/redeem    {"amount_cents", "request_id", "offline"}
+    POST /v1/credit-notes/{code}/release   {"request_id"}  (gives back an abandoned redemption)
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
     def note_redeem(caller: Caller, data: dict[str, Any], request: Request) -> dict[str, Any]:
         return credit.redeem(caller, request.path_params["code"], data if isinstance(data, dict) else {})
 
+    def note_release(caller: Caller, data: dict[str, Any], request: Request) -> dict[str, Any]:
+        return credit.release(caller, request.path_params["code"], data if isinstance(data, dict) else {})
+
     async def health(_request: Request) -> Response:
         return _json({"ok": True, "protocol": PROTOCOL_VERSION})
 
@@ -113,6 +117,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
         Route("/v1/credit-notes", guarded(notes_register), methods=["POST"]),
         Route("/v1/credit-notes/{code}", guarded(note_state), methods=["GET"]),
         Route("/v1/credit-notes/{code}/redeem", guarded(note_redeem), methods=["POST"]),
+        Route("/v1/credit-notes/{code}/release", guarded(note_release), methods=["POST"]),
     ]
     return Starlette(routes=routes)
 

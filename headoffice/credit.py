@@ -19,7 +19,10 @@ from headoffice.auth import Caller
 from headoffice.ingest import raise_alert
 from headoffice.store import CreditNote, CreditRedemption, is_postgres, proxy
 
-__all__ = ["CreditError", "register", "state", "redeem"]
+__all__ = ["CreditError", "register", "state", "redeem", "release", "RELEASE_SUFFIX"]
+
+RELEASE_SUFFIX = "/release"
+"""A release is stored as a counter-redemption whose request id is the redemption's plus this."""
 
 
 class CreditError(Exception):
@@ -32,6 +35,8 @@ class CreditError(Exception):
 
 
 def register(caller: Caller, notes: Any) -> dict[str, Any]:
+    """Notes a shop issued, each with what its own ledger says is left (``balance_cents``; the
+    full amount when absent): from then on head office's balance is the one that counts."""
     if not isinstance(notes, list):
         raise CreditError("malformed", "notes must be a list", 400)
     added = 0
@@ -42,10 +47,11 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
                 expires = dt.date.fromisoformat(note["expires_on"])
             except (KeyError, TypeError, ValueError):
                 raise CreditError("malformed", "a note has code, amount_cents and expires_on", 400) from None
-            if type(amount) is not int or amount <= 0:
-                raise CreditError("malformed", "amount_cents is a positive integer", 400)
+            left = note.get("balance_cents", amount)
+            if type(amount) is not int or amount <= 0 or type(left) is not int or not 0 <= left <= amount:
+                raise CreditError("malformed", "amount_cents is a positive integer, balance_cents 0 to it", 400)
             added += 1 if CreditNote.insert(code=code, shop_id=caller.shop_id, till_id=caller.till_id,
-                                            amount_cents=amount, balance_cents=amount,
+                                            amount_cents=amount, balance_cents=left,
                                             expires_on=expires).on_conflict_ignore().execute() else 0
     return {"registered": added}
 
@@ -64,7 +70,8 @@ def state(code: str) -> dict[str, Any]:
 
 def redeem(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
     amount, request_id, offline = data.get("amount_cents"), data.get("request_id"), bool(data.get("offline"))
-    if type(amount) is not int or amount <= 0 or not isinstance(request_id, str) or not request_id:
+    if type(amount) is not int or amount <= 0 or not isinstance(request_id, str) or not request_id \
+            or request_id.endswith(RELEASE_SUFFIX):
         raise CreditError("malformed", "redeem needs a positive amount_cents and a request_id", 400)
     with proxy.obj.atomic():
         query = CreditNote.select().where(CreditNote.code == code)
@@ -98,3 +105,32 @@ def redeem(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
                     + (": more than its balance" if overdrawn else ""), caller.till_id,
                     request_id=request_id, balance_cents=note.balance_cents)
     return {**_answer(note), "redeemed_cents": amount, "replayed": False}
+
+
+def release(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Give back what redemption ``request_id`` took: the till abandoned the sale it was for.
+
+    Nothing is deleted: the release is a counter-redemption (negative amount, request id
+    ``<request_id>/release``), so it counts once however often the till asks. A redemption head
+    office never received (the till's request was lost) has nothing to give back: answered
+    ``released_cents: 0``, not an error, so the till can close its hold either way.
+    """
+    request_id = data.get("request_id")
+    if not isinstance(request_id, str) or not request_id or request_id.endswith(RELEASE_SUFFIX):
+        raise CreditError("malformed", "release needs the request_id of a redemption", 400)
+    with proxy.obj.atomic():
+        query = CreditNote.select().where(CreditNote.code == code)
+        note = (query.for_update() if is_postgres() else query).get_or_none()
+        taken = CreditRedemption.get_or_none((CreditRedemption.request_id == request_id)
+                                             & (CreditRedemption.code == code))
+        if note is None or taken is None:
+            return {"code": code, "released_cents": 0, "replayed": False}
+        if taken.till_id != caller.till_id:
+            raise CreditError("forbidden", f"redemption {request_id} was made by another till", 403)
+        if CreditRedemption.get_or_none(CreditRedemption.request_id == request_id + RELEASE_SUFFIX) is not None:
+            return {**_answer(note), "released_cents": taken.amount_cents, "replayed": True}
+        CreditRedemption.create(request_id=request_id + RELEASE_SUFFIX, code=code, till_id=caller.till_id,
+                                amount_cents=-taken.amount_cents, offline=taken.offline)
+        note.balance_cents += taken.amount_cents
+        note.save()
+    return {**_answer(note), "released_cents": taken.amount_cents, "replayed": False}

@@ -54,6 +54,7 @@ def run_ui(config: Config) -> int:
 
     ctx = TillContext.open(config)
     record_start(ctx.sealer, config)
+    give_back_credit_holds(ctx)
     try:
         from till.ui.app import TillApp
 
@@ -62,6 +63,30 @@ def run_ui(config: Config) -> int:
         record_stop(ctx.sealer)
         ctx.close()
     return OK
+
+
+def give_back_credit_holds(ctx):
+    """Credit notes held at head office for a sale the last session never wrote go back: marked
+    now (before any payment), sent to head office by a background thread (or the next sync).
+    Returns that thread (None when there is nothing to send)."""
+    import threading
+
+    from till import credit_holds
+    from till.remote_credit import RemoteCreditDesk
+
+    credit_holds.reconcile(ctx.till_id, ctx.sealer)
+    desk = RemoteCreditDesk.for_context(ctx)
+    if desk is not None and credit_holds.to_release(ctx.till_id):
+        def send() -> None:
+            try:
+                desk.release_pending()
+            except Exception:  # noqa: BLE001 - the next sync sends them; never on the cashier's screen
+                logging.getLogger("till.sync").exception("credit note releases left for the next sync")
+
+        thread = threading.Thread(target=send, name="credit-note releases", daemon=True)
+        thread.start()
+        return thread
+    return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -10,8 +10,10 @@ import is idempotent by number anyway).
   ``till.catalogue_import`` (as ``till import catalogue`` does); a document it refuses is kept
   on disk, not applied, and asked for again at the next run;
 - online orders for this shop are imported with ``till.online_orders.import_orders``;
-- credit notes this till issued are registered at head office (so another shop can take them),
-  and redemptions accepted offline are reported (``till.remote_credit.send_offline``).
+- credit notes the shop issued are registered at head office with what is left on them (so
+  another shop can take them; from then on the shop's tills spend them through head office
+  too), redemptions accepted offline are reported and abandoned holds given back
+  (``till.remote_credit.report``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from store.models import CreditNote
+import peewee
+
+from store.models import CreditNote, CreditNoteMovement, Setting
+from till.fiscal.chain import current_database
+from till.remote_credit import REGISTERED_MARK
 from till.sync_client import HeadOfficeClient
 from till.sync_protocol import CATALOGUE, CREDIT_NOTES, ORDERS
 
@@ -50,7 +56,8 @@ def _save_state(folder: Path, state: dict[str, Any]) -> None:
 
 
 def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> None:
-    """Catalogue, online orders, then register this till's credit notes; state in sync-state.json."""
+    """Catalogue, online orders, then credit notes (offline redemptions, releases, registration);
+    where it stands in sync-state.json."""
     from till.online_orders import import_orders
 
     state = _load_state(folder)
@@ -78,17 +85,38 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> N
         result.orders_imported += len(imported.imported)
         state["orders_after"] = int(answer["last_id"])
         _save_state(folder, state)
-    from till.remote_credit import send_offline
+    from till.remote_credit import report
 
-    result.offline_credit_sent = send_offline(client, folder)
-    last_note = int(state.get("credit_note_id", 0))
-    notes = list(CreditNote.select().where((CreditNote.till_id == till_id) & (CreditNote.id > last_note))
-                 .order_by(CreditNote.id).limit(5000))
-    if notes:
-        answer = client.request("POST", CREDIT_NOTES, {"notes": [
-            {"code": n.code, "amount_cents": n.amount_cents, "expires_on": str(n.expires_on)} for n in notes]})
-        result.notes_registered = int(answer.get("registered", 0))
-        state["credit_note_id"] = notes[-1].id
+    result.offline_credit_sent, released = report(client, till_id)
+    if released:
+        log.info("%d credit note holds given back at head office", released)
+    result.notes_registered = register_notes(client)
     _save_state(folder, state)
 
 
+def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:
+    """Register at head office the shop's notes it does not know yet, each with its balance.
+
+    Any till of the shop may do it (the mark is a setting in the shop's database, shared by its
+    tills; head office ignores a note it already has). The mark moves once head office has them:
+    from then on the shop's tills spend these notes through head office as well. A note spent
+    here during the one request that registers it is the only spending head office can miss.
+    """
+    registered = 0
+    while True:
+        mark = Setting.get_or_none(Setting.key == REGISTERED_MARK)
+        after = int(mark.value) if mark else 0
+        notes = list(CreditNote.select().where(CreditNote.id > after).order_by(CreditNote.id).limit(page))
+        if not notes:
+            return registered
+        left = dict(CreditNoteMovement.select(CreditNoteMovement.credit_note,
+                                              peewee.fn.SUM(CreditNoteMovement.amount_cents))
+                    .where(CreditNoteMovement.credit_note.in_([n.id for n in notes]))
+                    .group_by(CreditNoteMovement.credit_note).tuples())
+        answer = client.request("POST", CREDIT_NOTES, {"notes": [
+            {"code": n.code, "amount_cents": n.amount_cents, "balance_cents": int(left.get(n.id, 0)),
+             "expires_on": str(n.expires_on)} for n in notes]})
+        registered += int(answer.get("registered", 0))
+        with current_database().atomic():
+            Setting.insert(key=REGISTERED_MARK, value=str(notes[-1].id)).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: str(notes[-1].id)}).execute()

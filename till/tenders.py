@@ -16,11 +16,12 @@ from store.models import SALE, Ticket
 
 from devices.payment import PaymentTerminal, TerminalError
 from store.db import DatabaseUnavailable, with_retry
-from till import credit_notes
+from till import credit_holds, credit_notes, remote_credit
 from till.errors import TillError
 from till.sale import Basket
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 from till.money import shown
+from till.remote_credit import RemoteCreditDesk
 
 CASH = "cash"
 CARD = "card"
@@ -41,6 +42,10 @@ class Tender:
     means: str
     amount_cents: int
     reference: str | None = None
+    hold_request: str | None = None
+    """A credit note taken through head office: the hold it stands on (``till.credit_holds``)."""
+    remote_only: bool = False
+    """Another shop's note: in head office's ledger only, not this shop's."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,13 @@ class CompletedSale:
 class Checkout:
     """Tenders against a basket's total, until it is paid."""
 
-    def __init__(self, basket: Basket, terminal: PaymentTerminal | None) -> None:
+    def __init__(self, basket: Basket, terminal: PaymentTerminal | None, remote: RemoteCreditDesk | None = None) -> None:
         if basket.is_empty:
             raise PaymentError("The basket is empty")
         self.basket = basket
         self.terminal = terminal
+        self.remote = remote
+        """Head office, for credit notes known there (None: this shop's notes only, no network)."""
         self.total_cents = basket.totals().total_cents
         self.tenders: list[Tender] = []
 
@@ -95,27 +102,60 @@ class Checkout:
         up to what is due; an explicit amount may be less, never more than either.
 
         Refused now, with a clear message, when the code is wrong or unknown, the note expired or
-        spent. Nothing is taken from the note until the ticket is written (``complete``).
+        spent. A note of this shop is taken from its ledger when the ticket is written
+        (``complete``). With head office (``remote``) this blocks on the network, so call it from
+        a worker: another shop's note, and one of this shop's that head office knows, are taken
+        at head office now (a hold), and given back if the sale is abandoned (``cancel``).
         """
         if self.is_paid:
             raise PaymentError("The sale is already paid")
         if self.basket.training:
             raise PaymentError("Credit notes cannot be issued or spent in training mode")
-        note, left = credit_notes.spendable(code, self.basket.today)
+        try:
+            note, left = credit_notes.spendable(code, self.basket.today)
+        except credit_notes.UnknownCreditNote:
+            if self.remote is None:
+                raise
+            return self._add_remote_note(credit_notes.parse_code(code), amount_cents)
         left -= sum(t.amount_cents for t in self.tenders if t.means == CREDIT_NOTE and t.reference == note.code)
         if left <= 0:
             raise credit_notes.NotEnoughCredit(credit_notes.SPENT, code=note.code)
         amount = min(left, self.due_cents) if amount_cents is None else amount_cents
+        self._check_note_amount(amount)
+        if amount > left:
+            raise credit_notes.NotEnoughCredit(credit_notes.NOT_ENOUGH, code=note.code, balance=shown(left),
+                                               amount=shown(amount))
+        hold = None
+        if self.remote is not None and remote_credit.is_registered(note):
+            try:  # head office's balance counts: another shop may have spent some of it
+                hold = self.remote.hold(note.code, amount, own_note=True).request_id
+            except credit_notes.UnknownCreditNote:  # head office lost it: this shop's ledger decides
+                hold = None
+        tender = Tender(CREDIT_NOTE, amount, note.code, hold)
+        self.tenders.append(tender)
+        return tender
+
+    def _add_remote_note(self, code: str, amount_cents: int | None) -> Tender:
+        """Another shop's note: taken at head office now, or under the offline policy."""
+        amount = amount_cents
+        if amount is None:
+            balance = self.remote.balance_of(code)
+            if balance is None:  # offline: only the amount read off the voucher, under the policy
+                remote_credit.check_offline(self.remote.settings, code, None)
+            amount = min(balance, self.due_cents)
+            if amount <= 0:
+                raise credit_notes.NotEnoughCredit(credit_notes.SPENT, code=code)
+        self._check_note_amount(amount)
+        redemption = self.remote.hold(code, amount)
+        tender = Tender(CREDIT_NOTE, amount, code, redemption.request_id, remote_only=True)
+        self.tenders.append(tender)
+        return tender
+
+    def _check_note_amount(self, amount: int) -> None:
         if amount <= 0:
             raise PaymentError("Enter the amount to take from the credit note")
         if amount > self.due_cents:
             raise PaymentError("A credit note cannot pay more than is due ({due})", due=shown(self.due_cents))
-        if amount > left:
-            raise credit_notes.NotEnoughCredit(credit_notes.NOT_ENOUGH, code=note.code, balance=shown(left),
-                                               amount=shown(amount))
-        tender = Tender(CREDIT_NOTE, amount, note.code)
-        self.tenders.append(tender)
-        return tender
 
     def pay_card(self, amount_cents: int | None = None) -> Tender:
         """Charge the card through the terminal (blocking: call from a worker thread).
@@ -152,11 +192,13 @@ class Checkout:
         return tender
 
     def cancel(self) -> int:
-        """Abandon the payment: give back every approved card payment through the terminal.
+        """Abandon the payment: give back every approved card payment through the terminal, and
+        every credit note held at head office.
 
-        Blocking (call from a worker thread). Each refund is recorded in chain L, since no
-        ticket will carry it. Returns the cents refunded; a refund the terminal refuses stops
-        here with a clear message, the remaining card tenders kept so the cashier can retry.
+        Blocking (call from a worker thread). Each is recorded in chain L, since no ticket will
+        carry it. Returns the cents given back; a refund the terminal refuses stops here with a
+        clear message, the remaining card tenders kept so the cashier can retry. A hold head
+        office cannot be told about now is given back by the next sync.
         """
         from till.fiscal.events import PAYMENT_CANCELLED, record_event
 
@@ -179,7 +221,16 @@ class Checkout:
                                   "refund_reference": result.reference})
             self.tenders.remove(tender)
             refunded += tender.amount_cents
+        for tender in [t for t in self.tenders if t.hold_request is not None]:
+            self.remote.release(tender.hold_request, self.basket.user.id)  # or at the next sync
+            self.tenders.remove(tender)
+            refunded += tender.amount_cents
         return refunded
+
+    @property
+    def holds_credit(self) -> bool:
+        """Whether head office holds credit-note money for this sale (given back by ``cancel``)."""
+        return any(t.hold_request is not None for t in self.tenders)
 
     def draft(self) -> TicketDraft:
         """The ticket this checkout writes, once paid."""
@@ -194,7 +245,8 @@ class Checkout:
             )
             for line in basket.lines
         )
-        payments = [DraftPayment(t.means, t.amount_cents, t.reference) for t in self.tenders]
+        payments = [DraftPayment(t.means, t.amount_cents, t.reference, t.hold_request, not t.remote_only)
+                    for t in self.tenders]
         if self.change_cents:
             payments.append(DraftPayment(CASH, -self.change_cents, "change"))
         customer = basket.customer
@@ -221,7 +273,11 @@ class Checkout:
             # Spent or expired since it was tendered (another till): nothing was written; the
             # tender is dropped so that what it was to pay is due again.
             code = error.params.get("code")
-            self.tenders = [t for t in self.tenders if not (t.means == CREDIT_NOTE and t.reference == code)]
+            dropped = [t for t in self.tenders if t.means == CREDIT_NOTE and t.reference == code]
+            self.tenders = [t for t in self.tenders if t not in dropped]
+            for tender in dropped:
+                if tender.hold_request is not None:  # head office gives it back at the next sync
+                    credit_holds.abandon(tender.hold_request)
             raise
         except DatabaseUnavailable:
             raise PaymentError("The database is busy (another till is writing): nothing was recorded, "

@@ -9,7 +9,9 @@ Store credit is settled here too, in the same transaction: a positive ``credit_n
 redeems the note named by its reference (row locked, refused if unknown, expired or short), and
 a negative one (a refund into store credit) issues a new note whose code becomes that payment's
 reference before the ticket is sealed, so the signed payload carries it; the voucher is printed
-by an outbox job (``print_credit_note``).
+by an outbox job (``print_credit_note``). A note spent through head office (``hold_request``)
+has its hold settled here, in the same transaction (``till.credit_holds.settle``); another
+shop's note is not in this ledger, so only the hold is settled.
 
 This is the checkout's commit, which the cashier waits for, so it is written for speed (design.md
 section 8: within 2.5x of the same rows written with bare SQL): one INSERT statement per table,
@@ -40,7 +42,7 @@ from store.models import (
     TicketVat,
 )
 from store.models.base import utcnow
-from till import credit_notes, outbox
+from till import credit_holds, credit_notes, outbox
 from till.accounting import ticket_postings
 from till.config import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
@@ -86,6 +88,10 @@ class DraftPayment:
     means: str
     amount_cents: int
     reference: str | None = None
+    hold_request: str | None = None
+    """A credit note spent through head office: the hold settled with this ticket."""
+    redeem_locally: bool = True
+    """False for another shop's credit note: only head office's ledger holds it."""
 
 
 @dataclass(frozen=True)
@@ -389,7 +395,10 @@ def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when:
             if not payment.reference:
                 raise credit_notes.CreditNoteError(credit_notes.NO_CODE)
             code = credit_notes.parse_code(payment.reference)
-            spent.append((code, payment.amount_cents))
+            if payment.hold_request is not None:
+                credit_holds.settle(payment.hold_request, code, ticket_id, when)
+            if payment.redeem_locally:
+                spent.append((code, payment.amount_cents))
             payment = DraftPayment(payment.means, payment.amount_cents, code)
         elif payment.means == credit_notes.MEANS and payment.amount_cents < 0:
             note = credit_notes.issue(till_id, -payment.amount_cents, ticket_id, draft.customer_id, validity_days,

@@ -2,7 +2,7 @@
 
 from store.models.base import BaseModel, CentsField, database_proxy, utcnow
 from store.models.catalogue import Barcode, Category, Product, VatRate
-from store.models.credit import CreditNote, CreditNoteMovement
+from store.models.credit import CreditNote, CreditNoteMovement, RemoteCreditHold
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
 from store.models.orders import OnlineOrder, OnlineOrderLine
 from store.models.loyalty import LoyaltyEntry
@@ -27,6 +27,7 @@ ALL_MODELS = [
     CustomerWord,
     PendingPayment,
     LoyaltyEntry,
+    RemoteCreditHold,
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,

@@ -34,3 +34,42 @@ class CreditNoteMovement(BaseModel):
     ticket = peewee.ForeignKeyField(Ticket, backref="credit_note_movements", on_delete="RESTRICT")
     amount_cents = CentsField()
     created_at = peewee.DateTimeField(default=utcnow)
+
+
+HOLD_PENDING = "pending"
+"""Written before head office is asked: after a crash, it may or may not hold the money."""
+HOLD_HELD = "held"
+"""Head office (or the offline policy) granted it; the sale is not written yet."""
+HOLD_SETTLED = "settled"
+"""On a written ticket (``ticket_id``)."""
+HOLD_TO_RELEASE = "to_release"
+"""The sale was abandoned (or the till stopped first): head office must give the money back."""
+HOLD_RELEASED = "released"
+HOLD_REFUSED = "refused"
+
+
+class RemoteCreditHold(BaseModel):
+    """A spending of a credit note asked of head office, and what became of it.
+
+    Written and committed before head office is asked (like the card journal), so a till that
+    stops between the answer and the ticket knows at restart that money may be held at head
+    office and gives it back (``till.remote_credit.reconcile``). Not a fiscal table: its status
+    changes; the fiscal trace is the ticket that carries it, or a PAYMENT_CANCELLED event.
+    """
+
+    till_id = peewee.CharField(max_length=16)
+    request_id = peewee.CharField(max_length=64, unique=True)
+    code = peewee.CharField(max_length=40)
+    amount_cents = CentsField()
+    status = peewee.CharField(max_length=16, default=HOLD_PENDING)
+    offline = peewee.BooleanField(default=False)
+    """Granted by the offline policy: head office learns of it at the next sync."""
+    reported = peewee.BooleanField(default=False)
+    """An offline hold now on a ticket, told to head office."""
+    ticket_id = peewee.IntegerField(null=True)
+    message = peewee.TextField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("till_id", "status"), False),)

@@ -10,8 +10,9 @@ import pytest
 from hokit import free_port, settings_for
 
 from headoffice.store import Alert, CreditNote, proxy
-from till.remote_credit import OFFLINE_FILE, RemoteCreditRefused, redeem_remote, remote_balance, send_offline
-from till.sync_client import HeadOfficeClient
+from till.credit_notes import NotEnoughCredit
+from till.remote_credit import RemoteCreditRefused, redeem_remote, remote_balance
+from till.sync_client import HeadOfficeAnswer, HeadOfficeClient
 
 
 def _alerts():
@@ -35,12 +36,12 @@ def _client(shop, url):
 def test_redeem_online_then_short_then_retry_counts_once(shop, headoffice, note, tmp_path):
     client, settings = _client(shop, headoffice.url), settings_for(headoffice.url)
     assert remote_balance(client, note)["balance_cents"] == 2000
-    first = redeem_remote(client, settings, tmp_path, note, 1500, "01-T1")
+    first = redeem_remote(client, settings, note, 1500, "01-T1")
     assert (first.offline, first.balance_cents) == (False, 500)
-    again = redeem_remote(client, settings, tmp_path, note, 1500, "01-T1")  # the same request, retried
+    again = redeem_remote(client, settings, note, 1500, "01-T1")  # the same request, retried
     assert again.balance_cents == 500
-    with pytest.raises(RemoteCreditRefused):
-        redeem_remote(client, settings, tmp_path, note, 600, "01-T2")
+    with pytest.raises(NotEnoughCredit):
+        redeem_remote(client, settings, note, 600, "01-T2")
     assert remote_balance(client, note)["balance_cents"] == 500
 
 
@@ -52,8 +53,8 @@ def test_two_tills_at_once_never_spend_it_twice(shop, headoffice, note, tmp_path
         client = _client(shop, headoffice.url)
         barrier.wait()
         try:
-            outcomes.append(redeem_remote(client, settings, tmp_path, note, 2000, f"01-T{index}"))
-        except RemoteCreditRefused as error:
+            outcomes.append(redeem_remote(client, settings, note, 2000, f"01-T{index}"))
+        except NotEnoughCredit as error:
             outcomes.append(error)
 
     threads = [threading.Thread(target=spend, args=(i,)) for i in range(4)]
@@ -65,18 +66,34 @@ def test_two_tills_at_once_never_spend_it_twice(shop, headoffice, note, tmp_path
     assert remote_balance(_client(shop, headoffice.url), note)["balance_cents"] == 0
 
 
-def test_offline_policy_refuse_or_accept_up_to_a_limit_then_flagged(shop, headoffice, note, tmp_path):
+def test_offline_policy_refuse_or_accept_up_to_a_limit(shop, note):
     dead = _client(shop, f"http://127.0.0.1:{free_port()}")
     with pytest.raises(RemoteCreditRefused):
-        redeem_remote(dead, settings_for(dead.host), tmp_path, note, 500, "01-T9")
+        redeem_remote(dead, settings_for(dead.host), note, 500, "01-T9")
     accept = settings_for("http://x", offline_credit_policy="accept", offline_credit_max_cents=1000)
     with pytest.raises(RemoteCreditRefused):
-        redeem_remote(dead, accept, tmp_path, note, 1500, "01-T10")
-    taken = redeem_remote(dead, accept, tmp_path, note, 1000, "01-T11")
-    assert taken.offline and (tmp_path / OFFLINE_FILE).exists()
-    online = _client(shop, headoffice.url)
-    redeem_remote(online, settings_for(headoffice.url), tmp_path, note, 1500, "02-T1")  # spent meanwhile elsewhere
-    assert send_offline(online, tmp_path) == 1
-    assert send_offline(online, tmp_path) == 0 and not (tmp_path / OFFLINE_FILE).exists()
-    assert remote_balance(online, note)["balance_cents"] == -500
-    assert _alerts() == ["CREDIT_OVERDRAWN"]
+        redeem_remote(dead, accept, note, 1500, "01-T10")
+    taken = redeem_remote(dead, accept, note, 1000, "01-T11")
+    assert taken.offline and taken.balance_cents is None
+    # This shop's own note: its ledger has checked it, no offline limit applies.
+    assert redeem_remote(dead, settings_for(dead.host), note, 5000, "01-T12", own_note=True).offline
+
+
+def test_release_gives_back_once_and_only_to_the_till_that_took_it(shop, headoffice, note, tmp_path):
+    from headoffice.cli import enroll
+    from till.fiscal.keys import Signer
+
+    client = _client(shop, headoffice.url)
+    redeem_remote(client, settings_for(headoffice.url), note, 1200, "01-R1")
+    other_key = Signer.create(tmp_path / "other.key")
+    enroll("02", "LYON", other_key.public_pem)
+    other = HeadOfficeClient(headoffice.url, "02", other_key)
+    release = f"/v1/credit-notes/{note}/release"
+    with pytest.raises(HeadOfficeAnswer) as forbidden:
+        other.request("POST", release, {"request_id": "01-R1"})
+    assert forbidden.value.status == 403
+    assert client.request("POST", release, {"request_id": "01-R1"})["released_cents"] == 1200
+    assert client.request("POST", release, {"request_id": "01-R1"})["replayed"] is True
+    assert client.request("POST", release, {"request_id": "never-sent"})["released_cents"] == 0
+    assert remote_balance(client, note)["balance_cents"] == 2000
+    assert _alerts() == []

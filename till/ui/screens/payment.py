@@ -9,9 +9,11 @@ first, then F2 for what is still due). When the total is covered the ticket is w
 shows the change in big figures.
 
 F4 pays with a credit note (avoir): scan or type its code in the dialog; by default it pays
-as much as the note holds up to what is due, or the amount typed before F4. The note is only
-debited when the ticket is written: if another till spent it meanwhile, the sale is refused,
-the credit note tender dropped, and the cashier chooses another means.
+as much as the note holds up to what is due, or the amount typed before F4. A note of this shop
+is only debited when the ticket is written: if another till spent it meanwhile, the sale is
+refused, the credit note tender dropped, and the cashier chooses another means. With head office
+configured, another shop's note (and one of this shop's that head office knows) is asked of head
+office in a worker, like the card terminal, and held there; Esc gives it back before leaving.
 
 Esc abandons the payment only while no card was charged: an approved card payment is money
 taken from the customer, and leaving would lose it without a trace, so the screen refuses and
@@ -180,7 +182,30 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
     def _credit_note_code(self, code: str | None, amount: int | None) -> None:
         if code is None:
             return
-        tender = self.checkout.add_credit_note(code, amount)
+        if self.checkout.remote is None:  # this shop's notes only: a short database read
+            self._credit_note_answered(self.checkout.add_credit_note(code, amount), None)
+            return
+        self.waiting = True
+        self.show_info(_("Asking head office about the credit note..."))
+        self._take_credit_note(code, amount)
+
+    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="credit note at head office")
+    def _take_credit_note(self, code: str, amount: int | None) -> None:
+        """Head office may be slow or gone: asked off the event loop, like the card terminal."""
+        try:
+            tender = self.checkout.add_credit_note(code, amount)
+        except Exception as error:  # noqa: BLE001 - every refusal is reported, none escapes
+            self.app.call_from_thread(self._credit_note_answered, None, error)
+        else:
+            self.app.call_from_thread(self._credit_note_answered, tender, None)
+
+    @guarded
+    def _credit_note_answered(self, tender: Tender | None, error: Exception | None) -> None:
+        self.waiting = False
+        if tender is None:
+            self.redraw()
+            self.show_error(error_text(error) if error else _("Credit note refused"))
+            return
         self.amount_input.value = ""
         self._after_tender(_("Credit note: {amount}", amount=money(tender.amount_cents)))
 
@@ -208,6 +233,11 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         if card:
             raise Refused(_("{amount} was approved by card: take the rest, or F3 to refund the card",
                             amount=money(card)))
+        if self.checkout.holds_credit:  # head office gives the credit note back, then we leave
+            self.waiting = True
+            self.show_info(_("Giving the credit note back to head office..."))
+            self._refund_cards()
+            return
         self.dismiss(None)
 
     @guarded
@@ -221,7 +251,8 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
 
     @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="card refund")
     def _refund_cards(self) -> None:
-        """Refunds every approved card payment off the event loop, then leaves the payment."""
+        """Refunds every approved card payment and gives back every credit note held at head
+        office, off the event loop, then leaves the payment."""
         try:
             self.checkout.cancel()
         except Exception as error:  # noqa: BLE001 - reported on screen, never lost

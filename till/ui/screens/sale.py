@@ -22,6 +22,7 @@ from till.context import TillContext
 from till.catalogue import UnknownProduct
 from till.i18n import _
 from till.jobs import receipt_lines
+from till.remote_credit import RemoteCreditDesk
 from till.sale import Basket, NeedsManager
 from till.tenders import Checkout, CompletedSale
 from till.ui.messages import Refused, guarded, key, money, translate_bindings
@@ -264,7 +265,7 @@ class SaleScreen(HasStatus, Screen[None]):
 
     @guarded
     def action_pay(self) -> None:
-        checkout = Checkout(self.basket, self.ctx.terminal)
+        checkout = Checkout(self.basket, self.ctx.terminal, RemoteCreditDesk.for_context(self.ctx))
         if self.display is not None:
             self.display.on_total(self.basket.totals().total_cents)
         self.app.push_screen(PaymentScreen(checkout), self._paid)

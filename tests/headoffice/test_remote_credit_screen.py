@@ -1,0 +1,126 @@
+"""The payment screen asks head office for a credit note, in a worker, and gives it back on Esc.
+
+The real ``TillApp`` driven with Pilot, on a till whose till.toml has a ``[sync]`` section
+pointing at a real head office on loopback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hokit import free_port, write_sync_section
+from ui_pilot import burst, log_in, settle, status_text
+
+from headoffice.store import CreditNote as OfficeNote, proxy
+from store.models import Payment, RemoteCreditHold, Ticket
+from till import credit_holds, credit_notes
+from till.catalogue import forget_cached_rates
+from till.cli import give_back_credit_holds
+from till.i18n import set_language
+
+SIZE = (80, 24)
+
+
+def _office_balance(code: str) -> int:
+    with proxy.obj.connection_context():
+        return OfficeNote.get(OfficeNote.code == code).balance_cents
+
+
+@pytest.fixture
+def lyon_note(headoffice):
+    code = credit_notes.make_code()
+    with proxy.obj.connection_context():
+        OfficeNote.create(code=code, shop_id="LYON", till_id="L01", amount_cents=500, balance_cents=500,
+                          expires_on=dt.date.today() + dt.timedelta(days=30))
+    return code
+
+
+def _app(shop, url: str, **keys):
+    from till.ui.app import TillApp
+
+    shop.ctx.config = write_sync_section(shop.config.path, url, **keys)
+    forget_cached_rates()
+    set_language("en")
+    return TillApp(shop.ctx)
+
+
+@pytest.fixture(autouse=True)
+def _french_afterwards():
+    yield
+    set_language("fr")
+
+
+async def _to_payment(pilot, shop) -> None:
+    await log_in(pilot)
+    burst(pilot.app, shop.barcodes["WIN"])  # 8,95
+    await settle(pilot)
+    await pilot.press("f2")
+
+
+async def _tender_note(pilot, code: str) -> None:
+
+    await pilot.press("f4", *[{"-": "minus"}.get(char, char) for char in code.lower()], "enter")
+    await settle(pilot)
+
+
+async def test_another_shops_note_then_cash(shop, headoffice, lyon_note):
+    from till.ui.screens.payment import PaymentScreen
+    from till.ui.screens.sale import SaleScreen
+
+    app = _app(shop, headoffice.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await _to_payment(pilot, shop)
+        await _tender_note(pilot, lyon_note)
+        assert isinstance(app.screen, PaymentScreen)
+        assert app.screen.checkout.due_cents == 395 and _office_balance(lyon_note) == 0
+        assert "credit note" in status_text(app, "#payment-status").lower()
+        await pilot.press("c", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+    ticket = Ticket.get()
+    assert [(p.means, p.amount_cents, p.reference) for p in ticket.payments.order_by(Payment.position)] == [
+        ("credit_note", 500, lyon_note), ("cash", 395, None)]
+    assert RemoteCreditHold.get().status == credit_holds.HOLD_SETTLED
+
+
+async def test_esc_gives_the_note_back_before_leaving(shop, headoffice, lyon_note):
+    from till.ui.screens.sale import SaleScreen
+
+    app = _app(shop, headoffice.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await _to_payment(pilot, shop)
+        await _tender_note(pilot, lyon_note)
+        assert _office_balance(lyon_note) == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen) and not app.screen.basket.is_empty
+    assert _office_balance(lyon_note) == 500 and Ticket.select().count() == 0
+    assert RemoteCreditHold.get().status == credit_holds.HOLD_RELEASED
+
+
+async def test_head_office_gone_and_policy_refuse_says_why_and_changes_nothing(shop, headoffice, lyon_note):
+    from till.ui.screens.payment import PaymentScreen
+
+    app = _app(shop, f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=SIZE) as pilot:
+        await _to_payment(pilot, shop)
+        await _tender_note(pilot, lyon_note)
+        assert isinstance(app.screen, PaymentScreen) and app.screen.checkout.due_cents == 895
+        assert "offline redemption is refused" in status_text(app, "#payment-status")
+    assert _office_balance(lyon_note) == 500
+
+
+async def test_a_hold_left_by_a_stopped_till_goes_back_when_the_till_starts(shop, headoffice, lyon_note):
+    from till.remote_credit import RemoteCreditDesk
+
+    shop.ctx.config = write_sync_section(shop.config.path, headoffice.url)
+    RemoteCreditDesk.for_context(shop.ctx).hold(lyon_note, 300)  # then the till stopped
+    assert _office_balance(lyon_note) == 200
+
+    thread = give_back_credit_holds(shop.ctx)
+    thread.join(timeout=20)
+
+    assert _office_balance(lyon_note) == 500
+    assert RemoteCreditHold.get().status == credit_holds.HOLD_RELEASED
+    assert give_back_credit_holds(shop.ctx) is None
