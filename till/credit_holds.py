@@ -31,8 +31,8 @@ from store.models.credit import (
 from till.credit_notes import CreditNoteError
 from till.fiscal.chain import current_database
 
-__all__ = ["open_hold", "mark", "abandon", "mark_reported", "settle", "reconcile", "to_report", "to_release", "new_request_id",
-           "HoldLost", "HOLD_PENDING", "HOLD_HELD", "HOLD_SETTLED", "HOLD_TO_RELEASE", "HOLD_RELEASED",
+__all__ = ["open_hold", "mark", "abandon", "mark_reported", "settle", "reconcile", "to_report", "to_release",
+           "new_request_id", "HoldLost", "HOLD_PENDING", "HOLD_HELD", "HOLD_SETTLED", "HOLD_TO_RELEASE", "HOLD_RELEASED",
            "HOLD_REFUSED"]
 
 HOLD_LOST = "The credit note {code} is no longer held for this sale: take it again"

@@ -4,8 +4,9 @@
 ``till.ticket_writer``. A card tender exists only once the terminal approved it; a decline or
 a timeout adds nothing. A credit note tender is checked when it is added (code, expiry,
 balance) and redeemed when the ticket is written, in the same transaction, so a note another
-till spent in between makes ``complete`` refuse and write nothing. Change is a negative cash payment, so a ticket always balances:
-sum(lines) = sum(payments).
+till spent in between makes ``complete`` refuse and write nothing; a note head office knows is
+held there when it is added (``till.remote_credit``) and the hold settled with the ticket.
+Change is a negative cash payment, so a ticket always balances: sum(lines) = sum(payments).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class CompletedSale:
 class Checkout:
     """Tenders against a basket's total, until it is paid."""
 
-    def __init__(self, basket: Basket, terminal: PaymentTerminal | None, remote: RemoteCreditDesk | None = None) -> None:
+    def __init__(self, basket: Basket, terminal: PaymentTerminal | None,
+                 remote: RemoteCreditDesk | None = None) -> None:
         if basket.is_empty:
             raise PaymentError("The basket is empty")
         self.basket = basket
