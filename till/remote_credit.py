@@ -167,15 +167,21 @@ class RemoteCreditDesk:
                                 min(self.settings.timeout_s, COUNTER_TIMEOUT_S), self.settings.ca_file,
                                 retired_signers(self.signer))
 
-    def balance_of(self, code: str) -> int | None:
-        """What head office says the note holds (None when it cannot be reached)."""
+    def state_of(self, code: str) -> dict[str, Any] | None:
+        """The note as head office holds it (shop, amount, balance, expiry), or None when it
+        cannot be reached; an unknown note raises ``UnknownCreditNote``."""
         client = self.client()
         try:
-            return int(remote_balance(client, code)["balance_cents"])
+            return remote_balance(client, code)
         except HeadOfficeUnreachable:
             return None
         finally:
             client.close()
+
+    def balance_of(self, code: str) -> int | None:
+        """What head office says the note holds (None when it cannot be reached)."""
+        state = self.state_of(code)
+        return None if state is None else int(state["balance_cents"])
 
     def hold(self, code: str, amount_cents: int, own_note: bool = False) -> RemoteRedemption:
         """Take ``amount_cents`` off the note at head office for the sale being paid.

@@ -124,3 +124,27 @@ async def test_a_hold_left_by_a_stopped_till_goes_back_when_the_till_starts(shop
     assert _office_balance(lyon_note) == 500
     assert RemoteCreditHold.get().status == credit_holds.HOLD_RELEASED
     assert give_back_credit_holds(shop.ctx) is None
+
+
+async def test_f11_shows_another_shops_note_as_head_office_holds_it(shop, headoffice, lyon_note):
+    from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
+
+    app = _app(shop, headoffice.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await pilot.press("f11")
+        assert isinstance(app.screen, CreditNoteBalanceScreen)
+        await pilot.press(*[{"-": "minus"}.get(char, char) for char in lyon_note.lower()], "enter")
+        await settle(pilot)
+        details = str(app.screen.query_one("#credit-note-details").render())
+        assert lyon_note in details and "LYON" in details and "Balance at head office: €5.00" in details
+        assert Ticket.select().count() == 0 and RemoteCreditHold.select().count() == 0  # nothing changed
+
+
+async def test_f11_says_so_when_head_office_cannot_be_reached(shop, headoffice, lyon_note):
+    app = _app(shop, f"http://127.0.0.1:{free_port()}")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await pilot.press("f11", *[{"-": "minus"}.get(char, char) for char in lyon_note.lower()], "enter")
+        await settle(pilot)
+        assert "Head office cannot be reached" in status_text(app)

@@ -3,22 +3,29 @@
 ``CreditNoteCodeScreen`` asks for a code (the payment screen's F4) and dismisses with it; the
 checkout checks it. ``CreditNoteBalanceScreen`` (the sale screen's F11, or a credit note
 scanned at the sale screen) shows a note's balance, expiry and history; it changes nothing.
+With head office configured, another shop's note is looked up there, and one of this shop's
+that head office knows shows head office's balance too (what another shop may have spent), in
+a worker: the screen never waits on the network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from till import credit_notes
+from till import credit_notes, remote_credit
 from till.i18n import _
 from till.receipts import local_time
-from till.ui.messages import guarded, money
+from till.remote_credit import RemoteCreditDesk
+from till.ui.messages import error_text, guarded, money
 from till.ui.screens.dialog import Dialog
 
 CODE_INPUT = r"[0-9A-Za-z\- ]{0,40}"
+HEAD_OFFICE_GROUP = "head-office"
+"""Worker group of questions to head office (tests wait for it)."""
 
 
 class CreditNoteCodeScreen(Dialog[str | None]):
@@ -71,7 +78,14 @@ class CreditNoteBalanceScreen(Dialog[None]):
     @guarded
     def show(self, code: str) -> None:
         self.details.update("")
-        note = credit_notes.find(code)
+        desk = RemoteCreditDesk.for_context(self.app.ctx)
+        try:
+            note = credit_notes.find(code)
+        except credit_notes.UnknownCreditNote:
+            if desk is None:
+                raise
+            self._ask_head_office(desk, credit_notes.parse_code(code), [])  # another shop's note
+            return
         left = credit_notes.balance(note)
         lines = [note.code,
                  _("Balance: {amount}", amount=money(left)),
@@ -81,5 +95,43 @@ class CreditNoteBalanceScreen(Dialog[None]):
         for movement in credit_notes.history(note.code):
             when = local_time(movement.created_at, self.app.ctx.sealer.zone).strftime("%d/%m/%Y")
             lines.append(f"{when}  {movement.ticket_code}  {money(movement.amount_cents)}")
+        self.details.update("\n".join(lines))
+        self.show_info("")
+        if desk is not None and remote_credit.is_registered(note):  # spent elsewhere too, maybe
+            self._ask_head_office(desk, note.code, lines)
+
+    def _ask_head_office(self, desk, code: str, lines: list[str]) -> None:
+        self.show_info(_("Asking head office about the credit note..."))
+        self._head_office_state(desk, code, lines)
+
+    @work(thread=True, exit_on_error=False, group=HEAD_OFFICE_GROUP, description="credit note at head office")
+    def _head_office_state(self, desk, code: str, lines: list[str]) -> None:
+        """Head office may be slow or gone: asked off the event loop."""
+        try:
+            state = desk.state_of(code)
+        except Exception as error:  # noqa: BLE001 - an unknown note, said on screen
+            self.app.call_from_thread(self._head_office_answered, code, lines, None, error)
+        else:
+            self.app.call_from_thread(self._head_office_answered, code, lines, state, None)
+
+    @guarded
+    def _head_office_answered(self, code: str, lines: list[str], state: dict | None,
+                              error: Exception | None) -> None:
+        if not self.is_attached:  # closed while head office was asked
+            return
+        if error is not None:
+            self.show_error(error_text(error))
+            return
+        if state is None:
+            self.show_error(_("Head office cannot be reached: its balance is not known"))
+            return
+        if not lines:  # another shop's note: head office's record is all there is
+            day = dt.date.fromisoformat(str(state["expires_on"]))
+            lines = [code, _("Issued by shop {shop}", shop=state["shop_id"]),
+                     _("Valid until {date}", date=day.strftime("%d/%m/%Y"))]
+            if day < dt.date.today():
+                lines.append(_("Expired"))
+        lines = [*lines[:2], _("Balance at head office: {amount}", amount=money(int(state["balance_cents"]))),
+                 *lines[2:]]
         self.details.update("\n".join(lines))
         self.show_info("")
