@@ -142,3 +142,25 @@ def self_signed(folder) -> tuple[str, str]:
 
     cert, key = make(folder, names=())
     return str(cert), str(key)
+
+
+def note_of_another_shop(amount_cents: int, shop_id: str = "LYON") -> str:
+    """A credit note another shop issued, registered at head office (valid 30 days); its code."""
+    import datetime as dt
+
+    from headoffice.store import CreditNote, proxy
+    from till.credit_notes import make_code
+
+    code = make_code()
+    with proxy.obj.connection_context():
+        CreditNote.create(code=code, shop_id=shop_id, till_id="L01", amount_cents=amount_cents,
+                          balance_cents=amount_cents, expires_on=dt.date.today() + dt.timedelta(days=30))
+    return code
+
+
+def office_balance(code: str) -> int:
+    """What head office says is left on note ``code``."""
+    from headoffice.store import CreditNote, proxy
+
+    with proxy.obj.connection_context():
+        return CreditNote.get(CreditNote.code == code).balance_cents

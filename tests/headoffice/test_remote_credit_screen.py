@@ -6,15 +6,12 @@ pointing at a real head office on loopback.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from hokit import free_port, write_sync_section
+from hokit import free_port, note_of_another_shop, office_balance, write_sync_section
 from ui_pilot import burst, log_in, settle, status_text
 
-from headoffice.store import CreditNote as OfficeNote, proxy
 from store.models import Payment, RemoteCreditHold, Ticket
-from till import credit_holds, credit_notes
+from till import credit_holds
 from till.catalogue import forget_cached_rates
 from till.cli import give_back_credit_holds
 from till.i18n import set_language
@@ -22,18 +19,9 @@ from till.i18n import set_language
 SIZE = (80, 24)
 
 
-def _office_balance(code: str) -> int:
-    with proxy.obj.connection_context():
-        return OfficeNote.get(OfficeNote.code == code).balance_cents
-
-
 @pytest.fixture
 def lyon_note(headoffice):
-    code = credit_notes.make_code()
-    with proxy.obj.connection_context():
-        OfficeNote.create(code=code, shop_id="LYON", till_id="L01", amount_cents=500, balance_cents=500,
-                          expires_on=dt.date.today() + dt.timedelta(days=30))
-    return code
+    return note_of_another_shop(500)
 
 
 def _app(shop, url: str, **keys):
@@ -73,7 +61,7 @@ async def test_another_shops_note_then_cash(shop, headoffice, lyon_note):
         await _to_payment(pilot, shop)
         await _tender_note(pilot, lyon_note)
         assert isinstance(app.screen, PaymentScreen)
-        assert app.screen.checkout.due_cents == 395 and _office_balance(lyon_note) == 0
+        assert app.screen.checkout.due_cents == 395 and office_balance(lyon_note) == 0
         assert "credit note" in status_text(app, "#payment-status").lower()
         await pilot.press("c", "enter")
         await settle(pilot)
@@ -91,11 +79,11 @@ async def test_esc_gives_the_note_back_before_leaving(shop, headoffice, lyon_not
     async with app.run_test(size=SIZE) as pilot:
         await _to_payment(pilot, shop)
         await _tender_note(pilot, lyon_note)
-        assert _office_balance(lyon_note) == 0
+        assert office_balance(lyon_note) == 0
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SaleScreen) and not app.screen.basket.is_empty
-    assert _office_balance(lyon_note) == 500 and Ticket.select().count() == 0
+    assert office_balance(lyon_note) == 500 and Ticket.select().count() == 0
     assert RemoteCreditHold.get().status == credit_holds.HOLD_RELEASED
 
 
@@ -108,7 +96,7 @@ async def test_head_office_gone_and_policy_refuse_says_why_and_changes_nothing(s
         await _tender_note(pilot, lyon_note)
         assert isinstance(app.screen, PaymentScreen) and app.screen.checkout.due_cents == 895
         assert "offline redemption is refused" in status_text(app, "#payment-status")
-    assert _office_balance(lyon_note) == 500
+    assert office_balance(lyon_note) == 500
 
 
 async def test_a_hold_left_by_a_stopped_till_goes_back_when_the_till_starts(shop, headoffice, lyon_note):
@@ -116,12 +104,12 @@ async def test_a_hold_left_by_a_stopped_till_goes_back_when_the_till_starts(shop
 
     shop.ctx.config = write_sync_section(shop.config.path, headoffice.url)
     RemoteCreditDesk.for_context(shop.ctx).hold(lyon_note, 300)  # then the till stopped
-    assert _office_balance(lyon_note) == 200
+    assert office_balance(lyon_note) == 200
 
     thread = give_back_credit_holds(shop.ctx)
     thread.join(timeout=20)
 
-    assert _office_balance(lyon_note) == 500
+    assert office_balance(lyon_note) == 500
     assert RemoteCreditHold.get().status == credit_holds.HOLD_RELEASED
     assert give_back_credit_holds(shop.ctx) is None
 

@@ -7,12 +7,10 @@ the shop's SQLite file; nothing is stubbed.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from hokit import free_port, settings_for
+from hokit import free_port, note_of_another_shop, office_balance, settings_for
 
-from headoffice.store import Alert, CreditNote as OfficeNote, proxy
+from headoffice.store import Alert, proxy
 from store.models import AccountingLine, CreditNote, FiscalRecord, Payment, RemoteCreditHold
 from till import credit_holds, credit_notes
 from till.fiscal.events import PAYMENT_CANCELLED
@@ -24,11 +22,6 @@ from till.sync_pull import register_notes
 from till.tenders import Checkout
 
 
-def _office_balance(code: str) -> int:
-    with proxy.obj.connection_context():
-        return OfficeNote.get(OfficeNote.code == code).balance_cents
-
-
 def _alerts() -> list[str]:
     with proxy.obj.connection_context():
         return [a.code for a in Alert.select().order_by(Alert.id)]
@@ -37,11 +30,7 @@ def _alerts() -> list[str]:
 @pytest.fixture
 def other_shops_note(headoffice):
     """A 20,00 € note issued in Lyon, known to head office only."""
-    code = credit_notes.make_code()
-    with proxy.obj.connection_context():
-        OfficeNote.create(code=code, shop_id="LYON", till_id="L01", amount_cents=2000, balance_cents=2000,
-                          expires_on=dt.date.today() + dt.timedelta(days=30))
-    return code
+    return note_of_another_shop(2000)
 
 
 def _desk(shop, url: str, **policy) -> RemoteCreditDesk:
@@ -70,7 +59,7 @@ def test_another_shops_note_pays_through_head_office_once(shop, headoffice, othe
     checkout = _checkout(shop, _desk(shop, headoffice.url))
     tender = checkout.add_credit_note(other_shops_note.lower())  # as much as it holds, up to what is due
     assert (tender.amount_cents, tender.remote_only) == (1354, True)
-    assert _office_balance(other_shops_note) == 2000 - 1354  # held at head office before the ticket
+    assert office_balance(other_shops_note) == 2000 - 1354  # held at head office before the ticket
     assert _hold(tender.hold_request).status == credit_holds.HOLD_HELD
 
     ticket = checkout.complete().ticket
@@ -88,18 +77,18 @@ def test_another_shops_note_pays_through_head_office_once(shop, headoffice, othe
     second = _checkout(shop, _desk(shop, headoffice.url), "WIN")
     with pytest.raises(credit_notes.NotEnoughCredit) as refused:
         second.add_credit_note(other_shops_note, 800)
-    assert "6,46" in refused.value.text("fr") and _office_balance(other_shops_note) == 646
+    assert "6,46" in refused.value.text("fr") and office_balance(other_shops_note) == 646
     assert second.add_credit_note(other_shops_note).amount_cents == 646
 
 
 def test_abandoned_sale_gives_the_note_back_and_says_so_in_chain_l(shop, headoffice, other_shops_note):
     checkout = _checkout(shop, _desk(shop, headoffice.url))
     tender = checkout.add_credit_note(other_shops_note, 1000)
-    assert checkout.holds_credit and _office_balance(other_shops_note) == 1000
+    assert checkout.holds_credit and office_balance(other_shops_note) == 1000
 
     assert checkout.cancel() == 1000
 
-    assert _office_balance(other_shops_note) == 2000 and not checkout.tenders
+    assert office_balance(other_shops_note) == 2000 and not checkout.tenders
     assert _hold(tender.hold_request).status == credit_holds.HOLD_RELEASED
     (event,) = _events(PAYMENT_CANCELLED)
     assert event["details"]["request_id"] == tender.hold_request and event["details"]["amount_cents"] == 1000
@@ -107,7 +96,7 @@ def test_abandoned_sale_gives_the_note_back_and_says_so_in_chain_l(shop, headoff
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
     assert client.request("POST", f"/v1/credit-notes/{other_shops_note}/release",
                           {"request_id": tender.hold_request})["replayed"] is True
-    assert _office_balance(other_shops_note) == 2000
+    assert office_balance(other_shops_note) == 2000
 
 
 def test_a_till_stopped_mid_sale_gives_the_note_back_at_restart(shop, headoffice, other_shops_note):
@@ -121,7 +110,7 @@ def test_a_till_stopped_mid_sale_gives_the_note_back_at_restart(shop, headoffice
     assert _hold(tender.hold_request).status == credit_holds.HOLD_TO_RELEASE
     assert _events(PAYMENT_CANCELLED)[0]["details"]["request_id"] == tender.hold_request
     assert desk.release_pending() == 1
-    assert _office_balance(other_shops_note) == 2000
+    assert office_balance(other_shops_note) == 2000
     # A ticket still standing on that hold is refused whole: nothing written.
     with pytest.raises(credit_holds.HoldLost):
         checkout.complete()
@@ -157,7 +146,7 @@ def test_offline_policy_refuses_or_takes_the_typed_amount_then_reports_it(shop, 
     assert report(client, shop.ctx.till_id) == (1, 2)  # reported; the two refused attempts given back
     assert report(client, shop.ctx.till_id) == (0, 0)
     assert _hold(tender.hold_request).reported
-    assert _office_balance(other_shops_note) == 2000 - 1500 - 1000
+    assert office_balance(other_shops_note) == 2000 - 1500 - 1000
     assert _alerts() == ["CREDIT_OVERDRAWN"]
 
 
@@ -167,7 +156,7 @@ def test_this_shops_note_known_to_head_office_is_spent_there_too(shop, headoffic
     note = issue_note(shop, 2000)
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
     assert register_notes(client) == 1 and register_notes(client) == 0
-    assert _office_balance(note.code) == 2000
+    assert office_balance(note.code) == 2000
     # Another shop spends 15,00 of it at head office; this shop's ledger does not know.
     client.request("POST", f"/v1/credit-notes/{note.code}/redeem", {"amount_cents": 1500, "request_id": "LYON-1"})
 
@@ -178,7 +167,7 @@ def test_this_shops_note_known_to_head_office_is_spent_there_too(shop, headoffic
     assert tender.hold_request is not None and not tender.remote_only
     checkout.add_cash(checkout.due_cents)
     checkout.complete()
-    assert credit_notes.balance(note) == 1500 and _office_balance(note.code) == 0
+    assert credit_notes.balance(note) == 1500 and office_balance(note.code) == 0
 
 
 def test_a_note_registered_with_what_is_left_of_it(shop, headoffice):
@@ -191,7 +180,7 @@ def test_a_note_registered_with_what_is_left_of_it(shop, headoffice):
     checkout.complete()
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
     register_notes(client)
-    assert _office_balance(note.code) == 1300
+    assert office_balance(note.code) == 1300
 
 
 def test_every_refusal_of_a_remote_note_has_its_french():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
@@ -20,6 +19,7 @@ from till import credit_notes, remote_credit
 from till.i18n import _
 from till.receipts import local_time
 from till.remote_credit import RemoteCreditDesk
+from till.ui.blocking import off_loop
 from till.ui.messages import error_text, guarded, money
 from till.ui.screens.dialog import Dialog
 
@@ -102,17 +102,8 @@ class CreditNoteBalanceScreen(Dialog[None]):
 
     def _ask_head_office(self, desk, code: str, lines: list[str]) -> None:
         self.show_info(_("Asking head office about the credit note..."))
-        self._head_office_state(desk, code, lines)
-
-    @work(thread=True, exit_on_error=False, group=HEAD_OFFICE_GROUP, description="credit note at head office")
-    def _head_office_state(self, desk, code: str, lines: list[str]) -> None:
-        """Head office may be slow or gone: asked off the event loop."""
-        try:
-            state = desk.state_of(code)
-        except Exception as error:  # noqa: BLE001 - an unknown note, said on screen
-            self.app.call_from_thread(self._head_office_answered, code, lines, None, error)
-        else:
-            self.app.call_from_thread(self._head_office_answered, code, lines, state, None)
+        off_loop(self, lambda: desk.state_of(code), lambda state, error: self._head_office_answered(
+            code, lines, state, error), HEAD_OFFICE_GROUP, "credit note at head office")
 
     @guarded
     def _head_office_answered(self, code: str, lines: list[str], state: dict | None,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -34,6 +33,7 @@ from textual.widgets import Footer, Input, Label, Static
 from till.i18n import _
 from till.money import parse_amount
 from till.tenders import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
+from till.ui.blocking import off_loop
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
 from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
 from till.ui.widgets.amount_keys import DigitsStartAmount
@@ -145,17 +145,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         amount = self._typed_amount()
         self.waiting = True
         self.show_info(_("Waiting for the card terminal..."))
-        self._charge_card(amount)
-
-    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="card payment")
-    def _charge_card(self, amount: int | None) -> None:
-        """Blocks on the terminal, off the event loop; the answer comes back on the UI thread."""
-        try:
-            tender = self.checkout.pay_card(amount)
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none escapes
-            self.app.call_from_thread(self._card_answered, None, error)
-        else:
-            self.app.call_from_thread(self._card_answered, tender, None)
+        off_loop(self, lambda: self.checkout.pay_card(amount), self._card_answered, TERMINAL_GROUP, "card payment")
 
     @guarded
     def _card_answered(self, tender: Tender | None, error: Exception | None) -> None:
@@ -187,17 +177,8 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
             return
         self.waiting = True
         self.show_info(_("Asking head office about the credit note..."))
-        self._take_credit_note(code, amount)
-
-    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="credit note at head office")
-    def _take_credit_note(self, code: str, amount: int | None) -> None:
-        """Head office may be slow or gone: asked off the event loop, like the card terminal."""
-        try:
-            tender = self.checkout.add_credit_note(code, amount)
-        except Exception as error:  # noqa: BLE001 - every refusal is reported, none escapes
-            self.app.call_from_thread(self._credit_note_answered, None, error)
-        else:
-            self.app.call_from_thread(self._credit_note_answered, tender, None)
+        off_loop(self, lambda: self.checkout.add_credit_note(code, amount), self._credit_note_answered,
+                 TERMINAL_GROUP, "credit note at head office")
 
     @guarded
     def _credit_note_answered(self, tender: Tender | None, error: Exception | None) -> None:
@@ -249,19 +230,13 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         self.show_info(_("Waiting for the card terminal..."))
         self._refund_cards()
 
-    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="card refund")
     def _refund_cards(self) -> None:
         """Refunds every approved card payment and gives back every credit note held at head
         office, off the event loop, then leaves the payment."""
-        try:
-            self.checkout.cancel()
-        except Exception as error:  # noqa: BLE001 - reported on screen, never lost
-            self.app.call_from_thread(self._refund_answered, error)
-        else:
-            self.app.call_from_thread(self._refund_answered, None)
+        off_loop(self, self.checkout.cancel, self._refund_answered, TERMINAL_GROUP, "card refund")
 
     @guarded
-    def _refund_answered(self, error: Exception | None) -> None:
+    def _refund_answered(self, _given_back: int | None, error: Exception | None) -> None:
         self.waiting = False
         self.redraw()
         if error is not None:
