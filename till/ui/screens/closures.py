@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 
 from textual.app import ComposeResult
-from textual import work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -28,7 +27,8 @@ from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import DayNotClosed, DayAlreadyClosed, close_day, close_month, require_open_day
 from till.i18n import _
 from till.jobs import PRINT_LINES
-from till.ui.messages import guarded, translate_bindings
+from till.ui.blocking import off_loop
+from till.ui.messages import error_text, guarded, translate_bindings
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
@@ -133,19 +133,19 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self.show_info(_("Opening the drawer..."))
         self._open_drawer()
 
-    @work(thread=True, exit_on_error=False, group="drawer", description="open the drawer without a sale")
     def _open_drawer(self) -> None:
         from till.drawer_actions import open_drawer_without_sale
-        from till.errors import TillError
         from till.jobs import make_drawer
 
-        try:
-            open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
-                                     reason="manager, closures screen")
-        except TillError as error:
-            self.app.call_from_thread(self.show_error, error.text())
+        off_loop(self, lambda: open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
+                                                        reason="manager, closures screen"),
+                 self._drawer_answered, "drawer", "open the drawer without a sale")
+
+    def _drawer_answered(self, _result, error: Exception | None) -> None:
+        if error is not None:
+            self.show_error(error_text(error))
             return
-        self.app.call_from_thread(self.show_info, _("Drawer opened (recorded in the journal)"))
+        self.show_info(_("Drawer opened (recorded in the journal)"))
 
     @guarded
     def action_reprint(self) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -24,11 +23,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from store.models import Ticket
-from till.fiscal.chain import current_database
 from till.i18n import _
 from till.money import parse_amount
 from till.refunds import CARD, CASH, CREDIT_NOTE, RefundPart
 from till.returns import ReturnSession
+from till.ui.blocking import off_loop
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
 from till.ui.screens.return_dialogs import ask_manager
 from till.ui.widgets.amount_keys import DigitsStartAmount
@@ -48,24 +47,12 @@ class WritesReturn:
 
     A thread, because ``complete()`` asks the card terminal (a refund, or an exchange's card
     payment) inside its transaction and waits for the customer; the event loop must keep
-    drawing meanwhile. Shared by the refund and the exchange payment screens so that both
-    close the worker's own database connection the same way.
+    drawing meanwhile. Shared by the refund and the exchange payment screens.
     """
 
-    @work(thread=True, exit_on_error=False, group=TERMINAL_GROUP, description="return and refund")
     def _complete(self) -> None:
         """Writes the return, asking the terminal for card refunds or charges, off the event loop."""
-        try:
-            ticket = self.session.complete()
-        except Exception as error:  # noqa: BLE001 - every failure is shown, none escapes
-            self.app.call_from_thread(self._answered, None, error)
-        else:
-            self.app.call_from_thread(self._answered, ticket, None)
-        finally:
-            database = current_database()
-            # peewee keeps one connection per thread: close this worker thread's own.
-            if not database.is_closed():
-                database.close()
+        off_loop(self, self.session.complete, self._answered, TERMINAL_GROUP, "return and refund")
 
 
 class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
