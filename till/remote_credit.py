@@ -31,7 +31,7 @@ from store.models import CreditNote, Setting
 from store.models.credit import HOLD_HELD, HOLD_REFUSED, HOLD_RELEASED, HOLD_TO_RELEASE, RemoteCreditHold
 from till import credit_holds, credit_notes
 from till.money import format_cents, shown
-from till.sync import SyncError, SyncSettings
+from till.sync import SyncError, SyncSettings, retired_signers
 from till.sync_client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable
 from till.sync_protocol import CREDIT_NOTES
 
@@ -161,8 +161,6 @@ class RemoteCreditDesk:
         return None if settings is None else cls(settings, ctx.till_id, ctx.sealer.signer, ctx.sealer)
 
     def client(self) -> HeadOfficeClient:
-        from till.sync import retired_signers
-
         return HeadOfficeClient(self.settings.url, self.till_id, self.signer,
                                 min(self.settings.timeout_s, COUNTER_TIMEOUT_S), self.settings.ca_file,
                                 retired_signers(self.signer))
