@@ -18,8 +18,13 @@ from till.returns import ReturnError, ReturnSession
 from shopkit import complete_together
 
 
+NOW = utcnow().replace(microsecond=0)
+"""One "now" for the whole module: the same order built twice must be the same order (its
+digest covers the time), even when the second build falls in the next second."""
+
+
 def order(number="WEB-1001", days_ago=2, **changes):
-    when = (utcnow() - dt.timedelta(days=days_ago)).replace(microsecond=0)
+    when = NOW - dt.timedelta(days=days_ago)
     data = {
         "number": number, "ordered_at": when.isoformat() + "Z",
         "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
