@@ -68,10 +68,9 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
     """Write return tickets in bulk, then seal them in number order, as ``generate._write_batch``
     does for sales. ``plans``: (number, when, user, origin, line, quantity, reason, disposition)
     where ``origin`` is (ticket id, code) and ``line`` the returned row of ``ticket_line``."""
-    from benchmarks.generate import _stamp, bulk_insert
-    from store.models import PIECE, RETURN, AccountingLine, Payment, StockMovement, Ticket, TicketLine, TicketVat
+    from benchmarks.generate import RETURN_LINE_FIELDS, _stamp, bulk_insert, write_ticket_parts
+    from store.models import PIECE, RETURN, Ticket
     from till.accounting import ticket_postings
-    from till.fiscal.payloads import ticket_payloads
     from till.money import vat_breakdown
     from till.scanning import ticket_code
 
@@ -99,20 +98,8 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
                          p.credit_cents, stamp)
                         for p in ticket_postings(accounts, ticket_code(till_id, number), vat, [("cash", total)]))
         moves.append((product_id, locations[disposition], quantity, RETURN, ticket_id, stamp))
-    bulk_insert(database, TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
-                                       "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp",
-                                       "origin_line", "reason", "disposition"), lines)
-    bulk_insert(database, TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"), vats)
-    bulk_insert(database, Payment, ("ticket", "position", "means", "amount_cents", "reference"), payments)
-    bulk_insert(database, AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
-                                           "credit_cents", "created_at"), postings)
-    bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
-                moves)
-    payloads = ticket_payloads(ids.values())
-    for number, *_rest in plans:
-        record = sealer.append("T", RETURN, payloads[ids[number]], ticket_id=ids[number])
-        if record.sequence != number:
-            raise RuntimeError(f"return number {number} sealed as record {record.sequence}")
+    write_ticket_parts(database, sealer, RETURN, ids, [plan[0] for plan in plans], lines, vats, payments, postings,
+                       moves, RETURN_LINE_FIELDS)
 
 
 def build_year_shop(folder: Path, size: str, seed: int, say: Progress):

@@ -49,7 +49,8 @@ from till.scanning import make_ean13, ticket_code  # noqa: E402
 from till.setup import init_shop  # noqa: E402
 from till.ticket_writer import location_id  # noqa: E402
 
-__all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir"]
+__all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir",
+           "write_ticket_parts", "LINE_FIELDS", "RETURN_LINE_FIELDS"]
 
 MARKER = "benchmark"
 """``Setting`` key holding the size and seed of a finished benchmark shop (JSON)."""
@@ -381,21 +382,33 @@ def _write_batch(database: peewee.Database, sealer: Sealer, accounts, till_id: s
             (ticket_id, accounts.journal, when.date().isoformat(), p.account, p.label, p.debit_cents, p.credit_cents,
              stamp)
             for p in ticket_postings(accounts, code, vat, ((m, a) for m, a, _r in payments)))
-    bulk_insert(database, TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
-                                       "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp"),
-                line_rows)
-    bulk_insert(database, TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"), vat_rows)
-    bulk_insert(database, Payment, ("ticket", "position", "means", "amount_cents", "reference"), payment_rows)
+    write_ticket_parts(database, sealer, SALE, ids, [plan[0] for plan in plans], line_rows, vat_rows, payment_rows,
+                       accounting_rows, stock_rows)
+
+
+LINE_FIELDS = ("ticket", "position", "product", "sku", "label", "quantity", "unit", "unit_price_cents",
+               "discount_cents", "total_cents", "vat_code", "vat_rate_bp")
+RETURN_LINE_FIELDS = (*LINE_FIELDS, "origin_line", "reason", "disposition")
+
+
+def write_ticket_parts(database: peewee.Database, sealer: Sealer, kind: str, ids: dict[int, int],
+                       numbers: list[int], lines: list[tuple], vats: list[tuple], payments: list[tuple],
+                       postings: list[tuple], moves: list[tuple], line_fields: Sequence[str] = LINE_FIELDS) -> None:
+    """The rows of tickets already inserted (``ids``: number -> id), then their T records sealed
+    in number order, as ``write_ticket`` would have; a number sealed at another sequence stops
+    the build (never leave a shop whose numbers and chain disagree)."""
+    bulk_insert(database, TicketLine, line_fields, lines)
+    bulk_insert(database, TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"), vats)
+    bulk_insert(database, Payment, ("ticket", "position", "means", "amount_cents", "reference"), payments)
     bulk_insert(database, AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
-                                           "credit_cents", "created_at"), accounting_rows)
+                                           "credit_cents", "created_at"), postings)
     bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
-                stock_rows)
+                moves)
     payloads = ticket_payloads(ids.values())
-    for number, *_rest in plans:
-        ticket_id = ids[number]
-        record = sealer.append("T", SALE, payloads[ticket_id], ticket_id=ticket_id)
-        if record.sequence != number:  # never leave a shop whose numbers and chain disagree
-            raise RuntimeError(f"ticket number {number} sealed as record {record.sequence}")
+    for number in numbers:
+        record = sealer.append("T", kind, payloads[ids[number]], ticket_id=ids[number])
+        if record.sequence != number:
+            raise RuntimeError(f"{kind} number {number} sealed as record {record.sequence}")
 
 
 def _anchor_tail(sealer: Sealer, chain: str) -> None:

@@ -20,33 +20,31 @@ Run ``python -m devices.simulators.caisse_ap_sim --port 8888`` to keep one runni
 
 from __future__ import annotations
 
-import collections
 import itertools
 import socket
 import threading
 import time
 
 from devices.payment.caisse_ap import DONE, NOT_DONE, encode_tlv, is_complete, decode_tlv
+from devices.simulators.scripted import ScriptedOutcomes
 from devices.simulators.pty_line import BackgroundSimulator
 
 OUTCOMES = ("approve", "decline", "timeout", "garbage", "bad_length", "unknown_status", "mismatch", "drop",
             "split", "chatter")
 
 
-class CaisseApSimulator(BackgroundSimulator):
+class CaisseApSimulator(ScriptedOutcomes, BackgroundSimulator):
     """A listening socket on 127.0.0.1 and a thread per connection."""
+
+    OUTCOMES = OUTCOMES
 
     def __init__(self, default: str = "approve", decline_cents: int = -1, answer_delay_s: float = 0.0,
                  port: int = 0) -> None:
-        if default not in OUTCOMES:
-            raise ValueError(f"unknown outcome {default!r}")
-        self.default = default
+        self._script_from(default)
         self.decline_cents = decline_cents
         self.answer_delay_s = answer_delay_s
         self.requests: list[dict[str, str]] = []
         """Every request read, as a tag -> value dict."""
-        self._outcomes: collections.deque[str] = collections.deque()
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._numbers = itertools.count(100001)
         self._server = socket.create_server(("127.0.0.1", port))
@@ -56,17 +54,6 @@ class CaisseApSimulator(BackgroundSimulator):
 
     def _release(self) -> None:
         self._server.close()
-
-    def script(self, *outcomes: str) -> None:
-        for outcome in outcomes:
-            if outcome not in OUTCOMES:
-                raise ValueError(f"unknown outcome {outcome!r}")
-        with self._lock:
-            self._outcomes.extend(outcomes)
-
-    def _next_outcome(self) -> str:
-        with self._lock:
-            return self._outcomes.popleft() if self._outcomes else self.default
 
     def _accept(self) -> None:
         while not self._stop.is_set():

@@ -28,7 +28,6 @@ the device path to put in ``payment.device``.
 
 from __future__ import annotations
 
-import collections
 import os
 import select
 import threading
@@ -37,20 +36,21 @@ import time
 from devices.payment.concert import (
     ACCEPTED, ACK, ENQ, EOT, ETX, NAK, REFUSED, STX, ConcertAnswer, decode_request, frame, lrc,
 )
+from devices.simulators.scripted import ScriptedOutcomes
 from devices.simulators.pty_line import BackgroundSimulator, raw_pty
 
 OUTCOMES = ("approve", "decline", "silent", "silent_once", "nak", "nak_once", "timeout", "garbage", "bad_lrc",
             "bad_lrc_once", "unknown_status", "drop", "stall", "chatter")
 
 
-class ConcertSimulator(BackgroundSimulator):
+class ConcertSimulator(ScriptedOutcomes, BackgroundSimulator):
     """The terminal side of a pty pair, run by a thread."""
+
+    OUTCOMES = OUTCOMES
 
     def __init__(self, default: str = "approve", decline_cents: int = -1, answer_delay_s: float = 0.0,
                  step_s: float = 3.0, parity_on_the_wire: bool = False) -> None:
-        if default not in OUTCOMES:
-            raise ValueError(f"unknown outcome {default!r}")
-        self.default = default
+        self._script_from(default)
         self.decline_cents = decline_cents
         self.answer_delay_s = answer_delay_s
         self.step_s = step_s
@@ -58,7 +58,6 @@ class ConcertSimulator(BackgroundSimulator):
         self.requests: list[tuple[str, int]] = []
         """``(operation, amount_cents)`` of every request taken, operation as sent (0, 1, 2)."""
         self.frames_seen = 0
-        self._outcomes: collections.deque[str] = collections.deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._buffer = bytearray()
@@ -69,18 +68,6 @@ class ConcertSimulator(BackgroundSimulator):
 
     def _release(self) -> None:
         self._close()
-
-    def script(self, *outcomes: str) -> None:
-        """The outcomes of the next requests, in order."""
-        for outcome in outcomes:
-            if outcome not in OUTCOMES:
-                raise ValueError(f"unknown outcome {outcome!r}")
-        with self._lock:
-            self._outcomes.extend(outcomes)
-
-    def _next_outcome(self) -> str:
-        with self._lock:
-            return self._outcomes.popleft() if self._outcomes else self.default
 
     def _close(self) -> None:
         """Close both ends once: a number closed twice could be another file's by then."""
