@@ -19,18 +19,19 @@ from till.fiscal.chain import current_database
 def off_loop(screen: Screen, call: Callable[[], Any], answered: Callable[[Any, Exception | None], None],
              group: str, description: str) -> None:
     """Run ``call`` in a thread worker of ``group``; then ``answered(result, None)`` or
-    ``answered(None, error)`` on the UI thread."""
+    ``answered(None, error)`` on the UI thread, as the worker's last act."""
 
     def work() -> None:
         try:
-            result = call()
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none escapes
-            screen.app.call_from_thread(answered, None, error)
-        else:
-            screen.app.call_from_thread(answered, result, None)
+            result, error = call(), None
+        except Exception as failure:  # noqa: BLE001 - every failure is reported, none escapes
+            result, error = None, failure
         finally:
             database = current_database()
             if not database.is_closed():
                 database.close()
+        screen.app.call_from_thread(answered, result, error)
 
-    screen.run_worker(work, thread=True, exit_on_error=False, group=group, description=description)
+    # The app owns the worker, not the screen: the answer often dismisses the screen, and a
+    # screen cancels its own workers as it goes, which would cut this one while it returns.
+    screen.app.run_worker(work, thread=True, exit_on_error=False, group=group, description=description)
