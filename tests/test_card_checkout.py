@@ -8,7 +8,8 @@ import pytest
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts
 from devices.simulators.concert_sim import ConcertSimulator
 from store.models import Ticket
-from till.card_journal import JournaledTerminal, reconcile
+from till.card_journal import JournaledTerminal
+from till.card_settlement import reconcile
 from till.sale import Basket
 from till.tenders import Checkout, PaymentError
 from store.models.payments import PendingPayment

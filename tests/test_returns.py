@@ -7,12 +7,14 @@ import dataclasses
 import json
 from pathlib import Path
 
+import peewee
 import pytest
 
 from store.models import (
     AccountingLine, FiscalRecord, Payment, StockLevel, StockLocation, StockMovement, Ticket, TicketLine, TicketVat,
 
 )
+from store.models.payments import APPROVED, FAILED, SETTLED, PendingPayment
 from till.fiscal.verify import verify_journal
 from till.i18n import _catalogue
 from till.returns import ReturnError, ReturnSession, customer_summary, find_ticket, purchases
@@ -481,43 +483,59 @@ def test_weighed_line_returned_in_grams(shop):
     assert level(apples) == before and level(apples, "damaged") == 1500
 
 
-def test_terminal_timeout_writes_nothing(shop):
+def test_terminal_unreachable_writes_nothing(shop):
     sale = sell(shop, [("WIN", 1)], card=895)
     s = session(shop)
     s.open(sale)
     s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
     before = counts()
-    shop.ctx.terminal.fail_next = "timeout"
+    shop.ctx.terminal.fail_next = "timeout"  # the simulator's timeout: the request never reached it
     with pytest.raises(ReturnError) as error:
         s.complete()
-    assert "n'a pas répondu" in error.value.text("fr")
+    assert "rien n'a été envoyé" in error.value.text("fr")
     assert counts() == before
+    (row,) = PendingPayment.select().where(PendingPayment.operation == "refund")
+    assert row.status == FAILED and row.claim == f"T:{sale.id}"  # failed: its claim is released
+    assert s.complete().total_cents == -895  # and the return can be made again
 
 
-def test_failure_after_card_refund_is_recorded_in_chain_l(shop, monkeypatch):
-    import till.returns as returns
+def test_failure_after_card_refund_keeps_the_approval_and_never_refunds_twice(shop, monkeypatch):
+    """The terminal approved, then the return could not be written: the approval is kept, the next
+    key press writes it without asking the terminal again (it used to refund, then forget)."""
+    import till.card_settlement as settlement
 
     sale = sell(shop, [("WIN", 1)], card=895)
     s = session(shop)
     s.open(sale)
     s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
     tickets = Ticket.select().count()
+    real = settlement.write_ticket
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(returns, "write_ticket", broken)
+    monkeypatch.setattr(settlement, "write_ticket", broken)
     with pytest.raises(RuntimeError):
         s.complete()
     assert Ticket.select().count() == tickets
-    event = (FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == "CARD_REFUND_UNRECORDED"))
-             .get())
-    details = json.loads(event.payload)["details"]
-    assert (details["operation"], details["amount_cents"], details["why"]) == ("refund", 895, "RuntimeError")
+    (row,) = PendingPayment.select().where(PendingPayment.operation == "refund")
+    assert row.status == APPROVED and row.ticket_id is None
+    other = session(shop)  # meanwhile the sale is claimed: no other return of it
+    other.open(sale)
+    with pytest.raises(ReturnError) as error:
+        other.pick(line_of(other, "WIN").line_id, 1, reason="defective")
+        other.complete()
+    assert "en cours" in error.value.text("fr")
+    monkeypatch.setattr(settlement, "write_ticket", real)
+    ticket = s.complete()
+    assert ticket.total_cents == -895
+    assert [r[:2] for r in shop.ctx.terminal.requests if r[0] == "refund"] == [("refund", 895)]
+    row = PendingPayment.get_by_id(row.id)
+    assert (row.status, row.ticket_id) == (SETTLED, ticket.id)
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
-def test_failed_exchange_gives_the_card_payment_back(shop, monkeypatch):
-    import till.returns as returns
+def test_failed_exchange_keeps_the_card_payment_and_writes_it_once(shop, monkeypatch):
+    import till.card_settlement as settlement
 
     sale = sell(shop, [("BAG", 1)])
     s = session(shop)
@@ -527,15 +545,21 @@ def test_failed_exchange_gives_the_card_payment_back(shop, monkeypatch):
     basket.add_product(shop.products["WIN"], 1)
     s.exchange_with(basket)
     s.pay("card")
+    real = settlement.write_ticket
 
     def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
-    monkeypatch.setattr(returns, "write_ticket", broken)
+        raise peewee.OperationalError("database is locked")
+    monkeypatch.setattr(settlement, "write_ticket", broken)
     before = counts()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ReturnError) as error:
         s.complete()
-    assert [r[:2] for r in shop.ctx.terminal.requests[-2:]] == [("sale", 775), ("refund", 775)]
+    assert "pas encore" in error.value.text("fr")
     assert counts() == before
+    monkeypatch.setattr(settlement, "write_ticket", real)
+    ticket = s.complete()
+    assert ticket.kind == "exchange"
+    assert [r[:2] for r in shop.ctx.terminal.requests[-1:]] == [("sale", 775)]
+    assert Payment.get((Payment.ticket == ticket.id) & (Payment.means == "card")).amount_cents == 775
 
 
 def test_policy_breach_inside_the_transaction_writes_no_override(shop):

@@ -52,17 +52,41 @@ def run_ui(config: Config) -> int:
     from till.context import TillContext
     from till.fiscal.lifecycle import record_start, record_stop
 
-    ctx = TillContext.open(config)
-    record_start(ctx.sealer, config)
-    give_back_credit_holds(ctx)
-    try:
-        from till.ui.app import TillApp
+    with running_till(config):
+        ctx = TillContext.open(config)
+        record_start(ctx.sealer, config)
+        resolve_card_journal(ctx)
+        give_back_credit_holds(ctx)
+        try:
+            from till.ui.app import TillApp
 
-        TillApp(ctx).run()
-    finally:
-        record_stop(ctx.sealer)
-        ctx.close()
+            TillApp(ctx).run()
+        finally:
+            record_stop(ctx.sealer)
+            ctx.close()
     return OK
+
+
+class AlreadyRunning(TillError):
+    """The till's program is already running on this shop folder."""
+
+
+def running_till(config: Config):
+    """The run lock of the till's own program (``till.lock`` beside its configuration): one
+    program per till, and the only one that resolves the card journal at its start."""
+    from till.file_lock import exclusive
+
+    path = config.resolve("till.lock")
+    return exclusive(path, lambda: AlreadyRunning("The till is already running on this shop (lock {file})",
+                                                  file=str(path)))
+
+
+def resolve_card_journal(ctx):
+    """Card requests a stop left open: a return the terminal approved is written now; an unknown
+    outcome is sealed and listed for a manager (login screen, F1, ``till card pending``)."""
+    from till.card_settlement import reconcile
+
+    return reconcile(ctx.terminal, ctx.till_id, sealer=ctx.sealer, config=ctx.config)
 
 
 def give_back_credit_holds(ctx):

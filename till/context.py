@@ -13,7 +13,7 @@ import peewee
 
 from devices.payment import PaymentTerminal
 from devices.payment.factory import TerminalSettings, make_terminal as build_terminal
-from till.card_journal import JournaledTerminal, reconcile
+from till.card_journal import JournaledTerminal
 from store import db
 from till.config import Config
 from till.errors import TillError
@@ -61,10 +61,10 @@ class TillContext:
                         business_zone(config))
         terminal = make_terminal(config)
         if terminal is not None:
-            # Every request is journaled before it is sent; what a crash left pending is
-            # settled against the tickets, or flagged for a manager (never charged again).
+            # Every request is journaled before it is sent. What a stop left open is resolved by
+            # the till's own program at its start (``till.card_settlement.reconcile``), never by
+            # another command: a request in flight belongs to the running till.
             terminal = JournaledTerminal(terminal, config.till.id, sealer=sealer)
-            reconcile(terminal, config.till.id, sealer=sealer)
         return cls(config=config, database=database, sealer=sealer, terminal=terminal)
 
     def close(self) -> None:

@@ -5,18 +5,19 @@ pick lines and quantities -> a reason and a disposition per line -> policy (a ma
 approve a breach) -> resolution (refund to the original means, cash, store credit, a mix; or an
 exchange against a ``Basket``, the difference paid or refunded) -> ``complete()``.
 
-``complete()`` is one database transaction: it locks the original ticket's lines (``SELECT ...
-FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers), re-reads
-what was already returned, refuses if a quantity is no longer returnable, re-checks the policy,
-records each manager override (chain L), asks the card terminal for card refunds (or the card
-payment of an exchange), and writes the ticket with ``write_ticket`` (kind RETURN or EXCHANGE,
-``origin_ticket_id`` set, negative lines pointing at their original lines). Any refusal or
-failure leaves nothing written; a declined card refund writes nothing and the cashier chooses
-cash or store credit instead (``refund_to``).
+``complete()`` is one database transaction: it locks the original sale (``SELECT ... FOR
+UPDATE`` on PostgreSQL, the ticket row then its lines; SQLite's ``BEGIN IMMEDIATE`` already
+serialises writers), refuses while a card request on that sale is open on any till, re-reads
+what was already returned and refunded, refuses if a quantity is no longer returnable or a
+means' cap is passed, re-checks the policy, records each manager override (chain L), and writes
+the ticket with ``write_ticket`` (kind RETURN or EXCHANGE, ``origin_ticket_id`` set, negative
+lines pointing at their original lines). Any refusal or failure leaves nothing written.
 
-The terminal is asked while the lock is held, so that two tills cannot both refund the last
-unit; on SQLite this keeps other tills' writes waiting for the terminal's answer (a few seconds
-at most, under the busy timeout).
+A card refund (or an exchange's card charge) is never asked inside that transaction: the same
+checks commit a card-journal row that claims the sale and holds the return to write, the
+terminal is asked with no transaction open, then the return is written from the row
+(``till.return_card``). So no till waits on another's terminal, and a stop at any point leaves
+a row that says what happened.
 
 A returned line keeps the original's unit price and VAT rate; its amount is the original line's
 total (after its discount share) pro rata of the quantity, computed cumulatively so that the
@@ -26,7 +27,6 @@ returns of a line add up exactly to what was paid for it.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import itertools
 from dataclasses import dataclass, replace
 from typing import Iterable
@@ -40,7 +40,6 @@ from store.models import (
 )
 from till import catalogue
 from till.config import Config
-from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import line_total, shown
@@ -50,7 +49,9 @@ from till.return_policy import (
     customer_breach, final_sale_breach, lowest_recent_price, window_breach,
 )
 from till.customers import CustomerSummary, customer_summary  # noqa: F401 - part of this module's API
-from till.return_card import ReturnCardMoves
+from till.card_journal import ClaimOpen, check_no_open_claim, claim_of
+from till.card_settlement import lock_claim
+from till.return_card import CardOutcomeUnknown, ReturnCardMoves  # noqa: F401 - part of this module's API
 from till.return_lines import (  # noqa: F401 - part of this module's API
     ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
     returned_quantities,
@@ -427,42 +428,52 @@ class ReturnSession(ReturnCardMoves):
 
     # -- complete ------------------------------------------------------------------------------
     def complete(self) -> Ticket:
-        """Write the return or exchange: everything in one transaction, or nothing."""
+        """Write the return or exchange: everything in one transaction, or nothing.
+
+        With a card refund or charge, the card-journal row (with the return to write) commits
+        first, the terminal is asked with no transaction open, and the return is written after
+        (``till.return_card``).
+        """
         self._check_open()
+        self._check_no_unknown()
+        if self._approved_row is not None:  # approved, not yet written: never ask the terminal again
+            return self._write_approved()
         self._check_ready()
-        database = current_database()
-        card_done: list[tuple[str, int, str | None]] = []  # (operation, amount, terminal reference)
+        if self._card_operation(self._planned_payments()) is not None:
+            return self._complete_with_card()
         try:
-            with database.atomic():
-                self._lock_and_recheck()
-                self.check_policy()
-                for breach in self.breaches():
-                    manager, note = self._approvals[breach.code]
-                    record_event(self.sealer, MANAGER_OVERRIDE, f"return: {breach.code}", user_id=manager.id,
-                                 details={"breach": breach.code, "note": note, "cashier_id": self.user.id,
-                                          "origin": self.reference,
-                                          **{k: v for k, v in breach.params}})
-                payments = self._payments(card_done)
-                extra = {}
-                if "credit_note_validity_days" in inspect.signature(write_ticket).parameters:
-                    extra["credit_note_validity_days"] = self.config.credit_notes.validity_days
-                    extra.update(loyalty=self.config.loyalty, smtp=self.config.smtp)
-                ticket = write_ticket(self.sealer, self.config.accounts, self._draft(payments), **extra)
-        except peewee.OperationalError as error:
-            self._after_failure(card_done, str(error))
+            with current_database().atomic():
+                events = self._checked_under_lock()
+                for code, description, user_id, details in events:
+                    record_event(self.sealer, code, description, user_id=user_id, details=details)
+                ticket = write_ticket(self.sealer, self.config.accounts, self._draft(self._payments()),
+                                      credit_note_validity_days=self.config.credit_notes.validity_days,
+                                      loyalty=self.config.loyalty, smtp=self.config.smtp)
+        except peewee.OperationalError:
             raise ReturnError("The database is busy (another till is writing): nothing was recorded, "
                               "try again") from None
-        except TillError:
-            self._after_failure(card_done, "refused")
-            raise
-        except Exception as error:
-            self._after_failure(card_done, type(error).__name__)
-            raise
         self.ticket = ticket
-        settle = getattr(self.terminal, "settle", None)
-        if settle is not None:  # the card journal: these terminal operations are on a ticket now
-            settle()
         return ticket
+
+    def _checked_under_lock(self) -> list[tuple[str, str, int, dict]]:
+        """Inside the writing transaction: lock the sale, refuse while a card request on it is
+        open, re-check quantities, policy and caps; the manager overrides to seal with it."""
+        claim = claim_of(self.original, self.order)
+        if claim is not None:
+            lock_claim(claim)
+            try:
+                check_no_open_claim(claim, self.reference)
+            except ClaimOpen as error:
+                raise ReturnError(error.message, **error.params) from None
+        self._lock_and_recheck()
+        self.check_policy()
+        events = []
+        for breach in self.breaches():
+            manager, note = self._approvals[breach.code]
+            events.append((MANAGER_OVERRIDE, f"return: {breach.code}", manager.id,
+                           {"breach": breach.code, "note": note, "cashier_id": self.user.id,
+                            "origin": self.reference, **{k: v for k, v in breach.params}}))
+        return events
 
     def _check_ready(self) -> None:
         if not self._picks:
@@ -484,7 +495,7 @@ class ReturnSession(ReturnCardMoves):
         if not origins:
             return
         from_order = self.order is not None
-        if is_postgres():
+        if is_postgres():  # the sale itself is locked first (``lock_claim``): lines of a return without one
             model = OnlineOrderLine if from_order else TicketLine
             list(model.select(model.id).where(model.id.in_(origins)).order_by(model.id).for_update().tuples())
         returned = returned_quantities(origins, from_order=from_order)
@@ -503,29 +514,29 @@ class ReturnSession(ReturnCardMoves):
         if self._refund_choice is not None:
             self.refund_to(self._refund_choice)  # card cap against refunds made meanwhile
 
-    def _payments(self, card_done: list) -> list[DraftPayment]:
-        """The ticket's payments; card refunds and charges go through the terminal here."""
+    def _payments(self) -> list[DraftPayment]:
+        """The ticket's payments (card ones without a terminal reference yet)."""
         payments: list[DraftPayment] = []
         balance = self.balance_cents
         if balance < 0:
             for part in self.refund_parts():
-                reference = None
-                if part.means == CARD:
-                    reference = self._terminal("refund", part.amount_cents, part.reference or "")
-                    card_done.append(("refund", part.amount_cents, reference))
-                payments.append(DraftPayment(part.means, -part.amount_cents, reference))
+                payments.append(DraftPayment(part.means, -part.amount_cents, part.reference if part.means == CARD
+                                             else None))
         elif balance > 0:
             paid = 0
             for tender in self._tenders:
-                reference = None
-                if tender.means == CARD:
-                    reference = self._terminal("sale", tender.amount_cents, self.sealer.till_id)
-                    card_done.append(("sale", tender.amount_cents, reference))
-                payments.append(DraftPayment(tender.means, tender.amount_cents, reference))
+                payments.append(DraftPayment(tender.means, tender.amount_cents))
                 paid += tender.amount_cents
             if paid > balance:
                 payments.append(DraftPayment(CASH, balance - paid, "change"))
         return payments
+
+    def _planned_payments(self) -> list[DraftPayment]:
+        """The payments as planned now, outside the transaction (to know if the card is asked)."""
+        try:
+            return self._payments()
+        except ReturnError:
+            return []
 
     def _draft(self, payments: list[DraftPayment]) -> TicketDraft:
         lines: list[DraftLine] = []

@@ -23,9 +23,7 @@ person must look); 2 usage or configuration; 3 head office unreachable (cron tri
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +33,7 @@ from typing import Any, Iterator
 
 from store.models import FiscalRecord
 from till.errors import TillError
+from till.file_lock import exclusive
 from till.fiscal.chain import iso_utc
 from till.fiscal.events import record_event
 from till.sync_client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable
@@ -73,17 +72,8 @@ class SyncConfigError(SyncError):
 @contextmanager
 def sync_lock(path: Path) -> Iterator[None]:
     """Hold ``path`` exclusively for the run, or raise ``SyncLocked`` at once."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SyncLocked("Another till sync is running (lock {file})", file=str(path)) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+    with exclusive(path, lambda: SyncLocked("Another till sync is running (lock {file})", file=str(path))):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 @dataclass

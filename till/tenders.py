@@ -18,6 +18,7 @@ from store.models import SALE, Ticket
 from devices.payment import PaymentTerminal, TerminalError
 from store.db import DatabaseUnavailable, with_retry
 from till import credit_holds, credit_notes, remote_credit
+from till.card_journal import terminal_reason
 from till.errors import TillError
 from till.sale import Basket
 from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
@@ -36,6 +37,15 @@ class PaymentError(TillError):
     """A tender was refused; nothing was recorded for it."""
 
 
+class CardOutcomeUnknown(PaymentError):
+    """The terminal may have charged the card: a manager settles it from the terminal's journal
+    before anything else is taken for this sale."""
+
+    def __init__(self, message: str, journal_id: int | None, **params) -> None:
+        super().__init__(message, **params)
+        self.journal_id = journal_id
+
+
 @dataclass(frozen=True)
 class Tender:
     """Money offered by the customer: ``amount_cents`` may exceed the due amount for cash."""
@@ -47,6 +57,8 @@ class Tender:
     """A credit note taken through head office: the hold it stands on (``till.credit_holds``)."""
     remote_only: bool = False
     """Another shop's note: in head office's ledger only, not this shop's."""
+    journal_id: int | None = None
+    """A card payment: its card-journal row, settled by the ticket that carries it."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,10 @@ class Checkout:
         """Head office, for credit notes known there (None: this shop's notes only, no network)."""
         self.total_cents = basket.totals().total_cents
         self.tenders: list[Tender] = []
+        self.unknown_row: int | None = None
+        """A card request whose outcome is unknown: nothing else is taken until a manager settles it."""
+        self._refunding: Tender | None = None
+        """The card payment whose refund (the sale being abandoned) has that unknown outcome."""
 
     @property
     def paid_cents(self) -> int:
@@ -91,6 +107,7 @@ class Checkout:
 
     def add_cash(self, amount_cents: int) -> Tender:
         """Cash handed over; more than due is fine (change), nothing or negative is not."""
+        self._check_no_unknown()
         if self.is_paid:
             raise PaymentError("The sale is already paid")
         if amount_cents <= 0:
@@ -109,6 +126,7 @@ class Checkout:
         a worker: another shop's note, and one of this shop's that head office knows, are taken
         at head office now (a hold), and given back if the sale is abandoned (``cancel``).
         """
+        self._check_no_unknown()
         if self.is_paid:
             raise PaymentError("The sale is already paid")
         if self.basket.training:
@@ -165,6 +183,7 @@ class Checkout:
         Without ``amount_cents`` the card pays all that is due. More than due is refused: a card
         never gives change.
         """
+        self._check_no_unknown()
         amount = self.due_cents if amount_cents is None else amount_cents
         if amount <= 0:
             raise PaymentError("Nothing is left to pay by card")
@@ -179,19 +198,48 @@ class Checkout:
         try:
             result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
         except TerminalError as error:
-            from till.card_journal import terminal_reason
-
             if getattr(error, "maybe_charged", False):  # the request reached it: say so, never guess
-                raise PaymentError("The card terminal did not answer ({reason}): the payment may have gone "
-                                   "through; check the terminal's receipt before trying again",
-                                   reason=terminal_reason(error)) from None
+                self.unknown_row = getattr(error, "journal_id", None)
+                raise CardOutcomeUnknown(
+                    "The card terminal did not answer ({reason}): the payment may have gone through. Check the "
+                    "terminal's own journal; a manager must settle it before anything else is taken",
+                    self.unknown_row, reason=terminal_reason(error)) from None
             raise PaymentError("The card terminal did not answer ({reason}): nothing was charged",
                                reason=terminal_reason(error)) from None
         if not result.approved:
             raise PaymentError("Card declined: {reason}", reason=result.message or "refused")
-        tender = Tender(CARD, result.amount_cents, result.reference)
+        tender = Tender(CARD, result.amount_cents, result.reference,
+                        journal_id=getattr(self.terminal, "last_journal_id", None))
         self.tenders.append(tender)
         return tender
+
+    def settle_card(self, manager, approved: bool, reference: str | None = None, note: str = "") -> Tender | None:
+        """A manager's decision on the unknown card outcome, read off the terminal's own journal:
+        approved adds the card payment (with the terminal's reference); not approved adds
+        nothing, and the cashier may take the payment again, by any means."""
+        from till import card_settlement
+
+        if self.unknown_row is None:
+            raise PaymentError("No card payment of this sale waits for a manager")
+        refunding, self._refunding = self._refunding, None
+        row = card_settlement.settle(self.unknown_row, manager, self.basket.sealer, self.basket.config,
+                                     approved=approved, reference=reference, note=note,
+                                     for_tender=refunding is None).row
+        self.unknown_row = None
+        if refunding is not None:  # the refund of a card payment while abandoning the sale
+            if approved:
+                self._cancelled(refunding, row.result_reference, row.id)
+            return None
+        if not approved:
+            return None
+        tender = Tender(CARD, row.amount_cents, row.result_reference, journal_id=row.id)
+        self.tenders.append(tender)
+        return tender
+
+    def _check_no_unknown(self) -> None:
+        if self.unknown_row is not None:
+            raise PaymentError("The card terminal's answer is unknown (card journal #{id}): a manager must settle it "
+                               "first", id=self.unknown_row)
 
     def cancel(self) -> int:
         """Abandon the payment: give back every approved card payment through the terminal, and
@@ -202,8 +250,7 @@ class Checkout:
         clear message, the remaining card tenders kept so the cashier can retry. A hold head
         office cannot be told about now is given back by the next sync.
         """
-        from till.fiscal.events import PAYMENT_CANCELLED, record_event
-
+        self._check_no_unknown()
         refunded = 0
         for tender in [t for t in self.tenders if t.means == CARD]:
             if tender.reference == TRAINING_REFERENCE and self.basket.training:
@@ -212,22 +259,40 @@ class Checkout:
             try:
                 result = self.terminal.refund(tender.amount_cents, reference=tender.reference or "")
             except TerminalError as error:
+                if getattr(error, "maybe_charged", False):
+                    self.unknown_row, self._refunding = getattr(error, "journal_id", None), tender
+                    raise CardOutcomeUnknown(
+                        "The card terminal did not answer ({reason}): the refund may have gone through. Check the "
+                        "terminal's own journal; a manager must settle it", self.unknown_row,
+                        reason=terminal_reason(error)) from None
                 raise PaymentError("The card terminal did not answer ({reason}): the card payment is not "
-                                   "refunded yet", reason=str(error)) from None
+                                   "refunded yet", reason=terminal_reason(error)) from None
             if not result.approved:
                 raise PaymentError("The terminal refused to refund the card payment: {reason}",
                                    reason=result.message or "refused")
-            record_event(self.basket.sealer, PAYMENT_CANCELLED, "card payment refunded before the sale ended",
-                         user_id=self.basket.user.id,
-                         details={"amount_cents": tender.amount_cents, "reference": tender.reference,
-                                  "refund_reference": result.reference})
-            self.tenders.remove(tender)
+            self._cancelled(tender, result.reference, getattr(self.terminal, "last_journal_id", None))
             refunded += tender.amount_cents
         for tender in [t for t in self.tenders if t.hold_request is not None]:
             self.remote.release(tender.hold_request, self.basket.user.id)  # or at the next sync
             self.tenders.remove(tender)
             refunded += tender.amount_cents
         return refunded
+
+    def _cancelled(self, tender: Tender, refund_reference: str | None, refund_row: int | None) -> None:
+        """A card payment given back before the sale ended: sealed in chain L, and both card
+        requests settled with that event (no ticket will carry them)."""
+        from till.card_journal import close_without_ticket
+        from till.fiscal.chain import current_database
+        from till.fiscal.events import PAYMENT_CANCELLED, record_event
+
+        with current_database().atomic():
+            record_event(self.basket.sealer, PAYMENT_CANCELLED, "card payment refunded before the sale ended",
+                         user_id=self.basket.user.id,
+                         details={"amount_cents": tender.amount_cents, "reference": tender.reference,
+                                  "refund_reference": refund_reference})
+            close_without_ticket([row for row in (tender.journal_id, refund_row) if row is not None],
+                                 "card payment refunded before the sale ended")
+        self.tenders.remove(tender)
 
     @property
     def holds_credit(self) -> bool:
@@ -247,7 +312,7 @@ class Checkout:
             )
             for line in basket.lines
         )
-        payments = [DraftPayment(t.means, t.amount_cents, t.reference, t.hold_request, not t.remote_only)
+        payments = [DraftPayment(t.means, t.amount_cents, t.reference, t.hold_request, not t.remote_only, t.journal_id)
                     for t in self.tenders]
         if self.change_cents:
             payments.append(DraftPayment(CASH, -self.change_cents, "change"))
@@ -263,6 +328,7 @@ class Checkout:
 
     def complete(self) -> CompletedSale:
         """Write the ticket (one transaction) and return it with the change to give."""
+        self._check_no_unknown()
         change = self.change_cents
         draft = self.draft()
         config = self.basket.config
@@ -284,7 +350,4 @@ class Checkout:
         except DatabaseUnavailable:
             raise PaymentError("The database is busy (another till is writing): nothing was recorded, "
                                "press the key again") from None
-        settle = getattr(self.terminal, "settle", None)
-        if settle is not None:  # the card journal: these approvals are on a written ticket now
-            settle()
         return CompletedSale(ticket=ticket, change_cents=change)

@@ -21,7 +21,9 @@ would, and the fiscal payload sealed from the values just inserted rather than r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import weakref
 import sqlite3
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ from store.models import (
     TicketVat,
 )
 from store.models.base import utcnow
+from store.models.payments import APPROVED, PENDING, SETTLED, PendingPayment
 from till import credit_holds, credit_notes, outbox
 from till.accounting import ticket_postings
 from till.config import AccountsConfig, CreditNotesConfig
@@ -92,6 +95,8 @@ class DraftPayment:
     """A credit note spent through head office: the hold settled with this ticket."""
     redeem_locally: bool = True
     """False for another shop's credit note: only head office's ledger holds it."""
+    journal_id: int | None = None
+    """A card payment: its card-journal row, settled in this ticket's transaction."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,25 @@ class TicketDraft:
     @property
     def total_cents(self) -> int:
         return sum(line.total_cents for line in self.lines)
+
+
+def draft_to_json(draft: TicketDraft) -> str:
+    """``draft`` as JSON, so a return waiting on the card terminal can be written from the card
+    journal alone (by the till, at a restart, or by a manager's settlement)."""
+    data = dataclasses.asdict(draft)
+    data["created_at"] = draft.created_at.isoformat() if draft.created_at else None
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def draft_from_json(text: str) -> TicketDraft:
+    """The draft ``draft_to_json`` wrote."""
+    data = json.loads(text)
+    data["lines"] = tuple(DraftLine(**line) for line in data["lines"])
+    data["payments"] = tuple(DraftPayment(**payment) for payment in data["payments"])
+    data["extra_jobs"] = tuple((kind, payload) for kind, payload in data["extra_jobs"])
+    if data["created_at"]:
+        data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
+    return TicketDraft(**data)
 
 
 class UnbalancedTicket(TillError):
@@ -347,6 +371,9 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
                                   for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
+        journaled = [p for p in draft_payments if p.journal_id is not None]
+        if journaled:
+            _settle_card_journal(journaled, ticket_id)
         # the entry's date is the shop's business day (the FEC's EcritureDate), not the UTC date
         business_date = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()
         if not draft.training:  # training moves no stock and books nothing
@@ -410,6 +437,27 @@ def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when:
     for code, amount in sorted(spent):
         credit_notes.redeem(code, amount, ticket_id, today, when)
     return tuple(payments), issued
+
+
+def _settle_card_journal(payments: list[DraftPayment], ticket_id: int) -> None:
+    """Mark the card requests these payments stand on as carried by this ticket, in its own
+    transaction: the ticket exists if and only if its card-journal rows say so, so a stop just
+    before or after the commit never leaves a charged card looking unrecorded (or the reverse).
+
+    A request is settled only from pending or approved (an unknown outcome a manager settled as
+    approved is approved again); a row already settled, declined or unknown makes the ticket roll
+    back.
+    """
+    now = utcnow()
+    for payment in payments:
+        done = (PendingPayment.update(status=SETTLED, ticket_id=ticket_id, finished_at=now,
+                                      result_reference=payment.reference)
+                .where((PendingPayment.id == payment.journal_id) & PendingPayment.status.in_((PENDING, APPROVED))
+                       & PendingPayment.ticket_id.is_null())
+                .execute())
+        if not done:
+            raise TillError("Card payment {reference} is already on another ticket or was not approved",
+                            reference=payment.reference or "")
 
 
 def _line_ids(database: peewee.Database, ticket_id: int) -> list[tuple[int, int]]:

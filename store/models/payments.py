@@ -21,7 +21,11 @@ FAILED = "failed"
 UNKNOWN = "unknown"
 """The terminal may have moved money: a manager checks the terminal's own journal."""
 SETTLED = "settled"
-"""Approved, and the ticket (or the recorded cancellation) carrying it is written."""
+"""Approved, and the ticket (or the recorded cancellation) carrying it is written; or approved
+by the terminal with no ticket, as a manager settled it (the sealed settlement says so)."""
+
+OPEN = (PENDING, APPROVED, UNKNOWN)
+"""A request whose money is not yet accounted for by a ticket or a settlement: its claim holds."""
 
 
 class PendingPayment(BaseModel):
@@ -37,6 +41,15 @@ class PendingPayment(BaseModel):
     message = peewee.TextField(null=True)
     started_at = peewee.DateTimeField(default=utcnow)
     finished_at = peewee.DateTimeField(null=True)
+    claim = peewee.CharField(max_length=32, null=True)
+    """The sale (``T:<id>``) or online order (``O:<id>``) a return's card request stands on."""
+    intent = peewee.TextField(null=True)
+    """The return or exchange to write once approved: its ticket draft as JSON."""
+    ticket_id = peewee.IntegerField(null=True)
+    """The ticket carrying this request, set in that ticket's transaction."""
+    settled_by = peewee.IntegerField(null=True)
+    """The manager who settled an unknown outcome."""
+    settled_at = peewee.DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("till_id", "status"), False),)
+        indexes = ((("till_id", "status"), False), (("claim", "status"), False), (("status",), False))

@@ -4,6 +4,7 @@ till's process killed while the terminal holds the request), and reconciliation 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import os
 import signal
@@ -24,8 +25,9 @@ from store import db
 from store.models import FiscalRecord, Payment, Ticket, User
 from store.models.payments import APPROVED, DECLINED, FAILED, PENDING, SETTLED, UNKNOWN, PendingPayment
 from till.card_journal import (
-    CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, JournaledTerminal, reconcile, terminal_reason, unresolved,
+    CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, InsideTransaction, JournaledTerminal, terminal_reason, unresolved,
 )
+from till.card_settlement import reconcile
 from till.fiscal import AnchorStore, Sealer, Signer
 from till.i18n import _catalogue
 
@@ -146,10 +148,10 @@ def test_crash_between_request_and_answer_is_reconciled_without_asking_again(sto
     assert len(events(CARD_OUTCOME_UNKNOWN)) == 1
 
 
-def _ticket(number: int, amount: int, reference: str) -> Ticket:
+def _ticket(number: int, amount: int, reference: str, **more) -> Ticket:
     user = User.get_or_create(login="c", defaults={"name": "Camille", "pin_hash": "x"})[0]
     ticket = Ticket.create(till_id=TILL, number=number, code=f"T{TILL}-{number:07d}", kind="sale", user=user,
-                           operator_name=user.name, total_cents=amount, line_count=1)
+                           operator_name=user.name, total_cents=amount, line_count=1, **more)
     Payment.create(ticket=ticket, position=1, means="card", amount_cents=amount, reference=reference)
     return ticket
 
@@ -168,12 +170,24 @@ def test_an_approval_on_a_ticket_is_settled_one_without_is_flagged(store):
     assert lost.approved
 
 
-def test_settle_marks_what_a_written_ticket_carries(store):
+def test_a_ticket_of_the_same_second_is_matched_to_an_older_row(store):
+    """Rows from before tickets settled their own: a ticket stores whole seconds, the row's start
+    has microseconds; the ticket written in the same second carries it (it used to be flagged)."""
+    row = PendingPayment.create(till_id=TILL, terminal="concert", operation="sale", amount_cents=990,
+                                status=APPROVED, result_reference="A1",
+                                started_at=dt.datetime(2026, 12, 1, 10, 0, 5, 900000))
+    _ticket(3, 990, "A1", created_at=dt.datetime(2026, 12, 1, 10, 0, 5))
+    done = reconcile(SimulatedTerminal(), TILL)
+    assert done.settled == [row.id] and done.unknown == []
+
+
+def test_no_card_request_is_sent_inside_a_transaction(store):
     terminal = JournaledTerminal(SimulatedTerminal(), TILL)
-    terminal.sale(1000, reference=TILL)
-    assert terminal.settle() == 1
-    assert [r.status for r in rows()] == [SETTLED]
-    assert reconcile(terminal, TILL).settled == []
+    database, _, _ = store
+    with database.atomic():
+        with pytest.raises(InsideTransaction):
+            terminal.sale(1000, reference=TILL)
+    assert terminal.requests == [] and rows() == []
 
 
 def test_a_driver_that_knows_its_last_transaction_is_asked(store):
