@@ -49,14 +49,10 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
 
 def run_ui(config: Config) -> int:
     """Start the till's screens on ``config``'s shop."""
-    from till.context import TillContext
-    from till.fiscal.lifecycle import record_start, record_stop
+    from till.fiscal.lifecycle import record_stop
 
     with running_till(config):
-        ctx = TillContext.open(config)
-        record_start(ctx.sealer, config)
-        resolve_card_journal(ctx)
-        give_back_credit_holds(ctx)
+        ctx = start_till(config)
         try:
             from till.ui.app import TillApp
 
@@ -65,6 +61,19 @@ def run_ui(config: Config) -> int:
             record_stop(ctx.sealer)
             ctx.close()
     return OK
+
+
+def start_till(config: Config):
+    """What the till's own program does before its screens, holding its run lock: open the shop,
+    seal the start, resolve the card journal, give back credit-note holds."""
+    from till.context import TillContext
+    from till.fiscal.lifecycle import record_start
+
+    ctx = TillContext.open(config)
+    record_start(ctx.sealer, config)
+    resolve_card_journal(ctx)
+    give_back_credit_holds(ctx)
+    return ctx
 
 
 class AlreadyRunning(TillError):

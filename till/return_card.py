@@ -143,8 +143,11 @@ class ReturnCardMoves:
         writes the return now; not approved lets the cashier choose another means."""
         if self.unknown_row is None:
             raise ReturnError("No card payment of this return waits for a manager")
-        done = card_settlement.settle(self.unknown_row, manager, self.sealer, self.config, approved=approved,
-                                      reference=reference, note=note)
+        try:
+            done = card_settlement.settle(self.unknown_row, manager, self.sealer, self.config, approved=approved,
+                                          reference=reference, note=note)
+        except card_settlement.SettlementError as error:
+            raise ReturnError(error.message, **error.params) from None
         self.unknown_row = None
         if done.ticket is not None:
             self.ticket = done.ticket

@@ -222,9 +222,13 @@ class Checkout:
         if self.unknown_row is None:
             raise PaymentError("No card payment of this sale waits for a manager")
         refunding, self._refunding = self._refunding, None
-        row = card_settlement.settle(self.unknown_row, manager, self.basket.sealer, self.basket.config,
-                                     approved=approved, reference=reference, note=note,
-                                     for_tender=refunding is None).row
+        try:
+            row = card_settlement.settle(self.unknown_row, manager, self.basket.sealer, self.basket.config,
+                                         approved=approved, reference=reference, note=note,
+                                         for_tender=refunding is None).row
+        except card_settlement.SettlementError as error:
+            self._refunding = refunding
+            raise PaymentError(error.message, **error.params) from None
         self.unknown_row = None
         if refunding is not None:  # the refund of a card payment while abandoning the sale
             if approved:
