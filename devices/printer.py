@@ -17,6 +17,7 @@ from typing import Callable, Protocol
 from devices.errors import DeviceConfigError, PrinterError
 from devices.receipt import Receipt
 from devices.settings import PRINTER_DRIVERS, PrinterSettings
+from till.files import create_private
 
 __all__ = ["PrinterError", "ReceiptPrinter", "FilePrinter", "make_printer", "UNKNOWN_DRIVER"]
 
@@ -45,7 +46,7 @@ class FilePrinter:
 
     def print_lines(self, lines: list[str]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)  # receipts and vouchers: customers' names, credit-note codes
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write("\n".join(lines) + "\n" + "=" * 8 + " cut " + "=" * 8 + "\n")
                 handle.flush()

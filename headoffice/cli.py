@@ -1,7 +1,9 @@
 """``till-headoffice``: enroll a till, serve the API, verify what is held, report across shops.
 
 Exit codes as ``till``'s: 0 done, 1 a check failed (``verify`` found problems), 2 usage or
-configuration. The configuration is a small TOML file (config/headoffice.example.toml):
+configuration. What it creates is private (umask 077, ``till.files``) and its logs never show a
+credit-note code whole (``till.logmask``): both modules are plain standard library, shared with
+the till as ``till.sync_protocol`` is. The configuration is a small TOML file (config/headoffice.example.toml):
 
     [headoffice]
     database = "postgresql://headoffice:pw@localhost/headoffice"
@@ -41,10 +43,16 @@ def load_settings(path: str | None) -> dict[str, Any]:
 
 
 def _setup_logging(settings: dict[str, Any]) -> None:
+    """Log to stderr and the log file (made 0600), credit-note codes masked on every handler and
+    on uvicorn's access log, whose request lines carry ``/v1/credit-notes/{code}/...``."""
+    from till import logmask
+    from till.files import create_private
+
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if settings.get("log_file"):
-        Path(settings["log_file"]).parent.mkdir(parents=True, exist_ok=True)
+        create_private(settings["log_file"])
         handlers.append(logging.FileHandler(settings["log_file"], encoding="utf-8"))
+    logmask.install(*handlers, logging.getLogger("uvicorn.access"), logging.getLogger("uvicorn.error"))
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
@@ -206,8 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from till.files import private_umask
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    with private_umask():  # its database, logs and TLS files are head office's user's alone
+        return args.func(args)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ signed bytes whatever the engine does with timestamps.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from till.files import create_private
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
@@ -166,7 +166,7 @@ def connect(url: str) -> peewee.Database:
         path = unquote(url[len("sqlite:///"):].split("?", 1)[0]) if url.startswith("sqlite:///") else ""
         if not path:
             raise ValueError(f"no file in database URL {url!r}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # 0600 before SQLite opens it (its -wal and -shm take its mode)
         return peewee.SqliteDatabase(path, pragmas={"journal_mode": "wal", "synchronous": "full",
                                                     "busy_timeout": 10000}, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgresql", "postgres"):

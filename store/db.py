@@ -14,13 +14,13 @@ migrations, so the rest of the code never cares which engine it runs on:
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Callable, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
 
 from store.models.base import database_proxy
+from till.files import create_private
 
 T = TypeVar("T")
 
@@ -41,7 +41,9 @@ def connect(url: str) -> peewee.Database:
         if not path:
             raise ValueError(f"no file in database URL {url!r}")
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Made 0600 before SQLite opens it: SQLite gives its -wal, -shm and -journal files
+            # the main file's mode, and the database holds PIN hashes, customers and credit notes.
+            create_private(path)
         database: peewee.Database = peewee.SqliteDatabase(
             path,
             pragmas={

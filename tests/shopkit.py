@@ -13,6 +13,7 @@ from till.auth import create_user
 from till.customers import create_customer
 from till.config import load, render_example
 from till.context import TillContext
+from till.files import write_private
 from till.scanning import make_ean13
 from till.setup import seed_defaults
 from till.ticket_writer import move_stock
@@ -50,7 +51,7 @@ def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -
     settings = {"till_id": till_id}
     if database:
         settings["database"] = database
-    path.write_text(render_example(**settings), encoding="utf-8")
+    write_private(path, render_example(**settings).encode("utf-8"))  # as `till init` does
     ctx = TillContext.open(load(path), create_key=True)
     products, barcodes = {}, {}
     with ctx.database.atomic():

@@ -2,6 +2,7 @@
 
 Exit codes: 0 success, 1 a check failed (e.g. the fiscal journal does not verify), 2 a usage or
 configuration error. Errors are one clear line on stderr; tracebacks go to the log file only.
+Every command runs with umask 077 (``till.files``): what it creates is its user's alone.
 The UI (Textual) is imported only by the commands that start it, so technicians' commands
 start fast on a Raspberry Pi.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 from till import __version__
 from till.config import Config, ConfigError, load
 from till.errors import TillError
+from till.files import private_umask
 
 log = logging.getLogger("till")
 
@@ -32,17 +34,25 @@ def find_config(explicit: str | None) -> Path:
 
 
 def setup_logging(config: Config | None, verbose: bool = False) -> None:
-    """Log to the till's log file (never to the cashier's screen)."""
+    """Log to the till's log file (never to the cashier's screen).
+
+    The file is made 0600 before it is opened, and every handler masks credit-note codes
+    (``till.logmask``): the log may be read by people who must not spend the shop's vouchers.
+    """
+    from till import logmask
+    from till.files import create_private
+
     handlers: list[logging.Handler] = []
     if config is not None:
         path = config.resolve(config.till.log_file)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
             handlers.append(logging.FileHandler(path, encoding="utf-8"))
         except OSError:
             pass
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
+    logmask.install(*handlers)
     logging.basicConfig(level=logging.INFO, handlers=handlers or [logging.NullHandler()], force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -352,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
-    from till import cli_archive, cli_devices, cli_export, cli_fiscal, cli_sync
+    from till import cli_archive, cli_devices, cli_doctor, cli_export, cli_fiscal, cli_sync
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)
@@ -385,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_devices.register(commands)
     cli_sync.register(commands)
     cli_export.register(commands)
+    cli_doctor.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)
@@ -400,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit_.code or 0) and USAGE
     func = getattr(args, "func", cmd_run)
     try:
-        return func(args)
+        with private_umask():  # what the till or a library creates is its user's alone
+            return func(args)
     except ConfigError as error:
         print(f"till: {error.text()}", file=sys.stderr)
         return USAGE

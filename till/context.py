@@ -22,6 +22,7 @@ from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.keys import Signer, register_public_key
 from till.i18n import set_language
+from till.shop_files import tighten_shop_files
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,12 @@ class TillContext:
 
     @classmethod
     def open(cls, config: Config, create_key: bool = False) -> "TillContext":
-        """Open the database (applying migrations) and load this till's signing key."""
+        """Open the database (applying migrations) and load this till's signing key.
+
+        First, the shop's files that an older version left readable by other users are made
+        private again (``till.shop_files``), before the database opens its companions."""
         set_language(config.till.language)
+        tighten_shop_files(config)
         database = db.open(config.database_url)
         key_path = config.resolve(config.till.key_file)
         if create_key:

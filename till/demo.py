@@ -437,6 +437,7 @@ def _add_online_order(folder: Path, items: list[_Item], customers: list[Customer
     as ``till import orders`` (the file stays in the folder, to try the command)."""
     import json
 
+    from till.files import write_private
     from till.online_orders import import_file
 
     pieces = [item.product for item in items if not item.weighed and not item.product.final_sale]
@@ -450,7 +451,8 @@ def _add_online_order(folder: Path, items: list[_Item], customers: list[Customer
              "customer": {"name": customer.display_name, "email": customer.email},
              "payment": {"means": "card", "amount_cents": total}, "lines": lines}
     path = folder / "online-orders.json"
-    path.write_text(json.dumps({"orders": [order]}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps({"orders": [order]}, ensure_ascii=False, indent=2) + "\n"
+    write_private(path, text.encode("utf-8"))  # a customer's name and e-mail address
     import_file(path)
 
 

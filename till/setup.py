@@ -15,6 +15,7 @@ from store.models import DAMAGED, SELLABLE, StockLocation, VatRate
 
 from till.config import Config, load, render_example
 from till.context import TillContext
+from till.files import write_private
 from till.fiscal.events import KEY_CREATED, record_event
 
 FRENCH_VAT_RATES = (
@@ -55,7 +56,7 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
     path = folder / config_name
     created_config = not path.exists()
     if created_config:
-        path.write_text(render_example(**settings), encoding="utf-8")
+        write_private(path, render_example(**settings).encode("utf-8"))  # 0600: SMTP and SMS secrets go here
     config = load(path)
     key_path = config.resolve(config.till.key_file)
     created_key = not key_path.exists()

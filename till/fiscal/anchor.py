@@ -6,9 +6,10 @@ till writes the last (sequence, signature, hash) of the chain to a small JSON fi
 outside the database; the verifier then requires the chain to reach that record.
 
 Each file is replaced atomically (temporary file, fsync, rename, fsync of the folder): a power
-cut leaves the old anchor or the new one, never half a file. The anchor is written after the
-commit, so a crash in between leaves the anchor one record behind: the verifier reports that
-as a warning, not a failure.
+cut leaves the old anchor or the new one, never half a file. It is readable by the till's user
+only (``till.files.write_private``). The anchor is written after the commit, so a crash in
+between leaves the anchor one record behind: the verifier reports that as a warning, not a
+failure.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from till.errors import TillError
-from till.fiscal.durable import fsync_folder
+from till.files import write_private
 
 __all__ = ["Anchor", "AnchorStore"]
 
@@ -62,20 +62,7 @@ class AnchorStore:
             {"till_id": till_id, "chain": chain, "sequence": sequence, "signature": signature, "hash": hash},
             sort_keys=True,
         ).encode("utf-8")
-        fd, temp = tempfile.mkstemp(prefix=".anchor-", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
-            raise
-        fsync_folder(self.folder)
+        write_private(target, body)  # 0600, atomic: the old anchor or the new one, never half
 
     def read(self, till_id: str, chain: str) -> Anchor | None:
         """The anchor of ``chain``, or None when none was ever written."""

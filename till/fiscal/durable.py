@@ -1,20 +1,10 @@
-"""Files the fiscal journal relies on (key, anchors) must survive a power cut, name included."""
+"""Files the fiscal journal relies on (key, anchors) must survive a power cut, name included.
+
+The one implementation lives in ``till.files`` (with the private-file helpers); this name stays
+for the fiscal modules that import it."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from till.files import fsync_folder
 
-
-def fsync_folder(folder: Path) -> None:
-    """Make a new file's name durable, not only its bytes (no-op where unsupported)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+__all__ = ["fsync_folder"]

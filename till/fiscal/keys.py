@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from till.errors import TillError
-from till.fiscal.durable import fsync_folder
+from till.files import write_private
 
 __all__ = ["Signer", "key_id_of", "verify_signature", "verify_digest", "register_public_key"]
 
@@ -97,8 +97,6 @@ class Signer:
         every record it signed.
         """
         path = Path(path)
-        if not path.parent.exists():
-            path.parent.mkdir(mode=0o700, parents=True)
         private_key = ec.generate_private_key(ec.SECP256R1())
         pem = private_key.private_bytes(
             serialization.Encoding.PEM,
@@ -106,16 +104,9 @@ class Signer:
             serialization.NoEncryption(),
         )
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            write_private(path, pem, exclusive=True)
         except FileExistsError:
             raise TillError("Key file {file} already exists: it is never overwritten", file=str(path)) from None
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask said
-            os.write(fd, pem)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        fsync_folder(path.parent)
         signer = cls(private_key, path)
         signer.created = True
         return signer
