@@ -7,7 +7,8 @@ import json
 import pytest
 
 from store.models import FiscalRecord, User
-from till.auth import MAX_FAILED_ATTEMPTS, AuthError, authorize_manager, hash_pin, login, pin_matches, unlock
+from till.auth import (MAX_FAILED_ATTEMPTS, AuthError, authorize_manager, hash_pin, locked_users, login, pin_matches,
+                       unlock, unlock_account)
 
 
 def events(code: str) -> list[dict]:
@@ -137,3 +138,16 @@ def test_an_empty_pin_is_not_an_attempt(shop, pin):
         assert fresh.failed_attempts == 0 and not fresh.locked
     assert events("LOGIN_FAILED") == []
     assert login(sealer, "cashier", "1111").id == shop.cashier.id
+
+
+def test_unlocking_an_account_is_sealed_with_the_manager_who_approved(shop):
+    for guess in ("0000", "0001", "0002"):
+        with pytest.raises(AuthError):
+            login(shop.ctx.sealer, "cashier", guess)
+    assert [user.login for user in locked_users()] == ["cashier"]
+    unlock_account(shop.ctx.sealer, locked_users()[0], "user unlocked on screen", by=shop.manager)
+    assert locked_users() == []
+    (change,) = events("USER_CHANGED")
+    assert change["user_id"] == shop.cashier.id
+    assert change["details"] == {"login": "cashier", "change": "unlocked", "by": "manager"}
+    assert login(shop.ctx.sealer, "cashier", "1111").id == shop.cashier.id

@@ -182,10 +182,10 @@ def count_wrong_pin(sealer, user: User, description: str, details: dict) -> int:
 
 
 def _reset_attempts(user: User) -> None:
-    """A right PIN: the count of wrong ones starts again."""
-    if user.failed_attempts:
-        User.update(failed_attempts=0).where(User.id == user.id).execute()
-        user.failed_attempts = 0
+    """A right PIN: the count of wrong ones starts again (in the database, whatever this copy
+    of the user says)."""
+    User.update(failed_attempts=0).where((User.id == user.id) & (User.failed_attempts != 0)).execute()
+    user.failed_attempts = 0
 
 
 def _refuse_if_locked(user: User) -> None:
@@ -215,10 +215,10 @@ def logout(sealer, user: User) -> None:
 
 
 def unlock(user: User) -> None:
-    """Let a locked user log in again (a manager's action)."""
-    user.failed_attempts = 0
-    user.locked = False
-    user.save()
+    """Let a locked user log in again (a manager's action). Only the two lock-out columns are
+    written: ``user`` may be a copy read a while ago (a list on screen)."""
+    User.update(failed_attempts=0, locked=False).where(User.id == user.id).execute()
+    user.failed_attempts, user.locked = 0, False
 
 
 def unlock_account(sealer, user: User, description: str, by: User | None = None) -> None:
