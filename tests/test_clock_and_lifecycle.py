@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from store.models import FiscalRecord, Ticket, utcnow
+from store.models import FiscalRecord, Ticket, User, utcnow
 from till import __version__
 from till.cli import main
 from till.fiscal import clock
@@ -60,14 +60,31 @@ def test_a_sale_while_the_clock_is_behind_is_refused_until_a_manager_acknowledge
 def test_the_acknowledgement_from_the_command_line_needs_a_manager_pin(clock_set_back, capsys):
     shop = clock_set_back
     config = str(shop.config.path)
-    assert main(["--config", config, "clock", "acknowledge", "--note", "checked", "--pin", "1111"]) == 2
+    acknowledge = ["--config", config, "clock", "acknowledge", "--note", "checked"]
+    assert main([*acknowledge, "--manager", "cashier", "--pin", "1111"]) == 2  # not a manager
     assert events(clock.CLOCK_ACKNOWLEDGED) == []
-    assert main(["--config", config, "clock", "acknowledge", "--note", "checked", "--pin", "9999"]) == 0
+    assert main([*acknowledge, "--manager", "manager", "--pin", "9999"]) == 0
     assert "sales may resume" in capsys.readouterr().out
     (ack,) = [r for r in FiscalRecord.select().where(FiscalRecord.kind == clock.CLOCK_ACKNOWLEDGED)]
     assert json.loads(ack.payload)["user_id"] == shop.manager.id
     clock.forget()
     sell(shop, [("WIN", 1)], cash=1000)
+
+
+def test_three_wrong_pins_at_the_acknowledgement_lock_that_manager(clock_set_back, capsys):
+    shop = clock_set_back
+    acknowledge = ["--config", str(shop.config.path), "clock", "acknowledge", "--note", "checked",
+                   "--manager", "manager"]
+    for guess in ("1234", "4321", "0000"):
+        assert main([*acknowledge, "--pin", guess]) == 2
+    assert "bloqué" in capsys.readouterr().err  # the shop's language, French
+    assert main([*acknowledge, "--pin", "9999"]) == 2  # locked: even the right PIN
+    assert User.get_by_id(shop.manager.id).locked
+    assert events("USER_LOCKED") == ["USER_LOCKED"] and len(events("LOGIN_FAILED")) == 3
+    assert events(clock.CLOCK_ACKNOWLEDGED) == []
+    clock.forget()
+    with pytest.raises(clock.ClockWentBackwards):
+        sell(shop, [("WIN", 1)], cash=1000)
 
 
 def test_a_clock_within_tolerance_sells(shop):

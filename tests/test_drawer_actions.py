@@ -40,7 +40,7 @@ def test_a_manager_opens_it_and_it_is_recorded(shop, tmp_path):
 
 
 def test_a_cashier_with_a_managers_approval(shop, tmp_path):
-    approval = authorize_manager(shop.ctx.sealer, "9999", "drawer without sale")
+    approval = authorize_manager(shop.ctx.sealer, "9999", "drawer without sale", asked_by=shop.cashier)
     open_drawer_without_sale(shop.ctx.sealer, LoggingDrawer(tmp_path / "d.log"), shop.cashier, approved_by=approval)
     (event,) = drawer_events()
     assert event["user_id"] == shop.cashier.id and event["details"]["approved_by"] == shop.manager.id

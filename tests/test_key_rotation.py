@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from store.models import FiscalRecord, SigningKey
+from store.models import FiscalRecord, SigningKey, User
 from till.cli import main
 from till.config import load
 from till.context import TillContext
@@ -17,8 +17,8 @@ def test_rotation_hands_over_in_the_journal_and_everything_still_verifies(shop, 
     sell(shop, [("WIN", 1)], cash=1000)
     old = shop.ctx.sealer.signer.key_id
     config = str(shop.config.path)
-    assert main(["--config", config, "key", "rotate", "--pin", "1111"]) == 2  # a cashier's PIN
-    assert main(["--config", config, "key", "rotate", "--pin", "9999"]) == 0
+    assert main(["--config", config, "key", "rotate", "--manager", "cashier", "--pin", "1111"]) == 2  # no manager
+    assert main(["--config", config, "key", "rotate", "--manager", "manager", "--pin", "9999"]) == 0
     assert "Signing key replaced" in capsys.readouterr().out
     key_file = shop.config.resolve(shop.config.till.key_file)
     assert [p.name for p in key_file.parent.iterdir() if ".retired-" in p.name] == [
@@ -38,3 +38,18 @@ def test_rotation_hands_over_in_the_journal_and_everything_still_verifies(shop, 
         assert verify_journal(anchors=ctx.sealer.anchors, workers=0).ok
     finally:
         ctx.close()
+
+
+def test_three_wrong_pins_lock_the_manager_named_and_rotate_nothing(shop, capsys):
+    """A shell is no place to try every PIN: the named manager's account counts and locks."""
+    old = shop.ctx.sealer.signer.key_id
+    config = str(shop.config.path)
+    for guess in ("0000", "0001", "0002"):
+        assert main(["--config", config, "key", "rotate", "--manager", "manager", "--pin", guess]) == 2
+    assert "bloqué" in capsys.readouterr().err  # the shop's language, French
+    assert main(["--config", config, "key", "rotate", "--manager", "manager", "--pin", "9999"]) == 2
+    assert User.get_by_id(shop.manager.id).locked
+    kinds = [r.kind for r in FiscalRecord.select().where(FiscalRecord.chain == "L").order_by(FiscalRecord.sequence)]
+    assert kinds.count("LOGIN_FAILED") == 3 and kinds.count("USER_LOCKED") == 1
+    assert "KEY_ROTATED" not in kinds and "MANAGER_OVERRIDE" not in kinds
+    assert shop.ctx.sealer.signer.key_id == old

@@ -2,7 +2,9 @@
 
 A PIN is short, so it is stretched with scrypt and a per-user salt; the database never holds
 a PIN. Three wrong PINs in a row lock the account until a manager unlocks it, and every
-failure is written to the technical-event chain (L).
+failure is written to the technical-event chain (L). A manager's approval is guarded the same
+way: each wrong PIN counts against an account (the manager named, or the user who asked), so
+the 10 000 four-digit PINs cannot be tried one after the other. An empty PIN is never counted.
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from store.models import MANAGER, ROLES, TECHNICIAN, User
 from till.errors import TillError
 
 MAX_FAILED_ATTEMPTS = 3
+APPROVERS = (MANAGER, TECHNICIAN)
+"""The roles whose PIN approves what a cashier may not do alone."""
 _N, _R, _P = 2**14, 8, 1
 
 
 class AuthError(TillError):
     """A login or approval was refused."""
+
+
+class AccountLockedError(AuthError):
+    """The account ``user`` is locked (just now, or before): its session must end."""
+
+    def __init__(self, message: str, user: User, **params: object) -> None:
+        super().__init__(message, **params)
+        self.user = user
 
 
 def hash_pin(pin: str) -> str:
@@ -65,50 +77,134 @@ def create_user(login: str, name: str, role: str, pin: str) -> User:
 
 
 def login(sealer, login_name: str, pin: str) -> User:
-    """The user whose login and PIN match; failures are counted, logged and lock the account."""
-    from till.fiscal.events import LOGIN, LOGIN_FAILED, USER_LOCKED, record_event
+    """The user whose login and PIN match; failures are counted, logged and lock the account.
 
+    An empty PIN (a stray Enter) is refused before anything else and is not an attempt: two
+    Enters and one typo must not lock a cashier out.
+    """
+    from till.fiscal.events import LOGIN, LOGIN_FAILED, record_event
+
+    require_pin(pin, "Type your PIN, then Enter")
     user = User.get_or_none((User.login == (login_name or "").strip()) & (User.active == True))  # noqa: E712
     if user is None:
         record_event(sealer, LOGIN_FAILED, "unknown login", details={"login": (login_name or "")[:32]})
         raise AuthError("Wrong login or PIN")
-    if user.locked:
-        raise AuthError("Account {login} is locked after too many wrong PINs: a manager must unlock it",
-                        login=user.login)
-    if not pin_matches(user.pin_hash, pin or ""):
-        user.failed_attempts += 1
-        locked = user.failed_attempts >= MAX_FAILED_ATTEMPTS
-        user.locked = locked
-        with user._meta.database.atomic():
-            user.save()
-            record_event(sealer, LOGIN_FAILED, "wrong PIN", user_id=user.id,
-                         details={"attempt": user.failed_attempts})
-            if locked:
-                record_event(sealer, USER_LOCKED, "locked after wrong PINs", user_id=user.id)
-        if locked:
-            raise AuthError("Wrong PIN: account {login} is now locked; a manager must unlock it", login=user.login)
-        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-        raise AuthError("Wrong login or PIN ({left} tries left)", left=left)
+    _refuse_if_locked(user)
+    if not pin_matches(user.pin_hash, pin):
+        attempts = count_wrong_pin(sealer, user, "wrong PIN", {})
+        if attempts >= MAX_FAILED_ATTEMPTS:
+            raise AccountLockedError("Wrong PIN: account {login} is now locked; a manager must unlock it",
+                                     user, login=user.login)
+        raise AuthError("Wrong login or PIN ({left} tries left)", left=MAX_FAILED_ATTEMPTS - attempts)
     with user._meta.database.atomic():
-        if user.failed_attempts:
-            user.failed_attempts = 0
-            user.save()
+        _reset_attempts(user)
         record_event(sealer, LOGIN, "login", user_id=user.id)
     return user
 
 
-def authorize_manager(sealer, pin: str, reason: str, details: dict | None = None) -> User:
-    """The manager (or technician) whose PIN this is, approving ``reason``; logged in chain L."""
-    from till.fiscal.events import LOGIN_FAILED, MANAGER_OVERRIDE, record_event
+def authorize_manager(sealer, pin: str, reason: str, details: dict | None = None, *,
+                      asked_by: User | None = None, login: str | None = None) -> User:
+    """The manager (or technician) approving ``reason`` with ``pin``; logged in chain L.
 
-    for manager in User.select().where(
-        (User.role.in_([MANAGER, TECHNICIAN])) & (User.active == True) & (User.locked == False)  # noqa: E712
-    ):
-        if pin_matches(manager.pin_hash, pin or ""):
-            record_event(sealer, MANAGER_OVERRIDE, reason, user_id=manager.id, details=details or {})
+    Every wrong PIN is counted against an account, exactly like a wrong login, so approvals
+    cannot be brute-forced:
+
+    * with ``login`` (the command line), only that manager's PIN is tried and a wrong one counts
+      against that manager's account;
+    * without it (a PIN typed on screen), any unlocked manager's PIN approves, and a wrong one
+      counts against ``asked_by``, the user logged in at the till who asked: after three wrong
+      PINs in a row that user is locked (``AccountLockedError``). A right PIN resets the count.
+
+    With neither, nothing would be counted, so the approval is refused. An empty PIN is not an
+    attempt. A locked manager's PIN never approves, and a locked asker cannot ask.
+    """
+    from till.fiscal.events import MANAGER_OVERRIDE, record_event
+
+    require_pin(pin, "Type the manager's PIN, then Enter")
+    if login is not None:
+        manager = _manager_by_login(sealer, login, reason)
+        counted, candidates = manager, [manager]
+    elif asked_by is not None:
+        counted = User.get_by_id(asked_by.id)  # fresh: another till may have locked it meanwhile
+        _refuse_if_locked(counted)
+        candidates = User.select().where(
+            (User.role.in_(APPROVERS)) & (User.active == True) & (User.locked == False)  # noqa: E712
+        )
+    else:
+        raise AuthError("Give the manager's login with the PIN")
+    for manager in candidates:
+        if pin_matches(manager.pin_hash, pin):
+            with manager._meta.database.atomic():
+                _reset_attempts(counted)
+                if manager.id != counted.id:
+                    _reset_attempts(manager)
+                record_event(sealer, MANAGER_OVERRIDE, reason, user_id=manager.id, details=details or {})
             return manager
-    record_event(sealer, LOGIN_FAILED, "wrong manager PIN", details={"for": reason})
-    raise AuthError("This PIN is not a manager's")
+    attempts = count_wrong_pin(sealer, counted, "wrong manager PIN",
+                               {"for": reason, **({"asked_by": counted.login} if login is None else {})})
+    if attempts >= MAX_FAILED_ATTEMPTS:
+        raise AccountLockedError("Too many wrong manager PINs: account {login} is now locked; a manager must "
+                                 "unlock it", counted, login=counted.login)
+    if login is not None:
+        raise AuthError("Wrong PIN for {login} ({left} tries left)", login=counted.login,
+                        left=MAX_FAILED_ATTEMPTS - attempts)
+    raise AuthError("This PIN is not a manager's ({left} tries left)", left=MAX_FAILED_ATTEMPTS - attempts)
+
+
+def require_pin(pin: str | None, message: str) -> None:
+    """Refuse an empty PIN with ``message``: it is a stray Enter, not an attempt, so nothing is
+    counted or recorded."""
+    if not (pin or "").strip():
+        raise AuthError(message)
+
+
+def count_wrong_pin(sealer, user: User, description: str, details: dict) -> int:
+    """One more wrong PIN on ``user``'s account, sealed as LOGIN_FAILED (and USER_LOCKED at the
+    third, which locks it); returns the number of wrong PINs in a row.
+
+    The count is incremented in the database, not in this process, so two tills failing on
+    the same account at once still count two attempts.
+    """
+    from till.fiscal.events import LOGIN_FAILED, USER_LOCKED, record_event
+
+    with user._meta.database.atomic():
+        User.update(failed_attempts=User.failed_attempts + 1).where(User.id == user.id).execute()
+        attempts = User.get_by_id(user.id).failed_attempts
+        locked = attempts >= MAX_FAILED_ATTEMPTS
+        if locked:
+            User.update(locked=True).where(User.id == user.id).execute()
+        record_event(sealer, LOGIN_FAILED, description, user_id=user.id, details={**details, "attempt": attempts})
+        if locked:
+            record_event(sealer, USER_LOCKED, "locked after wrong PINs", user_id=user.id,
+                         details={"after": description})
+    user.failed_attempts, user.locked = attempts, locked
+    return attempts
+
+
+def _reset_attempts(user: User) -> None:
+    """A right PIN: the count of wrong ones starts again (in the database, whatever this copy
+    of the user says)."""
+    User.update(failed_attempts=0).where((User.id == user.id) & (User.failed_attempts != 0)).execute()
+    user.failed_attempts = 0
+
+
+def _refuse_if_locked(user: User) -> None:
+    if user.locked:
+        raise AccountLockedError("Account {login} is locked after too many wrong PINs: a manager must unlock it",
+                                 user, login=user.login)
+
+
+def _manager_by_login(sealer, login_name: str, reason: str) -> User:
+    """The active manager or technician ``login_name``; anyone else is refused (and logged)."""
+    from till.fiscal.events import LOGIN_FAILED, record_event
+
+    manager = User.get_or_none((User.login == (login_name or "").strip()) & (User.active == True))  # noqa: E712
+    if manager is None or manager.role not in APPROVERS:
+        record_event(sealer, LOGIN_FAILED, "not a manager's login",
+                     details={"login": (login_name or "")[:32], "for": reason})
+        raise AuthError("{login} is not a manager's login", login=(login_name or "").strip())
+    _refuse_if_locked(manager)
+    return manager
 
 
 def logout(sealer, user: User) -> None:
@@ -119,10 +215,26 @@ def logout(sealer, user: User) -> None:
 
 
 def unlock(user: User) -> None:
-    """Let a locked user log in again (a manager's action)."""
-    user.failed_attempts = 0
-    user.locked = False
-    user.save()
+    """Let a locked user log in again (a manager's action). Only the two lock-out columns are
+    written: ``user`` may be a copy read a while ago (a list on screen)."""
+    User.update(failed_attempts=0, locked=False).where(User.id == user.id).execute()
+    user.failed_attempts, user.locked = 0, False
+
+
+def unlock_account(sealer, user: User, description: str, by: User | None = None) -> None:
+    """Unlock ``user`` and seal it in chain L (USER_CHANGED, like every change to staff), in
+    one transaction; ``by`` is the approving manager when there is one (on screen)."""
+    from till.fiscal.events import USER_CHANGED, record_event
+
+    details = {"login": user.login, "change": "unlocked", **({"by": by.login} if by is not None else {})}
+    with user._meta.database.atomic():
+        unlock(user)
+        record_event(sealer, USER_CHANGED, description, user_id=user.id, details=details)
+
+
+def locked_users() -> list[User]:
+    """The active accounts locked by wrong PINs, by login: what a manager may unlock."""
+    return list(User.select().where((User.locked == True) & (User.active == True)).order_by(User.login))  # noqa: E712
 
 
 def _b64(raw: bytes) -> str:

@@ -207,19 +207,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
     from store.models import User
-    from till.auth import unlock
-
-    from till.fiscal.events import USER_CHANGED, record_event
+    from till.auth import unlock_account
 
     ctx = _open(args)
     user = User.get_or_none(User.login == args.login)
     if user is None:
         print(f"No user {args.login}", file=sys.stderr)
         return USAGE
-    with ctx.database.atomic():
-        unlock(user)
-        record_event(ctx.sealer, USER_CHANGED, "user unlocked from the command line", user_id=user.id,
-                     details={"login": user.login, "change": "unlocked"})
+    unlock_account(ctx.sealer, user, "user unlocked from the command line")
     print(f"Unlocked {user.login}")
     return OK
 
@@ -252,8 +247,18 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
-def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
+def manager_approval(ctx, args: argparse.Namespace, reason: str):
+    """The manager approving ``reason`` from a shell: their login (``--manager``, else asked)
+    and PIN. Naming the manager lets a wrong PIN count against that account, locked at the
+    third as at the till, so a shell is no place to try every PIN either."""
     from till.auth import authorize_manager
+
+    login = args.manager or input("Manager login: ").strip()
+    pin = args.pin or getpass.getpass(f"PIN for {login}: ")
+    return authorize_manager(ctx.sealer, pin, reason, login=login)
+
+
+def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
     from till.fiscal import clock
 
     ctx = _open(args)
@@ -264,20 +269,17 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
         return OK
     print(f"The clock reads {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
           + (f"; the last record was sealed at {floor:%Y-%m-%d %H:%M} UTC." if floor else "."))
-    pin = args.pin or getpass.getpass("Manager PIN: ")
-    manager = authorize_manager(ctx.sealer, pin, "clock acknowledged")
+    manager = manager_approval(ctx, args, "clock acknowledged")
     clock.acknowledge(ctx.sealer, manager, args.note)
     print(f"Acknowledged by {manager.login}: sales may resume.")
     return OK
 
 
 def cmd_key_rotate(args: argparse.Namespace) -> int:
-    from till.auth import authorize_manager
     from till.fiscal.rotation import rotate_key
 
     ctx = _open(args)
-    pin = args.pin or getpass.getpass("Manager PIN: ")
-    manager = authorize_manager(ctx.sealer, pin, "signing key rotation")
+    manager = manager_approval(ctx, args, "signing key rotation")
     old = ctx.sealer.signer.key_id
     new = rotate_key(ctx.sealer, manager.id)
     print(f"Signing key replaced: {old[:16]}... -> {new.key_id[:16]}... (the old key file is kept aside)")
@@ -372,12 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                    required=True)
     acknowledge = clock.add_parser("acknowledge", help="a manager checked a clock that went backwards")
     acknowledge.add_argument("--note", required=True, help="what was checked or fixed")
+    acknowledge.add_argument("--manager", metavar="LOGIN", help="the manager's login (asked for when not given)")
     acknowledge.add_argument("--pin", help="the manager's PIN (asked for when not given)")
     acknowledge.set_defaults(func=cmd_clock_acknowledge)
 
     key = commands.add_parser("key", help="the till's signing key").add_subparsers(dest="key_command",
                                                                                  required=True)
     rotate = key.add_parser("rotate", help="replace the signing key (the old one signs the hand-over)")
+    rotate.add_argument("--manager", metavar="LOGIN", help="the manager's login (asked for when not given)")
     rotate.add_argument("--pin", help="the manager's PIN (asked for when not given)")
     rotate.set_defaults(func=cmd_key_rotate)
 

@@ -135,13 +135,29 @@ class TillApp(App[None], inherit_bindings=False):
 
     def logout(self, user: User) -> None:
         """Back to the login screen; the logout is a technical event (chain L)."""
-        if isinstance(self.screen, SaleScreen) and self.screen.training:
+        self._end_session(user)
+        self.pop_screen()
+
+    def end_locked_session(self, text: str) -> None:
+        """The user at the till was just locked (too many wrong manager PINs): whatever they had
+        open closes as if cancelled (a basket not paid is dropped, nothing was written), the
+        session ends (chain L) and the login screen says why."""
+        if self.user is not None:
+            self._end_session(self.user)
+        self.user = None
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
+            self.pop_screen()
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_error(text)
+
+    def _end_session(self, user: User) -> None:
+        """Seal the end of ``user``'s session: training mode's end if it was on, the logout."""
+        if any(isinstance(screen, SaleScreen) and screen.training for screen in self.screen_stack):
             from till.fiscal.events import TRAINING_END, record_event
 
             record_event(self.ctx.sealer, TRAINING_END, "training mode ended", user_id=user.id)
         auth_logout(self.ctx.sealer, user)
         self.user = None
-        self.pop_screen()
 
     @guarded
     def action_quit_till(self) -> None:
