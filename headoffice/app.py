@@ -1,6 +1,8 @@
 """The head-office HTTP API (Starlette, served by uvicorn; behind TLS in production).
 
-Every ``/v1`` endpoint but ``/health`` needs a request signed by an enrolled till (``auth``).
+Every ``/v1`` endpoint but ``/health`` needs a request signed by an enrolled till (``auth``): the
+till is identified from the headers before any of the body is read, and the body is read within
+the size limit (``limits``) before its signature is checked.
 The database work is plain peewee, so each request runs it in Starlette's thread pool with its
 own connection (``connection_context``): the event loop never waits on PostgreSQL.
 
@@ -23,47 +25,67 @@ from typing import Any, Callable
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from headoffice import credit, documents
-from headoffice.auth import AuthError, Caller, authenticate
+from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
-from headoffice.store import open_database, proxy
+from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
+from headoffice.store import Document, OnlineOrder, column_problem, open_database, proxy
 from till.sync_protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION
 
 __all__ = ["create_app", "MAX_BODY"]
 
 log = logging.getLogger("headoffice.app")
 
-MAX_BODY = 64 * 1024 * 1024
-"""The largest request accepted (a batch of ``MAX_BATCH`` large records fits)."""
+
+def _json(data: Any, status: int = 200, close: bool = False) -> JSONResponse:
+    headers = {H_SERVER_TIME: str(int(time.time()))}
+    if close:
+        headers["Connection"] = "close"  # uvicorn then drops the connection and the body left on it
+    return JSONResponse(data, status_code=status, headers=headers)
 
 
-def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status, headers={H_SERVER_TIME: str(int(time.time()))})
+def _refused(request: Request, path: str, status: int, code: str, message: str, drain: bool) -> Response:
+    """A request refused before it was processed, logged; ``drain`` False closes the connection
+    (the body left on it is not read)."""
+    log.warning("refused %s %s from %s: %s", request.method, path,
+                request.client.host if request.client else "?", message)
+    return _json({"error": code, "message": message}, status, close=not drain)
 
 
-def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
-    """The ASGI application on head office's database at ``database_url`` (created if new)."""
+class BadQuery(ValueError):
+    """A number in the query that no column holds: answered 400 before the database sees it."""
+
+
+def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = MAX_BODY) -> Starlette:
+    """The ASGI application on head office's database at ``database_url`` (created if new);
+    a request body over ``max_body`` bytes is refused as it streams in (``limits``)."""
     open_database(database_url)
 
     def guarded(work: Callable[[Caller, dict[str, Any], Request], Any]):
         async def endpoint(request: Request) -> Response:
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                return _json({"error": "too_large", "message": "request too large"}, 413)
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            try:
+                # Who signed is known from the headers alone: a stranger is refused unread.
+                claim = await run_in_threadpool(_identify, request.headers)
+                body = await read_within(request, max_body)
+            except AuthError as error:
+                return _refused(request, path, 401, error.code, error.message, drainable(request, max_body))
+            except TooLarge:
+                return _refused(request, path, 413, "too_large", f"the request is larger than {max_body} bytes",
+                                False)
+            except ClientDisconnect:
+                return Response(status_code=400)
 
             def run() -> Response:
                 with proxy.obj.connection_context():
                     try:
-                        caller = authenticate(request.method, path, request.headers, body, max_skew_s)
+                        caller = claim.verify(request.method, path, body)
                     except AuthError as error:
-                        log.warning("refused %s %s from %s: %s", request.method, path,
-                                    request.client.host if request.client else "?", error.message)
-                        return _json({"error": error.code, "message": error.message}, 401)
+                        return _refused(request, path, 401, error.code, error.message, True)
                     try:
                         data = json.loads(body) if body else {}
                     except ValueError:
@@ -74,10 +96,18 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
                         return _json(error.answer(), error.status)
                     except credit.CreditError as error:
                         return _json(error.answer(), error.status)
+                    except BadQuery as error:
+                        return _json({"error": "malformed", "message": str(error)}, 400)
 
             return await run_in_threadpool(run)
 
         return endpoint
+
+    def _identify(headers) -> Claim:
+        if not signed(headers):
+            raise AuthError("unsigned", "the request is not signed")
+        with proxy.obj.connection_context():
+            return identify(headers, max_skew_s)
 
     def heads(caller: Caller, _data, _request) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "till_id": caller.till_id, "chains": heads_of(caller.till_id)}
@@ -88,10 +118,10 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
         return ingest_batch(caller.till_id, data["chain"], data.get("records"), bool(data.get("last")))
 
     def catalogue(_caller: Caller, _data, request: Request) -> dict[str, Any]:
-        return documents.catalogue_since(_int(request.query_params.get("since"), 0))
+        return documents.catalogue_since(_int(request.query_params.get("since"), 0, Document, "version"))
 
     def orders(caller: Caller, _data, request: Request) -> dict[str, Any]:
-        return documents.orders_for(caller.shop_id, _int(request.query_params.get("after"), 0))
+        return documents.orders_for(caller.shop_id, _int(request.query_params.get("after"), 0, OnlineOrder, "id"))
 
     def notes_register(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
         return credit.register(caller, data.get("notes") if isinstance(data, dict) else None)
@@ -122,8 +152,14 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S) -> Starlette:
     return Starlette(routes=routes)
 
 
-def _int(text: str | None, default: int) -> int:
+def _int(text: str | None, default: int, model, column: str) -> int:
+    """A number of the query string for ``model.column``: ``default`` when absent or not a number,
+    ``BadQuery`` when no such column holds it."""
     try:
-        return int(text) if text is not None else default
+        value = int(text) if text is not None else default
     except ValueError:
         return default
+    problem = column_problem(model, column, value)
+    if problem is not None:
+        raise BadQuery(problem)
+    return value

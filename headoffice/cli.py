@@ -12,6 +12,7 @@ the till as ``till.sync_protocol`` is. The configuration is a small TOML file (c
     tls_cert = "/etc/till-headoffice/tls/cert.pem"     # both or neither; required off loopback
     tls_key = "/etc/till-headoffice/tls/key.pem"
     max_skew_s = 300
+    max_body_mib = 64                                   # a larger request is refused (413) unread
     log_file = "/var/log/till-headoffice/headoffice.log"
 """
 
@@ -91,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from headoffice.app import create_app
+    from headoffice.limits import body_limit
 
     settings = load_settings(args.config)
     _setup_logging(settings)
@@ -103,7 +105,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("till-headoffice: serving off loopback needs tls_cert and tls_key (or a TLS proxy in front "
               "and host = 127.0.0.1)", file=sys.stderr)
         return USAGE
-    app = create_app(settings["database"], int(settings.get("max_skew_s", 300)))
+    app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
     uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
                 proxy_headers=bool(settings.get("behind_proxy", False)))
     return OK

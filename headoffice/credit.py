@@ -3,7 +3,8 @@
 A shop registers the notes it issues (at sync); any shop may then ask a note's state and redeem
 it. A redemption locks the note's row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
 IMMEDIATE transactions let one writer in) and is refused if the balance is short, so two shops
-cannot both spend the last euro. ``request_id`` makes a retried redeem count once. A redemption
+cannot both spend the last euro. ``request_id`` makes a retried redeem count once; the same id
+with another amount, note or till is no retry: refused (409), nothing debited. A redemption
 made offline under the shop's policy is reported later with ``offline``: it is recorded even if
 the note was spent meanwhile, and an overdraft is raised as an alert for a person to settle.
 """
@@ -17,7 +18,7 @@ import peewee
 
 from headoffice.auth import Caller
 from headoffice.ingest import raise_alert
-from headoffice.store import CreditNote, CreditRedemption, is_postgres, proxy
+from headoffice.store import CreditNote, CreditRedemption, column_problem, is_postgres, proxy
 
 __all__ = ["CreditError", "register", "state", "redeem", "release", "RELEASE_SUFFIX"]
 
@@ -50,10 +51,19 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
             left = note.get("balance_cents", amount)
             if type(amount) is not int or amount <= 0 or type(left) is not int or not 0 <= left <= amount:
                 raise CreditError("malformed", "amount_cents is a positive integer, balance_cents 0 to it", 400)
+            _fits(CreditNote, code=code, amount_cents=amount)
             added += 1 if CreditNote.insert(code=code, shop_id=caller.shop_id, till_id=caller.till_id,
                                             amount_cents=amount, balance_cents=left,
                                             expires_on=expires).on_conflict_ignore().execute() else 0
     return {"registered": added}
+
+
+def _fits(model, **values: Any) -> None:
+    """Refuse (400) a value its column cannot hold, before the database sees it."""
+    for name, value in values.items():
+        problem = column_problem(model, name, value)
+        if problem is not None:
+            raise CreditError("malformed", problem, 400)
 
 
 def _answer(note: CreditNote) -> dict[str, Any]:
@@ -73,11 +83,18 @@ def redeem(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
     if type(amount) is not int or amount <= 0 or not isinstance(request_id, str) or not request_id \
             or request_id.endswith(RELEASE_SUFFIX):
         raise CreditError("malformed", "redeem needs a positive amount_cents and a request_id", 400)
+    # The request id must leave room for its release's (``RELEASE_SUFFIX``).
+    _fits(CreditRedemption, code=code, amount_cents=amount, request_id=request_id + RELEASE_SUFFIX)
     with proxy.obj.atomic():
         query = CreditNote.select().where(CreditNote.code == code)
         note = (query.for_update() if is_postgres() else query).get_or_none()
+        earlier = CreditRedemption.get_or_none(CreditRedemption.request_id == request_id)
+        if earlier is not None and (earlier.code, earlier.till_id, earlier.amount_cents) != (code, caller.till_id,
+                                                                                            amount):
+            raise CreditError("conflict", f"request {request_id} was already used for another redemption; "
+                              "a new redemption needs a new request_id")
         if note is not None:
-            if CreditRedemption.get_or_none(CreditRedemption.request_id == request_id) is not None:
+            if earlier is not None:
                 return {**_answer(note), "redeemed_cents": amount, "replayed": True}
             if not offline:
                 if note.expires_on < dt.date.today():
@@ -118,6 +135,7 @@ def release(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
     request_id = data.get("request_id")
     if not isinstance(request_id, str) or not request_id or request_id.endswith(RELEASE_SUFFIX):
         raise CreditError("malformed", "release needs the request_id of a redemption", 400)
+    _fits(CreditRedemption, code=code, request_id=request_id + RELEASE_SUFFIX)
     with proxy.obj.atomic():
         query = CreditNote.select().where(CreditNote.code == code)
         note = (query.for_update() if is_postgres() else query).get_or_none()

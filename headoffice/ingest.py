@@ -33,12 +33,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from headoffice.store import RECORD_FIELDS, Alert, Head, Record, TillKey, is_postgres, proxy, utcnow
+from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, column_problem, is_postgres, proxy,
+                              utcnow)
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.verify import default_workers
 
-__all__ = ["IngestError", "Conflict", "Rejected", "ingest_batch", "heads_of", "raise_alert", "MAX_BATCH"]
+__all__ = ["IngestError", "Conflict", "Rejected", "OutOfRange", "ingest_batch", "heads_of", "raise_alert",
+           "MAX_BATCH"]
 
 log = logging.getLogger("headoffice.ingest")
 
@@ -79,6 +81,13 @@ class Rejected(IngestError):
     """The batch itself is wrong: malformed, a gap, a broken link, a bad hash or signature."""
 
 
+class OutOfRange(Rejected):
+    """A number or text no column holds (a sequence of 2**40, a negative one): refused with 400
+    before the database sees it, and raised as an alert."""
+
+    status = 400
+
+
 class _Moved(Exception):
     """Another request moved the head between the checks and the write: check again."""
 
@@ -106,6 +115,11 @@ def raise_alert(code: str, message: str, till_id: str = "", chain: str = "", seq
     """Write an alert in its own transaction (a refused batch rolls back, its alert must not) and log it."""
     log.warning("ALERT %s till=%s chain=%s sequence=%s: %s %s", code, till_id, chain, sequence, message,
                 details or "")
+    # What the till sent goes to the details when its column cannot hold it: the alert must land.
+    if column_problem(Alert, "sequence", sequence):
+        details["sent_sequence"], sequence = str(sequence), None
+    if column_problem(Alert, "chain", chain):
+        details["sent_chain"], chain = chain[:200], ""
     with proxy.obj.atomic():
         Alert.create(code=code, message=message, till_id=till_id, chain=chain, sequence=sequence,
                      details=json.dumps(details, sort_keys=True, default=str))
@@ -123,7 +137,10 @@ def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = Fals
     Returns ``{"accepted", "duplicates", "head"}``; raises ``Conflict`` or ``Rejected`` (with an
     alert written) and stores nothing of a refused batch.
     """
-    _check_shape(till_id, chain, records)
+    try:
+        _check_shape(till_id, chain, records)
+    except OutOfRange as error:
+        _refuse(error, till_id, chain)
     for _attempt in range(3):
         try:
             return _ingest(till_id, chain, records, last)
@@ -145,6 +162,13 @@ def _check_shape(till_id: str, chain: str, records: list[Any]) -> None:
             if type(record.get(name)) not in types:
                 raise Rejected("MALFORMED", f"record {index}: field {name} missing or of the wrong type",
                                record.get("sequence") if type(record.get("sequence")) is int else None)
+        for name in RECORD_FIELDS:
+            problem = column_problem(Record, name, record[name])
+            if problem is not None:
+                raise OutOfRange("OUT_OF_RANGE", f"record {index}: {problem}", record["sequence"])
+        if record["sequence"] < 1:
+            raise OutOfRange("OUT_OF_RANGE", f"record {index}: sequence {record['sequence']} is below 1",
+                             record["sequence"])
         if record["till_id"] != till_id or record["chain"] != chain:
             raise Rejected("MALFORMED", f"record {index} belongs to {record['till_id']}/{record['chain']}, "
                            f"not to {till_id}/{chain}", record["sequence"])
@@ -252,7 +276,9 @@ def _refuse(error: IngestError, till_id: str, chain: str, **details: Any) -> Non
 
 
 def _check_known(till_id: str, chain: str, known: list[dict[str, Any]]) -> None:
-    """Records at held sequences must be the held ones, byte for byte (hash and signature)."""
+    """Records at held sequences must be the held ones: same hash, signature and key, and a content
+    whose hash is the held hash (the same hash and signature over an altered payload is no
+    duplicate: it is raised like any other difference)."""
     low, high = known[0]["sequence"], known[-1]["sequence"]
     stored = {seq: (h, s, k) for seq, h, s, k in
               Record.select(Record.sequence, Record.hash, Record.signature, Record.key_id)
@@ -264,6 +290,11 @@ def _check_known(till_id: str, chain: str, known: list[dict[str, Any]]) -> None:
             _refuse(Conflict("CONFLICT", f"record {record['sequence']} differs from the one head office holds",
                              record["sequence"]), till_id, chain,
                     held_hash=mine[0] if mine else None, sent_hash=record["hash"])
+        content_hash = _content_hash(record)
+        if content_hash != mine[0]:
+            _refuse(Conflict("CONFLICT", f"record {record['sequence']} has the hash and signature of the one head "
+                             f"office holds but another content (altered)", record["sequence"]), till_id, chain,
+                    held_hash=mine[0], content_hash=content_hash)
 
 
 def _check_links(till_id: str, chain: str, held: _Held, new: list[dict[str, Any]]) -> None:
@@ -317,14 +348,9 @@ def _seal_problem(record: dict[str, Any], keys: _Keys) -> str | None:
     if record["format_version"] != FORMAT_VERSION:
         return f"unknown format version {record['format_version']}"
     try:
-        message = message_bytes(
-            format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
-            sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
-            ticket_id=record["ticket_id"], payload=record["payload"],
-            previous_signature=record["previous_signature"])
+        digest = hashlib.sha256(_message(record)).digest()
     except (ValueError, TypeError) as error:
         return f"cannot rebuild the signed message: {error}"
-    digest = hashlib.sha256(message).digest()
     if digest.hex() != record["hash"]:
         return "its hash is not the hash of its content (altered)"
     pem = keys.pem_for(record["key_id"], record["sequence"])
@@ -333,6 +359,22 @@ def _seal_problem(record: dict[str, Any], keys: _Keys) -> str | None:
     if not verify_digest(pem, digest, record["signature"]):
         return "its signature does not verify with the till's key"
     return None
+
+
+def _message(record: dict[str, Any]) -> bytes:
+    """The bytes the till signed, rebuilt from what it sent (``ValueError``/``TypeError`` if it cannot be)."""
+    return message_bytes(
+        format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+        sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
+        ticket_id=record["ticket_id"], payload=record["payload"], previous_signature=record["previous_signature"])
+
+
+def _content_hash(record: dict[str, Any]) -> str | None:
+    """The SHA-256 of what ``record`` holds, or None when no signed message can be rebuilt from it."""
+    try:
+        return hashlib.sha256(_message(record)).hexdigest()
+    except (ValueError, TypeError):
+        return None
 
 
 def _check_chunk(chunk: list[dict[str, Any]], keys: _Keys) -> tuple[int, str] | None:

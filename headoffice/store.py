@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 import peewee
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "MODELS", "utcnow"]
+           "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem"]
 
 proxy = peewee.DatabaseProxy()
 
@@ -157,6 +157,28 @@ class CreditRedemption(_Model):
 
 
 MODELS = [Till, TillKey, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption]
+
+
+_INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))
+"""What PostgreSQL's ``bigint`` and ``integer`` hold (BigIntegerField first: it is an IntegerField)."""
+
+
+def column_problem(model: type[peewee.Model], name: str, value: object) -> str | None:
+    """Why ``value`` does not fit column ``name`` of ``model`` on PostgreSQL, or None.
+
+    Checked before a value sent by a till reaches the database: PostgreSQL refuses an integer
+    beyond its column or a text longer than its ``varchar`` with an error that would roll back
+    the request (and the alert it raises) and answer 500; SQLite would store what PostgreSQL
+    refuses, so both engines are held to PostgreSQL's limits.
+    """
+    field = model._meta.fields[name]
+    if type(value) is int:
+        for kind, low, high in _INTEGER_RANGES:
+            if isinstance(field, kind):
+                return None if low <= value <= high else f"{name} {value} is out of range ({low} to {high})"
+    if isinstance(value, str) and isinstance(field, peewee.CharField) and len(value) > field.max_length:
+        return f"{name} is longer than {field.max_length} characters"
+    return None
 
 
 def connect(url: str) -> peewee.Database:

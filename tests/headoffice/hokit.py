@@ -1,9 +1,12 @@
-"""Head office on loopback for the sync tests: a real uvicorn server in a thread, and a TCP
-proxy that can cut the connection in the middle of a request."""
+"""Head office on loopback for the sync tests: a real uvicorn server in a thread (or the real
+``till-headoffice serve`` in its own process), and a TCP proxy that can cut the connection in
+the middle of a request."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -52,6 +55,23 @@ class HeadOffice:
             self.server.should_exit = True
             self.thread.join(timeout=10)
             self.server = None
+
+
+def serve_process(config) -> subprocess.Popen:
+    """``till-headoffice --config CONFIG serve`` in its own process, once it accepts connections
+    on the port ``config`` names (the caller kills it)."""
+    process = subprocess.Popen([sys.executable, "-m", "headoffice.cli", "--config", str(config), "serve"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = int(config.read_text().split("port = ")[1].split()[0])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise AssertionError("till-headoffice serve did not start")
 
 
 class CuttingProxy:

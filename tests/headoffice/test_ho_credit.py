@@ -97,3 +97,60 @@ def test_release_gives_back_once_and_only_to_the_till_that_took_it(shop, headoff
     assert client.request("POST", release, {"request_id": "never-sent"})["released_cents"] == 0
     assert remote_balance(client, note)["balance_cents"] == 2000
     assert _alerts() == []
+
+
+def test_a_redeem_replayed_with_another_amount_note_or_till_is_a_409(shop, headoffice, note, tmp_path):
+    from headoffice.cli import enroll
+    from hokit import note_of_another_shop, office_balance
+    from till.fiscal.keys import Signer
+
+    client = _client(shop, headoffice.url)
+    redeem = f"/v1/credit-notes/{note}/redeem"
+    first = client.request("POST", redeem, {"amount_cents": 500, "request_id": "01-X1"})
+    assert (first["balance_cents"], first["replayed"]) == (1500, False)
+    again = client.request("POST", redeem, {"amount_cents": 500, "request_id": "01-X1"})  # a retry: counted once
+    assert (again["balance_cents"], again["replayed"]) == (1500, True)
+    with pytest.raises(HeadOfficeAnswer) as other_amount:
+        client.request("POST", redeem, {"amount_cents": 900, "request_id": "01-X1"})
+    assert (other_amount.value.status, other_amount.value.body["error"]) == (409, "conflict")
+    other_note = note_of_another_shop(3000)
+    with pytest.raises(HeadOfficeAnswer) as other_code:
+        client.request("POST", f"/v1/credit-notes/{other_note}/redeem", {"amount_cents": 500, "request_id": "01-X1"})
+    assert other_code.value.status == 409
+    other_key = Signer.create(tmp_path / "other.key")
+    enroll("02", "LYON", other_key.public_pem)
+    with pytest.raises(HeadOfficeAnswer) as other_till:
+        HeadOfficeClient(headoffice.url, "02", other_key).request("POST", redeem,
+                                                                  {"amount_cents": 500, "request_id": "01-X1"})
+    assert other_till.value.status == 409
+    with pytest.raises(HeadOfficeAnswer) as offline_other_amount:  # reported offline later: still no retry
+        client.request("POST", redeem, {"amount_cents": 700, "request_id": "01-X1", "offline": True})
+    assert offline_other_amount.value.status == 409
+    assert (office_balance(note), office_balance(other_note)) == (1500, 3000)
+    assert _alerts() == []
+
+
+def test_out_of_range_amounts_and_ids_are_a_400_before_the_database(shop, headoffice, note):
+    client = _client(shop, headoffice.url)
+    refusals = [
+        ("POST", f"/v1/credit-notes/{note}/redeem", {"amount_cents": 2**63, "request_id": "01-Y1"}),
+        ("POST", f"/v1/credit-notes/{note}/redeem", {"amount_cents": 2**64, "request_id": "01-Y2", "offline": True}),
+        ("POST", f"/v1/credit-notes/{note}/redeem", {"amount_cents": 100, "request_id": "0" * 64}),
+        ("POST", f"/v1/credit-notes/{note}/release", {"request_id": "0" * 64}),
+        ("POST", f"/v1/credit-notes/{'A' * 41}/redeem", {"amount_cents": 100, "request_id": "01-Y3"}),
+        ("POST", "/v1/credit-notes", {"notes": [{"code": "AV-BIG", "amount_cents": 2**70,
+                                                  "expires_on": dt.date.today().isoformat()}]}),
+        ("POST", "/v1/credit-notes", {"notes": [{"code": "A" * 41, "amount_cents": 100,
+                                                  "expires_on": dt.date.today().isoformat()}]}),
+        ("GET", f"/v1/orders?after={2**70}", None),
+        ("GET", f"/v1/catalogue?since={-2**40}", None),
+    ]
+    for method, path, data in refusals:
+        with pytest.raises(HeadOfficeAnswer) as refused:
+            client.request(method, path, data)
+        assert (refused.value.status, refused.value.body["error"]) == (400, "malformed"), (path, refused.value.body)
+        assert "out of range" in refused.value.body["message"] or "longer than" in refused.value.body["message"]
+    with proxy.obj.connection_context():
+        assert CreditNote.select().count() == 1
+        assert CreditNote.get(CreditNote.code == note).balance_cents == 2000
+    assert client.request("GET", "/v1/orders?after=0")["orders"] == []

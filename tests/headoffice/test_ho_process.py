@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from hokit import free_port, settings_for
+from hokit import free_port, serve_process, settings_for
 from shopkit import sell
 
 from headoffice.verify import verify_all
@@ -18,23 +18,6 @@ from headoffice.store import Record, open_database, proxy
 from store.models import FiscalRecord
 from till import sync as sync_module
 from till.sync import EXIT_OK, run_sync
-
-
-def _serve(config) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "headoffice.cli", "--config", str(config), "serve"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import socket
-
-    port = int(config.read_text().split("port = ")[1].split()[0])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("till-headoffice serve did not start")
 
 
 def test_head_office_killed_mid_sync_then_restarted(shop, ho_url, tmp_path, monkeypatch):
@@ -47,7 +30,7 @@ def test_head_office_killed_mid_sync_then_restarted(shop, ho_url, tmp_path, monk
                                shop.ctx.till_id, "--shop", "PARIS", "--public-key", "-"],
                               input=shop.ctx.sealer.signer.public_pem, text=True, capture_output=True)
     assert enrolled.returncode == 0, enrolled.stderr
-    processes = [_serve(config)]
+    processes = [serve_process(config)]
     real_read, calls = sync_module._read, []
 
     def read_then_kill(*args):
@@ -55,7 +38,7 @@ def test_head_office_killed_mid_sync_then_restarted(shop, ho_url, tmp_path, monk
         if len(calls) == 3:
             processes[-1].send_signal(signal.SIGKILL)
             processes[-1].wait()
-            threading.Timer(0.3, lambda: processes.append(_serve(config))).start()
+            threading.Timer(0.3, lambda: processes.append(serve_process(config))).start()
         return real_read(*args)
 
     monkeypatch.setattr(sync_module, "_read", read_then_kill)

@@ -322,3 +322,46 @@ def test_payloads_with_tabs_newlines_backslashes_and_quotes_are_held_exactly(sho
         held = Record.get((Record.chain == "L") & (Record.sequence == mine.sequence))
         assert verify_all() == []
     assert (held.payload, held.signature) == (mine.payload, mine.signature)
+
+
+def test_a_held_record_sent_again_with_an_altered_payload_is_refused_and_raised(shop, headoffice):
+    _sell(shop, 2)
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    held = _held(shop)
+    client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    records = sync_module._read(shop.ctx.till_id, "T", 1, 10)
+    # the same sequence, hash and signature, over another payload
+    records[1]["payload"] = records[1]["payload"].replace('"total_cents":', '"total_cents":1', 1)
+    with pytest.raises(HeadOfficeAnswer) as refused:
+        client.request("POST", "/v1/records", {"till_id": shop.ctx.till_id, "chain": "T", "records": records})
+    assert (refused.value.status, refused.value.body["error"], refused.value.body["sequence"]) == (409, "CONFLICT", 2)
+    assert "another content" in refused.value.body["message"]
+    assert _alerts() == ["CONFLICT"] and _held(shop) == held
+    with proxy.obj.connection_context():
+        assert Record.get((Record.chain == "T") & (Record.sequence == 2)).payload != records[1]["payload"]
+
+
+@pytest.mark.parametrize("field, value, alert_sequence", [
+    ("sequence", 2**40, None), ("sequence", -3, -3), ("sequence", 2**64, None), ("ticket_id", 2**63, 1),
+    ("format_version", -2**40, 1)])
+def test_out_of_range_numbers_are_a_400_and_their_alert_is_kept(shop, headoffice, field, value, alert_sequence):
+    import json
+
+    _sell(shop, 2)
+    client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    records = sync_module._read(shop.ctx.till_id, "T", 1, 10)
+    for index, record in enumerate(records):
+        record[field] = value + index if field == "sequence" else value
+    with pytest.raises(HeadOfficeAnswer) as refused:
+        client.request("POST", "/v1/records", {"till_id": shop.ctx.till_id, "chain": "T", "records": records})
+    assert (refused.value.status, refused.value.body["error"]) == (400, "OUT_OF_RANGE")
+    assert field in refused.value.body["message"] and str(value) in refused.value.body["message"]
+    with proxy.obj.connection_context():
+        alerts = list(Alert.select())
+    assert [(a.code, a.till_id, a.chain, a.sequence) for a in alerts] == [
+        ("OUT_OF_RANGE", shop.ctx.till_id, "T", alert_sequence)]
+    if alert_sequence is None:  # no column holds it: the alert keeps it in its details
+        assert json.loads(alerts[0].details)["sent_sequence"] == str(value)
+    assert _held(shop) == {}
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK  # the honest chain still goes
+    _assert_all_held(shop)
