@@ -18,6 +18,7 @@ from typing import Any
 from till import __version__
 from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, business_zone, get_closure, period_of
 from till.fiscal.closures import period_totals
+from till.card_journal import unresolved
 from till.i18n import translate
 from till.money import format_cents, format_rate
 from till.receipts import MEANS, signature_extract
@@ -104,6 +105,15 @@ def _body(paper: _Paper, totals: Totals) -> None:
     paper.pair(t("GRAND TOTAL"), money(totals.grand_total, symbol=True))
 
 
+def _card_outcomes(paper: _Paper, count: int) -> None:
+    """Card requests whose outcome is unknown: money that may have moved with no ticket yet. A
+    manager settles each from the terminal's own journal; until then the counter knows it."""
+    paper.rule()
+    paper.pair(paper.t("Card outcomes to check"), str(count))
+    if count:
+        paper.text(paper.t("A manager settles them: F1 then F10, or till card pending"))
+
+
 def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = None,
              width: int | None = None) -> list[str]:
     """The X report of the open business day: live totals, no closure, nothing written."""
@@ -120,6 +130,7 @@ def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = 
     paper.text(paper.t("Day {day}", day=paper.date(period.first_day)))
     paper.text(paper.t("Printed on {time}", time=paper.when(now, zone)))
     _body(paper, totals)
+    _card_outcomes(paper, len(unresolved(till_id)))
     paper.lines.append("")
     paper.center(paper.t("Totals so far: nothing is closed"))
     paper.center(f"till {__version__}")
@@ -151,6 +162,8 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
         paper.rule()
         paper.pair(t("Credit notes issued"), money(notes.get("issued_cents", 0)))
         paper.pair(t("Credit notes redeemed"), money(notes.get("redeemed_cents", 0)))
+    if "card_outcomes_unknown" in payload:  # closures sealed before it was counted do not say
+        _card_outcomes(paper, payload["card_outcomes_unknown"])
     paper.lines.append("")
     if closure.totals.last_ticket_signature:
         paper.center(t("Last ticket signature {extract}",

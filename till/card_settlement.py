@@ -23,7 +23,7 @@ from store.models import MANAGER, TECHNICIAN, OnlineOrder, Payment, Ticket, User
 from store.models.base import utcnow
 from store.models.payments import APPROVED, DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
 from till.card_journal import (
-    CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, CARD_SETTLED, mark, seal,
+    CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, CARD_SETTLED, mark, seal, unresolved,
 )
 from till.errors import TillError
 from till.fiscal.chain import current_database
@@ -31,7 +31,7 @@ from till.fiscal.events import record_event
 from till.ticket_writer import draft_from_json, draft_to_json, write_ticket
 
 __all__ = ["SettlementError", "Reconciled", "Settled", "intent_json", "write_intent", "settle", "reconcile",
-           "pending"]
+           "pending", "entry"]
 
 NO_TICKET = "approved by the terminal with no ticket: refund the card or ring the sale again"
 
@@ -137,9 +137,15 @@ def settle(row_id: int, manager: User, sealer, config=None, *, approved: bool, r
 
 def pending(till_id: str | None = None) -> list[PendingPayment]:
     """Unknown outcomes waiting for a manager (this till's, or every till's with None)."""
-    from till.card_journal import unresolved
-
     return unresolved(till_id)
+
+
+def entry(row_id: int) -> PendingPayment:
+    """One card-journal row, for a screen or a command to show."""
+    row = PendingPayment.get_or_none(PendingPayment.id == row_id)
+    if row is None:
+        raise SettlementError("No card journal entry #{id}", id=row_id)
+    return row
 
 
 # --- at start ---------------------------------------------------------------------------------

@@ -364,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
-    from till import cli_archive, cli_devices, cli_doctor, cli_export, cli_fiscal, cli_sync
+    from till import cli_archive, cli_card, cli_devices, cli_doctor, cli_export, cli_fiscal, cli_sync
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)
@@ -400,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sync.register(commands)
     cli_export.register(commands)
     cli_doctor.register(commands)
+    cli_card.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

@@ -138,6 +138,15 @@ class ReturnCardMoves:
         self.ticket = ticket
         return ticket
 
+    @property
+    def approved_not_written(self) -> bool:
+        """The terminal approved; the return is still to be written (the next ``complete()``)."""
+        return self._approved_row is not None
+
+    def unknown_entry(self):
+        """The card-journal row waiting for a manager (``None`` when none waits)."""
+        return None if self.unknown_row is None else card_settlement.entry(self.unknown_row)
+
     def settle_card(self, manager: User, approved: bool, reference: str | None = None, note: str = "") -> Ticket | None:
         """A manager's decision on the unknown outcome (read off the terminal's journal): approved
         writes the return now; not approved lets the cashier choose another means."""

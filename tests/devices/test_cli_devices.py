@@ -125,15 +125,29 @@ def test_drawer_is_pulsed(tmp_path, monkeypatch, capsys):
     assert "drawer: pulse sent" in capsys.readouterr().out
 
 
+def initialised(folder):
+    """The shop's database and key made (a card request is journaled in the database)."""
+    from till.config import load
+    from till.context import TillContext
+
+    TillContext.open(load(folder / "till.toml"), create_key=True).close()
+    return folder
+
+
 def test_terminal_sale_and_refund_of_one_cent(tmp_path, monkeypatch, capsys):
-    folder = shop(tmp_path / "shop")
+    folder = initialised(shop(tmp_path / "shop"))
     assert run(monkeypatch, folder, "devices", "test", "terminal") == 0
     out = capsys.readouterr().out
     assert "sale of 0,01 EUR" in out and "terminal: sale approved SIM" in out and "terminal: refund approved" in out
+    # journaled like any card request, and closed once the cent came back
+    from store.models.payments import PendingPayment
+
+    rows = [(r.operation, r.amount_cents, r.status) for r in PendingPayment.select().order_by(PendingPayment.id)]
+    assert rows == [("sale", 1, "settled"), ("refund", 1, "settled")]
 
 
 def test_terminal_refusal_fails_the_test(tmp_path, monkeypatch, capsys):
-    folder = shop(tmp_path / "shop", decline=1)
+    folder = initialised(shop(tmp_path / "shop", decline=1))
     assert run(monkeypatch, folder, "devices", "test", "terminal") == 1
     assert "terminal: sale REFUSED" in capsys.readouterr().out
 

@@ -40,6 +40,7 @@ import peewee
 from peewee import fn
 
 from store.models import ChainHead, FiscalRecord, Ticket, utcnow
+from store.models.payments import UNKNOWN, PendingPayment
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.closure_totals import (
@@ -371,6 +372,8 @@ class _Job:
             "parts": [c.sequence for c in parts],
             "closed_at": iso_utc(self.now.replace(microsecond=0)),
             "operator": {"user_id": self.user_id, "name": self.operator},
+            # card requests still unknown at closure: money that may have moved with no ticket
+            "card_outcomes_unknown": _card_outcomes_unknown(till_id),
         }
         record = self.sealer.append(CLOSURE_CHAIN, kind, payload)
         record_event(self.sealer, CLOSURE_EVENT, f"{kind} {period.label} closed", user_id=self.user_id,
@@ -379,3 +382,9 @@ class _Job:
         closure = Closure.from_record(record)
         self.made.append(closure)
         return closure
+
+
+def _card_outcomes_unknown(till_id: str) -> int:
+    """This till's card requests waiting for a manager (``till.card_journal``), counted on the Z."""
+    return PendingPayment.select().where((PendingPayment.till_id == till_id)
+                                         & (PendingPayment.status == UNKNOWN)).count()

@@ -7,7 +7,9 @@ the previous month once its days are closed. The Z of the closure just made is s
 prints what is shown (through the outbox, after the closure is committed). The closures
 themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 opens the
 analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wrong PINs, with a
-manager's PIN typed then (``till.auth.unlock_account`` seals it in chain L).
+manager's PIN typed then (``till.auth.unlock_account`` seals it in chain L). F10 lists the card
+payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
+terminal's own journal (``till.card_settlement.settle``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
 from store.models import User, utcnow
-from till import outbox
+from till import card_settlement, outbox
 from till.context import TillContext
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import DayNotClosed, DayAlreadyClosed, close_day, close_month, require_open_day
@@ -30,6 +32,7 @@ from till.i18n import _
 from till.jobs import PRINT_LINES
 from till.ui.blocking import off_loop
 from till.ui.messages import Refused, error_text, guarded, translate_bindings
+from till.ui.screens.card_settle import describe, settle_unknown
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
@@ -48,6 +51,8 @@ class ClosuresScreen(HasStatus, Screen[None]):
         # whenever an account is locked (``_locked_hint``).
         Binding("f9", "unlock", "Unlock", id="closures-unlock", key_display="F9", show=False,
                 tooltip="Unlock an account locked by wrong PINs"),
+        Binding("f10", "card_outcomes", "Card outcomes", id="closures-card-outcomes", key_display="F10", show=False,
+                tooltip="Settle a card payment whose outcome is unknown"),
         Binding("escape", "leave", "Back", id="closures-back", key_display="Esc"),
         Binding("up", "scroll(-1)", "Up", show=False, id="closures-up"),
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
@@ -106,7 +111,11 @@ class ClosuresScreen(HasStatus, Screen[None]):
         from till.auth import locked_users
 
         count = len(locked_users())
-        return "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
+        hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
+        unknown = len(card_settlement.pending())
+        if unknown:
+            hint += "\n" + _("{count} card payment(s) with an unknown outcome: F10 settles", count=unknown)
+        return hint
 
     @guarded
     def action_close_day(self) -> None:
@@ -205,6 +214,35 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
         unlock_account(self.ctx.sealer, user, "user unlocked on screen", by=manager)
         self.show_info(_("{login} is unlocked and can log in again", login=user.login))
+
+    @guarded
+    def action_card_outcomes(self) -> None:
+        """F10: pick a card request whose outcome is unknown (any till of the shop), then a
+        manager's PIN and the decision read off the terminal's own journal."""
+        from till.ui.screens.return_dialogs import ChoiceScreen
+
+        rows = {str(row.id): row for row in card_settlement.pending()}
+        if not rows:
+            raise Refused(_("No card payment waits for a manager"))
+        choices = [(key, describe(row)) for key, row in rows.items()]
+        screen = ChoiceScreen(_("Card outcomes to check"), choices, _("Check each on the terminal's own journal:"))
+        self.app.push_screen(screen, lambda chosen: chosen and self._settle_card(rows[chosen]))
+
+    @guarded
+    def _settle_card(self, row) -> None:
+        def decide(manager, approved: bool, reference: str):
+            return card_settlement.settle(row.id, manager, self.ctx.sealer, self.ctx.config, approved=approved,
+                                          reference=reference)
+        settle_unknown(self, self.ctx.sealer, row, decide, self._card_settled)
+
+    @guarded
+    def _card_settled(self, done) -> None:
+        if done.ticket is not None:
+            self.show_info(_("Settled as approved: ticket {code} written", code=done.ticket.code))
+        elif done.row.status == "declined":
+            self.show_info(_("Settled as not approved"))
+        else:
+            self.show_info(_("Settled as approved: no ticket carries it; refund the card or ring the sale again"))
 
     def action_reports(self) -> None:
         """F6: the analytic reports (sales, returns, credit notes, customers, stock)."""

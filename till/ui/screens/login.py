@@ -4,6 +4,9 @@
 L); this screen only moves focus, shows the refusal in the cashier's language and, on success,
 opens the sale screen over itself, so logging out is just closing that screen.
 
+Card payments whose outcome is unknown (``till.card_settlement.pending``) are shown here until
+a manager settles them, so a stop mid-payment is never forgotten.
+
 F5 switches the next login to training mode (FORMATION): the sale screen then writes training
 tickets (chain X, no effect on totals, stock or credit notes), clearly marked on screen and paper.
 """
@@ -16,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
+from till import card_settlement
 from till.auth import login
 from till.i18n import _
 from till.ui.messages import guarded, translate_bindings
@@ -39,6 +43,7 @@ class LoginScreen(HasStatus, Screen[None]):
             yield Label(config.shop.name, classes="dialog-title", markup=False)
             yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
             yield Label("", id="login-training", classes="training", markup=False)
+            yield Label("", id="login-card-outcomes", classes="training", markup=False)
             yield Label(_("Login"))
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
@@ -48,6 +53,14 @@ class LoginScreen(HasStatus, Screen[None]):
 
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
+        self._show_card_outcomes()
+
+    def _show_card_outcomes(self) -> None:
+        """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
+        count = len(card_settlement.pending(self.app.ctx.till_id))
+        self.query_one("#login-card-outcomes", Label).update(
+            _("{count} card payment(s) to check on the terminal's journal: a manager settles them (F1 then F10)",
+              count=count) if count else "")
 
     @property
     def login_input(self) -> FieldInput:
@@ -63,6 +76,7 @@ class LoginScreen(HasStatus, Screen[None]):
         self.login_input.value = ""
         self.login_input.focus()
         self._set_training(False)
+        self._show_card_outcomes()
 
     def action_training(self) -> None:
         self._set_training(not self.training)

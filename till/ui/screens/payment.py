@@ -15,6 +15,11 @@ refused, the credit note tender dropped, and the cashier chooses another means. 
 configured, another shop's note (and one of this shop's that head office knows) is asked of head
 office in a worker, like the card terminal, and held there; Esc gives it back before leaving.
 
+When the terminal's answer is lost (it took the request and went silent, or answered after the
+till stopped waiting), the card may have been charged: the screen says to check the terminal's
+own journal and takes nothing else, by any means, until a manager settles it (F9): approved,
+with the terminal's reference, adds the card payment; not approved lets the cashier start again.
+
 Esc abandons the payment only while no card was charged: an approved card payment is money
 taken from the customer, and leaving would lose it without a trace, so the screen refuses and
 offers F3, which refunds the card through the terminal (``Checkout.cancel``), then leaves.
@@ -30,11 +35,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
+from till import card_settlement
 from till.i18n import _
 from till.money import parse_amount
 from till.tenders import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
 from till.ui.blocking import off_loop
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
+from till.ui.screens.card_settle import settle_unknown
 from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
@@ -55,6 +62,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         Binding("f2", "card", "Card", id="payment-card", key_display="F2"),
         Binding("f3", "refund_cards", "Refund card", id="payment-refund-card", key_display="F3"),
         Binding("f4", "credit_note", "Credit note", id="payment-credit-note", key_display="F4"),
+        Binding("f9", "settle_card", "Manager: card", id="payment-settle-card", key_display="F9", show=False),
         Binding("escape", "cancel", "Cancel", id="payment-cancel", key_display="Esc"),
     ]
 
@@ -116,10 +124,16 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         if self.waiting:
             raise Refused(_("Waiting for the card terminal..."))
 
+    def _check_settled(self) -> None:
+        """Nothing is taken, by any means, while a card payment's outcome is unknown."""
+        self._check_idle()
+        if self.checkout.unknown_row is not None:
+            raise Refused(_("A card payment's outcome is unknown: F9, a manager settles it first"))
+
     # -- cash ------------------------------------------------------------------------------
     @guarded
     def action_cash(self) -> None:
-        self._check_idle()
+        self._check_settled()
         if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
             self._after_tender()
             return
@@ -129,7 +143,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
     @guarded
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._check_idle()
+        self._check_settled()
         if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
             self._after_tender()
             return
@@ -141,7 +155,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
     # -- card ------------------------------------------------------------------------------
     @guarded
     def action_card(self) -> None:
-        self._check_idle()
+        self._check_settled()
         amount = self._typed_amount()
         self.waiting = True
         self.show_info(_("Waiting for the card terminal..."))
@@ -153,14 +167,37 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         self.amount_input.value = ""
         if tender is None:
             self.redraw()
-            self.show_error(error_text(error) if error else _("Card payment failed"))
+            message = error_text(error) if error else _("Card payment failed")
+            if self.checkout.unknown_row is not None:
+                message += "   " + _("F9: manager")
+            self.show_error(message)
             return
         self._after_tender(_("Card approved: {amount}", amount=money(tender.amount_cents)))
+
+    # -- an unknown outcome ------------------------------------------------------------------
+    @guarded
+    def action_settle_card(self) -> None:
+        """F9: a manager says what the terminal's own journal shows for the unknown payment."""
+        self._check_idle()
+        if self.checkout.unknown_row is None:
+            raise Refused(_("No card payment waits for a manager"))
+        row = card_settlement.entry(self.checkout.unknown_row)
+        settle_unknown(self, self.checkout.basket.sealer, row,
+                       lambda manager, approved, reference: self.checkout.settle_card(manager, approved, reference),
+                       self._settled)
+
+    @guarded
+    def _settled(self, tender: Tender | None) -> None:
+        if tender is not None:
+            self._after_tender(_("Card approved: {amount}", amount=money(tender.amount_cents)))
+            return
+        self.redraw()
+        self.show_info(_("Not approved: take the payment again, by any means"))
 
     # -- credit note -----------------------------------------------------------------------
     @guarded
     def action_credit_note(self) -> None:
-        self._check_idle()
+        self._check_settled()
         if self.checkout.is_paid:  # paid, but writing the ticket failed: try again
             self._after_tender()
             return
@@ -210,6 +247,8 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
     @guarded
     def action_cancel(self) -> None:
         self._check_idle()
+        if self.checkout.unknown_row is not None:
+            raise Refused(_("A card payment's outcome is unknown: F9, a manager settles it first"))
         card = sum(t.amount_cents for t in self.checkout.tenders if t.means == CARD)
         if card:
             raise Refused(_("{amount} was approved by card: take the rest, or F3 to refund the card",

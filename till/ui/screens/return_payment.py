@@ -44,6 +44,7 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
                 tooltip="Cash, exactly what is due; with nothing due, write the exchange"),
         Binding("f1,c", "cash", "Cash", id="exchange-pay-cash", key_display="F1/C", show=False),
         Binding("f2", "card", "Card", id="exchange-pay-card", key_display="F2"),
+        WritesReturn.SETTLE_BINDING,
         Binding("escape", "cancel", "Back", id="exchange-pay-back", key_display="Esc"),
     ]
 
@@ -169,17 +170,17 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
     def _answered(self, ticket: Ticket | None, error: Exception | None) -> None:
         self.waiting = False
         if ticket is None:
-            # Nothing was written and no card kept its charge: start the payment again.
-            self.session.clear_payments()
-            self.tenders.clear()
+            if not self.session.approved_not_written:  # nothing charged is kept: pay again
+                self.session.clear_payments()
+                self.tenders.clear()
             self.redraw()
-            self.show_error((error_text(error) if error else _("The payment failed")) + "   "
-                            + _("C: cash, F2: card"))
+            self.show_error(self._failure_text(error, _("The payment failed"), _("C: cash, F2: card")))
             return
         self.dismiss(ticket)
 
     @guarded
     def action_cancel(self) -> None:
         self._check_idle()
+        self._check_can_leave()
         self.session.clear_payments()
         self.dismiss(None)

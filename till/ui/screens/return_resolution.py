@@ -8,8 +8,10 @@ An exchange whose new items cost less than the returned ones is refunded here to
 difference), and shows both amounts.
 
 Writing runs in a thread worker: a card refund blocks on the terminal (``complete()`` asks it
-inside the transaction). A declined card refund writes nothing; the screen stays, with every
-choice as it was, and offers cash or a credit note.
+with no transaction open, after journaling it). A declined card refund writes nothing; the
+screen stays, with every choice as it was, and offers cash or a credit note. A refund whose
+outcome is unknown offers nothing else: a manager settles it from the terminal's own journal
+(F9), and the return is written if the terminal approved it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from till.refunds import CARD, CASH, CREDIT_NOTE, RefundPart
 from till.returns import ReturnSession
 from till.ui.blocking import off_loop
 from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
+from till.ui.screens.card_settle import settle_unknown
 from till.ui.screens.return_dialogs import ask_manager
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
@@ -46,13 +49,51 @@ class WritesReturn:
     the return or exchange (``ReturnSession.complete``) in a thread worker.
 
     A thread, because ``complete()`` asks the card terminal (a refund, or an exchange's card
-    payment) inside its transaction and waits for the customer; the event loop must keep
-    drawing meanwhile. Shared by the refund and the exchange payment screens.
+    payment) and waits for the customer; the event loop must keep drawing meanwhile. Shared by
+    the refund and the exchange payment screens, with F9 for an unknown card outcome.
     """
+
+    SETTLE_BINDING = Binding("f9", "settle_card", "Manager: card", id="return-settle-card", key_display="F9",
+                             show=False)
 
     def _complete(self) -> None:
         """Writes the return, asking the terminal for card refunds or charges, off the event loop."""
         off_loop(self, self.session.complete, self._answered, TERMINAL_GROUP, "return and refund")
+
+    def _failure_text(self, error: Exception | None, fallback: str, other_means: str) -> str:
+        """What went wrong, and what the cashier may do: never another means while the card may
+        have moved (unknown: F9 for a manager), nor while an approval waits to be written."""
+        text = error_text(error) if error else fallback
+        if self.session.unknown_row is not None:
+            return text + "   " + _("F9: manager")
+        if self.session.approved_not_written:
+            return text
+        return text + "   " + other_means
+
+    def _check_can_leave(self) -> None:
+        """Esc never leaves a card that may have moved behind: a manager settles it (F9), or an
+        approved refund is written (Enter) first."""
+        if self.session.unknown_row is not None:
+            raise Refused(_("A card payment's outcome is unknown: F9, a manager settles it first"))
+        if self.session.approved_not_written:
+            raise Refused(_("The terminal approved the card: Enter writes the return"))
+
+    @guarded
+    def action_settle_card(self) -> None:
+        """F9: a manager says what the terminal's own journal shows for the unknown refund."""
+        self._check_idle()
+        row = self.session.unknown_entry()
+        if row is None:
+            raise Refused(_("No card payment waits for a manager"))
+        settle_unknown(self, self.session.sealer, row, self.session.settle_card, self._settled)
+
+    @guarded
+    def _settled(self, ticket: Ticket | None) -> None:
+        if ticket is not None:
+            self.dismiss(ticket)
+            return
+        self.redraw()
+        self.show_info(_("Not approved by the terminal: choose another means, then Enter"))
 
 
 class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
@@ -72,6 +113,7 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["
                 tooltip="Back to the original means of payment"),
         Binding("f6", "manager", "Manager", id="resolution-manager", key_display="F6",
                 tooltip="A manager approves a return outside the policy"),
+        WritesReturn.SETTLE_BINDING,
         Binding("escape", "cancel", "Back", id="resolution-back", key_display="Esc"),
     ]
 
@@ -202,12 +244,12 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["
         self.waiting = False
         if ticket is None:
             self.redraw()
-            self.show_error((error_text(error) if error else _("The refund failed")) + "   "
-                            + _("C: cash, A: credit note, then Enter"))
+            self.show_error(self._failure_text(error, _("The refund failed"), _("C: cash, A: credit note, then Enter")))
             return
         self.dismiss(ticket)
 
     @guarded
     def action_cancel(self) -> None:
         self._check_idle()
+        self._check_can_leave()
         self.dismiss(None)
