@@ -39,6 +39,28 @@ def _return_of(shop, sale, terminal, sku="WIN") -> ReturnSession:
     return session
 
 
+def _unanswered_return(shop, simulator, terminal):
+    """A sale paid by card, and its return whose card refund the terminal took and never answered."""
+    sale = sell(shop, [("WIN", 1)], card=895)
+    simulator.script("timeout")
+    session = _return_of(shop, sale, terminal)
+    with pytest.raises(CardOutcomeUnknown):
+        session.complete()
+    return sale, session
+
+
+def _unanswered_sale(shop, simulator, terminal) -> Checkout:
+    """A checkout whose card payment the terminal took and never answered."""
+    simulator.script("timeout")
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    basket.add_product(shop.products["WIN"], 1)
+    checkout = Checkout(basket, terminal)
+    with pytest.raises(SaleOutcomeUnknown) as unknown:
+        checkout.pay_card()
+    checkout.last_refusal = unknown.value  # what the cashier was told
+    return checkout
+
+
 def _events(code: str) -> list[dict]:
     return [json.loads(r.payload) for r in FiscalRecord.select().where(
         (FiscalRecord.chain == "L") & (FiscalRecord.kind == code)).order_by(FiscalRecord.id)]
@@ -80,11 +102,7 @@ def test_an_unknown_refund_never_advises_cash_and_holds_the_sale(shop, concert, 
 
 def test_a_manager_settles_an_unknown_refund_as_approved_and_the_return_is_written_once(shop, concert):
     simulator, terminal = concert
-    sale = sell(shop, [("WIN", 1)], card=895)
-    simulator.script("timeout")
-    session = _return_of(shop, sale, terminal)
-    with pytest.raises(CardOutcomeUnknown):
-        session.complete()
+    sale, session = _unanswered_return(shop, simulator, terminal)
     with pytest.raises(ReturnError):  # a cashier cannot settle it
         session.settle_card(shop.cashier, approved=True, reference="A-77")
     ticket = session.settle_card(shop.manager, approved=True, reference="A-77", note="seen on the terminal's list")
@@ -103,11 +121,7 @@ def test_a_manager_settles_an_unknown_refund_as_approved_and_the_return_is_writt
 
 def test_a_manager_settles_an_unknown_refund_as_declined_then_cash_is_allowed(shop, concert):
     simulator, terminal = concert
-    sale = sell(shop, [("WIN", 1)], card=895)
-    simulator.script("timeout")
-    session = _return_of(shop, sale, terminal)
-    with pytest.raises(CardOutcomeUnknown):
-        session.complete()
+    sale, session = _unanswered_return(shop, simulator, terminal)
     assert session.settle_card(shop.manager, approved=False) is None
     row = PendingPayment.get(PendingPayment.operation == "refund")
     assert row.status == DECLINED and row.settled_by == shop.manager.id
@@ -145,13 +159,9 @@ def test_the_terminal_is_asked_with_no_transaction_open(shop, concert):
 
 def test_an_unknown_sale_payment_blocks_the_sale_until_a_manager_settles_it(shop, concert):
     simulator, terminal = concert
-    simulator.script("timeout")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["WIN"], 1)
-    checkout = Checkout(basket, terminal)
-    with pytest.raises(SaleOutcomeUnknown) as unknown:
-        checkout.pay_card()
-    assert "journal du terminal" in unknown.value.text("fr") and "réessay" not in unknown.value.text("fr")
+    checkout = _unanswered_sale(shop, simulator, terminal)
+    said = checkout.last_refusal.text("fr")
+    assert "journal du terminal" in said and "réessay" not in said
     for attempt in (lambda: checkout.add_cash(1000), lambda: checkout.pay_card(), lambda: checkout.cancel()):
         with pytest.raises(PaymentError) as blocked:
             attempt()
@@ -166,12 +176,7 @@ def test_an_unknown_sale_payment_blocks_the_sale_until_a_manager_settles_it(shop
 
 def test_a_sale_settled_as_declined_can_be_paid_again(shop, concert):
     simulator, terminal = concert
-    simulator.script("timeout")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["WIN"], 1)
-    checkout = Checkout(basket, terminal)
-    with pytest.raises(SaleOutcomeUnknown):
-        checkout.pay_card()
+    checkout = _unanswered_sale(shop, simulator, terminal)
     assert checkout.settle_card(shop.manager, approved=False) is None
     checkout.pay_card()
     ticket = checkout.complete().ticket

@@ -236,10 +236,12 @@ def _on_a_ticket(row: PendingPayment) -> bool:
     its second before comparing, or a ticket of the same second would be missed."""
     amount = row.amount_cents if row.operation == "sale" else -row.amount_cents
     started = row.started_at.replace(microsecond=0)
+    carried = PendingPayment.select(PendingPayment.ticket_id).where(PendingPayment.ticket_id.is_null(False))
     query = (Payment.select(Payment.id).join(Ticket)
              .where((Payment.means == "card") & (Payment.amount_cents == amount)
                     & (Ticket.till_id == row.till_id) & (Ticket.created_at >= started)
-                    & (Ticket.created_at <= started + _MATCH_WINDOW)))
+                    & (Ticket.created_at <= started + _MATCH_WINDOW)
+                    & Ticket.id.not_in(carried)))  # a ticket that settled its own row carries no other
     if row.result_reference:
         query = query.where(Payment.reference == row.result_reference)
     return query.exists()
