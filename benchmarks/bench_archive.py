@@ -68,10 +68,10 @@ def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
     from benchmarks import generate
     from store import migrations
     from store.models import SELLABLE, Setting
-    from till.context import TillContext
+    from till.shop.context import TillContext
     from till.fiscal.archive import parse_period
     from till.fiscal.chain import Sealer
-    from till.ticket_writer import location_id
+    from till.selling.ticket_writer import location_id
 
     month = last_complete_month()
     wanted = {"size": size, "tickets": MONTH_TICKETS[size], "seed": seed, "month": month,
@@ -140,8 +140,8 @@ def _peak_rss_mb() -> float:
 
 
 def child_export(config_path: str, period: str, out: str) -> dict[str, Any]:
-    from till.config import load
-    from till.context import TillContext
+    from till.config.loader import load
+    from till.shop.context import TillContext
     from till.fiscal.archive import export_archive
 
     ctx = TillContext.open(load(config_path))

@@ -63,11 +63,11 @@ def build(folder: Path, tickets: int, seed: int, say) -> Any:
     """A shop in ``folder`` with ``tickets`` sealed sales on ``DAY`` and a few on the days before."""
     from benchmarks.generate import SHOP, _anchor_tail, _next_number, _write_batch, generate_products
     from store.models import CASHIER, MANAGER, SELLABLE, VatRate
-    from till.auth import create_user
-    from till.context import TillContext
+    from till.people.auth import create_user
+    from till.shop.context import TillContext
     from till.fiscal.chain import Sealer
-    from till.setup import init_shop
-    from till.ticket_writer import location_id
+    from till.shop.setup import init_shop
+    from till.selling.ticket_writer import location_id
 
     config = init_shop(folder, "till.toml", **SHOP).config
     ctx = TillContext.open(config)

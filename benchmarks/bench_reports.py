@@ -70,7 +70,7 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
     where ``origin`` is (ticket id, code) and ``line`` the returned row of ``ticket_line``."""
     from benchmarks.generate import RETURN_LINE_FIELDS, _stamp, bulk_insert, write_ticket_parts
     from store.models import PIECE, RETURN, Ticket
-    from till.accounting import ticket_postings
+    from till.selling.accounting import ticket_postings
     from till.money import vat_breakdown
     from till.scanning import ticket_code
 
@@ -108,10 +108,10 @@ def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
     from benchmarks import generate
     from store import migrations
     from store.models import DAMAGED, SELLABLE, Setting, Ticket, TicketLine, VatRate
-    from till.context import TillContext
+    from till.shop.context import TillContext
     from till.fiscal.chain import Sealer
     from till.fiscal.closures import YEAR, close
-    from till.ticket_writer import location_id
+    from till.selling.ticket_writer import location_id
 
     year = last_complete_year()
     wanted = {"size": size, "tickets": YEAR_TICKETS[size], "seed": seed, "year": year,
@@ -208,7 +208,7 @@ _RAW_RETURNS = {
 def measure_returns(config, year: int) -> dict[str, Any]:
     """The returns report by reason and by product over the year; best of 3, and the raw twin."""
     from reports.registry import run
-    from till.context import TillContext
+    from till.shop.context import TillContext
     from till.fiscal.closures import business_zone
     from till.fiscal.closure_totals import day_start
 
@@ -255,8 +255,8 @@ def _peak_rss_mb() -> float:
 def child_fec(config_path: str, year: str, out: str) -> dict[str, Any]:
     """In a child process: open the shop, note the peak memory, export the year's FEC."""
     from reports.fec import export_fec
-    from till.config import load
-    from till.context import TillContext
+    from till.config.loader import load
+    from till.shop.context import TillContext
 
     config = load(config_path)
     ctx = TillContext.open(config)
@@ -304,7 +304,7 @@ def measure_fec(config, year: int, say: Progress) -> dict[str, Any]:
         fec = _child("fec", str(config.path), str(year), scratch)
         problems = _check(Path(fec["file"]), year)
         Path(fec["file"]).unlink()
-        from till.context import TillContext
+        from till.shop.context import TillContext
 
         ctx = TillContext.open(config)
         database = ctx.database.database

@@ -6,7 +6,7 @@
   re-check, policy, the RETURN ticket with its lines, VAT, payment, stock, accounting, seal,
   outbox, commit). The tail anchor is written after the commit by a background thread, as in
   the till; it is flushed (untimed) after each return, as for the checkouts.
-- customer search: ``till.customers.search_customers`` on what a cashier types: 2 to 5 letters
+- customer search: ``till.people.customers.search_customers`` on what a cashier types: 2 to 5 letters
   of an existing customer's last name (folded), the start of a phone number (digits) or of an
   e-mail address.
 """
@@ -52,8 +52,8 @@ def bench_returns(ctx, user, count: int, rng: random.Random) -> dict[str, Any]:
     """``count`` returns of one unit of one line of random recent cash sales, refunded in cash."""
     from store.models import utcnow
     from till.fiscal.chain import flush_anchors
-    from till.return_policy import PolicyBreach
-    from till.returns import ReturnError, ReturnSession
+    from till.returns.policy import PolicyBreach
+    from till.returns.session import ReturnError, ReturnSession
 
     wanted = count + WARM_UP["returns"]
     window = ctx.config.returns.window_days
@@ -112,7 +112,7 @@ def _prefixes(count: int, rng: random.Random) -> list[str]:
     from peewee import fn
 
     from store.models import Customer
-    from till.customers import fold
+    from till.people.customers import fold
 
     rows = list(Customer.select(Customer.last_name, Customer.phone, Customer.email)
                 .order_by(fn.Random()).limit(max(50, count)).tuples())
@@ -134,7 +134,7 @@ def _prefixes(count: int, rng: random.Random) -> list[str]:
 
 def bench_customer_search(count: int, rng: random.Random) -> dict[str, Any]:
     """``search_customers`` on realistic prefixes (the first runs warm the caches)."""
-    from till.customers import search_customers
+    from till.people.customers import search_customers
 
     prefixes = _prefixes(count + WARM_UP["searches"], rng)
     timings, found = [], 0

@@ -44,8 +44,8 @@ def _free_port() -> int:
 def build_till(folder: Path, count: int, say: Progress):
     """A till with ``count`` sealed records in chain T (reused when already there)."""
     from store.models import FiscalRecord
-    from till.config import load, render_example
-    from till.context import TillContext
+    from till.config.loader import load, render_example
+    from till.shop.context import TillContext
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "till.toml"
@@ -138,7 +138,7 @@ def _raw_insert(database_url: str, rows: list[tuple]) -> float:
 def run_all(size: str, folder: Path, seed: int, say: Progress) -> dict[str, Any]:
     """The hook for ``benchmarks/run.py``: its own till beside ``folder``, a head office, a push."""
     from store.models import FiscalRecord
-    from till.sync import SyncSettings, _NAMES, run_sync
+    from till.sync.push import SyncSettings, _NAMES, run_sync
 
     count = RECORDS.get(size, RECORDS["quick"])
     work = Path(folder).parent / f"{Path(folder).name}-sync"

@@ -36,18 +36,18 @@ from store.models import (  # noqa: E402
     CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, CustomerWord, FiscalRecord,
     Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
 )
-from till.accounting import ticket_postings  # noqa: E402
-from till.auth import create_user  # noqa: E402
-from till.config import Config, load  # noqa: E402
-from till.context import TillContext  # noqa: E402
-from till.customers import fold, search_key as customer_search_key, words_of  # noqa: E402
-from till.demo import CATALOGUE, FIRST_NAMES, LAST_NAMES  # noqa: E402
+from till.selling.accounting import ticket_postings  # noqa: E402
+from till.people.auth import create_user  # noqa: E402
+from till.config.loader import Config, load  # noqa: E402
+from till.shop.context import TillContext  # noqa: E402
+from till.people.customers import fold, search_key as customer_search_key, words_of  # noqa: E402
+from till.demo.build import CATALOGUE, FIRST_NAMES, LAST_NAMES  # noqa: E402
 from till.fiscal.chain import Sealer  # noqa: E402
 from till.fiscal.payloads import ticket_payloads  # noqa: E402
 from till.money import vat_breakdown  # noqa: E402
 from till.scanning import make_ean13, ticket_code  # noqa: E402
-from till.setup import init_shop  # noqa: E402
-from till.ticket_writer import location_id  # noqa: E402
+from till.shop.setup import init_shop  # noqa: E402
+from till.selling.ticket_writer import location_id  # noqa: E402
 
 __all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir",
            "write_ticket_parts", "LINE_FIELDS", "RETURN_LINE_FIELDS"]

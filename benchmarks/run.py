@@ -109,7 +109,7 @@ def bench_scan(ctx, user, count: int, rng: random.Random) -> dict[str, float]:
     from peewee import fn
 
     from store.models import Barcode
-    from till.sale import Basket
+    from till.selling.basket import Basket
 
     codes = [code for (code,) in Barcode.select(Barcode.code).order_by(fn.Random()).limit(count + 50).tuples()]
     while len(codes) < count + 50:
@@ -227,8 +227,8 @@ def bench_checkout(ctx, user, count: int, rng: random.Random, folder: Path) -> d
 
     from store.models import OutboxJob, Product
     from till.fiscal.chain import flush_anchors
-    from till.sale import Basket
-    from till.tenders import Checkout
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
 
     database = ctx.database
     products = list(Product.select().where((Product.active == True) & (Product.sold_by_weight == False))  # noqa: E712
@@ -399,8 +399,8 @@ def drain_outbox(config) -> dict[str, Any]:
     """
     import logging
 
-    from till import outbox
-    from till.jobs import handlers
+    from till.aftersale import outbox
+    from till.aftersale.jobs import handlers
 
     quiet = logging.getLogger(outbox.__name__)
     level = quiet.level
@@ -517,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     build_s = round(time.perf_counter() - started, 1)
 
     from store.models import Customer, Product, Ticket, User
-    from till.context import TillContext
+    from till.shop.context import TillContext
 
     ctx = TillContext.open(config)
     try:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from till.customers import fold
+from till.people.customers import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -87,7 +87,7 @@ class ScannerSettings:
 
     @classmethod
     def from_config(cls, config: object) -> "ScannerSettings":
-        """From a ``till.config.Config``: its ``scanner`` section if it has one (else defaults)
+        """From a ``till.config.loader.Config``: its ``scanner`` section if it has one (else defaults)
         with the burst thresholds of its ``scanning`` section."""
         base = getattr(config, "scanner", None)
         settings = base if isinstance(base, cls) else cls()

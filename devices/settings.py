@@ -1,8 +1,8 @@
 """What the printer and drawer drivers need to know, as plain frozen data.
 
-``till.config`` owns the TOML file; these dataclasses are the drivers' view of it, read with
+``till.config.loader`` owns the TOML file; these dataclasses are the drivers' view of it, read with
 ``from_section`` so a key the configuration does not have yet simply keeps its default. That keeps
-``devices`` free of ``till.config`` and lets tests build settings directly.
+``devices`` free of ``till.config.loader`` and lets tests build settings directly.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ _CHOICES = {
 
 
 def problems(settings: PrinterSettings | DrawerSettings) -> list[tuple[str, str, dict]]:
-    """What is wrong in ``settings``, for ``till.config``'s checks: ``(key, message, params)``
+    """What is wrong in ``settings``, for ``till.config.loader``'s checks: ``(key, message, params)``
     with the configuration's "{file}, line {line}: {key} ..." messages (key without section)."""
     found: list[tuple[str, str, dict]] = []
     for name, allowed in _CHOICES.items():

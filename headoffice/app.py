@@ -34,7 +34,7 @@ from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
 from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
 from headoffice.store import Document, OnlineOrder, column_problem, open_database, proxy
-from till.sync_protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION
+from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION
 
 __all__ = ["create_app", "MAX_BODY"]
 

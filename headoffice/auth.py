@@ -1,7 +1,7 @@
 """Who is calling: every till request is signed with the till's enrolled fiscal key.
 
 No passwords or tokens to leak or rotate: head office already needs each till's public key to
-check its records, so the same key proves the requests (``till.sync_protocol.request_message``).
+check its records, so the same key proves the requests (``till.sync.protocol.request_message``).
 A timestamp outside ``max_skew_s`` is refused (a captured request cannot be replayed later);
 a replay inside the window can only re-send a batch, which ingest makes harmless.
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from headoffice.store import Till, TillKey
 from till.fiscal.keys import verify_signature
-from till.sync_protocol import H_KEY, H_SIGNATURE, H_TILL, H_TIME, request_message
+from till.sync.protocol import H_KEY, H_SIGNATURE, H_TILL, H_TIME, request_message
 
 __all__ = ["AuthError", "Caller", "Claim", "identify", "signed"]
 

@@ -3,7 +3,7 @@
 Exit codes as ``till``'s: 0 done, 1 a check failed (``verify`` found problems), 2 usage or
 configuration. What it creates is private (umask 077, ``till.files``) and its logs never show a
 credit-note code whole (``till.logmask``): both modules are plain standard library, shared with
-the till as ``till.sync_protocol`` is. The configuration is a small TOML file (config/headoffice.example.toml):
+the till as ``till.sync.protocol`` is. The configuration is a small TOML file (config/headoffice.example.toml):
 
     [headoffice]
     database = "postgresql://headoffice:pw@localhost/headoffice"

@@ -2,7 +2,7 @@
 
 The catalogue is one versioned JSON document (head office publishes it whole; a till that
 already has the version gets nothing back). Online orders are kept one row per order, in the
-exact form ``till.online_orders.import_orders`` reads, so a till imports them unchanged and a
+exact form ``till.returns.online_orders.import_orders`` reads, so a till imports them unchanged and a
 re-pull is harmless (the import is idempotent by order number).
 """
 

@@ -125,7 +125,7 @@ class Document(_Model):
 
 
 class OnlineOrder(_Model):
-    """An order of the web shop, as ``till.online_orders.import_orders`` reads it (one order)."""
+    """An order of the web shop, as ``till.returns.online_orders.import_orders`` reads it (one order)."""
 
     number = peewee.CharField(max_length=40, unique=True)
     shop_id = peewee.CharField(max_length=32, null=True, index=True)  # None: every shop may take it back

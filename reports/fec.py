@@ -4,7 +4,7 @@ French law (LPF L47 A-I, A47 A-1; fiscal-fr.md section 3) asks every company kee
 by computer to hand the tax auditor one file per fiscal year with every accounting line: 18
 columns in a fixed order under a header line, TAB-separated, dates ``AAAAMMJJ``, amounts with
 a decimal comma, named ``<SIREN>FEC<closing date>.txt``. The till's books are the double-entry
-lines written with every ticket (``accounting_line``, by ``till.accounting``); this module only
+lines written with every ticket (``accounting_line``, by ``till.selling.accounting``); this module only
 lays them out:
 
 - one entry (``EcritureNum``) per ticket and journal, numbered 1, 2, 3... per journal over the
@@ -219,7 +219,7 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
     if target.exists():
         raise ReportError(EXISTS, file=str(target))
     zone = business_zone(config)
-    # Accounting dates are the UTC dates of the tickets (``till.ticket_writer``): the year's lines
+    # Accounting dates are the UTC dates of the tickets (``till.selling.ticket_writer``): the year's lines
     # are those of tickets made in its UTC bounds; the day on each side is read and filtered out
     # by date, so a different convention would still put each line in its own year.
     first_utc, end_utc = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)

@@ -18,10 +18,10 @@ from typing import Any
 from till import __version__
 from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, business_zone, get_closure, period_of
 from till.fiscal.closures import period_totals
-from till.card_journal import unresolved
+from till.selling.card_journal import unresolved
 from till.i18n import translate
 from till.money import format_cents, format_rate
-from till.receipts import MEANS, signature_extract
+from till.aftersale.receipts import MEANS, signature_extract
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 

@@ -45,7 +45,7 @@ def wrap(owner, name: str, point: str, after: bool) -> None:
 
 
 def install(point: str, driver_class) -> None:
-    import till.ticket_writer as writer
+    import till.selling.ticket_writer as writer
 
     if point in ("before_send", "after_approval"):
         for operation in ("sale", "refund"):
@@ -59,12 +59,12 @@ def install(point: str, driver_class) -> None:
 def run(config_path: str, operation: str, point: str, sale_code: str | None) -> None:
     from devices.payment.concert import ConcertTerminal
     from store.models import Product, User
-    from till.cli import running_till
-    from till.config import load
-    from till.context import TillContext
-    from till.returns import ReturnSession
-    from till.sale import Basket
-    from till.tenders import Checkout
+    from till.cli.main import running_till
+    from till.config.loader import load
+    from till.shop.context import TillContext
+    from till.returns.session import ReturnSession
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
 
     config = load(Path(config_path))
     with running_till(config):  # this process is the running till
@@ -97,8 +97,8 @@ def run(config_path: str, operation: str, point: str, sale_code: str | None) -> 
 
 
 def restart(config_path: str) -> None:
-    from till.cli import running_till, start_till
-    from till.config import load
+    from till.cli.main import running_till, start_till
+    from till.config.loader import load
 
     config = load(Path(config_path))
     with running_till(config):
@@ -111,10 +111,10 @@ def race(config_path: str) -> None:
     """Each stdin line {"sale": code, "sku": ..., "go_at": epoch}: at go_at, return one unit of
     sku to the card; print {"ok": ticket id} or {"refused": message}."""
     from store.models import User
-    from till.config import load
-    from till.context import TillContext
+    from till.config.loader import load
+    from till.shop.context import TillContext
     from till.errors import TillError
-    from till.returns import ReturnSession
+    from till.returns.session import ReturnSession
 
     config = load(Path(config_path))
     ctx = TillContext.open(config)

@@ -1,6 +1,6 @@
 """A small real shop for workflow tests: config file, SQLite (or PostgreSQL) database, key,
 VAT rates, a handful of products with valid barcodes, staff. Built with the same code as
-``till init`` (``till.setup``), so the tests exercise the real set-up path."""
+``till init`` (``till.shop.setup``), so the tests exercise the real set-up path."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 
 from store.models import Barcode, Category, Customer, Product, User
 
-from till.auth import create_user
-from till.customers import create_customer
-from till.config import load, render_example
-from till.context import TillContext
+from till.people.auth import create_user
+from till.people.customers import create_customer
+from till.config.loader import load, render_example
+from till.shop.context import TillContext
 from till.files import write_private
 from till.scanning import make_ean13
-from till.setup import seed_defaults
-from till.ticket_writer import move_stock
+from till.shop.setup import seed_defaults
+from till.selling.ticket_writer import move_stock
 
 
 @dataclass
@@ -85,9 +85,9 @@ def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     import datetime as dt
 
     from store.models import utcnow
-    from till.sale import Basket
-    from till.tenders import Checkout
-    from till.ticket_writer import write_ticket
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
+    from till.selling.ticket_writer import write_ticket
 
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
     for sku, quantity in items:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from store.models import FiscalRecord, User
-from till.auth import (MAX_FAILED_ATTEMPTS, AuthError, authorize_manager, hash_pin, locked_users, login, pin_matches,
+from till.people.auth import (MAX_FAILED_ATTEMPTS, AuthError, authorize_manager, hash_pin, locked_users, login, pin_matches,
                        unlock, unlock_account)
 
 

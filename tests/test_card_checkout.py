@@ -8,10 +8,10 @@ import pytest
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts
 from devices.simulators.concert_sim import ConcertSimulator
 from store.models import Ticket
-from till.card_journal import JournaledTerminal
-from till.card_settlement import reconcile
-from till.sale import Basket
-from till.tenders import Checkout, PaymentError
+from till.selling.card_journal import JournaledTerminal
+from till.selling.card_settlement import reconcile
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout, PaymentError
 from store.models.payments import PendingPayment
 
 
@@ -48,7 +48,7 @@ def test_a_terminal_gone_silent_after_the_request_is_never_said_uncharged(shop, 
     (row,) = PendingPayment.select()
     assert row.status == "unknown" and Ticket.select().count() == 0
     from store.models import FiscalRecord
-    from till.card_journal import CARD_OUTCOME_UNKNOWN
+    from till.selling.card_journal import CARD_OUTCOME_UNKNOWN
 
     assert FiscalRecord.select().where(FiscalRecord.kind == CARD_OUTCOME_UNKNOWN).count() == 1  # for a manager
     assert reconcile(terminal, shop.ctx.till_id, sealer=shop.ctx.sealer).unknown == []  # already flagged, once

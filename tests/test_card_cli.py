@@ -16,11 +16,11 @@ from devices.simulators.concert_sim import ConcertSimulator
 from reports.xz import x_report, z_report
 from store.models import FiscalRecord, Ticket
 from store.models.payments import DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
-from till import cli
-from till.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
+from till.cli import main as cli
+from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
-from till.returns import CardOutcomeUnknown, ReturnSession
+from till.returns.session import CardOutcomeUnknown, ReturnSession
 from shopkit import sell
 
 

@@ -25,10 +25,10 @@ import pytest
 from devices.simulators.concert_sim import ConcertSimulator
 from store.models import FiscalRecord, Payment, Ticket, TicketLine
 from store.models.payments import SETTLED, UNKNOWN, PendingPayment
-from till.card_journal import CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, unresolved
-from till.card_settlement import settle
+from till.selling.card_journal import CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, unresolved
+from till.selling.card_settlement import settle
 from till.fiscal.verify import verify_journal
-from till.returns import ReturnError, ReturnSession
+from till.returns.session import ReturnError, ReturnSession
 from shopkit import build_shop, sell
 
 HERE = Path(__file__).resolve().parent
@@ -168,8 +168,8 @@ def test_two_till_processes_never_refund_a_card_more_than_it_paid(tmp_path, pg_u
     first = build_shop(tmp_path / "till01", database=pg_url)
     second = tmp_path / "till02"
     second.mkdir()
-    from till.config import load, render_example
-    from till.context import TillContext
+    from till.config.loader import load, render_example
+    from till.shop.context import TillContext
 
     (second / "till.toml").write_text(render_example(till_id="02", database=pg_url), encoding="utf-8")
     TillContext.open(load(second / "till.toml"), create_key=True).close()

@@ -15,13 +15,13 @@ from devices.payment.concert import ConcertTerminal, ConcertTimeouts
 from devices.simulators.concert_sim import ConcertSimulator
 from store.models import FiscalRecord, Payment, Ticket, TicketLine
 from store.models.payments import APPROVED, DECLINED, SETTLED, UNKNOWN, PendingPayment
-from till.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
+from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
 from till.fiscal.chain import current_database
 from till.fiscal.verify import verify_journal
-from till.returns import CardOutcomeUnknown, ReturnError, ReturnSession
-from till.sale import Basket
-from till.tenders import CardOutcomeUnknown as SaleOutcomeUnknown
-from till.tenders import Checkout, PaymentError
+from till.returns.session import CardOutcomeUnknown, ReturnError, ReturnSession
+from till.selling.basket import Basket
+from till.selling.checkout import CardOutcomeUnknown as SaleOutcomeUnknown
+from till.selling.checkout import Checkout, PaymentError
 from shopkit import sell
 
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from store.models import Barcode, Category, Product
-from till.catalogue_import import CatalogueImportError, import_catalogue
-from till.cli import main
+from till.selling.catalogue_import import CatalogueImportError, import_catalogue
+from till.cli.main import main
 from till.scanning import make_ean13
-from till.sale import Basket
+from till.selling.basket import Basket
 
 
 def product(sku="NEW-1", **changes):

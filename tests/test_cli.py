@@ -66,9 +66,9 @@ def test_users_are_added_listed_and_unlocked(shop_dir):
 def _sell(config_path: Path, count: int) -> None:
     code = (
         "import sys\n"
-        "from till.config import load\nfrom till.context import TillContext\n"
-        "from store.models import Product, Barcode\nfrom till.auth import create_user\n"
-        "from till.sale import Basket\nfrom till.tenders import Checkout\n"
+        "from till.config.loader import load\nfrom till.shop.context import TillContext\n"
+        "from store.models import Product, Barcode\nfrom till.people.auth import create_user\n"
+        "from till.selling.basket import Basket\nfrom till.selling.checkout import Checkout\n"
         f"ctx = TillContext.open(load({str(config_path)!r}))\n"
         "with ctx.database.atomic():\n"
         "    p = Product.create(sku='B1', name='Livre', price_cents=1990, vat_code='R')\n"

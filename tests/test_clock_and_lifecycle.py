@@ -10,7 +10,7 @@ import pytest
 
 from store.models import FiscalRecord, Ticket, User, utcnow
 from till import __version__
-from till.cli import main
+from till.cli.main import main
 from till.fiscal import clock
 from till.fiscal.events import record_event
 from till.fiscal.lifecycle import CONFIG_CHANGED, SOFTWARE_CHANGED, record_start

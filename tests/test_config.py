@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from till.config import ConfigError, load, render_example
+from till.config.loader import ConfigError, load, render_example
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "till.example.toml"
 
@@ -104,7 +104,7 @@ def test_without_a_sync_section_or_url_there_is_no_head_office(tmp_path):
 
 
 def test_the_commented_sync_example_loads_once_uncommented(tmp_path):
-    from till.sync import SyncSettings  # still importable from the sync module
+    from till.sync.push import SyncSettings  # still importable from the sync module
 
     text = render_example()
     block = text[text.index("# [sync]"):]
@@ -161,7 +161,7 @@ def test_a_sync_url_must_be_http_or_https_and_a_host(tmp_path, url):
 
 
 def test_till_sync_refuses_a_wrong_sync_section_in_one_line(tmp_path, capsys):
-    from till.cli import main
+    from till.cli.main import main
 
     path = _with_sync(tmp_path, 'url = "https://ho"\nbatch_size = 0\n')
     assert main(["--config", str(path), "sync"]) == 2

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from headoffice.cli import build_parser as headoffice_parser
-from till.cli import build_parser as till_parser
+from till.cli.main import build_parser as till_parser
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 SYSTEMD = CONFIG / "systemd"

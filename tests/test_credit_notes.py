@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from store.models import (
     AccountingLine, CreditNote, CreditNoteMovement, FiscalRecord, OutboxJob, Payment, StockMovement, Ticket,
 )
-from till import credit_notes, scanning
-from till.credit_notes import (
+from till.credit import notes as credit_notes
+from till import scanning
+from till.credit.notes import (
     CROCKFORD, CreditNoteExpired, InvalidCreditNoteCode, NotEnoughCredit, UnknownCreditNote,
     balance, check_character, history, make_code, parse_code,
 )
@@ -26,9 +27,9 @@ from till.fiscal.chain import Sealer
 from till.fiscal.keys import Signer, register_public_key
 from till.fiscal.verify import verify_journal
 from till.i18n import _catalogue
-from till.sale import Basket
-from till.tenders import CREDIT_NOTE, Checkout, PaymentError
-from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.basket import Basket
+from till.selling.checkout import CREDIT_NOTE, Checkout, PaymentError
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 CODE = re.compile(r"AV(-[0-9A-HJKMNP-TV-Z]{4}){4}-[0-9A-HJKMNP-TV-Z]")
 
@@ -191,7 +192,7 @@ def test_issue_without_customer_and_default_validity(shop):
 
 
 def test_voucher_prints_the_note(shop):
-    from till.jobs import handlers
+    from till.aftersale.jobs import handlers
 
     ticket = refund_into_credit(shop, 895)
     note = issued_note(ticket)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from store.models import CreditNote, Payment, Ticket
-from till import credit_notes
-from till.catalogue import forget_cached_rates
+from till.credit import notes as credit_notes
+from till.selling.catalogue import forget_cached_rates
 from till.i18n import set_language
-from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 SIZE = (80, 24)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from till.customers import create_customer, fold, search_customers
+from till.people.customers import create_customer, fold, search_customers
 
 
 def test_fold():
@@ -55,7 +55,7 @@ def test_several_words_narrow_the_search(customers):
 
 
 def test_a_changed_key_is_reindexed(customers):
-    from till.customers import index_words, search_key
+    from till.people.customers import index_words, search_key
 
     jerome = customers[1]
     jerome.last_name = "Lemaître"

@@ -15,16 +15,16 @@ from store.models import (
     TicketLine, User,
 )
 from store.models.base import utcnow
-from till.auth import AuthError, login
-from till.config import load
-from till.context import TillContext
-from till.customers import fold
-from till.demo import DEMO_SHOP, DemoError, build_demo, default_demo_dir
+from till.people.auth import AuthError, login
+from till.config.loader import load
+from till.shop.context import TillContext
+from till.people.customers import fold
+from till.demo.build import DEMO_SHOP, DemoError, build_demo, default_demo_dir
 from till.fiscal.verify import verify_journal
-from till.sale import Basket
+from till.selling.basket import Basket
 from till.scanning import is_valid_gtin, make_ean13
-from till.setup import init_shop
-from till.tenders import Checkout
+from till.shop.setup import init_shop
+from till.selling.checkout import Checkout
 
 DAYS = 5
 
@@ -277,7 +277,7 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
         # The README lists the receipts ready to return: the same codes and totals whatever the day
         import re
 
-        from till.demo import receipts_to_return
+        from till.demo.build import receipts_to_return
         from till.money import format_cents
 
         readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -292,8 +292,8 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
 
 
 def test_the_demo_offers_receipts_ready_to_return(ctx):
-    from till.demo import receipts_to_return
-    from till.returns import ReturnSession
+    from till.demo.build import receipts_to_return
+    from till.returns.session import ReturnSession
 
     receipts = receipts_to_return()
     assert len(receipts) >= 2 and len({means for _, _, means in receipts}) == len(receipts)
@@ -307,9 +307,9 @@ def test_the_demo_offers_receipts_ready_to_return(ctx):
 
 def test_the_demo_has_an_imported_online_order_ready_to_return(ctx, demo_folder):
     from store.models import OnlineOrder
-    from till.demo import DEMO_ORDER
-    from till.online_orders import import_file
-    from till.returns import ReturnSession
+    from till.demo.build import DEMO_ORDER
+    from till.returns.online_orders import import_file
+    from till.returns.session import ReturnSession
 
     user = User.get(User.login == "cashier")
     session = ReturnSession.at(ctx, user)

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from store.models import FiscalRecord
-from till.auth import authorize_manager, create_user
-from till.drawer_actions import DRAWER_OPENED, DrawerActionError, open_drawer_without_sale
+from till.people.auth import authorize_manager, create_user
+from till.aftersale.drawer import DRAWER_OPENED, DrawerActionError, open_drawer_without_sale
 
 from devices.drawer import LoggingDrawer, make_drawer
 from devices.errors import DrawerError

@@ -9,7 +9,7 @@ import pytest
 from store.models import FiscalRecord, OutboxJob
 from till.fiscal.duplicates import DuplicateError, PRINT_DUPLICATE, duplicate_count, make_duplicate
 from till.fiscal.verify import verify_journal
-from till.jobs import receipt_lines, run_outbox
+from till.aftersale.jobs import receipt_lines, run_outbox
 from shopkit import sell
 
 

@@ -15,9 +15,10 @@ import pytest
 from shopkit import sell
 
 from store import db
-from till import doctor, shop_files
-from till.config import load
-from till.context import TillContext
+from till.shop import doctor
+from till.shop import permissions as shop_files
+from till.config.loader import load
+from till.shop.context import TillContext
 from till.errors import TillError
 from till.i18n import _catalogue
 
@@ -85,7 +86,7 @@ def test_start_up_closes_what_an_older_version_left_open(shop, caplog):
     for path in (config.path, database, anchor):
         os.chmod(path, 0o644)
     os.chmod(log_file, 0o664)
-    with caplog.at_level(logging.WARNING, logger="till.shop_files"):
+    with caplog.at_level(logging.WARNING, logger="till.shop.permissions"):
         TillContext.open(load(config.path)).close()
     assert [mode(p) for p in (config.path, database, anchor)] == [0o600] * 3
     assert mode(log_file) == 0o640  # a monitoring group may read the log; others not

@@ -16,10 +16,10 @@ MODULES = [
     "store.db", "store.models", "store.migrations",
     "devices.receipt", "devices.printer", "devices.drawer", "devices.payment.simulated",
     "reports",
-    "till.money", "till.scanning", "till.config", "till.auth", "till.catalogue", "till.sale", "till.tenders",
-    "till.ticket_writer", "till.accounting", "till.outbox", "till.receipts", "till.jobs", "till.context",
-    "till.setup", "till.fiscal.chain", "till.fiscal.verify", "till.fiscal.events", "till.cli", "till.demo",
-    "till.customers", "benchmarks.generate",
+    "till.money", "till.scanning", "till.config.loader", "till.people.auth", "till.selling.catalogue", "till.selling.basket", "till.selling.checkout",
+    "till.selling.ticket_writer", "till.selling.accounting", "till.aftersale.outbox", "till.aftersale.receipts", "till.aftersale.jobs", "till.shop.context",
+    "till.shop.setup", "till.fiscal.chain", "till.fiscal.verify", "till.fiscal.events", "till.cli.main", "till.demo.build",
+    "till.people.customers", "benchmarks.generate",
 ]
 
 

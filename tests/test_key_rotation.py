@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from store.models import FiscalRecord, SigningKey, User
-from till.cli import main
-from till.config import load
-from till.context import TillContext
+from till.cli.main import main
+from till.config.loader import load
+from till.shop.context import TillContext
 from till.fiscal.verify import verify_journal
 from shopkit import sell
 

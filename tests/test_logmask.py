@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from till.credit_notes import make_code
+from till.credit.notes import make_code
 from till.logmask import MaskingFilter, mask_code, mask_codes
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import pytest
 
 from store.models import AccountingLine, CreditNote, LoyaltyEntry
-from till import credit_notes
+from till.credit import notes as credit_notes
 from till.fiscal.chain import current_database
-from till.loyalty import (
+from till.credit.loyalty import (
     LoyaltySettings, facts_of_ticket, loyalty_rows_for_ticket, loyalty_summary, points_balance, points_for,
     receipt_lines,
 )
-from till.returns import ReturnSession
+from till.returns.session import ReturnSession
 
 ON = LoyaltySettings(enabled=True, points_per_euro=1, reward_threshold_points=100, reward_cents=500)
 
@@ -135,9 +135,9 @@ def test_reward_voucher_at_the_threshold_is_a_spendable_credit_note(any_shop):
         ("6234", 500, 0), (shop.config.accounts.credit_note, 0, 500)}
     assert any(note.code in line for line in receipt_lines(sale, "fr"))
     # Spent like any credit note, at the next sale.
-    from till.sale import Basket
-    from till.tenders import Checkout
-    from till.ticket_writer import write_ticket
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
+    from till.selling.ticket_writer import write_ticket
 
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
     basket.add_product(shop.products["SOA"], 1)
@@ -173,7 +173,7 @@ def test_ledger_is_append_only(any_shop):
 
 
 def test_an_exchange_takes_back_the_old_item_and_earns_on_the_new_one(shop):
-    from till.sale import Basket
+    from till.selling.basket import Basket
 
     sale, outcome = sell(shop, [("WIN", 2)], customer=shop.customer)  # 17,90 € -> 17 points
     assert outcome.earned == 17

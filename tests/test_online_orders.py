@@ -10,11 +10,11 @@ import pytest
 from store.models import (
     FiscalRecord, OnlineOrder, OnlineOrderLine, Payment, StockLevel, StockLocation, Ticket, TicketLine, utcnow,
 )
-from till.cli import main
+from till.cli.main import main
 from till.fiscal.chain import Sealer
 from till.fiscal.verify import verify_journal
-from till.online_orders import OrderImportError, import_file, import_orders
-from till.returns import ReturnError, ReturnSession
+from till.returns.online_orders import OrderImportError, import_file, import_orders
+from till.returns.session import ReturnError, ReturnSession
 from shopkit import complete_together
 
 

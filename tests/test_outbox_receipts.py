@@ -7,10 +7,10 @@ import datetime as dt
 
 from store.models import OutboxJob
 from store.models.outbox import DONE, PENDING
-from till import outbox
-from till.jobs import handlers, receipt_lines, run_outbox
-from till.sale import Basket
-from till.tenders import Checkout
+from till.aftersale import outbox
+from till.aftersale.jobs import handlers, receipt_lines, run_outbox
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
 
 
 def sell(shop, *codes, cash=5000):
@@ -89,7 +89,7 @@ def test_printer_failures_are_technical_events_once_then_when_given_up(shop, tmp
 
     from store.models import FiscalRecord
     from store.models.outbox import FAILED
-    from till.jobs import PRINTER_FAILURE
+    from till.aftersale.jobs import PRINTER_FAILURE
 
     sell(shop, shop.barcodes["WIN"])
     broken = dataclasses.replace(shop.config, printer=dataclasses.replace(shop.config.printer, path=str(tmp_path)))

@@ -12,12 +12,12 @@ import json
 from store.models import FiscalRecord
 from till import __version__
 from till.fiscal.duplicates import make_duplicate
-from till.jobs import receipt_lines
-from till.receipts import local_time, signature_extract
-from till.returns import ReturnSession
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
+from till.aftersale.jobs import receipt_lines
+from till.aftersale.receipts import local_time, signature_extract
+from till.returns.session import ReturnSession
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
 
 
 def _config(shop):

@@ -10,7 +10,7 @@ import json
 
 from store.models import FiscalRecord
 from till.fiscal.verify import verify_journal
-from till.returns import ReturnSession
+from till.returns.session import ReturnSession
 from shopkit import sell
 
 

@@ -1,4 +1,4 @@
-"""Returns and exchanges at the till (till.returns), on a real small shop."""
+"""Returns and exchanges at the till (till.returns.session), on a real small shop."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from store.models import (
 from store.models.payments import APPROVED, FAILED, SETTLED, PendingPayment
 from till.fiscal.verify import verify_journal
 from till.i18n import _catalogue
-from till.returns import ReturnError, ReturnSession, customer_summary, find_ticket, purchases
-from till.return_policy import PolicyBreach
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
+from till.returns.session import ReturnError, ReturnSession, customer_summary, find_ticket, purchases
+from till.returns.policy import PolicyBreach
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
 from shopkit import sell
 
 
@@ -314,7 +314,7 @@ def test_refund_as_store_credit_issues_a_credit_note(shop):
     ticket = s.complete()
     assert payments(ticket)[:1] == [("cash", -790)]
     from store.models.credit import CreditNote
-    from till import credit_notes
+    from till.credit import notes as credit_notes
     note = CreditNote.get(CreditNote.issued_ticket == ticket.id)
     assert credit_notes.balance(note) == 1000
     (credit,) = Payment.select().where((Payment.ticket == ticket.id) & (Payment.means == "credit_note"))
@@ -322,7 +322,7 @@ def test_refund_as_store_credit_issues_a_credit_note(shop):
     assert balanced(ticket)
     assert [left for _, left in customer_summary(shop.customer).open_credit_notes] == [1000]
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
-    from till.jobs import receipt_lines
+    from till.aftersale.jobs import receipt_lines
     printed = receipt_lines(shop.config, ticket.id)
     assert "RETOUR" in "\n".join(printed)
     assert f"Reprise de {sale.code}" in "\n".join(printed)  # the receipt names the sale it reverses
@@ -502,7 +502,7 @@ def test_terminal_unreachable_writes_nothing(shop):
 def test_failure_after_card_refund_keeps_the_approval_and_never_refunds_twice(shop, monkeypatch):
     """The terminal approved, then the return could not be written: the approval is kept, the next
     key press writes it without asking the terminal again (it used to refund, then forget)."""
-    import till.card_settlement as settlement
+    import till.selling.card_settlement as settlement
 
     sale = sell(shop, [("WIN", 1)], card=895)
     s = session(shop)
@@ -535,7 +535,7 @@ def test_failure_after_card_refund_keeps_the_approval_and_never_refunds_twice(sh
 
 
 def test_failed_exchange_keeps_the_card_payment_and_writes_it_once(shop, monkeypatch):
-    import till.card_settlement as settlement
+    import till.selling.card_settlement as settlement
 
     sale = sell(shop, [("BAG", 1)])
     s = session(shop)

@@ -17,9 +17,9 @@ import pytest
 from store.models import Ticket, TicketLine
 from till.fiscal.chain import Sealer
 from till.fiscal.verify import verify_journal
-from till.returns import ReturnError, ReturnSession
-from till.sale import Basket
-from till.tenders import Checkout
+from till.returns.session import ReturnError, ReturnSession
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
 from shopkit import complete_together
 
 

@@ -1,4 +1,4 @@
-"""The refund planner (till.refunds) and the policy rules (till.return_policy), one by one."""
+"""The refund planner (till.returns.refunds) and the policy rules (till.returns.policy), one by one."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from store.models import Category
-from till.config import ReturnsConfig
-from till.refunds import RefundError, RefundPart, caps, check_choice, plan_refund
-from till.return_policy import (
+from till.config.loader import ReturnsConfig
+from till.returns.refunds import RefundError, RefundPart, caps, check_choice, plan_refund
+from till.returns.policy import (
     customer_breach, final_sale_breach, lowest_recent_price, window_breach, window_days,
 )
 

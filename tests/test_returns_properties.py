@@ -17,9 +17,9 @@ from store.models import (
     AccountingLine, Payment, StockLevel, StockLocation, StockMovement, Ticket, TicketLine,
 )
 from till.fiscal.verify import verify_journal
-from till.returns import DISPOSITIONS, ReturnError, ReturnSession
-from till.sale import Basket
-from till.tenders import Checkout
+from till.returns.session import DISPOSITIONS, ReturnError, ReturnSession
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
 
 SKUS = ["BAG", "COF", "WIN", "SOA", "NEWS"]
 OPENING = 50  # pieces per product at the shop's opening (tests/shopkit.py)

@@ -9,10 +9,10 @@ import pytest
 
 from store.models import FiscalRecord
 from till.fiscal.verify import verify_journal
-from till.returns import ReturnError
-from till.return_policy import PolicyBreach
-from till.sale import Basket
-from till.tenders import Checkout
+from till.returns.session import ReturnError
+from till.returns.policy import PolicyBreach
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
 from shopkit import sell
 from test_returns import counts, level, line_of, payments, session
 

@@ -10,12 +10,12 @@ import pytest
 from store.models import (
     AccountingLine, FiscalRecord, OutboxJob, Payment, StockLevel, StockMovement, Ticket, TicketLine, TicketVat,
 )
-from till.catalogue import UnknownProduct
+from till.selling.catalogue import UnknownProduct
 from till.errors import TillError
 from till.fiscal.verify import verify_journal
-from till.sale import Basket, NeedsManager, SaleError
+from till.selling.basket import Basket, NeedsManager, SaleError
 from till.scanning import InvalidCheckDigit, ScanError, make_ean13
-from till.tenders import Checkout, PaymentError
+from till.selling.checkout import Checkout, PaymentError
 
 
 UNKNOWN = make_ean13("376000009999")
@@ -295,7 +295,7 @@ def test_a_refund_the_terminal_refuses_keeps_the_card_tender(shop):
 
 def test_a_stock_location_made_in_a_rolled_back_transaction_is_not_remembered(shop):
     from store.models import StockLocation
-    from till.ticket_writer import location_id
+    from till.selling.ticket_writer import location_id
 
     class Abort(Exception):
         pass

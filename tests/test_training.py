@@ -9,10 +9,10 @@ from store.models import AccountingLine, FiscalRecord, OutboxJob, StockMovement,
 from till.errors import TillError
 from till.fiscal.closures import close_day
 from till.fiscal.verify import verify_journal
-from till.jobs import receipt_lines
-from till.returns import ReturnError, find_ticket
-from till.sale import Basket
-from till.tenders import Checkout, PaymentError
+from till.aftersale.jobs import receipt_lines
+from till.returns.session import ReturnError, find_ticket
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout, PaymentError
 from shopkit import sell
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from till.cli import main
+from till.cli.main import main
 
 sys.exit(main())

@@ -8,7 +8,7 @@ net for files made by libraries (SQLite's -wal and -shm, a log rotation), ``till
 ``till-headoffice`` also run with umask 077 (``private_umask``).
 
 This module imports nothing of the till but the standard library, so the store and head office
-may use it too (head office shares it as it shares ``till.sync_protocol``).
+may use it too (head office shares it as it shares ``till.sync.protocol``).
 """
 
 from __future__ import annotations

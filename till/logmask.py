@@ -1,6 +1,6 @@
 """Credit-note codes never appear whole in a log: they are cash to whoever reads them.
 
-A code (``AV-7K3M-Q9XP-2D4F-H8RT-W``, see ``till.credit_notes``) is written in logs as
+A code (``AV-7K3M-Q9XP-2D4F-H8RT-W``, see ``till.credit.notes``) is written in logs as
 ``AV-****-****-****-*8RT-W``: the prefix, then every character masked but the last four (three
 of the body and the check character). That is enough to tell a voucher in the customer's hand
 from the line of the log, and leaves 65 random bits unknown, far too many to guess.
@@ -8,11 +8,11 @@ from the line of the log, and leaves 65 random bits unknown, far too many to gue
 ``mask_code`` masks one code; ``mask_codes`` masks every code-shaped run in a text, whatever
 its case and separators (typed, scanned, in a URL, in an error message or a traceback).
 ``MaskingFilter`` does it to every record a handler or logger passes: the till installs it on
-its log handlers (``till.cli.setup_logging``), head office on its handlers and on uvicorn's
+its log handlers (``till.cli.main.setup_logging``), head office on its handlers and on uvicorn's
 access log, which prints ``/v1/credit-notes/{code}/...`` URLs.
 
 Only the standard library is imported: head office uses this module without the till's
-database models (it shares it as it shares ``till.sync_protocol``).
+database models (it shares it as it shares ``till.sync.protocol``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = ["mask_code", "mask_codes", "MaskingFilter", "install"]
 
 PREFIX = "AV"
 CODE_CHARACTERS = 17
-"""16 random characters in four groups and a check character (``till.credit_notes``)."""
+"""16 random characters in four groups and a check character (``till.credit.notes``)."""
 KEPT = 4
 """Characters left readable at the end of a code."""
 MASK = "*"

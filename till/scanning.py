@@ -8,7 +8,7 @@ the database or the UI.
 What it recognises, in order (see ``RECOGNISERS``):
 
 * ticket codes printed on our own receipts (``TA1-0000426``), for returns;
-* credit note codes (``AV-7K3M-Q9XP-2D4F-H8RT-W``), checked by ``till.credit_notes``;
+* credit note codes (``AV-7K3M-Q9XP-2D4F-H8RT-W``), checked by ``till.credit.notes``;
 * GTINs with a valid GS1 check digit: EAN-8, UPC-A, EAN-13, GTIN-14, normalised to one lookup
   key per product, and in-store labels (prefixes 20-29) that carry a weight or a price;
 * anything else is a SKU for the workflow to look up.
@@ -397,11 +397,11 @@ def recognise_gtin(
 def recognise_credit_note(code: str, rules: Sequence[PriceCodeRule]) -> CreditNoteCode | None:
     """A credit note code (``AV`` + 17 characters, dashes optional, any case).
 
-    The code format and its check character belong to ``till.credit_notes``, whose
+    The code format and its check character belong to ``till.credit.notes``, whose
     ``InvalidCreditNoteCode`` (a ``ScanError``) refuses a code of the right shape with a wrong
     character or check character. Imported here on first use: it is a workflow module.
     """
-    from till.credit_notes import looks_like_code, parse_code
+    from till.credit.notes import looks_like_code, parse_code
 
     if not looks_like_code(code):
         return None
@@ -479,7 +479,7 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
     if isinstance(scan, TicketCode):
         raise ScanError(QUANTITY_ON_TICKET, code=code)
     if isinstance(scan, CreditNoteCode):
-        from till.credit_notes import QuantityOnCreditNote
+        from till.credit.notes import QuantityOnCreditNote
 
         raise QuantityOnCreditNote(code)
     return replace(scan, quantity=quantity)

@@ -1,6 +1,6 @@
-"""Which card terminal driver to build, from plain settings (no dependency on ``till.config``).
+"""Which card terminal driver to build, from plain settings (no dependency on ``till.config.loader``).
 
-``till/context.py`` fills ``TerminalSettings`` from the ``[payment]`` section and calls
+``till/shop/context.py`` fills ``TerminalSettings`` from the ``[payment]`` section and calls
 ``make_terminal``; devices never import the till, so the settings are their own frozen
 dataclass. Timeouts are whole milliseconds or seconds, as TOML integers carry them.
 """

@@ -2,7 +2,7 @@
 
 Frozen as SQL for each engine; on PostgreSQL the words compare byte by byte (COLLATE "C"), as
 on SQLite, so a prefix is a plain index range whatever the cluster's locale. Existing customers are indexed here; from now on
-``till.customers`` keeps the words in step with the key.
+``till.people.customers`` keeps the words in step with the key.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The card journal (``pending_payment``): each request to the card terminal, written before it.
 
 A crash between the request and the terminal's answer leaves a ``pending`` row that the next
-start resolves (``till.card_journal.reconcile``), so a card is never charged twice nor a charge
+start resolves (``till.selling.card_journal.reconcile``), so a card is never charged twice nor a charge
 forgotten. Not a fiscal table: its status changes, so it is not protected by triggers.
 
 Frozen as SQL for each engine, generated once from ``store.models.payments`` (peewee's

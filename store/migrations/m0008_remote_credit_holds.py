@@ -2,7 +2,7 @@
 
 A note of another shop is spent at head office while the customer pays; the ticket is written
 after. A row committed before head office is asked lets a till that stopped in between give the
-money back at restart (``till.remote_credit.reconcile``), and carries the offline redemptions
+money back at restart (``till.credit.remote.reconcile``), and carries the offline redemptions
 to the next sync. Not a fiscal table: its status changes, so it is not protected by triggers.
 
 Frozen as SQL for each engine, generated once from ``store.models.credit`` (peewee's

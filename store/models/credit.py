@@ -53,7 +53,7 @@ class RemoteCreditHold(BaseModel):
 
     Written and committed before head office is asked (like the card journal), so a till that
     stops between the answer and the ticket knows at restart that money may be held at head
-    office and gives it back (``till.remote_credit.reconcile``). Not a fiscal table: its status
+    office and gives it back (``till.credit.remote.reconcile``). Not a fiscal table: its status
     changes; the fiscal trace is the ticket that carries it, or a PAYMENT_CANCELLED event.
     """
 

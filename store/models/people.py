@@ -13,7 +13,7 @@ ROLES = (CASHIER, MANAGER, TECHNICIAN)
 
 
 class User(BaseModel):
-    """A member of staff. The PIN is kept only as a scrypt hash (see ``till.auth``)."""
+    """A member of staff. The PIN is kept only as a scrypt hash (see ``till.people.auth``)."""
 
     login = peewee.CharField(max_length=32, unique=True)
     name = peewee.CharField(max_length=80)

@@ -1,9 +1,9 @@
 """Helpers shared by the device tests: input_event records, and a config that has the device
-sections even before ``till.config`` lists them.
+sections even before ``till.config.loader`` lists them.
 
-``with_device_sections`` adds ``scanner`` and ``display`` to ``till.config`` exactly as the
+``with_device_sections`` adds ``scanner`` and ``display`` to ``till.config.loader`` exactly as the
 integration does (a ``Config`` with two more fields, two more ``_SECTIONS`` entries), so the
-tests read real TOML files through ``till.config.load``; once ``till.config`` has them, it
+tests read real TOML files through ``till.config.loader.load``; once ``till.config.loader`` has them, it
 changes nothing.
 """
 
@@ -73,7 +73,7 @@ def wait_until(predicate, timeout_s: float = 3.0) -> bool:
 
 
 def with_device_sections(monkeypatch) -> None:
-    import till.config as config_module
+    import till.config.loader as config_module
 
     if any(f.name == "scanner" for f in dataclasses.fields(config_module.Config)):
         return

@@ -24,10 +24,10 @@ from devices.simulators.concert_sim import ConcertSimulator
 from store import db
 from store.models import FiscalRecord, Payment, Ticket, User
 from store.models.payments import APPROVED, DECLINED, FAILED, PENDING, SETTLED, UNKNOWN, PendingPayment
-from till.card_journal import (
+from till.selling.card_journal import (
     CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, InsideTransaction, JournaledTerminal, terminal_reason, unresolved,
 )
-from till.card_settlement import reconcile
+from till.selling.card_settlement import reconcile
 from till.fiscal import AnchorStore, Sealer, Signer
 from till.i18n import _catalogue
 
@@ -111,7 +111,7 @@ _CHILD = """
 import sys
 from store import db
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts
-from till.card_journal import JournaledTerminal
+from till.selling.card_journal import JournaledTerminal
 db.open(sys.argv[1])
 terminal = JournaledTerminal(ConcertTerminal(sys.argv[2], timeouts=ConcertTimeouts(0.3, 60, 3)), "01")
 terminal.sale(2500, reference="01")

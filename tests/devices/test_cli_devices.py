@@ -1,6 +1,6 @@
-"""``till devices list`` and ``till devices test ...`` through ``till.cli.main``.
+"""``till devices list`` and ``till devices test ...`` through ``till.cli.main.main``.
 
-The configuration is a real TOML file read by ``till.config.load`` (with the ``[scanner]`` and
+The configuration is a real TOML file read by ``till.config.loader.load`` (with the ``[scanner]`` and
 ``[display]`` sections added as the integration adds them, see ``devicekit``); devices are the
 pty simulators, the file printer, the logging drawer and the built-in card terminal simulator.
 """
@@ -18,8 +18,8 @@ import pytest
 from devicekit import with_device_sections
 from devices.simulators.display_sim import DisplaySimulator
 from devices.simulators.serial_scanner_sim import SerialScannerSimulator
-from till import cli_devices
-from till.config import render_example
+from till.cli import devices as cli_devices
+from till.config.loader import render_example
 from till.i18n import set_language
 
 NUTELLA = "3017620422003"
@@ -35,7 +35,7 @@ def english(monkeypatch):
 
 def run(monkeypatch, folder, *argv: str) -> int:
     """``till --config FOLDER/till.toml ARGV`` with ``till devices`` registered as cli.py will."""
-    import till.cli as cli
+    import till.cli.main as cli
 
     original = cli.build_parser
 
@@ -127,8 +127,8 @@ def test_drawer_is_pulsed(tmp_path, monkeypatch, capsys):
 
 def initialised(folder):
     """The shop's database and key made (a card request is journaled in the database)."""
-    from till.config import load
-    from till.context import TillContext
+    from till.config.loader import load
+    from till.shop.context import TillContext
 
     TillContext.open(load(folder / "till.toml"), create_key=True).close()
     return folder
@@ -232,7 +232,7 @@ def test_rows_follow_each_driver_kind(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["devices.access", "devices.scanner", "devices.evdev_reader",
-                                    "devices.serial_reader", "devices.display", "till.cli_devices",
+                                    "devices.serial_reader", "devices.display", "till.cli.devices",
                                     "devices.simulators.display_sim", "devices.simulators.serial_scanner_sim"])
 def test_device_modules_do_not_import_textual_or_rich(module):
     import subprocess
@@ -256,7 +256,7 @@ def test_devices_example_documents_the_real_keys():
     from devices.display import DisplaySettings
     from devices.scanner import ScannerSettings
     from devices.settings import DrawerSettings, PrinterSettings
-    from till.config import PaymentConfig
+    from till.config.loader import PaymentConfig
 
     example = tomllib.loads((Path(__file__).resolve().parents[2] / "config/devices.example.toml").read_text())
     scanner = dict(example["scanner"], sources=tuple(example["scanner"]["sources"]))

@@ -25,8 +25,8 @@ def run(code: str, **env) -> subprocess.CompletedProcess:
                           env={**environment, **env})
 
 
-@pytest.mark.parametrize("module", ["devices.printer", "devices.drawer", "devices.escpos_printer", "till.jobs",
-                                    "till.drawer_actions"])
+@pytest.mark.parametrize("module", ["devices.printer", "devices.drawer", "devices.escpos_printer", "till.aftersale.jobs",
+                                    "till.aftersale.drawer"])
 def test_importing_device_modules_does_not_import_escpos(module):
     result = run(f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'escpos'))")
     assert result.returncode == 0, result.stderr

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 from store.models import OutboxJob
 from store.models.outbox import DONE, PENDING
-from till import outbox
-from till.jobs import run_outbox
-from till.sale import Basket
-from till.tenders import Checkout
+from till.aftersale import outbox
+from till.aftersale.jobs import run_outbox
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
 
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 

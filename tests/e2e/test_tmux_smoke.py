@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from till.demo import build_demo
+from till.demo.build import build_demo
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent.parent

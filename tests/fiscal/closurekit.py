@@ -15,7 +15,7 @@ import pytest
 
 from store.models import Payment, Ticket, TicketLine, TicketVat
 from till.fiscal.payloads import seal_ticket
-from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 RATES = {"R": 550, "N": 2000, "S": 210, "I": 1000}
 

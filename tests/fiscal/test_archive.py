@@ -239,7 +239,7 @@ def test_the_commands_export_and_verify(tmp_path):
     import argparse
 
     from shopkit import build_shop, sell
-    from till.cli_archive import add_verify_arguments, cmd_verify_archive, register
+    from till.cli.archive import add_verify_arguments, cmd_verify_archive, register
 
     shop = build_shop(tmp_path / "shop")
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from till.cli_archive import cmd_verify_archive
+from till.cli.archive import cmd_verify_archive
 from till.fiscal import Signer, canonical_bytes, record_event
 from till.fiscal.archive import MANIFEST, SIGNATURE, export_archive, parse_period
 from till.fiscal.archive_verify import ArchiveUnreadable, main, verify_archive

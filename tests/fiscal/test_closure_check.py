@@ -97,7 +97,7 @@ def test_a_ticket_written_into_a_closed_day_is_reported(closed, monkeypatch):
     shop, _tickets, made = closed
     with pytest.raises(DayAlreadyClosed):
         sale(shop, at("2026-10-06", 21), [("NEWS", 1)], means="card")
-    monkeypatch.setattr("till.ticket_writer.require_open_day", lambda *args, **kwargs: None)
+    monkeypatch.setattr("till.selling.ticket_writer.require_open_day", lambda *args, **kwargs: None)
     late = sale(shop, at("2026-10-06", 21), [("NEWS", 1)], means="card")  # 23:00 in Paris: still 10-06
     problems = check_closures()
     quiet = made[1]

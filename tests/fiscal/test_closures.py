@@ -351,7 +351,7 @@ def test_every_closure_message_and_label_has_a_french_translation():
 
     french = _catalogue("fr")
     messages = list(closures.MESSAGES) + list(closure_check.MESSAGES) + list(closures.KIND_NAMES.values())
-    for path in ("till/cli_fiscal.py", "reports/xz.py"):
+    for path in ("till/cli/fiscal.py", "reports/xz.py"):
         for node in ast.walk(ast.parse((ROOT / path).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
                     and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("t", "translate"):
@@ -437,7 +437,7 @@ def test_a_closure_waits_for_a_sale_in_flight_and_counts_it(till_shop):
     import time
 
     from till.fiscal.chain import Sealer
-    from till.ticket_writer import DraftPayment, TicketDraft, write_ticket
+    from till.selling.ticket_writer import DraftPayment, TicketDraft, write_ticket
 
     from closurekit import line
 

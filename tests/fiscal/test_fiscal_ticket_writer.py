@@ -26,9 +26,9 @@ from till.fiscal.closure_totals import business_day, day_start
 from till.fiscal.closures import close_day
 from till.fiscal.payloads import ticket_payload
 from till.fiscal.verify import verify_journal
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ def test_a_ticket_of_hundreds_of_lines_is_written_in_several_statements(till_sho
 
 
 def test_without_insert_returning_the_line_ids_are_read_back(till_shop, monkeypatch):
-    import till.ticket_writer as writer
+    import till.selling.ticket_writer as writer
 
     shop = till_shop
     monkeypatch.setattr(writer, "_SQLITE_RETURNING", False)  # an SQLite older than 3.35

@@ -1,4 +1,4 @@
-"""The X and Z reports (reports/xz.py) and the `till close` / `till report` commands (till/cli_fiscal.py)."""
+"""The X and Z reports (reports/xz.py) and the `till close` / `till report` commands (till/cli/fiscal.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from store.models import FiscalRecord, TicketVat
 from reports.xz import x_report, z_report, z_report_for
-from till import cli_fiscal
+from till.cli import fiscal as cli_fiscal
 from till.errors import TillError
 from till.fiscal.closures import ClosureError, PeriodAlreadyClosed, close_day
 
@@ -85,7 +85,7 @@ def test_the_x_report_shows_the_open_day_live_and_closes_nothing(lite_shop):
 
 
 def parser() -> argparse.ArgumentParser:
-    """A parser like till.cli's, with only what cli_fiscal registers."""
+    """A parser like till.cli.main's, with only what cli_fiscal registers."""
     main = argparse.ArgumentParser(prog="till")
     main.add_argument("--config")
     cli_fiscal.register(main.add_subparsers(dest="command"))
@@ -99,7 +99,7 @@ def run(shop, *argv: str) -> int:
 
 def test_till_close_day_month_and_report_z_from_the_command_line(lite_shop, capsys):
     """R-CON-01, R-CON-04: `till close day --date`, `till close month --period`, `till report z`;
-    a second closure of the same day is refused with a TillError (exit 2 in till.cli). The day
+    a second closure of the same day is refused with a TillError (exit 2 in till.cli.main). The day
     is closed before the next day's sale, which the month closure then closes first."""
     shop = lite_shop
     sale(shop, at("2026-10-05"), [("WIN", 1)])
@@ -132,7 +132,7 @@ def test_till_close_day_without_a_date_closes_today(lite_shop, capsys):
 
 
 @pytest.mark.parametrize("module", ["reports.xz", "till.fiscal.closures", "till.fiscal.closure_check",
-                                    "till.cli_fiscal"])
+                                    "till.cli.fiscal"])
 def test_closures_and_reports_do_not_import_textual(module):
     """design.md section 1: reports and workflows never import the UI (checked in a clean process)."""
     import subprocess

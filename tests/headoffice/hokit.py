@@ -132,7 +132,7 @@ class CuttingProxy:
 
 
 def settings_for(url: str, **overrides):
-    from till.sync import SyncSettings
+    from till.sync.push import SyncSettings
 
     return SyncSettings(**{"url": url, "batch_size": 5, "timeout_s": 10, "attempts": 5, "pause_s": 0.05, **overrides})
 
@@ -145,7 +145,7 @@ def write_sync_section(config_path, url: str, **keys):
     import re
     from pathlib import Path
 
-    from till.config import load
+    from till.config.loader import load
 
     path = Path(config_path)
     text = re.sub(r"(?ms)^\[sync\][^\n]*\n.*?(?=^\[|\Z)", "", path.read_text(encoding="utf-8"))
@@ -169,7 +169,7 @@ def note_of_another_shop(amount_cents: int, shop_id: str = "LYON") -> str:
     import datetime as dt
 
     from headoffice.store import CreditNote, proxy
-    from till.credit_notes import make_code
+    from till.credit.notes import make_code
 
     code = make_code()
     with proxy.obj.connection_context():

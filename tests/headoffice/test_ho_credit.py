@@ -10,9 +10,9 @@ import pytest
 from hokit import free_port, settings_for
 
 from headoffice.store import Alert, CreditNote, proxy
-from till.credit_notes import NotEnoughCredit
-from till.remote_credit import RemoteCreditRefused, redeem_remote, remote_balance
-from till.sync_client import HeadOfficeAnswer, HeadOfficeClient
+from till.credit.notes import NotEnoughCredit
+from till.credit.remote import RemoteCreditRefused, redeem_remote, remote_balance
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
 
 
 def _alerts():

@@ -15,8 +15,8 @@ from hokit import free_port, serve_process
 from headoffice.cli import enroll
 from headoffice.store import open_database, proxy
 from till.fiscal.keys import Signer
-from till.sync_client import HeadOfficeAnswer, HeadOfficeClient
-from till.sync_protocol import H_KEY, H_SIGNATURE, H_TILL, H_TIME, RECORDS, request_message
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
+from till.sync.protocol import H_KEY, H_SIGNATURE, H_TILL, H_TIME, RECORDS, request_message
 
 MIB = 1024 * 1024
 HUGE = 512 * MIB

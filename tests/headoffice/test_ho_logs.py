@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from hokit import free_port, settings_for
 
-from till.cli import setup_logging
-from till.credit_notes import UnknownCreditNote, make_code
+from till.cli.main import setup_logging
+from till.credit.notes import UnknownCreditNote, make_code
 from till.logmask import mask_code
-from till.remote_credit import RemoteCreditDesk, redeem_remote, remote_balance
-from till.sync_client import HeadOfficeClient
+from till.credit.remote import RemoteCreditDesk, redeem_remote, remote_balance
+from till.sync.client import HeadOfficeClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,8 +16,8 @@ from shopkit import sell
 from headoffice.verify import verify_all
 from headoffice.store import Record, open_database, proxy
 from store.models import FiscalRecord
-from till import sync as sync_module
-from till.sync import EXIT_OK, run_sync
+from till.sync import push as sync_module
+from till.sync.push import EXIT_OK, run_sync
 
 
 def test_head_office_killed_mid_sync_then_restarted(shop, ho_url, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from headoffice.cli import main as ho_main
 from headoffice.documents import add_orders, publish_catalogue
 from headoffice.store import CreditNote as HeldNote, Record, proxy
 from store.models import OnlineOrder
-from till.sync import EXIT_OK, run_sync
+from till.sync.push import EXIT_OK, run_sync
 
 ORDER = {"number": "WEB-900001", "ordered_at": "2026-11-20T14:03:00Z",
          "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
@@ -22,7 +22,7 @@ ORDER = {"number": "WEB-900001", "ordered_at": "2026-11-20T14:03:00Z",
 
 
 def test_pull_catalogue_orders_and_register_credit_notes(shop, headoffice):
-    from till.credit_notes import issue
+    from till.credit.notes import issue
 
     ticket = sell(shop, [("BAG", 1)])
     with shop.ctx.database.atomic():
@@ -86,10 +86,10 @@ def test_verify_and_report_commands(shop, headoffice, tmp_path, capsys):
 
 
 def _till_cli(*argv: str) -> int:
-    """``till ... sync`` as ``till.cli`` will run it once it calls ``cli_sync.register``."""
+    """``till ... sync`` as ``till.cli.main`` will run it once it calls ``cli_sync.register``."""
     import argparse
 
-    from till import cli_sync
+    from till.cli import sync as cli_sync
 
     parser = argparse.ArgumentParser(prog="till")
     parser.add_argument("--config")

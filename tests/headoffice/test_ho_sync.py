@@ -20,9 +20,9 @@ from shopkit import sell
 from headoffice.verify import verify_all
 from headoffice.store import Alert, Record, proxy
 from store.models import FiscalRecord
-from till import sync as sync_module
-from till.sync import (EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, run_sync, sync_lock)
-from till.sync_client import HeadOfficeAnswer, HeadOfficeClient
+from till.sync import push as sync_module
+from till.sync.push import (EXIT_LOCKED, EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, run_sync, sync_lock)
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
 
 
 def _sell(shop, count: int) -> None:
@@ -161,7 +161,7 @@ def test_a_different_record_at_a_known_sequence_is_refused(shop, headoffice):
 @pytest.mark.parametrize("skew_s", [3600, -7200], ids=["ahead", "behind"])
 def test_till_clock_ahead_or_behind(shop, headoffice, monkeypatch, skew_s):
     _sell(shop, 3)
-    import till.sync_client as client_module
+    import till.sync.client as client_module
 
     real_time = time.time
     monkeypatch.setattr(client_module.time, "time", lambda: real_time() + skew_s)
@@ -174,7 +174,7 @@ def test_till_clock_ahead_or_behind(shop, headoffice, monkeypatch, skew_s):
 def test_stale_or_unsigned_requests_are_refused(shop, headoffice):
     import http.client
     import json
-    from till.sync_protocol import request_message
+    from till.sync.protocol import request_message
 
     conn = http.client.HTTPConnection("127.0.0.1", headoffice.port)
     conn.request("GET", "/v1/heads")

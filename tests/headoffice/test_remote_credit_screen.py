@@ -11,9 +11,9 @@ from hokit import free_port, note_of_another_shop, office_balance, write_sync_se
 from ui_pilot import burst, log_in, settle, status_text
 
 from store.models import Payment, RemoteCreditHold, Ticket
-from till import credit_holds
-from till.catalogue import forget_cached_rates
-from till.cli import give_back_credit_holds
+from till.credit import holds as credit_holds
+from till.selling.catalogue import forget_cached_rates
+from till.cli.main import give_back_credit_holds
 from till.i18n import set_language
 
 SIZE = (80, 24)
@@ -100,7 +100,7 @@ async def test_head_office_gone_and_policy_refuse_says_why_and_changes_nothing(s
 
 
 async def test_a_hold_left_by_a_stopped_till_goes_back_when_the_till_starts(shop, headoffice, lyon_note):
-    from till.remote_credit import RemoteCreditDesk
+    from till.credit.remote import RemoteCreditDesk
 
     shop.ctx.config = write_sync_section(shop.config.path, headoffice.url)
     RemoteCreditDesk.for_context(shop.ctx).hold(lyon_note, 300)  # then the till stopped

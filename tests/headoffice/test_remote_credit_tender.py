@@ -12,14 +12,15 @@ from hokit import free_port, note_of_another_shop, office_balance, settings_for
 
 from headoffice.store import Alert, proxy
 from store.models import AccountingLine, CreditNote, FiscalRecord, Payment, RemoteCreditHold
-from till import credit_holds, credit_notes
+from till.credit import holds as credit_holds
+from till.credit import notes as credit_notes
 from till.fiscal.events import PAYMENT_CANCELLED
 from till.fiscal.verify import verify_journal
-from till.remote_credit import RemoteCreditDesk, RemoteCreditRefused, report
-from till.sale import Basket
-from till.sync_client import HeadOfficeClient
-from till.sync_pull import register_notes
-from till.tenders import Checkout
+from till.credit.remote import RemoteCreditDesk, RemoteCreditRefused, report
+from till.selling.basket import Basket
+from till.sync.client import HeadOfficeClient
+from till.sync.pull import register_notes
+from till.selling.checkout import Checkout
 
 
 def _alerts() -> list[str]:
@@ -185,7 +186,7 @@ def test_a_note_registered_with_what_is_left_of_it(shop, headoffice):
 
 def test_every_refusal_of_a_remote_note_has_its_french():
     from till.i18n import translate
-    from till.remote_credit import MESSAGES
+    from till.credit.remote import MESSAGES
 
     for message in MESSAGES:
         assert translate(message, "fr") != message, message

@@ -18,8 +18,8 @@ def main(folder: Path, action: str, *args: str) -> int:
     from shopkit import Shop, build_shop, sell
 
     from store.models import Customer, Product, User
-    from till.config import load, render_example
-    from till.context import TillContext
+    from till.config.loader import load, render_example
+    from till.shop.context import TillContext
 
     if action == "init":
         database, till_id = args[0], args[1]
@@ -41,7 +41,7 @@ def main(folder: Path, action: str, *args: str) -> int:
             print(sell(shop, [(args[0], int(args[1]))]).code)
             return 0
         if action == "return":
-            from till.returns import ReturnSession
+            from till.returns.session import ReturnSession
 
             session = ReturnSession.at(ctx, shop.cashier)
             session.find(args[0])
@@ -50,7 +50,7 @@ def main(folder: Path, action: str, *args: str) -> int:
             print(session.complete().code)
             return 0
         if action == "sync":
-            from till.sync import SyncSettings, run_sync
+            from till.sync.push import SyncSettings, run_sync
 
             return run_sync(ctx, SyncSettings(url=args[0], batch_size=3)).exit_code
     finally:

@@ -21,8 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from till.messages.email import SmtpSettings
-from till.messages.sms import SmsSettings
+from till.aftersale.messages.email import SmtpSettings
+from till.aftersale.messages.sms import SmsSettings
 
 from messagekit import PASSWORD, SENDER, USER, WithMessages
 

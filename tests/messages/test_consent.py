@@ -10,11 +10,11 @@ import pytest
 from shopkit import sell
 from store.models import OutboxJob
 from store.models.outbox import DONE
-from till import outbox
-from till.customers import create_customer
-from till.messages import consent
-from till.messages import jobs as message_jobs
-from till.messages.consent import ConsentError
+from till.aftersale import outbox
+from till.people.customers import create_customer
+from till.aftersale.messages import consent
+from till.aftersale.messages import jobs as message_jobs
+from till.aftersale.messages.consent import ConsentError
 
 
 def jobs_now() -> int:

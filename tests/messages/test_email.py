@@ -13,9 +13,9 @@ from PIL import Image
 from shopkit import sell
 from store.models import FiscalRecord, OutboxJob
 from store.models.outbox import DONE
-from till import outbox
-from till.messages import jobs as message_jobs
-from till.messages.email import Mail, MessageError, SmtpSettings, build_message, qr_png, send_message
+from till.aftersale import outbox
+from till.aftersale.messages import jobs as message_jobs
+from till.aftersale.messages.email import Mail, MessageError, SmtpSettings, build_message, qr_png, send_message
 from messagekit import SENDER, USER
 
 
@@ -142,7 +142,7 @@ def test_sale_with_a_consenting_customer_queues_its_receipt_and_vouchers(shop, s
 
 def test_credit_note_voucher_by_email(shop, smtp_server, with_messages):
     from store.models import CreditNote
-    from till.returns import ReturnSession
+    from till.returns.session import ReturnSession
 
     config = with_messages(shop.config, smtp=smtp_server.settings())
     sale = sell(shop, [("SOA", 1)], customer=shop.customer)

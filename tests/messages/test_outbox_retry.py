@@ -11,8 +11,8 @@ from shopkit import sell
 from store.models import FiscalRecord, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
-from till import outbox
-from till.messages import jobs as message_jobs
+from till.aftersale import outbox
+from till.aftersale.messages import jobs as message_jobs
 
 
 def make_due(job_id: int) -> None:
@@ -62,7 +62,7 @@ def test_refusing_server_retries_with_backoff_then_a_manager_sees_it(shop, smtp_
 
 
 def test_silent_server_times_out_and_the_till_keeps_selling(shop, silent_server, with_messages):
-    from till.messages.email import SmtpSettings
+    from till.aftersale.messages.email import SmtpSettings
 
     config = with_messages(shop.config, smtp=SmtpSettings(host="127.0.0.1", port=silent_server, sender="a@b.c",
                                                           timeout_s=1))
@@ -80,7 +80,7 @@ def test_silent_server_times_out_and_the_till_keeps_selling(shop, silent_server,
 
 
 def test_unconfigured_smtp_fails_the_job_with_a_clear_message(shop, with_messages):
-    from till.messages.email import SmtpSettings
+    from till.aftersale.messages.email import SmtpSettings
 
     ticket = sell(shop, [("BAG", 1)], customer=shop.customer)
     message_jobs.queue_receipt_email(ticket, shop.customer)

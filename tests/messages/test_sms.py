@@ -10,11 +10,11 @@ import pytest
 
 from store.models import OutboxJob
 from store.models.outbox import DONE, PENDING
-from till import outbox
-from till.customers import create_customer
-from till.messages import jobs as message_jobs
-from till.messages.email import MessageError
-from till.messages.sms import SmsSettings, send_sms
+from till.aftersale import outbox
+from till.people.customers import create_customer
+from till.aftersale.messages import jobs as message_jobs
+from till.aftersale.messages.email import MessageError
+from till.aftersale.messages.sms import SmsSettings, send_sms
 
 
 def test_post_carries_number_text_and_token(sms_gateway):

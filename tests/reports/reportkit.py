@@ -9,10 +9,10 @@ import datetime as dt
 
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
-from till.returns import ReturnSession
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
+from till.returns.session import ReturnSession
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
 
 DAYS = [dt.date(2025, 3, 10), dt.date(2025, 3, 11), dt.date(2025, 3, 12), dt.date(2025, 3, 13)]
 

@@ -156,7 +156,7 @@ def test_messages_have_french(tmp_path):
 
 
 def test_cli_export_fec(closed_year, tmp_path, capsys):
-    from till import cli_export
+    from till.cli import export as cli_export
 
     shop, _ = closed_year
     config_path = shop.config.path

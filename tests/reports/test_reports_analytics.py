@@ -92,8 +92,8 @@ def test_credit_note_redeemed_today(shop):
     close(shop, at(dt.date.today() - dt.timedelta(days=2)))
     ticket = return_at(shop, sale, [("WIN", 1, "changed_mind", "restock")], refund=[("credit_note", 895)])
     from store.models.credit import CreditNote
-    from till.sale import Basket
-    from till.tenders import Checkout
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
 
     code = CreditNote.get(CreditNote.issued_ticket == ticket.id).code
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
@@ -132,8 +132,8 @@ def test_stock_levels_and_movements_with_damaged(known):
 
 def test_training_tickets_never_count(known):
     shop, _ = known
-    from till.sale import Basket
-    from till.tenders import Checkout
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
 
     before = report("sales", "day", first=dt.date.today(), last=dt.date.today()).rows
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier, training=True)
@@ -188,7 +188,7 @@ def test_every_report_and_field_runs(known):
 
 
 def _cli(shop, *words):
-    from till.cli import main
+    from till.cli.main import main
 
     return main(["--config", str(shop.config.path), *words])
 
@@ -234,7 +234,7 @@ def test_same_figures_on_both_engines(db_url, tmp_path):
 def test_returns_without_receipt_count_too(known):
     """A return without receipt (no origin line to find it by) is in every view."""
     shop, tickets = known
-    from till.returns import ReturnSession
+    from till.returns.session import ReturnSession
 
     session = ReturnSession.at(shop.ctx, shop.cashier)
     session.without_receipt()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from shopkit import Shop, build_shop
-from till.catalogue import forget_cached_rates
+from till.selling.catalogue import forget_cached_rates
 from till.i18n import set_language
 
 

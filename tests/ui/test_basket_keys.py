@@ -7,10 +7,10 @@ import logging
 
 from store.models import Customer, FiscalRecord, Payment, Ticket
 from till.fiscal.events import MANAGER_OVERRIDE
-from till.ui.screens.customer import CustomerScreen
-from till.ui.screens.discount import DiscountScreen, parse_discount
-from till.ui.screens.manager_pin import ManagerPinScreen
-from till.ui.screens.quantity import QuantityScreen
+from till.ui.dialogs.customer import CustomerScreen
+from till.ui.dialogs.discount import DiscountScreen, parse_discount
+from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.dialogs.quantity import QuantityScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 

@@ -14,13 +14,13 @@ from devices.payment.concert import ConcertTerminal, ConcertTimeouts
 from devices.simulators.concert_sim import ConcertSimulator
 from store.models import Payment, Ticket
 from store.models.payments import DECLINED, SETTLED, UNKNOWN, PendingPayment
-from till.card_journal import JournaledTerminal
-from till.ui.screens.card_settle import CardSettleScreen
+from till.selling.card_journal import JournaledTerminal
+from till.ui.dialogs.card_settle import CardSettleScreen
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.login import LoginScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.payment import PaymentScreen
-from till.ui.screens.return_resolution import ResolutionScreen
+from till.ui.returns.resolution import ResolutionScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 from shopkit import sell

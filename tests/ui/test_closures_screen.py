@@ -12,11 +12,11 @@ import datetime as dt
 import json
 
 from store.models import FiscalRecord, Ticket, utcnow
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
 from till.ui.screens.closures import ClosuresScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 

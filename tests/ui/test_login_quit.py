@@ -9,7 +9,7 @@ from textual import events
 from store.models import FiscalRecord, User
 from till.fiscal.events import LOGIN, LOGOUT, MANAGER_OVERRIDE
 from till.ui.screens.login import LoginScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, settle, status_text
 
@@ -137,7 +137,7 @@ async def test_login_typed_at_full_speed_is_not_mixed_up(app, shop):
 
 
 async def test_quit_is_refused_while_a_return_is_open(app, shop):
-    from till.ui.screens.returns import ReturnScreen
+    from till.ui.returns.screen import ReturnScreen
 
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)

@@ -9,11 +9,11 @@ import json
 import pytest
 
 from store.models import FiscalRecord, User
-from till.auth import AuthError, login
+from till.people.auth import AuthError, login
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.login import LoginScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
-from till.ui.screens.return_dialogs import ChoiceScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.returns.dialogs import ChoiceScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 

@@ -9,9 +9,9 @@ lines are negative and point at the sold lines, whose new lines are positive, an
 from __future__ import annotations
 
 from store.models import Payment, Ticket, TicketLine
-from till.ui.screens.return_payment import ExchangePaymentScreen
-from till.ui.screens.return_resolution import ResolutionScreen
-from till.ui.screens.returns import ReturnScreen
+from till.ui.returns.payment import ExchangePaymentScreen
+from till.ui.returns.resolution import ResolutionScreen
+from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 from shopkit import sell

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from store.models import OnlineOrder, Payment, Ticket, TicketLine, utcnow
-from till.online_orders import import_orders
-from till.ui.screens.return_resolution import ResolutionScreen
-from till.ui.screens.returns import ReturnScreen
+from till.returns.online_orders import import_orders
+from till.ui.returns.resolution import ResolutionScreen
+from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle
 

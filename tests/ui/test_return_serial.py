@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 
 from store.models import Ticket, TicketLine
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
-from till.ui.screens.return_dialogs import SerialScreen
-from till.ui.screens.returns import ReturnScreen
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
+from till.ui.returns.dialogs import SerialScreen
+from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 

@@ -26,11 +26,11 @@ from pathlib import Path
 import pytest
 
 from till.i18n import set_language
-from till.sale import Basket
-from till.tenders import Checkout
-from till.ticket_writer import write_ticket
-from till.ui.screens.return_dialogs import reason_label
-from till.ui.screens.returns import ReturnScreen
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout
+from till.selling.ticket_writer import write_ticket
+from till.ui.returns.dialogs import reason_label
+from till.ui.returns.screen import ReturnScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine
-from till.ui.screens.manager_pin import ManagerPinScreen
-from till.ui.screens.return_dialogs import ChoiceScreen, NoteScreen
-from till.ui.screens.return_resolution import ResolutionScreen
-from till.ui.screens.returns import ReturnScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.returns.dialogs import ChoiceScreen, NoteScreen
+from till.ui.returns.resolution import ResolutionScreen
+from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
 from shopkit import sell

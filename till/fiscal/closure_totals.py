@@ -22,7 +22,7 @@ import peewee
 from peewee import Case, fn
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
-from till import credit_notes
+from till.credit import notes as credit_notes
 from till.fiscal.chain import iso_utc
 
 __all__ = [

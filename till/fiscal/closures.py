@@ -385,6 +385,6 @@ class _Job:
 
 
 def _card_outcomes_unknown(till_id: str) -> int:
-    """This till's card requests waiting for a manager (``till.card_journal``), counted on the Z."""
+    """This till's card requests waiting for a manager (``till.selling.card_journal``), counted on the Z."""
     return PendingPayment.select().where((PendingPayment.till_id == till_id)
                                          & (PendingPayment.status == UNKNOWN)).count()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.models import FiscalRecord, Ticket, User
-from till import outbox
+from till.aftersale import outbox
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 

@@ -15,7 +15,7 @@ import json
 
 from store.models import FiscalRecord
 from till import __version__
-from till.config import Config
+from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.clock import record_if_behind
 from till.fiscal.events import APP_START, APP_STOP, EVENT_CHAIN, record_event

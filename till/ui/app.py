@@ -24,14 +24,14 @@ from textual.worker import Worker, WorkerState
 from devices.display import DisplaySettings
 from devices.scanner import ScannerSettings
 from store.models import User
-from till.context import TillContext
-from till.auth import logout as auth_logout
+from till.shop.context import TillContext
+from till.people.auth import logout as auth_logout
 from till.i18n import _
-from till.jobs import printer_waiting, run_outbox
+from till.aftersale.jobs import printer_waiting, run_outbox
 from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
-from till.ui.messages import error_text, guarded, translate_bindings
+from till.ui.feedback import error_text, guarded, translate_bindings
 from till.ui.screens.login import LoginScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
 
 log = logging.getLogger("till.ui")
@@ -94,7 +94,7 @@ class TillApp(App[None], inherit_bindings=False):
     def watch_drawer(self) -> None:
         """Read the drawer's sensor off the UI thread; warn once when it stays open too long."""
         from devices.drawer import check_left_open
-        from till.jobs import make_drawer
+        from till.aftersale.jobs import make_drawer
 
         drawer = make_drawer(self.ctx.config)
         if drawer is not None and check_left_open(drawer, self._drawer_watch):

@@ -7,9 +7,9 @@ the previous month once its days are closed. The Z of the closure just made is s
 prints what is shown (through the outbox, after the closure is committed). The closures
 themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 opens the
 analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wrong PINs, with a
-manager's PIN typed then (``till.auth.unlock_account`` seals it in chain L). F10 lists the card
+manager's PIN typed then (``till.people.auth.unlock_account`` seals it in chain L). F10 lists the card
 payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
-terminal's own journal (``till.card_settlement.settle``).
+terminal's own journal (``till.selling.card_settlement.settle``).
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
 from store.models import User, utcnow
-from till import card_settlement, outbox
-from till.context import TillContext
+from till.selling import card_settlement
+from till.aftersale import outbox
+from till.shop.context import TillContext
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import DayNotClosed, DayAlreadyClosed, close_day, close_month, require_open_day
 from till.i18n import _
-from till.jobs import PRINT_LINES
+from till.aftersale.jobs import PRINT_LINES
 from till.ui.blocking import off_loop
-from till.ui.messages import Refused, error_text, guarded, translate_bindings
-from till.ui.screens.card_settle import describe, settle_unknown
+from till.ui.feedback import Refused, error_text, guarded, translate_bindings
+from till.ui.dialogs.card_settle import describe, settle_unknown
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
@@ -95,7 +96,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._armed = None
         self._show(x_report(self.ctx.config, self.ctx.till_id, width=self.ctx.config.printer.width))
         day = self._day_to_close()
-        from till.messages.jobs import failed_messages
+        from till.aftersale.messages.jobs import failed_messages
 
         failed = len(failed_messages(self.ctx.till_id))
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
@@ -108,7 +109,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @staticmethod
     def _locked_hint() -> str:
         """What the manager should know on arriving here: staff locked out, and the key for it."""
-        from till.auth import locked_users
+        from till.people.auth import locked_users
 
         count = len(locked_users())
         hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
@@ -157,8 +158,8 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._open_drawer()
 
     def _open_drawer(self) -> None:
-        from till.drawer_actions import open_drawer_without_sale
-        from till.jobs import make_drawer
+        from till.aftersale.drawer import open_drawer_without_sale
+        from till.aftersale.jobs import make_drawer
 
         off_loop(self, lambda: open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
                                                         reason="manager, closures screen"),
@@ -173,8 +174,8 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @guarded
     def action_reprint(self) -> None:
         """F8: the printer is back: print again what the outbox gave up on (never printed)."""
-        from till.jobs import reprint_given_up
-        from till.messages.jobs import failed_messages, retry
+        from till.aftersale.jobs import reprint_given_up
+        from till.aftersale.messages.jobs import failed_messages, retry
 
         with self.ctx.database.atomic():
             count = reprint_given_up(self.ctx.till_id)
@@ -190,8 +191,8 @@ class ClosuresScreen(HasStatus, Screen[None]):
         """F9: pick a locked account, then a manager's PIN unlocks it. The PIN is asked even of
         the manager who opened this screen: they may have walked away since, and an unlock
         gives three more tries to whoever is guessing."""
-        from till.auth import locked_users
-        from till.ui.screens.return_dialogs import ChoiceScreen
+        from till.people.auth import locked_users
+        from till.ui.returns.dialogs import ChoiceScreen
 
         locked = {str(user.id): user for user in locked_users()}
         if not locked:
@@ -202,7 +203,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def _ask_unlock(self, user: User) -> None:
-        from till.ui.screens.manager_pin import ManagerPinScreen
+        from till.ui.dialogs.manager_pin import ManagerPinScreen
 
         screen = ManagerPinScreen(self.ctx.sealer, "unlock account",
                                   _("A manager's PIN unlocks {login}", login=user.login), details={"login": user.login})
@@ -210,7 +211,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def _unlock(self, user: User, manager: User) -> None:
-        from till.auth import unlock_account
+        from till.people.auth import unlock_account
 
         unlock_account(self.ctx.sealer, user, "user unlocked on screen", by=manager)
         self.show_info(_("{login} is unlocked and can log in again", login=user.login))
@@ -219,7 +220,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
     def action_card_outcomes(self) -> None:
         """F10: pick a card request whose outcome is unknown (any till of the shop), then a
         manager's PIN and the decision read off the terminal's own journal."""
-        from till.ui.screens.return_dialogs import ChoiceScreen
+        from till.ui.returns.dialogs import ChoiceScreen
 
         rows = {str(row.id): row for row in card_settlement.pending()}
         if not rows:

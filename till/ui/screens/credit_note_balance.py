@@ -15,13 +15,14 @@ import datetime as dt
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from till import credit_notes, remote_credit
+from till.credit import notes as credit_notes
+from till.credit import remote as remote_credit
 from till.i18n import _
-from till.receipts import local_time
-from till.remote_credit import RemoteCreditDesk
+from till.aftersale.receipts import local_time
+from till.credit.remote import RemoteCreditDesk
 from till.ui.blocking import off_loop
-from till.ui.messages import error_text, guarded, money
-from till.ui.screens.dialog import Dialog
+from till.ui.feedback import error_text, guarded, money
+from till.ui.dialogs.base import Dialog
 
 CODE_INPUT = r"[0-9A-Za-z\- ]{0,40}"
 HEAD_OFFICE_GROUP = "head-office"

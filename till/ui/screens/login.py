@@ -1,10 +1,10 @@
 """The first screen: a cashier logs in with a login and a PIN.
 
-``till.auth.login`` does the checking, counting and locking (and records each attempt in chain
+``till.people.auth.login`` does the checking, counting and locking (and records each attempt in chain
 L); this screen only moves focus, shows the refusal in the cashier's language and, on success,
 opens the sale screen over itself, so logging out is just closing that screen.
 
-Card payments whose outcome is unknown (``till.card_settlement.pending``) are shown here until
+Card payments whose outcome is unknown (``till.selling.card_settlement.pending``) are shown here until
 a manager settles them, so a stop mid-payment is never forgotten.
 
 F5 switches the next login to training mode (FORMATION): the sale screen then writes training
@@ -19,10 +19,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
-from till import card_settlement
-from till.auth import login
+from till.selling import card_settlement
+from till.people.auth import login
 from till.i18n import _
-from till.ui.messages import guarded, translate_bindings
+from till.ui.feedback import guarded, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 

@@ -35,13 +35,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from till import card_settlement
+from till.selling import card_settlement
 from till.i18n import _
 from till.money import parse_amount
-from till.tenders import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
+from till.selling.checkout import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
 from till.ui.blocking import off_loop
-from till.ui.messages import Refused, error_text, guarded, money, translate_bindings
-from till.ui.screens.card_settle import settle_unknown
+from till.ui.feedback import Refused, error_text, guarded, money, translate_bindings
+from till.ui.dialogs.card_settle import settle_unknown
 from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine

@@ -1,6 +1,6 @@
 """Preview of a ticket's receipt (F8): the printed lines, as the printer gets them.
 
-The lines come from ``till.jobs.receipt_lines``, the same function the printer job uses, so
+The lines come from ``till.aftersale.jobs.receipt_lines``, the same function the printer job uses, so
 the preview is what was (or will be) printed, including the legal mentions. Read-only; Esc
 closes. Useful when the printer is out of paper and the customer wants to see the ticket.
 F2 prints a copy: a duplicate, numbered and signed in chain C (``till.fiscal.duplicates``).
@@ -18,7 +18,7 @@ from textual.widgets import Label, Static
 
 from till.errors import TillError
 from till.i18n import _
-from till.ui.messages import translate_bindings
+from till.ui.feedback import translate_bindings
 
 
 class ReceiptScreen(ModalScreen[None]):

@@ -21,11 +21,11 @@ from textual.widgets import Footer, Static
 from reports.registry import REPORTS, run
 from reports.render import render
 from store.models import utcnow
-from till.context import TillContext
+from till.shop.context import TillContext
 from till.fiscal.closure_totals import business_day
 from till.i18n import _, language
 from till.money import shown
-from till.ui.messages import guarded, translate_bindings
+from till.ui.feedback import guarded, translate_bindings
 from till.ui.widgets.charts import bars, sparkline
 from till.ui.widgets.status_line import HasStatus, StatusLine
 

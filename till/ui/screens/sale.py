@@ -1,4 +1,4 @@
-"""The sale screen: scan, adjust lines, pay. A thin layer over ``till.sale.Basket``.
+"""The sale screen: scan, adjust lines, pay. A thin layer over ``till.selling.basket.Basket``.
 
 Each key is a ``Binding`` (shown in the Footer, with an id for per-shop keymaps) whose action
 calls the basket and redraws what changed: the table by row key, the totals, the status line.
@@ -18,20 +18,20 @@ from textual.widgets import Footer, Static
 
 from store.models import Customer, User
 from till import scanning
-from till.context import TillContext
-from till.catalogue import UnknownProduct
+from till.shop.context import TillContext
+from till.selling.catalogue import UnknownProduct
 from till.i18n import _
-from till.jobs import receipt_lines
-from till.remote_credit import RemoteCreditDesk
-from till.sale import Basket, NeedsManager
-from till.tenders import Checkout, CompletedSale
-from till.ui.messages import Refused, guarded, key, money, translate_bindings
+from till.aftersale.jobs import receipt_lines
+from till.credit.remote import RemoteCreditDesk
+from till.selling.basket import Basket, NeedsManager
+from till.selling.checkout import Checkout, CompletedSale
+from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
-from till.ui.screens.customer import NO_CUSTOMER, CustomerScreen
-from till.ui.screens.discount import Discount, DiscountScreen
-from till.ui.screens.manager_pin import ManagerPinScreen
+from till.ui.dialogs.customer import NO_CUSTOMER, CustomerScreen
+from till.ui.dialogs.discount import Discount, DiscountScreen
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.payment import PaymentScreen
-from till.ui.screens.quantity import QuantityScreen
+from till.ui.dialogs.quantity import QuantityScreen
 from till.ui.screens.receipt import ReceiptScreen
 from till.ui.widgets.basket_table import BasketTable, quantity_text
 from till.ui.devices_bridge import WedgeScanInput
@@ -165,7 +165,7 @@ class SaleScreen(HasStatus, Screen[None]):
         try:
             line = self.basket.add_code(message.code)
         except UnknownProduct:
-            from till.return_lines import find_order
+            from till.returns.lines import find_order
 
             if find_order(message.code) is None:
                 raise
@@ -297,7 +297,7 @@ class SaleScreen(HasStatus, Screen[None]):
     def _sms_receipt(self) -> str:
         """F4 on the receipt preview: a text message with the ticket's code, if the customer agreed."""
         from store.models import Ticket
-        from till.messages.jobs import queue_sms, receipt_sms_text
+        from till.aftersale.messages.jobs import queue_sms, receipt_sms_text
 
         ticket = Ticket.get_by_id(self.last_ticket_id)
         if ticket.customer_id is None:
@@ -312,7 +312,7 @@ class SaleScreen(HasStatus, Screen[None]):
     def _email_receipt(self) -> str:
         """F3 on the receipt preview: e-mail it to the ticket's customer, if they agreed."""
         from store.models import Ticket
-        from till.messages.jobs import queue_receipt_email
+        from till.aftersale.messages.jobs import queue_receipt_email
 
         ticket = Ticket.get_by_id(self.last_ticket_id)
         if ticket.customer_id is None:
@@ -359,7 +359,7 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def action_returns(self, code: str | None = None) -> None:
         """F12, or a receipt scanned here: the return screen (on that ticket); the basket waits."""
-        from till.ui.screens.returns import ReturnScreen  # loaded when first needed
+        from till.ui.returns.screen import ReturnScreen  # loaded when first needed
 
         if self.training:
             raise Refused(_("Returns are not available in training mode"))

@@ -16,8 +16,8 @@ from textual.widgets.data_table import ColumnKey
 
 from store.models import GRAM
 from till.i18n import _, language
-from till.sale import BasketLine
-from till.ui.messages import money
+from till.selling.basket import BasketLine
+from till.ui.feedback import money
 
 COLUMNS = (
     ("label", "Item", 20),

@@ -39,7 +39,7 @@ class HasStatus:
         if event.state == WorkerState.ERROR:
             if hasattr(self, "waiting"):
                 self.waiting = False
-            from till.ui.messages import error_text
+            from till.ui.feedback import error_text
 
             self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 

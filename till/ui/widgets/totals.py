@@ -15,8 +15,8 @@ from textual.widgets import Static
 
 from till.i18n import _, language
 from till.money import format_rate
-from till.sale import Totals
-from till.ui.messages import money
+from till.selling.basket import Totals
+from till.ui.feedback import money
 
 _FONT: dict[str, tuple[str, str, str]] = {
     "0": ("┌─┐", "│ │", "└─┘"),

@@ -1,0 +1,158 @@
+"""What each outbox job does: print a receipt or a credit note voucher, open the drawer.
+
+Runs after commit, off the UI."""
+
+from __future__ import annotations
+
+
+
+from store.models import CreditNote, Ticket
+
+from devices import drawer as drawers
+from devices import printer as printers
+from devices.printer import ReceiptPrinter
+from devices.receipt import layout
+from devices.errors import DeviceConfigError
+from devices.settings import DrawerSettings, PrinterSettings
+from till.credit import notes as credit_notes
+from till.aftersale import outbox
+from till.aftersale.messages import jobs as messages
+from till.config.loader import Config
+from till.fiscal.duplicates import PRINT_DUPLICATE
+from till.aftersale.receipts import build_receipt
+
+
+PRINT_LINES = "print_lines"
+"""An outbox job printing ready-made lines (an X or Z report): ``{"lines": [...]}``."""
+
+
+def make_printer(config: Config) -> ReceiptPrinter | None:
+    """The receipt printer named by the configuration (keys it lacks keep their defaults)."""
+    return printers.make_printer(PrinterSettings.from_section(config.printer), config.resolve)
+
+
+def make_drawer(config: Config, printer: ReceiptPrinter | None = None):
+    """The cash drawer named by ``[drawer]`` (a logged drawer, ``drawer.log``, when absent); a
+    drawer on the printer's kick port uses ``printer`` (the configured one when not given)."""
+    settings = DrawerSettings.from_section(getattr(config, "drawer", None))
+    if settings.kind == "printer" and printer is None:
+        printer = make_printer(config)
+    return drawers.make_drawer(settings, printer, config.resolve)
+
+
+def receipt_lines(config: Config, ticket_id: int, duplicate: int | None = None) -> list[str]:
+    """The printed lines of a ticket's receipt, as the preview shows them (copy ``duplicate``)."""
+    return layout(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate), config.printer.width)
+
+
+def handlers(config: Config) -> dict[str, outbox.Handler]:
+    """The outbox handlers of this till's devices."""
+    printer = drawer = None
+    printer_error = drawer_error = None
+    try:  # a wrong device setting fails its own jobs (retried, then reported), never the others
+        printer = make_printer(config)
+    except DeviceConfigError as error:
+        printer_error = error
+    try:
+        drawer = make_drawer(config, printer)
+    except DeviceConfigError as error:
+        drawer_error = error
+
+    def print_ticket(ticket_id: int, duplicate: int | None = None) -> None:
+        """An ESC/POS printer gets the document (ticket code as barcode and QR); others the lines."""
+        if printer_error is not None:
+            raise printer_error
+        if printer is None:
+            return
+        if hasattr(printer, "print_receipt"):
+            printer.print_receipt(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate))
+        else:
+            printer.print_lines(receipt_lines(config, ticket_id, duplicate))
+
+    def print_receipt(payload: dict) -> None:
+        print_ticket(payload["ticket_id"])
+
+    def print_duplicate(payload: dict) -> None:
+        print_ticket(payload["ticket_id"], payload["duplicate"])
+
+    def print_lines(payload: dict) -> None:
+        if printer_error is not None:
+            raise printer_error
+        if printer is not None:
+            printer.print_lines(list(payload["lines"]))
+
+    def open_drawer(payload: dict) -> None:
+        if drawer_error is not None:
+            raise drawer_error
+        if drawer is not None:
+            drawer.open(f"ticket {payload.get('ticket_id')}")
+
+    def print_credit_note(payload: dict) -> None:
+        if printer_error is not None:
+            raise printer_error
+        if printer is None:
+            return
+        lines = credit_notes.voucher_lines(config, payload["credit_note_id"])
+        if hasattr(printer, "print_receipt"):  # ESC/POS: the code as barcode and QR too
+            printer.print_lines(lines, code=CreditNote.get_by_id(payload["credit_note_id"]).code)
+        else:
+            printer.print_lines(lines)
+
+    return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
+            credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
+            **messages.handlers(config),
+            PRINT_LINES: print_lines}
+
+
+PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})
+PRINTER_FAILURE = "PRINTER_FAILURE"
+
+
+def printer_waiting(till_id: str) -> tuple[int, str] | None:
+    """(how many print jobs wait, the printer's last complaint) after a failed attempt, or None:
+    what the screens say while the printer is out of paper, open or offline."""
+    from store.models import OutboxJob
+    from store.models.outbox import PENDING
+
+    rows = list(OutboxJob.select(OutboxJob.last_error)
+                .where((OutboxJob.till_id == till_id) & (OutboxJob.status == PENDING)
+                       & OutboxJob.kind.in_(list(PRINTING)) & OutboxJob.last_error.is_null(False))
+                .order_by(OutboxJob.id.desc()).tuples())
+    return (len(rows), rows[0][0]) if rows else None
+
+
+def reprint_given_up(till_id: str) -> int:
+    """Put the print jobs the outbox gave up on back in the queue (the printer is back): the
+    documents were never printed, so they print as they are, not as duplicates."""
+    from store.models import OutboxJob
+    from store.models.base import utcnow
+    from store.models.outbox import FAILED, PENDING
+
+    return (OutboxJob.update(status=PENDING, attempts=0, not_before=utcnow())
+            .where((OutboxJob.till_id == till_id) & (OutboxJob.status == FAILED)
+                   & OutboxJob.kind.in_(list(PRINTING))).execute())
+
+
+def run_outbox(config: Config, sealer=None) -> int:
+    """Process due jobs once; returns how many ran. Safe to call from a worker thread.
+
+    With the till's ``sealer``, a print job's first failure and its giving up are technical
+    events (R-JET: printer failures), once each, not at every retry.
+    """
+    from store.models.outbox import DONE, FAILED
+
+    ran = outbox.process(config.till.id, handlers(config))
+    if sealer is not None:
+        from till.fiscal.events import record_event
+
+        for job in ran:
+            if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
+                record_event(sealer, PRINTER_FAILURE, "a print job failed" if job.status != FAILED else
+                             "a print job was given up", details={"job": job.id, "kind": job.kind,
+                                                                  "attempts": job.attempts,
+                                                                  "error": (job.last_error or "")[:120]})
+        messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
+    return len(ran)
+
+
+

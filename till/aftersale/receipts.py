@@ -1,0 +1,130 @@
+"""Turn a written ticket into the receipt the customer gets, with the legal mentions.
+
+Reads the ticket's stored figures (never recomputes them) and formats them in the shop's
+language; ``devices.receipt.layout`` then fits them to the paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
+
+from devices.receipt import Receipt, ReceiptLine
+from till import __version__
+from till.config.loader import Config
+from till.fiscal.closure_totals import business_zone
+from till.i18n import translate
+from till.credit.loyalty import receipt_lines as loyalty_lines
+from till.money import format_cents, format_rate
+
+TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
+MEANS = {"cash": "Cash", "card": "Card", "credit_note": "Credit note"}
+
+
+def signature_extract(signature: str) -> str:
+    """Characters 3, 7, 13 and 19 of the signature, printed as evidence on the paper."""
+    return "".join(signature[i - 1] for i in (3, 7, 13, 19) if len(signature) >= i)
+
+
+def local_time(utc: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A stored UTC time in the shop's time zone (``zone``; the machine's when None), as printed."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+
+
+def legal_lines(shop, t) -> tuple[str, ...]:
+    """Company name, form and capital, and "RCS <city> <SIREN>", when the configuration has them."""
+    company = shop.legal_name
+    if company and shop.share_capital:
+        company = t("{company}, capital {capital}", company=company, capital=shop.share_capital)
+    rcs = f"RCS {shop.rcs} {shop.siret[:9]}" if shop.rcs and len(shop.siret) >= 9 else ""
+    return tuple(x for x in (company, rcs) if x)
+
+
+def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[str, ...]:
+    """DUPLICATA n°X, when the copy was made and its own signature extract (its chain C record)."""
+    record = (FiscalRecord.select().where((FiscalRecord.chain == "C") & (FiscalRecord.ticket_id == ticket.id))
+              .order_by(FiscalRecord.sequence).offset(number - 1).first())
+    lines = [t("DUPLICATE No. {number}", number=number)]
+    if record is not None:
+        lines.append(t("Copy of {when}, signature {extract}",
+                       when=local_time(record.created_at, zone).strftime("%d/%m/%Y %H:%M"),
+                       extract=signature_extract(record.signature)))
+    return tuple(lines)
+
+
+def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) -> Receipt:
+    """The receipt of ``ticket`` in the shop's locale; copy number ``duplicate`` says so on top
+    (recorded in chain C by ``till.fiscal.duplicates``)."""
+    lang = config.shop.locale
+
+    def t(message: str, **params: object) -> str:
+        return translate(message, lang, **params)
+
+    def money(cents: int) -> str:
+        return format_cents(cents, lang, symbol=False)
+
+    shop = config.shop
+    zone = business_zone(config)
+    header = tuple(x for x in (shop.name, shop.address, *legal_lines(shop, t), shop.siret and f"SIRET {shop.siret}",
+                               shop.vat_number and t("VAT no. {number}", number=shop.vat_number)) if x)
+    lines = []
+    for line in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position):
+        if line.unit == GRAM:
+            quantity = f"{line.quantity / 1000:.3f} kg".replace(".", "," if lang == "fr" else ".")
+        else:
+            quantity = str(line.quantity)
+        lines.append(ReceiptLine(
+            label=line.label, quantity=quantity, unit_price=money(line.unit_price_cents),
+            total=money(line.total_cents), vat_code=line.vat_code,
+            discount=t("discount {amount}", amount=money(-line.discount_cents)) if line.discount_cents else "",
+        ))
+    vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
+    ht = vat = 0
+    for row in TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()):
+        vat_rows.append((f"{format_rate(row.rate_bp, lang)} %", money(row.ht_cents), money(row.vat_cents),
+                         money(row.ttc_cents)))
+        ht += row.ht_cents
+        vat += row.vat_cents
+    payments = []
+    for payment in Payment.select().where(Payment.ticket == ticket).order_by(Payment.position):
+        if payment.reference == "change":
+            label = t("Change")
+        else:
+            label = t(MEANS.get(payment.means, payment.means))
+        payments.append((label, money(payment.amount_cents)))
+        if payment.means == "credit_note" and payment.reference:
+            payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
+    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
+                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
+    when = local_time(ticket.created_at, zone)
+    meta = (_duplicate_lines(ticket, duplicate, t, zone) if duplicate else ()) + (
+        t("Ticket {code}", code=ticket.code),
+        t("Till {till}  No. {number}", till=ticket.till_id, number=ticket.number),
+        when.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M"),
+        t("Cashier: {name}", name=ticket.operator_name),
+    ) + ((t("Customer: {name}", name=ticket.customer_name),) if ticket.customer_name else ()) \
+      + ((t("Takes back {reference}", reference=ticket.origin_reference),) if ticket.origin_reference else ())
+    title = t(TITLES.get(ticket.kind, ticket.kind.upper()))
+    footer = (
+        *loyalty_lines(ticket, lang),
+        t("{count} lines", count=ticket.line_count),
+        t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
+        f"till {__version__}",
+        t("Thank you for your visit"),
+    )
+    if ticket.training:  # a practice ticket must never pass for a real one (R-TRN)
+        banner = t("TRAINING - NOT A RECEIPT")
+        header, title, footer = (banner, *header), f"{t('TRAINING')} - {title}", (*footer, banner)
+    return Receipt(
+        header=header,
+        title=title,
+        meta=meta,
+        lines=tuple(lines),
+        totals=((t("Total excl. VAT"), money(ht)), (t("VAT"), money(vat)),
+                (t("TOTAL"), format_cents(ticket.total_cents, lang))),
+        vat_table=tuple(vat_rows),
+        payments=tuple(payments),
+        footer=footer,
+        code=ticket.code,
+    )

@@ -1,0 +1,69 @@
+"""``till archive export`` and ``till journal verify --archive``: the archive's two commands.
+
+Kept apart from ``till.cli.main`` so the archive can grow (purge, listing) without touching the
+other commands; ``till.cli.main`` calls ``register`` and hands ``--archive`` to
+``cmd_verify_archive``. Same exit codes: 0 success, 1 a check failed, 2 usage or unreadable.
+Verifying an archive opens no configuration and no database: it runs on an auditor's machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``till archive export --period YYYY-MM --out FILE [--till ID|all]`` to ``commands``."""
+    archive = commands.add_parser("archive", help="signed fiscal archives").add_subparsers(
+        dest="archive_command", required=True)
+    export = archive.add_parser("export", help="write the signed archive of a period and record it in chain A")
+    export.add_argument("--period", required=True, help="a month YYYY-MM (or a day YYYY-MM-DD, or a year YYYY)")
+    export.add_argument("--out", required=True, help="the archive file to write (or a folder to write it in)")
+    export.add_argument("--till", dest="till", help="the till to archive (default: this one; 'all': every till)")
+    export.set_defaults(func=cmd_archive_export)
+
+
+def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
+    """The options ``till journal verify`` needs to check an archive instead of the database."""
+    verify.add_argument("--archive", metavar="FILE", help="verify this archive file alone, without the database")
+    verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID",
+                        help="with --archive: a key id you trust (repeatable)")
+
+
+def cmd_archive_export(args: argparse.Namespace) -> int:
+    from till.cli.main import _open
+    from till.fiscal.archive import export_archive, parse_period
+
+    parse_period(args.period)  # a usage error before anything is opened
+    ctx = _open(args)
+    try:
+        shop = ctx.config.shop
+        tills = () if not args.till else (None if args.till == "all" else [args.till])
+        result = export_archive(ctx.sealer, args.period, args.out, tills=tills,  # in the shop's time zone
+                                shop={"name": shop.name, "address": shop.address, "siret": shop.siret,
+                                      "vat_number": shop.vat_number})
+    finally:
+        ctx.close()
+    records = sum(result.counts.values())
+    print(f"Archive {result.path} written: period {result.period.label} ({result.period.zone}), {records} records "
+          f"in {len(result.counts)} chains")
+    print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
+    print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
+    return OK
+
+
+def cmd_verify_archive(args: argparse.Namespace) -> int:
+    """Verify ``args.archive`` with no configuration and no database: 0 ok, 1 problems, 2 unreadable."""
+    from till.errors import TillError
+    from till.fiscal.archive_verify import verify_archive
+
+    try:
+        report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None))
+    except TillError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return USAGE
+    for line in report.lines():
+        print(line)
+    return OK if report.ok else FAILED

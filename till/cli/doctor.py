@@ -1,0 +1,35 @@
+"""``till doctor``: one line per check, OK, WARN or FAIL, for a technician (often over SSH).
+
+Kept apart from ``till.cli.main`` like ``cli_devices``; ``till.cli.main`` calls ``register(commands)``.
+Thin: load the configuration (not the database: a broken database must not stop the
+diagnosis), run ``till.shop.doctor``'s checks, print each finding in the till's language. Exit
+codes as in ``till.cli.main``: 0 nothing failed (warnings allowed), 1 a check failed, 2 the
+configuration cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+OK, FAILED = 0, 1
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from till.cli.main import find_config, setup_logging
+    from till.config.loader import load
+    from till.shop.doctor import FAIL, run_checks
+
+    config = load(find_config(getattr(args, "config", None)))
+    setup_logging(config)
+    findings = run_checks(config)
+    lang = config.till.language
+    for finding in findings:
+        print(f"{finding.status:<4}  {finding.text(lang)}")
+    return FAILED if any(finding.status == FAIL for finding in findings) else OK
+
+
+def register(commands: Any) -> None:
+    """Add ``doctor`` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
+    doctor = commands.add_parser("doctor", help="check the till: its files' modes and owners (OK, WARN, FAIL)")
+    doctor.set_defaults(func=cmd_doctor)

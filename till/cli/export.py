@@ -1,0 +1,42 @@
+"""`till export fec --year YYYY --out DIR`: the FEC file of a fiscal year, for the accountant.
+
+Kept apart from ``till.cli.main`` like ``cli_fiscal``; ``till.cli.main`` calls ``register(commands)``.
+Thin: parse, call ``reports.fec.export_fec``, say what was written. A year not wholly closed,
+a missing SIRET or an existing file is a ``ReportError`` (a ``TillError``), printed on one line
+by ``till.cli.main.main`` with exit status 2; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+OK = 0
+WROTE = "Wrote {file}: {entries} entries, {lines} lines, debit {debit} = credit {credit}"
+
+
+def cmd_export_fec(args: argparse.Namespace) -> int:
+    from reports.fec import export_fec, parse_year
+    from till.cli.main import _open
+    from till.i18n import translate
+    from till.money import format_cents
+
+    year = parse_year(args.year)  # checked before the database is opened
+    ctx = _open(args)
+    result = export_fec(ctx.config, year, args.out, encoding=args.encoding)
+    lang = ctx.config.shop.locale
+    print(translate(WROTE, lang, file=str(result.path), entries=result.entries, lines=result.lines,
+                    debit=format_cents(result.debit_cents, lang), credit=format_cents(result.credit_cents, lang)))
+    return OK
+
+
+def register(commands: Any) -> None:
+    """Add `export` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
+    export = commands.add_parser("export", help="files for the accountant and the tax auditor").add_subparsers(
+        dest="export_command", required=True)
+    fec = export.add_parser("fec", help="the FEC (Fichier des Écritures Comptables) of a closed fiscal year")
+    fec.add_argument("--year", required=True, help="the fiscal year, YYYY (all its days must be closed)")
+    fec.add_argument("--out", required=True, metavar="DIR", help="an existing folder; the file is SIRENFECYYYY1231.txt")
+    fec.add_argument("--encoding", choices=("iso-8859-15", "utf-8"), default="iso-8859-15",
+                     help="ISO-8859-15 (default, as the tax administration reads it) or UTF-8")
+    fec.set_defaults(func=cmd_export_fec)

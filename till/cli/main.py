@@ -1,0 +1,442 @@
+"""The ``till`` command: thin sub-commands that parse, call a workflow and print.
+
+Exit codes: 0 success, 1 a check failed (e.g. the fiscal journal does not verify), 2 a usage or
+configuration error. Errors are one clear line on stderr; tracebacks go to the log file only.
+Every command runs with umask 077 (``till.files``): what it creates is its user's alone.
+The UI (Textual) is imported only by the commands that start it, so technicians' commands
+start fast on a Raspberry Pi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from till import __version__
+from till.config.loader import Config, ConfigError, load
+from till.errors import TillError
+from till.files import private_umask
+
+log = logging.getLogger("till")
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def find_config(explicit: str | None) -> Path:
+    """The configuration file: ``--config``, else ``$TILL_CONFIG``, else ``./till.toml``."""
+    chosen = explicit or os.environ.get("TILL_CONFIG") or "till.toml"
+    return Path(chosen)
+
+
+def setup_logging(config: Config | None, verbose: bool = False) -> None:
+    """Log to the till's log file (never to the cashier's screen).
+
+    The file is made 0600 before it is opened, and every handler masks credit-note codes
+    (``till.logmask``): the log may be read by people who must not spend the shop's vouchers.
+    """
+    from till import logmask
+    from till.files import create_private
+
+    handlers: list[logging.Handler] = []
+    if config is not None:
+        path = config.resolve(config.till.log_file)
+        try:
+            create_private(path)
+            handlers.append(logging.FileHandler(path, encoding="utf-8"))
+        except OSError:
+            pass
+    if verbose:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logmask.install(*handlers)
+    logging.basicConfig(level=logging.INFO, handlers=handlers or [logging.NullHandler()], force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run_ui(config: Config) -> int:
+    """Start the till's screens on ``config``'s shop."""
+    from till.fiscal.lifecycle import record_stop
+
+    with running_till(config):
+        ctx = start_till(config)
+        try:
+            from till.ui.app import TillApp
+
+            TillApp(ctx).run()
+        finally:
+            record_stop(ctx.sealer)
+            ctx.close()
+    return OK
+
+
+def start_till(config: Config):
+    """What the till's own program does before its screens, holding its run lock: open the shop,
+    seal the start, resolve the card journal, give back credit-note holds."""
+    from till.shop.context import TillContext
+    from till.fiscal.lifecycle import record_start
+
+    ctx = TillContext.open(config)
+    record_start(ctx.sealer, config)
+    resolve_card_journal(ctx)
+    give_back_credit_holds(ctx)
+    return ctx
+
+
+class AlreadyRunning(TillError):
+    """The till's program is already running on this shop folder."""
+
+
+def running_till(config: Config):
+    """The run lock of the till's own program (``till.lock`` beside its configuration): one
+    program per till, and the only one that resolves the card journal at its start."""
+    from till.file_lock import exclusive
+
+    path = config.resolve("till.lock")
+    return exclusive(path, lambda: AlreadyRunning("The till is already running on this shop (lock {file})",
+                                                  file=str(path)))
+
+
+def resolve_card_journal(ctx):
+    """Card requests a stop left open: a return the terminal approved is written now; an unknown
+    outcome is sealed and listed for a manager (login screen, F1, ``till card pending``)."""
+    from till.selling.card_settlement import reconcile
+
+    return reconcile(ctx.terminal, ctx.till_id, sealer=ctx.sealer, config=ctx.config)
+
+
+def give_back_credit_holds(ctx):
+    """Credit notes held at head office for a sale the last session never wrote go back: marked
+    now (before any payment), sent to head office by a background thread (or the next sync).
+    Returns that thread (None when there is nothing to send)."""
+    import threading
+
+    from till.credit import holds as credit_holds
+    from till.credit.remote import RemoteCreditDesk
+
+    credit_holds.reconcile(ctx.till_id, ctx.sealer)
+    desk = RemoteCreditDesk.for_context(ctx)
+    if desk is not None and credit_holds.to_release(ctx.till_id):
+        def send() -> None:
+            try:
+                desk.release_pending()
+            except Exception:  # noqa: BLE001 - the next sync sends them; never on the cashier's screen
+                logging.getLogger("till.sync.push").exception("credit note releases left for the next sync")
+
+        thread = threading.Thread(target=send, name="credit-note releases", daemon=True)
+        thread.start()
+        return thread
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load(find_config(args.config))
+    setup_logging(config)
+    return run_ui(config)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from till.demo.build import build_demo, default_demo_dir
+
+    folder = Path(args.dir) if args.dir else default_demo_dir()
+    print(f"Preparing the demo shop in {folder} ...", file=sys.stderr)
+    config = build_demo(folder, reset=args.reset)
+    print(f"Demo shop ready: {config.path}", file=sys.stderr)
+    print("Log in as 'cashier' (PIN 1111) or 'manager' (PIN 9999).", file=sys.stderr)
+    from till.shop.context import TillContext
+    from till.demo.build import receipts_to_return
+    from till.money import format_cents
+
+    ctx = TillContext.open(config)
+    print("Receipts ready to return (type or scan the code on the sale screen):", file=sys.stderr)
+    for code, total, means in receipts_to_return():
+        print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
+    from till.demo.build import DEMO_ORDER
+
+    print(f"Online order ready to return (type its number on the sale screen): {DEMO_ORDER}", file=sys.stderr)
+    ctx.close()
+    if args.no_ui:
+        return OK
+    setup_logging(config)
+    return run_ui(config)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from till.shop.setup import init_shop
+
+    settings = {key: value for key, value in {
+        "shop_name": args.shop_name, "siret": args.siret, "vat_number": args.vat_number,
+        "till_id": args.till_id, "database": args.database, "language": args.language,
+        "address": args.address,
+    }.items() if value}
+    result = init_shop(Path(args.dir), **settings)
+    print(f"{'Created' if result.created_config else 'Kept'} {result.config.path}")
+    print(f"Database ready: {result.config.database_url}")
+    key = result.config.resolve(result.config.till.key_file)
+    print(f"{'Created' if result.created_key else 'Kept'} signing key {key}")
+    if result.created_config:
+        print("Next: edit the shop's identity in the file, then add staff with `till user add`.")
+    return OK
+
+
+def _open(args: argparse.Namespace):
+    from till.shop.context import TillContext
+
+    config = load(find_config(args.config))
+    setup_logging(config)
+    return TillContext.open(config)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from till.people.auth import create_user
+
+    ctx = _open(args)
+    pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    from till.fiscal.events import USER_CHANGED, record_event
+
+    with ctx.database.atomic():
+        user = create_user(args.login, args.name or args.login, args.role, pin)
+        record_event(ctx.sealer, USER_CHANGED, "user added from the command line", user_id=user.id,
+                     details={"login": user.login, "role": user.role, "change": "added"})
+    print(f"Added {user.login} ({user.role})")
+    return OK
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from store.models import User
+    from till.people.auth import unlock_account
+
+    ctx = _open(args)
+    user = User.get_or_none(User.login == args.login)
+    if user is None:
+        print(f"No user {args.login}", file=sys.stderr)
+        return USAGE
+    unlock_account(ctx.sealer, user, "user unlocked from the command line")
+    print(f"Unlocked {user.login}")
+    return OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from store.models import User
+
+    _open(args)
+    for user in User.select().order_by(User.login):
+        state = "locked" if user.locked else ("active" if user.active else "inactive")
+        print(f"{user.login:16} {user.role:11} {state:8} {user.name}")
+    return OK
+
+
+def cmd_journal_verify(args: argparse.Namespace) -> int:
+    from till.fiscal.events import INTEGRITY_CHECK, record_event
+    from till.fiscal.verify import verify_journal
+
+    if getattr(args, "archive", None):
+        from till.cli.archive import cmd_verify_archive
+
+        return cmd_verify_archive(args)  # the archive alone: no configuration, no database
+
+    ctx = _open(args)
+    report = verify_journal(anchors=ctx.sealer.anchors)
+    for line in report.lines():
+        print(line)
+    record_event(ctx.sealer, INTEGRITY_CHECK, "journal verified from the command line",
+                 details={"ok": report.ok, "problems": len(report.problems)})
+    return OK if report.ok else FAILED
+
+
+def manager_approval(ctx, args: argparse.Namespace, reason: str):
+    """The manager approving ``reason`` from a shell: their login (``--manager``, else asked)
+    and PIN. Naming the manager lets a wrong PIN count against that account, locked at the
+    third as at the till, so a shell is no place to try every PIN either."""
+    from till.people.auth import authorize_manager
+
+    login = args.manager or input("Manager login: ").strip()
+    pin = args.pin or getpass.getpass(f"PIN for {login}: ")
+    return authorize_manager(ctx.sealer, pin, reason, login=login)
+
+
+def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
+    from till.fiscal import clock
+
+    ctx = _open(args)
+    clock.record_if_behind(ctx.sealer)
+    floor = clock.clock_behind(ctx.till_id)
+    if floor is None and not clock.is_held(ctx.till_id):
+        print("The clock is not behind the last record: nothing to acknowledge.")
+        return OK
+    print(f"The clock reads {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+          + (f"; the last record was sealed at {floor:%Y-%m-%d %H:%M} UTC." if floor else "."))
+    manager = manager_approval(ctx, args, "clock acknowledged")
+    clock.acknowledge(ctx.sealer, manager, args.note)
+    print(f"Acknowledged by {manager.login}: sales may resume.")
+    return OK
+
+
+def cmd_key_rotate(args: argparse.Namespace) -> int:
+    from till.fiscal.rotation import rotate_key
+
+    ctx = _open(args)
+    manager = manager_approval(ctx, args, "signing key rotation")
+    old = ctx.sealer.signer.key_id
+    new = rotate_key(ctx.sealer, manager.id)
+    print(f"Signing key replaced: {old[:16]}... -> {new.key_id[:16]}... (the old key file is kept aside)")
+    return OK
+
+
+def cmd_import_catalogue(args: argparse.Namespace) -> int:
+    from till.selling.catalogue_import import CatalogueImportError, import_catalogue_file
+
+    _open(args)
+    try:
+        result = import_catalogue_file(args.file)
+    except CatalogueImportError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return FAILED
+    print(f"{len(result.created)} product(s) created, {len(result.updated)} updated, {result.unchanged} unchanged, "
+          f"{len(result.barcodes_moved)} barcode(s) moved")
+    return OK
+
+
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    from till.returns.online_orders import OrderImportError, import_file
+
+    _open(args)
+    try:
+        result = import_file(args.file)
+    except OrderImportError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return FAILED
+    print(f"{len(result.imported)} order(s) imported, {len(result.unchanged)} already there")
+    for number in result.imported:
+        print(f"  {number}")
+    return OK
+
+
+def cmd_outbox_run(args: argparse.Namespace) -> int:
+    from till.aftersale.jobs import run_outbox
+    from till.aftersale.outbox import pending_count
+
+    ctx = _open(args)
+    ran = run_outbox(ctx.config, ctx.sealer)
+    print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="till", description="A point-of-sale till for small shops.")
+    parser.add_argument("--config", help="configuration file (default: $TILL_CONFIG or ./till.toml)")
+    parser.add_argument("--version", action="version", version=f"till {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    commands.add_parser("run", help="start the till's screens (the default)").set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="build (or reuse) the demo shop and start it")
+    demo.add_argument("--dir", help="where to build it (default: your user data folder)")
+    demo.add_argument("--no-ui", action="store_true", help="build it and exit")
+    demo.add_argument("--reset", action="store_true", help="throw the demo shop away and build it again")
+    demo.set_defaults(func=cmd_demo)
+
+    init = commands.add_parser("init", help="set up a real shop: config file, database, signing key")
+    init.add_argument("--dir", default=".", help="the shop's folder (default: here)")
+    init.add_argument("--shop-name")
+    init.add_argument("--address")
+    init.add_argument("--siret")
+    init.add_argument("--vat-number")
+    init.add_argument("--till-id")
+    init.add_argument("--language", choices=["fr", "en"])
+    init.add_argument("--database", help="sqlite:///till.db (default) or postgresql://...")
+    init.set_defaults(func=cmd_init)
+
+    user = commands.add_parser("user", help="staff accounts").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="add a member of staff")
+    add.add_argument("login")
+    add.add_argument("--name")
+    add.add_argument("--role", default="cashier", choices=["cashier", "manager", "technician"])
+    add.add_argument("--pin", help="4-8 digits (asked for when not given)")
+    add.set_defaults(func=cmd_user_add)
+    unlock = user.add_parser("unlock", help="unlock an account locked by wrong PINs")
+    unlock.add_argument("login")
+    unlock.set_defaults(func=cmd_user_unlock)
+    user.add_parser("list", help="list staff").set_defaults(func=cmd_user_list)
+
+    journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
+        dest="journal_command", required=True)
+    from till.cli import archive as cli_archive
+    from till.cli import card as cli_card
+    from till.cli import devices as cli_devices
+    from till.cli import doctor as cli_doctor
+    from till.cli import export as cli_export
+    from till.cli import fiscal as cli_fiscal
+    from till.cli import sync as cli_sync
+
+    verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
+    cli_archive.add_verify_arguments(verify)
+    verify.set_defaults(func=cmd_journal_verify)
+
+    clock = commands.add_parser("clock", help="the till's clock").add_subparsers(dest="clock_command",
+                                                                                   required=True)
+    acknowledge = clock.add_parser("acknowledge", help="a manager checked a clock that went backwards")
+    acknowledge.add_argument("--note", required=True, help="what was checked or fixed")
+    acknowledge.add_argument("--manager", metavar="LOGIN", help="the manager's login (asked for when not given)")
+    acknowledge.add_argument("--pin", help="the manager's PIN (asked for when not given)")
+    acknowledge.set_defaults(func=cmd_clock_acknowledge)
+
+    key = commands.add_parser("key", help="the till's signing key").add_subparsers(dest="key_command",
+                                                                                 required=True)
+    rotate = key.add_parser("rotate", help="replace the signing key (the old one signs the hand-over)")
+    rotate.add_argument("--manager", metavar="LOGIN", help="the manager's login (asked for when not given)")
+    rotate.add_argument("--pin", help="the manager's PIN (asked for when not given)")
+    rotate.set_defaults(func=cmd_key_rotate)
+
+    imports = commands.add_parser("import", help="bring data in from files").add_subparsers(
+        dest="import_command", required=True)
+    catalogue = imports.add_parser("catalogue", help="products, prices and barcodes (JSON), by SKU")
+    catalogue.add_argument("file", help="a JSON file: {\"products\": [...]}")
+    catalogue.set_defaults(func=cmd_import_catalogue)
+    orders = imports.add_parser("orders", help="online orders (JSON), so they can be returned in the shop")
+    orders.add_argument("file", help="a JSON file: {\"orders\": [...]}")
+    orders.set_defaults(func=cmd_import_orders)
+
+    cli_fiscal.register(commands)
+    cli_archive.register(commands)
+    cli_devices.register(commands)
+    cli_sync.register(commands)
+    cli_export.register(commands)
+    cli_doctor.register(commands)
+    cli_card.register(commands)
+
+    outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
+        dest="outbox_command", required=True)
+    outbox.add_parser("run", help="run the jobs that are due").set_defaults(func=cmd_outbox_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and USAGE
+    func = getattr(args, "func", cmd_run)
+    try:
+        with private_umask():  # what the till or a library creates is its user's alone
+            return func(args)
+    except ConfigError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return USAGE
+    except TillError as error:
+        print(f"till: {error.text()}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        return FAILED
+    except Exception as error:  # the technician gets one line; the log gets the traceback
+        log.exception("till %s failed", getattr(args, "command", "run"))
+        print(f"till: unexpected error: {error} (details in the log file)", file=sys.stderr)
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The configuration: load and check till.toml, one settings class per section."""

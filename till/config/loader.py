@@ -1,0 +1,539 @@
+"""The till's configuration: one TOML file read into one frozen dataclass tree.
+
+A technician edits the file by hand, so every mistake is reported with the file, the line and
+the key (``ConfigError``), and nothing starts on a half-read configuration. Relative paths in
+the file (database, key, receipts) are relative to the file's own folder, so a shop folder can
+be moved or backed up whole.
+
+``[sync]`` (head office) is the one optional section: ``Config.sync`` is None when it is absent
+or its ``url`` is empty, so code asks "is there a head office?" in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from devices.settings import DrawerSettings as DrawerConfig, PrinterSettings as PrinterConfig, problems
+from devices.display import DisplayError, DisplaySettings
+from devices.scanner import ScannerError, ScannerSettings
+from till.errors import TillError
+from till.config.loyalty import LoyaltySettings
+from till.config.messages import SmsSettings, SmtpSettings
+from till.config.sync import SyncSettings
+
+
+class ConfigError(TillError):
+    """The configuration file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class ShopConfig:
+    """Who the shop is, as printed on every receipt."""
+
+    name: str = "My shop"
+    address: str = ""
+    siret: str = ""
+    vat_number: str = ""
+    legal_name: str = ""
+    """Company name and form when they differ from the trade name, e.g. "SAS Dupré et Fils"."""
+    share_capital: str = ""
+    rcs: str = ""
+    """Registry city, printed "RCS <city> <SIREN>" (the SIREN is the SIRET's first 9 digits)."""
+    locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    """The shop's time zone (IANA name): business days, closures and printed times follow it."""
+
+
+@dataclass(frozen=True)
+class TillConfig:
+    """This till: its id in the fiscal chains, its language, where its files live."""
+
+    id: str = "01"
+    language: str = "fr"
+    database: str = "sqlite:///till.db"
+    key_file: str = "keys/till.pem"
+    anchor_dir: str = "anchors"
+    log_file: str = "till.log"
+
+
+@dataclass(frozen=True)
+class SaleConfig:
+    """Limits a cashier works within."""
+
+    manager_discount_percent: int = 10
+    max_quantity: int = 999
+    max_line_cents: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class ScanningConfig:
+    """How scanner bursts are told from typing, and the shop's in-store price/weight codes."""
+
+    burst_max_gap_ms: int = 30
+    burst_min_length: int = 6
+    price_codes: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentConfig:
+    """The card terminal. ``simulator`` is a built-in terminal for the demo and the tests."""
+
+    terminal: str = "simulator"
+    """"simulator", "concert" (serial or USB-CDC), "caisse_ap" (IP) or "none"."""
+    timeout_s: int = 120
+    """The customer's whole payment, from the request to the terminal's answer."""
+    simulator_decline_cents: int = -1
+    """The simulator declines this exact amount (-1: never), so a decline can be shown."""
+    device: str = "/dev/ttyACM0"
+    baudrate: int = 9600
+    host: str = "127.0.0.1"
+    port: int = 8888
+    step_timeout_ms: int = 3000
+    retries: int = 3
+    pos_number: str = "01"
+    terminal_id: str = "012345678901"
+    simulate: bool = False
+    """With concert or caisse_ap: talk the real protocol to a simulator in this process (demo)."""
+
+
+@dataclass(frozen=True)
+class AccountsConfig:
+    """The chart of accounts used for each ticket's double-entry lines (PCG defaults)."""
+
+    journal: str = "VT"
+    cash: str = "531"
+    card: str = "5115"
+    credit_note: str = "4197"
+    sales_prefix: str = "7071"
+    vat_prefix: str = "44571"
+
+
+RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other")
+"""The reasons offered by default; ``other`` asks for a note."""
+
+
+@dataclass(frozen=True)
+class ReturnsConfig:
+    """The shop's return policy. Every breach is refused unless a manager approves it."""
+
+    window_days: int = 30
+    """Days after the sale an item may come back, unless its product or category says otherwise."""
+    reasons: tuple[str, ...] = RETURN_REASONS
+    no_receipt_lookback_days: int = 90
+    """Without a receipt, an item is refunded at its lowest selling price over these days."""
+    no_receipt_credit_note_only: bool = True
+    no_receipt_max_cents: int = 5000
+    customer_max_returns: int = 5
+    """Returns a customer may make per ``customer_period_days`` (0: no limit)."""
+    customer_period_days: int = 30
+    online_order_refund: str = "cash"
+    """How an online order returned in store is refunded by default: "cash" or "credit_note" (the
+    till cannot reach the web payment; the cashier may still choose the other)."""
+
+
+@dataclass(frozen=True)
+class CreditNotesConfig:
+    """Store credit (avoirs): how long a note can be spent."""
+
+    validity_days: int = 365
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the till reads from its configuration file."""
+
+    path: Path
+    shop: ShopConfig = field(default_factory=ShopConfig)
+    till: TillConfig = field(default_factory=TillConfig)
+    sale: SaleConfig = field(default_factory=SaleConfig)
+    scanning: ScanningConfig = field(default_factory=ScanningConfig)
+    payment: PaymentConfig = field(default_factory=PaymentConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    drawer: DrawerConfig = field(default_factory=DrawerConfig)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
+    returns: ReturnsConfig = field(default_factory=ReturnsConfig)
+    credit_notes: CreditNotesConfig = field(default_factory=CreditNotesConfig)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    sync: SyncSettings | None = None
+    """Head office for ``till sync``; None when till.toml has no ``[sync]`` url."""
+
+    @property
+    def folder(self) -> Path:
+        """The folder that relative paths in the file are relative to."""
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, made absolute against the file's folder."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.folder / candidate
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with a relative SQLite file resolved against the file's folder."""
+        url = self.till.database
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            target = url[len("sqlite:///"):]
+            if target != ":memory:":
+                return "sqlite:///" + str(self.resolve(target))
+        return url
+
+
+_SECTIONS = {
+    "shop": ShopConfig,
+    "till": TillConfig,
+    "sale": SaleConfig,
+    "scanning": ScanningConfig,
+    "payment": PaymentConfig,
+    "printer": PrinterConfig,
+    "drawer": DrawerConfig,
+    "scanner": ScannerSettings,
+    "display": DisplaySettings,
+    "accounts": AccountsConfig,
+    "returns": ReturnsConfig,
+    "credit_notes": CreditNotesConfig,
+    "smtp": SmtpSettings,
+    "sms": SmsSettings,
+    "loyalty": LoyaltySettings,
+    "sync": SyncSettings,
+}
+
+
+def load(path: str | Path) -> Config:
+    """Read and check the configuration file at ``path``."""
+    path = Path(path).expanduser().resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("Configuration file {file} does not exist", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError("Cannot read configuration file {file}: {reason}", file=str(path), reason=str(error)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None) or _line_of_decode_error(str(error))
+        raise ConfigError(
+            "{file}, line {line}: not valid TOML ({reason})", file=str(path), line=line, reason=_reason(error)
+        ) from None
+    return _build(path, text, data)
+
+
+def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise ConfigError(
+                "{file}, line {line}: unknown section [{key}]", file=str(path), line=_line_of(text, name, True), key=name
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(
+                "{file}, line {line}: {key} must be a section", file=str(path), line=_line_of(text, name), key=name
+            )
+        values = _values(path, text, name, _SECTIONS[name], value)
+        sections[name] = _sync(path.parent, values) if name == "sync" else _SECTIONS[name](**values)
+    config = Config(path=path, **sections)
+    _check(config, text)
+    if config.sync is not None and not config.sync.url:
+        config = dataclasses.replace(config, sync=None)  # checked all the same, for the day a url is set
+    return config
+
+
+def _values(path: Path, text: str, name: str, kind: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The keys of section ``name`` checked against the fields of ``kind``, ready for ``kind(**...)``."""
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        where = {"file": str(path), "line": _line_of(text, key, within=name), "key": f"{name}.{key}"}
+        if key not in fields:
+            raise ConfigError("{file}, line {line}: unknown key {key}", **where)
+        expected = fields[key].type
+        if expected in ("int",) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError("{file}, line {line}: {key} must be a whole number", **where)
+        if expected == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError("{file}, line {line}: {key} must be a number", **where)
+            value = float(value)
+        if expected in ("str", "str | None") and not isinstance(value, str):
+            raise ConfigError("{file}, line {line}: {key} must be text in quotes", **where)
+        if expected == "bool" and not isinstance(value, bool):
+            raise ConfigError("{file}, line {line}: {key} must be true or false", **where)
+        if expected == "tuple[str, ...]":
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError("{file}, line {line}: {key} must be a list of texts in quotes", **where)
+            value = tuple(value)
+        elif expected.startswith("tuple"):
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError("{file}, line {line}: {key} must be a list of tables", **where)
+            value = tuple(value)
+        clean[key] = value
+    return clean
+
+
+def _sync(folder: Path, values: dict[str, Any]) -> SyncSettings:
+    """``[sync]`` as written (url possibly empty), with ``ca_file`` made absolute: the sync runs
+    from cron, whose working folder is not the shop's. An empty ``ca_file`` means the system's CAs."""
+    settings = SyncSettings(**{"url": "", **values})
+    ca_file = str((folder / Path(settings.ca_file).expanduser()).resolve()) if settings.ca_file else None
+    return dataclasses.replace(settings, ca_file=ca_file)
+
+
+def _check(config: Config, text: str) -> None:
+    """Cross-field checks: values that parse but cannot work."""
+    def fail(key: str, message: str, **params: object) -> None:
+        section, _, name = key.rpartition(".")
+        raise ConfigError(message, file=str(config.path), line=_line_of(text, name, within=section), key=key,
+                          **params)
+
+    if not re.fullmatch(r"[A-Za-z0-9]{1,8}", config.till.id):
+        fail("till.id", "{file}, line {line}: {key} must be 1 to 8 letters or digits")
+    if config.till.language not in ("fr", "en"):
+        fail("till.language", "{file}, line {line}: {key} must be \"fr\" or \"en\"")
+    if not (config.till.database.startswith("sqlite:///") or config.till.database.startswith("postgres")):
+        fail("till.database", "{file}, line {line}: {key} must start with sqlite:/// or postgresql://")
+    if config.payment.terminal not in ("simulator", "concert", "caisse_ap", "none"):
+        fail("payment.terminal", "{file}, line {line}: {key} names an unknown terminal driver")
+    for key, settings in (("scanner.sources", config.scanner), ("display.driver", config.display)):
+        try:
+            settings.validate()
+        except (ScannerError, DisplayError) as error:
+            fail(key, "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+    for section in ("printer", "drawer"):  # the device drivers' own checks, in the same words
+        for key, message, params in problems(getattr(config, section)):
+            fail(f"{section}.{key}", message, **params)
+    if not 0 <= config.sale.manager_discount_percent <= 100:
+        fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
+    if config.sale.max_quantity < 1:
+        fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(config.shop.timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
+    if config.returns.online_order_refund not in ("cash", "credit_note"):
+        fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
+    if "other" not in config.returns.reasons:
+        fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")
+    for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
+                "customer_period_days"):
+        if getattr(config.returns, key) < 0:
+            fail(f"returns.{key}", "{file}, line {line}: {key} cannot be negative")
+    if config.credit_notes.validity_days < 1:
+        fail("credit_notes.validity_days", "{file}, line {line}: {key} must be at least 1")
+    if config.scanning.price_codes:
+        from till.scanning import ScanError, rules_from_config
+
+        try:
+            rules_from_config(list(config.scanning.price_codes))
+        except ScanError as error:
+            fail("scanning.price_codes", "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+    if config.sync is not None:
+        _check_sync(config.sync, fail)
+
+
+def _check_sync(sync: SyncSettings, fail: Callable[..., None]) -> None:
+    """``[sync]``: refused here rather than at 3 a.m. in cron's log (an empty url is "no head office")."""
+    address = urllib.parse.urlsplit(sync.url)
+    try:
+        usable = address.scheme in ("http", "https") and bool(address.hostname) and address.port != 0
+    except ValueError:  # a port that is not a number
+        usable = False
+    if sync.url and not usable:
+        fail("sync.url", "{file}, line {line}: {key} must be http:// or https:// and a host, "
+                         "such as \"https://headoffice.example.fr:8443\"")
+    if not 1 <= sync.batch_size <= 20_000:
+        fail("sync.batch_size", "{file}, line {line}: {key} must be between 1 and 20000")
+    if sync.timeout_s <= 0:
+        fail("sync.timeout_s", "{file}, line {line}: {key} must be above 0")
+    if sync.attempts < 1:
+        fail("sync.attempts", "{file}, line {line}: {key} must be at least 1")
+    for key in ("pause_s", "offline_credit_max_cents"):
+        if getattr(sync, key) < 0:
+            fail(f"sync.{key}", "{file}, line {line}: {key} cannot be negative")
+    if sync.offline_credit_policy not in ("refuse", "accept"):
+        fail("sync.offline_credit_policy", "{file}, line {line}: {key} must be \"refuse\" or \"accept\"")
+
+
+def _line_of(text: str, key: str, section: bool = False, within: str = "") -> int:
+    """The first line that defines ``key`` (or the section header), 1-based; 1 when not found.
+
+    With ``within``, the search starts at that section's header: several sections have a
+    ``timeout_s`` or a ``port``, and the line shown must be the one to fix."""
+    pattern = (
+        rf"^\s*\[+\s*(?:[\w.]*\.)?{re.escape(key)}\s*\]+" if section else rf"^\s*\"?{re.escape(key)}\"?\s*="
+    )
+    start = _line_of(text, within, section=True) - 1 if within else 0
+    lines = text.splitlines()
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if re.search(pattern, line):
+            return number
+    return 1
+
+
+def _line_of_decode_error(message: str) -> int:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else 1
+
+
+def _reason(error: tomllib.TOMLDecodeError) -> str:
+    return getattr(error, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(error))
+
+
+def render_example(**overrides: str) -> str:
+    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it."""
+    values = {
+        "shop_name": "My shop",
+        "address": "1 rue de la Paix, 75002 Paris",
+        "siret": "00000000000000",
+        "vat_number": "FR00000000000",
+        "legal_name": "",
+        "share_capital": "",
+        "rcs": "",
+        "till_id": "01",
+        "language": "fr",
+        "database": "sqlite:///till.db",
+    }
+    values.update(overrides)
+    return EXAMPLE_TEMPLATE.format(**values)
+
+
+EXAMPLE_TEMPLATE = """\
+# till configuration. Relative paths are relative to this file's folder.
+
+[shop]
+name = "{shop_name}"
+address = "{address}"
+siret = "{siret}"
+vat_number = "{vat_number}"
+legal_name = "{legal_name}"     # company name and form, if not the trade name: "SAS Dupré et Fils"
+share_capital = "{share_capital}"  # e.g. "10 000 €"
+rcs = "{rcs}"                   # registry city: printed "RCS <city> <SIREN>"
+locale = "{language}"           # language of receipts: "fr" or "en"
+timezone = "Europe/Paris"       # business days and daily closures follow this time zone
+
+[till]
+id = "{till_id}"                # this till's id in the fiscal chains: 1-8 letters or digits
+language = "{language}"         # language of the screens: "fr" or "en"
+database = "{database}"         # or postgresql://user:password@host:5432/shop
+key_file = "keys/till.pem"      # private signing key (0600), made by `till init`
+anchor_dir = "anchors"          # last record of each chain, kept outside the database
+log_file = "till.log"
+
+[sale]
+manager_discount_percent = 10   # a discount above this needs a manager PIN
+max_quantity = 999              # the largest quantity a line may have
+max_line_cents = 1000000        # the largest amount of one line, in cents
+
+[scanning]
+burst_max_gap_ms = 30           # keys closer than this are a scanner, not a person
+burst_min_length = 6
+
+# In-store codes printed by the scales (EAN-13 starting with 2x).
+[[scanning.price_codes]]
+prefix = "21"
+kind = "weight"
+item_digits = 5
+value_digits = 5
+decimals = 3
+
+[[scanning.price_codes]]
+prefix = "23"
+kind = "price"
+item_digits = 5
+value_digits = 5
+decimals = 2
+
+[payment]
+terminal = "simulator"          # "simulator", "concert" (serial/USB), "caisse_ap" (IP) or "none"
+timeout_s = 120                 # the whole payment, from request to answer
+simulator_decline_cents = 1313  # the simulator declines exactly 13,13 EUR, to show a refusal
+device = "/dev/ttyACM0"         # concert: the serial or USB-CDC device (better /dev/serial/by-id/...)
+baudrate = 9600
+host = "127.0.0.1"              # caisse_ap: the terminal's address and port
+port = 8888
+step_timeout_ms = 3000          # each protocol step
+retries = 3
+pos_number = "01"
+terminal_id = "012345678901"    # caisse_ap: the 12-digit protocol id the terminal expects
+simulate = false                # concert/caisse_ap: a simulator speaking the protocol (demo)
+
+[printer]                       # every driver and key: config/devices.example.toml
+driver = "file"                 # file, escpos_usb, escpos_serial, escpos_network, escpos_file or none
+path = "receipts.txt"           # file: a text file; escpos_file: /dev/usb/lp0; escpos_serial: the port
+width = 42                      # characters: 32 (58 mm), 42 or 48 (80 mm)
+profile = "default"             # python-escpos profile, e.g. "TM-T20II", "POS-5890"
+code_page = "CP858"             # pinned code page with the euro sign
+status_query = "auto"           # ask for paper out / cover open: auto, required or off
+
+[drawer]
+kind = "log"                    # log (drawer.log, the demo's), printer (kick pin), serial or none
+pin = 2                         # printer kick pin: 2 or 5
+warn_open_after_s = 60          # a drawer open longer than this is "left open"
+
+[accounts]
+journal = "VT"
+cash = "531"
+card = "5115"
+credit_note = "4197"
+sales_prefix = "7071"           # sales per VAT rate: 7071 + rate code
+vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
+
+[returns]
+window_days = 30                # default return window; products and categories may differ
+reasons = ["wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other"]
+no_receipt_lookback_days = 90   # without a receipt: lowest selling price over these days
+no_receipt_credit_note_only = true
+no_receipt_max_cents = 5000     # the most refunded without a receipt, in cents
+customer_max_returns = 5        # returns per customer per period (0: no limit)
+customer_period_days = 30
+online_order_refund = "cash"    # an online order returned in store: "cash" or "credit_note"
+
+[credit_notes]
+validity_days = 365             # a credit note (avoir) can be spent for this long
+
+[smtp]                          # e-mailed receipts and vouchers (only to customers who agreed)
+host = ""                       # empty: e-mail is off
+port = 587
+starttls = true
+username = ""
+password = ""
+sender = ""                     # e.g. "Épicerie du Marché <caisse@example.fr>"
+timeout_s = 10
+cafile = ""                     # a PEM file of authorities to trust instead of the system's
+
+[sms]                           # SMS through an HTTP gateway (only to customers who agreed)
+url_template = ""               # empty: SMS is off; {{to}}, {{text}} and {{token}} are filled in
+token = ""
+timeout_s = 10
+method = "POST"                 # POST (form body to, text) or GET (all in the URL)
+
+[loyalty]
+enabled = false
+points_per_euro = 1
+reward_threshold_points = 100   # points that make one reward voucher (0: none)
+reward_cents = 500              # the voucher's value (a credit note)
+reward_account = "6234"         # where the voucher's cost is booked
+
+# Head office, for `till sync` and other shops' credit notes: uncomment [sync] and set url.
+# [sync]
+# url = "https://headoffice.example.fr:8443"  # https off the shop's network
+# ca_file = "headoffice-ca.pem"   # a private CA's PEM file; without it, the system's CAs
+# batch_size = 2000               # records per request (1 to 20000)
+# timeout_s = 30.0                # each request
+# attempts = 5                    # times a run resumes after a cut connection
+# pause_s = 1.0                   # first pause before resuming (grows each time)
+# pull = true                     # catalogue, online orders, credit notes after the push
+# Another shop's credit note while head office cannot be reached: "refuse", or "accept" up to
+# offline_credit_max_cents (in cents; each one is reported at the next sync).
+# offline_credit_policy = "refuse"
+# offline_credit_max_cents = 0
+"""

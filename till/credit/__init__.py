@@ -1,0 +1,1 @@
+"""Store credit: credit notes, head-office holds, other shops' notes, loyalty."""

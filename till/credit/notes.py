@@ -1,0 +1,322 @@
+"""Store credit (avoirs): codes, issue, redemption, balance and history of credit notes.
+
+A credit note is a multi-purpose voucher: issuing it is not revenue and carries no VAT (the
+return ticket carries the VAT decrease); it is a liability (PCG 4197) that a later tender
+consumes. Its balance is the sum of its movements (+ issue, - redemptions), never a column.
+
+Both the issue and every redemption are payment lines of a signed T ticket (means
+``credit_note``, the note's code as reference), written by ``till.selling.ticket_writer.write_ticket``
+in its one transaction, which calls ``issue`` and ``redeem`` here. ``redeem`` locks the note's
+row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the writer's ``BEGIN IMMEDIATE``
+transaction already serialises writers), so a note is never spent twice, even by two tills at
+the same moment, and its balance never goes below zero.
+
+Codes look like ``AV-7K3M-Q9XP-2D4F-H8RT-W``: ``AV``, 80 random bits as 16 Crockford base32
+characters (no I, L, O, U; read back tolerantly: any case, O as 0, I and L as 1, dashes and
+spaces optional), and a check character, also Crockford, so a mistyped or forged code is
+refused before any lookup. The check is a weighted sum in the field GF(32) with a different
+non-zero weight per position (a one-symbol Reed-Solomon check): it catches every single wrong
+character and every swap of two characters, which ISO 7064 MOD 37,36 (a hybrid system) does
+not quite do for swaps, and needs no 37th symbol as MOD 37-2 does (``*``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+import peewee
+
+from store.models import CreditNote, CreditNoteMovement, Ticket
+from store.models.base import utcnow
+from till.errors import TillError
+from till.money import format_cents, shown
+from till.scanning import ScanError
+
+MEANS = "credit_note"
+"""The payment means of store credit (``till.selling.checkout.CREDIT_NOTE``)."""
+PRINT_CREDIT_NOTE = "print_credit_note"
+"""The outbox job that prints the voucher of a note just issued: payload ``{"credit_note_id": id}``."""
+
+PREFIX = "AV"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford base32: digits and letters without I, L, O, U (easily misread)."""
+_VALUE = {char: value for value, char in enumerate(CROCKFORD)}
+_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+RANDOM_BITS = 80
+BODY_LENGTH = RANDOM_BITS // 5  # 16 characters
+GROUP = 4
+
+# --- Messages (French in till/locales/fr/credit_notes.json) ----------------------------------
+
+INVALID_CODE = "{code} is not a valid credit note code"
+UNKNOWN_CODE = "No credit note has the code {code}"
+EXPIRED = "The credit note {code} expired on {date}"
+SPENT = "The credit note {code} has been spent in full"
+NOT_ENOUGH = "The credit note {code} has only {balance} left, not {amount}"
+AMOUNT_NOT_POSITIVE = "The amount taken from a credit note must be more than zero"
+ISSUE_NOT_POSITIVE = "A credit note must be issued for more than zero"
+NO_CODE = "A credit note payment needs the code of the note"
+QUANTITY_ON_CREDIT_NOTE = "A quantity cannot be given for a credit note: {code}"
+
+MESSAGES = (INVALID_CODE, UNKNOWN_CODE, EXPIRED, SPENT, NOT_ENOUGH, AMOUNT_NOT_POSITIVE, ISSUE_NOT_POSITIVE,
+            NO_CODE, QUANTITY_ON_CREDIT_NOTE)
+
+
+class InvalidCreditNoteCode(ScanError):
+    """Text shaped like a credit note code whose characters or check character are wrong."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(INVALID_CODE, code=code)
+        self.code = code
+
+
+class QuantityOnCreditNote(ScanError):
+    """A quantity typed before a credit note code (``2*AV-...``)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(QUANTITY_ON_CREDIT_NOTE, code=code)
+
+
+class CreditNoteError(TillError):
+    """A credit note cannot be used as asked; nothing was written."""
+
+
+class UnknownCreditNote(CreditNoteError):
+    """A well-formed code that no note carries."""
+
+
+class CreditNoteExpired(CreditNoteError):
+    """The note's last day has passed."""
+
+
+class NotEnoughCredit(CreditNoteError):
+    """More than the note's balance was asked (or it is spent)."""
+
+
+# --- Codes -----------------------------------------------------------------------------------
+
+
+_POLY = 0b100101  # x^5 + x^2 + 1, primitive: x generates the 31 non-zero elements of GF(32)
+
+
+def _times_x(value: int) -> int:
+    value <<= 1
+    return value ^ _POLY if value & 0b100000 else value
+
+
+def _gf_mul(a: int, b: int) -> int:
+    product = 0
+    while b:
+        if b & 1:
+            product ^= a
+        a, b = _times_x(a), b >> 1
+    return product
+
+
+def check_character(text: str) -> str:
+    """The check character of ``text`` (at most 30 Crockford characters, upper case).
+
+    Character i (from 0) weighs x^(i+1) in GF(32), the check weighs 1, and the whole sums to 0.
+    All weights differ and none is 0, so a wrong character changes the sum by a non-zero
+    product, and two different characters swapped by (a - b)(w_i - w_j), never 0 either.
+    """
+    if len(text) > 30:
+        raise ValueError("the check covers at most 30 characters")
+    total, weight = 0, 1
+    for char in text:
+        weight = _times_x(weight)
+        total ^= _gf_mul(_VALUE[char], weight)  # KeyError for a character codes never use
+    return CROCKFORD[total]
+
+
+def _printed(compact: str) -> str:
+    """``AV`` + body + check, compact -> the printed form ``AV-XXXX-XXXX-XXXX-XXXX-C``."""
+    body = compact[len(PREFIX):-1]
+    groups = [body[i:i + GROUP] for i in range(0, len(body), GROUP)]
+    return "-".join([PREFIX, *groups, compact[-1]])
+
+
+def make_code() -> str:
+    """A new, unguessable code (80 random bits from ``secrets``), in its printed form."""
+    number = secrets.randbits(RANDOM_BITS)
+    body = "".join(CROCKFORD[(number >> shift) & 31] for shift in range(RANDOM_BITS - 5, -1, -5))
+    return _printed(PREFIX + body + check_character(PREFIX + body))
+
+
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+_SHAPE = re.compile(rf"{PREFIX}[0-9A-Z]{{{BODY_LENGTH + 1}}}")
+
+
+def _compact(text: str) -> str:
+    return _SEPARATORS.sub("", text).upper()
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether ``text`` has the shape of a credit note code (right or wrong): AV + 17 characters."""
+    return isinstance(text, str) and _SHAPE.fullmatch(_compact(text)) is not None
+
+
+def parse_code(text: str) -> str:
+    """The printed form of the code in ``text`` (any case, dashes and spaces optional).
+
+    Raises ``InvalidCreditNoteCode`` when a character is not one a code uses or the check
+    character does not match: a typo or a forged code never reaches the database.
+    """
+    if not isinstance(text, str):
+        raise InvalidCreditNoteCode(str(text))
+    compact = _compact(text)
+    if _SHAPE.fullmatch(compact) is not None:
+        compact = PREFIX + compact[len(PREFIX):].translate(_ALIASES)
+    if (_SHAPE.fullmatch(compact) is None
+            or any(char not in _VALUE for char in compact[len(PREFIX):])
+            or check_character(compact[:-1]) != compact[-1]):
+        raise InvalidCreditNoteCode(text.strip())
+    return _printed(compact)
+
+
+# --- Ledger ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One line of a note's history: + its issue, - a redemption, with the ticket that did it."""
+
+    created_at: dt.datetime
+    amount_cents: int
+    ticket_id: int
+    ticket_code: str
+
+
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def issue(till_id: str, amount_cents: int, ticket_id: int, customer_id: int | None, validity_days: int,
+          today: dt.date, when: dt.datetime | None = None) -> CreditNote:
+    """A new note of ``amount_cents``, issued by ticket ``ticket_id``, spendable for
+    ``validity_days`` days from ``today`` (its last day included). Call inside the transaction
+    that writes the ticket (``write_ticket`` does)."""
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise CreditNoteError(ISSUE_NOT_POSITIVE)
+    when = when or utcnow()
+    note = CreditNote.create(code=make_code(), till_id=till_id, issued_ticket=ticket_id, customer=customer_id,
+                             amount_cents=amount_cents, expires_on=today + dt.timedelta(days=validity_days),
+                             created_at=when)
+    CreditNoteMovement.insert(credit_note=note.id, ticket=ticket_id, amount_cents=amount_cents,
+                              created_at=when).execute()
+    return note
+
+
+def find(code: str) -> CreditNote:
+    """The note of ``code`` (typed or scanned), or ``UnknownCreditNote``/``InvalidCreditNoteCode``."""
+    printed = parse_code(code)
+    note = CreditNote.get_or_none(CreditNote.code == printed)
+    if note is None:
+        raise UnknownCreditNote(UNKNOWN_CODE, code=printed)
+    return note
+
+
+def balance(note: CreditNote | int) -> int:
+    """What is left on ``note``: the sum of its movements (a plain read; ``redeem`` locks)."""
+    note_id = note.id if isinstance(note, CreditNote) else note
+    total = (CreditNoteMovement.select(peewee.fn.COALESCE(peewee.fn.SUM(CreditNoteMovement.amount_cents), 0))
+             .where(CreditNoteMovement.credit_note == note_id).scalar())
+    return int(total or 0)
+
+
+def is_expired(note: CreditNote, today: dt.date) -> bool:
+    """A note can be spent up to and including its ``expires_on`` day."""
+    return today > note.expires_on
+
+
+def spendable(code: str, today: dt.date) -> tuple[CreditNote, int]:
+    """The note of ``code`` and its balance, if it can pay something today; else a clear refusal.
+
+    No lock: the checkout uses it to refuse early; the redemption itself checks again, locked.
+    """
+    note = find(code)
+    if is_expired(note, today):
+        raise CreditNoteExpired(EXPIRED, code=note.code, date=_date(note.expires_on))
+    left = balance(note)
+    if left <= 0:
+        raise NotEnoughCredit(SPENT, code=note.code)
+    return note, left
+
+
+def _lock(printed: str) -> CreditNote | None:
+    """The note of ``printed``, its row locked until the transaction ends (PostgreSQL)."""
+    query = CreditNote.select().where(CreditNote.code == printed)
+    if isinstance(CreditNote._meta.database.obj, peewee.PostgresqlDatabase):
+        query = query.for_update()
+    return query.get_or_none()
+
+
+def redeem(code: str, amount_cents: int, ticket_id: int, today: dt.date,
+           when: dt.datetime | None = None) -> int:
+    """Take ``amount_cents`` from the note of ``code`` for ticket ``ticket_id``; returns what is left.
+
+    Call inside the transaction that writes the ticket. The note's row is locked first, so two
+    tills spending one note at the same moment are serialised: the second sees the first's
+    movement and is refused if the balance no longer covers it. Refuses an unknown or expired
+    note and any amount above the balance.
+    """
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise CreditNoteError(AMOUNT_NOT_POSITIVE)
+    printed = parse_code(code)
+    database = CreditNote._meta.database
+    with database.atomic():
+        note = _lock(printed)
+        if note is None:
+            raise UnknownCreditNote(UNKNOWN_CODE, code=printed)
+        if is_expired(note, today):
+            raise CreditNoteExpired(EXPIRED, code=printed, date=_date(note.expires_on))
+        left = balance(note)
+        if left <= 0:
+            raise NotEnoughCredit(SPENT, code=printed)
+        if amount_cents > left:
+            raise NotEnoughCredit(NOT_ENOUGH, code=printed, balance=shown(left), amount=shown(amount_cents))
+        CreditNoteMovement.insert(credit_note=note.id, ticket=ticket_id, amount_cents=-amount_cents,
+                                  created_at=when or utcnow()).execute()
+    return left - amount_cents
+
+
+def history(code: str) -> list[Movement]:
+    """Every movement of the note of ``code``, oldest first, with the code of its ticket."""
+    note = find(code)
+    rows = (CreditNoteMovement
+            .select(CreditNoteMovement.created_at, CreditNoteMovement.amount_cents, Ticket.id, Ticket.code)
+            .join(Ticket, on=(CreditNoteMovement.ticket == Ticket.id))
+            .where(CreditNoteMovement.credit_note == note.id)
+            .order_by(CreditNoteMovement.id)
+            .tuples())
+    return [Movement(created_at, amount, ticket_id, ticket_code) for created_at, amount, ticket_id, ticket_code in rows]
+
+
+# --- The voucher -----------------------------------------------------------------------------
+
+
+def voucher_lines(config, credit_note_id: int) -> list[str]:
+    """The printed voucher (AVOIR) of a note: shop, code, amount, balance, expiry, issuing ticket."""
+    from devices.receipt import voucher_lines as layout_voucher
+    from till.i18n import translate
+
+    lang = config.shop.locale
+    note = CreditNote.get_by_id(credit_note_id)
+    ticket = Ticket.get_by_id(note.issued_ticket_id)
+    shop = config.shop
+    header = tuple(x for x in (shop.name, shop.address, shop.siret and f"SIRET {shop.siret}") if x)
+
+    def money(cents: int) -> str:
+        return format_cents(cents, lang)
+
+    rows = (
+        (translate("Amount", lang), money(note.amount_cents)),
+        (translate("Balance", lang), money(balance(note))),
+        (translate("Valid until", lang), _date(note.expires_on)),
+        (translate("Issued by ticket", lang), ticket.code),
+    )
+    return layout_voucher(header, translate("CREDIT NOTE", lang), rows, note.code, config.printer.width)

@@ -1,0 +1,1 @@
+"""The demo shop: its data and how it is built."""

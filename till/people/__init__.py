@@ -1,0 +1,1 @@
+"""Staff and customers: PINs, login and approvals; the customer file."""

@@ -1,0 +1,69 @@
+"""Setting up a shop: the configuration file, the database, the signing key, the basic data.
+
+``init_shop`` is what ``till init`` runs for a real shop and what ``till demo`` runs before it
+adds its demo catalogue. It is safe to run again: what exists is kept, migrations that are
+pending are applied, and the signing key is never replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from store.models import DAMAGED, SELLABLE, StockLocation, VatRate
+
+from till.config.loader import Config, load, render_example
+from till.shop.context import TillContext
+from till.files import write_private
+from till.fiscal.events import KEY_CREATED, record_event
+
+FRENCH_VAT_RATES = (
+    ("N", "TVA normale 20 %", 2000),
+    ("I", "TVA intermédiaire 10 %", 1000),
+    ("R", "TVA réduite 5,5 %", 550),
+    ("S", "TVA particulière 2,1 %", 210),
+)
+"""Metropolitan France since 2014-01-01; rates are data, so a change is a new dated row."""
+
+VAT_VALID_FROM = dt.date(2014, 1, 1)
+
+STOCK_LOCATIONS = ((SELLABLE, "Sellable"), (DAMAGED, "Damaged"), ("supplier_return", "Return to supplier"),
+                   ("repair", "Repair"))
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``init_shop`` found or made."""
+
+    config: Config
+    created_config: bool
+    created_key: bool
+
+
+def seed_defaults() -> None:
+    """The VAT rates and stock locations every French shop starts with (idempotent)."""
+    for code, label, rate_bp in FRENCH_VAT_RATES:
+        VatRate.get_or_create(code=code, valid_from=VAT_VALID_FROM, defaults={"label": label, "rate_bp": rate_bp})
+    for code, name in STOCK_LOCATIONS:
+        StockLocation.get_or_create(code=code, defaults={"name": name})
+
+
+def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> InitResult:
+    """Create (or complete) a shop in ``folder``: config file, database, key, defaults."""
+    folder = Path(folder).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / config_name
+    created_config = not path.exists()
+    if created_config:
+        write_private(path, render_example(**settings).encode("utf-8"))  # 0600: SMTP and SMS secrets go here
+    config = load(path)
+    key_path = config.resolve(config.till.key_file)
+    created_key = not key_path.exists()
+    ctx = TillContext.open(config, create_key=True)
+    with ctx.database.atomic():
+        seed_defaults()
+        if created_key:
+            record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
+    ctx.close()
+    return InitResult(config=config, created_config=created_config, created_key=created_key)

@@ -1,0 +1,122 @@
+"""What ``till sync`` pulls once the push is complete: catalogue, online orders, credit notes.
+
+Kept apart from the push (``till.sync.push``): the push is the fiscal part, this is the shop's
+convenience. Where it stands is kept in ``sync-state.json`` beside the configuration (the
+catalogue version, the last online order row, the last credit note registered), written
+atomically after each step, so an interrupted pull resumes and never imports twice (the order
+import is idempotent by number anyway).
+
+- the catalogue document is written whole to ``catalogue.json`` and applied to the products by
+  ``till.selling.catalogue_import`` (as ``till import catalogue`` does); a document it refuses is kept
+  on disk, not applied, and asked for again at the next run;
+- online orders for this shop are imported with ``till.returns.online_orders.import_orders``;
+- credit notes the shop issued are registered at head office with what is left on them (so
+  another shop can take them; from then on the shop's tills spend them through head office
+  too), redemptions accepted offline are reported and abandoned holds given back
+  (``till.credit.remote.report``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from store.models import CreditNote, CreditNoteMovement, Setting
+from till.fiscal.chain import current_database
+from till.credit.remote import REGISTERED_MARK
+from till.sync.client import HeadOfficeClient
+from till.sync.protocol import CATALOGUE, CREDIT_NOTES, ORDERS
+
+log = logging.getLogger("till.sync.push")
+
+__all__ = ["pull"]
+
+
+def _state_path(folder: Path) -> Path:
+    return folder / "sync-state.json"
+
+
+def _load_state(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads(_state_path(folder).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _save_state(folder: Path, state: dict[str, Any]) -> None:
+    path = _state_path(folder)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, sort_keys=True, indent=1), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> None:
+    """Catalogue, online orders, then credit notes (offline redemptions, releases, registration);
+    where it stands in sync-state.json."""
+    from till.returns.online_orders import import_orders
+
+    state = _load_state(folder)
+    answer = client.request("GET", f"{CATALOGUE}?since={int(state.get('catalogue_version', 0))}")
+    if answer.get("catalogue") is not None:
+        target = folder / "catalogue.json"
+        target.with_suffix(".tmp").write_text(json.dumps(answer["catalogue"], ensure_ascii=False), encoding="utf-8")
+        os.replace(target.with_suffix(".tmp"), target)
+        from till.selling.catalogue_import import CatalogueImportError, import_catalogue
+
+        try:  # prices and products as head office publishes them (one transaction, or nothing)
+            import_catalogue(answer["catalogue"])
+        except CatalogueImportError as error:  # kept on disk; the next version may be right
+            log.warning("head office's catalogue %s was not applied: %s", answer["version"], error.text("en"))
+            result.catalogue_refused = error.text()
+        else:
+            state["catalogue_version"] = answer["version"]
+    result.catalogue_version = state.get("catalogue_version")
+    while True:  # pages of 1000 orders
+        after = int(state.get("orders_after", 0))
+        answer = client.request("GET", f"{ORDERS}?after={after}")
+        if not answer.get("orders"):
+            break
+        imported = import_orders({"orders": answer["orders"]})
+        result.orders_imported += len(imported.imported)
+        state["orders_after"] = int(answer["last_id"])
+        _save_state(folder, state)
+    from till.credit.remote import report
+
+    result.offline_credit_sent, released = report(client, till_id)
+    if released:
+        log.info("%d credit note holds given back at head office", released)
+    result.notes_registered = register_notes(client)
+    _save_state(folder, state)
+
+
+def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:
+    """Register at head office the shop's notes it does not know yet, each with its balance.
+
+    Any till of the shop may do it (the mark is a setting in the shop's database, shared by its
+    tills; head office ignores a note it already has). The mark moves once head office has them:
+    from then on the shop's tills spend these notes through head office as well. A note spent
+    here during the one request that registers it is the only spending head office can miss.
+    """
+    registered = 0
+    while True:
+        mark = Setting.get_or_none(Setting.key == REGISTERED_MARK)
+        after = int(mark.value) if mark else 0
+        notes = list(CreditNote.select().where(CreditNote.id > after).order_by(CreditNote.id).limit(page))
+        if not notes:
+            return registered
+        left = dict(CreditNoteMovement.select(CreditNoteMovement.credit_note,
+                                              peewee.fn.SUM(CreditNoteMovement.amount_cents))
+                    .where(CreditNoteMovement.credit_note.in_([n.id for n in notes]))
+                    .group_by(CreditNoteMovement.credit_note).tuples())
+        answer = client.request("POST", CREDIT_NOTES, {"notes": [
+            {"code": n.code, "amount_cents": n.amount_cents, "balance_cents": int(left.get(n.id, 0)),
+             "expires_on": str(n.expires_on)} for n in notes]})
+        registered += int(answer.get("registered", 0))
+        with current_database().atomic():
+            Setting.insert(key=REGISTERED_MARK, value=str(notes[-1].id)).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: str(notes[-1].id)}).execute()

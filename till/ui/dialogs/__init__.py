@@ -1,0 +1,1 @@
+"""Modal dialogs: small screens that ask one thing and give it back."""

@@ -1,0 +1,50 @@
+"""The frame every small modal shares: a title, its fields, a status line, Esc to cancel.
+
+Kept apart so the quantity, discount, customer and manager-PIN dialogs look and behave alike
+(same Esc, same red status line), and each of them stays a few lines of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from till.i18n import _
+from till.ui.feedback import translate_bindings
+from till.ui.widgets.status_line import HasStatus, StatusLine
+
+T = TypeVar("T")
+
+
+class Dialog(HasStatus, ModalScreen[T]):
+    """A modal asking one thing; ``dismiss(None)`` on Esc means "nothing changes"."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel", key_display="Esc")]
+    """Esc leaves the dialog without changing anything."""
+
+    title_text: str = ""
+    """The dialog's title, an English id translated when shown."""
+
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self._title = title if title is not None else _(self.title_text)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield from self.compose_body()
+            yield StatusLine()
+            yield Label(_("Enter: confirm   Esc: cancel"), classes="hint")
+
+    def compose_body(self) -> ComposeResult:
+        """The dialog's own fields."""
+        yield from ()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

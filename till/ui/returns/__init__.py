@@ -1,0 +1,1 @@
+"""The return screens: find, pick, reason, resolve, pay the difference."""
