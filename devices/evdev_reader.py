@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from devices.access import explain_os_error
+from devices.scanner import PARTIAL_CODE, ScannerError
 from till.errors import TillError
 
 EVENT = struct.Struct("llHHi")
@@ -147,8 +148,6 @@ class EvdevReader:
 
     def _loop(self, fd: int, emit: Callable[[str], None], stop: threading.Event,
               status: Callable[[str, TillError | None], None]) -> None:
-        from devices.scanner import PARTIAL_CODE, ScannerError
-
         decoder = KeyDecoder()
         pending = b""
         last_key = started = tainted_until = 0.0

@@ -423,20 +423,3 @@ class ScannerHub:
                 self._status(reader.name, "error", ScannerError(GARBAGE, path=reader.name)
                              if isinstance(error, UnicodeError) else None)
             self._stop.wait(self.retry_s)
-
-
-def make_readers(settings: ScannerSettings) -> list[Reader]:
-    """The threaded readers of ``settings`` (the wedge is read by the UI itself, not here)."""
-    settings.validate()
-    readers: list[Reader] = []
-    if "evdev" in settings.sources:
-        from devices.evdev_reader import EvdevReader
-
-        readers.append(EvdevReader(settings.evdev_path, grab=settings.evdev_grab,
-                                   partial_timeout_s=settings.partial_timeout_ms / 1000))
-    if "serial" in settings.sources:
-        from devices.serial_reader import SerialReader
-
-        readers.append(SerialReader(settings.serial_path, baud=settings.serial_baud,
-                                    partial_timeout_s=settings.partial_timeout_ms / 1000))
-    return readers

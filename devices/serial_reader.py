@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from devices.access import explain_os_error
+from devices.scanner import GARBAGE, PARTIAL_CODE, ScannerError
 from till.errors import TillError
 
 GS = "\x1d"  # GS1's FNC1 separator, kept inside a code
@@ -51,8 +52,6 @@ class SerialReader:
     def run(self, emit: Callable[[str], None], stop: threading.Event,
             status: Callable[[str, TillError | None], None]) -> None:
         import serial
-
-        from devices.scanner import GARBAGE, PARTIAL_CODE, ScannerError
 
         port = self._open()
         status("ready", None)

@@ -59,7 +59,7 @@ def install(point: str, driver_class) -> None:
 def run(config_path: str, operation: str, point: str, sale_code: str | None) -> None:
     from devices.payment.concert import ConcertTerminal
     from store.models import Product, User
-    from till.cli.main import running_till
+    from till.shop.running import running_till
     from till.config.loader import load
     from till.shop.context import TillContext
     from till.returns.session import ReturnSession
@@ -97,7 +97,7 @@ def run(config_path: str, operation: str, point: str, sale_code: str | None) -> 
 
 
 def restart(config_path: str) -> None:
-    from till.cli.main import running_till, start_till
+    from till.shop.running import running_till, start_till
     from till.config.loader import load
 
     config = load(Path(config_path))

@@ -17,6 +17,7 @@ from reports.xz import x_report, z_report
 from store.models import FiscalRecord, Ticket
 from store.models.payments import DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
 from till.cli import main as cli
+from till.shop.running import AlreadyRunning, running_till
 from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
@@ -58,12 +59,12 @@ def test_another_command_never_resolves_a_payment_in_flight(shop, capsys):
 
 
 def test_the_till_program_holds_one_run_lock(shop):
-    with cli.running_till(shop.config):
-        with pytest.raises(cli.AlreadyRunning) as refused:
-            with cli.running_till(shop.config):
+    with running_till(shop.config):
+        with pytest.raises(AlreadyRunning) as refused:
+            with running_till(shop.config):
                 pass
     assert "déjà lancée" in refused.value.text("fr")
-    with cli.running_till(shop.config):  # released with its holder
+    with running_till(shop.config):  # released with its holder
         pass
 
 

@@ -18,10 +18,8 @@ from store.models import (
 )
 from till.credit import notes as credit_notes
 from till import scanning
-from till.credit.notes import (
-    CROCKFORD, CreditNoteExpired, InvalidCreditNoteCode, NotEnoughCredit, UnknownCreditNote,
-    balance, check_character, history, make_code, parse_code,
-)
+from till.credit.notes import CreditNoteExpired, NotEnoughCredit, UnknownCreditNote, balance, history
+from till.note_codes import CROCKFORD, INVALID_CODE, InvalidCreditNoteCode, check_character, make_code, parse_code
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.chain import Sealer
 from till.fiscal.keys import Signer, register_public_key
@@ -98,7 +96,7 @@ def test_scanner_recognises_credit_notes_before_skus():
     forged = code[:-1] + ("0" if last != "0" else "1")
     with pytest.raises(scanning.ScanError) as caught:
         scanning.parse(forged)
-    assert caught.value.message == credit_notes.INVALID_CODE
+    assert caught.value.message == INVALID_CODE
     assert "valide" in caught.value.text("fr")
     with pytest.raises(scanning.ScanError):
         scanning.parse("2*" + code)

@@ -21,3 +21,7 @@ class TillError(Exception):
     def text(self, lang: str | None = None) -> str:
         """The message in ``lang`` (default: the till's current language)."""
         return translate(self.message, lang, **self.params)
+
+
+class ScanError(TillError):
+    """A scan or a scanning setting that cannot be used; the cashier is told why."""

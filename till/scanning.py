@@ -27,8 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
-from till.errors import TillError
+from till.errors import ScanError
 from till.money import GRAMS_PER_KG, round_half_up
+from till.note_codes import QuantityOnCreditNote, looks_like_code, parse_code
 
 # --- Messages -------------------------------------------------------------------------------
 # Every message this module raises, so tests can check that the French catalogue
@@ -85,10 +86,6 @@ MESSAGES = (
     RULE_BAD_DECIMALS,
     RULE_DUPLICATE,
 )
-
-
-class ScanError(TillError):
-    """A scan or a scanning setting that cannot be used; the cashier is told why."""
 
 
 class InvalidCheckDigit(ScanError):
@@ -397,12 +394,10 @@ def recognise_gtin(
 def recognise_credit_note(code: str, rules: Sequence[PriceCodeRule]) -> CreditNoteCode | None:
     """A credit note code (``AV`` + 17 characters, dashes optional, any case).
 
-    The code format and its check character belong to ``till.credit.notes``, whose
+    The code format and its check character are ``till.note_codes``', whose
     ``InvalidCreditNoteCode`` (a ``ScanError``) refuses a code of the right shape with a wrong
-    character or check character. Imported here on first use: it is a workflow module.
+    character or check character.
     """
-    from till.credit.notes import looks_like_code, parse_code
-
     if not looks_like_code(code):
         return None
     return CreditNoteCode(parse_code(code))
@@ -479,7 +474,5 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
     if isinstance(scan, TicketCode):
         raise ScanError(QUANTITY_ON_TICKET, code=code)
     if isinstance(scan, CreditNoteCode):
-        from till.credit.notes import QuantityOnCreditNote
-
         raise QuantityOnCreditNote(code)
     return replace(scan, quantity=quantity)

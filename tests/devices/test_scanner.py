@@ -17,9 +17,10 @@ import pytest
 from devicekit import close_quietly, mangle, typed, wait_until
 from devices import evdev_reader
 from devices.evdev_reader import EVIOCGRAB, EvdevReader, KeyDecoder, decode_events
+from devices.scanner_readers import make_readers
 from devices.scanner import (
     AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, BurstDetector, Partial, Scan,
-    ScannerError, ScannerHub, ScannerSettings, Typed, check_layout, clean_code, gtin_check_ok, make_readers,
+    ScannerError, ScannerHub, ScannerSettings, Typed, check_layout, clean_code, gtin_check_ok,
 )
 from devices.serial_reader import SerialReader
 

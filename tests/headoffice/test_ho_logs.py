@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hokit import free_port, settings_for
 
-from till.cli.main import setup_logging
+from till.cli.common import setup_logging
 from till.credit.notes import UnknownCreditNote, make_code
 from till.logmask import mask_code
 from till.credit.remote import RemoteCreditDesk, redeem_remote, remote_balance

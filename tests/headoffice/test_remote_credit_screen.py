@@ -13,7 +13,7 @@ from ui_pilot import burst, log_in, settle, status_text
 from store.models import Payment, RemoteCreditHold, Ticket
 from till.credit import holds as credit_holds
 from till.selling.catalogue import forget_cached_rates
-from till.cli.main import give_back_credit_holds
+from till.shop.running import give_back_credit_holds
 from till.i18n import set_language
 
 SIZE = (80, 24)

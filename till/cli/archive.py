@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from till.cli.common import open_shop
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -33,11 +34,10 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
-    from till.cli.main import _open
     from till.fiscal.archive import export_archive, parse_period
 
     parse_period(args.period)  # a usage error before anything is opened
-    ctx = _open(args)
+    ctx = open_shop(args)
     try:
         shop = ctx.config.shop
         tills = () if not args.till else (None if args.till == "all" else [args.till])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from till.cli.common import manager_approval, open_shop
 
 OK = 0
 PENDING = 1
@@ -21,11 +22,10 @@ PENDING = 1
 
 def cmd_card_pending(args: argparse.Namespace) -> int:
     from till.selling.card_settlement import pending
-    from till.cli.main import _open
     from till.i18n import translate
     from till.money import format_cents
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     lang = ctx.config.shop.locale
     rows = pending(None if args.all_tills else ctx.till_id)
     if not rows:
@@ -42,10 +42,9 @@ def cmd_card_pending(args: argparse.Namespace) -> int:
 
 def cmd_card_settle(args: argparse.Namespace) -> int:
     from till.selling.card_settlement import entry, settle
-    from till.cli.main import _open, manager_approval
     from till.i18n import translate
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     lang = ctx.config.shop.locale
     entry(args.id)  # an unknown id is refused before any PIN is asked
     manager = manager_approval(ctx, args, "card outcome settled")

@@ -26,6 +26,7 @@ from devices.access import check_path
 from devices.display import DisplaySettings
 from devices.scanner import ScannerSettings
 from till.errors import TillError
+from till.cli.common import find_config, setup_logging
 
 OK, FAILED, USAGE = 0, 1, 2
 DEFAULT_TIMEOUT_S = 15.0
@@ -48,7 +49,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 # --- settings -------------------------------------------------------------------------------
 
 def _config(args: argparse.Namespace):
-    from till.cli.main import find_config, setup_logging
     from till.config.loader import load
 
     config = load(find_config(getattr(args, "config", None)))
@@ -308,7 +308,8 @@ def try_display(display_settings: DisplaySettings, timeout_s: float) -> int:
 def try_scanner(settings: ScannerSettings, count: int, seconds: float,
                  out: Callable[[str], None] = print, stdin: Any = None) -> int:
     """Show every code live, from every configured source, until Ctrl-C, ``count`` or ``seconds``."""
-    from devices.scanner import ScannerHub, make_readers
+    from devices.scanner import ScannerHub
+    from devices.scanner_readers import make_readers
 
     seen: list[str] = []
     failed: list[str] = []

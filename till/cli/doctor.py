@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from till.cli.common import find_config, setup_logging
 
 OK, FAILED = 0, 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from till.cli.main import find_config, setup_logging
     from till.config.loader import load
     from till.shop.doctor import FAIL, run_checks
 

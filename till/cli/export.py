@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from till.cli.common import open_shop
 
 OK = 0
 WROTE = "Wrote {file}: {entries} entries, {lines} lines, debit {debit} = credit {credit}"
@@ -17,12 +18,11 @@ WROTE = "Wrote {file}: {entries} entries, {lines} lines, debit {debit} = credit 
 
 def cmd_export_fec(args: argparse.Namespace) -> int:
     from reports.fec import export_fec, parse_year
-    from till.cli.main import _open
     from till.i18n import translate
     from till.money import format_cents
 
     year = parse_year(args.year)  # checked before the database is opened
-    ctx = _open(args)
+    ctx = open_shop(args)
     result = export_fec(ctx.config, year, args.out, encoding=args.encoding)
     lang = ctx.config.shop.locale
     print(translate(WROTE, lang, file=str(result.path), entries=result.entries, lines=result.lines,

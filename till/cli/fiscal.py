@@ -10,14 +10,9 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+from till.cli.common import open_shop
 
 OK = 0
-
-
-def _open(args: argparse.Namespace):
-    from till.cli.main import _open as open_till  # at call time: till.cli.main imports this module
-
-    return open_till(args)
 
 
 def _who() -> str:
@@ -50,7 +45,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     """Close a day (default: today), a month or a year, with the cascade, and say what was closed."""
     from till.fiscal.closures import DAY, MONTH, YEAR, business_zone, close, parse_period
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     kind = {"day": DAY, "month": MONTH, "year": YEAR}[args.close_command]
     text = {DAY: getattr(args, "date", None), MONTH: getattr(args, "period", None),
             YEAR: getattr(args, "year", None)}[kind]
@@ -67,7 +62,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from till.fiscal.closures import DAY, MONTH, YEAR, business_day, business_zone, parse_period
     from store.models import utcnow
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     if args.report_command == "x":
         lines = x_report(ctx.config)
     else:
@@ -104,7 +99,7 @@ def cmd_analytics(args: argparse.Namespace) -> int:
         from reports.base import REVERSED, ReportError
 
         raise ReportError(REVERSED, start=first.isoformat(), end=last.isoformat())
-    ctx = _open(args)
+    ctx = open_shop(args)
     table = run(args.report_command, first, last, args.by, business_zone(ctx.config), args.limit)
     print(render(table, args.format, ctx.config.shop.locale or language()))
     return OK

@@ -22,39 +22,10 @@ from till.config.loader import Config, ConfigError, load
 from till.errors import TillError
 from till.files import private_umask
 
+from till.cli.common import FAILED, OK, USAGE, find_config, manager_approval, open_shop, setup_logging
+from till.shop.running import running_till, start_till
+
 log = logging.getLogger("till")
-
-OK, FAILED, USAGE = 0, 1, 2
-
-
-def find_config(explicit: str | None) -> Path:
-    """The configuration file: ``--config``, else ``$TILL_CONFIG``, else ``./till.toml``."""
-    chosen = explicit or os.environ.get("TILL_CONFIG") or "till.toml"
-    return Path(chosen)
-
-
-def setup_logging(config: Config | None, verbose: bool = False) -> None:
-    """Log to the till's log file (never to the cashier's screen).
-
-    The file is made 0600 before it is opened, and every handler masks credit-note codes
-    (``till.logmask``): the log may be read by people who must not spend the shop's vouchers.
-    """
-    from till import logmask
-    from till.files import create_private
-
-    handlers: list[logging.Handler] = []
-    if config is not None:
-        path = config.resolve(config.till.log_file)
-        try:
-            create_private(path)
-            handlers.append(logging.FileHandler(path, encoding="utf-8"))
-        except OSError:
-            pass
-    if verbose:
-        handlers.append(logging.StreamHandler(sys.stderr))
-    logmask.install(*handlers)
-    logging.basicConfig(level=logging.INFO, handlers=handlers or [logging.NullHandler()], force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def run_ui(config: Config) -> int:
@@ -71,65 +42,6 @@ def run_ui(config: Config) -> int:
             record_stop(ctx.sealer)
             ctx.close()
     return OK
-
-
-def start_till(config: Config):
-    """What the till's own program does before its screens, holding its run lock: open the shop,
-    seal the start, resolve the card journal, give back credit-note holds."""
-    from till.shop.context import TillContext
-    from till.fiscal.lifecycle import record_start
-
-    ctx = TillContext.open(config)
-    record_start(ctx.sealer, config)
-    resolve_card_journal(ctx)
-    give_back_credit_holds(ctx)
-    return ctx
-
-
-class AlreadyRunning(TillError):
-    """The till's program is already running on this shop folder."""
-
-
-def running_till(config: Config):
-    """The run lock of the till's own program (``till.lock`` beside its configuration): one
-    program per till, and the only one that resolves the card journal at its start."""
-    from till.file_lock import exclusive
-
-    path = config.resolve("till.lock")
-    return exclusive(path, lambda: AlreadyRunning("The till is already running on this shop (lock {file})",
-                                                  file=str(path)))
-
-
-def resolve_card_journal(ctx):
-    """Card requests a stop left open: a return the terminal approved is written now; an unknown
-    outcome is sealed and listed for a manager (login screen, F1, ``till card pending``)."""
-    from till.selling.card_settlement import reconcile
-
-    return reconcile(ctx.terminal, ctx.till_id, sealer=ctx.sealer, config=ctx.config)
-
-
-def give_back_credit_holds(ctx):
-    """Credit notes held at head office for a sale the last session never wrote go back: marked
-    now (before any payment), sent to head office by a background thread (or the next sync).
-    Returns that thread (None when there is nothing to send)."""
-    import threading
-
-    from till.credit import holds as credit_holds
-    from till.credit.remote import RemoteCreditDesk
-
-    credit_holds.reconcile(ctx.till_id, ctx.sealer)
-    desk = RemoteCreditDesk.for_context(ctx)
-    if desk is not None and credit_holds.to_release(ctx.till_id):
-        def send() -> None:
-            try:
-                desk.release_pending()
-            except Exception:  # noqa: BLE001 - the next sync sends them; never on the cashier's screen
-                logging.getLogger("till.sync.push").exception("credit note releases left for the next sync")
-
-        thread = threading.Thread(target=send, name="credit-note releases", daemon=True)
-        thread.start()
-        return thread
-    return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -182,18 +94,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     return OK
 
 
-def _open(args: argparse.Namespace):
-    from till.shop.context import TillContext
-
-    config = load(find_config(args.config))
-    setup_logging(config)
-    return TillContext.open(config)
-
-
 def cmd_user_add(args: argparse.Namespace) -> int:
     from till.people.auth import create_user
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
     from till.fiscal.events import USER_CHANGED, record_event
 
@@ -209,7 +113,7 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     from store.models import User
     from till.people.auth import unlock_account
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     user = User.get_or_none(User.login == args.login)
     if user is None:
         print(f"No user {args.login}", file=sys.stderr)
@@ -222,7 +126,7 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 def cmd_user_list(args: argparse.Namespace) -> int:
     from store.models import User
 
-    _open(args)
+    open_shop(args)
     for user in User.select().order_by(User.login):
         state = "locked" if user.locked else ("active" if user.active else "inactive")
         print(f"{user.login:16} {user.role:11} {state:8} {user.name}")
@@ -238,7 +142,7 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     report = verify_journal(anchors=ctx.sealer.anchors)
     for line in report.lines():
         print(line)
@@ -247,21 +151,10 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
-def manager_approval(ctx, args: argparse.Namespace, reason: str):
-    """The manager approving ``reason`` from a shell: their login (``--manager``, else asked)
-    and PIN. Naming the manager lets a wrong PIN count against that account, locked at the
-    third as at the till, so a shell is no place to try every PIN either."""
-    from till.people.auth import authorize_manager
-
-    login = args.manager or input("Manager login: ").strip()
-    pin = args.pin or getpass.getpass(f"PIN for {login}: ")
-    return authorize_manager(ctx.sealer, pin, reason, login=login)
-
-
 def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
     from till.fiscal import clock
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     clock.record_if_behind(ctx.sealer)
     floor = clock.clock_behind(ctx.till_id)
     if floor is None and not clock.is_held(ctx.till_id):
@@ -278,7 +171,7 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
 def cmd_key_rotate(args: argparse.Namespace) -> int:
     from till.fiscal.rotation import rotate_key
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     manager = manager_approval(ctx, args, "signing key rotation")
     old = ctx.sealer.signer.key_id
     new = rotate_key(ctx.sealer, manager.id)
@@ -289,7 +182,7 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
 def cmd_import_catalogue(args: argparse.Namespace) -> int:
     from till.selling.catalogue_import import CatalogueImportError, import_catalogue_file
 
-    _open(args)
+    open_shop(args)
     try:
         result = import_catalogue_file(args.file)
     except CatalogueImportError as error:
@@ -303,7 +196,7 @@ def cmd_import_catalogue(args: argparse.Namespace) -> int:
 def cmd_import_orders(args: argparse.Namespace) -> int:
     from till.returns.online_orders import OrderImportError, import_file
 
-    _open(args)
+    open_shop(args)
     try:
         result = import_file(args.file)
     except OrderImportError as error:
@@ -319,7 +212,7 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
     from till.aftersale.jobs import run_outbox
     from till.aftersale.outbox import pending_count
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     ran = run_outbox(ctx.config, ctx.sealer)
     print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
     return OK

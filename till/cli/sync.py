@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from till.cli.common import open_shop
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -21,11 +22,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from till.cli.main import _open
     from till.i18n import translate
     from till.sync.push import EXIT_USAGE, run_sync
 
-    ctx = _open(args)
+    ctx = open_shop(args)
     try:
         if args.public_key:
             print(ctx.sealer.signer.public_pem, end="")

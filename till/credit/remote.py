@@ -32,8 +32,9 @@ from store.models.credit import HOLD_HELD, HOLD_REFUSED, HOLD_RELEASED, HOLD_TO_
 from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
 from till.money import format_cents, shown
-from till.sync.push import SyncError, SyncSettings, retired_signers
-from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable
+from till.config.sync import SyncSettings
+from till.fiscal.rotation import retired_signers
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
 from till.sync.protocol import CREDIT_NOTES
 
 __all__ = ["RemoteCreditRefused", "RemoteRedemption", "RemoteCreditDesk", "remote_balance", "redeem_remote",

@@ -21,7 +21,8 @@ from till.fiscal.chain import FORMAT_VERSION, Sealer, iso_utc, message_bytes, si
 from till.fiscal.events import EVENT_CHAIN, record_event
 from till.fiscal.keys import Signer, key_id_of, register_public_key, verify_digest, verify_signature
 from till.fiscal.payloads import TICKET_CHAINS, seal_ticket, ticket_payload, ticket_payloads
-from till.fiscal.verify import Problem, VerifyReport, verify_journal
+from till.fiscal.problems import Problem
+from till.fiscal.verify import VerifyReport, verify_journal
 
 __all__ = [
     "Anchor", "AnchorStore",

@@ -41,7 +41,8 @@ from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import message_bytes
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.keys import key_id_of, verify_digest, verify_signature
-from till.fiscal.verify import Problem, VerifyReport, default_workers
+from till.fiscal.problems import Problem
+from till.fiscal.verify import VerifyReport, default_workers
 from till.i18n import translate
 
 __all__ = ["ArchiveReport", "ArchiveUnreadable", "verify_archive", "main"]

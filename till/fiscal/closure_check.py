@@ -18,7 +18,7 @@ from typing import Any
 
 from store.models import FiscalRecord
 from till.fiscal.closures import CLOSURE_CHAIN, DAY, KINDS, Closure, Totals, closures, period_totals, sum_totals
-from till.fiscal.verify import Problem
+from till.fiscal.problems import Problem
 
 __all__ = ["check_closures", "FIGURES"]
 

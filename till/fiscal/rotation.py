@@ -15,13 +15,17 @@ KEY_ROTATED event that names a key never used: both verify.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
+from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.durable import fsync_folder
 from till.fiscal.events import KEY_CREATED, record_event
 from till.fiscal.keys import Signer, register_public_key
+
+log = logging.getLogger(__name__)
 
 __all__ = ["KEY_ROTATED", "rotate_key"]
 
@@ -49,3 +53,18 @@ def rotate_key(sealer: Sealer, user_id: int | None = None) -> Signer:
         record_event(sealer, KEY_CREATED, "signing key created by rotation", user_id=user_id,
                      details={"key_id": new.key_id, "replaces": old.key_id})
     return new
+
+
+def retired_signers(signer) -> tuple:
+    """The keys ``till key rotate`` set aside (``<key>.retired-<id>``), newest first."""
+    if signer.path is None:
+        return ()
+    path = Path(signer.path)
+    found = sorted(path.parent.glob(path.name + ".retired-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    signers = []
+    for candidate in found:
+        try:
+            signers.append(Signer.load(candidate))
+        except TillError:
+            log.warning("retired key %s cannot be read: skipped", candidate)
+    return tuple(signers)

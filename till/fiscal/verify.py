@@ -37,35 +37,15 @@ from till.errors import TillError
 from till.fiscal.anchor import Anchor, AnchorStore
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
+from till.fiscal.closure_check import check_closures
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
+from till.fiscal.problems import Problem
 from till.i18n import translate
 
 __all__ = ["Problem", "VerifyReport", "default_workers", "verify_journal"]
 
 _LAST = float("inf")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: where (till, chain, sequence or None) and what, in English and translatable."""
-
-    till_id: str
-    chain: str
-    sequence: int | None
-    what: str
-    message: str = field(default="", compare=False)
-    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def text(self, lang: str | None = None) -> str:
-        """The finding as one line, e.g. "chain T of till 01, record 42: payload differs ..."."""
-        what = translate(self.message, lang, **self.params) if self.message else self.what
-        if not self.chain:  # about the keys or the anchor folder, not one chain
-            return what
-        where = dict(chain=self.chain, till_id=self.till_id, sequence=self.sequence, what=what)
-        if self.sequence is None:
-            return translate("chain {chain} of till {till_id}: {what}", lang, **where)
-        return translate("chain {chain} of till {till_id}, record {sequence}: {what}", lang, **where)
 
 
 def _finding(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
@@ -392,7 +372,6 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         check.finish(heads.get((till_id, chain)), anchors is not None)
     _check_tickets_sealed(report)
     _check_return_origins(report)
-    from till.fiscal.closure_check import check_closures  # closures recomputed from their tickets
 
     report.problems.extend(check_closures())
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order

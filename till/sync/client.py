@@ -27,6 +27,10 @@ __all__ = ["HeadOfficeClient", "HeadOfficeUnreachable", "HeadOfficeAnswer"]
 log = logging.getLogger("till.sync.push")
 
 
+class SyncError(TillError):
+    """A sync run, or a request to head office, that could not finish."""
+
+
 class HeadOfficeUnreachable(TillError):
     """No answer from head office (network, TLS, server down): try again later."""
 

@@ -36,7 +36,8 @@ from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.chain import iso_utc
 from till.fiscal.events import record_event
-from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable
+from till.fiscal.rotation import retired_signers
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
 from till.sync.protocol import HEADS, RECORDS
 from till.config.sync import SyncSettings  # re-exported: read from till.toml's [sync] by till.config.loader
 
@@ -51,10 +52,6 @@ SYNC = "SYNC"
 """The technical event code of a sync run."""
 
 _CHAIN_ORDER = "LTGCAX"
-
-
-class SyncError(TillError):
-    """A sync run that could not finish."""
 
 
 class SyncLocked(SyncError):
@@ -231,23 +228,6 @@ def run_sync(ctx, settings: SyncSettings, dry_run: bool = False) -> SyncResult:
                    "offline_credit_sent": result.offline_credit_sent, "message": result.message[:500]}
         record_event(ctx.sealer, SYNC, "sync with head office", details=details)
     return result
-
-
-def retired_signers(signer) -> tuple:
-    """The keys ``till key rotate`` set aside (``<key>.retired-<id>``), newest first."""
-    from till.fiscal.keys import Signer
-
-    if signer.path is None:
-        return ()
-    path = Path(signer.path)
-    found = sorted(path.parent.glob(path.name + ".retired-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    signers = []
-    for candidate in found:
-        try:
-            signers.append(Signer.load(candidate))
-        except TillError:
-            log.warning("retired key %s cannot be read: skipped", candidate)
-    return tuple(signers)
 
 
 def _run(client: HeadOfficeClient, ctx, settings: SyncSettings, folder: Path, dry_run: bool,

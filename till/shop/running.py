@@ -1,0 +1,68 @@
+"""The till's own running program: one per shop folder, and what it does before its screens.
+
+Only this program resolves the card journal at its start (a request in flight belongs to the
+running till: any other command, the cron ``till sync`` included, leaves it alone) and gives
+back credit-note holds a stopped sale left at head office. The run lock is ``till.lock``
+beside the configuration, released by the kernel however the program ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from till.config.loader import Config
+from till.credit import holds as credit_holds
+from till.credit.remote import RemoteCreditDesk
+from till.errors import TillError
+from till.file_lock import exclusive
+from till.fiscal.lifecycle import record_start
+from till.selling.card_settlement import reconcile
+from till.shop.context import TillContext
+
+
+class AlreadyRunning(TillError):
+    """The till's program is already running on this shop folder."""
+
+
+def running_till(config: Config):
+    """The run lock of the till's own program (``till.lock`` beside its configuration): one
+    program per till, and the only one that resolves the card journal at its start."""
+    path = config.resolve("till.lock")
+    return exclusive(path, lambda: AlreadyRunning("The till is already running on this shop (lock {file})",
+                                                  file=str(path)))
+
+
+def start_till(config: Config) -> TillContext:
+    """What the till's own program does before its screens, holding its run lock: open the shop,
+    seal the start, resolve the card journal, give back credit-note holds."""
+    ctx = TillContext.open(config)
+    record_start(ctx.sealer, config)
+    resolve_card_journal(ctx)
+    give_back_credit_holds(ctx)
+    return ctx
+
+
+def resolve_card_journal(ctx):
+    """Card requests a stop left open: a return the terminal approved is written now; an unknown
+    outcome is sealed and listed for a manager (login screen, F1, ``till card pending``)."""
+    return reconcile(ctx.terminal, ctx.till_id, sealer=ctx.sealer, config=ctx.config)
+
+
+def give_back_credit_holds(ctx):
+    """Credit notes held at head office for a sale the last session never wrote go back: marked
+    now (before any payment), sent to head office by a background thread (or the next sync).
+    Returns that thread (None when there is nothing to send)."""
+    credit_holds.reconcile(ctx.till_id, ctx.sealer)
+    desk = RemoteCreditDesk.for_context(ctx)
+    if desk is not None and credit_holds.to_release(ctx.till_id):
+        def send() -> None:
+            try:
+                desk.release_pending()
+            except Exception:  # noqa: BLE001 - the next sync sends them; never on the cashier's screen
+                logging.getLogger("till.sync.push").exception("credit note releases left for the next sync")
+
+        thread = threading.Thread(target=send, name="credit-note releases", daemon=True)
+        thread.start()
+        return thread
+    return None
