@@ -17,11 +17,11 @@ from typing import Any
 
 from till import __version__
 from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, business_zone, get_closure, period_of
-from till.fiscal.closures import period_totals
-from till.selling.card_journal import unresolved
+from till.fiscal.closures import card_outcomes_unknown, period_totals
 from till.i18n import translate
 from till.money import format_cents, format_rate
-from till.aftersale.receipts import MEANS, signature_extract
+from till.aftersale.receipts import MEANS
+from till.fiscal.canonical import signature_extract
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 
@@ -130,7 +130,7 @@ def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = 
     paper.text(paper.t("Day {day}", day=paper.date(period.first_day)))
     paper.text(paper.t("Printed on {time}", time=paper.when(now, zone)))
     _body(paper, totals)
-    _card_outcomes(paper, len(unresolved(till_id)))
+    _card_outcomes(paper, card_outcomes_unknown(till_id))
     paper.lines.append("")
     paper.center(paper.t("Totals so far: nothing is closed"))
     paper.center(f"till {__version__}")

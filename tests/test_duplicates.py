@@ -7,7 +7,7 @@ import json
 import pytest
 
 from store.models import FiscalRecord, OutboxJob
-from till.fiscal.duplicates import DuplicateError, PRINT_DUPLICATE, duplicate_count, make_duplicate
+from till.aftersale.duplicates import DuplicateError, PRINT_DUPLICATE, duplicate_count, make_duplicate
 from till.fiscal.verify import verify_journal
 from till.aftersale.jobs import receipt_lines, run_outbox
 from shopkit import sell

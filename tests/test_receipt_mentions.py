@@ -11,9 +11,10 @@ import json
 
 from store.models import FiscalRecord
 from till import __version__
-from till.fiscal.duplicates import make_duplicate
+from till.aftersale.duplicates import make_duplicate
 from till.aftersale.jobs import receipt_lines
-from till.aftersale.receipts import local_time, signature_extract
+from till.aftersale.receipts import local_time
+from till.fiscal.canonical import signature_extract
 from till.returns.session import ReturnSession
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout

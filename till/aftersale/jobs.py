@@ -18,7 +18,7 @@ from till.credit import notes as credit_notes
 from till.aftersale import outbox
 from till.aftersale.messages import jobs as messages
 from till.config.loader import Config
-from till.fiscal.duplicates import PRINT_DUPLICATE
+from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.receipts import build_receipt
 
 

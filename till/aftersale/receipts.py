@@ -14,17 +14,13 @@ from devices.receipt import Receipt, ReceiptLine
 from till import __version__
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
+from till.fiscal.canonical import signature_extract
 from till.i18n import translate
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.money import format_cents, format_rate
 
 TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
 MEANS = {"cash": "Cash", "card": "Card", "credit_note": "Credit note"}
-
-
-def signature_extract(signature: str) -> str:
-    """Characters 3, 7, 13 and 19 of the signature, printed as evidence on the paper."""
-    return "".join(signature[i - 1] for i in (3, 7, 13, 19) if len(signature) >= i)
 
 
 def local_time(utc: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
@@ -55,7 +51,7 @@ def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[s
 
 def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) -> Receipt:
     """The receipt of ``ticket`` in the shop's locale; copy number ``duplicate`` says so on top
-    (recorded in chain C by ``till.fiscal.duplicates``)."""
+    (recorded in chain C by ``till.aftersale.duplicates``)."""
     lang = config.shop.locale
 
     def t(message: str, **params: object) -> str:

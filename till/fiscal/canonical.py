@@ -151,3 +151,9 @@ def canonical_json(obj: Any) -> str:
 def canonical_bytes(obj: Any) -> bytes:
     """``canonical_json(obj)`` encoded in UTF-8: the bytes that get hashed and signed."""
     return canonical_json(obj).encode("utf-8")
+
+
+def signature_extract(signature: str) -> str:
+    """Characters 3, 7, 13 and 19 of a record's signature, printed as evidence on receipts and Z
+    reports (fiscal-fr.md): a reader compares them with the journal without the whole signature."""
+    return "".join(signature[i - 1] for i in (3, 7, 13, 19) if len(signature) >= i)

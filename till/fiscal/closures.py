@@ -373,7 +373,7 @@ class _Job:
             "closed_at": iso_utc(self.now.replace(microsecond=0)),
             "operator": {"user_id": self.user_id, "name": self.operator},
             # card requests still unknown at closure: money that may have moved with no ticket
-            "card_outcomes_unknown": _card_outcomes_unknown(till_id),
+            "card_outcomes_unknown": card_outcomes_unknown(till_id),
         }
         record = self.sealer.append(CLOSURE_CHAIN, kind, payload)
         record_event(self.sealer, CLOSURE_EVENT, f"{kind} {period.label} closed", user_id=self.user_id,
@@ -384,7 +384,7 @@ class _Job:
         return closure
 
 
-def _card_outcomes_unknown(till_id: str) -> int:
+def card_outcomes_unknown(till_id: str) -> int:
     """This till's card requests waiting for a manager (``till.selling.card_journal``), counted on the Z."""
     return PendingPayment.select().where((PendingPayment.till_id == till_id)
                                          & (PendingPayment.status == UNKNOWN)).count()

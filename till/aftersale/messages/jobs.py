@@ -102,7 +102,7 @@ def queue_receipt_email(ticket: Ticket | int, customer: Customer | int | None, *
         if was_emailed(ticket.id):
             if sealer is None or user is None:
                 raise ValueError("re-sending a receipt records a duplicate: pass the sealer and the user")
-            from till.fiscal.duplicates import make_duplicate
+            from till.aftersale.duplicates import make_duplicate
 
             payload["duplicate"] = make_duplicate(sealer, ticket, user, channel="email").number
         return outbox.enqueue(runner, SEND_EMAIL_RECEIPT, payload)

@@ -3,7 +3,7 @@
 The lines come from ``till.aftersale.jobs.receipt_lines``, the same function the printer job uses, so
 the preview is what was (or will be) printed, including the legal mentions. Read-only; Esc
 closes. Useful when the printer is out of paper and the customer wants to see the ticket.
-F2 prints a copy: a duplicate, numbered and signed in chain C (``till.fiscal.duplicates``).
+F2 prints a copy: a duplicate, numbered and signed in chain C (``till.aftersale.duplicates``).
 """
 
 from __future__ import annotations

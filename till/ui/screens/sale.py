@@ -323,7 +323,7 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _print_duplicate(self) -> str:
         """F2 on the receipt preview: copy n of the last ticket, signed in chain C, then printed."""
-        from till.fiscal.duplicates import make_duplicate
+        from till.aftersale.duplicates import make_duplicate
 
         copy = make_duplicate(self.ctx.sealer, self.last_ticket_id, self.user)
         self.app.process_outbox()
