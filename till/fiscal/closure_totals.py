@@ -66,6 +66,12 @@ def business_day(when: dt.datetime, zone: dt.tzinfo = UTC) -> dt.date:
     return _aware(when).astimezone(zone).date()
 
 
+def business_today(zone: dt.tzinfo = UTC) -> dt.date:
+    """Today's business day: what a screen dates a report or a closure by, read from the clock
+    here so that screens need no clock of their own."""
+    return business_day(dt.datetime.now(UTC), zone)
+
+
 def day_start(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     """Local midnight of ``day`` as a naive UTC datetime (what timestamp columns hold)."""
     return naive_utc(dt.datetime.combine(day, dt.time(0), tzinfo=zone))

@@ -252,6 +252,26 @@ def require_open_day(till_id: str, now: dt.datetime | None, zone: dt.tzinfo) -> 
         raise DayNotClosed(DAY_NOT_CLOSED, day=business_day(pending, zone), till_id=till_id)
 
 
+def day_to_close(till_id: str, zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
+    """The day a manager's next day closure is for: the oldest day that must be closed before
+    the till may sell again, else today. The closures screen proposes it before closing, so the
+    manager reads which day a Z is about to seal."""
+    try:
+        require_open_day(till_id, now, zone)
+    except DayNotClosed as pending:
+        return pending.day
+    except DayAlreadyClosed:
+        pass
+    return business_day(utcnow() if now is None else naive_utc(now), zone)
+
+
+def month_to_close(zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
+    """The last day of the month before the current business month: the month a manager's
+    monthly closure is for (a month is closed once it is over)."""
+    today = business_day(utcnow() if now is None else naive_utc(now), zone)
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
 # --- Closing ----------------------------------------------------------------------------------
 
 

@@ -37,6 +37,12 @@ class AccountLockedError(AuthError):
         self.user = user
 
 
+def is_approver(user: User) -> bool:
+    """Whether ``user``'s own role approves what a cashier may not do alone (a manager, a
+    technician): such a user is not asked for another manager's PIN."""
+    return user.role in APPROVERS
+
+
 def hash_pin(pin: str) -> str:
     """The stored form of ``pin``: ``scrypt$N$r$p$salt$hash``."""
     check_pin_format(pin)

@@ -57,6 +57,11 @@ class BasketLine:
     discount_cents: int = 0
 
     @property
+    def weighed(self) -> bool:
+        """Sold by weight: ``quantity`` is in grams (shown in kg), not pieces."""
+        return self.unit == GRAM
+
+    @property
     def gross_cents(self) -> int:
         """Price before the line discount."""
         per = GRAMS_PER_KG if self.unit == GRAM else 1

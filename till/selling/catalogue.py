@@ -31,6 +31,16 @@ def product_by_sku(sku: str) -> Product | None:
     return product
 
 
+def is_serial_tracked(product_id: int | None) -> bool:
+    """Whether items of product ``product_id`` each carry a serial number (``None``: a line
+    with no product). A return asks for the serial before taking such an item back, rather
+    than after the session refuses it; a product since deactivated still counts."""
+    if product_id is None:
+        return False
+    product = Product.get_or_none(Product.id == product_id)
+    return bool(product is not None and product.serial_tracked)
+
+
 _rates: dict[tuple[str, dt.date], int] = {}
 
 

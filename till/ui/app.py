@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -23,7 +24,6 @@ from textual.worker import Worker, WorkerState
 
 from devices.display import DisplaySettings
 from devices.scanner import ScannerSettings
-from store.models import User
 from till.shop.context import TillContext
 from till.people.auth import logout as auth_logout
 from till.i18n import _
@@ -64,7 +64,7 @@ class TillApp(App[None], inherit_bindings=False):
     def __init__(self, ctx: TillContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.user: User | None = None
+        self.user: Any = None
         """The cashier logged in, or ``None`` at the login screen."""
         translate_bindings(self)
         ScrollBar.renderer = ConsoleScrollBarRender
@@ -123,7 +123,7 @@ class TillApp(App[None], inherit_bindings=False):
         self._close_messages_no_wait()
 
     # -- sessions --------------------------------------------------------------------------
-    def start_sale(self, user: User, training: bool = False) -> None:
+    def start_sale(self, user: Any, training: bool = False) -> None:
         """After a successful login: a sale screen for ``user`` over the login screen (in
         training mode: practice tickets, and the start and end of it in chain L)."""
         self.user = user
@@ -133,7 +133,7 @@ class TillApp(App[None], inherit_bindings=False):
             record_event(self.ctx.sealer, TRAINING_START, "training mode started", user_id=user.id)
         self.push_screen(SaleScreen(self.ctx, user, training=training))
 
-    def logout(self, user: User) -> None:
+    def logout(self, user: Any) -> None:
         """Back to the login screen; the logout is a technical event (chain L)."""
         self._end_session(user)
         self.pop_screen()
@@ -150,7 +150,7 @@ class TillApp(App[None], inherit_bindings=False):
         if isinstance(self.screen, LoginScreen):
             self.screen.show_error(text)
 
-    def _end_session(self, user: User) -> None:
+    def _end_session(self, user: Any) -> None:
         """Seal the end of ``user``'s session: training mode's end if it was on, the logout."""
         if any(isinstance(screen, SaleScreen) and screen.training for screen in self.screen_stack):
             from till.fiscal.events import TRAINING_END, record_event
@@ -171,7 +171,7 @@ class TillApp(App[None], inherit_bindings=False):
         screen = ManagerPinScreen(self.ctx.sealer, "quit", _("A manager's PIN is needed to quit the till"))
         self.push_screen(screen, self._quit_approved)
 
-    def _quit_approved(self, manager: User | None) -> None:
+    def _quit_approved(self, manager: Any) -> None:
         if manager is not None:
             self.exit()
 
@@ -190,8 +190,7 @@ class TillApp(App[None], inherit_bindings=False):
             self.call_from_thread(self._outbox_failed, error)
         finally:
             # peewee keeps one connection per thread: close this worker thread's own.
-            if not self.ctx.database.is_closed():
-                self.ctx.database.close()
+            self.ctx.close()
 
     def _outbox_failed(self, error: Exception) -> None:
         self.show_error(_("Printing failed; the receipt will be printed later ({reason})",

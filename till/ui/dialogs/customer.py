@@ -8,12 +8,13 @@ read, so a large customer file never slows the till.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from store.models import Customer
 from till.people.customers import search_customers
 from till.i18n import _
 from till.ui.feedback import error_text
@@ -26,15 +27,16 @@ NO_CUSTOMER = "none"
 """Option id of "no customer", to take a customer off the ticket."""
 
 
-def describe(customer: Customer) -> str:
+def describe(customer: Any) -> str:
     """One line per customer: name, then whatever else tells two namesakes apart."""
     parts = [customer.display_name or "?"]
     parts += [value for value in (customer.email, customer.phone, customer.loyalty_card) if value]
     return " - ".join(parts)
 
 
-class CustomerScreen(Dialog["Customer | str | None"]):
-    """Dismisses with the chosen ``Customer``, ``NO_CUSTOMER`` to remove one, ``None`` on Esc."""
+class CustomerScreen(Dialog[Any]):
+    """Dismisses with the chosen customer (as ``search_customers`` found them), ``NO_CUSTOMER``
+    to remove one, ``None`` on Esc."""
 
     title_text = "Customer"
     BINDINGS = [
@@ -42,9 +44,11 @@ class CustomerScreen(Dialog["Customer | str | None"]):
         Binding("up", "move(-1)", "Previous", show=False, id="customer-previous"),
     ]
 
-    def __init__(self, attached: Customer | None) -> None:
+    def __init__(self, attached: Any) -> None:
         super().__init__()
         self.attached = attached
+        self.found: dict[str, Any] = {}
+        """The customers listed, by option id: the one chosen is handed back as it was read."""
 
     def compose_body(self) -> ComposeResult:
         yield Label(_("Name, e-mail, phone or card"))
@@ -55,7 +59,8 @@ class CustomerScreen(Dialog["Customer | str | None"]):
         self.query_one(OptionList).can_focus = False
         self._fill([])
 
-    def _fill(self, customers: list[Customer]) -> None:
+    def _fill(self, customers: list[Any]) -> None:
+        self.found = {str(customer.id): customer for customer in customers}
         options = self.query_one(OptionList)
         options.clear_options()
         if self.attached is not None:
@@ -88,4 +93,4 @@ class CustomerScreen(Dialog["Customer | str | None"]):
         if option_id == NO_CUSTOMER:
             self.dismiss(NO_CUSTOMER)
         else:
-            self.dismiss(Customer.get_by_id(int(option_id)))
+            self.dismiss(self.found[option_id])

@@ -17,7 +17,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Label
 
-from store.models import User
 from till.people.auth import AccountLockedError, authorize_manager
 from till.i18n import _
 from till.ui.feedback import error_text
@@ -25,14 +24,14 @@ from till.ui.dialogs.base import Dialog
 from till.ui.widgets.scan_input import FieldInput
 
 
-class ManagerPinScreen(Dialog[User | None]):
+class ManagerPinScreen(Dialog[Any]):
     """A PIN field (and a login field when nobody is logged in); Enter in the PIN field asks
-    ``authorize_manager`` and dismisses with the manager."""
+    ``authorize_manager`` and dismisses with the manager it returns (``None`` on Esc)."""
 
     title_text = "Manager approval"
 
     def __init__(self, sealer: Any, reason: str, prompt: str, details: dict | None = None,
-                 asked_by: User | None = None) -> None:
+                 asked_by: Any = None) -> None:
         super().__init__()
         self.sealer = sealer
         self.reason = reason

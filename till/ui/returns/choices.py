@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from store.models import Ticket
 from till.i18n import _
 from till.returns.session import DISPOSITIONS, purchases
 from till.ui.feedback import Refused, guarded, money
@@ -83,17 +82,18 @@ class ReturnChoiceKeys:
         self.after_change("")
         if customer is None or self.session.no_receipt:
             return
-        tickets = purchases(customer)
+        tickets = {str(t.id): t for t in purchases(customer)}
         if not tickets:
             raise Refused(_("No purchase found for {name}", name=customer.display_name))
-        choices = [(str(t.id), f"{t.code}  {t.created_at:%d/%m/%Y}  {money(t.total_cents)}") for t in tickets]
-        self.app.push_screen(ChoiceScreen(_("Purchases"), choices), self._purchase_chosen)
+        choices = [(key, f"{t.code}  {t.created_at:%d/%m/%Y}  {money(t.total_cents)}") for key, t in tickets.items()]
+        self.app.push_screen(ChoiceScreen(_("Purchases"), choices),
+                             lambda chosen: chosen and self._purchase_chosen(tickets[chosen]))
 
     @guarded
-    def _purchase_chosen(self, ticket_id: str | None) -> None:
-        if ticket_id is not None:
-            self.session.open(Ticket.get_by_id(int(ticket_id)))
-            self._opened()
+    def _purchase_chosen(self, ticket) -> None:
+        """Open the purchase chosen in the list: a ticket ``purchases`` found, read once."""
+        self.session.open(ticket)
+        self._opened()
 
     # -- manager ---------------------------------------------------------------------------
     @guarded

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from store.models import User
 from till.i18n import _
 from till.ui.feedback import Refused, error_text
 from till.ui.dialogs.base import Dialog
@@ -45,7 +44,7 @@ def disposition_label(disposition: str) -> str:
     return labels.get(disposition, disposition)
 
 
-def ask_manager(screen: Any, session: Any, done: Callable[[User], None]) -> None:
+def ask_manager(screen: Any, session: Any, done: Callable[[Any], None]) -> None:
     """F6: a manager's PIN (checked and recorded by ``ManagerPinScreen``), then a note, then
     ``session.approve`` of every breach still waiting; ``done(manager)`` after, on ``screen``."""
     pending = session.unapproved()
@@ -54,7 +53,7 @@ def ask_manager(screen: Any, session: Any, done: Callable[[User], None]) -> None
     details = {"cashier": session.user.login, "breaches": ",".join(b.code for b in pending)}
     pin = ManagerPinScreen(session.sealer, "return outside the policy", pending[0].error().text(), details=details)
 
-    def noted(manager: User, note: str | None) -> None:
+    def noted(manager: Any, note: str | None) -> None:
         if note is None:
             return
         try:
@@ -64,7 +63,7 @@ def ask_manager(screen: Any, session: Any, done: Callable[[User], None]) -> None
             return
         done(manager)
 
-    def approved(manager: User | None) -> None:
+    def approved(manager: Any) -> None:
         if manager is not None:
             note = NoteScreen(_("Manager approval"), _("Why is this return accepted?"))
             screen.app.push_screen(note, lambda text: noted(manager, text))

@@ -14,6 +14,8 @@ Nothing is charged before ``complete()``: Esc, or a declined card, forgets the t
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,19 +24,18 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from store.models import Ticket
 from till.i18n import _
-from till.money import parse_amount
 from till.returns.refunds import CARD, CASH
 from till.returns.session import ReturnSession
-from till.ui.feedback import Refused, error_text, guarded, money, translate_bindings
+from till.ui.feedback import Refused, guarded, money, translate_bindings
 from till.ui.returns.resolution import WritesReturn, means_label
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
-    """Dismisses with the written exchange ``Ticket``, or ``None`` (Esc: nothing written)."""
+class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[Any]):
+    """Dismisses with the written exchange (the ticket ``ReturnSession.complete`` wrote), or ``None``
+    (Esc: nothing written)."""
 
     AUTO_FOCUS = ""
     """No field focused at first: "c" and Enter are keys; a digit starts the cash amount."""
@@ -106,15 +107,6 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
         if self.waiting:
             raise Refused(_("Waiting for the card terminal..."))
 
-    def _typed_amount(self) -> int | None:
-        text = self.amount_input.value.strip()
-        if not text:
-            return None
-        try:
-            return parse_amount(text)
-        except ValueError:
-            raise Refused(_("Type an amount such as 20 or 12,50")) from None
-
     # -- tenders ---------------------------------------------------------------------------
     def _tender(self, means: str, amount: int | None) -> None:
         """Hand one tender to the session (it refuses what makes no sense), then write once covered."""
@@ -167,7 +159,7 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
         self._complete()
 
     @guarded
-    def _answered(self, ticket: Ticket | None, error: Exception | None) -> None:
+    def _answered(self, ticket: Any, error: Exception | None) -> None:
         self.waiting = False
         if ticket is None:
             if not self.session.approved_not_written:  # nothing charged is kept: pay again

@@ -16,6 +16,8 @@ outcome is unknown offers nothing else: a manager settles it from the terminal's
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,9 +26,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from store.models import Ticket
 from till.i18n import _
-from till.money import parse_amount
 from till.returns.refunds import CARD, CASH, CREDIT_NOTE, RefundPart
 from till.returns.session import ReturnSession
 from till.ui.blocking import off_loop
@@ -88,7 +88,7 @@ class WritesReturn:
         settle_unknown(self, self.session.sealer, row, self.session.settle_card, self._settled)
 
     @guarded
-    def _settled(self, ticket: Ticket | None) -> None:
+    def _settled(self, ticket: Any) -> None:
         if ticket is not None:
             self.dismiss(ticket)
             return
@@ -96,8 +96,9 @@ class WritesReturn:
         self.show_info(_("Not approved by the terminal: choose another means, then Enter"))
 
 
-class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["Ticket | None"]):
-    """Dismisses with the written return ``Ticket``, or ``None`` (Esc: nothing written)."""
+class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[Any]):
+    """Dismisses with the written return (the ticket ``ReturnSession.complete`` wrote), or ``None``
+    (Esc: nothing written)."""
 
     AUTO_FOCUS = ""
     """No field focused at first: "c", "a", Enter are keys; a digit starts the cash amount."""
@@ -202,13 +203,9 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["
     @guarded
     def action_mix(self) -> None:
         self._check_idle()
-        text = self.amount_input.value.strip()
-        if not text:
+        cash = self._typed_amount()
+        if cash is None:
             raise Refused(_("Type the cash amount first, then F4"))
-        try:
-            cash = parse_amount(text)
-        except ValueError:
-            raise Refused(_("Type an amount such as 20 or 12,50")) from None
         if cash > self._amount:
             raise Refused(_("At most {amount} can be refunded", amount=money(self._amount)))
         self.amount_input.value = ""
@@ -240,7 +237,7 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen["
         self._complete()
 
     @guarded
-    def _answered(self, ticket: Ticket | None, error: Exception | None) -> None:
+    def _answered(self, ticket: Any, error: Exception | None) -> None:
         self.waiting = False
         if ticket is None:
             self.redraw()

@@ -18,16 +18,18 @@ receipt code such as ``T01-0000012x`` keeps its ``-``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from store.models import EXCHANGE, Product, Ticket, User
 from till.selling import catalogue
 from till.shop.context import TillContext
 from till.i18n import _
 from till.returns.session import ReturnSession, customer_summary, find_sale
+from till.returns.written import WrittenReturn, written_return
 from till.scanning import ProductCode, SkuCode, TicketCode, parse
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.returns.choices import ReturnChoiceKeys
@@ -67,7 +69,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
     checks it); Enter (shadowed in the footer by the scan field's own Enter), ``-`` and Esc are
     said by the status line."""
 
-    def __init__(self, ctx: TillContext, user: User, code: str | None = None) -> None:
+    def __init__(self, ctx: TillContext, user: Any, code: str | None = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.ctx = ctx
@@ -354,7 +356,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 session.unpick(pick.key)
         elif pick is None:
             line = next(line for line in session.lines if line.line_id == line_id)
-            if serial is None and self._serial_tracked(line.product_id):
+            if serial is None and catalogue.is_serial_tracked(line.product_id):
                 self.ask_serial(line.label, lambda given: self._set_quantity(line_id, quantity, given))
                 return
             session.pick(line_id, quantity, serial)
@@ -363,14 +365,6 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         self.table.select(f"l{line_id}")
         label = next(line.label for line in session.lines if line.line_id == line_id)
         self.after_change(_("{label}: {quantity} to return. F3: reason", label=label, quantity=quantity))
-
-    @staticmethod
-    def _serial_tracked(product_id: int | None) -> bool:
-        """Whether the session will want a serial: asked before, rather than after a refusal."""
-        if product_id is None:
-            return False
-        product = Product.get_or_none(Product.id == product_id)
-        return bool(product is not None and product.serial_tracked)
 
     # -- refund ----------------------------------------------------------------------------
     @guarded
@@ -391,7 +385,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
             self.app.push_screen(ResolutionScreen(session), self._resolved)
 
     @guarded
-    def _resolved(self, ticket: Ticket | None) -> None:
+    def _resolved(self, ticket: Any) -> None:
         if ticket is None:
             if self.session.basket is not None:
                 self.after_change(_("Exchange not written: nothing was charged"))
@@ -399,24 +393,21 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 self.after_change(_("Refund cancelled: nothing was written"))
             return
         self.app.process_outbox()
-        self.dismiss(self._written(ticket))
+        self.dismiss(self._written(written_return(ticket)))
 
     @staticmethod
-    def _written(ticket: Ticket) -> str:
+    def _written(done: WrittenReturn) -> str:
         """What the sale screen says once the return or exchange is written."""
-        payments = list(ticket.payments)
-        refunds = ", ".join(f"{means_label(p.means)} {money(-p.amount_cents)}" for p in payments
-                            if p.amount_cents < 0 and p.reference != "change")
-        if ticket.kind != EXCHANGE:
-            return _("Return {code} written, refund {payments}", code=ticket.code, payments=refunds or "-")
-        paid = ", ".join(f"{means_label(p.means)} {money(p.amount_cents)}" for p in payments if p.amount_cents > 0)
+        refunds = ", ".join(f"{means_label(means)} {money(cents)}" for means, cents in done.refunds)
+        if not done.exchange:
+            return _("Return {code} written, refund {payments}", code=done.code, payments=refunds or "-")
+        paid = ", ".join(f"{means_label(means)} {money(cents)}" for means, cents in done.paid)
         if paid:
-            change = -sum(p.amount_cents for p in payments if p.reference == "change")
-            return _("Exchange {code} written, paid {payments}. Change: {change}", code=ticket.code,
-                     payments=paid, change=money(change))
+            return _("Exchange {code} written, paid {payments}. Change: {change}", code=done.code,
+                     payments=paid, change=money(done.change_cents))
         if refunds:
-            return _("Exchange {code} written, refund {payments}", code=ticket.code, payments=refunds)
-        return _("Exchange {code} written, nothing to pay", code=ticket.code)
+            return _("Exchange {code} written, refund {payments}", code=done.code, payments=refunds)
+        return _("Exchange {code} written, nothing to pay", code=done.code)
 
     def action_leave(self) -> None:
         self.dismiss(None)

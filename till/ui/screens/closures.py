@@ -15,6 +15,7 @@ terminal's own journal (``till.selling.card_settlement.settle``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,14 +24,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
-from store.models import User, utcnow
 from till.selling import card_settlement
-from till.aftersale import outbox
 from till.shop.context import TillContext
-from till.fiscal.closure_totals import business_day
-from till.fiscal.closures import DayNotClosed, DayAlreadyClosed, close_day, close_month, require_open_day
+from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
 from till.i18n import _
-from till.aftersale.jobs import PRINT_LINES
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded, translate_bindings
 from till.ui.dialogs.card_settle import describe, settle_unknown
@@ -59,7 +56,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
     ]
 
-    def __init__(self, ctx: TillContext, manager: User) -> None:
+    def __init__(self, ctx: TillContext, manager: Any) -> None:
         super().__init__()
         translate_bindings(self)
         self.ctx = ctx
@@ -83,13 +80,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     def _day_to_close(self) -> dt.date:
         """The oldest day that must be closed before the next sale, else today."""
-        try:
-            require_open_day(self.ctx.till_id, utcnow(), self.ctx.sealer.zone)
-        except DayNotClosed as pending:
-            return pending.day
-        except DayAlreadyClosed:
-            pass
-        return business_day(utcnow(), self.ctx.sealer.zone)
+        return day_to_close(self.ctx.till_id, self.ctx.sealer.zone)
 
     @guarded
     def action_x_report(self) -> None:
@@ -134,8 +125,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def action_close_month(self) -> None:
-        today = business_day(utcnow(), self.ctx.sealer.zone)
-        month = today.replace(day=1) - dt.timedelta(days=1)
+        month = month_to_close(self.ctx.sealer.zone)
         if self._armed != ("month", month):
             self._armed = ("month", month)
             self.show_error(_("Close the month {month}? F3 again to close", month=month.strftime("%m/%Y")))
@@ -147,8 +137,9 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def action_print(self) -> None:
-        with self.ctx.database.atomic():
-            outbox.enqueue(self.ctx.till_id, PRINT_LINES, {"lines": self.lines})
+        from till.aftersale.printing import print_lines
+
+        print_lines(self.ctx.till_id, self.lines)
         self.app.process_outbox()
         self.show_info(_("Sent to the printer"))
 
@@ -174,17 +165,12 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @guarded
     def action_reprint(self) -> None:
         """F8: the printer is back: print again what the outbox gave up on (never printed)."""
-        from till.aftersale.jobs import reprint_given_up
-        from till.aftersale.messages.jobs import failed_messages, retry
+        from till.aftersale.printing import send_again
 
-        with self.ctx.database.atomic():
-            count = reprint_given_up(self.ctx.till_id)
-            messages = failed_messages(self.ctx.till_id)
-            for message in messages:  # the mail server or gateway is back too: send them again
-                retry(message.job_id)
+        sent = send_again(self.ctx.till_id)  # the mail server or gateway is back too: messages as well
         self.app.process_outbox()
         self.show_info(_("{count} document(s) sent to the printer again, {messages} message(s) sent again",
-                         count=count, messages=len(messages)))
+                         count=sent.documents, messages=sent.messages))
 
     @guarded
     def action_unlock(self) -> None:
@@ -202,7 +188,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self.app.push_screen(screen, lambda chosen: chosen and self._ask_unlock(locked[chosen]))
 
     @guarded
-    def _ask_unlock(self, user: User) -> None:
+    def _ask_unlock(self, user: Any) -> None:
         from till.ui.dialogs.manager_pin import ManagerPinScreen
 
         screen = ManagerPinScreen(self.ctx.sealer, "unlock account",
@@ -210,7 +196,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self.app.push_screen(screen, lambda manager: manager and self._unlock(user, manager))
 
     @guarded
-    def _unlock(self, user: User, manager: User) -> None:
+    def _unlock(self, user: Any, manager: Any) -> None:
         from till.people.auth import unlock_account
 
         unlock_account(self.ctx.sealer, user, "user unlocked on screen", by=manager)

@@ -37,7 +37,6 @@ from textual.widgets import Footer, Input, Label, Static
 
 from till.selling import card_settlement
 from till.i18n import _
-from till.money import parse_amount
 from till.selling.checkout import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded, money, translate_bindings
@@ -109,16 +108,6 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         if tender.means == CREDIT_NOTE:
             return _("Credit note {code}", code=tender.reference or "")
         return _("Card") if tender.means == CARD else _("Cash")
-
-    def _typed_amount(self) -> int | None:
-        """The amount typed in the field, or ``None`` when it is empty (all that is due)."""
-        text = self.amount_input.value.strip()
-        if not text:
-            return None
-        try:
-            return parse_amount(text)
-        except ValueError:
-            raise Refused(_("Type an amount such as 20 or 12,50")) from None
 
     def _check_idle(self) -> None:
         if self.waiting:

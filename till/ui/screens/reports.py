@@ -20,9 +20,8 @@ from textual.widgets import Footer, Static
 
 from reports.registry import REPORTS, run
 from reports.render import render
-from store.models import utcnow
 from till.shop.context import TillContext
-from till.fiscal.closure_totals import business_day
+from till.fiscal.closure_totals import business_today
 from till.i18n import _, language
 from till.money import shown
 from till.ui.feedback import guarded, translate_bindings
@@ -90,7 +89,7 @@ class ReportsScreen(HasStatus, Screen[None]):
     @guarded
     def show_report(self) -> None:
         zone = self.ctx.sealer.zone
-        first, last = period_days(self.period, business_day(utcnow(), zone))
+        first, last = period_days(self.period, business_today(zone))
         table = run(self.report, first, last, self.by, zone=zone)
         title = _("{report} by {by}, {first} to {last}", report=self.report, by=self.by,
                   first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))

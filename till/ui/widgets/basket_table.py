@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from store.models import GRAM
 from till.i18n import _, language
 from till.selling.basket import BasketLine
 from till.ui.feedback import money
@@ -31,7 +30,7 @@ COLUMNS = (
 
 def quantity_text(line: BasketLine) -> str:
     """Pieces as a number, weighed goods in kg with three decimals."""
-    if line.unit == GRAM:
+    if line.weighed:
         kilos, grams = divmod(line.quantity, 1000)
         comma = "," if language() == "fr" else "."
         return f"{kilos}{comma}{grams:03d} kg"
