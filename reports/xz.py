@@ -21,7 +21,8 @@ from till.fiscal.closures import period_totals
 from till.selling.card_journal import unresolved
 from till.i18n import translate
 from till.money import format_cents, format_rate
-from till.aftersale.receipts import MEANS, signature_extract
+from till.aftersale.receipts import signature_extract
+from till.means import means as means_of
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 
@@ -96,7 +97,7 @@ def _body(paper: _Paper, totals: Totals) -> None:
     paper.rule()
     paper.text(t("Means of payment"))
     for means, net, in_, out in totals.payments:
-        paper.pair("  " + t(MEANS.get(means, means)), money(net))
+        paper.pair("  " + means_of(means).text(paper.lang), money(net))
         if out and in_:
             paper.pair("    " + t("in {amount}", amount=money(in_)), t("out {amount}", amount=money(out)))
     paper.rule()

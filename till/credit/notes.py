@@ -35,8 +35,6 @@ from till.errors import TillError
 from till.money import format_cents, shown
 from till.scanning import ScanError
 
-MEANS = "credit_note"
-"""The payment means of store credit (``till.selling.checkout.CREDIT_NOTE``)."""
 PRINT_CREDIT_NOTE = "print_credit_note"
 """The outbox job that prints the voucher of a note just issued: payload ``{"credit_note_id": id}``."""
 
