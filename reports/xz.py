@@ -20,8 +20,8 @@ from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, busi
 from till.fiscal.closures import card_outcomes_unknown, period_totals
 from till.i18n import translate
 from till.money import format_cents, format_rate
-from till.aftersale.receipts import MEANS
 from till.fiscal.canonical import signature_extract
+from till.means import means as means_of
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 
@@ -96,7 +96,7 @@ def _body(paper: _Paper, totals: Totals) -> None:
     paper.rule()
     paper.text(t("Means of payment"))
     for means, net, in_, out in totals.payments:
-        paper.pair("  " + t(MEANS.get(means, means)), money(net))
+        paper.pair("  " + means_of(means).text(paper.lang), money(net))
         if out and in_:
             paper.pair("    " + t("in {amount}", amount=money(in_)), t("out {amount}", amount=money(out)))
     paper.rule()

@@ -17,10 +17,10 @@ from till.fiscal.closure_totals import business_zone
 from till.fiscal.canonical import signature_extract
 from till.i18n import translate
 from till.credit.loyalty import receipt_lines as loyalty_lines
+from till.means import means
 from till.money import format_cents, format_rate
 
 TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
-MEANS = {"cash": "Cash", "card": "Card", "credit_note": "Credit note"}
 
 
 def local_time(utc: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
@@ -87,9 +87,9 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         if payment.reference == "change":
             label = t("Change")
         else:
-            label = t(MEANS.get(payment.means, payment.means))
+            label = means(payment.means).text(lang)
         payments.append((label, money(payment.amount_cents)))
-        if payment.means == "credit_note" and payment.reference:
+        if means(payment.means).reference_shown and payment.reference:
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
     record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
                                       & (FiscalRecord.chain == ("X" if ticket.training else "T")))

@@ -23,6 +23,7 @@ from devices.settings import DrawerSettings as DrawerConfig, PrinterSettings as 
 from devices.display import DisplayError, DisplaySettings
 from devices.scanner import ScannerError, ScannerSettings
 from till.errors import TillError
+from till.means import CASH, codes_where
 from till.config.loyalty import LoyaltySettings
 from till.config.messages import SmsSettings, SmtpSettings
 from till.config.sync import SyncSettings
@@ -132,7 +133,7 @@ class ReturnsConfig:
     customer_max_returns: int = 5
     """Returns a customer may make per ``customer_period_days`` (0: no limit)."""
     customer_period_days: int = 30
-    online_order_refund: str = "cash"
+    online_order_refund: str = CASH
     """How an online order returned in store is refunded by default: "cash" or "credit_note" (the
     till cannot reach the web payment; the cashier may still choose the other)."""
 
@@ -319,7 +320,7 @@ def _check(config: Config, text: str) -> None:
         zoneinfo.ZoneInfo(config.shop.timezone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
-    if config.returns.online_order_refund not in ("cash", "credit_note"):
+    if config.returns.online_order_refund not in codes_where(refund_needs_original=False):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
     if "other" not in config.returns.reasons:
         fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")

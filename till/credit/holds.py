@@ -30,6 +30,7 @@ from store.models.credit import (
 )
 from till.credit.notes import CreditNoteError
 from till.fiscal.chain import current_database
+from till.means import CREDIT_NOTE
 
 __all__ = ["open_hold", "mark", "abandon", "mark_reported", "settle", "reconcile", "to_report", "to_release",
            "new_request_id", "HoldLost", "HOLD_PENDING", "HOLD_HELD", "HOLD_SETTLED", "HOLD_TO_RELEASE", "HOLD_RELEASED",
@@ -99,7 +100,7 @@ def reconcile(till_id: str, sealer=None) -> list[RemoteCreditHold]:
             mark(hold, HOLD_TO_RELEASE, message="the till stopped before the sale was written")
             if sealer is not None:
                 record_event(sealer, PAYMENT_CANCELLED, "credit note held at head office, sale never written",
-                             details={"means": "credit_note", "code": hold.code, "amount_cents": hold.amount_cents,
+                             details={"means": CREDIT_NOTE, "code": hold.code, "amount_cents": hold.amount_cents,
                                       "request_id": hold.request_id})
     return stale
 

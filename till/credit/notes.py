@@ -33,8 +33,6 @@ from till.errors import TillError
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
 
-MEANS = "credit_note"
-"""The payment means of store credit (``till.selling.checkout.CREDIT_NOTE``)."""
 PRINT_CREDIT_NOTE = "print_credit_note"
 """The outbox job that prints the voucher of a note just issued: payload ``{"credit_note_id": id}``."""
 

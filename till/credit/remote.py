@@ -31,6 +31,7 @@ from store.models import CreditNote, Setting
 from store.models.credit import HOLD_HELD, HOLD_REFUSED, HOLD_RELEASED, HOLD_TO_RELEASE, RemoteCreditHold
 from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
+from till.means import CREDIT_NOTE
 from till.money import format_cents, shown
 from till.config.sync import SyncSettings
 from till.fiscal.rotation import retired_signers
@@ -215,7 +216,7 @@ class RemoteCreditDesk:
         hold = credit_holds.abandon(request_id)
         if self.sealer is not None:
             record_event(self.sealer, PAYMENT_CANCELLED, "credit note given back before the sale ended",
-                         user_id=user_id, details={"means": credit_notes.MEANS, "code": hold.code,
+                         user_id=user_id, details={"means": CREDIT_NOTE, "code": hold.code,
                                                    "amount_cents": hold.amount_cents, "request_id": request_id})
         return self.release_pending([hold]) == 1
 

@@ -388,7 +388,8 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
                  users: list[User], plan: list[list[_PlannedTicket]]) -> None:
     """Ring up and pay each planned sale, and write it through ``write_ticket``: one day a commit."""
     from till.selling.basket import Basket
-    from till.selling.checkout import CARD, Checkout, Tender
+    from till.means import CARD
+    from till.selling.checkout import Checkout, Tender
 
     config, database = ctx.config, ctx.database
     # The same key and chain as live sales; only the tail anchor is written once a day's commit

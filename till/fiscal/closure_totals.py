@@ -22,8 +22,8 @@ import peewee
 from peewee import Case, fn
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
-from till.credit import notes as credit_notes
 from till.fiscal.chain import iso_utc
+from till.means import CREDIT_NOTE
 
 __all__ = [
     "UTC", "DAY", "MONTH", "YEAR", "KINDS", "Period", "Totals",
@@ -166,8 +166,8 @@ class Totals:
             "sales_cents": self.sales,
             "returns_cents": self.returns,
             "grand_total_cents": self.grand_total,
-            "credit_notes": {"issued_cents": self._means_part(credit_notes.MEANS, 3),
-                             "redeemed_cents": self._means_part(credit_notes.MEANS, 2)},
+            "credit_notes": {"issued_cents": self._means_part(CREDIT_NOTE, 3),
+                             "redeemed_cents": self._means_part(CREDIT_NOTE, 2)},
         }
 
     def _means_part(self, means: str, index: int) -> int:

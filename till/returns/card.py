@@ -34,9 +34,8 @@ from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.money import shown
 from till.returns.lines import ReturnError
+from till.means import CARD, means
 from till.selling.ticket_writer import DraftPayment
-
-CARD = "card"
 
 
 class CardOutcomeUnknown(ReturnError):
@@ -57,7 +56,7 @@ class ReturnCardMoves:
 
     def _card_operation(self, payments: list[DraftPayment]) -> tuple[str, int, str] | None:
         """(operation, amount, reference for the terminal) of the ticket's card payments, merged."""
-        card = [p for p in payments if p.means == CARD]
+        card = [p for p in payments if means(p.means).uses_terminal]
         if not card:
             return None
         amount = sum(p.amount_cents for p in card)
@@ -94,9 +93,9 @@ class ReturnCardMoves:
                               claim=claim_of(self.original, self.order))
                 card_payment = DraftPayment(CARD, -amount if operation == "refund" else amount, None,
                                             journal_id=row.id)
-                first_card = next(i for i, p in enumerate(payments) if p.means == CARD)
+                first_card = next(i for i, p in enumerate(payments) if means(p.means).uses_terminal)
                 merged = [card_payment if i == first_card else p for i, p in enumerate(payments)
-                          if p.means != CARD or i == first_card]
+                          if not means(p.means).uses_terminal or i == first_card]
                 row.intent = card_settlement.intent_json(self._draft(merged), events)
                 row.save(only=[type(row).intent])
         except peewee.OperationalError:

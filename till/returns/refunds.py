@@ -24,15 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from till.errors import TillError
+from till.means import CARD, CODES, REFUND_ORDER, is_known, means
 from till.money import shown
 
-CASH = "cash"
-CARD = "card"
-CREDIT_NOTE = "credit_note"
-# Same values as ``till.selling.checkout``; repeated so the planner stays importable on its own.
-
-ORDER = (CARD, CASH, CREDIT_NOTE)
-"""The default order in which the original means are refunded."""
+ORDER = REFUND_ORDER
+"""The default order in which the original means are refunded (``till.means``: ``refund_rank``)."""
 
 
 class RefundError(TillError):
@@ -71,7 +67,7 @@ def _pair(payment: Any) -> tuple[str, int, str | None]:
 
 
 def caps(original_payments: Iterable[Any], earlier_refunds: Iterable[Any] = ()) -> list[Cap]:
-    """The caps of each means, in ``ORDER`` (other means last, as cash-like).
+    """The caps of each means, in ``ORDER`` (means the till does not know last, as cash-like).
 
     ``original_payments``: the original ticket's payments, ``Payment`` rows or
     ``(means, amount_cents[, reference])``; change is a negative cash payment and nets out.
@@ -81,28 +77,28 @@ def caps(original_payments: Iterable[Any], earlier_refunds: Iterable[Any] = ()) 
     cards: list[list] = []
     other: dict[str, int] = {}
     for payment in original_payments:
-        means, amount, reference = _pair(payment)
-        if means == CARD and amount > 0:
+        code, amount, reference = _pair(payment)
+        if code == CARD and amount > 0:
             cards.append([reference, amount])
-        elif means == CARD:
+        elif code == CARD:
             other[CARD] = other.get(CARD, 0) + amount  # a card refund on the original itself
         else:
-            other[means] = other.get(means, 0) + amount
+            other[code] = other.get(code, 0) + amount
     refunded: dict[str, int] = {}
     for payment in earlier_refunds:
-        means, amount, _reference = _pair(payment)
-        refunded[means] = refunded.get(means, 0) - amount
+        code, amount, _reference = _pair(payment)
+        refunded[code] = refunded.get(code, 0) - amount
     result: list[Cap] = []
     card_refunded = max(0, refunded.pop(CARD, 0) - other.pop(CARD, 0))
     for reference, paid in cards:
         taken = min(paid, card_refunded)
         card_refunded -= taken
         result.append(Cap(CARD, paid, taken, reference))
-    for means in sorted(set(other) | set(refunded), key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m)):
-        paid = other.get(means, 0)
-        if paid <= 0 and means not in ORDER:
+    for code in sorted(set(other) | set(refunded), key=lambda m: (means(m).refund_rank, m)):
+        paid = other.get(code, 0)
+        if paid <= 0 and not is_known(code):
             continue
-        result.append(Cap(means, max(0, paid), max(0, refunded.get(means, 0))))
+        result.append(Cap(code, max(0, paid), max(0, refunded.get(code, 0))))
     return result
 
 
@@ -121,7 +117,7 @@ def plan_refund(original_payments: Iterable[Any], amount_cents: int,
             break
         take = min(left, cap.available_cents)
         if take > 0:
-            parts.append(RefundPart(cap.means if cap.means in ORDER else CASH, take, cap.reference))
+            parts.append(RefundPart(means(cap.means).refunded_as, take, cap.reference))
             left -= take
     if left:
         raise RefundError("The refund ({amount}) is more than was paid on the ticket", amount=shown(amount_cents))
@@ -129,7 +125,7 @@ def plan_refund(original_payments: Iterable[Any], amount_cents: int,
 
 
 def check_choice(original_payments: Iterable[Any], parts: Iterable[RefundPart], amount_cents: int,
-                 earlier_refunds: Iterable[Any] = (), allowed: Iterable[str] = (CARD, CASH, CREDIT_NOTE)
+                 earlier_refunds: Iterable[Any] = (), allowed: Iterable[str] = CODES
                  ) -> list[RefundPart]:
     """The cashier's mix, checked: sums to ``amount_cents``, only ``allowed`` means, and no more to
     a card than the card paid (card parts without a reference are given the original ones)."""
@@ -153,7 +149,7 @@ def check_choice(original_payments: Iterable[Any], parts: Iterable[RefundPart], 
         if take:
             out.insert(0, RefundPart(CARD, take, cap.reference))
             card_wanted -= take
-    return _merge(sorted(out, key=lambda p: ORDER.index(p.means) if p.means in ORDER else len(ORDER)))
+    return _merge(sorted(out, key=lambda p: means(p.means).refund_rank))
 
 
 def _merge(parts: list[RefundPart]) -> list[RefundPart]:

@@ -43,7 +43,8 @@ from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import line_total, shown
-from till.returns.refunds import CARD, CASH, CREDIT_NOTE, RefundError, RefundPart, check_choice, plan_refund
+from till.means import CARD, CASH, CODES, CREDIT_NOTE, codes_where, means
+from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
     customer_breach, final_sale_breach, lowest_recent_price, window_breach,
@@ -388,7 +389,8 @@ class ReturnSession(ReturnCardMoves):
         """The cashier's choice: e.g. ``[("cash", 500), ("credit_note", 1000)]``; card within its cap."""
         parts = [p if isinstance(p, RefundPart) else RefundPart(p[0], int(p[1])) for p in parts]
         amount = max(0, -self.balance_cents)
-        allowed = (CASH, CREDIT_NOTE) if self.no_receipt or self.order is not None else (CARD, CASH, CREDIT_NOTE)
+        no_original = self.no_receipt or self.order is not None  # no card payment to reverse
+        allowed = codes_where(refund_needs_original=False) if no_original else CODES
         try:
             checked = check_choice(self._original_payments(), parts, amount, self._earlier_refunds(), allowed)
         except RefundError as error:
@@ -520,8 +522,8 @@ class ReturnSession(ReturnCardMoves):
         balance = self.balance_cents
         if balance < 0:
             for part in self.refund_parts():
-                payments.append(DraftPayment(part.means, -part.amount_cents, part.reference if part.means == CARD
-                                             else None))
+                payments.append(DraftPayment(part.means, -part.amount_cents, part.reference
+                                             if means(part.means).uses_terminal else None))
         elif balance > 0:
             paid = 0
             for tender in self._tenders:
@@ -573,7 +575,7 @@ class ReturnSession(ReturnCardMoves):
             origin_reference=self.reference,
             origin_signature=self._origin_signature(),
             origin_order_id=self.order.id if self.order is not None else None,
-            open_drawer=any(p.means == CASH for p in payments),
+            open_drawer=any(means(p.means).opens_drawer for p in payments),
         )
 
     def _origin_signature(self) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from till.config.loader import AccountsConfig
+from till.means import means as means_of
 from till.money import VatAmounts
 
 
@@ -32,10 +33,9 @@ def rate_suffix(rate_bp: int) -> str:
 
 
 def means_account(accounts: AccountsConfig, means: str) -> str:
-    """The account a payment means is debited to."""
-    return {"cash": accounts.cash, "card": accounts.card, "credit_note": accounts.credit_note}.get(
-        means, accounts.cash
-    )
+    """The account a payment means is debited to: the setting its means names (cash's for a
+    means the till does not know)."""
+    return getattr(accounts, means_of(means).account)
 
 
 def _side(account: str, label: str, amount: int, debit: bool) -> Posting:

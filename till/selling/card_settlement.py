@@ -22,6 +22,7 @@ from store.db import is_postgres
 from store.models import MANAGER, TECHNICIAN, OnlineOrder, Payment, Ticket, User
 from store.models.base import utcnow
 from store.models.payments import APPROVED, DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
+from till.means import codes_where
 from till.selling.card_journal import (
     CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, CARD_SETTLED, mark, seal, unresolved,
 )
@@ -238,7 +239,7 @@ def _on_a_ticket(row: PendingPayment) -> bool:
     started = row.started_at.replace(microsecond=0)
     carried = PendingPayment.select(PendingPayment.ticket_id).where(PendingPayment.ticket_id.is_null(False))
     query = (Payment.select(Payment.id).join(Ticket)
-             .where((Payment.means == "card") & (Payment.amount_cents == amount)
+             .where(Payment.means.in_(codes_where(uses_terminal=True)) & (Payment.amount_cents == amount)
                     & (Ticket.till_id == row.till_id) & (Ticket.created_at >= started)
                     & (Ticket.created_at <= started + _MATCH_WINDOW)
                     & Ticket.id.not_in(carried)))  # a ticket that settled its own row carries no other

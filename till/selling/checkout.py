@@ -24,12 +24,9 @@ from till.selling.card_journal import terminal_reason
 from till.errors import TillError
 from till.selling.basket import Basket
 from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.means import CARD, CASH, CREDIT_NOTE, means
 from till.money import shown
 from till.credit.remote import RemoteCreditDesk
-
-CASH = "cash"
-CARD = "card"
-CREDIT_NOTE = "credit_note"
 
 
 TRAINING_REFERENCE = "FORMATION"
@@ -258,7 +255,7 @@ class Checkout:
         """
         self._check_no_unknown()
         refunded = 0
-        for tender in [t for t in self.tenders if t.means == CARD]:
+        for tender in [t for t in self.tenders if means(t.means).uses_terminal]:
             if tender.reference == TRAINING_REFERENCE and self.basket.training:
                 self.tenders.remove(tender)  # never charged: nothing to give back
                 continue
@@ -328,7 +325,7 @@ class Checkout:
             payments=tuple(payments), customer_id=customer.id if customer else None,
             customer_name=customer.display_name if customer else None,
             discount_cents=sum(line.discount_cents for line in lines),
-            open_drawer=any(t.means == CASH for t in self.tenders) and not basket.training,
+            open_drawer=any(means(t.means).opens_drawer for t in self.tenders) and not basket.training,
             training=basket.training,
         )
 

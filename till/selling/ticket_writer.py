@@ -58,6 +58,7 @@ from till.fiscal.payloads import seal_ticket_rows
 from till.credit.loyalty import LoyaltySettings, loyalty_rows_for_ticket
 from till.aftersale.messages.jobs import message_jobs_for_ticket
 from till.config.messages import SmtpSettings
+from till.means import CREDIT_NOTE
 from till.money import vat_breakdown
 from till.scanning import ticket_code, training_code
 
@@ -334,7 +335,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         raise UnbalancedTicket(
             "Payments ({paid}) do not match the total ({total})", paid=paid, total=draft.total_cents
         )
-    if draft.training and any(p.means == credit_notes.MEANS for p in draft.payments):
+    if draft.training and any(p.means == CREDIT_NOTE for p in draft.payments):
         raise TillError("Credit notes cannot be issued or spent in training mode")
     check_clock(sealer.till_id)
     database = current_database()
@@ -367,7 +368,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         vat_rows = _VAT.rows((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
         _VAT.execute(database, vat_rows)
         draft_payments, issued = draft.payments, []
-        if any(p.means == credit_notes.MEANS for p in draft_payments):
+        if any(p.means == CREDIT_NOTE for p in draft_payments):
             draft_payments, issued = _settle_credit_notes(draft, till_id, ticket_id, when,
                                                           credit_note_validity_days, sealer.zone)
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
@@ -420,7 +421,7 @@ def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when:
     issued: list[int] = []
     spent: list[tuple[str, int]] = []
     for payment in draft.payments:
-        if payment.means == credit_notes.MEANS and payment.amount_cents > 0:
+        if payment.means == CREDIT_NOTE and payment.amount_cents > 0:
             if not payment.reference:
                 raise credit_notes.CreditNoteError(credit_notes.NO_CODE)
             code = credit_notes.parse_code(payment.reference)
@@ -429,7 +430,7 @@ def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when:
             if payment.redeem_locally:
                 spent.append((code, payment.amount_cents))
             payment = DraftPayment(payment.means, payment.amount_cents, code)
-        elif payment.means == credit_notes.MEANS and payment.amount_cents < 0:
+        elif payment.means == CREDIT_NOTE and payment.amount_cents < 0:
             note = credit_notes.issue(till_id, -payment.amount_cents, ticket_id, draft.customer_id, validity_days,
                                       today, when)
             issued.append(note.id)

@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from till.i18n import _
-from till.returns.refunds import CARD, CASH
+from till.means import CARD, CASH, means as means_of
 from till.returns.session import ReturnSession
 from till.ui.feedback import Refused, guarded, money, translate_bindings
 from till.ui.returns.resolution import WritesReturn, means_label
@@ -153,7 +153,7 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
 
     # -- writing ---------------------------------------------------------------------------
     def _write(self) -> None:
-        card = any(means == CARD for means, _amount in self.tenders)
+        card = any(means_of(means).uses_terminal for means, _amount in self.tenders)
         self.waiting = True
         self.show_info(_("Waiting for the card terminal...") if card else _("Writing the exchange..."))
         self._complete()

@@ -27,7 +27,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from till.i18n import _
-from till.returns.refunds import CARD, CASH, CREDIT_NOTE, RefundPart
+from till.means import CASH, CREDIT_NOTE, means
+from till.returns.refunds import RefundPart
 from till.returns.session import ReturnSession
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded, money, translate_bindings
@@ -40,8 +41,8 @@ TERMINAL_GROUP = "terminal"
 """Worker group of the card refunds (tests wait for it)."""
 
 
-def means_label(means: str) -> str:
-    return {CARD: _("Card"), CASH: _("Cash"), CREDIT_NOTE: _("Credit note")}.get(means, means)
+def means_label(code: str) -> str:
+    return means(code).text()
 
 
 class WritesReturn:
@@ -232,7 +233,7 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[A
         if pending:
             raise Refused(pending[0].error().text() + "   " + _("F6: manager"))
         self.waiting = True
-        card = any(part.means == CARD for part in self.parts)
+        card = any(means(part.means).uses_terminal for part in self.parts)
         self.show_info(_("Waiting for the card terminal...") if card else _("Writing the return..."))
         self._complete()
 

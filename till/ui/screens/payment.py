@@ -37,7 +37,8 @@ from textual.widgets import Footer, Input, Label, Static
 
 from till.selling import card_settlement
 from till.i18n import _
-from till.selling.checkout import CARD, CREDIT_NOTE, Checkout, CompletedSale, Tender
+from till.means import means
+from till.selling.checkout import Checkout, CompletedSale, Tender
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded, money, translate_bindings
 from till.ui.dialogs.card_settle import settle_unknown
@@ -105,9 +106,9 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
 
     @staticmethod
     def _means(tender: Tender) -> str:
-        if tender.means == CREDIT_NOTE:
+        if means(tender.means).reference_shown:
             return _("Credit note {code}", code=tender.reference or "")
-        return _("Card") if tender.means == CARD else _("Cash")
+        return means(tender.means).text()
 
     def _check_idle(self) -> None:
         if self.waiting:
@@ -238,7 +239,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
         self._check_idle()
         if self.checkout.unknown_row is not None:
             raise Refused(_("A card payment's outcome is unknown: F9, a manager settles it first"))
-        card = sum(t.amount_cents for t in self.checkout.tenders if t.means == CARD)
+        card = sum(t.amount_cents for t in self.checkout.tenders if means(t.means).uses_terminal)
         if card:
             raise Refused(_("{amount} was approved by card: take the rest, or F3 to refund the card",
                             amount=money(card)))
@@ -252,7 +253,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
     @guarded
     def action_refund_cards(self) -> None:
         self._check_idle()
-        if not any(t.means == CARD for t in self.checkout.tenders):
+        if not any(means(t.means).uses_terminal for t in self.checkout.tenders):
             raise Refused(_("No card payment to refund"))
         self.waiting = True
         self.show_info(_("Waiting for the card terminal..."))
