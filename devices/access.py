@@ -69,17 +69,6 @@ def owning_group(path: str | Path) -> str | None:
         return expected_group(path)
 
 
-def user_groups() -> set[str]:
-    """Names of the groups this process runs with."""
-    names = set()
-    for gid in {os.getegid(), *os.getgroups()}:
-        try:
-            names.add(grp.getgrgid(gid).gr_name)
-        except KeyError:
-            continue
-    return names
-
-
 def current_user() -> str:
     try:
         return getpass.getuser()
@@ -93,9 +82,7 @@ class PathCheck:
 
     path: str
     exists: bool
-    accessible: bool
     group: str | None
-    missing_group: str | None
     problem: DeviceAccessError | None
 
     @property
@@ -104,26 +91,22 @@ class PathCheck:
 
 
 def check_path(path: str | Path, write: bool = True, *,
-               access: Callable[[str, int], bool] | None = None,
-               groups: Callable[[], set[str]] | None = None) -> PathCheck:
+               access: Callable[[str, int], bool] | None = None) -> PathCheck:
     """Whether ``path`` exists and this user may open it (read, and write when ``write``).
 
-    ``access`` and ``groups`` are the operating system's by default; they are parameters so a
-    check can be shown for another user's rights (tests run as root, who may open anything).
+    ``access`` is the operating system's by default; it is a parameter so a check can be shown
+    for another user's rights (tests run as root, who may open anything).
     """
     access = access or os.access
-    groups = groups or user_groups
     text = str(path)
     group = owning_group(text)
     if not os.path.exists(text):
         problem = DeviceAccessError(PATH_MISSING, path=text)
-        return PathCheck(text, False, False, group, None, problem)
+        return PathCheck(text, False, group, problem)
     mode = os.R_OK | (os.W_OK if write else 0)
     if access(text, mode):
-        return PathCheck(text, True, True, group, None, None)
-    missing = group if group and group not in groups() else None
-    problem = permission_error(text, group)
-    return PathCheck(text, True, False, group, missing, problem)
+        return PathCheck(text, True, group, None)
+    return PathCheck(text, True, group, permission_error(text, group))
 
 
 def permission_error(path: str, group: str | None = None) -> DeviceAccessError:

@@ -242,27 +242,12 @@ class DisplayFeed:
             self._thread.join(timeout_s)
             self._thread = None
 
-    def wait_idle(self, timeout_s: float = 5.0) -> bool:
-        """For tests and the CLI: wait until the queue is empty and the last write finished."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._queue.empty() and not self._busy:
-                return True
-            time.sleep(0.01)
-        return False
-
-    _busy = False
-
     def _run(self) -> None:
         while True:
             screen = self._queue.get()
             if screen is None:
                 break
-            self._busy = True
-            try:
-                self._write(screen)
-            finally:
-                self._busy = False
+            self._write(screen)
         if self.display is not None:
             self.display.close()
 

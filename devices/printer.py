@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from devices.errors import DeviceConfigError, PrinterError
-from devices.receipt import Receipt
 from devices.settings import PRINTER_DRIVERS, PrinterSettings
 from till.files import create_private
 
@@ -29,11 +28,6 @@ class ReceiptPrinter(Protocol):
 
     def print_lines(self, lines: list[str]) -> None:
         """Print and cut; raise ``PrinterError`` when it cannot."""
-
-
-class ReceiptDocumentPrinter(ReceiptPrinter, Protocol):
-    def print_receipt(self, receipt: Receipt) -> None:
-        """Print a ticket's receipt with its code as barcode/QR and cut; ``PrinterError`` if not."""
 
 
 class FilePrinter:

@@ -57,7 +57,6 @@ class ConcertSimulator(ScriptedOutcomes, BackgroundSimulator):
         self.parity_on_the_wire = parity_on_the_wire
         self.requests: list[tuple[str, int]] = []
         """``(operation, amount_cents)`` of every request taken, operation as sent (0, 1, 2)."""
-        self.frames_seen = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._buffer = bytearray()
@@ -154,7 +153,6 @@ class ConcertSimulator(ScriptedOutcomes, BackgroundSimulator):
             raw = self._read_frame()
             if not raw:
                 return
-            self.frames_seen += 1
             if nak_left or lrc(raw[1:-1]) != raw[-1]:
                 nak_left = max(0, nak_left - 1)
                 self._write(NAK)

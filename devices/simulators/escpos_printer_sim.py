@@ -98,7 +98,6 @@ class NetworkPrinterSimulator(BackgroundSimulator):
         self.host, self.port = self._server.getsockname()[:2]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True, name="escpos-sim")
-        self.connections = 0
 
     join_s = 2.0
 
@@ -112,7 +111,6 @@ class NetworkPrinterSimulator(BackgroundSimulator):
                 conn, _ = self._server.accept()
             except (socket.timeout, OSError):
                 continue
-            self.connections += 1
             with conn:
                 self._talk(conn)
 

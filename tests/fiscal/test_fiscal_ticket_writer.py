@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import unicodedata
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +29,9 @@ from till.fiscal.payloads import ticket_payload
 from till.fiscal.verify import verify_journal
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
-from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.ticket_writer import (
+    DraftLine, DraftPayment, TicketDraft, draft_from_json, draft_to_json, write_ticket,
+)
 
 
 @pytest.fixture
@@ -202,3 +205,27 @@ def test_repeated_products_and_big_tickets_on_postgresql(tmp_path, pg_url):
         assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
     finally:
         shop.ctx.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), created_at=st.none() | st.datetimes() | st.datetimes(timezones=st.just(_PLUS_TWO)))
+def test_a_draft_survives_its_json_unchanged(data, created_at):
+    """A return waiting on the card terminal is kept as ``draft_to_json``'s text in the card
+    journal and written later from it: every field of every line (those ``PricedItem`` declares
+    and the line's own) comes back equal, and so does the draft."""
+    customer = SimpleNamespace(id=7, display_name="Hélène Dupré")
+    _, draft = data.draw(_drafts([1, 2, 3], customer, user_id=1))
+    draft = dataclasses.replace(draft, created_at=created_at)
+    assert draft_from_json(draft_to_json(draft)) == draft
+
+
+def test_a_returned_line_keeps_its_origins_and_stock_location_through_json():
+    line = DraftLine(product_id=None, sku="SHIRT-M", label="Chemise M", quantity=-1, unit="piece",
+                     unit_price_cents=2240, discount_cents=-240, total_cents=-2000, vat_code="N", vat_rate_bp=2000,
+                     origin_line_id=None, reason="size: too small", disposition="restock", serial="SN-1",
+                     stock_location="damaged", origin_order_line_id=42)
+    draft = TicketDraft(kind="return", user_id=1, operator_name="Max", lines=(line,),
+                        payments=(DraftPayment("card", -2000, "ref", journal_id=3),), origin_order_id=9)
+    back = draft_from_json(draft_to_json(draft))
+    assert back == draft and back.lines[0] == line and type(back.lines[0]) is DraftLine
+    assert json.loads(draft_to_json(draft))["lines"][0]["unit_price_cents"] == 2240

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import peewee
 
@@ -239,9 +239,3 @@ def receipt_lines(ticket: Ticket | int, lang: str) -> tuple[str, ...]:
         lines.append(translate("Loyalty balance: {points} points", lang,
                                points=points_balance(customer_id, up_to_entry=last)))
     return tuple(lines)
-
-
-def entries_of(customer: Customer | int, limit: int = 20) -> Iterable[LoyaltyEntry]:
-    """The customer's latest ledger entries, newest first (the 360's history)."""
-    return (LoyaltyEntry.select().where(LoyaltyEntry.customer == customer)
-            .order_by(LoyaltyEntry.id.desc()).limit(limit))

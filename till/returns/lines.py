@@ -17,6 +17,7 @@ from store.models import EXCHANGE, SALE, Customer, OnlineOrder, OnlineOrderLine,
 from till.errors import TillError
 from till.money import round_half_up
 from till.scanning import TicketCode, parse
+from till.selling.priced_item import PricedItem
 
 
 class ReturnError(TillError):
@@ -51,22 +52,16 @@ def purchases(customer: Customer | int, limit: int = 20) -> list[Ticket]:
 
 
 @dataclass(frozen=True)
-class ReturnableLine:
+class ReturnableLine(PricedItem):
     """A line of the original ticket: what was sold, what came back already, what still can."""
 
     line_id: int
     position: int
-    product_id: int | None
-    sku: str
-    label: str
     unit: str
     sold: int
     returned: int
-    unit_price_cents: int
     discount_cents: int
     total_cents: int
-    vat_code: str
-    vat_rate_bp: int
     serial: str | None
     from_order: bool = False
     """``line_id`` is an ``OnlineOrderLine`` (an online order returned in store), not a ticket line."""

@@ -29,6 +29,7 @@ from typing import Any
 
 from store.models import Customer, OnlineOrder, OnlineOrderLine
 from till.selling import catalogue
+from till.selling.priced_item import PricedItem
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.money import line_total
@@ -47,16 +48,10 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
-class _Line:
-    product_id: int | None
-    sku: str
-    label: str
+class _Line(PricedItem):
     quantity: int
-    unit_price_cents: int
     discount_cents: int
     total_cents: int
-    vat_code: str
-    vat_rate_bp: int
     serial: str | None
 
 
@@ -229,8 +224,9 @@ def _line(raw: Any, where: str, on: dt.date) -> _Line:
                           ": nothing was imported", sku=sku,
                     total=total)
     serial = _text(raw.get("serial"), where, "serial", 64, required=False)
-    return _Line(product.id if product else None, sku, label, quantity, unit_price, discount, total, vat_code, rate,
-                 serial)
+    return _Line(product_id=product.id if product else None, sku=sku, label=label, quantity=quantity,
+                 unit_price_cents=unit_price, discount_cents=discount, total_cents=total, vat_code=vat_code,
+                 vat_rate_bp=rate, serial=serial)
 
 
 def _parse(raw: Any, index: int) -> _Order:

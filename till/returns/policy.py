@@ -19,12 +19,11 @@ FINAL_SALE = "final_sale"
 CUSTOMER_LIMIT = "customer_limit"
 NO_RECEIPT_MAX = "no_receipt_max"
 NO_RECEIPT_CREDIT_ONLY = "no_receipt_credit_note_only"
-BREACH_CODES = (WINDOW, FINAL_SALE, CUSTOMER_LIMIT, NO_RECEIPT_MAX, NO_RECEIPT_CREDIT_ONLY)
 
 
 @dataclass(frozen=True)
 class Breach:
-    """One rule a return breaks: ``code`` (one of ``BREACH_CODES``), an English message id and
+    """One rule a return breaks: ``code`` (one of the five above), an English message id and
     its parameters, as ``TillError`` takes them."""
 
     code: str

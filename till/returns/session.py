@@ -52,6 +52,7 @@ from till.returns.policy import (
 from till.people.customers import CustomerSummary, customer_summary  # noqa: F401 - part of this module's API
 from till.selling.card_journal import ClaimOpen, check_no_open_claim, claim_of
 from till.selling.card_settlement import lock_claim
+from till.selling.priced_item import PricedItem
 from till.returns.card import CardOutcomeUnknown, ReturnCardMoves  # noqa: F401 - part of this module's API
 from till.returns.lines import (  # noqa: F401 - part of this module's API
     ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
@@ -70,18 +71,12 @@ DISPOSITIONS = {"restock": SELLABLE, "damaged": DAMAGED, "supplier": "supplier_r
 # --- the session ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Pick:
+class Pick(PricedItem):
     """A line to take back: from the original ticket (``origin``) or, without receipt, a product."""
 
     key: int
-    product_id: int | None
-    sku: str
-    label: str
     unit: str
     quantity: int
-    unit_price_cents: int
-    vat_code: str
-    vat_rate_bp: int
     origin: ReturnableLine | None = None
     reason: str | None = None
     note: str | None = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from store.models import GRAM, PIECE, Customer, Product, User
 
 from till.selling import catalogue
+from till.selling.priced_item import PricedItem
 from till.config.loader import Config
 from till.errors import TillError
 from till.fiscal.chain import Sealer
@@ -42,18 +43,12 @@ class NeedsManager(SaleError):
 
 
 @dataclass(frozen=True)
-class BasketLine:
+class BasketLine(PricedItem):
     """One line of the basket, priced VAT-inclusive."""
 
     id: int
-    product_id: int
-    sku: str
-    label: str
     quantity: int
     unit: str
-    unit_price_cents: int
-    vat_code: str
-    vat_rate_bp: int
     discount_cents: int = 0
 
     @property
@@ -186,11 +181,13 @@ class Basket:
             return self.set_quantity(last.id, last.quantity + quantity)
         if price_cents is not None:
             # A price label: the line is one item at the printed price.
-            line = BasketLine(next(self._ids), product.id, product.sku, product.name, quantity, PIECE,
-                              price_cents, product.vat_code, rate)
+            line = BasketLine(id=next(self._ids), product_id=product.id, sku=product.sku, label=product.name,
+                              quantity=quantity, unit=PIECE, unit_price_cents=price_cents,
+                              vat_code=product.vat_code, vat_rate_bp=rate)
         else:
-            line = BasketLine(next(self._ids), product.id, product.sku, product.name, quantity,
-                              GRAM if weighed else PIECE, product.price_cents, product.vat_code, rate)
+            line = BasketLine(id=next(self._ids), product_id=product.id, sku=product.sku, label=product.name,
+                              quantity=quantity, unit=GRAM if weighed else PIECE,
+                              unit_price_cents=product.price_cents, vat_code=product.vat_code, vat_rate_bp=rate)
         self._check_amount(line)
         self._lines[line.id] = line
         return line

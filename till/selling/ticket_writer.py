@@ -49,6 +49,7 @@ from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
 from till.aftersale import outbox
 from till.selling.accounting import ticket_postings
+from till.selling.priced_item import PricedItem
 from till.config.loader import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
@@ -66,19 +67,13 @@ TRAINING_CHAIN = "X"
 
 
 @dataclass(frozen=True)
-class DraftLine:
+class DraftLine(PricedItem):
     """A line about to be written; ``total_cents`` is already rounded and discounted."""
 
-    product_id: int | None
-    sku: str
-    label: str
     quantity: int
     unit: str
-    unit_price_cents: int
     discount_cents: int
     total_cents: int
-    vat_code: str
-    vat_rate_bp: int
     origin_line_id: int | None = None
     reason: str | None = None
     disposition: str | None = None
