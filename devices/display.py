@@ -137,7 +137,7 @@ class EpsonDisplay:
         self.port = None
 
     def open(self) -> None:
-        import serial
+        import serial  # deferred: pyserial only when a serial device is configured
 
         opener = self._open_port or serial.Serial
         timeout = self.settings.timeout_s
@@ -156,7 +156,7 @@ class EpsonDisplay:
                 self.port = None
 
     def _write(self, data: bytes) -> None:
-        import serial
+        import serial  # deferred: pyserial only when a serial device is configured
 
         if self.port is None:
             self.open()

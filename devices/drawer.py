@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from devices import paths
-from devices.errors import DeviceConfigError, DrawerError
+from devices.errors import DeviceConfigError, DrawerError, PrinterError
 from devices.guard import DeviceGuard
 from devices.settings import DRAWER_KINDS, STATUS_LINES, DrawerSettings
 
@@ -57,8 +57,6 @@ class PrinterDrawer:
         self.open_level = open_level
 
     def open(self, reason: str) -> None:
-        from devices.errors import PrinterError
-
         try:
             self.printer.kick(self.pin)
         except PrinterError as error:
@@ -91,7 +89,7 @@ class SerialDrawer:
     def _port(self):
         """The open port, kept between calls (a sensor is polled every second or so, and a
         serial device server takes most of a second to negotiate a new connection)."""
-        import serial
+        import serial  # deferred: pyserial only when a serial device is configured
 
         if self._open_port is not None:
             return self._open_port

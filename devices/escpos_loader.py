@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
+from platformdirs import user_cache_dir
+
 _lock = threading.Lock()
 _module: ModuleType | None = None
 
@@ -28,7 +30,6 @@ def cache_dir() -> Path:
     configured = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
     if configured:
         return Path(configured)
-    from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("till")) / "escpos"
 
@@ -49,7 +50,7 @@ def escpos() -> ModuleType:
             saved_tempdir = tempfile.tempdir
             tempfile.tempdir = str(folder)
             try:
-                import escpos.printer as module
+                import escpos.printer as module  # deferred: python-escpos is heavy and only a receipt printer needs it
             finally:
                 tempfile.tempdir = saved_tempdir
             for leaked in folder.glob("tmp*"):

@@ -13,7 +13,9 @@ import socket
 from typing import Callable
 
 from devices import escpos_status as st
+from devices import escpos_transport
 from devices.errors import DeviceConfigError, PrinterError
+from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
 from devices.receipt import Receipt, layout
 from devices.settings import PrinterSettings
@@ -34,7 +36,6 @@ class EscposPrinter:
     def __init__(self, settings: PrinterSettings, connect: Callable[[], object] | None = None) -> None:
         self.settings = settings
         if connect is None:
-            from devices import escpos_transport
 
             def connect():
                 return escpos_transport.connect(settings)
@@ -120,7 +121,6 @@ class EscposPrinter:
     def _query(self, printer) -> st.PrinterStatus:
         """DLE EOT 1, 2 and 4; a printer that does not answer is ``SILENT`` (``UNKNOWN`` if it
         cannot answer at all, such as a Dummy)."""
-        from devices import escpos_transport
 
         if type(printer)._read.__qualname__ == "Escpos._read":  # write-only link (Dummy, CUPS, lp)
             self.last_status = st.PrinterStatus(st.UNKNOWN)
@@ -172,7 +172,10 @@ class EscposPrinter:
         (native where the profile has it, else an image); its text is already in the lines."""
         if not code:
             return
-        from escpos.exceptions import BarcodeCodeError, BarcodeTypeError
+        from escpos.exceptions import (  # deferred: python-escpos is heavy and only a receipt printer needs it
+            BarcodeCodeError,
+            BarcodeTypeError,
+        )
 
         printer.set(align="center")
         if self.settings.barcode and printer.profile.supports("barcodeB"):
@@ -209,10 +212,9 @@ class EscposPrinter:
 
 def _check_profile(settings: PrinterSettings) -> None:
     """A wrong profile or code page is a configuration mistake: say so at start, not per job."""
-    from devices.escpos_loader import escpos
 
     escpos()
-    from escpos.capabilities import get_profile
+    from escpos.capabilities import get_profile  # deferred: python-escpos is heavy and only a receipt printer needs it
 
     try:
         profile = get_profile(settings.profile)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from devices.errors import DeviceConfigError, PrinterError
+from devices.escpos_printer import EscposPrinter
 from devices.settings import PRINTER_DRIVERS, PrinterSettings
 from till.files import create_private
 
@@ -62,7 +63,6 @@ def make_printer(settings: PrinterSettings, resolve: Callable[[str], Path] = Pat
     with _lock:
         printer = _escpos_printers.get(settings)
         if printer is None:
-            from devices.escpos_printer import EscposPrinter
 
             printer = _escpos_printers[settings] = EscposPrinter(settings)
         return printer

@@ -39,7 +39,7 @@ class SerialReader:
         self._open_port = open_port
 
     def _open(self):
-        import serial
+        import serial  # deferred: pyserial only when a serial device is configured
 
         opener = self._open_port or serial.Serial
         try:
@@ -51,7 +51,7 @@ class SerialReader:
 
     def run(self, emit: Callable[[str], None], stop: threading.Event,
             status: Callable[[str, TillError | None], None]) -> None:
-        import serial
+        import serial  # deferred: pyserial only when a serial device is configured
 
         port = self._open()
         status("ready", None)

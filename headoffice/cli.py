@@ -27,6 +27,16 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from headoffice.app import create_app
+from headoffice.documents import add_orders, publish_catalogue
+from headoffice.limits import body_limit
+from headoffice.report import sales_report
+from headoffice.store import Alert, Till, TillKey, open_database, proxy
+from headoffice.verify import verify_all
+from till import logmask
+from till.files import create_private, private_umask
+from till.fiscal.keys import key_id_of
+
 OK, FAILED, USAGE = 0, 1, 2
 log = logging.getLogger("headoffice")
 
@@ -46,8 +56,6 @@ def load_settings(path: str | None) -> dict[str, Any]:
 def _setup_logging(settings: dict[str, Any]) -> None:
     """Log to stderr and the log file (made 0600), credit-note codes masked on every handler and
     on uvicorn's access log, whose request lines carry ``/v1/credit-notes/{code}/...``."""
-    from till import logmask
-    from till.files import create_private
 
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if settings.get("log_file"):
@@ -60,8 +68,6 @@ def _setup_logging(settings: dict[str, Any]) -> None:
 def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "") -> str:
     """Register ``till_id`` of ``shop_id`` with its public key; returns the key id. Re-enrolling
     the same key is harmless; a till keeps every key it ever had (its old records need them)."""
-    from headoffice.store import Till, TillKey, proxy
-    from till.fiscal.keys import key_id_of
 
     key_id = key_id_of(public_pem)
     with proxy.obj.atomic():
@@ -78,8 +84,6 @@ def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "") -> str:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from headoffice.store import open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     pem = Path(args.public_key).read_text(encoding="ascii") if args.public_key != "-" else sys.stdin.read()
@@ -89,10 +93,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    import uvicorn  # deferred: the web server only when head office serves
 
-    from headoffice.app import create_app
-    from headoffice.limits import body_limit
 
     settings = load_settings(args.config)
     _setup_logging(settings)
@@ -112,9 +114,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from headoffice.verify import verify_all
-    from headoffice.store import open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     problems = verify_all(args.till)
@@ -125,9 +124,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from headoffice.report import sales_report
-    from headoffice.store import open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     rows = sales_report(args.since, args.until)
@@ -142,8 +138,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from headoffice.store import Alert, open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     query = Alert.select().order_by(Alert.id)
@@ -159,9 +153,6 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from headoffice.documents import publish_catalogue
-    from headoffice.store import open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     print(f"catalogue version {publish_catalogue(json.loads(Path(args.file).read_text(encoding='utf-8')))}")
@@ -169,9 +160,6 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 
 def cmd_orders(args: argparse.Namespace) -> int:
-    from headoffice.documents import add_orders
-    from headoffice.store import open_database
-
     settings = load_settings(args.config)
     open_database(settings["database"])
     data = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -216,8 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from till.files import private_umask
-
     args = build_parser().parse_args(argv)
     with private_umask():  # its database, logs and TLS files are head office's user's alone
         return args.func(args)

@@ -13,10 +13,12 @@ signed bytes whatever the engine does with timestamps.
 from __future__ import annotations
 
 import datetime as dt
-from till.files import create_private
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
+from playhouse.pool import PooledPostgresqlDatabase
+
+from till.files import create_private
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "Record", "Head", "Alert", "Document", "OnlineOrder",
            "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem"]
@@ -192,7 +194,6 @@ def connect(url: str) -> peewee.Database:
         return peewee.SqliteDatabase(path, pragmas={"journal_mode": "wal", "synchronous": "full",
                                                     "busy_timeout": 10000}, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgresql", "postgres"):
-        from playhouse.pool import PooledPostgresqlDatabase
 
         # Pooled: each request opens and closes "its" connection; the pool keeps them open.
         return PooledPostgresqlDatabase(

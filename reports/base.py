@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import peewee
 from peewee import fn
 
+from store.db import is_postgres
 from store.models import Ticket
 from till.errors import TillError
 from till.fiscal.closure_totals import UTC, business_day, day_start
@@ -106,7 +107,6 @@ def counted(period: ReportPeriod | None, model: Any = Ticket) -> peewee.Expressi
 
 def hour_of(column: peewee.Field) -> peewee.Node:
     """The UTC hour of a timestamp column as ``YYYY-MM-DD HH`` text, on either engine."""
-    from store.db import is_postgres
 
     if is_postgres():
         return fn.to_char(column, "YYYY-MM-DD HH24")

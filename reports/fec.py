@@ -34,8 +34,10 @@ from typing import Any, Iterator
 
 from reports.base import ReportError
 from reports.pcg import account_label, journal_label
+from store.db import is_postgres
 from store.models import AccountingLine, Ticket
 from till.fiscal.closure_totals import DAY, YEAR, business_zone, period_of
+from till.fiscal.closures import KINDS, closures, last_closure
 
 __all__ = ["COLUMNS", "FecResult", "export_fec", "fec_name", "parse_year", "MESSAGES", "cents_text"]
 
@@ -133,8 +135,6 @@ class _Days:
 
 
 def _day_closures(till_id: str, zone: dt.tzinfo) -> _Days:
-    from till.fiscal.closures import closures
-
     starts, ends, valid = [], [], []
     for closure in closures(till_id, DAY):
         closed = dt.datetime.fromisoformat(closure.payload["closed_at"].removesuffix("Z"))
@@ -156,7 +156,6 @@ def _tills(start: dt.datetime, end: dt.datetime, default: str) -> list[str]:
 def _require_closed(year: int, tills: list[str], zone: dt.tzinfo) -> dict[str, _Days]:
     """Each till's daily closures, once sure its closures (of any kind: a day, a month, the year)
     reach the end of the fiscal year; refused otherwise, naming the till and how far it is closed."""
-    from till.fiscal.closures import KINDS, last_closure
 
     period = period_of(YEAR, dt.date(year, 1, 1), zone)
     days = {}
@@ -177,7 +176,6 @@ def _require_closed(year: int, tills: list[str], zone: dt.tzinfo) -> dict[str, _
 def _rows(start: dt.datetime, end: dt.datetime) -> Iterator[tuple]:
     """The accounting lines of counted tickets made in ``[start, end)``, ticket by ticket, in the
     order of the (indexed) ticket time; a server-side cursor on PostgreSQL so rows stream."""
-    from store.db import is_postgres
 
     database = AccountingLine._meta.database
     t, a = Ticket._meta.table_name, AccountingLine._meta.table_name

@@ -15,13 +15,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from store.models import utcnow
 from till import __version__
-from till.fiscal.closures import DAY, MONTH, Closure, Totals, business_day, business_zone, get_closure, period_of
-from till.fiscal.closures import card_outcomes_unknown, period_totals
-from till.i18n import translate
-from till.money import format_cents, format_rate
 from till.fiscal.canonical import signature_extract
+from till.fiscal.closures import (
+    DAY,
+    MONTH,
+    Closure,
+    Totals,
+    business_day,
+    business_zone,
+    card_outcomes_unknown,
+    get_closure,
+    period_of,
+    period_totals,
+)
+from till.i18n import translate
 from till.means import means as means_of
+from till.money import format_cents, format_rate
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 
@@ -117,7 +128,6 @@ def _card_outcomes(paper: _Paper, count: int) -> None:
 def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = None,
              width: int | None = None) -> list[str]:
     """The X report of the open business day: live totals, no closure, nothing written."""
-    from store.models import utcnow
 
     zone = business_zone(config)
     now = now or utcnow()

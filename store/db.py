@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
 
+from store.migrations import apply_pending
 from store.models.base import database_proxy
 from till.files import create_private
 
@@ -77,7 +78,6 @@ def open(url: str, migrate: bool = True) -> peewee.Database:  # noqa: A001 - the
     database = connect(url)
     database.connect(reuse_if_open=True)
     if migrate:
-        from store.migrations import apply_pending
 
         apply_pending(database)
     return database

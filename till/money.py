@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from till.i18n import language  # i18n knows nothing of money: this is the one bridge
+
 BASIS_POINTS = 10_000
 """A VAT rate of 1 (100 %) in basis points."""
 
@@ -159,8 +161,6 @@ def format_cents(cents: int, locale: str = "fr", symbol: bool = True) -> str:
 
 def shown(cents: int) -> str:
     """``cents`` as the person at the till reads money now (the till's current language)."""
-    from till.i18n import language  # i18n knows nothing of money; this is the one bridge
-
     return format_cents(cents, language())
 
 

@@ -17,6 +17,8 @@ confirm before deployment).
 from __future__ import annotations
 
 import errno
+import os
+import termios
 import threading
 import time
 from dataclasses import dataclass
@@ -309,9 +311,8 @@ def open_serial(device: str, baudrate: int = 9600):
     do not matter) refuses it with EINVAL: it is then opened 8N1, and ``ConcertLink`` reads
     7 bits either way.
     """
-    import termios
 
-    import serial
+    import serial  # deferred: pyserial only when a serial device is configured
 
     def attempt(bytesize: int, parity: str):
         return serial.Serial(device, baudrate=baudrate, bytesize=bytesize, parity=parity,
@@ -341,8 +342,6 @@ def open_serial(device: str, baudrate: int = 9600):
 
 
 def _exists(device: str) -> bool:
-    import os
-
     return device.startswith(("socket://", "loop://", "rfc2217://")) or os.path.exists(device)
 
 

@@ -20,14 +20,15 @@ Run ``python -m devices.simulators.caisse_ap_sim --port 8888`` to keep one runni
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import socket
 import threading
 import time
 
-from devices.payment.caisse_ap import DONE, NOT_DONE, encode_tlv, is_complete, decode_tlv
-from devices.simulators.scripted import ScriptedOutcomes
+from devices.payment.caisse_ap import DONE, NOT_DONE, decode_tlv, encode_tlv, is_complete
 from devices.simulators.pty_line import BackgroundSimulator
+from devices.simulators.scripted import ScriptedOutcomes
 
 OUTCOMES = ("approve", "decline", "timeout", "garbage", "bad_length", "unknown_status", "mismatch", "drop",
             "split", "chatter")
@@ -135,7 +136,6 @@ class CaisseApSimulator(ScriptedOutcomes, BackgroundSimulator):
 
 
 def main() -> None:  # pragma: no cover - a tool for the demo
-    import argparse
 
     parser = argparse.ArgumentParser(description="A Caisse-AP card terminal on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8888)

@@ -28,16 +28,28 @@ the device path to put in ``payment.device``.
 
 from __future__ import annotations
 
+import argparse
 import os
 import select
 import threading
 import time
 
 from devices.payment.concert import (
-    ACCEPTED, ACK, ENQ, EOT, ETX, NAK, REFUSED, STX, ConcertAnswer, decode_request, frame, lrc,
+    ACCEPTED,
+    ACK,
+    ENQ,
+    EOT,
+    ETX,
+    NAK,
+    REFUSED,
+    STX,
+    ConcertAnswer,
+    decode_request,
+    frame,
+    lrc,
 )
-from devices.simulators.scripted import ScriptedOutcomes
 from devices.simulators.pty_line import BackgroundSimulator, raw_pty
+from devices.simulators.scripted import ScriptedOutcomes
 
 OUTCOMES = ("approve", "decline", "silent", "silent_once", "nak", "nak_once", "timeout", "garbage", "bad_lrc",
             "bad_lrc_once", "unknown_status", "drop", "stall", "chatter")
@@ -202,7 +214,6 @@ class ConcertSimulator(ScriptedOutcomes, BackgroundSimulator):
 
 
 def main() -> None:  # pragma: no cover - a tool for the demo
-    import argparse
 
     parser = argparse.ArgumentParser(description="A Concert E+ card terminal on a pseudo-terminal")
     parser.add_argument("--outcome", default="approve", choices=OUTCOMES)

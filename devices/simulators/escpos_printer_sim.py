@@ -12,8 +12,10 @@ It shares no code with the till's drivers: the bytes come from the ESC/POS refer
 from __future__ import annotations
 
 import os
+import select
 import socket
 import threading
+
 from devices.simulators.pty_line import BackgroundSimulator, close_fds, raw_pty
 
 
@@ -155,8 +157,6 @@ class PtyPrinterSimulator(BackgroundSimulator):
         close_fds(self.master, self._slave)
 
     def _serve(self) -> None:
-        import select
-
         parser = _Parser(self.state)
         while not self._stop.is_set():
             ready, _, _ = select.select([self.master], [], [], 0.05)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import threading
+
 from devices.simulators.pty_line import BackgroundSimulator, close_fds, raw_pty
 
 
@@ -81,8 +83,6 @@ class Rfc2217DrawerSimulator(BackgroundSimulator):
     Opening bytes open the drawer; ``close_drawer()`` is the cashier pushing it shut."""
 
     def __init__(self, line: str = "cts", open_level: str = "high", open_bytes: bytes = b"\x07") -> None:
-        import socket
-
         self.port = _DrawerPort(line, open_level)
         self.open_bytes = open_bytes
         self.received = bytearray()
@@ -102,9 +102,7 @@ class Rfc2217DrawerSimulator(BackgroundSimulator):
         self.port.drawer_open = False
 
     def _serve(self) -> None:
-        import socket
-
-        from serial.rfc2217 import PortManager
+        from serial.rfc2217 import PortManager  # deferred: pyserial only when a serial device is configured
 
         self._server.settimeout(0.05)
         while not self._stop.is_set():

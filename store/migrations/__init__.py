@@ -9,7 +9,9 @@ once released: a change of schema is a new step.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
+import importlib.resources
 import pkgutil
 import re
 
@@ -31,9 +33,6 @@ def steps() -> list[tuple[int, str]]:
 def fingerprint() -> str:
     """A short hash of every step's source: tells a database made by other code (a benchmark
     shop kept between runs, say) from one this code would make."""
-    import hashlib
-    import importlib.resources
-
     digest = hashlib.sha256()
     for _, name in steps():
         digest.update((importlib.resources.files(__name__) / f"{name}.py").read_bytes())

@@ -9,8 +9,8 @@ attempt is what an auditor wants to see).
 from __future__ import annotations
 
 from store.models import MANAGER, TECHNICIAN, User
-
 from till.errors import TillError
+from till.fiscal.events import record_event
 
 DRAWER_OPENED = "DRAWER_OPENED"
 """Technical event code (chain L) of a drawer opened outside a sale."""
@@ -36,7 +36,6 @@ def open_drawer_without_sale(sealer, drawer, user: User, approved_by: User | Non
     cashier. Raises ``DrawerActionError`` (nothing opened, nothing recorded) without permission,
     or the drawer's ``DrawerError`` after recording the failed attempt.
     """
-    from till.fiscal.events import record_event
 
     if not may_open_without_sale(user, approved_by):
         raise DrawerActionError("Opening the drawer without a sale needs a manager's PIN")

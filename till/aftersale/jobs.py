@@ -4,23 +4,22 @@ Runs after commit, off the UI."""
 
 from __future__ import annotations
 
-
-
-from store.models import CreditNote, Ticket
-
 from devices import drawer as drawers
 from devices import printer as printers
+from devices.errors import DeviceConfigError
 from devices.printer import ReceiptPrinter
 from devices.receipt import layout
-from devices.errors import DeviceConfigError
 from devices.settings import DrawerSettings, PrinterSettings
-from till.credit import notes as credit_notes
+from store.models import CreditNote, OutboxJob, Ticket
+from store.models.base import utcnow
+from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
-from till.aftersale.messages import jobs as messages
-from till.config.loader import Config
 from till.aftersale.duplicates import PRINT_DUPLICATE
+from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
-
+from till.config.loader import Config
+from till.credit import notes as credit_notes
+from till.fiscal.events import record_event
 
 PRINT_LINES = "print_lines"
 """An outbox job printing ready-made lines (an X or Z report): ``{"lines": [...]}``."""
@@ -111,8 +110,6 @@ PRINTER_FAILURE = "PRINTER_FAILURE"
 def printer_waiting(till_id: str) -> tuple[int, str] | None:
     """(how many print jobs wait, the printer's last complaint) after a failed attempt, or None:
     what the screens say while the printer is out of paper, open or offline."""
-    from store.models import OutboxJob
-    from store.models.outbox import PENDING
 
     rows = list(OutboxJob.select(OutboxJob.last_error)
                 .where((OutboxJob.till_id == till_id) & (OutboxJob.status == PENDING)
@@ -124,9 +121,6 @@ def printer_waiting(till_id: str) -> tuple[int, str] | None:
 def reprint_given_up(till_id: str) -> int:
     """Put the print jobs the outbox gave up on back in the queue (the printer is back): the
     documents were never printed, so they print as they are, not as duplicates."""
-    from store.models import OutboxJob
-    from store.models.base import utcnow
-    from store.models.outbox import FAILED, PENDING
 
     return (OutboxJob.update(status=PENDING, attempts=0, not_before=utcnow())
             .where((OutboxJob.till_id == till_id) & (OutboxJob.status == FAILED)
@@ -139,11 +133,9 @@ def run_outbox(config: Config, sealer=None) -> int:
     With the till's ``sealer``, a print job's first failure and its giving up are technical
     events (R-JET: printer failures), once each, not at every retry.
     """
-    from store.models.outbox import DONE, FAILED
 
     ran = outbox.process(config.till.id, handlers(config))
     if sealer is not None:
-        from till.fiscal.events import record_event
 
         for job in ran:
             if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):

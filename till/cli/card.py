@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
+
 from till.cli.common import manager_approval, open_shop
+from till.i18n import translate
+from till.money import format_cents
+from till.selling.card_settlement import entry, pending, settle
 
 OK = 0
 PENDING = 1
@@ -21,10 +25,6 @@ PENDING = 1
 
 
 def cmd_card_pending(args: argparse.Namespace) -> int:
-    from till.selling.card_settlement import pending
-    from till.i18n import translate
-    from till.money import format_cents
-
     ctx = open_shop(args)
     lang = ctx.config.shop.locale
     rows = pending(None if args.all_tills else ctx.till_id)
@@ -41,9 +41,6 @@ def cmd_card_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_card_settle(args: argparse.Namespace) -> int:
-    from till.selling.card_settlement import entry, settle
-    from till.i18n import translate
-
     ctx = open_shop(args)
     lang = ctx.config.shop.locale
     entry(args.id)  # an unknown id is refused before any PIN is asked

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+
 from till.cli.common import open_shop
+from till.i18n import translate
+from till.sync.push import EXIT_USAGE, run_sync
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -22,9 +25,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from till.i18n import translate
-    from till.sync.push import EXIT_USAGE, run_sync
-
     ctx = open_shop(args)
     try:
         if args.public_key:

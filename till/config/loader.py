@@ -15,18 +15,22 @@ import dataclasses
 import re
 import tomllib
 import urllib.parse
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from devices.settings import DrawerSettings as DrawerConfig, PrinterSettings as PrinterConfig, problems
 from devices.display import DisplayError, DisplaySettings
 from devices.scanner import ScannerError, ScannerSettings
-from till.errors import TillError
-from till.means import CASH, codes_where
+from devices.settings import DrawerSettings as DrawerConfig
+from devices.settings import PrinterSettings as PrinterConfig
+from devices.settings import problems
 from till.config.loyalty import LoyaltySettings
 from till.config.messages import SmsSettings, SmtpSettings
 from till.config.sync import SyncSettings
+from till.errors import TillError
+from till.means import CASH, codes_where
+from till.scanning import ScanError, rules_from_config
 
 
 class ConfigError(TillError):
@@ -315,7 +319,6 @@ def _check(config: Config, text: str) -> None:
     if config.sale.max_quantity < 1:
         fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
     try:
-        import zoneinfo
 
         zoneinfo.ZoneInfo(config.shop.timezone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
@@ -331,7 +334,6 @@ def _check(config: Config, text: str) -> None:
     if config.credit_notes.validity_days < 1:
         fail("credit_notes.validity_days", "{file}, line {line}: {key} must be at least 1")
     if config.scanning.price_codes:
-        from till.scanning import ScanError, rules_from_config
 
         try:
             rules_from_config(list(config.scanning.price_codes))

@@ -26,10 +26,17 @@ import secrets
 
 from store.models.base import utcnow
 from store.models.credit import (
-    HOLD_HELD, HOLD_PENDING, HOLD_REFUSED, HOLD_RELEASED, HOLD_SETTLED, HOLD_TO_RELEASE, RemoteCreditHold,
+    HOLD_HELD,
+    HOLD_PENDING,
+    HOLD_REFUSED,
+    HOLD_RELEASED,
+    HOLD_SETTLED,
+    HOLD_TO_RELEASE,
+    RemoteCreditHold,
 )
 from till.credit.notes import CreditNoteError
 from till.fiscal.chain import current_database
+from till.fiscal.events import PAYMENT_CANCELLED, record_event
 from till.means import CREDIT_NOTE
 
 __all__ = ["open_hold", "mark", "abandon", "mark_reported", "settle", "reconcile", "to_report", "to_release",
@@ -90,7 +97,6 @@ def reconcile(till_id: str, sealer=None) -> list[RemoteCreditHold]:
     belongs to a session that ended without its ticket. Each is sealed in chain L
     (PAYMENT_CANCELLED) so the journal says why money went back to the note.
     """
-    from till.fiscal.events import PAYMENT_CANCELLED, record_event
 
     stale = list(RemoteCreditHold.select().where((RemoteCreditHold.till_id == till_id)
                                                   & RemoteCreditHold.status.in_((HOLD_PENDING, HOLD_HELD)))

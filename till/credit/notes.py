@@ -27,9 +27,11 @@ from dataclasses import dataclass
 
 import peewee
 
+from devices.receipt import voucher_lines as layout_voucher
 from store.models import CreditNote, CreditNoteMovement, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
+from till.i18n import translate
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
 
@@ -188,8 +190,6 @@ def history(code: str) -> list[Movement]:
 
 def voucher_lines(config, credit_note_id: int) -> list[str]:
     """The printed voucher (AVOIR) of a note: shop, code, amount, balance, expiry, issuing ticket."""
-    from devices.receipt import voucher_lines as layout_voucher
-    from till.i18n import translate
 
     lang = config.shop.locale
     note = CreditNote.get_by_id(credit_note_id)

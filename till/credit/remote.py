@@ -29,12 +29,13 @@ from typing import Any
 
 from store.models import CreditNote, Setting
 from store.models.credit import HOLD_HELD, HOLD_REFUSED, HOLD_RELEASED, HOLD_TO_RELEASE, RemoteCreditHold
+from till.config.sync import SyncSettings
 from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
+from till.fiscal.events import PAYMENT_CANCELLED, record_event
+from till.fiscal.rotation import retired_signers
 from till.means import CREDIT_NOTE
 from till.money import format_cents, shown
-from till.config.sync import SyncSettings
-from till.fiscal.rotation import retired_signers
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
 from till.sync.protocol import CREDIT_NOTES
 
@@ -211,7 +212,6 @@ class RemoteCreditDesk:
         """The sale was abandoned: give the hold back. True when head office has it back now;
         False when it could not be reached (the next sync, or the next start, tries again).
         Recorded in chain L either way."""
-        from till.fiscal.events import PAYMENT_CANCELLED, record_event
 
         hold = credit_holds.abandon(request_id)
         if self.sealer is not None:

@@ -14,29 +14,57 @@ Building it again without ``reset`` reuses what is there.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from store.models import CASHIER, MANAGER, Barcode, Category, Customer, FiscalRecord, Product, Setting, User
-from store.models.base import utcnow
+from platformdirs import user_data_dir
 
-from till.people.auth import create_user
-from till.config.loader import Config, ConfigError, load
-from till.people.customers import fold, index_words, search_key
-from till.demo.data import (  # noqa: F401 - CATALOGUE and the names are re-exported
-    CATALOGUE, CATEGORY_RETURN_DAYS, FIRST_NAMES, LAST_NAMES, MAIL_DOMAINS, SCALE_PREFIX, SKU_PREFIX, WEIGHED,
+from store.models import (
+    CASHIER,
+    MANAGER,
+    SALE,
+    Barcode,
+    Category,
+    Customer,
+    FiscalRecord,
+    Payment,
+    Product,
+    Setting,
+    Ticket,
+    User,
 )
-from till.shop.context import TillContext
+from store.models.base import utcnow
+from till.config.loader import Config, ConfigError, load
+from till.demo.data import (  # noqa: F401 - CATALOGUE and the names are re-exported
+    CATALOGUE,
+    CATEGORY_RETURN_DAYS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    MAIL_DOMAINS,
+    SCALE_PREFIX,
+    SKU_PREFIX,
+    WEIGHED,
+)
 from till.errors import TillError
+from till.files import write_private
 from till.fiscal.chain import Sealer
-from till.money import allocate
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
+from till.means import CARD
+from till.money import allocate
+from till.people.auth import create_user
+from till.people.customers import fold, index_words, search_key
+from till.returns.online_orders import import_file
 from till.scanning import make_ean13
-from till.shop.setup import init_shop
+from till.selling.basket import Basket
+from till.selling.checkout import Checkout, Tender
 from till.selling.ticket_writer import move_stock, write_ticket
+from till.shop.context import TillContext
+from till.shop.setup import init_shop
 
 __all__ = [
     "receipts_to_return", "DEMO_ORDER",
@@ -103,7 +131,6 @@ class _PlannedTicket:
 
 def default_demo_dir() -> Path:
     """Where ``till demo`` builds its shop: the user's data folder for till, ``demo-shop``."""
-    from platformdirs import user_data_dir
 
     return Path(user_data_dir("till", appauthor=False)) / "demo-shop"
 
@@ -274,7 +301,6 @@ def _shop_time(day: dt.date, hour: int, minute: int, second: int = 0) -> dt.date
 
 def _shop_zone() -> dt.tzinfo:
     try:
-        from zoneinfo import ZoneInfo
 
         return ZoneInfo(SHOP_TIMEZONE)
     except Exception:  # no time-zone database on this machine: Paris winter time is close enough
@@ -387,9 +413,6 @@ def _cash_given(rng: random.Random, due: int) -> int:
 def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], customers: list[Customer],
                  users: list[User], plan: list[list[_PlannedTicket]]) -> None:
     """Ring up and pay each planned sale, and write it through ``write_ticket``: one day a commit."""
-    from till.selling.basket import Basket
-    from till.means import CARD
-    from till.selling.checkout import Checkout, Tender
 
     config, database = ctx.config, ctx.database
     # The same key and chain as live sales; only the tail anchor is written once a day's commit
@@ -436,10 +459,7 @@ DEMO_ORDER = "WEB-100234"
 def _add_online_order(folder: Path, items: list[_Item], customers: list[Customer], today: dt.date) -> None:
     """One online order, written as the web shop would export it, then imported by the same code
     as ``till import orders`` (the file stays in the folder, to try the command)."""
-    import json
 
-    from till.files import write_private
-    from till.returns.online_orders import import_file
 
     pieces = [item.product for item in items if not item.weighed and not item.product.final_sale]
     chosen = (pieces[10], pieces[25])
@@ -476,7 +496,6 @@ def _card_reference(rng: random.Random) -> str:
 def receipts_to_return(limit: int = 3) -> list[tuple[str, int, str]]:
     """Recent sale receipts of the demo, one per means where possible: ``(code, total, means)``,
     for a newcomer to try a return (``till demo`` prints them)."""
-    from store.models import SALE, Payment, Ticket
 
     found: dict[str, tuple[str, int, str]] = {}
     recent = Ticket.select().where(Ticket.kind == SALE).order_by(Ticket.id.desc()).limit(200)

@@ -27,6 +27,7 @@ the shop's database or configuration.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import sys
@@ -37,7 +38,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from till.errors import TillError
-from till.fiscal.archive import ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, MANIFEST, SIGNATURE
+from till.fiscal.archive import (
+    ARCHIVE_FORMAT,
+    ARCHIVE_FORMAT_VERSION,
+    MANIFEST,
+    MANIFEST_SCHEMA,
+    RECORD_SCHEMA,
+    SIGNATURE,
+)
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import message_bytes
 from till.fiscal.json_schema import SchemaChecker
@@ -264,7 +272,6 @@ class _Verifier:
     def load_schemas(self, archive: _Archive, manifest: dict[str, Any]) -> None:
         if not self.check_schemas:
             return
-        from till.fiscal.archive import MANIFEST_SCHEMA, RECORD_SCHEMA
 
         for name in (RECORD_SCHEMA, MANIFEST_SCHEMA):
             if name not in archive.names:
@@ -481,7 +488,6 @@ def verify_archive(path: str | Path, *, trusted_key_ids: Iterable[str] | None = 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m till.fiscal.archive_verify FILE [--key-id ID]...``: 0 ok, 1 problems, 2 unreadable."""
-    import argparse
 
     parser = argparse.ArgumentParser(prog="python -m till.fiscal.archive_verify",
                                      description="Verify a till fiscal archive without its database.")

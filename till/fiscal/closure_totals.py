@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import peewee
 from peewee import Case, fn
@@ -48,7 +49,6 @@ def business_zone(config: Any = None) -> dt.tzinfo:
     name = getattr(getattr(config, "shop", None), "timezone", None)
     if not name:
         return UTC
-    from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
 

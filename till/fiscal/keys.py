@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from store.models import SigningKey
 from till.errors import TillError
 from till.files import write_private
 
@@ -161,7 +162,6 @@ def register_public_key(signer: Signer, till_id: str) -> None:
 
     Idempotent and safe for two tills racing: the key id is unique and a duplicate is ignored.
     """
-    from store.models import SigningKey
 
     if SigningKey.select().where(SigningKey.key_id == signer.key_id).exists():
         return

@@ -16,8 +16,8 @@ import os
 import re
 
 from store.models import MANAGER, ROLES, TECHNICIAN, User
-
 from till.errors import TillError
+from till.fiscal.events import LOGIN, LOGIN_FAILED, LOGOUT, MANAGER_OVERRIDE, USER_CHANGED, USER_LOCKED, record_event
 
 MAX_FAILED_ATTEMPTS = 3
 APPROVERS = (MANAGER, TECHNICIAN)
@@ -88,7 +88,6 @@ def login(sealer, login_name: str, pin: str) -> User:
     An empty PIN (a stray Enter) is refused before anything else and is not an attempt: two
     Enters and one typo must not lock a cashier out.
     """
-    from till.fiscal.events import LOGIN, LOGIN_FAILED, record_event
 
     require_pin(pin, "Type your PIN, then Enter")
     user = User.get_or_none((User.login == (login_name or "").strip()) & (User.active == True))  # noqa: E712
@@ -124,7 +123,6 @@ def authorize_manager(sealer, pin: str, reason: str, details: dict | None = None
     With neither, nothing would be counted, so the approval is refused. An empty PIN is not an
     attempt. A locked manager's PIN never approves, and a locked asker cannot ask.
     """
-    from till.fiscal.events import MANAGER_OVERRIDE, record_event
 
     require_pin(pin, "Type the manager's PIN, then Enter")
     if login is not None:
@@ -171,7 +169,6 @@ def count_wrong_pin(sealer, user: User, description: str, details: dict) -> int:
     The count is incremented in the database, not in this process, so two tills failing on
     the same account at once still count two attempts.
     """
-    from till.fiscal.events import LOGIN_FAILED, USER_LOCKED, record_event
 
     with user._meta.database.atomic():
         User.update(failed_attempts=User.failed_attempts + 1).where(User.id == user.id).execute()
@@ -202,7 +199,6 @@ def _refuse_if_locked(user: User) -> None:
 
 def _manager_by_login(sealer, login_name: str, reason: str) -> User:
     """The active manager or technician ``login_name``; anyone else is refused (and logged)."""
-    from till.fiscal.events import LOGIN_FAILED, record_event
 
     manager = User.get_or_none((User.login == (login_name or "").strip()) & (User.active == True))  # noqa: E712
     if manager is None or manager.role not in APPROVERS:
@@ -215,7 +211,6 @@ def _manager_by_login(sealer, login_name: str, reason: str) -> User:
 
 def logout(sealer, user: User) -> None:
     """End ``user``'s session at the till; recorded in chain L like the login."""
-    from till.fiscal.events import LOGOUT, record_event
 
     record_event(sealer, LOGOUT, "logout", user_id=user.id)
 
@@ -230,7 +225,6 @@ def unlock(user: User) -> None:
 def unlock_account(sealer, user: User, description: str, by: User | None = None) -> None:
     """Unlock ``user`` and seal it in chain L (USER_CHANGED, like every change to staff), in
     one transaction; ``by`` is the approving manager when there is one (on screen)."""
-    from till.fiscal.events import USER_CHANGED, record_event
 
     details = {"login": user.login, "change": "unlocked", **({"by": by.login} if by is not None else {})}
     with user._meta.database.atomic():

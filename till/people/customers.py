@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import peewee
 
 from store.models import EXCHANGE, SALE, Customer, CustomerWord, Ticket, TicketLine, utcnow
+from store.models.credit import CreditNote
+from till.credit import notes as credit_notes
+from till.credit.loyalty import points_balance
 
 _FOLD_EXTRA = str.maketrans({
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d", "ł": "l",
@@ -135,9 +138,6 @@ def customer_summary(customer: Customer | int) -> CustomerSummary:
     returned = -(TicketLine.select(peewee.fn.SUM(TicketLine.total_cents)).join(Ticket)
                  .where((Ticket.customer == customer) & (TicketLine.quantity < 0)
                         & (Ticket.training == False)).scalar() or 0)  # noqa: E712
-    from store.models.credit import CreditNote
-    from till.credit import notes as credit_notes  # imported here: credit notes build on customers, not the reverse
-    from till.credit.loyalty import points_balance
 
     today = utcnow().date()
     open_notes = [(note, left) for note in CreditNote.select().where(CreditNote.customer == customer)

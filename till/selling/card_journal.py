@@ -31,10 +31,18 @@ from devices.payment import TerminalError, TerminalResult
 from store.models import Ticket
 from store.models.base import utcnow
 from store.models.payments import (
-    APPROVED, DECLINED, FAILED, OPEN, PENDING, SETTLED, UNKNOWN, PendingPayment,
+    APPROVED,
+    DECLINED,
+    FAILED,
+    OPEN,
+    PENDING,
+    SETTLED,
+    UNKNOWN,
+    PendingPayment,
 )
 from till.errors import TillError
 from till.fiscal.chain import current_database
+from till.fiscal.events import record_event
 from till.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -216,7 +224,6 @@ def close_without_ticket(row_ids: list[int], why: str) -> None:
 def seal(sealer, code: str, description: str, row: PendingPayment, why: str, user_id: int | None,
          **more) -> None:
     """Seal an event about ``row`` in chain L (in the caller's transaction when there is one)."""
-    from till.fiscal.events import record_event
 
     record_event(sealer, code, description, user_id=user_id, details={
         "journal_id": row.id, "operation": row.operation, "amount_cents": row.amount_cents,

@@ -18,17 +18,23 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from devices.payment import TerminalError
 from store.db import is_postgres
 from store.models import MANAGER, TECHNICIAN, OnlineOrder, Payment, Ticket, User
 from store.models.base import utcnow
 from store.models.payments import APPROVED, DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
-from till.means import codes_where
-from till.selling.card_journal import (
-    CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, CARD_SETTLED, mark, seal, unresolved,
-)
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.fiscal.events import record_event
+from till.means import codes_where
+from till.selling.card_journal import (
+    CARD_APPROVED_UNRECORDED,
+    CARD_OUTCOME_UNKNOWN,
+    CARD_SETTLED,
+    mark,
+    seal,
+    unresolved,
+)
 from till.selling.ticket_writer import draft_from_json, draft_to_json, write_ticket
 
 __all__ = ["SettlementError", "Reconciled", "Settled", "intent_json", "write_intent", "settle", "reconcile",
@@ -217,8 +223,6 @@ def reconcile(terminal, till_id: str, sealer=None, user_id: int | None = None, c
 
 
 def _ask_terminal(terminal, row: PendingPayment) -> tuple[str, str]:
-    from devices.payment import TerminalError
-
     ask = getattr(terminal, "last_transaction", None)
     if ask is None:
         return UNKNOWN, "the till stopped before the terminal answered"

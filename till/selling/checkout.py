@@ -13,21 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.models import SALE, Ticket
-
 from devices.payment import PaymentTerminal, TerminalError
 from store.db import DatabaseUnavailable, with_retry
+from store.models import SALE, Ticket
 from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
 from till.credit import remote as remote_credit
-from till.selling.card_journal import terminal_reason
+from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
-from till.selling.basket import Basket
-from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.fiscal.chain import current_database
+from till.fiscal.events import PAYMENT_CANCELLED, record_event
 from till.means import CARD, CASH, CREDIT_NOTE, means
 from till.money import shown
-from till.credit.remote import RemoteCreditDesk
-
+from till.selling import card_settlement
+from till.selling.basket import Basket
+from till.selling.card_journal import close_without_ticket, terminal_reason
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 TRAINING_REFERENCE = "FORMATION"
 """The reference of a card payment made in training mode (no terminal was asked)."""
@@ -216,7 +217,6 @@ class Checkout:
         """A manager's decision on the unknown card outcome, read off the terminal's own journal:
         approved adds the card payment (with the terminal's reference); not approved adds
         nothing, and the cashier may take the payment again, by any means."""
-        from till.selling import card_settlement
 
         if self.unknown_row is None:
             raise PaymentError("No card payment of this sale waits for a manager")
@@ -284,9 +284,6 @@ class Checkout:
     def _cancelled(self, tender: Tender, refund_reference: str | None, refund_row: int | None) -> None:
         """A card payment given back before the sale ended: sealed in chain L, and both card
         requests settled with that event (no ticket will carry them)."""
-        from till.selling.card_journal import close_without_ticket
-        from till.fiscal.chain import current_database
-        from till.fiscal.events import PAYMENT_CANCELLED, record_event
 
         with current_database().atomic():
             record_event(self.basket.sealer, PAYMENT_CANCELLED, "card payment refunded before the sale ended",

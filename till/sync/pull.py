@@ -27,8 +27,10 @@ from typing import Any
 import peewee
 
 from store.models import CreditNote, CreditNoteMovement, Setting
+from till.credit.remote import REGISTERED_MARK, report
 from till.fiscal.chain import current_database
-from till.credit.remote import REGISTERED_MARK
+from till.returns.online_orders import import_orders
+from till.selling.catalogue_import import CatalogueImportError, import_catalogue
 from till.sync.client import HeadOfficeClient
 from till.sync.protocol import CATALOGUE, CREDIT_NOTES, ORDERS
 
@@ -58,7 +60,6 @@ def _save_state(folder: Path, state: dict[str, Any]) -> None:
 def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> None:
     """Catalogue, online orders, then credit notes (offline redemptions, releases, registration);
     where it stands in sync-state.json."""
-    from till.returns.online_orders import import_orders
 
     state = _load_state(folder)
     answer = client.request("GET", f"{CATALOGUE}?since={int(state.get('catalogue_version', 0))}")
@@ -66,7 +67,6 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> N
         target = folder / "catalogue.json"
         target.with_suffix(".tmp").write_text(json.dumps(answer["catalogue"], ensure_ascii=False), encoding="utf-8")
         os.replace(target.with_suffix(".tmp"), target)
-        from till.selling.catalogue_import import CatalogueImportError, import_catalogue
 
         try:  # prices and products as head office publishes them (one transaction, or nothing)
             import_catalogue(answer["catalogue"])
@@ -85,7 +85,6 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> N
         result.orders_imported += len(imported.imported)
         state["orders_after"] = int(answer["last_id"])
         _save_state(folder, state)
-    from till.credit.remote import report
 
     result.offline_credit_sent, released = report(client, till_id)
     if released:

@@ -31,7 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from peewee import fn
+
 from store.models import FiscalRecord
+from till.config.sync import SyncSettings  # re-exported: read from till.toml's [sync] by till.config.loader
 from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.chain import iso_utc
@@ -39,7 +42,7 @@ from till.fiscal.events import record_event
 from till.fiscal.rotation import retired_signers
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
 from till.sync.protocol import HEADS, RECORDS
-from till.config.sync import SyncSettings  # re-exported: read from till.toml's [sync] by till.config.loader
+from till.sync.pull import pull
 
 __all__ = ["SyncSettings", "SyncResult", "SyncError", "SyncLocked", "SyncRefused", "SyncConfigError", "run_sync",
            "sync_lock", "push_chains", "EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE",
@@ -98,8 +101,6 @@ _NAMES = ("till_id", "chain", "sequence", "kind", "created_at", "ticket_id", "fo
 
 
 def _local_tops(till_id: str) -> dict[str, int]:
-    from peewee import fn
-
     rows = (FiscalRecord.select(FiscalRecord.chain, fn.MAX(FiscalRecord.sequence))
             .where(FiscalRecord.till_id == till_id).group_by(FiscalRecord.chain).tuples())
     tops = dict(rows)
@@ -240,7 +241,6 @@ def _run(client: HeadOfficeClient, ctx, settings: SyncSettings, folder: Path, dr
             return
         result.pushed = push_chains(client, ctx.till_id, settings)
         if settings.pull:
-            from till.sync.pull import pull
 
             pull(client, ctx.till_id, folder, result)
         result.message = (f"pushed {sum(result.pushed.values())} records in {time.monotonic() - started:.1f} s"

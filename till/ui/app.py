@@ -23,15 +23,17 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.worker import Worker, WorkerState
 
 from devices.display import DisplaySettings
+from devices.drawer import LeftOpenWatch, check_left_open
 from devices.scanner import ScannerSettings
-from till.shop.context import TillContext
-from till.people.auth import logout as auth_logout
+from till.aftersale.jobs import make_drawer, printer_waiting, run_outbox
+from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
 from till.i18n import _
-from till.aftersale.jobs import printer_waiting, run_outbox
+from till.people.auth import logout as auth_logout
+from till.shop.context import TillContext
 from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
+from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.feedback import error_text, guarded, translate_bindings
 from till.ui.screens.login import LoginScreen
-from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
 
 log = logging.getLogger("till.ui")
@@ -85,7 +87,6 @@ class TillApp(App[None], inherit_bindings=False):
         self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
         self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
         if self.ctx.config.drawer.kind in ("printer", "serial"):  # a drawer with a sensor to read
-            from devices.drawer import LeftOpenWatch
 
             self._drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
             self.set_interval(1.0, self.watch_drawer)
@@ -93,8 +94,6 @@ class TillApp(App[None], inherit_bindings=False):
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
     def watch_drawer(self) -> None:
         """Read the drawer's sensor off the UI thread; warn once when it stays open too long."""
-        from devices.drawer import check_left_open
-        from till.aftersale.jobs import make_drawer
 
         drawer = make_drawer(self.ctx.config)
         if drawer is not None and check_left_open(drawer, self._drawer_watch):
@@ -128,7 +127,6 @@ class TillApp(App[None], inherit_bindings=False):
         training mode: practice tickets, and the start and end of it in chain L)."""
         self.user = user
         if training:
-            from till.fiscal.events import TRAINING_START, record_event
 
             record_event(self.ctx.sealer, TRAINING_START, "training mode started", user_id=user.id)
         self.push_screen(SaleScreen(self.ctx, user, training=training))
@@ -153,7 +151,6 @@ class TillApp(App[None], inherit_bindings=False):
     def _end_session(self, user: Any) -> None:
         """Seal the end of ``user``'s session: training mode's end if it was on, the logout."""
         if any(isinstance(screen, SaleScreen) and screen.training for screen in self.screen_stack):
-            from till.fiscal.events import TRAINING_END, record_event
 
             record_event(self.ctx.sealer, TRAINING_END, "training mode ended", user_id=user.id)
         auth_logout(self.ctx.sealer, user)

@@ -24,14 +24,31 @@ from typing import Any
 from textual import events
 
 from devices.display import (
-    CHANGE, CHANGE_GIVEN, DISPLAY_PROBLEM, DISPLAY_UNAVAILABLE, THANK_YOU, TOTAL_TO_PAY, DisplayFeed,
-    DisplaySettings, Screen, make_display,
+    CHANGE,
+    CHANGE_GIVEN,
+    DISPLAY_PROBLEM,
+    DISPLAY_UNAVAILABLE,
+    THANK_YOU,
+    TOTAL_TO_PAY,
+    DisplayFeed,
+    DisplaySettings,
+    Screen,
+    make_display,
+)
+from devices.scanner import (
+    SCAN_NOT_TAKEN,
+    SCANNER_BACK,
+    SCANNER_PROBLEM,
+    BurstDetector,
+    Partial,
+    Scan,
+    ScanEvent,
+    ScannerHub,
+    ScannerSettings,
+    SourceStatus,
+    to_event,
 )
 from devices.scanner_readers import make_readers
-from devices.scanner import (
-    SCAN_NOT_TAKEN, SCANNER_BACK, SCANNER_PROBLEM, BurstDetector, Partial, Scan, ScanEvent, ScannerHub,
-    ScannerSettings, SourceStatus, to_event,
-)
 from till.errors import TillError
 from till.i18n import translate
 from till.money import format_cents

@@ -15,6 +15,7 @@ and the sale that queued it was committed long before.
 from __future__ import annotations
 
 import html
+import importlib.util
 import io
 import smtplib
 import ssl
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from till.errors import TillError
 from till.config.messages import SmtpSettings
+from till.errors import TillError
 
 
 class MessageError(TillError):
@@ -51,13 +52,12 @@ class Mail:
 def qr_png(text: str) -> bytes:
     """``text`` as a QR code PNG. Pillow (pulled in by python-escpos) when present, else
     qrcode's pure-Python PNG writer (needs ``pypng``)."""
-    import importlib.util
 
-    import qrcode
+    import qrcode  # deferred: qrcode only when a QR code is drawn
 
     factory = None
     if importlib.util.find_spec("PIL") is None:  # pragma: no cover - Pillow comes with python-escpos
-        from qrcode.image.pure import PyPNGImage as factory
+        from qrcode.image.pure import PyPNGImage as factory  # deferred: qrcode only when a QR code is drawn
     image = qrcode.make(text, image_factory=factory, box_size=6, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

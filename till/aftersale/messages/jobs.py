@@ -22,15 +22,22 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from devices.receipt import layout
 from store.models import CreditNote, Customer, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import FAILED, PENDING
 from till.aftersale import outbox
-from till.errors import TillError
-from till.i18n import translate
+from till.aftersale.duplicates import make_duplicate
 from till.aftersale.messages import consent
 from till.aftersale.messages.email import NO_SERVER, Mail, MessageError, SmtpSettings, build_message, send_message
-from till.aftersale.messages.sms import SmsSettings, send_sms as send_text
+from till.aftersale.messages.sms import SmsSettings
+from till.aftersale.messages.sms import send_sms as send_text
+from till.aftersale.receipts import build_receipt
+from till.credit import notes as credit_notes
+from till.errors import TillError
+from till.fiscal.chain import current_database
+from till.fiscal.events import record_event
+from till.i18n import translate
 from till.money import format_cents
 
 log = logging.getLogger(__name__)
@@ -90,7 +97,6 @@ def queue_receipt_email(ticket: Ticket | int, customer: Customer | int | None, *
     A ticket already e-mailed is re-sent as a duplicate: ``sealer`` and ``user`` (who asked)
     are then needed to record it in chain C, in the job's transaction.
     """
-    from till.fiscal.chain import current_database
 
     ticket = ticket if isinstance(ticket, Ticket) else Ticket.get_by_id(ticket)
     person = consent.require(_customer(customer), consent.EMAIL)
@@ -102,7 +108,6 @@ def queue_receipt_email(ticket: Ticket | int, customer: Customer | int | None, *
         if was_emailed(ticket.id):
             if sealer is None or user is None:
                 raise ValueError("re-sending a receipt records a duplicate: pass the sealer and the user")
-            from till.aftersale.duplicates import make_duplicate
 
             payload["duplicate"] = make_duplicate(sealer, ticket, user, channel="email").number
         return outbox.enqueue(runner, SEND_EMAIL_RECEIPT, payload)
@@ -143,8 +148,6 @@ def _still_allowed(customer_id: int, channel: str, what: str) -> Customer | None
 
 def receipt_mail(config, ticket: Ticket, customer: Customer, duplicate: int | None = None) -> Mail:
     """The receipt e-mail: the receipt as printed, a subject and a line saying what it is."""
-    from devices.receipt import layout
-    from till.aftersale.receipts import build_receipt
 
     lang = config.shop.locale
     shop = config.shop.name
@@ -162,7 +165,6 @@ def receipt_mail(config, ticket: Ticket, customer: Customer, duplicate: int | No
 
 def voucher_mail(config, note: CreditNote, customer: Customer) -> Mail:
     """A credit note's voucher by e-mail: the printed voucher and its code as an image."""
-    from till.credit import notes as credit_notes
 
     lang = config.shop.locale
     subject = translate("Your credit note {code} - {shop}", lang, code=note.code, shop=config.shop.name)
@@ -239,7 +241,6 @@ def retry(job_id: int) -> None:
 
 def report_failures(sealer, ran: Iterable[OutboxJob]) -> int:
     """A technical event (chain L) per message given up in this run; returns how many."""
-    from till.fiscal.events import record_event
 
     count = 0
     for job in ran:

@@ -24,13 +24,21 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
-from till.selling import card_settlement
-from till.shop.context import TillContext
+from till.aftersale.drawer import open_drawer_without_sale
+from till.aftersale.jobs import make_drawer
+from till.aftersale.messages.jobs import failed_messages
+from till.aftersale.printing import print_lines, send_again
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
 from till.i18n import _
+from till.people.auth import locked_users, unlock_account
+from till.selling import card_settlement
+from till.shop.context import TillContext
 from till.ui.blocking import off_loop
-from till.ui.feedback import Refused, error_text, guarded, translate_bindings
 from till.ui.dialogs.card_settle import describe, settle_unknown
+from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.feedback import Refused, error_text, guarded, translate_bindings
+from till.ui.returns.dialogs import ChoiceScreen
+from till.ui.screens.reports import ReportsScreen
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
@@ -87,7 +95,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._armed = None
         self._show(x_report(self.ctx.config, self.ctx.till_id, width=self.ctx.config.printer.width))
         day = self._day_to_close()
-        from till.aftersale.messages.jobs import failed_messages
 
         failed = len(failed_messages(self.ctx.till_id))
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
@@ -100,7 +107,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @staticmethod
     def _locked_hint() -> str:
         """What the manager should know on arriving here: staff locked out, and the key for it."""
-        from till.people.auth import locked_users
 
         count = len(locked_users())
         hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
@@ -137,8 +143,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def action_print(self) -> None:
-        from till.aftersale.printing import print_lines
-
         print_lines(self.ctx.till_id, self.lines)
         self.app.process_outbox()
         self.show_info(_("Sent to the printer"))
@@ -149,9 +153,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._open_drawer()
 
     def _open_drawer(self) -> None:
-        from till.aftersale.drawer import open_drawer_without_sale
-        from till.aftersale.jobs import make_drawer
-
         off_loop(self, lambda: open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
                                                         reason="manager, closures screen"),
                  self._drawer_answered, "drawer", "open the drawer without a sale")
@@ -165,7 +166,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @guarded
     def action_reprint(self) -> None:
         """F8: the printer is back: print again what the outbox gave up on (never printed)."""
-        from till.aftersale.printing import send_again
 
         sent = send_again(self.ctx.till_id)  # the mail server or gateway is back too: messages as well
         self.app.process_outbox()
@@ -177,8 +177,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
         """F9: pick a locked account, then a manager's PIN unlocks it. The PIN is asked even of
         the manager who opened this screen: they may have walked away since, and an unlock
         gives three more tries to whoever is guessing."""
-        from till.people.auth import locked_users
-        from till.ui.returns.dialogs import ChoiceScreen
 
         locked = {str(user.id): user for user in locked_users()}
         if not locked:
@@ -189,7 +187,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def _ask_unlock(self, user: Any) -> None:
-        from till.ui.dialogs.manager_pin import ManagerPinScreen
 
         screen = ManagerPinScreen(self.ctx.sealer, "unlock account",
                                   _("A manager's PIN unlocks {login}", login=user.login), details={"login": user.login})
@@ -197,8 +194,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def _unlock(self, user: Any, manager: Any) -> None:
-        from till.people.auth import unlock_account
-
         unlock_account(self.ctx.sealer, user, "user unlocked on screen", by=manager)
         self.show_info(_("{login} is unlocked and can log in again", login=user.login))
 
@@ -206,7 +201,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
     def action_card_outcomes(self) -> None:
         """F10: pick a card request whose outcome is unknown (any till of the shop), then a
         manager's PIN and the decision read off the terminal's own journal."""
-        from till.ui.returns.dialogs import ChoiceScreen
 
         rows = {str(row.id): row for row in card_settlement.pending()}
         if not rows:
@@ -233,7 +227,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     def action_reports(self) -> None:
         """F6: the analytic reports (sales, returns, credit notes, customers, stock)."""
-        from till.ui.screens.reports import ReportsScreen
 
         self.app.push_screen(ReportsScreen(self.ctx))
 

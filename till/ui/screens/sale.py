@@ -18,26 +18,34 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from till import scanning
-from till.shop.context import TillContext
-from till.selling.catalogue import UnknownProduct
-from till.i18n import _
+from till.aftersale.duplicates import make_duplicate
 from till.aftersale.jobs import receipt_lines
+from till.aftersale.messages.resend import NoCustomerOnTicket, email_receipt, text_receipt
 from till.credit.remote import RemoteCreditDesk
+from till.errors import TillError
+from till.fiscal.closures import require_open_day
+from till.i18n import _
+from till.people.auth import is_approver
+from till.returns.lines import find_order
 from till.selling.basket import Basket, NeedsManager
+from till.selling.catalogue import UnknownProduct
 from till.selling.checkout import Checkout, CompletedSale
-from till.ui.feedback import Refused, guarded, key, money, translate_bindings
-from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
+from till.shop.context import TillContext
+from till.ui.devices_bridge import WedgeScanInput
 from till.ui.dialogs.customer import NO_CUSTOMER, CustomerScreen
 from till.ui.dialogs.discount import Discount, DiscountScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
-from till.ui.screens.payment import PaymentScreen
 from till.ui.dialogs.quantity import QuantityScreen
+from till.ui.feedback import Refused, guarded, key, money, translate_bindings
+from till.ui.returns.screen import ReturnScreen
+from till.ui.screens.closures import ClosuresScreen
+from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
+from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.receipt import ReceiptScreen
 from till.ui.widgets.basket_table import BasketTable, quantity_text
-from till.ui.devices_bridge import WedgeScanInput
 from till.ui.widgets.scan_input import ScanInput
-from till.ui.widgets.totals import TotalsPanel
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.totals import TotalsPanel
 
 
 def is_receipt_code(code: str) -> bool:
@@ -114,8 +122,6 @@ class SaleScreen(HasStatus, Screen[None]):
         """Say at once when the till cannot sell before a closure (the writer refuses anyway)."""
         if self.training:  # practice tickets wait for no closure
             return
-        from till.errors import TillError
-        from till.fiscal.closures import require_open_day
 
         try:
             require_open_day(self.ctx.till_id, None, self.ctx.sealer.zone)
@@ -165,7 +171,6 @@ class SaleScreen(HasStatus, Screen[None]):
         try:
             line = self.basket.add_code(message.code)
         except UnknownProduct:
-            from till.returns.lines import find_order
 
             if find_order(message.code) is None:
                 raise
@@ -296,7 +301,6 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _sms_receipt(self) -> str:
         """F4 on the receipt preview: a text message with the ticket's code, if the customer agreed."""
-        from till.aftersale.messages.resend import NoCustomerOnTicket, text_receipt
 
         try:
             text_receipt(self.ctx.config, self.ctx.till_id, self.last_ticket_id)
@@ -307,7 +311,6 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _email_receipt(self) -> str:
         """F3 on the receipt preview: e-mail it to the ticket's customer, if they agreed."""
-        from till.aftersale.messages.resend import NoCustomerOnTicket, email_receipt
 
         try:
             email_receipt(self.ctx.sealer, self.last_ticket_id, self.user)
@@ -318,7 +321,6 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _print_duplicate(self) -> str:
         """F2 on the receipt preview: copy n of the last ticket, signed in chain C, then printed."""
-        from till.aftersale.duplicates import make_duplicate
 
         copy = make_duplicate(self.ctx.sealer, self.last_ticket_id, self.user)
         self.app.process_outbox()
@@ -327,7 +329,6 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def action_closures(self) -> None:
         """F1: the manager's X report and closures; a cashier needs a manager's PIN."""
-        from till.people.auth import is_approver
 
         if is_approver(self.user):
             self._open_closures(self.user)
@@ -339,7 +340,6 @@ class SaleScreen(HasStatus, Screen[None]):
     def _open_closures(self, manager) -> None:
         if manager is None:
             return
-        from till.ui.screens.closures import ClosuresScreen
 
         self.app.push_screen(ClosuresScreen(self.ctx, manager), self._after_closures)
 
@@ -354,7 +354,6 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def action_returns(self, code: str | None = None) -> None:
         """F12, or a receipt scanned here: the return screen (on that ticket); the basket waits."""
-        from till.ui.returns.screen import ReturnScreen  # loaded when first needed
 
         if self.training:
             raise Refused(_("Returns are not available in training mode"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from till.ui.feedback import error_text
+
 
 class StatusLine(Static):
     """One per screen; ``HasStatus`` screens write to it."""
@@ -39,7 +41,6 @@ class HasStatus:
         if event.state == WorkerState.ERROR:
             if hasattr(self, "waiting"):
                 self.waiting = False
-            from till.ui.feedback import error_text
 
             self.show_error(error_text(event.worker.error or RuntimeError("worker failed")))
 
