@@ -1,13 +1,12 @@
 """What the printer and drawer drivers need to know, as plain frozen data.
 
-``till.config.loader`` owns the TOML file; these dataclasses are the drivers' view of it, read with
-``from_section`` so a key the configuration does not have yet simply keeps its default. That keeps
-``devices`` free of ``till.config.loader`` and lets tests build settings directly.
+``till.config.loader`` owns the TOML file and builds these as it builds every section (a key the
+file does not have keeps its default, a wrong one is reported with its line); they live here so
+that ``devices`` stays free of ``till.config``, and tests build them directly.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 PRINTER_DRIVERS = ("file", "escpos_usb", "escpos_serial", "escpos_network", "escpos_file", "none")
@@ -50,10 +49,6 @@ class PrinterSettings:
     timeout_s: int = 10
     """The longest any printer call may take before it is reported as hung."""
 
-    @classmethod
-    def from_section(cls, section: object | None) -> "PrinterSettings":
-        return _from_section(cls, section)
-
 
 @dataclass(frozen=True)
 class DrawerSettings:
@@ -75,20 +70,6 @@ class DrawerSettings:
     """A drawer open longer than this is reported as left open."""
     timeout_s: int = 5
     log_path: str = "drawer.log"
-
-    @classmethod
-    def from_section(cls, section: object | None) -> "DrawerSettings":
-        return _from_section(cls, section)
-
-
-def _from_section(cls, section: object | None):
-    """Settings from a configuration section (a dataclass, a dict or None): missing keys keep
-    their default, so a configuration written before a key existed still works."""
-    if section is None:
-        return cls()
-    get = section.get if isinstance(section, dict) else (lambda name, default: getattr(section, name, default))
-    values = {f.name: get(f.name, f.default) for f in dataclasses.fields(cls)}
-    return cls(**values)
 
 
 MUST_BE_ONE_OF = "{file}, line {line}: {key} must be one of {choices}"

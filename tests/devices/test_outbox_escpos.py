@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from types import SimpleNamespace
+from devices.settings import DrawerSettings, PrinterSettings
 
 from store.models import OutboxJob
 from store.models.outbox import DONE, PENDING
@@ -38,9 +38,9 @@ class WithDevices:
 
 
 def with_devices(config, sim, drawer=None):
-    printer = SimpleNamespace(driver="escpos_network", host=sim.host, port=sim.port, width=42, path="",
-                              timeout_s=3, status_timeout_ms=300)
-    return WithDevices(config, printer, drawer or SimpleNamespace(kind="printer", pin=2))
+    printer = PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, width=42, timeout_s=3,
+                              status_timeout_ms=300)
+    return WithDevices(config, printer, drawer or DrawerSettings(kind="printer", pin=2))
 
 
 def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(shop):
@@ -70,7 +70,7 @@ def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(sho
 def test_a_wrong_drawer_setting_fails_only_the_drawer_job(shop):
     sell(shop, shop.barcodes["WIN"])
     with NetworkPrinterSimulator() as sim:
-        config = with_devices(shop.config, sim, drawer=SimpleNamespace(kind="cashbox"))
+        config = with_devices(shop.config, sim, drawer=DrawerSettings(kind="cashbox"))
         run_outbox(config)
         jobs = {job.kind: job for job in OutboxJob.select()}
         assert jobs[outbox.PRINT_RECEIPT].status == DONE

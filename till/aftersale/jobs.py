@@ -9,7 +9,6 @@ from devices import printer as printers
 from devices.errors import DeviceConfigError
 from devices.printer import ReceiptPrinter
 from devices.receipt import layout
-from devices.settings import DrawerSettings, PrinterSettings
 from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
@@ -27,13 +26,13 @@ PRINT_LINES = "print_lines"
 
 def make_printer(config: Config) -> ReceiptPrinter | None:
     """The receipt printer named by the configuration (keys it lacks keep their defaults)."""
-    return printers.make_printer(PrinterSettings.from_section(config.printer), config.resolve)
+    return printers.make_printer(config.printer, config.resolve)
 
 
 def make_drawer(config: Config, printer: ReceiptPrinter | None = None):
     """The cash drawer named by ``[drawer]`` (a logged drawer, ``drawer.log``, when absent); a
     drawer on the printer's kick port uses ``printer`` (the configured one when not given)."""
-    settings = DrawerSettings.from_section(getattr(config, "drawer", None))
+    settings = config.drawer
     if settings.kind == "printer" and printer is None:
         printer = make_printer(config)
     return drawers.make_drawer(settings, printer, config.resolve)

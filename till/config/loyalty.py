@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from till.config.sections import from_section
-
 
 @dataclass(frozen=True)
 class LoyaltySettings:
@@ -20,7 +18,3 @@ class LoyaltySettings:
     reward_account: str = "6234"
     """Where the cost of a reward voucher is booked (PCG 6234, gifts to customers)."""
 
-    @classmethod
-    def from_section(cls, section: object | None) -> "LoyaltySettings":
-        """From a configuration section (dataclass, dict or None); missing keys keep their default."""
-        return from_section(cls, section)

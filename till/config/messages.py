@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from till.config.sections import from_section
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,6 @@ class SmtpSettings:
     cafile: str = ""
     """A PEM file of authorities to trust instead of the system's (a shop's own mail relay)."""
 
-    @classmethod
-    def from_section(cls, section: object | None) -> "SmtpSettings":
-        return from_section(cls, section)
-
 
 @dataclass(frozen=True)
 class SmsSettings:
@@ -44,7 +39,3 @@ class SmsSettings:
     timeout_s: int = 10
     method: str = "POST"
     """``POST`` (form body ``to``, ``text``) or ``GET`` (all in the URL template)."""
-
-    @classmethod
-    def from_section(cls, section: object | None) -> "SmsSettings":
-        return from_section(cls, section)

@@ -30,7 +30,6 @@ from till.aftersale import outbox
 from till.aftersale.duplicates import make_duplicate
 from till.aftersale.messages import consent
 from till.aftersale.messages.email import NO_SERVER, Mail, MessageError, SmtpSettings, build_message, send_message
-from till.aftersale.messages.sms import SmsSettings
 from till.aftersale.messages.sms import send_sms as send_text
 from till.aftersale.receipts import build_receipt
 from till.credit import notes as credit_notes
@@ -177,8 +176,8 @@ def voucher_mail(config, note: CreditNote, customer: Customer) -> Mail:
 def handlers(config) -> dict[str, outbox.Handler]:
     """The message jobs' handlers, to merge into ``till.aftersale.jobs.handlers``. Settings come from the
     ``[smtp]`` and ``[sms]`` sections (their defaults when absent: nothing is configured)."""
-    smtp = SmtpSettings.from_section(getattr(config, "smtp", None))
-    sms = SmsSettings.from_section(getattr(config, "sms", None))
+    smtp = config.smtp
+    sms = config.sms
 
     def deliver(mail: Mail) -> None:
         if not smtp.host:
