@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-
 from till.cli.common import open_shop
-from till.errors import TillError
-from till.fiscal.archive import export_archive, parse_period
-from till.fiscal.archive_verify import verify_archive
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -38,6 +34,8 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
+    from till.fiscal.archive import export_archive, parse_period  # deferred: per command (fast start)
+
     parse_period(args.period)  # a usage error before anything is opened
     ctx = open_shop(args)
     try:
@@ -58,6 +56,8 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
 
 def cmd_verify_archive(args: argparse.Namespace) -> int:
     """Verify ``args.archive`` with no configuration and no database: 0 ok, 1 problems, 2 unreadable."""
+    from till.errors import TillError  # deferred: per command (fast start)
+    from till.fiscal.archive_verify import verify_archive  # deferred: per command (fast start)
 
     try:
         report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None))

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-
 from till.cli.common import manager_approval, open_shop
-from till.i18n import translate
-from till.money import format_cents
-from till.selling.card_settlement import entry, pending, settle
 
 OK = 0
 PENDING = 1
@@ -25,6 +21,10 @@ PENDING = 1
 
 
 def cmd_card_pending(args: argparse.Namespace) -> int:
+    from till.selling.card_settlement import pending  # deferred: per command (fast start)
+    from till.i18n import translate  # deferred: per command (fast start)
+    from till.money import format_cents  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     lang = ctx.config.shop.locale
     rows = pending(None if args.all_tills else ctx.till_id)
@@ -41,6 +41,9 @@ def cmd_card_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_card_settle(args: argparse.Namespace) -> int:
+    from till.selling.card_settlement import entry, settle  # deferred: per command (fast start)
+    from till.i18n import translate  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     lang = ctx.config.shop.locale
     entry(args.id)  # an unknown id is refused before any PIN is asked

@@ -15,8 +15,6 @@ from pathlib import Path
 from till import logmask
 from till.config.loader import Config, load
 from till.files import create_private
-from till.people.auth import authorize_manager
-from till.shop.context import TillContext
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -48,8 +46,10 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def open_shop(args: argparse.Namespace) -> TillContext:
-    """The shop of ``--config`` (or ``$TILL_CONFIG``, or ./till.toml), logging to its file."""
+def open_shop(args: argparse.Namespace):
+    """The shop of ``--config`` (or ``$TILL_CONFIG``, or ./till.toml), logging to its file: its ``TillContext``."""
+    from till.shop.context import TillContext  # deferred: per command (fast start)
+
     config = load(find_config(args.config))
     setup_logging(config)
     return TillContext.open(config)
@@ -59,6 +59,8 @@ def manager_approval(ctx, args: argparse.Namespace, reason: str):
     """The manager approving ``reason`` from a shell: their login (``--manager``, else asked)
     and PIN. Naming the manager lets a wrong PIN count against that account, locked at the
     third as at the till, so a shell is no place to try every PIN either."""
+    from till.people.auth import authorize_manager  # deferred: per command (fast start)
+
     login = args.manager or input("Manager login: ").strip()
     pin = args.pin or getpass.getpass(f"PIN for {login}: ")
     return authorize_manager(ctx.sealer, pin, reason, login=login)

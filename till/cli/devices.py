@@ -14,30 +14,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import select
 import socket
 import sys
-import termios
 import threading
 import time
-import tty
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from devices.access import check_path
-from devices.display import DisplaySettings, make_display
-from devices.drawer import LoggingDrawer
-from devices.scanner import BurstDetector, Partial, Scan, ScannerHub, ScannerSettings, Typed, to_event
-from devices.scanner_readers import make_readers
-from till.aftersale import jobs
-from till.aftersale.jobs import make_printer
-from till.cli.common import find_config, setup_logging
-from till.config.loader import load
+from devices.display import DisplaySettings
+from devices.scanner import ScannerSettings
 from till.errors import TillError
-from till.fiscal.chain import current_database
-from till.selling.card_journal import close_without_ticket
-from till.shop.context import TillContext
+from till.cli.common import find_config, setup_logging
 
 OK, FAILED, USAGE = 0, 1, 2
 DEFAULT_TIMEOUT_S = 15.0
@@ -60,6 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 # --- settings -------------------------------------------------------------------------------
 
 def _config(args: argparse.Namespace):
+    from till.config.loader import load  # deferred: per command (fast start)
+
     config = load(find_config(getattr(args, "config", None)))
     setup_logging(config)
     return config
@@ -219,9 +210,11 @@ def sample_receipt(config: Any) -> list[str]:
 
 def _make_drawer(config: Any) -> Any:
     """The configured drawer, built as the outbox builds it (a printer drawer needs the printer)."""
+    from till.aftersale import jobs  # deferred: per command (fast start)
 
     factory = getattr(jobs, "make_drawer", None)
     if factory is None:  # before the drawer drivers: the logging drawer the outbox used
+        from devices.drawer import LoggingDrawer  # deferred: per command (fast start)
 
         return LoggingDrawer(config.resolve("drawer.log"))
     return factory(config, jobs.make_printer(config))
@@ -234,6 +227,8 @@ def _fail(kind: str, error: BaseException) -> int:
 
 
 def try_printer(config: Any, timeout_s: float) -> int:
+    from till.aftersale.jobs import make_printer  # deferred: per command (fast start)
+
     printer = make_printer(config)
     if printer is None:
         print("printer: none configured (printer.driver = \"none\")", file=sys.stderr)
@@ -261,6 +256,9 @@ def try_drawer(config: Any, timeout_s: float) -> int:
 def try_terminal(config: Any, timeout_s: float) -> int:
     """A sale of one cent, then its refund: each journaled before it is sent, like any card
     request (a test that charged a card and stopped before the refund is found at the next start)."""
+    from till.selling.card_journal import close_without_ticket  # deferred: per command (fast start)
+    from till.shop.context import TillContext  # deferred: per command (fast start)
+    from till.fiscal.chain import current_database  # deferred: per command (fast start)
 
     ctx = TillContext.open(config)
     terminal = ctx.terminal
@@ -286,6 +284,8 @@ def try_terminal(config: Any, timeout_s: float) -> int:
 
 
 def try_display(display_settings: DisplaySettings, timeout_s: float) -> int:
+    from devices.display import make_display  # deferred: per command (fast start)
+
     display = make_display(display_settings)
     if display is None:
         print("display: none configured (display.driver = \"none\")", file=sys.stderr)
@@ -308,6 +308,8 @@ def try_display(display_settings: DisplaySettings, timeout_s: float) -> int:
 def try_scanner(settings: ScannerSettings, count: int, seconds: float,
                  out: Callable[[str], None] = print, stdin: Any = None) -> int:
     """Show every code live, from every configured source, until Ctrl-C, ``count`` or ``seconds``."""
+    from devices.scanner import ScannerHub  # deferred: per command (fast start)
+    from devices.scanner_readers import make_readers  # deferred: per command (fast start)
 
     seen: list[str] = []
     failed: list[str] = []
@@ -350,7 +352,11 @@ def _read_wedge(settings: ScannerSettings, stdin: Any, on_scan: Callable, done: 
                 deadline: float | None, out: Callable[[str], None]) -> None:
     """Keys from this terminal in raw mode through the burst detector (a scanner plugged into
     the machine whose terminal this is)."""
+    import select  # deferred: per command (fast start)
+    import termios  # deferred: per command (fast start)
+    import tty  # deferred: per command (fast start)
 
+    from devices.scanner import BurstDetector, Partial, Scan, Typed, to_event  # deferred: per command (fast start)
 
     detector = BurstDetector.from_settings(settings)
     fd = stdin.fileno()

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-
 from till.cli.common import find_config, setup_logging
-from till.config.loader import load
-from till.shop.doctor import FAIL, run_checks
 
 OK, FAILED = 0, 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from till.config.loader import load  # deferred: per command (fast start)
+    from till.shop.doctor import FAIL, run_checks  # deferred: per command (fast start)
+
     config = load(find_config(getattr(args, "config", None)))
     setup_logging(config)
     findings = run_checks(config)

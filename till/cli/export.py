@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import argparse
 from typing import Any
-
-from reports.fec import export_fec, parse_year
 from till.cli.common import open_shop
-from till.i18n import translate
-from till.money import format_cents
 
 OK = 0
 WROTE = "Wrote {file}: {entries} entries, {lines} lines, debit {debit} = credit {credit}"
 
 
 def cmd_export_fec(args: argparse.Namespace) -> int:
+    from reports.fec import export_fec, parse_year  # deferred: per command (fast start)
+    from till.i18n import translate  # deferred: per command (fast start)
+    from till.money import format_cents  # deferred: per command (fast start)
+
     year = parse_year(args.year)  # checked before the database is opened
     ctx = open_shop(args)
     result = export_fec(ctx.config, year, args.out, encoding=args.encoding)

@@ -9,18 +9,8 @@ a ``TillError``, which ``till.cli.main.main`` prints on one line with exit statu
 from __future__ import annotations
 
 import argparse
-import getpass
 from typing import Any
-
-from reports.base import REVERSED, ReportError, parse_day
-from reports.registry import REPORTS, check, run
-from reports.render import FORMATS, render
-from reports.xz import x_report, z_report_for
-from store.models import utcnow
 from till.cli.common import open_shop
-from till.fiscal.closures import DAY, KIND_NAMES, MONTH, YEAR, business_day, business_zone, close, parse_period
-from till.i18n import language, translate
-from till.money import format_cents
 
 OK = 0
 
@@ -28,6 +18,7 @@ OK = 0
 def _who() -> str:
     """Who closes from the command line, as sealed in the closure: the system login (a
     technician over SSH has no till PIN session)."""
+    import getpass  # deferred: per command (fast start)
 
     try:
         login = getpass.getuser()
@@ -37,6 +28,11 @@ def _who() -> str:
 
 
 def _closed_lines(made: list, lang: str | None = None) -> list[str]:
+    from till.fiscal.closures import KIND_NAMES  # deferred: per command (fast start)
+    from till.i18n import translate  # deferred: per command (fast start)
+    from till.i18n import language  # deferred: per command (fast start)
+    from till.money import format_cents  # deferred: per command (fast start)
+
     lang = lang or language()
     return [translate("Closed the {kind} {period} on till {till_id}: {tickets} tickets, grand total {total} "
                       "(record {sequence} of chain G)", lang, kind=translate(KIND_NAMES[c.kind], lang),
@@ -47,6 +43,9 @@ def _closed_lines(made: list, lang: str | None = None) -> list[str]:
 
 def cmd_close(args: argparse.Namespace) -> int:
     """Close a day (default: today), a month or a year, with the cascade, and say what was closed."""
+    from till.fiscal.closures import (  # deferred: per command (fast start)
+        DAY, MONTH, YEAR, business_zone, close, parse_period,
+    )
 
     ctx = open_shop(args)
     kind = {"day": DAY, "month": MONTH, "year": YEAR}[args.close_command]
@@ -61,6 +60,11 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print the X report of the open day, or the Z report of a closure."""
+    from reports.xz import x_report, z_report_for  # deferred: per command (fast start)
+    from till.fiscal.closures import (  # deferred: per command (fast start)
+        DAY, MONTH, YEAR, business_day, business_zone, parse_period,
+    )
+    from store.models import utcnow  # deferred: per command (fast start)
 
     ctx = open_shop(args)
     if args.report_command == "x":
@@ -86,11 +90,17 @@ def cmd_analytics(args: argparse.Namespace) -> int:
     The name, the ``--by`` field, the days and the limit are all checked before the database is
     opened, so a typo costs nothing and says what exists.
     """
+    from reports.base import parse_day  # deferred: per command (fast start)
+    from reports.registry import check, run  # deferred: per command (fast start)
+    from reports.render import render  # deferred: per command (fast start)
+    from till.fiscal.closures import business_zone  # deferred: per command (fast start)
+    from till.i18n import language  # deferred: per command (fast start)
 
     check(args.report_command, args.by)
     first = parse_day(args.start) if args.start else None
     last = parse_day(args.end) if args.end else None
     if first is not None and last is not None and first > last:
+        from reports.base import REVERSED, ReportError  # deferred: per command (fast start)
 
         raise ReportError(REVERSED, start=first.isoformat(), end=last.isoformat())
     ctx = open_shop(args)
@@ -101,6 +111,8 @@ def cmd_analytics(args: argparse.Namespace) -> int:
 
 def _add_analytics(report: Any) -> None:
     """One sub-command per analytic report, with the same options for all."""
+    from reports.registry import REPORTS  # deferred: per command (fast start)
+    from reports.render import FORMATS  # deferred: per command (fast start)
 
     for name, spec in REPORTS.items():
         sub = report.add_parser(name, help=spec.help)

@@ -16,60 +16,25 @@ import logging
 import sys
 from pathlib import Path
 
-from store.models import User
 from till import __version__
-from till.aftersale.jobs import run_outbox
-from till.aftersale.outbox import pending_count
-from till.cli import (
-    archive as cli_archive,
-)
-from till.cli import (
-    card as cli_card,
-)
-from till.cli import (
-    devices as cli_devices,
-)
-from till.cli import (
-    doctor as cli_doctor,
-)
-from till.cli import (
-    export as cli_export,
-)
-from till.cli import (
-    fiscal as cli_fiscal,
-)
-from till.cli import (
-    sync as cli_sync,
-)
-from till.cli.archive import cmd_verify_archive
-from till.cli.common import FAILED, OK, USAGE, find_config, manager_approval, open_shop, setup_logging
 from till.config.loader import Config, ConfigError, load
-from till.demo.build import DEMO_ORDER, build_demo, default_demo_dir, receipts_to_return
 from till.errors import TillError
 from till.files import private_umask
-from till.fiscal import clock
-from till.fiscal.events import INTEGRITY_CHECK, USER_CHANGED, record_event
-from till.fiscal.lifecycle import record_stop
-from till.fiscal.rotation import rotate_key
-from till.fiscal.verify import verify_journal
-from till.money import format_cents
-from till.people.auth import create_user, unlock_account
-from till.returns.online_orders import OrderImportError, import_file
-from till.selling.catalogue_import import CatalogueImportError, import_catalogue_file
-from till.shop.context import TillContext
-from till.shop.running import running_till, start_till
-from till.shop.setup import init_shop
+
+from till.cli.common import FAILED, OK, USAGE, find_config, manager_approval, open_shop, setup_logging
 
 log = logging.getLogger("till")
 
 
 def run_ui(config: Config) -> int:
     """Start the till's screens on ``config``'s shop."""
+    from till.shop.running import running_till, start_till  # deferred: per command (fast start)
+    from till.fiscal.lifecycle import record_stop  # deferred: per command (fast start)
 
     with running_till(config):
         ctx = start_till(config)
         try:
-            from till.ui.app import TillApp  # deferred: the screens (Textual) load only when the till's UI starts
+            from till.ui.app import TillApp  # deferred: Textual loads only when the screens start
 
             TillApp(ctx).run()
         finally:
@@ -85,16 +50,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from till.demo.build import build_demo, default_demo_dir  # deferred: per command (fast start)
+
     folder = Path(args.dir) if args.dir else default_demo_dir()
     print(f"Preparing the demo shop in {folder} ...", file=sys.stderr)
     config = build_demo(folder, reset=args.reset)
     print(f"Demo shop ready: {config.path}", file=sys.stderr)
     print("Log in as 'cashier' (PIN 1111) or 'manager' (PIN 9999).", file=sys.stderr)
+    from till.shop.context import TillContext  # deferred: per command (fast start)
+    from till.demo.build import receipts_to_return  # deferred: per command (fast start)
+    from till.money import format_cents  # deferred: per command (fast start)
 
     ctx = TillContext.open(config)
     print("Receipts ready to return (type or scan the code on the sale screen):", file=sys.stderr)
     for code, total, means in receipts_to_return():
         print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
+    from till.demo.build import DEMO_ORDER  # deferred: per command (fast start)
 
     print(f"Online order ready to return (type its number on the sale screen): {DEMO_ORDER}", file=sys.stderr)
     ctx.close()
@@ -105,6 +76,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from till.shop.setup import init_shop  # deferred: per command (fast start)
+
     settings = {key: value for key, value in {
         "shop_name": args.shop_name, "siret": args.siret, "vat_number": args.vat_number,
         "till_id": args.till_id, "database": args.database, "language": args.language,
@@ -121,8 +94,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from till.people.auth import create_user  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    from till.fiscal.events import USER_CHANGED, record_event  # deferred: per command (fast start)
 
     with ctx.database.atomic():
         user = create_user(args.login, args.name or args.login, args.role, pin)
@@ -133,6 +109,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from store.models import User  # deferred: per command (fast start)
+    from till.people.auth import unlock_account  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     user = User.get_or_none(User.login == args.login)
     if user is None:
@@ -144,6 +123,8 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
+    from store.models import User  # deferred: per command (fast start)
+
     open_shop(args)
     for user in User.select().order_by(User.login):
         state = "locked" if user.locked else ("active" if user.active else "inactive")
@@ -152,7 +133,11 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_journal_verify(args: argparse.Namespace) -> int:
+    from till.fiscal.events import INTEGRITY_CHECK, record_event  # deferred: per command (fast start)
+    from till.fiscal.verify import verify_journal  # deferred: per command (fast start)
+
     if getattr(args, "archive", None):
+        from till.cli.archive import cmd_verify_archive  # deferred: per command (fast start)
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
@@ -166,6 +151,8 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
+    from till.fiscal import clock  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     clock.record_if_behind(ctx.sealer)
     floor = clock.clock_behind(ctx.till_id)
@@ -181,6 +168,8 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
 
 
 def cmd_key_rotate(args: argparse.Namespace) -> int:
+    from till.fiscal.rotation import rotate_key  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     manager = manager_approval(ctx, args, "signing key rotation")
     old = ctx.sealer.signer.key_id
@@ -190,6 +179,10 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_catalogue(args: argparse.Namespace) -> int:
+    from till.selling.catalogue_import import (  # deferred: per command (fast start)
+        CatalogueImportError, import_catalogue_file,
+    )
+
     open_shop(args)
     try:
         result = import_catalogue_file(args.file)
@@ -202,6 +195,8 @@ def cmd_import_catalogue(args: argparse.Namespace) -> int:
 
 
 def cmd_import_orders(args: argparse.Namespace) -> int:
+    from till.returns.online_orders import OrderImportError, import_file  # deferred: per command (fast start)
+
     open_shop(args)
     try:
         result = import_file(args.file)
@@ -215,6 +210,9 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_run(args: argparse.Namespace) -> int:
+    from till.aftersale.jobs import run_outbox  # deferred: per command (fast start)
+    from till.aftersale.outbox import pending_count  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     ran = run_outbox(ctx.config, ctx.sealer)
     print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
@@ -260,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
+    from till.cli import archive as cli_archive  # deferred: per command (fast start)
+    from till.cli import card as cli_card  # deferred: per command (fast start)
+    from till.cli import devices as cli_devices  # deferred: per command (fast start)
+    from till.cli import doctor as cli_doctor  # deferred: per command (fast start)
+    from till.cli import export as cli_export  # deferred: per command (fast start)
+    from till.cli import fiscal as cli_fiscal  # deferred: per command (fast start)
+    from till.cli import sync as cli_sync  # deferred: per command (fast start)
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)

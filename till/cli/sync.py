@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-
 from till.cli.common import open_shop
-from till.i18n import translate
-from till.sync.push import EXIT_USAGE, run_sync
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,6 +22,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from till.i18n import translate  # deferred: per command (fast start)
+    from till.sync.push import EXIT_USAGE, run_sync  # deferred: per command (fast start)
+
     ctx = open_shop(args)
     try:
         if args.public_key:
