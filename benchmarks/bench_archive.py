@@ -71,7 +71,7 @@ def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
     from till.shop.context import TillContext
     from till.fiscal.archive import parse_period
     from till.fiscal.chain import Sealer
-    from till.selling.ticket_writer import location_id
+    from till.selling.stock import location_id
 
     month = last_complete_month()
     wanted = {"size": size, "tickets": MONTH_TICKETS[size], "seed": seed, "month": month,

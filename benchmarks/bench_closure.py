@@ -67,7 +67,7 @@ def build(folder: Path, tickets: int, seed: int, say) -> Any:
     from till.shop.context import TillContext
     from till.fiscal.chain import Sealer
     from till.shop.setup import init_shop
-    from till.selling.ticket_writer import location_id
+    from till.selling.stock import location_id
 
     config = init_shop(folder, "till.toml", **SHOP).config
     ctx = TillContext.open(config)

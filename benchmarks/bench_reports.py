@@ -111,7 +111,7 @@ def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
     from till.shop.context import TillContext
     from till.fiscal.chain import Sealer
     from till.fiscal.closures import YEAR, close
-    from till.selling.ticket_writer import location_id
+    from till.selling.stock import location_id
 
     year = last_complete_year()
     wanted = {"size": size, "tickets": YEAR_TICKETS[size], "seed": seed, "year": year,

@@ -47,7 +47,7 @@ from till.fiscal.payloads import ticket_payloads  # noqa: E402
 from till.money import vat_breakdown  # noqa: E402
 from till.scanning import make_ean13, ticket_code  # noqa: E402
 from till.shop.setup import init_shop  # noqa: E402
-from till.selling.ticket_writer import location_id  # noqa: E402
+from till.selling.stock import location_id  # noqa: E402
 
 __all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir",
            "write_ticket_parts", "LINE_FIELDS", "RETURN_LINE_FIELDS"]

@@ -16,7 +16,7 @@ from till.shop.context import TillContext
 from till.files import write_private
 from till.scanning import make_ean13
 from till.shop.setup import seed_defaults
-from till.selling.ticket_writer import move_stock
+from till.selling.stock import move_stock
 
 
 @dataclass

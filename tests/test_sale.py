@@ -295,7 +295,7 @@ def test_a_refund_the_terminal_refuses_keeps_the_card_tender(shop):
 
 def test_a_stock_location_made_in_a_rolled_back_transaction_is_not_remembered(shop):
     from store.models import StockLocation
-    from till.selling.ticket_writer import location_id
+    from till.selling.stock import location_id
 
     class Abort(Exception):
         pass

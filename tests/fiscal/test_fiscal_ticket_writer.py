@@ -169,10 +169,11 @@ def test_a_ticket_of_hundreds_of_lines_is_written_in_several_statements(till_sho
 
 
 def test_without_insert_returning_the_line_ids_are_read_back(till_shop, monkeypatch):
+    import till.selling.bulk_insert as bulk_insert
     import till.selling.ticket_writer as writer
 
     shop = till_shop
-    monkeypatch.setattr(writer, "_SQLITE_RETURNING", False)  # an SQLite older than 3.35
+    monkeypatch.setattr(bulk_insert, "_SQLITE_RETURNING", False)  # an SQLite older than 3.35
     for insert in (writer._TICKET, writer._LINES):
         monkeypatch.setattr(insert, "_sql", {})
     ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, "WIN", "BAG", "SOA")))

@@ -62,7 +62,8 @@ from till.returns.online_orders import import_file
 from till.scanning import make_ean13
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout, Tender
-from till.selling.ticket_writer import move_stock, write_ticket
+from till.selling.stock import move_stock
+from till.selling.ticket_writer import write_ticket
 from till.shop.context import TillContext
 from till.shop.setup import init_shop
 

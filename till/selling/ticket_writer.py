@@ -24,10 +24,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import weakref
-import sqlite3
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Iterable
 
 import peewee
 
@@ -36,9 +34,6 @@ from store.models import (
     AccountingLine,
     OutboxJob,
     Payment,
-    StockLevel,
-    StockLocation,
-    StockMovement,
     Ticket,
     TicketLine,
     TicketVat,
@@ -49,7 +44,9 @@ from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
 from till.aftersale import outbox
 from till.selling.accounting import ticket_postings
+from till.selling.bulk_insert import BulkInsert
 from till.selling.priced_item import PricedItem
+from till.selling.stock import write_stock
 from till.config.loader import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
@@ -148,151 +145,18 @@ class UnbalancedTicket(TillError):
     """Payments do not add up to the ticket's total."""
 
 
-class _Insert:
-    """One multi-row INSERT into ``model``'s ``fields``, its text rendered once per engine and size.
-
-    Building the same peewee query object for every checkout cost more than running it. Values go
-    through each field's ``db_value`` (what peewee does), and fields left out get the model's
-    defaults, so the rows are the ones ``Model.insert`` would have written.
-    """
-
-    def __init__(self, model: type[peewee.Model], fields: tuple[str, ...], returning: tuple[str, ...] = (),
-                 suffix: str = "") -> None:
-        meta = model._meta
-        self.defaults = tuple((name, f.default) for name, f in meta.fields.items()
-                              if name not in fields and not f.primary_key and f.default is not None)
-        self.fields = fields + tuple(name for name, _ in self.defaults)
-        self.convert = tuple(meta.fields[name].db_value for name in self.fields)
-        # The type a field stores unchanged (its ``db_value`` would return the very value).
-        self.as_is = tuple(_stored_as_is(meta.fields[name]) for name in self.fields)
-        self.table = _quote(meta.table_name)
-        self.columns = ", ".join(_quote(meta.fields[name].column_name) for name in self.fields)
-        self.returning = ", ".join(_quote(meta.fields[name].column_name) for name in returning)
-        self.suffix = suffix
-        self.per_statement = max(1, _MAX_PARAMETERS // len(self.fields))
-        self._sql: dict[tuple[type, int], str] = {}
-
-    def rows(self, rows: Iterable[tuple]) -> list[tuple]:
-        """``rows`` completed with defaults and converted as stored (what the payload must see)."""
-        defaults = [default for _, default in self.defaults]
-        out = []
-        for row in rows:
-            if defaults:
-                row = (*row, *(d() if callable(d) else d for d in defaults))
-            out.append(tuple([value if value is None or type(value) is same else convert(value)
-                              for convert, same, value in zip(self.convert, self.as_is, row)]))
-        return out
-
-    def sql(self, database: peewee.Database, count: int) -> str:
-        key = (type(database), count)
-        sql = self._sql.get(key)
-        if sql is None:
-            one = "(" + ", ".join([database.param] * len(self.fields)) + ")"
-            sql = f"INSERT INTO {self.table} ({self.columns}) VALUES {', '.join([one] * count)}{self.suffix}"
-            if self.returning and _returns(database):
-                sql += f" RETURNING {self.returning}"
-            if len(self._sql) > 64:  # row counts vary: keep the cache small
-                self._sql.clear()
-            self._sql[key] = sql
-        return sql
-
-    def execute(self, database: peewee.Database, stored: list[tuple]) -> tuple[Any, list[tuple]]:
-        """Insert rows already passed through ``rows``: (the last cursor, the ``RETURNING`` rows).
-
-        One statement, or a few for a huge ticket (SQLite takes 999 parameters at most)."""
-        cursor, returned = None, []
-        for start in range(0, len(stored), self.per_statement):
-            chunk = stored[start:start + self.per_statement]
-            cursor = database.execute_sql(self.sql(database, len(chunk)), [v for row in chunk for v in row])
-            if self.returning and _returns(database):
-                returned.extend(cursor.fetchall())
-        return cursor, returned
-
-
-_MAX_PARAMETERS = 999
-"""The bound parameters of one statement: SQLite's historical limit, far under PostgreSQL's."""
-_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
-
-
-def _stored_as_is(field: peewee.Field) -> type | None:
-    """int for integer columns (foreign keys too), str for text ones; None: always convert."""
-    if isinstance(field, peewee.ForeignKeyField):
-        field = field.rel_field
-    if isinstance(field, peewee.IntegerField):
-        return int
-    if isinstance(field, (peewee.CharField, peewee.TextField)):
-        return str
-    return None
-
-
-def _quote(name: str) -> str:
-    return f'"{name}"'  # SQL standard identifiers, as peewee writes them on both engines
-
-
-def _returns(database: peewee.Database) -> bool:
-    """Can INSERT ... RETURNING be used (PostgreSQL; SQLite from 3.35)?"""
-    return isinstance(database, peewee.PostgresqlDatabase) or _SQLITE_RETURNING
-
-
-_TICKET = _Insert(Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name", "customer",
+_TICKET = BulkInsert(Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name", "customer",
                            "customer_name", "origin_ticket", "total_cents", "discount_cents", "line_count",
                            "training", "origin_reference", "origin_signature", "origin_order"), returning=("id",))
-_LINES = _Insert(TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
+_LINES = BulkInsert(TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
                               "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp",
                               "origin_line", "reason", "disposition", "serial", "origin_order_line"),
                      returning=("id", "position"))
-_VAT = _Insert(TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"))
-_PAYMENTS = _Insert(Payment, ("ticket", "position", "means", "amount_cents", "reference"))
-_MOVEMENTS = _Insert(StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"))
-_LEVEL_COLUMNS = tuple(_quote(StockLevel._meta.fields[name].column_name) for name in ("product", "location",
-                                                                                      "quantity"))
-_LEVELS = _Insert(StockLevel, ("product", "location", "quantity"), suffix=(
-    " ON CONFLICT ({0}, {1}) DO UPDATE SET {2} = {3}.{2} + EXCLUDED.{2}".format(
-        *_LEVEL_COLUMNS, _quote(StockLevel._meta.table_name))))
-"""Adds to the level when the (product, location) row exists, as ``move_stock`` does."""
-_POSTINGS = _Insert(AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
+_VAT = BulkInsert(TicketVat, ("ticket", "rate_bp", "ttc_cents", "ht_cents", "vat_cents"))
+_PAYMENTS = BulkInsert(Payment, ("ticket", "position", "means", "amount_cents", "reference"))
+_POSTINGS = BulkInsert(AccountingLine, ("ticket", "journal", "entry_date", "account", "label", "debit_cents",
                                      "credit_cents", "created_at"))
-_JOBS = _Insert(OutboxJob, ("till_id", "kind", "payload"))
-
-_location_ids: "weakref.WeakKeyDictionary[peewee.Database, dict[str, int]]" = weakref.WeakKeyDictionary()
-
-
-def location_id(code: str) -> int:
-    """The id of a stock location, created on first use.
-
-    Cached per database object (not per ``id()``, which a later database may reuse), and only
-    once the row is known to be committed: a location made inside a transaction that rolls
-    back must not be remembered.
-    """
-    database = StockLocation._meta.database
-    database = getattr(database, "obj", database)
-    known = _location_ids.setdefault(database, {})
-    if code not in known:
-        location, created = StockLocation.get_or_create(
-            code=code, defaults={"name": code.replace("_", " ").title()})
-        if created:
-            return location.id
-        known[code] = location.id
-    return known[code]
-
-
-def move_stock(product_id: int, location: str, quantity: int, reason: str, ticket_id: int | None,
-               when: dt.datetime) -> None:
-    """Record a stock movement and keep the level in step, inside the caller's transaction."""
-    location_key = location_id(location)
-    StockMovement.insert(
-        product=product_id, location=location_key, quantity=quantity, reason=reason,
-        ticket_id=ticket_id, created_at=when,
-    ).execute()
-    (
-        StockLevel.insert(product=product_id, location=location_key, quantity=quantity)
-        .on_conflict(
-            conflict_target=[StockLevel.product, StockLevel.location],
-            update={StockLevel.quantity: StockLevel.quantity + peewee.EXCLUDED.quantity},
-        )
-        .execute()
-    )
-
+_JOBS = BulkInsert(OutboxJob, ("till_id", "kind", "payload"))
 
 def _utc(when: dt.datetime) -> dt.datetime:
     """``when`` as the naive UTC second every timestamp column stores (an aware time converted)."""
@@ -375,7 +239,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         # the entry's date is the shop's business day (the FEC's EcritureDate), not the UTC date
         business_date = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()
         if not draft.training:  # training moves no stock and books nothing
-            _write_stock(database, draft, ticket_id, when)
+            write_stock(database, draft.lines, draft.kind, ticket_id, when)
             _POSTINGS.execute(database, _POSTINGS.rows(
                 (ticket_id, accounts.journal, business_date, p.account, p.label, p.debit_cents, p.credit_cents,
                  when)
@@ -461,21 +325,3 @@ def _settle_card_journal(payments: list[DraftPayment], ticket_id: int) -> None:
 def _line_ids(database: peewee.Database, ticket_id: int) -> list[tuple[int, int]]:
     """(id, position) of the ticket's lines, read back where INSERT ... RETURNING is missing."""
     return list(TicketLine.select(TicketLine.id, TicketLine.position).where(TicketLine.ticket == ticket_id).tuples())
-
-
-def _write_stock(database: peewee.Database, draft: TicketDraft, ticket_id: int, when: dt.datetime) -> None:
-    """A movement per stocked line, and each (product, location) level moved once.
-
-    Levels are summed first (PostgreSQL refuses to upsert one row twice in a statement) and
-    written in key order, so two tills selling the same products lock the rows in one order.
-    """
-    moves = [(line.product_id, location_id(line.stock_location), -line.quantity)
-             for line in draft.lines if line.product_id is not None and line.quantity]
-    if not moves:
-        return
-    _MOVEMENTS.execute(database, _MOVEMENTS.rows(
-        (product, location, quantity, draft.kind, ticket_id, when) for product, location, quantity in moves))
-    levels: dict[tuple[int, int], int] = {}
-    for product, location, quantity in moves:
-        levels[(product, location)] = levels.get((product, location), 0) + quantity
-    _LEVELS.execute(database, _LEVELS.rows((*key, quantity) for key, quantity in sorted(levels.items())))

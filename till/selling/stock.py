@@ -1,0 +1,83 @@
+"""The stock ledger: every movement of a product between locations, and the levels kept in step.
+
+A sale moves items out of ``sellable``; a return moves them back in, or to ``damaged``, ``supplier_return``
+or ``repair`` as the return's disposition says (``till.returns.session.DISPOSITIONS``). Levels are
+changed in the same transaction as the movement that explains them, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from typing import Iterable
+
+import peewee
+
+from store.models import StockLevel, StockLocation, StockMovement
+from till.selling.bulk_insert import BulkInsert, quote
+
+_MOVEMENTS = BulkInsert(StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"))
+_LEVEL_COLUMNS = tuple(quote(StockLevel._meta.fields[name].column_name) for name in ("product", "location",
+                                                                                      "quantity"))
+_LEVELS = BulkInsert(StockLevel, ("product", "location", "quantity"), suffix=(
+    " ON CONFLICT ({0}, {1}) DO UPDATE SET {2} = {3}.{2} + EXCLUDED.{2}".format(
+        *_LEVEL_COLUMNS, quote(StockLevel._meta.table_name))))
+"""Adds to the level when the (product, location) row exists, as ``move_stock`` does."""
+
+_location_ids: "weakref.WeakKeyDictionary[peewee.Database, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
+def location_id(code: str) -> int:
+    """The id of a stock location, created on first use.
+
+    Cached per database object (not per ``id()``, which a later database may reuse), and only
+    once the row is known to be committed: a location made inside a transaction that rolls
+    back must not be remembered.
+    """
+    database = StockLocation._meta.database
+    database = getattr(database, "obj", database)
+    known = _location_ids.setdefault(database, {})
+    if code not in known:
+        location, created = StockLocation.get_or_create(
+            code=code, defaults={"name": code.replace("_", " ").title()})
+        if created:
+            return location.id
+        known[code] = location.id
+    return known[code]
+
+
+def move_stock(product_id: int, location: str, quantity: int, reason: str, ticket_id: int | None,
+               when: dt.datetime) -> None:
+    """Record a stock movement and keep the level in step, inside the caller's transaction."""
+    location_key = location_id(location)
+    StockMovement.insert(
+        product=product_id, location=location_key, quantity=quantity, reason=reason,
+        ticket_id=ticket_id, created_at=when,
+    ).execute()
+    (
+        StockLevel.insert(product=product_id, location=location_key, quantity=quantity)
+        .on_conflict(
+            conflict_target=[StockLevel.product, StockLevel.location],
+            update={StockLevel.quantity: StockLevel.quantity + peewee.EXCLUDED.quantity},
+        )
+        .execute()
+    )
+
+
+def write_stock(database: peewee.Database, lines: Iterable, kind: str, ticket_id: int, when: dt.datetime) -> None:
+    """A movement per stocked line of a ticket (``DraftLine``s), each (product, location) level
+    moved once, in the ticket's transaction.
+
+    Levels are summed first (PostgreSQL refuses to upsert one row twice in a statement) and
+    written in key order, so two tills selling the same products lock the rows in one order.
+    """
+    moves = [(line.product_id, location_id(line.stock_location), -line.quantity)
+             for line in lines if line.product_id is not None and line.quantity]
+    if not moves:
+        return
+    _MOVEMENTS.execute(database, _MOVEMENTS.rows(
+        (product, location, quantity, kind, ticket_id, when) for product, location, quantity in moves))
+    levels: dict[tuple[int, int], int] = {}
+    for product, location, quantity in moves:
+        levels[(product, location)] = levels.get((product, location), 0) + quantity
+    _LEVELS.execute(database, _LEVELS.rows((*key, quantity) for key, quantity in sorted(levels.items())))
