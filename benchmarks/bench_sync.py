@@ -11,7 +11,7 @@ the bare insert's.
 The till's records are sealed once with the real ``Sealer`` (ticket-sized payloads) into a
 SQLite till beside the benchmark folder and reused by later runs. PostgreSQL is
 ``$TILL_BENCH_PG_URL`` (a server URL whose user may create databases) or, failing that, the
-throwaway server of ``tests/postgres_server.py``.
+throwaway server of ``tests/support/postgres.py``.
 
 Run alone: ``python -m benchmarks.bench_sync --quick``.
 """
@@ -86,8 +86,7 @@ def _postgres(say: Progress):
             return f"{base}/{name}"
 
         return create, lambda: None
-    sys.path.insert(0, str(ROOT / "tests"))
-    from postgres_server import PostgresServer
+    from tests.support.postgres import PostgresServer  # the repository's root is on sys.path (run.py, -m)
 
     say("starting a throwaway PostgreSQL ...")
     server = PostgresServer().start()

@@ -60,7 +60,7 @@ REQUIRED_KEYS = (
     "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
     "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb",
 )
-"""Keys the last line's JSON always has (tests/test_benchmarks.py checks them)."""
+"""Keys the last line's JSON always has (tests/benchmarks/test_benchmarks.py checks them)."""
 
 
 TARGETS = {

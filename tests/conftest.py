@@ -6,7 +6,7 @@ Databases
 ``pg_url``           a fresh, empty PostgreSQL database for this test only.
 ``db_url``           parametrized: each test using it runs once on ``sqlite`` and
                      once on ``postgres`` (the latter marked ``postgres``).
-``postgres_server``  the session's one PostgreSQL server (tests/postgres_server.py);
+``postgres_server``  the session's one PostgreSQL server (tests/support/postgres.py);
                      started on first use, stopped at the end of the session.
 
 All URLs are understood by ``playhouse.db_url.connect``.  Tests that use the
@@ -15,8 +15,17 @@ runs without it.  Where PostgreSQL can't be run, those tests are skipped, with
 the reason in pytest's summary; with ``TILL_REQUIRE_POSTGRES=1`` (set by
 .ci/run) they fail instead, so CI can't go green without the server.
 
-Keep this file to fixtures that many test files share; put the others next
-to their tests.
+Shops (tests/support/shop.py)
+-----------------------------
+``shop``             the small real shop on SQLite, the test's own copy of a template shop
+                     built once per session (building costs migrations, scrypt and a key).
+``any_shop``         the same, once on ``sqlite`` and once on ``postgres`` (a database made
+                     with ``CREATE DATABASE ... TEMPLATE`` from the session's template shop).
+``pg_shop``          the same on PostgreSQL only.
+``make_shop``        ``make_shop(engine="sqlite", folder=None)``: more shops in one test.
+
+Keep this file to fixtures that many test files share; put the others in the conftest.py of
+their folder, and helpers (plain functions) in tests/support/.
 """
 
 from __future__ import annotations
@@ -28,8 +37,8 @@ import re
 
 import pytest
 
-# tests/ has no __init__.py, so pytest puts it on sys.path (import mode "prepend").
-from postgres_server import PostgresServer, PostgresUnavailable
+from tests.support.postgres import PostgresServer, PostgresUnavailable
+from tests.support.shop import ShopTemplates
 
 _PG_FIXTURES = {"postgres_server", "pg_url"}
 
@@ -88,11 +97,51 @@ def db_url(request):
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
-@pytest.fixture
-def shop(tmp_path):
-    """A small real shop on a SQLite file (see tests/shopkit.py)."""
-    from shopkit import build_shop
+@pytest.fixture(scope="session")
+def shop_templates(tmp_path_factory) -> ShopTemplates:
+    """The template shops, copied for each test: SQLite's built now (before any test's own
+    fixtures, which may set the clock), PostgreSQL's on first use."""
+    templates = ShopTemplates(tmp_path_factory.mktemp("templates"))
+    templates.template("sqlite")
+    return templates
 
-    built = build_shop(tmp_path / "shop")
-    yield built
-    built.ctx.close()
+
+@pytest.fixture
+def make_shop(request, tmp_path, shop_templates):
+    """``make_shop(engine="sqlite", folder=None)``: a copy of the template shop, in ``folder``
+    (``tmp_path / "shop"`` by default); closed (and its PostgreSQL database dropped) afterwards."""
+    made = []
+
+    def make(engine: str = "sqlite", folder=None):
+        # getfixturevalue: a SQLite shop must not start PostgreSQL.
+        server = request.getfixturevalue("postgres_server") if engine == "postgres" else None
+        shop, database = shop_templates.copy(folder or tmp_path / "shop", engine, server)
+        made.append((shop, server, database))
+        return shop
+
+    yield make
+    for shop, server, database in reversed(made):
+        shop.ctx.close()
+        if database is not None:
+            server.drop_database(database)
+
+
+@pytest.fixture
+def shop(make_shop):
+    """The small real shop on a SQLite file (see tests/support/shop.py)."""
+    return make_shop()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    ids=["sqlite", "postgres"],
+)
+def any_shop(request, make_shop):
+    """The small real shop, once on SQLite and once on PostgreSQL."""
+    return make_shop(request.param)
+
+
+@pytest.fixture
+def pg_shop(postgres_server, make_shop):
+    """The small real shop on PostgreSQL."""
+    return make_shop("postgres")

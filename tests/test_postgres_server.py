@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 from playhouse.db_url import connect as peewee_connect
 
-from postgres_server import PostgresServer, PostgresUnavailable, find_bin_dir, pid_alive
+from tests.support.postgres import PostgresServer, PostgresUnavailable, find_bin_dir, pid_alive
 
 
 def _pg_connect(url: str):

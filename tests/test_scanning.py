@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import string
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from till.scanning import (
     rules_from_config,
     ticket_code,
 )
+from tests.support.queries import placeholders
 
 # --- GS1 check digits -------------------------------------------------------------------------
 
@@ -443,10 +443,6 @@ SOURCE = Path(scanning.__file__)
 RAISING = {"ScanError", "InvalidCheckDigit"}
 
 
-def _placeholders(message: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(message) if name}
-
-
 def test_every_raised_message_is_listed_in_messages() -> None:
     tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
     used: set[str] = set()
@@ -472,7 +468,7 @@ def test_french_catalogue_translates_every_message() -> None:
     for message in MESSAGES:
         french = catalogue[message]
         assert french.strip() and french != message
-        assert _placeholders(french) == _placeholders(message), message
+        assert set(placeholders(french)) == set(placeholders(message)), message
 
 
 def test_errors_are_shown_in_french() -> None:

@@ -2,7 +2,7 @@
 
 Frozen as SQL for each engine, as it was released: a later change of the models is a new step
 (m0002...), never an edit here, so every database goes through the same history.
-``tests/test_store.py`` checks that the models and the migrated schema still agree.
+``tests/store/test_store.py`` checks that the models and the migrated schema still agree.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from devices.payment.factory import TerminalSettings, make_terminal
 from devices.payment.simulated import SimulatedTerminal
 from devices.simulators.concert_sim import ConcertSimulator
 from store import db
-from store.models import FiscalRecord, Payment, Ticket, User
+from store.models import Payment, Ticket, User
 from store.models.payments import APPROVED, DECLINED, FAILED, PENDING, SETTLED, UNKNOWN, PendingPayment
 from till.selling.card_journal import (
     CARD_APPROVED_UNRECORDED, CARD_OUTCOME_UNKNOWN, InsideTransaction, JournaledTerminal, terminal_reason, unresolved,
@@ -30,6 +29,7 @@ from till.selling.card_journal import (
 from till.selling.card_settlement import reconcile
 from till.fiscal import AnchorStore, Sealer, Signer
 from till.i18n import _catalogue
+from tests.support.queries import events
 
 ROOT = Path(__file__).resolve().parents[2]
 TILL = "01"
@@ -53,11 +53,6 @@ def simulator():
 
 def concert(simulator, answer_s: float = 1.5) -> ConcertTerminal:
     return ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(STEP, answer_s, 3))
-
-
-def events(code: str) -> list[dict]:
-    rows = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == code))
-    return [json.loads(row.payload) for row in rows]
 
 
 def rows(till: str = TILL) -> list[PendingPayment]:

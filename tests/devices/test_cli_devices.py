@@ -1,7 +1,7 @@
 """``till devices list`` and ``till devices test ...`` through ``till.cli.main.main``.
 
 The configuration is a real TOML file read by ``till.config.loader.load`` (with the ``[scanner]`` and
-``[display]`` sections added as the integration adds them, see ``devicekit``); devices are the
+``[display]`` sections added as the integration adds them, see ``tests.support.devices``); devices are the
 pty simulators, the file printer, the logging drawer and the built-in card terminal simulator.
 """
 
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from devicekit import with_device_sections
+from tests.support.devices import with_device_sections
 from devices.simulators.display_sim import DisplaySimulator
 from devices.simulators.serial_scanner_sim import SerialScannerSimulator
 from till.cli import devices as cli_devices

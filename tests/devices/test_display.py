@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from devicekit import wait_until
+from tests.support.devices import wait_until
 from devices import access, display as display_module, scanner
 from devices.display import (
     CLEAR, CURSOR_OFF, INIT, DisplayError, DisplayFeed, DisplaySettings, EpsonDisplay, Screen, fit, make_display,
@@ -22,6 +22,7 @@ from devices.display import (
 )
 from devices.simulators.display_sim import DisplaySimulator
 from till.i18n import set_language
+from tests.support.queries import placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -233,10 +234,5 @@ def test_device_messages_have_french_translations():
     catalogue = json.loads((ROOT / "till/locales/fr/scanner_display.json").read_text(encoding="utf-8"))
     for message in access.MESSAGES + scanner.MESSAGES + display_module.MESSAGES:
         assert message in catalogue, message
-        assert set(_placeholders(message)) == set(_placeholders(catalogue[message])), message
+        assert set(placeholders(message)) == set(placeholders(catalogue[message])), message
 
-
-def _placeholders(text: str) -> list[str]:
-    import string
-
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]

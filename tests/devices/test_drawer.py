@@ -16,13 +16,7 @@ from devices.printer import make_printer
 from devices.settings import DrawerSettings, PrinterSettings
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 from devices.simulators.serial_drawer_sim import Rfc2217DrawerSimulator, SerialDrawerSimulator
-
-
-def wait_for(predicate, seconds=2.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
+from tests.support.devices import wait_until
 
 
 @pytest.mark.parametrize("pin, command", [(2, b"\x1bp\x00\x32\x32"), (5, b"\x1bp\x01\x32\x32")])
@@ -33,7 +27,7 @@ def test_printer_kicks_the_drawer_and_reads_its_sensor(pin, command):
         assert isinstance(drawer, PrinterDrawer)
         assert drawer.is_open() is False
         drawer.open("no sale")
-        assert wait_for(lambda: command in bytes(sim.state.received))
+        assert wait_until(lambda: command in bytes(sim.state.received))
         assert sim.state.kicks == [pin] and drawer.is_open() is True
         reversed_switch = PrinterDrawer(printer, pin, open_level="low")
         assert reversed_switch.is_open() is False
@@ -45,7 +39,7 @@ def test_printer_drawer_opens_without_paper_and_reports_an_unplugged_printer():
         printer = make_printer(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3))
         drawer = make_drawer(DrawerSettings(kind="printer"), printer)
         drawer.open("sale")
-        assert wait_for(lambda: sim.state.kicks == [2])
+        assert wait_until(lambda: sim.state.kicks == [2])
     with pytest.raises(DrawerError, match="cannot be reached"):
         drawer.open("sale")
 
@@ -54,14 +48,14 @@ def test_serial_drawer_on_a_pty_gets_its_opening_bytes():
     with SerialDrawerSimulator() as sim:
         drawer = make_drawer(DrawerSettings(kind="serial", path=sim.path, baud=300))
         drawer.open("sale")
-        assert wait_for(lambda: sim.openings == 1) and bytes(sim.received) == b"\x07"
+        assert wait_until(lambda: sim.openings == 1) and bytes(sim.received) == b"\x07"
         assert drawer.is_open() is None  # no status line configured: unknown
         drawer.close()
     with SerialDrawerSimulator(open_bytes=b"\x1bp\x00\x19\xfa") as sim:
         drawer = SerialDrawer(DrawerSettings(kind="serial", path=sim.path, baud=9600, open_bytes="1b700019fa",
                                              status_line="cts"))
         drawer.open("sale")
-        assert wait_for(lambda: sim.openings == 1)
+        assert wait_until(lambda: sim.openings == 1)
         assert drawer.is_open() is None  # a pty has no modem lines: unknown, not an error
         drawer.close()
 
@@ -70,11 +64,11 @@ def test_serial_drawer_replugged_is_reopened():
     with SerialDrawerSimulator() as sim:
         drawer = SerialDrawer(DrawerSettings(kind="serial", path=sim.path))
         drawer.open("sale")
-        assert wait_for(lambda: sim.openings == 1)
+        assert wait_until(lambda: sim.openings == 1)
         kept = drawer._open_port
         kept.close()  # the adapter went away under the kept port
         drawer.open("sale")
-        assert wait_for(lambda: sim.openings == 2) and drawer._open_port is not kept
+        assert wait_until(lambda: sim.openings == 2) and drawer._open_port is not kept
         drawer.close()
 
 
@@ -96,13 +90,13 @@ def test_serial_drawer_sensor_on_a_modem_line_through_rfc2217(line, level):
         watch = LeftOpenWatch(0.5)
         assert drawer.is_open() is False and check_left_open(drawer, watch) is False
         drawer.open("sale")
-        assert wait_for(lambda: sim.openings == 1) and bytes(sim.received) == b"\x1bp\x00"
-        assert wait_for(lambda: drawer.is_open() is True)  # the server notifies the line change
+        assert wait_until(lambda: sim.openings == 1) and bytes(sim.received) == b"\x1bp\x00"
+        assert wait_until(lambda: drawer.is_open() is True)  # the server notifies the line change
         check_left_open(drawer, watch)
         time.sleep(0.5)
         assert check_left_open(drawer, watch) is True  # left open: one warning
         sim.close_drawer()
-        assert wait_for(lambda: drawer.is_open() is False) and check_left_open(drawer, watch) is False
+        assert wait_until(lambda: drawer.is_open() is False) and check_left_open(drawer, watch) is False
         drawer.close()
 
 

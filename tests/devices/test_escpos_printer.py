@@ -16,6 +16,7 @@ from devices.printer import FilePrinter, make_printer
 from devices.receipt import layout
 from devices.settings import PrinterSettings
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator, PrinterState, PtyPrinterSimulator
+from tests.support.devices import wait_until
 
 INIT, CP858 = b"\x1b@", b"\x1bt\x13"
 BOLD_ON, BOLD_OFF = b"\x1bE\x01", b"\x1bE\x00"
@@ -82,18 +83,11 @@ def network(sim, **settings):
                                         status_timeout_ms=300, **settings))
 
 
-def wait_for(predicate, seconds=2.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
-
-
 def test_network_printer_asks_its_state_then_prints(receipt):
     with NetworkPrinterSimulator() as sim:
         printer = network(sim)
         printer.print_receipt(receipt)
-        assert wait_for(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
         received = bytes(sim.state.received)
         assert received.startswith(QUERIES + INIT + CP858)
         assert b"{BT01-0028811" in received
@@ -117,7 +111,7 @@ def test_a_printer_that_cannot_print_says_why_and_gets_nothing(receipt, fault, s
         assert bytes(sim.state.received) == QUERIES  # asked, and nothing printed into the void
         setattr(sim.state, fault, False)  # paper loaded, cover closed: the retry prints
         printer.print_receipt(receipt)
-        assert wait_for(lambda: b"T01-0028811" in bytes(sim.state.received))
+        assert wait_until(lambda: b"T01-0028811" in bytes(sim.state.received))
 
 
 def test_paper_low_still_prints_and_status_is_readable():
@@ -126,14 +120,14 @@ def test_paper_low_still_prints_and_status_is_readable():
         printer = network(sim)
         assert printer.status().state == st.PAPER_LOW
         printer.print_lines(["ok"])
-        assert wait_for(lambda: b"ok\n" in bytes(sim.state.received))
+        assert wait_until(lambda: b"ok\n" in bytes(sim.state.received))
 
 
 def test_silent_printer_prints_unless_answers_are_required():
     with NetworkPrinterSimulator(PrinterState()) as sim:
         sim.state.silent = True
         network(sim).print_lines(["printed anyway"])
-        assert wait_for(lambda: b"printed anyway" in bytes(sim.state.received))
+        assert wait_until(lambda: b"printed anyway" in bytes(sim.state.received))
         strict = network(sim, status_query="required")
         with pytest.raises(PrinterError, match="does not answer"):
             strict.print_lines(["not printed"])
@@ -150,7 +144,7 @@ def test_garbage_talking_printer_is_reported():
 def test_status_off_never_queries():
     with NetworkPrinterSimulator() as sim:
         network(sim, status_query="off").print_lines(["x"])
-        assert wait_for(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
         assert b"\x10\x04" not in bytes(sim.state.received)
 
 
@@ -165,7 +159,7 @@ def test_printer_vanishing_mid_receipt_is_a_printer_error_and_the_retry_prints(r
         sim.state.unplug_after = None
         sim.state.received.clear()
         printer.print_receipt(receipt)
-        assert wait_for(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
 
 
 def test_unreachable_network_printer():
@@ -187,7 +181,7 @@ def test_serial_printer_on_a_pty(receipt):
             printer.print_receipt(receipt)
         sim.state.cover_open = False
         printer.print_receipt(receipt)
-        assert wait_for(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
         assert b"\x1dkI\x0d{BT01-0028811" in bytes(sim.state.received)
 
 

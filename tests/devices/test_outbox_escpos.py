@@ -12,19 +12,9 @@ from store.models import OutboxJob
 from store.models.outbox import DONE, PENDING
 from till.aftersale import outbox
 from till.aftersale.jobs import run_outbox
-from till.selling.basket import Basket
-from till.selling.checkout import Checkout
 
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
-
-
-def sell(shop, *codes, cash=5000):
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    for code in codes:
-        basket.add_code(code)
-    checkout = Checkout(basket, shop.ctx.terminal)
-    checkout.add_cash(cash)
-    return checkout.complete().ticket
+from tests.support.shop import sell_codes
 
 
 class WithDevices:
@@ -44,7 +34,7 @@ def with_devices(config, sim, drawer=None):
 
 
 def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(shop):
-    ticket = sell(shop, shop.barcodes["WIN"])
+    ticket = sell_codes(shop, shop.barcodes["WIN"])
     with NetworkPrinterSimulator() as sim:
         config = with_devices(shop.config, sim)
         sim.state.paper_out = True
@@ -68,7 +58,7 @@ def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(sho
 
 
 def test_a_wrong_drawer_setting_fails_only_the_drawer_job(shop):
-    sell(shop, shop.barcodes["WIN"])
+    sell_codes(shop, shop.barcodes["WIN"])
     with NetworkPrinterSimulator() as sim:
         config = with_devices(shop.config, sim, drawer=DrawerSettings(kind="cashbox"))
         run_outbox(config)

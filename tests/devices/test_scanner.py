@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from devicekit import close_quietly, mangle, typed, wait_until
+from tests.support.devices import close_quietly, mangle, typed, wait_until
 from devices import evdev_reader
 from devices.evdev_reader import EVIOCGRAB, EvdevReader, KeyDecoder, decode_events
 from devices.scanner_readers import make_readers

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from devicekit import mangle
+from tests.support.devices import mangle
 from devices.scanner import US_ON_AZERTY, ScannerSettings
 
 NUTELLA = "3017620422003"

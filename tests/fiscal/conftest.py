@@ -15,8 +15,9 @@ import peewee
 import pytest
 
 from store import db
-from store.models import FISCAL_TABLES, Payment, Ticket, TicketLine, TicketVat, User
+from store.models import Payment, Ticket, TicketLine, TicketVat, User
 from till.fiscal import AnchorStore, Sealer, Signer, seal_ticket, verify_journal
+from tests.support.journal import unprotect
 
 TILL = "01"
 
@@ -70,13 +71,7 @@ class Shop:
 
     def unprotect(self) -> None:
         """Drop the append-only triggers, as an attacker with database access would."""
-        for model in FISCAL_TABLES:
-            table = model._meta.table_name
-            if self.postgres:
-                self.database.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            else:
-                for operation in ("update", "delete"):
-                    self.database.execute_sql(f"DROP TRIGGER IF EXISTS {table}_no_{operation}")
+        unprotect(self.database)
 
 
 def _open_shop(url: str, tmp_path: Path) -> Shop:
@@ -85,6 +80,19 @@ def _open_shop(url: str, tmp_path: Path) -> Shop:
     anchors = AnchorStore(tmp_path / "anchors")
     user = User.create(login="marie", name="Marie Durand", role="cashier", pin_hash="scrypt$x")
     return Shop(database, signer, anchors, Sealer(TILL, signer, anchors), user, tmp_path)
+
+
+@pytest.fixture
+def till_shop(any_shop):
+    """The small real shop of the workflow tests (tests/support/shop.py), on both engines
+    (``shop`` here is the journal's own)."""
+    return any_shop
+
+
+@pytest.fixture
+def lite_shop(make_shop):
+    """The same shop on SQLite only, for what has nothing engine-specific to prove."""
+    return make_shop()
 
 
 @pytest.fixture

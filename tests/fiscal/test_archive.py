@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from store.models import FiscalRecord
 from till.errors import TillError
 from till.fiscal import Sealer, Signer, record_event
 from till.fiscal.archive import (
@@ -29,6 +28,7 @@ from till.fiscal.archive import (
 from till.fiscal.archive_verify import verify_archive
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.keys import verify_signature
+from tests.support.queries import chain_records
 
 ROOT = Path(__file__).resolve().parents[2]
 TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
@@ -56,10 +56,6 @@ def _journal(shop, at):
     record_event(shop.sealer, "APP_STOP", "till stopped")
     at(dt.datetime(2026, 12, 1, 0, 0))
     shop.sale()
-
-
-def _records(chain: str) -> list[FiscalRecord]:
-    return list(FiscalRecord.select().where(FiscalRecord.chain == chain).order_by(FiscalRecord.sequence))
 
 
 def test_a_month_is_exported_as_one_signed_file_recorded_in_chain_a(shop, at):
@@ -90,12 +86,12 @@ def test_a_month_is_exported_as_one_signed_file_recorded_in_chain_a(shop, at):
     assert signature["key_id"] == shop.signer.key_id
     assert verify_signature(shop.signer.public_pem, manifest_bytes, signature["signature"])
     # The data are the sealed records themselves, in sequence order, payloads as signed.
-    t_records = _records("T")
+    t_records = chain_records("T")
     assert [json.loads(line)["sequence"] for line in lines] == [3, 4, 5]
     assert [json.loads(line)["payload"] for line in lines] == [json.loads(r.payload) for r in t_records[2:5]]
     assert [json.loads(line)["signature"] for line in lines] == [r.signature for r in t_records[2:5]]
 
-    (record,) = _records(ARCHIVE_CHAIN)
+    (record,) = chain_records(ARCHIVE_CHAIN)
     assert (record.sequence, record.kind, record.key_id) == (1, ARCHIVE_KIND, shop.signer.key_id)
     payload = json.loads(record.payload)
     assert payload["period"]["label"] == "2026-11" and payload["file"] == "nov.zip"
@@ -119,7 +115,7 @@ def test_each_chain_starts_by_linking_to_the_record_before_the_period(shop, at):
     at(dt.datetime(2026, 12, 2, 8, 0))
     october = export_archive(shop.sealer, OCTOBER, shop.tmp_path / "oct.zip")
     november = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip")
-    t = _records("T")
+    t = chain_records("T")
 
     def chains(path):
         with zipfile.ZipFile(path) as archive:
@@ -132,7 +128,7 @@ def test_each_chain_starts_by_linking_to_the_record_before_the_period(shop, at):
     assert oct_t["last_hash"] == nov_t["before"]["hash"]
     # Both exports were sealed in December (chain A records 1 and 2): neither is in November.
     assert "A" not in chains(november.path)
-    assert [r.sequence for r in _records(ARCHIVE_CHAIN)] == [1, 2]
+    assert [r.sequence for r in chain_records(ARCHIVE_CHAIN)] == [1, 2]
     assert verify_archive(october.path).ok and verify_archive(november.path).ok
     assert shop.verify().ok
 
@@ -179,7 +175,7 @@ def test_an_export_never_overwrites_a_file_and_leaves_no_temporary_file(shop, at
     with pytest.raises(TillError, match="already exists"):
         export_archive(shop.sealer, NOVEMBER, target)
     assert sorted(p.name for p in target.iterdir()) == [first.path.name]
-    assert len(_records(ARCHIVE_CHAIN)) == 1  # the refused export was not recorded
+    assert len(chain_records(ARCHIVE_CHAIN)) == 1  # the refused export was not recorded
 
 
 def test_periods_are_months_days_or_years():
@@ -233,15 +229,15 @@ def test_the_round_trip_verifies_on_another_machine_without_the_database(sqlite_
     assert Path(copy).read_bytes() == result.path.read_bytes()
 
 
-def test_the_commands_export_and_verify(tmp_path):
+def test_the_commands_export_and_verify(tmp_path, lite_shop):
     """R-ARC-04 / R-ARC-06 through the command functions: `till archive export --period --out`
     and `till journal verify --archive` (0 verified, 1 problems, 2 unreadable)."""
     import argparse
 
-    from shopkit import build_shop, sell
+    from tests.support.shop import sell
     from till.cli.archive import add_verify_arguments, cmd_verify_archive, register
 
-    shop = build_shop(tmp_path / "shop")
+    shop = lite_shop
     try:
         sell(shop, [("BAG", 2), ("WIN", 1)])
         parser = argparse.ArgumentParser()

@@ -17,7 +17,8 @@ from store.models import AccountingLine, Payment, Ticket, TicketLine, TicketVat
 from till.fiscal.closure_check import check_closures
 from till.fiscal.closures import DayAlreadyClosed, close_day, close_month, last_closure, period_of
 
-from closurekit import at, busy_day, lite_shop, sale, till_shop, unprotect  # noqa: F401 - fixtures
+from tests.support.closures import at, busy_day, sale
+from tests.support.journal import unprotect
 
 D = dt.date.fromisoformat
 TILL = "01"
@@ -71,7 +72,7 @@ def test_a_ticket_altered_after_its_closure_is_reported_at_the_closure(closed, n
     shows at that day's closure and at its month's, with the figures that differ."""
     shop, tickets, made = closed
     day, _quiet, month = made
-    unprotect(shop)
+    unprotect(shop.ctx.database)
     alter, figures = TAMPERING[name]
     alter(shop, tickets)
     problems = check_closures()

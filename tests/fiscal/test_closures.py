@@ -1,6 +1,6 @@
 """Fiscal closures (chain G): what they add up, the cascade, refusals and the forced daily closure.
 
-Tickets are written through the real ticket writer (``closurekit``), dated on chosen days;
+Tickets are written through the real ticket writer (``tests.support.closures``), dated on chosen days;
 closures are asked for with an explicit ``now``. Business days are the shop's Europe/Paris days
 (``shop.timezone``, its default), stored as UTC bounds. History is written as a till can write
 it: the writer refuses a ticket while an earlier day with tickets is not closed, so at most ONE
@@ -25,7 +25,7 @@ from till.fiscal.closures import (
 from till.fiscal.verify import verify_journal
 from till.i18n import _catalogue
 
-from closurekit import ZONE, at, busy_day, lite_shop, sale, till_shop, training_sale  # noqa: F401 - fixtures
+from tests.support.closures import ZONE, at, busy_day, sale, training_sale
 
 D = dt.date.fromisoformat
 TILL = "01"
@@ -73,7 +73,7 @@ def test_a_daily_closure_adds_up_every_kind_of_ticket_and_leaves_training_out(ti
     assert payload["period"] == {"kind": "day", "label": "2026-10-05", "first_day": "2026-10-05",
                                  "last_day": "2026-10-05", "start": "2026-10-04T22:00:00Z",
                                  "end": "2026-10-05T22:00:00Z", "timezone": "Europe/Paris"}
-    # Figures written down by hand (see closurekit.busy_day) ...
+    # Figures written down by hand (see tests.support.closures.busy_day) ...
     assert payload["ticket_count"] == 5
     assert payload["counts"] == {"sale": 3, "return": 1, "exchange": 1}
     assert payload["sales_cents"] == 1790 + 360 + 320 + 450 + 350
@@ -111,7 +111,7 @@ def test_perpetual_totals_carry_from_one_closure_of_a_kind_to_the_next(lite_shop
     first = sale(shop, at("2026-10-05"), [("WIN", 1)])
     (day1,) = close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
     sale(shop, at("2026-10-06"), [("BAG", 2)])
-    from closurekit import returned
+    from tests.support.closures import returned
 
     returned(shop, at("2026-10-06", 15), first, "WIN")
     (day2,) = close_day(shop.ctx.sealer, D("2026-10-06"), now=at("2026-10-06", 20))
@@ -439,7 +439,7 @@ def test_a_closure_waits_for_a_sale_in_flight_and_counts_it(till_shop):
     from till.fiscal.chain import Sealer
     from till.selling.ticket_writer import DraftPayment, TicketDraft, write_ticket
 
-    from closurekit import line
+    from tests.support.closures import line
 
     shop = till_shop
     database = shop.ctx.database

@@ -15,12 +15,9 @@ from till.fiscal import (
     verify_signature,
 )
 from till.fiscal.chain import Sealer, flush_anchors
+from tests.support.queries import chain_records
 
 TILL = "01"  # the till of the shop fixture (tests/fiscal/conftest.py)
-
-
-def _records(chain="T"):
-    return list(FiscalRecord.select().where(FiscalRecord.chain == chain).order_by(FiscalRecord.sequence))
 
 
 def test_a_clean_journal_verifies(shop):
@@ -36,7 +33,7 @@ def test_a_clean_journal_verifies(shop):
 
 def test_sequences_are_gap_free_and_each_record_links_to_the_previous(shop):
     tickets = [shop.sale() for _ in range(5)]
-    records = _records()
+    records = chain_records()
     assert [r.sequence for r in records] == [1, 2, 3, 4, 5]
     assert [r.ticket_id for r in records] == [t.id for t in tickets]
     assert records[0].previous_signature == ""
@@ -113,7 +110,7 @@ def test_a_rollback_leaves_no_record_no_head_change_and_no_anchor_change(shop):
     flush_anchors()
     assert shop.anchors.read(TILL, "T") == anchor_before
     shop.sale()  # the next sale takes the number the rolled-back one had
-    assert [r.sequence for r in _records()] == [1, 2]
+    assert [r.sequence for r in chain_records()] == [1, 2]
     assert shop.verify().ok
 
 
@@ -126,7 +123,7 @@ def test_a_rolled_back_savepoint_does_not_move_the_anchor(shop):
                 1 / 0
     flush_anchors()
     anchor = shop.anchors.read(TILL, "T")
-    assert anchor.sequence == 1 and anchor.signature == _records()[0].signature
+    assert anchor.sequence == 1 and anchor.signature == chain_records()[0].signature
     assert shop.verify().ok
 
 
@@ -138,7 +135,7 @@ def test_the_anchor_follows_the_last_committed_record_only_after_commit(shop):
         flush_anchors()
         assert shop.anchors.read(TILL, "T").sequence == 1  # not yet: not committed
     flush_anchors()
-    last = _records()[-1]
+    last = chain_records()[-1]
     anchor = shop.anchors.read(TILL, "T")
     assert (anchor.sequence, anchor.signature, anchor.hash) == (2, last.signature, last.hash)
 

@@ -16,11 +16,10 @@ import json
 import unicodedata
 from types import SimpleNamespace
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.models import FiscalRecord, OutboxJob, StockLevel, StockMovement, Ticket, TicketLine, utcnow
+from store.models import FiscalRecord, OutboxJob, StockMovement, Ticket, TicketLine, utcnow
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import flush_anchors
 from till.fiscal.closure_totals import business_day, day_start
@@ -32,20 +31,7 @@ from till.selling.checkout import Checkout
 from till.selling.ticket_writer import (
     DraftLine, DraftPayment, TicketDraft, draft_from_json, draft_to_json, write_ticket,
 )
-
-
-@pytest.fixture
-def till_shop(tmp_path):
-    """The workflow tests' small shop (tests/shopkit.py), on SQLite."""
-    from shopkit import build_shop
-
-    built = build_shop(tmp_path / "shop")
-    yield built
-    built.ctx.close()
-
-
-def level(product) -> int:
-    return sum(row.quantity for row in StockLevel.select().where(StockLevel.product == product))
+from tests.support.queries import total_stock
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20) | st.sampled_from(
@@ -95,10 +81,10 @@ def _dated(draft: TicketDraft, when, now: dt.datetime, zone: dt.tzinfo) -> Ticke
     return dataclasses.replace(draft, created_at=created)
 
 
-def test_the_sealed_payload_is_the_one_rebuilt_from_the_rows(till_shop):
+def test_the_sealed_payload_is_the_one_rebuilt_from_the_rows(lite_shop):
     """Tickets dated at any moment of the open business day (the till refuses one while an
     earlier day with tickets is not closed, and on a day already closed)."""
-    shop = till_shop
+    shop = lite_shop
     product_ids = [product.id for product in shop.products.values()]
     sealer, zone = shop.ctx.sealer, shop.ctx.sealer.zone
     open_day: list[dt.date] = []
@@ -148,31 +134,31 @@ def _draft(shop, lines):
                        payments=(DraftPayment("cash", sum(line.total_cents for line in lines)),))
 
 
-def test_one_product_on_several_lines_moves_its_level_by_their_sum(till_shop):
-    shop = till_shop
-    wine, soap = level(shop.products["WIN"]), level(shop.products["SOA"])
+def test_one_product_on_several_lines_moves_its_level_by_their_sum(lite_shop):
+    shop = lite_shop
+    wine, soap = total_stock(shop.products["WIN"]), total_stock(shop.products["SOA"])
     ticket = write_ticket(shop.ctx.sealer, shop.config.accounts,
                           _draft(shop, _lines_of(shop, "WIN", "SOA", "WIN", "WIN", quantity=2)))
-    assert level(shop.products["WIN"]) == wine - 6 and level(shop.products["SOA"]) == soap - 2
+    assert total_stock(shop.products["WIN"]) == wine - 6 and total_stock(shop.products["SOA"]) == soap - 2
     moves = StockMovement.select().where(StockMovement.ticket_id == ticket.id).order_by(StockMovement.id)
     assert [(m.product_id, m.quantity) for m in moves] == [
         (shop.products[sku].id, -2) for sku in ("WIN", "SOA", "WIN", "WIN")]
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
-def test_a_ticket_of_hundreds_of_lines_is_written_in_several_statements(till_shop):
-    shop = till_shop
+def test_a_ticket_of_hundreds_of_lines_is_written_in_several_statements(lite_shop):
+    shop = lite_shop
     skus = [sku for sku in shop.products if sku != "APPL"] * 50  # 300 lines: over 999 parameters
     ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, *skus)))
     assert TicketLine.select().where(TicketLine.ticket == ticket.id).count() == 300
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
-def test_without_insert_returning_the_line_ids_are_read_back(till_shop, monkeypatch):
+def test_without_insert_returning_the_line_ids_are_read_back(lite_shop, monkeypatch):
     import till.selling.bulk_insert as bulk_insert
     import till.selling.ticket_writer as writer
 
-    shop = till_shop
+    shop = lite_shop
     monkeypatch.setattr(bulk_insert, "_SQLITE_RETURNING", False)  # an SQLite older than 3.35
     for insert in (writer._TICKET, writer._LINES):
         monkeypatch.setattr(insert, "_sql", {})
@@ -182,8 +168,8 @@ def test_without_insert_returning_the_line_ids_are_read_back(till_shop, monkeypa
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
-def test_the_anchor_follows_the_checkout_shortly_after(till_shop):
-    shop = till_shop
+def test_the_anchor_follows_the_checkout_shortly_after(lite_shop):
+    shop = lite_shop
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
     basket.add_code(shop.barcodes["WIN"])
     checkout = Checkout(basket, shop.ctx.terminal)
@@ -193,19 +179,14 @@ def test_the_anchor_follows_the_checkout_shortly_after(till_shop):
     assert shop.ctx.sealer.anchors.read("01", "T").sequence == sale.ticket.number
 
 
-def test_repeated_products_and_big_tickets_on_postgresql(tmp_path, pg_url):
-    from shopkit import build_shop
-
-    shop = build_shop(tmp_path / "pg", database=pg_url)
-    try:
-        wine = level(shop.products["WIN"])
-        write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, "WIN", "SOA", "WIN")))
-        write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, *["BAG", "WIN", "COF"] * 30)))
-        assert level(shop.products["WIN"]) == wine - 32
-        assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
-        assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
-    finally:
-        shop.ctx.close()
+def test_repeated_products_and_big_tickets_on_postgresql(pg_shop):
+    shop = pg_shop
+    wine = total_stock(shop.products["WIN"])
+    write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, "WIN", "SOA", "WIN")))
+    write_ticket(shop.ctx.sealer, shop.config.accounts, _draft(shop, _lines_of(shop, *["BAG", "WIN", "COF"] * 30)))
+    assert total_stock(shop.products["WIN"]) == wine - 32
+    assert [t.number for t in Ticket.select().order_by(Ticket.number)] == [1, 2]
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
 @settings(max_examples=60, deadline=None)

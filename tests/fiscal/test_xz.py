@@ -13,7 +13,8 @@ from till.cli import fiscal as cli_fiscal
 from till.errors import TillError
 from till.fiscal.closures import ClosureError, PeriodAlreadyClosed, close_day
 
-from closurekit import at, busy_day, lite_shop, sale, till_shop, unprotect  # noqa: F401 - fixtures
+from tests.support.closures import at, busy_day, sale
+from tests.support.journal import unprotect
 
 D = dt.date.fromisoformat
 
@@ -52,7 +53,7 @@ def test_the_z_report_is_never_recomputed_from_tickets(till_shop):
     busy_day(shop, "2026-10-05")
     close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
     before = z_report_for(shop.config, "day", "2026-10-05")
-    unprotect(shop)
+    unprotect(shop.ctx.database)
     TicketVat.update(ttc_cents=TicketVat.ttc_cents * 2).execute()
     assert z_report_for(shop.config, "day", "2026-10-05") == before
 

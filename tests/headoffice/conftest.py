@@ -3,14 +3,9 @@ loopback with that till enrolled, and sync settings pointing at it."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from hokit import HeadOffice  # noqa: E402
+from tests.support.headoffice import HeadOffice
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=["ho_sqlite", "ho_pg"])

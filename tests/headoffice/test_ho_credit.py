@@ -7,17 +7,13 @@ import datetime as dt
 import threading
 
 import pytest
-from hokit import free_port, settings_for
+from tests.support.headoffice import settings_for, alerts
+from tests.support.net import free_port
 
-from headoffice.store import Alert, CreditNote, proxy
+from headoffice.store import CreditNote, proxy
 from till.credit.notes import NotEnoughCredit
 from till.credit.remote import RemoteCreditRefused, redeem_remote, remote_balance
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
-
-
-def _alerts():
-    with proxy.obj.connection_context():
-        return [a.code for a in Alert.select().order_by(Alert.id)]
 
 
 @pytest.fixture
@@ -96,12 +92,12 @@ def test_release_gives_back_once_and_only_to_the_till_that_took_it(shop, headoff
     assert client.request("POST", release, {"request_id": "01-R1"})["replayed"] is True
     assert client.request("POST", release, {"request_id": "never-sent"})["released_cents"] == 0
     assert remote_balance(client, note)["balance_cents"] == 2000
-    assert _alerts() == []
+    assert alerts() == []
 
 
 def test_a_redeem_replayed_with_another_amount_note_or_till_is_a_409(shop, headoffice, note, tmp_path):
     from headoffice.cli import enroll
-    from hokit import note_of_another_shop, office_balance
+    from tests.support.headoffice import note_of_another_shop, office_balance
     from till.fiscal.keys import Signer
 
     client = _client(shop, headoffice.url)
@@ -127,7 +123,7 @@ def test_a_redeem_replayed_with_another_amount_note_or_till_is_a_409(shop, heado
         client.request("POST", redeem, {"amount_cents": 700, "request_id": "01-X1", "offline": True})
     assert offline_other_amount.value.status == 409
     assert (office_balance(note), office_balance(other_note)) == (1500, 3000)
-    assert _alerts() == []
+    assert alerts() == []
 
 
 def test_out_of_range_amounts_and_ids_are_a_400_before_the_database(shop, headoffice, note):

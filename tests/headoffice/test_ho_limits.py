@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from hokit import free_port, serve_process
+from tests.support.headoffice import serve_process
+from tests.support.net import free_port
 
 from headoffice.cli import enroll
 from headoffice.store import open_database, proxy

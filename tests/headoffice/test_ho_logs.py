@@ -10,26 +10,23 @@ import logging
 import os
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from hokit import free_port, settings_for
+from tests.support.headoffice import settings_for
+from tests.support.net import free_port
 
 from till.cli.common import setup_logging
 from till.credit.notes import UnknownCreditNote, make_code
 from till.logmask import mask_code
 from till.credit.remote import RemoteCreditDesk, redeem_remote, remote_balance
 from till.sync.client import HeadOfficeClient
+from tests.support.processes import mode
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 @pytest.fixture

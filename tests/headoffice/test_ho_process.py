@@ -10,8 +10,9 @@ import sys
 import threading
 import time
 
-from hokit import free_port, serve_process, settings_for
-from shopkit import sell
+from tests.support.headoffice import serve_process, settings_for
+from tests.support.net import free_port
+from tests.support.shop import sell
 
 from headoffice.verify import verify_all
 from headoffice.store import Record, open_database, proxy

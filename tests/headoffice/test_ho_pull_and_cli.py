@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hokit import settings_for, write_sync_section
-from shopkit import sell
+from tests.support.headoffice import settings_for, write_sync_section
+from tests.support.shop import sell
 
 from headoffice.cli import main as ho_main
 from headoffice.documents import add_orders, publish_catalogue

@@ -14,8 +14,8 @@ import threading
 import time
 
 import pytest
-from hokit import CuttingProxy, settings_for
-from shopkit import sell
+from tests.support.headoffice import CuttingProxy, settings_for, alerts
+from tests.support.shop import sell
 
 from headoffice.verify import verify_all
 from headoffice.store import Alert, Record, proxy
@@ -39,11 +39,6 @@ def _held(shop) -> dict[tuple[str, int], str]:
     with proxy.obj.connection_context():
         return {(c, s): sig for c, s, sig in Record.select(Record.chain, Record.sequence, Record.signature)
                 .where(Record.till_id == shop.ctx.till_id).tuples()}
-
-
-def _alerts() -> list[str]:
-    with proxy.obj.connection_context():
-        return [a.code for a in Alert.select().order_by(Alert.id)]
 
 
 def _assert_all_held(shop) -> None:
@@ -90,7 +85,7 @@ def test_same_batch_sent_twice_is_accepted_once(shop, headoffice):
     assert (first["accepted"], first["duplicates"]) == (3, 0)
     assert (second["accepted"], second["duplicates"]) == (0, 3)
     assert len([k for k in _held(shop) if k[0] == "T"]) == 3
-    assert _alerts() == []
+    assert alerts() == []
 
 
 def test_connection_cut_in_the_middle_of_a_batch(shop, headoffice):
@@ -131,7 +126,7 @@ def test_tampered_record_is_refused_and_raised(shop, headoffice):
         client.request("POST", "/v1/records", {"till_id": shop.ctx.till_id, "chain": "T", "records": records})
     assert refused.value.status == 422 and refused.value.body["error"] == "TAMPERED"
     assert refused.value.body["sequence"] == 2
-    assert _held(shop) == {} and _alerts() == ["TAMPERED"]
+    assert _held(shop) == {} and alerts() == ["TAMPERED"]
     # the hash recomputed to match does not help: the signature no longer verifies
     import hashlib
     from till.fiscal.chain import message_bytes
@@ -155,7 +150,7 @@ def test_a_different_record_at_a_known_sequence_is_refused(shop, headoffice):
     with pytest.raises(HeadOfficeAnswer) as refused:
         client.request("POST", "/v1/records", {"till_id": shop.ctx.till_id, "chain": "T", "records": records})
     assert refused.value.status == 409 and refused.value.body["error"] == "CONFLICT"
-    assert _alerts() == ["CONFLICT"]
+    assert alerts() == ["CONFLICT"]
 
 
 @pytest.mark.parametrize("skew_s", [3600, -7200], ids=["ahead", "behind"])
@@ -226,7 +221,7 @@ def test_till_restored_from_an_older_backup_that_sold_again(shop, headoffice, tm
     _sell(shop, 4)  # T 4..7 again, but other tickets: the chain forks from head office's
     result = run_sync(shop.ctx, settings_for(headoffice.url))
     assert result.exit_code == EXIT_REFUSED, result.message
-    assert "CONFLICT" in _alerts()
+    assert "CONFLICT" in alerts()
     assert _held(shop) == held_before  # nothing of the fork merged
     from headoffice.cli import main as ho_main
 
@@ -244,7 +239,7 @@ def test_till_restored_from_an_older_backup_is_behind(shop, headoffice, tmp_path
     _restore(shop, tmp_path / "backup.db")
     result = run_sync(shop.ctx, settings_for(headoffice.url))
     assert result.exit_code == EXIT_REFUSED, result.message
-    assert "BEHIND" in _alerts()
+    assert "BEHIND" in alerts()
 
 
 def test_a_second_run_finds_the_lock(shop, headoffice):
@@ -254,7 +249,7 @@ def test_a_second_run_finds_the_lock(shop, headoffice):
 
 
 def test_unreachable_head_office_is_a_sealed_event(shop):
-    from hokit import free_port
+    from tests.support.net import free_port
 
     result = run_sync(shop.ctx, settings_for(f"http://127.0.0.1:{free_port()}", attempts=2))
     assert result.exit_code == EXIT_UNREACHABLE
@@ -281,7 +276,7 @@ def test_gap_and_broken_link_are_refused(shop, headoffice):
     with pytest.raises(HeadOfficeAnswer) as refused:  # another till's records under this till's signature
         client.request("POST", "/v1/records", {"till_id": "99", "chain": "T", "records": records})
     assert refused.value.status == 422
-    assert _held(shop) == {} and _alerts() == ["GAP", "LINK"]
+    assert _held(shop) == {} and alerts() == ["GAP", "LINK"]
 
 
 def test_verify_finds_a_record_altered_in_head_office_database(shop, headoffice):
@@ -296,9 +291,10 @@ def test_verify_finds_a_record_altered_in_head_office_database(shop, headoffice)
 
 def test_sync_over_tls_with_the_shops_ca_file(shop, tmp_path):
     from headoffice.cli import enroll
-    from hokit import HeadOffice, self_signed
+    from tests.support.headoffice import HeadOffice
+    from tests.support.net import self_signed
 
-    cert, key = self_signed(tmp_path)
+    cert, key = map(str, self_signed(tmp_path, names=()))
     office = HeadOffice(f"sqlite:///{tmp_path / 'ho-tls.db'}", tls=(cert, key)).start()
     try:
         enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
@@ -336,7 +332,7 @@ def test_a_held_record_sent_again_with_an_altered_payload_is_refused_and_raised(
         client.request("POST", "/v1/records", {"till_id": shop.ctx.till_id, "chain": "T", "records": records})
     assert (refused.value.status, refused.value.body["error"], refused.value.body["sequence"]) == (409, "CONFLICT", 2)
     assert "another content" in refused.value.body["message"]
-    assert _alerts() == ["CONFLICT"] and _held(shop) == held
+    assert alerts() == ["CONFLICT"] and _held(shop) == held
     with proxy.obj.connection_context():
         assert Record.get((Record.chain == "T") & (Record.sequence == 2)).payload != records[1]["payload"]
 

@@ -10,19 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from hokit import HeadOffice
+from tests.support.headoffice import HeadOffice
 
 from headoffice.cli import enroll
 from headoffice.verify import verify_all
 from headoffice.report import sales_report
 from headoffice.store import Record, proxy
 
-SCRIPT = Path(__file__).with_name("till_process.py")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def till(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, str(SCRIPT), str(folder), *args], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-m", "tests.headoffice.till_process", str(folder), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
     if done.returncode not in (0,) and args[0] != "sync":
         raise AssertionError(done.stderr)
     return done

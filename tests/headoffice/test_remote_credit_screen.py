@@ -7,8 +7,9 @@ pointing at a real head office on loopback.
 from __future__ import annotations
 
 import pytest
-from hokit import free_port, note_of_another_shop, office_balance, write_sync_section
-from ui_pilot import burst, log_in, settle, status_text
+from tests.support.headoffice import note_of_another_shop, office_balance, write_sync_section
+from tests.support.net import free_port
+from tests.support.pilot import burst, log_in, settle, status_text
 
 from store.models import Payment, RemoteCreditHold, Ticket
 from till.credit import holds as credit_holds

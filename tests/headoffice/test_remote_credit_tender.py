@@ -8,9 +8,9 @@ the shop's SQLite file; nothing is stubbed.
 from __future__ import annotations
 
 import pytest
-from hokit import free_port, note_of_another_shop, office_balance, settings_for
+from tests.support.headoffice import note_of_another_shop, office_balance, settings_for, alerts
+from tests.support.net import free_port
 
-from headoffice.store import Alert, proxy
 from store.models import AccountingLine, CreditNote, FiscalRecord, Payment, RemoteCreditHold
 from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
@@ -21,11 +21,7 @@ from till.selling.basket import Basket
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import register_notes
 from till.selling.checkout import Checkout
-
-
-def _alerts() -> list[str]:
-    with proxy.obj.connection_context():
-        return [a.code for a in Alert.select().order_by(Alert.id)]
+from tests.support.credit import issue_note
 
 
 @pytest.fixture
@@ -148,12 +144,10 @@ def test_offline_policy_refuses_or_takes_the_typed_amount_then_reports_it(shop, 
     assert report(client, shop.ctx.till_id) == (0, 0)
     assert _hold(tender.hold_request).reported
     assert office_balance(other_shops_note) == 2000 - 1500 - 1000
-    assert _alerts() == ["CREDIT_OVERDRAWN"]
+    assert alerts() == ["CREDIT_OVERDRAWN"]
 
 
 def test_this_shops_note_known_to_head_office_is_spent_there_too(shop, headoffice):
-    from test_credit_notes_ui import issue_note
-
     note = issue_note(shop, 2000)
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
     assert register_notes(client) == 1 and register_notes(client) == 0
@@ -172,8 +166,6 @@ def test_this_shops_note_known_to_head_office_is_spent_there_too(shop, headoffic
 
 
 def test_a_note_registered_with_what_is_left_of_it(shop, headoffice):
-    from test_credit_notes_ui import issue_note
-
     note = issue_note(shop, 2000)
     checkout = _checkout(shop, None)  # before the sync: this shop's ledger alone
     checkout.add_credit_note(note.code, 700)

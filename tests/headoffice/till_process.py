@@ -1,9 +1,11 @@
 """One till as its own process, for the two-tills-one-database test.
 
-    python till_process.py FOLDER init DATABASE_URL TILL_ID [seed]
-    python till_process.py FOLDER sell SKU QUANTITY          -> prints the receipt code
-    python till_process.py FOLDER return CODE SKU            -> prints the return's code
-    python till_process.py FOLDER sync HEADOFFICE_URL        -> exit code of till sync
+    python -m tests.headoffice.till_process FOLDER init DATABASE_URL TILL_ID [seed]
+    python -m tests.headoffice.till_process FOLDER sell SKU QUANTITY    -> prints the receipt code
+    python -m tests.headoffice.till_process FOLDER return CODE SKU      -> prints the return's code
+    python -m tests.headoffice.till_process FOLDER sync HEADOFFICE_URL  -> exit code of till sync
+
+(from the repository's root, where ``tests`` is a package).
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 
 def main(folder: Path, action: str, *args: str) -> int:
-    from shopkit import Shop, build_shop, sell
+    from tests.support.shop import Shop, build_shop, sell
 
     from store.models import Customer, Product, User
     from till.config.loader import load, render_example

@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 from peewee import fn
 
-import fec_checker
-from reportkit import DAYS, at, history, sell_at
+from tests.support import fec as fec_checker
+from tests.support.reports import DAYS, at, history, sell_at
 from reports.base import ReportError
 from reports.fec import export_fec
 from store.models import AccountingLine, Ticket
@@ -177,16 +177,11 @@ def test_cli_export_fec(closed_year, tmp_path, capsys):
         args.func(args)
 
 
-def test_fec_on_both_engines(db_url, tmp_path):
-    from shopkit import build_shop
-
-    shop = build_shop(tmp_path / "engine", database=db_url)
-    try:
-        tickets = history(shop)
-        close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
-        result = export_fec(identified(shop), 2025, tmp_path)
-        problems, stats = fec_checker.check(result.path.read_bytes(), result.path.name, 2025)
-        assert problems == [] and stats["entries"] == len(tickets)
-        assert stats["debit_cents"] == AccountingLine.select(fn.SUM(AccountingLine.debit_cents)).scalar()
-    finally:
-        shop.ctx.close()
+def test_fec_on_both_engines(any_shop, tmp_path):
+    shop = any_shop
+    tickets = history(shop)
+    close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
+    result = export_fec(identified(shop), 2025, tmp_path)
+    problems, stats = fec_checker.check(result.path.read_bytes(), result.path.name, 2025)
+    assert problems == [] and stats["entries"] == len(tickets)
+    assert stats["debit_cents"] == AccountingLine.select(fn.SUM(AccountingLine.debit_cents)).scalar()

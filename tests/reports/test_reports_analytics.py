@@ -1,5 +1,5 @@
 """Analytic reports (reports/sales, returns, credit_notes, customers, stock, registry, render)
-over a real shop whose history is known to the cent (reportkit.history): sales, returns by
+over a real shop whose history is known to the cent (tests.support.reports.history): sales, returns by
 receipt through the real ReturnSession (cash, card and store-credit refunds), closed days."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from reportkit import DAYS, at, close, history, return_at, sell_at
+from tests.support.reports import DAYS, at, close, history, return_at, sell_at
 from reports.base import ReportError
 from reports.registry import REPORTS, run
 from reports.render import render
@@ -212,23 +212,18 @@ def test_cli_report(known, capsys):
     assert "X" in capsys.readouterr().out
 
 
-def test_same_figures_on_both_engines(db_url, tmp_path):
-    from shopkit import build_shop
-
-    shop = build_shop(tmp_path / "engine", database=db_url)
-    try:
-        history(shop)
-        assert report("returns", "reason").rows == [("defective", 1, 1, 895), ("changed_mind", 1, 1, 459),
-                                                     ("other", 1, 2, 240)]
-        assert report("refunds", "means").rows == [("cash", 1, 895), ("card", 1, 459), ("credit_note", 1, 240)]
-        assert report("returns", "day").rows == [("2025-03-12", 2, 2, 1354), ("2025-03-13", 1, 2, 240)]
-        assert report("credit-notes").rows[0] == ("issued", 1, 240)
-        assert report("customers").rows[0][2:5] == (2, 2082, 4163)
-        for name, spec in REPORTS.items():
-            for by in spec.by:
-                report(name, by)
-    finally:
-        shop.ctx.close()
+def test_same_figures_on_both_engines(any_shop):
+    shop = any_shop
+    history(shop)
+    assert report("returns", "reason").rows == [("defective", 1, 1, 895), ("changed_mind", 1, 1, 459),
+                                                 ("other", 1, 2, 240)]
+    assert report("refunds", "means").rows == [("cash", 1, 895), ("card", 1, 459), ("credit_note", 1, 240)]
+    assert report("returns", "day").rows == [("2025-03-12", 2, 2, 1354), ("2025-03-13", 1, 2, 240)]
+    assert report("credit-notes").rows[0] == ("issued", 1, 240)
+    assert report("customers").rows[0][2:5] == (2, 2082, 4163)
+    for name, spec in REPORTS.items():
+        for by in spec.by:
+            report(name, by)
 
 
 def test_returns_without_receipt_count_too(known):

@@ -1,6 +1,6 @@
 """A small real shop for the UI tests: SQLite file, signing key, VAT rates, products, staff.
 
-The shop is built by ``tests/shopkit.py`` (the same set-up code as ``till init``); the UI tests
+The shop is built by ``tests/support/shop.py`` (the same set-up code as ``till init``); the UI tests
 then drive the real ``TillApp`` on it with Pilot. Screens speak English here so assertions do
 not depend on the French catalogues; ``test_glyphs`` switches to French on purpose.
 """
@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from shopkit import Shop, build_shop
-from till.selling.catalogue import forget_cached_rates
+from tests.support.shop import Shop
 from till.i18n import set_language
 
 
 @pytest.fixture
-def shop(tmp_path) -> Shop:
+def shop(make_shop) -> Shop:
     """The shop, with the UI in English; closed after the test."""
-    forget_cached_rates()
-    built = build_shop(tmp_path / "shop")
+    built = make_shop()
     set_language("en")
     yield built
-    built.ctx.close()
     set_language("fr")
 
 

@@ -12,7 +12,7 @@ from till.ui.dialogs.discount import DiscountScreen, parse_discount
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.dialogs.quantity import QuantityScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
 
 
 async def sale_with(pilot, app, *codes):

@@ -22,8 +22,8 @@ from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.payment import PaymentScreen
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
-from shopkit import sell
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.shop import sell
 
 
 @pytest.fixture

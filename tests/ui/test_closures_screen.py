@@ -18,7 +18,7 @@ from till.selling.ticket_writer import write_ticket
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
 
 
 def sale_of_yesterday(shop) -> Ticket:

@@ -12,18 +12,7 @@ import os
 import pytest
 
 from till.i18n import set_language
-from ui_pilot import SIZE, burst, log_in, screen_text, settle
-
-BOX = set("─│┌┐└┘├┤┬┴┼═║╔╗╚╝╭╮╯╰")
-LATIN_1 = {chr(code) for code in range(0x20, 0x7F)} | {chr(code) for code in range(0xA0, 0x100)}
-LATIN_9 = set("€ŠšŽžŒœŸ")
-"""What Lat15 fonts add to Latin-1: a shop's product names may have "œufs"."""
-ALLOWED = BOX | LATIN_1 | LATIN_9 | {"\n"}
-
-
-def foreign_glyphs(text: str) -> set[str]:
-    return {char for char in text if char not in ALLOWED}
-
+from tests.support.pilot import SIZE, burst, foreign_glyphs, log_in, screen_text, settle
 
 @pytest.fixture
 def french(shop):

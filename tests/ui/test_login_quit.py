@@ -11,7 +11,7 @@ from till.fiscal.events import LOGIN, LOGOUT, MANAGER_OVERRIDE
 from till.ui.screens.login import LoginScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, settle, status_text
 
 
 def event_kinds() -> list[str]:

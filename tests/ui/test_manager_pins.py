@@ -4,23 +4,18 @@ locked cashier from the manager's screen (F1, then F9)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from store.models import FiscalRecord, User
+from store.models import User
 from till.people.auth import AuthError, login
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.login import LoginScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.returns.dialogs import ChoiceScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
-
-
-def events(code: str) -> list[dict]:
-    query = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == code))
-    return [json.loads(record.payload) for record in query.order_by(FiscalRecord.sequence)]
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.queries import events
 
 
 def cashier() -> User:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.reports import ReportsScreen, period_days
 from till.ui.widgets.charts import BAR
-from ui_pilot import SIZE, log_in, screen_text, settle
-from shopkit import sell
+from tests.support.pilot import SIZE, log_in, screen_text, settle
+from tests.support.shop import sell
 
 
 def test_periods_end_today():

@@ -1,20 +1,21 @@
 """An exchange at the return screen: items back and new items in ONE ticket, the difference paid
 (cash with change, or card), refunded, or nothing at all.
 
-Each test sells through the domain (``shopkit.sell``), drives the real ``TillApp`` with Pilot
+Each test sells through the domain (``tests.support.shop.sell``), drives the real ``TillApp`` with Pilot
 on a real SQLite shop, and reads back what was stored: one EXCHANGE ticket whose returned
 lines are negative and point at the sold lines, whose new lines are positive, and its payments.
 """
 
 from __future__ import annotations
 
-from store.models import Payment, Ticket, TicketLine
+from store.models import Ticket, TicketLine
 from till.ui.returns.payment import ExchangePaymentScreen
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
-from shopkit import sell
+from tests.support.pilot import SIZE, burst, keys, log_in, screen_text, settle, status_text
+from tests.support.shop import sell
+from tests.support.queries import payments
 
 
 def exchanges() -> list[Ticket]:
@@ -25,21 +26,10 @@ def written_tickets() -> int:
     return Ticket.select().where(Ticket.kind.in_(["return", "exchange"])).count()
 
 
-def payments(ticket: Ticket) -> list[tuple[str, int]]:
-    return [(p.means, p.amount_cents) for p in Payment.select().where(Payment.ticket == ticket.id)
-            .order_by(Payment.position)]
-
-
 def lines(ticket: Ticket) -> list[tuple[str, int, bool]]:
     """(sku, quantity, points at a sold line) of each stored line, in ticket order."""
     return [(line.sku, line.quantity, line.origin_line_id is not None)
             for line in TicketLine.select().where(TicketLine.ticket == ticket.id).order_by(TicketLine.position)]
-
-
-async def keys(pilot, *names: str) -> None:
-    for name in names:
-        await pilot.press(name)
-        await settle(pilot)
 
 
 async def take_back_first_line(app, pilot, sale) -> None:

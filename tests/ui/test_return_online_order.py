@@ -10,7 +10,7 @@ from till.returns.online_orders import import_orders
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
 
 
 async def test_an_order_number_at_the_sale_screen_opens_its_return(app, shop):

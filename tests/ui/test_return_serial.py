@@ -16,7 +16,7 @@ from till.selling.ticket_writer import write_ticket
 from till.ui.returns.dialogs import SerialScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, keys, log_in, screen_text, settle, status_text
 
 
 def sell_with_serial(shop, serial: str = "SN-1") -> Ticket:
@@ -34,12 +34,6 @@ def sell_with_serial(shop, serial: str = "SN-1") -> Ticket:
 
 def taken(app) -> dict[str, tuple[int, str | None]]:
     return {pick.sku: (pick.quantity, pick.serial) for pick in app.screen.session.picks}
-
-
-async def keys(pilot, *names: str) -> None:
-    for name in names:
-        await pilot.press(name)
-        await settle(pilot)
 
 
 async def open_ticket(app, pilot, sale) -> None:

@@ -2,7 +2,7 @@
 
 Why text and not ``pytest-textual-snapshot``: that plugin (1.1.0) pins syrupy 4.8, which needs
 pytest < 9 and would downgrade the suite's pytest; and an SVG diff is unreadable in a review.
-Here the screen is rendered to plain text exactly as ``ui_pilot.screen_text`` reads it (the
+Here the screen is rendered to plain text exactly as ``tests.support.pilot.screen_text`` reads it (the
 compositor's render, the same as ``export_screenshot``) and compared line by line with
 ``tests/ui/snapshots/return_screen_80x24*.txt``; a difference fails with a unified diff.
 ``TILL_UPDATE_SNAPSHOTS=1 pytest tests/ui/test_return_snapshot.py`` rewrites the files (look
@@ -31,7 +31,7 @@ from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
 from till.ui.returns.dialogs import reason_label
 from till.ui.returns.screen import ReturnScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 SOLD_AT = dt.datetime(2026, 1, 15, 10, 30)

@@ -1,6 +1,6 @@
 """A cashier takes items back: the return screen on the real ``TillApp`` and a real SQLite shop.
 
-Each test first sells through the domain (``shopkit.sell``), then drives the return screen with Pilot, and reads back what was
+Each test first sells through the domain (``tests.support.shop.sell``), then drives the return screen with Pilot, and reads back what was
 stored (the return ticket, its lines and payments, the terminal's requests).
 """
 
@@ -8,36 +8,24 @@ from __future__ import annotations
 
 import os
 
-from store.models import FiscalRecord, Payment, Ticket, TicketLine
+from store.models import FiscalRecord, Ticket, TicketLine
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.returns.dialogs import ChoiceScreen, NoteScreen
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
-from shopkit import sell
+from tests.support.pilot import SIZE, burst, keys, log_in, screen_text, settle, status_text
+from tests.support.shop import sell
+from tests.support.queries import payments
 
 
 def returns() -> list[Ticket]:
     return list(Ticket.select().where(Ticket.kind == "return").order_by(Ticket.id))
 
 
-def payments(ticket: Ticket) -> list[tuple[str, int]]:
-    return [(p.means, p.amount_cents) for p in Payment.select().where(Payment.ticket == ticket.id)
-            .order_by(Payment.position)]
-
-
 def taken(app) -> dict[str, int]:
     """What the return screen's session takes back now: sku -> quantity."""
     return {pick.sku: pick.quantity for pick in app.screen.session.picks}
-
-
-async def keys(pilot, *names: str) -> int:
-    """Press ``names`` one by one (as a cashier would), waiting for workers; how many were pressed."""
-    for name in names:
-        await pilot.press(name)
-        await settle(pilot)
-    return len(names)
 
 
 async def test_single_item_card_refund_from_a_scanned_receipt_in_five_keys(app, shop):
@@ -210,7 +198,7 @@ async def test_reason_other_asks_a_note_and_esc_leaves_nothing_written(app, shop
 
 
 async def test_return_screens_fit_a_french_console(app, shop):
-    from test_glyphs import foreign_glyphs
+    from tests.support.pilot import foreign_glyphs
     from till.i18n import set_language
 
     sale = sell(shop, [("WIN", 1)], card=895, customer=shop.customer)

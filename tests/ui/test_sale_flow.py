@@ -10,7 +10,7 @@ from store.models import FiscalRecord, Payment, Ticket, TicketLine
 from till.fiscal.events import LINE_VOID
 from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
 
 
 async def test_two_items_paid_cash_with_change(app, shop):

@@ -6,7 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from till.ui.widgets.scan_input import ScanInput
-from ui_pilot import burst
+from tests.support.pilot import burst
 
 CODES = ["3760000000017", "3760000000024", "3760000000031", "3760000000048", "3760000000055"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from store.models import FiscalRecord, Ticket
 from till.ui.screens.login import LoginScreen
 from till.ui.screens.sale import SaleScreen
-from ui_pilot import SIZE, burst, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, screen_text, settle, status_text
 
 
 async def test_f5_at_login_sells_practice_tickets_marked_training(app, shop):
