@@ -22,6 +22,7 @@ def sale_at(shop, when: dt.datetime):
 
 
 def test_today_when_nothing_waits_else_the_oldest_day_not_closed(lite_shop):
+    shop = lite_shop
     zone = shop.ctx.sealer.zone
     today = business_today(zone)
     assert today == business_day(utcnow(), zone)
@@ -34,6 +35,7 @@ def test_today_when_nothing_waits_else_the_oldest_day_not_closed(lite_shop):
 
 
 def test_today_once_closed_is_still_today(lite_shop):
+    shop = lite_shop
     zone = shop.ctx.sealer.zone
     close_day(shop.ctx.sealer, business_today(zone))
     assert day_to_close(shop.ctx.till_id, zone) == business_today(zone)
