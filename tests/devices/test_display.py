@@ -235,4 +235,3 @@ def test_device_messages_have_french_translations():
     for message in access.MESSAGES + scanner.MESSAGES + display_module.MESSAGES:
         assert message in catalogue, message
         assert set(placeholders(message)) == set(placeholders(catalogue[message])), message
-
