@@ -37,6 +37,9 @@ import re
 
 import pytest
 
+from devices.payment.concert import ConcertTerminal, ConcertTimeouts
+from devices.simulators.concert_sim import ConcertSimulator
+from till.selling.card_journal import JournaledTerminal
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.shop import ShopTemplates
 
@@ -145,3 +148,12 @@ def any_shop(request, make_shop):
 def pg_shop(postgres_server, make_shop):
     """The small real shop on PostgreSQL."""
     return make_shop("postgres")
+
+
+@pytest.fixture
+def concert(shop):
+    """(the simulator, the shop's journaled Concert terminal on it): the real driver on a pty,
+    with short timeouts, journaled as the till's own terminal is."""
+    with ConcertSimulator(step_s=0.2) as simulator:
+        driver = ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(0.2, 1.0, 2))
+        yield simulator, JournaledTerminal(driver, shop.ctx.till_id, sealer=shop.ctx.sealer)

@@ -11,14 +11,12 @@ import json
 
 import pytest
 
-from devices.payment.concert import ConcertTerminal, ConcertTimeouts
-from devices.simulators.concert_sim import ConcertSimulator
 from reports.xz import x_report, z_report
 from store.models import FiscalRecord, Ticket
 from store.models.payments import DECLINED, PENDING, SETTLED, UNKNOWN, PendingPayment
 from till.cli import main as cli
 from till.shop.running import AlreadyRunning, running_till
-from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED, JournaledTerminal
+from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
 from till.returns.session import CardOutcomeUnknown, ReturnSession
@@ -35,19 +33,17 @@ def _sealed(code: str) -> list[dict]:
 
 
 @pytest.fixture
-def unknown_refund(shop):
+def unknown_refund(shop, concert):
     """A return whose card refund went unanswered: its row waits for a manager."""
-    with ConcertSimulator(step_s=0.2) as simulator:
-        terminal = JournaledTerminal(ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(0.2, 1.0, 2)),
-                                     shop.ctx.till_id, sealer=shop.ctx.sealer)
-        sale = sell(shop, [("WIN", 1)], card=895)
-        session = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, terminal)
-        session.open(sale)
-        session.pick(session.lines[0].line_id, 1, reason="defective")
-        simulator.script("timeout")
-        with pytest.raises(CardOutcomeUnknown):
-            session.complete()
-        yield sale, PendingPayment.get(PendingPayment.operation == "refund")
+    simulator, terminal = concert
+    sale = sell(shop, [("WIN", 1)], card=895)
+    session = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, terminal)
+    session.open(sale)
+    session.pick(session.lines[0].line_id, 1, reason="defective")
+    simulator.script("timeout")
+    with pytest.raises(CardOutcomeUnknown):
+        session.complete()
+    return sale, PendingPayment.get(PendingPayment.operation == "refund")
 
 
 def test_another_command_never_resolves_a_payment_in_flight(shop, capsys):

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from devices.simulators.concert_sim import ConcertSimulator
+
 from devices.receipt import Receipt, ReceiptLine
 
 
@@ -41,3 +43,10 @@ def serial_scanner():
     sim = SerialScannerSimulator(suffix=b"\r\n", aim_id="]E0")
     yield sim
     sim.unplug()
+
+
+@pytest.fixture
+def simulator():
+    """A Concert terminal on a pty, declining 13,13 €, with 0,3 s protocol steps."""
+    with ConcertSimulator(decline_cents=1313, step_s=0.3) as simulator:
+        yield simulator

@@ -19,7 +19,6 @@ from devices.payment import TerminalError, TerminalResult
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts
 from devices.payment.factory import TerminalSettings, make_terminal
 from devices.payment.simulated import SimulatedTerminal
-from devices.simulators.concert_sim import ConcertSimulator
 from store import db
 from store.models import Payment, Ticket, User
 from store.models.payments import APPROVED, DECLINED, FAILED, PENDING, SETTLED, UNKNOWN, PendingPayment
@@ -43,12 +42,6 @@ def store(db_url, tmp_path):
     sealer = Sealer(TILL, signer, AnchorStore(tmp_path / "anchors"))
     yield database, sealer, db_url
     database.close()
-
-
-@pytest.fixture
-def simulator():
-    with ConcertSimulator(decline_cents=1313, step_s=STEP) as simulator:
-        yield simulator
 
 
 def concert(simulator, answer_s: float = 1.5) -> ConcertTerminal:

@@ -116,12 +116,6 @@ def test_broken_frames_are_refused():
 # -- the driver against the simulator on a pty --------------------------------------------------------
 
 @pytest.fixture
-def simulator():
-    with ConcertSimulator(decline_cents=1313, step_s=STEP) as simulator:
-        yield simulator
-
-
-@pytest.fixture
 def terminal(simulator):
     return ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(STEP, ANSWER, 3))
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices.payment.concert import ConcertTerminal, ConcertTimeouts
-from devices.simulators.concert_sim import ConcertSimulator
 from store.models import Payment, Ticket
 from store.models.payments import DECLINED, SETTLED, UNKNOWN, PendingPayment
-from till.selling.card_journal import JournaledTerminal
 from till.ui.dialogs.card_settle import CardSettleScreen
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.login import LoginScreen
@@ -27,12 +24,10 @@ from tests.support.shop import sell
 
 
 @pytest.fixture
-def silent_terminal(shop):
+def silent_terminal(shop, concert):
     """The till's terminal is a Concert one; the request after ``script("timeout")`` gets no answer."""
-    with ConcertSimulator(step_s=0.2) as simulator:
-        driver = ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(0.2, 1.0, 2))
-        shop.ctx.terminal = JournaledTerminal(driver, shop.ctx.till_id, sealer=shop.ctx.sealer)
-        yield simulator
+    simulator, shop.ctx.terminal = concert
+    return simulator
 
 
 async def _manager_settles(pilot, app, reference: str | None) -> None:
