@@ -10,9 +10,8 @@ import datetime as dt
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
 from till.returns.session import ReturnSession
-from till.selling.basket import Basket
-from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
+from tests.support.shop import paid_draft
 
 DAYS = [dt.date(2025, 3, 10), dt.date(2025, 3, 11), dt.date(2025, 3, 12), dt.date(2025, 3, 13)]
 
@@ -28,16 +27,8 @@ def close(shop, when: dt.datetime) -> None:
 
 def sell_at(shop, items, when: dt.datetime, cash=None, card=None, customer=None, user=None):
     """A sale of ``items`` [(sku, qty)] written at ``when`` through the real checkout (not closed)."""
-    basket = Basket(shop.config, shop.ctx.sealer, user or shop.cashier)
-    for sku, quantity in items:
-        basket.add_product(shop.products[sku], quantity)
-    basket.attach_customer(customer)
-    checkout = Checkout(basket, shop.ctx.terminal)
-    if card:
-        checkout.pay_card(card)
-    if not checkout.is_paid:
-        checkout.add_cash(cash or checkout.due_cents)
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(checkout.draft(), created_at=when))
+    draft = paid_draft(shop, items, cash, card, customer, user)
+    return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
 
 
 def return_at(shop, sale, picks, when: dt.datetime | None = None, refund=None):

@@ -138,6 +138,24 @@ def _now():
     return utcnow()
 
 
+def paid_draft(shop: Shop, items, cash=None, card=None, customer=None, user=None):
+    """The ticket draft of ``items`` [(sku, qty)] paid through the real checkout: card first (if
+    given, through the shop's terminal), then cash for the rest; not written."""
+    from till.selling.basket import Basket
+    from till.selling.checkout import Checkout
+
+    basket = Basket(shop.config, shop.ctx.sealer, user or shop.cashier)
+    for sku, quantity in items:
+        basket.add_product(shop.products[sku], quantity)
+    basket.attach_customer(customer)
+    checkout = Checkout(basket, shop.ctx.terminal)
+    if card:
+        checkout.pay_card(card)
+    if not checkout.is_paid:
+        checkout.add_cash(cash or checkout.due_cents)
+    return checkout.draft()
+
+
 def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     """Write a sale of ``items`` [(sku, qty)] through the real checkout: card first (if given),
     then cash for the rest; ``days_ago`` dates it in the past (for return windows) and closes
@@ -147,20 +165,9 @@ def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     import datetime as dt
 
     from store.models import utcnow
-    from till.selling.basket import Basket
-    from till.selling.checkout import Checkout
     from till.selling.ticket_writer import write_ticket
 
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    for sku, quantity in items:
-        basket.add_product(shop.products[sku], quantity)
-    basket.attach_customer(customer)
-    checkout = Checkout(basket, shop.ctx.terminal)
-    if card:
-        checkout.pay_card(card)
-    if not checkout.is_paid:
-        checkout.add_cash(cash or checkout.due_cents)
-    draft = checkout.draft()
+    draft = paid_draft(shop, items, cash, card, customer)
     if not days_ago:
         return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
     from till.fiscal.closure_totals import business_day
