@@ -10,11 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devices.payment import PaymentTerminal
-from devices.payment.caisse_ap import CaisseApTerminal, CaisseApTimeouts
-from devices.payment.concert import ConcertTerminal, ConcertTimeouts
-from devices.payment.simulated import SimulatedTerminal
-from devices.simulators.caisse_ap_sim import CaisseApSimulator
-from devices.simulators.concert_sim import ConcertSimulator
 
 DRIVERS = ("simulator", "concert", "caisse_ap", "none")
 
@@ -53,12 +48,18 @@ def make_terminal(settings: TerminalSettings) -> PaymentTerminal | None:
     """The terminal named by ``settings``; ``None`` when the till has none (cards refused)."""
     step_s, answer_s = settings.step_timeout_ms / 1000, float(settings.answer_timeout_s)
     if settings.driver == "simulator":
+        from devices.payment.simulated import SimulatedTerminal  # deferred: the configured driver only
 
         return SimulatedTerminal(decline_cents=settings.simulator_decline_cents)
     if settings.driver == "concert":
+        from devices.payment.concert import (  # deferred: the configured driver only
+            ConcertTerminal,
+            ConcertTimeouts,
+        )
 
         device, simulator = settings.device, None
         if settings.simulate:
+            from devices.simulators.concert_sim import ConcertSimulator  # deferred: the configured driver only
 
             simulator = ConcertSimulator(decline_cents=settings.simulator_decline_cents, answer_delay_s=1.0,
                                          step_s=step_s).start()
@@ -68,9 +69,14 @@ def make_terminal(settings: TerminalSettings) -> PaymentTerminal | None:
         terminal.simulator = simulator  # kept alive as long as the terminal
         return terminal
     if settings.driver == "caisse_ap":
+        from devices.payment.caisse_ap import (  # deferred: the configured driver only
+            CaisseApTerminal,
+            CaisseApTimeouts,
+        )
 
         host, port, simulator = settings.host, settings.port, None
         if settings.simulate:
+            from devices.simulators.caisse_ap_sim import CaisseApSimulator  # deferred: the configured driver only
 
             simulator = CaisseApSimulator(decline_cents=settings.simulator_decline_cents, answer_delay_s=1.0).start()
             host, port = simulator.host, simulator.port

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from devices.display import DisplaySettings
 from devices.drawer import LeftOpenWatch, check_left_open
 from devices.scanner import ScannerSettings
-from till.aftersale.jobs import make_drawer, printer_waiting, run_outbox
+from till.aftersale.jobs import printer_waiting, run_outbox
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
 from till.i18n import _
 from till.people.auth import logout as auth_logout
@@ -94,6 +94,7 @@ class TillApp(App[None], inherit_bindings=False):
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
     def watch_drawer(self) -> None:
         """Read the drawer's sensor off the UI thread; warn once when it stays open too long."""
+        from till.aftersale.jobs import make_drawer  # deferred: loaded on first use (start-up)
 
         drawer = make_drawer(self.ctx.config)
         if drawer is not None and check_left_open(drawer, self._drawer_watch):

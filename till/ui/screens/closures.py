@@ -24,10 +24,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
-from till.aftersale.drawer import open_drawer_without_sale
-from till.aftersale.jobs import make_drawer
-from till.aftersale.messages.jobs import failed_messages
-from till.aftersale.printing import print_lines, send_again
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
 from till.i18n import _
 from till.people.auth import locked_users, unlock_account
@@ -35,10 +31,7 @@ from till.selling import card_settlement
 from till.shop.context import TillContext
 from till.ui.blocking import off_loop
 from till.ui.dialogs.card_settle import describe, settle_unknown
-from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.feedback import Refused, error_text, guarded, translate_bindings
-from till.ui.returns.dialogs import ChoiceScreen
-from till.ui.screens.reports import ReportsScreen
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
@@ -95,6 +88,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._armed = None
         self._show(x_report(self.ctx.config, self.ctx.till_id, width=self.ctx.config.printer.width))
         day = self._day_to_close()
+        from till.aftersale.messages.jobs import failed_messages  # deferred: loaded on first use (start-up)
 
         failed = len(failed_messages(self.ctx.till_id))
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
@@ -143,6 +137,8 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def action_print(self) -> None:
+        from till.aftersale.printing import print_lines  # deferred: loaded on first use (start-up)
+
         print_lines(self.ctx.till_id, self.lines)
         self.app.process_outbox()
         self.show_info(_("Sent to the printer"))
@@ -153,6 +149,9 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self._open_drawer()
 
     def _open_drawer(self) -> None:
+        from till.aftersale.drawer import open_drawer_without_sale  # deferred: loaded on first use (start-up)
+        from till.aftersale.jobs import make_drawer  # deferred: loaded on first use (start-up)
+
         off_loop(self, lambda: open_drawer_without_sale(self.ctx.sealer, make_drawer(self.ctx.config), self.manager,
                                                         reason="manager, closures screen"),
                  self._drawer_answered, "drawer", "open the drawer without a sale")
@@ -166,6 +165,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
     @guarded
     def action_reprint(self) -> None:
         """F8: the printer is back: print again what the outbox gave up on (never printed)."""
+        from till.aftersale.printing import send_again  # deferred: loaded on first use (start-up)
 
         sent = send_again(self.ctx.till_id)  # the mail server or gateway is back too: messages as well
         self.app.process_outbox()
@@ -177,6 +177,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
         """F9: pick a locked account, then a manager's PIN unlocks it. The PIN is asked even of
         the manager who opened this screen: they may have walked away since, and an unlock
         gives three more tries to whoever is guessing."""
+        from till.ui.returns.dialogs import ChoiceScreen  # deferred: a screen loads when opened
 
         locked = {str(user.id): user for user in locked_users()}
         if not locked:
@@ -187,6 +188,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     @guarded
     def _ask_unlock(self, user: Any) -> None:
+        from till.ui.dialogs.manager_pin import ManagerPinScreen  # deferred: a screen loads when opened
 
         screen = ManagerPinScreen(self.ctx.sealer, "unlock account",
                                   _("A manager's PIN unlocks {login}", login=user.login), details={"login": user.login})
@@ -201,6 +203,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
     def action_card_outcomes(self) -> None:
         """F10: pick a card request whose outcome is unknown (any till of the shop), then a
         manager's PIN and the decision read off the terminal's own journal."""
+        from till.ui.returns.dialogs import ChoiceScreen  # deferred: a screen loads when opened
 
         rows = {str(row.id): row for row in card_settlement.pending()}
         if not rows:
@@ -227,6 +230,7 @@ class ClosuresScreen(HasStatus, Screen[None]):
 
     def action_reports(self) -> None:
         """F6: the analytic reports (sales, returns, credit notes, customers, stock)."""
+        from till.ui.screens.reports import ReportsScreen  # deferred: a screen loads when opened
 
         self.app.push_screen(ReportsScreen(self.ctx))
 

@@ -18,15 +18,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from till import scanning
-from till.aftersale.duplicates import make_duplicate
 from till.aftersale.jobs import receipt_lines
-from till.aftersale.messages.resend import NoCustomerOnTicket, email_receipt, text_receipt
 from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.fiscal.closures import require_open_day
 from till.i18n import _
 from till.people.auth import is_approver
-from till.returns.lines import find_order
 from till.selling.basket import Basket, NeedsManager
 from till.selling.catalogue import UnknownProduct
 from till.selling.checkout import Checkout, CompletedSale
@@ -37,8 +34,6 @@ from till.ui.dialogs.discount import Discount, DiscountScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.dialogs.quantity import QuantityScreen
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
-from till.ui.returns.screen import ReturnScreen
-from till.ui.screens.closures import ClosuresScreen
 from till.ui.screens.credit_note_balance import CreditNoteBalanceScreen
 from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.receipt import ReceiptScreen
@@ -171,6 +166,7 @@ class SaleScreen(HasStatus, Screen[None]):
         try:
             line = self.basket.add_code(message.code)
         except UnknownProduct:
+            from till.returns.lines import find_order  # deferred: loaded on first use (start-up)
 
             if find_order(message.code) is None:
                 raise
@@ -301,6 +297,10 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _sms_receipt(self) -> str:
         """F4 on the receipt preview: a text message with the ticket's code, if the customer agreed."""
+        from till.aftersale.messages.resend import (  # deferred: loaded on first use (start-up)
+            NoCustomerOnTicket,
+            text_receipt,
+        )
 
         try:
             text_receipt(self.ctx.config, self.ctx.till_id, self.last_ticket_id)
@@ -311,6 +311,10 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _email_receipt(self) -> str:
         """F3 on the receipt preview: e-mail it to the ticket's customer, if they agreed."""
+        from till.aftersale.messages.resend import (  # deferred: loaded on first use (start-up)
+            NoCustomerOnTicket,
+            email_receipt,
+        )
 
         try:
             email_receipt(self.ctx.sealer, self.last_ticket_id, self.user)
@@ -321,6 +325,7 @@ class SaleScreen(HasStatus, Screen[None]):
 
     def _print_duplicate(self) -> str:
         """F2 on the receipt preview: copy n of the last ticket, signed in chain C, then printed."""
+        from till.aftersale.duplicates import make_duplicate  # deferred: loaded on first use (start-up)
 
         copy = make_duplicate(self.ctx.sealer, self.last_ticket_id, self.user)
         self.app.process_outbox()
@@ -340,6 +345,7 @@ class SaleScreen(HasStatus, Screen[None]):
     def _open_closures(self, manager) -> None:
         if manager is None:
             return
+        from till.ui.screens.closures import ClosuresScreen  # deferred: a screen loads when opened
 
         self.app.push_screen(ClosuresScreen(self.ctx, manager), self._after_closures)
 
@@ -354,6 +360,7 @@ class SaleScreen(HasStatus, Screen[None]):
     @guarded
     def action_returns(self, code: str | None = None) -> None:
         """F12, or a receipt scanned here: the return screen (on that ticket); the basket waits."""
+        from till.ui.returns.screen import ReturnScreen  # deferred: a screen loads when opened
 
         if self.training:
             raise Refused(_("Returns are not available in training mode"))
