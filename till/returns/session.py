@@ -443,7 +443,10 @@ class ReturnSession(ReturnCardMoves):
                 events = self._checked_under_lock()
                 for code, description, user_id, details in events:
                     record_event(self.sealer, code, description, user_id=user_id, details=details)
-                ticket = write_ticket(self.sealer, self.config.accounts, self._draft(self._payments()),
+                payments = self._payments()
+                if self._card_operation(payments) is not None:  # the plan moved to the card meanwhile
+                    raise ReturnError("Ticket {code} changed meanwhile: check the return again", code=self.reference)
+                ticket = write_ticket(self.sealer, self.config.accounts, self._draft(payments),
                                       credit_note_validity_days=self.config.credit_notes.validity_days,
                                       loyalty=self.config.loyalty, smtp=self.config.smtp)
         except peewee.OperationalError:
