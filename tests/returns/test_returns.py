@@ -553,3 +553,19 @@ def test_policy_breach_inside_the_transaction_writes_no_override(shop):
         s.complete()
     assert error.value.code == "final_sale"
     assert row_counts(*COUNTED) == before
+
+
+def test_a_plan_that_moves_to_the_card_inside_the_transaction_writes_nothing(shop, monkeypatch):
+    """Checked before the transaction, the refund went to cash; inside it, to the card (another
+    till's refund changed the caps, say): the return is refused, never written as a card refund
+    that no terminal was asked for."""
+    sale = sell(shop, [("WIN", 1)], card=895)
+    s = session(shop)
+    s.open(sale)
+    s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
+    monkeypatch.setattr(s, "_planned_payments", lambda: [])  # what the check outside saw: no card
+    before = row_counts(*COUNTED)
+    with pytest.raises(ReturnError) as refused:
+        s.complete()
+    assert "changed meanwhile" in refused.value.message
+    assert row_counts(*COUNTED) == before and [r for r in shop.ctx.terminal.requests if r[0] == "refund"] == []
