@@ -14,6 +14,7 @@ from peewee import JOIN, Case, fn
 
 from reports.base import TIME_BUCKETS, Column, ReportPeriod, Table, bucket_of, counted, fold, hour_of, ratio_bp
 from store.models import SALE, Category, Payment, Product, Ticket, TicketLine
+from till.means import CHANGE
 
 __all__ = ["returns", "return_rate", "top_returns", "refunds", "BY", "RATE_BY", "REFUND_BY"]
 
@@ -130,13 +131,17 @@ def return_rate(period: ReportPeriod, by: str = "product", limit: int | None = N
 def refunds(period: ReportPeriod, by: str = "means", limit: int | None = None) -> Table:
     """Money given back on returns, exchanges and cancellations, by means (or period).
 
-    Negative payments of tickets that are not plain sales (a sale's change is not a refund).
+    Negative payments of tickets that are not plain sales, except the change handed back on an
+    exchange the customer paid (``till.means.CHANGE``): that is money given back on money just
+    received, not a refund.
     A refund as store credit shows under ``credit_note``: the note issued for it.
     """
     key = Payment.means if by == "means" else hour_of(Ticket.created_at)
     query = (Payment.select(key, fn.COUNT(Payment.id), 0 - fn.SUM(Payment.amount_cents))
              .join(Ticket, on=Payment.ticket == Ticket.id)
-             .where(counted(period) & (Ticket.kind != SALE) & (Payment.amount_cents < 0)).group_by(key).tuples())
+             .where(counted(period) & (Ticket.kind != SALE) & (Payment.amount_cents < 0)
+                    & (Payment.reference.is_null() | (Payment.reference != CHANGE)))  # change is no refund
+             .group_by(key).tuples())
     if by == "means":
         sums = fold(query, 2)
         out = sorted(((k, *v) for k, v in sums.items()), key=lambda row: (-row[-1], row[0]))

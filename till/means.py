@@ -22,6 +22,10 @@ CASH = "cash"
 CARD = "card"
 CREDIT_NOTE = "credit_note"
 
+CHANGE = "change"
+"""The reference of the negative cash payment that is the change handed back on a sale or an
+exchange: money given back on money just received, never a refund."""
+
 
 @dataclass(frozen=True)
 class Means:

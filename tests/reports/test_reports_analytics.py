@@ -241,3 +241,24 @@ def test_returns_without_receipt_count_too(known):
     assert report("refunds", "means", today, today).rows == [("credit_note", 1, -ticket.total_cents)]
     everything = {row[0]: row[2:] for row in report("returns", "product", FIRST, today).rows}
     assert everything == {"WIN": (1, 1, 895), "COF": (2, 2, 459 - ticket.total_cents), "BAG": (1, 2, 240)}
+
+
+def test_an_exchange_paid_in_cash_counts_its_change_as_no_refund(shop):
+    """The customer brings back a baguette, takes a bottle and pays the difference with a 10 €
+    note: the 2,25 € handed back is change, and the refunds report said it was a refund."""
+    from store.models import utcnow
+    from till.returns.session import ReturnSession
+    from till.selling.basket import Basket
+    from tests.support.shop import sell
+
+    sale = sell(shop, [("BAG", 1)])
+    session = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, shop.ctx.terminal)
+    session.open(sale)
+    session.pick(session.lines[0].line_id, 1, reason="changed_mind")
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    basket.add_product(shop.products["WIN"], 1)
+    session.exchange_with(basket)
+    session.pay("cash", 1000)
+    session.complete()
+    today = utcnow().date()
+    assert report("refunds", "means", today - dt.timedelta(days=1), today + dt.timedelta(days=1)).rows == []

@@ -17,7 +17,7 @@ from till.fiscal.closure_totals import business_zone
 from till.fiscal.canonical import signature_extract
 from till.i18n import translate
 from till.credit.loyalty import receipt_lines as loyalty_lines
-from till.means import means
+from till.means import CHANGE, means
 from till.money import format_cents, format_rate
 
 TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
@@ -84,7 +84,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         vat += row.vat_cents
     payments = []
     for payment in Payment.select().where(Payment.ticket == ticket).order_by(Payment.position):
-        if payment.reference == "change":
+        if payment.reference == CHANGE:
             label = t("Change")
         else:
             label = means(payment.means).text(lang)

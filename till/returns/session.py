@@ -43,7 +43,7 @@ from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import line_total, shown
-from till.means import CARD, CASH, CODES, CREDIT_NOTE, codes_where, means
+from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -528,7 +528,7 @@ class ReturnSession(ReturnCardMoves):
                 payments.append(DraftPayment(tender.means, tender.amount_cents))
                 paid += tender.amount_cents
             if paid > balance:
-                payments.append(DraftPayment(CASH, balance - paid, "change"))
+                payments.append(DraftPayment(CASH, balance - paid, CHANGE))
         return payments
 
     def _planned_payments(self) -> list[DraftPayment]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.models import EXCHANGE, Ticket
+from till.means import CHANGE
 
-CHANGE = "change"
-"""The reference of the cash payment that is the change given back, not a refund."""
 
 
 @dataclass(frozen=True)

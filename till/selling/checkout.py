@@ -23,7 +23,7 @@ from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.fiscal.events import PAYMENT_CANCELLED, record_event
-from till.means import CARD, CASH, CREDIT_NOTE, means
+from till.means import CARD, CASH, CHANGE, CREDIT_NOTE, means
 from till.money import shown
 from till.selling import card_settlement
 from till.selling.basket import Basket
@@ -315,7 +315,7 @@ class Checkout:
         payments = [DraftPayment(t.means, t.amount_cents, t.reference, t.hold_request, not t.remote_only, t.journal_id)
                     for t in self.tenders]
         if self.change_cents:
-            payments.append(DraftPayment(CASH, -self.change_cents, "change"))
+            payments.append(DraftPayment(CASH, -self.change_cents, CHANGE))
         customer = basket.customer
         return TicketDraft(
             kind=SALE, user_id=basket.user.id, operator_name=basket.user.name, lines=lines,
