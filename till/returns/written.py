@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.models import EXCHANGE, Ticket
-from till.means import CHANGE
+from till.means import CASH, CHANGE
 
 
 
@@ -26,6 +26,11 @@ class WrittenReturn:
     """What the customer paid (an exchange's difference), by means."""
     change_cents: int
     """Cash given back on what was paid."""
+
+    @property
+    def cash_refund_cents(self) -> int:
+        """Cash the drawer gives back as a refund (the change apart)."""
+        return sum(cents for means, cents in self.refunds if means == CASH)
 
 
 def written_return(ticket: Ticket | int) -> WrittenReturn:

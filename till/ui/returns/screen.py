@@ -18,6 +18,7 @@ receipt code such as ``T01-0000012x`` keeps its ``-``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -42,6 +43,16 @@ from till.ui.widgets.basket_table import BasketTable
 from till.ui.widgets.return_table import ReturnRow, ReturnTable
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
+
+
+@dataclass(frozen=True)
+class ReturnDone:
+    """What the return screen hands the sale screen once a return or exchange is written: the
+    line to say, and the cash the drawer gives for it (change, or a cash refund)."""
+
+    message: str
+    change_cents: int
+    cash_refund_cents: int
 
 
 class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str | None"]):
@@ -393,7 +404,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 self.after_change(_("Refund cancelled: nothing was written"))
             return
         self.app.process_outbox()
-        self.dismiss(self._written(written_return(ticket)))
+        written = written_return(ticket)
+        self.dismiss(ReturnDone(self._written(written), written.change_cents, written.cash_refund_cents))
 
     @staticmethod
     def _written(done: WrittenReturn) -> str:

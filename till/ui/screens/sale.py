@@ -136,10 +136,11 @@ class SaleScreen(HasStatus, Screen[None]):
         return self.query_one(TotalsPanel)
 
     # -- showing ---------------------------------------------------------------------------
-    def redraw(self, change_cents: int | None = None) -> None:
-        """Bring the table, totals and header line up to date with the basket."""
+    def redraw(self, change_cents: int | None = None, refund_cents: int | None = None) -> None:
+        """Bring the table, totals and header line up to date with the basket; just after a
+        ticket, the big figures say what the drawer gives for it (``TotalsPanel.show``)."""
         self.table.sync(self.basket.lines)
-        self.totals_panel.show(self.basket.totals(), change_cents)
+        self.totals_panel.show(self.basket.totals(), change_cents, refund_cents)
         customer = self.basket.customer
         info = (_("TRAINING") + "   ") if self.training else ""
         info += _("Cashier: {name}", name=self.user.name)
@@ -366,9 +367,15 @@ class SaleScreen(HasStatus, Screen[None]):
             raise Refused(_("Returns are not available in training mode"))
         self.app.push_screen(ReturnScreen(self.ctx, self.user, code), self._returned)
 
-    def _returned(self, done: str | None) -> None:
-        if done:
-            self.show_info(done)
+    def _returned(self, done) -> None:
+        """Back from the return screen: what was written, and what the drawer gives for it (the
+        big figures: the change of an exchange paid in cash, or the cash refunded), never the
+        previous sale's change."""
+        if done is None:
+            return
+        self.redraw(change_cents=done.change_cents or None,
+                    refund_cents=None if done.change_cents else (done.cash_refund_cents or None))
+        self.show_info(done.message)
 
     @guarded
     def action_logout(self) -> None:

@@ -57,12 +57,15 @@ def rate_text(rate_bp: int) -> str:
 class TotalsPanel(Static):
     """VAT per rate, the number of items, the discount and the grand total."""
 
-    def show(self, totals: Totals, change_cents: int | None = None) -> None:
+    def show(self, totals: Totals, change_cents: int | None = None, refund_cents: int | None = None) -> None:
         """Redraw for ``totals``: VAT per rate on the left, the total on the right.
 
-        With ``change_cents`` (just after a sale, the basket empty) the big figures are the
-        change to hand back, until the next scan. One renderable rather than a widget per
-        figure: a scan redraws it once, cheaply.
+        Just after a ticket is written (the basket empty) the big figures are what the drawer
+        gives for it, labelled: ``change_cents`` to hand back (a sale, an exchange paid in
+        cash), or ``refund_cents`` refunded in cash (a return), until the next scan. Without
+        either they are the basket's total, so a ticket with no cash never leaves an older
+        figure standing. One renderable rather than a widget per figure: a scan redraws it
+        once, cheaply.
         """
         vat = Table.grid(padding=(0, 2))
         for justify in ("left", "right", "right", "right"):
@@ -79,6 +82,10 @@ class TotalsPanel(Static):
         title, amount = _("TOTAL"), totals.total_cents
         if change_cents is not None:
             title, amount, summary = _("CHANGE"), change_cents, ""
+        elif refund_cents is not None:
+            title, amount, summary = _("TO REFUND"), refund_cents, ""
+        self.figure = (title, amount)
+        """What the big figures show now: (label, cents)."""
         total = Group(
             Text(summary, justify="right"),
             Text(title, style="bold", justify="right"),
