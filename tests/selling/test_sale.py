@@ -296,3 +296,22 @@ def test_a_stock_location_made_in_a_rolled_back_transaction_is_not_remembered(sh
     made = location_id("quarantine")  # made again, for real this time
     assert StockLocation.get_by_id(made).code == "quarantine"
     assert location_id("quarantine") == made
+
+
+def test_a_typed_quantity_keeps_its_separator(shop):
+    """"1,5" used to become 15 (the separator was dropped): a weight in kilograms for goods sold
+    by weight, a clear refusal for anything sold by the piece."""
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    wine = basket.add_product(shop.products["WIN"], 1)
+    apples = basket.add_product(shop.products["APPL"], 500)
+    for typed in ("1,5", "2.5"):
+        with pytest.raises(SaleError) as refused:
+            basket.set_typed_quantity(wine.id, typed)
+        assert "nombre entier" in refused.value.text("fr") and typed in refused.value.text("fr")
+    assert basket.line(wine.id).quantity == 1
+    assert basket.set_typed_quantity(wine.id, "3").quantity == 3
+    assert basket.set_typed_quantity(apples.id, "1,5").quantity == 1500
+    assert basket.set_typed_quantity(apples.id, "0.250").quantity == 250
+    for typed in ("", "1,,5", "1,5,2", "abc", "1,2345"):
+        with pytest.raises(SaleError):
+            basket.set_typed_quantity(wine.id, typed)

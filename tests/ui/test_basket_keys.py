@@ -167,3 +167,16 @@ async def test_customer_taken_off_the_ticket_only_on_purpose(app, shop):
         await pilot.press("f7", "down", "enter")
         await pilot.pause()
         assert app.screen.basket.customer is None
+
+
+async def test_a_decimal_quantity_of_an_item_sold_by_the_piece_is_refused_not_multiplied(app, shop):
+    """F3 then "1,5": the field keeps the comma and the basket refuses it (it used to read 15)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sale_with(pilot, app, shop.barcodes["COF"])
+        await pilot.press("f3", "1", ",", "5")
+        assert app.screen.query_one("#quantity").value == "1,5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SaleScreen)
+        assert app.screen.basket.lines[0].quantity == 1
+        assert "sold by the piece" in status_text(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, replace
 
 from store.models import GRAM, PIECE, Customer, Product, User
@@ -32,6 +33,10 @@ from till.scanning import (
     parse,
     rules_from_config,
 )
+
+
+_TYPED_QUANTITY = re.compile(r"([0-9]{1,6})(?:[.,]([0-9]{1,3}))?")
+"""A typed quantity: digits, then at most one decimal separator and three decimals (grams)."""
 
 
 class SaleError(TillError):
@@ -199,6 +204,30 @@ class Basket:
             raise SaleError("The weight comes from the scale and cannot be typed")
         self._check_quantity(quantity, False)
         changed = replace(line, quantity=quantity)
+        if changed.discount_cents > changed.gross_cents:
+            changed = replace(changed, discount_cents=0)
+        self._check_amount(changed)
+        self._lines[line_id] = changed
+        return changed
+
+    def set_typed_quantity(self, line_id: int, text: str) -> BasketLine:
+        """A quantity the cashier typed (F3): a whole number for an item sold by the piece, a
+        weight in kilograms (``1,5`` or ``0.250``) for one sold by weight. A comma or a point is
+        never dropped: ``1,5`` of a bottle is refused, not read as 15."""
+        line = self.line(line_id)
+        text = (text or "").strip()
+        match = _TYPED_QUANTITY.fullmatch(text)
+        if match is None:
+            raise SaleError("Type a quantity such as 3, or a weight such as 1,5 (kg) for goods sold by weight")
+        whole, decimals = match.group(1), match.group(2)
+        if line.unit != GRAM:
+            if decimals is not None:
+                raise SaleError("{label} is sold by the piece: the quantity is a whole number, not {text}",
+                                label=line.label, text=text)
+            return self.set_quantity(line_id, int(whole))
+        grams = int(whole) * GRAMS_PER_KG + int((decimals or "").ljust(3, "0")[:3] or 0)
+        self._check_quantity(grams, True)
+        changed = replace(line, quantity=grams)
         if changed.discount_cents > changed.gross_cents:
             changed = replace(changed, discount_cents=0)
         self._check_amount(changed)

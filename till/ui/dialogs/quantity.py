@@ -1,7 +1,8 @@
 """Type a new quantity for the selected basket line (F3 on the sale screen).
 
-The dialog only reads a whole number; whether it is allowed (above 0, under the till's limit,
-not a weighed line) is the basket's decision, shown by the sale screen if refused.
+The dialog hands back the text as typed, separator included: ``1,5`` is a weight in kilograms
+for goods sold by weight and a refusal for anything sold by the piece (``Basket.set_typed_quantity``
+decides, the sale screen shows why). A separator is never dropped, so ``1,5`` never becomes 15.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from till.i18n import _
 from till.ui.dialogs.base import Dialog
 
 
-class QuantityScreen(Dialog[int | None]):
+class QuantityScreen(Dialog[str | None]):
     """Dismisses with the typed quantity, or ``None`` (Esc, or Enter on an empty field)."""
 
     title_text = "Quantity"
@@ -25,9 +26,9 @@ class QuantityScreen(Dialog[int | None]):
 
     def compose_body(self) -> ComposeResult:
         yield Label(_("{label}: now {quantity}", label=self.label, quantity=self.current), markup=False)
-        yield Input(placeholder=_("New quantity"), id="quantity", restrict=r"\d{0,6}")
+        yield Input(placeholder=_("New quantity"), id="quantity", restrict=r"[0-9]{0,6}([.,][0-9]{0,3})?")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        self.dismiss(int(text) if text else None)
+        self.dismiss(text or None)

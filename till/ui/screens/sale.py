@@ -197,9 +197,9 @@ class SaleScreen(HasStatus, Screen[None]):
         self.app.push_screen(screen, partial(self._set_quantity, line.id))
 
     @guarded
-    def _set_quantity(self, line_id: int, quantity: int | None) -> None:
-        if quantity is not None:
-            self.basket.set_quantity(line_id, quantity)
+    def _set_quantity(self, line_id: int, typed: str | None) -> None:
+        if typed is not None:
+            self.basket.set_typed_quantity(line_id, typed)
             self.redraw()
             self.show_info("")
 
