@@ -569,3 +569,33 @@ def test_a_plan_that_moves_to_the_card_inside_the_transaction_writes_nothing(sho
         s.complete()
     assert "changed meanwhile" in refused.value.message
     assert row_counts(*COUNTED) == before and [r for r in shop.ctx.terminal.requests if r[0] == "refund"] == []
+
+
+def test_a_defective_item_does_not_go_back_on_the_shelf_by_default(shop):
+    """The disposition follows the reason (``returns.dispositions``) unless the cashier chose."""
+    sale = sell(shop, [("WIN", 1), ("SOA", 1), ("COF", 1)])
+    s = session(shop)
+    s.open(sale)
+    wine = s.pick(line_of(s, "WIN").line_id, 1, reason="defective")
+    soap = s.pick(line_of(s, "SOA").line_id, 1, reason="changed_mind")
+    coffee = s.pick(line_of(s, "COF").line_id, 1, disposition="restock")
+    assert (wine.disposition, soap.disposition) == ("damaged", "restock")
+    assert s.set_reason(coffee.key, "defective").disposition == "restock"  # the cashier's choice stands
+    assert s.set_reason(soap.key, "damaged_in_transit").disposition == "damaged"
+    before = stock_level(shop.products["WIN"], "damaged")
+    s.complete()
+    assert stock_level(shop.products["WIN"], "damaged") == before + 1
+
+
+def test_the_disposition_of_each_reason_is_configurable(tmp_path):
+    from till.config.loader import ConfigError, load, render_example
+
+    path = tmp_path / "till.toml"
+    text = render_example().replace('dispositions = { defective = "damaged", damaged_in_transit = "damaged" }',
+                                    'dispositions = { defective = "supplier" }')
+    path.write_text(text, encoding="utf-8")
+    assert load(path).returns.dispositions == {"defective": "supplier"}
+    path.write_text(text.replace('"supplier"', '"bin"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as wrong:
+        load(path)
+    assert "returns.dispositions" in wrong.value.text("en") and "bin" in wrong.value.text("en")

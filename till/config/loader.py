@@ -122,6 +122,13 @@ class AccountsConfig:
 RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other")
 """The reasons offered by default; ``other`` asks for a note."""
 
+DISPOSITION_NAMES = ("restock", "damaged", "supplier", "repair")
+"""Where a returned item may go (``till.returns.session.DISPOSITIONS`` maps each to its stock)."""
+
+REASON_DISPOSITIONS = {"defective": "damaged", "damaged_in_transit": "damaged"}
+"""Where an item returned for a reason goes unless the cashier chooses: a defective or damaged
+item is not put back on the shelf; any reason not listed goes back to stock (``restock``)."""
+
 
 @dataclass(frozen=True)
 class ReturnsConfig:
@@ -130,6 +137,8 @@ class ReturnsConfig:
     window_days: int = 30
     """Days after the sale an item may come back, unless its product or category says otherwise."""
     reasons: tuple[str, ...] = RETURN_REASONS
+    dispositions: dict[str, str] = field(default_factory=lambda: dict(REASON_DISPOSITIONS))
+    """reason -> disposition by default, e.g. ``{ defective = "damaged" }``; unlisted reasons: restock."""
     no_receipt_lookback_days: int = 90
     """Without a receipt, an item is refunded at its lowest selling price over these days."""
     no_receipt_credit_note_only: bool = True
@@ -275,6 +284,11 @@ def _values(path: Path, text: str, name: str, kind: type, values: dict[str, Any]
             if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
                 raise ConfigError("{file}, line {line}: {key} must be a list of texts in quotes", **where)
             value = tuple(value)
+        elif expected == "dict[str, str]":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError("{file}, line {line}: {key} must be a table of texts, such as "
+                                  "{{ defective = \"damaged\" }}", **where)
+            value = dict(value)
         elif expected.startswith("tuple"):
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise ConfigError("{file}, line {line}: {key} must be a list of tables", **where)
@@ -325,6 +339,13 @@ def _check(config: Config, text: str) -> None:
         fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
     if config.returns.online_order_refund not in codes_where(refund_needs_original=False):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
+    for reason, disposition in config.returns.dispositions.items():
+        if reason not in config.returns.reasons:
+            fail("returns.dispositions", "{file}, line {line}: {key} names {reason}, which is not in returns.reasons",
+                 reason=reason)
+        if disposition not in DISPOSITION_NAMES:
+            fail("returns.dispositions", "{file}, line {line}: {key} sends {reason} to {disposition}: use restock, "
+                 "damaged, supplier or repair", reason=reason, disposition=disposition)
     if "other" not in config.returns.reasons:
         fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")
     for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
@@ -493,6 +514,7 @@ vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
 [returns]
 window_days = 30                # default return window; products and categories may differ
 reasons = ["wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other"]
+dispositions = {{ defective = "damaged", damaged_in_transit = "damaged" }}  # by reason; others: restock
 no_receipt_lookback_days = 90   # without a receipt: lowest selling price over these days
 no_receipt_credit_note_only = true
 no_receipt_max_cents = 5000     # the most refunded without a receipt, in cents

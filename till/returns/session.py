@@ -82,6 +82,8 @@ class Pick(PricedItem):
     note: str | None = None
     disposition: str = "restock"
     serial: str | None = None
+    disposition_chosen: bool = False
+    """The cashier chose the disposition; otherwise it follows the reason (``returns.dispositions``)."""
 
     @property
     def amount_cents(self) -> int:
@@ -202,8 +204,9 @@ class ReturnSession(ReturnCardMoves):
 
     # -- pick ----------------------------------------------------------------------------------
     def pick(self, line_id: int, quantity: int | None = None, serial: str | None = None,
-             reason: str | None = None, note: str | None = None, disposition: str = "restock") -> Pick:
-        """Take back ``quantity`` (default: all that is returnable) of an original line."""
+             reason: str | None = None, note: str | None = None, disposition: str | None = None) -> Pick:
+        """Take back ``quantity`` (default: all that is returnable) of an original line; without a
+        ``disposition``, the item goes where its reason sends it (``returns.dispositions``)."""
         self._check_open()
         if self.original is None and self.order is None:
             raise ReturnError("Find the ticket first (scan the receipt or type its number)")
@@ -230,10 +233,10 @@ class ReturnSession(ReturnCardMoves):
         self._refund_choice = None
         if reason is not None:
             self.set_reason(key, reason, note)
-        return self.set_disposition(key, disposition)
+        return self.set_disposition(key, disposition) if disposition is not None else self._picks[key]
 
     def pick_product(self, product: Product, quantity: int = 1, serial: str | None = None,
-                     reason: str | None = None, note: str | None = None, disposition: str = "restock") -> Pick:
+                     reason: str | None = None, note: str | None = None, disposition: str | None = None) -> Pick:
         """Without receipt: take back ``quantity`` of ``product`` at its lowest recent price."""
         self._check_open()
         if not self.no_receipt:
@@ -250,7 +253,7 @@ class ReturnSession(ReturnCardMoves):
         self._refund_choice = None
         if reason is not None:
             self.set_reason(pick.key, reason, note)
-        return self.set_disposition(pick.key, disposition)
+        return self.set_disposition(pick.key, disposition) if disposition is not None else self._picks[pick.key]
 
     def unpick(self, key: int) -> None:
         self._picks.pop(key, None)
@@ -261,14 +264,16 @@ class ReturnSession(ReturnCardMoves):
         return list(self._picks.values())
 
     def set_reason(self, key: int, reason: str, note: str | None = None) -> Pick:
-        """One of the shop's reasons; "other" needs a note."""
+        """One of the shop's reasons; "other" needs a note. Unless the cashier chose where the
+        item goes, the reason decides: a defective item is not put back on the shelf."""
         pick = self._pick(key)
         if reason not in self.policy.reasons:
             raise ReturnError("Unknown return reason {reason}", reason=reason)
         note = (note or "").strip() or None
         if reason == "other" and not note:
             raise ReturnError("The reason \"other\" needs a note")
-        self._picks[key] = replace(pick, reason=reason, note=note)
+        disposition = pick.disposition if pick.disposition_chosen else self.policy.dispositions.get(reason, "restock")
+        self._picks[key] = replace(pick, reason=reason, note=note, disposition=disposition)
         return self._picks[key]
 
     def set_disposition(self, key: int, disposition: str) -> Pick:
@@ -276,7 +281,7 @@ class ReturnSession(ReturnCardMoves):
         pick = self._pick(key)
         if disposition not in DISPOSITIONS:
             raise ReturnError("Unknown disposition {disposition}", disposition=disposition)
-        self._picks[key] = replace(pick, disposition=disposition)
+        self._picks[key] = replace(pick, disposition=disposition, disposition_chosen=True)
         return self._picks[key]
 
     # -- exchange and amounts ------------------------------------------------------------------

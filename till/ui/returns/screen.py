@@ -45,6 +45,12 @@ from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
+def chosen_disposition(pick: Any) -> str | None:
+    """The disposition the cashier chose for ``pick`` (kept when the quantity changes), or None
+    when it still follows the reason."""
+    return pick.disposition if pick.disposition_chosen else None
+
+
 @dataclass(frozen=True)
 class ReturnDone:
     """What the return screen hands the sale screen once a return or exchange is written: the
@@ -344,7 +350,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 raise Refused(_("Scan each item with a serial number on its own"))
             if quantity > 0:  # the new pick first: if it is refused, the old one stays
                 product = catalogue.product_by_sku(pick.sku)
-                new = session.pick_product(product, quantity, pick.serial, pick.reason, pick.note, pick.disposition)
+                new = session.pick_product(product, quantity, pick.serial, pick.reason, pick.note,
+                                           chosen_disposition(pick))
                 session.unpick(pick.key)
                 self.table.sync(self._rows())
                 self.table.select(f"p{new.key}")
@@ -372,7 +379,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 return
             session.pick(line_id, quantity, serial)
         else:
-            session.pick(line_id, quantity, pick.serial, pick.reason, pick.note, pick.disposition)
+            session.pick(line_id, quantity, pick.serial, pick.reason, pick.note, chosen_disposition(pick))
         self.table.select(f"l{line_id}")
         label = next(line.label for line in session.lines if line.line_id == line_id)
         self.after_change(_("{label}: {quantity} to return. F3: reason", label=label, quantity=quantity))
