@@ -7,6 +7,11 @@ opens the sale screen over itself, so logging out is just closing that screen.
 Card payments whose outcome is unknown (``till.selling.card_settlement.pending``) are shown here until
 a manager settles them, so a stop mid-payment is never forgotten.
 
+Enter moves from the login to the PIN field and, in the PIN field, logs in: a hint line says so.
+F9 unlocks a cashier locked by wrong PINs (``till.ui.dialogs.unlock``, the manager's screen's own
+path): a manager types their login and PIN here, so a locked cashier need not wait for a manager
+to log in first.
+
 F5 switches the next login to training mode (FORMATION): the sale screen then writes training
 tickets (chain X, no effect on totals, stock or credit notes), clearly marked on screen and paper.
 """
@@ -22,15 +27,20 @@ from textual.widgets import Footer, Label
 from till.selling import card_settlement
 from till.people.auth import login
 from till.i18n import _
+from till.ui.dialogs.unlock import UnlocksAccounts
 from till.ui.feedback import guarded, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-class LoginScreen(HasStatus, Screen[None]):
-    """Login and PIN fields; Enter in the PIN field logs in; F5 toggles training mode."""
+class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
+    """Login and PIN fields; Enter in the PIN field logs in; F5 toggles training mode; F9 unlocks."""
 
-    BINDINGS = [Binding("f5", "training", "Training", id="login-training", key_display="F5")]
+    BINDINGS = [
+        Binding("f5", "training", "Training", id="login-training", key_display="F5"),
+        Binding("f9", "unlock", "Unlock", id="login-unlock", key_display="F9",
+                tooltip="Unlock an account locked by wrong PINs"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,6 +58,7 @@ class LoginScreen(HasStatus, Screen[None]):
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
             yield FieldInput(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
+            yield Label(_("Enter: next field, then log in"), id="login-hint", markup=False)
             yield StatusLine(id="login-status")
         yield Footer(compact=True)
 
