@@ -27,8 +27,9 @@ from textual.widgets import Footer, Label
 from till.selling import card_settlement
 from till.people.auth import login
 from till.i18n import _
+from till.means import means as means_of
 from till.ui.dialogs.unlock import UnlocksAccounts
-from till.ui.feedback import guarded, translate_bindings
+from till.ui.feedback import guarded, money, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
@@ -54,6 +55,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
             yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
             yield Label("", id="login-training", classes="training", markup=False)
             yield Label("", id="login-card-outcomes", classes="training", markup=False)
+            yield Label("", id="login-demo", classes="login-demo", markup=False)
             yield Label(_("Login"))
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
@@ -65,6 +67,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
         self._show_card_outcomes()
+        self._show_demo()
 
     def _show_card_outcomes(self) -> None:
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
@@ -72,6 +75,23 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         self.query_one("#login-card-outcomes", Label).update(
             _("{count} card payment(s) to check on the terminal's journal: a manager settles them (F1 then F10)",
               count=count) if count else "")
+
+    def _show_demo(self) -> None:
+        """In the demo shop only: the PINs and the receipts still to return, so a newcomer needs
+        neither the README nor the text printed in the terminal (``till.demo.build``)."""
+        from till.demo.build import demo_logins, is_demo_shop, receipts_to_return  # deferred: demo only
+
+        label = self.query_one("#login-demo", Label)
+        if not is_demo_shop():
+            label.display = False
+            return
+        pins = ", ".join(f"{login} {pin}" for login, pin in demo_logins())
+        lines = [_("Demo. PINs: {pins}", pins=pins)]
+        lines += [_("To return: {code} {amount} ({means})", code=code, amount=money(total),
+                    means=" + ".join(means_of(part).text() for part in means.split("+")))
+                  for code, total, means in receipts_to_return()]
+        label.update("\n".join(lines))
+        self.query_one(".login-dialog").add_class("demo")  # wider: a receipt and its means on one line
 
     @property
     def login_input(self) -> FieldInput:
@@ -88,6 +108,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         self.login_input.focus()
         self._set_training(False)
         self._show_card_outcomes()
+        self._show_demo()  # a return may have used a receipt up
 
     def action_training(self) -> None:
         self._set_training(not self.training)
