@@ -317,3 +317,24 @@ def test_the_demo_has_an_imported_online_order_ready_to_return(ctx, demo_folder)
     assert [line.sold for line in session.lines] == [2, 1] and all(line.returnable for line in session.lines)
     # the file it came from stays in the shop's folder: importing it again changes nothing
     assert import_file(demo_folder / "online-orders.json").unchanged == [DEMO_ORDER]
+
+
+def test_a_receipt_returned_in_full_is_no_longer_offered(tmp_path):
+    from till.demo.build import receipts_to_return
+    from till.returns.session import ReturnSession
+
+    config = build_demo(tmp_path / "shop", days=1)
+    ctx = TillContext.open(config)
+    try:
+        first = receipts_to_return()
+        code = next(code for code, _total, means in first if means == "cash")
+        session = ReturnSession.at(ctx, User.get(User.login == "cashier"))
+        session.find(code)
+        for line in session.lines:
+            session.pick(line.line_id, reason="defective")
+        session.complete()
+        again = receipts_to_return()
+        assert code not in {c for c, _t, _m in again}
+        assert "cash" in {m for _c, _t, m in again}  # an older cash receipt takes its place
+    finally:
+        ctx.close()

@@ -126,3 +126,38 @@ async def test_quitting_from_the_login_screen_asks_the_managers_login_too(app, s
         assert not app.is_running
     assert User.get(User.login == "manager").failed_attempts == 0
     assert events("MANAGER_OVERRIDE")[-1]["description"] == "quit"
+
+
+async def test_a_manager_unlocks_a_locked_cashier_from_the_login_screen(app, shop):
+    """A cashier locked at the start of a shift: a manager unlocks them without logging in (F9),
+    typing their login and PIN in the dialog, sealed in chain L as from the manager's screen."""
+    for guess in ("0000", "0001", "0002"):
+        with pytest.raises(AuthError):
+            login(shop.ctx.sealer, "cashier", guess)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, LoginScreen)
+        assert "F9" in screen_text(app) and "Unlock" in screen_text(app)  # in the footer
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen) and "cashier (Camille Martin)" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ManagerPinScreen)
+        await pilot.press(*"manager", "enter", *"1111", "enter")  # the cashier's PIN is no manager's
+        await pilot.pause()
+        assert isinstance(app.screen, ManagerPinScreen) and cashier().locked
+        await pilot.press(*"9999", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen) and "cashier is unlocked" in status_text(app)
+        assert not cashier().locked
+        await log_in(pilot)
+        assert isinstance(app.screen, SaleScreen) and app.user.login == "cashier"
+    (unlocked,) = [e for e in events("USER_CHANGED") if e["details"]["change"] == "unlocked"]
+    assert unlocked["details"] == {"login": "cashier", "change": "unlocked", "by": "manager"}
+    assert events("MANAGER_OVERRIDE")[-1]["description"] == "unlock account"
+
+
+async def test_the_login_screen_says_what_enter_does(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Enter: next field, then log in" in screen_text(app)

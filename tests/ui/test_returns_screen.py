@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from store.models import FiscalRecord, Ticket, TicketLine
+from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.returns.dialogs import ChoiceScreen, NoteScreen
 from till.ui.returns.resolution import ResolutionScreen
@@ -273,7 +274,9 @@ async def test_without_receipt_the_refund_is_a_credit_note(app, shop):
         assert "credit note only" in status_text(app, "#resolution-status")
         await keys(pilot, "enter")
         assert isinstance(app.screen, ResolutionScreen) and returns() == []
-        await keys(pilot, "a", "enter")  # back to a credit note: written
+        await keys(pilot, "a", "enter")  # back to a credit note: written, its code shown until closed
+        assert isinstance(app.screen, CreditNoteIssuedScreen), status_text(app)
+        await keys(pilot, "enter")
         assert isinstance(app.screen, SaleScreen), status_text(app)
         [written] = returns()
         assert written.origin_ticket_id is None
@@ -300,3 +303,27 @@ async def test_cash_without_receipt_approved_by_a_manager_at_the_refund(app, sho
         assert isinstance(app.screen, SaleScreen), status_text(app)
         [written] = returns()
         assert payments(written) == [("cash", -350)]
+
+
+async def test_a_credit_note_issued_by_a_return_is_shown_with_its_code_amount_and_expiry(app, shop):
+    """The voucher may not print or be lost on the counter: its code is on screen until closed."""
+    import datetime as dt
+
+    from store.models import CreditNote
+
+    sale = sell(shop, [("WIN", 1)], cash=1000)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, sale.code)
+        await settle(pilot)
+        await keys(pilot, "enter", "f3", "enter", "f2", "a", "enter")  # all as a credit note
+        assert isinstance(app.screen, CreditNoteIssuedScreen), status_text(app)
+        note = CreditNote.get()
+        shown = screen_text(app)
+        assert note.code in shown and "€8.95" in shown
+        assert f"Valid until {note.expires_on.strftime('%d/%m/%Y')}" in shown
+        assert note.expires_on > dt.date.today()
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, SaleScreen)
+        [written] = returns()
+        assert f"Return {written.code} written" in status_text(app)

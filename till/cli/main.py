@@ -64,7 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ctx = TillContext.open(config)
     print("Receipts ready to return (type or scan the code on the sale screen):", file=sys.stderr)
     for code, total, means in receipts_to_return():
-        print(f"  {code}  {format_cents(total, 'en')}  paid by {means}", file=sys.stderr)
+        print(f"  {code}  {format_cents(total, config.till.language)}  paid by {means}", file=sys.stderr)
     from till.demo.build import DEMO_ORDER  # deferred: per command (fast start)
 
     print(f"Online order ready to return (type its number on the sale screen): {DEMO_ORDER}", file=sys.stderr)

@@ -185,6 +185,23 @@ def history(code: str) -> list[Movement]:
     return [Movement(created_at, amount, ticket_id, ticket_code) for created_at, amount, ticket_id, ticket_code in rows]
 
 
+@dataclass(frozen=True)
+class IssuedNote:
+    """A note a ticket has just issued, as the cashier reads it out: code, amount, last day."""
+
+    code: str
+    amount_cents: int
+    expires_on: dt.date
+
+
+def issued_by(ticket: Ticket | int) -> list[IssuedNote]:
+    """The notes issued by ``ticket`` (a refund as store credit), oldest first: the screen shows
+    their codes once written, in case the voucher does not print or is lost before it is handed over."""
+    ticket_id = ticket.id if isinstance(ticket, Ticket) else ticket
+    rows = CreditNote.select().where(CreditNote.issued_ticket == ticket_id).order_by(CreditNote.id)
+    return [IssuedNote(row.code, row.amount_cents, row.expires_on) for row in rows]
+
+
 # --- The voucher -----------------------------------------------------------------------------
 
 

@@ -26,12 +26,14 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from till.credit.notes import issued_by
 from till.selling import catalogue
 from till.shop.context import TillContext
 from till.i18n import _
 from till.returns.session import ReturnSession, customer_summary, find_sale
 from till.returns.written import WrittenReturn, written_return
 from till.scanning import ProductCode, SkuCode, TicketCode, parse
+from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.returns.choices import ReturnChoiceKeys
 from till.ui.returns.dialogs import SerialScreen, disposition_label, reason_label
@@ -412,7 +414,12 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
             return
         self.app.process_outbox()
         written = written_return(ticket)
-        self.dismiss(ReturnDone(self._written(written), written.change_cents, written.cash_refund_cents))
+        done = ReturnDone(self._written(written), written.change_cents, written.cash_refund_cents)
+        issued = issued_by(ticket)
+        if issued:  # the code on screen too: a voucher not printed or lost must not cost the credit
+            self.app.push_screen(CreditNoteIssuedScreen(issued), lambda _closed: self.dismiss(done))
+        else:
+            self.dismiss(done)
 
     @staticmethod
     def _written(done: WrittenReturn) -> str:

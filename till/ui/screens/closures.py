@@ -7,7 +7,7 @@ the previous month once its days are closed. The Z of the closure just made is s
 prints what is shown (through the outbox, after the closure is committed). The closures
 themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 opens the
 analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wrong PINs, with a
-manager's PIN typed then (``till.people.auth.unlock_account`` seals it in chain L). F10 lists the card
+manager's PIN typed then (``till.ui.dialogs.unlock``, also offered at the login screen). F10 lists the card
 payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
 terminal's own journal (``till.selling.card_settlement.settle``).
 """
@@ -26,16 +26,17 @@ from textual.widgets import Footer, Static
 from reports.xz import x_report, z_report
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
 from till.i18n import _
-from till.people.auth import locked_users, unlock_account
+from till.people.auth import locked_users
 from till.selling import card_settlement
 from till.shop.context import TillContext
 from till.ui.blocking import off_loop
 from till.ui.dialogs.card_settle import describe, settle_unknown
+from till.ui.dialogs.unlock import UnlocksAccounts
 from till.ui.feedback import Refused, error_text, guarded, translate_bindings
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-class ClosuresScreen(HasStatus, Screen[None]):
+class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
     """X and Z for one manager; Esc goes back to the sale screen."""
 
     BINDINGS = [
@@ -171,33 +172,6 @@ class ClosuresScreen(HasStatus, Screen[None]):
         self.app.process_outbox()
         self.show_info(_("{count} document(s) sent to the printer again, {messages} message(s) sent again",
                          count=sent.documents, messages=sent.messages))
-
-    @guarded
-    def action_unlock(self) -> None:
-        """F9: pick a locked account, then a manager's PIN unlocks it. The PIN is asked even of
-        the manager who opened this screen: they may have walked away since, and an unlock
-        gives three more tries to whoever is guessing."""
-        from till.ui.returns.dialogs import ChoiceScreen  # deferred: a screen loads when opened
-
-        locked = {str(user.id): user for user in locked_users()}
-        if not locked:
-            raise Refused(_("No account is locked"))
-        choices = [(key, f"{user.login} ({user.name})") for key, user in locked.items()]
-        screen = ChoiceScreen(_("Unlock an account"), choices, _("Locked after too many wrong PINs:"))
-        self.app.push_screen(screen, lambda chosen: chosen and self._ask_unlock(locked[chosen]))
-
-    @guarded
-    def _ask_unlock(self, user: Any) -> None:
-        from till.ui.dialogs.manager_pin import ManagerPinScreen  # deferred: a screen loads when opened
-
-        screen = ManagerPinScreen(self.ctx.sealer, "unlock account",
-                                  _("A manager's PIN unlocks {login}", login=user.login), details={"login": user.login})
-        self.app.push_screen(screen, lambda manager: manager and self._unlock(user, manager))
-
-    @guarded
-    def _unlock(self, user: Any, manager: Any) -> None:
-        unlock_account(self.ctx.sealer, user, "user unlocked on screen", by=manager)
-        self.show_info(_("{login} is unlocked and can log in again", login=user.login))
 
     @guarded
     def action_card_outcomes(self) -> None:

@@ -7,6 +7,11 @@ opens the sale screen over itself, so logging out is just closing that screen.
 Card payments whose outcome is unknown (``till.selling.card_settlement.pending``) are shown here until
 a manager settles them, so a stop mid-payment is never forgotten.
 
+Enter moves from the login to the PIN field and, in the PIN field, logs in: a hint line says so.
+F9 unlocks a cashier locked by wrong PINs (``till.ui.dialogs.unlock``, the manager's screen's own
+path): a manager types their login and PIN here, so a locked cashier need not wait for a manager
+to log in first.
+
 F5 switches the next login to training mode (FORMATION): the sale screen then writes training
 tickets (chain X, no effect on totals, stock or credit notes), clearly marked on screen and paper.
 """
@@ -22,15 +27,21 @@ from textual.widgets import Footer, Label
 from till.selling import card_settlement
 from till.people.auth import login
 from till.i18n import _
-from till.ui.feedback import guarded, translate_bindings
+from till.means import means as means_of
+from till.ui.dialogs.unlock import UnlocksAccounts
+from till.ui.feedback import guarded, money, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 
-class LoginScreen(HasStatus, Screen[None]):
-    """Login and PIN fields; Enter in the PIN field logs in; F5 toggles training mode."""
+class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
+    """Login and PIN fields; Enter in the PIN field logs in; F5 toggles training mode; F9 unlocks."""
 
-    BINDINGS = [Binding("f5", "training", "Training", id="login-training", key_display="F5")]
+    BINDINGS = [
+        Binding("f5", "training", "Training", id="login-training", key_display="F5"),
+        Binding("f9", "unlock", "Unlock", id="login-unlock", key_display="F9",
+                tooltip="Unlock an account locked by wrong PINs"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,16 +55,19 @@ class LoginScreen(HasStatus, Screen[None]):
             yield Label(_("Till {till_id}: log in", till_id=config.till.id), markup=False)
             yield Label("", id="login-training", classes="training", markup=False)
             yield Label("", id="login-card-outcomes", classes="training", markup=False)
+            yield Label("", id="login-demo", classes="login-demo", markup=False)
             yield Label(_("Login"))
             yield FieldInput(id="login", placeholder=_("Login"))
             yield Label(_("PIN"))
             yield FieldInput(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
+            yield Label(_("Enter: next field, then log in"), id="login-hint", markup=False)
             yield StatusLine(id="login-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
         self._show_card_outcomes()
+        self._show_demo()
 
     def _show_card_outcomes(self) -> None:
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
@@ -61,6 +75,23 @@ class LoginScreen(HasStatus, Screen[None]):
         self.query_one("#login-card-outcomes", Label).update(
             _("{count} card payment(s) to check on the terminal's journal: a manager settles them (F1 then F10)",
               count=count) if count else "")
+
+    def _show_demo(self) -> None:
+        """In the demo shop only: the PINs and the receipts still to return, so a newcomer needs
+        neither the README nor the text printed in the terminal (``till.demo.build``)."""
+        from till.demo.build import demo_logins, is_demo_shop, receipts_to_return  # deferred: demo only
+
+        label = self.query_one("#login-demo", Label)
+        if not is_demo_shop():
+            label.display = False
+            return
+        pins = ", ".join(f"{login} {pin}" for login, pin in demo_logins())
+        lines = [_("Demo. PINs: {pins}", pins=pins)]
+        lines += [_("To return: {code} {amount} ({means})", code=code, amount=money(total),
+                    means=" + ".join(means_of(part).text() for part in means.split("+")))
+                  for code, total, means in receipts_to_return()]
+        label.update("\n".join(lines))
+        self.query_one(".login-dialog").add_class("demo")  # wider: a receipt and its means on one line
 
     @property
     def login_input(self) -> FieldInput:
@@ -77,6 +108,7 @@ class LoginScreen(HasStatus, Screen[None]):
         self.login_input.focus()
         self._set_training(False)
         self._show_card_outcomes()
+        self._show_demo()  # a return may have used a receipt up
 
     def action_training(self) -> None:
         self._set_training(not self.training)
