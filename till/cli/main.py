@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import logging
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from till.config.loader import Config, ConfigError, load
 from till.errors import TillError
 from till.files import private_umask
 
-from till.cli.common import FAILED, OK, USAGE, find_config, manager_approval, open_shop, setup_logging
+from till.cli.common import FAILED, OK, USAGE, ask_pin, find_config, manager_approval, open_shop, setup_logging
 
 log = logging.getLogger("till")
 log.addHandler(logging.NullHandler())  # before the log file is set up, nothing goes to stderr
@@ -99,7 +98,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from till.people.auth import create_user  # deferred: per command (fast start)
 
     ctx = open_shop(args)
-    pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    pin = args.pin or ask_pin(args.login)
     from till.fiscal.events import USER_CHANGED, record_event  # deferred: per command (fast start)
 
     with ctx.database.atomic():
