@@ -391,8 +391,22 @@ def _reason(error: tomllib.TOMLDecodeError) -> str:
     return getattr(error, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(error))
 
 
+_EXAMPLE_KEYS = {
+    "shop_name": ("shop.name",), "address": ("shop.address",), "siret": ("shop.siret",),
+    "vat_number": ("shop.vat_number",), "legal_name": ("shop.legal_name",),
+    "share_capital": ("shop.share_capital",), "rcs": ("shop.rcs",), "till_id": ("till.id",),
+    "language": ("shop.locale", "till.language"), "database": ("till.database",),
+}
+"""Where each of ``render_example``'s settings goes in the file."""
+
+
 def render_example(**overrides: str) -> str:
-    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it."""
+    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it.
+
+    The values are set through tomlkit rather than pasted into the text: a shop named
+    ``Chez "Marcel"`` must give a valid file, and tomlkit keeps the template's comments."""
+    import tomlkit  # deferred: only ``till init`` and ``till demo`` write a configuration file
+
     values = {
         "shop_name": "My shop",
         "address": "1 rue de la Paix, 75002 Paris",
@@ -405,8 +419,12 @@ def render_example(**overrides: str) -> str:
         "language": "fr",
         "database": "sqlite:///till.db",
     }
-    values.update(overrides)
-    return EXAMPLE_TEMPLATE.format(**values)
+    document = tomlkit.parse(EXAMPLE_TEMPLATE.format(**values))
+    for name, value in overrides.items():
+        for key in _EXAMPLE_KEYS[name]:
+            section, _, field = key.partition(".")
+            document[section][field] = value
+    return tomlkit.dumps(document)
 
 
 EXAMPLE_TEMPLATE = """\
