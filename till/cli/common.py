@@ -38,8 +38,10 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
         try:
             create_private(path)
             handlers.append(logging.FileHandler(path, encoding="utf-8"))
-        except OSError:
-            pass
+        except OSError as error:  # the command still runs, but its traces are lost: say so once
+            warning = TillError("warning: cannot write the log file {file}: {reason}", file=str(path),
+                                reason=error.strerror or str(error))
+            print(f"till: {warning.text()}", file=sys.stderr)
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
     logmask.install(*handlers)
