@@ -181,3 +181,9 @@ def test_an_unwritable_log_file_is_said_once(shop_config, tmp_path, capsys):
     code, out, err = run(capsys, "--config", str(path), "user", "list")
     assert code == 0
     assert len(err.splitlines()) == 1 and "/proc/nope/till.log" in err
+
+
+def test_doctor_flags_an_unwritable_log_file(shop_config, tmp_path, capsys):
+    path = config_with(shop_config, tmp_path, "log_file", '"/proc/nope/till.log"')
+    code, out, err = run(capsys, "--config", str(path), "doctor")
+    assert any(line.startswith("WARN") and "/proc/nope/till.log" in line for line in out.splitlines()), out
