@@ -9,8 +9,10 @@ Verifying an archive opens no configuration and no database: it runs on an audit
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from till.cli.common import open_shop
+from till.errors import TillError
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -37,6 +39,8 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
     from till.fiscal.archive import export_archive, parse_period  # deferred: per command (fast start)
 
     parse_period(args.period)  # a usage error before anything is opened
+    if args.till and args.till != "all" and not re.fullmatch(r"[A-Za-z0-9]{1,8}", args.till):
+        raise TillError("--till must be a till id (1 to 8 letters or digits) or \"all\"")
     ctx = open_shop(args)
     try:
         shop = ctx.config.shop

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from till import logmask
 from till.config.loader import Config, load
+from till.errors import TillError
 from till.files import create_private
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -37,8 +38,10 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
         try:
             create_private(path)
             handlers.append(logging.FileHandler(path, encoding="utf-8"))
-        except OSError:
-            pass
+        except OSError as error:  # the command still runs, but its traces are lost: say so once
+            warning = TillError("warning: cannot write the log file {file}: {reason}", file=str(path),
+                                reason=error.strerror or str(error))
+            print(f"till: {warning.text()}", file=sys.stderr)
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
     logmask.install(*handlers)
@@ -61,6 +64,22 @@ def manager_approval(ctx, args: argparse.Namespace, reason: str):
     third as at the till, so a shell is no place to try every PIN either."""
     from till.people.auth import authorize_manager  # deferred: per command (fast start)
 
-    login = args.manager or input("Manager login: ").strip()
-    pin = args.pin or getpass.getpass(f"PIN for {login}: ")
+    login = args.manager or _ask("--manager", lambda: input("Manager login: ").strip())
+    pin = args.pin or ask_pin(login)
     return authorize_manager(ctx.sealer, pin, reason, login=login)
+
+
+def ask_pin(login: str) -> str:
+    """``login``'s PIN, typed at the terminal without echo. With no terminal (cron, a pipe),
+    getpass would read stdin in clear or fail on its end: the technician is told to give
+    ``--pin`` instead."""
+    return _ask("--pin", lambda: getpass.getpass(f"PIN for {login}: "))
+
+
+def _ask(option: str, question):
+    if not sys.stdin.isatty():
+        raise TillError("No terminal to ask on: give {option}", option=option)
+    try:
+        return question()
+    except EOFError:
+        raise TillError("No answer was typed: give {option}", option=option) from None

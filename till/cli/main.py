@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from till import __version__
 from till.config.loader import Config, ConfigError, load
 from till.errors import TillError
 from till.files import private_umask
 
-from till.cli.common import FAILED, OK, USAGE, find_config, manager_approval, open_shop, setup_logging
+from till.cli.common import FAILED, OK, USAGE, ask_pin, find_config, manager_approval, open_shop, setup_logging
 
 log = logging.getLogger("till")
+log.addHandler(logging.NullHandler())  # before the log file is set up, nothing goes to stderr
 
 
 def run_ui(config: Config) -> int:
@@ -97,7 +98,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from till.people.auth import create_user  # deferred: per command (fast start)
 
     ctx = open_shop(args)
-    pin = args.pin or getpass.getpass(f"PIN for {args.login}: ")
+    pin = args.pin or ask_pin(args.login)
     from till.fiscal.events import USER_CHANGED, record_event  # deferred: per command (fast start)
 
     with ctx.database.atomic():
@@ -219,9 +220,19 @@ def cmd_outbox_run(args: argparse.Namespace) -> int:
     return OK
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (which option, and where to read more): scripts
+    and cron mails read one line, and the usage summary is one ``--help`` away. Sub-commands'
+    parsers are of this class too (argparse makes them of their parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = TillError("{command}: {reason} (see {command} --help)", command=self.prog, reason=message)
+        self.exit(USAGE, f"{one_line(hint.text())}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="till", description="A point-of-sale till for small shops.")
-    parser.add_argument("--config", help="configuration file (default: $TILL_CONFIG or ./till.toml)")
+    parser = Parser(prog="till", description="A point-of-sale till for small shops.")
+    parser.add_argument("--config", help=CONFIG_HELP)
     parser.add_argument("--version", action="version", version=f"till {__version__}")
     commands = parser.add_subparsers(dest="command")
 
@@ -305,7 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)
     outbox.add_parser("run", help="run the jobs that are due").set_defaults(func=cmd_outbox_run)
+    _config_everywhere(parser)
     return parser
+
+
+CONFIG_HELP = "configuration file (default: $TILL_CONFIG or ./till.toml)"
+
+
+def _config_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--config`` after any sub-command too (``till journal verify --config X``), as
+    technicians type it. SUPPRESS as default: a sub-command that is not given it must not
+    overwrite the value given before the sub-command with None."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                sub.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+                _config_everywhere(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,18 +344,43 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with private_umask():  # what the till or a library creates is its user's alone
             return func(args)
-    except ConfigError as error:
-        print(f"till: {error.text()}", file=sys.stderr)
-        return USAGE
-    except TillError as error:
-        print(f"till: {error.text()}", file=sys.stderr)
-        return USAGE
     except KeyboardInterrupt:
         return FAILED
     except Exception as error:  # the technician gets one line; the log gets the traceback
+        explained = explain(error)
+        if explained is not None:
+            print(f"till: {one_line(explained.text())}", file=sys.stderr)
+            return USAGE
         log.exception("till %s failed", getattr(args, "command", "run"))
-        print(f"till: unexpected error: {error} (details in the log file)", file=sys.stderr)
+        bug = TillError("unexpected error: {reason} (details in the log file)", reason=str(error))
+        print(f"till: {one_line(bug.text())}", file=sys.stderr)
         return FAILED
+
+
+def explain(error: Exception) -> TillError | None:
+    """What the technician must fix, for the failures that come from outside the till (a
+    folder, a database server, the input's size): exit 2 with that line rather than a
+    traceback or an "unexpected error". None for a bug, which the log keeps in full."""
+    import peewee  # deferred: loaded by every command that reaches a database anyway
+
+    if isinstance(error, TillError):  # ConfigError included
+        return error
+    if isinstance(error, OSError):
+        where = error.filename or ""
+        return TillError("Cannot use {file}: {reason}", file=where, reason=error.strerror or str(error)) \
+            if where else TillError("System error: {reason}", reason=error.strerror or str(error))
+    if isinstance(error, peewee.DatabaseError | peewee.InterfaceError):
+        return TillError("Cannot use the database: {reason}", reason=str(error))
+    if isinstance(error, RecursionError):
+        return TillError("The input is nested too deeply to be read")
+    if isinstance(error, OverflowError):
+        return TillError("A number or a date is out of range: {reason}", reason=str(error))
+    return None
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: a database driver's message spans several, and scripts read one."""
+    return " ".join(text.split()) or "?"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ or its ``url`` is empty, so code asks "is there a head office?" in one place.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import tomllib
 import urllib.parse
@@ -222,6 +223,11 @@ _SECTIONS = {
 }
 
 
+MAX_INT = 2**53 - 1
+"""The largest whole number a setting may hold: stored in a 64-bit column and multiplied by
+prices, a larger one fails later, far from the file to fix."""
+
+
 def load(path: str | Path) -> Config:
     """Read and check the configuration file at ``path``."""
     path = Path(path).expanduser().resolve()
@@ -233,6 +239,8 @@ def load(path: str | Path) -> Config:
         raise ConfigError("Cannot read configuration file {file}: {reason}", file=str(path), reason=str(error)) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # thousands of nested brackets: tomllib recurses once per level
+        raise ConfigError("{file}: not valid TOML (nested too deeply)", file=str(path)) from None
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None) or _line_of_decode_error(str(error))
         raise ConfigError(
@@ -272,12 +280,16 @@ def _values(path: Path, text: str, name: str, kind: type, values: dict[str, Any]
         expected = fields[key].type
         if expected in ("int",) and (isinstance(value, bool) or not isinstance(value, int)):
             raise ConfigError("{file}, line {line}: {key} must be a whole number", **where)
+        if expected == "int" and abs(value) > MAX_INT:  # TOML allows it; the database and the sums do not
+            raise ConfigError("{file}, line {line}: {key} is too large", **where)
         if expected == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError("{file}, line {line}: {key} must be a number", **where)
             value = float(value)
         if expected in ("str", "str | None") and not isinstance(value, str):
             raise ConfigError("{file}, line {line}: {key} must be text in quotes", **where)
+        if isinstance(value, str) and "\x00" in value:  # no file name, URL or label holds one
+            raise ConfigError("{file}, line {line}: {key} must not contain a NUL character", **where)
         if expected == "bool" and not isinstance(value, bool):
             raise ConfigError("{file}, line {line}: {key} must be true or false", **where)
         if expected == "tuple[str, ...]":
@@ -318,6 +330,15 @@ def _check(config: Config, text: str) -> None:
         fail("till.language", "{file}, line {line}: {key} must be \"fr\" or \"en\"")
     if not (config.till.database.startswith("sqlite:///") or config.till.database.startswith("postgres")):
         fail("till.database", "{file}, line {line}: {key} must start with sqlite:/// or postgresql://")
+    if config.till.database.strip() == "sqlite:///":
+        fail("till.database", "{file}, line {line}: {key} must name the database file, such as sqlite:///till.db")
+    anchors = config.resolve(config.till.anchor_dir)
+    try:
+        not_a_folder = anchors.exists() and not anchors.is_dir()
+    except OSError:  # a name too long: opening the folder will say why
+        not_a_folder = False
+    if not_a_folder:
+        fail("till.anchor_dir", "{file}, line {line}: {key} is a file, not a folder")
     if config.payment.terminal not in ("simulator", "concert", "caisse_ap", "none"):
         fail("payment.terminal", "{file}, line {line}: {key} names an unknown terminal driver")
     for key, settings in (("scanner.sources", config.scanner), ("display.driver", config.display)):
@@ -330,8 +351,10 @@ def _check(config: Config, text: str) -> None:
             fail(f"{section}.{key}", message, **params)
     if not 0 <= config.sale.manager_discount_percent <= 100:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
-    if config.sale.max_quantity < 1:
-        fail("sale.max_quantity", "{file}, line {line}: {key} must be at least 1")
+    if not 1 <= config.sale.max_quantity <= 1_000_000:
+        fail("sale.max_quantity", "{file}, line {line}: {key} must be between 1 and 1000000")
+    if not 1 <= config.sale.max_line_cents <= 10**12:
+        fail("sale.max_line_cents", "{file}, line {line}: {key} must be between 1 and 1000000000000")
     try:
 
         zoneinfo.ZoneInfo(config.shop.timezone)
@@ -374,6 +397,9 @@ def _check_sync(sync: SyncSettings, fail: Callable[..., None]) -> None:
     if sync.url and not usable:
         fail("sync.url", "{file}, line {line}: {key} must be http:// or https:// and a host, "
                          "such as \"https://headoffice.example.fr:8443\"")
+    if sync.url and address.scheme == "http" and not _on_local_network(address.hostname or ""):
+        fail("sync.url", "{file}, line {line}: {key} must be https:// for a host off the shop's network "
+                         "(http:// is for loopback and private addresses only)")
     if not 1 <= sync.batch_size <= 20_000:
         fail("sync.batch_size", "{file}, line {line}: {key} must be between 1 and 20000")
     if sync.timeout_s <= 0:
@@ -385,6 +411,19 @@ def _check_sync(sync: SyncSettings, fail: Callable[..., None]) -> None:
             fail(f"sync.{key}", "{file}, line {line}: {key} cannot be negative")
     if sync.offline_credit_policy not in ("refuse", "accept"):
         fail("sync.offline_credit_policy", "{file}, line {line}: {key} must be \"refuse\" or \"accept\"")
+
+
+def _on_local_network(host: str) -> bool:
+    """Whether plain http to ``host`` stays on the shop's network: loopback or a private
+    address. A name could resolve anywhere, so only ``localhost`` is taken on trust; the
+    fiscal chains and credit notes must not cross the internet in clear."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def _line_of(text: str, key: str, section: bool = False, within: str = "") -> int:
@@ -412,8 +451,22 @@ def _reason(error: tomllib.TOMLDecodeError) -> str:
     return getattr(error, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(error))
 
 
+_EXAMPLE_KEYS = {
+    "shop_name": ("shop.name",), "address": ("shop.address",), "siret": ("shop.siret",),
+    "vat_number": ("shop.vat_number",), "legal_name": ("shop.legal_name",),
+    "share_capital": ("shop.share_capital",), "rcs": ("shop.rcs",), "till_id": ("till.id",),
+    "language": ("shop.locale", "till.language"), "database": ("till.database",),
+}
+"""Where each of ``render_example``'s settings goes in the file."""
+
+
 def render_example(**overrides: str) -> str:
-    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it."""
+    """The text of a starting configuration file, as ``till init`` and ``till demo`` write it.
+
+    The values are set through tomlkit rather than pasted into the text: a shop named
+    ``Chez "Marcel"`` must give a valid file, and tomlkit keeps the template's comments."""
+    import tomlkit  # deferred: only ``till init`` and ``till demo`` write a configuration file
+
     values = {
         "shop_name": "My shop",
         "address": "1 rue de la Paix, 75002 Paris",
@@ -426,8 +479,12 @@ def render_example(**overrides: str) -> str:
         "language": "fr",
         "database": "sqlite:///till.db",
     }
-    values.update(overrides)
-    return EXAMPLE_TEMPLATE.format(**values)
+    document = tomlkit.parse(EXAMPLE_TEMPLATE.format(**values))
+    for name, value in overrides.items():
+        for key in _EXAMPLE_KEYS[name]:
+            section, _, field = key.partition(".")
+            document[section][field] = value
+    return tomlkit.dumps(document)
 
 
 EXAMPLE_TEMPLATE = """\

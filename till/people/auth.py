@@ -66,8 +66,9 @@ def pin_matches(stored: str, pin: str) -> bool:
 
 
 def check_pin_format(pin: str) -> None:
-    """A PIN is 4 to 8 digits."""
-    if not re.fullmatch(r"\d{4,8}", pin or ""):
+    """A PIN is 4 to 8 digits, ASCII ones: ``\\d`` would take Arabic-Indic digits that no till
+    keypad can type, locking their owner out."""
+    if not re.fullmatch(r"[0-9]{4,8}", pin or ""):
         raise AuthError("A PIN is 4 to 8 digits")
 
 

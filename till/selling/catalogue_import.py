@@ -111,6 +111,8 @@ def _parse(raw: Any, index: int, vat_codes: set[str]) -> _Item:
     sku = raw.get("sku")
     if not isinstance(sku, str) or not sku.strip() or len(sku.strip()) > 32:
         raise fail(where, "Product {product}: sku must be a text of 1 to 32 characters: nothing was imported")
+    if not sku.isprintable():  # a NUL or a line break: unprintable on a receipt, unscannable, unsearchable
+        raise fail(where, "Product {product}: sku must hold no control characters: nothing was imported")
     where = sku = sku.strip()
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:

@@ -24,7 +24,7 @@ from typing import Any
 from till.i18n import translate
 from till.shop.permissions import sensitive_files
 
-__all__ = ["OK", "WARN", "FAIL", "Finding", "CHECKS", "run_checks", "file_permissions", "MESSAGES"]
+__all__ = ["OK", "WARN", "FAIL", "Finding", "CHECKS", "run_checks", "file_permissions", "log_file", "MESSAGES"]
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,10 @@ FILE_GROUP = "{kind} {file}: mode {mode}: group {group} can open it (chmod {want
 FILE_OWNER = "{kind} {file}: owned by {owner}, not by {user} who runs the till (chown {user})"
 FILE_MISSING = "{kind} {file} is missing"
 CHECK_BROKE = "The check {check} could not run: {reason}"
-MESSAGES = (FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER, FILE_MISSING, CHECK_BROKE)
+LOG_OK = "log file {file}: writable"
+LOG_UNWRITABLE = "log file {file} cannot be written ({reason}): errors are not kept (fix log_file)"
+MESSAGES = (FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER, FILE_MISSING, CHECK_BROKE,
+            LOG_OK, LOG_UNWRITABLE)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,20 @@ def file_permissions(config: Any) -> Iterable[Finding]:
             yield Finding(OK, FILE_GROUP_MAY_READ if mode & 0o040 else FILE_OK, params)
 
 
-CHECKS: list[Check] = [file_permissions]
+def log_file(config: Any) -> Iterable[Finding]:
+    """The log file can be appended to: the commands only warn once when it cannot, and the
+    till's screens not at all, so a technician learns it here before needing the log."""
+    path = config.resolve(config.till.log_file)
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        yield Finding(WARN, LOG_UNWRITABLE, {"file": str(path), "reason": error.strerror or str(error)})
+    else:
+        yield Finding(OK, LOG_OK, {"file": str(path)})
+
+
+CHECKS: list[Check] = [file_permissions, log_file]
 """Run in this order by ``till doctor``."""
 
 
