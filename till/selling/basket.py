@@ -202,13 +202,7 @@ class Basket:
         line = self.line(line_id)
         if line.unit == GRAM:
             raise SaleError("The weight comes from the scale and cannot be typed")
-        self._check_quantity(quantity, False)
-        changed = replace(line, quantity=quantity)
-        if changed.discount_cents > changed.gross_cents:
-            changed = replace(changed, discount_cents=0)
-        self._check_amount(changed)
-        self._lines[line_id] = changed
-        return changed
+        return self._requantify(line, quantity)
 
     def set_typed_quantity(self, line_id: int, text: str) -> BasketLine:
         """A quantity the cashier typed (F3): a whole number for an item sold by the piece, a
@@ -225,13 +219,17 @@ class Basket:
                 raise SaleError("{label} is sold by the piece: the quantity is a whole number, not {text}",
                                 label=line.label, text=text)
             return self.set_quantity(line_id, int(whole))
-        grams = int(whole) * GRAMS_PER_KG + int((decimals or "").ljust(3, "0")[:3] or 0)
-        self._check_quantity(grams, True)
-        changed = replace(line, quantity=grams)
+        return self._requantify(line, int(whole) * GRAMS_PER_KG + int((decimals or "").ljust(3, "0")[:3] or 0))
+
+    def _requantify(self, line: BasketLine, quantity: int) -> BasketLine:
+        """``line`` with ``quantity`` (grams for a weighed line), checked against the limits; a
+        discount larger than the new amount is dropped."""
+        self._check_quantity(quantity, line.unit == GRAM)
+        changed = replace(line, quantity=quantity)
         if changed.discount_cents > changed.gross_cents:
             changed = replace(changed, discount_cents=0)
         self._check_amount(changed)
-        self._lines[line_id] = changed
+        self._lines[line.id] = changed
         return changed
 
     def void_line(self, line_id: int) -> None:
