@@ -97,7 +97,7 @@ def test_sell_and_quit_on_the_demo_shop(demo):
         terminal.type("20")
         terminal.key("Enter")
         change = 2000 - 2 * price
-        screen = terminal.wait_for("RENDU")
+        screen = terminal.wait_for("À RENDRE")
         assert f"{change // 100},{change % 100:02d}" in screen
         terminal.key("F8")
         screen = terminal.wait_for("Aperçu du ticket")
