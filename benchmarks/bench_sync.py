@@ -44,7 +44,8 @@ def _free_port() -> int:
 def build_till(folder: Path, count: int, say: Progress):
     """A till with ``count`` sealed records in chain T (reused when already there)."""
     from store.models import FiscalRecord
-    from till.config.loader import load, render_example
+    from till.config.loader import load
+    from till.config.example import render_example
     from till.shop.context import TillContext
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from till.shop.running import AlreadyRunning, running_till
 from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
-from till.returns.session import CardOutcomeUnknown, ReturnSession
+from till.returns.card import CardOutcomeUnknown
+from till.returns.session import ReturnSession
 from tests.support.shop import sell
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from till.config.loader import ConfigError, load, render_example
+from till.config.loader import ConfigError, load
+from till.config.example import render_example
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "till.example.toml"
 

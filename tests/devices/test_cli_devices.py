@@ -19,7 +19,7 @@ from tests.support.devices import with_device_sections
 from devices.simulators.display_sim import DisplaySimulator
 from devices.simulators.serial_scanner_sim import SerialScannerSimulator
 from till.cli import devices as cli_devices
-from till.config.loader import render_example
+from till.config.example import render_example
 from till.i18n import set_language
 
 NUTELLA = "3017620422003"

@@ -18,7 +18,8 @@ def main(folder: Path, action: str, *args: str) -> int:
     from tests.support.shop import Shop, build_shop, sell
 
     from store.models import Customer, Product, User
-    from till.config.loader import load, render_example
+    from till.config.loader import load
+    from till.config.example import render_example
     from till.shop.context import TillContext
 
     if action == "init":

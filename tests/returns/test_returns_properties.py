@@ -17,7 +17,8 @@ from store.models import (
     AccountingLine, Payment, StockLevel, StockLocation, StockMovement, Ticket, TicketLine,
 )
 from till.fiscal.verify import verify_journal
-from till.returns.session import DISPOSITIONS, ReturnError, ReturnSession
+from till.returns.picks import DISPOSITIONS
+from till.returns.session import ReturnError, ReturnSession
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 

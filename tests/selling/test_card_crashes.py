@@ -162,7 +162,8 @@ def test_two_till_processes_never_refund_a_card_more_than_it_paid(tmp_path, make
     pg_url = first.config.database_url
     second = tmp_path / "till02"
     second.mkdir()
-    from till.config.loader import load, render_example
+    from till.config.loader import load
+    from till.config.example import render_example
     from till.shop.context import TillContext
 
     (second / "till.toml").write_text(render_example(till_id="02", database=pg_url), encoding="utf-8")

@@ -15,7 +15,8 @@ from store.models.payments import APPROVED, DECLINED, SETTLED, UNKNOWN, PendingP
 from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED
 from till.fiscal.chain import current_database
 from till.fiscal.verify import verify_journal
-from till.returns.session import CardOutcomeUnknown, ReturnError, ReturnSession
+from till.returns.card import CardOutcomeUnknown
+from till.returns.session import ReturnError, ReturnSession
 from till.selling.basket import Basket
 from till.selling.checkout import CardOutcomeUnknown as SaleOutcomeUnknown
 from till.selling.checkout import Checkout, PaymentError

@@ -19,7 +19,8 @@ from store.models import Barcode, Category, Customer, Product, User
 
 from till.people.auth import create_user
 from till.people.customers import create_customer
-from till.config.loader import load, render_example
+from till.config.loader import load
+from till.config.example import render_example
 from till.shop.context import TillContext
 from till.files import write_private
 from till.scanning import make_ean13

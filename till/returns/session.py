@@ -35,15 +35,16 @@ import peewee
 
 from store.db import is_postgres
 from store.models import (
-    DAMAGED, EXCHANGE, GRAM, MANAGER, RETURN, SALE, SELLABLE, TECHNICIAN,
+    EXCHANGE, GRAM, MANAGER, RETURN, SALE, TECHNICIAN,
     Customer, FiscalRecord, OnlineOrder, OnlineOrderLine, Payment, Product, Ticket, TicketLine, User, utcnow,
 )
 from till.selling import catalogue
 from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
-from till.money import line_total, shown
+from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
+from till.returns.picks import DISPOSITIONS, Pick
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -52,8 +53,7 @@ from till.returns.policy import (
 from till.people.customers import CustomerSummary, customer_summary  # noqa: F401 - part of this module's API
 from till.selling.card_journal import ClaimOpen, check_no_open_claim, claim_of
 from till.selling.card_settlement import lock_claim
-from till.selling.priced_item import PricedItem
-from till.returns.card import CardOutcomeUnknown, ReturnCardMoves  # noqa: F401 - part of this module's API
+from till.returns.card import ReturnCardMoves
 from till.returns.lines import (  # noqa: F401 - part of this module's API
     ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
     returned_quantities,
@@ -61,37 +61,11 @@ from till.returns.lines import (  # noqa: F401 - part of this module's API
 from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 __all__ = [
-    "DISPOSITIONS", "ReturnError", "PolicyBreach", "ReturnableLine", "Pick", "ReturnSession", "CustomerSummary",
+    "ReturnError", "PolicyBreach", "ReturnableLine", "ReturnSession", "CustomerSummary",
     "find_ticket", "find_order", "find_sale", "purchases", "returnable_lines", "order_lines", "customer_summary",
 ]
 
-DISPOSITIONS = {"restock": SELLABLE, "damaged": DAMAGED, "supplier": "supplier_return", "repair": "repair"}
-"""What happens to a returned item -> the stock location it goes to."""
-
 # --- the session ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Pick(PricedItem):
-    """A line to take back: from the original ticket (``origin``) or, without receipt, a product."""
-
-    key: int
-    unit: str
-    quantity: int
-    origin: ReturnableLine | None = None
-    reason: str | None = None
-    note: str | None = None
-    disposition: str = "restock"
-    serial: str | None = None
-    disposition_chosen: bool = False
-    """The cashier chose the disposition; otherwise it follows the reason (``returns.dispositions``)."""
-
-    @property
-    def amount_cents(self) -> int:
-        """What this line gives back (positive), with the returned quantities known so far."""
-        if self.origin is not None:
-            return self.origin.amounts(self.quantity)[0]
-        return line_total(self.unit_price_cents, self.quantity, per=1000 if self.unit == GRAM else 1)
-
 
 @dataclass(frozen=True)
 class _Tender:

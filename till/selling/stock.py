@@ -1,7 +1,7 @@
 """The stock ledger: every movement of a product between locations, and the levels kept in step.
 
 A sale moves items out of ``sellable``; a return moves them back in, or to ``damaged``, ``supplier_return``
-or ``repair`` as the return's disposition says (``till.returns.session.DISPOSITIONS``). Levels are
+or ``repair`` as the return's disposition says (``till.returns.picks.DISPOSITIONS``). Levels are
 changed in the same transaction as the movement that explains them, so they never disagree.
 """
 

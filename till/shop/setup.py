@@ -13,7 +13,8 @@ from pathlib import Path
 
 from store.models import DAMAGED, SELLABLE, StockLocation, VatRate
 
-from till.config.loader import Config, load, render_example
+from till.config.loader import Config, load
+from till.config.example import render_example
 from till.shop.context import TillContext
 from till.files import write_private
 from till.fiscal.events import KEY_CREATED, record_event

@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import partial
 
 from till.i18n import _
-from till.returns.session import DISPOSITIONS, purchases
+from till.returns.picks import DISPOSITIONS
+from till.returns.session import purchases
 from till.ui.feedback import Refused, guarded, money
 from till.ui.dialogs.customer import NO_CUSTOMER, CustomerScreen
 from till.ui.returns.dialogs import ChoiceScreen, NoteScreen, ask_manager, disposition_label, reason_label
