@@ -21,7 +21,7 @@ PENDING = 1
 
 
 def cmd_card_pending(args: argparse.Namespace) -> int:
-    from till.selling.card_settlement import pending  # deferred: per command (fast start)
+    from till.selling.card_journal import unresolved as pending  # deferred: per command (fast start)
     from till.i18n import translate  # deferred: per command (fast start)
     from till.money import format_cents  # deferred: per command (fast start)
 

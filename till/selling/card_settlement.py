@@ -33,12 +33,11 @@ from till.selling.card_journal import (
     CARD_SETTLED,
     mark,
     seal,
-    unresolved,
 )
 from till.selling.ticket_writer import draft_from_json, draft_to_json, write_ticket
 
 __all__ = ["SettlementError", "Reconciled", "Settled", "intent_json", "write_intent", "settle", "reconcile",
-           "pending", "entry"]
+           "entry"]
 
 NO_TICKET = "approved by the terminal with no ticket: refund the card or ring the sale again"
 
@@ -140,11 +139,6 @@ def settle(row_id: int, manager: User, sealer, config=None, *, approved: bool, r
         elif approved and not for_tender:
             PendingPayment.update(status=SETTLED, message=NO_TICKET).where(PendingPayment.id == row.id).execute()
     return Settled(PendingPayment.get_by_id(row.id), ticket)
-
-
-def pending(till_id: str | None = None) -> list[PendingPayment]:
-    """Unknown outcomes waiting for a manager (this till's, or every till's with None)."""
-    return unresolved(till_id)
 
 
 def entry(row_id: int) -> PendingPayment:

@@ -28,6 +28,7 @@ from till.fiscal.closures import close_day, close_month, day_to_close, month_to_
 from till.i18n import _
 from till.people.auth import locked_users
 from till.selling import card_settlement
+from till.selling.card_journal import unresolved
 from till.shop.context import TillContext
 from till.ui.blocking import off_loop
 from till.ui.dialogs.card_settle import describe, settle_unknown
@@ -105,7 +106,7 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
         count = len(locked_users())
         hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
-        unknown = len(card_settlement.pending())
+        unknown = len(unresolved())
         if unknown:
             hint += "\n" + _("{count} card payment(s) with an unknown outcome: F10 settles", count=unknown)
         return hint
@@ -179,7 +180,7 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         manager's PIN and the decision read off the terminal's own journal."""
         from till.ui.returns.dialogs import ChoiceScreen  # deferred: a screen loads when opened
 
-        rows = {str(row.id): row for row in card_settlement.pending()}
+        rows = {str(row.id): row for row in unresolved()}
         if not rows:
             raise Refused(_("No card payment waits for a manager"))
         choices = [(key, describe(row)) for key, row in rows.items()]

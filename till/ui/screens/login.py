@@ -4,7 +4,7 @@
 L); this screen only moves focus, shows the refusal in the cashier's language and, on success,
 opens the sale screen over itself, so logging out is just closing that screen.
 
-Card payments whose outcome is unknown (``till.selling.card_settlement.pending``) are shown here until
+Card payments whose outcome is unknown (``till.selling.card_journal.unresolved``) are shown here until
 a manager settles them, so a stop mid-payment is never forgotten.
 
 Enter moves from the login to the PIN field and, in the PIN field, logs in: a hint line says so.
@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
-from till.selling import card_settlement
+from till.selling.card_journal import unresolved
 from till.people.auth import login
 from till.i18n import _
 from till.means import means as means_of
@@ -71,7 +71,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
     def _show_card_outcomes(self) -> None:
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
-        count = len(card_settlement.pending(self.app.ctx.till_id))
+        count = len(unresolved(self.app.ctx.till_id))
         self.query_one("#login-card-outcomes", Label).update(
             _("{count} card payment(s) to check on the terminal's journal: a manager settles them (F1 then F10)",
               count=count) if count else "")
