@@ -168,3 +168,26 @@ def test_till_sync_refuses_a_wrong_sync_section_in_one_line(tmp_path, capsys):
     assert main(["--config", str(path), "sync"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("till: ") and "sync.batch_size" in err and "Traceback" not in err
+
+
+def test_the_default_return_reason_is_one_of_the_shops_reasons(tmp_path):
+    """``[returns] default_reason`` is given to each line taken back; a name the reasons do not
+    have, or "other" (which needs a note), stops the till with the key to fix, in either language."""
+    text = render_example()
+    config = load(_write(tmp_path, text))
+    assert config.returns.default_reason in config.returns.reasons
+    assert config.returns.reason_by_default == config.returns.default_reason
+
+    line = f'default_reason = "{config.returns.default_reason}"'
+    assert line in text
+    for wrong, english, french in (
+            ("spoiled", "spoiled, which is not in returns.reasons", "spoiled, qui n'est pas dans returns.reasons"),
+            ("other", "cannot be \"other\"", "ne peut pas être \"other\"")):
+        with pytest.raises(ConfigError) as caught:
+            load(_write(tmp_path, text.replace(line, f'default_reason = "{wrong}"')))
+        assert "returns.default_reason" in caught.value.text("en") and english in caught.value.text("en")
+        assert french in caught.value.text("fr")
+
+    # a file written before the key existed: the first of its reasons, as the list opens on it
+    older = load(_write(tmp_path, text.replace(line, "").replace('reasons = ["wrong_size", ', 'reasons = [')))
+    assert older.returns.default_reason is None and older.returns.reason_by_default == "defective"

@@ -56,6 +56,14 @@ def test_shop_identity_is_french_and_complete(ctx):
     assert shop.vat_number == f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
 
 
+def test_the_demo_grocery_takes_food_back_as_defective_by_default(ctx):
+    """Food comes back spoiled or damaged, never in the wrong size: each line taken back gets
+    "defective" unless the cashier changes it, and so does not go back on the shelf."""
+    returns = ctx.config.returns
+    assert returns.reason_by_default == "defective"
+    assert returns.dispositions["defective"] == "damaged"
+
+
 def test_catalogue_has_about_300_products_with_valid_ean13(ctx):
     products = list(Product.select())
     assert 290 <= len(products) <= 320
