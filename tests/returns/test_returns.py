@@ -116,8 +116,7 @@ def test_reason_and_disposition_rules(shop):
     s = session(shop)
     s.open(sale)
     pick = s.pick(line_of(s, "WIN").line_id)
-    with pytest.raises(ReturnError):
-        s.complete()  # no reason
+    assert pick.reason == shop.config.returns.default_reason  # the shop's, until the cashier changes it
     with pytest.raises(ReturnError):
         s.set_reason(pick.key, "because")
     with pytest.raises(ReturnError) as error:
@@ -399,6 +398,30 @@ def test_policy_breach_inside_the_transaction_writes_no_override(shop):
         s.complete()
     assert error.value.code == "final_sale"
     assert row_counts(*COUNTED) == before
+
+
+def test_a_line_has_the_shops_default_reason_and_none_is_never_written(shop):
+    """Each line taken back, from a ticket or without one, starts with ``returns.default_reason``
+    and keeps the one it has when its quantity changes; a shop whose only reason is "other" has
+    no default, and a line without a reason is refused."""
+    returns = dataclasses.replace(shop.config.returns, default_reason="defective")
+    s = session(shop)
+    s.policy = returns
+    sale = sell(shop, [("WIN", 2)])
+    s.open(sale)
+    wine = s.pick(line_of(s, "WIN").line_id, 1)
+    assert (wine.reason, wine.disposition) == ("defective", "damaged")
+    s.set_reason(wine.key, "changed_mind")
+    assert s.pick(line_of(s, "WIN").line_id, 2).reason == "changed_mind"
+
+    s = session(shop)
+    s.policy = dataclasses.replace(returns, reasons=("other",), default_reason=None)
+    s.open(sale)
+    assert s.pick(line_of(s, "WIN").line_id, 1).reason is None
+    with pytest.raises(ReturnError) as refused:
+        s.complete()
+    assert refused.value.message == "Give a reason for {label}"
+    assert Ticket.select().where(Ticket.kind == "return").count() == 0
 
 
 def test_a_defective_item_does_not_go_back_on_the_shelf_by_default(shop):

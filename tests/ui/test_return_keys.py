@@ -163,7 +163,7 @@ async def test_scanning_a_product_of_the_ticket_selects_its_line(app, shop):
         await scan(pilot, shop.barcodes["BAG"])
         assert screen.table.selected_key == bread
         assert [(p.sku, p.quantity) for p in screen.session.picks] == [("BAG", 1)]
-        assert "Baguette tradition scanned: its line is selected, 1 to return" in status_text(app)
+        assert "Baguette tradition scanned: line selected, 1 to return" in status_text(app)
 
         # a product not on the ticket: said, and nothing changes (neither picks nor selection)
         await keys(pilot, "up")
@@ -191,7 +191,9 @@ async def test_the_customers_return_rate_includes_the_return_being_made(app, sho
         await keys(pilot, "enter")
         assert f"returns {895 * 100 // 1354} %" in screen_text(app)
 
-        # written as a credit note: its code is shown over the return screen, the rate counted once
+        # written as a credit note, whose code is shown over the return screen: counted once there
         await keys(pilot, "f2", "a", "enter")
         assert isinstance(app.screen, CreditNoteIssuedScreen), status_text(app)
-        assert f"returns {895 * 100 // 1354} %" in screen_text(app)
+        behind = app.screen_stack[-2]
+        assert isinstance(behind, ReturnScreen) and behind.session.ticket is not None
+        assert f"returns {895 * 100 // 1354} %" in str(behind.query_one("#return-customer").render())

@@ -10,6 +10,7 @@ _EXAMPLE_KEYS = {
     "vat_number": ("shop.vat_number",), "legal_name": ("shop.legal_name",),
     "share_capital": ("shop.share_capital",), "rcs": ("shop.rcs",), "till_id": ("till.id",),
     "language": ("shop.locale", "till.language"), "database": ("till.database",),
+    "default_reason": ("returns.default_reason",),
 }
 """Where each of ``render_example``'s settings goes in the file."""
 
@@ -125,6 +126,7 @@ vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
 [returns]
 window_days = 30                # default return window; products and categories may differ
 reasons = ["wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other"]
+default_reason = "changed_mind" # each line taken back has it unless the cashier changes it (F3)
 dispositions = {{ defective = "damaged", damaged_in_transit = "damaged" }}  # by reason; others: restock
 no_receipt_lookback_days = 90   # without a receipt: lowest selling price over these days
 no_receipt_credit_note_only = true

@@ -138,6 +138,10 @@ class ReturnsConfig:
     window_days: int = 30
     """Days after the sale an item may come back, unless its product or category says otherwise."""
     reasons: tuple[str, ...] = RETURN_REASONS
+    default_reason: str | None = None
+    """The reason each line taken back gets unless the cashier gives another, so that the common
+    return needs no reason key; a grocery says "defective", a clothes shop "wrong_size". Not set
+    (a file older than the key): the first of ``reasons``, as the reason list opens on it."""
     dispositions: dict[str, str] = field(default_factory=lambda: dict(REASON_DISPOSITIONS))
     """reason -> disposition by default, e.g. ``{ defective = "damaged" }``; unlisted reasons: restock."""
     no_receipt_lookback_days: int = 90
@@ -150,6 +154,14 @@ class ReturnsConfig:
     online_order_refund: str = CASH
     """How an online order returned in store is refunded by default: "cash" or "credit_note" (the
     till cannot reach the web payment; the cashier may still choose the other)."""
+
+    @property
+    def reason_by_default(self) -> str | None:
+        """The reason a line taken back starts with: ``default_reason``, else the first of
+        ``reasons`` that needs no note; None only if "other" is the shop's one reason."""
+        if self.default_reason is not None:
+            return self.default_reason
+        return next((reason for reason in self.reasons if reason != "other"), None)
 
 
 @dataclass(frozen=True)
@@ -371,6 +383,12 @@ def _check(config: Config, text: str) -> None:
                  "damaged, supplier or repair", reason=reason, disposition=disposition)
     if "other" not in config.returns.reasons:
         fail("returns.reasons", "{file}, line {line}: {key} must keep \"other\" (with a note)")
+    default_reason = config.returns.default_reason
+    if default_reason == "other":
+        fail("returns.default_reason", "{file}, line {line}: {key} cannot be \"other\": that reason needs a note")
+    if default_reason is not None and default_reason not in config.returns.reasons:
+        fail("returns.default_reason", "{file}, line {line}: {key} is {reason}, which is not in returns.reasons",
+             reason=default_reason)
     for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
                 "customer_period_days"):
         if getattr(config.returns, key) < 0:

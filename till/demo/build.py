@@ -87,8 +87,10 @@ DEMO_SHOP = {
     "rcs": "Lyon",
     "till_id": "01",
     "language": "fr",
+    # A grocery: food comes back spoiled or damaged (not to the shelf), never in the wrong size.
+    "default_reason": "defective",
 }
-"""The demo shop's identity, as written to its configuration file."""
+"""The demo shop's identity and settings, as written to its configuration file."""
 
 DEMO_USERS = (
     ("cashier", "Camille Martin", CASHIER, "1111"),

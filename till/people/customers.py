@@ -117,11 +117,23 @@ class CustomerSummary:
     average_basket_cents: int
     lifetime_value_cents: int
     returned_cents: int
-    return_rate_bp: int
-    """Returned amount / sold amount, in basis points (1000 = 10 %)."""
+    sold_cents: int
+    """What the customer's lines sold came to (the return rate's denominator)."""
     open_credit_notes: list
     """(CreditNote, balance in cents) of the customer's unexpired, unspent notes."""
     loyalty_points: int = 0
+
+    @property
+    def return_rate_bp(self) -> int:
+        """Returned amount / sold amount, in basis points (1000 = 10 %)."""
+        return self.return_rate_bp_with()
+
+    def return_rate_bp_with(self, returning_cents: int = 0, selling_cents: int = 0) -> int:
+        """The return rate once a return being made is written: ``returning_cents`` more back,
+        and an exchange's new items, ``selling_cents``, more sold. The return screen shows this
+        one, so the figure the cashier weighs counts the return at the counter."""
+        sold = self.sold_cents + selling_cents
+        return (self.returned_cents + returning_cents) * 10_000 // sold if sold else 0
 
 
 def customer_summary(customer: Customer | int) -> CustomerSummary:
@@ -148,7 +160,7 @@ def customer_summary(customer: Customer | int) -> CustomerSummary:
         average_basket_cents=(total.get(SALE, 0) // count[SALE]) if count.get(SALE) else 0,
         lifetime_value_cents=sum(total.values()),
         returned_cents=int(returned),
-        return_rate_bp=(int(returned) * 10_000 // int(sold)) if sold else 0,
+        sold_cents=int(sold),
         open_credit_notes=open_notes,
         loyalty_points=points_balance(customer),
     )

@@ -180,7 +180,8 @@ class ReturnSession(ReturnCardMoves):
     def pick(self, line_id: int, quantity: int | None = None, serial: str | None = None,
              reason: str | None = None, note: str | None = None, disposition: str | None = None) -> Pick:
         """Take back ``quantity`` (default: all that is returnable) of an original line; without a
-        ``disposition``, the item goes where its reason sends it (``returns.dispositions``)."""
+        ``reason``, the line keeps the one it had, or gets the shop's default (``returns.default_reason``);
+        without a ``disposition``, the item goes where its reason sends it (``returns.dispositions``)."""
         self._check_open()
         if self.original is None and self.order is None:
             raise ReturnError("Find the ticket first (scan the receipt or type its number)")
@@ -205,13 +206,16 @@ class ReturnSession(ReturnCardMoves):
                     vat_rate_bp=line.vat_rate_bp, origin=line, serial=(serial.strip() if serial else line.serial))
         self._picks[key] = pick
         self._refund_choice = None
+        if reason is None:
+            reason, note = (existing.reason, existing.note) if existing else (self.policy.reason_by_default, None)
         if reason is not None:
             self.set_reason(key, reason, note)
         return self.set_disposition(key, disposition) if disposition is not None else self._picks[key]
 
     def pick_product(self, product: Product, quantity: int = 1, serial: str | None = None,
                      reason: str | None = None, note: str | None = None, disposition: str | None = None) -> Pick:
-        """Without receipt: take back ``quantity`` of ``product`` at its lowest recent price."""
+        """Without receipt: take back ``quantity`` of ``product`` at its lowest recent price, for
+        ``reason`` or else the shop's default (``returns.default_reason``)."""
         self._check_open()
         if not self.no_receipt:
             raise ReturnError("Without a receipt, start a return without receipt first")
@@ -225,6 +229,7 @@ class ReturnSession(ReturnCardMoves):
                     vat_rate_bp=catalogue.vat_rate_bp(product.vat_code, self.now.date()), serial=serial)
         self._picks[pick.key] = pick
         self._refund_choice = None
+        reason = reason if reason is not None else self.policy.reason_by_default
         if reason is not None:
             self.set_reason(pick.key, reason, note)
         return self.set_disposition(pick.key, disposition) if disposition is not None else self._picks[pick.key]

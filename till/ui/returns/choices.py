@@ -36,7 +36,7 @@ class ReturnChoiceKeys:
     def action_reason(self) -> None:
         targets = self._targets()
         choices = [(reason, reason_label(reason)) for reason in self.session.policy.reasons]
-        self.app.push_screen(ChoiceScreen(_("Reason"), choices), partial(self._reason_chosen, targets))
+        self.app.push_screen(ChoiceScreen(_("Reason"), choices, numbered=True), partial(self._reason_chosen, targets))
 
     @guarded
     def _reason_chosen(self, targets: list, reason: str | None, note: str | None = None) -> None:
@@ -54,7 +54,8 @@ class ReturnChoiceKeys:
     def action_disposition(self) -> None:
         targets = self._targets()
         choices = [(name, disposition_label(name)) for name in DISPOSITIONS]
-        self.app.push_screen(ChoiceScreen(_("Disposition"), choices), partial(self._disposition_chosen, targets))
+        self.app.push_screen(ChoiceScreen(_("Disposition"), choices, numbered=True),
+                             partial(self._disposition_chosen, targets))
 
     @guarded
     def _disposition_chosen(self, targets: list, disposition: str | None) -> None:

@@ -2,7 +2,8 @@
 ticket), type a note (reason "other", a manager's approval) and give the serial number of an
 item that has one (``SerialScreen``).
 
-The list opens on its first entry, so the common answer is one Enter away.
+The list opens on its first entry, so the common answer is one Enter away; a numbered list
+(reasons, dispositions) also takes the digit shown beside an entry, at once, with no Enter.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from till.i18n import _
-from till.ui.feedback import Refused, error_text
+from till.ui.feedback import Refused, error_text, key
 from till.ui.dialogs.base import Dialog
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.widgets.scan_input import ScanInput
@@ -72,18 +73,37 @@ def ask_manager(screen: Any, session: Any, done: Callable[[Any], None]) -> None:
 
 
 class ChoiceScreen(Dialog["str | None"]):
-    """Dismisses with the id of the chosen entry (up/down, Enter), ``None`` on Esc."""
+    """Dismisses with the id of the chosen entry (up/down, Enter), ``None`` on Esc.
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], prompt: str = "") -> None:
+    ``numbered``: the first nine entries show their digit, and that digit chooses at once (a
+    reason in one key); a digit beyond the list does nothing. A list of tickets or accounts is
+    not numbered: its entries are read, not known by heart.
+    """
+
+    BINDINGS = [key(str(number), f"number({number})", "Choose the entry with this number", f"choice-{number}",
+                    show=False) for number in range(1, 10)]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], prompt: str = "", numbered: bool = False) -> None:
         super().__init__(title)
         self.choices = choices
         self.prompt = prompt
+        self.numbered = numbered
 
     def compose_body(self) -> ComposeResult:
         if self.prompt:
             yield Label(self.prompt, markup=False)
-        yield OptionList(*(Option(label, id=choice) for choice, label in self.choices),
+        yield OptionList(*(Option(self._label(index, label), id=choice)
+                           for index, (choice, label) in enumerate(self.choices, start=1)),
                          id="return-choices", markup=False)
+
+    def _label(self, number: int, label: str) -> str:
+        if not self.numbered:
+            return label
+        return f"{number}  {label}" if number <= 9 else f"   {label}"
+
+    def action_number(self, number: int) -> None:
+        if self.numbered and number <= len(self.choices):
+            self.dismiss(self.choices[number - 1][0])
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

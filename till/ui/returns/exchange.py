@@ -51,9 +51,8 @@ class ReturnExchangeKeys:
             self.after_change(_("Returned items: Enter all, +/- one, F3 reason. F8: new items"))
 
     def show_mode(self) -> None:
-        """The placeholder says what a scan does now; the active table shows its cursor."""
-        self.scan_input.placeholder = (_("Exchange: scan the new items") if self.exchanging
-                                       else _("Scan the receipt or type the ticket number"))
+        """The active table shows its cursor (the scan field's placeholder, redrawn with the
+        screen, says what a scan does now: ``scan_hint``)."""
         self.table.show_cursor = not self.exchanging
         table = self.new_items
         table.display = self.exchange is not None

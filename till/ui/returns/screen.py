@@ -1,12 +1,15 @@
 """The return screen: a thin layer over ``till.returns.session.ReturnSession``.
 
 Scan the receipt (or type the ticket number, or F7 to pick it from a customer's purchases, or
-F5 for a return without receipt), choose what comes back, a reason and a disposition, then F2
-to refund. F8 turns the return into an exchange: scans then add new items (see
-``return_exchange``), and F2 settles the difference. The quantity to return is never typed:
+F5 for a return without receipt), choose what comes back, then F2 to refund. Each line taken
+back starts with the shop's default reason (``[returns] default_reason``) and the disposition
+it sends to; F3 then a digit gives another reason, F4 another disposition. So a single line
+back to the original means is three keys after the receipt: Enter, F2, Enter. F8 turns the
+return into an exchange: scans then add new items (see ``return_exchange``), and F2 settles
+the difference. The quantity to return is never typed:
 ``+``/``-`` change it by one and Enter takes all that is returnable of the selected line, so a
-scanner burst can only ever be a code (a product code of the ticket takes one more unit of its
-line: the fast path). Policy breaches
+scanner burst can only ever be a code (a product code of the ticket selects its line and takes
+one more unit of it: the fast path, which the scan field's placeholder offers). Policy breaches
 stay in red in the status line until a manager approves them (F6: PIN, then a note). Taking
 a line of a serial-tracked product first asks for the serial sold (scanned or typed); the
 session refuses a wrong one, and nothing changes.
@@ -102,7 +105,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
     def compose(self) -> ComposeResult:
         yield Static("", id="return-info", markup=False)
         yield Static("", id="return-customer", markup=False)
-        yield ReturnScanInput(id="return-scan", placeholder=_("Scan the receipt or type the ticket number"))
+        yield ReturnScanInput(id="return-scan")
         yield ReturnTable(id="return-lines")
         yield BasketTable(id="exchange-lines")
         yield Static("", id="return-total", markup=False)
@@ -168,8 +171,19 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         else:
             info = _("Return: scan the receipt")
         self.query_one("#return-info", Static).update(Text(info))
+        self.scan_input.placeholder = self.scan_hint()
         self.query_one("#return-customer", Static).update(Text(self._customer_line()))
         self.query_one("#return-total", Static).update(Text(self._total_line(), style="bold"))
+
+    def scan_hint(self) -> str:
+        """What a scan does now, shown in the scan field while it is empty."""
+        if self.exchanging:
+            return _("Exchange: scan the new items")
+        if self.session.reference is not None:
+            return _("Scan an item of the ticket to select its line")
+        if self.session.no_receipt:
+            return _("Scan each item brought back")
+        return _("Scan the receipt or type the ticket number")
 
     def _total_line(self) -> str:
         """What comes back; in an exchange also the new items and who pays the difference."""
@@ -189,9 +203,14 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         if self._summary is None or self._summary[0] != customer.id:  # read once per customer
             self._summary = (customer.id, customer_summary(customer))
         summary = self._summary[1]
+        session = self.session
+        if session.ticket is None:  # the return being made counts: it is what the cashier weighs
+            rate_bp = summary.return_rate_bp_with(session.returned_cents, session.new_cents)
+        else:  # written: read again (``_resolved``), it is in the figures now
+            rate_bp = summary.return_rate_bp
         line = _("{name}: {visits} visits, basket {average}, returns {rate} %",
                  name=customer.display_name, visits=summary.visits,
-                 average=money(summary.average_basket_cents), rate=f"{summary.return_rate_bp / 100:.0f}")
+                 average=money(summary.average_basket_cents), rate=f"{rate_bp / 100:.0f}")
         if summary.open_credit_notes:
             line += "   " + _("credit notes: {count} ({amount})", count=len(summary.open_credit_notes),
                                 amount=money(sum(left for _note, left in summary.open_credit_notes)))
@@ -252,7 +271,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                     lines[-1] if lines else None)
         if line is None:
             raise Refused(_("{label} is not on this ticket, or was already returned", label=product.name))
-        self._set_quantity(line.line_id, self._picked(line.line_id) + quantity)
+        self.table.select(f"l{line.line_id}")  # even if no more can come back: the cashier sees why
+        self._set_quantity(line.line_id, self._picked(line.line_id) + quantity, scanned=True)
 
     def _take_product(self, product, quantity: int, serial: str | None = None) -> None:
         """Without a receipt: one more row for ``product``."""
@@ -359,15 +379,18 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 self.table.select(f"p{new.key}")
             else:
                 session.unpick(pick.key)
-            self.after_change(_("{label}: {quantity} to return. F3: reason", label=pick.label, quantity=quantity))
+            self.after_change(_("{label}: {quantity} to return. F2: refund, F3: reason", label=pick.label,
+                                quantity=quantity))
             return
         self._set_quantity(int(key[1:]), max(0, (pick.quantity if pick else 0) + delta))
 
-    def _set_quantity(self, line_id: int, quantity: int, serial: str | None = None) -> None:
-        """Take back ``quantity`` of an original line, keeping its reason and disposition.
+    def _set_quantity(self, line_id: int, quantity: int, serial: str | None = None, scanned: bool = False) -> None:
+        """Take back ``quantity`` of an original line, keeping its reason and disposition (a line
+        taken for the first time gets the shop's default reason, see ``ReturnSession.pick``).
 
         The first unit of a serial-tracked product's line asks for the serial sold; the pick
-        happens when it is given (``ask_serial``), and keeps it after.
+        happens when it is given (``ask_serial``), and keeps it after. ``scanned``: its product
+        was scanned, and the status line says that the scan selected its line.
         """
         session = self.session
         pick = self._pick_for(f"l{line_id}")
@@ -377,14 +400,19 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         elif pick is None:
             line = next(line for line in session.lines if line.line_id == line_id)
             if serial is None and catalogue.is_serial_tracked(line.product_id):
-                self.ask_serial(line.label, lambda given: self._set_quantity(line_id, quantity, given))
+                self.ask_serial(line.label, lambda given: self._set_quantity(line_id, quantity, given, scanned))
                 return
             session.pick(line_id, quantity, serial)
         else:
             session.pick(line_id, quantity, pick.serial, pick.reason, pick.note, chosen_disposition(pick))
         self.table.select(f"l{line_id}")
         label = next(line.label for line in session.lines if line.line_id == line_id)
-        self.after_change(_("{label}: {quantity} to return. F3: reason", label=label, quantity=quantity))
+        if scanned:
+            self.after_change(_("{label} scanned: line selected, {quantity} to return. F3: reason", label=label,
+                                quantity=quantity))
+        else:
+            self.after_change(_("{label}: {quantity} to return. F2: refund, F3: reason", label=label,
+                                quantity=quantity))
 
     # -- refund ----------------------------------------------------------------------------
     @guarded
@@ -413,6 +441,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
                 self.after_change(_("Refund cancelled: nothing was written"))
             return
         self.app.process_outbox()
+        self._summary = None  # the customer's figures now hold this return
+        self.redraw()
         written = written_return(ticket)
         done = ReturnDone(self._written(written), written.change_cents, written.cash_refund_cents)
         issued = issued_by(ticket)
