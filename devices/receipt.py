@@ -2,14 +2,15 @@
 
 The till builds a ``Receipt`` (plain data: no database rows), and this module turns it into
 lines of text of the paper's width; printers and the on-screen preview both use those lines,
-so the customer sees on screen exactly what is printed.
+so the customer sees on screen exactly what is printed. Texts wrap between words and an amount
+is never split (``devices.receipt_text``): nothing is cut at the paper's edge.
 """
 
 from __future__ import annotations
 
-import textwrap
-
 from dataclasses import dataclass, field
+
+from devices.receipt_text import pair, table, wrap
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,11 @@ class Receipt:
     code: str = ""
 
 
-def _pair(left: str, right: str, width: int) -> str:
-    room = width - len(right) - 1
-    return f"{left[:room]:<{room}} {right}"
-
-
 def _wrapped(texts, width: int, center: bool = False) -> list[str]:
     """Each text on as many lines as it needs: a legal mention is never cut off at the edge."""
     out = []
     for text in texts:
-        for piece in textwrap.wrap(text, width, break_on_hyphens=False) or [""]:
+        for piece in wrap(text, width):
             out.append(piece.center(width).rstrip() if center else piece)
     return out
 
@@ -61,20 +57,19 @@ def layout(receipt: Receipt, width: int = 42) -> list[str]:
     out.extend(_wrapped(receipt.meta, width))
     out.append("-" * width)
     for line in receipt.lines:
-        out.append(_pair(line.label, f"{line.total} {line.vat_code}", width))
-        out.append(f"  {line.quantity} x {line.unit_price}"[:width])
+        out.extend(pair(line.label, f"{line.total} {line.vat_code}", width))
+        out.extend(wrap(f"  {line.quantity} x {line.unit_price}", width))
         if line.discount:
-            out.append(f"  {line.discount}"[:width])
+            out.extend(wrap(f"  {line.discount}", width))
     out.append("-" * width)
     for label, value in receipt.totals:
-        out.append(_pair(label, value, width))
+        out.extend(pair(label, value, width))
     if receipt.vat_table:
         out.append("")
-        for row in receipt.vat_table:
-            out.append(_table_row(row, width))
+        out.extend(table(list(receipt.vat_table), width))
     out.append("")
     for label, value in receipt.payments:
-        out.append(_pair(label, value, width))
+        out.extend(pair(label, value, width))
     if receipt.footer:
         out.append("")
         out.extend(_wrapped(receipt.footer, width, center=True))
@@ -83,21 +78,16 @@ def layout(receipt: Receipt, width: int = 42) -> list[str]:
     return out
 
 
-def _table_row(row: tuple[str, str, str, str], width: int) -> str:
-    column = width // 4
-    first, *rest = row
-    return (first[:column].ljust(column) + "".join(cell[:column].rjust(column) for cell in rest))[:width]
-
-
 def voucher_lines(header: tuple[str, ...], title: str, rows: tuple[tuple[str, str], ...], code: str,
                   width: int = 42) -> list[str]:
     """A voucher (a credit note, AVOIR) as lines of at most ``width`` characters: the shop, the
     title, its figures as label/value pairs, and its code printed large enough to type."""
-    out: list[str] = [text[:width].center(width).rstrip() for text in header]
+    out: list[str] = _wrapped(header, width, center=True)
     out.append("")
-    out.append(title[:width].center(width).rstrip())
+    out.extend(_wrapped([title], width, center=True))
     out.append("=" * width)
-    out.extend(_pair(label, value, width) for label, value in rows)
+    for label, value in rows:
+        out.extend(pair(label, value, width))
     out.append("=" * width)
-    out.append(code[:width].center(width).rstrip())
+    out.extend(_wrapped([code], width, center=True))
     return out

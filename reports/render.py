@@ -2,7 +2,8 @@
 
 Scripts get integer cents and basis points exactly as computed (columns named ``*_cents`` and
 ``*_bp``): nothing to parse, no rounding, no locale. People get amounts in the shop's
-language (``1 234,50`` or ``1,234.50``) and rates as percentages, in aligned columns. An empty
+language (``1 234,50`` or ``1,234.50``), rates as percentages and translated headings
+(``reports.labels``), in aligned columns. An empty
 result still has its header (a script reads "nothing" as an empty table, not an error); the
 table format adds a line saying that nothing happened in the period.
 """
@@ -15,10 +16,11 @@ import json
 from typing import Any
 
 from reports.base import Table
+from reports.labels import heading, title
 from till.i18n import translate
 from till.money import format_cents
 
-__all__ = ["FORMATS", "render", "EMPTY"]
+__all__ = ["FORMATS", "render", "cell_text", "EMPTY"]
 
 FORMATS = ("table", "csv", "json")
 EMPTY = "Nothing to report for {report} from {start} to {end}"
@@ -31,7 +33,8 @@ def _bp(value: int, lang: str) -> str:
     return text.replace(".", ",") if lang.startswith("fr") else text
 
 
-def _cell(value: Any, kind: str, lang: str) -> str:
+def cell_text(value: Any, kind: str, lang: str) -> str:
+    """One value of a column of ``kind`` as people read it in ``lang``."""
     if value is None:
         return ""
     if kind == "cents":
@@ -42,8 +45,8 @@ def _cell(value: Any, kind: str, lang: str) -> str:
 
 
 def _as_table(table: Table, lang: str) -> str:
-    heads = [c.name.removesuffix("_cents").removesuffix("_bp") for c in table.columns]
-    cells = [[_cell(v, c.kind, lang) for v, c in zip(row, table.columns)] for row in table.rows]
+    heads = [heading(c.name, table.report, lang) for c in table.columns]
+    cells = [[cell_text(v, c.kind, lang) for v, c in zip(row, table.columns)] for row in table.rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
     right = [c.kind != "text" for c in table.columns]
 
@@ -54,10 +57,10 @@ def _as_table(table: Table, lang: str) -> str:
     out += [line(r) for r in cells]
     if not table.rows:
         if table.period is not None:
-            out.append(translate(EMPTY, lang, report=table.report, start=table.period.first.isoformat(),
-                                 end=table.period.last.isoformat()))
+            out.append(translate(EMPTY, lang, report=title(table.report, lang),
+                                 start=table.period.first.isoformat(), end=table.period.last.isoformat()))
         else:
-            out.append(translate(EMPTY_NOW, lang, report=table.report))
+            out.append(translate(EMPTY_NOW, lang, report=title(table.report, lang)))
     return "\n".join(out)
 
 

@@ -148,10 +148,10 @@ def test_training_tickets_are_left_out(closed_year, tmp_path):
 
 
 def test_messages_have_french(tmp_path):
-    from reports import base, fec, render
+    from reports import base, fec, labels, render
 
     french = _catalogue("fr")
-    for message in (*fec.MESSAGES, *base.MESSAGES, render.EMPTY, render.EMPTY_NOW):
+    for message in (*fec.MESSAGES, *base.MESSAGES, *labels.MESSAGES, render.EMPTY, render.EMPTY_NOW):
         assert message in french, message
 
 

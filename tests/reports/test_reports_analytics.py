@@ -165,7 +165,7 @@ def test_bad_input_is_refused_with_a_clear_message(known):
 def test_formats_table_csv_json(known):
     table = report("returns", "reason")
     text = render(table, "table", "fr")
-    assert "defective" in text and "8,95" in text and "refunded" in text
+    assert "defective" in text and "8,95" in text and "Remboursé" in text and "refunded" not in text
     rows = list(csv.reader(io.StringIO(render(table, "csv"))))
     assert rows[0] == ["reason", "lines", "quantity", "refunded_cents"] and rows[1] == ["defective", "1", "1", "895"]
     document = json.loads(render(table, "json"))

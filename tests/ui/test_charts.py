@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from till.ui.widgets.charts import BAR, BLOCKS, COLOURS, bars, sparkline
+from till.ui.widgets.charts import AXIS, BAR, BLOCKS, COLOURS, bars, sparkline
 
 
 def test_sparkline_scales_to_the_largest_and_keeps_small_values_visible():
@@ -24,3 +24,26 @@ def test_bars_fill_the_width_with_the_largest_and_never_overflow():
     refund = bars([("Card", -500), ("Cash", 250)], width=30)
     assert refund.spans[0].style == "red"
     assert bars([], width=30).plain == ""
+
+
+def test_a_negative_value_is_drawn_left_of_the_axis_never_like_a_positive_one():
+    chart = bars([("01/12", 1200), ("02/12", -600), ("03/12", 300)], width=42, shown=str)
+    lines = chart.plain.split("\n")
+    assert len(lines) == 3 and all(len(line) == 42 for line in lines)
+    axis = {line.index(AXIS) for line in lines}
+    assert len(axis) == 1  # one axis, at the same column on every line
+    [at] = axis
+    sold, returned, little = lines
+    # positives start right of the axis, the negative ends right at its left
+    assert sold[at + 1] == BAR and BAR not in sold[:at]
+    assert returned[at - 1] == BAR and BAR not in returned[at:]
+    assert little[at + 1] == BAR and BAR not in little[:at]
+    # one scale on both sides: 600 is half of 1200, 300 a quarter
+    assert returned.count(BAR) * 2 == sold.count(BAR) and little.count(BAR) * 4 == sold.count(BAR)
+    negative = [span for span in chart.spans if chart.plain[span.start:span.end].strip(BAR) == ""
+                and span.start > len(sold) and span.end <= len(sold) + 1 + len(returned)]
+    assert [span.style for span in negative] == ["red"]
+
+
+def test_without_negatives_there_is_no_axis():
+    assert AXIS not in bars([("a", 5), ("b", 10)], width=30).plain

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -35,6 +35,7 @@ from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.feedback import error_text, guarded, translate_bindings
 from till.ui.screens.login import LoginScreen
 from till.ui.screens.sale import SaleScreen
+from till.ui.widgets.scan_input import split_escape
 
 log = logging.getLogger("till.ui")
 
@@ -102,6 +103,11 @@ class TillApp(App[None], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         stop_devices(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every event as Textual routes it, except an Esc merged with the scan that followed it
+        (``split_escape``): Esc's action is done, then the scan's first character routed."""
+        await super().on_event(await split_escape(self, event))
 
     # -- errors ----------------------------------------------------------------------------
     def show_error(self, text: str) -> None:

@@ -18,8 +18,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from reports.labels import grouping, title
 from reports.registry import REPORTS, run
-from reports.render import render
+from reports.render import cell_text, render
 from till.shop.context import TillContext
 from till.fiscal.closure_totals import business_today
 from till.i18n import _, language
@@ -91,19 +92,25 @@ class ReportsScreen(HasStatus, Screen[None]):
         zone = self.ctx.sealer.zone
         first, last = period_days(self.period, business_today(zone))
         table = run(self.report, first, last, self.by, zone=zone)
-        title = _("{report} by {by}, {first} to {last}", report=self.report, by=self.by,
-                  first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))
-        self.query_one("#reports-title", Static).update(Text(title, style="bold"))
+        # One translated sentence around whole translated phrases ("Ventes" "par jour"): the
+        # words around a grouping change with the language, so none is glued here.
+        heading = _("{report} {grouping}, {first} to {last}", report=title(self.report), grouping=grouping(self.by),
+                    first=first.strftime("%d/%m/%Y"), last=last.strftime("%d/%m/%Y"))
+        self.query_one("#reports-title", Static).update(Text(heading, style="bold"))
         self.query_one("#reports-table", Static).update(render(table, "table", language()))
         self.query_one("#reports-chart", Static).update(self._chart(table))
-        self.show_info(_("{rows} rows. F2: report, F3: grouping, F4: period", rows=len(table.rows)))
+        if len(table.rows) == 1:
+            self.show_info(_("1 row. F2: report, F3: grouping, F4: period"))
+        else:
+            self.show_info(_("{rows} rows. F2: report, F3: grouping, F4: period", rows=len(table.rows)))
 
     def _chart(self, table) -> Text:
         index = chart_column(table)
         if index is None or not table.rows:
             return Text("")
         kind = table.columns[index].kind
-        values = [(str(row[0]), int(row[index] or 0)) for row in table.rows]
+        first = table.columns[0]
+        values = [(cell_text(row[0], first.kind, language()), int(row[index] or 0)) for row in table.rows]
         chart = Text("\n")
         chart.append(bars(values[:20], width=max(30, self.size.width - 2),
                           shown=shown if kind == "cents" else str))

@@ -16,6 +16,8 @@ from rich.text import Text
 BLOCKS = " ▁▂▃▄▅▆▇█"
 """Sparkline steps, from nothing to full; each is one column."""
 BAR = "█"
+AXIS = "│"
+"""The zero line when some values are negative: in every console font (box drawing)."""
 COLOURS = ("green", "cyan", "yellow", "magenta", "blue", "red")
 """ANSI base colours, in the order bars use them: distinct on 16-colour terminals."""
 
@@ -37,8 +39,9 @@ def sparkline(values: Iterable[int]) -> str:
 def bars(rows: Iterable[tuple[str, int]], width: int, shown: Callable[[int], str] = str) -> Text:
     """A horizontal bar per (label, value): label, bar, value as ``shown`` writes it.
 
-    ``width`` is the whole line's; labels are cut to a third of it at most. Negative values
-    (refunds) are drawn in red from the same origin: the chart shows sizes, the figure the sign.
+    ``width`` is the whole line's; labels are cut to a third of it at most. When a value is
+    negative (a day with more refunds than sales) the bars hang from an axis: negatives to its
+    left, in red, positives to its right, both on one scale, so a loss never looks like a sale.
     """
     rows = [(str(label), int(value)) for label, value in rows]
     text = Text()
@@ -48,13 +51,28 @@ def bars(rows: Iterable[tuple[str, int]], width: int, shown: Callable[[int], str
     label_width = min(max(len(label) for label, _ in rows), max(4, width // 3))
     figure_width = max(len(f) for f in figures)
     room = max(1, width - label_width - figure_width - 2)
-    largest = max(abs(value) for _, value in rows)
+    lowest = max((-value for _, value in rows if value < 0), default=0)
+    highest = max((value for _, value in rows if value > 0), default=0)
+    span = lowest + highest  # what the room stands for: one scale on both sides of the axis
+    if lowest:
+        room = max(2, room - 1)  # the axis
+        left = min(room - 1, _scaled(lowest, span, room)) if highest else room
+    else:
+        left = 0
+    right = room - left
     for index, ((label, value), figure) in enumerate(zip(rows, figures)):
-        length = _scaled(abs(value), largest, room)
-        colour = "red" if value < 0 else COLOURS[index % len(COLOURS)]
         text.append(label[:label_width].ljust(label_width) + " ")
-        text.append(BAR * length, style=colour)
-        text.append(" " * (room - length) + " " + figure.rjust(figure_width))
+        if value < 0:
+            length = min(left, _scaled(-value, span, room))
+            text.append(" " * (left - length))
+            text.append(BAR * length, style="red")
+        else:
+            text.append(" " * left)
+        if lowest:
+            text.append(AXIS)
+        length = min(right, _scaled(value, span, room)) if value > 0 else 0
+        text.append(BAR * length, style=COLOURS[index % len(COLOURS)])
+        text.append(" " * (right - length) + " " + figure.rjust(figure_width))
         if index < len(rows) - 1:
             text.append("\n")
     return text

@@ -11,12 +11,68 @@ inside ``_on_key``, in the same order as the keys arrived: read the value, clear
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+from textual.keys import _character_to_key
 from textual.message import Message
 from textual.widgets import Input
 
 END_KEYS = frozenset({"enter", "ctrl+j"})
 """Keys that end a code: CR (enter) and LF (ctrl+j), whichever suffix the scanner is set to."""
+
+TYPED_AFTER_ESCAPE = {_character_to_key(character): sequence[1]
+                      for sequence, character in ANSI_SEQUENCES_KEYS.items()
+                      if isinstance(character, str) and len(sequence) == 2 and sequence[0] == "\x1b"
+                      and sequence[1].isascii() and sequence[1].isprintable()}
+"""Key names Textual's terminal parser gives ESC + a digit (its table for macOS Option keys),
+with the digit: ``pound_sign`` ("£") is ESC 3, ``section_sign`` ESC 6... Read from the parser's
+own table so the two never disagree."""
+
+
+def keys_after_escape(event: events.Key) -> list[events.Key]:
+    """``event`` as the two keys it was: Esc, then the character typed right after it.
+
+    A terminal sends Esc as a lone ESC byte, and Alt+T as ESC T: when a scan follows Esc within
+    Textual's escape delay (0.1 s), the parser cannot tell them apart and makes one key of ESC
+    and the code's first character: ``alt+shift+t`` for ESC T, ``pound_sign`` ("£") for ESC 3.
+    The Esc was then lost, and so was the first digit. No key of the till is an Alt key, and no
+    code holds "£", so such a key is read as Esc followed by its character. Any other key comes
+    back alone. (ESC b and ESC f are read by the parser as ctrl+left/right, real editing keys:
+    a code starting with a lowercase b or f right after Esc is not recovered.)
+    """
+    character = event.character or ""
+    if event.key.startswith("alt+") and len(character) == 1 and character.isprintable():
+        typed = character
+    else:
+        typed = TYPED_AFTER_ESCAPE.get(event.key)
+    if typed is None:
+        return [event]
+    escape, key = events.Key("escape", "\x1b"), events.Key(_character_to_key(typed), typed)
+    escape.time = key.time = event.time
+    return [escape, key]
+
+
+async def split_escape(app: Any, event: events.Event) -> events.Event:
+    """The event the app should route: ``event``, or, for an Esc merged with the next character
+    on its way to a scan field, that character, once Esc's action has been done.
+
+    Called by the app before a key is routed to the focused widget: Esc's action runs at once
+    (not queued), so that when it leaves a screen (the returns screen, a payment) the keys
+    queued behind it, the rest of the scan, already go to the screen it led back to. Done in the
+    field itself it would come too late: a burst's keys are all handed to the field that had the
+    focus before it handles the first one.
+    """
+    if not isinstance(event, events.Key) or event.is_forwarded or not isinstance(app.focused, ScanInput):
+        return event
+    keys = keys_after_escape(event)
+    if len(keys) == 1:
+        return event
+    escape = app.screen.active_bindings.get("escape")
+    if escape is not None and escape.enabled:
+        await app.run_action(escape.binding.action, escape.node)
+    return keys[1]
 
 
 class ScanInput(Input):
