@@ -52,7 +52,8 @@ def screen_keys(screen: Screen) -> list[ScreenKey]:
     found: list[ScreenKey] = []
     for node, bindings in sources:
         for key, binding in bindings:
-            if binding.id is None or key in seen_keys or (node is app and screen.is_modal and not binding.priority):
+            stopped_by_modal = node is app and screen.is_modal and not binding.priority
+            if binding.id is None or key in seen_keys or stopped_by_modal:
                 continue
             seen_keys.add(key)
             action = (id(node), binding.action)
