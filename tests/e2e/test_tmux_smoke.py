@@ -86,7 +86,13 @@ def test_sell_and_quit_on_the_demo_shop(demo):
         terminal.key("Enter")
         terminal.type("1111")
         terminal.key("Enter")
-        terminal.wait_for("Scannez")
+        screen = terminal.wait_for("Scannez")
+        assert "F12 Retours" in screen and "Ctrl+T Touches" in screen  # the footer's two rows
+        terminal.key("C-t")  # the key list: the terminal sends Ctrl+T through (0x14)
+        screen = terminal.wait_for("Touches de cet écran")
+        assert "Choisir la ligne au-dessus" in screen
+        terminal.key("Escape")
+        terminal.wait_for("Scannez")  # the sale screen again, before the scanner types
         for _ in range(2):  # two scanner bursts, back to back
             terminal.type(code)
             terminal.key("Enter")

@@ -32,7 +32,9 @@ from till.people.auth import logout as auth_logout
 from till.shop.context import TillContext
 from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
 from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.dialogs.keys_help import KeysHelpScreen
 from till.ui.feedback import error_text, guarded, translate_bindings
+from till.ui.keys import HELP_KEY, screen_keys
 from till.ui.screens.login import LoginScreen
 from till.ui.screens.sale import SaleScreen
 from till.ui.widgets.scan_input import split_escape
@@ -61,8 +63,9 @@ class TillApp(App[None], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "till"
     BINDINGS = [Binding("f10", "quit_till", "Quit", id="app-quit", key_display="F10",
-                        tooltip="Quit the till (needs a manager's PIN)")]
-    """Only F10; ``inherit_bindings=False`` keeps Textual's ctrl+q / ctrl+c quit out."""
+                        tooltip="Quit the till (needs a manager's PIN)"),
+                HELP_KEY]
+    """Only F10 and the help key; ``inherit_bindings=False`` keeps Textual's ctrl+q / ctrl+c quit out."""
 
     def __init__(self, ctx: TillContext) -> None:
         super().__init__()
@@ -178,6 +181,19 @@ class TillApp(App[None], inherit_bindings=False):
     def _quit_approved(self, manager: Any) -> None:
         if manager is not None:
             self.exit()
+
+    # -- help ------------------------------------------------------------------------------
+    @guarded
+    def action_keys_help(self) -> None:
+        """Ctrl+T: the list of the current screen's keys; Ctrl+T again closes it. Not while the
+        card terminal works: its answer closes the screen on top, which must be its own."""
+        if isinstance(self.screen, KeysHelpScreen):
+            self.screen.dismiss(None)
+            return
+        if getattr(self.screen, "waiting", False):
+            self.show_error(_("Waiting for the card terminal..."))
+            return
+        self.push_screen(KeysHelpScreen(screen_keys(self.screen)))
 
     # -- outbox ----------------------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group=OUTBOX_GROUP, description="print and drawer jobs")

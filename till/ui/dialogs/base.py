@@ -16,6 +16,7 @@ from textual.widgets import Label
 
 from till.i18n import _
 from till.ui.feedback import translate_bindings
+from till.ui.widgets.key_footer import KeyFooter
 from till.ui.widgets.status_line import HasStatus, StatusLine
 
 T = TypeVar("T")
@@ -24,8 +25,13 @@ T = TypeVar("T")
 class Dialog(HasStatus, ModalScreen[T]):
     """A modal asking one thing; ``dismiss(None)`` on Esc means "nothing changes"."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel", key_display="Esc")]
-    """Esc leaves the dialog without changing anything."""
+    BINDINGS = [
+        Binding("enter", "confirm", "Confirm", id="dialog-confirm", key_display="Enter",
+                tooltip="Confirm what was typed or chosen"),
+        Binding("escape", "cancel", "Cancel", id="dialog-cancel", key_display="Esc",
+                tooltip="Close, nothing changes"),
+    ]
+    """Enter confirms (the focused field's own Enter does it), Esc leaves without changing anything."""
 
     title_text: str = ""
     """The dialog's title, an English id translated when shown."""
@@ -40,11 +46,16 @@ class Dialog(HasStatus, ModalScreen[T]):
             yield Label(self._title, classes="dialog-title", markup=False)
             yield from self.compose_body()
             yield StatusLine()
-            yield Label(_("Enter: confirm   Esc: cancel"), classes="hint")
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         """The dialog's own fields."""
         yield from ()
+
+    def action_confirm(self) -> None:
+        """Enter reaches the dialog itself only when no field has the focus (its field answers
+        Enter first): give the focus back to the field, where the answer is typed."""
+        self.focus_next()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from till.i18n import _
 from till.means import CARD, CASH, means as means_of
@@ -31,6 +31,7 @@ from till.ui.feedback import Refused, guarded, money, translate_bindings
 from till.ui.returns.resolution import WritesReturn, means_label
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 
 class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[Any]):
@@ -67,7 +68,7 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
             yield Input(id="exchange-amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}",
                         select_on_focus=False)
             yield StatusLine(id="exchange-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.session.clear_payments()  # a payment left half-way earlier was never charged

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from till.i18n import _
 from till.means import CASH, CREDIT_NOTE, means
@@ -36,6 +36,7 @@ from till.ui.dialogs.card_settle import settle_unknown
 from till.ui.returns.dialogs import ask_manager
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 TERMINAL_GROUP = "terminal"
 """Worker group of the card refunds (tests wait for it)."""
@@ -137,7 +138,7 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[A
             yield Input(id="resolution-amount", placeholder=_("Cash amount of a mix"),
                         restrict=r"[0-9.,]{0,12}", select_on_focus=False)
             yield StatusLine(id="resolution-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.redraw()

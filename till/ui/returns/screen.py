@@ -27,7 +27,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from till.credit.notes import issued_by
 from till.selling import catalogue
@@ -48,6 +48,7 @@ from till.ui.widgets.basket_table import BasketTable
 from till.ui.widgets.return_table import ReturnRow, ReturnTable
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 
 def chosen_disposition(pick: Any) -> str | None:
@@ -82,14 +83,12 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         key("f6", "manager", "Mgr", "return-manager", "A manager approves a return outside the policy"),
         key("f7", "customer", "Client", "return-customer", "Find the ticket among a customer's purchases"),
         key("f8", "exchange", "Exch", "return-exchange", "Exchange: scan the new items (F8 again: back)"),
-        key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", show=False,
-             key_display="Esc"),
+        key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", key_display="Esc"),
         key("up", "cursor(-1)", "Previous line", "return-line-up", show=False),
         key("down", "cursor(1)", "Next line", "return-line-down", show=False),
     ]
-    """Footer words stay short so that they fit on 80 columns in French too (the snapshot test
-    checks it); Enter (shadowed in the footer by the scan field's own Enter), ``-`` and Esc are
-    said by the status line."""
+    """Footer words stay short so that they fit two rows of 80 columns in French too (the snapshot
+    test checks it); ``-`` is with ``+`` ("+/-"), and Ctrl+T lists every key in full."""
 
     def __init__(self, ctx: TillContext, user: Any, code: str | None = None) -> None:
         super().__init__()
@@ -110,7 +109,7 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         yield BasketTable(id="exchange-lines")
         yield Static("", id="return-total", markup=False)
         yield StatusLine(id="return-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.scan_input.focus()

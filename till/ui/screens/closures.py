@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from reports.xz import x_report, z_report
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
@@ -35,28 +35,33 @@ from till.ui.dialogs.card_settle import describe, settle_unknown
 from till.ui.dialogs.unlock import UnlocksAccounts
 from till.ui.feedback import Refused, error_text, guarded, translate_bindings
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 
 class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
     """X and Z for one manager; Esc goes back to the sale screen."""
 
     BINDINGS = [
-        Binding("f2", "close_day", "Close day", id="closures-day", key_display="F2"),
-        Binding("f3", "close_month", "Close month", id="closures-month", key_display="F3"),
-        Binding("f4", "print", "Print", id="closures-print", key_display="F4"),
-        Binding("f5", "x_report", "X", id="closures-x", key_display="F5"),
-        Binding("f6", "reports", "Reports", id="closures-reports", key_display="F6"),
-        Binding("f7", "open_drawer", "Drawer", id="closures-drawer", key_display="F7"),
-        Binding("f8", "reprint", "Reprint", id="closures-reprint", key_display="F8"),
-        # Not in the footer, which is full at 80 columns in French: the status line offers F9
-        # whenever an account is locked (``_locked_hint``).
-        Binding("f9", "unlock", "Unlock", id="closures-unlock", key_display="F9", show=False,
+        Binding("f2", "close_day", "Close day", id="closures-day", key_display="F2",
+                tooltip="Close the day (Z): F2 twice, it cannot be undone"),
+        Binding("f3", "close_month", "Close month", id="closures-month", key_display="F3",
+                tooltip="Close the previous month: F3 twice"),
+        Binding("f4", "print", "Print", id="closures-print", key_display="F4", tooltip="Print what is shown"),
+        Binding("f5", "x_report", "X", id="closures-x", key_display="F5", tooltip="The X report of the open day"),
+        Binding("f6", "reports", "Reports", id="closures-reports", key_display="F6",
+                tooltip="Sales, returns and stock reports"),
+        Binding("f7", "open_drawer", "Drawer", id="closures-drawer", key_display="F7",
+                tooltip="Open the cash drawer without a sale"),
+        Binding("f8", "reprint", "Reprint", id="closures-reprint", key_display="F8",
+                tooltip="Print again what the printer gave up on, and send failed messages again"),
+        # The status line also offers F9 and F10 when an account is locked or a card outcome waits.
+        Binding("f9", "unlock", "Unlock", id="closures-unlock", key_display="F9",
                 tooltip="Unlock an account locked by wrong PINs"),
-        Binding("f10", "card_outcomes", "Card outcomes", id="closures-card-outcomes", key_display="F10", show=False,
+        Binding("f10", "card_outcomes", "Cards", id="closures-card-outcomes", key_display="F10",
                 tooltip="Settle a card payment whose outcome is unknown"),
-        Binding("escape", "leave", "Back", id="closures-back", key_display="Esc"),
-        Binding("up", "scroll(-1)", "Up", show=False, id="closures-up"),
-        Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
+        Binding("escape", "leave", "Back", id="closures-back", key_display="Esc", tooltip="Back to the sale"),
+        Binding("up", "scroll(-1)", "Up", show=False, id="closures-up", tooltip="Scroll the report up"),
+        Binding("down", "scroll(1)", "Down", show=False, id="closures-down", tooltip="Scroll the report down"),
     ]
 
     def __init__(self, ctx: TillContext, manager: Any) -> None:
@@ -72,7 +77,7 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         with VerticalScroll(id="closures-scroll"):
             yield Static("", id="closures-report", markup=False)
         yield StatusLine(id="closures-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_x_report()

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from till.selling.card_journal import unresolved
 from till.people.auth import login
@@ -32,6 +32,7 @@ from till.ui.dialogs.unlock import UnlocksAccounts
 from till.ui.feedback import guarded, money, translate_bindings
 from till.ui.widgets.scan_input import FieldInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 
 class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
@@ -62,7 +63,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
             yield FieldInput(id="pin", password=True, placeholder=_("PIN"), restrict=r"\d{0,8}")
             yield Label(_("Enter: next field, then log in"), id="login-hint", markup=False)
             yield StatusLine(id="login-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
@@ -102,13 +103,17 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         return self.query_one("#pin", FieldInput)
 
     def on_screen_resume(self) -> None:
-        """Back from a sale (logout): empty fields, ready for the next cashier."""
+        """Back from a sale, a dialog or the key list: what waits may have changed. The fields
+        were emptied when the sale began, so a dialog closed here leaves what was typed."""
+        self._show_card_outcomes()
+        self._show_demo()  # a return may have used a receipt up
+
+    def _ready_for_next(self) -> None:
+        """As a sale begins: empty fields and no training, for the next cashier after logout."""
         self.pin_input.value = ""
         self.login_input.value = ""
         self.login_input.focus()
         self._set_training(False)
-        self._show_card_outcomes()
-        self._show_demo()  # a return may have used a receipt up
 
     def action_training(self) -> None:
         self._set_training(not self.training)
@@ -136,4 +141,6 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
             raise
         self.status.update("")
         self.status.set_class(False, "error")
-        self.app.start_sale(user, training=self.training)
+        training = self.training
+        self._ready_for_next()
+        self.app.start_sale(user, training=training)

@@ -33,7 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from till.selling import card_settlement
 from till.i18n import _
@@ -45,6 +45,7 @@ from till.ui.dialogs.card_settle import settle_unknown
 from till.ui.screens.credit_note_balance import CreditNoteCodeScreen
 from till.ui.widgets.amount_keys import DigitsStartAmount
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 TERMINAL_GROUP = "terminal"
 """Worker group of card payments (tests wait for it)."""
@@ -83,7 +84,7 @@ class PaymentScreen(DigitsStartAmount, HasStatus, ModalScreen[CompletedSale | No
             yield Input(id="amount", placeholder=_("Amount received"), restrict=r"[0-9.,]{0,12}",
                         select_on_focus=False)
             yield StatusLine(id="payment-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.redraw()

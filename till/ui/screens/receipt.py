@@ -19,18 +19,22 @@ from textual.widgets import Label, Static
 from till.errors import TillError
 from till.i18n import _
 from till.ui.feedback import translate_bindings
+from till.ui.widgets.key_footer import KeyFooter
 
 
 class ReceiptScreen(ModalScreen[None]):
     """The receipt of one ticket in a monospace box."""
 
     BINDINGS = [
+        Binding("f2", "duplicate", "Duplicate", id="receipt-duplicate", key_display="F2",
+                tooltip="Print a duplicate of the receipt (numbered and recorded)"),
+        Binding("f3", "email", "E-mail", id="receipt-email", key_display="F3",
+                tooltip="E-mail the receipt to the ticket's customer"),
+        Binding("f4", "sms", "SMS", id="receipt-sms", key_display="F4",
+                tooltip="Send the receipt by SMS to the ticket's customer"),
         Binding("escape", "close", "Close", id="receipt-close", key_display="Esc"),
-        Binding("f2", "duplicate", "Duplicate", id="receipt-duplicate", key_display="F2"),
-        Binding("f3", "email", "E-mail", id="receipt-email", key_display="F3"),
-        Binding("f4", "sms", "SMS", id="receipt-sms", key_display="F4"),
-        Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up"),
-        Binding("down", "scroll(1)", "Down", show=False, id="receipt-down"),
+        Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up", tooltip="Scroll the receipt up"),
+        Binding("down", "scroll(1)", "Down", show=False, id="receipt-down", tooltip="Scroll the receipt down"),
     ]
 
     def __init__(self, lines: list[str], duplicate: Callable[[], str] | None = None,
@@ -50,9 +54,13 @@ class ReceiptScreen(ModalScreen[None]):
             yield Label(_("Receipt preview"), classes="dialog-title")
             with VerticalScroll(id="receipt-scroll"):
                 yield Static("\n".join(self.lines), id="receipt", markup=False)
-            yield Label(_("F2: duplicate   F3: e-mail   F4: SMS   Esc: close") if self.duplicate
-                        else _("Esc: close"),
-                        id="receipt-hint", classes="hint")
+            yield Label("", id="receipt-hint", classes="hint", markup=False)  # what F2, F3, F4 did
+        yield KeyFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2, F3 and F4 only where a copy and messages can be made (not in the footer otherwise)."""
+        sends = {"duplicate": self.duplicate, "email": self.email, "sms": self.sms}
+        return action not in sends or sends[action] is not None
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#receipt-scroll", VerticalScroll).scroll_relative(y=step, animate=False)

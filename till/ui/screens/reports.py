@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from reports.labels import grouping, title
 from reports.registry import REPORTS, run
@@ -28,6 +28,7 @@ from till.money import shown
 from till.ui.feedback import guarded, translate_bindings
 from till.ui.widgets.charts import bars, sparkline
 from till.ui.widgets.status_line import HasStatus, StatusLine
+from till.ui.widgets.key_footer import KeyFooter
 
 PERIODS = ("today", "7 days", "this month", "30 days", "this year")
 """The periods F4 goes through, in this order."""
@@ -82,7 +83,7 @@ class ReportsScreen(HasStatus, Screen[None]):
             yield Static("", id="reports-table", markup=False)
             yield Static("", id="reports-chart")
         yield StatusLine(id="reports-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_report()

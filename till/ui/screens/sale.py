@@ -15,7 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from till import scanning
 from till.aftersale.jobs import receipt_lines
@@ -41,6 +41,7 @@ from till.ui.widgets.basket_table import BasketTable, quantity_text
 from till.ui.widgets.scan_input import ScanInput
 from till.ui.widgets.status_line import HasStatus, StatusLine
 from till.ui.widgets.totals import TotalsPanel
+from till.ui.widgets.key_footer import KeyFooter
 
 
 def is_receipt_code(code: str) -> bool:
@@ -65,6 +66,7 @@ class SaleScreen(HasStatus, Screen[None]):
     """One cashier's sales, one basket after another, until logout."""
 
     BINDINGS = [
+        key("f1", "closures", "Mgr", "sale-closures", "The manager's screen: X report and closures"),
         key("f2", "pay", "Pay", "sale-pay", "Take the payment"),
         key("f3", "quantity", "Qty", "sale-quantity", "Change the quantity of the selected line"),
         key("f4", "void", "Void", "sale-void", "Remove the selected line"),
@@ -74,15 +76,14 @@ class SaleScreen(HasStatus, Screen[None]):
         key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
         key("f9", "logout", "Logout", "sale-logout", "Log out"),
         key("f11", "credit_note_balance", "Credit note", "sale-credit-note-balance",
-             "Show the balance of a credit note", show=False),
-        # Hidden like F11: the footer is full at 80 columns in French (test_glyphs).
-        key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund", show=False),
-        key("f1", "closures", "Closures", "sale-closures", "X report and closures (manager)", show=False),
-        key("up", "cursor(-1)", "Previous line", "sale-line-up", show=False),
-        key("down", "cursor(1)", "Next line", "sale-line-down", show=False),
+            "Show the balance of a credit note"),
+        key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund"),
+        key("up", "cursor(-1)", "Previous line", "sale-line-up", "Select the line above", show=False),
+        key("down", "cursor(1)", "Next line", "sale-line-down", "Select the line below", show=False),
     ]
-    """The cashier's keys; F10 (quit) belongs to the app. Footer words are short so that all
-    of them fit on an 80-column line in French too; the tooltip says it in full."""
+    """The cashier's keys, F1 to F12; F10 (quit) and Ctrl+T (this list) belong to the app. Footer
+    words are short so that the footer takes two rows at most at 80 columns in French; the
+    tooltip says it in full (the help overlay shows it)."""
 
     def __init__(self, ctx: TillContext, user: Any, training: bool = False) -> None:
         super().__init__()
@@ -106,7 +107,7 @@ class SaleScreen(HasStatus, Screen[None]):
         yield BasketTable(id="basket")
         yield TotalsPanel(id="totals")
         yield StatusLine(id="sale-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.redraw()
