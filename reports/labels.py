@@ -1,4 +1,4 @@
-"""What a person reads of a report: its title, its grouping and its column headings, translated.
+"""What a person reads of a report: its title, grouping, column headings and coded values, translated.
 
 The names in ``reports.registry`` and the column names of a ``Table`` (``net_cents``) are for
 scripts (CSV, JSON) and never change; people get these labels instead, English message ids
@@ -9,7 +9,9 @@ with the language. A name with no label here is shown as it is.
 
 from __future__ import annotations
 
+from till.config.reasons import disposition_label, reason_label
 from till.i18n import translate
+from till.means import means
 
 TITLES = {
     "sales": "Sales",
@@ -95,7 +97,15 @@ report too, hence "Return rate" there (``HEADINGS_OF``)."""
 HEADINGS_OF = {("return-rate", "rate_bp"): "Return rate"}
 """Headings that depend on the report: (report, column) -> heading."""
 
-MESSAGES = (*TITLES.values(), *GROUPINGS.values(), *HEADINGS.values(), *HEADINGS_OF.values())
+STATUSES = {"issued": "Issued", "redeemed": "Redeemed", "outstanding": "Outstanding", "expired": "Expired"}
+"""A credit note's row in the credit-notes report -> what people read."""
+
+LOCATIONS = {"sellable": "Sellable", "damaged": "Damaged", "supplier_return": "Back to the supplier",
+             "repair": "To repair"}
+"""A stock location's code -> what people read (a location of the shop's own: its code)."""
+
+MESSAGES = (*TITLES.values(), *GROUPINGS.values(), *HEADINGS.values(), *HEADINGS_OF.values(),
+            *STATUSES.values(), *LOCATIONS.values())
 """Every label, for the translation test."""
 
 
@@ -113,3 +123,23 @@ def heading(column: str, report: str = "", lang: str | None = None) -> str:
     """The heading of the column named ``column`` in ``report`` (``net_cents`` -> "Net TTC")."""
     english = HEADINGS_OF.get((report, column)) or HEADINGS.get(column, column)
     return translate(english, lang)
+
+
+def _from(labels: dict[str, str]):
+    return lambda code, lang: translate(labels[code], lang) if code in labels else code
+
+
+VALUES = {
+    "means": lambda code, lang: means(code).text(lang),
+    "reason": reason_label,
+    "disposition": disposition_label,
+    "status": _from(STATUSES),
+    "location": _from(LOCATIONS),
+}
+"""Columns whose values are codes -> how people read a code of it (CSV and JSON keep the code)."""
+
+
+def value(column: str, code: str, lang: str | None = None) -> str:
+    """A code found in ``column`` (``cash`` in ``means``) as people read it (``Espèces``)."""
+    say = VALUES.get(column)
+    return say(code, lang) if say is not None else code

@@ -2,7 +2,7 @@
 
 Scripts get integer cents and basis points exactly as computed (columns named ``*_cents`` and
 ``*_bp``): nothing to parse, no rounding, no locale. People get amounts in the shop's
-language (``1 234,50`` or ``1,234.50``), rates as percentages and translated headings
+language (``1 234,50`` or ``1,234.50``), rates as percentages, translated headings and codes in words
 (``reports.labels``), in aligned columns. An empty
 result still has its header (a script reads "nothing" as an empty table, not an error); the
 table format adds a line saying that nothing happened in the period.
@@ -17,6 +17,7 @@ from typing import Any
 
 from reports.base import Table
 from reports.labels import heading, title
+from reports.labels import value as value_label
 from till.i18n import translate
 from till.money import format_cents
 
@@ -33,10 +34,13 @@ def _bp(value: int, lang: str) -> str:
     return text.replace(".", ",") if lang.startswith("fr") else text
 
 
-def cell_text(value: Any, kind: str, lang: str) -> str:
-    """One value of a column of ``kind`` as people read it in ``lang``."""
+def cell_text(value: Any, kind: str, lang: str, column: str = "") -> str:
+    """One value of the column named ``column``, of ``kind``, as people read it in ``lang``: a
+    code (a means, a reason) in words (``reports.labels.value``)."""
     if value is None:
         return ""
+    if kind == "text" and column:
+        return value_label(column, str(value), lang)
     if kind == "cents":
         return format_cents(int(value), lang, symbol=False)
     if kind == "bp":
@@ -46,7 +50,7 @@ def cell_text(value: Any, kind: str, lang: str) -> str:
 
 def _as_table(table: Table, lang: str) -> str:
     heads = [heading(c.name, table.report, lang) for c in table.columns]
-    cells = [[cell_text(v, c.kind, lang) for v, c in zip(row, table.columns)] for row in table.rows]
+    cells = [[cell_text(v, c.kind, lang, c.name) for v, c in zip(row, table.columns)] for row in table.rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
     right = [c.kind != "text" for c in table.columns]
 

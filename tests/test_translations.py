@@ -58,3 +58,12 @@ def test_messages_were_found():
 @pytest.mark.parametrize("where, message", MESSAGES, ids=[w for w, _ in MESSAGES])
 def test_message_has_a_french_translation(where, message):
     assert message in _catalogue("fr"), f"{where}: no French for {message!r}"
+
+
+def test_return_reasons_and_dispositions_have_french():
+    """Their labels are looked up from ids (``till.config.reasons``), not literal calls."""
+    from till.config.reasons import DISPOSITION_LABELS, REASON_LABELS
+
+    missing = [label for label in (*REASON_LABELS.values(), *DISPOSITION_LABELS.values())
+               if label not in _catalogue("fr")]
+    assert not missing

@@ -165,7 +165,7 @@ def test_bad_input_is_refused_with_a_clear_message(known):
 def test_formats_table_csv_json(known):
     table = report("returns", "reason")
     text = render(table, "table", "fr")
-    assert "defective" in text and "8,95" in text and "Remboursé" in text and "refunded" not in text
+    assert "Défectueux" in text and "8,95" in text and "Remboursé" in text and "refunded" not in text
     rows = list(csv.reader(io.StringIO(render(table, "csv"))))
     assert rows[0] == ["reason", "lines", "quantity", "refunded_cents"] and rows[1] == ["defective", "1", "1", "895"]
     document = json.loads(render(table, "json"))
@@ -174,6 +174,26 @@ def test_formats_table_csv_json(known):
     assert "Rien à signaler" in render(empty, "table", "fr")
     assert render(empty, "csv") == "reason,lines,quantity,refunded_cents"
     assert json.loads(render(empty, "json"))["rows"] == []
+
+
+def test_people_read_codes_as_words_scripts_keep_the_codes(known):
+    """A reason, a means, a destination, a credit note's status and a stock location are stored
+    as codes; the table people read says them in their language, CSV and JSON keep the codes."""
+    by_reason = render(report("returns", "reason"), "table", "fr")
+    assert "Défectueux" in by_reason and "Changement d'avis" in by_reason
+    assert "defective" not in by_reason and "changed_mind" not in by_reason
+    by_means = render(report("refunds", "means"), "table", "fr")
+    assert "Espèces" in by_means and "Carte" in by_means and "Avoir" in by_means
+    assert "cash" not in by_means and "credit_note" not in by_means
+    by_destination = render(report("returns", "disposition"), "table", "fr")
+    assert "Remise en rayon" in by_destination and "Abîmé" in by_destination
+    assert "restock" not in by_destination
+    notes = render(report("credit-notes"), "table", "fr")
+    assert "Émis" in notes and "issued" not in notes and "outstanding" not in notes
+    stock = render(report("stock", "location"), "table", "fr")
+    assert "Vendable" in stock and "sellable" not in stock
+    assert render(report("returns", "reason"), "csv").splitlines()[1].startswith("defective,")
+    assert render(report("refunds", "means"), "table", "en").split("\n")[2].lstrip().startswith("Cash")
 
 
 def test_every_report_and_field_runs(known):

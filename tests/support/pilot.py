@@ -76,3 +76,9 @@ async def keys(pilot, *names: str) -> int:
         await pilot.press(name)
         await settle(pilot)
     return len(names)
+
+
+def option_texts(app) -> list[str]:
+    """The entries of the return screen's choice list (reasons, dispositions), as shown."""
+    options = app.screen.query_one("#return-choices")
+    return [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]

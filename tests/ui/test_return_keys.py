@@ -16,11 +16,12 @@ import pytest
 from store.models import Ticket, TicketLine
 from till.config.loader import load
 from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
-from till.ui.returns.dialogs import ChoiceScreen, reason_label
+from till.config.reasons import reason_label
+from till.ui.returns.dialogs import ChoiceScreen
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from tests.support.pilot import SIZE, burst, keys, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, keys, log_in, option_texts, screen_text, settle, status_text
 from tests.support.queries import payments
 from tests.support.shop import sell
 
@@ -94,12 +95,6 @@ async def test_two_lines_with_different_reasons_take_six_keys(app, shop):
         assert quantity == -1 and reason != "defective" and reason in shop.config.returns.reasons
         assert written_lines()["COF"] == (-1, "defective", "damaged")
         assert shop.ctx.terminal.requests[-1][:2] == ("refund", 895 + 459)
-
-
-def option_texts(app) -> list[str]:
-    """The entries of the choice list on screen, as shown."""
-    options = app.screen.query_one("#return-choices")
-    return [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
 
 
 async def test_the_reason_list_is_numbered_and_a_digit_chooses_at_once(app, shop):

@@ -29,7 +29,7 @@ from till.i18n import set_language
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
-from till.ui.returns.dialogs import reason_label
+from till.config.reasons import reason_label
 from till.ui.returns.screen import ReturnScreen
 from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
 

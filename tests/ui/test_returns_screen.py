@@ -15,7 +15,7 @@ from till.ui.returns.dialogs import ChoiceScreen, NoteScreen
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
-from tests.support.pilot import SIZE, burst, keys, log_in, screen_text, settle, status_text
+from tests.support.pilot import SIZE, burst, keys, log_in, option_texts, screen_text, settle, status_text
 from tests.support.shop import sell
 from tests.support.queries import payments
 
@@ -327,3 +327,26 @@ async def test_a_credit_note_issued_by_a_return_is_shown_with_its_code_amount_an
         assert isinstance(app.screen, SaleScreen)
         [written] = returns()
         assert f"Return {written.code} written" in status_text(app)
+
+
+async def test_a_long_reason_wraps_between_words_in_french_at_80_columns(app, shop):
+    """"Abîmé pendant le transport / Abîmé" is wider than the reason column: the row grows to
+    two lines, cut between words, never "Abîmé pendant le t"."""
+    from till.i18n import set_language
+
+    sale = sell(shop, [("WIN", 1), ("COF", 1)], card=895 + 459)
+    set_language("fr")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, sale.code)
+        await settle(pilot)
+        await keys(pilot, "enter", "f3")
+        digit = next(text.split()[0] for text in option_texts(app) if "transport" in text)
+        await keys(pilot, digit)
+        text = screen_text(app)
+
+    words = [word for line in text.splitlines() for word in line.replace("│", " ").split()]
+    for word in ("Abîmé", "pendant", "le", "transport", "/"):
+        assert word in words, text
+    assert not [word for word in words if word in ("t", "tr", "tra", "trans", "transpo")], text
+    assert "Café moulu 250 g" in text  # the next line is still there, below the two-line one

@@ -28,6 +28,7 @@ from devices.settings import PrinterSettings as PrinterConfig
 from devices.settings import problems
 from till.config.loyalty import LoyaltySettings
 from till.config.messages import SmsSettings, SmtpSettings
+from till.config.reasons import DISPOSITION_NAMES, REASON_DISPOSITIONS, RETURN_REASONS
 from till.config.sync import SyncSettings
 from till.errors import TillError
 from till.means import CASH, codes_where
@@ -118,17 +119,6 @@ class AccountsConfig:
     credit_note: str = "4197"
     sales_prefix: str = "7071"
     vat_prefix: str = "44571"
-
-
-RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other")
-"""The reasons offered by default; ``other`` asks for a note."""
-
-DISPOSITION_NAMES = ("restock", "damaged", "supplier", "repair")
-"""Where a returned item may go (``till.returns.picks.DISPOSITIONS`` maps each to its stock)."""
-
-REASON_DISPOSITIONS = {"defective": "damaged", "damaged_in_transit": "damaged"}
-"""Where an item returned for a reason goes unless the cashier chooses: a defective or damaged
-item is not put back on the shelf; any reason not listed goes back to stock (``restock``)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What a return takes back: a picked line, and where each kind of returned item goes in stock.
 
-The disposition names are the configuration's (``till.config.loader.DISPOSITION_NAMES``, which
+The disposition names are the configuration's (``till.config.reasons.DISPOSITION_NAMES``, which
 ``[returns] dispositions`` is checked against); here each is given its stock location.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.models import DAMAGED, GRAM, SELLABLE
-from till.config.loader import DISPOSITION_NAMES
+from till.config.reasons import DISPOSITION_NAMES
 from till.money import line_total
 from till.returns.lines import ReturnableLine
 from till.selling.priced_item import PricedItem

@@ -15,7 +15,8 @@ from till.returns.picks import DISPOSITIONS
 from till.returns.session import purchases
 from till.ui.feedback import Refused, guarded, money
 from till.ui.dialogs.customer import NO_CUSTOMER, CustomerScreen
-from till.ui.returns.dialogs import ChoiceScreen, NoteScreen, ask_manager, disposition_label, reason_label
+from till.config.reasons import disposition_label, reason_label
+from till.ui.returns.dialogs import ChoiceScreen, NoteScreen, ask_manager
 
 
 class ReturnChoiceKeys:

@@ -21,30 +21,6 @@ from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.widgets.scan_input import ScanInput
 
 
-def reason_label(reason: str) -> str:
-    """A return reason of ``config.returns.reasons`` as the cashier reads it (unknown ids as-is)."""
-    labels = {
-        "wrong_size": _("Wrong size"),
-        "defective": _("Defective"),
-        "not_as_described": _("Not as described"),
-        "changed_mind": _("Changed mind"),
-        "damaged_in_transit": _("Damaged in transit"),
-        "other": _("Other (with a note)"),
-    }
-    return labels.get(reason, reason)
-
-
-def disposition_label(disposition: str) -> str:
-    """Where a returned item goes, as the cashier reads it."""
-    labels = {
-        "restock": _("Back to the shelf"),
-        "damaged": _("Damaged"),
-        "supplier": _("Back to the supplier"),
-        "repair": _("To repair"),
-    }
-    return labels.get(disposition, disposition)
-
-
 def ask_manager(screen: Any, session: Any, done: Callable[[Any], None]) -> None:
     """F6: a manager's PIN (checked and recorded by ``ManagerPinScreen``), then a note, then
     ``session.approve`` of every breach still waiting; ``done(manager)`` after, on ``screen``."""

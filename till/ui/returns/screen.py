@@ -39,7 +39,8 @@ from till.scanning import ProductCode, SkuCode, TicketCode, parse
 from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.returns.choices import ReturnChoiceKeys
-from till.ui.returns.dialogs import SerialScreen, disposition_label, reason_label
+from till.config.reasons import disposition_label, reason_label
+from till.ui.returns.dialogs import SerialScreen
 from till.ui.returns.exchange import ReturnExchangeKeys
 from till.ui.returns.payment import ExchangePaymentScreen
 from till.ui.returns.resolution import ResolutionScreen, means_label

@@ -111,7 +111,8 @@ class ReportsScreen(HasStatus, Screen[None]):
             return Text("")
         kind = table.columns[index].kind
         first = table.columns[0]
-        values = [(cell_text(row[0], first.kind, language()), int(row[index] or 0)) for row in table.rows]
+        values = [(cell_text(row[0], first.kind, language(), first.name), int(row[index] or 0))
+                  for row in table.rows]
         chart = Text("\n")
         chart.append(bars(values[:20], width=max(30, self.size.width - 2),
                           shown=shown if kind == "cents" else str))

@@ -6,10 +6,14 @@ it), and the return screen moves its cursor with up/down.
 There is no quantity field to type into, on purpose: a scanner burst landing in a quantity
 field is what cashiers hate most in other tills. The quantity to return changes only with
 ``+``/``-``/Enter on the return screen.
+
+A name or a reason wider than its column wraps between words onto a taller row ("Abîmé pendant
+le transport / Abîmé" on two lines at 80 columns), never cut in the middle of a word.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -47,13 +51,24 @@ class ReturnRow:
     take: int
     why: str
 
-    def cells(self) -> tuple[Text, ...]:
+    def cells(self, label_width: int, why_width: int) -> tuple[tuple[Text, ...], int]:
+        """The row's cells, the item and the reason wrapped between words to their columns'
+        widths, and the row's height (the taller of the two)."""
         def figure(value: int | None) -> Text:
             return Text("-" if value is None else str(value), justify="right")
 
+        label = wrapped(self.label, label_width)
+        why = wrapped(self.why, why_width)
         take = Text(str(self.take), justify="right", style="bold" if self.take else "")
-        return (Text(self.label, no_wrap=True, overflow="crop"), figure(self.sold), figure(self.returned),
-                figure(self.returnable), take, Text(self.why, no_wrap=True, overflow="crop"))
+        height = max(len(label), len(why), 1)
+        return (Text("\n".join(label)), figure(self.sold), figure(self.returned), figure(self.returnable), take,
+                Text("\n".join(why))), height
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width``, cut between words (a single word wider than the
+    column, and only it, is cut)."""
+    return textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
 
 
 class ReturnTable(DataTable, can_focus=False):
@@ -62,6 +77,8 @@ class ReturnTable(DataTable, can_focus=False):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._shown: dict[str, tuple[str, ...]] = {}
+        self._heights: dict[str, int] = {}
+        self._rows: list[ReturnRow] = []
 
     def on_mount(self) -> None:
         for key, header, width in COLUMNS:
@@ -83,24 +100,47 @@ class ReturnTable(DataTable, can_focus=False):
                 changed = True
         if changed:
             self._require_update_dimensions = True  # no public call to resize (Textual 8.2.8)
+            self.sync(self._rows)  # wrapped again to the new widths
             self.refresh()
 
+    def _width(self, key: str) -> int:
+        column = self.columns.get(ColumnKey(key))
+        return column.width if column is not None else dict((k, w) for k, _h, w in COLUMNS)[key]
+
     def sync(self, rows: list[ReturnRow]) -> None:
-        """Make the rows match ``rows``: remove, add, update changed cells only."""
-        wanted = {row.key: row.cells() for row in rows}
+        """Make the rows match ``rows``: remove, add, update changed cells only; when a row
+        needs another height (a reason that now wraps), the rows are laid out again, the
+        cursor kept on its line."""
+        self._rows = rows
+        widths = self._width("label"), self._width("why")
+        wanted = {row.key: row.cells(*widths) for row in rows}
+        if any(key in self._heights and self._heights[key] != height for key, (_cells, height) in wanted.items()):
+            selected = self.selected_key
+            self.clear()
+            self._shown.clear()
+            self._heights.clear()
+            self._add(wanted)
+            if selected is not None:
+                self.select(selected)
+            return
         for key in [key for key in self._shown if key not in wanted]:
             self.remove_row(key)
             del self._shown[key]
-        for key, cells in wanted.items():
+            del self._heights[key]
+        self._add(wanted)
+
+    def _add(self, wanted: dict[str, tuple[tuple[Text, ...], int]]) -> None:
+        for key, (cells, height) in wanted.items():
             plain = tuple(str(cell) for cell in cells)
             before = self._shown.get(key)
             if before is None:
-                self.add_row(*cells, key=key)
+                self.add_row(*cells, key=key, height=height)
             elif before != plain:
                 for (column, _header, _width), cell, old in zip(COLUMNS, cells, before):
                     if str(cell) != old:
                         self.update_cell(key, column, cell)
             self._shown[key] = plain
+            self._heights[key] = height
 
     @property
     def selected_key(self) -> str | None:
