@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from till.ui.widgets.charts import AXIS, BAR, BLOCKS, COLOURS, bars, sparkline
+from rich.console import Console
+
+from till.ui.widgets.charts import AXIS, BAR, BLOCKS, COLOURS, NEGATIVE, bars, sparkline
 
 
 def test_sparkline_scales_to_the_largest_and_keeps_small_values_visible():
-    assert sparkline([0, 1, 4, 8]) == " ▁▄█"
-    assert sparkline([]) == "" and sparkline([0, 0]) == "  "
-    assert sparkline([-5, 10]) == " █"  # a refund day draws as nothing, not below the line
-    assert set(sparkline(range(100))) <= set(BLOCKS)
+    assert sparkline([0, 1, 4, 8]).plain == " ▁▄█"
+    assert sparkline([]).plain == "" and sparkline([0, 0]).plain == "  "
+    assert set(sparkline(range(100)).plain) <= set(BLOCKS)
+
+
+def test_a_negative_day_in_the_sparkline_is_as_high_as_its_size_and_red():
+    line = sparkline([-5, 10])
+    assert line.plain == "▄█"  # half the largest, not zero: a refund day is not drawn as a quiet day
+    negative, positive = (line.get_style_at_offset(Console(), index) for index in (0, 1))
+    assert negative.color.name == NEGATIVE and positive.color.name != NEGATIVE
 
 
 def test_bars_fill_the_width_with_the_largest_and_never_overflow():

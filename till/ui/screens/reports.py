@@ -117,7 +117,8 @@ class ReportsScreen(HasStatus, Screen[None]):
         chart.append(bars(values[:20], width=max(30, self.size.width - 2),
                           shown=shown if kind == "cents" else str))
         if self.by == "day" and len(values) > 1:
-            chart.append("\n\n" + sparkline(value for _label, value in values), style="cyan")
+            chart.append("\n\n")
+            chart.append_text(sparkline(value for _label, value in values))
         return chart
 
     def action_next_report(self) -> None:

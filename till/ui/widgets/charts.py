@@ -18,6 +18,8 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 BAR = "█"
 AXIS = "│"
 """The zero line when some values are negative: in every console font (box drawing)."""
+NEGATIVE = "red"
+"""The colour of a negative value, in bars and sparklines alike."""
 COLOURS = ("green", "cyan", "yellow", "magenta", "blue", "red")
 """ANSI base colours, in the order bars use them: distinct on 16-colour terminals."""
 
@@ -29,11 +31,16 @@ def _scaled(value: int, largest: int, steps: int) -> int:
     return max(1, (2 * value * steps + largest) // (2 * largest))
 
 
-def sparkline(values: Iterable[int]) -> str:
-    """One character per value, its height proportional to the largest (negatives count as 0)."""
-    numbers = [max(0, int(v)) for v in values]
-    largest = max(numbers, default=0)
-    return "".join(BLOCKS[_scaled(v, largest, len(BLOCKS) - 1)] for v in numbers)
+def sparkline(values: Iterable[int], style: str = "cyan") -> Text:
+    """One character per value, its height proportional to the largest in size; a negative value
+    (a day with more refunds than sales) as high as its size but in red, so a loss never reads as
+    a quiet day nor as a sale."""
+    numbers = [int(v) for v in values]
+    largest = max((abs(v) for v in numbers), default=0)
+    line = Text()
+    for number in numbers:
+        line.append(BLOCKS[_scaled(abs(number), largest, len(BLOCKS) - 1)], style=NEGATIVE if number < 0 else style)
+    return line
 
 
 def bars(rows: Iterable[tuple[str, int]], width: int, shown: Callable[[int], str] = str) -> Text:
@@ -65,7 +72,7 @@ def bars(rows: Iterable[tuple[str, int]], width: int, shown: Callable[[int], str
         if value < 0:
             length = min(left, _scaled(-value, span, room))
             text.append(" " * (left - length))
-            text.append(BAR * length, style="red")
+            text.append(BAR * length, style=NEGATIVE)
         else:
             text.append(" " * left)
         if lowest:
