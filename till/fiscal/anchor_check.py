@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from store.models import FiscalRecord, SigningKey
+from store.models import ChainHead, FiscalRecord, SigningKey
 from till.errors import TillError
 from till.fiscal.anchor import CONFIRMED, INTENT, Anchor, AnchorStore
 from till.fiscal.chain import Sealer, current_database, flush_anchors
@@ -100,14 +100,21 @@ def admitted_keys(till_id: str | None = None) -> dict[str, str]:
     return keys
 
 
-def chain_tails(till_id: str) -> dict[str, tuple[int, str, str]]:
-    """Chain -> (sequence, signature, hash) of its last record, for each chain of ``till_id``."""
+def chain_tails(till_id: str, also: Iterable[str] = ()) -> dict[str, tuple[int, str, str]]:
+    """Chain -> (sequence, signature, hash) of its last record, for each chain of ``till_id``.
+
+    The chains are those of the ``ChainHead`` rows (a chain gets one with its first record) and
+    ``also``; each tail is one indexed look-up, never a walk of the chain: the start, each
+    closure and each export ask, on journals of millions of records. (A chain whose head row
+    was deleted as well is the full verifier's to find.)"""
     tails = {}
-    query = (FiscalRecord.select(FiscalRecord.chain, FiscalRecord.sequence, FiscalRecord.signature,
-                                 FiscalRecord.hash)
-             .where(FiscalRecord.till_id == till_id).order_by(FiscalRecord.chain, FiscalRecord.sequence))
-    for chain, sequence, signature, hash_ in query.tuples().iterator():
-        tails[chain] = (sequence, signature, hash_)
+    chains = {chain for (chain,) in ChainHead.select(ChainHead.chain).where(ChainHead.till_id == till_id).tuples()}
+    for chain in sorted(chains | set(also)):
+        row = (FiscalRecord.select(FiscalRecord.sequence, FiscalRecord.signature, FiscalRecord.hash)
+               .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain))
+               .order_by(FiscalRecord.sequence.desc()).limit(1).tuples().first())
+        if row is not None:
+            tails[chain] = (row[0], row[1], row[2])
     return tails
 
 
@@ -156,8 +163,9 @@ def check_anchors(store: AnchorStore, till_ids: Iterable[str] | None = None,
         tills = {till for (till,) in FiscalRecord.select(FiscalRecord.till_id).distinct().tuples()}
         tills |= {till for till, _ in anchors}
     for till_id in sorted(tills):
-        tails = chain_tails(till_id)
-        chains = set(tails) | {chain for till, chain in anchors if till == till_id}
+        anchored = {chain for till, chain in anchors if till == till_id}
+        tails = chain_tails(till_id, anchored)
+        chains = set(tails) | anchored
         for chain in sorted(chains):
             if (till_id, chain) in anchors and anchors[(till_id, chain)] is None:
                 continue  # unreadable: already a problem
@@ -310,7 +318,7 @@ def acknowledge(sealer: Sealer, user_id: int | None, note: str) -> AnchorFinding
             "anchors": mine})
     flush_anchors(30.0)
     anchored = {a.chain for a in findings.found if a.till_id == sealer.till_id}
-    tails = chain_tails(sealer.till_id)
+    tails = chain_tails(sealer.till_id, anchored)
     with store.locked():
         for chain in sorted(set(tails) | anchored):
             sequence, signature, hash_ = tails.get(chain, (0, "", ""))

@@ -26,6 +26,7 @@ import json
 from typing import Any
 
 from store.models import FiscalRecord, OutboxJob, utcnow
+from till.fiscal.anchor_check import chain_tails
 from till.fiscal.canonical import canonical_bytes
 from till.fiscal.chain import Sealer, iso_utc
 from till.fiscal.events import EVENT_CHAIN, record_event
@@ -43,13 +44,9 @@ HEADS_FORMAT = "till-chain-heads-1"
 
 def chain_heads(till_id: str) -> list[dict[str, Any]]:
     """The last record of each chain of ``till_id``: chain, sequence, signature, hash (by chain)."""
-    tails: dict[str, dict[str, Any]] = {}
-    query = (FiscalRecord.select(FiscalRecord.chain, FiscalRecord.sequence, FiscalRecord.signature,
-                                 FiscalRecord.hash)
-             .where(FiscalRecord.till_id == till_id).order_by(FiscalRecord.chain, FiscalRecord.sequence))
-    for chain, sequence, signature, hash_ in query.tuples().iterator():
-        tails[chain] = {"chain": chain, "sequence": sequence, "signature": signature, "hash": hash_}
-    return [tails[chain] for chain in sorted(tails)]
+    tails = chain_tails(till_id)
+    return [{"chain": chain, "sequence": tails[chain][0], "signature": tails[chain][1], "hash": tails[chain][2]}
+            for chain in sorted(tails)]
 
 
 def statement_digest(statement: dict[str, Any]) -> str:
