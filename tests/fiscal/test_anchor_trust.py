@@ -269,3 +269,26 @@ def test_no_closure_and_no_archive_on_a_cut_chain(sqlite_shop, tmp_path):
         export_archive(sqlite_shop.sealer, "2026-11", tmp_path)
     assert not FiscalRecord.select().where(FiscalRecord.chain == "A").exists()
     assert [json.loads(e.payload)["details"]["where"] for e in _events(ANCHOR_CHECK_FAILED)] == ["closure", "export"]
+
+
+def test_a_sale_committing_during_a_check_is_not_taken_for_a_cut(sqlite_shop, monkeypatch):
+    import threading
+
+    import till.fiscal.anchor_check as anchor_check
+
+    _sales(sqlite_shop, 2)
+    real, sellers = anchor_check._folder_anchors, []
+
+    def read_then_let_a_sale_through(store, findings):
+        anchors = real(store, findings)  # anchor T: confirmed record 2
+        seller = threading.Thread(target=sqlite_shop.sale)
+        seller.start()
+        sellers.append(seller)
+        seller.join(1.0)  # were the folder not locked, record 3 would commit here, before the tails are read
+        return anchors
+
+    monkeypatch.setattr(anchor_check, "_folder_anchors", read_then_let_a_sale_through)
+    findings = check_anchors(sqlite_shop.anchors, [TILL])
+    sellers[0].join(10)
+    assert findings.problems == []
+    assert FiscalRecord.select().where(FiscalRecord.chain == "T").count() == 3

@@ -149,28 +149,35 @@ def check_anchors(store: AnchorStore, till_ids: Iterable[str] | None = None,
     """Compare each anchor of ``store`` with the journal; see the module docstring for the rules.
 
     ``till_ids``: the tills to check (default: the folder's own, ``store.till_id``, and every
-    till with an anchor in the folder; for a folder of unknown till, every till of the database). ``keys`` (key id -> PEM): the keys to trust (default:
-    ``admitted_keys()``). Reads only: nothing is sealed or written.
+    till with an anchor in the folder; for a folder of unknown till, every till of the
+    database). ``keys`` (key id -> PEM): the keys to trust (default: ``admitted_keys()``).
+    Reads only: nothing is sealed or written.
+
+    The anchors and the tails are read holding the folder's lock, which every intent is written
+    under: while it is held no record can be announced, so none can commit, and a sale running
+    in another process at that moment is never taken for a cut (read without the lock, a
+    confirmed anchor then a tail one record further would look like an anchor behind).
     """
     findings = AnchorFindings()
     keys = admitted_keys() if keys is None else keys
-    anchors = _folder_anchors(store, findings)
-    if till_ids is not None:
-        tills = set(till_ids)
-    elif store.till_id:
-        tills = {store.till_id} | {till for till, _ in anchors}
-    else:  # a folder of unknown till: every till of the database is expected in it
-        tills = {till for (till,) in FiscalRecord.select(FiscalRecord.till_id).distinct().tuples()}
-        tills |= {till for till, _ in anchors}
+    with store.locked():
+        anchors = _folder_anchors(store, findings)
+        if till_ids is not None:
+            tills = set(till_ids)
+        elif store.till_id:
+            tills = {store.till_id} | {till for till, _ in anchors}
+        else:  # a folder of unknown till: every till of the database is expected in it
+            tills = {till for (till,) in FiscalRecord.select(FiscalRecord.till_id).distinct().tuples()}
+            tills |= {till for till, _ in anchors}
+        tails = {till_id: chain_tails(till_id, {chain for till, chain in anchors if till == till_id})
+                 for till_id in tills}
     for till_id in sorted(tills):
         anchored = {chain for till, chain in anchors if till == till_id}
-        tails = chain_tails(till_id, anchored)
-        chains = set(tails) | anchored
-        for chain in sorted(chains):
+        for chain in sorted(set(tails[till_id]) | anchored):
             if (till_id, chain) in anchors and anchors[(till_id, chain)] is None:
                 continue  # unreadable: already a problem
-            _check_chain(till_id, chain, anchors.get((till_id, chain)), tails.get(chain, (0, "", "")), keys,
-                         findings)
+            _check_chain(till_id, chain, anchors.get((till_id, chain)), tails[till_id].get(chain, (0, "", "")),
+                         keys, findings)
         _check_acknowledged(till_id, findings)
     return findings
 
