@@ -61,3 +61,16 @@ def test_a_cut_chain_stops_the_start_until_acknowledged(cut_shop):
     assert _events(cut_shop, "ANCHOR_ACKNOWLEDGED")[-1]["details"]["note"] == "ticket 4 lost in a disk repair"
     again = till("--config", config, "journal", "verify")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_journal_verify_seals_an_anchor_failure_once_and_exits_1(cut_shop):
+    config = str(cut_shop / "till.toml")
+    first = till("--config", config, "journal", "verify")
+    assert first.returncode == 1
+    assert [event["details"]["where"] for event in _events(cut_shop, "ANCHOR_CHECK_FAILED")] == ["verify"]
+    failure = _events(cut_shop, "ANCHOR_CHECK_FAILED")[0]["details"]
+    assert any(anchor["chain"] == "T" and anchor["sequence"] == 4 for anchor in failure["anchors"])
+    assert till("--config", config, "journal", "verify").returncode == 1  # still cut, sealed again
+    closed = till("--config", config, "close", "day")
+    assert closed.returncode == 2 and "ancrages de fin" in closed.stderr
+    assert not _events(cut_shop, "CHAIN_HEADS")  # no closure on a cut chain
