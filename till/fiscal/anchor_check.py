@@ -325,8 +325,8 @@ def acknowledge(sealer: Sealer, user_id: int | None, note: str) -> AnchorFinding
             "anchors": mine})
     flush_anchors(30.0)
     anchored = {a.chain for a in findings.found if a.till_id == sealer.till_id}
-    tails = chain_tails(sealer.till_id, anchored)
-    with store.locked():
+    with store.locked():  # the tails read under the lock: no record can be announced meanwhile
+        tails = chain_tails(sealer.till_id, anchored)
         for chain in sorted(set(tails) | anchored):
             sequence, signature, hash_ = tails.get(chain, (0, "", ""))
             store.write(sealer.till_id, chain, sequence, signature, hash_, state=CONFIRMED, signer=sealer.signer)
