@@ -213,6 +213,9 @@ def _restore(shop, backup):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
     shutil.copyfile(backup, path)
+    from till.fiscal.chain import flush_anchors
+
+    assert flush_anchors(10)  # no confirmation still being written in the folder replaced
     shutil.rmtree(shop.ctx.sealer.anchors.folder)
     shutil.copytree(str(backup) + ".anchors", shop.ctx.sealer.anchors.folder)
     shop.ctx.database.connect()
