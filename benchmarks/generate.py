@@ -417,7 +417,7 @@ def _anchor_tail(sealer: Sealer, chain: str) -> None:
     last = (FiscalRecord.select().where((FiscalRecord.till_id == sealer.till_id) & (FiscalRecord.chain == chain))
             .order_by(FiscalRecord.sequence.desc()).first())
     if last is not None:
-        sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash)
+        sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash, signer=sealer.signer)
 
 
 def main(argv: list[str] | None = None) -> int:

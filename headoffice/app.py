@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from headoffice import credit, documents
+from headoffice import chain_heads, credit, documents
 from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
 from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
@@ -64,6 +64,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
     """The ASGI application on head office's database at ``database_url`` (created if new);
     a request body over ``max_body`` bytes is refused as it streams in (``limits``)."""
     open_database(database_url)
+    chain_heads.create_table()
 
     def guarded(work: Callable[[Caller, dict[str, Any], Request], Any]):
         async def endpoint(request: Request) -> Response:
@@ -135,6 +136,12 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
     def note_release(caller: Caller, data: dict[str, Any], request: Request) -> dict[str, Any]:
         return credit.release(caller, request.path_params["code"], data if isinstance(data, dict) else {})
 
+    def heads_statement(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
+        return chain_heads.receive(caller.till_id, data)
+
+    def heads_statement_last(caller: Caller, _data, _request) -> dict[str, Any]:
+        return chain_heads.last_of(caller.till_id)
+
     async def health(_request: Request) -> Response:
         return _json({"ok": True, "protocol": PROTOCOL_VERSION})
 
@@ -142,6 +149,8 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route("/health", health, methods=["GET"]),
         Route("/v1/heads", guarded(heads), methods=["GET"]),
         Route("/v1/records", guarded(records), methods=["POST"]),
+        Route("/v1/chain-heads", guarded(heads_statement), methods=["POST"]),
+        Route("/v1/chain-heads", guarded(heads_statement_last), methods=["GET"]),
         Route("/v1/catalogue", guarded(catalogue), methods=["GET"]),
         Route("/v1/orders", guarded(orders), methods=["GET"]),
         Route("/v1/credit-notes", guarded(notes_register), methods=["POST"]),

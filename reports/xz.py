@@ -18,6 +18,7 @@ from typing import Any
 from store.models import utcnow
 from till import __version__
 from till.fiscal.canonical import signature_extract
+from till.fiscal.heads import heads_of_closure, short_digest
 from till.fiscal.closures import (
     DAY,
     MONTH,
@@ -180,6 +181,10 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
                        extract=signature_extract(closure.totals.last_ticket_signature)))
     paper.center(t("Signature {extract}", extract=signature_extract(closure.signature) if closure.signature
                    else "----"))
+    heads = heads_of_closure(closure.till_id, closure.sequence)
+    if heads is not None:  # the signed chain heads as closed: this paper is an anchor too
+        paper.center(t("Chain heads"))
+        paper.center(short_digest(heads["digest"]))
     paper.center(f"till {__version__}")
     return paper.lines
 

@@ -92,7 +92,7 @@ def test_append_outside_a_transaction_is_refused(shop):
     assert FiscalRecord.select().count() == 0
 
 
-def test_a_rollback_leaves_no_record_no_head_change_and_no_anchor_change(shop):
+def test_a_rollback_leaves_no_record_no_head_change_and_only_an_uncommitted_intent(shop):
     shop.sale()
     head_before = ChainHead.get().__data__.copy()
     flush_anchors()  # the anchor is written by a background thread, shortly after the commit
@@ -108,13 +108,18 @@ def test_a_rollback_leaves_no_record_no_head_change_and_no_anchor_change(shop):
     assert Ticket.select().count() == 1
     assert ChainHead.get().__data__ == head_before
     flush_anchors()
-    assert shop.anchors.read(TILL, "T") == anchor_before
+    # The anchor was written ahead, as an intent based on record 1: it names a record that never
+    # committed, which the checks accept (a warning) since its base is the chain's tail.
+    intent = shop.anchors.read(TILL, "T")
+    assert (intent.state, intent.sequence) == ("intent", 2)
+    assert (intent.base_sequence, intent.base_signature) == (1, anchor_before.signature)
+    assert shop.verify().ok
     shop.sale()  # the next sale takes the number the rolled-back one had
     assert [r.sequence for r in chain_records()] == [1, 2]
     assert shop.verify().ok
 
 
-def test_a_rolled_back_savepoint_does_not_move_the_anchor(shop):
+def test_a_rolled_back_savepoint_leaves_an_intent_based_on_the_committed_tail(shop):
     shop.sale()
     with shop.database.atomic():
         with pytest.raises(ZeroDivisionError):
@@ -123,41 +128,67 @@ def test_a_rolled_back_savepoint_does_not_move_the_anchor(shop):
                 1 / 0
     flush_anchors()
     anchor = shop.anchors.read(TILL, "T")
-    assert anchor.sequence == 1 and anchor.signature == chain_records()[0].signature
-    assert shop.verify().ok
+    assert (anchor.state, anchor.sequence) == ("intent", 2)
+    assert (anchor.base_sequence, anchor.base_signature) == (1, chain_records()[0].signature)
+    report = shop.verify()
+    assert report.ok and [(w.chain, w.sequence) for w in report.warnings] == [("T", 2)]
+    shop.sale()  # the next record replaces the intent that never committed
+    flush_anchors()
+    assert shop.anchors.read(TILL, "T").state == "confirmed" and shop.verify().ok
 
 
-def test_the_anchor_follows_the_last_committed_record_only_after_commit(shop):
+def test_the_anchor_is_written_ahead_of_the_commit_then_confirmed(shop):
     shop.sale()
     flush_anchors()
     with shop.database.atomic():
-        seal_ticket(shop.sealer, shop.unsealed_ticket(2))
+        record = seal_ticket(shop.sealer, shop.unsealed_ticket(2))
         flush_anchors()
-        assert shop.anchors.read(TILL, "T").sequence == 1  # not yet: not committed
+        intent = shop.anchors.read(TILL, "T")  # on disk before the commit
+        assert (intent.state, intent.sequence, intent.signature, intent.hash) == (
+            "intent", 2, record.signature, record.hash)
+        assert intent.base_sequence == 1 and intent.key_id == shop.signer.key_id and intent.seal
     flush_anchors()
     last = chain_records()[-1]
     anchor = shop.anchors.read(TILL, "T")
-    assert (anchor.sequence, anchor.signature, anchor.hash) == (2, last.signature, last.hash)
+    assert (anchor.state, anchor.sequence, anchor.signature, anchor.hash) == (
+        "confirmed", 2, last.signature, last.hash)
 
 
-def test_records_newer_than_the_anchor_are_a_warning_not_a_failure(shop):
+def test_records_newer_than_the_anchor_are_a_failure(shop):
     shop.sale()
-    shop.sealer.anchors = None  # the till stopped between commit and anchor write
+    shop.sealer.anchors = None  # a writer that does not anchor ahead: the anchor trails
     shop.sale()
     report = shop.verify()
-    assert report.ok
-    assert [(w.chain, w.sequence) for w in report.warnings] == [("T", 2)]
+    assert not report.ok
+    assert [(p.chain, p.sequence, p.what) for p in report.problems] == [
+        ("T", 2, "records after 1 are not covered by the tail anchor (it is behind the chain)")]
 
 
-def test_a_failed_anchor_write_does_not_fail_the_committed_sale(shop, monkeypatch, caplog):
+def test_an_anchor_that_cannot_be_written_ahead_refuses_the_sale(shop, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(shop.anchors, "write", disk_full)
+    with pytest.raises(OSError):
+        shop.sale()
+    assert FiscalRecord.select().count() == 0 and Ticket.select().count() == 0
+
+
+def test_a_failed_confirmation_does_not_fail_the_committed_sale(shop, monkeypatch, caplog):
+    real = shop.anchors.write
+
+    def disk_full_after_commit(*args, **kwargs):
+        if kwargs.get("state") == "confirmed":
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shop.anchors, "write", disk_full_after_commit)
     ticket = shop.sale()
     assert FiscalRecord.get().ticket_id == ticket.id
     flush_anchors()
     assert "tail anchor" in caplog.text
+    assert shop.anchors.read(TILL, "T").state == "intent"  # the intent still names the record
+    assert shop.verify().ok
 
 
 def test_training_tickets_can_be_sealed_in_chain_x(shop):

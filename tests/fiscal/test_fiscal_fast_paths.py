@@ -3,8 +3,9 @@
 - The head remembered between ``reserve`` and ``append`` (and after an append) is proven by
   the guarded UPDATE: a savepoint that rolled it back, or another sealer that moved the head
   in the same transaction, makes ``append`` read it again instead of sealing on a stale head.
-- The tail anchor is written once per commit and chain, off the committing thread, coalesced to
-  the newest record, never before the commit, and flushed at exit.
+- The tail anchor is written ahead of each record (an intent, before the commit), and confirmed
+  once per commit and chain, off the committing thread, coalesced to the newest record, never
+  before the commit, and flushed at exit.
 - The verifier's worker threads change nothing in the report.
 """
 
@@ -19,6 +20,7 @@ import pytest
 
 from store.models import FiscalRecord, Payment, TicketLine
 from till.fiscal import Sealer, record_event, seal_ticket
+from till.fiscal import chain
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.chain import flush_anchors
 from till.fiscal.events import LOGIN
@@ -86,7 +88,9 @@ def test_the_returned_record_is_the_stored_one(shop):
 def test_many_records_in_one_commit_write_the_anchor_once(shop, monkeypatch):
     writes = []
     real = shop.anchors.write
-    monkeypatch.setattr(shop.anchors, "write", lambda *a, **k: (writes.append(a[2]), real(*a, **k)))
+    # the confirmations (each record's intent is written ahead, before the commit)
+    monkeypatch.setattr(shop.anchors, "write", lambda *a, **k: (
+        writes.append(a[2]) if k.get("state") == "confirmed" else None, real(*a, **k))[1])
     with shop.database.atomic():
         for _ in range(5):
             record_event(shop.sealer, LOGIN, "login")
@@ -103,14 +107,14 @@ def test_the_writer_coalesces_to_the_newest_record_and_flush_waits_for_it(shop, 
     record_event(shop.sealer, LOGIN, "first")
     flush_anchors()
     gate, writes = threading.Event(), []
-    real = shop.anchors.write
+    real = chain._ANCHOR_WRITER.write
 
-    def slow_write(*args, **kwargs):
+    def slow_write(*args):  # the confirmation, held (the intents are written before each commit)
         gate.wait(10)
-        writes.append(args[2])
-        real(*args, **kwargs)
+        writes.append(args[3])
+        real(*args)
 
-    monkeypatch.setattr(shop.anchors, "write", slow_write)
+    monkeypatch.setattr(chain._ANCHOR_WRITER, "write", slow_write)
     for index in range(6):
         record_event(shop.sealer, LOGIN, f"login {index}")  # each commits and returns at once
     assert not flush_anchors(timeout=0.05)  # the writer is held: the anchor is not on disk yet

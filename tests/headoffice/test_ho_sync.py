@@ -191,11 +191,17 @@ def test_stale_or_unsigned_requests_are_refused(shop, headoffice):
 
 
 def _backup(shop, target):
+    """The database and the tail anchors, as a backup of the till's machine holds them (a
+    database restored alone is a cut the till's own anchors refuse: tests/fiscal/test_anchor_trust.py)."""
+    from till.fiscal.chain import flush_anchors
+
     source = sqlite3.connect(shop.ctx.database.database)
     copy = sqlite3.connect(target)
     source.backup(copy)
     copy.close()
     source.close()
+    assert flush_anchors(10)
+    shutil.copytree(shop.ctx.sealer.anchors.folder, str(target) + ".anchors")
 
 
 def _restore(shop, backup):
@@ -207,6 +213,11 @@ def _restore(shop, backup):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
     shutil.copyfile(backup, path)
+    from till.fiscal.chain import flush_anchors
+
+    assert flush_anchors(10)  # no confirmation still being written in the folder replaced
+    shutil.rmtree(shop.ctx.sealer.anchors.folder)
+    shutil.copytree(str(backup) + ".anchors", shop.ctx.sealer.anchors.folder)
     shop.ctx.database.connect()
     shop.ctx.sealer._heads.clear()
 

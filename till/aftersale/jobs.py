@@ -19,6 +19,9 @@ from till.aftersale.receipts import build_receipt
 from till.config.loader import Config
 from till.credit import notes as credit_notes
 from till.fiscal.events import record_event
+from till.fiscal.heads import SEND_CHAIN_HEADS
+from till.fiscal.keys import Signer
+from till.sync.heads import send as send_heads
 
 PRINT_LINES = "print_lines"
 """An outbox job printing ready-made lines (an X or Z report): ``{"lines": [...]}``."""
@@ -96,10 +99,30 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         else:
             printer.print_lines(lines)
 
-    return {outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
+    return {**heads_handler(config), outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
             credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
             **messages.handlers(config),
             PRINT_LINES: print_lines}
+
+
+def heads_handler(config: Config) -> dict[str, outbox.Handler]:
+    """The handler of a closure's signed chain heads (``till.fiscal.heads``): sent to head office
+    with the till's key; without ``[sync]`` (removed since the closure) there is nobody to tell."""
+
+    def send_chain_heads(payload: dict) -> None:
+        if config.sync is None:
+            return
+        signer = Signer.load(config.resolve(config.till.key_file))
+        send_heads(config.sync, config.till.id, signer, payload)
+
+    return {SEND_CHAIN_HEADS: send_chain_heads}
+
+
+def send_chain_heads_now(config: Config) -> int:
+    """Right after a closure from the command line: send its chain heads now (the outbox keeps
+    them for a retry if head office cannot be reached). Returns how many were sent."""
+    ran = outbox.process(config.till.id, heads_handler(config))
+    return sum(1 for job in ran if job.status == DONE)
 
 
 PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})

@@ -55,6 +55,15 @@ def cmd_close(args: argparse.Namespace) -> int:
     made = close(ctx.sealer, kind, day, zone=business_zone(ctx.config), operator=_who())
     for line in _closed_lines(made):
         print(line)
+    if ctx.config.sync is not None:  # the signed chain heads of the closure, to head office at once
+        import sys  # deferred: only this message uses it
+
+        from till.aftersale.jobs import send_chain_heads_now  # deferred: per command (fast start)
+        from till.i18n import translate  # deferred: per command (fast start)
+
+        if not send_chain_heads_now(ctx.config):
+            print("till: " + translate("Head office did not get the chain heads yet: the outbox sends them later"),
+                  file=sys.stderr)
     return OK
 
 

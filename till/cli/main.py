@@ -146,9 +146,26 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
     report = verify_journal(anchors=ctx.sealer.anchors)
     for line in report.lines():
         print(line)
+    seal_anchor_failure(ctx.sealer)
+    ok = report.ok
+    if getattr(args, "headoffice", False):
+        from till.cli.anchors import check_headoffice  # deferred: per command (fast start)
+
+        ok = check_headoffice(ctx) and ok
     record_event(ctx.sealer, INTEGRITY_CHECK, "journal verified from the command line",
-                 details={"ok": report.ok, "problems": len(report.problems)})
-    return OK if report.ok else FAILED
+                 details={"ok": ok, "problems": len(report.problems)})
+    return OK if ok else FAILED
+
+
+def seal_anchor_failure(sealer) -> None:
+    """A failure of the tail anchors found by ``till journal verify`` is sealed as at start
+    (ANCHOR_CHECK_FAILED, with the anchors as found) before anything else is sealed."""
+    from till.fiscal import anchor_check  # deferred: per command (fast start)
+
+    if sealer.anchors is not None:
+        findings = anchor_check.check_anchors(sealer.anchors, [sealer.till_id])
+        if findings.problems:
+            anchor_check.record_failure(sealer, findings, anchor_check.VERIFY)
 
 
 def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
@@ -279,7 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)
+    verify.add_argument("--headoffice", action="store_true",
+                        help="also compare with the chain heads head office keeps from the last closure")
     verify.set_defaults(func=cmd_journal_verify)
+    from till.cli import anchors as cli_anchors  # deferred: per command (fast start)
+
+    cli_anchors.register(journal)
 
     clock = commands.add_parser("clock", help="the till's clock").add_subparsers(dest="clock_command",
                                                                                    required=True)

@@ -7,12 +7,15 @@ till records cannot be altered unnoticed. Three layers do it (design.md section 
 2. every ticket and technical event is sealed, in the transaction that writes it, as the next
    record of a per-till chain: canonical payload, previous signature, SHA-256, ECDSA P-256
    signature by a key kept in a 0600 file outside the database (``chain``, ``keys``);
-3. the last record of each chain is anchored in a file outside the database, so deleting the
-   tail shows too (``anchor``); ``verify_journal`` checks all of it and names the first broken
+3. the last record of each chain is anchored, signed and written ahead of its commit, in a
+   file outside the database, so deleting the tail shows too (``anchor``), checked at start,
+   closure and export (``anchor_check``); each closure's signed chain heads go to head office
+   and onto the Z (``heads``); ``verify_journal`` checks all of it and names the first broken
    record (``verify``).
 
-Modules: ``canonical`` (the byte form), ``keys`` (signing), ``anchor`` (tail), ``chain``
-(sealing), ``payloads`` (what a ticket record holds), ``events`` (chain L), ``verify``.
+Modules: ``canonical`` (the byte form), ``keys`` (signing), ``anchor`` (tail), ``anchor_check``
+(its checks), ``heads`` (chain heads at closures), ``chain`` (sealing), ``payloads`` (what a
+ticket record holds), ``events`` (chain L), ``verify``.
 """
 
 from till.fiscal.anchor import Anchor, AnchorStore

@@ -45,6 +45,7 @@ from store.models import FiscalRecord, SigningKey
 from till import __version__
 from till.errors import TillError
 from till.fiscal import chain as _chain
+from till.fiscal.anchor_check import EXPORT, require_anchors
 from till.fiscal.canonical import canonical_bytes, canonical_json
 from till.fiscal.events import record_event
 from till.fiscal.chain import Sealer, current_database, iso_utc
@@ -422,6 +423,7 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
     every till of the database. ``shop`` (name, address, SIRET, VAT number) goes in the manifest.
     The manifest is signed and the export sealed with ``sealer``'s key and till.
     """
+    require_anchors(sealer, EXPORT)  # no archive of a cut chain (anchor_check)
     if isinstance(period, str):
         period = parse_period(period, getattr(sealer, "zone", None))
     till_ids = [sealer.till_id] if tills == () else (None if tills is None else list(tills))

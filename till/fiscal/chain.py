@@ -12,9 +12,14 @@ FOR UPDATE`` on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already lets one write
 makes the sequence number and the previous signature safe against a second till appending at
 the same moment. Between ``reserve`` and ``append`` the head is remembered, not read twice.
 
-Once the outermost commit succeeded, the chain's committed tail is handed to a background
-writer that keeps the tail anchor file (outside the database) up to date, so the cashier does
-not wait for its two fsyncs; ``flush_anchors`` waits for it (the verifier does, and the exit).
+The tail anchor (outside the database, ``till.fiscal.anchor``) is written ahead: each record's
+anchor is written, signed and marked ``intent``, before its transaction commits, so the anchor
+never trails the committed tail, even if the till is killed right after the commit. An anchor
+that does not agree with the chain (a cut, an edit, a missing file) is never overwritten: the
+record is refused (``AnchorMismatch``) until a technician acknowledges (``anchor_check``). Once
+the outermost commit succeeded, a background writer rewrites it ``confirmed``; only that second
+write is off the cashier's path, and ``flush_anchors`` waits for it (the verifier does, and the
+exit).
 
 ``signed_message`` is the one definition of the bytes that are hashed and signed; the verifier
 uses it too.
@@ -28,12 +33,14 @@ import hashlib
 import json
 import logging
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import peewee
 
 from store.models import ChainHead, FiscalRecord, database_proxy, utcnow
-from till.fiscal.anchor import AnchorStore
+from till.errors import TillError
+from till.fiscal.anchor import CONFIRMED, INTENT, Anchor, AnchorStore
 from till.fiscal.canonical import RawJSON, canonical_bytes, canonical_json
 from till.fiscal.canonical import _encode as _plain_json
 from till.fiscal.canonical import _is_nfc
@@ -41,6 +48,7 @@ from till.fiscal.keys import Signer, register_public_key
 
 __all__ = [
     "FORMAT_VERSION", "Sealer", "signed_message", "message_bytes", "iso_utc", "current_database", "flush_anchors",
+    "AnchorMismatch",
 ]
 
 log = logging.getLogger(__name__)
@@ -150,6 +158,8 @@ _SQL_TEXT = {
         ", ".join("?" * len(_RECORD_FIELDS))),
     "tail": "SELECT {1}, {2}, {3} FROM {0} WHERE {4} = ? AND {5} = ? ORDER BY {1} DESC LIMIT 1".format(
         *_names(FiscalRecord, "sequence", "signature", "hash", "till_id", "chain")),
+    "signature_at": "SELECT {1} FROM {0} WHERE {2} = ? AND {3} = ? AND {4} = ?".format(
+        *_names(FiscalRecord, "signature", "till_id", "chain", "sequence")),
 }
 """The statements of the hot path, written once: peewee would rebuild each query every time,
 which cost more than the statement itself. ``?`` becomes the engine's parameter mark."""
@@ -172,30 +182,34 @@ Head = tuple[int, int, str]
 """A chain head row as (id, sequence, signature)."""
 
 
-class _AnchorWriter:
-    """The process's one tail-anchor writer: a background thread, newest record per chain only.
+class AnchorMismatch(TillError):
+    """The chain's tail anchor does not agree with the chain: nothing is sealed on it."""
 
-    An anchor write is two fsyncs (file, then folder), as long as the ticket's own commit; done
-    after each commit it doubled what the cashier waits for. Yet nothing needs it before the
-    commit returns: it only has to be durable soon after, and if the till stops in between, the
-    chain is ahead of its anchor, which the verifier reports as a warning (never as a missing
-    record), exactly as a stop between commit and anchor always did. So commits hand the tail
-    over here and return; requests for one chain that pile up are coalesced to the newest.
-    ``flush_anchors`` waits for the writes: the verifier calls it, and so does the process exit.
+
+class _AnchorWriter:
+    """The process's one anchor confirmer: a background thread, newest record per chain only.
+
+    The anchor of a record is already on disk, as an ``intent``, before its commit (``Sealer``);
+    confirming it is two more fsyncs that nothing needs before the commit returns: if the till
+    stops first, the intent names the committed record, which the checks accept and the next
+    start confirms. So commits hand the tail over here and return; requests for one chain that
+    pile up are coalesced to the newest. ``flush_anchors`` waits for the writes: the verifier
+    calls it, and so does the process exit.
     """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._pending: dict[tuple[str, str, str], tuple[AnchorStore, int, str, str]] = {}
+        self._pending: dict[tuple[str, str, str], tuple[AnchorStore, int, str, str, Any]] = {}
         self._busy = False
         self._thread: threading.Thread | None = None
 
-    def submit(self, store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str) -> None:
+    def submit(self, store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str,
+               signer: Signer | None = None) -> None:
         key = (str(store.folder), till_id, chain)
         with self._cond:
             queued = self._pending.get(key)
             if queued is None or queued[1] < sequence:
-                self._pending[key] = (store, sequence, signature, hash_)
+                self._pending[key] = (store, sequence, signature, hash_, signer)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="till-anchor-writer", daemon=True)
                 self._thread.start()
@@ -212,26 +226,34 @@ class _AnchorWriter:
                 self._cond.wait_for(lambda: bool(self._pending))
                 batch, self._pending, self._busy = self._pending, {}, True
             try:
-                for (_folder, till_id, chain), (store, sequence, signature, hash_) in batch.items():
-                    self.write(store, till_id, chain, sequence, signature, hash_)
+                for (_folder, till_id, chain), (store, sequence, signature, hash_, signer) in batch.items():
+                    self.write(store, till_id, chain, sequence, signature, hash_, signer)
             finally:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
 
     @staticmethod
-    def write(store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str) -> None:
-        """Anchor the record unless a later one is; a failure is logged, never raised.
+    def write(store: AnchorStore, till_id: str, chain: str, sequence: int, signature: str, hash_: str,
+              signer: Signer | None = None) -> None:
+        """Confirm the committed record unless the file names a later one; a failure is logged,
+        never raised (the intent on disk already covers the record).
 
-        Only the writer thread calls it, so this process never moves an anchor back itself.
+        Under the folder's lock: a confirm never overwrites another process's newer intent.
+        A missing file is left missing (evidence for the checks, not for this writer to hide).
         """
         try:
-            current = store.read(till_id, chain)
-            if current is None or current.sequence < sequence:
-                store.write(till_id, chain, sequence, signature, hash_)
-            # else another process of this till anchored a later record already
+            with store.locked():
+                current = store.read(till_id, chain)
+                if current is None:
+                    return
+                mine = current.sequence == sequence and current.signature == signature
+                if (current.sequence < sequence or (mine and current.state == INTENT)
+                        or (current.state == INTENT and current.base_sequence < sequence)):
+                    store.write(till_id, chain, sequence, signature, hash_, state=CONFIRMED, signer=signer)
+            # else already confirmed, or another transaction of this till announced a later record
         except Exception:  # noqa: BLE001 - after commit, nothing may undo the sale
-            log.exception("could not write the tail anchor of chain %s/%s at %s", till_id, chain, sequence)
+            log.exception("could not confirm the tail anchor of chain %s/%s at %s", till_id, chain, sequence)
 
 
 _ANCHOR_WRITER = _AnchorWriter()
@@ -265,6 +287,23 @@ class Sealer:
         # (anchor folder, chain) -> the last sequence this sealer had anchored: a commit with
         # nothing newer (several records in one commit, a rolled-back savepoint) stops there.
         self._anchored: dict[tuple[str, str], int] = {}
+        # chain -> (transaction, (sequence, signature)): the committed tail the transaction
+        # started from, which its intents name as their base.
+        self._bases: dict[str, tuple[Any, tuple[int, str]]] = {}
+        self._replacing = False
+        self.heads_to_headoffice = False
+        """Set when head office is configured: each closure queues its signed chain heads for it
+        (``till.fiscal.heads``)."""
+
+    @contextmanager
+    def replacing_anchors(self) -> Iterator[None]:
+        """Seal without comparing the anchors first: only for the events that record an anchor
+        failure or its acknowledgement, which carry the anchors as found (``anchor_check``)."""
+        self._replacing, before = True, self._replacing
+        try:
+            yield
+        finally:
+            self._replacing = before
 
     def reserve(self, chain: str) -> int:
         """The sequence the next record of ``chain`` will get, with the head locked until commit.
@@ -298,6 +337,9 @@ class Sealer:
         cached = self._heads.pop(chain, None)
         fresh = cached is None or cached[0] is not transaction
         head = self._lock_head(database, chain) if fresh else cached[1]
+        base = self._bases.get(chain)
+        if base is None or base[0] is not transaction:
+            base = self._bases[chain] = (transaction, (head[1], head[2]))
         # Second precision: the same text whichever engine stores the column.
         created_at = utcnow().replace(microsecond=0)
         payload_text = canonical_json(payload)
@@ -321,6 +363,8 @@ class Sealer:
                 raise RuntimeError(f"chain head of {self.till_id}/{chain} moved while locked")
             head, fresh = self._lock_head(database, chain), True  # the remembered head was undone
         hash_ = hashlib.sha256(message).hexdigest()
+        if self.anchors is not None:
+            self._write_intent(database, chain, sequence, signature, hash_, base[1])
         values = (self.till_id, chain, sequence, kind, created_at, ticket_id, FORMAT_VERSION, payload_text,
                   head[2], hash_, signature, self.signer.key_id)
         cursor = database.execute_sql(_sql(database, "record"), values)
@@ -355,15 +399,56 @@ class Sealer:
         cursor = database.execute_sql(_sql(database, "move"), (sequence, signature, *head))
         return cursor.rowcount == 1
 
+    def _write_intent(self, database: peewee.Database, chain: str, sequence: int, signature: str, hash_: str,
+                      base: tuple[int, str]) -> None:
+        """Before the commit: anchor the record about to be committed, as an intent based on the
+        committed tail ``base``; raises (the transaction then rolls back) rather than seal on an
+        anchor that does not agree with the chain, or when the file cannot be written.
+
+        The file may name: nothing (only before a chain's first record); a record of the chain
+        at or before ``base`` (an older version's or a bulk writer's trailing anchor: not a cut);
+        or an intent whose own base is such a record (this transaction's earlier record, or one
+        that never committed). Anything else, a record ahead of the tail or one the chain does
+        not hold, is what a cut or an edit leaves, and it stays on disk for the checks.
+        """
+        assert self.anchors is not None
+        store = self.anchors
+        with store.locked():
+            current = store.read(self.till_id, chain)
+            if not self._replacing and not self._agrees(database, chain, current, base):
+                raise AnchorMismatch(
+                    "The tail anchor of chain {chain} does not agree with the journal: nothing is sealed until a "
+                    "technician checks it (till journal verify, then till journal acknowledge-anchor)", chain=chain)
+            store.write(self.till_id, chain, sequence, signature, hash_, state=INTENT, base=base, signer=self.signer)
+
+    def _agrees(self, database: peewee.Database, chain: str, current: Anchor | None, base: tuple[int, str]) -> bool:
+        if current is None:
+            return base[0] == 0
+        if (current.sequence, current.signature) == base:
+            return True
+        if current.state == INTENT and (current.base_sequence, current.base_signature) == base:
+            return True
+        if current.sequence <= base[0] and self._holds(database, chain, current.sequence, current.signature):
+            return True
+        return current.state == INTENT and current.base_sequence <= base[0] and self._holds(
+            database, chain, current.base_sequence, current.base_signature)
+
+    def _holds(self, database: peewee.Database, chain: str, sequence: int, signature: str) -> bool:
+        """Is record ``sequence`` of ``chain`` the one signed ``signature`` (0: the empty start)?"""
+        if sequence == 0:
+            return signature == ""
+        row = database.execute_sql(_sql(database, "signature_at"), (self.till_id, chain, sequence)).fetchone()
+        return row is not None and row[0] == signature
+
     def _write_anchor(self, database: peewee.Database, chain: str) -> None:
-        """After commit: have the chain's committed tail anchored, once however many records the
+        """After commit: have the chain's committed tail confirmed, once however many records the
         transaction sealed (the first callback hands it over, the others find nothing newer).
 
         The tail is read back after the commit rather than remembered, because a rolled-back
         savepoint may have taken this transaction's last records away. The file itself is
         written by ``_ANCHOR_WRITER``, off the checkout's path. Runs after the sale is
-        committed, so it must not raise: a failure is logged and the verifier reports the chain
-        as ahead of its anchor (a warning) until the next one.
+        committed, so it must not raise: a failure is logged, and the intent written before
+        the commit still names the record.
         """
         assert self.anchors is not None
         try:
@@ -375,4 +460,4 @@ class Sealer:
         if row is None or row[0] <= self._anchored.get(key, 0):
             return
         self._anchored[key] = row[0]
-        _ANCHOR_WRITER.submit(self.anchors, self.till_id, chain, *row)
+        _ANCHOR_WRITER.submit(self.anchors, self.till_id, chain, *row, self.signer)

@@ -47,7 +47,9 @@ from till.fiscal.closure_totals import (
     DAY, KINDS, MONTH, YEAR, Period, Totals, business_day, business_zone, day_start, naive_utc, period_of,
     period_totals, sum_totals,
 )
+from till.fiscal.anchor_check import CLOSURE, require_anchors
 from till.fiscal.events import record_event
+from till.fiscal.heads import seal_heads
 
 __all__ = [
     "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
@@ -302,6 +304,7 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
           ) -> list[Closure]:
     """Close the period of ``kind`` containing ``day``, with its cascade, in one transaction;
     business days in ``zone`` (default: the sealer's, the shop's time zone)."""
+    require_anchors(sealer, CLOSURE)  # no closure sealed on a cut chain (anchor_check)
     zone = sealer.zone if zone is None else zone
     now = utcnow() if now is None else naive_utc(now)
     if day is None:
@@ -314,7 +317,10 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
         # ``reserve("T")`` it then sees this closure. (Always G then T: no deadlock with a sale,
         # which takes T only.)
         sealer.reserve("T")
-        job.close(period_of(kind, day, zone))
+        closure = job.close(period_of(kind, day, zone))
+        # The chain heads as closed, signed: sealed in L, queued for head office, on the Z.
+        seal_heads(sealer, closure.sequence, closure.kind, closure.period.label,
+                   getattr(sealer, "heads_to_headoffice", False))
     return job.made
 
 

@@ -5,7 +5,9 @@ continuity from 1 with no gap or duplicate, the link to the previous signature, 
 rebuilt message (``chain.signed_message``'s bytes), the ECDSA signature with the key named by
 ``key_id``, and, for ticket chains, that the sealed payload still equals the one rebuilt from
 the ticket rows. Then that every ticket is sealed exactly once, that the chain reaches its
-``ChainHead`` row and its tail anchor (outside the database), so a cut tail shows too.
+``ChainHead`` row and that its tail anchor (outside the database) agrees, by the same rules
+as the till's own checks at start, closure and export (``till.fiscal.anchor_check``), so a cut
+tail shows too.
 
 Memory stays flat on a million records: records are read by keyset pages of one chain, the
 tickets of a page are rebuilt with four bulk queries, and only counters cross pages (two pages
@@ -33,8 +35,8 @@ import peewee
 from peewee import fn
 
 from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
-from till.errors import TillError
-from till.fiscal.anchor import Anchor, AnchorStore
+from till.fiscal.anchor import AnchorStore
+from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
@@ -154,9 +156,8 @@ def _verify_batch(jobs: list[tuple[str, bytes, str]]) -> list[bool]:
 class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
-    def __init__(self, till_id: str, chain: str, keys: dict[str, str], anchor: Anchor | None,
-                 report: VerifyReport) -> None:
-        self.till_id, self.chain, self.keys, self.anchor, self.report = till_id, chain, keys, anchor, report
+    def __init__(self, till_id: str, chain: str, keys: dict[str, str], report: VerifyReport) -> None:
+        self.till_id, self.chain, self.keys, self.report = till_id, chain, keys, report
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
 
@@ -245,13 +246,10 @@ class _ChainCheck:
             elif payload_text(ticket) != payload and not _same_payload(payload, payload_of(ticket)):
                 self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
                              ticket_id=ticket_id)
-        anchor = self.anchor
-        if anchor is not None and sequence == anchor.sequence and (signature, hash_) != (anchor.signature, anchor.hash):
-            self.problem(sequence, "differs from the tail anchor kept outside the database")
         self.previous, self.last, self.expected = signature, sequence, sequence + 1
 
-    def finish(self, head: tuple[int, str] | None, anchored: bool) -> None:
-        """Duplicates across pages, the chain head row and the tail anchor."""
+    def finish(self, head: tuple[int, str] | None) -> None:
+        """Duplicates across pages and the chain head row."""
         self.report.counts[(self.till_id, self.chain)] = self.count
         mine = (FiscalRecord.till_id == self.till_id) & (FiscalRecord.chain == self.chain)
         if FiscalRecord.select().where(mine).count() != self.count or self.duplicates:  # some hid between pages
@@ -269,19 +267,6 @@ class _ChainCheck:
             self.problem(head[0] + 1, "records after {head} are not counted by the chain head", head=head[0])
         elif head[1] != self.previous:
             self.problem(self.last, "the last record differs from the chain head")
-        anchor = self.anchor
-        if anchor is not None:
-            if self.last < anchor.sequence:
-                self.problem(self.last + 1,
-                             "records from {first} on are missing: the tail anchor names record {last}",
-                             first=self.last + 1, last=anchor.sequence)
-            elif self.last > anchor.sequence:
-                self.report.warnings.append(_finding(
-                    self.till_id, self.chain, anchor.sequence + 1,
-                    "records after {sequence} are newer than the tail anchor (written just before a stop?)",
-                    sequence=anchor.sequence))
-        elif anchored and self.count:
-            self.report.warnings.append(_finding(self.till_id, self.chain, None, "the chain has no tail anchor"))
 
 
 def _check_tickets_sealed(report: VerifyReport) -> None:
@@ -356,20 +341,17 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     keys = _load_keys(public_keys, report)
     heads = {(t, c): (s, sig) for t, c, s, sig in
              ChainHead.select(ChainHead.till_id, ChainHead.chain, ChainHead.sequence, ChainHead.signature).tuples()}
-    anchor_map: dict[tuple[str, str], Anchor] = {}
     if anchors is not None:
         flush_anchors(30.0)  # this process's last commits may still be on their way to the folder
-        try:
-            anchor_map = {(a.till_id, a.chain): a for a in anchors.all()}
-        except TillError as error:
-            report.problems.append(Problem("", "", None, str(error), error.message, error.params))
+        findings = check_anchors(anchors, keys=keys)
+        report.problems.extend(findings.problems + findings.unacknowledged)
+        report.warnings.extend(findings.warnings)
     chains = set(FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain).distinct().tuples())
     chains.update(key for key, head in heads.items() if head[0] > 0)
-    chains.update(anchor_map)
     for till_id, chain in sorted(chains):
-        check = _ChainCheck(till_id, chain, keys, anchor_map.get((till_id, chain)), report)
+        check = _ChainCheck(till_id, chain, keys, report)
         check.run(page_size, pool, workers)
-        check.finish(heads.get((till_id, chain)), anchors is not None)
+        check.finish(heads.get((till_id, chain)))
     _check_tickets_sealed(report)
     _check_return_origins(report)
 

@@ -62,8 +62,9 @@ class TillContext:
             signer = Signer.load(key_path)
         with database.atomic():
             register_public_key(signer, config.till.id)
-        sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir)),
+        sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))
+        sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
         terminal = make_terminal(config)
         if terminal is not None:
             # Every request is journaled before it is sent. What a stop left open is resolved by

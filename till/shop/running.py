@@ -16,6 +16,7 @@ from till.credit import holds as credit_holds
 from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.file_lock import exclusive
+from till.fiscal.anchor_check import START, require_anchors
 from till.fiscal.lifecycle import record_start
 from till.selling.card_settlement import reconcile
 from till.shop.context import TillContext
@@ -35,8 +36,16 @@ def running_till(config: Config):
 
 def start_till(config: Config) -> TillContext:
     """What the till's own program does before its screens, holding its run lock: open the shop,
-    seal the start, resolve the card journal, give back credit-note holds."""
+    check the tail anchors (``AnchorCheckFailed`` when they do not agree with the journal: the
+    till does not sell on a cut chain; before APP_START, whose own anchor would otherwise
+    replace a bad one of chain L), seal the start, resolve the card journal, give back
+    credit-note holds."""
     ctx = TillContext.open(config)
+    try:
+        require_anchors(ctx.sealer, START)
+    except BaseException:
+        ctx.close()
+        raise
     record_start(ctx.sealer, config)
     resolve_card_journal(ctx)
     give_back_credit_holds(ctx)

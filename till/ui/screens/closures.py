@@ -126,6 +126,7 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
             return
         self._armed = None
         made = close_day(self.ctx.sealer, day, user_id=self.manager.id, operator=self.manager.name)
+        self.app.process_outbox()  # the closure's signed chain heads, to head office at once
         self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
         self.show_info(_("Day {day} closed ({count} closure(s)). F4: print the Z", day=day.strftime("%d/%m/%Y"),
                          count=len(made)))
@@ -139,6 +140,7 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
             return
         self._armed = None
         made = close_month(self.ctx.sealer, month, user_id=self.manager.id, operator=self.manager.name)
+        self.app.process_outbox()  # the closure's signed chain heads, to head office at once
         self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
         self.show_info(_("Month {month} closed. F4: print the Z", month=month.strftime("%m/%Y")))
 
