@@ -15,14 +15,14 @@ import json
 from typing import Any
 
 from reports.base import Table
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.money import format_cents
 
 __all__ = ["FORMATS", "render", "EMPTY"]
 
 FORMATS = ("table", "csv", "json")
-EMPTY = "Nothing to report for {report} from {start} to {end}"
-EMPTY_NOW = "Nothing to report for {report}"
+EMPTY = N_("Nothing to report for {report} from {start} to {end}")
+EMPTY_NOW = N_("Nothing to report for {report}")
 
 
 def _bp(value: int, lang: str) -> str:

@@ -12,6 +12,7 @@ import re
 import secrets
 
 from till.errors import ScanError
+from till.i18n import N_
 
 PREFIX = "AV"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -24,8 +25,8 @@ GROUP = 4
 
 # --- Messages (French in till/locales/fr/credit_notes.json) ----------------------------------
 
-INVALID_CODE = "{code} is not a valid credit note code"
-QUANTITY_ON_CREDIT_NOTE = "A quantity cannot be given for a credit note: {code}"
+INVALID_CODE = N_("{code} is not a valid credit note code")
+QUANTITY_ON_CREDIT_NOTE = N_("A quantity cannot be given for a credit note: {code}")
 
 
 class InvalidCreditNoteCode(ScanError):

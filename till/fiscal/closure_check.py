@@ -19,15 +19,16 @@ from typing import Any
 from store.models import FiscalRecord
 from till.fiscal.closures import CLOSURE_CHAIN, DAY, KINDS, Closure, Totals, closures, period_totals, sum_totals
 from till.fiscal.problems import Problem
+from till.i18n import N_
 
 __all__ = ["check_closures", "FIGURES"]
 
-DIFFERS = "{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from the tickets"
-PARTS_DIFFER = "{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from its {parts} closures"
-PARTS_LIST = "{kind} closure {period}: its parts are records {sealed}, but the {parts} closures in it are {actual}"
-PERPETUAL = "{kind} closure {period}: {figure} is {sealed} but the previous closure and this period give {actual}"
-PREVIOUS = "{kind} closure {period}: names record {sealed} as the previous closure, but it is {actual}"
-UNREADABLE = "closure cannot be read: {error}"
+DIFFERS = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from the tickets")
+PARTS_DIFFER = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from its {parts} closures")
+PARTS_LIST = N_("{kind} closure {period}: its parts are records {sealed}, but the {parts} closures in it are {actual}")
+PERPETUAL = N_("{kind} closure {period}: {figure} is {sealed} but the previous closure and this period give {actual}")
+PREVIOUS = N_("{kind} closure {period}: names record {sealed} as the previous closure, but it is {actual}")
+UNREADABLE = N_("closure cannot be read: {error}")
 MESSAGES = (DIFFERS, PARTS_DIFFER, PARTS_LIST, PERPETUAL, PREVIOUS, UNREADABLE)
 
 FIGURES = ("ticket_count", "counts", "first_ticket", "last_ticket", "last_ticket_signature", "vat", "payments",

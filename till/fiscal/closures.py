@@ -48,6 +48,7 @@ from till.fiscal.closure_totals import (
     period_totals, sum_totals,
 )
 from till.fiscal.events import record_event
+from till.i18n import N_
 
 __all__ = [
     "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
@@ -64,19 +65,19 @@ CLOSURE_EVENT = "CLOSURE"
 
 # --- Messages (French in till/locales/fr/closures.json) --------------------------------------
 
-ALREADY_CLOSED = "The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)"
-NOT_STARTED = "The day {period} has not started yet: it cannot be closed"
-NOT_OVER = "The {kind} {period} is not over yet: it can be closed from its last day on"
-OUT_OF_ORDER = ("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
-                "{closed_until}")
-DAY_NOT_CLOSED = ("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
-                  "or `till close day --date {day}`) before the next sale")
-DAY_CLOSED = ("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
-              "resume on the next day")
-BAD_PERIOD = "{text} is not a {kind}: write it as {example}"
-NO_CLOSURE = "Till {till_id} has no closure of the {kind} {period}"
+ALREADY_CLOSED = N_("The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)")
+NOT_STARTED = N_("The day {period} has not started yet: it cannot be closed")
+NOT_OVER = N_("The {kind} {period} is not over yet: it can be closed from its last day on")
+OUT_OF_ORDER = N_("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
+                  "{closed_until}")
+DAY_NOT_CLOSED = N_("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
+                    "or `till close day --date {day}`) before the next sale")
+DAY_CLOSED = N_("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
+                "resume on the next day")
+BAD_PERIOD = N_("{text} is not a {kind}: write it as {example}")
+NO_CLOSURE = N_("Till {till_id} has no closure of the {kind} {period}")
 MESSAGES = (ALREADY_CLOSED, NOT_STARTED, NOT_OVER, OUT_OF_ORDER, DAY_NOT_CLOSED, DAY_CLOSED, BAD_PERIOD, NO_CLOSURE)
-KIND_NAMES = {DAY: "day", MONTH: "month", YEAR: "year"}
+KIND_NAMES = {DAY: N_("day"), MONTH: N_("month"), YEAR: N_("year")}
 """How a kind is named inside messages (translated on their own: "day" -> "journée")."""
 
 

@@ -25,7 +25,7 @@ from textual.widgets import Footer, Static
 
 from reports.xz import x_report, z_report
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
-from till.i18n import _
+from till.i18n import Counted, N_, _, translate_plural
 from till.people.auth import locked_users
 from till.selling import card_settlement
 from till.selling.card_journal import unresolved
@@ -51,9 +51,9 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         # Not in the footer, which is full at 80 columns in French: the status line offers F9
         # whenever an account is locked (``_locked_hint``).
         Binding("f9", "unlock", "Unlock", id="closures-unlock", key_display="F9", show=False,
-                tooltip="Unlock an account locked by wrong PINs"),
+                tooltip=N_("Unlock an account locked by wrong PINs")),
         Binding("f10", "card_outcomes", "Card outcomes", id="closures-card-outcomes", key_display="F10", show=False,
-                tooltip="Settle a card payment whose outcome is unknown"),
+                tooltip=N_("Settle a card payment whose outcome is unknown")),
         Binding("escape", "leave", "Back", id="closures-back", key_display="Esc"),
         Binding("up", "scroll(-1)", "Up", show=False, id="closures-up"),
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down"),
@@ -94,8 +94,10 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
         failed = len(failed_messages(self.ctx.till_id))
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
-            self.show_error(_("{count} message(s) could not be sent (mail server or SMS gateway): F8 sends them "
-                              "again", count=failed) + self._locked_hint())
+            self.show_error(translate_plural(
+                "{count} message could not be sent (mail server or SMS gateway): F8 sends it again",
+                "{count} messages could not be sent (mail server or SMS gateway): F8 sends them again", failed)
+                + self._locked_hint())
             return
         self.show_info(_("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y"))
                        + self._locked_hint())
@@ -105,10 +107,12 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         """What the manager should know on arriving here: staff locked out, and the key for it."""
 
         count = len(locked_users())
-        hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
+        hint = "\n" + translate_plural("{count} account locked: F9 unlocks", "{count} accounts locked: F9 unlocks",
+                                        count) if count else ""
         unknown = len(unresolved())
         if unknown:
-            hint += "\n" + _("{count} card payment(s) with an unknown outcome: F10 settles", count=unknown)
+            hint += "\n" + translate_plural("{count} card payment with an unknown outcome: F10 settles",
+                                             "{count} card payments with an unknown outcome: F10 settles", unknown)
         return hint
 
     @guarded
@@ -122,8 +126,9 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         self._armed = None
         made = close_day(self.ctx.sealer, day, user_id=self.manager.id, operator=self.manager.name)
         self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
-        self.show_info(_("Day {day} closed ({count} closure(s)). F4: print the Z", day=day.strftime("%d/%m/%Y"),
-                         count=len(made)))
+        self.show_info(translate_plural("Day {day} closed ({count} closure). F4: print the Z",
+                                        "Day {day} closed ({count} closures). F4: print the Z", len(made),
+                                        day=day.strftime("%d/%m/%Y")))
 
     @guarded
     def action_close_month(self) -> None:
@@ -171,8 +176,10 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
         sent = send_again(self.ctx.till_id)  # the mail server or gateway is back too: messages as well
         self.app.process_outbox()
-        self.show_info(_("{count} document(s) sent to the printer again, {messages} message(s) sent again",
-                         count=sent.documents, messages=sent.messages))
+        self.show_info(_("{documents}, {messages}",
+                         documents=Counted("{count} document sent to the printer again",
+                                           "{count} documents sent to the printer again", sent.documents),
+                         messages=Counted("{count} message sent again", "{count} messages sent again", sent.messages)))
 
     @guarded
     def action_card_outcomes(self) -> None:
