@@ -30,7 +30,7 @@ from till.i18n import N_
 __all__ = ["ReportError", "ReportPeriod", "Column", "Table", "MESSAGES", "hour_of", "bucket_of", "counted",
            "TIME_BUCKETS", "parse_day"]
 
-# --- Messages (French in till/locales/fr/reports.json) ----------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
 UNKNOWN_REPORT = N_("Unknown report {name}: choose one of {names}")
 UNKNOWN_FIELD = N_("Report {name} cannot be grouped by {field}: choose one of {fields}")

@@ -52,7 +52,7 @@ ENCODINGS = ("iso-8859-15", "utf-8")
 WRITE_EVERY = 4_000
 """Lines gathered before one write: few system calls, and still a bounded buffer."""
 
-# --- Messages (French in till/locales/fr/reports.json) ----------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
 BAD_YEAR = N_("{text} is not a fiscal year: write it as YYYY")
 NO_SIREN = N_("The shop's SIRET is not set (shop.siret in till.toml): the FEC file is named after its SIREN")

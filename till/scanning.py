@@ -34,7 +34,7 @@ from till.note_codes import QuantityOnCreditNote, looks_like_code, parse_code
 
 # --- Messages -------------------------------------------------------------------------------
 # Every message this module raises, so tests can check that the French catalogue
-# (till/locales/fr/scanning.json) translates each of them.
+# (till/locales/fr/LC_MESSAGES/till.po) translates each of them.
 
 NOTHING_SCANNED = N_("Nothing was scanned")
 INVALID_CHECK_DIGIT = N_("Invalid check digit in {code}: this is not a valid barcode")

@@ -63,7 +63,7 @@ CLOSURE_CHAIN = "G"
 CLOSURE_EVENT = "CLOSURE"
 """The technical event (chain L) logged with each closure (R-JET-01 lists day closures)."""
 
-# --- Messages (French in till/locales/fr/closures.json) --------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
 ALREADY_CLOSED = N_("The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)")
 NOT_STARTED = N_("The day {period} has not started yet: it cannot be closed")

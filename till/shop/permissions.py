@@ -34,7 +34,7 @@ CONFIGURATION, DATABASE, KEY, ANCHOR, LOG, RECEIPTS, ORDERS = (
     N_("configuration"), N_("database"), N_("signing key"), N_("anchor"), N_("log"), N_("receipts"),
     N_("online orders"))
 KINDS = (CONFIGURATION, DATABASE, KEY, ANCHOR, LOG, RECEIPTS, ORDERS)
-"""What a file is, as ``till doctor`` names it (translated in till/locales/fr/files.json)."""
+"""What a file is, as ``till doctor`` names it (translated by the catalogues in till/locales)."""
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
