@@ -48,7 +48,7 @@ from till.fiscal.closure_totals import (
     period_totals, sum_totals,
 )
 from till.fiscal.events import record_event
-from till.i18n import N_
+from till.i18n import N_, Phrase
 
 __all__ = [
     "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
@@ -110,7 +110,7 @@ def parse_period(kind: str, text: str) -> dt.date:
     try:
         return dt.datetime.strptime(text.strip(), pattern).date()
     except ValueError:
-        raise ClosureError(BAD_PERIOD, text=text, kind=KIND_NAMES[kind], example=example) from None
+        raise ClosureError(BAD_PERIOD, text=text, kind=Phrase(KIND_NAMES[kind]), example=example) from None
 
 
 # --- Closure records ---------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def get_closure(till_id: str, kind: str, label: str) -> Closure:
     """``find_closure``, or a ``ClosureError`` naming what is missing (for the Z report)."""
     closure = find_closure(till_id, kind, label)
     if closure is None:
-        raise ClosureError(NO_CLOSURE, till_id=till_id, kind=KIND_NAMES[kind], period=label)
+        raise ClosureError(NO_CLOSURE, till_id=till_id, kind=Phrase(KIND_NAMES[kind]), period=label)
     return closure
 
 
@@ -338,17 +338,17 @@ class _Job:
         kind, till_id = period.kind, self.till_id
         existing = find_closure(till_id, kind, period.label)
         if existing is not None:
-            raise PeriodAlreadyClosed(ALREADY_CLOSED, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
-                                      sequence=existing.sequence)
+            raise PeriodAlreadyClosed(ALREADY_CLOSED, kind=Phrase(KIND_NAMES[kind]), period=period.label,
+                                      till_id=till_id, sequence=existing.sequence)
         today = business_day(self.now, self.zone)
         if kind == DAY and period.first_day > today:
             raise ClosureError(NOT_STARTED, period=period.label)
         if kind != DAY and period.last_day > today:
-            raise ClosureError(NOT_OVER, kind=KIND_NAMES[kind], period=period.label)
+            raise ClosureError(NOT_OVER, kind=Phrase(KIND_NAMES[kind]), period=period.label)
         # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
         floor = _closed_until(till_id, KINDS[KINDS.index(kind):])
         if floor is not None and period.start < floor.period.end:
-            raise ClosureError(OUT_OF_ORDER, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
+            raise ClosureError(OUT_OF_ORDER, kind=Phrase(KIND_NAMES[kind]), period=period.label, till_id=till_id,
                                closed_until=floor.period.last_day.isoformat())
         # The cascade: earlier periods of this kind with tickets, then this period's parts.
         self._close_open(kind, floor.period.end if floor else None, period.start)
