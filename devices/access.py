@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from till.errors import TillError
+from till.i18n import N_
 
-PATH_MISSING = "{path} does not exist: check the cable and the device name in the configuration"
+PATH_MISSING = N_("{path} does not exist: check the cable and the device name in the configuration")
 PERMISSION_DENIED = (
-    "Permission denied on {path}: add user {user} to group {group} (sudo usermod -aG {group} {user}),"
-    " then log in again"
+    N_("Permission denied on {path}: add user {user} to group {group} (sudo usermod -aG {group} {user}),"
+       " then log in again")
 )
-DEVICE_BUSY = "{path} is busy: another program holds it (ModemManager, a second till, a console)"
-DEVICE_GONE = "{path} stopped answering or was unplugged"
-CANNOT_OPEN = "Cannot open {path}: {reason}"
+DEVICE_BUSY = N_("{path} is busy: another program holds it (ModemManager, a second till, a console)")
+DEVICE_GONE = N_("{path} stopped answering or was unplugged")
+CANNOT_OPEN = N_("Cannot open {path}: {reason}")
 
 MESSAGES = (PATH_MISSING, PERMISSION_DENIED, DEVICE_BUSY, DEVICE_GONE, CANNOT_OPEN)
 

@@ -23,22 +23,23 @@ from dataclasses import dataclass
 
 from devices.access import explain_os_error
 from till.errors import TillError
+from till.i18n import N_
 
 log = logging.getLogger("till.devices.display")
 
-UNKNOWN_DRIVER = "Unknown customer display driver {driver}: use epson or none"
-UNKNOWN_CODE_PAGE = "Unknown display code page {code_page}: use cp858, cp437 or cp1252"
-DISPLAY_NO_PATH = "The customer display needs a device path (path in [display])"
-DISPLAY_TIMEOUT = "The customer display on {path} did not take the text within {seconds} s"
+UNKNOWN_DRIVER = N_("Unknown customer display driver {driver}: use epson or none")
+UNKNOWN_CODE_PAGE = N_("Unknown display code page {code_page}: use cp858, cp437 or cp1252")
+DISPLAY_NO_PATH = N_("The customer display needs a device path (path in [display])")
+DISPLAY_TIMEOUT = N_("The customer display on {path} did not take the text within {seconds} s")
 
-DISPLAY_PROBLEM = "Customer display: {reason}"
-DISPLAY_UNAVAILABLE = "Customer display unavailable"
+DISPLAY_PROBLEM = N_("Customer display: {reason}")
+DISPLAY_UNAVAILABLE = N_("Customer display unavailable")
 
 # What the customer reads, in the shop's language (translated by the caller).
-TOTAL_TO_PAY = "Total to pay"
-CHANGE_GIVEN = "Change given"
-CHANGE = "Change"
-THANK_YOU = "Thank you, see you soon!"
+TOTAL_TO_PAY = N_("Total to pay")
+CHANGE_GIVEN = N_("Change given")
+CHANGE = N_("Change")
+THANK_YOU = N_("Thank you, see you soon!")
 
 MESSAGES = (UNKNOWN_DRIVER, UNKNOWN_CODE_PAGE, DISPLAY_NO_PATH, DISPLAY_TIMEOUT, DISPLAY_PROBLEM,
             DISPLAY_UNAVAILABLE, TOTAL_TO_PAY, CHANGE_GIVEN, CHANGE, THANK_YOU)

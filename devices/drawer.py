@@ -20,13 +20,14 @@ from devices import paths
 from devices.errors import DeviceConfigError, DrawerError, PrinterError
 from devices.guard import DeviceGuard
 from devices.settings import DRAWER_KINDS, STATUS_LINES, DrawerSettings
+from till.i18n import N_
 
-BUSY = "The cash drawer is still busy with a previous command that hangs"
-HUNG = "The cash drawer did not answer within {seconds} s"
-UNKNOWN_KIND = "Unknown drawer kind {kind}: use one of {choices}"
-NEEDS_ESCPOS = "A drawer kicked by the printer needs an ESC/POS printer driver"
-BAD_BYTES = "Drawer open bytes {value} must be hexadecimal, such as 07"
-BAD_LINE = "Drawer status line {value} must be one of {choices}"
+BUSY = N_("The cash drawer is still busy with a previous command that hangs")
+HUNG = N_("The cash drawer did not answer within {seconds} s")
+UNKNOWN_KIND = N_("Unknown drawer kind {kind}: use one of {choices}")
+NEEDS_ESCPOS = N_("A drawer kicked by the printer needs an ESC/POS printer driver")
+BAD_BYTES = N_("Drawer open bytes {value} must be hexadecimal, such as 07")
+BAD_LINE = N_("Drawer status line {value} must be one of {choices}")
 
 
 class LoggingDrawer:

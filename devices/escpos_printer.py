@@ -19,13 +19,14 @@ from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
 from devices.receipt import Receipt, layout
 from devices.settings import PrinterSettings
+from till.i18n import N_
 
-BUSY = "The printer is still busy with a previous job that hangs"
-HUNG = "The printer did not finish within {seconds} s: it may be hung or unplugged"
-VANISHED = "The printer stopped answering while printing: {reason}"
-UNKNOWN_PROFILE = "Printer profile {profile} is unknown"
-UNKNOWN_CODE_PAGE = "Code page {code_page} is not one of printer profile {profile}'s"
-NO_KICK = "This printer cannot open a drawer (drawer pin {pin} must be 2 or 5)"
+BUSY = N_("The printer is still busy with a previous job that hangs")
+HUNG = N_("The printer did not finish within {seconds} s: it may be hung or unplugged")
+VANISHED = N_("The printer stopped answering while printing: {reason}")
+UNKNOWN_PROFILE = N_("Printer profile {profile} is unknown")
+UNKNOWN_CODE_PAGE = N_("Code page {code_page} is not one of printer profile {profile}'s")
+NO_KICK = N_("This printer cannot open a drawer (drawer pin {pin} must be 2 or 5)")
 
 
 class EscposPrinter:

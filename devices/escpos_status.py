@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from till.i18n import N_
+
 DLE_EOT = b"\x10\x04"
 PRINTER, OFFLINE_CAUSE, ERROR_CAUSE, PAPER = 1, 2, 3, 4
 
@@ -27,15 +29,15 @@ UNKNOWN = "unknown"
 PRINTABLE = frozenset({READY, PAPER_LOW, UNKNOWN})
 
 MESSAGES = {
-    READY: "The printer is ready",
-    PAPER_LOW: "The printer's paper is running low",
-    PAPER_OUT: "The printer is out of paper",
-    COVER_OPEN: "The printer's cover is open",
-    OFFLINE: "The printer is offline",
-    ERROR: "The printer reports an error (cutter or mechanism): switch it off and on",
-    SILENT: "The printer does not answer status queries",
-    GARBAGE: "The printer answers with unexpected data: check its speed (baud) and cable",
-    UNKNOWN: "The printer's state is unknown (it does not report it)",
+    READY: N_("The printer is ready"),
+    PAPER_LOW: N_("The printer's paper is running low"),
+    PAPER_OUT: N_("The printer is out of paper"),
+    COVER_OPEN: N_("The printer's cover is open"),
+    OFFLINE: N_("The printer is offline"),
+    ERROR: N_("The printer reports an error (cutter or mechanism): switch it off and on"),
+    SILENT: N_("The printer does not answer status queries"),
+    GARBAGE: N_("The printer answers with unexpected data: check its speed (baud) and cable"),
+    UNKNOWN: N_("The printer's state is unknown (it does not report it)"),
 }
 
 

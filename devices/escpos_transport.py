@@ -17,13 +17,14 @@ from devices import paths
 from devices.errors import PrinterError
 from devices.escpos_loader import escpos
 from devices.settings import PrinterSettings
+from till.i18n import N_
 
-UNREACHABLE = "Printer {host}:{port} cannot be reached: {reason}"
-USB_MISSING = "USB printer {vendor}:{product} not found: is it plugged in and switched on?"
-USB_BUSY = "USB printer {vendor}:{product} is used by another program (usblp, ipp-usb or CUPS)"
-USB_FORBIDDEN = ("No permission to use USB printer {vendor}:{product}: add a udev rule giving it to group lp, "
-                 "and the till's user to group lp")
-NO_LIBUSB = "No USB library (libusb) on this machine: install libusb-1.0-0, or use the escpos_file driver"
+UNREACHABLE = N_("Printer {host}:{port} cannot be reached: {reason}")
+USB_MISSING = N_("USB printer {vendor}:{product} not found: is it plugged in and switched on?")
+USB_BUSY = N_("USB printer {vendor}:{product} is used by another program (usblp, ipp-usb or CUPS)")
+USB_FORBIDDEN = N_("No permission to use USB printer {vendor}:{product}: add a udev rule giving it to group lp, "
+                   "and the till's user to group lp")
+NO_LIBUSB = N_("No USB library (libusb) on this machine: install libusb-1.0-0, or use the escpos_file driver")
 
 
 @lru_cache(maxsize=None)

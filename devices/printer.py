@@ -18,10 +18,11 @@ from devices.errors import DeviceConfigError, PrinterError
 from devices.escpos_printer import EscposPrinter
 from devices.settings import PRINTER_DRIVERS, PrinterSettings
 from till.files import create_private
+from till.i18n import N_
 
 __all__ = ["PrinterError", "ReceiptPrinter", "FilePrinter", "make_printer", "UNKNOWN_DRIVER"]
 
-UNKNOWN_DRIVER = "Unknown printer driver {driver}: use one of {choices}"
+UNKNOWN_DRIVER = N_("Unknown printer driver {driver}: use one of {choices}")
 
 
 class ReceiptPrinter(Protocol):

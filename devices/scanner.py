@@ -23,30 +23,30 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from till.errors import TillError
-from till.i18n import translate
+from till.i18n import N_, translate
 
 log = logging.getLogger("till.devices.scanner")
 
-UNKNOWN_SOURCE = "Unknown scanner source {source}: use wedge, evdev or serial"
-SOURCE_WITHOUT_PATH = "The scanner source {source} needs a device path ({key} in [scanner])"
-BAD_SUFFIX = "Unknown scanner suffix {suffix}: use enter, tab or none"
-BAD_THRESHOLD = "The scanner threshold must be from 1 to 500 ms, not {value}"
-PARTIAL_CODE = "Partial scan refused ({chars} characters, no end of code): scan the item again"
-GARBAGE = "The scanner on {path} sent unreadable data: check its baud rate and its USB-COM mode"
+UNKNOWN_SOURCE = N_("Unknown scanner source {source}: use wedge, evdev or serial")
+SOURCE_WITHOUT_PATH = N_("The scanner source {source} needs a device path ({key} in [scanner])")
+BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab or none")
+BAD_THRESHOLD = N_("The scanner threshold must be from 1 to 500 ms, not {value}")
+PARTIAL_CODE = N_("Partial scan refused ({chars} characters, no end of code): scan the item again")
+GARBAGE = N_("The scanner on {path} sent unreadable data: check its baud rate and its USB-COM mode")
 LAYOUT_US_ON_AZERTY = (
-    "The scanner types with a US (QWERTY) layout on a French (AZERTY) keyboard: read as {code}."
-    " Set the scanner to French (AZERTY) with its programming code, or use the evdev source"
+    N_("The scanner types with a US (QWERTY) layout on a French (AZERTY) keyboard: read as {code}."
+       " Set the scanner to French (AZERTY) with its programming code, or use the evdev source")
 )
 LAYOUT_AZERTY_ON_US = (
-    "The scanner types with a French (AZERTY) layout on a US (QWERTY) keyboard: read as {code}."
-    " Set the scanner to US (QWERTY) with its programming code, or use the evdev source"
+    N_("The scanner types with a French (AZERTY) layout on a US (QWERTY) keyboard: read as {code}."
+       " Set the scanner to US (QWERTY) with its programming code, or use the evdev source")
 )
 
-SCANNER_PROBLEM = "Scanner: {reason}"
+SCANNER_PROBLEM = N_("Scanner: {reason}")
 """A reader's problem, as the status line shows it."""
-SCANNER_BACK = "Scanner ready: {source}"
+SCANNER_BACK = N_("Scanner ready: {source}")
 """A reader that had failed works again (plugged back in)."""
-SCAN_NOT_TAKEN = "A code was scanned, but this screen takes none: {code}"
+SCAN_NOT_TAKEN = N_("A code was scanned, but this screen takes none: {code}")
 """A scan from evdev or serial while a dialog with no scan field is open (a PIN): dropped."""
 
 MESSAGES = (UNKNOWN_SOURCE, SOURCE_WITHOUT_PATH, BAD_SUFFIX, BAD_THRESHOLD, PARTIAL_CODE, GARBAGE,

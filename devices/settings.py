@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from till.i18n import N_
+
 PRINTER_DRIVERS = ("file", "escpos_usb", "escpos_serial", "escpos_network", "escpos_file", "none")
 DRAWER_KINDS = ("log", "printer", "serial", "none")
 STATUS_LINES = ("none", "cts", "dsr", "ri", "cd")
@@ -72,10 +74,10 @@ class DrawerSettings:
     log_path: str = "drawer.log"
 
 
-MUST_BE_ONE_OF = "{file}, line {line}: {key} must be one of {choices}"
-MUST_BE_HEX = "{file}, line {line}: {key} must be hexadecimal bytes, such as \"07\""
-MUST_BE_POSITIVE = "{file}, line {line}: {key} must be above 0"
-NEEDS_VALUE = "{file}, line {line}: {key} is needed by this driver"
+MUST_BE_ONE_OF = N_("{file}, line {line}: {key} must be one of {choices}")
+MUST_BE_HEX = N_("{file}, line {line}: {key} must be hexadecimal bytes, such as \"07\"")
+MUST_BE_POSITIVE = N_("{file}, line {line}: {key} must be above 0")
+NEEDS_VALUE = N_("{file}, line {line}: {key} is needed by this driver")
 
 _CHOICES = {
     "driver": PRINTER_DRIVERS, "flow_control": ("none", "dsrdtr", "rtscts", "xonxoff"),

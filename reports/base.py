@@ -25,18 +25,19 @@ from store.db import is_postgres
 from store.models import Ticket
 from till.errors import TillError
 from till.fiscal.closure_totals import UTC, business_day, day_start
+from till.i18n import N_
 
 __all__ = ["ReportError", "ReportPeriod", "Column", "Table", "MESSAGES", "hour_of", "bucket_of", "counted",
            "TIME_BUCKETS", "parse_day"]
 
-# --- Messages (French in till/locales/fr/reports.json) ----------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
-UNKNOWN_REPORT = "Unknown report {name}: choose one of {names}"
-UNKNOWN_FIELD = "Report {name} cannot be grouped by {field}: choose one of {fields}"
-REVERSED = "The period is reversed: {start} is after {end}"
-NEEDS_PERIOD = "Report {name} needs a period: give --from and --to (YYYY-MM-DD)"
-BAD_DAY = "{text} is not a day: write it as YYYY-MM-DD"
-BAD_LIMIT = "The limit must be a whole number above zero, not {text}"
+UNKNOWN_REPORT = N_("Unknown report {name}: choose one of {names}")
+UNKNOWN_FIELD = N_("Report {name} cannot be grouped by {field}: choose one of {fields}")
+REVERSED = N_("The period is reversed: {start} is after {end}")
+NEEDS_PERIOD = N_("Report {name} needs a period: give --from and --to (YYYY-MM-DD)")
+BAD_DAY = N_("{text} is not a day: write it as YYYY-MM-DD")
+BAD_LIMIT = N_("The limit must be a whole number above zero, not {text}")
 MESSAGES = (UNKNOWN_REPORT, UNKNOWN_FIELD, REVERSED, NEEDS_PERIOD, BAD_DAY, BAD_LIMIT)
 
 

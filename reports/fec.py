@@ -38,6 +38,7 @@ from store.db import is_postgres
 from store.models import AccountingLine, Ticket
 from till.fiscal.closure_totals import DAY, YEAR, business_zone, period_of
 from till.fiscal.closures import KINDS, closures, last_closure
+from till.i18n import N_
 
 __all__ = ["COLUMNS", "FecResult", "export_fec", "fec_name", "parse_year", "MESSAGES", "cents_text"]
 
@@ -51,18 +52,18 @@ ENCODINGS = ("iso-8859-15", "utf-8")
 WRITE_EVERY = 4_000
 """Lines gathered before one write: few system calls, and still a bounded buffer."""
 
-# --- Messages (French in till/locales/fr/reports.json) ----------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
-BAD_YEAR = "{text} is not a fiscal year: write it as YYYY"
-NO_SIREN = "The shop's SIRET is not set (shop.siret in till.toml): the FEC file is named after its SIREN"
-NO_FOLDER = "Folder {folder} does not exist"
-EXISTS = "File {file} already exists: it is never overwritten"
-NO_CLOSURE = "No closure covers {year} on till {till_id}: close its days first (`till close year --year {year}`)"
-NOT_CLOSED = ("Year {year} is not closed on till {till_id}: it is closed up to {closed_until} only; close the "
-              "remaining days first (`till close day`, `till close year --year {year}`)")
-DAY_NOT_CLOSED = "Ticket {code} of {day} is in no daily closure: close that day before exporting"
-UNBALANCED = "Entry of ticket {code} is not balanced (debit {debit} / credit {credit}): nothing was written"
-BAD_ENCODING = "Unknown encoding {encoding}: choose one of {encodings}"
+BAD_YEAR = N_("{text} is not a fiscal year: write it as YYYY")
+NO_SIREN = N_("The shop's SIRET is not set (shop.siret in till.toml): the FEC file is named after its SIREN")
+NO_FOLDER = N_("Folder {folder} does not exist")
+EXISTS = N_("File {file} already exists: it is never overwritten")
+NO_CLOSURE = N_("No closure covers {year} on till {till_id}: close its days first (`till close year --year {year}`)")
+NOT_CLOSED = N_("Year {year} is not closed on till {till_id}: it is closed up to {closed_until} only; close the "
+                "remaining days first (`till close day`, `till close year --year {year}`)")
+DAY_NOT_CLOSED = N_("Ticket {code} of {day} is in no daily closure: close that day before exporting")
+UNBALANCED = N_("Entry of ticket {code} is not balanced (debit {debit} / credit {credit}): nothing was written")
+BAD_ENCODING = N_("Unknown encoding {encoding}: choose one of {encodings}")
 MESSAGES = (BAD_YEAR, NO_SIREN, NO_FOLDER, EXISTS, NO_CLOSURE, NOT_CLOSED, DAY_NOT_CLOSED, UNBALANCED, BAD_ENCODING)
 
 

@@ -18,14 +18,14 @@ from typing import Any
 from reports.base import Table
 from reports.labels import heading, title
 from reports.labels import value as value_label
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.money import format_cents
 
 __all__ = ["FORMATS", "render", "cell_text", "EMPTY"]
 
 FORMATS = ("table", "csv", "json")
-EMPTY = "Nothing to report for {report} from {start} to {end}"
-EMPTY_NOW = "Nothing to report for {report}"
+EMPTY = N_("Nothing to report for {report} from {start} to {end}")
+EMPTY_NOW = N_("Nothing to report for {report}")
 
 
 def _bp(value: int, lang: str) -> str:

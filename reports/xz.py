@@ -31,15 +31,17 @@ from till.fiscal.closures import (
     period_of,
     period_totals,
 )
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.means import means as means_of
 from till.money import format_cents, format_rate
 
 __all__ = ["x_report", "z_report", "z_report_for"]
 
-Z_TITLES = {DAY: "Z REPORT - DAILY CLOSURE", MONTH: "Z REPORT - MONTHLY CLOSURE", "year": "Z REPORT - YEARLY CLOSURE"}
-X_TITLE = "X REPORT - NOT A CLOSURE"
-COUNT_LABELS = {"sale": "Sales", "return": "Returns", "exchange": "Exchanges", "cancellation": "Cancellations"}
+Z_TITLES = {DAY: N_("Z REPORT - DAILY CLOSURE"), MONTH: N_("Z REPORT - MONTHLY CLOSURE"),
+            "year": N_("Z REPORT - YEARLY CLOSURE")}
+X_TITLE = N_("X REPORT - NOT A CLOSURE")
+COUNT_LABELS = {"sale": N_("Sales"), "return": N_("Returns"), "exchange": N_("Exchanges"),
+                "cancellation": N_("Cancellations")}
 
 
 class _Paper:

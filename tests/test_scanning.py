@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ast
-import json
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from till import scanning
+from till.i18n import _catalogue
 from till.scanning import (
     DEFAULT_RULES,
     MESSAGES,
@@ -462,9 +461,7 @@ def test_every_raised_message_is_listed_in_messages() -> None:
 
 
 def test_french_catalogue_translates_every_message() -> None:
-    path = resources.files("till") / "locales" / "fr" / "scanning.json"
-    catalogue = json.loads(path.read_text(encoding="utf-8"))
-    assert set(catalogue) == set(MESSAGES)
+    catalogue = _catalogue("fr")
     for message in MESSAGES:
         french = catalogue[message]
         assert french.strip() and french != message

@@ -12,6 +12,7 @@ import re
 import secrets
 
 from till.errors import ScanError
+from till.i18n import N_
 
 PREFIX = "AV"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,10 +23,10 @@ RANDOM_BITS = 80
 BODY_LENGTH = RANDOM_BITS // 5  # 16 characters
 GROUP = 4
 
-# --- Messages (French in till/locales/fr/credit_notes.json) ----------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
-INVALID_CODE = "{code} is not a valid credit note code"
-QUANTITY_ON_CREDIT_NOTE = "A quantity cannot be given for a credit note: {code}"
+INVALID_CODE = N_("{code} is not a valid credit note code")
+QUANTITY_ON_CREDIT_NOTE = N_("A quantity cannot be given for a credit note: {code}")
 
 
 class InvalidCreditNoteCode(ScanError):

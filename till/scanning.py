@@ -28,40 +28,41 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
 from till.errors import ScanError
+from till.i18n import N_
 from till.money import GRAMS_PER_KG, round_half_up
 from till.note_codes import QuantityOnCreditNote, looks_like_code, parse_code
 
 # --- Messages -------------------------------------------------------------------------------
 # Every message this module raises, so tests can check that the French catalogue
-# (till/locales/fr/scanning.json) translates each of them.
+# (till/locales/fr/LC_MESSAGES/till.po) translates each of them.
 
-NOTHING_SCANNED = "Nothing was scanned"
-INVALID_CHECK_DIGIT = "Invalid check digit in {code}: this is not a valid barcode"
+NOTHING_SCANNED = N_("Nothing was scanned")
+INVALID_CHECK_DIGIT = N_("Invalid check digit in {code}: this is not a valid barcode")
 INVALID_TICKET_CHECK_DIGIT = (
-    "Invalid check digit in ticket code {code}: scan it again or type the ticket number"
+    N_("Invalid check digit in ticket code {code}: scan it again or type the ticket number")
 )
-QUANTITY_OUT_OF_RANGE = "The quantity must be from 1 to 999, not {quantity}"
-QUANTITY_WITHOUT_CODE = "Scan or type a code after the quantity {quantity}"
-QUANTITY_TWICE = "Only one quantity can be given: {text}"
-QUANTITY_ON_TICKET = "A quantity cannot be given for a ticket: {code}"
-LABEL_WITHOUT_WEIGHT = "The label {code} shows no weight"
-LABEL_WITHOUT_PRICE = "The label {code} shows no price"
-NOT_A_GTIN = "{code} is not a barcode: it must be 8, 12, 13 or 14 digits"
-INVALID_TILL_ID = "Invalid till id {till_id}: it must be 1 to 8 letters or digits"
-RULES_NOT_A_LIST = "The price code rules must be a list of rules"
-RULE_NOT_A_TABLE = "Price code rule number {position} is not a set of settings"
-RULE_UNKNOWN_SETTING = "Price code rule number {position}: unknown setting {setting}"
-RULE_MISSING_SETTING = "Price code rule number {position}: the setting {setting} is missing"
-RULE_BAD_PREFIX = "Invalid price code rule prefix {prefix}: it must be two digits from 20 to 29"
-RULE_BAD_KIND = "Price code rule {prefix}: the kind must be weight or price, not {kind}"
-RULE_NOT_A_NUMBER = "Price code rule {prefix}: {setting} must be a whole number, not {value}"
+QUANTITY_OUT_OF_RANGE = N_("The quantity must be from 1 to 999, not {quantity}")
+QUANTITY_WITHOUT_CODE = N_("Scan or type a code after the quantity {quantity}")
+QUANTITY_TWICE = N_("Only one quantity can be given: {text}")
+QUANTITY_ON_TICKET = N_("A quantity cannot be given for a ticket: {code}")
+LABEL_WITHOUT_WEIGHT = N_("The label {code} shows no weight")
+LABEL_WITHOUT_PRICE = N_("The label {code} shows no price")
+NOT_A_GTIN = N_("{code} is not a barcode: it must be 8, 12, 13 or 14 digits")
+INVALID_TILL_ID = N_("Invalid till id {till_id}: it must be 1 to 8 letters or digits")
+RULES_NOT_A_LIST = N_("The price code rules must be a list of rules")
+RULE_NOT_A_TABLE = N_("Price code rule number {position} is not a set of settings")
+RULE_UNKNOWN_SETTING = N_("Price code rule number {position}: unknown setting {setting}")
+RULE_MISSING_SETTING = N_("Price code rule number {position}: the setting {setting} is missing")
+RULE_BAD_PREFIX = N_("Invalid price code rule prefix {prefix}: it must be two digits from 20 to 29")
+RULE_BAD_KIND = N_("Price code rule {prefix}: the kind must be weight or price, not {kind}")
+RULE_NOT_A_NUMBER = N_("Price code rule {prefix}: {setting} must be a whole number, not {value}")
 RULE_BAD_DIGITS = (
-    "Price code rule {prefix}: item_digits and value_digits must each be at least 1 and add up"
-    " to 10, so that with the prefix and the check digit the code has 13 digits"
-    " (not {item_digits} + {value_digits})"
+    N_("Price code rule {prefix}: item_digits and value_digits must each be at least 1 and add up"
+       " to 10, so that with the prefix and the check digit the code has 13 digits"
+       " (not {item_digits} + {value_digits})")
 )
-RULE_BAD_DECIMALS = "Price code rule {prefix}: decimals must be from 0 to 3, not {decimals}"
-RULE_DUPLICATE = "Price code rule {prefix} is defined twice"
+RULE_BAD_DECIMALS = N_("Price code rule {prefix}: decimals must be from 0 to 3, not {decimals}")
+RULE_DUPLICATE = N_("Price code rule {prefix} is defined twice")
 
 MESSAGES = (
     NOTHING_SCANNED,

@@ -9,6 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from till.i18n import N_, Phrase
+
+# Why a terminal declined, in the words our drivers give for their protocols' reason codes
+# (caisse_ap.FAILURES, concert's statuses, the simulator): the till shows them translated.
+REASON_REFUSED = N_("refused")
+REASON_FORBIDDEN = N_("forbidden")
+REASON_ABANDONED = N_("abandoned")
+REASON_NO_INPUT = N_("no input in time")
+REASON_FORMAT = N_("format error")
+REASON_CURRENCY = N_("currency not supported")
+REASON_NOT_VERIFIED = N_("not verified by the terminal")
+REASON_ISSUER = N_("declined by the card issuer")
+REASON_AMOUNT = N_("invalid amount")
+DECLINE_REASONS = frozenset({REASON_REFUSED, REASON_FORBIDDEN, REASON_ABANDONED, REASON_NO_INPUT, REASON_FORMAT,
+                             REASON_CURRENCY, REASON_NOT_VERIFIED, REASON_ISSUER, REASON_AMOUNT})
+# Translators: a card terminal's own words for a decline the till does not know, shown as it said them
+AS_THE_TERMINAL_SAID = N_('"{reason}"')
+
 
 @dataclass(frozen=True)
 class TerminalResult:
@@ -18,6 +36,14 @@ class TerminalResult:
     amount_cents: int
     reference: str = ""
     message: str = ""
+
+    def decline_reason(self) -> Phrase:
+        """Why the terminal declined, as the cashier reads it: one of our protocols' known reasons,
+        translated; anything else quoted as the terminal said it (a translation would be a guess)."""
+        said = self.message or REASON_REFUSED
+        if said in DECLINE_REASONS:
+            return Phrase(said)
+        return Phrase(AS_THE_TERMINAL_SAID, (("reason", said),))
 
 
 class TerminalError(Exception):

@@ -20,7 +20,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from devices.payment import TerminalError, TerminalResult
+from devices.payment import (
+    REASON_ABANDONED, REASON_CURRENCY, REASON_FORBIDDEN, REASON_FORMAT, REASON_NO_INPUT, REASON_REFUSED, TerminalError,
+    TerminalResult,
+)
 
 VERSION = "0300"
 EURO = "978"
@@ -30,8 +33,8 @@ DONE, NOT_DONE = "10", "01"
 MAX_CENTS = 999_999_999_999
 
 FAILURES = {
-    "04": "refused", "05": "forbidden", "06": "abandoned", "11": "abandoned", "08": "no input in time",
-    "09": "format error", "13": "currency not supported",
+    "04": REASON_REFUSED, "05": REASON_FORBIDDEN, "06": REASON_ABANDONED, "11": REASON_ABANDONED,
+    "08": REASON_NO_INPUT, "09": REASON_FORMAT, "13": REASON_CURRENCY,
 }
 """``AF`` failure reasons (devices.md section 4); others show their code."""
 
@@ -108,7 +111,7 @@ def result_of(request: CaisseApRequest, answer: dict[str, str]) -> TerminalResul
     status = answer.get("AE")
     if status == NOT_DONE:
         reason = answer.get("AF", "")
-        return TerminalResult(False, request.amount_cents, message=FAILURES.get(reason, "refused"))
+        return TerminalResult(False, request.amount_cents, message=FAILURES.get(reason, REASON_REFUSED))
     if status != DONE:
         raise CaisseApFormatError("the card terminal answered an unknown status {status!r}", status=status or "")
     asked = dict(request.fields())

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from devices.payment import TerminalError, TerminalResult
+from devices.payment import REASON_NOT_VERIFIED, REASON_REFUSED, TerminalError, TerminalResult
 
 try:
     from termios import error as _TermiosError
@@ -41,7 +41,7 @@ DEBIT, CREDIT, CANCEL = "0", "1", "2"
 OPERATIONS = {"sale": DEBIT, "refund": CREDIT, "cancel": CANCEL}
 
 ACCEPTED, REFUSED, NOT_VERIFIED = "0", "7", "9"
-_STATUS_TEXT = {REFUSED: "refused", NOT_VERIFIED: "not verified by the terminal"}
+_STATUS_TEXT = {REFUSED: REASON_REFUSED, NOT_VERIFIED: REASON_NOT_VERIFIED}
 
 EURO = "978"
 REQUEST_LENGTH = 34

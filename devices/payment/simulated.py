@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from devices.payment import TerminalError, TerminalResult
+from devices.payment import REASON_AMOUNT, REASON_ISSUER, TerminalError, TerminalResult
 
 
 class SimulatedTerminal:
@@ -34,9 +34,9 @@ class SimulatedTerminal:
         if failure == "timeout":  # it never reached a card: the till may say nothing was charged
             raise TerminalError("no answer from the terminal", maybe_charged=False)
         if amount_cents <= 0:
-            return TerminalResult(False, amount_cents, message="invalid amount")
+            return TerminalResult(False, amount_cents, message=REASON_AMOUNT)
         if failure == "decline" or amount_cents == self.decline_cents:
-            return TerminalResult(False, amount_cents, message="declined by the card issuer")
+            return TerminalResult(False, amount_cents, message=REASON_ISSUER)
         return TerminalResult(True, amount_cents, reference=f"SIM{next(self._authorisations)}")
 
     def sale(self, amount_cents: int, reference: str) -> TerminalResult:

@@ -23,6 +23,12 @@ def test_receipt_has_the_legal_mentions(shop):
     assert max(len(line) for line in receipt_lines(shop.config, ticket.id)) <= shop.config.printer.width
 
 
+def test_a_one_line_receipt_says_one_line(shop):
+    ticket = sell_codes(shop, shop.barcodes["WIN"])
+    text = "\n".join(receipt_lines(shop.config, ticket.id))
+    assert "1 ligne" in text and "1 lignes" not in text
+
+
 def test_outbox_prints_after_commit_and_marks_done(shop):
     ticket = sell_codes(shop, shop.barcodes["WIN"])
     assert run_outbox(shop.config) == 2

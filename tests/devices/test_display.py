@@ -8,9 +8,7 @@ status, never in a blocked caller.
 from __future__ import annotations
 
 import errno
-import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +19,8 @@ from devices.display import (
     two_columns,
 )
 from devices.simulators.display_sim import DisplaySimulator
-from till.i18n import set_language
+from till.i18n import _catalogue, set_language
 from tests.support.queries import placeholders
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -231,7 +227,7 @@ def test_driver_none_shows_nothing_and_never_fails():
 # --- every message of the device modules speaks French ----------------------------------------------
 
 def test_device_messages_have_french_translations():
-    catalogue = json.loads((ROOT / "till/locales/fr/scanner_display.json").read_text(encoding="utf-8"))
+    catalogue = _catalogue("fr")
     for message in access.MESSAGES + scanner.MESSAGES + display_module.MESSAGES:
         assert message in catalogue, message
         assert set(placeholders(message)) == set(placeholders(catalogue[message])), message

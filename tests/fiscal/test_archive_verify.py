@@ -128,7 +128,7 @@ def test_a_truncated_data_file_names_the_records_it_lost(archive, tmp_path):
     assert (TILL, "T", 3) in where(report)
     problem = next(p for p in report.problems if p.sequence == 3)
     assert problem.what == "records 3 to 4 listed in the manifest are missing (file truncated)"
-    assert "holds 1 records, the manifest says 3" in [p.what for p in report.problems]
+    assert "holds 1 record, the manifest says 3" in [p.what for p in report.problems]
 
 
 def test_a_truncated_archive_file_cannot_be_read_and_is_refused(archive, tmp_path, capsys):

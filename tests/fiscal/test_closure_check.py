@@ -84,7 +84,7 @@ def test_a_ticket_altered_after_its_closure_is_reported_at_the_closure(closed, n
     assert found.text("en").startswith(f"chain G of till {TILL}, record {day.sequence}: day closure 2026-10-05: ")
     assert "from the tickets" in found.text("en")
     assert found.text("fr").startswith(f"chaîne G de la caisse {TILL}, enregistrement {day.sequence} : clôture "
-                                       "2026-10-05 : ")
+                                       "journée 2026-10-05 : ")
 
 
 def test_a_ticket_written_into_a_closed_day_is_reported(closed, monkeypatch):

@@ -27,8 +27,8 @@ def test_a_clean_journal_verifies(shop):
     assert report.ok, report.lines()
     assert report.problems == [] and report.warnings == [] and report.first_problem is None
     assert report.counts == {(TILL, "T"): 4}
-    assert report.lines("en")[0] == "Journal verified: 4 records in 1 chains, no problem found."
-    assert report.lines("fr")[0] == "Journal vérifié : 4 enregistrements dans 1 chaînes, aucun problème."
+    assert report.lines("en")[0] == "Journal verified: 4 records in 1 chain, no problem found."
+    assert report.lines("fr")[0] == "Journal vérifié : 4 enregistrements dans 1 chaîne, aucun problème."
 
 
 def test_sequences_are_gap_free_and_each_record_links_to_the_previous(shop):

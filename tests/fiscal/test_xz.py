@@ -106,7 +106,7 @@ def test_till_close_day_month_and_report_z_from_the_command_line(lite_shop, caps
     sale(shop, at("2026-10-05"), [("WIN", 1)])
     assert run(shop, "close", "day", "--date", "2026-10-05") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == ["Clôture journée 2026-10-05 de la caisse 01 : 1 tickets, grand total 8,95 € "
+    assert out == ["Clôture journée 2026-10-05 de la caisse 01 : 1 ticket, grand total 8,95 € "
                    "(enregistrement 1 de la chaîne G)"]
     with pytest.raises(PeriodAlreadyClosed):
         run(shop, "close", "day", "--date", "2026-10-05")
@@ -129,7 +129,7 @@ def test_till_close_day_without_a_date_closes_today(lite_shop, capsys):
     shop = lite_shop
     assert run(shop, "close", "day") == 0
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    assert capsys.readouterr().out.startswith(f"Clôture journée {today} de la caisse 01 : 0 tickets")
+    assert capsys.readouterr().out.startswith(f"Clôture journée {today} de la caisse 01 : 0 ticket,")
 
 
 @pytest.mark.parametrize("module", ["reports.xz", "till.fiscal.closures", "till.fiscal.closure_check",

@@ -76,7 +76,7 @@ def test_more_than_returnable_refused_then_second_partial_then_nothing_left(shop
     soap = line_of(s, "SOA")
     with pytest.raises(ReturnError) as error:
         s.pick(soap.line_id, 4, reason="defective")
-    assert error.value.text("fr") == "Seulement 3 Savon de Marseille peut encore être retourné"
+    assert error.value.text("fr") == "Savon de Marseille : il ne reste que 3 à retourner"  # no agreement to get wrong
     s.pick(soap.line_id, 2, reason="defective")
     s.complete()
     s2 = session(shop)

@@ -72,7 +72,7 @@ def test_two_tills_return_the_last_unit_together(any_shop, card):
         assert "en cours" in error.text("fr")
     else:
         assert error.message == "Only {left} of {label} can still be returned"
-        assert "peut encore être retourné" in error.text("fr")
+        assert "il ne reste que" in error.text("fr")
     origin = TicketLine.get((TicketLine.ticket == sale.id) & (TicketLine.sku == "WIN"))
     returned = -sum(l.quantity for l in TicketLine.select().where(TicketLine.origin_line == origin.id))
     assert returned == 2

@@ -101,9 +101,14 @@ def test_window_product_then_category_then_parent_then_config(shop):
     sold = dt.datetime(2026, 1, 1, 18)
     assert window_breach(bread, "Baguette", sold, dt.datetime(2026, 1, 1, 19), config) is None
     breach = window_breach(bread, "Baguette", sold, dt.datetime(2026, 1, 2, 9), config)
-    assert breach.code == "window" and dict(breach.params)["age"] == 1
-    assert breach.error().text("fr") == ("Baguette a été acheté il y a 1 jours : les retours sont acceptés "
-                                         "pendant 0 jours")
+    assert breach.code == "window" and breach.details()["age"] == 1
+    # one day, singular; zero days, singular in French; the product's gender never has to agree
+    assert breach.error().text("fr") == ("Achat de Baguette il y a 1 jour : les retours sont acceptés "
+                                         "pendant 0 jour")
+    assert breach.error().text("en") == "Baguette was bought 1 day ago: returns are accepted for 0 days"
+    later = window_breach(bread, "Baguette tradition", sold, dt.datetime(2026, 1, 4, 9), config)
+    assert later.error().text("fr") == ("Achat de Baguette tradition il y a 3 jours : les retours sont acceptés "
+                                        "pendant 0 jour")
 
 
 def test_final_sale_and_customer_limit_rules(shop):
@@ -115,6 +120,8 @@ def test_final_sale_and_customer_limit_rules(shop):
     assert customer_breach(shop.customer.id, now, ReturnsConfig(customer_max_returns=1)) is None
     assert customer_breach(shop.customer.id, now, ReturnsConfig(customer_max_returns=0)) is None
     assert customer_breach(None, now, ReturnsConfig(customer_max_returns=1)) is None
+    assert final_sale_breach(sandwich, "Baguette tradition").error().text("fr") == (
+        "Vente sans reprise possible pour Baguette tradition : pas de retour")
 
 
 def test_lowest_recent_price_falls_back_to_current_price(shop):

@@ -3,14 +3,16 @@ no-receipt rules, each breach refused unless a manager approves (on a real small
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from store.models import FiscalRecord
+from till.config.loader import ReturnsConfig
 from till.fiscal.verify import verify_journal
 from till.returns.session import ReturnError
-from till.returns.policy import PolicyBreach
+from till.returns.policy import PolicyBreach, customer_breach
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from tests.support.shop import sell
@@ -93,6 +95,7 @@ def test_per_customer_limit(shop):
     with pytest.raises(PolicyBreach) as error:
         s.complete()
     assert error.value.code == "customer_limit"
+    assert error.value.text("fr") == f"Ce client a déjà fait {limit} retours en 30 jours (limite {limit})"
     s.approve(shop.manager, "known customer")
     s.complete()
     # another customer (or none) is not limited by hers
@@ -101,6 +104,18 @@ def test_per_customer_limit(shop):
     s.open(other)
     s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
     s.complete()
+
+
+def test_customer_limit_agrees_with_one_return_in_one_day(shop):
+    sale = sell(shop, [("BAG", 2)], customer=shop.customer)
+    s = session(shop)
+    s.open(sale)
+    s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
+    s.complete()
+    breach = customer_breach(shop.customer.id, dt.datetime.now(),
+                             ReturnsConfig(customer_max_returns=1, customer_period_days=1))
+    assert breach.error().text("fr") == "Ce client a déjà fait 1 retour en 1 jour (limite 1)"
+    assert breach.error().text("en") == "This customer already made 1 return in 1 day (limit 1)"
 
 
 def test_no_receipt_at_lowest_recent_price_credit_note_only(shop):

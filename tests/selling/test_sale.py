@@ -15,6 +15,7 @@ from till.errors import TillError
 from till.fiscal.verify import verify_journal
 from till.selling.basket import Basket, NeedsManager, SaleError
 from till.scanning import InvalidCheckDigit, ScanError, make_ean13
+from devices.payment import TerminalResult
 from till.selling.checkout import Checkout, PaymentError
 from tests.support.queries import row_counts, total_stock
 
@@ -168,6 +169,28 @@ def test_split_card_and_cash(shop):
     payments = [(p.means, p.amount_cents, p.reference) for p in sale.ticket.payments.order_by(Payment.position)]
     assert payments == [("card", 1000, card.reference), ("cash", 300, None), ("cash", -55, "change")]
     assert sum(amount for _, amount, _ in payments) == sale.ticket.total_cents
+
+
+def test_a_declined_card_says_why_in_the_cashiers_language(shop):
+    basket = basket_of(shop)
+    basket.add_code(shop.barcodes["WIN"])
+    shop.ctx.terminal.fail_next = "decline"
+    with pytest.raises(PaymentError) as declined:
+        Checkout(basket, shop.ctx.terminal).pay_card()
+    assert declined.value.text("fr") == "Carte refusée : refusée par la banque de la carte"
+    assert declined.value.text("en") == "Card declined: declined by the card issuer"
+
+
+def test_a_decline_reason_the_till_does_not_know_is_quoted_as_the_terminal_said_it(shop, monkeypatch):
+    basket = basket_of(shop)
+    basket.add_code(shop.barcodes["WIN"])
+    terminal = getattr(shop.ctx.terminal, "terminal", shop.ctx.terminal)  # the driver under the journal
+    monkeypatch.setattr(terminal, "sale", lambda amount_cents, reference: TerminalResult(
+        False, amount_cents, message="CODE 51 SOLDE"))
+    with pytest.raises(PaymentError) as declined:
+        Checkout(basket, shop.ctx.terminal).pay_card()
+    assert declined.value.text("fr") == "Carte refusée : « CODE 51 SOLDE »"
+    assert declined.value.text("en") == 'Card declined: "CODE 51 SOLDE"'
 
 
 def test_declined_or_silent_card_records_nothing(shop):

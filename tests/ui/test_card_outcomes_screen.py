@@ -109,7 +109,7 @@ async def test_what_waits_is_shown_at_login_and_settled_from_the_managers_screen
                                 status=UNKNOWN, message="the till stopped before the terminal answered")
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, LoginScreen)
-        assert "1 card payment(s) to check" in screen_text(app)
+        assert "1 card payment to check" in screen_text(app)
         await log_in(pilot, "manager", "9999")
         await pilot.press("f1")
         await settle(pilot)

@@ -83,7 +83,7 @@ async def test_a_manager_unlocks_a_locked_cashier_from_the_managers_screen(app, 
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, ClosuresScreen)
-        assert "1 account(s) locked: F9 unlocks" in status_text(app)  # the key is offered when needed
+        assert "1 account locked: F9 unlocks" in status_text(app)  # the key is offered when needed
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)

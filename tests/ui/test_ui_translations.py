@@ -1,25 +1,30 @@
-"""Every label the UI shows has a French translation in ``till/locales/fr/ui.json``.
+"""Every label the UI shows is marked for translators and has its French translation.
 
 Finds the UI's message ids in its source: ``_("...")`` calls, key descriptions and tooltips
 (``Binding(key, action, "...")``), dialog titles (``title_text``), table headers (``COLUMNS``).
-Also checks that ``ui.json`` never contradicts another catalogue: the catalogues are merged,
-so a different translation of a shared id would silently change the other module's text.
+Labels that are not the argument of a translation call (titles, tooltips, headers) must be
+marked with ``N_()``, or the translator's ``pybabel extract`` never sees them. A French entry
+nobody uses any more is reported by tests/test_translations.py (obsolete messages).
 """
 
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import pytest
 
+from till.i18n import _catalogue
+from tests.support.catalogues import extracted
+
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "till" / "ui"
-LOCALES = ROOT / "till" / "locales" / "fr"
 
 
 def _constant(node: ast.AST) -> str | None:
+    """The text of a literal, or of a literal marked ``N_("...")``."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_" and node.args:
+        node = node.args[0]
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
@@ -49,7 +54,8 @@ def ui_message_ids() -> list[tuple[str, str]]:
 
 
 IDS = ui_message_ids()
-UI_CATALOGUE = json.loads((LOCALES / "ui.json").read_text(encoding="utf-8"))
+FRENCH = _catalogue("fr")
+EXTRACTED = {message for message in extracted() if isinstance(message, str)}
 
 
 def test_ids_were_found():
@@ -58,25 +64,5 @@ def test_ids_were_found():
 
 @pytest.mark.parametrize("where, message", IDS, ids=[where for where, _ in IDS])
 def test_ui_label_has_a_french_translation(where, message):
-    assert message in UI_CATALOGUE, f"{where}: no French for {message!r} in ui.json"
-
-
-def test_placeholders_survive_translation():
-    import re
-
-    for english, french in UI_CATALOGUE.items():
-        assert set(re.findall(r"{\w+}", english)) == set(re.findall(r"{\w+}", french)), english
-
-
-def test_ui_catalogue_agrees_with_the_others():
-    for path in LOCALES.glob("*.json"):
-        if path.name == "ui.json":
-            continue
-        other = json.loads(path.read_text(encoding="utf-8"))
-        clashes = {k: (v, other[k]) for k, v in UI_CATALOGUE.items() if k in other and other[k] != v}
-        assert not clashes, f"{path.name}: {clashes}"
-
-
-def test_no_unused_ui_translation():
-    used = {message for _, message in IDS}
-    assert not set(UI_CATALOGUE) - used
+    assert message in EXTRACTED, f"{where}: {message!r} is not marked for translators: wrap it in N_()"
+    assert message in FRENCH, f"{where}: no French for {message!r} in till/locales/fr/LC_MESSAGES/till.po"

@@ -15,12 +15,12 @@ from till import __version__
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.canonical import signature_extract
-from till.i18n import translate
+from till.i18n import N_, translate, translate_plural
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.means import CHANGE, means
 from till.money import format_cents, format_rate
 
-TITLES = {"sale": "SALE", "return": "RETURN", "exchange": "EXCHANGE", "cancellation": "CANCELLATION"}
+TITLES = {"sale": N_("SALE"), "return": N_("RETURN"), "exchange": N_("EXCHANGE"), "cancellation": N_("CANCELLATION")}
 
 
 def local_time(utc: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
@@ -104,7 +104,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
     title = t(TITLES.get(ticket.kind, ticket.kind.upper()))
     footer = (
         *loyalty_lines(ticket, lang),
-        t("{count} lines", count=ticket.line_count),
+        translate_plural("{count} line", "{count} lines", ticket.line_count, lang),
         t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
         f"till {__version__}",
         t("Thank you for your visit"),

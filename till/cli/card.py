@@ -22,7 +22,7 @@ PENDING = 1
 
 def cmd_card_pending(args: argparse.Namespace) -> int:
     from till.selling.card_journal import unresolved as pending  # deferred: per command (fast start)
-    from till.i18n import translate  # deferred: per command (fast start)
+    from till.i18n import N_, translate, translate_plural  # deferred: per command (fast start)
     from till.money import format_cents  # deferred: per command (fast start)
 
     ctx = open_shop(args)
@@ -32,11 +32,13 @@ def cmd_card_pending(args: argparse.Namespace) -> int:
         print(translate("No card payment waits for a manager", lang))
         return OK
     for row in rows:
-        what = translate("refund" if row.operation == "refund" else "payment", lang)
+        what = translate(N_("refund") if row.operation == "refund" else N_("payment"), lang)
         print(f"#{row.id}  {row.till_id}  {row.started_at:%Y-%m-%d %H:%M}Z  {what:<14} "
               f"{format_cents(row.amount_cents, lang, symbol=True):>12}  {(row.message or '')[:60]}")
-    print(translate("{count} card payment(s) to check on the terminal's own journal, then: till card settle ID "
-                    "--approved REFERENCE | --declined", lang, count=len(rows)))
+    print(translate_plural("{count} card payment to check on the terminal's own journal, then: till card settle ID "
+                           "--approved REFERENCE | --declined",
+                           "{count} card payments to check on the terminal's own journal, then: till card settle "
+                           "ID --approved REFERENCE | --declined", len(rows), lang))
     return PENDING
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 from till.cli.common import open_shop
+from till.i18n import Counted, N_
 
 OK = 0
-WROTE = "Wrote {file}: {entries} entries, {lines} lines, debit {debit} = credit {credit}"
+WROTE = N_("Wrote {file}: {entries}, {lines}, debit {debit} = credit {credit}")
 
 
 def cmd_export_fec(args: argparse.Namespace) -> int:
@@ -25,7 +26,9 @@ def cmd_export_fec(args: argparse.Namespace) -> int:
     ctx = open_shop(args)
     result = export_fec(ctx.config, year, args.out, encoding=args.encoding)
     lang = ctx.config.shop.locale
-    print(translate(WROTE, lang, file=str(result.path), entries=result.entries, lines=result.lines,
+    print(translate(WROTE, lang, file=str(result.path),
+                    entries=Counted("{count} entry", "{count} entries", result.entries),
+                    lines=Counted("{count} line", "{count} lines", result.lines),
                     debit=format_cents(result.debit_cents, lang), credit=format_cents(result.credit_cents, lang)))
     return OK
 

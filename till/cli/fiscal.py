@@ -29,14 +29,14 @@ def _who() -> str:
 
 def _closed_lines(made: list, lang: str | None = None) -> list[str]:
     from till.fiscal.closures import KIND_NAMES  # deferred: per command (fast start)
-    from till.i18n import translate  # deferred: per command (fast start)
-    from till.i18n import language  # deferred: per command (fast start)
+    from till.i18n import Counted, language, translate  # deferred: per command (fast start)
     from till.money import format_cents  # deferred: per command (fast start)
 
     lang = lang or language()
-    return [translate("Closed the {kind} {period} on till {till_id}: {tickets} tickets, grand total {total} "
+    return [translate("Closed the {kind} {period} on till {till_id}: {tickets}, grand total {total} "
                       "(record {sequence} of chain G)", lang, kind=translate(KIND_NAMES[c.kind], lang),
-                      period=c.period.label, till_id=c.till_id, tickets=c.totals.ticket_count,
+                      period=c.period.label, till_id=c.till_id,
+                      tickets=Counted("{count} ticket", "{count} tickets", c.totals.ticket_count),
                       total=format_cents(c.totals.grand_total, lang), sequence=c.sequence)
             for c in made]
 

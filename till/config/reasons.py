@@ -9,7 +9,7 @@ is shown as it is written.
 
 from __future__ import annotations
 
-from till.i18n import translate
+from till.i18n import N_, translate
 
 RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit", "other")
 """The reasons offered by default; ``other`` asks for a note."""
@@ -22,20 +22,20 @@ REASON_DISPOSITIONS = {"defective": "damaged", "damaged_in_transit": "damaged"}
 item is not put back on the shelf; any reason not listed goes back to stock (``restock``)."""
 
 REASON_LABELS = {
-    "wrong_size": "Wrong size",
-    "defective": "Defective",
-    "not_as_described": "Not as described",
-    "changed_mind": "Changed mind",
-    "damaged_in_transit": "Damaged in transit",
-    "other": "Other (with a note)",
+    "wrong_size": N_("Wrong size"),
+    "defective": N_("Defective"),
+    "not_as_described": N_("Not as described"),
+    "changed_mind": N_("Changed mind"),
+    "damaged_in_transit": N_("Damaged in transit"),
+    "other": N_("Other (with a note)"),
 }
 """Reason id -> English message id of what people read."""
 
 DISPOSITION_LABELS = {
-    "restock": "Back to the shelf",
-    "damaged": "Damaged",
-    "supplier": "Back to the supplier",
-    "repair": "To repair",
+    "restock": N_("Back to the shelf"),
+    "damaged": N_("Damaged"),
+    "supplier": N_("Back to the supplier"),
+    "repair": N_("To repair"),
 }
 """Disposition id -> English message id of what people read."""
 

@@ -37,13 +37,14 @@ from store.models.credit import (
 from till.credit.notes import CreditNoteError
 from till.fiscal.chain import current_database
 from till.fiscal.events import PAYMENT_CANCELLED, record_event
+from till.i18n import N_
 from till.means import CREDIT_NOTE
 
 __all__ = ["open_hold", "mark", "abandon", "mark_reported", "settle", "reconcile", "to_report", "to_release",
            "new_request_id", "HoldLost", "HOLD_PENDING", "HOLD_HELD", "HOLD_SETTLED", "HOLD_TO_RELEASE", "HOLD_RELEASED",
            "HOLD_REFUSED"]
 
-HOLD_LOST = "The credit note {code} is no longer held for this sale: take it again"
+HOLD_LOST = N_("The credit note {code} is no longer held for this sale: take it again")
 
 
 class HoldLost(CreditNoteError):

@@ -31,20 +31,20 @@ from devices.receipt import voucher_lines as layout_voucher
 from store.models import CreditNote, CreditNoteMovement, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
 
 PRINT_CREDIT_NOTE = "print_credit_note"
 """The outbox job that prints the voucher of a note just issued: payload ``{"credit_note_id": id}``."""
 
-UNKNOWN_CODE = "No credit note has the code {code}"
-EXPIRED = "The credit note {code} expired on {date}"
-SPENT = "The credit note {code} has been spent in full"
-NOT_ENOUGH = "The credit note {code} has only {balance} left, not {amount}"
-AMOUNT_NOT_POSITIVE = "The amount taken from a credit note must be more than zero"
-ISSUE_NOT_POSITIVE = "A credit note must be issued for more than zero"
-NO_CODE = "A credit note payment needs the code of the note"
+UNKNOWN_CODE = N_("No credit note has the code {code}")
+EXPIRED = N_("The credit note {code} expired on {date}")
+SPENT = N_("The credit note {code} has been spent in full")
+NOT_ENOUGH = N_("The credit note {code} has only {balance} left, not {amount}")
+AMOUNT_NOT_POSITIVE = N_("The amount taken from a credit note must be more than zero")
+ISSUE_NOT_POSITIVE = N_("A credit note must be issued for more than zero")
+NO_CODE = N_("A credit note payment needs the code of the note")
 
 MESSAGES = (INVALID_CODE, UNKNOWN_CODE, EXPIRED, SPENT, NOT_ENOUGH, AMOUNT_NOT_POSITIVE, ISSUE_NOT_POSITIVE,
             NO_CODE, QUANTITY_ON_CREDIT_NOTE)

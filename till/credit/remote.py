@@ -34,6 +34,7 @@ from till.credit import holds as credit_holds
 from till.credit import notes as credit_notes
 from till.fiscal.events import PAYMENT_CANCELLED, record_event
 from till.fiscal.rotation import retired_signers
+from till.i18n import N_
 from till.means import CREDIT_NOTE
 from till.money import format_cents, shown
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
@@ -49,11 +50,11 @@ COUNTER_TIMEOUT_S = 8.0
 REGISTERED_MARK = "sync.credit_notes_registered"
 """Setting: the highest ``credit_note.id`` registered at head office (shared by the shop's tills)."""
 
-OFFLINE_REFUSED = "Credit note {code} cannot be checked with head office and offline redemption is refused"
-OFFLINE_LIMIT = "Credit note {code}: offline redemption is limited to {limit}"
-OFFLINE_AMOUNT = ("Head office cannot be reached: type the amount printed on credit note {code} "
-                  "(at most {limit}), then take it again")
-REFUSED = "Credit note {code} is refused by head office: {reason}"
+OFFLINE_REFUSED = N_("Credit note {code} cannot be checked with head office and offline redemption is refused")
+OFFLINE_LIMIT = N_("Credit note {code}: offline redemption is limited to {limit}")
+OFFLINE_AMOUNT = N_("Head office cannot be reached: type the amount printed on credit note {code} "
+                    "(at most {limit}), then take it again")
+REFUSED = N_("Credit note {code} is refused by head office: {reason}")
 MESSAGES = (OFFLINE_REFUSED, OFFLINE_LIMIT, OFFLINE_AMOUNT, REFUSED, credit_holds.HOLD_LOST)
 
 

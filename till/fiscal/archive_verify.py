@@ -51,8 +51,8 @@ from till.fiscal.chain import message_bytes
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.keys import key_id_of, verify_digest, verify_signature
 from till.fiscal.problems import Problem
-from till.fiscal.verify import VerifyReport, default_workers
-from till.i18n import translate
+from till.fiscal.verify import VerifyReport, chains, default_workers, problems, records
+from till.i18n import N_, translate
 
 __all__ = ["ArchiveReport", "ArchiveUnreadable", "verify_archive", "main"]
 
@@ -78,12 +78,12 @@ class ArchiveReport(VerifyReport):
         """The verdict with the period and the signing key, then the counts and findings."""
         total = sum(self.counts.values())
         if self.ok:
-            head = translate("Archive {file} verified: period {period}, {records} records in {chains} chains, "
+            head = translate("Archive {file} verified: period {period}, {records} in {chains}, "
                              "manifest signed by key {key_id}.", lang, file=self.archive, period=self.period,
-                             records=total, chains=len(self.counts), key_id=self.key_id)
+                             records=records(total), chains=chains(len(self.counts)), key_id=self.key_id)
         else:
-            head = translate("Archive {file} NOT verified: {problems} problems in {records} records.", lang,
-                             file=self.archive, problems=len(self.problems), records=total)
+            head = translate("Archive {file} NOT verified: {problems} in {records}.", lang,
+                             file=self.archive, problems=problems(len(self.problems)), records=records(total))
         return [head] + super().lines(lang)[1:]
 
 
@@ -99,11 +99,11 @@ class _Archive:
 
     def __init__(self, path: Path) -> None:
         if not path.is_file():
-            raise ArchiveUnreadable("Archive file {file} does not exist", file=str(path))
+            raise ArchiveUnreadable(N_("Archive file {file} does not exist"), file=str(path))
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError):
-            raise ArchiveUnreadable("Archive file {file} cannot be read: it is truncated or not a ZIP archive",
+            raise ArchiveUnreadable(N_("Archive file {file} cannot be read: it is truncated or not a ZIP archive"),
                                     file=str(path)) from None
         self.names = [info.filename for info in self.zip.infolist()]
 
@@ -358,9 +358,9 @@ class _Verifier:
                          sequence=sequence, expected=walk.expected)
         previous = record.get("previous_signature")
         if previous != walk.previous:
-            what = ("does not link to the record before the period (previous signature differs from the "
-                    "manifest's)" if walk.count == 1 else
-                    "does not link to the previous record (previous signature differs)")
+            what = (N_("does not link to the record before the period (previous signature differs from the "
+                       "manifest's)") if walk.count == 1 else
+                    N_("does not link to the previous record (previous signature differs)"))
             self._finding(till_id, chain, sequence, what)
         self.check_seal(walk, record, sequence, raw)
         if self.record_schema is not None:
@@ -368,7 +368,7 @@ class _Verifier:
                 self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)
         created = record.get("created_at")
         if isinstance(created, str) and not (str(period.get("from", "")) <= created < str(period.get("to", "~"))):
-            self.warning(till_id, chain, sequence, "created at {created_at}, outside the period (clock moved?)",
+            self.warning(till_id, chain, sequence, N_("created at {created_at}, outside the period (clock moved?)"),
                          created_at=created)
         hash_ = record.get("hash")
         if walk.first is None:
@@ -431,8 +431,8 @@ class _Verifier:
         elif isinstance(last, int) and highest > last:
             self._finding(till_id, name, last + 1, "records after {last} are not listed in the manifest", last=last)
         if walk.count != count:
-            self._finding(till_id, name, None, "holds {found} records, the manifest says {count}", found=walk.count,
-                         count=count)
+            self._finding(till_id, name, None, "holds {records}, the manifest says {count}",
+                          records=records(walk.count), count=count)
         if walk.first is not None and walk.first[0] == first and walk.first[1] != chain.get("first_hash"):
             self._finding(till_id, name, first, "differs from the first record the manifest names (hash)")
         if walk.tail is not None and walk.tail[0] == last and walk.tail[1] != chain.get("last_hash"):

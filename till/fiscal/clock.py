@@ -28,6 +28,7 @@ from store.models import ChainHead, FiscalRecord, User, utcnow
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import EVENT_CHAIN, record_event
+from till.i18n import N_
 
 __all__ = ["CLOCK_BACKWARDS", "CLOCK_ACKNOWLEDGED", "TOLERANCE", "ClockWentBackwards", "clock_behind",
            "check_clock", "is_held", "note_sealed", "acknowledge", "record_if_behind", "forget"]
@@ -129,13 +130,13 @@ def check_clock(till_id: str, now: dt.datetime | None = None) -> None:
     event waits for a manager."""
     floor = clock_behind(till_id, now)
     if floor is None and is_held(till_id):
-        raise ClockWentBackwards("The clock went backwards and no manager has acknowledged it yet: nothing was "
-                                 "recorded. A manager checks the clock, then acknowledges it "
-                                 "(`till clock acknowledge`)")
+        raise ClockWentBackwards(N_("The clock went backwards and no manager has acknowledged it yet: nothing was "
+                                    "recorded. A manager checks the clock, then acknowledges it "
+                                    "(`till clock acknowledge`)"))
     if floor is not None:
         raise ClockWentBackwards(
-            "The clock reads {now} UTC, before the last record of this till ({floor} UTC): nothing was recorded. "
-            "A manager checks the clock, then acknowledges it (`till clock acknowledge`)",
+            N_("The clock reads {now} UTC, before the last record of this till ({floor} UTC): nothing was recorded. "
+            "A manager checks the clock, then acknowledges it (`till clock acknowledge`)"),
             now=(now or utcnow()).strftime("%Y-%m-%d %H:%M"), floor=floor.strftime("%Y-%m-%d %H:%M"))
 
 
@@ -157,7 +158,7 @@ def acknowledge(sealer: Sealer, manager: User, note: str) -> None:
     """A manager checked the clock: seal CLOCK_ACKNOWLEDGED; the floor restarts from there."""
     note = (note or "").strip()
     if not note:
-        raise ClockWentBackwards("Say what was checked or fixed on the clock (a note is required)")
+        raise ClockWentBackwards(N_("Say what was checked or fixed on the clock (a note is required)"))
     floor = _floor(sealer.till_id)
     with current_database().atomic():
         record_event(sealer, CLOCK_ACKNOWLEDGED, "clock checked by a manager", user_id=manager.id,

@@ -17,17 +17,20 @@ from __future__ import annotations
 from typing import Any
 
 from store.models import FiscalRecord
-from till.fiscal.closures import CLOSURE_CHAIN, DAY, KINDS, Closure, Totals, closures, period_totals, sum_totals
+from till.fiscal.closures import (
+    CLOSURE_CHAIN, DAY, KIND_NAMES, KINDS, Closure, Totals, closures, period_totals, sum_totals,
+)
 from till.fiscal.problems import Problem
+from till.i18n import N_, Phrase
 
 __all__ = ["check_closures", "FIGURES"]
 
-DIFFERS = "{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from the tickets"
-PARTS_DIFFER = "{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from its {parts} closures"
-PARTS_LIST = "{kind} closure {period}: its parts are records {sealed}, but the {parts} closures in it are {actual}"
-PERPETUAL = "{kind} closure {period}: {figure} is {sealed} but the previous closure and this period give {actual}"
-PREVIOUS = "{kind} closure {period}: names record {sealed} as the previous closure, but it is {actual}"
-UNREADABLE = "closure cannot be read: {error}"
+DIFFERS = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from the tickets")
+PARTS_DIFFER = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from its {parts} closures")
+PARTS_LIST = N_("{kind} closure {period}: its parts are records {sealed}, but the {parts} closures in it are {actual}")
+PERPETUAL = N_("{kind} closure {period}: {figure} is {sealed} but the previous closure and this period give {actual}")
+PREVIOUS = N_("{kind} closure {period}: names record {sealed} as the previous closure, but it is {actual}")
+UNREADABLE = N_("closure cannot be read: {error}")
 MESSAGES = (DIFFERS, PARTS_DIFFER, PARTS_LIST, PERPETUAL, PREVIOUS, UNREADABLE)
 
 FIGURES = ("ticket_count", "counts", "first_ticket", "last_ticket", "last_ticket_signature", "vat", "payments",
@@ -36,7 +39,7 @@ FIGURES = ("ticket_count", "counts", "first_ticket", "last_ticket", "last_ticket
 
 
 def _problem(closure: Closure, message: str, **params: Any) -> Problem:
-    params = {"kind": closure.kind, "period": closure.period.label, **params}
+    params = {"kind": Phrase(KIND_NAMES[closure.kind]), "period": closure.period.label, **params}
     return Problem(closure.till_id, CLOSURE_CHAIN, closure.sequence, message.format(**params), message, params)
 
 
@@ -91,11 +94,12 @@ def _check_till(till_id: str) -> list[Problem]:
             part_kind = KINDS[KINDS.index(closure.kind) - 1]
             parts = [c for c in made if c.kind == part_kind and c.sequence < closure.sequence
                      and closure.period.start <= c.period.start and c.period.end <= closure.period.end]
-            problems += _compare(closure, sealed, sum_totals(c.totals for c in parts), PARTS_DIFFER, parts=part_kind)
+            problems += _compare(closure, sealed, sum_totals(c.totals for c in parts), PARTS_DIFFER,
+                                 parts=Phrase(KIND_NAMES[part_kind]))
             listed = [c.sequence for c in parts]
             if sealed.get("parts") != listed:
                 problems.append(_problem(closure, PARTS_LIST, sealed=_text(sealed.get("parts")), actual=_text(listed),
-                                         parts=part_kind))
+                                         parts=Phrase(KIND_NAMES[part_kind])))
         before = previous.get(closure.kind)
         if sealed.get("previous_closure") != (before.sequence if before else None):
             problems.append(_problem(closure, PREVIOUS, sealed=_text(sealed.get("previous_closure")),

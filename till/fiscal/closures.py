@@ -50,6 +50,7 @@ from till.fiscal.closure_totals import (
 from till.fiscal.anchor_check import CLOSURE, require_anchors
 from till.fiscal.events import record_event
 from till.fiscal.heads import seal_heads
+from till.i18n import N_, Phrase
 
 __all__ = [
     "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
@@ -64,21 +65,21 @@ CLOSURE_CHAIN = "G"
 CLOSURE_EVENT = "CLOSURE"
 """The technical event (chain L) logged with each closure (R-JET-01 lists day closures)."""
 
-# --- Messages (French in till/locales/fr/closures.json) --------------------------------------
+# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
 
-ALREADY_CLOSED = "The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)"
-NOT_STARTED = "The day {period} has not started yet: it cannot be closed"
-NOT_OVER = "The {kind} {period} is not over yet: it can be closed from its last day on"
-OUT_OF_ORDER = ("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
-                "{closed_until}")
-DAY_NOT_CLOSED = ("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
-                  "or `till close day --date {day}`) before the next sale")
-DAY_CLOSED = ("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
-              "resume on the next day")
-BAD_PERIOD = "{text} is not a {kind}: write it as {example}"
-NO_CLOSURE = "Till {till_id} has no closure of the {kind} {period}"
+ALREADY_CLOSED = N_("The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)")
+NOT_STARTED = N_("The day {period} has not started yet: it cannot be closed")
+NOT_OVER = N_("The {kind} {period} is not over yet: it can be closed from its last day on")
+OUT_OF_ORDER = N_("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
+                  "{closed_until}")
+DAY_NOT_CLOSED = N_("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
+                    "or `till close day --date {day}`) before the next sale")
+DAY_CLOSED = N_("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
+                "resume on the next day")
+BAD_PERIOD = N_("{text} is not a {kind}: write it as {example}")
+NO_CLOSURE = N_("Till {till_id} has no closure of the {kind} {period}")
 MESSAGES = (ALREADY_CLOSED, NOT_STARTED, NOT_OVER, OUT_OF_ORDER, DAY_NOT_CLOSED, DAY_CLOSED, BAD_PERIOD, NO_CLOSURE)
-KIND_NAMES = {DAY: "day", MONTH: "month", YEAR: "year"}
+KIND_NAMES = {DAY: N_("day"), MONTH: N_("month"), YEAR: N_("year")}
 """How a kind is named inside messages (translated on their own: "day" -> "journée")."""
 
 
@@ -111,7 +112,7 @@ def parse_period(kind: str, text: str) -> dt.date:
     try:
         return dt.datetime.strptime(text.strip(), pattern).date()
     except ValueError:
-        raise ClosureError(BAD_PERIOD, text=text, kind=KIND_NAMES[kind], example=example) from None
+        raise ClosureError(BAD_PERIOD, text=text, kind=Phrase(KIND_NAMES[kind]), example=example) from None
 
 
 # --- Closure records ---------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def get_closure(till_id: str, kind: str, label: str) -> Closure:
     """``find_closure``, or a ``ClosureError`` naming what is missing (for the Z report)."""
     closure = find_closure(till_id, kind, label)
     if closure is None:
-        raise ClosureError(NO_CLOSURE, till_id=till_id, kind=KIND_NAMES[kind], period=label)
+        raise ClosureError(NO_CLOSURE, till_id=till_id, kind=Phrase(KIND_NAMES[kind]), period=label)
     return closure
 
 
@@ -343,17 +344,17 @@ class _Job:
         kind, till_id = period.kind, self.till_id
         existing = find_closure(till_id, kind, period.label)
         if existing is not None:
-            raise PeriodAlreadyClosed(ALREADY_CLOSED, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
-                                      sequence=existing.sequence)
+            raise PeriodAlreadyClosed(ALREADY_CLOSED, kind=Phrase(KIND_NAMES[kind]), period=period.label,
+                                      till_id=till_id, sequence=existing.sequence)
         today = business_day(self.now, self.zone)
         if kind == DAY and period.first_day > today:
             raise ClosureError(NOT_STARTED, period=period.label)
         if kind != DAY and period.last_day > today:
-            raise ClosureError(NOT_OVER, kind=KIND_NAMES[kind], period=period.label)
+            raise ClosureError(NOT_OVER, kind=Phrase(KIND_NAMES[kind]), period=period.label)
         # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
         floor = _closed_until(till_id, KINDS[KINDS.index(kind):])
         if floor is not None and period.start < floor.period.end:
-            raise ClosureError(OUT_OF_ORDER, kind=KIND_NAMES[kind], period=period.label, till_id=till_id,
+            raise ClosureError(OUT_OF_ORDER, kind=Phrase(KIND_NAMES[kind]), period=period.label, till_id=till_id,
                                closed_until=floor.period.last_day.isoformat())
         # The cascade: earlier periods of this kind with tickets, then this period's parts.
         self._close_open(kind, floor.period.end if floor else None, period.start)

@@ -43,7 +43,7 @@ from till.fiscal.closure_check import check_closures
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
 from till.fiscal.problems import Problem
-from till.i18n import translate
+from till.i18n import Counted, translate
 
 __all__ = ["Problem", "VerifyReport", "default_workers", "verify_journal"]
 
@@ -76,17 +76,30 @@ class VerifyReport:
         """Human-readable lines for ``till journal verify``: verdict, counts, findings."""
         total = sum(self.counts.values())
         if self.ok:
-            out = [translate("Journal verified: {records} records in {chains} chains, no problem found.",
-                             lang, records=total, chains=len(self.counts))]
+            out = [translate("Journal verified: {records} in {chains}, no problem found.",
+                             lang, records=records(total), chains=chains(len(self.counts)))]
         else:
-            out = [translate("Journal NOT verified: {problems} problems in {records} records.",
-                             lang, problems=len(self.problems), records=total)]
+            out = [translate("Journal NOT verified: {problems} in {records}.",
+                             lang, problems=problems(len(self.problems)), records=records(total))]
         for (till_id, chain), count in sorted(self.counts.items()):
-            out.append(translate("chain {chain} of till {till_id}: {records} records", lang,
-                                 chain=chain, till_id=till_id, records=count))
+            out.append(translate("chain {chain} of till {till_id}: {records}", lang,
+                                 chain=chain, till_id=till_id, records=records(count)))
         out.extend(problem.text(lang) for problem in self.problems)
         out.extend(translate("warning: {text}", lang, text=w.text(lang)) for w in self.warnings)
         return out
+
+
+def records(count: int) -> Counted:
+    """A number of journal records as the verdicts write it ("1 record", "12 records")."""
+    return Counted("{count} record", "{count} records", count)
+
+
+def chains(count: int) -> Counted:
+    return Counted("{count} chain", "{count} chains", count)
+
+
+def problems(count: int) -> Counted:
+    return Counted("{count} problem", "{count} problems", count)
 
 
 _RECORD = (

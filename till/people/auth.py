@@ -18,6 +18,7 @@ import re
 from store.models import MANAGER, ROLES, TECHNICIAN, User
 from till.errors import TillError
 from till.fiscal.events import LOGIN, LOGIN_FAILED, LOGOUT, MANAGER_OVERRIDE, USER_CHANGED, USER_LOCKED, record_event
+from till.i18n import N_
 
 MAX_FAILED_ATTEMPTS = 3
 APPROVERS = (MANAGER, TECHNICIAN)
@@ -90,7 +91,7 @@ def login(sealer, login_name: str, pin: str) -> User:
     Enters and one typo must not lock a cashier out.
     """
 
-    require_pin(pin, "Type your PIN, then Enter")
+    require_pin(pin, N_("Type your PIN, then Enter"))
     user = User.get_or_none((User.login == (login_name or "").strip()) & (User.active == True))  # noqa: E712
     if user is None:
         record_event(sealer, LOGIN_FAILED, "unknown login", details={"login": (login_name or "")[:32]})
@@ -125,7 +126,7 @@ def authorize_manager(sealer, pin: str, reason: str, details: dict | None = None
     attempt. A locked manager's PIN never approves, and a locked asker cannot ask.
     """
 
-    require_pin(pin, "Type the manager's PIN, then Enter")
+    require_pin(pin, N_("Type the manager's PIN, then Enter"))
     if login is not None:
         manager = _manager_by_login(sealer, login, reason)
         counted, candidates = manager, [manager]

@@ -28,6 +28,7 @@ import peewee
 from devices.payment import TerminalError
 from store.db import DatabaseUnavailable, with_retry
 from store.models import Ticket, User
+from till.i18n import N_
 from till.selling import card_settlement
 from till.selling.card_journal import JournaledTerminal, claim_of, operation_word, prepare, terminal_reason
 from till.errors import TillError
@@ -111,18 +112,18 @@ class ReturnCardMoves:
             if getattr(error, "maybe_charged", True):
                 self.unknown_row = row_id
                 raise CardOutcomeUnknown(
-                    "The card terminal did not answer ({reason}): the card {operation} of {amount} may have gone "
-                    "through. Check the terminal's own journal; a manager must settle it (card journal #{id})",
+                    N_("The card terminal did not answer ({reason}): the card {operation} of {amount} may have gone "
+                    "through. Check the terminal's own journal; a manager must settle it (card journal #{id})"),
                     row_id, reason=terminal_reason(error), operation=operation_word(operation), amount=shown(amount),
                     id=row_id) from None
             raise ReturnError("The card terminal could not be reached ({reason}): nothing was sent; try again, or "
                               "refund in cash or as a credit note", reason=terminal_reason(error)) from None
         if not result.approved and operation == "sale":
             raise ReturnError("The terminal declined the card payment ({reason}): nothing was recorded",
-                              reason=result.message or "refused")
+                              reason=result.decline_reason())
         if not result.approved:
             raise ReturnError("The terminal declined the card refund ({reason}): nothing was recorded; refund "
-                              "in cash or as a credit note instead", reason=result.message or "refused")
+                              "in cash or as a credit note instead", reason=result.decline_reason())
 
     def _write_approved(self) -> Ticket:
         """Write the return the terminal approved (again after a failure: never asks it twice)."""

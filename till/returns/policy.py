@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from store.models import EXCHANGE, RETURN, SALE, Category, Product, Ticket, TicketLine
 from till.config.loader import ReturnsConfig
 from till.errors import TillError
+from till.i18n import Counted
 
 WINDOW = "window"
 FINAL_SALE = "final_sale"
@@ -32,6 +33,15 @@ class Breach:
 
     def error(self) -> "PolicyBreach":
         return PolicyBreach(self.code, self.message, **dict(self.params))
+
+    def details(self) -> dict[str, object]:
+        """The parameters as a manager's override records them: counts as plain numbers."""
+        return {name: value.count if isinstance(value, Counted) else value for name, value in self.params}
+
+
+def in_days(count: int) -> Counted:
+    """A number of days as messages write it ("1 day", "30 days"), agreed in their language."""
+    return Counted("{count} day", "{count} days", count)
 
 
 class PolicyBreach(TillError):
@@ -65,8 +75,8 @@ def window_breach(product: Product | None, label: str, sold_at: dt.datetime, now
     days = window_days(product, config)
     age = (now.date() - sold_at.date()).days
     if age > days:
-        return Breach(WINDOW, "{label} was bought {age} days ago: returns are accepted for {days} days",
-                      (("label", label), ("age", age), ("days", days)))
+        return Breach(WINDOW, "{label} was bought {age} ago: returns are accepted for {days}",
+                      (("label", label), ("age", in_days(age)), ("days", in_days(days))))
     return None
 
 
@@ -88,8 +98,9 @@ def customer_breach(customer_id: int | None, now: dt.datetime, config: ReturnsCo
         return None
     made = returns_in_period(customer_id, now, config)
     if made >= config.customer_max_returns:
-        return Breach(CUSTOMER_LIMIT, "This customer already made {count} returns in {days} days (limit {limit})",
-                      (("count", made), ("days", config.customer_period_days),
+        returns = Counted("{count} return", "{count} returns", made)
+        return Breach(CUSTOMER_LIMIT, "This customer already made {count} in {days} (limit {limit})",
+                      (("count", returns), ("days", in_days(config.customer_period_days)),
                        ("limit", config.customer_max_returns)))
     return None
 

@@ -456,7 +456,7 @@ class ReturnSession(ReturnCardMoves):
             manager, note = self._approvals[breach.code]
             events.append((MANAGER_OVERRIDE, f"return: {breach.code}", manager.id,
                            {"breach": breach.code, "note": note, "cashier_id": self.user.id,
-                            "origin": self.reference, **{k: v for k, v in breach.params}}))
+                            "origin": self.reference, **breach.details()}))
         return events
 
     def _check_ready(self) -> None:

@@ -43,7 +43,7 @@ from store.models.payments import (
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.fiscal.events import record_event
-from till.i18n import translate
+from till.i18n import N_, translate
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,12 @@ def check_no_open_claim(claim: str, code: str, exclude: int | None = None) -> No
                         till=row.till_id)
 
 
+OPERATION_WORDS = {"sale": N_("payment"), "refund": N_("refund")}
+
+
 def operation_word(operation: str) -> str:
     """"payment" or "refund", in the cashier's language."""
-    return translate({"sale": "payment", "refund": "refund"}.get(operation, operation))
+    return translate(OPERATION_WORDS.get(operation, operation))
 
 
 class JournaledTerminal:

@@ -23,6 +23,7 @@ from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.fiscal.events import PAYMENT_CANCELLED, record_event
+from till.i18n import N_
 from till.means import CARD, CASH, CHANGE, CREDIT_NOTE, means
 from till.money import shown
 from till.selling import card_settlement
@@ -201,13 +202,13 @@ class Checkout:
             if getattr(error, "maybe_charged", False):  # the request reached it: say so, never guess
                 self.unknown_row = getattr(error, "journal_id", None)
                 raise CardOutcomeUnknown(
-                    "The card terminal did not answer ({reason}): the payment may have gone through. Check the "
-                    "terminal's own journal; a manager must settle it before anything else is taken",
+                    N_("The card terminal did not answer ({reason}): the payment may have gone through. Check the "
+                    "terminal's own journal; a manager must settle it before anything else is taken"),
                     self.unknown_row, reason=terminal_reason(error)) from None
             raise PaymentError("The card terminal did not answer ({reason}): nothing was charged",
                                reason=terminal_reason(error)) from None
         if not result.approved:
-            raise PaymentError("Card declined: {reason}", reason=result.message or "refused")
+            raise PaymentError("Card declined: {reason}", reason=result.decline_reason())
         tender = Tender(CARD, result.amount_cents, result.reference,
                         journal_id=getattr(self.terminal, "last_journal_id", None))
         self.tenders.append(tender)
@@ -265,14 +266,14 @@ class Checkout:
                 if getattr(error, "maybe_charged", False):
                     self.unknown_row, self._refunding = getattr(error, "journal_id", None), tender
                     raise CardOutcomeUnknown(
-                        "The card terminal did not answer ({reason}): the refund may have gone through. Check the "
-                        "terminal's own journal; a manager must settle it", self.unknown_row,
+                        N_("The card terminal did not answer ({reason}): the refund may have gone through. Check the "
+                        "terminal's own journal; a manager must settle it"), self.unknown_row,
                         reason=terminal_reason(error)) from None
                 raise PaymentError("The card terminal did not answer ({reason}): the card payment is not "
                                    "refunded yet", reason=terminal_reason(error)) from None
             if not result.approved:
                 raise PaymentError("The terminal refused to refund the card payment: {reason}",
-                                   reason=result.message or "refused")
+                                   reason=result.decline_reason())
             self._cancelled(tender, result.reference, getattr(self.terminal, "last_journal_id", None))
             refunded += tender.amount_cents
         for tender in [t for t in self.tenders if t.hold_request is not None]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.shop.permissions import sensitive_files
 
 __all__ = ["OK", "WARN", "FAIL", "Finding", "CHECKS", "run_checks", "file_permissions", "log_file", "MESSAGES"]
@@ -30,15 +30,15 @@ log = logging.getLogger(__name__)
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 
-FILE_OK = "{kind} {file}: mode {mode}, owner {owner}"
-FILE_GROUP_MAY_READ = "{kind} {file}: mode {mode}, owner {owner}, group {group} may read it"
-FILE_OTHERS = "{kind} {file}: mode {mode}: every user of this machine can open it (chmod {wanted})"
-FILE_GROUP = "{kind} {file}: mode {mode}: group {group} can open it (chmod {wanted})"
-FILE_OWNER = "{kind} {file}: owned by {owner}, not by {user} who runs the till (chown {user})"
-FILE_MISSING = "{kind} {file} is missing"
-CHECK_BROKE = "The check {check} could not run: {reason}"
-LOG_OK = "log file {file}: writable"
-LOG_UNWRITABLE = "log file {file} cannot be written ({reason}): errors are not kept (fix log_file)"
+FILE_OK = N_("{kind} {file}: mode {mode}, owner {owner}")
+FILE_GROUP_MAY_READ = N_("{kind} {file}: mode {mode}, owner {owner}, group {group} may read it")
+FILE_OTHERS = N_("{kind} {file}: mode {mode}: every user of this machine can open it (chmod {wanted})")
+FILE_GROUP = N_("{kind} {file}: mode {mode}: group {group} can open it (chmod {wanted})")
+FILE_OWNER = N_("{kind} {file}: owned by {owner}, not by {user} who runs the till (chown {user})")
+FILE_MISSING = N_("{kind} {file} is missing")
+CHECK_BROKE = N_("The check {check} could not run: {reason}")
+LOG_OK = N_("log file {file}: writable")
+LOG_UNWRITABLE = N_("log file {file} cannot be written ({reason}): errors are not kept (fix log_file)")
 MESSAGES = (FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER, FILE_MISSING, CHECK_BROKE,
             LOG_OK, LOG_UNWRITABLE)
 

@@ -24,15 +24,17 @@ from typing import Any
 from urllib.parse import unquote
 
 from till.files import GROUP_READ, OWNER_ONLY, tighten
+from till.i18n import N_
 
 __all__ = ["ShopFile", "sensitive_files", "tighten_shop_files", "KINDS"]
 
 log = logging.getLogger(__name__)
 
 CONFIGURATION, DATABASE, KEY, ANCHOR, LOG, RECEIPTS, ORDERS = (
-    "configuration", "database", "signing key", "anchor", "log", "receipts", "online orders")
+    N_("configuration"), N_("database"), N_("signing key"), N_("anchor"), N_("log"), N_("receipts"),
+    N_("online orders"))
 KINDS = (CONFIGURATION, DATABASE, KEY, ANCHOR, LOG, RECEIPTS, ORDERS)
-"""What a file is, as ``till doctor`` names it (translated in till/locales/fr/files.json)."""
+"""What a file is, as ``till doctor`` names it (translated by the catalogues in till/locales)."""
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 

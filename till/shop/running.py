@@ -18,6 +18,7 @@ from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.anchor_check import START, require_anchors
 from till.fiscal.lifecycle import record_start
+from till.i18n import N_
 from till.selling.card_settlement import reconcile
 from till.shop.context import TillContext
 
@@ -30,7 +31,7 @@ def running_till(config: Config):
     """The run lock of the till's own program (``till.lock`` beside its configuration): one
     program per till, and the only one that resolves the card journal at its start."""
     path = config.resolve("till.lock")
-    return exclusive(path, lambda: AlreadyRunning("The till is already running on this shop (lock {file})",
+    return exclusive(path, lambda: AlreadyRunning(N_("The till is already running on this shop (lock {file})"),
                                                   file=str(path)))
 
 

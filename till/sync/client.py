@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 from till.errors import TillError
 from till.fiscal.keys import Signer
+from till.i18n import N_
 from till.sync.protocol import H_KEY, H_SERVER_TIME, H_SIGNATURE, H_TILL, H_TIME, request_message
 
 __all__ = ["HeadOfficeClient", "HeadOfficeUnreachable", "HeadOfficeAnswer"]
@@ -118,7 +119,7 @@ class HeadOfficeClient:
             raw = response.read()
         except (OSError, http.client.HTTPException) as error:
             self.close()
-            raise HeadOfficeUnreachable("Head office {host} cannot be reached: {reason}", host=self.host,
+            raise HeadOfficeUnreachable(N_("Head office {host} cannot be reached: {reason}"), host=self.host,
                                         reason=str(error) or type(error).__name__) from None
         if response.getheader("Connection", "").lower() == "close":
             self.close()

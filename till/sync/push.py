@@ -40,6 +40,7 @@ from till.file_lock import exclusive
 from till.fiscal.chain import iso_utc
 from till.fiscal.events import record_event
 from till.fiscal.rotation import retired_signers
+from till.i18n import N_
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable, SyncError
 from till.sync.protocol import HEADS, RECORDS
 from till.sync.pull import pull
@@ -72,7 +73,7 @@ class SyncConfigError(SyncError):
 @contextmanager
 def sync_lock(path: Path) -> Iterator[None]:
     """Hold ``path`` exclusively for the run, or raise ``SyncLocked`` at once."""
-    with exclusive(path, lambda: SyncLocked("Another till sync is running (lock {file})", file=str(path))):
+    with exclusive(path, lambda: SyncLocked(N_("Another till sync is running (lock {file})"), file=str(path))):
         yield
 
 
@@ -179,7 +180,7 @@ def _push_once(client: HeadOfficeClient, till_id: str, settings: SyncSettings, p
                 pushed[chain] = pushed.get(chain, 0) + int(answer.get("accepted", 0))
                 acknowledged = int(answer["head"]["sequence"])
                 if acknowledged < records_end:
-                    raise SyncRefused("Head office acknowledged {chain} up to {sequence} only", chain=chain,
+                    raise SyncRefused(N_("Head office acknowledged {chain} up to {sequence} only"), chain=chain,
                                       sequence=acknowledged)
                 if records_end >= top:
                     break

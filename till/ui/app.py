@@ -27,7 +27,7 @@ from devices.drawer import LeftOpenWatch, check_left_open
 from devices.scanner import ScannerSettings
 from till.aftersale.jobs import printer_waiting, run_outbox
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
-from till.i18n import _
+from till.i18n import N_, _, translate_plural
 from till.people.auth import logout as auth_logout
 from till.shop.context import TillContext
 from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
@@ -63,7 +63,7 @@ class TillApp(App[None], inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "till"
     BINDINGS = [Binding("f10", "quit_till", "Quit", id="app-quit", key_display="F10",
-                        tooltip="Quit the till (needs a manager's PIN)"),
+                        tooltip=N_("Quit the till (needs a manager's PIN)")),
                 HELP_KEY]
     """Only F10 and the help key; ``inherit_bindings=False`` keeps Textual's ctrl+q / ctrl+c quit out."""
 
@@ -203,9 +203,10 @@ class TillApp(App[None], inherit_bindings=False):
             run_outbox(self.ctx.config, self.ctx.sealer)
             waiting = printer_waiting(self.ctx.till_id)
             if waiting is not None:  # paper out, cover open, offline: say it, the job waits
-                self.call_from_thread(self.show_error, _(
-                    "Printer: {reason}. {count} document(s) will print when it is back",
-                    reason=waiting[1], count=waiting[0]))
+                self.call_from_thread(self.show_error, translate_plural(
+                    "Printer: {reason}. {count} document will print when it is back",
+                    "Printer: {reason}. {count} documents will print when it is back", waiting[0],
+                    reason=waiting[1]))
         except Exception as error:  # noqa: BLE001 - reported on the UI thread
             self.call_from_thread(self._outbox_failed, error)
         finally:

@@ -18,12 +18,12 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 from till.errors import TillError
-from till.i18n import _
+from till.i18n import N_, _
 from till.money import shown
 
 log = logging.getLogger("till.ui")
 
-UNEXPECTED = "Unexpected error: nothing was changed; see the log"
+UNEXPECTED = N_("Unexpected error: nothing was changed; see the log")
 
 
 class Refused(TillError):

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.screen import Screen
 
+from till.i18n import N_
+
 HELP_KEY = Binding("ctrl+t", "keys_help", "Keys", id="app-keys-help", key_display="Ctrl+T", priority=True,
-                   tooltip="List every key of this screen (Ctrl+T or Esc closes the list)")
+                   tooltip=N_("List every key of this screen (Ctrl+T or Esc closes the list)"))
 """The same key on every screen opens the list of its keys. Ctrl+T: no field of the till uses it
 (Textual's fields take Ctrl+A, E, D, K, U, W, X, C, V), a scanner never sends it, it is not Tab,
 Backspace or Enter in disguise (Ctrl+I, H, J, M), nor flow control (Ctrl+S, Q) or a terminal

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from store.models import Customer
 from till.errors import TillError
+from till.i18n import N_
 
 EMAIL = "email"
 SMS = "sms"
 
-NO_CUSTOMER = "No customer is attached: there is no one to send it to"
-NO_EMAIL_CONSENT = "{name} has not agreed to receive e-mails: nothing was sent"
-NO_EMAIL_ADDRESS = "{name} has no e-mail address: nothing was sent"
-NO_SMS_CONSENT = "{name} has not agreed to receive text messages: nothing was sent"
-NO_PHONE = "{name} has no phone number: nothing was sent"
+NO_CUSTOMER = N_("No customer is attached: there is no one to send it to")
+NO_EMAIL_CONSENT = N_("{name} has not agreed to receive e-mails: nothing was sent")
+NO_EMAIL_ADDRESS = N_("{name} has no e-mail address: nothing was sent")
+NO_SMS_CONSENT = N_("{name} has not agreed to receive text messages: nothing was sent")
+NO_PHONE = N_("{name} has no phone number: nothing was sent")
 
 
 class ConsentError(TillError):

@@ -25,14 +25,15 @@ from email.utils import formataddr, make_msgid
 
 from till.config.messages import SmtpSettings
 from till.errors import TillError
+from till.i18n import N_
 
 
 class MessageError(TillError):
     """A message cannot be built or sent as configured."""
 
 
-PLAIN_PASSWORD = "The SMTP password would travel unencrypted: set smtp.starttls = true"
-NO_SERVER = "No SMTP server is configured (smtp.host)"
+PLAIN_PASSWORD = N_("The SMTP password would travel unencrypted: set smtp.starttls = true")
+NO_SERVER = N_("No SMTP server is configured (smtp.host)")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from till.credit import notes as credit_notes
 from till.errors import TillError
 from till.fiscal.chain import current_database
 from till.fiscal.events import record_event
-from till.i18n import translate
+from till.i18n import N_, translate
 from till.money import format_cents
 
 log = logging.getLogger(__name__)
@@ -51,9 +51,9 @@ MESSAGE_KINDS = frozenset({SEND_EMAIL_RECEIPT, SEND_EMAIL_VOUCHER, SEND_SMS})
 MESSAGE_FAILED = "MESSAGE_FAILED"
 """Technical event (chain L) when a message is given up after its last attempt."""
 
-NO_SENDER = "No sender address is configured (smtp.sender)"
-TRAINING_TICKET = "Ticket {code} is a training ticket: it is not sent to customers"
-NOT_FAILED = "Message {job} has not failed: nothing to retry"
+NO_SENDER = N_("No sender address is configured (smtp.sender)")
+TRAINING_TICKET = N_("Ticket {code} is a training ticket: it is not sent to customers")
+NOT_FAILED = N_("Message {job} has not failed: nothing to retry")
 
 
 # --- Queueing --------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from store.models import Ticket
 from till.aftersale.messages.jobs import queue_receipt_email, queue_sms, receipt_sms_text
 from till.errors import TillError
 from till.fiscal.chain import current_database
+from till.i18n import N_
 
 class NoCustomerOnTicket(TillError):
     """The ticket was paid with no customer named: there is nobody to send it to. A class of
     its own so that the screen can say how to name one next time (a key of its own)."""
 
     def __init__(self) -> None:
-        super().__init__("No customer is attached: there is no one to send it to")
+        super().__init__(N_("No customer is attached: there is no one to send it to"))
 
 
 def _ticket_with_customer(ticket_id: int) -> Ticket:

@@ -17,12 +17,13 @@ import urllib.request
 
 from till.aftersale.messages.email import MessageError
 from till.config.messages import SmsSettings
+from till.i18n import N_
 
-NO_GATEWAY = "No SMS gateway is configured (sms.url_template)"
-GATEWAY_REFUSED = "The SMS gateway answered {status}: {reason}"
-GATEWAY_UNREACHABLE = "The SMS gateway cannot be reached: {reason}"
-BAD_METHOD = "sms.method must be GET or POST, not {method}"
-BAD_TEMPLATE = "sms.url_template may only use {{to}}, {{text}} and {{token}} ({reason})"
+NO_GATEWAY = N_("No SMS gateway is configured (sms.url_template)")
+GATEWAY_REFUSED = N_("The SMS gateway answered {status}: {reason}")
+GATEWAY_UNREACHABLE = N_("The SMS gateway cannot be reached: {reason}")
+BAD_METHOD = N_("sms.method must be GET or POST, not {method}")
+BAD_TEMPLATE = N_("sms.url_template may only use {{to}}, {{text}} and {{token}} ({reason})")
 
 
 def build_request(settings: SmsSettings, to: str, text: str) -> urllib.request.Request:

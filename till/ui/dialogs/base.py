@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import translate_bindings
 from till.ui.widgets.key_footer import KeyFooter
 from till.ui.widgets.status_line import HasStatus, StatusLine
@@ -27,9 +27,9 @@ class Dialog(HasStatus, ModalScreen[T]):
 
     BINDINGS = [
         Binding("enter", "confirm", "Confirm", id="dialog-confirm", key_display="Enter",
-                tooltip="Confirm what was typed or chosen"),
+                tooltip=N_("Confirm what was typed or chosen")),
         Binding("escape", "cancel", "Cancel", id="dialog-cancel", key_display="Esc",
-                tooltip="Close, nothing changes"),
+                tooltip=N_("Close, nothing changes")),
     ]
     """Enter confirms (the focused field's own Enter does it), Esc leaves without changing anything."""
 

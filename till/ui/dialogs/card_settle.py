@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import error_text, money, translate_bindings
 from till.ui.dialogs.base import Dialog
 from till.ui.dialogs.manager_pin import ManagerPinScreen
@@ -40,7 +40,7 @@ def describe(row: Any) -> str:
 class CardSettleScreen(Dialog[tuple[bool, str] | None]):
     """Enter with the terminal's reference: approved; F8: not approved; Esc: decide later."""
 
-    title_text = "Card outcome unknown"
+    title_text = N_("Card outcome unknown")
 
     BINDINGS = [
         *Dialog.BINDINGS,

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 from till.credit.notes import IssuedNote
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.dialogs.base import Dialog
 from till.ui.feedback import money
 
@@ -20,7 +20,7 @@ from till.ui.feedback import money
 class CreditNoteIssuedScreen(Dialog[None]):
     """Each note's code, amount and last day; Enter or Esc closes."""
 
-    title_text = "Credit note issued"
+    title_text = N_("Credit note issued")
     BINDINGS = [Binding("enter", "close", "Close", id="credit-note-issued-close", key_display="Enter")]
 
     def __init__(self, notes: list[IssuedNote]) -> None:

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from till.people.customers import search_customers
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import error_text
 from till.ui.dialogs.base import Dialog
 
@@ -38,7 +38,7 @@ class CustomerScreen(Dialog[Any]):
     """Dismisses with the chosen customer (as ``search_customers`` found them), ``NO_CUSTOMER``
     to remove one, ``None`` on Esc."""
 
-    title_text = "Customer"
+    title_text = N_("Customer")
     BINDINGS = [
         Binding("down", "move(1)", "Next", show=False, id="customer-next"),
         Binding("up", "move(-1)", "Previous", show=False, id="customer-previous"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.money import MoneyError, parse_amount, parse_rate
 from till.ui.dialogs.base import Dialog
 
@@ -30,7 +30,7 @@ def parse_discount(text: str) -> Discount:
 class DiscountScreen(Dialog[Discount | None]):
     """A single field; Enter dismisses with the parsed discount."""
 
-    title_text = "Discount"
+    title_text = N_("Discount")
 
     def __init__(self, title: str, subject: str) -> None:
         super().__init__(title)
@@ -38,7 +38,7 @@ class DiscountScreen(Dialog[Discount | None]):
 
     def compose_body(self) -> ComposeResult:
         yield Label(self.subject, markup=False)
-        yield Label(_("Type 10 % for a percentage, or 2,50 for an amount"))
+        yield Label(_("Type 10 % (a percentage) or 2,50 (an amount)"))
         yield Input(placeholder=_("Discount"), id="discount", restrict=r"[0-9.,% ]{0,12}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.widgets import Label
 
 from till.people.auth import AccountLockedError, authorize_manager
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import error_text
 from till.ui.dialogs.base import Dialog
 from till.ui.widgets.scan_input import FieldInput
@@ -28,7 +28,7 @@ class ManagerPinScreen(Dialog[Any]):
     """A PIN field (and a login field when nobody is logged in); Enter in the PIN field asks
     ``authorize_manager`` and dismisses with the manager it returns (``None`` on Esc)."""
 
-    title_text = "Manager approval"
+    title_text = N_("Manager approval")
 
     def __init__(self, sealer: Any, reason: str, prompt: str, details: dict | None = None,
                  asked_by: Any = None) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.dialogs.base import Dialog
 
 
 class QuantityScreen(Dialog[str | None]):
     """Dismisses with the typed quantity, or ``None`` (Esc, or Enter on an empty field)."""
 
-    title_text = "Quantity"
+    title_text = N_("Quantity")
 
     def __init__(self, label: str, current: int) -> None:
         super().__init__()

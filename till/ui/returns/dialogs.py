@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import Refused, error_text, key
 from till.ui.dialogs.base import Dialog
 from till.ui.dialogs.manager_pin import ManagerPinScreen
@@ -121,7 +121,7 @@ class SerialScreen(Dialog["str | None"]):
     and the return screen shows its refusal.
     """
 
-    title_text = "Serial number"
+    title_text = N_("Serial number")
 
     def __init__(self, label: str) -> None:
         super().__init__()

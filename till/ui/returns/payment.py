@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.means import CARD, CASH, means as means_of
 from till.returns.session import ReturnSession
 from till.ui.feedback import Refused, guarded, money, translate_bindings
@@ -43,7 +43,7 @@ class ExchangePaymentScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScr
 
     BINDINGS = [
         Binding("enter", "accept", "Confirm", id="exchange-pay-accept", key_display="Enter",
-                tooltip="Cash, exactly what is due; with nothing due, write the exchange"),
+                tooltip=N_("Cash, exactly what is due; with nothing due, write the exchange")),
         Binding("f1,c", "cash", "Cash", id="exchange-pay-cash", key_display="F1/C", show=False),
         Binding("f2", "card", "Card", id="exchange-pay-card", key_display="F2"),
         WritesReturn.SETTLE_BINDING,

@@ -26,7 +26,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from till.i18n import _
+from till.i18n import N_, _
 from till.means import CASH, CREDIT_NOTE, means
 from till.returns.refunds import RefundPart
 from till.returns.session import ReturnSession
@@ -107,15 +107,15 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[A
 
     BINDINGS = [
         Binding("enter", "accept", "Refund", id="resolution-accept", key_display="Enter",
-                tooltip="Refund as shown and write the return"),
+                tooltip=N_("Refund as shown and write the return")),
         Binding("f1,c", "all_cash", "Cash", id="resolution-cash", key_display="F1/C"),
         Binding("f3,a", "all_credit", "Credit note", id="resolution-credit-note", key_display="F3/A"),
         Binding("f4,m", "mix", "Mix", id="resolution-mix", key_display="F4/M",
-                tooltip="The amount typed in cash, the rest as a credit note"),
+                tooltip=N_("The amount typed in cash, the rest as a credit note")),
         Binding("f5,o", "original", "Original", id="resolution-original", key_display="F5/O", show=False,
-                tooltip="Back to the original means of payment"),
+                tooltip=N_("Back to the original means of payment")),
         Binding("f6", "manager", "Manager", id="resolution-manager", key_display="F6",
-                tooltip="A manager approves a return outside the policy"),
+                tooltip=N_("A manager approves a return outside the policy")),
         WritesReturn.SETTLE_BINDING,
         Binding("escape", "cancel", "Back", id="resolution-back", key_display="Esc"),
     ]

@@ -32,7 +32,7 @@ from textual.widgets import Static
 from till.credit.notes import issued_by
 from till.selling import catalogue
 from till.shop.context import TillContext
-from till.i18n import _
+from till.i18n import N_, _
 from till.returns.session import ReturnSession, customer_summary, find_sale
 from till.returns.written import WrittenReturn, written_return
 from till.scanning import ProductCode, SkuCode, TicketCode, parse
@@ -72,19 +72,19 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
     """One return; dismisses with the sale screen's status text once written, ``None`` on Esc."""
 
     BINDINGS = [
-        key("enter", "take_all", "All", "return-take-all", "Take back all that is left of the selected line",
+        key("enter", "take_all", "All", "return-take-all", N_("Take back all that is left of the selected line"),
              key_display="Enter"),
-        key("plus", "more", "Qty", "return-more", "One more of the selected line (- one less)",
+        key("plus", "more", "Qty", "return-more", N_("One more of the selected line (- one less)"),
              key_display="+/-"),
-        key("minus", "less", "-1", "return-less", "One less of the selected line", show=False),
-        key("f2", "resolve", "Settle", "return-refund", "Choose how the customer is refunded"),
-        key("f3", "reason", "Why", "return-reason", "Why the item comes back"),
-        key("f4", "disposition", "Dispo", "return-disposition", "Where the item goes: shelf, damaged..."),
-        key("f5", "no_receipt", "No rcpt", "return-no-receipt", "Return without a receipt"),
-        key("f6", "manager", "Mgr", "return-manager", "A manager approves a return outside the policy"),
-        key("f7", "customer", "Client", "return-customer", "Find the ticket among a customer's purchases"),
-        key("f8", "exchange", "Exch", "return-exchange", "Exchange: scan the new items (F8 again: back)"),
-        key("escape", "leave", "Back", "return-back", "Back to the sale, nothing written", key_display="Esc"),
+        key("minus", "less", "-1", "return-less", N_("One less of the selected line"), show=False),
+        key("f2", "resolve", "Settle", "return-refund", N_("Choose how the customer is refunded")),
+        key("f3", "reason", "Why", "return-reason", N_("Why the item comes back")),
+        key("f4", "disposition", "Dispo", "return-disposition", N_("Where the item goes: shelf, damaged...")),
+        key("f5", "no_receipt", "No rcpt", "return-no-receipt", N_("Return without a receipt")),
+        key("f6", "manager", "Mgr", "return-manager", N_("A manager approves a return outside the policy")),
+        key("f7", "customer", "Client", "return-customer", N_("Find the ticket among a customer's purchases")),
+        key("f8", "exchange", "Exch", "return-exchange", N_("Exchange: scan the new items (F8 again: back)")),
+        key("escape", "leave", "Back", "return-back", N_("Back to the sale, nothing written"), key_display="Esc"),
         key("up", "cursor(-1)", "Previous line", "return-line-up", show=False),
         key("down", "cursor(1)", "Next line", "return-line-down", show=False),
     ]

@@ -25,7 +25,7 @@ from textual.widgets import Static
 
 from reports.xz import x_report, z_report
 from till.fiscal.closures import close_day, close_month, day_to_close, month_to_close
-from till.i18n import _
+from till.i18n import Counted, N_, _, translate_plural
 from till.people.auth import locked_users
 from till.selling import card_settlement
 from till.selling.card_journal import unresolved
@@ -43,25 +43,25 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
     BINDINGS = [
         Binding("f2", "close_day", "Close day", id="closures-day", key_display="F2",
-                tooltip="Close the day (Z): F2 twice, it cannot be undone"),
+                tooltip=N_("Close the day (Z): F2 twice, it cannot be undone")),
         Binding("f3", "close_month", "Close month", id="closures-month", key_display="F3",
-                tooltip="Close the previous month: F3 twice"),
-        Binding("f4", "print", "Print", id="closures-print", key_display="F4", tooltip="Print what is shown"),
-        Binding("f5", "x_report", "X", id="closures-x", key_display="F5", tooltip="The X report of the open day"),
+                tooltip=N_("Close the previous month: F3 twice")),
+        Binding("f4", "print", "Print", id="closures-print", key_display="F4", tooltip=N_("Print what is shown")),
+        Binding("f5", "x_report", "X", id="closures-x", key_display="F5", tooltip=N_("The X report of the open day")),
         Binding("f6", "reports", "Reports", id="closures-reports", key_display="F6",
-                tooltip="Sales, returns and stock reports"),
+                tooltip=N_("Sales, returns and stock reports")),
         Binding("f7", "open_drawer", "Drawer", id="closures-drawer", key_display="F7",
-                tooltip="Open the cash drawer without a sale"),
+                tooltip=N_("Open the cash drawer without a sale")),
         Binding("f8", "reprint", "Reprint", id="closures-reprint", key_display="F8",
-                tooltip="Print again what the printer gave up on, and send failed messages again"),
+                tooltip=N_("Print again what the printer gave up on, and send failed messages again")),
         # The status line also offers F9 and F10 when an account is locked or a card outcome waits.
         Binding("f9", "unlock", "Unlock", id="closures-unlock", key_display="F9",
-                tooltip="Unlock an account locked by wrong PINs"),
+                tooltip=N_("Unlock an account locked by wrong PINs")),
         Binding("f10", "card_outcomes", "Cards", id="closures-card-outcomes", key_display="F10",
-                tooltip="Settle a card payment whose outcome is unknown"),
-        Binding("escape", "leave", "Back", id="closures-back", key_display="Esc", tooltip="Back to the sale"),
-        Binding("up", "scroll(-1)", "Up", show=False, id="closures-up", tooltip="Scroll the report up"),
-        Binding("down", "scroll(1)", "Down", show=False, id="closures-down", tooltip="Scroll the report down"),
+                tooltip=N_("Settle a card payment whose outcome is unknown")),
+        Binding("escape", "leave", "Back", id="closures-back", key_display="Esc", tooltip=N_("Back to the sale")),
+        Binding("up", "scroll(-1)", "Up", show=False, id="closures-up", tooltip=N_("Scroll the report up")),
+        Binding("down", "scroll(1)", "Down", show=False, id="closures-down", tooltip=N_("Scroll the report down")),
     ]
 
     def __init__(self, ctx: TillContext, manager: Any) -> None:
@@ -99,8 +99,10 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
         failed = len(failed_messages(self.ctx.till_id))
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
-            self.show_error(_("{count} message(s) could not be sent (mail server or SMS gateway): F8 sends them "
-                              "again", count=failed) + self._locked_hint())
+            self.show_error(translate_plural(
+                "{count} message could not be sent (mail server or SMS gateway): F8 sends it again",
+                "{count} messages could not be sent (mail server or SMS gateway): F8 sends them again", failed)
+                + self._locked_hint())
             return
         self.show_info(_("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y"))
                        + self._locked_hint())
@@ -110,10 +112,12 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         """What the manager should know on arriving here: staff locked out, and the key for it."""
 
         count = len(locked_users())
-        hint = "\n" + _("{count} account(s) locked: F9 unlocks", count=count) if count else ""
+        hint = "\n" + translate_plural("{count} account locked: F9 unlocks", "{count} accounts locked: F9 unlocks",
+                                        count) if count else ""
         unknown = len(unresolved())
         if unknown:
-            hint += "\n" + _("{count} card payment(s) with an unknown outcome: F10 settles", count=unknown)
+            hint += "\n" + translate_plural("{count} card payment with an unknown outcome: F10 settles",
+                                             "{count} card payments with an unknown outcome: F10 settles", unknown)
         return hint
 
     @guarded
@@ -128,8 +132,9 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         made = close_day(self.ctx.sealer, day, user_id=self.manager.id, operator=self.manager.name)
         self.app.process_outbox()  # the closure's signed chain heads, to head office at once
         self._show(z_report(self.ctx.config, made[-1], width=self.ctx.config.printer.width))
-        self.show_info(_("Day {day} closed ({count} closure(s)). F4: print the Z", day=day.strftime("%d/%m/%Y"),
-                         count=len(made)))
+        self.show_info(translate_plural("Day {day} closed ({count} closure). F4: print the Z",
+                                        "Day {day} closed ({count} closures). F4: print the Z", len(made),
+                                        day=day.strftime("%d/%m/%Y")))
 
     @guarded
     def action_close_month(self) -> None:
@@ -178,8 +183,10 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
 
         sent = send_again(self.ctx.till_id)  # the mail server or gateway is back too: messages as well
         self.app.process_outbox()
-        self.show_info(_("{count} document(s) sent to the printer again, {messages} message(s) sent again",
-                         count=sent.documents, messages=sent.messages))
+        self.show_info(_("{documents}, {messages}",
+                         documents=Counted("{count} document sent to the printer again",
+                                           "{count} documents sent to the printer again", sent.documents),
+                         messages=Counted("{count} message sent again", "{count} messages sent again", sent.messages)))
 
     @guarded
     def action_card_outcomes(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Static
 
 from till.credit import notes as credit_notes
 from till.credit import remote as remote_credit
-from till.i18n import _
+from till.i18n import N_, _
 from till.aftersale.receipts import local_time
 from till.credit.remote import RemoteCreditDesk
 from till.ui.blocking import off_loop
@@ -32,7 +32,7 @@ HEAD_OFFICE_GROUP = "head-office"
 class CreditNoteCodeScreen(Dialog[str | None]):
     """Dismisses with the typed or scanned code, or ``None`` (Esc, or Enter on an empty field)."""
 
-    title_text = "Pay with a credit note"
+    title_text = N_("Pay with a credit note")
 
     def __init__(self, amount_text: str = "") -> None:
         super().__init__()
@@ -52,7 +52,7 @@ class CreditNoteCodeScreen(Dialog[str | None]):
 class CreditNoteBalanceScreen(Dialog[None]):
     """A note's balance, expiry and movements; Enter on a code shows it, Esc closes."""
 
-    title_text = "Credit note balance"
+    title_text = N_("Credit note balance")
 
     def __init__(self, code: str = "") -> None:
         super().__init__()

@@ -26,7 +26,7 @@ from textual.widgets import Label
 
 from till.selling.card_journal import unresolved
 from till.people.auth import login
-from till.i18n import _
+from till.i18n import N_, _, translate_plural
 from till.means import means as means_of
 from till.ui.dialogs.unlock import UnlocksAccounts
 from till.ui.feedback import guarded, money, translate_bindings
@@ -41,7 +41,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
     BINDINGS = [
         Binding("f5", "training", "Training", id="login-training", key_display="F5"),
         Binding("f9", "unlock", "Unlock", id="login-unlock", key_display="F9",
-                tooltip="Unlock an account locked by wrong PINs"),
+                tooltip=N_("Unlock an account locked by wrong PINs")),
     ]
 
     def __init__(self) -> None:
@@ -74,8 +74,10 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
         count = len(unresolved(self.app.ctx.till_id))
         self.query_one("#login-card-outcomes", Label).update(
-            _("{count} card payment(s) to check on the terminal's journal: a manager settles them (F1 then F10)",
-              count=count) if count else "")
+            translate_plural("{count} card payment to check on the terminal's journal: a manager settles it "
+                             "(F1 then F10)",
+                             "{count} card payments to check on the terminal's journal: a manager settles them "
+                             "(F1 then F10)", count) if count else "")
 
     def _show_demo(self) -> None:
         """In the demo shop only: the PINs and the receipts still to return, so a newcomer needs

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from till.errors import TillError
-from till.i18n import _
+from till.i18n import N_, _
 from till.ui.feedback import translate_bindings
 from till.ui.widgets.key_footer import KeyFooter
 
@@ -27,14 +27,14 @@ class ReceiptScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("f2", "duplicate", "Duplicate", id="receipt-duplicate", key_display="F2",
-                tooltip="Print a duplicate of the receipt (numbered and recorded)"),
+                tooltip=N_("Print a duplicate of the receipt (numbered and recorded)")),
         Binding("f3", "email", "E-mail", id="receipt-email", key_display="F3",
-                tooltip="E-mail the receipt to the ticket's customer"),
+                tooltip=N_("E-mail the receipt to the ticket's customer")),
         Binding("f4", "sms", "SMS", id="receipt-sms", key_display="F4",
-                tooltip="Send the receipt by SMS to the ticket's customer"),
+                tooltip=N_("Send the receipt by SMS to the ticket's customer")),
         Binding("escape", "close", "Close", id="receipt-close", key_display="Esc"),
-        Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up", tooltip="Scroll the receipt up"),
-        Binding("down", "scroll(1)", "Down", show=False, id="receipt-down", tooltip="Scroll the receipt down"),
+        Binding("up", "scroll(-1)", "Up", show=False, id="receipt-up", tooltip=N_("Scroll the receipt up")),
+        Binding("down", "scroll(1)", "Down", show=False, id="receipt-down", tooltip=N_("Scroll the receipt down")),
     ]
 
     def __init__(self, lines: list[str], duplicate: Callable[[], str] | None = None,

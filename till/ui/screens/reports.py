@@ -23,7 +23,7 @@ from reports.registry import REPORTS, run
 from reports.render import cell_text, render
 from till.shop.context import TillContext
 from till.fiscal.closure_totals import business_today
-from till.i18n import _, language
+from till.i18n import _, language, translate_plural
 from till.money import shown
 from till.ui.feedback import guarded, translate_bindings
 from till.ui.widgets.charts import bars, sparkline
@@ -100,10 +100,8 @@ class ReportsScreen(HasStatus, Screen[None]):
         self.query_one("#reports-title", Static).update(Text(heading, style="bold"))
         self.query_one("#reports-table", Static).update(render(table, "table", language()))
         self.query_one("#reports-chart", Static).update(self._chart(table))
-        if len(table.rows) == 1:
-            self.show_info(_("1 row. F2: report, F3: grouping, F4: period"))
-        else:
-            self.show_info(_("{rows} rows. F2: report, F3: grouping, F4: period", rows=len(table.rows)))
+        self.show_info(translate_plural("{count} row. F2: report, F3: grouping, F4: period",
+                                        "{count} rows. F2: report, F3: grouping, F4: period", len(table.rows)))
 
     def _chart(self, table) -> Text:
         index = chart_column(table)

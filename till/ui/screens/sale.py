@@ -22,7 +22,7 @@ from till.aftersale.jobs import receipt_lines
 from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.fiscal.closures import require_open_day
-from till.i18n import _
+from till.i18n import N_, _
 from till.people.auth import is_approver
 from till.selling.basket import Basket, NeedsManager
 from till.selling.catalogue import UnknownProduct
@@ -66,20 +66,20 @@ class SaleScreen(HasStatus, Screen[None]):
     """One cashier's sales, one basket after another, until logout."""
 
     BINDINGS = [
-        key("f1", "closures", "Mgr", "sale-closures", "The manager's screen: X report and closures"),
-        key("f2", "pay", "Pay", "sale-pay", "Take the payment"),
-        key("f3", "quantity", "Qty", "sale-quantity", "Change the quantity of the selected line"),
-        key("f4", "void", "Void", "sale-void", "Remove the selected line"),
-        key("f5", "line_discount", "Disc", "sale-line-discount", "Discount the selected line"),
-        key("f6", "ticket_discount", "T.disc", "sale-ticket-discount", "Discount the whole ticket"),
-        key("f7", "customer", "Cust", "sale-customer", "Name the customer on the ticket"),
-        key("f8", "receipt", "Receipt", "sale-receipt", "Show the receipt of the last ticket"),
-        key("f9", "logout", "Logout", "sale-logout", "Log out"),
+        key("f1", "closures", "Mgr", "sale-closures", N_("The manager's screen: X report and closures")),
+        key("f2", "pay", "Pay", "sale-pay", N_("Take the payment")),
+        key("f3", "quantity", "Qty", "sale-quantity", N_("Change the quantity of the selected line")),
+        key("f4", "void", "Void", "sale-void", N_("Remove the selected line")),
+        key("f5", "line_discount", "Disc", "sale-line-discount", N_("Discount the selected line")),
+        key("f6", "ticket_discount", "T.disc", "sale-ticket-discount", N_("Discount the whole ticket")),
+        key("f7", "customer", "Cust", "sale-customer", N_("Name the customer on the ticket")),
+        key("f8", "receipt", "Receipt", "sale-receipt", N_("Show the receipt of the last ticket")),
+        key("f9", "logout", "Logout", "sale-logout", N_("Log out")),
         key("f11", "credit_note_balance", "Credit note", "sale-credit-note-balance",
-            "Show the balance of a credit note"),
-        key("f12", "returns", "Returns", "sale-returns", "Take items back: return or refund"),
-        key("up", "cursor(-1)", "Previous line", "sale-line-up", "Select the line above", show=False),
-        key("down", "cursor(1)", "Next line", "sale-line-down", "Select the line below", show=False),
+            N_("Show the balance of a credit note")),
+        key("f12", "returns", "Returns", "sale-returns", N_("Take items back: return or refund")),
+        key("up", "cursor(-1)", "Previous line", "sale-line-up", N_("Select the line above"), show=False),
+        key("down", "cursor(1)", "Next line", "sale-line-down", N_("Select the line below"), show=False),
     ]
     """The cashier's keys, F1 to F12; F10 (quit) and Ctrl+T (this list) belong to the app. Footer
     words are short so that the footer takes two rows at most at 80 columns in French; the

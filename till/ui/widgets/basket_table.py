@@ -14,16 +14,16 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from till.i18n import _, language
+from till.i18n import N_, _, language
 from till.selling.basket import BasketLine
 from till.ui.feedback import money
 
 COLUMNS = (
-    ("label", "Item", 20),
-    ("quantity", "Qty", 8),
-    ("price", "Price", 11),
-    ("discount", "Discount", 10),
-    ("total", "Total", 11),
+    ("label", N_("Item"), 20),
+    ("quantity", N_("Qty"), 8),
+    ("price", N_("Price"), 11),
+    ("discount", N_("Discount"), 10),
+    ("total", N_("Total"), 11),
 )
 """Column key, English header, width; the label's width is then fitted to the table's."""
 

@@ -20,15 +20,15 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from till.i18n import _
+from till.i18n import N_, _
 
 COLUMNS = (
-    ("label", "Item", 20),
-    ("sold", "Sold", 5),
-    ("returned", "Returned", 8),
-    ("returnable", "Left", 5),
-    ("take", "Return", 7),
-    ("why", "Reason", 14),
+    ("label", N_("Item"), 20),
+    ("sold", N_("Sold"), 5),
+    ("returned", N_("Returned"), 8),
+    ("returnable", N_("Left"), 5),
+    ("take", N_("Return"), 7),
+    ("why", N_("Reason"), 14),
 )
 """Column key, English header, width; the label's and the reason's widths are then fitted to
 the table's. The figures are as narrow as their headers (French and English) allow."""
