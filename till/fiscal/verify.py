@@ -27,7 +27,7 @@ import json
 import os
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import peewee
 from peewee import fn
@@ -38,6 +38,7 @@ from till.fiscal.anchor import Anchor, AnchorStore
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
+from till.fiscal.credit_ledger import check_credit_ledger
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
 from till.fiscal.problems import Problem
@@ -334,24 +335,31 @@ def default_workers() -> int:
 
 
 def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorStore | None = None, *,
-                   page_size: int = 500, workers: int | None = None) -> VerifyReport:
+                   page_size: int = 500, workers: int | None = None,
+                   checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]] = ()) -> VerifyReport:
     """Verify every chain of the bound database; see the module docstring for what is checked.
 
     ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
     the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
     ``workers`` threads check the ECDSA signatures (default: ``default_workers()``; 0 checks
     them in this thread); the report is the same whatever the number.
+
+    The credit-note ledger is always checked against its sealed records
+    (``till.fiscal.credit_ledger``). ``checks`` are more checkers of rows derived from sealed
+    records that need what this layer may not import (the accounting and stock rules, the
+    configured accounts): each returns (problems, warnings); ``till journal verify`` passes them.
     """
     if workers is None:
         workers = default_workers()
     if workers <= 0:
-        return _verify(public_keys, anchors, page_size, None, 1)
+        return _verify(public_keys, anchors, page_size, None, 1, checks)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="till-verify") as pool:
-        return _verify(public_keys, anchors, page_size, pool, workers)
+        return _verify(public_keys, anchors, page_size, pool, workers, checks)
 
 
 def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, page_size: int,
-            pool: Executor | None, workers: int) -> VerifyReport:
+            pool: Executor | None, workers: int, checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]]
+            ) -> VerifyReport:
     report = VerifyReport()
     keys = _load_keys(public_keys, report)
     heads = {(t, c): (s, sig) for t, c, s, sig in
@@ -374,6 +382,10 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     _check_return_origins(report)
 
     report.problems.extend(check_closures())
+    for check_rows in (check_credit_ledger, *checks):
+        problems, warnings = check_rows()
+        report.problems.extend(problems)
+        report.warnings.extend(warnings)
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report

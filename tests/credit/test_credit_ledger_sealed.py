@@ -1,0 +1,119 @@
+"""Every credit note and every movement of its ledger comes from a signed record.
+
+The ledger tables refuse UPDATE and DELETE by trigger, but an INSERT passes: a note added with
+two plain INSERTs must neither be spendable at the till nor pass ``till journal verify``; a
+top-up, a changed amount or expiry, a deleted redemption (triggers dropped) are reported too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store.models import CreditNote, CreditNoteMovement, Ticket
+from till.credit.notes import CreditNoteError, balance
+from till.fiscal.verify import verify_journal
+from till.note_codes import make_code
+from till.selling.checkout import CREDIT_NOTE
+from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from tests.credit.test_credit_notes import COUNTED, issued_note, refund_into_credit
+from tests.support.queries import row_counts
+
+
+def _spend(shop, code: str, amount: int, sku: str = "WIN") -> Ticket:
+    product = shop.products[sku]
+    line = DraftLine(product_id=product.id, sku=sku, label=product.name, quantity=1, unit="piece",
+                     unit_price_cents=amount, discount_cents=0, total_cents=amount, vat_code="N", vat_rate_bp=2000)
+    draft = TicketDraft(kind="sale", user_id=shop.cashier.id, operator_name=shop.cashier.name, lines=(line,),
+                        payments=(DraftPayment(CREDIT_NOTE, amount, code),))
+    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+
+
+def _forge_note(amount: int = 50_000, ticket_id: int | None = None) -> str:
+    """A note made the way an attacker with the database file would: two plain INSERTs."""
+    code = make_code()
+    ticket_id = ticket_id or Ticket.select(Ticket.id).order_by(Ticket.id).first().id
+    note = CreditNote.create(code=code, till_id="01", issued_ticket=ticket_id, customer=None, amount_cents=amount,
+                             expires_on=dt.date.today() + dt.timedelta(days=365))
+    CreditNoteMovement.create(credit_note=note.id, ticket=ticket_id, amount_cents=amount)
+    return code
+
+
+def _problems(report) -> str:
+    return "\n".join(p.text("en") for p in report.problems)
+
+
+def test_a_genuine_ledger_verifies(shop):
+    note = issued_note(refund_into_credit(shop, 895))
+    _spend(shop, note.code, 300)
+    _spend(shop, note.code, 595, sku="SOA")
+    assert balance(note) == 0
+    report = verify_journal(workers=0)
+    assert report.ok, _problems(report)
+
+
+def test_an_inserted_note_is_reported_by_the_verifier(shop):
+    refund_into_credit(shop, 895)
+    code = _forge_note()
+    report = verify_journal(workers=0)
+    assert not report.ok
+    assert code in _problems(report)
+    assert "no sealed issue" in _problems(report)
+
+
+def test_an_inserted_note_is_refused_at_the_till_and_nothing_is_written(shop):
+    refund_into_credit(shop, 895)
+    code = _forge_note()
+    before = row_counts(*COUNTED, chains=("T",))
+    with pytest.raises(CreditNoteError) as refused:
+        _spend(shop, code, 500)
+    assert "signed issue" in refused.value.text("en")
+    assert "avoir" in refused.value.text("fr").lower()
+    assert row_counts(*COUNTED, chains=("T",)) == before
+
+
+def test_an_inserted_note_spent_anyway_is_reported(shop):
+    """Spent while the check was not there (an older till): the spend is sealed, the note is not."""
+    refund_into_credit(shop, 895)
+    code = _forge_note(500)
+    note = CreditNote.get(CreditNote.code == code)
+    ticket = refund_into_credit(shop, 100)  # any later ticket to hang a forged redemption on
+    CreditNoteMovement.create(credit_note=note.id, ticket=ticket.id, amount_cents=-500)
+    report = verify_journal(workers=0)
+    assert code in _problems(report)
+
+
+def test_a_top_up_movement_is_reported(shop):
+    note = issued_note(refund_into_credit(shop, 895))
+    CreditNoteMovement.create(credit_note=note.id, ticket=note.issued_ticket_id, amount_cents=10_000)
+    assert balance(note) == 10_895
+    report = verify_journal(workers=0)
+    assert not report.ok
+    assert "in no sealed record" in _problems(report)
+    assert "balance 10895" in _problems(report)
+
+
+@pytest.mark.parametrize("column, value", [("amount_cents", 89_500), ("expires_on", "2099-12-31")])
+def test_a_changed_amount_or_expiry_is_reported_and_refused(shop, column, value):
+    note = issued_note(refund_into_credit(shop, 895))
+    database = shop.ctx.database
+    database.execute_sql("DROP TRIGGER credit_note_no_update")  # an attacker with the file
+    database.execute_sql(f"UPDATE credit_note SET {column} = ? WHERE id = ?", (value, note.id))
+    report = verify_journal(workers=0)
+    assert not report.ok
+    assert note.code in _problems(report)
+    with pytest.raises(CreditNoteError):
+        _spend(shop, note.code, 100)
+
+
+def test_a_deleted_redemption_is_reported(shop):
+    note = issued_note(refund_into_credit(shop, 895))
+    spent = _spend(shop, note.code, 800)
+    database = shop.ctx.database
+    database.execute_sql("DROP TRIGGER credit_note_movement_no_delete")
+    database.execute_sql("DELETE FROM credit_note_movement WHERE ticket_id = ?", (spent.id,))
+    assert balance(note) == 895
+    report = verify_journal(workers=0)
+    assert not report.ok
+    assert "missing from the table" in _problems(report)
