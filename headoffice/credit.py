@@ -7,6 +7,14 @@ cannot both spend the last euro. ``request_id`` makes a retried redeem count onc
 with another amount, note or till is no retry: refused (409), nothing debited. A redemption
 made offline under the shop's policy is reported later with ``offline``: it is recorded even if
 the note was spent meanwhile, and an overdraft is raised as an alert for a person to settle.
+
+A note is registered only when the shop's own records, synced and verified at ingest, carry
+it: its signed issue (``till.fiscal.credit_ledger``: the chain L ``CREDIT_NOTE_ISSUED`` event,
+or for an older note the refund payment of its ticket) with the same amount and expiry. Its
+balance is then the lower of what the till says and what the sealed redemptions leave, so a
+till cannot claim more than its signed records allow. A note the records do not carry (added
+to the shop's database by hand) is refused and raised as an alert (CREDIT_NOTE_UNSEALED); no
+till of any shop can then spend it here.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ import peewee
 
 from headoffice.auth import Caller
 from headoffice.ingest import raise_alert
-from headoffice.store import CreditNote, CreditRedemption, column_problem, is_postgres, proxy
+from headoffice.store import CreditNote, CreditRedemption, Record, Till, column_problem, is_postgres, proxy
+from till.fiscal.credit_ledger import CREDIT_NOTE_ISSUED, LedgerRules
 
 __all__ = ["CreditError", "register", "state", "redeem", "release", "RELEASE_SUFFIX"]
 
@@ -40,7 +49,7 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
     full amount when absent): from then on head office's balance is the one that counts."""
     if not isinstance(notes, list):
         raise CreditError("malformed", "notes must be a list", 400)
-    added = 0
+    added, refused = 0, []
     with proxy.obj.atomic():
         for note in notes:
             try:
@@ -52,10 +61,43 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
             if type(amount) is not int or amount <= 0 or type(left) is not int or not 0 <= left <= amount:
                 raise CreditError("malformed", "amount_cents is a positive integer, balance_cents 0 to it", 400)
             _fits(CreditNote, code=code, amount_cents=amount)
+            sealed = _sealed_balance(caller, code, amount, expires)
+            if sealed is None:
+                refused.append(code)
+                continue
+            left = min(left, sealed)
             added += 1 if CreditNote.insert(code=code, shop_id=caller.shop_id, till_id=caller.till_id,
                                             amount_cents=amount, balance_cents=left,
                                             expires_on=expires).on_conflict_ignore().execute() else 0
-    return {"registered": added}
+    for code in refused:  # after the commit, in their own transactions
+        raise_alert("CREDIT_NOTE_UNSEALED", f"till {caller.till_id} of shop {caller.shop_id} registered credit note "
+                    f"{code}, which none of the shop's signed records issued with that amount and expiry: refused",
+                    caller.till_id, note=code)
+    return {"registered": added, "refused": refused}
+
+
+def _sealed_balance(caller: Caller, code: str, amount: int, expires: dt.date) -> int | None:
+    """What the shop's signed records leave on note ``code`` if they issued it for ``amount``
+    and ``expires`` (an older note, issued before its expiry was sealed, is taken on its
+    amount); None if they did not.
+
+    Reads only the records of the shop's tills whose payload names the code (a text filter in the
+    database), then applies the till's own ledger rules to them.
+    """
+    tills = Till.select(Till.till_id).where(Till.shop_id == caller.shop_id)
+    rows = (Record.select(Record.till_id, Record.chain, Record.sequence, Record.kind, Record.ticket_id, Record.payload)
+            .where(Record.till_id.in_(tills) & Record.payload.contains(code)
+                   & (((Record.chain == "L") & (Record.kind == CREDIT_NOTE_ISSUED)) | (Record.chain == "T")))
+            .order_by(Record.till_id, Record.chain, Record.sequence).tuples())
+    rules = LedgerRules()
+    for row in rows:
+        rules.add(*row)
+    issue = rules.notes().get(code)
+    if issue is None or issue.amount_cents != amount or (issue.expires_on is not None
+                                                         and issue.expires_on != expires.isoformat()):
+        return None
+    spent = sum(spend for spent_code, _ticket, spend, _where in rules.spends if spent_code == code)
+    return max(0, amount - spent)
 
 
 def _fits(model, **values: Any) -> None:

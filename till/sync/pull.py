@@ -116,6 +116,9 @@ def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:
             {"code": n.code, "amount_cents": n.amount_cents, "balance_cents": int(left.get(n.id, 0)),
              "expires_on": str(n.expires_on)} for n in notes]})
         registered += int(answer.get("registered", 0))
+        if answer.get("refused"):  # no signed issue in this shop's records: head office raised an alert
+            log.warning("head office refused %d credit notes no signed record issued: %s", len(answer["refused"]),
+                        ", ".join(map(str, answer["refused"]))[:500])
         with current_database().atomic():
             Setting.insert(key=REGISTERED_MARK, value=str(notes[-1].id)).on_conflict(
                 conflict_target=[Setting.key], update={Setting.value: str(notes[-1].id)}).execute()
