@@ -183,15 +183,20 @@ def _rewards(settings: LoyaltySettings, customer_id: int, ticket_id: int, sealer
                             credit_note=note.id, created_at=when).execute()
         if accounts is not None:
             AccountingLine.insert_many([
-                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(),
-                 "account": settings.reward_account, "label": f"{code} fidelite", "debit_cents": settings.reward_cents,
-                 "credit_cents": 0, "created_at": when},
-                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(),
-                 "account": accounts.credit_note, "label": f"{code} fidelite", "debit_cents": 0,
-                 "credit_cents": settings.reward_cents, "created_at": when},
+                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(), "account": account,
+                 "label": label, "debit_cents": debit, "credit_cents": credit, "created_at": when}
+                for account, label, debit, credit in reward_postings(settings, accounts, code, settings.reward_cents)
             ]).execute()
         notes.append(note.id)
     return notes
+
+
+def reward_postings(settings: LoyaltySettings, accounts: Any, ticket_code: str,
+                    amount_cents: int) -> list[tuple[str, str, int, int]]:
+    """(account, label, debit, credit) booking a reward voucher's cost on the ticket that issued
+    it (dated by its UTC day); the journal check rebuilds them from the sealed issue."""
+    label = f"{ticket_code} fidelite"
+    return [(settings.reward_account, label, amount_cents, 0), (accounts.credit_note, label, 0, amount_cents)]
 
 
 # --- What customers and cashiers see --------------------------------------------------------

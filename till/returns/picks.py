@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.models import DAMAGED, GRAM, SELLABLE
-from till.config.loader import DISPOSITION_NAMES
+from store.models import GRAM
 from till.money import line_total
 from till.returns.lines import ReturnableLine
 from till.selling.priced_item import PricedItem
+from till.selling.stock import DISPOSITION_LOCATIONS
 
-DISPOSITIONS = dict(zip(DISPOSITION_NAMES, (SELLABLE, DAMAGED, "supplier_return", "repair"), strict=True))
-"""What happens to a returned item -> the stock location it goes to."""
+DISPOSITIONS = DISPOSITION_LOCATIONS
+"""What happens to a returned item -> the stock location it goes to (``till.selling.stock``'s)."""
 
 
 @dataclass(frozen=True)
