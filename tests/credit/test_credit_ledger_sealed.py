@@ -117,3 +117,49 @@ def test_a_deleted_redemption_is_reported(shop):
     report = verify_journal(workers=0)
     assert not report.ok
     assert "missing from the table" in _problems(report)
+
+
+def test_a_top_up_movement_cannot_be_spent_at_the_till(shop):
+    note = issued_note(refund_into_credit(shop, 895))
+    _spend(shop, note.code, 95)  # a genuine redemption first: it stays spendable with it
+    CreditNoteMovement.create(credit_note=note.id, ticket=note.issued_ticket_id, amount_cents=10_000)
+    before = row_counts(*COUNTED, chains=("T",))
+    with pytest.raises(CreditNoteError):
+        _spend(shop, note.code, 5_000)
+    with pytest.raises(CreditNoteError):
+        _spend(shop, note.code, 100)  # not even what the sealed balance would allow: the note is tampered
+    assert row_counts(*COUNTED, chains=("T",)) == before
+
+
+def test_an_archive_carries_the_ledger_and_names_a_note_spent_beyond_its_sealed_amount(shop, tmp_path):
+    """An archive holds no tables: its records are the ledger. A till that let a topped-up note
+    be spent (as the till did before it proved notes) sealed a redemption above the note's
+    amount: the archive verifier, with the database verifier's rules, names it."""
+    from till.fiscal.archive import export_archive, parse_period
+    from till.fiscal.archive_verify import verify_archive
+
+    note = issued_note(refund_into_credit(shop, 895))
+    product = shop.products["WIN"]
+    line = DraftLine(product_id=product.id, sku="WIN", label=product.name, quantity=1, unit="piece",
+                     unit_price_cents=10_895, discount_cents=0, total_cents=10_895, vat_code="N", vat_rate_bp=2000)
+    overspent = write_ticket(shop.ctx.sealer, shop.config.accounts, TicketDraft(
+        kind="sale", user_id=shop.cashier.id, operator_name=shop.cashier.name, lines=(line,),
+        payments=(DraftPayment(CREDIT_NOTE, 10_895, note.code, redeem_locally=False),)))
+    today = dt.date.today()
+    period = parse_period(f"{today:%Y-%m}", shop.ctx.sealer.zone)
+    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip").path)
+    text = "\n".join(p.text("en") for p in report.problems)
+    assert not report.ok
+    assert f"credit note {note.code} is spent beyond its sealed amount (10000 too much)" in text
+    assert f"{overspent.number}" in text or "record" in text
+
+
+def test_an_archive_of_a_genuine_ledger_verifies(shop, tmp_path):
+    from till.fiscal.archive import export_archive, parse_period
+    from till.fiscal.archive_verify import verify_archive
+
+    note = issued_note(refund_into_credit(shop, 895))
+    _spend(shop, note.code, 895)
+    period = parse_period(f"{dt.date.today():%Y-%m}", shop.ctx.sealer.zone)
+    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip").path)
+    assert report.ok, [p.text("en") for p in report.problems]

@@ -4,6 +4,12 @@ A credit note is a multi-purpose voucher: issuing it is not revenue and carries 
 return ticket carries the VAT decrease); it is a liability (PCG 4197) that a later tender
 consumes. Its balance is the sum of its movements (+ issue, - redemptions), never a column.
 
+The rows prove nothing by themselves (a plain INSERT passes the append-only triggers): each
+issue is sealed in chain L in the issuing transaction, each redemption is a payment of a signed
+T ticket, and a note is spent only when its issue and every movement are proved by those
+records (``till.fiscal.credit_ledger.proved_note``); otherwise the cashier is told to call a
+manager and nothing is written.
+
 Both the issue and every redemption are payment lines of a signed T ticket (means
 ``credit_note``, the note's code as reference), written by ``till.selling.ticket_writer.write_ticket``
 in its one transaction, which calls ``issue`` and ``redeem`` here. ``redeem`` locks the note's
@@ -32,7 +38,7 @@ from store.models import CreditNote, CreditNoteMovement, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
 from till.fiscal.chain import Sealer
-from till.fiscal.credit_ledger import ISSUED_BY_REFUND, seal_issue, sealed_issue
+from till.fiscal.credit_ledger import ISSUED_BY_REFUND, proved_note, seal_issue
 from till.i18n import translate
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
@@ -70,13 +76,17 @@ class NotEnoughCredit(CreditNoteError):
 
 
 class UnsealedCreditNote(CreditNoteError):
-    """A note row no signed record issued (or whose amount or expiry no longer is the sealed one):
-    added to the database by hand, so never spent."""
+    """A note row no signed record issued, or whose amount, expiry or movements are not the
+    sealed ones (added or topped up by hand): never spent."""
 
 
-def _require_sealed(note: CreditNote) -> None:
-    if sealed_issue(note) is None:
+def _proved_balance(note: CreditNote) -> int:
+    """What is left on ``note`` if its issue and every movement are proved by signed records
+    (``till.fiscal.credit_ledger.proved_note``); else the note is refused, nothing written."""
+    proved = proved_note(note)
+    if proved is None:
         raise UnsealedCreditNote(UNSEALED, code=note.code)
+    return proved[1]
 
 
 # --- Ledger ----------------------------------------------------------------------------------
@@ -149,8 +159,7 @@ def spendable(code: str, today: dt.date) -> tuple[CreditNote, int]:
     note = find(code)
     if is_expired(note, today):
         raise CreditNoteExpired(EXPIRED, code=note.code, date=_date(note.expires_on))
-    _require_sealed(note)
-    left = balance(note)
+    left = _proved_balance(note)
     if left <= 0:
         raise NotEnoughCredit(SPENT, code=note.code)
     return note, left
@@ -183,8 +192,7 @@ def redeem(code: str, amount_cents: int, ticket_id: int, today: dt.date,
             raise UnknownCreditNote(UNKNOWN_CODE, code=printed)
         if is_expired(note, today):
             raise CreditNoteExpired(EXPIRED, code=printed, date=_date(note.expires_on))
-        _require_sealed(note)
-        left = balance(note)
+        left = _proved_balance(note)
         if left <= 0:
             raise NotEnoughCredit(SPENT, code=printed)
         if amount_cents > left:

@@ -52,7 +52,7 @@ from till.fiscal.problems import Problem
 
 __all__ = [
     "CREDIT_NOTE_ISSUED", "ISSUED_BY_REFUND", "ISSUED_BY_LOYALTY", "SealedIssue", "LedgerRules",
-    "issue_payload", "issue_of", "seal_issue", "sealed_issue", "check_credit_ledger", "note_rows",
+    "issue_payload", "issue_of", "seal_issue", "sealed_issue", "proved_note", "check_credit_ledger", "note_rows",
     "movement_rows",
 ]
 
@@ -153,7 +153,9 @@ class LedgerRules:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def add(self, till_id: str, chain: str, sequence: int, kind: str, ticket_id: int | None, payload: str) -> None:
+    def add(self, till_id: str, chain: str, sequence: int, kind: str, ticket_id: int | None,
+            payload: str | dict[str, Any]) -> None:
+        """Take one record into account; ``payload`` is its text, or its parsed JSON (an archive's)."""
         where = (till_id, chain, sequence)
         if chain == EVENT_CHAIN and kind == CREDIT_NOTE_ISSUED:
             issue = issue_of(payload, where)
@@ -185,6 +187,23 @@ class LedgerRules:
                     ticket_id=issue.ticket_id, paid=amount, paid_by=ticket_id))
         return notes
 
+    def sealed_problems(self) -> tuple[dict[str, SealedIssue], list[Problem]]:
+        """The notes, and what the sealed records alone get wrong: an issue record that cannot be
+        read or is sealed twice, an issue that its refund payment contradicts, a note spent
+        beyond its sealed amount (named at the redemption that overdraws it). Needs no table:
+        the archive verifier applies it to an archive's records."""
+        notes = self.notes()
+        problems = list(self.problems)
+        left = {code: issue.amount_cents for code, issue in notes.items()}
+        for code, _ticket_id, amount, where in self.spends:
+            if code in left:
+                left[code] -= amount
+                if left[code] < 0:
+                    problems.append(_problem(where, "credit note {code} is spent beyond its sealed amount ({over} "
+                                             "too much)", code=code, over=-left[code]))
+                    left[code] = 0
+        return notes, problems
+
     def movements(self, notes: dict[str, SealedIssue]) -> Counter:
         """(code, ticket id, amount) of every movement the sealed records call for, counted."""
         expected: Counter = Counter((code, issue.ticket_id, issue.amount_cents) for code, issue in notes.items())
@@ -199,8 +218,8 @@ class LedgerRules:
         ``notes_rows``: (code, till id, issuing ticket id, customer id, amount, expires_on) per
         note row; ``movements``: (code or None, ticket id, amount) per movement row.
         """
-        notes = self.notes()
-        problems, warnings = list(self.problems), list(self.warnings)
+        notes, problems = self.sealed_problems()
+        warnings = list(self.warnings)
         seen: set[str] = set()
         for code, till_id, ticket_id, customer_id, amount, expires_on in notes_rows:
             seen.add(code)
@@ -317,17 +336,32 @@ _SEALS = (FiscalRecord.till_id, FiscalRecord.chain, FiscalRecord.sequence, Fisca
 
 def sealed_issue(note: CreditNote) -> SealedIssue | None:
     """The signed record that issued ``note``, if there is one and it says what the row says
-    (amount, expiry, issuing ticket); else None: the note was not issued by this till's software.
+    (amount, expiry, issuing ticket); else None: the note was not issued by this till's software."""
+    proved = proved_note(note)
+    return None if proved is None else proved[0]
 
-    Reads only the records of the issuing ticket (by its index) and checks their signature, so
-    a record added with the note is no proof either.
+
+def proved_note(note: CreditNote) -> tuple[SealedIssue, int] | None:
+    """(its sealed issue, its balance) if every row of ``note`` is proved by a signed record,
+    else None: what the till checks before it lets a note be spent.
+
+    The issue must be sealed and say what the row says (amount, expiry, issuing ticket), and
+    each movement row must be one the sealed records call for: the issue itself, or a
+    redemption that the T payload of its ticket carries. So a note INSERTed by hand, a top-up
+    movement, or a changed amount or expiry makes the note unspendable. Reads only the records
+    of the note's own tickets (by the ticket index) and checks their signatures, so a record
+    added with the note is no proof either. A redemption deleted with the triggers dropped is
+    not seen here (finding it would read every ticket): the journal verifier reports it.
     """
-    rows = (FiscalRecord.select(*_SEALS)
-            .where((FiscalRecord.ticket_id == note.issued_ticket_id) & FiscalRecord.chain.in_((EVENT_CHAIN, "T")))
-            .order_by(FiscalRecord.id).tuples())
+    rows = list(CreditNoteMovement.select(CreditNoteMovement.ticket, CreditNoteMovement.amount_cents)
+                .where(CreditNoteMovement.credit_note == note.id).tuples())
+    tickets = sorted({note.issued_ticket_id, *(ticket_id for ticket_id, _amount in rows)})
+    records = (FiscalRecord.select(*_SEALS)
+               .where(FiscalRecord.ticket_id.in_(tickets) & FiscalRecord.chain.in_((EVENT_CHAIN, "T")))
+               .order_by(FiscalRecord.id).tuples())
     keys: dict[str, str | None] = {}
     rules = LedgerRules()
-    for row in rows:
+    for row in records:
         if _genuine(row, keys):
             rules.add(row[0], row[1], row[2], row[3], row[5], row[7])
     issue = rules.notes().get(note.code)
@@ -335,4 +369,7 @@ def sealed_issue(note: CreditNote) -> SealedIssue | None:
         return None
     if issue.expires_on is not None and issue.expires_on != str(note.expires_on):
         return None
-    return issue
+    found = Counter((note.code, ticket_id, amount) for ticket_id, amount in rows)
+    if found - rules.movements({note.code: issue}) or found[(note.code, issue.ticket_id, issue.amount_cents)] != 1:
+        return None
+    return issue, sum(amount for _ticket_id, amount in rows)
