@@ -29,7 +29,7 @@ from headoffice.ingest import raise_alert
 from headoffice.store import CreditNote, CreditRedemption, Record, Till, column_problem, is_postgres, proxy
 from till.fiscal.credit_ledger import CREDIT_NOTE_ISSUED, LedgerRules
 
-__all__ = ["CreditError", "register", "state", "redeem", "release", "RELEASE_SUFFIX"]
+__all__ = ["CreditError", "register", "state", "redeem", "release", "unproved_notes", "RELEASE_SUFFIX"]
 
 RELEASE_SUFFIX = "/release"
 """A release is stored as a counter-redemption whose request id is the redemption's plus this."""
@@ -61,7 +61,7 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
             if type(amount) is not int or amount <= 0 or type(left) is not int or not 0 <= left <= amount:
                 raise CreditError("malformed", "amount_cents is a positive integer, balance_cents 0 to it", 400)
             _fits(CreditNote, code=code, amount_cents=amount)
-            sealed = _sealed_balance(caller, code, amount, expires)
+            sealed = _sealed_balance(caller.shop_id, code, amount, expires)
             if sealed is None:
                 refused.append(code)
                 continue
@@ -76,7 +76,7 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
     return {"registered": added, "refused": refused}
 
 
-def _sealed_balance(caller: Caller, code: str, amount: int, expires: dt.date) -> int | None:
+def _sealed_balance(shop_id: str, code: str, amount: int, expires: dt.date) -> int | None:
     """What the shop's signed records leave on note ``code`` if they issued it for ``amount``
     and ``expires`` (an older note, issued before its expiry was sealed, is taken on its
     amount); None if they did not.
@@ -84,7 +84,7 @@ def _sealed_balance(caller: Caller, code: str, amount: int, expires: dt.date) ->
     Reads only the records of the shop's tills whose payload names the code (a text filter in the
     database), then applies the till's own ledger rules to them.
     """
-    tills = Till.select(Till.till_id).where(Till.shop_id == caller.shop_id)
+    tills = Till.select(Till.till_id).where(Till.shop_id == shop_id)
     rows = (Record.select(Record.till_id, Record.chain, Record.sequence, Record.kind, Record.ticket_id, Record.payload)
             .where(Record.till_id.in_(tills) & Record.payload.contains(code)
                    & (((Record.chain == "L") & (Record.kind == CREDIT_NOTE_ISSUED)) | (Record.chain == "T")))
@@ -194,3 +194,23 @@ def release(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
         note.balance_cents += taken.amount_cents
         note.save()
     return {**_answer(note), "released_cents": taken.amount_cents, "replayed": False}
+
+
+def unproved_notes(till_id: str | None = None) -> list[tuple[str, str, int | None, str]]:
+    """Registered notes (of ``till_id``, or all) that their shop's records do not issue with
+    that amount and expiry, or that hold more than their amount: for ``till-headoffice
+    verify``, which then finds a note registered before registration was checked, or written
+    into head office's database by hand."""
+    query = CreditNote.select().order_by(CreditNote.id)
+    if till_id is not None:
+        query = query.where(CreditNote.till_id == till_id)
+    problems = []
+    for note in query:
+        if _sealed_balance(note.shop_id, note.code, note.amount_cents, note.expires_on) is None:
+            problems.append((note.till_id, "", None, f"credit note {note.code} is issued by none of shop "
+                             f"{note.shop_id}'s signed records with amount {note.amount_cents} and expiry "
+                             f"{note.expires_on}"))
+        elif not 0 <= note.balance_cents <= note.amount_cents:
+            problems.append((note.till_id, "", None, f"credit note {note.code} holds {note.balance_cents}, "
+                             f"outside 0 to its amount {note.amount_cents}"))
+    return problems

@@ -70,3 +70,19 @@ def test_a_claimed_balance_above_the_sealed_one_is_not_believed(shop, headoffice
          "expires_on": str(genuine.expires_on)}]})
     assert answer["registered"] == 1
     assert _held(genuine.code).balance_cents == 895
+
+
+def test_head_office_verify_names_a_note_no_record_issued(shop, headoffice):
+    """A note registered before registration was checked (or written into head office's own
+    database) is found by ``till-headoffice verify``; a genuine one is not."""
+    from headoffice.verify import verify_all
+
+    genuine = issued_note(refund_into_credit(shop, 500))
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    forged = make_code()
+    with proxy.obj.connection_context():
+        HeldNote.create(code=forged, shop_id="PARIS", till_id=shop.ctx.till_id, amount_cents=80_000,
+                        balance_cents=80_000, expires_on=dt.date.today() + dt.timedelta(days=365))
+        problems = [problem for *_where, problem in verify_all()]
+    assert any(forged in problem for problem in problems), problems
+    assert not any(genuine.code in problem for problem in problems), problems
