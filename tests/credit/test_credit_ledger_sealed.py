@@ -163,3 +163,25 @@ def test_an_archive_of_a_genuine_ledger_verifies(shop, tmp_path):
     period = parse_period(f"{dt.date.today():%Y-%m}", shop.ctx.sealer.zone)
     report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip").path)
     assert report.ok, [p.text("en") for p in report.problems]
+
+
+def test_the_baseline_seals_an_older_loyalty_voucher_but_not_a_forged_note(shop):
+    """A reward voucher written before issues were sealed (note, movement and REWARD entry, as
+    the loyalty ledger wrote them) becomes spendable once a manager seals the baseline; a note
+    nothing vouches for stays refused and reported."""
+    from store.models.loyalty import REWARD, LoyaltyEntry
+    from till.shop.ledgers import seal_baseline
+
+    sale = refund_into_credit(shop, 100)
+    older = _forge_note(500, ticket_id=sale.id)
+    note = CreditNote.get(CreditNote.code == older)
+    LoyaltyEntry.create(customer=shop.customer.id, ticket=sale.id, kind=REWARD, points=-100, credit_note=note.id)
+    forged = _forge_note(800, ticket_id=sale.id)
+    with pytest.raises(CreditNoteError):
+        _spend(shop, older, 500)
+    assert seal_baseline(shop.ctx.sealer)[2] == 1
+    _spend(shop, older, 500)
+    with pytest.raises(CreditNoteError):
+        _spend(shop, forged, 800)
+    text = _problems(verify_journal(workers=0))
+    assert forged in text and older not in text

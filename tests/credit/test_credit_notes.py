@@ -256,7 +256,8 @@ def _sale_draft(shop, code: str, amount: int, sku: str = "WIN") -> TicketDraft:
 def test_refusals_write_nothing(any_shop):
     shop = any_shop
     note = issued_note(refund_into_credit(shop, 500))
-    old = credit_notes.issue(shop.ctx.sealer, "01", 700, note.issued_ticket_id, None, 10, dt.date.today() - dt.timedelta(days=30))
+    old = credit_notes.issue(shop.ctx.sealer, "01", 700, note.issued_ticket_id, None, 10,
+                             dt.date.today() - dt.timedelta(days=30))
     unknown = make_code()
     forged = note.code[:-1] + ("0" if note.code[-1] != "0" else "1")
     before = row_counts(*COUNTED, chains=("T",))

@@ -154,8 +154,9 @@ def cmd_journal_baseline(args: argparse.Namespace) -> int:
 
     ctx = open_shop(args)
     manager = manager_approval(ctx, args, "journal baseline")
-    users, moves = seal_baseline(ctx.sealer)
-    print(f"Sealed as found, approved by {manager.login}: {users} users, {moves} stock movements without a ticket.")
+    users, moves, notes = seal_baseline(ctx.sealer)
+    print(f"Sealed as found, approved by {manager.login}: {users} users, {moves} stock movements without a ticket, "
+          f"{notes} credit notes issued before their issue was sealed.")
     return OK
 
 

@@ -51,8 +51,8 @@ from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.problems import Problem
 
 __all__ = [
-    "CREDIT_NOTE_ISSUED", "ISSUED_BY_REFUND", "ISSUED_BY_LOYALTY", "SealedIssue", "LedgerRules",
-    "issue_payload", "issue_of", "seal_issue", "sealed_issue", "proved_note", "check_credit_ledger", "note_rows",
+    "CREDIT_NOTE_ISSUED", "ISSUED_BY_REFUND", "ISSUED_BY_LOYALTY", "SealedIssue", "LedgerRules", "issue_payload",
+    "issue_of", "seal_issue", "sealed_issue", "proved_note", "ledger_records", "check_credit_ledger", "note_rows",
     "movement_rows",
 ]
 
@@ -287,7 +287,7 @@ def movement_rows() -> list[tuple]:
                 .order_by(CreditNoteMovement.id).tuples())
 
 
-def _ledger_records() -> Iterable[tuple]:
+def ledger_records() -> Iterable[tuple]:
     """The records that can touch the ledger: L issue events, and T records whose payload has a
     credit-note payment (the text filter runs in the database; the rules parse what remains)."""
     query = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain, FiscalRecord.sequence, FiscalRecord.kind,
@@ -301,7 +301,7 @@ def _ledger_records() -> Iterable[tuple]:
 def check_credit_ledger() -> tuple[list[Problem], list[Problem]]:
     """(problems, warnings) of the bound database's credit-note tables against its sealed records."""
     rules = LedgerRules()
-    for row in _ledger_records():
+    for row in ledger_records():
         rules.add(*row)
     return rules.compare(note_rows(), movement_rows())
 

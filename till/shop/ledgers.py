@@ -8,14 +8,20 @@ rebuilt (accounting lines, stock, users) are checked by ``till.selling.derived_c
 ``seal_baseline`` is the upgrade path of a shop whose users and opening stock were written
 before they were sealed: a technician seals what the tables hold now, once, as the starting
 point every later change is checked from (``till journal baseline``). It seals only what no
-record seals yet, so running it again seals nothing.
+record seals yet, so running it again seals nothing. Credit notes issued before their issue was
+sealed get their issue record too, but only those a signed record or the loyalty ledger vouches
+for: a refund's note (its code and amount are in the signed refund payment; its expiry is
+sealed from the row) and a loyalty reward (named by a REWARD entry). Any other note row stays
+unsealed, unspendable and reported.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from store.models import User
+from store.models import CreditNote, User
+from store.models.loyalty import REWARD, LoyaltyEntry
+from till.fiscal.credit_ledger import ISSUED_BY_LOYALTY, ISSUED_BY_REFUND, LedgerRules, ledger_records, seal_issue
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import EVENT_CHAIN, USER_CHANGED, record_event
 from till.fiscal.problems import Problem
@@ -34,9 +40,10 @@ def journal_checks(ctx) -> list[Check]:
     return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users]
 
 
-def seal_baseline(sealer: Sealer) -> tuple[int, int]:
-    """Seal every user and ticket-less stock movement no record seals yet; (users, movements) sealed."""
-    users = moves = 0
+def seal_baseline(sealer: Sealer) -> tuple[int, int, int]:
+    """Seal every user, ticket-less stock movement and vouched-for credit note no record seals
+    yet; (users, movements, notes) sealed."""
+    users = moves = notes = 0
     with current_database().atomic():
         sealed = sealed_users()
         for user in User.select().order_by(User.id):
@@ -51,4 +58,19 @@ def seal_baseline(sealer: Sealer) -> tuple[int, int]:
         for _id, product, location, quantity, reason in unsealed:
             sealer.append(EVENT_CHAIN, STOCK_MOVED, stock_moved_payload(product, location, quantity, reason))
             moves += 1
-    return users, moves
+        rules = LedgerRules()
+        for row in ledger_records():
+            rules.add(*row)
+        rewards = {note_id for (note_id,) in LoyaltyEntry.select(LoyaltyEntry.credit_note)
+                   .where((LoyaltyEntry.kind == REWARD) & LoyaltyEntry.credit_note.is_null(False)).tuples()}
+        for note in CreditNote.select().where(CreditNote.code.not_in(list(rules.issues) or [""])) \
+                .order_by(CreditNote.id):
+            refund = rules.refunds.get(note.code)
+            if refund is not None and refund[:2] == (note.issued_ticket_id, note.amount_cents):
+                seal_issue(sealer, note, ISSUED_BY_REFUND)
+            elif refund is None and note.id in rewards:
+                seal_issue(sealer, note, ISSUED_BY_LOYALTY)
+            else:
+                continue
+            notes += 1
+    return users, moves, notes
