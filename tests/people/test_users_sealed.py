@@ -3,10 +3,18 @@ cashier given the manager's role outside the till, is reported by ``till journal
 
 from __future__ import annotations
 
+import pytest
+
 from store.models import User
 from till.fiscal.verify import verify_journal
 from till.people.auth import create_user, hash_pin
 from till.shop.ledgers import journal_checks, seal_baseline
+
+
+@pytest.fixture
+def shop(any_shop):
+    """Both engines."""
+    return any_shop
 
 
 def _verify(shop):

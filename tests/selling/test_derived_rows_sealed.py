@@ -18,6 +18,7 @@ from till.fiscal.verify import verify_journal
 from till.shop.ledgers import journal_checks, seal_baseline
 from till.selling.stock import location_id, move_stock
 from tests.credit.test_credit_notes import refund_into_credit
+from tests.support.journal import unprotect
 from tests.support.shop import sell
 
 
@@ -30,8 +31,9 @@ def _text(report) -> str:
 
 
 @pytest.fixture
-def trading(shop):
+def trading(any_shop):
     """The shop with its opening stock and staff sealed, two sales and a refund into credit."""
+    shop = any_shop
     seal_baseline(shop.ctx.sealer)
     sale = sell(shop, [("WIN", 2), ("BAG", 3)])
     sell(shop, [("COF", 1)], card=459)
@@ -43,10 +45,9 @@ def trading(shop):
 
 def test_a_changed_accounting_amount_is_reported(trading):
     shop, sale = trading
-    database = shop.ctx.database
-    database.execute_sql("DROP TRIGGER accounting_line_no_update")
-    database.execute_sql("UPDATE accounting_line SET credit_cents = credit_cents - 100, debit_cents = 0 "
-                         "WHERE ticket_id = ? AND credit_cents > 100", (sale.id,))
+    unprotect(shop.ctx.database)  # an attacker with the database
+    AccountingLine.update(credit_cents=AccountingLine.credit_cents - 100).where(
+        (AccountingLine.ticket == sale.id) & (AccountingLine.credit_cents > 100)).execute()
     report = _verify(shop)
     assert not report.ok
     assert f"accounting line of ticket {sale.id} is in no sealed record" in _text(report)
@@ -66,9 +67,9 @@ def test_an_inserted_accounting_line_is_reported(trading):
 
 def test_a_deleted_accounting_line_is_reported(trading):
     shop, sale = trading
-    database = shop.ctx.database
-    database.execute_sql("DROP TRIGGER accounting_line_no_delete")
-    database.execute_sql("DELETE FROM accounting_line WHERE ticket_id = ? AND account LIKE '7%'", (sale.id,))
+    unprotect(shop.ctx.database)
+    AccountingLine.delete().where((AccountingLine.ticket == sale.id)
+                                  & AccountingLine.account.startswith("7")).execute()
     assert "sealed in its payload is missing" in _text(_verify(shop))
 
 
@@ -104,8 +105,8 @@ def test_a_sealed_adjustment_verifies(trading):
 
 def test_till_journal_verify_reports_an_altered_accounting_row(trading, capsys):
     shop, sale = trading
-    shop.ctx.database.execute_sql("DROP TRIGGER accounting_line_no_update")
-    shop.ctx.database.execute_sql("UPDATE accounting_line SET account = '4711' WHERE ticket_id = ? AND account "
-                                  "LIKE '7%'", (sale.id,))
+    unprotect(shop.ctx.database)
+    AccountingLine.update(account="4711").where((AccountingLine.ticket == sale.id)
+                                                & AccountingLine.account.startswith("7")).execute()
     assert main(["journal", "verify", "--config", str(shop.config.path)]) == 1
     assert "4711" in capsys.readouterr().out
