@@ -190,3 +190,35 @@ def test_the_baseline_seals_an_older_loyalty_voucher_but_not_a_forged_note(shop)
         _spend(shop, forged, 800)
     text = _problems(verify_journal(workers=0))
     assert forged in text and older not in text
+
+
+def test_the_rules_name_what_sealed_records_alone_get_wrong():
+    """No table needed (an archive): an issue sealed twice, an issue its refund payment
+    contradicts, a note spent beyond its sealed amount; another shop's note is left alone."""
+    import json
+
+    from till.fiscal.credit_ledger import LedgerRules, issue_payload
+
+    def issue(code, amount, ticket_id):
+        return json.dumps(issue_payload(code, amount, dt.date(2027, 1, 31), ticket_id, None, "01", "refund"))
+
+    def ticket(*payments):
+        return json.dumps({"payments": [{"means": "credit_note", "amount_cents": amount, "reference": code}
+                                        for code, amount in payments]})
+
+    rules = LedgerRules()
+    rules.add("01", "L", 1, "CREDIT_NOTE_ISSUED", 1, issue("AV-A", 500, 1))
+    rules.add("01", "L", 2, "CREDIT_NOTE_ISSUED", 2, issue("AV-A", 500, 2))
+    rules.add("01", "L", 3, "CREDIT_NOTE_ISSUED", 3, issue("AV-B", 900, 3))
+    rules.add("01", "T", 1, "return", 1, ticket(("AV-A", -500)))
+    rules.add("01", "T", 3, "return", 3, ticket(("AV-B", -700)))
+    rules.add("01", "T", 4, "sale", 4, ticket(("AV-A", 300), ("AV-OTHER-SHOP", 5000)))
+    rules.add("01", "T", 5, "sale", 5, ticket(("AV-A", 300)))
+    notes, problems = rules.sealed_problems()
+    found = [(p.chain, p.sequence, p.text("en")) for p in problems]
+    assert ("L", 2, "chain L of till 01, record 2: credit note AV-A is sealed as issued twice") in found
+    assert any(chain == "L" and sequence == 3 and "the ticket's payment says 700" in text
+               for chain, sequence, text in found)
+    assert ("T", 5, "chain T of till 01, record 5: credit note AV-A is spent beyond its sealed amount (100 too "
+            "much)") in found
+    assert "AV-OTHER-SHOP" not in notes and len(found) == 3

@@ -174,14 +174,15 @@ class LedgerRules:
 
     def notes(self) -> dict[str, SealedIssue]:
         """Every sealed note (legacy ones from their refund payment), checking that an issue and
-        the refund payment that made it agree."""
+        the refund payment that made it agree (``conflicts``, made afresh at each call)."""
         notes = dict(self.issues)
+        self.conflicts: list[Problem] = []
         for code, (ticket_id, amount, where) in self.refunds.items():
             issue = notes.get(code)
             if issue is None:
                 notes[code] = SealedIssue(code, amount, None, ticket_id, None, where[0], ISSUED_BY_REFUND, where)
             elif (issue.ticket_id, issue.amount_cents) != (ticket_id, amount):
-                self.problems.append(_problem(
+                self.conflicts.append(_problem(
                     issue.where, "credit note {code}: its issue record says {amount} by ticket {ticket_id}, the "
                     "ticket's payment says {paid} by ticket {paid_by}", code=code, amount=issue.amount_cents,
                     ticket_id=issue.ticket_id, paid=amount, paid_by=ticket_id))
@@ -193,7 +194,7 @@ class LedgerRules:
         beyond its sealed amount (named at the redemption that overdraws it). Needs no table:
         the archive verifier applies it to an archive's records."""
         notes = self.notes()
-        problems = list(self.problems)
+        problems = [*self.problems, *self.conflicts]
         left = {code: issue.amount_cents for code, issue in notes.items()}
         for code, _ticket_id, amount, where in self.spends:
             if code in left:
