@@ -86,3 +86,16 @@ def test_head_office_verify_names_a_note_no_record_issued(shop, headoffice):
         problems = [problem for *_where, problem in verify_all()]
     assert any(forged in problem for problem in problems), problems
     assert not any(genuine.code in problem for problem in problems), problems
+
+
+def test_a_genuine_note_whose_records_are_not_at_head_office_yet_is_registered_at_the_next_sync(shop, headoffice):
+    from till.sync.pull import register_notes
+    from till.sync.push import push_chains
+
+    genuine = issued_note(refund_into_credit(shop, 500))
+    client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    assert register_notes(client) == 0  # its issue is not at head office yet: refused, kept for later
+    assert _held(genuine.code) is None
+    push_chains(client, shop.ctx.till_id, settings_for(headoffice.url))
+    assert register_notes(client) == 1
+    assert _held(genuine.code).balance_cents == 500
