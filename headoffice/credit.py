@@ -7,6 +7,14 @@ cannot both spend the last euro. ``request_id`` makes a retried redeem count onc
 with another amount, note or till is no retry: refused (409), nothing debited. A redemption
 made offline under the shop's policy is reported later with ``offline``: it is recorded even if
 the note was spent meanwhile, and an overdraft is raised as an alert for a person to settle.
+
+A note is registered only when the shop's own records, synced and verified at ingest, carry
+it: its signed issue (``till.fiscal.credit_ledger``: the chain L ``CREDIT_NOTE_ISSUED`` event,
+or for an older note the refund payment of its ticket) with the same amount and expiry. Its
+balance is then the lower of what the till says and what the sealed redemptions leave, so a
+till cannot claim more than its signed records allow. A note the records do not carry (added
+to the shop's database by hand) is refused and raised as an alert (CREDIT_NOTE_UNSEALED); no
+till of any shop can then spend it here.
 """
 
 from __future__ import annotations
@@ -18,9 +26,10 @@ import peewee
 
 from headoffice.auth import Caller
 from headoffice.ingest import raise_alert
-from headoffice.store import CreditNote, CreditRedemption, column_problem, is_postgres, proxy
+from headoffice.store import CreditNote, CreditRedemption, Record, Till, column_problem, is_postgres, proxy
+from till.fiscal.credit_ledger import CREDIT_NOTE_ISSUED, LedgerRules
 
-__all__ = ["CreditError", "register", "state", "redeem", "release", "RELEASE_SUFFIX"]
+__all__ = ["CreditError", "register", "state", "redeem", "release", "unproved_notes", "RELEASE_SUFFIX"]
 
 RELEASE_SUFFIX = "/release"
 """A release is stored as a counter-redemption whose request id is the redemption's plus this."""
@@ -40,7 +49,7 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
     full amount when absent): from then on head office's balance is the one that counts."""
     if not isinstance(notes, list):
         raise CreditError("malformed", "notes must be a list", 400)
-    added = 0
+    added, refused = 0, []
     with proxy.obj.atomic():
         for note in notes:
             try:
@@ -52,10 +61,43 @@ def register(caller: Caller, notes: Any) -> dict[str, Any]:
             if type(amount) is not int or amount <= 0 or type(left) is not int or not 0 <= left <= amount:
                 raise CreditError("malformed", "amount_cents is a positive integer, balance_cents 0 to it", 400)
             _fits(CreditNote, code=code, amount_cents=amount)
+            sealed = _sealed_balance(caller.shop_id, code, amount, expires)
+            if sealed is None:
+                refused.append(code)
+                continue
+            left = min(left, sealed)
             added += 1 if CreditNote.insert(code=code, shop_id=caller.shop_id, till_id=caller.till_id,
                                             amount_cents=amount, balance_cents=left,
                                             expires_on=expires).on_conflict_ignore().execute() else 0
-    return {"registered": added}
+    for code in refused:  # after the commit, in their own transactions
+        raise_alert("CREDIT_NOTE_UNSEALED", f"till {caller.till_id} of shop {caller.shop_id} registered credit note "
+                    f"{code}, which none of the shop's signed records issued with that amount and expiry: refused",
+                    caller.till_id, note=code)
+    return {"registered": added, "refused": refused}
+
+
+def _sealed_balance(shop_id: str, code: str, amount: int, expires: dt.date) -> int | None:
+    """What the shop's signed records leave on note ``code`` if they issued it for ``amount``
+    and ``expires`` (an older note, issued before its expiry was sealed, is taken on its
+    amount); None if they did not.
+
+    Reads only the records of the shop's tills whose payload names the code (a text filter in the
+    database), then applies the till's own ledger rules to them.
+    """
+    tills = Till.select(Till.till_id).where(Till.shop_id == shop_id)
+    rows = (Record.select(Record.till_id, Record.chain, Record.sequence, Record.kind, Record.ticket_id, Record.payload)
+            .where(Record.till_id.in_(tills) & Record.payload.contains(code)
+                   & (((Record.chain == "L") & (Record.kind == CREDIT_NOTE_ISSUED)) | (Record.chain == "T")))
+            .order_by(Record.till_id, Record.chain, Record.sequence).tuples())
+    rules = LedgerRules()
+    for row in rows:
+        rules.add(*row)
+    issue = rules.notes().get(code)
+    if issue is None or issue.amount_cents != amount or (issue.expires_on is not None
+                                                         and issue.expires_on != expires.isoformat()):
+        return None
+    spent = sum(spend for spent_code, _ticket, spend, _where in rules.spends if spent_code == code)
+    return max(0, amount - spent)
 
 
 def _fits(model, **values: Any) -> None:
@@ -152,3 +194,23 @@ def release(caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
         note.balance_cents += taken.amount_cents
         note.save()
     return {**_answer(note), "released_cents": taken.amount_cents, "replayed": False}
+
+
+def unproved_notes(till_id: str | None = None) -> list[tuple[str, str, int | None, str]]:
+    """Registered notes (of ``till_id``, or all) that their shop's records do not issue with
+    that amount and expiry, or that hold more than their amount: for ``till-headoffice
+    verify``, which then finds a note registered before registration was checked, or written
+    into head office's database by hand."""
+    query = CreditNote.select().order_by(CreditNote.id)
+    if till_id is not None:
+        query = query.where(CreditNote.till_id == till_id)
+    problems = []
+    for note in query:
+        if _sealed_balance(note.shop_id, note.code, note.amount_cents, note.expires_on) is None:
+            problems.append((note.till_id, "", None, f"credit note {note.code} is issued by none of shop "
+                             f"{note.shop_id}'s signed records with amount {note.amount_cents} and expiry "
+                             f"{note.expires_on}"))
+        elif not 0 <= note.balance_cents <= note.amount_cents:
+            problems.append((note.till_id, "", None, f"credit note {note.code} holds {note.balance_cents}, "
+                             f"outside 0 to its amount {note.amount_cents}"))
+    return problems

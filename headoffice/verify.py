@@ -3,7 +3,8 @@
 The same checks as at ingest (``ingest._seal_problem``: hash of the rebuilt signed bytes, ECDSA
 signature with the till's key), plus continuity and links along each whole chain, and the head
 against the last record: a row altered or deleted in head office's own database afterwards is
-found, naming till, chain and sequence.
+found, naming till, chain and sequence. Then every registered credit note against its shop's
+signed records (``headoffice.credit.unproved_notes``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from headoffice.credit import unproved_notes
 from headoffice.ingest import _Keys, _seal_problem
 from headoffice.store import RECORD_FIELDS, Head, Record, TillKey
 
@@ -49,6 +51,7 @@ def verify_all(till_id: str | None = None) -> list[tuple[str, str, int | None, s
         if expected - 1 != head.sequence or previous != head.signature:
             problems.append((head.till_id, head.chain, head.sequence, "the head does not match the last record held"))
         log.info("verified till %s chain %s: %d records", head.till_id, head.chain, count)
+    problems += unproved_notes(till_id)
     return problems
 
 

@@ -66,7 +66,7 @@ def _sell(config_path: Path, count: int) -> None:
         "with ctx.database.atomic():\n"
         "    p = Product.create(sku='B1', name='Livre', price_cents=1990, vat_code='R')\n"
         "    Barcode.create(code='9782070360024', product=p)\n"
-        "    user = create_user('ana', 'Ana', 'cashier', '1111')\n"
+        "    user = create_user('ana', 'Ana', 'cashier', '1111', sealer=ctx.sealer)\n"
         f"for _ in range({count}):\n"
         "    b = Basket(ctx.config, ctx.sealer, user); b.add_code('9782070360024')\n"
         "    c = Checkout(b, ctx.terminal); c.add_cash(2000); c.complete()\n"

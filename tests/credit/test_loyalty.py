@@ -24,8 +24,8 @@ ON = LoyaltySettings(enabled=True, points_per_euro=1, reward_threshold_points=10
 
 def apply(shop, ticket, settings=ON):
     with current_database().atomic():
-        return loyalty_rows_for_ticket(settings, facts_of_ticket(ticket), ticket.id, till_id="01",
-                                       when=ticket.created_at, zone=shop.ctx.sealer.zone,
+        return loyalty_rows_for_ticket(settings, facts_of_ticket(ticket), ticket.id, sealer=shop.ctx.sealer,
+                                       when=ticket.created_at,
                                        accounts=shop.config.accounts, validity_days=365)
 
 
@@ -76,7 +76,7 @@ def test_nothing_without_a_customer_when_off_or_in_training(any_shop):
     from types import SimpleNamespace
 
     training = SimpleNamespace(training=True, customer_id=shop.customer.id, origin_ticket_id=None, lines=())
-    assert loyalty_rows_for_ticket(ON, training, 1, till_id="01", when=None).earned == 0
+    assert loyalty_rows_for_ticket(ON, training, 1, sealer=None, when=None).earned == 0
 
 
 def test_returns_take_points_back_pro_rata_and_never_more_than_earned(any_shop):

@@ -26,7 +26,7 @@ def test_pull_catalogue_orders_and_register_credit_notes(shop, headoffice):
 
     ticket = sell(shop, [("BAG", 1)])
     with shop.ctx.database.atomic():
-        note = issue(shop.ctx.till_id, 700, ticket.id, None, 365, dt.date.today())
+        note = issue(shop.ctx.sealer, shop.ctx.till_id, 700, ticket.id, None, 365, dt.date.today())
     with proxy.obj.connection_context():
         publish_catalogue({"products": [{"sku": "BAG", "name": "Baguette tradition", "price_cents": 130,
                                          "vat_code": "R", "barcodes": []}]})

@@ -20,6 +20,7 @@ from till.credit.remote import RemoteCreditDesk, RemoteCreditRefused, report
 from till.selling.basket import Basket
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import register_notes
+from till.sync.push import push_chains
 from till.selling.checkout import Checkout
 from tests.support.credit import issue_note
 
@@ -150,6 +151,7 @@ def test_offline_policy_refuses_or_takes_the_typed_amount_then_reports_it(shop, 
 def test_this_shops_note_known_to_head_office_is_spent_there_too(shop, headoffice):
     note = issue_note(shop, 2000)
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    push_chains(client, shop.ctx.till_id, settings_for(headoffice.url))  # as till sync does: records first
     assert register_notes(client) == 1 and register_notes(client) == 0
     assert office_balance(note.code) == 2000
     # Another shop spends 15,00 of it at head office; this shop's ledger does not know.
@@ -172,6 +174,7 @@ def test_a_note_registered_with_what_is_left_of_it(shop, headoffice):
     checkout.add_cash(checkout.due_cents)
     checkout.complete()
     client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    push_chains(client, shop.ctx.till_id, settings_for(headoffice.url))  # as till sync does: records first
     register_notes(client)
     assert office_balance(note.code) == 1300
 

@@ -99,12 +99,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     ctx = open_shop(args)
     pin = args.pin or ask_pin(args.login)
-    from till.fiscal.events import USER_CHANGED, record_event  # deferred: per command (fast start)
-
-    with ctx.database.atomic():
-        user = create_user(args.login, args.name or args.login, args.role, pin)
-        record_event(ctx.sealer, USER_CHANGED, "user added from the command line", user_id=user.id,
-                     details={"login": user.login, "role": user.role, "change": "added"})
+    user = create_user(args.login, args.name or args.login, args.role, pin, sealer=ctx.sealer,
+                       description="user added from the command line")
     print(f"Added {user.login} ({user.role})")
     return OK
 
@@ -142,8 +138,10 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
+    from till.shop.ledgers import journal_checks  # deferred: per command (fast start)
+
     ctx = open_shop(args)
-    report = verify_journal(anchors=ctx.sealer.anchors)
+    report = verify_journal(anchors=ctx.sealer.anchors, checks=journal_checks(ctx))
     for line in report.lines():
         print(line)
     seal_anchor_failure(ctx.sealer)
@@ -166,6 +164,17 @@ def seal_anchor_failure(sealer) -> None:
         findings = anchor_check.check_anchors(sealer.anchors, [sealer.till_id])
         if findings.problems:
             anchor_check.record_failure(sealer, findings, anchor_check.VERIFY)
+
+
+def cmd_journal_baseline(args: argparse.Namespace) -> int:
+    from till.shop.ledgers import seal_baseline  # deferred: per command (fast start)
+
+    ctx = open_shop(args)
+    manager = manager_approval(ctx, args, "journal baseline")
+    users, moves, notes = seal_baseline(ctx.sealer)
+    print(f"Sealed as found, approved by {manager.login}: {users} users, {moves} stock movements without a ticket, "
+          f"{notes} credit notes issued before their issue was sealed.")
+    return OK
 
 
 def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
@@ -299,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--headoffice", action="store_true",
                         help="also compare with the chain heads head office keeps from the last closure")
     verify.set_defaults(func=cmd_journal_verify)
+    baseline = journal.add_parser("baseline", help="seal the users and ticket-less stock movements no record "
+                                  "seals yet (once, after an upgrade)")
+    baseline.add_argument("--manager", metavar="LOGIN", help="the manager's login (asked for when not given)")
+    baseline.add_argument("--pin", help="the manager's PIN (asked for when not given)")
+    baseline.set_defaults(func=cmd_journal_baseline)
+
     from till.cli import anchors as cli_anchors  # deferred: per command (fast start)
 
     cli_anchors.register(journal)

@@ -34,6 +34,8 @@ import peewee
 from store.models import AccountingLine, Customer, Ticket, TicketLine
 from store.models.loyalty import EARN, REVERSE, REWARD, LoyaltyEntry
 from till.credit import notes as credit_notes
+from till.fiscal.chain import Sealer
+from till.fiscal.credit_ledger import ISSUED_BY_LOYALTY
 from till.i18n import translate
 from till.money import format_cents
 from till.config.loyalty import LoyaltySettings
@@ -99,9 +101,8 @@ def _round_ratio(value: int, numerator: int, denominator: int) -> int:
     return (2 * value * numerator + denominator) // (2 * denominator)
 
 
-def loyalty_rows_for_ticket(settings: LoyaltySettings | None, draft: Any, ticket_id: int, *, till_id: str,
-                            when: dt.datetime, zone: dt.tzinfo = dt.timezone.utc, accounts: Any = None,
-                            validity_days: int = 365) -> LoyaltyOutcome:
+def loyalty_rows_for_ticket(settings: LoyaltySettings | None, draft: Any, ticket_id: int, *, sealer: Sealer,
+                            when: dt.datetime, accounts: Any = None, validity_days: int = 365) -> LoyaltyOutcome:
     """Write the loyalty entries of ticket ``ticket_id`` (``draft``: a ``TicketDraft`` or
     ``TicketFacts``); call inside the transaction that writes the ticket, after its lines.
 
@@ -123,7 +124,7 @@ def loyalty_rows_for_ticket(settings: LoyaltySettings | None, draft: Any, ticket
     if earned and customer_id is not None:
         LoyaltyEntry.insert(customer=customer_id, ticket=ticket_id, kind=EARN, points=earned,
                             created_at=when).execute()
-        rewards = _rewards(settings, customer_id, ticket_id, till_id, when, zone, accounts, validity_days)
+        rewards = _rewards(settings, customer_id, ticket_id, sealer, when, accounts, validity_days)
     return LoyaltyOutcome(customer_id=customer_id, earned=earned if customer_id is not None else 0,
                           reversed=taken, rewards=tuple(rewards),
                           jobs=tuple((credit_notes.PRINT_CREDIT_NOTE, {"credit_note_id": note}) for note in rewards))
@@ -162,33 +163,40 @@ def _reverse(returned: list[tuple[int, int]], ticket_id: int, when: dt.datetime)
     return total
 
 
-def _rewards(settings: LoyaltySettings, customer_id: int, ticket_id: int, till_id: str, when: dt.datetime,
-             zone: dt.tzinfo, accounts: Any, validity_days: int) -> list[int]:
-    """A voucher per full threshold of the balance, its points spent and its cost booked."""
+def _rewards(settings: LoyaltySettings, customer_id: int, ticket_id: int, sealer: Sealer, when: dt.datetime,
+             accounts: Any, validity_days: int) -> list[int]:
+    """A voucher per full threshold of the balance, its points spent and its cost booked; each
+    voucher's issue sealed in chain L (``credit_notes.issue``)."""
     threshold = settings.reward_threshold_points
     if threshold <= 0 or settings.reward_cents <= 0:
         return []
     count = points_balance(customer_id) // threshold
     if count <= 0:
         return []
-    today = when.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+    today = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()
     code = Ticket.select(Ticket.code).where(Ticket.id == ticket_id).scalar()
     notes = []
     for _ in range(count):
-        note = credit_notes.issue(till_id, settings.reward_cents, ticket_id, customer_id, validity_days, today, when)
+        note = credit_notes.issue(sealer, sealer.till_id, settings.reward_cents, ticket_id, customer_id, validity_days,
+                                  today, when, origin=ISSUED_BY_LOYALTY)
         LoyaltyEntry.insert(customer=customer_id, ticket=ticket_id, kind=REWARD, points=-threshold,
                             credit_note=note.id, created_at=when).execute()
         if accounts is not None:
             AccountingLine.insert_many([
-                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(),
-                 "account": settings.reward_account, "label": f"{code} fidelite", "debit_cents": settings.reward_cents,
-                 "credit_cents": 0, "created_at": when},
-                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(),
-                 "account": accounts.credit_note, "label": f"{code} fidelite", "debit_cents": 0,
-                 "credit_cents": settings.reward_cents, "created_at": when},
+                {"ticket": ticket_id, "journal": accounts.journal, "entry_date": when.date(), "account": account,
+                 "label": label, "debit_cents": debit, "credit_cents": credit, "created_at": when}
+                for account, label, debit, credit in reward_postings(settings, accounts, code, settings.reward_cents)
             ]).execute()
         notes.append(note.id)
     return notes
+
+
+def reward_postings(settings: LoyaltySettings, accounts: Any, ticket_code: str,
+                    amount_cents: int) -> list[tuple[str, str, int, int]]:
+    """(account, label, debit, credit) booking a reward voucher's cost on the ticket that issued
+    it (dated by its UTC day); the journal check rebuilds them from the sealed issue."""
+    label = f"{ticket_code} fidelite"
+    return [(settings.reward_account, label, amount_cents, 0), (accounts.credit_note, label, 0, amount_cents)]
 
 
 # --- What customers and cashiers see --------------------------------------------------------

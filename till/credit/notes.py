@@ -4,6 +4,12 @@ A credit note is a multi-purpose voucher: issuing it is not revenue and carries 
 return ticket carries the VAT decrease); it is a liability (PCG 4197) that a later tender
 consumes. Its balance is the sum of its movements (+ issue, - redemptions), never a column.
 
+The rows prove nothing by themselves (a plain INSERT passes the append-only triggers): each
+issue is sealed in chain L in the issuing transaction, each redemption is a payment of a signed
+T ticket, and a note is spent only when its issue and every movement are proved by those
+records (``till.fiscal.credit_ledger.proved_note``); otherwise the cashier is told to call a
+manager and nothing is written.
+
 Both the issue and every redemption are payment lines of a signed T ticket (means
 ``credit_note``, the note's code as reference), written by ``till.selling.ticket_writer.write_ticket``
 in its one transaction, which calls ``issue`` and ``redeem`` here. ``redeem`` locks the note's
@@ -31,6 +37,8 @@ from devices.receipt import voucher_lines as layout_voucher
 from store.models import CreditNote, CreditNoteMovement, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
+from till.fiscal.chain import Sealer
+from till.fiscal.credit_ledger import ISSUED_BY_REFUND, proved_note, seal_issue
 from till.i18n import N_, translate
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
@@ -45,9 +53,10 @@ NOT_ENOUGH = N_("The credit note {code} has only {balance} left, not {amount}")
 AMOUNT_NOT_POSITIVE = N_("The amount taken from a credit note must be more than zero")
 ISSUE_NOT_POSITIVE = N_("A credit note must be issued for more than zero")
 NO_CODE = N_("A credit note payment needs the code of the note")
+UNSEALED = N_("The credit note {code} has no signed issue record: it cannot be accepted, call a manager")
 
 MESSAGES = (INVALID_CODE, UNKNOWN_CODE, EXPIRED, SPENT, NOT_ENOUGH, AMOUNT_NOT_POSITIVE, ISSUE_NOT_POSITIVE,
-            NO_CODE, QUANTITY_ON_CREDIT_NOTE)
+            NO_CODE, QUANTITY_ON_CREDIT_NOTE, UNSEALED)
 
 
 class CreditNoteError(TillError):
@@ -64,6 +73,20 @@ class CreditNoteExpired(CreditNoteError):
 
 class NotEnoughCredit(CreditNoteError):
     """More than the note's balance was asked (or it is spent)."""
+
+
+class UnsealedCreditNote(CreditNoteError):
+    """A note row no signed record issued, or whose amount, expiry or movements are not the
+    sealed ones (added or topped up by hand): never spent."""
+
+
+def _proved_balance(note: CreditNote) -> int:
+    """What is left on ``note`` if its issue and every movement are proved by signed records
+    (``till.fiscal.credit_ledger.proved_note``); else the note is refused, nothing written."""
+    proved = proved_note(note)
+    if proved is None:
+        raise UnsealedCreditNote(UNSEALED, code=note.code)
+    return proved[1]
 
 
 # --- Ledger ----------------------------------------------------------------------------------
@@ -84,11 +107,16 @@ def _date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def issue(till_id: str, amount_cents: int, ticket_id: int, customer_id: int | None, validity_days: int,
-          today: dt.date, when: dt.datetime | None = None) -> CreditNote:
+def issue(sealer: Sealer, till_id: str, amount_cents: int, ticket_id: int, customer_id: int | None,
+          validity_days: int, today: dt.date, when: dt.datetime | None = None,
+          origin: str = ISSUED_BY_REFUND) -> CreditNote:
     """A new note of ``amount_cents``, issued by ticket ``ticket_id``, spendable for
     ``validity_days`` days from ``today`` (its last day included). Call inside the transaction
-    that writes the ticket (``write_ticket`` does)."""
+    that writes the ticket (``write_ticket`` does).
+
+    The issue is sealed in chain L in the same transaction (``till.fiscal.credit_ledger``):
+    a note row without that record is refused when spent and reported by the verifier.
+    ``origin`` says why it was issued (a refund, a loyalty reward)."""
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
         raise CreditNoteError(ISSUE_NOT_POSITIVE)
     when = when or utcnow()
@@ -97,6 +125,7 @@ def issue(till_id: str, amount_cents: int, ticket_id: int, customer_id: int | No
                              created_at=when)
     CreditNoteMovement.insert(credit_note=note.id, ticket=ticket_id, amount_cents=amount_cents,
                               created_at=when).execute()
+    seal_issue(sealer, note, origin)
     return note
 
 
@@ -130,7 +159,7 @@ def spendable(code: str, today: dt.date) -> tuple[CreditNote, int]:
     note = find(code)
     if is_expired(note, today):
         raise CreditNoteExpired(EXPIRED, code=note.code, date=_date(note.expires_on))
-    left = balance(note)
+    left = _proved_balance(note)
     if left <= 0:
         raise NotEnoughCredit(SPENT, code=note.code)
     return note, left
@@ -163,7 +192,7 @@ def redeem(code: str, amount_cents: int, ticket_id: int, today: dt.date,
             raise UnknownCreditNote(UNKNOWN_CODE, code=printed)
         if is_expired(note, today):
             raise CreditNoteExpired(EXPIRED, code=printed, date=_date(note.expires_on))
-        left = balance(note)
+        left = _proved_balance(note)
         if left <= 0:
             raise NotEnoughCredit(SPENT, code=printed)
         if amount_cents > left:

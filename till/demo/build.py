@@ -215,10 +215,10 @@ def _populate(ctx: TillContext, days: int, seed: int) -> None:
     with database.atomic():
         items = _add_catalogue(rng)
         customers = _add_customers(rng)
-        users = [create_user(login, name, role, pin) for login, name, role, pin in DEMO_USERS]
+        users = [create_user(login, name, role, pin, sealer=ctx.sealer) for login, name, role, pin in DEMO_USERS]
     plan = _plan_sales(rng, items, len(customers), len(users), first_day, days)
     with database.atomic():
-        _add_opening_stock(rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
+        _add_opening_stock(ctx, rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
     _write_sales(ctx, rng, items, customers, users, plan)
     _add_online_order(ctx.config.folder, items, customers, today)
     with database.atomic():
@@ -385,9 +385,10 @@ def _receipts_to_return(items: list[_Item], day: dt.date) -> list[_PlannedTicket
     return plans
 
 
-def _add_opening_stock(rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
+def _add_opening_stock(ctx: TillContext, rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
                        when: dt.datetime) -> None:
-    """Opening stock: what the planned sales take, plus what is left on the shelf today."""
+    """Opening stock: what the planned sales take, plus what is left on the shelf today; each
+    movement sealed in chain L (it has no ticket)."""
     sold = [0] * len(items)
     for tickets in plan:
         for ticket in tickets:
@@ -395,7 +396,7 @@ def _add_opening_stock(rng: random.Random, items: list[_Item], plan: list[list[_
                 sold[index] += quantity
     for index, item in enumerate(items):
         left = rng.randint(5_000, 25_000) if item.weighed else rng.randint(4, 48)
-        move_stock(item.product.id, "sellable", sold[index] + left, "opening", None, when)
+        move_stock(item.product.id, "sellable", sold[index] + left, "opening", None, when, sealer=ctx.sealer)
 
 
 def _cash_given(rng: random.Random, due: int) -> int:

@@ -41,7 +41,7 @@ from till.fiscal.anchor import CONFIRMED, INTENT, Anchor, AnchorStore
 from till.fiscal.chain import Sealer, current_database, flush_anchors
 from till.fiscal.events import EVENT_CHAIN, record_event
 from till.fiscal.keys import key_id_of, verify_signature
-from till.fiscal.problems import Problem
+from till.fiscal.problems import Problem, finding
 
 __all__ = [
     "ANCHOR_CHECK_FAILED", "ANCHOR_ACKNOWLEDGED", "ANCHOR_INTENT_UNCOMMITTED", "START", "CLOSURE", "EXPORT",
@@ -79,10 +79,6 @@ class AnchorFindings:
     @property
     def ok(self) -> bool:
         return not self.problems and not self.unacknowledged
-
-
-def _finding(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
-    return Problem(till_id, chain, sequence, message.format(**params), message, params)
 
 
 def admitted_keys(till_id: str | None = None) -> dict[str, str]:
@@ -185,7 +181,7 @@ def check_anchors(store: AnchorStore, till_ids: Iterable[str] | None = None,
 def _check_chain(till_id: str, chain: str, anchor: Anchor | None, tail: tuple[int, str, str],
                  keys: dict[str, str], findings: AnchorFindings) -> None:
     def problem(sequence: int | None, message: str, /, **params: Any) -> None:
-        findings.problems.append(_finding(till_id, chain, sequence, message, **params))
+        findings.problems.append(finding(till_id, chain, sequence, message, **params))
 
     last, last_signature, last_hash = tail
     if anchor is None:
@@ -208,7 +204,7 @@ def _check_chain(till_id: str, chain: str, anchor: Anchor | None, tail: tuple[in
         return
     if anchor.sequence > last:
         if anchor.state == INTENT and (anchor.base_sequence, anchor.base_signature) == (last, last_signature):
-            findings.warnings.append(_finding(
+            findings.warnings.append(finding(
                 till_id, chain, anchor.sequence,
                 "record {sequence} was announced but is not in the journal: its transaction did not commit "
                 "(a stop during the commit?); the next start records it", sequence=anchor.sequence))
@@ -239,7 +235,7 @@ def _last_event(till_id: str, code: str) -> int:
 def _check_acknowledged(till_id: str, findings: AnchorFindings) -> None:
     failed = _last_event(till_id, ANCHOR_CHECK_FAILED)
     if failed and failed > _last_event(till_id, ANCHOR_ACKNOWLEDGED):
-        findings.unacknowledged.append(_finding(
+        findings.unacknowledged.append(finding(
             till_id, EVENT_CHAIN, failed,
             "an anchor failure is sealed here and not acknowledged yet (till journal acknowledge-anchor)"))
 

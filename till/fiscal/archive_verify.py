@@ -12,7 +12,10 @@
    (``chain.message_bytes``, the sealer's own definition), the ECDSA signature with the key of
    its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
    truncated file is named by the records it lost;
-4. optionally, every data line and the manifest against the archive's JSON Schemas, with the
+4. the credit-note ledger the records carry (issues sealed in chain L, redemptions in the T
+   payloads), with the database verifier's own rules (``till.fiscal.credit_ledger``): an issue
+   its refund payment contradicts, a note issued twice or spent beyond its sealed amount;
+5. optionally, every data line and the manifest against the archive's JSON Schemas, with the
    subset checker of ``till.fiscal.json_schema`` (four times faster here than the ``jsonschema``
    library, which the tests hold it to; the figures are in its docstring).
 
@@ -48,6 +51,7 @@ from till.fiscal.archive import (
 )
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import message_bytes
+from till.fiscal.credit_ledger import LedgerRules
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.keys import key_id_of, verify_digest, verify_signature
 from till.fiscal.problems import Problem
@@ -141,6 +145,8 @@ class _Verifier:
         self.pool: ThreadPoolExecutor | None = None
         self.pending: list[tuple] = []
         self.inflight: list[tuple[list[tuple], list]] = []
+        self.ledger = LedgerRules()
+        """The credit-note ledger the archive's records carry, checked by the database verifier's rules."""
 
     def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
         self.report.problems.append(_problem(till_id, chain, sequence, message, **params))
@@ -186,6 +192,7 @@ class _Verifier:
                     self._finding("", "", None, "{file} cannot be read: {error}", file=MANIFEST,
                                   error=f"chains: {error!r}")
             self.flush_signatures()
+            self.report.problems.extend(self.ledger.sealed_problems()[1])
             for name, entry in files.items():
                 if name not in data_files and name in archive.names and not name.startswith("keys/"):
                     self.check_file(archive, name, entry)
@@ -363,6 +370,7 @@ class _Verifier:
                     N_("does not link to the previous record (previous signature differs)"))
             self._finding(till_id, chain, sequence, what)
         self.check_seal(walk, record, sequence, raw)
+        self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
         if self.record_schema is not None:
             for error in self.record_schema.errors(record)[:3]:
                 self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)

@@ -32,3 +32,19 @@ class Problem:
         if self.sequence is None:
             return translate("chain {chain} of till {till_id}: {what}", lang, **where)
         return translate("chain {chain} of till {till_id}, record {sequence}: {what}", lang, **where)
+
+
+def finding(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
+    """A finding at record ``sequence`` of a chain (None: the chain as a whole); ``message`` is the
+    English id, filled with ``params`` now and translated when shown (``Problem.text``)."""
+    return Problem(till_id, chain, sequence, message.format(**params), message, params)
+
+
+def table_finding(message: str, /, **params: Any) -> Problem:
+    """A finding about a table's row (a credit note, a stock level, a user), not a record."""
+    return finding("", "", None, message, **params)
+
+
+def finding_at(where: tuple[str, str, int | None], message: str, /, **params: Any) -> Problem:
+    """``finding`` at ``where``, a (till, chain, sequence) a reader kept from the record."""
+    return finding(*where, message, **params)

@@ -29,7 +29,7 @@ import json
 import os
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import peewee
 from peewee import fn
@@ -40,18 +40,15 @@ from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
+from till.fiscal.credit_ledger import check_credit_ledger
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
-from till.fiscal.problems import Problem
+from till.fiscal.problems import Problem, finding
 from till.i18n import Counted, translate
 
 __all__ = ["Problem", "VerifyReport", "default_workers", "verify_journal"]
 
 _LAST = float("inf")
-
-
-def _finding(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
-    return Problem(till_id, chain, sequence, message.format(**params), message, params)
 
 
 @dataclass
@@ -139,7 +136,7 @@ def _load_keys(public_keys: dict[str, str] | None, report: VerifyReport) -> dict
             message = "public key {key_id} is not the key of that id"
         except ValueError:
             message = "public key {key_id} cannot be read"
-        report.problems.append(_finding(till_id, "", None, message, key_id=key_id))
+        report.problems.append(finding(till_id, "", None, message, key_id=key_id))
     return keys
 
 
@@ -175,7 +172,7 @@ class _ChainCheck:
         self.duplicates: set[int] = set()
 
     def problem(self, sequence: int | None, message: str, /, **params: Any) -> None:
-        self.report.problems.append(_finding(self.till_id, self.chain, sequence, message, **params))
+        self.report.problems.append(finding(self.till_id, self.chain, sequence, message, **params))
 
     def run(self, page_size: int, pool: Executor | None, workers: int) -> None:
         """Check page after page; with a ``pool``, the signatures of page n are verified on the
@@ -272,7 +269,7 @@ class _ChainCheck:
             self.problem(sequence, "sequence number {sequence} is used by more than one record", sequence=sequence)
         if head is None:
             if self.count:
-                self.report.warnings.append(_finding(self.till_id, self.chain, None, "the chain has no head row"))
+                self.report.warnings.append(finding(self.till_id, self.chain, None, "the chain has no head row"))
         elif head[0] > self.last:
             self.problem(self.last + 1, "records from {first} on are missing: the chain head names record {last}",
                          first=self.last + 1, last=head[0])
@@ -288,7 +285,7 @@ def _check_tickets_sealed(report: VerifyReport) -> None:
         (FiscalRecord.ticket_id == Ticket.id) & FiscalRecord.chain.in_(TICKET_CHAINS))
     unsealed = Ticket.select(Ticket.id, Ticket.till_id, Ticket.number).where(~fn.EXISTS(sealed)).order_by(Ticket.id)
     for ticket_id, till_id, number in unsealed.tuples():
-        report.problems.append(_finding(
+        report.problems.append(finding(
             till_id, "T", None,
             "ticket {ticket_id} (number {number}) has no fiscal record (added afterwards, or its record deleted)",
             ticket_id=ticket_id, number=number))
@@ -299,7 +296,7 @@ def _check_tickets_sealed(report: VerifyReport) -> None:
         first, *others = list(FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain, FiscalRecord.sequence)
                               .where(FiscalRecord.ticket_id == ticket_id).order_by(FiscalRecord.id).tuples())
         report.problems.extend(
-            _finding(till_id, chain, sequence, "ticket {ticket_id} is already sealed by record {first} of chain "
+            finding(till_id, chain, sequence, "ticket {ticket_id} is already sealed by record {first} of chain "
                      "{first_chain}", ticket_id=ticket_id, first=first[2], first_chain=first[1])
             for till_id, chain, sequence in others)
 
@@ -318,7 +315,7 @@ def _check_return_origins(report: VerifyReport) -> None:
                       | (Ticket.origin_reference != origin.code)))
             .order_by(Ticket.id).tuples())
     for till_id, number, reference, code in rows:
-        report.problems.append(_finding(
+        report.problems.append(finding(
             till_id, "T", number,
             "return {number} names ticket {reference} but its signature or code is not that ticket's record",
             number=number, reference=reference or code))
@@ -332,24 +329,31 @@ def default_workers() -> int:
 
 
 def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorStore | None = None, *,
-                   page_size: int = 500, workers: int | None = None) -> VerifyReport:
+                   page_size: int = 500, workers: int | None = None,
+                   checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]] = ()) -> VerifyReport:
     """Verify every chain of the bound database; see the module docstring for what is checked.
 
     ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
     the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
     ``workers`` threads check the ECDSA signatures (default: ``default_workers()``; 0 checks
     them in this thread); the report is the same whatever the number.
+
+    The credit-note ledger is always checked against its sealed records
+    (``till.fiscal.credit_ledger``). ``checks`` are more checkers of rows derived from sealed
+    records that need what this layer may not import (the accounting and stock rules, the
+    configured accounts): each returns (problems, warnings); ``till journal verify`` passes them.
     """
     if workers is None:
         workers = default_workers()
     if workers <= 0:
-        return _verify(public_keys, anchors, page_size, None, 1)
+        return _verify(public_keys, anchors, page_size, None, 1, checks)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="till-verify") as pool:
-        return _verify(public_keys, anchors, page_size, pool, workers)
+        return _verify(public_keys, anchors, page_size, pool, workers, checks)
 
 
 def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, page_size: int,
-            pool: Executor | None, workers: int) -> VerifyReport:
+            pool: Executor | None, workers: int, checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]]
+            ) -> VerifyReport:
     report = VerifyReport()
     keys = _load_keys(public_keys, report)
     heads = {(t, c): (s, sig) for t, c, s, sig in
@@ -369,6 +373,10 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     _check_return_origins(report)
 
     report.problems.extend(check_closures())
+    for check_rows in (check_credit_ledger, *checks):
+        problems, warnings = check_rows()
+        report.problems.extend(problems)
+        report.warnings.extend(warnings)
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report

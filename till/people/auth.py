@@ -73,15 +73,28 @@ def check_pin_format(pin: str) -> None:
         raise AuthError("A PIN is 4 to 8 digits")
 
 
-def create_user(login: str, name: str, role: str, pin: str) -> User:
-    """Add a member of staff (call inside the caller's transaction if it has one)."""
+def create_user(login: str, name: str, role: str, pin: str, sealer=None,
+                description: str = "user added") -> User:
+    """Add a member of staff (call inside the caller's transaction if it has one).
+
+    Given a ``sealer``, the new account (login, role, active) is sealed in chain L as a
+    USER_CHANGED event ("added") in the same transaction: the journal check
+    (``till.people.users_check``) then holds the users table to its sealed events, so a user
+    inserted or given another role outside the till is reported. Without one, nothing is sealed
+    (a fixture, or a caller that seals the change itself).
+    """
     if role not in ROLES:
         raise AuthError("Unknown role {role}", role=role)
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,32}", login or ""):
         raise AuthError("A login is 1 to 32 letters, digits, dots, dashes or underscores")
     if User.select().where(User.login == login).exists():
         raise AuthError("User {login} already exists", login=login)
-    return User.create(login=login, name=name or login, role=role, pin_hash=hash_pin(pin))
+    with User._meta.database.atomic():
+        user = User.create(login=login, name=name or login, role=role, pin_hash=hash_pin(pin))
+        if sealer is not None:
+            record_event(sealer, USER_CHANGED, description, user_id=user.id,
+                         details={"login": user.login, "role": user.role, "active": True, "change": "added"})
+    return user
 
 
 def login(sealer, login_name: str, pin: str) -> User:

@@ -1,21 +1,22 @@
 """What a return takes back: a picked line, and where each kind of returned item goes in stock.
 
 The disposition names are the configuration's (``till.config.reasons.DISPOSITION_NAMES``, which
-``[returns] dispositions`` is checked against); here each is given its stock location.
+``[returns] dispositions`` is checked against); the stock location of each is the stock's
+(``till.selling.stock.DISPOSITION_LOCATIONS``), which the journal verifier rebuilds movements with.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.models import DAMAGED, GRAM, SELLABLE
-from till.config.reasons import DISPOSITION_NAMES
+from store.models import GRAM
 from till.money import line_total
 from till.returns.lines import ReturnableLine
 from till.selling.priced_item import PricedItem
+from till.selling.stock import DISPOSITION_LOCATIONS
 
-DISPOSITIONS = dict(zip(DISPOSITION_NAMES, (SELLABLE, DAMAGED, "supplier_return", "repair"), strict=True))
-"""What happens to a returned item -> the stock location it goes to."""
+DISPOSITIONS = DISPOSITION_LOCATIONS
+"""What happens to a returned item -> the stock location it goes to (``till.selling.stock``'s)."""
 
 
 @dataclass(frozen=True)

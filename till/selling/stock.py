@@ -13,8 +13,18 @@ from typing import Iterable
 
 import peewee
 
-from store.models import StockLevel, StockLocation, StockMovement
+from store.models import DAMAGED, SELLABLE, StockLevel, StockLocation, StockMovement
+from till.config.reasons import DISPOSITION_NAMES
+from till.fiscal.chain import Sealer, current_database
+from till.fiscal.events import EVENT_CHAIN
 from till.selling.bulk_insert import BulkInsert, quote
+
+STOCK_MOVED = "STOCK_MOVED"
+"""The chain L event that seals a stock movement made without a ticket (opening stock, a count):
+the journal check (``till.selling.derived_check``) finds every such movement in one."""
+
+DISPOSITION_LOCATIONS = dict(zip(DISPOSITION_NAMES, (SELLABLE, DAMAGED, "supplier_return", "repair"), strict=True))
+"""What happens to a returned item (a line's disposition) -> the stock location it goes to."""
 
 _MOVEMENTS = BulkInsert(StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"))
 _LEVEL_COLUMNS = tuple(quote(StockLevel._meta.fields[name].column_name) for name in ("product", "location",
@@ -46,22 +56,49 @@ def location_id(code: str) -> int:
     return known[code]
 
 
+def stock_moved_payload(product_id: int, location: str, quantity: int, reason: str) -> dict:
+    """The payload of a ``STOCK_MOVED`` event, in the shape of every chain L event."""
+    return {"code": STOCK_MOVED, "description": "stock moved without a ticket", "user_id": None,
+            "details": {"product_id": product_id, "location": location, "quantity": quantity, "reason": reason}}
+
+
 def move_stock(product_id: int, location: str, quantity: int, reason: str, ticket_id: int | None,
-               when: dt.datetime) -> None:
-    """Record a stock movement and keep the level in step, inside the caller's transaction."""
+               when: dt.datetime, sealer: Sealer | None = None) -> None:
+    """Record a stock movement and keep the level in step, inside the caller's transaction.
+
+    A movement without a ticket (opening stock, a count) is proved by nothing else: given a
+    ``sealer``, it is sealed in chain L (``STOCK_MOVED``) in the same transaction; without one
+    the journal check reports it as unsealed.
+    """
     location_key = location_id(location)
-    StockMovement.insert(
-        product=product_id, location=location_key, quantity=quantity, reason=reason,
-        ticket_id=ticket_id, created_at=when,
-    ).execute()
-    (
-        StockLevel.insert(product=product_id, location=location_key, quantity=quantity)
-        .on_conflict(
-            conflict_target=[StockLevel.product, StockLevel.location],
-            update={StockLevel.quantity: StockLevel.quantity + peewee.EXCLUDED.quantity},
+    with current_database().atomic():
+        if ticket_id is None and sealer is not None:
+            sealer.append(EVENT_CHAIN, STOCK_MOVED, stock_moved_payload(product_id, location, quantity, reason))
+        StockMovement.insert(
+            product=product_id, location=location_key, quantity=quantity, reason=reason,
+            ticket_id=ticket_id, created_at=when,
+        ).execute()
+        (
+            StockLevel.insert(product=product_id, location=location_key, quantity=quantity)
+            .on_conflict(
+                conflict_target=[StockLevel.product, StockLevel.location],
+                update={StockLevel.quantity: StockLevel.quantity + peewee.EXCLUDED.quantity},
+            )
+            .execute()
         )
-        .execute()
-    )
+
+
+def location_of(disposition: str | None) -> str:
+    """The stock location a ticket line moves: its disposition's, ``sellable`` for a sold line."""
+    return SELLABLE if disposition is None else DISPOSITION_LOCATIONS[disposition]
+
+
+def stock_moves(lines: Iterable[tuple[int | None, int, str]]) -> list[tuple[int, str, int]]:
+    """(product, location code, quantity) of each movement a ticket makes, from its lines as
+    (product id, quantity sold, location): the one rule, used by ``write_stock`` and by the
+    check that rebuilds movements from sealed payloads (``till.selling.derived_check``)."""
+    return [(product, location, -quantity) for product, quantity, location in lines
+            if product is not None and quantity]
 
 
 def write_stock(database: peewee.Database, lines: Iterable, kind: str, ticket_id: int, when: dt.datetime) -> None:
@@ -71,8 +108,8 @@ def write_stock(database: peewee.Database, lines: Iterable, kind: str, ticket_id
     Levels are summed first (PostgreSQL refuses to upsert one row twice in a statement) and
     written in key order, so two tills selling the same products lock the rows in one order.
     """
-    moves = [(line.product_id, location_id(line.stock_location), -line.quantity)
-             for line in lines if line.product_id is not None and line.quantity]
+    moves = [(product, location_id(location), quantity) for product, location, quantity
+             in stock_moves((line.product_id, line.quantity, line.stock_location) for line in lines)]
     if not moves:
         return
     _MOVEMENTS.execute(database, _MOVEMENTS.rows(

@@ -228,8 +228,8 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         _VAT.execute(database, vat_rows)
         draft_payments, issued = draft.payments, []
         if any(p.means == CREDIT_NOTE for p in draft_payments):
-            draft_payments, issued = _settle_credit_notes(draft, till_id, ticket_id, when,
-                                                          credit_note_validity_days, sealer.zone)
+            draft_payments, issued = _settle_credit_notes(sealer, draft, ticket_id, when,
+                                                          credit_note_validity_days)
         payments = _PAYMENTS.rows((ticket_id, position, p.means, p.amount_cents, p.reference)
                                   for position, p in enumerate(draft_payments, start=1))
         _PAYMENTS.execute(database, payments)
@@ -252,7 +252,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
         ), chain)
-        points = loyalty_rows_for_ticket(loyalty, draft, ticket_id, till_id=till_id, when=when, zone=sealer.zone,
+        points = loyalty_rows_for_ticket(loyalty, draft, ticket_id, sealer=sealer, when=when,
                                          accounts=accounts, validity_days=credit_note_validity_days
                                          or CreditNotesConfig().validity_days)
         more = [*points.jobs, *message_jobs_for_ticket(smtp, draft, ticket_id, [*issued, *points.rewards])]
@@ -265,15 +265,17 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
     return ticket
 
 
-def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when: dt.datetime,
-                         validity_days: int | None, zone: dt.tzinfo) -> tuple[tuple[DraftPayment, ...], list[int]]:
+def _settle_credit_notes(sealer: Sealer, draft: TicketDraft, ticket_id: int, when: dt.datetime,
+                         validity_days: int | None) -> tuple[tuple[DraftPayment, ...], list[int]]:
     """Redeem and issue the ticket's credit notes; returns its payments as they are written (an
     issued note's code as the reference) and the ids of the notes issued. A negative credit note
     payment always issues a new note: a reference it came with is replaced by the new code.
 
-    Inside the ticket's transaction: a refusal (unknown, expired or short note) rolls it all back.
+    Inside the ticket's transaction: a refusal (unknown, expired, short or unsealed note) rolls it
+    all back. Each issue is sealed in chain L by ``credit_notes.issue``, in this transaction.
     """
-    today = when.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()  # the shop's business day
+    till_id = sealer.till_id
+    today = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()  # the shop's business day
     if validity_days is None:
         validity_days = CreditNotesConfig().validity_days
     payments: list[DraftPayment] = []
@@ -290,8 +292,8 @@ def _settle_credit_notes(draft: TicketDraft, till_id: str, ticket_id: int, when:
                 spent.append((code, payment.amount_cents))
             payment = DraftPayment(payment.means, payment.amount_cents, code)
         elif payment.means == CREDIT_NOTE and payment.amount_cents < 0:
-            note = credit_notes.issue(till_id, -payment.amount_cents, ticket_id, draft.customer_id, validity_days,
-                                      today, when)
+            note = credit_notes.issue(sealer, till_id, -payment.amount_cents, ticket_id, draft.customer_id,
+                                      validity_days, today, when)
             issued.append(note.id)
             payment = DraftPayment(payment.means, payment.amount_cents, note.code)
         payments.append(payment)

@@ -29,6 +29,7 @@ import peewee
 from store.models import CreditNote, CreditNoteMovement, Setting
 from till.credit.remote import REGISTERED_MARK, report
 from till.fiscal.chain import current_database
+from till.fiscal.credit_ledger import proved_note
 from till.returns.online_orders import import_orders
 from till.selling.catalogue_import import CatalogueImportError, import_catalogue
 from till.sync.client import HeadOfficeClient
@@ -100,6 +101,8 @@ def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:
     tills; head office ignores a note it already has). The mark moves once head office has them:
     from then on the shop's tills spend these notes through head office as well. A note spent
     here during the one request that registers it is the only spending head office can miss.
+    Head office registers a note only against the shop's records it holds: one whose records
+    have not reached it yet is asked again at the next sync (``_registered_up_to``).
     """
     registered = 0
     while True:
@@ -116,6 +119,28 @@ def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:
             {"code": n.code, "amount_cents": n.amount_cents, "balance_cents": int(left.get(n.id, 0)),
              "expires_on": str(n.expires_on)} for n in notes]})
         registered += int(answer.get("registered", 0))
+        last, waiting = _registered_up_to(notes, set(map(str, answer.get("refused") or ())))
         with current_database().atomic():
-            Setting.insert(key=REGISTERED_MARK, value=str(notes[-1].id)).on_conflict(
-                conflict_target=[Setting.key], update={Setting.value: str(notes[-1].id)}).execute()
+            Setting.insert(key=REGISTERED_MARK, value=str(last)).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: str(last)}).execute()
+        if waiting:
+            return registered
+
+
+def _registered_up_to(notes: list[CreditNote], refused: set[str]) -> tuple[int, bool]:
+    """Where the mark may move after head office answered: (last note id, stopped early?).
+
+    Head office refuses a note its copy of the shop's records does not issue. A note this
+    database proves (``proved_note``: its signed issue is here) was only not synced yet, by
+    another till of the shop or during this very sync: the mark stops before it, so it is sent
+    again at the next sync. A note nothing proves was added by hand: head office raised an
+    alert, and the mark moves on (it is never registered).
+    """
+    for note in notes:
+        if note.code not in refused:
+            continue
+        if proved_note(note) is not None:
+            log.info("credit note %s waits for its records to reach head office", note.code)
+            return note.id - 1, True
+        log.warning("head office refused credit note %s: no signed record issued it", note.code)
+    return notes[-1].id, False
