@@ -89,6 +89,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"Database ready: {result.config.database_url}")
     key = result.config.resolve(result.config.till.key_file)
     print(f"{'Created' if result.created_key else 'Kept'} signing key {key}")
+    if result.root_fingerprint:
+        print(f"Root key fingerprint: {result.root_fingerprint} (keep it with the shop's papers: every Z report "
+              "prints it, an inspector compares them)")
     if result.created_config:
         print("Next: edit the shop's identity in the file, then add staff with `till user add`.")
     return OK

@@ -38,6 +38,7 @@ from till.fiscal.anchor import Anchor, AnchorStore
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
+from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
 from till.fiscal.problems import Problem
@@ -60,6 +61,9 @@ class VerifyReport:
     warnings: list[Problem] = field(default_factory=list)
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     """Records read per (till_id, chain)."""
+    roots: dict[str, str] = field(default_factory=dict)
+    """Till id -> fingerprint of the root of its key chain (``till.fiscal.key_chain``): the key
+    everything checked here leads back to, to compare with the Z reports and head office."""
 
     @property
     def ok(self) -> bool:
@@ -84,6 +88,8 @@ class VerifyReport:
                                  chain=chain, till_id=till_id, records=count))
         out.extend(problem.text(lang) for problem in self.problems)
         out.extend(translate("warning: {text}", lang, text=w.text(lang)) for w in self.warnings)
+        out.extend(translate("key chain of till {till_id} checked against root key {fingerprint}", lang,
+                             till_id=till_id, fingerprint=root) for till_id, root in sorted(self.roots.items()))
         return out
 
 
@@ -155,7 +161,12 @@ class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
     def __init__(self, till_id: str, chain: str, keys: dict[str, str], anchor: Anchor | None,
-                 report: VerifyReport) -> None:
+                 report: VerifyReport, key_chain: KeyChain | None = None) -> None:
+        # Only the keys the till's key chain admits sign validly; ``known`` names the others.
+        self.known = keys
+        self.order: KeyOrder | None = None if key_chain is None else key_chain.order(chain)
+        if key_chain is not None:
+            keys = key_chain.pems()
         self.till_id, self.chain, self.keys, self.anchor, self.report = till_id, chain, keys, anchor, report
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
@@ -232,7 +243,10 @@ class _ChainCheck:
         else:
             if hex_digest != hash_:
                 self.problem(sequence, "hash does not match the record's content (record altered)")
-            if pem is None:
+            refused = None if self.order is None or key_id not in self.known else self.order.check(sequence, key_id)
+            if refused is not None:
+                self.problem(sequence, refused[0], **refused[1])
+            elif pem is None:
                 self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
             elif not (verify_digest(pem, digest, signature) if valid is None else valid):
                 self.problem(sequence, "signature is not valid (record altered or forged)")
@@ -366,8 +380,14 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     chains = set(FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain).distinct().tuples())
     chains.update(key for key, head in heads.items() if head[0] > 0)
     chains.update(anchor_map)
+    key_chains: dict[str, KeyChain] = {}
+    for till_id in sorted({till_id for till_id, _chain in chains}):
+        key_chains[till_id] = found = key_chain_of(till_id, keys)
+        report.problems.extend(found.problems)
+        if found.fingerprint is not None:
+            report.roots[till_id] = found.fingerprint
     for till_id, chain in sorted(chains):
-        check = _ChainCheck(till_id, chain, keys, anchor_map.get((till_id, chain)), report)
+        check = _ChainCheck(till_id, chain, keys, anchor_map.get((till_id, chain)), report, key_chains[till_id])
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)), anchors is not None)
     _check_tickets_sealed(report)
