@@ -33,6 +33,9 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--archive", metavar="FILE", help="verify this archive file alone, without the database")
     verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID",
                         help="with --archive: a key id you trust (repeatable)")
+    verify.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
+                        help="with --archive: the root key fingerprint the till's key chain must lead to (from its "
+                             "Z reports; repeatable, one per till)")
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
@@ -61,10 +64,11 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
 def cmd_verify_archive(args: argparse.Namespace) -> int:
     """Verify ``args.archive`` with no configuration and no database: 0 ok, 1 problems, 2 unreadable."""
     from till.errors import TillError  # deferred: per command (fast start)
-    from till.fiscal.archive_verify import verify_archive  # deferred: per command (fast start)
+    from till.fiscal.archive_verify import root_key_ids, verify_archive  # deferred: per command (fast start)
 
     try:
-        report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None))
+        report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None),
+                                roots=root_key_ids(getattr(args, "roots", None)))
     except TillError as error:
         print(f"till: {error.text()}", file=sys.stderr)
         return USAGE
