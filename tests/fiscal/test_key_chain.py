@@ -202,3 +202,20 @@ def test_a_fingerprint_is_read_however_it_is_typed():
         assert normalise_fingerprint(typed) == key_id
     with pytest.raises(ValueError):
         normalise_fingerprint("3F2A 9C01")
+
+
+def test_every_z_report_prints_the_root_fingerprint(three_sales):
+    import datetime as dt
+
+    from reports.xz import z_report
+    from till.fiscal.closures import close_day
+
+    shop, _ = three_sales
+    root = fingerprint(shop.ctx.sealer.signer.key_id)
+    today = dt.datetime.now(dt.timezone.utc)
+    made = close_day(shop.ctx.sealer, today.date(), now=today + dt.timedelta(days=1))
+    for width in (None, 32, 60):
+        lines = z_report(shop.config, made[-1], width=width)
+        assert all(len(line) <= (width or shop.config.printer.width) for line in lines)
+        text = "\n".join(line.strip() for line in lines)
+        assert root in text or root in text.replace("\n", " "), text  # one line, or two where narrow
