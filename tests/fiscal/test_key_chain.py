@@ -219,3 +219,25 @@ def test_every_z_report_prints_the_root_fingerprint(three_sales):
         assert all(len(line) <= (width or shop.config.printer.width) for line in lines)
         text = "\n".join(line.strip() for line in lines)
         assert root in text or root in text.replace("\n", " "), text  # one line, or two where narrow
+
+
+def test_the_archive_commands_check_the_root_given(three_sales, tmp_path):
+    import datetime as dt
+
+    shop, _ = three_sales
+    config = str(shop.config.path)
+    root = fingerprint(shop.ctx.sealer.signer.key_id)
+    out = tmp_path / "month.zip"
+    period = dt.datetime.now().strftime("%Y-%m")
+    made = till("--config", config, "archive", "export", "--period", period, "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    checked = till("archive", "verify", str(out), "--root", root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert root in checked.stdout
+    other = fingerprint("0" * 32)
+    assert till("archive", "verify", str(out), "--root", other).returncode == 1
+    assert till("journal", "verify", "--archive", str(out), "--root", other).returncode == 1
+    assert till("journal", "verify", "--archive", str(out), "--root", root.replace(" ", "")).returncode == 0
+    unsure = till("archive", "verify", str(out))
+    assert unsure.returncode == 0 and root in unsure.stdout and "--root" in unsure.stdout
+    assert till("archive", "verify", str(out), "--root", "12345").returncode == 2

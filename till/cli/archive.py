@@ -1,4 +1,4 @@
-"""``till archive export`` and ``till journal verify --archive``: the archive's two commands.
+"""``till archive export``, ``till archive verify`` and ``till journal verify --archive``.
 
 Kept apart from ``till.cli.main`` so the archive can grow (purge, listing) without touching the
 other commands; ``till.cli.main`` calls ``register`` and hands ``--archive`` to
@@ -26,6 +26,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, help="the archive file to write (or a folder to write it in)")
     export.add_argument("--till", dest="till", help="the till to archive (default: this one; 'all': every till)")
     export.set_defaults(func=cmd_archive_export)
+    verify = archive.add_parser("verify", help="verify an archive file alone (no database): the same as "
+                                "`till journal verify --archive FILE`")
+    verify.add_argument("archive", metavar="FILE")
+    verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID", help="a key id you trust")
+    verify.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
+                        help="the root key fingerprint the till's key chain must lead to (from its Z reports)")
+    verify.set_defaults(func=cmd_verify_archive)
 
 
 def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
