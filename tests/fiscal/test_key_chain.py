@@ -231,6 +231,7 @@ def test_the_archive_commands_check_the_root_given(three_sales, tmp_path):
     period = dt.datetime.now().strftime("%Y-%m")
     made = till("--config", config, "archive", "export", "--period", period, "--out", str(out))
     assert made.returncode == 0, made.stderr
+    assert f"root key of till {TILL}: {root}" in made.stdout  # written in the manifest too
     checked = till("archive", "verify", str(out), "--root", root)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert root in checked.stdout
@@ -241,3 +242,14 @@ def test_the_archive_commands_check_the_root_given(three_sales, tmp_path):
     unsure = till("archive", "verify", str(out))
     assert unsure.returncode == 0 and root in unsure.stdout and "--root" in unsure.stdout
     assert till("archive", "verify", str(out), "--root", "12345").returncode == 2
+
+
+def test_no_rotation_while_the_till_runs(three_sales):
+    """The running till holds the old key: rotating under it would have it sign with a replaced key."""
+    from till.cli.main import main
+    from till.shop.running import running_till
+
+    shop, _ = three_sales
+    with running_till(shop.config):
+        assert main(["--config", str(shop.config.path), "key", "rotate", "--manager", "manager", "--pin", "9999"]) == 2
+    assert not FiscalRecord.select().where(FiscalRecord.kind == "KEY_ROTATED").exists()

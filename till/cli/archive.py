@@ -65,6 +65,10 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
           f"in {len(result.counts)} chains")
     print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
     print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
+    from till.fiscal.archive_verify import key_chain_roots  # deferred: per command (fast start)
+
+    for till_id, root in key_chain_roots(result.path).items():
+        print(f"root key of till {till_id}: {root} (give it to the archive check with --root)")
     return OK
 
 

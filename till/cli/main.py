@@ -173,11 +173,15 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
 
 def cmd_key_rotate(args: argparse.Namespace) -> int:
     from till.fiscal.rotation import rotate_key  # deferred: per command (fast start)
+    from till.shop.running import running_till  # deferred: per command (fast start)
 
     ctx = open_shop(args)
-    manager = manager_approval(ctx, args, "signing key rotation")
-    old = ctx.sealer.signer.key_id
-    new = rotate_key(ctx.sealer, manager.id)
+    # Not while the till's program runs: it holds the old key and would go on signing with it
+    # after the rotation, which the key chain refuses (a replaced key signs nothing more).
+    with running_till(ctx.config):
+        manager = manager_approval(ctx, args, "signing key rotation")
+        old = ctx.sealer.signer.key_id
+        new = rotate_key(ctx.sealer, manager.id)
     print(f"Signing key replaced: {old[:16]}... -> {new.key_id[:16]}... (the old key file is kept aside)")
     return OK
 

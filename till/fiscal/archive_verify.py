@@ -588,6 +588,15 @@ def verify_archive(path: str | Path, *, trusted_key_ids: Iterable[str] | None = 
     return _Verifier(Path(path), trusted_key_ids, check_schemas, workers, roots).run()
 
 
+def key_chain_roots(path: str | Path) -> dict[str, str]:
+    """Till id -> root fingerprint, as the archive's manifest states them (not verified: for the
+    exporter's own message; the verifier finds them from the key chain records)."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    return {str(line.get("till_id")): str(line.get("root_fingerprint")) for line in manifest.get("key_chains") or []
+            if isinstance(line, dict)}
+
+
 def root_key_ids(typed: list[str] | None) -> list[str] | None:
     """The key ids of the fingerprints given to ``--root``; TillError for one that is not one."""
     if typed is None:
