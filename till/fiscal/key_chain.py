@@ -167,8 +167,8 @@ class KeyChain:
         return KeyOrder(self, chain)
 
 
-def _problem(till_id: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
-    return Problem(till_id, EVENT_CHAIN, sequence, message.format(**params), message, params)
+def _problem(till_id: str, sequence: int | None, message: str, /, chain: str = EVENT_CHAIN, **params: Any) -> Problem:
+    return Problem(till_id, chain, sequence, message.format(**params), message, params)
 
 
 def build_key_chain(till_id: str, records: Iterable[SealedRecord], pems: dict[str, str]) -> KeyChain:
@@ -198,13 +198,14 @@ def build_key_chain(till_id: str, records: Iterable[SealedRecord], pems: dict[st
     if named != root_id:
         chain.problems.append(_problem(till_id, root_record.sequence,
                                        "the root record names key {named} but is signed by key {key_id}",
-                                       named=named, key_id=root_id))
+                                       chain=root_record.chain, named=named, key_id=root_id))
     elif pem is None:
         chain.problems.append(_problem(till_id, root_record.sequence,
-                                       "the public key of root key {key_id} is missing", key_id=root_id))
+                                       "the public key of root key {key_id} is missing", chain=root_record.chain,
+                                       key_id=root_id))
     elif not _sealed_by(root_record, pem):
         chain.problems.append(_problem(till_id, root_record.sequence,
-                                       "the root record's hash or signature is not valid"))
+                                       "the root record's hash or signature is not valid", chain=root_record.chain))
     chain.keys.append(AdmittedKey(root_id, pem, 0, root_record.sequence if root_record.chain == EVENT_CHAIN else 0))
     for record in rotations:
         if record is not root_record:

@@ -163,10 +163,11 @@ class _ChainCheck:
     def __init__(self, till_id: str, chain: str, keys: dict[str, str], anchor: Anchor | None,
                  report: VerifyReport, key_chain: KeyChain | None = None) -> None:
         # Only the keys the till's key chain admits sign validly; ``known`` names the others.
-        self.known = keys
+        self.known = set(keys)
         self.order: KeyOrder | None = None if key_chain is None else key_chain.order(chain)
         if key_chain is not None:
             keys = key_chain.pems()
+            self.known.update(keys)
         self.till_id, self.chain, self.keys, self.anchor, self.report = till_id, chain, keys, anchor, report
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
