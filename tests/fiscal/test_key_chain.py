@@ -253,3 +253,26 @@ def test_no_rotation_while_the_till_runs(three_sales):
     with running_till(shop.config):
         assert main(["--config", str(shop.config.path), "key", "rotate", "--manager", "manager", "--pin", "9999"]) == 2
     assert not FiscalRecord.select().where(FiscalRecord.kind == "KEY_ROTATED").exists()
+
+
+def test_a_rotation_interrupted_before_its_file_moved_names_the_file_to_move(three_sales, monkeypatch):
+    """The KEY_ROTATED is committed, then the program stops before the new key file is put in
+    place: the next start refuses the old key and names the ``.new`` file that holds the right one."""
+    from till.fiscal import rotation
+
+    shop, _ = three_sales
+    key_file = shop.config.resolve(shop.config.till.key_file)
+
+    def stop(*_args):
+        raise KeyboardInterrupt  # the power goes at the first file move
+
+    monkeypatch.setattr(rotation.os, "replace", stop)
+    with pytest.raises(KeyboardInterrupt):
+        rotation.rotate_key(shop.ctx.sealer)
+    monkeypatch.undo()
+    with pytest.raises(KeyFileMismatch) as refused:
+        TillContext.open(load(shop.config.path))
+    assert f"{key_file}.new" in refused.value.text("en")
+    os.replace(f"{key_file}.new", key_file)  # what the technician does
+    TillContext.open(load(shop.config.path)).close()
+    assert verify_journal(anchors=shop.ctx.sealer.anchors, workers=0).ok

@@ -35,6 +35,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
 from store.models import FiscalRecord, SigningKey
@@ -318,6 +319,12 @@ def check_key_file(signer: Any, till_id: str) -> KeyChain:
     current = chain.current
     if current is None or current.key_id == signer.key_id:
         return chain
+    waiting = _interrupted_rotation(signer, current.key_id)
+    if waiting is not None:
+        raise KeyFileMismatch(
+            "The key file {file} holds key {found}, which the journal replaced: a key rotation stopped before "
+            "its new key file was put in place. A technician moves {new_file} to {file} (root fingerprint {root})",
+            file=str(signer.path), found=fingerprint(signer.key_id), new_file=str(waiting), root=chain.fingerprint)
     if chain.index(signer.key_id) is not None:
         raise KeyFileMismatch(
             "The key file {file} holds key {found}, which the journal replaced at record {sequence} of chain L: "
@@ -326,6 +333,18 @@ def check_key_file(signer: Any, till_id: str) -> KeyChain:
             sequence=chain.keys[chain.index(signer.key_id)].replaced_at, root=chain.fingerprint)
     raise KeyFileMismatch(
         "The key file {file} holds key {found}, which is not in this till's key chain: the till expects key "
-        "{expected}. A technician puts that key's file back, or rotates from it (root fingerprint {root})",
+        "{expected}. A technician puts that key's file back (root fingerprint {root})",
         file=str(signer.path), found=fingerprint(signer.key_id), expected=fingerprint(current.key_id),
         root=chain.fingerprint)
+
+
+def _interrupted_rotation(signer: Any, expected: str) -> Path | None:
+    """The ``<key file>.new`` a rotation wrote and committed but did not move in place, when it
+    holds the key the chain expects (``till.fiscal.rotation`` writes it there first)."""
+    if signer.path is None:
+        return None
+    waiting = Path(str(signer.path) + ".new")
+    try:
+        return waiting if waiting.is_file() and type(signer).load(waiting).key_id == expected else None
+    except TillError:
+        return None
