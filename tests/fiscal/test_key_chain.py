@@ -106,6 +106,19 @@ def test_sales_re_signed_with_a_key_slipped_into_the_table_are_refused(three_sal
         for s in range(since, since + 2)]
 
 
+def test_journal_verify_checks_the_root_given(three_sales):
+    shop, _ = three_sales
+    config = str(shop.config.path)
+    root = fingerprint(shop.ctx.sealer.signer.key_id)
+    assert till("--config", config, "journal", "verify", "--root", root).returncode == 0
+    wrong = till("--config", config, "journal", "verify", "--root", fingerprint("0" * 32))
+    assert wrong.returncode == 1 and root in wrong.stdout
+    report = verify_journal(anchors=shop.ctx.sealer.anchors, workers=0, roots=["0" * 32])
+    assert [p.what for p in report.problems] == [
+        f"the key chain of till {TILL} leads to root key {root}, not to the root given"]
+    assert till("--config", config, "journal", "verify", "--root", "3F2A").returncode == 2
+
+
 def test_a_forged_rotation_signed_by_the_intruder_admits_nothing(three_sales):
     shop, sales = three_sales
     unprotect(shop.ctx.database)

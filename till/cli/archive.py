@@ -41,8 +41,8 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID",
                         help="with --archive: a key id you trust (repeatable)")
     verify.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
-                        help="with --archive: the root key fingerprint the till's key chain must lead to (from its "
-                             "Z reports; repeatable, one per till)")
+                        help="the root key fingerprint each till's key chain must lead to (from its Z reports; "
+                             "repeatable, one per till); with or without --archive")
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:

@@ -145,8 +145,11 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
+    from till.fiscal.archive_verify import root_key_ids  # deferred: per command (fast start)
+
+    roots = root_key_ids(getattr(args, "roots", None))  # a mistyped fingerprint before anything opens
     ctx = open_shop(args)
-    report = verify_journal(anchors=ctx.sealer.anchors)
+    report = verify_journal(anchors=ctx.sealer.anchors, roots=roots)
     for line in report.lines():
         print(line)
     record_event(ctx.sealer, INTEGRITY_CHECK, "journal verified from the command line",

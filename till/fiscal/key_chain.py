@@ -47,7 +47,7 @@ from till.fiscal.problems import Problem
 
 __all__ = [
     "KEY_ROTATED", "AdmittedKey", "KeyChain", "KeyFileMismatch", "KeyOrder", "SealedRecord", "build_key_chain",
-    "check_key_file", "fingerprint", "key_chain_of", "key_chain_records", "normalise_fingerprint",
+    "check_key_file", "fingerprint", "key_chain_of", "key_chain_records", "normalise_fingerprint", "root_problems",
 ]
 
 KEY_ROTATED = "KEY_ROTATED"
@@ -269,6 +269,16 @@ class KeyOrder:
                 return ("signed with key {key_id} after the rotation that replaced it (record {replaced})",
                         {"key_id": key_id, "replaced": key.replaced_at})
         return None
+
+
+def root_problems(found: dict[str, str], given: Iterable[str]) -> list[Problem]:
+    """A problem for each till whose key chain leads to a root (``found``: till id -> fingerprint)
+    that is not among the root key ids ``given`` (what an auditor passed to ``--root``)."""
+    wanted = set(given)
+    return [Problem(till_id, "", None, f"the key chain of till {till_id} leads to root key {root}, not to the "
+                    "root given", "the key chain of till {till_id} leads to root key {found}, not to the root given",
+                    {"till_id": till_id, "found": root})
+            for till_id, root in sorted(found.items()) if normalise_fingerprint(root) not in wanted]
 
 
 # --- From the database -------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from till.fiscal.anchor import Anchor, AnchorStore
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
-from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of
+from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problems
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
 from till.fiscal.problems import Problem
@@ -349,14 +349,24 @@ def default_workers() -> int:
 
 
 def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorStore | None = None, *,
-                   page_size: int = 500, workers: int | None = None) -> VerifyReport:
+                   page_size: int = 500, workers: int | None = None,
+                   roots: list[str] | None = None) -> VerifyReport:
     """Verify every chain of the bound database; see the module docstring for what is checked.
 
     ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
     the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
     ``workers`` threads check the ECDSA signatures (default: ``default_workers()``; 0 checks
-    them in this thread); the report is the same whatever the number.
+    them in this thread); the report is the same whatever the number. ``roots``: root key ids
+    (``key_chain.normalise_fingerprint``) every till's key chain must lead to.
     """
+    report = _verify_journal(public_keys, anchors, page_size, workers)
+    if roots is not None:
+        report.problems.extend(root_problems(report.roots, roots))
+    return report
+
+
+def _verify_journal(public_keys: dict[str, str] | None, anchors: AnchorStore | None, page_size: int,
+                    workers: int | None) -> VerifyReport:
     if workers is None:
         workers = default_workers()
     if workers <= 0:
