@@ -289,3 +289,11 @@ def test_a_rotation_interrupted_before_its_file_moved_names_the_file_to_move(thr
     os.replace(f"{key_file}.new", key_file)  # what the technician does
     TillContext.open(load(shop.config.path)).close()
     assert verify_journal(anchors=shop.ctx.sealer.anchors, workers=0).ok
+
+
+def test_the_public_key_for_enrolment_comes_with_the_root_fingerprint(three_sales):
+    shop, _ = three_sales
+    printed = till("--config", str(shop.config.path), "sync", "--public-key")
+    assert printed.returncode == 0
+    assert printed.stdout == shop.ctx.sealer.signer.public_pem  # the file stays a PEM file
+    assert fingerprint(shop.ctx.sealer.signer.key_id) in printed.stderr
