@@ -31,10 +31,11 @@ from headoffice.app import create_app
 from headoffice.documents import add_orders, publish_catalogue
 from headoffice.limits import body_limit
 from headoffice.report import sales_report
-from headoffice.store import Alert, Till, TillKey, open_database, proxy
+from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
 from till import logmask
 from till.files import create_private, private_umask
+from till.fiscal.key_chain import fingerprint, normalise_fingerprint
 from till.fiscal.keys import key_id_of
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -65,11 +66,19 @@ def _setup_logging(settings: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "") -> str:
+def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "", root: str | None = None) -> str:
     """Register ``till_id`` of ``shop_id`` with its public key; returns the key id. Re-enrolling
-    the same key is harmless; a till keeps every key it ever had (its old records need them)."""
+    the same key is harmless; a till keeps every key it ever had (its old records need them).
+
+    The root of the till's key chain is pinned too: ``root`` (the fingerprint ``till init`` and
+    the Z reports print), or, for a till enrolled before any key rotation, the key enrolled. A
+    pin is never moved: enrolling with another root is refused."""
 
     key_id = key_id_of(public_pem)
+    try:
+        root_id = None if root is None else normalise_fingerprint(root)
+    except ValueError:
+        raise SystemExit(f"till-headoffice: {root!r} is not a key fingerprint (32 hexadecimal digits)") from None
     with proxy.obj.atomic():
         till = Till.get_or_none(Till.till_id == till_id)
         if till is None:
@@ -80,6 +89,12 @@ def enroll(till_id: str, shop_id: str, public_pem: str, name: str = "") -> str:
         if existing is not None and existing.till_id != till_id:
             raise SystemExit(f"till-headoffice: key {key_id} is enrolled for till {existing.till_id}")
         TillKey.insert(key_id=key_id, till_id=till_id, public_key_pem=public_pem).on_conflict_ignore().execute()
+        pinned = TillRoot.get_or_none(TillRoot.till_id == till_id)
+        if pinned is None:
+            TillRoot.create(till_id=till_id, root_key_id=root_id or key_id)
+        elif root_id is not None and pinned.root_key_id != root_id:
+            raise SystemExit(f"till-headoffice: till {till_id} is pinned to root key "
+                             f"{fingerprint(pinned.root_key_id)}, not {fingerprint(root_id)}")
     return key_id
 
 
@@ -87,8 +102,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     open_database(settings["database"])
     pem = Path(args.public_key).read_text(encoding="ascii") if args.public_key != "-" else sys.stdin.read()
-    key_id = enroll(args.till_id, args.shop, pem, args.name or "")
+    key_id = enroll(args.till_id, args.shop, pem, args.name or "", args.root)
     print(f"till {args.till_id} of shop {args.shop} enrolled with key {key_id}")
+    root = TillRoot.get(TillRoot.till_id == args.till_id).root_key_id
+    print(f"root key fingerprint {fingerprint(root)} (compare it with the till's Z reports)")
     return OK
 
 
@@ -176,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     enroll_p.add_argument("--shop", required=True)
     enroll_p.add_argument("--public-key", required=True, help="PEM file (`till sync --public-key` prints it), or -")
     enroll_p.add_argument("--name")
+    enroll_p.add_argument("--root", metavar="FINGERPRINT",
+                          help="the till's root key fingerprint (`till init` and every Z report print it); "
+                               "default: the key enrolled")
     enroll_p.set_defaults(func=cmd_enroll)
     serve = commands.add_parser("serve", help="run the API (uvicorn)")
     serve.add_argument("--host")

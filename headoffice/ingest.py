@@ -14,7 +14,10 @@ is written (design.md section 6):
   (LINK), its hash is the SHA-256 of the signed bytes rebuilt with ``till.fiscal.chain.
   message_bytes`` (the sealer's own definition), and its ECDSA signature verifies with a key
   enrolled for that till (TAMPERED otherwise). A KEY_ROTATED event of chain L, once verified with
-  a held key, enrols the key it names for the records after it.
+  a held key, enrols the key it names for the records after it;
+- the first record of chain L must be signed by the root key pinned at enrolment (``TillRoot``,
+  ``till.fiscal.key_chain``): a key chain re-rooted in another key is refused (ROOT), even when
+  that key is one head office holds.
 
 The write is one transaction: the records, then the head moved with a guarded UPDATE (only if it
 is still where the checks found it), so two concurrent copies of one batch cannot both land; the
@@ -33,9 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, column_problem, is_postgres, proxy,
-                              utcnow)
+from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, is_postgres,
+                              proxy, utcnow)
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
+from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.verify import default_workers
 
@@ -195,6 +199,8 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
     if not new:
         return {"accepted": 0, "duplicates": len(known), "head": _head_answer(held)}
     _check_links(till_id, chain, held, new)
+    if chain == "L" and new[0]["sequence"] == 1:
+        _check_root(till_id, new[0])
     keys = _keys_for(till_id, chain, new)
     started = time.perf_counter()
     # Signatures are checked on the pool while the rows already checked are inserted: the
@@ -295,6 +301,15 @@ def _check_known(till_id: str, chain: str, known: list[dict[str, Any]]) -> None:
             _refuse(Conflict("CONFLICT", f"record {record['sequence']} has the hash and signature of the one head "
                              f"office holds but another content (altered)", record["sequence"]), till_id, chain,
                     held_hash=mine[0], content_hash=content_hash)
+
+
+def _check_root(till_id: str, first: dict[str, Any]) -> None:
+    """The till's first event must be signed by the root pinned at its enrolment (tills enrolled
+    before roots were pinned have none: their enrolled keys alone decide, as before)."""
+    pinned = TillRoot.get_or_none(TillRoot.till_id == till_id)
+    if pinned is not None and first["key_id"] != pinned.root_key_id:
+        _refuse(Rejected("ROOT", f"the till's key chain starts at key {fingerprint(first['key_id'])}, not at the "
+                         f"root pinned at enrolment ({fingerprint(pinned.root_key_id)})", 1), till_id, "L")
 
 
 def _check_links(till_id: str, chain: str, held: _Held, new: list[dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from playhouse.pool import PooledPostgresqlDatabase
 
 from till.files import create_private
 
-__all__ = ["proxy", "open_database", "Till", "TillKey", "Record", "Head", "Alert", "Document", "OnlineOrder",
+__all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
            "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem"]
 
 proxy = peewee.DatabaseProxy()
@@ -60,6 +60,17 @@ class TillKey(_Model):
     source = peewee.CharField(max_length=16, default="enroll")
     enrolled_at = peewee.DateTimeField(default=utcnow)
     revoked = peewee.BooleanField(default=False)
+
+
+class TillRoot(_Model):
+    """The root of a till's key chain (``till.fiscal.key_chain``), pinned at enrolment: the key
+    that must sign the first record of its chain L (the KEY_CREATED of ``till init``). A chain
+    re-rooted in another key, even one head office holds, is refused. A table of its own, not a
+    column of ``Till``, so ``create_tables(safe=True)`` adds it to a head office already running."""
+
+    till_id = peewee.CharField(max_length=16, unique=True)
+    root_key_id = peewee.CharField(max_length=64)
+    pinned_at = peewee.DateTimeField(default=utcnow)
 
 
 class Record(_Model):
@@ -158,7 +169,7 @@ class CreditRedemption(_Model):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
-MODELS = [Till, TillKey, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption]
+MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))

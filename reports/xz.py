@@ -19,6 +19,7 @@ from store.models import utcnow
 from till import __version__
 from till.fiscal.canonical import signature_extract
 from till.fiscal.heads import heads_of_closure, short_digest
+from till.fiscal.key_chain import key_chain_of
 from till.fiscal.closures import (
     DAY,
     MONTH,
@@ -187,8 +188,27 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
     if heads is not None:  # the signed chain heads as closed: this paper is an anchor too
         paper.center(t("Chain heads"))
         paper.center(short_digest(heads["digest"]))
+    _root_key(paper, closure.till_id)
     paper.center(f"till {__version__}")
     return paper.lines
+
+
+def _root_key(paper: _Paper, till_id: str) -> None:
+    """The fingerprint of the root of the till's key chain (``till.fiscal.key_chain``): every Z
+    report carries it, so the shop's paper keeps, outside the database, the key every record
+    must lead back to. An inspector compares it with ``till journal verify`` and the archives.
+    Two lines of four groups where the paper is narrower than the whole."""
+    root = key_chain_of(till_id).fingerprint
+    if root is None:
+        return
+    label = paper.t("Root key")
+    if len(label) + 1 + len(root) <= paper.width:
+        paper.center(f"{label} {root}")
+        return
+    paper.center(label)
+    half = len(root) // 2
+    for part in (root[:half].strip(), root[half:].strip()):
+        paper.center(part)
 
 
 def z_report_for(config: Any, kind: str, label: str, till_id: str | None = None,

@@ -23,10 +23,35 @@ from tests.support.catalogues import KEYWORDS, LOCALES, ROOT, SETTINGS, catalogu
 
 MESSAGES = sorted(extracted().items(), key=lambda item: str(item[0]))
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "en": "nplurals=2; plural=(n != 1);"}
-ERROR_NAMES = {"TillError", "SaleError", "NeedsManager", "PaymentError", "AuthError", "ConfigError",
-               "UnknownProduct", "UnbalancedTicket", "NotInitialised", "ScanError", "DemoError", "InvalidCheckDigit",
-               "ReturnError", "RefundError", "PolicyBreach", "CreditNoteError"}
-"""Refusals shown to people whose names do not end in Error; any class ending in Error counts too."""
+def till_error_classes() -> set[str]:
+    """The names of every refusal class of ours (``TillError`` and its subclasses, whatever their
+    names end in: ``AnchorMismatch``, ``KeyFileMismatch``), found by importing each module."""
+    import importlib
+    import pkgutil
+
+    import devices
+    import reports
+    import till
+    from till.errors import TillError
+
+    for package in (till, devices, reports):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not module.name.endswith("__main__"):  # the command line's entry point runs on import
+                importlib.import_module(module.name)
+    found, todo = set(), [TillError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+ERROR_NAMES = {"SaleError", "NeedsManager", "PaymentError", "AuthError", "ConfigError", "UnknownProduct",
+               "UnbalancedTicket", "NotInitialised", "ScanError", "DemoError", "InvalidCheckDigit", "ReturnError",
+               "RefundError", "PolicyBreach", "CreditNoteError"} | till_error_classes() - {"Refused"}
+"""Refusals shown to people: every ``TillError``, and the names of a few raised before their
+module is imported; any class ending in Error counts too. Not the screens' ``Refused``, which is
+given text already in the cashier's language."""
 
 
 def placeholders(text: str) -> set[str]:

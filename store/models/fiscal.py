@@ -30,7 +30,7 @@ class FiscalRecord(BaseModel):
     key_id = peewee.CharField(max_length=64)
 
     class Meta:
-        indexes = ((("till_id", "chain", "sequence"), True),)
+        indexes = ((("till_id", "chain", "sequence"), True), (("till_id", "kind"), False))
 
 
 class ChainHead(BaseModel):

@@ -28,6 +28,12 @@ def cut_shop(tmp_path):
         con.execute("DELETE FROM fiscal_record WHERE chain = 'T' AND sequence = 4")
         for table in ("ticket_line", "payment", "ticket_vat", "accounting_line"):
             con.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (ticket,))
+        # and its stock movements, the levels put back: a cut that leaves no trace but the anchors
+        for product, location, quantity in con.execute(
+                "SELECT product_id, location_id, quantity FROM stock_movement WHERE ticket_id = ?", (ticket,)).fetchall():
+            con.execute("UPDATE stock_level SET quantity = quantity - ? WHERE product_id = ? AND location_id = ?",
+                        (quantity, product, location))
+        con.execute("DELETE FROM stock_movement WHERE ticket_id = ?", (ticket,))
         con.execute("DELETE FROM ticket WHERE id = ?", (ticket,))
         signature = con.execute("SELECT signature FROM fiscal_record WHERE chain = 'T' AND sequence = 3").fetchone()[0]
         con.execute("UPDATE chain_head SET sequence = 3, signature = ? WHERE chain = 'T'", (signature,))

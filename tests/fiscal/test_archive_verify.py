@@ -199,10 +199,10 @@ def test_an_altered_manifest_fails_its_signature(archive, tmp_path):
     assert report.key_id is None
 
 
-def test_a_manifest_signed_by_another_key_is_named_and_refused_when_the_key_is_not_trusted(archive, tmp_path):
+def test_a_manifest_signed_by_another_key_is_refused(archive, tmp_path):
     """R-SEC-04 / R-ARC-06: a forger who re-signs with a key of their own (and ships it) gets an
-    archive that is internally consistent; the report names the key, and an auditor who gives the
-    till's key id refuses it."""
+    archive that is internally consistent, but the till's key chain does not lead to that key:
+    refused, with or without the till's key id given."""
     forger = Signer.create(tmp_path / "forger.pem")
     manifest = json.loads(member(archive, MANIFEST))
     till_key = json.loads(member(archive, SIGNATURE))["key_id"]
@@ -217,8 +217,10 @@ def test_a_manifest_signed_by_another_key_is_named_and_refused_when_the_key_is_n
                                                           SIGNATURE: canonical_bytes(signature),
                                                           f"keys/{forger.key_id}.pem": pem})
     report = verify_archive(forged)
-    assert report.key_id == forger.key_id != till_key  # said in the verdict line
-    assert forger.key_id in report.lines("en")[0]
+    assert [p.what for p in report.problems] == [
+        f"the manifest is signed by key {forger.key_id}, which is not the current key of the exporting till's "
+        "key chain"]
+    assert report.key_id is None
     refused = verify_archive(forged, trusted_key_ids=[till_key])
     assert [p.what for p in refused.problems] == [
         f"the manifest is signed by key {forger.key_id}, which is not a trusted key"]
@@ -254,3 +256,123 @@ def test_a_first_record_that_does_not_link_to_the_record_before_the_period_is_re
     whats = [p.what for p in report.problems if p.sequence == 2]
     assert whats[0] == ("does not link to the record before the period (previous signature differs from the "
                         "manifest's)")
+
+
+# --- The key chain: an archive cut at its tail and re-signed by another key -------------------------
+
+
+def _resign(lines: list[bytes], forger: Signer) -> tuple[list[bytes], list[dict]]:
+    """Every line re-signed by ``forger``, each linked to the one before as the first one was."""
+    import hashlib
+
+    from till.fiscal.canonical import canonical_json
+    from till.fiscal.chain import message_bytes
+
+    out, records, previous = [], [], None
+    for raw in lines:
+        record = json.loads(raw)
+        if previous is not None:
+            record["previous_signature"] = previous
+        message = message_bytes(
+            format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+            sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
+            ticket_id=record["ticket_id"], payload=canonical_json(record["payload"]),
+            previous_signature=record["previous_signature"])
+        record.update(hash=hashlib.sha256(message).hexdigest(), signature=forger.sign(message), key_id=forger.key_id)
+        previous = record["signature"]
+        out.append(canonical_bytes(record) + b"\n")
+        records.append(record)
+    return out, records
+
+
+def cut_and_resign(archive: Path, target: Path, forger: Signer, *, whole_chain: bool) -> Path:
+    """The archive with its last ticket cut, the manifest made to agree and re-signed by ``forger``.
+    ``whole_chain``: every record and the key chain re-signed too, rooted in the forger's key (the
+    most a forger can do); otherwise only the manifest is re-signed."""
+    import hashlib
+
+    from till.fiscal.key_chain import fingerprint
+
+    manifest = json.loads(member(archive, MANIFEST))
+    files = {entry["name"]: entry for entry in manifest["files"]}
+    changes: dict[str, bytes | None] = {}
+    for chain in manifest["chains"]:
+        lines = member(archive, chain["file"]).splitlines(keepends=True)
+        if chain["chain"] == "T":
+            lines = lines[:-1]
+        records = [json.loads(line) for line in lines]
+        if whole_chain:
+            lines, records = _resign(lines, forger)
+        changes[chain["file"]] = b"".join(lines)
+        chain.update(count=len(records), last_sequence=records[-1]["sequence"], last_hash=records[-1]["hash"],
+                     first_hash=records[0]["hash"])
+    if whole_chain:
+        for line in manifest["key_chains"]:
+            resigned, _ = _resign(member(archive, line["file"]).splitlines(keepends=True), forger)
+            changes[line["file"]] = b"".join(resigned)
+            line.update(root_key_id=forger.key_id, root_fingerprint=fingerprint(forger.key_id), keys=[forger.key_id])
+        for name in [name for name in files if name.startswith("keys/")]:
+            changes[name] = None
+            del files[name]
+    pem = forger.public_pem.encode("ascii")
+    changes[f"keys/{forger.key_id}.pem"] = pem
+    files[f"keys/{forger.key_id}.pem"] = {"name": f"keys/{forger.key_id}.pem", "media_type": "application/x-pem-file"}
+    for name, data in changes.items():
+        if data is not None:
+            files[name].update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    manifest["files"] = list(files.values())
+    manifest["exported_by"]["key_id"] = manifest["signature"]["key_id"] = forger.key_id
+    manifest_bytes = canonical_bytes(manifest)
+    changes[MANIFEST] = manifest_bytes
+    changes[SIGNATURE] = canonical_bytes({"algorithm": "ECDSA-P256-SHA256", "key_id": forger.key_id,
+                                          "signed_file": MANIFEST, "signature": forger.sign(manifest_bytes)})
+    return rewrite(archive, target, changes)
+
+
+def _root(archive: Path) -> str:
+    return json.loads(member(archive, MANIFEST))["key_chains"][0]["root_fingerprint"]
+
+
+def test_a_tail_cut_archive_re_signed_by_another_key_is_refused_without_root(archive, tmp_path, capsys):
+    """The forger re-signs only the manifest: the till's key chain, which the archive carries,
+    does not lead to the forger's key; refused without any key id or root given."""
+    forger = Signer.create(tmp_path / "forger.pem")
+    forged = cut_and_resign(archive, tmp_path / "cut.zip", forger, whole_chain=False)
+    report = verify_archive(forged)
+    assert [p.what for p in report.problems] == [
+        f"the manifest is signed by key {forger.key_id}, which is not the current key of the exporting till's "
+        "key chain"]
+    assert main([str(forged)]) == 1
+    assert main([str(forged), "--root", _root(archive)]) == 1
+    capsys.readouterr()
+
+
+def test_a_tail_cut_archive_re_signed_whole_from_another_root_is_named_and_refused_with_root(archive, tmp_path,
+                                                                                            capsys):
+    """The forger re-signs every record and roots the key chain in their own key: the archive is
+    consistent, so without ``--root`` the verifier says plainly which root it checked against (the
+    forger's, which no Z report of the shop prints); with the shop's root given, it is refused."""
+    from till.fiscal.key_chain import fingerprint
+
+    forger = Signer.create(tmp_path / "forger.pem")
+    real_root = _root(archive)
+    forged = cut_and_resign(archive, tmp_path / "whole.zip", forger, whole_chain=True)
+
+    report = verify_archive(forged)
+    assert report.roots == {TILL: fingerprint(forger.key_id)}
+    lines = report.lines("en")
+    assert f"key chain of till {TILL} checked against root key {fingerprint(forger.key_id)}" in lines
+    assert lines[-1] == ("no root fingerprint was given (--root): compare the root key above with the one printed "
+                         "on the shop's Z reports")
+    assert main([str(forged)]) == 0  # consistent in itself: only the root tells
+    assert fingerprint(forger.key_id) in capsys.readouterr().out
+
+    for typed in (real_root, real_root.replace(" ", "").lower()):
+        assert main([str(forged), "--root", typed]) == 1
+        assert fingerprint(forger.key_id) in capsys.readouterr().out
+    refused = verify_archive(forged, roots=[real_root.replace(" ", "").lower()])
+    assert [p.what for p in refused.problems] == [
+        f"the key chain of till {TILL} leads to root key {fingerprint(forger.key_id)}, not to the root given"]
+    assert verify_archive(archive, roots=[real_root.replace(" ", "").lower()]).ok
+    assert main([str(archive), "--root", real_root]) == 0
+    assert main([str(archive), "--root", "not a fingerprint"]) == 2

@@ -71,10 +71,12 @@ def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -
                                      sold_by_weight=weighed)
             code = make_ean13(f"21{index:05d}00000") if weighed else make_ean13(f"3760000{index:05d}")
             Barcode.create(code=code, product=product)
-            move_stock(product.id, "sellable", 100_000 if weighed else 50, "opening", None, _now())
+            move_stock(product.id, "sellable", 100_000 if weighed else 50, "opening", None, _now(), sealer=ctx.sealer)
             products[sku], barcodes[sku] = product, code
-        cashier = create_user("cashier", "Camille Martin", "cashier", "1111")
-        manager = create_user("manager", "Max Durand", "manager", "9999")
+        # sealed as `till user add` and an opening stock count seal them, so `till journal verify`
+        # holds the tables to their records
+        cashier = create_user("cashier", "Camille Martin", "cashier", "1111", sealer=ctx.sealer)
+        manager = create_user("manager", "Max Durand", "manager", "9999", sealer=ctx.sealer)
         customer = create_customer("Hélène", "Dupré", email="helene@example.fr", consent_email=True)
     return Shop(ctx, cashier, manager, products, barcodes, customer)
 

@@ -1,4 +1,4 @@
-"""``till archive export`` and ``till journal verify --archive``: the archive's two commands.
+"""``till archive export``, ``till archive verify`` and ``till journal verify --archive``.
 
 Kept apart from ``till.cli.main`` so the archive can grow (purge, listing) without touching the
 other commands; ``till.cli.main`` calls ``register`` and hands ``--archive`` to
@@ -26,6 +26,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", required=True, help="the archive file to write (or a folder to write it in)")
     export.add_argument("--till", dest="till", help="the till to archive (default: this one; 'all': every till)")
     export.set_defaults(func=cmd_archive_export)
+    verify = archive.add_parser("verify", help="verify an archive file alone (no database): the same as "
+                                "`till journal verify --archive FILE`")
+    verify.add_argument("archive", metavar="FILE")
+    verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID", help="a key id you trust")
+    verify.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
+                        help="the root key fingerprint the till's key chain must lead to (from its Z reports)")
+    verify.set_defaults(func=cmd_verify_archive)
 
 
 def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
@@ -33,6 +40,9 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--archive", metavar="FILE", help="verify this archive file alone, without the database")
     verify.add_argument("--key-id", action="append", dest="key_ids", metavar="ID",
                         help="with --archive: a key id you trust (repeatable)")
+    verify.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
+                        help="the root key fingerprint each till's key chain must lead to (from its Z reports; "
+                             "repeatable, one per till); with or without --archive")
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
@@ -55,16 +65,21 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
           f"in {len(result.counts)} chains")
     print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
     print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
+    from till.fiscal.archive_verify import key_chain_roots  # deferred: per command (fast start)
+
+    for till_id, root in key_chain_roots(result.path).items():
+        print(f"root key of till {till_id}: {root} (give it to the archive check with --root)")
     return OK
 
 
 def cmd_verify_archive(args: argparse.Namespace) -> int:
     """Verify ``args.archive`` with no configuration and no database: 0 ok, 1 problems, 2 unreadable."""
     from till.errors import TillError  # deferred: per command (fast start)
-    from till.fiscal.archive_verify import verify_archive  # deferred: per command (fast start)
+    from till.fiscal.archive_verify import root_key_ids, verify_archive  # deferred: per command (fast start)
 
     try:
-        report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None))
+        report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None),
+                                roots=root_key_ids(getattr(args, "roots", None)))
     except TillError as error:
         print(f"till: {error.text()}", file=sys.stderr)
         return USAGE

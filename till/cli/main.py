@@ -89,6 +89,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"Database ready: {result.config.database_url}")
     key = result.config.resolve(result.config.till.key_file)
     print(f"{'Created' if result.created_key else 'Kept'} signing key {key}")
+    if result.root_fingerprint:
+        print(f"Root key fingerprint: {result.root_fingerprint} (keep it with the shop's papers: every Z report "
+              "prints it, an inspector compares them)")
     if result.created_config:
         print("Next: edit the shop's identity in the file, then add staff with `till user add`.")
     return OK
@@ -138,10 +141,12 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
+    from till.fiscal.archive_verify import root_key_ids  # deferred: per command (fast start)
     from till.shop.ledgers import journal_checks  # deferred: per command (fast start)
 
+    roots = root_key_ids(getattr(args, "roots", None))  # a mistyped fingerprint before anything opens
     ctx = open_shop(args)
-    report = verify_journal(anchors=ctx.sealer.anchors, checks=journal_checks(ctx))
+    report = verify_journal(anchors=ctx.sealer.anchors, checks=journal_checks(ctx), roots=roots)
     for line in report.lines():
         print(line)
     seal_anchor_failure(ctx.sealer)
@@ -196,11 +201,15 @@ def cmd_clock_acknowledge(args: argparse.Namespace) -> int:
 
 def cmd_key_rotate(args: argparse.Namespace) -> int:
     from till.fiscal.rotation import rotate_key  # deferred: per command (fast start)
+    from till.shop.running import running_till  # deferred: per command (fast start)
 
     ctx = open_shop(args)
-    manager = manager_approval(ctx, args, "signing key rotation")
-    old = ctx.sealer.signer.key_id
-    new = rotate_key(ctx.sealer, manager.id)
+    # Not while the till's program runs: it holds the old key and would go on signing with it
+    # after the rotation, which the key chain refuses (a replaced key signs nothing more).
+    with running_till(ctx.config):
+        manager = manager_approval(ctx, args, "signing key rotation")
+        old = ctx.sealer.signer.key_id
+        new = rotate_key(ctx.sealer, manager.id)
     print(f"Signing key replaced: {old[:16]}... -> {new.key_id[:16]}... (the old key file is kept aside)")
     return OK
 

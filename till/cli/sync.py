@@ -28,7 +28,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     ctx = open_shop(args)
     try:
         if args.public_key:
+            from till.fiscal.key_chain import key_chain_of  # deferred: per command (fast start)
+
             print(ctx.sealer.signer.public_pem, end="")
+            root = key_chain_of(ctx.till_id).fingerprint
+            if root:  # on stderr: stdout is the PEM file; the root goes to `till-headoffice enroll --root`
+                print(f"root key fingerprint: {root}", file=sys.stderr)
             return 0
         if ctx.config.sync is None:
             print("till: " + translate("No head office to sync with: add a [sync] section with url to {file}",

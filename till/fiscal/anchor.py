@@ -8,7 +8,7 @@ reach that record.
 
 Signed. The anchor's body is signed with the till's own signing key (the key that signs the
 chain, ``Signer``) and names that key; it is trusted only if the key is one the journal admits
-(``till.fiscal.anchor_check.admitted_keys``). Whoever can edit the folder but has not the key
+(``till.fiscal.anchor_check.admitted_keys``: the key chain's). Whoever can edit the folder but has not the key
 cannot write an anchor that passes, so a forged, altered or unsigned anchor is a failure, never
 a warning. (The key is on the same machine; what it protects against is an edit of the files or
 the database, not a thief of the key, which the key chain and head office's copy of the chain

@@ -5,7 +5,7 @@ would matter (fiscal-fr.md R-SEC-05): the till's program checks them before its 
 (``require_anchors(sealer, START)``), before sealing a closure (``CLOSURE``) and before writing
 an archive (``EXPORT``); ``till journal verify`` checks them with everything else.
 
-A chain's anchor passes when it is signed by a key the journal admits (``admitted_keys``) and:
+A chain's anchor passes when it is signed by a key its till's key chain admits (``admitted_keys``) and:
 
 - it names the chain's last record (confirmed, or an intent whose commit's confirmation a stop
   interrupted: the next start confirms it), or
@@ -35,12 +35,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from store.models import ChainHead, FiscalRecord, SigningKey
+from store.models import ChainHead, FiscalRecord
 from till.errors import TillError
 from till.fiscal.anchor import CONFIRMED, INTENT, Anchor, AnchorStore
 from till.fiscal.chain import Sealer, current_database, flush_anchors
 from till.fiscal.events import EVENT_CHAIN, record_event
-from till.fiscal.keys import key_id_of, verify_signature
+from till.fiscal.key_chain import key_chain_of
+from till.fiscal.keys import verify_signature
 from till.fiscal.problems import Problem, finding
 
 __all__ = [
@@ -82,17 +83,17 @@ class AnchorFindings:
 
 
 def admitted_keys(till_id: str | None = None) -> dict[str, str]:
-    """Key id -> PEM of the public keys the journal admits: the one place the anchors' trust
-    comes from. Today the ``SigningKey`` table (each key's id checked against the key itself),
-    the very keys the journal verifier trusts for the records; a key chain rooted outside the
-    database narrows it here, for the anchors and the chain heads alike."""
-    keys = {}
-    for key_id, pem in SigningKey.select(SigningKey.key_id, SigningKey.public_key_pem).tuples():
-        try:
-            if key_id_of(pem) == key_id:
-                keys[key_id] = pem
-        except ValueError:
-            continue
+    """Key id -> PEM of the public keys the journal admits: the one place the anchors' and the
+    chain heads' trust comes from. Only the keys of each till's key chain (``key_chain``: its root,
+    then each key a KEY_ROTATED signed by the key before it admitted), never a key merely present
+    in the ``SigningKey`` table, which anyone who can write the database can fill."""
+    if till_id is None:
+        tills = {till for (till,) in ChainHead.select(ChainHead.till_id).distinct().tuples()}
+    else:
+        tills = {till_id}
+    keys: dict[str, str] = {}
+    for till in sorted(tills):
+        keys.update(key_chain_of(till).pems())
     return keys
 
 

@@ -10,6 +10,10 @@ R-ARC-06, R-SEC-04). ``export_archive`` writes one ZIP file holding:
   records' payloads are the data: nothing is rebuilt, nothing can drift from what was signed;
 - ``schemas/*.schema.json``: JSON Schemas (draft 2020-12) of a data line and of the manifest;
 - ``keys/<key id>.pem``: the public key of every key that signed a record or the manifest;
+- ``key_chain/<till>.jsonl``: the records that make each till's key chain (its root record, then
+  every KEY_ROTATED, signed lines as in ``data/``), so the archive proves which keys its till
+  admits without the database (``till.fiscal.key_chain``; the manifest names each root and its
+  fingerprint, which the auditor compares with the Z reports or gives to ``--root``);
 - ``manifest.json``: shop, period, software, each file with its SHA-256 and size, and per chain
   the first and last sequence, their hashes, the count, and the record *before* the period
   (sequence, signature, hash), so the first link of the period is checked too;
@@ -48,6 +52,7 @@ from till.fiscal import chain as _chain
 from till.fiscal.anchor_check import EXPORT, require_anchors
 from till.fiscal.canonical import canonical_bytes, canonical_json
 from till.fiscal.events import record_event
+from till.fiscal.key_chain import KeyChain, key_chain_of
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.durable import fsync_folder
 
@@ -207,6 +212,8 @@ def manifest_schema() -> dict[str, Any]:
         "last_hash": {"anyOf": [{"type": "null"}, _SHA256]}, "before": before,
     })
     entry = _object({"name": _STR, "sha256": _SHA256, "size": _INT, "media_type": _STR}, {"schema": _STR})
+    key_chain = _object({"till_id": _STR, "file": _STR, "root_key_id": _NULL_STR, "root_fingerprint": _NULL_STR,
+                         "keys": {"type": "array", "items": _STR}})
     return {
         "$schema": _DRAFT, "$id": MANIFEST_SCHEMA, "title": "Manifest of a till fiscal archive",
         **_object({
@@ -219,7 +226,7 @@ def manifest_schema() -> dict[str, Any]:
             "signature": _object({"file": _STR, "algorithm": _STR, "key_id": _STR}),
             "order": _STR, "files": {"type": "array", "items": entry},
             "chains": {"type": "array", "items": chain},
-        }, {"schema": _STR}),
+        }, {"schema": _STR, "key_chains": {"type": "array", "items": key_chain}}),
     }
 
 
@@ -232,9 +239,12 @@ manifest.sig    signature ECDSA P-256 SHA-256 (DER, base64url) de manifest.json 
 data/*.jsonl    un enregistrement signé par ligne, dans l'ordre des numéros / one signed record a line
 schemas/        schémas JSON (draft 2020-12) / JSON Schemas
 keys/           clés publiques (PEM) / public keys
+key_chain/      enregistrements qui admettent les clés de chaque caisse, depuis sa clé racine (empreinte
+                dans manifest.json et sur chaque ticket Z) / records admitting each till's keys, from its
+                root key (fingerprint in manifest.json and on every Z report)
 
-Vérifier / verify:  till journal verify --archive FICHIER.zip
-                    python -m till.fiscal.archive_verify FICHIER.zip
+Vérifier / verify:  till journal verify --archive FICHIER.zip --root "EMPREINTE / FINGERPRINT"
+                    python -m till.fiscal.archive_verify FICHIER.zip --root "EMPREINTE / FINGERPRINT"
 Message signé d'un enregistrement / signed message of a record: le JSON canonique (UTF-8, NFC, clés
 triées, sans espaces) de la ligne sans hash, signature ni key_id; hash = SHA-256 de ce message.
 """
@@ -376,6 +386,28 @@ def _write_chain(archive: zipfile.ZipFile, part: _ChainPart, key_ids: set[str], 
             "media_type": "application/x-ndjson", "schema": RECORD_SCHEMA}
 
 
+def _key_chains(tills: set[str], key_ids: set[str]) -> list[KeyChain]:
+    """Each till's key chain from the database; their keys join the archive's ``keys/``."""
+    chains = [key_chain_of(till_id) for till_id in sorted(tills)]
+    for chain in chains:
+        key_ids.update(key.key_id for key in chain.keys)
+    return chains
+
+
+def _write_key_chain(archive: zipfile.ZipFile, chain: KeyChain) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The key chain's records as data lines; returns the file's entry and the manifest's line."""
+    name = f"key_chain/{chain.till_id}.jsonl"
+    text = "".join(_LINE % (
+        _text(r.chain), _text(iso_utc(r.created_at)), r.format_version, _text(r.hash), _text(r.key_id),
+        _text(r.kind), r.payload, _text(r.previous_signature), r.sequence, _text(r.signature),
+        "null" if r.ticket_id is None else int(r.ticket_id), _text(r.till_id)) for r in chain.records)
+    entry = _write_bytes(archive, name, text.encode("utf-8"), "application/x-ndjson")
+    entry["schema"] = RECORD_SCHEMA
+    root = chain.root
+    return entry, {"till_id": chain.till_id, "file": name, "root_key_id": root.key_id if root else None,
+                   "root_fingerprint": chain.fingerprint, "keys": [key.key_id for key in chain.keys]}
+
+
 def _write_bytes(archive: zipfile.ZipFile, name: str, data: bytes, media_type: str) -> dict[str, Any]:
     archive.writestr(name, data)
     return {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "media_type": media_type}
@@ -437,6 +469,11 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
                                  allowZip64=True) as archive:
                 files = [_write_chain(archive, part, key_ids, page_size) for part in parts]
+                key_chains = []
+                for chain in _key_chains({p.till_id for p in parts} | {sealer.till_id}, key_ids):
+                    entry, line = _write_key_chain(archive, chain)
+                    files.append(entry)
+                    key_chains.append(line)
                 keys = _public_keys(key_ids)
                 keys.setdefault(sealer.signer.key_id, sealer.signer.public_pem)
                 files += [_write_bytes(archive, f"keys/{key_id}.pem", pem.encode("ascii"), "application/x-pem-file")
@@ -447,6 +484,7 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
                                        "application/schema+json"),
                           _write_bytes(archive, README, _README.encode("utf-8"), "text/plain")]
                 manifest = _manifest(sealer, period, till_ids, shop, parts, files)
+                manifest["key_chains"] = key_chains
                 manifest_bytes = canonical_bytes(manifest)
                 signature = {"algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id,
                              "signed_file": MANIFEST, "signature": sealer.signer.sign(manifest_bytes)}

@@ -12,10 +12,16 @@
    (``chain.message_bytes``, the sealer's own definition), the ECDSA signature with the key of
    its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
    truncated file is named by the records it lost;
-4. the credit-note ledger the records carry (issues sealed in chain L, redemptions in the T
+4. the key chain of each till (``key_chain/<till>.jsonl``, ``till.fiscal.key_chain``, the very
+   rules of the database verifier): only the keys it admits, from its root, sign records, each
+   where the chain puts it; the manifest is signed by the exporting till's current key; the
+   chain's records in the period's chain L are the data lines themselves. The root is checked
+   against ``roots`` (``--root FINGERPRINT``) when given; either way the report names it, since
+   a forger who re-signs everything can only do so from a root of their own;
+5. the credit-note ledger the records carry (issues sealed in chain L, redemptions in the T
    payloads), with the database verifier's own rules (``till.fiscal.credit_ledger``): an issue
    its refund payment contradicts, a note issued twice or spent beyond its sealed amount;
-5. optionally, every data line and the manifest against the archive's JSON Schemas, with the
+6. optionally, every data line and the manifest against the archive's JSON Schemas, with the
    subset checker of ``till.fiscal.json_schema`` (four times faster here than the ``jsonschema``
    library, which the tests hold it to; the figures are in its docstring).
 
@@ -53,12 +59,13 @@ from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import message_bytes
 from till.fiscal.credit_ledger import LedgerRules
 from till.fiscal.json_schema import SchemaChecker
+from till.fiscal.key_chain import KeyChain, KeyOrder, SealedRecord, build_key_chain, normalise_fingerprint
 from till.fiscal.keys import key_id_of, verify_digest, verify_signature
-from till.fiscal.problems import Problem
+from till.fiscal.problems import Problem, finding
 from till.fiscal.verify import VerifyReport, chains, default_workers, problems, records
 from till.i18n import N_, translate
 
-__all__ = ["ArchiveReport", "ArchiveUnreadable", "verify_archive", "main"]
+__all__ = ["ArchiveReport", "ArchiveUnreadable", "root_key_ids", "verify_archive", "main"]
 
 MAX_SMALL_FILE = 64 * 1024 * 1024
 """Manifest, signature, keys and schemas are read whole; anything bigger is refused, not loaded."""
@@ -77,9 +84,12 @@ class ArchiveReport(VerifyReport):
     key_id: str | None = None
     """The key that signed the manifest, when the signature is valid."""
     manifest_sha256: str | None = None
+    roots_given: bool = False
+    """Whether the auditor gave the roots to check against (``--root``)."""
 
     def lines(self, lang: str | None = None) -> list[str]:
-        """The verdict with the period and the signing key, then the counts and findings."""
+        """The verdict with the period and the signing key, then the counts and findings, then
+        the roots of the key chains (and, with none given, what to compare them with)."""
         total = sum(self.counts.values())
         if self.ok:
             head = translate("Archive {file} verified: period {period}, {records} in {chains}, "
@@ -88,11 +98,11 @@ class ArchiveReport(VerifyReport):
         else:
             head = translate("Archive {file} NOT verified: {problems} in {records}.", lang,
                              file=self.archive, problems=problems(len(self.problems)), records=records(total))
-        return [head] + super().lines(lang)[1:]
-
-
-def _problem(till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> Problem:
-    return Problem(till_id, chain, sequence, message.format(**params), message, params)
+        out = [head] + super().lines(lang)[1:]
+        if self.roots and not self.roots_given:
+            out.append(translate("no root fingerprint was given (--root): compare the root key above with the one "
+                                 "printed on the shop's Z reports", lang))
+        return out
 
 
 # --- The archive ------------------------------------------------------------------------------------
@@ -130,15 +140,21 @@ class _Walk:
     last: int = 0
     first: tuple[int, str] | None = None
     tail: tuple[int, str] | None = None
+    order: KeyOrder | None = None
+    pems: dict[str, str] | None = None
+    """With a key chain: the keys it admits (key id -> PEM), the only ones that sign validly."""
 
 
 class _Verifier:
     def __init__(self, path: Path, trusted_key_ids: Iterable[str] | None, check_schemas: bool,
-                 workers: int | None) -> None:
+                 workers: int | None, roots: Iterable[str] | None = None) -> None:
         self.path = path
+        self.roots = None if roots is None else set(roots)
+        self.key_chains: dict[str, KeyChain] = {}
+        self.chain_records: dict[tuple[str, str, int], str] = {}
         self.trusted = None if trusted_key_ids is None else set(trusted_key_ids)
         self.check_schemas = check_schemas
-        self.report = ArchiveReport(archive=path.name)
+        self.report = ArchiveReport(archive=path.name, roots_given=roots is not None)
         self.keys: dict[str, str] = {}
         self.record_schema: SchemaChecker | None = None
         self.workers = default_workers() if workers is None else workers
@@ -149,10 +165,10 @@ class _Verifier:
         """The credit-note ledger the archive's records carry, checked by the database verifier's rules."""
 
     def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
-        self.report.problems.append(_problem(till_id, chain, sequence, message, **params))
+        self.report.problems.append(finding(till_id, chain, sequence, message, **params))
 
     def warning(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
-        self.report.warnings.append(_problem(till_id, chain, sequence, message, **params))
+        self.report.warnings.append(finding(till_id, chain, sequence, message, **params))
 
     def run(self) -> ArchiveReport:
         archive = _Archive(self.path)
@@ -180,7 +196,8 @@ class _Verifier:
                      if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
             self.check_members(archive, files)
             self.load_keys(archive, files)
-            self.check_signature(archive, manifest_bytes)
+            self.load_key_chains(archive, manifest, files)
+            self.check_signature(archive, manifest_bytes, manifest)
             self.load_schemas(archive, manifest)
             data_files = set()
             chains = manifest.get("chains")
@@ -253,7 +270,55 @@ class _Verifier:
                 continue
             self.keys[key_id] = pem
 
-    def check_signature(self, archive: _Archive, manifest_bytes: bytes) -> None:
+    def load_key_chains(self, archive: _Archive, manifest: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:
+        """Each till's key chain from its records in ``key_chain/``, checked against ``roots``."""
+        listed = manifest.get("key_chains")
+        for line in listed if isinstance(listed, list) else []:
+            till_id = str(line.get("till_id")) if isinstance(line, dict) else ""
+            name = line.get("file") if isinstance(line, dict) else None
+            entry = files.get(name) if isinstance(name, str) else None
+            data = None if entry is None or name not in archive.names else self.check_file(archive, name, entry)
+            if data is None:
+                self._finding(till_id, "", None, "the key chain of till {till_id} cannot be read", till_id=till_id)
+                continue
+            records = []
+            try:
+                for raw in data.splitlines(keepends=True):
+                    record = json.loads(raw)
+                    records.append(SealedRecord(
+                        record["till_id"], record["chain"], record["sequence"], record["kind"], record["created_at"],
+                        record["ticket_id"], record["format_version"], _payload_text(raw, record["payload"]),
+                        record["previous_signature"], record["hash"], record["signature"], record["key_id"]))
+            except (ValueError, KeyError, TypeError) as error:
+                self._finding(till_id, "", None, "{file} cannot be read: {error}", file=name, error=str(error))
+                continue
+            if any(record.till_id != till_id for record in records):
+                self._finding(till_id, "", None, "the key chain of till {till_id} holds another till's records",
+                              till_id=till_id)
+                continue
+            chain = build_key_chain(till_id, records, self.keys)
+            self.report.problems.extend(chain.problems)
+            if chain.root is None:
+                continue
+            self.key_chains[till_id] = chain
+            self.report.roots[till_id] = chain.fingerprint
+            self.chain_records.update({(r.till_id, r.chain, r.sequence): r.hash for r in records})
+            if line.get("root_key_id") != chain.root.key_id:
+                self._finding(till_id, "", None, "the manifest names another root key for till {till_id} than "
+                              "its key chain", till_id=till_id)
+            if self.roots is not None and chain.root.key_id not in self.roots:
+                self._finding(till_id, "", None, "the key chain of till {till_id} leads to root key {found}, "
+                              "not to the root given", till_id=till_id, found=chain.fingerprint)
+        exporter = manifest.get("exported_by")
+        tills = {str(c.get("till_id")) for c in manifest.get("chains") or [] if isinstance(c, dict)}
+        if isinstance(exporter, dict):
+            tills.add(str(exporter.get("till_id")))
+        for till_id in sorted(tills - set(self.key_chains)):
+            if not any(p.till_id == till_id and p.message.startswith("the key chain") for p in self.report.problems):
+                self._finding(till_id, "", None, "the archive carries no key chain for till {till_id}: no key of "
+                              "it can be trusted", till_id=till_id)
+
+    def check_signature(self, archive: _Archive, manifest_bytes: bytes, manifest: dict[str, Any] | None = None) -> None:
         if SIGNATURE not in archive.names:
             self._finding("", "", None, "the manifest signature {file} is missing", file=SIGNATURE)
             return
@@ -273,8 +338,17 @@ class _Verifier:
         elif self.trusted is not None and key_id not in self.trusted:
             self._finding("", "", None, "the manifest is signed by key {key_id}, which is not a trusted key",
                          key_id=key_id)
+        elif not self.exporter_key(manifest, key_id):
+            self._finding("", "", None, "the manifest is signed by key {key_id}, which is not the current key of "
+                         "the exporting till's key chain", key_id=key_id)
         else:
             self.report.key_id = key_id
+
+    def exporter_key(self, manifest: dict[str, Any] | None, key_id: str) -> bool:
+        """Is ``key_id`` the current key of the key chain of the till that exported the archive?"""
+        exporter = (manifest or {}).get("exported_by")
+        chain = self.key_chains.get(str(exporter.get("till_id"))) if isinstance(exporter, dict) else None
+        return chain is not None and chain.current is not None and chain.current.key_id == key_id
 
     def load_schemas(self, archive: _Archive, manifest: dict[str, Any]) -> None:
         if not self.check_schemas:
@@ -314,6 +388,9 @@ class _Verifier:
         till_id, name, file = str(chain.get("till_id")), str(chain.get("chain")), chain.get("file")
         before = chain.get("before")
         walk = _Walk(till_id, name, before["sequence"] + 1 if before else 1, before["signature"] if before else "")
+        key_chain = self.key_chains.get(till_id)
+        if key_chain is not None:
+            walk.order, walk.pems = key_chain.order(name), key_chain.pems()
         self.report.counts[(till_id, name)] = 0
         if entry is None or file not in archive.names:
             if entry is None:
@@ -369,6 +446,7 @@ class _Verifier:
                        "manifest's)") if walk.count == 1 else
                     N_("does not link to the previous record (previous signature differs)"))
             self._finding(till_id, chain, sequence, what)
+        self.check_key_chain_record(walk, record, sequence)
         self.check_seal(walk, record, sequence, raw)
         self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
         if self.record_schema is not None:
@@ -385,6 +463,16 @@ class _Verifier:
         walk.previous = record.get("signature")
         walk.last = sequence
         walk.expected = max(walk.expected, sequence + 1)
+
+    def check_key_chain_record(self, walk: _Walk, record: dict[str, Any], sequence: int) -> None:
+        """A record of the key chain that falls in the period must be this very line; a key
+        rotation in the period must be in the key chain (or it would admit a key unseen)."""
+        known = self.chain_records.get((walk.till_id, walk.chain, sequence))
+        if known is not None and known != record.get("hash"):
+            self._finding(walk.till_id, walk.chain, sequence, "differs from the record of the archive's key chain")
+        elif known is None and record.get("kind") == "KEY_ROTATED" and walk.order is not None:
+            self._finding(walk.till_id, walk.chain, sequence, "this key rotation is missing from the archive's "
+                          "key chain")
 
     def check_seal(self, walk: _Walk, record: dict[str, Any], sequence: int, raw: bytes) -> None:
         """Hash of the rebuilt signed message, then the ECDSA signature with the record's key."""
@@ -403,6 +491,12 @@ class _Verifier:
             self._finding(till_id, chain, sequence, "hash does not match the record's content (record altered)")
         key_id = record.get("key_id")
         pem = self.keys.get(key_id) if isinstance(key_id, str) else None
+        if pem is not None and walk.order is not None:
+            refused = walk.order.check(sequence, key_id)
+            if refused is not None:
+                self._finding(till_id, chain, sequence, refused[0], **refused[1])
+                return
+            pem = walk.pems.get(key_id)
         if pem is None:
             self._finding(till_id, chain, sequence, "signed with unknown key {key_id}", key_id=key_id)
             return
@@ -485,13 +579,40 @@ def _order(problem: Problem) -> tuple:
 
 
 def verify_archive(path: str | Path, *, trusted_key_ids: Iterable[str] | None = None,
-                   check_schemas: bool = True, workers: int | None = None) -> ArchiveReport:
+                   check_schemas: bool = True, workers: int | None = None,
+                   roots: Iterable[str] | None = None) -> ArchiveReport:
     """Verify the archive at ``path`` alone; see the module docstring. Raises ``ArchiveUnreadable``.
+
+    ``roots``: the root key ids (``key_chain.normalise_fingerprint`` of what the auditor typed)
+    every till's key chain must lead to; None checks against the archive's own and says so.
 
     ``workers`` threads check the ECDSA signatures (default ``verify.default_workers()``; 0: this
     thread); the findings are the same whatever the number.
     """
-    return _Verifier(Path(path), trusted_key_ids, check_schemas, workers).run()
+    return _Verifier(Path(path), trusted_key_ids, check_schemas, workers, roots).run()
+
+
+def key_chain_roots(path: str | Path) -> dict[str, str]:
+    """Till id -> root fingerprint, as the archive's manifest states them (not verified: for the
+    exporter's own message; the verifier finds them from the key chain records)."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    return {str(line.get("till_id")): str(line.get("root_fingerprint")) for line in manifest.get("key_chains") or []
+            if isinstance(line, dict)}
+
+
+def root_key_ids(typed: list[str] | None) -> list[str] | None:
+    """The key ids of the fingerprints given to ``--root``; TillError for one that is not one."""
+    if typed is None:
+        return None
+    found = []
+    for text in typed:
+        try:
+            found.append(normalise_fingerprint(text))
+        except ValueError:
+            raise TillError("{fingerprint} is not a key fingerprint (32 hexadecimal digits, spaces allowed)",
+                            fingerprint=text) from None
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -502,13 +623,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("archive")
     parser.add_argument("--key-id", action="append", dest="key_ids",
                         help="a key id you trust (repeatable); without it any key the archive holds is accepted")
+    parser.add_argument("--root", action="append", dest="roots", metavar="FINGERPRINT",
+                        help="the root key fingerprint the till's key chain must lead to (from its Z reports)")
     parser.add_argument("--no-schemas", action="store_true", help="do not check the data against the JSON Schemas")
     try:
         args = parser.parse_args(argv)
+        roots = root_key_ids(args.roots)
     except SystemExit as exit_:
         return 2 if exit_.code else 0
+    except TillError as error:
+        print(error.text(), file=sys.stderr)
+        return 2
     try:
-        report = verify_archive(args.archive, trusted_key_ids=args.key_ids, check_schemas=not args.no_schemas)
+        report = verify_archive(args.archive, trusted_key_ids=args.key_ids, check_schemas=not args.no_schemas,
+                                roots=roots)
     except TillError as error:
         print(error.text(), file=sys.stderr)
         return 2

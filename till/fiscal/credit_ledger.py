@@ -44,11 +44,13 @@ from typing import Any, Iterable
 
 import peewee
 
-from store.models import CreditNote, CreditNoteMovement, FiscalRecord, SigningKey
+from store.models import CreditNote, CreditNoteMovement, FiscalRecord
 from till.fiscal.chain import Sealer, current_database, message_bytes
 from till.fiscal.events import EVENT_CHAIN
-from till.fiscal.keys import key_id_of, verify_digest
+from till.fiscal.key_chain import key_chain_of
+from till.fiscal.keys import verify_digest
 from till.fiscal.problems import Problem, finding_at, table_finding
+from till.means import CREDIT_NOTE
 
 __all__ = [
     "CREDIT_NOTE_ISSUED", "ISSUED_BY_REFUND", "ISSUED_BY_LOYALTY", "SealedIssue", "LedgerRules", "issue_payload",
@@ -61,7 +63,7 @@ CREDIT_NOTE_ISSUED = "CREDIT_NOTE_ISSUED"
 ISSUED_BY_REFUND = "refund"
 ISSUED_BY_LOYALTY = "loyalty"
 
-_MEANS = "credit_note"  # till.means.CREDIT_NOTE: the payment means that issues and spends notes
+_MEANS = CREDIT_NOTE  # the payment means that issues and spends notes
 
 
 @dataclass(frozen=True)
@@ -301,16 +303,14 @@ def check_credit_ledger() -> tuple[list[Problem], list[Problem]]:
 # --- At the till: is this note sealed? -----------------------------------------------------------
 
 
-def _genuine(record: tuple, keys: dict[str, str | None]) -> bool:
-    """Does ``record`` (FiscalRecord columns as ``_SEALS``) carry a valid signature of a known key?"""
+def _genuine(record: tuple, admitted: dict[str, dict[str, str]]) -> bool:
+    """Does ``record`` (FiscalRecord columns as ``_SEALS``) carry a valid signature of a key its
+    till's key chain admits? ``admitted``: till -> its key chain's keys, filled as tills come up
+    (never a key merely listed in the ``SigningKey`` table, which a plain INSERT fills)."""
     till_id, chain, sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id = record
-    if key_id not in keys:
-        pem = SigningKey.select(SigningKey.public_key_pem).where(SigningKey.key_id == key_id).scalar()
-        try:
-            keys[key_id] = pem if pem is not None and key_id_of(pem) == key_id else None
-        except ValueError:
-            keys[key_id] = None
-    pem = keys[key_id]
+    if till_id not in admitted:
+        admitted[till_id] = key_chain_of(till_id).pems()
+    pem = admitted[till_id].get(key_id)
     try:
         message = message_bytes(format_version=version, till_id=till_id, chain=chain, sequence=sequence, kind=kind,
                                 created_at=created_at, ticket_id=ticket_id, payload=payload,
@@ -351,10 +351,10 @@ def proved_note(note: CreditNote) -> tuple[SealedIssue, int] | None:
     records = (FiscalRecord.select(*_SEALS)
                .where(FiscalRecord.ticket_id.in_(tickets) & FiscalRecord.chain.in_((EVENT_CHAIN, "T")))
                .order_by(FiscalRecord.id).tuples())
-    keys: dict[str, str | None] = {}
+    admitted: dict[str, dict[str, str]] = {}
     rules = LedgerRules()
     for row in records:
-        if _genuine(row, keys):
+        if _genuine(row, admitted):
             rules.add(row[0], row[1], row[2], row[3], row[5], row[7])
     issue = rules.notes().get(note.code)
     if issue is None or issue.amount_cents != note.amount_cents or issue.ticket_id != note.issued_ticket_id:

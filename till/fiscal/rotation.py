@@ -4,13 +4,17 @@ A key is replaced when it may have leaked, when the machine changes hands, or as
 The old key signs a KEY_ROTATED event naming the new key (its id and public key), so the
 journal itself says which key follows which; the new public key is registered in the same
 transaction; the first record of the new key is KEY_CREATED. The chains go on unbroken: each
-record names the key that signed it, and the verifier checks it with that key.
+record names the key that signed it, and the verifier checks it with that key. The rotation
+record is what admits the new key into the till's key chain (``till.fiscal.key_chain``): no
+other way in exists, so the old key file is needed to rotate, and a key file swapped by hand
+stops the till at its next start.
 
 Files: the new key is written next to the old one first (0600, never overwriting anything),
 and put in place only after the commit; the old key file is kept aside as ``<name>.retired-<id>``
 (the shop decides when to destroy it). A crash before the commit leaves the old key in use and
 a stray new file; after it, the next start finds the new key in place, or the old one with a
-KEY_ROTATED event that names a key never used: both verify.
+KEY_ROTATED event that names the new key: that start stops and names the key it expects, which
+is the ``<name>.new`` file a technician then moves in place.
 """
 
 from __future__ import annotations
@@ -23,13 +27,12 @@ from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.durable import fsync_folder
 from till.fiscal.events import KEY_CREATED, record_event
+from till.fiscal.key_chain import KEY_ROTATED
 from till.fiscal.keys import Signer, register_public_key
 
 log = logging.getLogger(__name__)
 
 __all__ = ["KEY_ROTATED", "rotate_key"]
-
-KEY_ROTATED = "KEY_ROTATED"
 
 
 def rotate_key(sealer: Sealer, user_id: int | None = None) -> Signer:

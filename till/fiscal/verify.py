@@ -41,6 +41,7 @@ from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.closure_check import check_closures
 from till.fiscal.credit_ledger import check_credit_ledger
+from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problems
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
 from till.fiscal.problems import Problem, finding
@@ -59,6 +60,9 @@ class VerifyReport:
     warnings: list[Problem] = field(default_factory=list)
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     """Records read per (till_id, chain)."""
+    roots: dict[str, str] = field(default_factory=dict)
+    """Till id -> fingerprint of the root of its key chain (``till.fiscal.key_chain``): the key
+    everything checked here leads back to, to compare with the Z reports and head office."""
 
     @property
     def ok(self) -> bool:
@@ -83,6 +87,8 @@ class VerifyReport:
                                  chain=chain, till_id=till_id, records=records(count)))
         out.extend(problem.text(lang) for problem in self.problems)
         out.extend(translate("warning: {text}", lang, text=w.text(lang)) for w in self.warnings)
+        out.extend(translate("key chain of till {till_id} checked against root key {fingerprint}", lang,
+                             till_id=till_id, fingerprint=root) for till_id, root in sorted(self.roots.items()))
         return out
 
 
@@ -166,7 +172,14 @@ def _verify_batch(jobs: list[tuple[str, bytes, str]]) -> list[bool]:
 class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
-    def __init__(self, till_id: str, chain: str, keys: dict[str, str], report: VerifyReport) -> None:
+    def __init__(self, till_id: str, chain: str, keys: dict[str, str], report: VerifyReport,
+                 key_chain: KeyChain | None = None) -> None:
+        # Only the keys the till's key chain admits sign validly; ``known`` names the others.
+        self.known = set(keys)
+        self.order: KeyOrder | None = None if key_chain is None else key_chain.order(chain)
+        if key_chain is not None:
+            keys = key_chain.pems()
+            self.known.update(keys)
         self.till_id, self.chain, self.keys, self.report = till_id, chain, keys, report
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
@@ -243,7 +256,10 @@ class _ChainCheck:
         else:
             if hex_digest != hash_:
                 self.problem(sequence, "hash does not match the record's content (record altered)")
-            if pem is None:
+            refused = None if self.order is None or key_id not in self.known else self.order.check(sequence, key_id)
+            if refused is not None:
+                self.problem(sequence, refused[0], **refused[1])
+            elif pem is None:
                 self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
             elif not (verify_digest(pem, digest, signature) if valid is None else valid):
                 self.problem(sequence, "signature is not valid (record altered or forged)")
@@ -330,19 +346,30 @@ def default_workers() -> int:
 
 def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorStore | None = None, *,
                    page_size: int = 500, workers: int | None = None,
-                   checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]] = ()) -> VerifyReport:
+                   checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]] = (),
+                   roots: list[str] | None = None) -> VerifyReport:
     """Verify every chain of the bound database; see the module docstring for what is checked.
 
     ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
     the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
     ``workers`` threads check the ECDSA signatures (default: ``default_workers()``; 0 checks
-    them in this thread); the report is the same whatever the number.
+    them in this thread); the report is the same whatever the number. ``roots``: root key ids
+    (``key_chain.normalise_fingerprint``) every till's key chain must lead to.
 
     The credit-note ledger is always checked against its sealed records
     (``till.fiscal.credit_ledger``). ``checks`` are more checkers of rows derived from sealed
     records that need what this layer may not import (the accounting and stock rules, the
     configured accounts): each returns (problems, warnings); ``till journal verify`` passes them.
     """
+    report = _verify_journal(public_keys, anchors, page_size, workers, checks)
+    if roots is not None:
+        report.problems.extend(root_problems(report.roots, roots))
+    return report
+
+
+def _verify_journal(public_keys: dict[str, str] | None, anchors: AnchorStore | None, page_size: int,
+                    workers: int | None, checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]]
+                    ) -> VerifyReport:
     if workers is None:
         workers = default_workers()
     if workers <= 0:
@@ -358,15 +385,23 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     keys = _load_keys(public_keys, report)
     heads = {(t, c): (s, sig) for t, c, s, sig in
              ChainHead.select(ChainHead.till_id, ChainHead.chain, ChainHead.sequence, ChainHead.signature).tuples()}
-    if anchors is not None:
-        flush_anchors(30.0)  # this process's last commits may still be on their way to the folder
-        findings = check_anchors(anchors, keys=keys)
-        report.problems.extend(findings.problems + findings.unacknowledged)
-        report.warnings.extend(findings.warnings)
     chains = set(FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.chain).distinct().tuples())
     chains.update(key for key, head in heads.items() if head[0] > 0)
+    key_chains: dict[str, KeyChain] = {}
+    for till_id in sorted({till_id for till_id, _chain in chains}):
+        key_chains[till_id] = found = key_chain_of(till_id, keys)
+        report.problems.extend(found.problems)
+        if found.fingerprint is not None:
+            report.roots[till_id] = found.fingerprint
+    if anchors is not None:
+        flush_anchors(30.0)  # this process's last commits may still be on their way to the folder
+        # an anchor counts only when signed by a key its till's key chain admits
+        admitted = {key_id: pem for found in key_chains.values() for key_id, pem in found.pems().items()}
+        findings = check_anchors(anchors, keys=admitted)
+        report.problems.extend(findings.problems + findings.unacknowledged)
+        report.warnings.extend(findings.warnings)
     for till_id, chain in sorted(chains):
-        check = _ChainCheck(till_id, chain, keys, report)
+        check = _ChainCheck(till_id, chain, keys, report, key_chains[till_id])
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)))
     _check_tickets_sealed(report)

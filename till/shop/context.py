@@ -20,6 +20,7 @@ from till.errors import TillError
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_zone
+from till.fiscal.key_chain import check_key_file
 from till.fiscal.keys import Signer, register_public_key
 from till.i18n import set_language
 from till.shop.permissions import tighten_shop_files
@@ -61,6 +62,9 @@ class TillContext:
         else:
             signer = Signer.load(key_path)
         with database.atomic():
+            # The key file must be the key the till's own journal expects (its key chain's
+            # current key); another one stops here, before it is registered or signs anything.
+            check_key_file(signer, config.till.id)
             register_public_key(signer, config.till.id)
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))

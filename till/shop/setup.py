@@ -18,6 +18,7 @@ from till.config.example import render_example
 from till.shop.context import TillContext
 from till.files import write_private
 from till.fiscal.events import KEY_CREATED, record_event
+from till.fiscal.key_chain import key_chain_of
 
 FRENCH_VAT_RATES = (
     ("N", "TVA normale 20 %", 2000),
@@ -40,6 +41,9 @@ class InitResult:
     config: Config
     created_config: bool
     created_key: bool
+    root_fingerprint: str | None = None
+    """The fingerprint of the root of the till's key chain (``till.fiscal.key_chain``): the
+    owner keeps it with the shop's papers; an inspector compares it with the Z reports."""
 
 
 def seed_defaults() -> None:
@@ -66,5 +70,6 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
         seed_defaults()
         if created_key:
             record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
+    root = key_chain_of(config.till.id).fingerprint
     ctx.close()
-    return InitResult(config=config, created_config=created_config, created_key=created_key)
+    return InitResult(config=config, created_config=created_config, created_key=created_key, root_fingerprint=root)
