@@ -253,8 +253,9 @@ def bench_checkout(ctx, user, count: int, rng: random.Random, folder: Path) -> d
             checkout.add_cash(cash)
             sale = checkout.complete()
             took = time.perf_counter() - started
-            # The tail anchor is written by a background thread after the commit: let it finish
-            # (not timed) so that its fsyncs never land inside the raw twin's measured commit.
+            # The anchor's intent is written before the commit (timed: it is part of the checkout);
+            # its confirmation by a background thread after it: let that finish (not timed) so
+            # that its fsyncs never land inside the raw twin's measured commit.
             flush_anchors()
             captured = _capture(database, sale.ticket.id, outbox_after, ctx.sealer.till_id)
             raw = twin.write(captured)
@@ -478,8 +479,8 @@ def table(results: dict[str, Any]) -> str:
         notes.append(f"journal verify: ECDSA checks on {r['verify_workers']} worker thread(s) (cryptography releases "
                      f"the GIL); the bare minimum runs on one thread. verify_journal on one thread: "
                      f"{r['verify_1thread_per_s']} rec/s ({r['verify_1thread_vs_raw']}x raw)")
-    notes.append("checkout commit: the tail anchor file is written by a background thread after the commit (not "
-                 "timed; flushed before each raw write)")
+    notes.append("checkout commit: includes the tail anchor's intent, written before the commit; its confirmation "
+                 "is written by a background thread after it (not timed; flushed before each raw write)")
     notes += returns_notes(r)
     notes += closure_notes(r)
     notes += archive_notes(r)

@@ -42,6 +42,7 @@ from devices.simulators.concert_sim import ConcertSimulator
 from till.selling.card_journal import JournaledTerminal
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.shop import ShopTemplates
+from till.i18n import set_language
 
 _PG_FIXTURES = {"postgres_server", "pg_url"}
 
@@ -52,6 +53,16 @@ def pytest_collection_modifyitems(items):
         if _PG_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
 
+
+
+@pytest.fixture(autouse=True)
+def english_at_each_start():
+    """Every test starts, and leaves, with messages in English: a command run in-process sets the
+    shop's language (French in the example configuration), which would otherwise carry over to
+    the next test and make its outcome depend on the order the tests run in."""
+    set_language("en")
+    yield
+    set_language("en")
 
 @pytest.fixture(scope="session")
 def postgres_server(request):

@@ -101,9 +101,11 @@ def test_sales_re_signed_with_a_key_slipped_into_the_table_are_refused(three_sal
     assert intruder.key_id in forged.stdout
     assert root in honest.stdout and root in forged.stdout  # the root each verdict was reached from
     report = verify_journal(anchors=shop.ctx.sealer.anchors, workers=0)
-    assert [(p.chain, p.sequence, p.what) for p in report.problems] == [
+    assert [(p.chain, p.sequence, p.what) for p in report.problems if p.sequence is not None and p.chain == "T"] == [
         ("T", s, f"signed with key {intruder.key_id}, which the till's key chain does not admit")
         for s in range(since, since + 2)]
+    # the rewritten anchor proves nothing either: refused (and sealed as a failure by the command)
+    assert [p.chain for p in report.problems if p.sequence is None and "tail anchor" in p.what] == ["T"]
 
 
 def test_journal_verify_checks_the_root_given(three_sales):
@@ -276,8 +278,12 @@ def test_a_rotation_interrupted_before_its_file_moved_names_the_file_to_move(thr
     shop, _ = three_sales
     key_file = shop.config.resolve(shop.config.till.key_file)
 
-    def stop(*_args):
-        raise KeyboardInterrupt  # the power goes at the first file move
+    replace = os.replace
+
+    def stop(source, target, *args, **kwargs):
+        if str(source) == str(key_file):
+            raise KeyboardInterrupt  # the power goes at the first move of a key file
+        return replace(source, target, *args, **kwargs)  # the anchors' own atomic writes go on
 
     monkeypatch.setattr(rotation.os, "replace", stop)
     with pytest.raises(KeyboardInterrupt):

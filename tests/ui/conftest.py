@@ -18,8 +18,7 @@ def shop(make_shop) -> Shop:
     """The shop, with the UI in English; closed after the test."""
     built = make_shop()
     set_language("en")
-    yield built
-    set_language("fr")
+    return built
 
 
 @pytest.fixture
