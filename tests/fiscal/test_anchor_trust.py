@@ -22,8 +22,8 @@ from store.models import ChainHead, FiscalRecord, Payment, Ticket, TicketLine, T
 from till.fiscal import Signer, record_event
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.anchor_check import (
-    ANCHOR_ACKNOWLEDGED, ANCHOR_CHECK_FAILED, ANCHOR_INTENT_UNCOMMITTED, CLOSURE, START, AnchorCheckFailed,
-    acknowledge, check_anchors, require_anchors,
+    ANCHOR_ACKNOWLEDGED, ANCHOR_CHECK_FAILED, ANCHOR_INTENT_UNCOMMITTED, ANCHORS_SIGNED, CLOSURE, START,
+    AnchorCheckFailed, acknowledge, chain_tails, check_anchors, require_anchors, seal_anchors_signed,
 )
 from till.fiscal.chain import AnchorMismatch, flush_anchors
 from till.fiscal.events import LOGIN
@@ -84,9 +84,48 @@ def test_a_forged_anchor_is_a_failure(sqlite_shop):
 
 def test_an_unsigned_anchor_is_a_failure(sqlite_shop):
     _sales(sqlite_shop, 3)
+    seal_anchors_signed(sqlite_shop.sealer)  # as `till init` seals it for a new till
     last = FiscalRecord.select().where(FiscalRecord.chain == "T").order_by(FiscalRecord.sequence.desc()).first()
-    sqlite_shop.anchors.write(TILL, "T", 3, last.signature, last.hash)  # as an older version wrote them
+    sqlite_shop.anchors.write(TILL, "T", 3, last.signature, last.hash)  # as an earlier version wrote them
     assert _problems(sqlite_shop) == [("T", None, "the tail anchor is not signed")]
+
+
+def _as_an_earlier_version_left_them(shop) -> None:
+    """Every anchor rewritten unsigned at its chain's tail, and no ANCHORS_SIGNED: a shop that ran
+    a version before signed anchors."""
+    for chain, (sequence, signature, hash_) in chain_tails(TILL).items():
+        shop.anchors.write(TILL, chain, sequence, signature, hash_)
+    assert not _events(ANCHORS_SIGNED)
+
+
+def test_a_shop_upgraded_from_unsigned_anchors_has_them_signed_at_its_first_start(sqlite_shop):
+    _sales(sqlite_shop, 3)
+    _as_an_earlier_version_left_them(sqlite_shop)
+    chains = sorted(chain_tails(TILL))
+    found = check_anchors(sqlite_shop.anchors, [TILL])
+    assert found.ok and sorted(a.chain for a in found.earlier_version) == chains
+
+    require_anchors(sqlite_shop.sealer, START)  # the first start of this version
+
+    [signed] = _events(ANCHORS_SIGNED)
+    assert sorted(a["chain"] for a in json.loads(signed.payload)["details"]["earlier_anchors"]) == chains
+    flush_anchors()
+    assert all(anchor.seal and anchor.key_id for anchor in sqlite_shop.anchors.all())
+    assert sqlite_shop.verify().ok
+    # from now on an unsigned anchor is a failure, as on a new till
+    last = FiscalRecord.select().where(FiscalRecord.chain == "T").order_by(FiscalRecord.sequence.desc()).first()
+    sqlite_shop.anchors.write(TILL, "T", last.sequence, last.signature, last.hash)
+    assert _problems(sqlite_shop) == [("T", None, "the tail anchor is not signed")]
+
+
+def test_an_earlier_versions_anchor_ahead_of_the_chain_is_a_cut_not_an_upgrade(sqlite_shop):
+    _sales(sqlite_shop, 3)
+    _as_an_earlier_version_left_them(sqlite_shop)
+    _cut(sqlite_shop, "T", 1)  # the anchor, unsigned, still names the record cut
+    assert _problems(sqlite_shop) == [("T", None, "the tail anchor is not signed")]
+    with pytest.raises(AnchorCheckFailed):
+        require_anchors(sqlite_shop.sealer, START)
+    assert not _events(ANCHORS_SIGNED)
 
 
 def test_an_altered_anchor_is_a_failure(sqlite_shop):
@@ -292,3 +331,21 @@ def test_a_sale_committing_during_a_check_is_not_taken_for_a_cut(sqlite_shop, mo
     sellers[0].join(10)
     assert findings.problems == []
     assert FiscalRecord.select().where(FiscalRecord.chain == "T").count() == 3
+
+
+def test_a_till_made_by_init_signs_its_anchors_from_its_first_record(tmp_path):
+    """``till init`` seals ANCHORS_SIGNED: an unsigned anchor on a new till is never taken for an
+    earlier version's, even on its very last record."""
+    from till.shop.context import TillContext
+    from till.shop.setup import init_shop
+
+    made = init_shop(tmp_path / "shop", till_id="07")
+    ctx = TillContext.open(made.config)
+    try:
+        kinds = [r.kind for r in FiscalRecord.select().where(FiscalRecord.chain == "L").order_by(FiscalRecord.sequence)]
+        assert kinds[:2] == ["KEY_CREATED", ANCHORS_SIGNED]
+        sequence, signature, hash_ = chain_tails("07")["L"]
+        ctx.sealer.anchors.write("07", "L", sequence, signature, hash_)  # unsigned, on the last record
+        assert [p.what for p in check_anchors(ctx.sealer.anchors, ["07"]).problems] == ["the tail anchor is not signed"]
+    finally:
+        ctx.close()

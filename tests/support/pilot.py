@@ -82,3 +82,13 @@ def option_texts(app) -> list[str]:
     """The entries of the return screen's choice list (reasons, dispositions), as shown."""
     options = app.screen.query_one("#return-choices")
     return [str(options.get_option_at_index(index).prompt) for index in range(options.option_count)]
+
+
+async def open_returns(pilot) -> None:
+    """Log in as the cashier and open the returns screen with F12, checking it is there."""
+    from till.ui.returns.screen import ReturnScreen  # deferred: a screen module, loaded only by the tests that open it
+
+    await log_in(pilot)
+    await pilot.press("f12")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ReturnScreen)

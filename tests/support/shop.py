@@ -17,6 +17,7 @@ from pathlib import Path
 
 from store.models import Barcode, Category, Customer, Product, User
 
+from till.fiscal.anchor_check import seal_anchors_signed
 from till.people.auth import create_user
 from till.people.customers import create_customer
 from till.config.loader import load
@@ -78,6 +79,7 @@ def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -
         cashier = create_user("cashier", "Camille Martin", "cashier", "1111", sealer=ctx.sealer)
         manager = create_user("manager", "Max Durand", "manager", "9999", sealer=ctx.sealer)
         customer = create_customer("Hélène", "Dupré", email="helene@example.fr", consent_email=True)
+    seal_anchors_signed(ctx.sealer)  # as `till init` does: its anchors are signed from the first record
     return Shop(ctx, cashier, manager, products, barcodes, customer)
 
 

@@ -11,10 +11,9 @@ import pytest
 from textual import constants
 from textual._xterm_parser import XTermParser
 
-from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.sale import SaleScreen
 from till.ui.widgets.scan_input import keys_after_escape
-from tests.support.pilot import SIZE, log_in, settle
+from tests.support.pilot import SIZE, open_returns, settle
 
 
 def terminal_keys(data: str) -> list:
@@ -42,10 +41,7 @@ def test_keys_without_an_escape_are_left_as_they_are():
 
 async def test_esc_leaves_the_return_screen_and_the_scan_lands_whole_on_the_sale(app, shop):
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
-        await pilot.press("f12")
-        await settle(pilot)
-        assert isinstance(app.screen, ReturnScreen)
+        await open_returns(pilot)
         # ESC 3 reaches Textual as "pound_sign" (£), then the rest of the code and Enter
         code = shop.barcodes["COF"]
         assert code.startswith("3")
@@ -57,10 +53,7 @@ async def test_esc_leaves_the_return_screen_and_the_scan_lands_whole_on_the_sale
 
 async def test_a_burst_right_after_esc_reaches_the_sale_whole(app, shop):
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
-        await pilot.press("f12")
-        await settle(pilot)
-        assert isinstance(app.screen, ReturnScreen)
+        await open_returns(pilot)
         # the keys exactly as the terminal driver posts them, all at once: no pause after Esc
         for key in terminal_keys("\x1b" + shop.barcodes["WIN"] + "\r" + shop.barcodes["BAG"] + "\r"):
             app.post_message(key)

@@ -11,7 +11,7 @@ from till.fiscal.events import LOGIN, LOGOUT, MANAGER_OVERRIDE
 from till.ui.screens.login import LoginScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
-from tests.support.pilot import SIZE, burst, log_in, settle, status_text
+from tests.support.pilot import SIZE, burst, log_in, open_returns, settle, status_text
 
 
 def event_kinds() -> list[str]:
@@ -140,10 +140,7 @@ async def test_quit_is_refused_while_a_return_is_open(app, shop):
     from till.ui.returns.screen import ReturnScreen
 
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot)
-        await pilot.press("f12")
-        await settle(pilot)
-        assert isinstance(app.screen, ReturnScreen)
+        await open_returns(pilot)
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, ReturnScreen)

@@ -46,13 +46,19 @@ from till.fiscal.problems import Problem, finding
 
 __all__ = [
     "ANCHOR_CHECK_FAILED", "ANCHOR_ACKNOWLEDGED", "ANCHOR_INTENT_UNCOMMITTED", "START", "CLOSURE", "EXPORT",
-    "AnchorCheckFailed", "AnchorFindings", "admitted_keys", "check_anchors", "require_anchors", "acknowledge",
+    "ANCHORS_SIGNED", "AnchorCheckFailed", "AnchorFindings", "anchors_signed", "seal_anchors_signed", "admitted_keys", "check_anchors", "require_anchors", "acknowledge",
     "record_failure", "resolve_intents", "chain_tails",
 ]
 
 ANCHOR_CHECK_FAILED = "ANCHOR_CHECK_FAILED"
 ANCHOR_ACKNOWLEDGED = "ANCHOR_ACKNOWLEDGED"
 ANCHOR_INTENT_UNCOMMITTED = "ANCHOR_INTENT_UNCOMMITTED"
+ANCHORS_SIGNED = "ANCHORS_SIGNED"
+"""Sealed once per till, at ``till init`` or at the first start of a version that signs its
+anchors: from this event on, an unsigned anchor is a failure. Before it (a shop upgraded from a
+version that wrote unsigned anchors), an unsigned anchor that names the chain's very last record
+is taken as the earlier version's, and that first start signs it and seals the event with the
+anchors as found."""
 
 START, CLOSURE, EXPORT, VERIFY = "start", "closure", "export", "verify"
 
@@ -76,6 +82,9 @@ class AnchorFindings:
     """Intents ahead of the chain whose base is its tail: the start seals and clears them."""
     found: list[Anchor] = field(default_factory=list)
     """Every anchor read (evidence for the sealed events)."""
+    earlier_version: list[Anchor] = field(default_factory=list)
+    """Unsigned anchors of a till whose anchors are not signed yet (no ANCHORS_SIGNED), each
+    naming its chain's last record: the next start signs them."""
 
     @property
     def ok(self) -> bool:
@@ -189,8 +198,16 @@ def _check_chain(till_id: str, chain: str, anchor: Anchor | None, tail: tuple[in
         if last:
             problem(None, "the chain has no tail anchor")
         return
-    if not anchor.seal or not anchor.key_id:
-        problem(None, "the tail anchor is not signed")
+    unsigned = not anchor.seal or not anchor.key_id
+    if unsigned:
+        if anchors_signed(till_id) or anchor.state != CONFIRMED or (anchor.sequence, anchor.signature,
+                                                                     anchor.hash) != tail:
+            problem(None, "the tail anchor is not signed")
+            return
+        # an earlier version's anchor, on the very last record: signed at the next start
+        findings.earlier_version.append(anchor)
+        findings.warnings.append(finding(till_id, chain, None, "the tail anchor was written unsigned by an earlier "
+                                         "version; the next start signs it"))
         return
     pem = keys.get(anchor.key_id)
     if pem is None:
@@ -231,6 +248,33 @@ def _last_event(till_id: str, code: str) -> int:
             .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
                    & (FiscalRecord.kind == code))
             .order_by(FiscalRecord.sequence.desc()).scalar()) or 0
+
+
+def anchors_signed(till_id: str) -> bool:
+    """Has this till sealed ANCHORS_SIGNED (its anchors are signed from then on)?"""
+    return _last_event(till_id, ANCHORS_SIGNED) > 0
+
+
+def seal_anchors_signed(sealer: Sealer, findings: AnchorFindings | None = None) -> None:
+    """Seal ANCHORS_SIGNED for ``sealer``'s till (once), with the earlier version's anchors as
+    found, then anchor those chains again at their tails, signed. ``till init`` calls it for a
+    new till; the first start of this version for an upgraded one."""
+    if anchors_signed(sealer.till_id):
+        return
+    earlier = [a for a in (findings.earlier_version if findings else ()) if a.till_id == sealer.till_id]
+    with current_database().atomic(), sealer.replacing_anchors():
+        record_event(sealer, ANCHORS_SIGNED, "tail anchors signed from now on",
+                     details={"earlier_anchors": [a.as_details() for a in earlier]})
+    flush_anchors(30.0)
+    store = sealer.anchors
+    if store is None or not earlier:
+        return
+    with store.locked():  # the tails read under the lock: no record can be announced meanwhile
+        tails = chain_tails(sealer.till_id, {a.chain for a in earlier})
+        for anchor in earlier:
+            sequence, signature, hash_ = tails.get(anchor.chain, (0, "", ""))
+            store.write(sealer.till_id, anchor.chain, sequence, signature, hash_, state=CONFIRMED,
+                        signer=sealer.signer)
 
 
 def _check_acknowledged(till_id: str, findings: AnchorFindings) -> None:
@@ -301,6 +345,7 @@ def require_anchors(sealer: Sealer, where: str) -> AnchorFindings:
             "(till journal acknowledge-anchor --note ...)", first=first.text())
     if where == START:
         resolve_intents(sealer, findings)
+        seal_anchors_signed(sealer, findings)  # once: a till upgraded from unsigned anchors
     return findings
 
 

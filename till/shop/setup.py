@@ -17,6 +17,7 @@ from till.config.loader import Config, load
 from till.config.example import render_example
 from till.shop.context import TillContext
 from till.files import write_private
+from till.fiscal.anchor_check import seal_anchors_signed
 from till.fiscal.events import KEY_CREATED, record_event
 from till.fiscal.key_chain import key_chain_of
 
@@ -70,6 +71,8 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
         seed_defaults()
         if created_key:
             record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
+    if created_key:  # a new till signs its anchors from its first record: an unsigned one is a failure
+        seal_anchors_signed(ctx.sealer)
     root = key_chain_of(config.till.id).fingerprint
     ctx.close()
     return InitResult(config=config, created_config=created_config, created_key=created_key, root_fingerprint=root)
