@@ -65,7 +65,7 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
           f"in {len(result.counts)} chains")
     print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
     print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
-    from till.fiscal.archive_verify import key_chain_roots  # deferred: per command (fast start)
+    from till.fiscal.archive_trust import key_chain_roots  # deferred: per command (fast start)
 
     for till_id, root in key_chain_roots(result.path).items():
         print(f"root key of till {till_id}: {root} (give it to the archive check with --root)")
@@ -75,7 +75,8 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
 def cmd_verify_archive(args: argparse.Namespace) -> int:
     """Verify ``args.archive`` with no configuration and no database: 0 ok, 1 problems, 2 unreadable."""
     from till.errors import TillError  # deferred: per command (fast start)
-    from till.fiscal.archive_verify import root_key_ids, verify_archive  # deferred: per command (fast start)
+    from till.fiscal.archive_verify import verify_archive  # deferred: per command (fast start)
+    from till.fiscal.key_chain import root_key_ids  # deferred: per command (fast start)
 
     try:
         report = verify_archive(args.archive, trusted_key_ids=getattr(args, "key_ids", None),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from till import __version__
-from till.config.loader import Config, ConfigError, load
+from till.config.loader import Config, load
 from till.errors import TillError
 from till.files import private_umask
 
@@ -141,7 +141,7 @@ def cmd_journal_verify(args: argparse.Namespace) -> int:
 
         return cmd_verify_archive(args)  # the archive alone: no configuration, no database
 
-    from till.fiscal.archive_verify import root_key_ids  # deferred: per command (fast start)
+    from till.fiscal.key_chain import root_key_ids  # deferred: per command (fast start)
     from till.shop.ledgers import journal_checks  # deferred: per command (fast start)
 
     roots = root_key_ids(getattr(args, "roots", None))  # a mistyped fingerprint before anything opens

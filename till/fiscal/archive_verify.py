@@ -12,8 +12,8 @@
    (``chain.message_bytes``, the sealer's own definition), the ECDSA signature with the key of
    its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
    truncated file is named by the records it lost;
-4. the key chain of each till (``key_chain/<till>.jsonl``, ``till.fiscal.key_chain``, the very
-   rules of the database verifier): only the keys it admits, from its root, sign records, each
+4. the key chain of each till (``key_chain/<till>.jsonl``, read by ``till.fiscal.archive_trust``
+   with the very rules of the database verifier, ``till.fiscal.key_chain``): only the keys it admits, from its root, sign records, each
    where the chain puts it; the manifest is signed by the exporting till's current key; the
    chain's records in the period's chain L are the data lines themselves. The root is checked
    against ``roots`` (``--root FINGERPRINT``) when given; either way the report names it, since
@@ -55,24 +55,18 @@ from till.fiscal.archive import (
     RECORD_SCHEMA,
     SIGNATURE,
 )
-from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import message_bytes
 from till.fiscal.credit_ledger import LedgerRules
 from till.fiscal.json_schema import SchemaChecker
-from till.fiscal.key_chain import KeyChain, KeyOrder, SealedRecord, build_key_chain, normalise_fingerprint
-from till.fiscal.keys import key_id_of, verify_digest, verify_signature
+from till.fiscal.archive_reader import ArchiveUnreadable, OpenArchive, payload_text
+from till.fiscal.archive_trust import ArchiveTrust
+from till.fiscal.key_chain import KeyOrder, root_key_ids
+from till.fiscal.keys import verify_digest
 from till.fiscal.problems import Problem, finding
 from till.fiscal.verify import VerifyReport, chains, default_workers, problems, records
 from till.i18n import N_, translate
 
-__all__ = ["ArchiveReport", "ArchiveUnreadable", "root_key_ids", "verify_archive", "main"]
-
-MAX_SMALL_FILE = 64 * 1024 * 1024
-"""Manifest, signature, keys and schemas are read whole; anything bigger is refused, not loaded."""
-
-
-class ArchiveUnreadable(TillError):
-    """The file is missing or is not a ZIP archive at all: nothing in it can be checked."""
+__all__ = ["ArchiveReport", "ArchiveUnreadable", "verify_archive", "main"]
 
 
 @dataclass
@@ -105,29 +99,6 @@ class ArchiveReport(VerifyReport):
         return out
 
 
-# --- The archive ------------------------------------------------------------------------------------
-
-
-class _Archive:
-    """The open ZIP, its member names, and reads that never load a big member whole."""
-
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise ArchiveUnreadable(N_("Archive file {file} does not exist"), file=str(path))
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError):
-            raise ArchiveUnreadable(N_("Archive file {file} cannot be read: it is truncated or not a ZIP archive"),
-                                    file=str(path)) from None
-        self.names = [info.filename for info in self.zip.infolist()]
-
-    def read_small(self, name: str) -> bytes:
-        info = self.zip.getinfo(name)
-        if info.file_size > MAX_SMALL_FILE:
-            raise ValueError(f"{name} is too big ({info.file_size} bytes)")
-        return self.zip.read(name)
-
-
 @dataclass
 class _Walk:
     """One chain's data file being read: what links a record to the previous one."""
@@ -145,17 +116,13 @@ class _Walk:
     """With a key chain: the keys it admits (key id -> PEM), the only ones that sign validly."""
 
 
-class _Verifier:
+class _Verifier(ArchiveTrust):
     def __init__(self, path: Path, trusted_key_ids: Iterable[str] | None, check_schemas: bool,
                  workers: int | None, roots: Iterable[str] | None = None) -> None:
         self.path = path
-        self.roots = None if roots is None else set(roots)
-        self.key_chains: dict[str, KeyChain] = {}
-        self.chain_records: dict[tuple[str, str, int], str] = {}
-        self.trusted = None if trusted_key_ids is None else set(trusted_key_ids)
+        self.init_trust(trusted_key_ids, roots)
         self.check_schemas = check_schemas
         self.report = ArchiveReport(archive=path.name, roots_given=roots is not None)
-        self.keys: dict[str, str] = {}
         self.record_schema: SchemaChecker | None = None
         self.workers = default_workers() if workers is None else workers
         self.pool: ThreadPoolExecutor | None = None
@@ -171,7 +138,7 @@ class _Verifier:
         self.report.warnings.append(finding(till_id, chain, sequence, message, **params))
 
     def run(self) -> ArchiveReport:
-        archive = _Archive(self.path)
+        archive = OpenArchive(self.path)
         if self.workers > 0:
             self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="till-archive-verify")
         try:
@@ -180,7 +147,7 @@ class _Verifier:
             if self.pool is not None:
                 self.pool.shutdown()
 
-    def _run(self, archive: _Archive) -> ArchiveReport:
+    def _run(self, archive: OpenArchive) -> ArchiveReport:
         with archive.zip:
             manifest_bytes = self.manifest_bytes(archive)
             if manifest_bytes is None:
@@ -219,7 +186,7 @@ class _Verifier:
 
     # -- manifest and signature --
 
-    def manifest_bytes(self, archive: _Archive) -> bytes | None:
+    def manifest_bytes(self, archive: OpenArchive) -> bytes | None:
         if MANIFEST not in archive.names:
             self._finding("", "", None, "the archive has no {file}: it cannot be checked", file=MANIFEST)
             return None
@@ -242,7 +209,7 @@ class _Verifier:
             return None
         return manifest
 
-    def check_members(self, archive: _Archive, files: dict[str, dict[str, Any]]) -> None:
+    def check_members(self, archive: OpenArchive, files: dict[str, dict[str, Any]]) -> None:
         for name in files:
             if name not in archive.names:
                 self._finding("", "", None, "file {file} listed in the manifest is missing from the archive", file=name)
@@ -252,105 +219,7 @@ class _Verifier:
         if len(set(archive.names)) != len(archive.names):
             self._finding("", "", None, "the archive holds the same file name twice")
 
-    def load_keys(self, archive: _Archive, files: dict[str, dict[str, Any]]) -> None:
-        for name, entry in files.items():
-            if not name.startswith("keys/") or name not in archive.names:
-                continue
-            data = self.check_file(archive, name, entry)
-            if data is None:
-                continue
-            key_id = name[len("keys/"):].removesuffix(".pem")
-            try:
-                pem = data.decode("ascii")
-                if key_id_of(pem) != key_id:
-                    self._finding("", "", None, "public key {key_id} is not the key of that id", key_id=key_id)
-                    continue
-            except ValueError:
-                self._finding("", "", None, "public key {key_id} cannot be read", key_id=key_id)
-                continue
-            self.keys[key_id] = pem
-
-    def load_key_chains(self, archive: _Archive, manifest: dict[str, Any], files: dict[str, dict[str, Any]]) -> None:
-        """Each till's key chain from its records in ``key_chain/``, checked against ``roots``."""
-        listed = manifest.get("key_chains")
-        for line in listed if isinstance(listed, list) else []:
-            till_id = str(line.get("till_id")) if isinstance(line, dict) else ""
-            name = line.get("file") if isinstance(line, dict) else None
-            entry = files.get(name) if isinstance(name, str) else None
-            data = None if entry is None or name not in archive.names else self.check_file(archive, name, entry)
-            if data is None:
-                self._finding(till_id, "", None, "the key chain of till {till_id} cannot be read", till_id=till_id)
-                continue
-            records = []
-            try:
-                for raw in data.splitlines(keepends=True):
-                    record = json.loads(raw)
-                    records.append(SealedRecord(
-                        record["till_id"], record["chain"], record["sequence"], record["kind"], record["created_at"],
-                        record["ticket_id"], record["format_version"], _payload_text(raw, record["payload"]),
-                        record["previous_signature"], record["hash"], record["signature"], record["key_id"]))
-            except (ValueError, KeyError, TypeError) as error:
-                self._finding(till_id, "", None, "{file} cannot be read: {error}", file=name, error=str(error))
-                continue
-            if any(record.till_id != till_id for record in records):
-                self._finding(till_id, "", None, "the key chain of till {till_id} holds another till's records",
-                              till_id=till_id)
-                continue
-            chain = build_key_chain(till_id, records, self.keys)
-            self.report.problems.extend(chain.problems)
-            if chain.root is None:
-                continue
-            self.key_chains[till_id] = chain
-            self.report.roots[till_id] = chain.fingerprint
-            self.chain_records.update({(r.till_id, r.chain, r.sequence): r.hash for r in records})
-            if line.get("root_key_id") != chain.root.key_id:
-                self._finding(till_id, "", None, "the manifest names another root key for till {till_id} than "
-                              "its key chain", till_id=till_id)
-            if self.roots is not None and chain.root.key_id not in self.roots:
-                self._finding(till_id, "", None, "the key chain of till {till_id} leads to root key {found}, "
-                              "not to the root given", till_id=till_id, found=chain.fingerprint)
-        exporter = manifest.get("exported_by")
-        tills = {str(c.get("till_id")) for c in manifest.get("chains") or [] if isinstance(c, dict)}
-        if isinstance(exporter, dict):
-            tills.add(str(exporter.get("till_id")))
-        for till_id in sorted(tills - set(self.key_chains)):
-            if not any(p.till_id == till_id and p.message.startswith("the key chain") for p in self.report.problems):
-                self._finding(till_id, "", None, "the archive carries no key chain for till {till_id}: no key of "
-                              "it can be trusted", till_id=till_id)
-
-    def check_signature(self, archive: _Archive, manifest_bytes: bytes, manifest: dict[str, Any] | None = None) -> None:
-        if SIGNATURE not in archive.names:
-            self._finding("", "", None, "the manifest signature {file} is missing", file=SIGNATURE)
-            return
-        try:
-            signature = json.loads(archive.read_small(SIGNATURE))
-            key_id, value = str(signature["key_id"]), str(signature["signature"])
-        except (ValueError, KeyError, TypeError, zipfile.BadZipFile):
-            self._finding("", "", None, "the manifest signature {file} cannot be read", file=SIGNATURE)
-            return
-        pem = self.keys.get(key_id)
-        if pem is None:
-            self._finding("", "", None, "the manifest is signed by key {key_id}, which the archive does not hold",
-                         key_id=key_id)
-        elif not verify_signature(pem, manifest_bytes, value):
-            self._finding("", "", None, "the manifest signature is not valid for key {key_id} (manifest altered or "
-                         "signed by another key)", key_id=key_id)
-        elif self.trusted is not None and key_id not in self.trusted:
-            self._finding("", "", None, "the manifest is signed by key {key_id}, which is not a trusted key",
-                         key_id=key_id)
-        elif not self.exporter_key(manifest, key_id):
-            self._finding("", "", None, "the manifest is signed by key {key_id}, which is not the current key of "
-                         "the exporting till's key chain", key_id=key_id)
-        else:
-            self.report.key_id = key_id
-
-    def exporter_key(self, manifest: dict[str, Any] | None, key_id: str) -> bool:
-        """Is ``key_id`` the current key of the key chain of the till that exported the archive?"""
-        exporter = (manifest or {}).get("exported_by")
-        chain = self.key_chains.get(str(exporter.get("till_id"))) if isinstance(exporter, dict) else None
-        return chain is not None and chain.current is not None and chain.current.key_id == key_id
-
-    def load_schemas(self, archive: _Archive, manifest: dict[str, Any]) -> None:
+    def load_schemas(self, archive: OpenArchive, manifest: dict[str, Any]) -> None:
         if not self.check_schemas:
             return
 
@@ -369,7 +238,7 @@ class _Verifier:
                     self._finding("", "", None, "{file} does not follow its schema: {error}", file=MANIFEST,
                                  error=error)
 
-    def check_file(self, archive: _Archive, name: str, entry: dict[str, Any]) -> bytes | None:
+    def check_file(self, archive: OpenArchive, name: str, entry: dict[str, Any]) -> bytes | None:
         """Size and SHA-256 of a small file against the manifest; its bytes when they match."""
         try:
             data = archive.read_small(name)
@@ -383,7 +252,7 @@ class _Verifier:
 
     # -- chains --
 
-    def walk_chain(self, archive: _Archive, chain: dict[str, Any], entry: dict[str, Any] | None,
+    def walk_chain(self, archive: OpenArchive, chain: dict[str, Any], entry: dict[str, Any] | None,
                    manifest: dict[str, Any]) -> None:
         till_id, name, file = str(chain.get("till_id")), str(chain.get("chain")), chain.get("file")
         before = chain.get("before")
@@ -464,16 +333,6 @@ class _Verifier:
         walk.last = sequence
         walk.expected = max(walk.expected, sequence + 1)
 
-    def check_key_chain_record(self, walk: _Walk, record: dict[str, Any], sequence: int) -> None:
-        """A record of the key chain that falls in the period must be this very line; a key
-        rotation in the period must be in the key chain (or it would admit a key unseen)."""
-        known = self.chain_records.get((walk.till_id, walk.chain, sequence))
-        if known is not None and known != record.get("hash"):
-            self._finding(walk.till_id, walk.chain, sequence, "differs from the record of the archive's key chain")
-        elif known is None and record.get("kind") == "KEY_ROTATED" and walk.order is not None:
-            self._finding(walk.till_id, walk.chain, sequence, "this key rotation is missing from the archive's "
-                          "key chain")
-
     def check_seal(self, walk: _Walk, record: dict[str, Any], sequence: int, raw: bytes) -> None:
         """Hash of the rebuilt signed message, then the ECDSA signature with the record's key."""
         till_id, chain = walk.till_id, walk.chain
@@ -481,7 +340,7 @@ class _Verifier:
             message = message_bytes(
                 format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
                 sequence=sequence, kind=record["kind"], created_at=record["created_at"],
-                ticket_id=record["ticket_id"], payload=_payload_text(raw, record["payload"]),
+                ticket_id=record["ticket_id"], payload=payload_text(raw, record["payload"]),
                 previous_signature=record["previous_signature"])
         except (KeyError, TypeError, ValueError) as error:
             self._finding(till_id, chain, sequence, "cannot be read: {error}", error=str(error))
@@ -544,28 +403,6 @@ class _Verifier:
                          found=walk.first[0], first=first)
 
 
-def _payload_text(raw: bytes, payload: Any) -> str:
-    """The payload's text as the line carries it, when that is the payload the line parses to.
-
-    The exporter embeds the stored, signed text verbatim, so slicing it out of the line (between
-    the top-level ``"payload":`` and ``,"previous_signature":``, the next key in sorted order)
-    gives the signed bytes without re-encoding them, three times cheaper. It is used only if it
-    parses to the very value the whole line gave (a forged line with two ``payload`` keys does
-    not pass); otherwise the payload's canonical form is rebuilt, and any difference from what
-    was signed shows in the hash.
-    """
-    start = raw.find(b',"payload":')
-    end = raw.rfind(b',"previous_signature":')
-    if 0 <= start < end:
-        text = raw[start + 11:end]
-        try:
-            if json.loads(text) == payload and type(payload) is dict:
-                return text.decode("utf-8")
-        except ValueError:
-            pass
-    return canonical_json(payload)
-
-
 _BATCH = 1_000
 """Records whose signatures are checked together on the worker threads."""
 
@@ -590,29 +427,6 @@ def verify_archive(path: str | Path, *, trusted_key_ids: Iterable[str] | None = 
     thread); the findings are the same whatever the number.
     """
     return _Verifier(Path(path), trusted_key_ids, check_schemas, workers, roots).run()
-
-
-def key_chain_roots(path: str | Path) -> dict[str, str]:
-    """Till id -> root fingerprint, as the archive's manifest states them (not verified: for the
-    exporter's own message; the verifier finds them from the key chain records)."""
-    with zipfile.ZipFile(path) as archive:
-        manifest = json.loads(archive.read(MANIFEST))
-    return {str(line.get("till_id")): str(line.get("root_fingerprint")) for line in manifest.get("key_chains") or []
-            if isinstance(line, dict)}
-
-
-def root_key_ids(typed: list[str] | None) -> list[str] | None:
-    """The key ids of the fingerprints given to ``--root``; TillError for one that is not one."""
-    if typed is None:
-        return None
-    found = []
-    for text in typed:
-        try:
-            found.append(normalise_fingerprint(text))
-        except ValueError:
-            raise TillError("{fingerprint} is not a key fingerprint (32 hexadecimal digits, spaces allowed)",
-                            fingerprint=text) from None
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

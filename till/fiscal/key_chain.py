@@ -48,7 +48,7 @@ from till.i18n import N_
 
 __all__ = [
     "KEY_ROTATED", "AdmittedKey", "KeyChain", "KeyFileMismatch", "KeyOrder", "SealedRecord", "build_key_chain",
-    "check_key_file", "fingerprint", "key_chain_of", "key_chain_records", "normalise_fingerprint", "root_problems",
+    "check_key_file", "fingerprint", "root_key_ids", "key_chain_of", "key_chain_records", "normalise_fingerprint", "root_problems",
 ]
 
 KEY_ROTATED = "KEY_ROTATED"
@@ -353,3 +353,17 @@ def _interrupted_rotation(signer: Any, expected: str) -> Path | None:
         return waiting if waiting.is_file() and type(signer).load(waiting).key_id == expected else None
     except TillError:
         return None
+
+
+def root_key_ids(typed: list[str] | None) -> list[str] | None:
+    """The key ids of the fingerprints given to ``--root``; TillError for one that is not one."""
+    if typed is None:
+        return None
+    found = []
+    for text in typed:
+        try:
+            found.append(normalise_fingerprint(text))
+        except ValueError:
+            raise TillError("{fingerprint} is not a key fingerprint (32 hexadecimal digits, spaces allowed)",
+                            fingerprint=text) from None
+    return found
