@@ -10,9 +10,8 @@ from store.models import Payment, Ticket
 from store.models.payments import APPROVED, FAILED, SETTLED, PendingPayment
 from till.fiscal.verify import verify_journal
 from till.returns.session import ReturnError
-from till.selling.basket import Basket
 from tests.support.queries import payments, row_counts
-from tests.support.returns import COUNTED, balanced, line_of, session
+from tests.support.returns import COUNTED, balanced, exchanging, line_of, session
 from tests.support.shop import sell
 
 
@@ -52,12 +51,7 @@ def test_declined_card_refund_writes_nothing_then_cash_instead(shop):
 
 def test_exchange_with_difference_to_refund_by_card(shop):
     sale = sell(shop, [("WIN", 1)], card=895)
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "WIN").line_id, 1, reason="not_as_described")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["SOA"], 1)
-    s.exchange_with(basket)
+    s = exchanging(shop, sale, "WIN", "not_as_described", "SOA")
     assert s.balance_cents == 350 - 895
     ticket = s.complete()
     assert (ticket.kind, ticket.total_cents) == ("exchange", -545)
@@ -68,12 +62,7 @@ def test_exchange_with_difference_to_refund_by_card(shop):
 
 def test_exchange_paid_by_card_charges_the_terminal(shop):
     sale = sell(shop, [("BAG", 1)])
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["COF"], 1)
-    s.exchange_with(basket)
+    s = exchanging(shop, sale, "BAG", "changed_mind", "COF")
     s.pay("card")
     ticket = s.complete()
     assert shop.ctx.terminal.requests[-1][:2] == ("sale", 339)
@@ -135,12 +124,7 @@ def test_failed_exchange_keeps_the_card_payment_and_writes_it_once(shop, monkeyp
     import till.selling.card_settlement as settlement
 
     sale = sell(shop, [("BAG", 1)])
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "BAG").line_id, 1, reason="changed_mind")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["WIN"], 1)
-    s.exchange_with(basket)
+    s = exchanging(shop, sale, "BAG", "changed_mind", "WIN")
     s.pay("card")
     real = settlement.write_ticket
 

@@ -18,7 +18,7 @@ from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
 from tests.support.queries import payments, row_counts, stock_level
-from tests.support.returns import COUNTED, balanced, line_of, session
+from tests.support.returns import COUNTED, balanced, exchanging, line_of, session
 from tests.support.shop import sell
 
 
@@ -260,12 +260,7 @@ def test_refund_as_store_credit_issues_a_credit_note(shop):
 
 def test_exchange_with_difference_to_pay_is_one_balanced_ticket(shop):
     sale = sell(shop, [("SOA", 1)], cash=350)
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "SOA").line_id, 1, reason="wrong_size")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["WIN"], 1)
-    s.exchange_with(basket)
+    s = exchanging(shop, sale, "SOA", "wrong_size", "WIN")
     assert s.balance_cents == 895 - 350
     with pytest.raises(ReturnError):
         s.complete()  # not paid yet
@@ -351,12 +346,7 @@ def test_every_returns_message_has_french():
 
 def test_even_exchange_has_no_payment(shop):
     sale = sell(shop, [("WIN", 1)])
-    s = session(shop)
-    s.open(sale)
-    s.pick(line_of(s, "WIN").line_id, 1, reason="wrong_size")
-    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
-    basket.add_product(shop.products["WIN"], 1)
-    s.exchange_with(basket)
+    s = exchanging(shop, sale, "WIN", "wrong_size", "WIN")
     assert s.balance_cents == 0
     ticket = s.complete()
     assert (ticket.kind, ticket.total_cents, payments(ticket)) == ("exchange", 0, [])

@@ -15,6 +15,20 @@ def session(shop, **kw) -> ReturnSession:
     return ReturnSession.at(shop.ctx, shop.cashier, **kw)
 
 
+def exchanging(shop, sale, sku: str, reason: str, new_sku: str) -> ReturnSession:
+    """A return session on ``sale`` taking back one ``sku`` for ``reason``, exchanged for one
+    ``new_sku``: what an exchange test starts from, before it pays or completes."""
+    from till.selling.basket import Basket  # deferred: only the exchange tests need a basket
+
+    exchange = session(shop)
+    exchange.open(sale)
+    exchange.pick(line_of(exchange, sku).line_id, 1, reason=reason)
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    basket.add_product(shop.products[new_sku], 1)
+    exchange.exchange_with(basket)
+    return exchange
+
+
 def line_of(session_, sku):
     """The session's line of ``sku``."""
     return next(line for line in session_.lines if line.sku == sku)
