@@ -48,9 +48,11 @@ class Shop:
         return ticket
 
     def unsealed_ticket(self, number: int, *, labels=("Pain de campagne", "Café moulu"),
-                        training=False) -> Ticket:
-        """The rows of a sale, without its fiscal record (the caller seals it, or forges it)."""
+                        training=False, created_at=None) -> Ticket:
+        """The rows of a sale, without its fiscal record (the caller seals it, or forges it),
+        dated ``created_at`` (default: now by the sealer's clock, as a ticket is signed)."""
         ticket = Ticket.create(
+            created_at=created_at or self.sealer.now(),
             till_id=TILL, number=number, code=f"T{TILL}-{number:07d}", kind="sale", user=self.user,
             operator_name=self.user.name, customer_name=None, total_cents=1_030, discount_cents=0,
             line_count=2, training=training,

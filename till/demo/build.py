@@ -54,6 +54,7 @@ from till.files import write_private
 from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
+from till.fiscal.imported_history import declare_history
 from till.means import CARD
 from till.money import allocate
 from till.people.auth import create_user
@@ -423,6 +424,14 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
     # The same key and chain as live sales; only the tail anchor is written once a day's commit
     # rather than once a ticket (each write is an fsync, and only the last one counts).
     sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
+    # The past is written now: each ticket keeps the time it stands for and is sealed at the true
+    # time of the build, declared first in chain L (HISTORY_IMPORTED), never signed at a false time.
+    planned_all = [planned for tickets in plan for planned in tickets]
+    if not planned_all:
+        return
+    history = declare_history(sealer, count=len(planned_all), earliest=min(p.when for p in planned_all),
+                              latest=max(p.when for p in planned_all),
+                              reason="demo shop: past sales written when the demo was built")
     for tickets in plan:
         if not tickets:
             continue
@@ -449,7 +458,7 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
                 else:
                     checkout.add_cash(_cash_given(rng, total))
                 draft = replace(checkout.draft(), created_at=planned.when, print_receipt=False, open_drawer=False)
-                write_ticket(sealer, config.accounts, draft)
+                write_ticket(sealer, config.accounts, draft, history=history)
         day = business_day(tickets[0].when, sealer.zone)
         if day < business_day(utcnow(), sealer.zone):
             close_day(sealer, day, operator="demo")  # each evening's Z: no sale on a new day without it

@@ -295,6 +295,12 @@ class Sealer:
         """Set when head office is configured: each closure queues its signed chain heads for it
         (``till.fiscal.heads``)."""
 
+    @staticmethod
+    def now() -> dt.datetime:
+        """The time a record sealed now is stamped with (naive UTC, to the second: the same
+        text whichever engine stores the column); a ticket's own time is checked against it."""
+        return utcnow().replace(microsecond=0)
+
     @contextmanager
     def replacing_anchors(self) -> Iterator[None]:
         """Seal without comparing the anchors first: only for the events that record an anchor
@@ -340,8 +346,7 @@ class Sealer:
         base = self._bases.get(chain)
         if base is None or base[0] is not transaction:
             base = self._bases[chain] = (transaction, (head[1], head[2]))
-        # Second precision: the same text whichever engine stores the column.
-        created_at = utcnow().replace(microsecond=0)
+        created_at = self.now()
         payload_text = canonical_json(payload)
         while True:
             sequence = head[1] + 1

@@ -31,18 +31,48 @@ from till.fiscal.events import EVENT_CHAIN, record_event
 from till.i18n import N_
 
 __all__ = ["CLOCK_BACKWARDS", "CLOCK_ACKNOWLEDGED", "TOLERANCE", "ClockWentBackwards", "clock_behind",
+           "TICKET_TIME_SLACK", "TicketTimeMismatch", "check_ticket_time", "ticket_time_differs",
            "check_clock", "is_held", "note_sealed", "acknowledge", "record_if_behind", "forget"]
 
 CLOCK_BACKWARDS = "CLOCK_BACKWARDS"
 CLOCK_ACKNOWLEDGED = "CLOCK_ACKNOWLEDGED"
 TOLERANCE = dt.timedelta(minutes=5)
 """Network time may step the clock by a few seconds; a few minutes back is a clock set wrong."""
+TICKET_TIME_SLACK = dt.timedelta(seconds=30)
+"""How far a ticket's own time (printed, in its payload) may be from its record's sealing time.
+The ticket's time is read before its transaction and the seal is stamped inside it, after the
+chain's lock: a commit waiting for another till (the database's busy timeout, 5 s) or a slow SD
+card stays well within it, while a ticket dated on another minute than it was signed does not.
+Anything further is a backdated or postdated sale: refused at the till, reported by the verifier
+(only a history declared by a signed HISTORY_IMPORTED event may be dated earlier,
+``till.fiscal.imported_history``)."""
 RECENT = 1000
 """How many of each chain's last records the floor is read from."""
 
 
 class ClockWentBackwards(TillError):
     """The clock reads earlier than the till's last record: selling waits for a manager."""
+
+
+class TicketTimeMismatch(TillError):
+    """A ticket's time is not the time it would be signed: nothing is written."""
+
+
+def ticket_time_differs(business: dt.datetime, sealed: dt.datetime, imported: bool = False) -> bool:
+    """Is a ticket dated ``business`` and sealed at ``sealed`` outside the rule? A ticket of a
+    declared imported history (``imported``) may be dated earlier than its seal, never later."""
+    if imported:
+        return business > sealed + TICKET_TIME_SLACK
+    return abs(business - sealed) > TICKET_TIME_SLACK
+
+
+def check_ticket_time(business: dt.datetime, sealed: dt.datetime, imported: bool = False) -> None:
+    """Refuse a ticket dated ``business`` that would be sealed at ``sealed`` (naive UTC)."""
+    if ticket_time_differs(business, sealed, imported):
+        raise TicketTimeMismatch(
+            N_("A ticket is signed now: its time ({time} UTC) is not the till's clock ({now} UTC). "
+               "Nothing was recorded"),
+            time=business.strftime("%Y-%m-%d %H:%M:%S"), now=sealed.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 _lock = threading.Lock()

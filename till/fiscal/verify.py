@@ -24,6 +24,7 @@ same with any number of workers (``workers=0``: everything on the calling thread
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -39,7 +40,9 @@ from till.fiscal.anchor import AnchorStore
 from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
+from till.fiscal.clock import ticket_time_differs
 from till.fiscal.closure_check import check_closures
+from till.fiscal.imported_history import ImportedHistory, declared_histories
 from till.fiscal.credit_ledger import check_credit_ledger
 from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problems
 from till.fiscal.keys import key_id_of, verify_digest
@@ -173,7 +176,7 @@ class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
     def __init__(self, till_id: str, chain: str, keys: dict[str, str], report: VerifyReport,
-                 key_chain: KeyChain | None = None) -> None:
+                 key_chain: KeyChain | None = None, histories: Iterable[ImportedHistory] = ()) -> None:
         # Only the keys the till's key chain admits sign validly; ``known`` names the others.
         self.known = set(keys)
         self.order: KeyOrder | None = None if key_chain is None else key_chain.order(chain)
@@ -183,6 +186,8 @@ class _ChainCheck:
         self.till_id, self.chain, self.keys, self.report = till_id, chain, keys, report
         self.expected, self.previous, self.last, self.count = 1, "", 0, 0
         self.duplicates: set[int] = set()
+        self.histories = [history for history in histories if history.chain == chain]
+        """Declared imported histories of this chain: their tickets may be dated before their seal."""
 
     def problem(self, sequence: int | None, message: str, /, **params: Any) -> None:
         self.report.problems.append(finding(self.till_id, self.chain, sequence, message, **params))
@@ -272,7 +277,19 @@ class _ChainCheck:
             elif payload_text(ticket) != payload and not _same_payload(payload, payload_of(ticket)):
                 self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
                              ticket_id=ticket_id)
+            if ticket is not None:
+                self.check_time(sequence, ticket[0][5], created_at)
         self.previous, self.last, self.expected = signature, sequence, sequence + 1
+
+    def check_time(self, sequence: int, business_at: Any, sealed_at: Any) -> None:
+        """A ticket is dated when it was signed (``clock.TICKET_TIME_SLACK``), unless a declared
+        imported history names it. The ticket row's time is the payload's once the payload
+        matched the rows (a difference there is already reported)."""
+        business, sealed = _stamp(business_at), _stamp(sealed_at)
+        imported = any(history.covers(sequence, business, sealed) for history in self.histories)
+        if ticket_time_differs(business, sealed, imported):
+            self.problem(sequence, "ticket time {ticket_time} is not its signing time {sealed_at}: a backdated "
+                         "or postdated ticket", ticket_time=_iso(business), sealed_at=_iso(sealed))
 
     def finish(self, head: tuple[int, str] | None) -> None:
         """Duplicates across pages and the chain head row."""
@@ -293,6 +310,19 @@ class _ChainCheck:
             self.problem(head[0] + 1, "records after {head} are not counted by the chain head", head=head[0])
         elif head[1] != self.previous:
             self.problem(self.last, "the last record differs from the chain head")
+
+
+def _stamp(value: Any) -> dt.datetime:
+    """A timestamp as either engine returns it (a datetime, or SQLite's text), naive UTC."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value).rstrip("Z"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def _check_tickets_sealed(report: VerifyReport) -> None:
@@ -400,8 +430,11 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         findings = check_anchors(anchors, keys=admitted)
         report.problems.extend(findings.problems + findings.unacknowledged)
         report.warnings.extend(findings.warnings)
+    histories: dict[str, list[ImportedHistory]] = {}
     for till_id, chain in sorted(chains):
-        check = _ChainCheck(till_id, chain, keys, report, key_chains[till_id])
+        if till_id not in histories:
+            histories[till_id] = declared_histories(till_id)
+        check = _ChainCheck(till_id, chain, keys, report, key_chains[till_id], histories[till_id])
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)))
     _check_tickets_sealed(report)

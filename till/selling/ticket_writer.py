@@ -50,7 +50,8 @@ from till.selling.stock import write_stock
 from till.config.loader import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
-from till.fiscal.clock import check_clock, note_sealed
+from till.fiscal.clock import check_clock, check_ticket_time, note_sealed
+from till.fiscal.imported_history import ImportedHistory
 from till.fiscal.closures import require_open_day
 from till.fiscal.payloads import seal_ticket_rows
 from till.credit.loyalty import LoyaltySettings, loyalty_rows_for_ticket
@@ -181,8 +182,13 @@ def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int
 
 def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *,
                  credit_note_validity_days: int | None = None, loyalty: LoyaltySettings | None = None,
-                 smtp: SmtpSettings | None = None) -> Ticket:
+                 smtp: SmtpSettings | None = None, history: ImportedHistory | None = None) -> Ticket:
     """Write ``draft`` as a sealed ticket; the one place tickets are created.
+
+    The ticket's time is the time it is signed: a draft dated otherwise (``draft.created_at``
+    further than ``clock.TICKET_TIME_SLACK`` from the sealer's clock) is refused, before and
+    again after sealing, so no backdated sale is ever sealed. Only the tickets of a declared
+    ``history`` (``till.fiscal.imported_history``: the demo's past sales) keep an earlier time.
 
     ``credit_note_validity_days`` (``config.credit_notes.validity_days``; the configuration's
     default when None) is how long a note issued by this ticket can be spent.
@@ -198,12 +204,17 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
         raise TillError("Credit notes cannot be issued or spent in training mode")
     check_clock(sealer.till_id)
     database = current_database()
-    when = _utc(draft.created_at or utcnow())
+    sealing = sealer.now()
+    when = _utc(draft.created_at) if draft.created_at is not None else sealing
+    imported = history is not None and history.earliest <= when <= history.latest
+    check_ticket_time(when, sealing, imported)
     vat = vat_breakdown((line.vat_rate_bp, line.total_cents) for line in draft.lines)
     till_id = sealer.till_id
     with database.atomic():
         chain = TRAINING_CHAIN if draft.training else "T"
         number = sealer.reserve(chain)
+        if imported and not (history.chain == chain and history.first <= number <= history.last):
+            check_ticket_time(when, sealing)  # beyond what the history declared: the rule again
         if draft.training:
             code = training_code(till_id, number)
         else:
@@ -252,6 +263,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),
             [row[:5] for row in payments],
         ), chain)
+        check_ticket_time(when, _utc(record.created_at), imported)  # a commit that waited too long
         points = loyalty_rows_for_ticket(loyalty, draft, ticket_id, sealer=sealer, when=when,
                                          accounts=accounts, validity_days=credit_note_validity_days
                                          or CreditNotesConfig().validity_days)
