@@ -439,6 +439,7 @@ def test_a_closure_waits_for_a_sale_in_flight_and_counts_it(till_shop):
     from till.fiscal.chain import Sealer
     from till.selling.ticket_writer import DraftPayment, TicketDraft, write_ticket
 
+    from tests.support.clock import sealing_at
     from tests.support.closures import line
 
     shop = till_shop
@@ -458,7 +459,8 @@ def test_a_closure_waits_for_a_sale_in_flight_and_counts_it(till_shop):
                 draft = TicketDraft(kind="sale", user_id=shop.cashier.id, operator_name=shop.cashier.name,
                                     lines=(line(shop, "BAG", 2),), payments=(DraftPayment("cash", 240),),
                                     created_at=at("2026-10-05", 19))
-                write_ticket(sealer, shop.config.accounts, draft)
+                with sealing_at(draft.created_at):  # signed when it was sold
+                    write_ticket(sealer, shop.config.accounts, draft)
         except BaseException as error:  # noqa: BLE001 - the test looks at it
             errors.append(error)
         finally:

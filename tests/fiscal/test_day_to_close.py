@@ -11,6 +11,7 @@ from till.fiscal.closures import close_day, day_to_close, month_to_close
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
+from tests.support.clock import sealing_at
 
 
 def sale_at(shop, when: dt.datetime):
@@ -18,7 +19,9 @@ def sale_at(shop, when: dt.datetime):
     basket.add_product(shop.products["WIN"], 1)
     checkout = Checkout(basket, None)
     checkout.add_cash(1000)
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(checkout.draft(), created_at=when))
+    with sealing_at(when):  # signed when it was sold
+        return write_ticket(shop.ctx.sealer, shop.config.accounts,
+                            dataclasses.replace(checkout.draft(), created_at=when))
 
 
 def test_today_when_nothing_waits_else_the_oldest_day_not_closed(lite_shop):

@@ -10,6 +10,8 @@ without RETURNING, and PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import datetime as dt
 import json
@@ -31,6 +33,7 @@ from till.selling.checkout import Checkout
 from till.selling.ticket_writer import (
     DraftLine, DraftPayment, TicketDraft, draft_from_json, draft_to_json, write_ticket,
 )
+from tests.support.clock import sealing_at
 from tests.support.queries import total_stock
 
 
@@ -99,7 +102,8 @@ def test_the_sealed_payload_is_the_one_rebuilt_from_the_rows(lite_shop):
         open_day[:] = [today]
         draft = _dated(drawn[1], drawn[0], now, zone)
         before = OutboxJob.select().count()
-        ticket = write_ticket(sealer, shop.config.accounts, draft)
+        with sealing_at(draft.created_at) if draft.created_at is not None else contextlib.nullcontext():
+            ticket = write_ticket(sealer, shop.config.accounts, draft)  # signed at the ticket's time
         record = FiscalRecord.get((FiscalRecord.chain == "T") & (FiscalRecord.ticket_id == ticket.id))
         assert record.payload == canonical_json(ticket_payload(ticket.id))
         assert record.sequence == ticket.number

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from store.models import Payment, Ticket, TicketLine, TicketVat
 from till.fiscal.payloads import seal_ticket
 from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from tests.support.clock import sealing_at
 
 RATES = {"R": 550, "N": 2000, "S": 210, "I": 1000}
 
@@ -48,7 +49,8 @@ def ticket(shop, when: dt.datetime, lines, payments, kind: str = "sale", origin=
     draft = TicketDraft(kind=kind, user_id=shop.cashier.id, operator_name=shop.cashier.name, lines=tuple(lines),
                         payments=tuple(DraftPayment(*p) for p in payments), created_at=when,
                         origin_ticket_id=origin.id if origin is not None else None)
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft, credit_note_validity_days=365)
+    with sealing_at(when):  # signed when it was sold
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, draft, credit_note_validity_days=365)
 
 
 def sale(shop, when, items, means="cash") -> Ticket:
@@ -86,7 +88,8 @@ def training_sale(shop, when: dt.datetime, total_cents: int = 10_000) -> Ticket:
         ht = (total_cents * 10_000 + 6_000) // 12_000  # half up, in integers
         TicketVat.create(ticket=t, rate_bp=2000, ttc_cents=total_cents, ht_cents=ht, vat_cents=total_cents - ht)
         Payment.create(ticket=t, position=1, means="cash", amount_cents=total_cents)
-        seal_ticket(sealer, t, "X")
+        with sealing_at(when):
+            seal_ticket(sealer, t, "X")
     return t
 
 

@@ -11,6 +11,7 @@ from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
 from till.returns.session import ReturnSession
 from till.selling.ticket_writer import write_ticket
+from tests.support.clock import sealing_at
 from tests.support.shop import paid_draft
 
 DAYS = [dt.date(2025, 3, 10), dt.date(2025, 3, 11), dt.date(2025, 3, 12), dt.date(2025, 3, 13)]
@@ -28,7 +29,8 @@ def close(shop, when: dt.datetime) -> None:
 def sell_at(shop, items, when: dt.datetime, cash=None, card=None, customer=None, user=None):
     """A sale of ``items`` [(sku, qty)] written at ``when`` through the real checkout (not closed)."""
     draft = paid_draft(shop, items, cash, card, customer, user)
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
+    with sealing_at(when):  # signed when it was sold
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
 
 
 def return_at(shop, sale, picks, when: dt.datetime | None = None, refund=None):
@@ -44,6 +46,8 @@ def return_at(shop, sale, picks, when: dt.datetime | None = None, refund=None):
     if when is not None:
         made = session._draft
         session._draft = lambda payments: dataclasses.replace(made(payments), created_at=when)
+        with sealing_at(when):
+            return session.complete()
     return session.complete()
 
 
@@ -75,4 +79,5 @@ def _other(shop, sale, when):
     session.refund_to([("credit_note", 240)])
     made = session._draft
     session._draft = lambda payments: dataclasses.replace(made(payments), created_at=when)
-    return session.complete()
+    with sealing_at(when):
+        return session.complete()

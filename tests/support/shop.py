@@ -178,8 +178,11 @@ def sell(shop: Shop, items, cash=None, card=None, customer=None, days_ago=0):
     from till.fiscal.closure_totals import business_day
     from till.fiscal.closures import close_day
 
+    from tests.support.clock import sealing_at
+
     when = utcnow() - dt.timedelta(days=days_ago)
-    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
+    with sealing_at(when):  # signed then, as the shop did
+        ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
     close_day(shop.ctx.sealer, business_day(when, shop.ctx.sealer.zone))
     return ticket
 

@@ -15,6 +15,7 @@ from store.models import FiscalRecord, Ticket, utcnow
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
+from tests.support.clock import sealing_at
 from till.ui.screens.closures import ClosuresScreen
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.sale import SaleScreen
@@ -27,7 +28,8 @@ def sale_of_yesterday(shop) -> Ticket:
     checkout = Checkout(basket, None)
     checkout.add_cash(1000)
     draft = dataclasses.replace(checkout.draft(), created_at=utcnow() - dt.timedelta(days=1))
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    with sealing_at(draft.created_at):  # signed yesterday
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
 
 
 async def test_an_unclosed_day_stops_the_sale_until_a_manager_closes_it_from_f1(app, shop):

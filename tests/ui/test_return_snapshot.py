@@ -29,6 +29,7 @@ from till.i18n import set_language
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from till.selling.ticket_writer import write_ticket
+from tests.support.clock import sealing_at
 from till.config.reasons import reason_label
 from till.ui.returns.screen import ReturnScreen
 from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
@@ -51,7 +52,8 @@ def sell_on_a_fixed_date(shop):
     checkout = Checkout(basket, None)
     checkout.add_cash(basket.totals().total_cents)
     draft = dataclasses.replace(checkout.draft(), created_at=SOLD_AT)
-    return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    with sealing_at(SOLD_AT):  # signed when it was sold
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
 
 
 def compare_with_snapshot(name: str, text: str) -> None:
