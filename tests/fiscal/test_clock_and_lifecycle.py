@@ -106,3 +106,53 @@ def test_start_seals_software_and_configuration_changes(lite_shop, monkeypatch):
     changed = FiscalRecord.get(FiscalRecord.kind == SOFTWARE_CHANGED)
     assert json.loads(changed.payload)["details"] == {"from": __version__, "to": "99.0"}
     assert verify_journal(workers=0).ok
+
+
+def _clock_reads(monkeypatch, when):
+    """The till's clock (the sealer's and the checks') reads ``when``."""
+    import till.fiscal.chain as chain
+
+    monkeypatch.setattr(chain, "utcnow", lambda: when)
+    monkeypatch.setattr(clock, "utcnow", lambda: when)
+
+
+def test_a_clock_jumped_forward_since_the_last_record_is_sealed_at_start(lite_shop, monkeypatch):
+    """R-CLK-01: a large forward jump is written down (not refused: a shop closed for a holiday
+    week starts with a legitimately later clock), with the last record's time and the gap."""
+    sealer, config = lite_shop.ctx.sealer, lite_shop.config
+    clock.forget()
+    record_start(sealer, config)
+    last = FiscalRecord.select().order_by(FiscalRecord.created_at.desc()).first().created_at
+    threshold = dt.timedelta(hours=config.fiscal.clock_jump_forward_hours)
+    near = last + threshold - dt.timedelta(minutes=1)
+    _clock_reads(monkeypatch, near)
+    clock.forget()
+    assert record_start(sealer, config) == ["APP_START"]  # a long weekend: nothing to say
+
+    later = near + threshold + dt.timedelta(hours=1)  # measured from the last record, that start
+    _clock_reads(monkeypatch, later)
+    clock.forget()
+    assert record_start(sealer, config) == [clock.CLOCK_JUMPED_FORWARD, "APP_START"]
+    sealed = json.loads(FiscalRecord.get(FiscalRecord.kind == clock.CLOCK_JUMPED_FORWARD).payload)["details"]
+    assert sealed["clock"] == later.isoformat(timespec="seconds") + "Z"
+    assert sealed["hours"] == config.fiscal.clock_jump_forward_hours + 1
+    assert sealed["last_record"] == near.replace(microsecond=0).isoformat(timespec="seconds") + "Z"
+    assert sealed["threshold_hours"] == config.fiscal.clock_jump_forward_hours
+    sell(lite_shop, [("WIN", 1)], cash=1000)  # recorded, not refused
+    assert verify_journal(workers=0).ok
+
+
+def test_the_forward_jump_threshold_is_a_setting(lite_shop, monkeypatch):
+    from till.config.loader import ConfigError, load
+
+    import re
+
+    path = lite_shop.config.path
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"^clock_jump_forward_hours = 72 ", text, re.M), "the example shows the key and its default"
+    path.write_text(re.sub(r"^clock_jump_forward_hours = 72", "clock_jump_forward_hours = 240", text, flags=re.M),
+                    encoding="utf-8")
+    assert load(path).fiscal.clock_jump_forward_hours == 240
+    path.write_text(path.read_text(encoding="utf-8").replace("= 240", "= 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="clock_jump_forward_hours must be at least 1"):
+        load(path)

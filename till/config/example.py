@@ -138,6 +138,9 @@ online_order_refund = "cash"    # an online order returned in store: "cash" or "
 [credit_notes]
 validity_days = 365             # a credit note (avoir) can be spent for this long
 
+[fiscal]
+clock_jump_forward_hours = 72   # a clock this far past the last record at start is sealed (CLOCK_JUMPED_FORWARD)
+
 [smtp]                          # e-mailed receipts and vouchers (only to customers who agreed)
 host = ""                       # empty: e-mail is off
 port = 587

@@ -162,6 +162,17 @@ class CreditNotesConfig:
 
 
 @dataclass(frozen=True)
+class FiscalConfig:
+    """The fiscal journal's own settings."""
+
+    clock_jump_forward_hours: int = 72
+    """A clock this many hours past the till's last record at start is sealed as
+    CLOCK_JUMPED_FORWARD (``till.fiscal.clock``), never refused: a shop closed for a long weekend
+    (Saturday evening to Tuesday morning, about 60 hours) stays under it; a holiday week leaves
+    one event the manager can explain, and a clock set wrong by days is written down."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the till reads from its configuration file."""
 
@@ -178,6 +189,7 @@ class Config:
     accounts: AccountsConfig = field(default_factory=AccountsConfig)
     returns: ReturnsConfig = field(default_factory=ReturnsConfig)
     credit_notes: CreditNotesConfig = field(default_factory=CreditNotesConfig)
+    fiscal: FiscalConfig = field(default_factory=FiscalConfig)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
@@ -218,6 +230,7 @@ _SECTIONS = {
     "accounts": AccountsConfig,
     "returns": ReturnsConfig,
     "credit_notes": CreditNotesConfig,
+    "fiscal": FiscalConfig,
     "smtp": SmtpSettings,
     "sms": SmsSettings,
     "loyalty": LoyaltySettings,
@@ -385,6 +398,8 @@ def _check(config: Config, text: str) -> None:
             fail(f"returns.{key}", "{file}, line {line}: {key} cannot be negative")
     if config.credit_notes.validity_days < 1:
         fail("credit_notes.validity_days", "{file}, line {line}: {key} must be at least 1")
+    if config.fiscal.clock_jump_forward_hours < 1:
+        fail("fiscal.clock_jump_forward_hours", "{file}, line {line}: {key} must be at least 1")
     if config.scanning.price_codes:
 
         try:

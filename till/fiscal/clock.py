@@ -8,6 +8,10 @@ the start of the program records a CLOCK_BACKWARDS event in chain L. Sales resum
 has checked the clock and acknowledged it (``acknowledge``: a CLOCK_ACKNOWLEDGED event); the
 floor then counts only what was sealed after that acknowledgement.
 
+A clock that reads far *later* than the floor at start (more than ``[fiscal]
+clock_jump_forward_hours``) is sealed as CLOCK_JUMPED_FORWARD and sales go on: a long closure
+looks the same, and the event lets an auditor tell which it was (``record_if_jumped``).
+
 Once sealed, CLOCK_BACKWARDS holds sales until the acknowledgement whatever the clock reads
 next (events such as a failed login may still be sealed meanwhile, with the clock as it is).
 
@@ -31,11 +35,12 @@ from till.fiscal.events import EVENT_CHAIN, record_event
 from till.i18n import N_
 
 __all__ = ["CLOCK_BACKWARDS", "CLOCK_ACKNOWLEDGED", "TOLERANCE", "ClockWentBackwards", "clock_behind",
-           "TICKET_TIME_SLACK", "TicketTimeMismatch", "check_ticket_time", "ticket_time_differs",
+           "CLOCK_JUMPED_FORWARD", "record_if_jumped", "TICKET_TIME_SLACK", "TicketTimeMismatch", "check_ticket_time", "ticket_time_differs",
            "check_clock", "is_held", "note_sealed", "acknowledge", "record_if_behind", "forget"]
 
 CLOCK_BACKWARDS = "CLOCK_BACKWARDS"
 CLOCK_ACKNOWLEDGED = "CLOCK_ACKNOWLEDGED"
+CLOCK_JUMPED_FORWARD = "CLOCK_JUMPED_FORWARD"
 TOLERANCE = dt.timedelta(minutes=5)
 """Network time may step the clock by a few seconds; a few minutes back is a clock set wrong."""
 TICKET_TIME_SLACK = dt.timedelta(seconds=30)
@@ -181,6 +186,25 @@ def record_if_behind(sealer: Sealer, now: dt.datetime | None = None) -> bool:
                               "last_record": floor.isoformat(timespec="seconds") + "Z"})
     with _lock:
         _holds.setdefault(_database(), {})[sealer.till_id] = True
+    return True
+
+
+def record_if_jumped(sealer: Sealer, hours: int, now: dt.datetime | None = None) -> bool:
+    """At start, before anything else is sealed: seal CLOCK_JUMPED_FORWARD when the clock reads
+    more than ``hours`` after the till's last record (``[fiscal] clock_jump_forward_hours``).
+
+    A forward jump is written down, never refused: the till cannot tell a shop closed for a
+    holiday from a clock set days ahead, but an inspector reading the event can, and every
+    ticket sealed after it carries the new time. Backward moves are ``record_if_behind``'s.
+    """
+    floor = _floor(sealer.till_id)
+    now = now or utcnow()
+    if floor is None or now - floor <= dt.timedelta(hours=hours):
+        return False
+    record_event(sealer, CLOCK_JUMPED_FORWARD, "the clock reads far later than the last record",
+                 details={"clock": now.isoformat(timespec="seconds") + "Z",
+                          "last_record": floor.isoformat(timespec="seconds") + "Z",
+                          "hours": int((now - floor).total_seconds() // 3600), "threshold_hours": hours})
     return True
 
 

@@ -4,8 +4,9 @@ version, a changed configuration, a clock set back.
 At each start the till compares itself with what its last APP_START record says: another
 version of the software is a SOFTWARE_CHANGED event, another configuration file (its SHA-256)
 a CONFIG_CHANGED event, each naming the old and the new value, so an auditor sees when the
-program or its settings changed even if nobody said so. Then the clock check
-(``till.fiscal.clock``) records CLOCK_BACKWARDS when the clock reads earlier than the last record.
+program or its settings changed even if nobody said so. The clock checks (``till.fiscal.clock``)
+record CLOCK_JUMPED_FORWARD first when the clock reads far later than the last record, and
+CLOCK_BACKWARDS after when it reads earlier.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from store.models import FiscalRecord
 from till import __version__
 from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
-from till.fiscal.clock import record_if_behind
+from till.fiscal.clock import CLOCK_JUMPED_FORWARD, record_if_behind, record_if_jumped
 from till.fiscal.events import APP_START, APP_STOP, EVENT_CHAIN, record_event
 
 __all__ = ["SOFTWARE_CHANGED", "CONFIG_CHANGED", "config_digest", "record_start", "record_stop"]
@@ -47,6 +48,8 @@ def record_start(sealer: Sealer, config: Config) -> list[str]:
     digest = config_digest(config)
     sealed = []
     with current_database().atomic():
+        if record_if_jumped(sealer, config.fiscal.clock_jump_forward_hours):  # before this start's own records
+            sealed.append(CLOCK_JUMPED_FORWARD)
         last = _last_start(sealer.till_id)
         if last and last.get("version") != __version__:
             record_event(sealer, SOFTWARE_CHANGED, "the software version changed",
