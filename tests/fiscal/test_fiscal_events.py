@@ -79,4 +79,4 @@ def test_event_codes_and_details_are_checked(sqlite_shop):
     assert set(events.EVENT_CODES) == {
         "APP_START", "APP_STOP", "LOGIN", "LOGOUT", "LOGIN_FAILED", "USER_LOCKED", "LINE_VOID",
         "MANAGER_OVERRIDE", "KEY_CREATED", "INTEGRITY_CHECK", "PAYMENT_CANCELLED", "CARD_REFUND_UNRECORDED",
-        "TRAINING_START", "TRAINING_END", "USER_CHANGED"}
+        "TRAINING_START", "TRAINING_END", "USER_CHANGED", "QUANTITY_LOWERED"}

@@ -219,9 +219,9 @@ def cmd_import_catalogue(args: argparse.Namespace) -> int:
         CatalogueImportError, import_catalogue_file,
     )
 
-    open_shop(args)
+    ctx = open_shop(args)
     try:
-        result = import_catalogue_file(args.file)
+        result = import_catalogue_file(args.file, sealer=ctx.sealer)  # sealed: CATALOGUE_IMPORTED
     except CatalogueImportError as error:
         print(f"till: {error.text()}", file=sys.stderr)
         return FAILED

@@ -20,7 +20,7 @@ from till.selling.priced_item import PricedItem
 from till.config.loader import Config
 from till.errors import TillError
 from till.fiscal.chain import Sealer
-from till.fiscal.events import LINE_VOID, record_event
+from till.fiscal.events import LINE_VOID, QUANTITY_LOWERED, record_event
 from till.money import GRAMS_PER_KG, BASIS_POINTS, VatAmounts, allocate, line_total, percent_of, vat_breakdown
 from till.scanning import (
     CreditNoteCode,
@@ -223,12 +223,21 @@ class Basket:
 
     def _requantify(self, line: BasketLine, quantity: int) -> BasketLine:
         """``line`` with ``quantity`` (grams for a weighed line), checked against the limits; a
-        discount larger than the new amount is dropped."""
+        discount larger than the new amount is dropped. A lower quantity is sealed in chain L
+        (QUANTITY_LOWERED), as a void is: taking items off a ticket before payment is what an
+        inspector looks for (fiscal-fr.md R-INA-02); a higher one is just the sale."""
         self._check_quantity(quantity, line.unit == GRAM)
         changed = replace(line, quantity=quantity)
         if changed.discount_cents > changed.gross_cents:
             changed = replace(changed, discount_cents=0)
         self._check_amount(changed)
+        if quantity < line.quantity:
+            record_event(
+                self.sealer, QUANTITY_LOWERED, "line quantity lowered before payment", user_id=self.user.id,
+                details={"sku": line.sku, "label": line.label, "unit": line.unit, "from_quantity": line.quantity,
+                         "to_quantity": quantity, "from_total_cents": line.total_cents,
+                         "to_total_cents": changed.total_cents},
+            )
         self._lines[line.id] = changed
         return changed
 

@@ -16,10 +16,17 @@ to another product moves to the product the file gives it to (packaging changes 
 
 The whole document is checked first, then written in one transaction: one bad product imports
 nothing, and the message names the product and the field.
+
+With a sealer (``till import catalogue``, ``till sync``), the import is sealed in that same
+transaction as one CATALOGUE_IMPORTED event of chain L (fiscal-fr.md R-JET-01, configuration
+changes): where it came from, who ran it, the counts, and every price and VAT code it set with
+the value before (None for a new product), so an inspector sees when each price changed even
+though tickets carry their prices by value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +34,14 @@ from typing import Any
 
 from store.models import Barcode, Category, Product, VatRate
 from till.errors import TillError
-from till.fiscal.chain import current_database
+from till.fiscal.chain import Sealer, current_database
+from till.fiscal.events import record_event
 from till.scanning import is_valid_gtin
 
-__all__ = ["CatalogueImportError", "CatalogueResult", "import_catalogue", "import_catalogue_file"]
+__all__ = ["CATALOGUE_IMPORTED", "CatalogueImportError", "CatalogueResult", "import_catalogue",
+           "import_catalogue_file"]
+
+CATALOGUE_IMPORTED = "CATALOGUE_IMPORTED"
 
 _FLAGS = ("active", "final_sale", "sold_by_weight", "serial_tracked")
 
@@ -47,6 +58,10 @@ class CatalogueResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     barcodes_moved: list[str] = field(default_factory=list)
+    prices: list[list] = field(default_factory=list)
+    """[sku, price before (None: new product), price after] of every price set."""
+    vat_codes: list[list] = field(default_factory=list)
+    """[sku, VAT code before (None: new product), VAT code after] of every VAT code set."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +72,13 @@ class _Item:
     barcodes: tuple[str, ...]
 
 
-def import_catalogue_file(path: str | Path) -> CatalogueResult:
-    """Import the JSON catalogue at ``path`` (see the module docstring)."""
+def import_catalogue_file(path: str | Path, sealer: Sealer | None = None,
+                          user_id: int | None = None) -> CatalogueResult:
+    """Import the JSON catalogue at ``path`` (see the module docstring); sealed with its name and
+    SHA-256 when a ``sealer`` is given."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogueImportError("Cannot read catalogue file {file}: {reason}", file=str(path),
                                    reason=getattr(error, "strerror", None) or str(error)) from None
@@ -69,11 +87,14 @@ def import_catalogue_file(path: str | Path) -> CatalogueResult:
     except json.JSONDecodeError as error:
         raise CatalogueImportError("{file}, line {line}: not valid JSON ({reason})", file=str(path),
                                    line=error.lineno, reason=error.msg) from None
-    return import_catalogue(data)
+    return import_catalogue(data, sealer=sealer, source=f"file {Path(path).name}", user_id=user_id,
+                            file_sha256=hashlib.sha256(raw).hexdigest())
 
 
-def import_catalogue(data: Any) -> CatalogueResult:
-    """Import ``{"products": [...]}``: everything checked first, then one transaction."""
+def import_catalogue(data: Any, sealer: Sealer | None = None, *, source: str = "headoffice",
+                     user_id: int | None = None, file_sha256: str | None = None) -> CatalogueResult:
+    """Import ``{"products": [...]}``: everything checked first, then one transaction, sealed
+    as CATALOGUE_IMPORTED when a ``sealer`` is given (``source`` says from where)."""
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
         raise CatalogueImportError('A catalogue holds {"products": [...]}')
     vat_codes = {code for (code,) in VatRate.select(VatRate.code).distinct().tuples()}
@@ -96,6 +117,14 @@ def import_catalogue(data: Any) -> CatalogueResult:
         categories = {name: cid for name, cid in Category.select(Category.name, Category.id).tuples()}
         for item in items:
             _write(item, categories, result)
+        if sealer is not None:
+            details = {"source": source[:200], "created": len(result.created), "updated": len(result.updated),
+                       "unchanged": result.unchanged, "barcodes_moved": len(result.barcodes_moved),
+                       "skus_created": result.created, "skus_updated": result.updated,
+                       "prices": result.prices, "vat_codes": result.vat_codes}
+            if file_sha256 is not None:
+                details["file_sha256"] = file_sha256
+            record_event(sealer, CATALOGUE_IMPORTED, "catalogue imported", user_id=user_id, details=details)
     return result
 
 
@@ -160,9 +189,15 @@ def _write(item: _Item, categories: dict[str, int], result: CatalogueResult) -> 
     if product is None:
         product = Product.create(sku=item.sku, **values)
         result.created.append(item.sku)
+        result.prices.append([item.sku, None, values["price_cents"]])
+        result.vat_codes.append([item.sku, None, values["vat_code"]])
     else:
         changed = {key: value for key, value in values.items()
                    if (getattr(product, "category_id") if key == "category" else getattr(product, key)) != value}
+        if "price_cents" in changed:
+            result.prices.append([item.sku, product.price_cents, changed["price_cents"]])
+        if "vat_code" in changed:
+            result.vat_codes.append([item.sku, product.vat_code, changed["vat_code"]])
         if changed:
             Product.update(**changed).where(Product.id == product.id).execute()
             result.updated.append(item.sku)

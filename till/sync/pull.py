@@ -58,7 +58,7 @@ def _save_state(folder: Path, state: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> None:
+def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any, sealer: Any = None) -> None:
     """Catalogue, online orders, then credit notes (offline redemptions, releases, registration);
     where it stands in sync-state.json."""
 
@@ -70,7 +70,7 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any) -> N
         os.replace(target.with_suffix(".tmp"), target)
 
         try:  # prices and products as head office publishes them (one transaction, or nothing)
-            import_catalogue(answer["catalogue"])
+            import_catalogue(answer["catalogue"], sealer=sealer, source=f"headoffice version {answer.get('version')}")
         except CatalogueImportError as error:  # kept on disk; the next version may be right
             log.warning("head office's catalogue %s was not applied: %s", answer["version"], error.text("en"))
             result.catalogue_refused = error.text()

@@ -243,7 +243,7 @@ def _run(client: HeadOfficeClient, ctx, settings: SyncSettings, folder: Path, dr
         result.pushed = push_chains(client, ctx.till_id, settings)
         if settings.pull:
 
-            pull(client, ctx.till_id, folder, result)
+            pull(client, ctx.till_id, folder, result, sealer=ctx.sealer)
         result.message = (f"pushed {sum(result.pushed.values())} records in {time.monotonic() - started:.1f} s"
                           + (f", {result.orders_imported} orders imported" if result.orders_imported else ""))
         log.info("sync done: %s", result.message)
