@@ -65,7 +65,7 @@ def build_shop(folder: Path, database: str | None = None, till_id: str = "01") -
     ctx = TillContext.open(load(path), create_key=True)
     products, barcodes = {}, {}
     with ctx.database.atomic():
-        seed_defaults()
+        seed_defaults(ctx.sealer)  # the VAT rates sealed, as `till init` seals them
         category = Category.get_or_create(name="Épicerie")[0]
         for index, (sku, name, price, vat, weighed) in enumerate(PRODUCTS, start=1):
             product = Product.create(sku=sku, name=name, price_cents=price, vat_code=vat, category=category,

@@ -2,8 +2,9 @@
 
 The journal verifier (``till.fiscal.verify``) proves the records and the credit-note ledger;
 the rows derived from records that need the configuration or the workflows' own rules to be
-rebuilt (accounting lines, stock, users) are checked by ``till.selling.derived_check`` and
-``till.people.users_check``, which sit above it: ``journal_checks`` hands them to it.
+rebuilt (accounting lines, stock, users, VAT rates) are checked by ``till.selling.derived_check``,
+``till.people.users_check`` and ``till.selling.vat_rates``, which sit above it: ``journal_checks``
+hands them to it.
 
 ``seal_baseline`` is the upgrade path of a shop whose users and opening stock were written
 before they were sealed: a technician seals what the tables hold now, once, as the starting
@@ -28,6 +29,7 @@ from till.fiscal.problems import Problem
 from till.people.users_check import check_users, sealed_users
 from till.selling.derived_check import check_derived_rows, unsealed_ticketless
 from till.selling.stock import STOCK_MOVED, stock_moved_payload
+from till.selling.vat_rates import check_vat_rates, seal_unsealed_vat_rates
 
 __all__ = ["journal_checks", "seal_baseline"]
 
@@ -37,14 +39,17 @@ Check = Callable[[], tuple[list[Problem], list[Problem]]]
 def journal_checks(ctx) -> list[Check]:
     """The row checks of the shop of ``ctx`` (a ``TillContext``), for ``verify_journal(checks=...)``."""
     config = ctx.config
-    return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users]
+    return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users,
+            check_vat_rates]
 
 
 def seal_baseline(sealer: Sealer) -> tuple[int, int, int]:
     """Seal every user, ticket-less stock movement and vouched-for credit note no record seals
-    yet; (users, movements, notes) sealed."""
+    yet; (users, movements, notes) sealed. VAT rates no record seals are sealed too
+    (``till.selling.vat_rates``)."""
     users = moves = notes = 0
     with current_database().atomic():
+        seal_unsealed_vat_rates(sealer)
         sealed = sealed_users()
         for user in User.select().order_by(User.id):
             state = sealed.get(user.id, {})

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.models import DAMAGED, SELLABLE, StockLocation, VatRate
+from store.models import DAMAGED, SELLABLE, StockLocation
 
 from till.config.loader import Config, load
 from till.config.example import render_example
@@ -19,7 +19,9 @@ from till.shop.context import TillContext
 from till.files import write_private
 from till.fiscal.anchor_check import seal_anchors_signed
 from till.fiscal.events import KEY_CREATED, record_event
+from till.fiscal.chain import Sealer
 from till.fiscal.key_chain import key_chain_of
+from till.selling.vat_rates import seed_vat_rate
 
 FRENCH_VAT_RATES = (
     ("N", "TVA normale 20 %", 2000),
@@ -47,10 +49,11 @@ class InitResult:
     owner keeps it with the shop's papers; an inspector compares it with the Z reports."""
 
 
-def seed_defaults() -> None:
-    """The VAT rates and stock locations every French shop starts with (idempotent)."""
+def seed_defaults(sealer: Sealer | None = None) -> None:
+    """The VAT rates and stock locations every French shop starts with (idempotent); each rate
+    created is sealed (VAT_RATE_CHANGED) when a ``sealer`` is given, as ``till init`` does."""
     for code, label, rate_bp in FRENCH_VAT_RATES:
-        VatRate.get_or_create(code=code, valid_from=VAT_VALID_FROM, defaults={"label": label, "rate_bp": rate_bp})
+        seed_vat_rate(sealer, code, label, rate_bp, VAT_VALID_FROM)
     for code, name in STOCK_LOCATIONS:
         StockLocation.get_or_create(code=code, defaults={"name": name})
 
@@ -68,7 +71,7 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
     created_key = not key_path.exists()
     ctx = TillContext.open(config, create_key=True)
     with ctx.database.atomic():
-        seed_defaults()
+        seed_defaults(ctx.sealer)
         if created_key:
             record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
     if created_key:  # a new till signs its anchors from its first record: an unsigned one is a failure
