@@ -47,6 +47,7 @@ from till.fiscal.problems import Problem, finding, table_finding
 from till.i18n import N_
 
 __all__ = [
+    "KEY_CHECK_FAILED", "KEY_CHECK_NOTES", "note_key_check_failure", "seal_key_check_failures",
     "KEY_ROTATED", "AdmittedKey", "KeyChain", "KeyFileMismatch", "KeyOrder", "SealedRecord", "build_key_chain",
     "check_key_file", "fingerprint", "root_key_ids", "key_chain_of", "key_chain_records", "normalise_fingerprint", "root_problems",
 ]
@@ -341,6 +342,63 @@ def check_key_file(signer: Any, till_id: str) -> KeyChain:
         "{expected}. A technician puts that key's file back (root fingerprint {root})",
         file=str(signer.path), found=fingerprint(signer.key_id), expected=fingerprint(current.key_id),
         root=chain.fingerprint)
+
+
+KEY_CHECK_FAILED = "KEY_CHECK_FAILED"
+KEY_CHECK_NOTES = "key-check-failures.jsonl"
+"""Beside the configuration: the key file refusals not sealed yet (see ``note_key_check_failure``)."""
+
+
+def note_key_check_failure(path: Path, refused: KeyFileMismatch) -> None:
+    """Keep a key file refusal until it can be sealed.
+
+    The key found cannot sign it (the key chain would refuse the record), so the refusal is
+    written down beside the configuration, and sealed as KEY_CHECK_FAILED by the right key at
+    the next start that passes the check (``seal_key_check_failures``): the journal then shows
+    when the wrong key was found, which one, and which was expected. A failure to write the
+    note never hides the refusal itself."""
+    from till.files import write_private  # deferred: only on this rare path
+
+    note = {"at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0).isoformat() + "Z",
+            "found": refused.params.get("found"), "expected": refused.params.get("expected"),
+            "root": refused.params.get("root"), "file": refused.params.get("file"), "reason": refused.message}
+    try:
+        before = path.read_bytes() if path.exists() else b""
+        write_private(path, before + (json.dumps(note, sort_keys=True) + "\n").encode("utf-8"))
+    except OSError:
+        pass
+
+
+def seal_key_check_failures(sealer: Any, path: Path) -> int:
+    """Seal each refusal ``note_key_check_failure`` kept, once the key file is right again, then
+    drop the notes; the number sealed. Nothing is sealed (the notes wait) when the journal
+    cannot take a record now (an anchor to acknowledge first)."""
+    from till.fiscal.chain import current_database  # deferred: the verifier imports this module
+    from till.fiscal.events import record_event
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return 0
+    except (OSError, UnicodeDecodeError):
+        return 0
+    notes = []
+    for line in lines:
+        try:
+            note = json.loads(line)
+        except ValueError:
+            note = {"unreadable": line[:200]}
+        notes.append(note if isinstance(note, dict) else {"unreadable": line[:200]})
+    try:
+        with current_database().atomic():
+            for note in notes:
+                record_event(sealer, KEY_CHECK_FAILED, "the key file was refused at start",
+                             details={str(name): value if value is None or isinstance(value, (str, int)) else str(value)
+                                      for name, value in note.items()})
+    except TillError:
+        return 0
+    path.unlink(missing_ok=True)
+    return len(notes)
 
 
 def _interrupted_rotation(signer: Any, expected: str) -> Path | None:

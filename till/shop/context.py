@@ -20,7 +20,9 @@ from till.errors import TillError
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_zone
-from till.fiscal.key_chain import check_key_file
+from till.fiscal.key_chain import (
+    KEY_CHECK_NOTES, KeyFileMismatch, check_key_file, note_key_check_failure, seal_key_check_failures,
+)
 from till.fiscal.keys import Signer, register_public_key
 from till.i18n import set_language
 from till.shop.permissions import tighten_shop_files
@@ -64,11 +66,16 @@ class TillContext:
         with database.atomic():
             # The key file must be the key the till's own journal expects (its key chain's
             # current key); another one stops here, before it is registered or signs anything.
-            check_key_file(signer, config.till.id)
+            try:
+                check_key_file(signer, config.till.id)
+            except KeyFileMismatch as refused:  # sealed by the right key at the next start
+                note_key_check_failure(config.resolve(KEY_CHECK_NOTES), refused)
+                raise
             register_public_key(signer, config.till.id)
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))
         sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
+        seal_key_check_failures(sealer, config.resolve(KEY_CHECK_NOTES))  # refusals the wrong key could not sign
         terminal = make_terminal(config)
         if terminal is not None:
             # Every request is journaled before it is sent. What a stop left open is resolved by
