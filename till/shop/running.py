@@ -18,6 +18,7 @@ from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.anchor_check import START, require_anchors
 from till.fiscal.lifecycle import record_start
+from till.fiscal.program_integrity import record_program_integrity
 from till.i18n import N_
 from till.selling.card_settlement import reconcile
 from till.shop.context import TillContext
@@ -39,7 +40,8 @@ def start_till(config: Config) -> TillContext:
     """What the till's own program does before its screens, holding its run lock: open the shop,
     check the tail anchors (``AnchorCheckFailed`` when they do not agree with the journal: the
     till does not sell on a cut chain; before APP_START, whose own anchor would otherwise
-    replace a bad one of chain L), seal the start, resolve the card journal, give back
+    replace a bad one of chain L), compare the program's files with the last sealed list
+    (PROGRAM_INTEGRITY when they differ), seal the start, resolve the card journal, give back
     credit-note holds."""
     ctx = TillContext.open(config)
     try:
@@ -47,6 +49,7 @@ def start_till(config: Config) -> TillContext:
     except BaseException:
         ctx.close()
         raise
+    record_program_integrity(ctx.sealer)
     record_start(ctx.sealer, config)
     resolve_card_journal(ctx)
     give_back_credit_holds(ctx)
