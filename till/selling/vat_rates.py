@@ -62,7 +62,7 @@ def add_vat_rate(sealer: Sealer, code: str, label: str, rate_bp: int, valid_from
     """A new value for VAT code ``code`` from ``valid_from`` on (the one before ends the day
     before), sealed with who added it and the value it follows, in one transaction."""
     if isinstance(rate_bp, bool) or not isinstance(rate_bp, int) or not 0 <= rate_bp <= 10_000:
-        raise TillError("A VAT rate is a whole number of basis points between 0 and 10000 (5.5 % is 550)")
+        raise TillError("A VAT rate is a whole number of basis points from 0 to 10000 (550 for 5.5 percent)")
     with current_database().atomic():
         previous = (VatRate.select().where((VatRate.code == code) & (VatRate.valid_from < valid_from))
                     .order_by(VatRate.valid_from.desc()).first())
