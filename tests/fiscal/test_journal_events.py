@@ -194,3 +194,23 @@ def test_the_installed_program_is_checked_at_start(shop):
     assert "till/fiscal/program_integrity.py" in files and "store/db.py" in files
     assert "till/locales/fr/LC_MESSAGES/till.mo" in files
     assert not any(name.startswith("tests/") or name.startswith("headoffice/") for name in files)
+
+
+def test_journal_verify_warns_when_the_program_differs_from_the_last_sealed_list(shop, tmp_path):
+    from till.fiscal import program_integrity as integrity
+
+    root = tmp_path / "program"
+    (root / "till").mkdir(parents=True)
+    (root / "till" / "a.py").write_text("one")
+    integrity.record_program_integrity(shop.ctx.sealer, root)
+    assert integrity.check_program(shop.ctx.till_id, root) == ([], [])
+    (root / "till" / "a.py").write_text("two")
+    problems, warnings = integrity.check_program(shop.ctx.till_id, root)
+    assert problems == []
+    assert [w.what for w in warnings] == [
+        "the program files differ from those sealed at the last start of till 01 (changed: till/a.py; added: none; "
+        "removed: none): the next start seals them"]
+    report = _verified(shop)  # `till journal verify`: the installed program is not the list sealed last
+    assert report.ok and [w.what[:56] for w in report.warnings] == [
+        "the program files differ from those sealed at the last s"]
+

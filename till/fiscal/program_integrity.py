@@ -27,9 +27,10 @@ from pathlib import Path
 from store.models import FiscalRecord
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import EVENT_CHAIN, record_event
+from till.fiscal.problems import Problem, table_finding
 
 __all__ = ["PROGRAM_INTEGRITY", "PACKAGES", "SUFFIXES", "installed_root", "program_files", "digest_files",
-           "record_program_integrity"]
+           "record_program_integrity", "check_program"]
 
 PROGRAM_INTEGRITY = "PROGRAM_INTEGRITY"
 PACKAGES = ("till", "store", "devices", "reports")
@@ -106,3 +107,26 @@ def record_program_integrity(sealer: Sealer, root: Path | None = None) -> str | 
         }
         record_event(sealer, PROGRAM_INTEGRITY, "program files changed since the last start", details=details)
     return digest
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:20]) + (f" (+{len(names) - 20})" if len(names) > 20 else "") if names else "none"
+
+
+def check_program(till_id: str, root: Path | None = None) -> tuple[list[Problem], list[Problem]]:
+    """For ``till journal verify``: (problems, warnings) of the program files now against the
+    list the till's last start sealed. A difference is a warning, not a failure: the journal
+    itself is intact, and the next start seals the new list (an upgrade installed but not yet
+    started looks the same); an inspector sees which files and asks why."""
+    last = _last_files(till_id)
+    if last is None:
+        return [], []
+    files = program_files(root or installed_root())
+    before = last[0]
+    if files == before:
+        return [], []
+    changed = sorted(name for name in files.keys() & before.keys() if files[name] != before[name])
+    return [], [table_finding(
+        "the program files differ from those sealed at the last start of till {till_id} (changed: {changed}; "
+        "added: {added}; removed: {removed}): the next start seals them", till_id=till_id, changed=_names(changed),
+        added=_names(sorted(files.keys() - before.keys())), removed=_names(sorted(before.keys() - files.keys())))]

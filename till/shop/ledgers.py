@@ -26,6 +26,7 @@ from till.fiscal.credit_ledger import ISSUED_BY_LOYALTY, ISSUED_BY_REFUND, Ledge
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import EVENT_CHAIN, USER_CHANGED, record_event
 from till.fiscal.problems import Problem
+from till.fiscal.program_integrity import check_program
 from till.people.users_check import check_users, sealed_users
 from till.selling.derived_check import check_derived_rows, unsealed_ticketless
 from till.selling.stock import STOCK_MOVED, stock_moved_payload
@@ -40,7 +41,7 @@ def journal_checks(ctx) -> list[Check]:
     """The row checks of the shop of ``ctx`` (a ``TillContext``), for ``verify_journal(checks=...)``."""
     config = ctx.config
     return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users,
-            check_vat_rates]
+            check_vat_rates, lambda: check_program(ctx.till_id)]
 
 
 def seal_baseline(sealer: Sealer) -> tuple[int, int, int]:
