@@ -71,9 +71,9 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
     created_key = not key_path.exists()
     ctx = TillContext.open(config, create_key=True)
     with ctx.database.atomic():
-        seed_defaults(ctx.sealer)
-        if created_key:
+        if created_key:  # the till's first record: its key chain's root
             record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
+        seed_defaults(ctx.sealer)
     if created_key:  # a new till signs its anchors from its first record: an unsigned one is a failure
         seal_anchors_signed(ctx.sealer)
     root = key_chain_of(config.till.id).fingerprint
