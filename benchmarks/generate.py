@@ -36,6 +36,7 @@ from store.models import (  # noqa: E402
     CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, CustomerWord, FiscalRecord,
     Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
 )
+from till.fiscal.imported_history import declare_history  # noqa: E402
 from till.selling.accounting import ticket_postings  # noqa: E402
 from till.people.auth import create_user  # noqa: E402
 from till.config.loader import Config, load  # noqa: E402
@@ -296,6 +297,8 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     start = end - dt.timedelta(days=days)
     step = (end - start) / max(1, count)
     first_number = _next_number(till_id)
+    # a past written now: declared first, as the demo does (a ticket's time is its signing time otherwise)
+    declare_history(sealer, count=count, earliest=start, latest=end, reason="benchmark data set")
     reported = time.perf_counter()
     for base in range(0, count, TICKETS_PER_COMMIT):
         size = min(TICKETS_PER_COMMIT, count - base)
