@@ -66,10 +66,10 @@ def declare_history(sealer: Sealer, *, count: int, earliest: dt.datetime, latest
         head = (ChainHead.select(ChainHead.sequence)
                 .where((ChainHead.till_id == sealer.till_id) & (ChainHead.chain == chain)).scalar()) or 0
         history = ImportedHistory(chain, head + 1, head + count, _naive(earliest), _naive(latest), sealer.now())
+        details = {"chain": chain, "first": history.first, "last": history.last,
+                   "earliest": iso_utc(history.earliest), "latest": iso_utc(history.latest), "reason": reason[:200]}
         record = record_event(sealer, HISTORY_IMPORTED, "past tickets written now, each with its own business time",
-                     details={"chain": chain, "first": history.first, "last": history.last,
-                              "earliest": iso_utc(history.earliest), "latest": iso_utc(history.latest),
-                              "reason": reason[:200]})
+                              details=details)
         history.declared_at = _naive(_time(record.created_at))
     return history
 
@@ -78,9 +78,10 @@ def declared_histories(till_id: str) -> list[ImportedHistory]:
     """Every HISTORY_IMPORTED declaration of ``till_id``, as sealed (a record whose signature
     does not hold is reported by the chain check; its declaration is not trusted more)."""
     found = []
-    for payload, created_at in (FiscalRecord.select(FiscalRecord.payload, FiscalRecord.created_at)
-                       .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
-                              & (FiscalRecord.kind == HISTORY_IMPORTED)).tuples()):
+    rows = (FiscalRecord.select(FiscalRecord.payload, FiscalRecord.created_at)
+            .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
+                   & (FiscalRecord.kind == HISTORY_IMPORTED)).tuples())
+    for payload, created_at in rows:
         try:
             details = json.loads(payload)["details"]
             found.append(ImportedHistory(
