@@ -40,8 +40,8 @@ from typing import Any, Iterable, NamedTuple
 
 from store.models import FiscalRecord, SigningKey
 from till.errors import TillError
-from till.fiscal.chain import message_bytes
-from till.fiscal.events import EVENT_CHAIN, KEY_CREATED
+from till.fiscal.chain import current_database, message_bytes
+from till.fiscal.events import EVENT_CHAIN, KEY_CREATED, record_event
 from till.fiscal.keys import key_id_of, verify_digest
 from till.fiscal.problems import Problem, finding, table_finding
 from till.i18n import N_
@@ -373,9 +373,6 @@ def seal_key_check_failures(sealer: Any, path: Path) -> int:
     """Seal each refusal ``note_key_check_failure`` kept, once the key file is right again, then
     drop the notes; the number sealed. Nothing is sealed (the notes wait) when the journal
     cannot take a record now (an anchor to acknowledge first)."""
-    from till.fiscal.chain import current_database  # deferred: the verifier imports this module
-    from till.fiscal.events import record_event
-
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:

@@ -41,7 +41,7 @@ SUFFIXES = (".py", ".mo")
 
 def installed_root() -> Path:
     """The folder that holds the installed packages (``till``'s parent)."""
-    import till
+    import till  # deferred: the package's own location, asked only here
 
     return Path(till.__file__).resolve().parent.parent
 

@@ -70,12 +70,12 @@ def init_shop(folder: Path, config_name: str = "till.toml", **settings: str) -> 
     key_path = config.resolve(config.till.key_file)
     created_key = not key_path.exists()
     ctx = TillContext.open(config, create_key=True)
-    with ctx.database.atomic():
-        if created_key:  # the till's first record: its key chain's root
+    if created_key:  # the till's first record: its key chain's root
+        with ctx.database.atomic():
             record_event(ctx.sealer, KEY_CREATED, "signing key created", details={"key_id": ctx.sealer.signer.key_id})
-        seed_defaults(ctx.sealer)
-    if created_key:  # a new till signs its anchors from its first record: an unsigned one is a failure
-        seal_anchors_signed(ctx.sealer)
+        seal_anchors_signed(ctx.sealer)  # a new till signs its anchors from its first record
+    with ctx.database.atomic():
+        seed_defaults(ctx.sealer)  # the starting VAT rates, each sealed
     root = key_chain_of(config.till.id).fingerprint
     ctx.close()
     return InitResult(config=config, created_config=created_config, created_key=created_key, root_fingerprint=root)
