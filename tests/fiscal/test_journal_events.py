@@ -214,3 +214,28 @@ def test_journal_verify_warns_when_the_program_differs_from_the_last_sealed_list
     assert report.ok and [w.what[:56] for w in report.warnings] == [
         "the program files differ from those sealed at the last s"]
 
+
+
+def test_till_vat_add_seals_the_new_value_with_the_manager_and_refuses_bad_input(shop, capsys):
+    from till.cli.main import main
+
+    config = str(shop.config.path)
+    assert main(["--config", config, "vat", "add", "I", "--rate", "12,5", "--from", "2027-01-01",
+                 "--label", "TVA intermédiaire 12,5 %", "--manager", "manager", "--pin", "9999"]) == 0
+    (added,) = [e for e in events("VAT_RATE_CHANGED") if e["details"]["valid_from"] == "2027-01-01"]
+    assert added["user_id"] == shop.manager.id and added["details"]["rate_bp"] == 1250
+    assert added["details"]["previous_rate_bp"] == 1000
+    assert main(["--config", config, "vat", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "I  12.50 %  2027-01-01" in listed and "I  10.00 %  2014-01-01  2026-12-31" in listed
+
+    vat_events = FiscalRecord.select().where(FiscalRecord.kind == "VAT_RATE_CHANGED").count()
+    assert vat_events == 4 + 2  # the starting rates, then the old value ended and the new one added
+    assert main(["--config", config, "vat", "add", "I", "--rate", "ten", "--from", "2028-01-01",
+                 "--manager", "manager", "--pin", "9999"]) == 2
+    assert "ten" in capsys.readouterr().err  # not a rate: refused before a manager is asked
+    assert main(["--config", config, "vat", "add", "I", "--rate", "11", "--from", "2026-06-01",
+                 "--manager", "manager", "--pin", "9999"]) == 2  # before the value in force from 2027
+    assert "2026-06-01" in capsys.readouterr().err
+    assert FiscalRecord.select().where(FiscalRecord.kind == "VAT_RATE_CHANGED").count() == vat_events
+    assert _verified(shop).ok

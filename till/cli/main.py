@@ -308,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     from till.cli import card as cli_card  # deferred: per command (fast start)
     from till.cli import devices as cli_devices  # deferred: per command (fast start)
     from till.cli import doctor as cli_doctor  # deferred: per command (fast start)
+    from till.cli import vat as cli_vat  # deferred: per command (fast start)
     from till.cli import export as cli_export  # deferred: per command (fast start)
     from till.cli import fiscal as cli_fiscal  # deferred: per command (fast start)
     from till.cli import sync as cli_sync  # deferred: per command (fast start)
@@ -357,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sync.register(commands)
     cli_export.register(commands)
     cli_doctor.register(commands)
+    cli_vat.register(commands)
     cli_card.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(

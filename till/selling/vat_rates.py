@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from store.models import FiscalRecord, VatRate
@@ -30,7 +31,7 @@ from till.fiscal.events import EVENT_CHAIN, record_event
 from till.fiscal.problems import Problem, table_finding
 from till.selling.catalogue import forget_cached_rates
 
-__all__ = ["VAT_RATE_CHANGED", "add_vat_rate", "check_vat_rates", "seal_unsealed_vat_rates", "sealed_vat_rates"]
+__all__ = ["VAT_RATE_CHANGED", "add_vat_rate", "parse_percent", "check_vat_rates", "seal_unsealed_vat_rates", "sealed_vat_rates"]
 
 VAT_RATE_CHANGED = "VAT_RATE_CHANGED"
 _SEALED_FIELDS = ("label", "rate_bp", "valid_to")
@@ -55,6 +56,18 @@ def _seal(sealer: Sealer, rate: VatRate, change: str, user_id: int | None = None
         details["previous_rate_bp"] = previous.rate_bp
         details["previous_valid_from"] = _date(previous.valid_from)
     record_event(sealer, VAT_RATE_CHANGED, f"VAT rate {change}", user_id=user_id, details=details)
+
+
+_PERCENT = re.compile(r"([0-9]{1,3})(?:[.,]([0-9]{1,2}))?")
+
+
+def parse_percent(text: str) -> int:
+    """A rate typed in percent (``20``, ``5.5``, ``5,5``, ``2.10``) in basis points, without a
+    float on the way (``5,5`` is 550)."""
+    match = _PERCENT.fullmatch((text or "").strip())
+    if match is None or int(match.group(1)) > 100:
+        raise TillError("A VAT rate is written in percent, such as 20, 5.5 or 5,5, not {text}", text=text)
+    return int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
 
 
 def add_vat_rate(sealer: Sealer, code: str, label: str, rate_bp: int, valid_from: dt.date,
