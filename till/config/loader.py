@@ -119,6 +119,10 @@ class AccountsConfig:
     credit_note: str = "4197"
     sales_prefix: str = "7071"
     vat_prefix: str = "44571"
+    transfer: str = "580"
+    """Internal transfers: the safe or the bank, against the drawer (chain P cash moves)."""
+    petty_expense: str = "6068"
+    """Small expenses paid from the drawer (chain P)."""
 
 
 @dataclass(frozen=True)
