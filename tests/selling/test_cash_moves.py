@@ -166,3 +166,19 @@ def test_period_totals_for_the_closure_are_counts_and_sums_per_kind_and_correcti
     empty = period_cash_moves(shop.ctx.till_id, now - dt.timedelta(days=3), now - dt.timedelta(days=2))
     assert empty == {"count": 0, "first_number": 0, "last_number": 0, "drawer_cents": 0, "kinds": {},
                      "corrections": {}}
+
+
+def test_the_x_report_shows_corrected_means_the_cash_moves_and_the_cash_expected(shop):
+    from reports.xz import x_report
+
+    ticket = sell(shop, [("WIN", 1)], cash=895)
+    move(shop, OPENING_FLOAT, 10000)
+    move(shop, WITHDRAWAL, 2000)
+    correct(shop, ticket, 500)
+    lines = x_report(shop.config, width=42)
+    assert any(line.startswith("  Carte bancaire") and line.endswith(" 5,00") for line in lines), lines
+    assert any(line.startswith("  Espèces") and line.endswith(" 3,95") for line in lines), lines
+    assert "Mouvements de caisse" in lines
+    assert any(line.startswith("  Fonds de caisse (1)") and line.endswith(" 100,00") for line in lines), lines
+    assert any(line.startswith("  Retrait vers le coffre (1)") and line.endswith(" 20,00") for line in lines), lines
+    assert any(line.startswith("Espèces attendues") and line.endswith(" 83,95 €") for line in lines), lines

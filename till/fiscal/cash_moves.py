@@ -161,3 +161,17 @@ def left_to_correct(ticket_id: int, means: str) -> int:
                                           & (CashMove.kind == MEANS_CORRECTION)).tuples()):
         moved += (amount if target == means else 0) - (amount if source == means else 0)
     return int(paid or 0) + moved
+
+
+def with_corrections(payments: tuple[tuple[str, int, int, int], ...], corrections: dict[str, int]
+                     ) -> tuple[tuple[str, int, int, int], ...]:
+    """Per-means totals ``(means, net, in, out)`` of the tickets, as the period's corrections
+    (``period_cash_moves(...)["corrections"]``) leave them: a means gains what was moved to it
+    (counted in), loses what was moved from it (counted out). A means no ticket used comes last."""
+    found = {row[0]: list(row) for row in payments}
+    order = [row[0] for row in payments] + sorted(set(corrections) - set(found))
+    for means, delta in corrections.items():
+        row = found.setdefault(means, [means, 0, 0, 0])
+        row[1] += delta
+        row[2 if delta > 0 else 3] += abs(delta)
+    return tuple(tuple(found[means]) for means in order)  # type: ignore[misc]
