@@ -25,8 +25,9 @@ def _text(report) -> str:
 
 
 @pytest.fixture
-def moved(shop):
-    """A float, a withdrawal and a correction of a cash sale to card, all verifying."""
+def moved(any_shop):
+    """A float, a withdrawal and a correction of a cash sale to card, all verifying (both engines)."""
+    shop = any_shop
     seal_baseline(shop.ctx.sealer)
     ticket = sell(shop, [("WIN", 1)], cash=895)
     accounts = shop.config.accounts
