@@ -182,3 +182,17 @@ def test_the_x_report_shows_corrected_means_the_cash_moves_and_the_cash_expected
     assert any(line.startswith("  Fonds de caisse (1)") and line.endswith(" 100,00") for line in lines), lines
     assert any(line.startswith("  Retrait vers le coffre (1)") and line.endswith(" 20,00") for line in lines), lines
     assert any(line.startswith("Espèces attendues") and line.endswith(" 83,95 €") for line in lines), lines
+
+
+def test_the_document_is_printed_after_the_commit_with_its_signature_extract(shop):
+    from till.aftersale.jobs import run_outbox
+    from till.fiscal.canonical import signature_extract
+
+    ticket = sell(shop, [("WIN", 1)], cash=895)
+    shop.config.resolve(shop.config.printer.path).write_text("", encoding="utf-8")  # only what follows
+    correction = correct(shop, ticket, 895, reason="the customer paid by card, keyed as cash")
+    run_outbox(shop.config, shop.ctx.sealer)
+    printed = shop.config.resolve(shop.config.printer.path).read_text(encoding="utf-8")
+    assert "CORRECTION DE MOYEN DE PAIEMENT" in printed and correction.code in printed and ticket.code in printed
+    assert "Max Durand" in printed and "8,95" in printed and "keyed as cash" in printed
+    assert signature_extract(chain_records("P")[-1].signature) in printed

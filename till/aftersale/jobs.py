@@ -13,6 +13,7 @@ from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
+from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
@@ -86,7 +87,13 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if drawer_error is not None:
             raise drawer_error
         if drawer is not None:
-            drawer.open(f"ticket {payload.get('ticket_id')}")
+            drawer.open(f"ticket {payload['ticket_id']}" if "ticket_id" in payload else f"document {payload.get('code')}")
+
+    def print_cash_move(payload: dict) -> None:
+        if printer_error is not None:
+            raise printer_error
+        if printer is not None:
+            printer.print_lines(slip_lines(config, payload["cash_move_id"]))
 
     def print_credit_note(payload: dict) -> None:
         if printer_error is not None:
@@ -102,7 +109,7 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
     return {**heads_handler(config), outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
             credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
             **messages.handlers(config),
-            PRINT_LINES: print_lines}
+            PRINT_LINES: print_lines, PRINT_CASH_MOVE: print_cash_move}
 
 
 def heads_handler(config: Config) -> dict[str, outbox.Handler]:
@@ -125,7 +132,8 @@ def send_chain_heads_now(config: Config) -> int:
     return sum(1 for job in ran if job.status == DONE)
 
 
-PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})
+PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES,
+                      PRINT_CASH_MOVE})
 PRINTER_FAILURE = "PRINTER_FAILURE"
 
 

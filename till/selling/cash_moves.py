@@ -6,8 +6,8 @@ recorded with the wrong means (a card payment keyed as cash) makes the Z and the
 for ever after, and a ticket may not be edited (fiscal-fr.md R-INA-04). Each is therefore a
 document of its own: numbered in chain P, with the operator, the manager whose PIN approved it, a
 reason, and, for a correction, the corrected ticket's code and record signature. The row, its
-accounting lines and its sealed record commit together (``Sealer.append``); the drawer opens
-after the commit, through the outbox, when cash moved.
+accounting lines and its sealed record commit together (``Sealer.append``) with the outbox
+jobs that print its paper (``till.aftersale.cash_move_slip``) and, when cash moved, open the drawer.
 
 Refused with a message, nothing written: an unknown kind, an amount that is not positive, no
 reason, an approver who is not a manager, training mode (a practice session moves no money and a
@@ -24,6 +24,7 @@ import datetime as dt
 
 from store.models import MANAGER, TECHNICIAN, AccountingLine, CashMove, FiscalRecord, Ticket, User, utcnow
 from till.aftersale import outbox
+from till.aftersale.cash_move_slip import PRINT_CASH_MOVE
 from till.config.loader import AccountsConfig
 from till.errors import TillError
 from till.fiscal.cash_moves import (
@@ -97,6 +98,7 @@ def _write(sealer: Sealer, accounts: AccountsConfig, number: int, when: dt.datet
                               account=posting.account, label=posting.label, debit_cents=posting.debit_cents,
                               credit_cents=posting.credit_cents, created_at=when)
     sealer.append(CASH_MOVE_CHAIN, move.kind, move_payload(move))
+    outbox.enqueue(till_id, PRINT_CASH_MOVE, {"cash_move_id": move.id})
     if move.drawer_cents:
         outbox.enqueue(till_id, outbox.OPEN_DRAWER, {"cash_move_id": move.id, "code": move.code})
     return move
