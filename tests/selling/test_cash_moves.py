@@ -144,6 +144,19 @@ def test_a_correction_that_cannot_be_right_is_refused(shop, source, target, code
     assert Payment.select().count() == 1
 
 
+def test_a_ticket_of_another_till_is_corrected_at_that_till(shop):
+    from till.fiscal.chain import Sealer
+
+    ticket = sell(shop, [("WIN", 1)], cash=895)
+    sealer = shop.ctx.sealer
+    other = Sealer("02", sealer.signer, None, sealer.zone)
+    before = nothing_written()
+    with pytest.raises(CashMoveError) as refused:
+        correct_means(other, shop.config.accounts, ticket.code, "cash", "card", 100, "x", shop.cashier, shop.manager)
+    assert str(refused.value) == f"Ticket {ticket.code} was paid at till 01: correct it there"
+    assert nothing_written() == before  # the other till's drawer never held that cash
+
+
 def test_period_totals_for_the_closure_are_counts_and_sums_per_kind_and_corrections_per_means(shop):
     import datetime as dt
 

@@ -76,3 +76,15 @@ async def test_a_card_payment_recorded_as_cash_is_corrected(app, shop):
     (record,) = chain_records("P")
     payload = json.loads(record.payload)
     assert (payload["means"], payload["to_means"], payload["origin"]["code"]) == ("cash", "card", ticket.code)
+
+
+async def test_in_training_mode_no_cash_move_is_recorded(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        await _to_manager_screen(pilot, app)
+        await keys(pilot, "f11", "1")
+        await pilot.press(*"150", "enter", *"float", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CashMoveScreen) and "training" in status_text(app)
+    assert CashMove.select().count() == 0 and chain_records("P") == []

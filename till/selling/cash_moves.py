@@ -145,6 +145,9 @@ def correct_means(sealer: Sealer, accounts: AccountsConfig, ticket_code: str, fr
     ticket = Ticket.get_or_none(Ticket.code == (ticket_code or "").strip().upper())
     if ticket is None or ticket.training:
         raise CashMoveError("No ticket has the code {code}", code=ticket_code)
+    if ticket.till_id != sealer.till_id:  # its cash went into that till's drawer, not this one's
+        raise CashMoveError("Ticket {code} was paid at till {till}: correct it there", code=ticket.code,
+                            till=ticket.till_id)
     record = (FiscalRecord.select(FiscalRecord.signature)
               .where((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T")).first())
     if record is None:
