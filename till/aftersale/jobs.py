@@ -87,7 +87,8 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if drawer_error is not None:
             raise drawer_error
         if drawer is not None:
-            drawer.open(f"ticket {payload['ticket_id']}" if "ticket_id" in payload else f"document {payload.get('code')}")
+            what = f"ticket {payload['ticket_id']}" if "ticket_id" in payload else f"document {payload.get('code')}"
+            drawer.open(what)
 
     def print_cash_move(payload: dict) -> None:
         if printer_error is not None:
