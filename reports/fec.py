@@ -408,22 +408,26 @@ class _Layout:
 
     def _by_note(self, ticket_id: int, code: str, entry: list[tuple]) -> list[tuple[str, str, str, int, int]]:
         """The entry's postings as ``(account, CompAuxNum, CompAuxLib, debit, credit)``: lines on
-        the credit-note account are replaced, where the first of them was, by one line per note
-        the ticket moved, after checking that these add up to them."""
+        the credit-note account are replaced, where the first of them was (else at the end), by
+        one line per note the ticket moved, once sure these add up to them. The stored line is
+        the net of the ticket's notes; the file shows each note, so a ticket that spends one
+        note and issues another shows both, even when they cancel out in the stored line."""
         credit_account = self.accounts.credit_note
-        on_notes = [row for row in entry if row[7] == credit_account]
-        if not on_notes:
-            return [(row[7], "", "", int(row[8]), int(row[9])) for row in entry]
         notes = self.notes.get(ticket_id, [])
+        on_notes = [row for row in entry if row[7] == credit_account]
+        if not on_notes and (not notes or entry[0][5] != self.accounts.journal):
+            return [(row[7], "", "", int(row[8]), int(row[9])) for row in entry]
         if sum(cents for _, cents in notes) != sum(int(row[8]) - int(row[9]) for row in on_notes):
             raise ReportError(NOTES_DIFFER, code=code)
+        by_note = []
+        for note_code, cents in notes:
+            aux = aux_number(note_code)
+            self.aux_numbers.add(aux)
+            by_note.append((credit_account, aux, _clean(aux_label(note_code)), max(cents, 0), max(-cents, 0)))
         postings: list[tuple[str, str, str, int, int]] = []
         for row in entry:
             if row[7] != credit_account:
                 postings.append((row[7], "", "", int(row[8]), int(row[9])))
             elif row is on_notes[0]:
-                for note_code, cents in notes:
-                    aux = aux_number(note_code)
-                    self.aux_numbers.add(aux)
-                    postings.append((credit_account, aux, _clean(aux_label(note_code)), max(cents, 0), max(-cents, 0)))
-        return postings
+                postings.extend(by_note)
+        return postings if on_notes else postings + by_note

@@ -17,7 +17,7 @@ from tests.support import fec as fec_checker
 from tests.support.reports import at, close, history
 from reports.base import ReportError
 from reports.fec import export_fec
-from store.models import CreditNote, FiscalRecord
+from store.models import AccountingLine, CreditNote, FiscalRecord
 from till.fiscal.closures import close_year
 from till.selling.ticket_writer import DraftPayment, write_ticket
 from tests.support.shop import paid_draft
@@ -84,6 +84,42 @@ def test_every_4197_line_names_its_credit_note_and_no_other_line_has_an_auxiliar
     assert all(r[6] == r[7] == "" for r in rows if r[4] != "4197")
     problems, stats = fec_checker.check(result.path.read_bytes(), result.path.name, 2025)
     assert problems == [] and stats["entries"] == len(tickets)
+
+
+def _aux(code: str) -> str:
+    return "AV" + hashlib.sha256(code.replace("-", "").encode()).hexdigest()[:12].upper()
+
+
+def test_a_ticket_spending_one_note_and_issuing_another_shows_both_notes(shop, out):
+    history(shop)
+    old = CreditNote.get()
+    draft = paid_draft(shop, [("WIN", 1)], cash=None)
+    total = sum(line.total_cents for line in draft.lines)
+    draft = dataclasses.replace(draft, created_at=at(SPENT_ON), payments=(  # the change as a new note
+        DraftPayment("credit_note", 240, old.code), DraftPayment("cash", total), DraftPayment("credit_note", -240)))
+    write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    close(shop, at(SPENT_ON))
+    close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
+    new = CreditNote.select().order_by(CreditNote.id.desc()).get()
+    result = export_fec(identified(shop), 2025, out)
+    rows = _rows(result.path)
+    spent = [(r[6], r[11], r[12]) for r in rows if r[4] == "4197" and r[10].startswith("Vente")]
+    assert spent == [(_aux(old.code), "2,40", "0,00"), (_aux(new.code), "0,00", "2,40")]
+    assert fec_checker.check(result.path.read_bytes(), result.path.name, 2025)[0] == []
+    assert "2 comptes auxiliaires" in result.notice.read_text(encoding="iso-8859-15")
+
+
+def test_credit_note_lines_that_match_no_note_are_refused_and_nothing_is_written(with_notes, out):
+    shop, tickets, _ = with_notes
+    sale = tickets["b"]  # a card sale: no credit note
+    AccountingLine.insert_many([
+        {"ticket": sale.id, "journal": "VT", "entry_date": dt.date(2025, 3, 10), "account": account, "label": "x",
+         "debit_cents": debit, "credit_cents": credit} for account, debit, credit in (("4197", 500, 0), ("531", 0, 500))
+    ]).execute()
+    with pytest.raises(ReportError) as error:
+        export_fec(identified(shop), 2025, out, sealer=shop.ctx.sealer)
+    assert sale.code in error.value.text("fr") and "avoirs" in error.value.text("fr")
+    assert list(out.iterdir()) == [] and _events() == []
 
 
 def test_auxiliary_accounts_pass_the_public_checker(with_notes, out):
