@@ -109,6 +109,23 @@ def test_a_ticket_spending_one_note_and_issuing_another_shows_both_notes(shop, o
     assert "2 comptes auxiliaires" in result.notice.read_text(encoding="iso-8859-15")
 
 
+def test_a_loyalty_reward_voucher_has_its_auxiliary_account(shop, out):
+    from till.credit.loyalty import LoyaltySettings
+
+    history(shop)
+    rewarding = LoyaltySettings(enabled=True, points_per_euro=100, reward_threshold_points=100, reward_cents=500)
+    draft = paid_draft(shop, [("WIN", 1)], customer=shop.customer)
+    sale = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=at(SPENT_ON)),
+                        loyalty=rewarding)
+    close(shop, at(SPENT_ON))
+    close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
+    rewards = list(CreditNote.select().where(CreditNote.issued_ticket == sale.id).order_by(CreditNote.id))
+    assert len(rewards) > 1  # one line each, each with its own auxiliary account
+    rows = [r for r in _rows(export_fec(identified(shop), 2025, out).path) if r[8] == sale.code]
+    assert [(r[6], r[11], r[12]) for r in rows if r[4] == "4197"] == [(_aux(n.code), "0,00", "5,00") for n in rewards]
+    assert all(r[6] == r[7] == "" for r in rows if r[4] != "4197")
+
+
 def test_credit_note_lines_that_match_no_note_are_refused_and_nothing_is_written(with_notes, out):
     shop, tickets, _ = with_notes
     sale = tickets["b"]  # a card sale: no credit note
