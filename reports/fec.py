@@ -281,8 +281,8 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
     partial_notice = folder / f".{notice.name}.partial"
     digest = hashlib.sha256()
     try:
-        with open(partial, "w", encoding=encoding, errors="replace", newline="") as out:
-            _write(out, digest, "\t".join(COLUMNS))
+        with open(partial, "wb") as out:
+            _write(out, digest, "\t".join(COLUMNS), encoding)
             buffer: list[str] = []
             entry: list[tuple] = []
             current = None
@@ -295,11 +295,11 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
                     entry, current = [], (row[0], row[5])
                 entry.append(row)
                 if len(buffer) >= WRITE_EVERY:
-                    _write(out, digest, "".join(buffer))
+                    _write(out, digest, "".join(buffer), encoding)
                     buffer.clear()
             if entry:
                 layout.entry(entry, buffer)
-            _write(out, digest, "".join(buffer))
+            _write(out, digest, "".join(buffer), encoding)
             out.flush()
             os.fsync(out.fileno())
         sha256 = digest.hexdigest()
@@ -323,10 +323,12 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
     return FecResult(target, layout.lines, layout.entries, layout.debit, layout.credit, notice, sha256)
 
 
-def _write(out: Any, digest: Any, text: str) -> None:
-    """Write ``text`` and hash it as the file holds it (in its encoding), in the same pass."""
-    out.write(text)
-    digest.update(text.encode(out.encoding, errors="replace"))
+def _write(out: Any, digest: Any, text: str, encoding: str) -> None:
+    """Encode ``text`` once, write it and hash the very bytes written (the notice and the
+    chain L event give the file's SHA-256 without reading it again)."""
+    data = text.encode(encoding, errors="replace")
+    out.write(data)
+    digest.update(data)
 
 
 def _system_user() -> str:
