@@ -75,6 +75,13 @@ def _day(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def _aux_line(count: int, account: str) -> str:
+    if not count:
+        return "Aucun"
+    plural = "s" if count > 1 else ""
+    return f"{count} compte{plural} auxiliaire{plural}, un par avoir client, sur le compte {account}"
+
+
 def notice_text(facts: NoticeFacts) -> str:
     """The notice of ``facts``, lines ending with LF."""
     lines = [
@@ -107,8 +114,7 @@ def notice_text(facts: NoticeFacts) -> str:
         *(f"{account}\t{label}" for account, label in sorted(facts.accounts.items())),
         "",
         "Comptes auxiliaires (CompAuxNum)",
-        (f"{facts.aux_accounts} comptes auxiliaires, un par avoir client, tous rattachés au compte "
-         f"{facts.aux_account}" if facts.aux_accounts else "Aucun"),
+        _aux_line(facts.aux_accounts, facts.aux_account),
         "",
         "CONTENU",
         f"Nombre de lignes : {facts.lines} (hors ligne d'en-tête)",
