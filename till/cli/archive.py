@@ -25,6 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--period", required=True, help="a month YYYY-MM (or a day YYYY-MM-DD, or a year YYYY)")
     export.add_argument("--out", required=True, help="the archive file to write (or a folder to write it in)")
     export.add_argument("--till", dest="till", help="the till to archive (default: this one; 'all': every till)")
+    export.add_argument("--partial", action="store_true",
+                        help="archive a period that is not closed yet, marked as partial (otherwise refused)")
     export.set_defaults(func=cmd_archive_export)
     verify = archive.add_parser("verify", help="verify an archive file alone (no database): the same as "
                                 "`till journal verify --archive FILE`")
@@ -56,13 +58,14 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
         shop = ctx.config.shop
         tills = () if not args.till else (None if args.till == "all" else [args.till])
         result = export_archive(ctx.sealer, args.period, args.out, tills=tills,  # in the shop's time zone
+                                partial=args.partial,
                                 shop={"name": shop.name, "address": shop.address, "siret": shop.siret,
                                       "vat_number": shop.vat_number})
     finally:
         ctx.close()
     records = sum(result.counts.values())
     print(f"Archive {result.path} written: period {result.period.label} ({result.period.zone}), {records} records "
-          f"in {len(result.counts)} chains")
+          f"in {len(result.counts)} chains" + ("" if result.complete else ", PARTIAL (period not closed)"))
     print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
     print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
     from till.fiscal.archive_trust import key_chain_roots  # deferred: per command (fast start)

@@ -1,0 +1,114 @@
+"""Archives of a business period: records chosen by the date of what they record, complete or
+refused, closures recomputed from the archived tickets.
+
+The history is written as the demo writes it: tickets dated on past days (through the real
+ticket writer, ``tests.support.closures``) and closures asked for with an explicit ``now``, but
+every record sealed at the test's own clock. So the records' sealing times all fall on the day
+the test runs, and only their business dates place them in October or November.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+
+import pytest
+
+from store.models import FiscalRecord
+from till.fiscal.archive import ArchiveNotClosed, export_archive
+from till.fiscal.archive_verify import verify_archive
+from till.fiscal.closures import close_day, close_month
+from tests.support.closures import at, sale
+
+D = dt.date.fromisoformat
+TILL = "01"
+
+
+def _history(shop) -> dict:
+    """Two sales in October (5th, 20th) and one on 3 November; October closed, November not."""
+    sealer = shop.ctx.sealer
+    tickets = {"oct5": sale(shop, at("2026-10-05", 9), [("BAG", 2)])}
+    close_day(sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    tickets["oct20"] = sale(shop, at("2026-10-20", 10), [("WIN", 1)], means="card")
+    close_month(sealer, D("2026-10-01"), now=at("2026-11-02", 8))
+    tickets["nov3"] = sale(shop, at("2026-11-03", 11), [("COF", 1)])
+    close_day(sealer, D("2026-11-03"), now=at("2026-11-03", 20))
+    return tickets
+
+
+def _lines(path, name: str) -> list[dict]:
+    with zipfile.ZipFile(path) as archive:
+        return [json.loads(line) for line in archive.read(name).decode("utf-8").splitlines()]
+
+
+def _manifest(path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("manifest.json"))
+
+
+def test_a_month_holds_the_records_of_its_business_days_whenever_they_were_sealed(lite_shop, tmp_path):
+    tickets = _history(lite_shop)
+    result = export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path)
+
+    sold = [json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"]
+            for r in _lines(result.path, f"data/{TILL}-T.jsonl")]
+    assert [p["ticket_id"] for p in sold] == [tickets["oct5"].id, tickets["oct20"].id]
+    closures = [(r["kind"], r["payload"]["period"]["label"]) for r in _lines(result.path, f"data/{TILL}-G.jsonl")]
+    assert sorted(closures) == [("day", "2026-10-05"), ("day", "2026-10-20"), ("month", "2026-10")]
+    assert _manifest(result.path)["period"]["complete"] is True
+    report = verify_archive(result.path)
+    assert report.ok, report.lines()
+    assert report.partial is False
+
+
+def test_a_month_not_closed_is_refused_unless_partial_and_a_partial_archive_says_so(lite_shop, tmp_path):
+    tickets = _history(lite_shop)
+    a_before = FiscalRecord.select().where(FiscalRecord.chain == "A").count()
+    out = tmp_path / "archives"
+    out.mkdir()
+    with pytest.raises(ArchiveNotClosed) as refused:
+        export_archive(lite_shop.ctx.sealer, "2026-11", out)
+    assert "2026-11" in refused.value.text() and "--partial" in refused.value.text()
+    assert list(out.iterdir()) == []  # nothing written, nothing sealed
+    assert FiscalRecord.select().where(FiscalRecord.chain == "A").count() == a_before
+
+    result = export_archive(lite_shop.ctx.sealer, "2026-11", out, partial=True)
+    period = _manifest(result.path)["period"]
+    assert period["complete"] is False and "01" in period["incomplete_reason"]
+    assert json.loads(result.record.payload)["period"]["complete"] is False
+    sold = [r["payload"]["ticket_id"] for r in _lines(result.path, f"data/{TILL}-T.jsonl")]
+    assert sold == [tickets["nov3"].id]
+    report = verify_archive(result.path)
+    assert report.ok and report.partial is True
+    assert any("partial" in line for line in report.lines())
+
+
+def test_records_of_other_periods_between_them_split_a_chain_into_runs_that_each_link(lite_shop, tmp_path):
+    """A day of November closed before the month of October: chain G holds October's day
+    closures, then November's, then October's month. October's archive skips the one between,
+    and the month closure still links, to the record before it the manifest names."""
+    sealer = lite_shop.ctx.sealer
+    sale(lite_shop, at("2026-10-05", 9), [("BAG", 2)])
+    close_day(sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    sale(lite_shop, at("2026-11-03", 11), [("COF", 1)])
+    close_day(sealer, D("2026-11-03"), now=at("2026-11-03", 20))
+    close_month(sealer, D("2026-10-01"), now=at("2026-11-04", 8))
+
+    result = export_archive(sealer, "2026-10", tmp_path)
+    chain = {c["chain"]: c for c in _manifest(result.path)["chains"]}["G"]
+    g = list(FiscalRecord.select().where(FiscalRecord.chain == "G").order_by(FiscalRecord.sequence))
+    assert [(run["first_sequence"], run["last_sequence"]) for run in chain["runs"]] == [(1, 1), (3, 3)]
+    assert chain["runs"][1]["before"] == {"sequence": 2, "signature": g[1].signature, "hash": g[1].hash}
+    assert verify_archive(result.path).ok
+
+    # a record taken out of a run is still named as missing
+    with zipfile.ZipFile(result.path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    lines = members[f"data/{TILL}-T.jsonl"].splitlines(keepends=True)
+    assert len(lines) == 1
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, b"" if name == f"data/{TILL}-T.jsonl" else data)
+    assert not verify_archive(forged).ok
