@@ -81,7 +81,7 @@ def test_a_month_not_closed_is_refused_unless_partial_and_a_partial_archive_says
     assert sold == [tickets["nov3"].id]
     report = verify_archive(result.path)
     assert report.ok and report.partial is True
-    assert any("partial" in line for line in report.lines())
+    assert any("partial" in line for line in report.lines("en"))
 
 
 def test_records_of_other_periods_between_them_split_a_chain_into_runs_that_each_link(lite_shop, tmp_path):
@@ -112,3 +112,99 @@ def test_records_of_other_periods_between_them_split_a_chain_into_runs_that_each
         for name, data in members.items():
             archive.writestr(name, b"" if name == f"data/{TILL}-T.jsonl" else data)
     assert not verify_archive(forged).ok
+
+
+# --- Closures recomputed from the archived tickets (R-SEC-07) ----------------------------------------
+
+
+def _forge(source, target, signer, change) -> None:
+    """``source`` with ``change(record)`` applied to its records, re-signed by the till's own key
+    as an insider holding it could, each chain relinked and the manifest made to agree: every
+    signature verifies, so only what the records say can betray the change."""
+    import hashlib
+
+    from till.fiscal.canonical import canonical_bytes, canonical_json
+    from till.fiscal.chain import message_bytes
+
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    files = {entry["name"]: entry for entry in manifest["files"]}
+    for chain in manifest["chains"]:
+        out, previous = [], None
+        for raw in members[chain["file"]].splitlines():
+            record = json.loads(raw)
+            changed = change(record)
+            if previous is not None and record["previous_signature"] == previous[0]:
+                record["previous_signature"] = previous[1]
+            if changed or previous is not None and previous[0] != previous[1]:
+                message = message_bytes(
+                    format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+                    sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
+                    ticket_id=record["ticket_id"], payload=canonical_json(record["payload"]),
+                    previous_signature=record["previous_signature"])
+                old = record["signature"]
+                record.update(hash=hashlib.sha256(message).hexdigest(), signature=signer.sign(message))
+                previous = (old, record["signature"])
+            else:
+                previous = (record["signature"], record["signature"])
+            out.append(canonical_bytes(record) + b"\n")
+        members[chain["file"]] = data = b"".join(out)
+        files[chain["file"]].update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+        first, last = json.loads(out[0]), json.loads(out[-1])
+        chain.update(first_hash=first["hash"], last_hash=last["hash"])
+    manifest["files"] = list(files.values())
+    members["manifest.json"] = canonical_bytes(manifest)
+    members["manifest.sig"] = canonical_bytes({"algorithm": "ECDSA-P256-SHA256", "key_id": signer.key_id,
+                                               "signed_file": "manifest.json",
+                                               "signature": signer.sign(members["manifest.json"])})
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _findings(report) -> list[tuple[str, int | None, str]]:
+    return [(p.chain, p.sequence, p.text("en")) for p in report.problems]
+
+
+def test_a_ticket_altered_and_re_signed_by_the_till_s_own_key_no_longer_adds_up_to_its_closure(lite_shop, tmp_path):
+    tickets = _history(lite_shop)
+    signer = lite_shop.ctx.sealer.signer
+    result = export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path)
+    target = tickets["oct20"].id
+
+    def lower_the_sale(record):
+        payload = record["payload"]
+        if record["chain"] == "T" and payload.get("ticket_id") == target:
+            payload["payments"][0]["amount_cents"] -= 100
+            return True
+        return False
+
+    forged = tmp_path / "forged.zip"
+    _forge(result.path, forged, signer, lower_the_sale)
+    report = verify_archive(forged)
+    assert not report.ok
+    texts = [text for chain, _seq, text in _findings(report)]
+    assert all(chain == "G" for chain, _seq, _text in _findings(report)), _findings(report)
+    assert any("day closure 2026-10-20: payments" in text and "from the tickets" in text for text in texts), texts
+
+
+def test_a_closure_total_altered_and_re_signed_is_named_against_its_tickets_and_its_month(lite_shop, tmp_path):
+    _history(lite_shop)
+    signer = lite_shop.ctx.sealer.signer
+    result = export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path)
+
+    def inflate_the_day(record):
+        payload = record["payload"]
+        if record["chain"] == "G" and payload["period"]["label"] == "2026-10-05":
+            payload["sales_cents"] += 1000
+            payload["grand_total_cents"] += 1000
+            return True
+        return False
+
+    forged = tmp_path / "forged.zip"
+    _forge(result.path, forged, signer, inflate_the_day)
+    texts = [text for _chain, _seq, text in _findings(verify_archive(forged))]
+    assert any("day closure 2026-10-05: sales_cents is 1240 in the closure but 240 from the tickets" in text
+               for text in texts), texts
+    assert any("month closure 2026-10: sales_cents" in text and "from its day closures" in text for text in texts), texts

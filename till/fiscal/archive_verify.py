@@ -22,7 +22,11 @@
 5. the credit-note ledger the records carry (issues sealed in chain L, redemptions in the T
    payloads), with the database verifier's own rules (``till.fiscal.credit_ledger``): an issue
    its refund payment contradicts, a note issued twice or spent beyond its sealed amount;
-6. optionally, every data line and the manifest against the archive's JSON Schemas, with the
+6. each closure of the period against the archived tickets of its period, a month's (year's)
+   against its days' (months'), with the database verifier's rules and messages
+   (``till.fiscal.archive_closures``, format 2): a ticket or a closure altered and re-signed
+   by someone holding the till's key still shows;
+7. optionally, every data line and the manifest against the archive's JSON Schemas, with the
    subset checker of ``till.fiscal.json_schema`` (four times faster here than the ``jsonschema``
    library, which the tests hold it to; the figures are in its docstring).
 
@@ -59,6 +63,7 @@ from till.fiscal.archive import (
     RECORD_SCHEMA,
     SIGNATURE,
 )
+from till.fiscal.archive_closures import ArchivedClosures
 from till.fiscal.archive_period import business_time, parse_utc
 from till.fiscal.chain import message_bytes
 from till.fiscal.credit_ledger import LedgerRules
@@ -144,6 +149,9 @@ class _Verifier(ArchiveTrust):
         self.pending: list[tuple] = []
         self.inflight: list[tuple[list[tuple], list]] = []
         self.ledger = LedgerRules()
+        self.closures = ArchivedClosures()
+        """The tickets and closures read, to recompute each closure of the period (format 2)."""
+        self.bounds: tuple[Any, Any] | None = None
         """The credit-note ledger the archive's records carry, checked by the database verifier's rules."""
 
     def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
@@ -195,6 +203,8 @@ class _Verifier(ArchiveTrust):
                                   error=f"chains: {error!r}")
             self.flush_signatures()
             self.report.problems.extend(self.ledger.sealed_problems()[1])
+            if self.bounds is not None:
+                self.report.problems.extend(self.closures.problems(*self.bounds))
             for name, entry in files.items():
                 if name not in data_files and name in archive.names and not name.startswith("keys/"):
                     self.check_file(archive, name, entry)
@@ -278,7 +288,7 @@ class _Verifier(ArchiveTrust):
         if manifest.get("format_version", 1) >= 2:
             walk.runs = list(chain.get("runs") or [])[1:]
             period = manifest.get("period") or {}
-            walk.bounds = (parse_utc(str(period.get("from"))), parse_utc(str(period.get("to"))))
+            walk.bounds = self.bounds = (parse_utc(str(period.get("from"))), parse_utc(str(period.get("to"))))
         key_chain = self.key_chains.get(till_id)
         if key_chain is not None:
             walk.order, walk.pems = key_chain.order(name), key_chain.pems()
@@ -344,6 +354,7 @@ class _Verifier(ArchiveTrust):
         self.check_key_chain_record(walk, record, sequence)
         self.check_seal(walk, record, sequence, raw)
         self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
+        self.closures.add(till_id, chain, sequence, record.get("kind"), record.get("payload"), record.get("signature"))
         if self.record_schema is not None:
             for error in self.record_schema.errors(record)[:3]:
                 self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)
