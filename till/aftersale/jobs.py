@@ -13,6 +13,7 @@ from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
+from till.aftersale.archive_job import archive_handlers
 from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
@@ -156,7 +157,10 @@ def run_outbox(config: Config, sealer=None) -> int:
     events (R-JET: printer failures), once each, not at every retry.
     """
 
-    ran = outbox.process(config.till.id, handlers(config))
+    own = handlers(config)
+    if sealer is not None:  # jobs that seal records: a closed month's archive
+        own.update(archive_handlers(config, sealer))
+    ran = outbox.process(config.till.id, own)
     if sealer is not None:
 
         for job in ran:

@@ -48,6 +48,7 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
+    from till.aftersale.archive_job import shop_identity  # deferred: per command (fast start)
     from till.fiscal.archive import export_archive, parse_period  # deferred: per command (fast start)
 
     parse_period(args.period)  # a usage error before anything is opened
@@ -55,12 +56,9 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
         raise TillError("--till must be a till id (1 to 8 letters or digits) or \"all\"")
     ctx = open_shop(args)
     try:
-        shop = ctx.config.shop
         tills = () if not args.till else (None if args.till == "all" else [args.till])
         result = export_archive(ctx.sealer, args.period, args.out, tills=tills,  # in the shop's time zone
-                                partial=args.partial,
-                                shop={"name": shop.name, "address": shop.address, "siret": shop.siret,
-                                      "vat_number": shop.vat_number})
+                                partial=args.partial, shop=shop_identity(ctx.config))
     finally:
         ctx.close()
     records = sum(result.counts.values())
