@@ -208,3 +208,15 @@ def test_a_closure_total_altered_and_re_signed_is_named_against_its_tickets_and_
     assert any("day closure 2026-10-05: sales_cents is 1240 in the closure but 240 from the tickets" in text
                for text in texts), texts
     assert any("month closure 2026-10: sales_cents" in text and "from its day closures" in text for text in texts), texts
+
+
+def test_an_archive_of_format_1_written_by_an_older_till_still_verifies():
+    """``data/archive-format-1.zip``: November 2026 of a journal test shop, written by the
+    exporter of format 1 (records chosen by sealing time, one run per chain)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "archive-format-1.zip"
+    assert _manifest(path)["format_version"] == 1
+    report = verify_archive(path)
+    assert report.ok, report.lines("en")
+    assert report.counts == {(TILL, "T"): 2, (TILL, "L"): 1} and not report.partial
