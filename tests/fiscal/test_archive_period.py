@@ -220,3 +220,20 @@ def test_an_archive_of_format_1_written_by_an_older_till_still_verifies():
     report = verify_archive(path)
     assert report.ok, report.lines("en")
     assert report.counts == {(TILL, "T"): 2, (TILL, "L"): 1} and not report.partial
+
+
+def test_a_record_whose_business_date_is_outside_the_period_is_named(lite_shop, tmp_path):
+    tickets = _history(lite_shop)
+    result = export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path)
+
+    def move_to_november(record):
+        if record["chain"] == "T" and record["payload"]["ticket_id"] == tickets["oct20"].id:
+            record["payload"]["created_at"] = "2026-11-20T10:00:00Z"
+            return True
+        return False
+
+    forged = tmp_path / "forged.zip"
+    _forge(result.path, forged, lite_shop.ctx.sealer.signer, move_to_november)
+    findings = _findings(verify_archive(forged))
+    assert ("T", 2, "chain T of till 01, record 2: records 2026-11-20 10:00:00 UTC, outside the period of the "
+            "archive") in findings, findings
