@@ -23,7 +23,8 @@ def _archives(shop):
     return FiscalRecord.select().where(FiscalRecord.chain == "A").order_by(FiscalRecord.sequence)
 
 
-def test_a_month_closure_queues_its_archive_which_the_outbox_writes_after_commit(lite_shop):
+def test_a_month_closure_queues_its_archive_which_the_outbox_writes_after_commit(till_shop):
+    lite_shop = till_shop  # both engines
     sealer = lite_shop.ctx.sealer
     sale(lite_shop, at("2026-10-05", 9), [("BAG", 2)])
     close_day(sealer, D("2026-10-05"), now=at("2026-10-05", 20))

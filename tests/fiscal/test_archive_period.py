@@ -47,7 +47,8 @@ def _manifest(path) -> dict:
         return json.loads(archive.read("manifest.json"))
 
 
-def test_a_month_holds_the_records_of_its_business_days_whenever_they_were_sealed(lite_shop, tmp_path):
+def test_a_month_holds_the_records_of_its_business_days_whenever_they_were_sealed(till_shop, tmp_path):
+    lite_shop = till_shop  # both engines
     tickets = _history(lite_shop)
     result = export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path)
 
