@@ -16,7 +16,8 @@ Only closures whose whole period lies inside the archive's are checked (a year's
 month's archive is not: its other months are elsewhere). The totals of tickets are added up
 here from the signed ticket payloads, the same figures ``closure_totals.period_totals`` adds up
 from the ticket rows (design.md section 2: closures add up, they never recompute), into the same
-``Totals``, compared figure by figure as ``closure_check`` does.
+``Totals``, compared figure by figure as ``closure_check`` does. Memory stays flat: tickets are
+kept as sums per quarter of an hour, not one by one.
 """
 
 from __future__ import annotations
@@ -55,39 +56,82 @@ class ArchivedTicket:
                    tuple(line["total_cents"] for line in payload["lines"]))
 
 
-def tickets_totals(tickets: Iterable[ArchivedTicket]) -> Totals:
-    """The ``Totals`` of ``tickets`` (training already left out), as ``period_totals`` makes them."""
-    tickets = list(tickets)
-    if not tickets:
-        return Totals()
-    counts: dict[str, int] = {}
-    vat: dict[int, list[int]] = {}
-    payments: dict[str, list[int]] = {}
-    sales = returns = 0
-    for ticket in tickets:
-        counts[ticket.kind] = counts.get(ticket.kind, 0) + 1
+@dataclass
+class _Sum:
+    """Tickets added up as a closure adds them (``period_totals``): merged, then made ``Totals``."""
+
+    tickets: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    vat: dict[int, list[int]] = field(default_factory=dict)
+    payments: dict[str, list[int]] = field(default_factory=dict)
+    sales: int = 0
+    returns: int = 0
+    first: int | None = None
+    last: tuple[int, str] | None = None
+
+    def add(self, ticket: ArchivedTicket) -> None:
+        self.tickets += 1
+        self.counts[ticket.kind] = self.counts.get(ticket.kind, 0) + 1
         for rate, *amounts in ticket.vat:
-            vat[rate] = [a + b for a, b in zip(vat.get(rate, [0, 0, 0]), amounts)]
+            self.vat[rate] = [a + b for a, b in zip(self.vat.get(rate, [0, 0, 0]), amounts)]
         for means, amount in ticket.payments:
-            row = payments.setdefault(means, [0, 0, 0])
+            row = self.payments.setdefault(means, [0, 0, 0])
             row[0] += amount
             row[1 if amount > 0 else 2] += abs(amount)
-        sales += sum(total for total in ticket.lines if total > 0)
-        returns += sum(-total for total in ticket.lines if total < 0)
-    last = max(tickets, key=lambda t: t.number)
-    return Totals(ticket_count=len(tickets), counts=tuple(sorted(counts.items())),
-                  first_ticket=min(t.number for t in tickets), last_ticket=last.number,
-                  last_ticket_signature=last.signature,
-                  vat=tuple((rate, *vat[rate]) for rate in sorted(vat, reverse=True)),
-                  payments=tuple((means, *payments[means]) for means in sorted(payments)),
-                  sales=sales, returns=returns)
+        self.sales += sum(total for total in ticket.lines if total > 0)
+        self.returns += sum(-total for total in ticket.lines if total < 0)
+        self.first = ticket.number if self.first is None else min(self.first, ticket.number)
+        if self.last is None or ticket.number > self.last[0]:
+            self.last = (ticket.number, ticket.signature)
+
+    def merge(self, other: "_Sum") -> None:
+        self.tickets += other.tickets
+        for kind, n in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+        for rate, amounts in other.vat.items():
+            self.vat[rate] = [a + b for a, b in zip(self.vat.get(rate, [0, 0, 0]), amounts)]
+        for means, amounts in other.payments.items():
+            self.payments[means] = [a + b for a, b in zip(self.payments.get(means, [0, 0, 0]), amounts)]
+        self.sales += other.sales
+        self.returns += other.returns
+        if other.first is not None:
+            self.first = other.first if self.first is None else min(self.first, other.first)
+        if other.last is not None and (self.last is None or other.last[0] > self.last[0]):
+            self.last = other.last
+
+    def totals(self) -> Totals:
+        if not self.tickets:
+            return Totals()
+        return Totals(ticket_count=self.tickets, counts=tuple(sorted(self.counts.items())), first_ticket=self.first,
+                      last_ticket=self.last[0], last_ticket_signature=self.last[1],
+                      vat=tuple((rate, *self.vat[rate]) for rate in sorted(self.vat, reverse=True)),
+                      payments=tuple((means, *self.payments[means]) for means in sorted(self.payments)),
+                      sales=self.sales, returns=self.returns)
+
+
+def tickets_totals(tickets: Iterable[ArchivedTicket]) -> Totals:
+    """The ``Totals`` of ``tickets`` (training already left out), as ``period_totals`` makes them."""
+    total = _Sum()
+    for ticket in tickets:
+        total.add(ticket)
+    return total.totals()
+
+
+_SLICE = 15 * 60
+"""Tickets are added up by quarter of an hour (UTC): every time zone's midnight falls on one, so
+a day's closure adds up whole slices, and memory holds 96 sums a day, not every ticket."""
+
+
+def _slice(when: dt.datetime) -> dt.datetime:
+    return when - dt.timedelta(minutes=when.minute % 15, seconds=when.second, microseconds=when.microsecond)
 
 
 @dataclass
 class ArchivedClosures:
     """Tickets and closures gathered while an archive is read, then checked against each other."""
 
-    tickets: dict[str, list[ArchivedTicket]] = field(default_factory=dict)
+    tickets: dict[str, dict[dt.datetime, _Sum]] = field(default_factory=dict)
+    """Per till, the tickets' sums per quarter of an hour (``_SLICE``)."""
     closures: dict[str, list[Closure]] = field(default_factory=dict)
     unreadable: list[Problem] = field(default_factory=list)
 
@@ -101,7 +145,8 @@ class ArchivedClosures:
                     self.closures.setdefault(till_id, []).append(Closure.from_record(
                         (till_id, sequence, kind, json.dumps(payload), str(signature), None)))
             elif "lines" in payload and payload.get("training") is not True:
-                self.tickets.setdefault(till_id, []).append(ArchivedTicket.from_payload(payload, str(signature)))
+                ticket = ArchivedTicket.from_payload(payload, str(signature))
+                self.tickets.setdefault(till_id, {}).setdefault(_slice(ticket.when), _Sum()).add(ticket)
         except (KeyError, TypeError, ValueError):
             pass  # a record that is not what its chain holds: its schema and seal checks report it
 
@@ -114,7 +159,7 @@ class ArchivedClosures:
 
     def _till(self, till_id: str, start: dt.datetime, end: dt.datetime) -> list[Problem]:
         made = sorted(self.closures[till_id], key=lambda c: c.sequence)
-        tickets = self.tickets.get(till_id, [])
+        slices = self.tickets.get(till_id, {})
         found: list[Problem] = []
         for closure in made:
             period = closure.period
@@ -122,7 +167,11 @@ class ArchivedClosures:
                 continue
             sealed = closure.payload
             if closure.kind == DAY:
-                actual = tickets_totals(t for t in tickets if period.start <= t.when < period.end)
+                day = _Sum()
+                for start_of_slice, part in slices.items():
+                    if period.start <= start_of_slice < period.end:
+                        day.merge(part)
+                actual = day.totals()
                 found += _compare(closure, sealed, actual, DIFFERS)
             else:
                 part_kind = KINDS[KINDS.index(closure.kind) - 1]
