@@ -238,3 +238,15 @@ def test_a_record_whose_business_date_is_outside_the_period_is_named(lite_shop, 
     findings = _findings(verify_archive(forged))
     assert ("T", 2, "chain T of till 01, record 2: records 2026-11-20 10:00:00 UTC, outside the period of the "
             "archive") in findings, findings
+
+
+def test_a_day_with_every_kind_of_ticket_adds_up_in_the_archive_as_in_the_database(lite_shop, tmp_path):
+    """Sales, a card sale, a return refunded as store credit, an exchange, a sale paid with the
+    credit note and a training sale: the archive's sums are the closure's, figure for figure."""
+    from tests.support.closures import busy_day
+
+    busy_day(lite_shop, "2026-10-05")
+    close_month(lite_shop.ctx.sealer, D("2026-10-01"), now=at("2026-11-02", 8))
+    report = verify_archive(export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path).path)
+    assert report.ok, report.lines("en")
+    assert report.counts[(TILL, "G")] == 2
