@@ -63,7 +63,8 @@ def test_a_month_is_exported_as_one_signed_file_recorded_in_chain_a(shop, at):
     public keys, detached signature), R-ARC-04 (the export is a chain A record), on both engines."""
     _journal(shop, at)
     at(dt.datetime(2026, 12, 2, 8, 0))
-    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", shop={"name": "Librairie du Port"}, partial=True)
+    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", shop={"name": "Librairie du Port"},
+                            partial=True)
 
     assert result.counts == {(TILL, "T"): 3, (TILL, "L"): 1}
     with zipfile.ZipFile(result.path) as archive:

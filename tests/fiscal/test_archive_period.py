@@ -208,7 +208,8 @@ def test_a_closure_total_altered_and_re_signed_is_named_against_its_tickets_and_
     texts = [text for _chain, _seq, text in _findings(verify_archive(forged))]
     assert any("day closure 2026-10-05: sales_cents is 1240 in the closure but 240 from the tickets" in text
                for text in texts), texts
-    assert any("month closure 2026-10: sales_cents" in text and "from its day closures" in text for text in texts), texts
+    assert any("month closure 2026-10: sales_cents" in text and "from its day closures" in text
+               for text in texts), texts
 
 
 def test_an_archive_of_format_1_written_by_an_older_till_still_verifies():
