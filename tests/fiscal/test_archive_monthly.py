@@ -63,3 +63,22 @@ def test_a_job_run_again_after_its_archive_was_made_writes_and_records_nothing_m
     assert OutboxJob.get_by_id(job.id).status == DONE
     assert [p.name for p in folder.iterdir()] == ["till-archive-01-2026-10.zip"]
     assert len(list(_archives(lite_shop))) == 1
+
+
+def test_an_archive_that_cannot_be_written_is_a_technical_event_and_is_retried(lite_shop):
+    """``archive_dir`` names a file, not a folder: the archive fails, says so in chain L (once,
+    not at every retry), and stays queued."""
+    from till.fiscal.archive_schedule import ARCHIVE_FAILED
+
+    sealer = lite_shop.ctx.sealer
+    sale(lite_shop, at("2026-10-05", 9), [("BAG", 2)])
+    close_month(sealer, D("2026-10-01"), now=at("2026-11-02", 8))
+    lite_shop.config.resolve(lite_shop.config.till.archive_dir).write_text("not a folder")
+
+    run_outbox(lite_shop.config, sealer)
+    job = OutboxJob.get(OutboxJob.kind == EXPORT_MONTH_ARCHIVE)
+    assert (job.status, job.attempts) == (PENDING, 1)
+    [event] = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == ARCHIVE_FAILED))
+    details = json.loads(event.payload)["details"]
+    assert (details["period"], details["attempts"]) == ("2026-10", 1)
+    assert list(_archives(lite_shop)) == []

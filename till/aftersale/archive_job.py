@@ -13,13 +13,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from store.models import FiscalRecord
+from typing import Iterable
+
+from store.models import FiscalRecord, OutboxJob
+from store.models.outbox import DONE, FAILED
 from till.aftersale.outbox import Handler
 from till.config.loader import Config
 from till.fiscal.archive import ARCHIVE_CHAIN, ARCHIVE_KIND, default_archive_name, export_archive, parse_period
-from till.fiscal.archive_schedule import EXPORT_MONTH_ARCHIVE
+from till.fiscal.archive_schedule import ARCHIVE_FAILED, EXPORT_MONTH_ARCHIVE
+from till.fiscal.events import record_event
 
-__all__ = ["archive_folder", "archive_handlers", "shop_identity"]
+__all__ = ["archive_folder", "archive_handlers", "report_archive_failures", "shop_identity"]
 
 
 def shop_identity(config: Config) -> dict[str, str]:
@@ -60,3 +64,18 @@ def archive_handlers(config: Config, sealer: Any) -> dict[str, Handler]:
         export_archive(sealer, period, target, shop=shop_identity(config))
 
     return {EXPORT_MONTH_ARCHIVE: export_month}
+
+
+def report_archive_failures(sealer: Any, ran: Iterable[OutboxJob]) -> int:
+    """An ARCHIVE_FAILED event (chain L) for each monthly archive of this run that failed for the
+    first time or was given up; the outbox retries the others with a growing delay."""
+    count = 0
+    for job in ran:
+        if job.kind == EXPORT_MONTH_ARCHIVE and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
+            period = json.loads(job.payload).get("period")
+            record_event(sealer, ARCHIVE_FAILED, "a monthly fiscal archive failed" if job.status != FAILED else
+                         "a monthly fiscal archive was given up",
+                         details={"job": job.id, "period": period, "attempts": job.attempts,
+                                  "error": (job.last_error or "")[:120]})
+            count += 1
+    return count

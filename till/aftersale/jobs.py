@@ -13,7 +13,7 @@ from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
-from till.aftersale.archive_job import archive_handlers
+from till.aftersale.archive_job import archive_handlers, report_archive_failures
 from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
@@ -170,6 +170,7 @@ def run_outbox(config: Config, sealer=None) -> int:
                                                                   "attempts": job.attempts,
                                                                   "error": (job.last_error or "")[:120]})
         messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
+        report_archive_failures(sealer, ran)  # a monthly archive not made: an anomaly (chain L)
     return len(ran)
 
 

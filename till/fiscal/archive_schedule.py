@@ -15,10 +15,13 @@ import json
 
 from store.models import OutboxJob
 
-__all__ = ["EXPORT_MONTH_ARCHIVE", "queue_month_archive"]
+__all__ = ["ARCHIVE_FAILED", "EXPORT_MONTH_ARCHIVE", "queue_month_archive"]
 
 EXPORT_MONTH_ARCHIVE = "export_month_archive"
 """The outbox job: ``{"period": "YYYY-MM"}``, the month to archive into ``[till] archive_dir``."""
+ARCHIVE_FAILED = "ARCHIVE_FAILED"
+"""The technical event (chain L) of a monthly archive that failed, at its first failure and when
+the outbox gives it up: an archive missing is an anomaly an inspector asks about."""
 
 
 def queue_month_archive(till_id: str, label: str) -> OutboxJob:
