@@ -18,7 +18,8 @@ OK, FAILED, USAGE = 0, 1, 2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``till archive export --period YYYY-MM --out FILE [--till ID|all]`` to ``commands``."""
+    """Add ``till archive export --period YYYY-MM --out FILE [--till ID|all] [--partial]`` and ``till archive
+    verify FILE`` to ``commands``."""
     archive = commands.add_parser("archive", help="signed fiscal archives").add_subparsers(
         dest="archive_command", required=True)
     export = archive.add_parser("export", help="write the signed archive of a period and record it in chain A")
