@@ -58,6 +58,7 @@ def test_a_month_holds_the_records_of_its_business_days_whenever_they_were_seale
     closures = [(r["kind"], r["payload"]["period"]["label"]) for r in _lines(result.path, f"data/{TILL}-G.jsonl")]
     assert sorted(closures) == [("day", "2026-10-05"), ("day", "2026-10-20"), ("month", "2026-10")]
     assert _manifest(result.path)["period"]["complete"] is True
+    assert result.path.stat().st_mode & 0o777 == 0o600  # private, as every archive
     report = verify_archive(result.path)
     assert report.ok, report.lines()
     assert report.partial is False
