@@ -11,8 +11,9 @@
    link to the previous signature (the first record of each run to its ``before.signature``),
    the business date of what it records inside the period (``till.fiscal.archive_period``),
    the hash of the rebuilt signed message (``chain.message_bytes``, the sealer's own
-   definition), the ECDSA signature with the key of its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
-   truncated file is named by the records it lost;
+   definition), the ECDSA signature with the key of its ``key_id``; then the count, first and
+   last sequences and hashes against the manifest, so a truncated file is named by the records
+   it lost;
 4. the key chain of each till (``key_chain/<till>.jsonl``, read by ``till.fiscal.archive_trust``
    with the very rules of the database verifier, ``till.fiscal.key_chain``): only the keys it admits, from its root, sign records, each
    where the chain puts it; the manifest is signed by the exporting till's current key; the
