@@ -252,3 +252,16 @@ def test_a_day_with_every_kind_of_ticket_adds_up_in_the_archive_as_in_the_databa
     report = verify_archive(export_archive(lite_shop.ctx.sealer, "2026-10", tmp_path).path)
     assert report.ok, report.lines("en")
     assert report.counts[(TILL, "G")] == 2
+
+
+def test_a_ticket_s_own_time_is_read_from_its_signed_text_as_from_its_parsed_payload():
+    from till.fiscal.archive_period import business_time
+
+    sealed = "2026-12-07T10:00:00Z"
+    plain = '{"code":"T01-0000001","created_at":"2026-10-05T09:00:00.250000Z","customer":null}'
+    nested = '{"a":{"created_at":"2026-01-01T00:00:00Z"},"code":"x","created_at":"2026-10-05T09:00:00Z"}'
+    tricky = '{"code":"\\",\\"created_at\\":\\"2020-01-01T00:00:00Z","created_at":"2026-10-05T09:00:00Z"}'
+    for text in (plain, nested, tricky):
+        assert business_time("T", sealed, text) == business_time("T", sealed, json.loads(text))
+    assert business_time("T", sealed, nested) == dt.datetime(2026, 10, 5, 9)
+    assert business_time("L", sealed, plain) == dt.datetime(2026, 12, 7, 10)  # events: when sealed
