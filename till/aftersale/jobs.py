@@ -13,6 +13,7 @@ from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
+from till.aftersale.archive_job import archive_handlers, report_archive_failures
 from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.messages import jobs as messages
@@ -165,7 +166,10 @@ def run_outbox(config: Config, sealer=None) -> int:
     events (R-JET: printer failures), once each, not at every retry.
     """
 
-    ran = outbox.process(config.till.id, handlers(config))
+    own = handlers(config)
+    if sealer is not None:  # jobs that seal records: a closed month's archive
+        own.update(archive_handlers(config, sealer))
+    ran = outbox.process(config.till.id, own)
     if sealer is not None:
 
         for job in ran:
@@ -175,6 +179,7 @@ def run_outbox(config: Config, sealer=None) -> int:
                                                                   "attempts": job.attempts,
                                                                   "error": (job.last_error or "")[:120]})
         messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
+        report_archive_failures(sealer, ran)  # a monthly archive not made: an anomaly (chain L)
     return len(ran)
 
 

@@ -62,6 +62,7 @@ language = "{language}"         # language of the screens: "fr" or "en"
 database = "{database}"         # or postgresql://user:password@host:5432/shop
 key_file = "keys/till.pem"      # private signing key (0600), made by `till init`
 anchor_dir = "anchors"          # last record of each chain, kept outside the database
+archive_dir = "archives"        # each closed month's signed archive, made by itself: copy it off the till
 log_file = "till.log"
 
 [sale]

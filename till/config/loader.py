@@ -66,6 +66,8 @@ class TillConfig:
     database: str = "sqlite:///till.db"
     key_file: str = "keys/till.pem"
     anchor_dir: str = "anchors"
+    archive_dir: str = "archives"
+    """Where the monthly fiscal archives are written by themselves (0700 folder, 0600 files)."""
     log_file: str = "till.log"
 
 
