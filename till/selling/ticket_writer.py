@@ -51,7 +51,7 @@ from till.config.loader import AccountsConfig, CreditNotesConfig
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.clock import check_clock, note_sealed
-from till.fiscal.closures import require_open_day
+from till.fiscal.closures import close_due, require_open_day
 from till.fiscal.payloads import seal_ticket_rows
 from till.credit.loyalty import LoyaltySettings, loyalty_rows_for_ticket
 from till.aftersale.messages.jobs import message_jobs_for_ticket
@@ -199,6 +199,8 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
     check_clock(sealer.till_id)
     database = current_database()
     when = _utc(draft.created_at or utcnow())
+    if not draft.training:
+        close_due(sealer, when)  # the months (years) over, before this sale's own transaction
     vat = vat_breakdown((line.vat_rate_bp, line.total_cents) for line in draft.lines)
     till_id = sealer.till_id
     with database.atomic():
