@@ -59,7 +59,7 @@ __all__ = [
     "Period", "Totals", "Closure",
     "business_zone", "business_day", "period_of", "parse_period", "period_totals",
     "close_day", "close_month", "close_year", "close", "close_due", "fiscal_year_start", "AUTOMATIC",
-    "PAYLOAD_VERSION", "Activity",
+    "PAYLOAD_VERSION", "Activity", "closure_extras",
     "closures", "find_closure", "get_closure", "last_closure", "sum_totals", "require_open_day", "MESSAGES",
 ]
 
@@ -558,9 +558,11 @@ class _Job:
 
 
 def closure_extras(till_id: str, period: Period, fiscal_year: Period, totals: Totals,
-                   previous: dict[str, Any] | None, now: dt.datetime) -> dict[str, Any]:
+                   previous: dict[str, Any] | None, now: dt.datetime | None = None,
+                   through: dict[str, int] | None = None) -> dict[str, Any]:
     """The figures of payload shape 2 a closure seals besides its totals, from the records as
-    they are (the verifier calls it with the sealed ``through`` to recount the same ranges):
+    they are: at the closure, counted up to the chains' tails at ``now``; by the verifier, up
+    to the sealed ``through``, so it recounts the very same ranges:
 
     - ``fiscal_year``: the fiscal year the period is in (its bounds, as a period);
     - ``year_to_date``: sales, returns, grand total and VAT per rate since its start;
@@ -570,7 +572,9 @@ def closure_extras(till_id: str, period: Period, fiscal_year: Period, totals: To
     """
     after = ((previous.get("activity") or {}).get("through")) if previous is not None else None
     start = period.start if previous is not None and after is None else None
-    activity = period_activity(till_id, chain_tails(till_id, period.end, now), after, start)
+    if through is None:
+        through = chain_tails(till_id, period.end, utcnow() if now is None else now)
+    activity = period_activity(till_id, through, after, start)
     return {
         "fiscal_year": fiscal_year.payload(),
         "year_to_date": year_to_date_payload(year_to_date(till_id, period, fiscal_year, totals, previous)),
