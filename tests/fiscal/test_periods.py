@@ -17,9 +17,7 @@ from store.models import FiscalRecord, TicketLine
 from till.aftersale.duplicates import make_duplicate
 from till.fiscal import closures
 from till.fiscal.closure_check import check_closures
-from till.fiscal.closures import (
-    AUTOMATIC, ClosureError, close_day, close_due, close_month, find_closure, parse_period, period_totals,
-)
+from till.fiscal.closures import ClosureError, close_day, find_closure, parse_period, period_totals
 from till.fiscal.events import record_event
 from till.fiscal.verify import verify_journal
 
@@ -48,7 +46,7 @@ def test_a_month_closes_by_itself_before_the_first_sale_of_the_next_month(lite_s
     month = find_closure(TILL, "month", "2026-10")
     assert month is not None and month.payload["parts"] == [day.sequence]
     assert month.payload["automatic"] is True
-    assert month.payload["operator"] == {"user_id": None, "name": AUTOMATIC}
+    assert month.payload["operator"] == {"user_id": None, "name": closures.AUTOMATIC}
     assert month.totals.grand_total == 895 and november.total_cents == 120  # the sale is not in it
     assert check_closures() == []
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
@@ -59,13 +57,13 @@ def test_a_month_waits_for_its_days_then_closes_with_the_last_of_them(lite_shop)
     manager closes that day, the forced daily closure); that day's closure closes the month."""
     shop = lite_shop
     sale(shop, at("2026-10-30"), [("WIN", 1)])
-    assert close_due(shop.ctx.sealer, at("2026-11-02", 8)) == []
+    assert closures.close_due(shop.ctx.sealer, at("2026-11-02", 8)) == []
     made = close_day(shop.ctx.sealer, D("2026-10-30"), now=at("2026-11-02", 8),
                      user_id=shop.manager.id, operator=shop.manager.name)
     assert [(c.kind, c.period.label, c.payload["automatic"]) for c in made] == [
         ("day", "2026-10-30", False), ("month", "2026-10", True)]
     assert made[0].payload["operator"]["name"] == shop.manager.name
-    assert close_due(shop.ctx.sealer, at("2026-11-02", 9)) == []  # nothing due twice
+    assert closures.close_due(shop.ctx.sealer, at("2026-11-02", 9)) == []  # nothing due twice
 
 
 def test_empty_months_and_the_year_close_by_themselves(lite_shop):
@@ -99,7 +97,7 @@ def test_the_till_start_closes_the_months_over(make_shop):
     try:
         assert months_closed() == [f"{day.year:04d}-{day.month:02d}"]
         month = find_closure(TILL, "month", months_closed()[0])
-        assert month.payload["operator"]["name"] == AUTOMATIC
+        assert month.payload["operator"]["name"] == closures.AUTOMATIC
     finally:
         ctx.close()
 
