@@ -368,7 +368,8 @@ def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | 
     zone = sealer.zone if zone is None else zone
     now = utcnow() if now is None else naive_utc(now)
     start = fiscal_year_start(sealer)
-    if not _anything_due(sealer.till_id, now, zone, start):
+    look = _anything_due(sealer.till_id, now, zone, start)
+    if look is None:
         return []
     require_anchors(sealer, CLOSURE)
     job = _Job(sealer, now, zone, None, AUTOMATIC, start)
@@ -377,26 +378,29 @@ def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | 
         sealer.reserve("T")
         job.close_due()
         job.seal_heads()
+    if not job.made:  # a day still open, or a year a technician must decide: not looked at again
+        _due_cache.setdefault(current_database(), {})[sealer.till_id] = look  # until chain G moves
     return job.made
 
 
 _due_cache: "weakref.WeakKeyDictionary[peewee.Database, dict[str, tuple]]" = weakref.WeakKeyDictionary()
 
 
-def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: int) -> bool:
-    """Might a month or a year be due? False, from memory, while chain G's head, the business
-    month and the fiscal-year setting are those of the last look that found nothing due."""
+def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: int) -> tuple | None:
+    """What was looked at, when a month or a year might be due; None when nothing is, from
+    memory while chain G's head, the business day and the fiscal-year setting are those of
+    the last look that found nothing to close."""
     database = current_database()
     sql = 'SELECT "sequence", "signature" FROM "{0}" WHERE "till_id" = {1} AND "chain" = {1}'.format(
         ChainHead._meta.table_name, database.param)
     head = tuple(database.execute_sql(sql, (till_id, CLOSURE_CHAIN)).fetchone() or ())
     if not head:
-        return False  # no closure at all: no month to close yet
-    month = business_day(now, zone).replace(day=1)
-    look = (head, month, start_month)
+        return None  # no closure at all: no month to close yet
+    look = (head, business_day(now, zone), start_month)
     known = _due_cache.setdefault(database, {})
     if known.get(till_id) == look:
-        return False
+        return None
+    month = look[1].replace(day=1)
     next_month = _next_month(till_id, zone)
     due = next_month is not None and next_month < month
     if not due:
@@ -404,7 +408,8 @@ def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: 
         due = year is not None and year.last_day < business_day(now, zone)
     if not due:
         known[till_id] = look
-    return due
+        return None
+    return look
 
 
 def _next_month(till_id: str, zone: dt.tzinfo) -> dt.date | None:
