@@ -139,7 +139,8 @@ def _year_to_date(paper: _Paper, fiscal_year: dict[str, Any] | None, totals: dic
         return
     t, money = paper.t, paper.money
     paper.rule()
-    paper.text(t("Fiscal year {label} to date", label=fiscal_year["label"]))
+    paper.text(t("Fiscal year to date"))
+    paper.text(t("Fiscal year {label}", label=fiscal_year["label"]))
     paper.text(t("From {first} to {last}", first=paper.date(dt.date.fromisoformat(fiscal_year["first_day"])),
                  last=paper.date(dt.date.fromisoformat(fiscal_year["last_day"]))))
     paper.row((t("VAT"), t("Net"), t("Tax"), t("Total")))

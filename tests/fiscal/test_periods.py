@@ -224,8 +224,13 @@ def test_a_closure_carries_the_totals_since_the_start_of_the_fiscal_year(lite_sh
 
     from reports.xz import z_report
 
-    text = "\n".join(z_report(shop.config, jan6))
-    assert "Exercice 2026 depuis son début" in text and "14,55 €" in text
+    lines = z_report(shop.config, jan6)
+    cumulative = lines[lines.index("Cumul de l'exercice"):]
+    assert cumulative[1:3] == ["Exercice 2026", "Du 01/01/2026 au 31/12/2026"]
+    assert any(line.startswith("Grand total de l'exercice") and line.endswith("14,55 €") for line in cumulative)
+    assert any(line.startswith("Ventes") and line.endswith("14,55") for line in cumulative)
+    shifted = z_report(shop.config, jan6, width=32)
+    assert all(len(line) <= 32 for line in shifted) and "Cumul de l'exercice" in shifted
 
     unprotect(shop.ctx.database)
     TicketLine.update(total_cents=TicketLine.total_cents + 100).where(TicketLine.sku == "NEWS").execute()

@@ -15,7 +15,7 @@ closure's of the same kind plus this period's (R-CON-03).
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.models import FiscalRecord
 
@@ -136,12 +136,12 @@ def _check_extras(closure: Closure, actual: Totals, before: Closure | None) -> l
     try:
         fiscal_year = Period.from_payload(sealed["fiscal_year"])
         through = sealed["activity"]["through"]
-    except (KeyError, TypeError, ValueError) as error:
+        zone = ZoneInfo(closure.period.zone)
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
         return [_problem(closure, UNREADABLE, error=str(error))]
     # The fiscal year starting in the sealed year's first month that holds the period, in the
     # period's own time zone: a forged or shifted year shows here.
-    expected_year = period_of(YEAR, closure.period.first_day, ZoneInfo(closure.period.zone),
-                              fiscal_year.first_day.month)
+    expected_year = period_of(YEAR, closure.period.first_day, zone, fiscal_year.first_day.month)
     rebuilt = closure_extras(closure.till_id, closure.period, expected_year, actual,
                              before.payload if before else None, through=through)
     rebuilt["fiscal_year"] = expected_year.payload()
