@@ -20,7 +20,15 @@ Rules that keep every ticket in exactly one closure of each kind:
 - once a day is closed no ticket may be dated on it or before it, and a sale is refused while a
   previous day with tickets is not closed: ``require_open_day`` (the forced daily closure,
   R-CON-02), which the ticket writer calls before writing;
-- training tickets never count (R-CON-05, R-DATA-04).
+- training tickets never count (R-CON-05, R-DATA-04);
+- a month closes by itself once over and its days closed, and a fiscal year (starting in
+  ``shop.fiscal_year_start``) once over and its months closed (``close_due``: at the till's
+  start, after each closure, before a sale), so no period stays open after it is over.
+
+Each closure also seals (payload shape 2, ``PAYLOAD_VERSION``) its fiscal year, the figures
+since that year's start, what it counted besides tickets (duplicates, training tickets, voided
+lines and lowered quantities) and a ``non_sale`` section for movements of money that are not
+sales; closures sealed before keep their shape and keep verifying.
 
 All closures of a till run under its chain G head lock (``Sealer.reserve("G")``), so two
 processes closing the same day cannot both succeed, and under its chain T head lock, so no sale
