@@ -52,6 +52,22 @@ def test_a_month_closes_by_itself_before_the_first_sale_of_the_next_month(lite_s
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
+def test_the_month_closes_in_its_own_transaction_not_in_the_sale_s(lite_shop):
+    """A closure takes chain G then T, a sale only T: the month is sealed before the sale's
+    transaction, so a sale refused inside its own transaction leaves the month closed."""
+    from till.errors import TillError
+
+    from tests.support.closures import line, ticket
+
+    shop = lite_shop
+    sale(shop, at("2026-10-30"), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-10-30"), now=at("2026-10-30", 20))
+    with pytest.raises(TillError):  # an unknown credit note: refused inside the sale's transaction
+        ticket(shop, at("2026-11-02", 9), [line(shop, "WIN", 1)], [("credit_note", 895, "AV-NOPE")])
+    assert months_closed() == ["2026-10"]
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
 def test_a_month_waits_for_its_days_then_closes_with_the_last_of_them(lite_shop):
     """R-CON-01, R-CON-02: a month whose last day with tickets is not closed stays open (a
     manager closes that day, the forced daily closure); that day's closure closes the month."""
