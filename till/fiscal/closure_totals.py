@@ -330,13 +330,16 @@ class Activity:
 
 def chain_tails(till_id: str, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
     """The last sequence of each counted chain sealed before ``end`` (naive UTC); at a closure
-    made before ``end`` (today's), simply the chain's last sequence. One query per chain."""
+    made before ``end`` (today's), simply the chain's last sequence. One query per chain, read
+    backwards from the chain's tail along its (till, chain, sequence) index: only the records
+    sealed since ``end`` are passed over, however long the chain."""
     tails: dict[str, int] = {}
     for chain in ACTIVITY_CHAINS:
         where = (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
         if now >= end:
             where &= FiscalRecord.created_at < end
-        tails[chain] = _int(FiscalRecord.select(fn.MAX(FiscalRecord.sequence)).where(where).scalar())
+        tails[chain] = _int(FiscalRecord.select(FiscalRecord.sequence).where(where)
+                            .order_by(FiscalRecord.sequence.desc()).limit(1).scalar())
     return tails
 
 
