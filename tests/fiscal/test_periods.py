@@ -142,7 +142,7 @@ def test_a_fiscal_year_starting_in_july_is_closed_under_its_own_label(lite_shop)
 def test_a_fiscal_year_is_typed_as_its_label_or_its_first_year():
     assert parse_period("year", "2026") == D("2026-01-01")
     assert parse_period("year", "2025-07/2026-06", 7) == D("2025-07-01")
-    assert parse_period("year", "2025", 7) == D("2025-07-01")
+    assert parse_period("year", "2026", 7) == D("2025-07-01")  # the one ending in 2026, as the FEC says
     with pytest.raises(ClosureError) as refused:
         parse_period("year", "2025-07/2026-05", 7)
     assert refused.value.text("en") == "2025-07/2026-05 is not a year: write it as 2026-07/2027-06"
@@ -165,12 +165,12 @@ def test_the_z_of_an_automatic_month_and_of_a_shifted_year_from_the_command_line
     assert run(shop, "report", "z", "--period", "2026-06") == 0
     z = capsys.readouterr().out
     assert "CLÔTURE MENSUELLE" in z and "Clôture automatique par la caisse" in z
-    for text in ("2025-07/2026-06", "2025"):
+    for text in ("2025-07/2026-06", "2026"):
         assert run(shop, "report", "z", "--year", text) == 0
         z = capsys.readouterr().out
         assert "CLÔTURE ANNUELLE" in z and "Période : du 01/07/2025 au 30/06/2026" in z
     with pytest.raises(ClosureError) as refused:
-        run(shop, "report", "z", "--year", "2026")
+        run(shop, "report", "z", "--year", "2027")
     assert refused.value.text("en") == "Till 01 has no closure of the year 2026-07/2027-06"
 
 

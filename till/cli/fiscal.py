@@ -147,7 +147,8 @@ def register(commands: Any) -> None:
     month.set_defaults(func=cmd_close)
     year = close.add_parser("year", help="close a fiscal year, and its months not closed yet first")
     year.add_argument("--year", required=True,
-                      help="the fiscal year: YYYY (the one starting that year) or its label, e.g. 2026-07/2027-06")
+                      help="the fiscal year: YYYY (the one ending that year, as for the FEC) or its label, "
+                      "e.g. 2026-07/2027-06")
     year.set_defaults(func=cmd_close)
 
     report = commands.add_parser("report", help="X and Z reports, sales, returns, credit notes, customers, stock"
@@ -158,7 +159,7 @@ def register(commands: Any) -> None:
     which = z.add_mutually_exclusive_group()
     which.add_argument("--date", help="a daily closure, YYYY-MM-DD")
     which.add_argument("--period", help="a monthly closure, YYYY-MM")
-    which.add_argument("--year", help="a yearly closure: YYYY (the fiscal year starting that year) or its "
-                       "label, e.g. 2026-07/2027-06")
+    which.add_argument("--year", help="a yearly closure: YYYY (the fiscal year ending that year, as for the "
+                       "FEC) or its label, e.g. 2026-07/2027-06")
     z.set_defaults(func=cmd_report)
     _add_analytics(report)

@@ -131,8 +131,8 @@ def fiscal_year_start(sealer: Sealer) -> int:
 def parse_period(kind: str, text: str, fiscal_year_start: int = 1) -> dt.date:
     """The first day of the period a technician typed (``2026-11-25``, ``2026-11``, ``2026``).
 
-    A fiscal year is typed as its label (``2026-07/2027-06``) or as the calendar year it starts
-    in (``2026``: the fiscal year that starts in 2026)."""
+    A fiscal year is typed as its label (``2026-07/2027-06``) or as the calendar year it ends in
+    (``2027`` for that one), as the FEC names it (``reports.fec.fiscal_year``)."""
     pattern, example = _FORMATS[kind]
     if kind == YEAR and fiscal_year_start != 1:
         example = fiscal_year_bounds(dt.date(2026, fiscal_year_start, 1), fiscal_year_start)[2]
@@ -146,7 +146,9 @@ def parse_period(kind: str, text: str, fiscal_year_start: int = 1) -> dt.date:
         day = dt.datetime.strptime(text, pattern).date()
     except ValueError:
         raise ClosureError(BAD_PERIOD, text=text, kind=Phrase(KIND_NAMES[kind]), example=example) from None
-    return day.replace(month=fiscal_year_start) if kind == YEAR else day
+    if kind == YEAR and fiscal_year_start != 1:
+        return dt.date(day.year - 1, fiscal_year_start, 1)  # the fiscal year ending in that year
+    return day
 
 
 # --- Closure records ---------------------------------------------------------------------------
