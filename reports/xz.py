@@ -134,6 +134,38 @@ def _cash_moves(paper: _Paper, moves: dict[str, Any], expected: int) -> None:
     paper.pair(paper.t("Cash expected in the drawer"), paper.money(expected, symbol=True))
 
 
+def _activity(paper: _Paper, activity: dict[str, Any] | None) -> None:
+    """What the period counted besides its tickets (R-CON-03); closures sealed before these
+    counts (payload shape 1) print without them."""
+    if activity is None:
+        return
+    t = paper.t
+    paper.rule()
+    paper.pair(t("Duplicates printed"), str(activity["duplicates"]))
+    paper.pair(t("Training tickets"), str(activity["training_tickets"]))
+    paper.pair(t("Lines voided"), str(activity["voided_lines"]))
+    paper.pair(t("Quantities lowered"), str(activity["quantities_lowered"]))
+
+
+def _year_to_date(paper: _Paper, fiscal_year: dict[str, Any] | None, totals: dict[str, Any] | None) -> None:
+    """The cumulative figures since the start of the fiscal year, as sealed (R-CON-03)."""
+    if fiscal_year is None or totals is None:
+        return
+    t, money = paper.t, paper.money
+    paper.rule()
+    paper.text(t("Fiscal year to date"))
+    paper.text(t("Fiscal year {label}", label=fiscal_year["label"]))
+    paper.text(t("From {first} to {last}", first=paper.date(dt.date.fromisoformat(fiscal_year["first_day"])),
+                 last=paper.date(dt.date.fromisoformat(fiscal_year["last_day"]))))
+    paper.row((t("VAT"), t("Net"), t("Tax"), t("Total")))
+    for rate in totals["vat"]:
+        paper.row((f"{format_rate(rate['rate_bp'], paper.lang)} %", money(rate["ht_cents"]),
+                   money(rate["vat_cents"]), money(rate["ttc_cents"])))
+    paper.pair(t("Sales"), money(totals["sales_cents"]))
+    paper.pair(t("Returns"), money(-totals["returns_cents"]))
+    paper.pair(t("Fiscal year grand total"), money(totals["grand_total_cents"], symbol=True))
+
+
 def _card_outcomes(paper: _Paper, count: int) -> None:
     """Card requests whose outcome is unknown: money that may have moved with no ticket yet. A
     manager settles each from the terminal's own journal; until then the counter knows it."""
@@ -184,11 +216,15 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
     closed_at = dt.datetime.fromisoformat(payload["closed_at"].removesuffix("Z"))
     paper.text(t("Closed on {time}", time=paper.when(closed_at, zone)))
     operator = (payload.get("operator") or {}).get("name")
-    if operator:
+    if payload.get("automatic"):
+        paper.text(t("Closed automatically by the till"))
+    elif operator:
         paper.text(t("By: {name}", name=operator))
     _body(paper, closure.totals)
     paper.pair(t("Perpetual grand total"), money(closure.perpetual_total))
     paper.pair(t("Perpetual total (absolute)"), money(closure.perpetual_absolute))
+    _activity(paper, payload.get("activity"))
+    _year_to_date(paper, payload.get("fiscal_year"), payload.get("year_to_date"))
     notes = payload.get("credit_notes") or {}
     if notes.get("issued_cents") or notes.get("redeemed_cents"):
         paper.rule()

@@ -55,6 +55,7 @@ share_capital = "{share_capital}"  # e.g. "10 000 €"
 rcs = "{rcs}"                   # registry city: printed "RCS <city> <SIREN>"
 locale = "{language}"           # language of receipts: "fr" or "en"
 timezone = "Europe/Paris"       # business days and daily closures follow this time zone
+fiscal_year_start = 1           # month the fiscal year starts in (1-12): yearly closures follow it
 
 [till]
 id = "{till_id}"                # this till's id in the fiscal chains: 1-8 letters or digits

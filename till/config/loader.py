@@ -55,6 +55,8 @@ class ShopConfig:
     locale: str = "fr"
     timezone: str = "Europe/Paris"
     """The shop's time zone (IANA name): business days, closures and printed times follow it."""
+    fiscal_year_start: int = 1
+    """The month (1-12) the shop's fiscal year starts in: yearly closures cover the fiscal year."""
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,9 @@ def _check(config: Config, text: str) -> None:
         zoneinfo.ZoneInfo(config.shop.timezone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
+    if not 1 <= config.shop.fiscal_year_start <= 12:
+        fail("shop.fiscal_year_start", "{file}, line {line}: {key} must be a month from 1 (January) to 12 "
+             "(December)")
     if config.returns.online_order_refund not in codes_where(refund_needs_original=False):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
     for reason, disposition in config.returns.dispositions.items():

@@ -69,6 +69,7 @@ class TillContext:
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))
         sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
+        sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
         terminal = make_terminal(config)
         if terminal is not None:
             # Every request is journaled before it is sent. What a stop left open is resolved by
