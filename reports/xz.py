@@ -126,12 +126,31 @@ def _cash_moves(paper: _Paper, moves: dict[str, Any], expected: int) -> None:
     """Chain P documents of the period per kind (count, amount), and the cash the drawer should
     hold now: what the cashier counts the drawer against (``till.fiscal.cash_moves``)."""
     paper.rule()
+    _moves_by_kind(paper, moves)
+    paper.pair(paper.t("Cash expected in the drawer"), paper.money(expected, symbol=True))
+
+
+def _moves_by_kind(paper: _Paper, moves: dict[str, Any]) -> None:
     if moves["kinds"]:
         paper.text(paper.t("Cash moves"))
         for kind, done in sorted(moves["kinds"].items()):
             label = paper.t(KIND_LABELS.get(kind, kind))
             paper.pair(f"  {label} ({done['count']})", paper.money(done["amount_cents"]))
-    paper.pair(paper.t("Cash expected in the drawer"), paper.money(expected, symbol=True))
+
+
+def _non_sale(paper: _Paper, moves: dict[str, Any] | None) -> None:
+    """The chain P documents a closure counted, as sealed (R-CON-03 "non-sale movements"): per
+    kind, the drawer's net change and each means' net correction; the per-means totals above
+    stay those of the tickets, as they were paid. Closures sealed before chain P print none."""
+    if not moves or not moves.get("count"):
+        return
+    t, money = paper.t, paper.money
+    paper.rule()
+    paper.text(t("Non-sale documents No. {first} to {last}", first=moves["first_number"], last=moves["last_number"]))
+    _moves_by_kind(paper, moves)
+    paper.pair(t("Drawer change without a sale"), money(moves["drawer_cents"]))
+    for means, net in sorted(moves["corrections"].items()):
+        paper.pair(t("Means corrected: {means}", means=means_of(means).text(paper.lang)), money(net))
 
 
 def _activity(paper: _Paper, activity: dict[str, Any] | None) -> None:
@@ -224,6 +243,7 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
     paper.pair(t("Perpetual grand total"), money(closure.perpetual_total))
     paper.pair(t("Perpetual total (absolute)"), money(closure.perpetual_absolute))
     _activity(paper, payload.get("activity"))
+    _non_sale(paper, payload.get("non_sale"))
     _year_to_date(paper, payload.get("fiscal_year"), payload.get("year_to_date"))
     notes = payload.get("credit_notes") or {}
     if notes.get("issued_cents") or notes.get("redeemed_cents"):

@@ -10,7 +10,7 @@ the closures, the X report and the verifier need too, so none of them depends on
 - the closed list of kinds and which way each moves the drawer's cash;
 - ``move_payload``, the one definition of the signed payload, rebuilt from the row by the
   verifier (``till.fiscal.cash_move_check``);
-- ``period_cash_moves`` (what a closure adds up), ``expected_cash`` (what the drawer should hold)
+- ``counted_cash_moves`` (what a closure adds up), ``period_cash_moves`` (the X report's day), ``expected_cash`` (what the drawer should hold)
   and ``left_to_correct`` (what a ticket's payment by a means can still be corrected by).
 """
 
@@ -29,7 +29,7 @@ from till.means import CASH, codes_where
 __all__ = [
     "CASH_MOVE_CHAIN", "DOCUMENT_VERSION", "OPENING_FLOAT", "FLOAT_TOP_UP", "WITHDRAWAL", "BANK_DEPOSIT",
     "PETTY_EXPENSE", "MEANS_CORRECTION", "MOVE_KINDS", "KIND_LABELS", "CORRECTABLE_MEANS", "move_code",
-    "drawer_effect", "move_payload", "period_cash_moves", "expected_cash", "left_to_correct",
+    "drawer_effect", "move_payload", "period_cash_moves", "counted_cash_moves", "expected_cash", "left_to_correct",
 ]
 
 CASH_MOVE_CHAIN = "P"
@@ -101,8 +101,8 @@ def move_payload(move: CashMove) -> dict[str, Any]:
 
 
 def period_cash_moves(till_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """What the P documents of ``till_id`` made in ``[start, end)`` (naive UTC) add up to, for a
-    closure (R-CON-03 "non-sale movements"). JSON-friendly, ints and strings only::
+    """What the P documents of ``till_id`` made in ``[start, end)`` (naive UTC) add up to (the X
+    report's live day). JSON-friendly, ints and strings only::
 
         {"count": 3, "first_number": 1, "last_number": 3, "drawer_cents": -2000,
          "kinds": {"withdrawal": {"count": 1, "amount_cents": 5000}, ...},
@@ -111,9 +111,29 @@ def period_cash_moves(till_id: str, start: dt.datetime, end: dt.datetime) -> dic
     ``corrections`` is the net change per means the period's corrections make to the tickets'
     per-means totals; ``drawer_cents`` the net change to the cash the drawer should hold.
     """
+    return _add_up(till_id, (CashMove.created_at >= start) & (CashMove.created_at < end))
+
+
+def counted_cash_moves(till_id: str, through: int, after: int | None, start: dt.datetime | None
+                       ) -> dict[str, Any]:
+    """``period_cash_moves``'s figures for a closure (R-CON-03 "non-sale movements"): the
+    documents numbered up to ``through`` and after ``after`` (the previous closure's last),
+    counted by number as the closure counts its other records, so a document made after a
+    day's Z (a withdrawal at 21:00) counts on the next Z, never twice and never lost. Without
+    ``after``: those made from ``start`` on (the previous closure predates these counts), or
+    all of them (the till's first closure of its kind)."""
+    where = CashMove.number <= through
+    if after is not None:
+        where &= CashMove.number > after
+    elif start is not None:
+        where &= CashMove.created_at >= start
+    return _add_up(till_id, where)
+
+
+def _add_up(till_id: str, where: Any) -> dict[str, Any]:
     rows = (CashMove.select(CashMove.number, CashMove.kind, CashMove.amount_cents, CashMove.means,
                             CashMove.to_means, CashMove.drawer_cents)
-            .where((CashMove.till_id == till_id) & (CashMove.created_at >= start) & (CashMove.created_at < end))
+            .where((CashMove.till_id == till_id) & where)
             .order_by(CashMove.number).tuples())
     kinds: dict[str, dict[str, int]] = {}
     corrections: dict[str, int] = {}

@@ -40,7 +40,7 @@ MESSAGES = (DIFFERS, PARTS_DIFFER, PARTS_LIST, PERPETUAL, PREVIOUS, UNREADABLE)
 FIGURES = ("ticket_count", "counts", "first_ticket", "last_ticket", "last_ticket_signature", "vat", "payments",
            "sales_cents", "returns_cents", "grand_total_cents", "credit_notes")
 """The sealed figures recomputed from the tickets, in the order findings are reported."""
-EXTRAS = ("fiscal_year", "year_to_date", "activity")
+EXTRAS = ("fiscal_year", "year_to_date", "activity", "non_sale")
 """The figures of payload shape 2 recomputed from the records: the fiscal year the period is
 in, the cumulative figures since its start, the counts of duplicates, training tickets and
 voided or lowered lines over the sealed sequence ranges. A closure without them (shape 1,

@@ -291,10 +291,11 @@ def sum_totals(parts: Iterable[Totals]) -> Totals:
 
 # --- What a Z counts besides tickets -------------------------------------------------------------
 
-DUPLICATES, TRAINING, EVENTS = "C", "X", "L"
-ACTIVITY_CHAINS = (DUPLICATES, EVENTS, TRAINING)
+DUPLICATES, TRAINING, EVENTS, CASH_MOVES = "C", "X", "L", "P"
+ACTIVITY_CHAINS = (DUPLICATES, EVENTS, TRAINING, CASH_MOVES)
 """The chains whose records a closure counts (R-CON-03): duplicates printed, technical events,
-training tickets. Each closure seals how far it counted in each (``through``)."""
+training tickets, cash moves and means corrections (chain P). Each closure seals how far it
+counted in each (``through``)."""
 COUNTED_EVENTS = (("voided_lines", "LINE_VOID"), ("quantities_lowered", "QUANTITY_LOWERED"))
 """Events of chain L a Z counts: lines voided before payment, quantities lowered on a line."""
 

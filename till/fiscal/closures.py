@@ -51,8 +51,9 @@ from store.models import ChainHead, FiscalRecord, Ticket, utcnow
 from store.models.payments import UNKNOWN, PendingPayment
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
+from till.fiscal.cash_moves import counted_cash_moves
 from till.fiscal.closure_totals import (
-    DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails, day_start,
+    CASH_MOVES, DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails, day_start,
     fiscal_year_bounds, naive_utc, period_activity, period_of, period_totals, sum_totals, year_to_date,
     year_to_date_payload,
 )
@@ -585,8 +586,9 @@ def closure_extras(till_id: str, period: Period, fiscal_year: Period, totals: To
     - ``fiscal_year``: the fiscal year the period is in (its bounds, as a period);
     - ``year_to_date``: sales, returns, grand total and VAT per rate since its start;
     - ``activity``: duplicates, training tickets, voided lines, lowered quantities (R-CON-03);
-    - ``non_sale``: movements of money that are not sales (float, cash in and out), by kind;
-      empty until the till records them.
+    - ``non_sale``: the chain P documents counted (cash in and out of the drawer without a
+      sale, means corrections): their count and numbers, per kind, the drawer's net change and
+      the net change per means (``till.fiscal.cash_moves.counted_cash_moves``).
     """
     after = ((previous.get("activity") or {}).get("through")) if previous is not None else None
     start = period.start if previous is not None and after is None else None
@@ -597,7 +599,8 @@ def closure_extras(till_id: str, period: Period, fiscal_year: Period, totals: To
         "fiscal_year": fiscal_year.payload(),
         "year_to_date": year_to_date_payload(year_to_date(till_id, period, fiscal_year, totals, previous)),
         "activity": activity.payload(),
-        "non_sale": {},
+        "non_sale": counted_cash_moves(till_id, through.get(CASH_MOVES, 0),
+                                       None if after is None else after.get(CASH_MOVES, 0), start),
     }
 
 
