@@ -14,7 +14,7 @@ from devices.receipt import Receipt, ReceiptLine
 from till import __version__
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
-from till.fiscal.canonical import signature_extract
+from till.fiscal.extracts import record_extract
 from till.i18n import N_, translate, translate_plural
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.means import CHANGE, means
@@ -45,7 +45,7 @@ def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[s
     if record is not None:
         lines.append(t("Copy of {when}, signature {extract}",
                        when=local_time(record.created_at, zone).strftime("%d/%m/%Y %H:%M"),
-                       extract=signature_extract(record.signature)))
+                       extract=record_extract(record)))
     return tuple(lines)
 
 
@@ -105,7 +105,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
     footer = (
         *loyalty_lines(ticket, lang),
         translate_plural("{count} line", "{count} lines", ticket.line_count, lang),
-        t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
+        t("Signature {extract}", extract=record_extract(record) if record else "----"),
         f"till {__version__}",
         t("Thank you for your visit"),
     )
