@@ -7,14 +7,15 @@ language; ``devices.receipt.layout`` then fits them to the paper.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 
 from devices.receipt import Receipt, ReceiptLine
-from till import __version__
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.extracts import record_extract
+from till.fiscal.payloads import Issuer, issuer_of, sealed_issuer
 from till.i18n import N_, translate, translate_plural
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.means import CHANGE, means
@@ -35,6 +36,16 @@ def legal_lines(shop, t) -> tuple[str, ...]:
         company = t("{company}, capital {capital}", company=company, capital=shop.share_capital)
     rcs = f"RCS {shop.rcs} {shop.siret[:9]}" if shop.rcs and len(shop.siret) >= 9 else ""
     return tuple(x for x in (company, rcs) if x)
+
+
+def printed_issuer(config: Config, record: FiscalRecord | None) -> Issuer:
+    """The shop and software a ticket's receipt names: those sealed in its record, so a copy prints
+    what the original did; the current settings for a ticket sealed before they were (R-DATA-03)."""
+    if record is not None:
+        sealed = sealed_issuer(json.loads(record.payload))
+        if sealed is not None:
+            return sealed
+    return issuer_of(config.shop)
 
 
 def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[str, ...]:
@@ -62,8 +73,12 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
 
     shop = config.shop
     zone = business_zone(config)
-    header = tuple(x for x in (shop.name, shop.address, *legal_lines(shop, t), shop.siret and f"SIRET {shop.siret}",
-                               shop.vat_number and t("VAT no. {number}", number=shop.vat_number)) if x)
+    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
+                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
+    issuer = printed_issuer(config, record)
+    header = tuple(x for x in (issuer.name, issuer.address, *legal_lines(shop, t),
+                               issuer.siret and f"SIRET {issuer.siret}",
+                               issuer.vat_number and t("VAT no. {number}", number=issuer.vat_number)) if x)
     lines = []
     for line in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position):
         if line.unit == GRAM:
@@ -91,8 +106,6 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         payments.append((label, money(payment.amount_cents)))
         if means(payment.means).reference_shown and payment.reference:
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
-    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
-                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
     when = local_time(ticket.created_at, zone)
     meta = (_duplicate_lines(ticket, duplicate, t, zone) if duplicate else ()) + (
         t("Ticket {code}", code=ticket.code),
@@ -106,7 +119,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         *loyalty_lines(ticket, lang),
         translate_plural("{count} line", "{count} lines", ticket.line_count, lang),
         t("Signature {extract}", extract=record_extract(record) if record else "----"),
-        f"till {__version__}",
+        f"till {issuer.software_version}",
         t("Thank you for your visit"),
     )
     if ticket.training:  # a practice ticket must never pass for a real one (R-TRN)

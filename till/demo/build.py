@@ -423,6 +423,7 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
     # The same key and chain as live sales; only the tail anchor is written once a day's commit
     # rather than once a ticket (each write is an fsync, and only the last one counts).
     sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
+    sealer.issuer = ctx.sealer.issuer
     for tickets in plan:
         if not tickets:
             continue
