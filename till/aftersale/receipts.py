@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Iterable
 
 from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 
@@ -36,6 +37,18 @@ def legal_lines(shop, t) -> tuple[str, ...]:
         company = t("{company}, capital {capital}", company=company, capital=shop.share_capital)
     rcs = f"RCS {shop.rcs} {shop.siret[:9]}" if shop.rcs and len(shop.siret) >= 9 else ""
     return tuple(x for x in (company, rcs) if x)
+
+
+VAT_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def vat_letters(rates: Iterable[int]) -> dict[int, str]:
+    """The letter each VAT rate of a ticket is printed with: A for its highest rate, then B...
+
+    A line shows its rate by letter (a rate in full would crowd a 32-column line) and the legend
+    under the totals maps each letter to its rate with its HT, VAT and TTC. Per ticket, so the
+    same letters are read on the paper and in the legend beside them."""
+    return {rate: VAT_LETTERS[index] for index, rate in enumerate(sorted(set(rates), reverse=True))}
 
 
 def printed_issuer(config: Config, record: FiscalRecord | None) -> Issuer:
@@ -79,24 +92,27 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
     header = tuple(x for x in (issuer.name, issuer.address, *legal_lines(shop, t),
                                issuer.siret and f"SIRET {issuer.siret}",
                                issuer.vat_number and t("VAT no. {number}", number=issuer.vat_number)) if x)
+    vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
+    ht = vat = 0
+    rates = list(TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()))
+    line_rows = list(TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position))
+    letters = vat_letters([row.rate_bp for row in rates] + [line.vat_rate_bp for line in line_rows])
+    for row in rates:
+        vat_rows.append((f"{letters[row.rate_bp]} {format_rate(row.rate_bp, lang)} %", money(row.ht_cents),
+                         money(row.vat_cents), money(row.ttc_cents)))
+        ht += row.ht_cents
+        vat += row.vat_cents
     lines = []
-    for line in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position):
+    for line in line_rows:
         if line.unit == GRAM:
             quantity = f"{line.quantity / 1000:.3f} kg".replace(".", "," if lang == "fr" else ".")
         else:
             quantity = str(line.quantity)
         lines.append(ReceiptLine(
             label=line.label, quantity=quantity, unit_price=money(line.unit_price_cents),
-            total=money(line.total_cents), vat_code=line.vat_code,
+            total=money(line.total_cents), vat_code=letters[line.vat_rate_bp],
             discount=t("discount {amount}", amount=money(-line.discount_cents)) if line.discount_cents else "",
         ))
-    vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
-    ht = vat = 0
-    for row in TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()):
-        vat_rows.append((f"{format_rate(row.rate_bp, lang)} %", money(row.ht_cents), money(row.vat_cents),
-                         money(row.ttc_cents)))
-        ht += row.ht_cents
-        vat += row.vat_cents
     payments = []
     for payment in Payment.select().where(Payment.ticket == ticket).order_by(Payment.position):
         if payment.reference == CHANGE:
