@@ -7,7 +7,6 @@ language; ``devices.receipt.layout`` then fits them to the paper.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Iterable
 
 from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
@@ -16,7 +15,7 @@ from devices.receipt import Receipt, ReceiptLine
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.extracts import record_extract
-from till.fiscal.payloads import Issuer, issuer_of, sealed_issuer
+from till.fiscal.payloads import printed_issuer
 from till.i18n import N_, translate, translate_plural
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.means import CHANGE, means
@@ -51,16 +50,6 @@ def vat_letters(rates: Iterable[int]) -> dict[int, str]:
     return {rate: VAT_LETTERS[index] for index, rate in enumerate(sorted(set(rates), reverse=True))}
 
 
-def printed_issuer(config: Config, record: FiscalRecord | None) -> Issuer:
-    """The shop and software a ticket's receipt names: those sealed in its record, so a copy prints
-    what the original did; the current settings for a ticket sealed before they were (R-DATA-03)."""
-    if record is not None:
-        sealed = sealed_issuer(json.loads(record.payload))
-        if sealed is not None:
-            return sealed
-    return issuer_of(config.shop)
-
-
 def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[str, ...]:
     """DUPLICATA n°X, when the copy was made and its own signature extract (its chain C record)."""
     record = (FiscalRecord.select().where((FiscalRecord.chain == "C") & (FiscalRecord.ticket_id == ticket.id))
@@ -88,7 +77,7 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
     zone = business_zone(config)
     record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
                                       & (FiscalRecord.chain == ("X" if ticket.training else "T")))
-    issuer = printed_issuer(config, record)
+    issuer = printed_issuer(record, shop)
     header = tuple(x for x in (issuer.name, issuer.address, *legal_lines(shop, t),
                                issuer.siret and f"SIRET {issuer.siret}",
                                issuer.vat_number and t("VAT no. {number}", number=issuer.vat_number)) if x)

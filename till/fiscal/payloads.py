@@ -32,6 +32,7 @@ from till.fiscal.chain import Sealer, current_database, iso_utc
 __all__ = [
     "TICKET_CHAINS", "TicketRows", "ticket_rows", "payload_of", "payload_text", "ticket_payload",
     "ticket_payloads", "seal_ticket", "seal_ticket_rows", "Issuer", "issuer_of", "NO_ISSUER", "sealed_issuer",
+    "printed_issuer",
 ]
 
 TICKET_CHAINS = ("T", "X")
@@ -92,6 +93,17 @@ def sealed_issuer(payload: dict[str, Any]) -> Issuer | None:
         return None
     return Issuer(shop.get("name") or "", shop.get("address") or "", shop.get("siret") or "",
                   shop.get("vat_number") or "", payload["software_version"] or "")
+
+
+def printed_issuer(record: FiscalRecord | None, shop: Any) -> Issuer:
+    """The shop and software a ticket's paper names (its receipt, copies, the vouchers it issued):
+    those sealed in its ``record``, so a copy prints what the original did; the current settings
+    (``config.shop``) for a ticket sealed before they were (R-DATA-03)."""
+    if record is not None:
+        sealed = sealed_issuer(json.loads(record.payload))
+        if sealed is not None:
+            return sealed
+    return issuer_of(shop)
 
 
 TicketRows = tuple[tuple, list[tuple], list[tuple], list[tuple]]
