@@ -12,12 +12,14 @@ language, amounts through ``till.money.format_cents``, at the printer's width. N
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from store.models import utcnow
 from till import __version__
 from till.fiscal.canonical import signature_extract
+from till.fiscal.cash_moves import KIND_LABELS, expected_cash, period_cash_moves, with_corrections
 from till.fiscal.extracts import extract_rule, ticket_extract
 from till.fiscal.heads import heads_of_closure, short_digest
 from till.fiscal.key_chain import key_chain_of
@@ -122,6 +124,18 @@ def _body(paper: _Paper, totals: Totals) -> None:
     paper.pair(t("GRAND TOTAL"), money(totals.grand_total, symbol=True))
 
 
+def _cash_moves(paper: _Paper, moves: dict[str, Any], expected: int) -> None:
+    """Chain P documents of the period per kind (count, amount), and the cash the drawer should
+    hold now: what the cashier counts the drawer against (``till.fiscal.cash_moves``)."""
+    paper.rule()
+    if moves["kinds"]:
+        paper.text(paper.t("Cash moves"))
+        for kind, done in sorted(moves["kinds"].items()):
+            label = paper.t(KIND_LABELS.get(kind, kind))
+            paper.pair(f"  {label} ({done['count']})", paper.money(done["amount_cents"]))
+    paper.pair(paper.t("Cash expected in the drawer"), paper.money(expected, symbol=True))
+
+
 def _card_outcomes(paper: _Paper, count: int) -> None:
     """Card requests whose outcome is unknown: money that may have moved with no ticket yet. A
     manager settles each from the terminal's own journal; until then the counter knows it."""
@@ -140,12 +154,16 @@ def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = 
     till_id = till_id or config.till.id
     paper = _Paper(config.shop.locale, width or config.printer.width)
     period = period_of(DAY, business_day(now, zone), zone)
-    totals = period_totals(till_id, period.start, min(period.end, now + dt.timedelta(seconds=1)))
+    end = min(period.end, now + dt.timedelta(seconds=1))
+    totals = period_totals(till_id, period.start, end)
+    moves = period_cash_moves(till_id, period.start, end)  # chain P: the means as corrected, the drawer
+    totals = dataclasses.replace(totals, payments=with_corrections(totals.payments, moves["corrections"]))
     _header(paper, config, X_TITLE)
     paper.text(paper.t("Till {till}", till=till_id))
     paper.text(paper.t("Day {day}", day=paper.date(period.first_day)))
     paper.text(paper.t("Printed on {time}", time=paper.when(now, zone)))
     _body(paper, totals)
+    _cash_moves(paper, moves, expected_cash(till_id))
     _card_outcomes(paper, card_outcomes_unknown(till_id))
     paper.lines.append("")
     paper.center(paper.t("Totals so far: nothing is closed"))

@@ -119,3 +119,5 @@ class AccountingLine(BaseModel):
     debit_cents = CentsField(default=0)
     credit_cents = CentsField(default=0)
     created_at = peewee.DateTimeField(default=utcnow)
+    cash_move = peewee.DeferredForeignKey("CashMove", null=True, backref="accounting_lines", on_delete="RESTRICT")
+    """Set instead of ``ticket`` on the lines of a chain P document (``store.models.cash_moves``)."""

@@ -66,6 +66,8 @@ class TillConfig:
     database: str = "sqlite:///till.db"
     key_file: str = "keys/till.pem"
     anchor_dir: str = "anchors"
+    archive_dir: str = "archives"
+    """Where the monthly fiscal archives are written by themselves (0700 folder, 0600 files)."""
     log_file: str = "till.log"
 
 
@@ -119,6 +121,10 @@ class AccountsConfig:
     credit_note: str = "4197"
     sales_prefix: str = "7071"
     vat_prefix: str = "44571"
+    transfer: str = "580"
+    """Internal transfers: the safe or the bank, against the drawer (chain P cash moves)."""
+    petty_expense: str = "6068"
+    """Small expenses paid from the drawer (chain P)."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from till.fiscal.closure_totals import (
     period_totals, sum_totals,
 )
 from till.fiscal.anchor_check import CLOSURE, require_anchors
+from till.fiscal.archive_schedule import queue_month_archive
 from till.fiscal.events import record_event
 from till.fiscal.heads import seal_heads
 from till.i18n import N_, Phrase
@@ -406,6 +407,8 @@ class _Job:
         record_event(self.sealer, CLOSURE_EVENT, f"{kind} {period.label} closed", user_id=self.user_id,
                      details={"kind": kind, "period": period.label, "record": record.sequence,
                               "grand_total_cents": totals.grand_total})
+        if kind == MONTH:  # its archive, made after commit by the outbox (archive_schedule)
+            queue_month_archive(till_id, period.label)
         closure = Closure.from_record(record)
         self.made.append(closure)
         return closure

@@ -42,6 +42,8 @@ CARD_REFUND_UNRECORDED = "CARD_REFUND_UNRECORDED"
 TRAINING_START = "TRAINING_START"
 TRAINING_END = "TRAINING_END"
 USER_CHANGED = "USER_CHANGED"
+FEC_EXPORTED = "FEC_EXPORTED"
+"""A FEC file written (``reports.fec``): its fiscal year, name, SHA-256, line count and who."""
 
 # The codes used so far; other modules may seal codes of their own (same format).
 EVENT_CODES = frozenset({

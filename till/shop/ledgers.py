@@ -26,6 +26,7 @@ from till.fiscal.chain import Sealer, current_database
 from till.fiscal.events import EVENT_CHAIN, USER_CHANGED, record_event
 from till.fiscal.problems import Problem
 from till.people.users_check import check_users, sealed_users
+from till.selling.cash_move_postings_check import check_cash_move_postings
 from till.selling.derived_check import check_derived_rows, unsealed_ticketless
 from till.selling.stock import STOCK_MOVED, stock_moved_payload
 
@@ -37,7 +38,8 @@ Check = Callable[[], tuple[list[Problem], list[Problem]]]
 def journal_checks(ctx) -> list[Check]:
     """The row checks of the shop of ``ctx`` (a ``TillContext``), for ``verify_journal(checks=...)``."""
     config = ctx.config
-    return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users]
+    return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users,
+            lambda: check_cash_move_postings(config.accounts, ctx.sealer.zone)]
 
 
 def seal_baseline(sealer: Sealer) -> tuple[int, int, int]:
