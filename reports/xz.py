@@ -20,9 +20,11 @@ from store.models import utcnow
 from till import __version__
 from till.fiscal.canonical import signature_extract
 from till.fiscal.cash_moves import KIND_LABELS, expected_cash, period_cash_moves, with_corrections
+from till.fiscal.extracts import extract_rule, ticket_extract
 from till.fiscal.heads import heads_of_closure, short_digest
 from till.fiscal.key_chain import key_chain_of
 from till.fiscal.closures import (
+    CLOSURE_CHAIN,
     DAY,
     MONTH,
     Closure,
@@ -254,10 +256,10 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
         _card_outcomes(paper, payload["card_outcomes_unknown"])
     paper.lines.append("")
     if closure.totals.last_ticket_signature:
-        paper.center(t("Last ticket signature {extract}",
-                       extract=signature_extract(closure.totals.last_ticket_signature)))
-    paper.center(t("Signature {extract}", extract=signature_extract(closure.signature) if closure.signature
-                   else "----"))
+        paper.center(t("Last ticket signature {extract}", extract=ticket_extract(
+            closure.till_id, closure.totals.last_ticket, closure.totals.last_ticket_signature)))
+    paper.center(t("Signature {extract}", extract=signature_extract(
+        closure.signature, extract_rule(closure.till_id, CLOSURE_CHAIN, closure.sequence)) if closure.signature else "----"))
     heads = heads_of_closure(closure.till_id, closure.sequence)
     if heads is not None:  # the signed chain heads as closed: this paper is an anchor too
         paper.center(t("Chain heads"))

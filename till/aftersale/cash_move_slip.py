@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from store.models import CashMove, FiscalRecord
 from till import __version__
-from till.fiscal.canonical import signature_extract
+from till.fiscal.extracts import record_extract
 from till.fiscal.cash_moves import CASH_MOVE_CHAIN, KIND_LABELS, MEANS_CORRECTION
 from till.i18n import translate
 from till.means import means as means_of
@@ -62,6 +62,6 @@ def slip_lines(config, cash_move_id: int) -> list[str]:
         lines.append(pair(t("Drawer"), ("+" if move.drawer_cents > 0 else "") + format_cents(move.drawer_cents, lang)))
     lines.append(t("Reason:"))
     lines += textwrap.wrap(move.reason, width) or [""]
-    lines += ["-" * width, t("Signature {extract}", extract=signature_extract(record.signature) if record else "----")
+    lines += ["-" * width, t("Signature {extract}", extract=record_extract(record) if record else "----")
               .center(width).rstrip(), f"till {__version__}".center(width).rstrip()]
     return lines

@@ -424,6 +424,7 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
     # rather than once a ticket (each write is an fsync, and only the last one counts).
     sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
     sealer.fiscal_year_start = fiscal_year_start(ctx.sealer)
+    sealer.issuer = ctx.sealer.issuer
     for tickets in plan:
         if not tickets:
             continue

@@ -52,7 +52,7 @@ from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.clock import check_clock, note_sealed
 from till.fiscal.closures import close_due, require_open_day
-from till.fiscal.payloads import seal_ticket_rows
+from till.fiscal.payloads import NO_ISSUER, seal_ticket_rows
 from till.credit.loyalty import LoyaltySettings, loyalty_rows_for_ticket
 from till.aftersale.messages.jobs import message_jobs_for_ticket
 from till.config.messages import SmtpSettings
@@ -147,7 +147,8 @@ class UnbalancedTicket(TillError):
 
 _TICKET = BulkInsert(Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name", "customer",
                            "customer_name", "origin_ticket", "total_cents", "discount_cents", "line_count",
-                           "training", "origin_reference", "origin_signature", "origin_order"), returning=("id",))
+                           "training", "origin_reference", "origin_signature", "origin_order", "shop_name",
+                           "shop_address", "shop_siret", "shop_vat_number", "software_version"), returning=("id",))
 _LINES = BulkInsert(TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
                               "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp",
                               "origin_line", "reason", "disposition", "serial", "origin_order_line"),
@@ -218,6 +219,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             till_id, number, code, draft.kind, when, draft.user_id, draft.operator_name, draft.customer_id,
             draft.customer_name, draft.origin_ticket_id, draft.total_cents, draft.discount_cents, len(draft.lines),
             draft.training, draft.origin_reference, draft.origin_signature, draft.origin_order_id,
+            *(NO_ISSUER if sealer.issuer is None else sealer.issuer.row()),
         )])
         cursor, returned = _TICKET.execute(database, [ticket_row])
         ticket_id = returned[0][0] if returned else cursor.lastrowid
@@ -251,7 +253,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
                 for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
             ))
         record = seal_ticket_rows(sealer, (
-            (ticket_id, *ticket_row[:17]),
+            (ticket_id, *ticket_row),
             [(row[0], line_ids[row[1]], *row[1:17]) for row in lines],
             # as the verifier orders them: VAT by rate descending then id (insertion order)
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),

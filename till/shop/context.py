@@ -22,6 +22,7 @@ from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.key_chain import check_key_file
 from till.fiscal.keys import Signer, register_public_key
+from till.fiscal.payloads import issuer_of
 from till.i18n import set_language
 from till.shop.permissions import tighten_shop_files
 
@@ -70,6 +71,7 @@ class TillContext:
                         business_zone(config))
         sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
         sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
+        sealer.issuer = issuer_of(config.shop)  # sealed in every ticket (R-DATA-03)
         terminal = make_terminal(config)
         if terminal is not None:
             # Every request is journaled before it is sent. What a stop left open is resolved by
