@@ -22,6 +22,7 @@ from till.fiscal.cash_moves import (
     BANK_DEPOSIT, FLOAT_TOP_UP, OPENING_FLOAT, PETTY_EXPENSE, WITHDRAWAL,
 )
 from till.fiscal.closures import close_year, closures
+from till.selling.cash_moves import CashMoveError
 
 MARCH_14 = dt.date(2025, 3, 14)
 
@@ -45,7 +46,7 @@ def moved(shop, made_at):
     - 2024-12-31 10:00 UTC, an opening float: the fiscal year 2024;
     - 2024-12-31 23:30 UTC, a top-up: 1 January 2025 in Paris, so the fiscal year 2025;
     - the history of March 2025 (tickets only), then on 14 March documents between sales: a
-      float, a sale in cash, a withdrawal whose reason has a TAB and a ``|``, the correction
+      float (and one refused in training mode), a sale in cash, a withdrawal whose reason has a TAB and a ``|``, the correction
       of that sale to card, a card sale, a petty expense and cash taken to the bank;
     - 1 July 2025, a withdrawal on a day with no ticket and no daily closure of its own (the
       month's closure covers it), then the year 2025 closed.
@@ -57,6 +58,8 @@ def moved(shop, made_at):
     close(shop, dt.datetime(2024, 12, 31, 23, 30))
     tickets.update(history(shop))
     docs["float"] = made_at(at(MARCH_14, 8), lambda: move(shop, OPENING_FLOAT, 15000, "fonds du matin"))
+    with pytest.raises(CashMoveError):  # a practice session moves no money: no document, no entry
+        made_at(at(MARCH_14, 8), lambda: move(shop, FLOAT_TOP_UP, 500, "formation", training=True))
     tickets["cash"] = sell_at(shop, [("WIN", 1)], at(MARCH_14, 9), cash=895)
     docs["safe"] = made_at(at(MARCH_14, 10), lambda: move(shop, WITHDRAWAL, 5000, "coffre\tdu |soir\n"))
     docs["fix"] = made_at(at(MARCH_14, 11), lambda: correct(shop, tickets["cash"], 895))
@@ -92,6 +95,7 @@ def test_every_chain_p_document_of_the_year_is_an_entry_of_the_cash_journal(move
     # every line of the year's tickets and documents, and nothing else
     assert (stats["lines"], stats["debit_cents"]) == _lines_between(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     in_year = [d for name, d in docs.items() if name != "old"]
+    assert CashMove.select().count() == len(docs)
     assert stats["journals"] == {"VT": len(tickets), "CA": len(in_year)}
     entries = _entries(_rows(result.path))
     # one entry per document, numbered 1..n in the cash journal in the order they were made,
@@ -235,3 +239,16 @@ def test_documents_are_in_the_fec_on_both_engines(any_shop, made_at, tmp_path):
     entries = _entries(_rows(result.path))
     assert [(journal, ref) for journal, _, ref, _ in entries[-3:]] == [
         ("CA", float_in.code), ("VT", sale.code), ("CA", fix.code)]
+
+
+def test_an_unbalanced_document_stops_the_export_and_nothing_is_written(moved, tmp_path):
+    shop, docs, _ = moved
+    AccountingLine.create(cash_move=docs["stamps"].id, journal="VT", entry_date=MARCH_14, account="531",
+                          label="x", debit_cents=100, credit_cents=0)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ReportError) as error:
+        export_fec(identified(shop), 2025, out)
+    assert error.value.message.startswith("Entry of document {code} is not balanced")
+    assert f"mouvement de caisse {docs['stamps'].code}" in error.value.text("fr")
+    assert list(out.iterdir()) == []
