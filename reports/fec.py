@@ -4,14 +4,23 @@ French law (LPF L47 A-I, A47 A-1; fiscal-fr.md section 3) asks every company kee
 by computer to hand the tax auditor one file per fiscal year with every accounting line: 18
 columns in a fixed order under a header line, TAB-separated, dates ``AAAAMMJJ``, amounts with
 a decimal comma, named ``<SIREN>FEC<closing date>.txt``. The till's books are the double-entry
-lines written with every ticket (``accounting_line``, by ``till.selling.accounting``); this module only
-lays them out:
+lines written with every ticket and with every chain P document (cash in or out of the drawer
+without a sale, a means correction: ``accounting_line``, by ``till.selling.accounting``); this
+module only lays them out:
 
-- one entry (``EcritureNum``) per ticket and journal, numbered 1, 2, 3... per journal over the
-  year with no gap, in the order the tickets were made (so numbering is chronological);
-- ``EcritureDate`` and ``PieceDate`` are the lines' accounting date, ``PieceRef`` the ticket's
-  printed code, ``ValidDate`` the day the till's daily closure (chain G) sealed that ticket's
-  day: an entry is validated when its day is closed, never before;
+- one entry (``EcritureNum``) per ticket or document and journal, numbered 1, 2, 3... per
+  journal over the year with no gap, tickets and documents together in the order they were
+  made (so numbering is chronological, and the file is in that order across journals);
+- a ticket's entry is in its lines' journal (``accounts.journal``, VT); a chain P document's
+  in the cash journal ``accounts.cash_journal`` (CA): that money went through the drawer
+  without a sale, a cash operation, not a sale (fiscal-fr.md 4.5). With both set alike,
+  documents are numbered among the tickets;
+- ``EcritureDate`` and ``PieceDate`` are the lines' accounting date (the business day),
+  ``PieceRef`` the ticket's or the document's printed code (``P<till>-000001``), ``EcritureLib``
+  what it is (a ticket's kind; a document's kind, the corrected ticket and the reason),
+  ``ValidDate`` the day the till's daily closure (chain G) sealed that day: an entry is
+  validated when its day is closed, never before (a document on a day no daily closure covers,
+  a day without tickets, by the month's or the year's closure that covers it);
 - ``CompteNum`` is the posted account, ``CompteLib`` its PCG label (``reports.pcg``), so each
   account has one label in the whole file; debit and credit are both filled, "0,00" on the
   empty side, formatted from integer cents (no float anywhere);
@@ -25,11 +34,12 @@ the same export writes its description file (``reports.fec_notice``), and, given
 sealer, seals the export in chain L (``FEC_EXPORTED``: the fiscal year, the file, its SHA-256,
 its line count and who), in the transaction that gives both files their names.
 
-A year is exported only once all of it is closed on every till that sold in it: a FEC is the
-final books, and an open day could still take tickets. Otherwise the export is refused with
-the reason and nothing is written. Memory stays flat: the lines are read through a cursor
-(a server-side one on PostgreSQL) in the order of the indexed ticket time, written as they
-come, and the file appears under its name only when complete (written aside, fsynced, renamed).
+A year is exported only once all of it is closed on every till that sold or moved cash in it: a
+FEC is the final books, and an open day could still take tickets. Otherwise the export is
+refused with the reason and nothing is written. Memory stays flat: the lines are read through
+two cursors (server-side ones on PostgreSQL), tickets and documents each in the order of their
+indexed time, merged and written as they come, and the file appears under its name only when
+complete (written aside, fsynced, renamed).
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import bisect
 import datetime as dt
 import getpass
 import hashlib
+import heapq
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +59,13 @@ from reports.fec_credit import aux_label, aux_number, note_movements
 from reports.fec_notice import NoticeFacts, notice_name, notice_text
 from reports.pcg import account_label, journal_label
 from store.db import is_postgres
-from store.models import AccountingLine, Ticket
+from store.models import AccountingLine, CashMove, Ticket
+from till.fiscal.cash_moves import KIND_LABELS as MOVE_LABELS
 from till.fiscal.chain import current_database
 from till.fiscal.closure_totals import DAY, business_zone, day_start
 from till.fiscal.closures import KINDS, closures, last_closure
 from till.fiscal.events import FEC_EXPORTED, record_event
-from till.i18n import N_
+from till.i18n import N_, translate
 
 __all__ = ["COLUMNS", "FecResult", "FiscalYear", "export_fec", "fec_name", "fiscal_year", "parse_year", "MESSAGES",
            "cents_text"]
@@ -82,8 +94,14 @@ UNBALANCED = N_("Entry of ticket {code} is not balanced (debit {debit} / credit 
 BAD_ENCODING = N_("Unknown encoding {encoding}: choose one of {encodings}")
 NOTES_DIFFER = N_("The credit-note lines of ticket {code} do not add up to its credit notes: nothing was written; "
                   "run `till journal verify`")
+DOCUMENT_NOT_CLOSED = N_("Document {code} of {day} is in no closure: close that day before exporting")
+DOCUMENT_UNBALANCED = N_("Entry of document {code} is not balanced (debit {debit} / credit {credit}): nothing was "
+                         "written")
 MESSAGES = (BAD_YEAR, NO_SIREN, NO_FOLDER, EXISTS, NO_CLOSURE, NOT_CLOSED, DAY_NOT_CLOSED, UNBALANCED, BAD_ENCODING,
-            NOTES_DIFFER)
+            NOTES_DIFFER, DOCUMENT_NOT_CLOSED, DOCUMENT_UNBALANCED)
+
+TICKET, DOCUMENT = "T", "P"
+"""What a row read for the file comes from (its last column): a ticket, or a chain P document."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +194,27 @@ class _Days:
         return None
 
 
-def _day_closures(till_id: str, zone: dt.tzinfo) -> _Days:
+@dataclass
+class _Sealed:
+    """A till's closures, to find the one that validated an entry: its daily closure, and for a
+    chain P document on a day no daily closure covers (a day without tickets is closed by its
+    month's or year's closure), the closure of the month, else of the year, that covers it."""
+
+    day: _Days
+    wider: tuple[_Days, ...]
+
+    def find(self, created: str, document: bool = False) -> str | None:
+        found = self.day.find(created)
+        for kind in self.wider if document else ():
+            if found is not None:
+                break
+            found = kind.find(created)
+        return found
+
+
+def _day_closures(till_id: str, zone: dt.tzinfo, kind: str = DAY) -> _Days:
     starts, ends, valid = [], [], []
-    for closure in closures(till_id, DAY):
+    for closure in closures(till_id, kind):
         closed = dt.datetime.fromisoformat(closure.payload["closed_at"].removesuffix("Z"))
         local = closed.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
         starts.append(_stamp(closure.period.start))
@@ -188,16 +224,20 @@ def _day_closures(till_id: str, zone: dt.tzinfo) -> _Days:
 
 
 def _tills(start: dt.datetime, end: dt.datetime, default: str) -> list[str]:
-    """Tills with counted tickets in ``[start, end)`` (the configured one when none)."""
-    found = [t for (t,) in Ticket.select(Ticket.till_id).distinct()
+    """Tills with counted tickets or chain P documents in ``[start, end)`` (the configured one
+    when none): a till that only moved cash has books of the year too."""
+    found = {t for (t,) in Ticket.select(Ticket.till_id).distinct()
              .where((Ticket.training == False) & (Ticket.created_at >= start)  # noqa: E712
-                    & (Ticket.created_at < end)).tuples()]
+                    & (Ticket.created_at < end)).tuples()}
+    found.update(t for (t,) in CashMove.select(CashMove.till_id).distinct()
+                 .where((CashMove.created_at >= start) & (CashMove.created_at < end)).tuples())
     return sorted(found) or [default]
 
 
-def _require_closed(fiscal: FiscalYear, tills: list[str], zone: dt.tzinfo) -> dict[str, _Days]:
-    """Each till's daily closures, once sure its closures (of any kind: a day, a month, the year)
-    reach the end of the fiscal year; refused otherwise, naming the till and how far it is closed."""
+def _require_closed(fiscal: FiscalYear, tills: list[str], zone: dt.tzinfo) -> dict[str, _Sealed]:
+    """Each till's closures, to date its entries, once sure they (of any kind: a day, a month, the
+    year) reach the end of the fiscal year; refused otherwise, naming the till and how far it is
+    closed."""
 
     year = fiscal.year
     end = day_start(fiscal.last_day + dt.timedelta(days=1), zone)
@@ -212,34 +252,69 @@ def _require_closed(fiscal: FiscalYear, tills: list[str], zone: dt.tzinfo) -> di
                 raise ReportError(NO_CLOSURE, year=year, till_id=till_id)
             raise ReportError(NOT_CLOSED, year=year, till_id=till_id,
                               closed_until=covered.period.last_day.isoformat())
-        days[till_id] = _day_closures(till_id, zone)
+        days[till_id] = _Sealed(_day_closures(till_id, zone),
+                                tuple(_day_closures(till_id, zone, kind) for kind in KINDS[1:]))
     return days
 
 
 def _rows(start: dt.datetime, end: dt.datetime) -> Iterator[tuple]:
     """The accounting lines of counted tickets made in ``[start, end)``, ticket by ticket, in the
-    order of the (indexed) ticket time; a server-side cursor on PostgreSQL so rows stream."""
+    order of the (indexed) ticket time; a server-side cursor on PostgreSQL so rows stream.
+    Each row: id, till, code, kind, time, journal, date, account, debit, credit, reason (none),
+    corrected ticket (none), ``TICKET``."""
 
-    database = AccountingLine._meta.database
     t, a = Ticket._meta.table_name, AccountingLine._meta.table_name
-    p = database.param
+    p = AccountingLine._meta.database.param
     sql = (f'SELECT t."id", t."till_id", t."code", t."kind", t."created_at", a."journal", a."entry_date", '
-           f'a."account", a."debit_cents", a."credit_cents" FROM "{t}" t JOIN "{a}" a ON a."ticket_id" = t."id" '
+           f'a."account", a."debit_cents", a."credit_cents", NULL, NULL, \'{TICKET}\' '
+           f'FROM "{t}" t JOIN "{a}" a ON a."ticket_id" = t."id" '
            f'WHERE t."training" = {p} AND t."created_at" >= {p} AND t."created_at" < {p} '
            f'ORDER BY t."created_at", t."id", a."journal", a."id"')
-    params = (False, start, end)
+    yield from _stream(sql, (False, start, end), "till_fec_export")
+
+
+def _move_rows(start: dt.datetime, end: dt.datetime, journal: str) -> Iterator[tuple]:
+    """The accounting lines of the chain P documents made in ``[start, end)``, document by
+    document, in the order of the (indexed) document time, as ``_rows`` gives a ticket's; each
+    in ``journal`` (the FEC's cash journal), with the document's reason and corrected ticket.
+    A document is never in training (training mode records none)."""
+
+    c, a = CashMove._meta.table_name, AccountingLine._meta.table_name
+    p = AccountingLine._meta.database.param
+    sql = (f'SELECT c."id", c."till_id", c."code", c."kind", c."created_at", a."journal", a."entry_date", '
+           f'a."account", a."debit_cents", a."credit_cents", c."reason", c."origin_reference", \'{DOCUMENT}\' '
+           f'FROM "{c}" c JOIN "{a}" a ON a."cash_move_id" = c."id" '
+           f'WHERE c."created_at" >= {p} AND c."created_at" < {p} '
+           f'ORDER BY c."created_at", c."id", a."id"')
+    for row in _stream(sql, (start, end), "till_fec_export_moves"):
+        yield row[:5] + (journal,) + row[6:]
+
+
+def _stream(sql: str, params: tuple, name: str) -> Iterator[tuple]:
+    """The rows of ``sql``, fetched in batches; through a server-side cursor named ``name`` on
+    PostgreSQL, so rows stream. Timestamps are bound as SQLite stores them; a ``False`` as 0."""
+    database = AccountingLine._meta.database
     if is_postgres():
-        cursor = database.connection().cursor(name="till_fec_export", withhold=True)
+        cursor = database.connection().cursor(name=name, withhold=True)
         cursor.itersize = 20_000
     else:
         cursor = database.cursor()
-        params = (0, _stamp(start)[:19], _stamp(end)[:19])
+        params = tuple(0 if value is False else _stamp(value)[:19] if isinstance(value, dt.datetime) else value
+                       for value in params)
     try:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(20_000):
             yield from batch
     finally:
         cursor.close()
+
+
+def _in_order(start: dt.datetime, end: dt.datetime, cash_journal: str) -> Iterator[tuple]:
+    """The lines of the tickets and of the chain P documents made in ``[start, end)``, merged in
+    the order they were made (a ticket before a document of the same second), so entries are
+    numbered in chronological order whatever their journal."""
+    return heapq.merge(_rows(start, end), _move_rows(start, end, cash_journal),
+                       key=lambda row: (_stamp(row[4]), row[12] == DOCUMENT, row[0]))
 
 
 def _date_text(value: Any) -> str:
@@ -286,13 +361,13 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
             buffer: list[str] = []
             entry: list[tuple] = []
             current = None
-            for row in _rows(start_utc, end_utc):
+            for row in _in_order(start_utc, end_utc, config.accounts.cash_journal):
                 if not first_text <= _date_text(row[6]) <= last_text:
                     continue
-                if (row[0], row[5]) != current:
+                if (row[12], row[0], row[5]) != current:
                     if entry:
                         layout.entry(entry, buffer)
-                    entry, current = [], (row[0], row[5])
+                    entry, current = [], (row[12], row[0], row[5])
                 entry.append(row)
                 if len(buffer) >= WRITE_EVERY:
                     _write(out, digest, "".join(buffer), encoding)
@@ -308,7 +383,8 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
             last_day=fiscal.last_day, file_name=target.name, encoding=encoding, lines=layout.lines,
             entries=layout.entries, sha256=sha256,
             journals={code: journal_label(code) for code in layout.counters}, accounts=dict(layout.labels),
-            aux_accounts=len(layout.aux_numbers), aux_account=config.accounts.credit_note)
+            aux_accounts=len(layout.aux_numbers), aux_account=config.accounts.credit_note,
+            cash_journal=config.accounts.cash_journal if layout.documents else "")
         with open(partial_notice, "w", encoding=encoding, errors="replace", newline="") as out:
             out.write(notice_text(facts))
             out.flush()
@@ -321,6 +397,15 @@ def export_fec(config: Any, year: Any, folder: Path | str, encoding: str = "iso-
         partial.unlink(missing_ok=True)
         partial_notice.unlink(missing_ok=True)
     return FecResult(target, layout.lines, layout.entries, layout.debit, layout.credit, notice, sha256)
+
+
+def _move_label(kind: str, code: str, reason: str | None, corrected: str | None) -> str:
+    """A chain P document's ``EcritureLib``: its kind in French, its code, the ticket it
+    corrects, its reason (``Retrait vers le coffre P01-000004 : coffre du soir``), with no TAB,
+    CR, LF or ``|``."""
+    label = translate(MOVE_LABELS[kind], "fr") if kind in MOVE_LABELS else kind
+    ticket = f" ({corrected})" if corrected else ""
+    return _clean(f"{label} {code}{ticket} : {reason or ''}")
 
 
 def _write(out: Any, digest: Any, text: str, encoding: str) -> None:
@@ -364,14 +449,14 @@ class _Layout:
     """Lays out the lines of each entry as they stream by, numbering entries per journal and
     gathering what the notice lists (journals, accounts with their labels, auxiliary accounts)."""
 
-    def __init__(self, accounts: Any, days: dict[str, _Days], notes: dict[int, list[tuple[str, int]]]):
+    def __init__(self, accounts: Any, days: dict[str, _Sealed], notes: dict[int, list[tuple[str, int]]]):
         self.accounts = accounts
         self.days = days
         self.notes = notes
         self.labels: dict[str, str] = {}
         self.counters: dict[str, int] = {}
         self.aux_numbers: set[str] = set()
-        self.lines = self.entries = self.debit = self.credit = 0
+        self.lines = self.entries = self.debit = self.credit = self.documents = 0
 
     def label(self, account: str) -> str:
         label = self.labels.get(account)
@@ -381,23 +466,32 @@ class _Layout:
         return label
 
     def entry(self, entry: list[tuple], buffer: list[str]) -> None:
-        """One ticket's lines of one journal as one balanced entry with the next number."""
+        """One ticket's or chain P document's lines of one journal as one balanced entry with the
+        next number."""
         ticket_id, till_id, code, kind, created, journal = entry[0][:6]
+        document = entry[0][12] == DOCUMENT
         debit = sum(int(row[8]) for row in entry)
         credit = sum(int(row[9]) for row in entry)
         if debit != credit:
-            raise ReportError(UNBALANCED, code=code, debit=cents_text(debit), credit=cents_text(credit))
+            raise ReportError(DOCUMENT_UNBALANCED if document else UNBALANCED, code=code, debit=cents_text(debit),
+                              credit=cents_text(credit))
         created = _stamp(created)
         date = _date_text(entry[0][6])
-        valid = self.days[till_id].find(created) if till_id in self.days else None
+        valid = self.days[till_id].find(created, document) if till_id in self.days else None
         if valid is None:
-            raise ReportError(DAY_NOT_CLOSED, code=code, day=created[:10])
+            raise ReportError(DOCUMENT_NOT_CLOSED if document else DAY_NOT_CLOSED, code=code, day=created[:10])
         valid = max(valid, date)
-        postings = self._by_note(ticket_id, code, entry)
+        if document:
+            postings = [(row[7], "", "", int(row[8]), int(row[9])) for row in entry]
+            label = _move_label(kind, code, entry[0][10], entry[0][11])
+            self.documents += 1
+        else:
+            postings = self._by_note(ticket_id, code, entry)
+            label = f"{KIND_LABELS.get(kind, kind.capitalize())} {_clean(code)}"
         number = self.counters.get(journal, 0) + 1
         self.counters[journal] = number
         head = f"\n{_clean(journal)}\t{journal_label(journal)}\t{number}\t{date}\t"
-        middle = f"\t{_clean(code)}\t{date}\t{KIND_LABELS.get(kind, kind.capitalize())} {_clean(code)}\t"
+        middle = f"\t{_clean(code)}\t{date}\t{label}\t"
         tail = f"\t\t\t{valid}\t\t"
         for account, aux_num, aux_lib, line_debit, line_credit in postings:
             account = _clean(account)

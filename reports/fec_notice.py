@@ -23,22 +23,29 @@ COLUMN_MEANINGS = (
     ("JournalCode", "Code du journal de l'écriture"),
     ("JournalLib", "Libellé du journal"),
     ("EcritureNum", "Numéro de l'écriture, séquence continue par journal sur l'exercice, dans l'ordre "
-                    "chronologique des tickets"),
-    ("EcritureDate", "Date de comptabilisation (jour de caisse du ticket, fuseau de la boutique)"),
+                    "chronologique des tickets et des mouvements de caisse"),
+    ("EcritureDate", "Date de comptabilisation (jour de caisse du ticket ou du mouvement de caisse, fuseau de la "
+                     "boutique)"),
     ("CompteNum", "Numéro de compte (plan comptable général)"),
     ("CompteLib", "Libellé du compte (nomenclature du plan comptable général)"),
     ("CompAuxNum", "Numéro de compte auxiliaire : renseigné sur le compte des avoirs clients, un par avoir "
                    "(AV suivi des 12 premiers chiffres hexadécimaux du SHA-256 du code de l'avoir) ; vide sinon"),
     ("CompAuxLib", "Libellé du compte auxiliaire : « Avoir » et le code de l'avoir masqué sauf ses 4 derniers "
                    "caractères ; vide sinon"),
-    ("PieceRef", "Référence de la pièce justificative : numéro du ticket de caisse"),
+    ("PieceRef", "Référence de la pièce justificative : numéro du ticket de caisse, ou du mouvement de caisse "
+                 "(P<caisse>-<numéro>)"),
     ("PieceDate", "Date de la pièce justificative"),
-    ("EcritureLib", "Libellé de l'écriture : nature du ticket (Vente, Retour, Échange, Annulation) et son numéro"),
+    ("EcritureLib", "Libellé de l'écriture : nature du ticket (Vente, Retour, Échange, Annulation) et son numéro ; "
+                    "pour un mouvement de caisse, sa nature (Fonds de caisse, Complément du fonds de caisse, Retrait "
+                    "vers le coffre, Remise d'espèces en banque, Petite dépense, Correction de moyen de paiement), "
+                    "son numéro, le ticket corrigé entre parenthèses et le motif"),
     ("Debit", "Montant au débit (0,00 si l'écriture est au crédit)"),
     ("Credit", "Montant au crédit (0,00 si l'écriture est au débit)"),
     ("EcritureLet", "Lettrage : non utilisé, vide"),
     ("DateLet", "Date de lettrage : non utilisée, vide"),
-    ("ValidDate", "Date de validation : jour de la clôture journalière signée qui a scellé le ticket"),
+    ("ValidDate", "Date de validation : jour de la clôture journalière signée qui a scellé le ticket ou le "
+                  "mouvement de caisse (pour un mouvement d'un jour sans clôture journalière, celle du mois ou de "
+                  "l'exercice qui le couvre)"),
     ("Montantdevise", "Montant en devise : non utilisé (toutes les écritures sont en euros), vide"),
     ("Idevise", "Identifiant de la devise : non utilisé, vide"),
 )
@@ -64,6 +71,8 @@ class NoticeFacts:
     accounts: dict[str, str]
     aux_accounts: int
     aux_account: str
+    cash_journal: str = ""
+    """The journal of the cash moves (chain P), when the file has any."""
 
 
 def notice_name(fec_file_name: str) -> str:
@@ -80,6 +89,14 @@ def _aux_line(count: int, account: str) -> str:
         return "Aucun"
     plural = "s" if count > 1 else ""
     return f"{count} compte{plural} auxiliaire{plural}, un par avoir client, sur le compte {account}"
+
+
+def _moves_line(journal: str) -> list[str]:
+    if not journal:
+        return []
+    return [f"Mouvements de caisse hors vente (fonds de caisse, retraits, remises en banque, petites dépenses) et "
+            f"corrections de moyen de paiement : journal {journal}, pièce P<caisse>-<numéro>, une écriture par "
+            f"mouvement."]
 
 
 def notice_text(facts: NoticeFacts) -> str:
@@ -119,7 +136,8 @@ def notice_text(facts: NoticeFacts) -> str:
         "CONTENU",
         f"Nombre de lignes : {facts.lines} (hors ligne d'en-tête)",
         f"Nombre d'écritures : {facts.entries}",
-        "Une écriture par ticket de caisse ; chaque écriture est équilibrée.",
+        "Une écriture par ticket de caisse et par mouvement de caisse ; chaque écriture est équilibrée.",
+        *_moves_line(facts.cash_journal),
         f"Empreinte SHA-256 du fichier : {facts.sha256}",
     ]
     return "\n".join(lines) + "\n"

@@ -126,6 +126,7 @@ sales_prefix = "7071"           # sales per VAT rate: 7071 + rate code
 vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
 transfer = "580"                # cash to or from the safe or the bank (chain P cash moves)
 petty_expense = "6068"          # small expenses paid from the drawer
+cash_journal = "CA"             # the FEC journal of chain P documents (cash moves, corrections)
 
 [returns]
 window_days = 30                # default return window; products and categories may differ

@@ -127,6 +127,9 @@ class AccountsConfig:
     """Internal transfers: the safe or the bank, against the drawer (chain P cash moves)."""
     petty_expense: str = "6068"
     """Small expenses paid from the drawer (chain P)."""
+    cash_journal: str = "CA"
+    """The FEC's journal for chain P documents (cash moves and means corrections): money that
+    goes through the drawer without a sale is a cash operation, not a sale."""
 
 
 @dataclass(frozen=True)
