@@ -147,7 +147,7 @@ def child_export(config_path: str, period: str, out: str) -> dict[str, Any]:
     ctx = TillContext.open(load(config_path))
     try:
         started = time.perf_counter()
-        result = export_archive(ctx.sealer, period, out)
+        result = export_archive(ctx.sealer, period, out, partial=True)  # its days are not closed: a partial archive
         took = time.perf_counter() - started
     finally:
         ctx.close()

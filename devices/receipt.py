@@ -79,9 +79,10 @@ def layout(receipt: Receipt, width: int = 42) -> list[str]:
 
 
 def voucher_lines(header: tuple[str, ...], title: str, rows: tuple[tuple[str, str], ...], code: str,
-                  width: int = 42) -> list[str]:
+                  width: int = 42, footer: tuple[str, ...] = ()) -> list[str]:
     """A voucher (a credit note, AVOIR) as lines of at most ``width`` characters: the shop, the
-    title, its figures as label/value pairs, and its code printed large enough to type."""
+    title, its figures as label/value pairs, its code printed large enough to type, then
+    ``footer`` (its signature extract)."""
     out: list[str] = _wrapped(header, width, center=True)
     out.append("")
     out.extend(_wrapped([title], width, center=True))
@@ -90,4 +91,7 @@ def voucher_lines(header: tuple[str, ...], title: str, rows: tuple[tuple[str, st
         out.extend(pair(label, value, width))
     out.append("=" * width)
     out.extend(_wrapped([code], width, center=True))
+    if footer:
+        out.append("")
+        out.extend(_wrapped(footer, width, center=True))
     return out

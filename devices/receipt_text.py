@@ -75,15 +75,26 @@ def pair(left: str, right: str, width: int) -> list[str]:
 
 def table(rows: list[tuple[str, ...]], width: int) -> list[str]:
     """Rows of a label then amounts: each amount column as wide as its widest cell plus a space,
-    the label column takes the rest; a label too long for it wraps, an amount is never cut."""
+    the label column takes the rest.
+
+    Where the amounts leave a label too little room (a legend "C 5,5 %" must not be read as "C"
+    then "5,5 %"), each label gets a line of its own and its amounts go under it, still in
+    columns; where even the amounts alone are wider than the paper, one amount a line, flush
+    right. An amount is never cut, a line never passes ``width``."""
     if not rows:
         return []
     count = max(len(row) for row in rows)
     columns = [max(len(row[index]) for row in rows if len(row) > index) + 1 for index in range(1, count)]
-    label_width = max(1, width - sum(columns))
+    label_width = width - sum(columns)
     out = []
+    if label_width >= max(len(row[0]) for row in rows):
+        for label, *amounts in rows:
+            out.append((label.ljust(label_width) + "".join(a.rjust(w) for a, w in zip(amounts, columns))).rstrip())
+        return out
     for label, *amounts in rows:
-        head, *rest = wrap(label, label_width)
-        out.append((head.ljust(label_width) + "".join(a.rjust(w) for a, w in zip(amounts, columns))).rstrip())
-        out.extend(rest)
+        out.extend(wrap(label, width))
+        if sum(columns) <= width:
+            out.append("".join(a.rjust(w) for a, w in zip(amounts, columns)).rjust(width).rstrip())
+        else:
+            out.extend(amount.rjust(width) for amount in amounts if amount)
     return out

@@ -31,6 +31,8 @@ PCG_LABELS = {
     "532": "Caisse succursales",
     "58": "Virements internes",
     "580": "Virements internes",
+    "606": "Achats non stockés de matières et fournitures",
+    "6068": "Autres matières et fournitures",
     "627": "Services bancaires et assimilés",
     "658": "Charges diverses de gestion courante",
     "706": "Prestations de services",

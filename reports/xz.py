@@ -12,15 +12,19 @@ language, amounts through ``till.money.format_cents``, at the printer's width. N
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from store.models import utcnow
 from till import __version__
 from till.fiscal.canonical import signature_extract
+from till.fiscal.cash_moves import KIND_LABELS, expected_cash, period_cash_moves, with_corrections
+from till.fiscal.extracts import extract_rule, ticket_extract
 from till.fiscal.heads import heads_of_closure, short_digest
 from till.fiscal.key_chain import key_chain_of
 from till.fiscal.closures import (
+    CLOSURE_CHAIN,
     DAY,
     MONTH,
     Closure,
@@ -120,6 +124,69 @@ def _body(paper: _Paper, totals: Totals) -> None:
     paper.pair(t("GRAND TOTAL"), money(totals.grand_total, symbol=True))
 
 
+def _cash_moves(paper: _Paper, moves: dict[str, Any], expected: int) -> None:
+    """Chain P documents of the period per kind (count, amount), and the cash the drawer should
+    hold now: what the cashier counts the drawer against (``till.fiscal.cash_moves``)."""
+    paper.rule()
+    _moves_by_kind(paper, moves)
+    paper.pair(paper.t("Cash expected in the drawer"), paper.money(expected, symbol=True))
+
+
+def _moves_by_kind(paper: _Paper, moves: dict[str, Any]) -> None:
+    if moves["kinds"]:
+        paper.text(paper.t("Cash moves"))
+        for kind, done in sorted(moves["kinds"].items()):
+            label = paper.t(KIND_LABELS.get(kind, kind))
+            paper.pair(f"  {label} ({done['count']})", paper.money(done["amount_cents"]))
+
+
+def _non_sale(paper: _Paper, moves: dict[str, Any] | None) -> None:
+    """The chain P documents a closure counted, as sealed (R-CON-03 "non-sale movements"): per
+    kind, the drawer's net change and each means' net correction; the per-means totals above
+    stay those of the tickets, as they were paid. Closures sealed before chain P print none."""
+    if not moves or not moves.get("count"):
+        return
+    t, money = paper.t, paper.money
+    paper.rule()
+    paper.text(t("Non-sale documents No. {first} to {last}", first=moves["first_number"], last=moves["last_number"]))
+    _moves_by_kind(paper, moves)
+    paper.pair(t("Drawer change without a sale"), money(moves["drawer_cents"]))
+    for means, net in sorted(moves["corrections"].items()):
+        paper.pair(t("Means corrected: {means}", means=means_of(means).text(paper.lang)), money(net))
+
+
+def _activity(paper: _Paper, activity: dict[str, Any] | None) -> None:
+    """What the period counted besides its tickets (R-CON-03); closures sealed before these
+    counts (payload shape 1) print without them."""
+    if activity is None:
+        return
+    t = paper.t
+    paper.rule()
+    paper.pair(t("Duplicates printed"), str(activity["duplicates"]))
+    paper.pair(t("Training tickets"), str(activity["training_tickets"]))
+    paper.pair(t("Lines voided"), str(activity["voided_lines"]))
+    paper.pair(t("Quantities lowered"), str(activity["quantities_lowered"]))
+
+
+def _year_to_date(paper: _Paper, fiscal_year: dict[str, Any] | None, totals: dict[str, Any] | None) -> None:
+    """The cumulative figures since the start of the fiscal year, as sealed (R-CON-03)."""
+    if fiscal_year is None or totals is None:
+        return
+    t, money = paper.t, paper.money
+    paper.rule()
+    paper.text(t("Fiscal year to date"))
+    paper.text(t("Fiscal year {label}", label=fiscal_year["label"]))
+    paper.text(t("From {first} to {last}", first=paper.date(dt.date.fromisoformat(fiscal_year["first_day"])),
+                 last=paper.date(dt.date.fromisoformat(fiscal_year["last_day"]))))
+    paper.row((t("VAT"), t("Net"), t("Tax"), t("Total")))
+    for rate in totals["vat"]:
+        paper.row((f"{format_rate(rate['rate_bp'], paper.lang)} %", money(rate["ht_cents"]),
+                   money(rate["vat_cents"]), money(rate["ttc_cents"])))
+    paper.pair(t("Sales"), money(totals["sales_cents"]))
+    paper.pair(t("Returns"), money(-totals["returns_cents"]))
+    paper.pair(t("Fiscal year grand total"), money(totals["grand_total_cents"], symbol=True))
+
+
 def _card_outcomes(paper: _Paper, count: int) -> None:
     """Card requests whose outcome is unknown: money that may have moved with no ticket yet. A
     manager settles each from the terminal's own journal; until then the counter knows it."""
@@ -138,12 +205,16 @@ def x_report(config: Any, till_id: str | None = None, now: dt.datetime | None = 
     till_id = till_id or config.till.id
     paper = _Paper(config.shop.locale, width or config.printer.width)
     period = period_of(DAY, business_day(now, zone), zone)
-    totals = period_totals(till_id, period.start, min(period.end, now + dt.timedelta(seconds=1)))
+    end = min(period.end, now + dt.timedelta(seconds=1))
+    totals = period_totals(till_id, period.start, end)
+    moves = period_cash_moves(till_id, period.start, end)  # chain P: the means as corrected, the drawer
+    totals = dataclasses.replace(totals, payments=with_corrections(totals.payments, moves["corrections"]))
     _header(paper, config, X_TITLE)
     paper.text(paper.t("Till {till}", till=till_id))
     paper.text(paper.t("Day {day}", day=paper.date(period.first_day)))
     paper.text(paper.t("Printed on {time}", time=paper.when(now, zone)))
     _body(paper, totals)
+    _cash_moves(paper, moves, expected_cash(till_id))
     _card_outcomes(paper, card_outcomes_unknown(till_id))
     paper.lines.append("")
     paper.center(paper.t("Totals so far: nothing is closed"))
@@ -166,11 +237,16 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
     closed_at = dt.datetime.fromisoformat(payload["closed_at"].removesuffix("Z"))
     paper.text(t("Closed on {time}", time=paper.when(closed_at, zone)))
     operator = (payload.get("operator") or {}).get("name")
-    if operator:
+    if payload.get("automatic"):
+        paper.text(t("Closed automatically by the till"))
+    elif operator:
         paper.text(t("By: {name}", name=operator))
     _body(paper, closure.totals)
     paper.pair(t("Perpetual grand total"), money(closure.perpetual_total))
     paper.pair(t("Perpetual total (absolute)"), money(closure.perpetual_absolute))
+    _activity(paper, payload.get("activity"))
+    _non_sale(paper, payload.get("non_sale"))
+    _year_to_date(paper, payload.get("fiscal_year"), payload.get("year_to_date"))
     notes = payload.get("credit_notes") or {}
     if notes.get("issued_cents") or notes.get("redeemed_cents"):
         paper.rule()
@@ -180,10 +256,10 @@ def z_report(config: Any, closure: Closure, width: int | None = None) -> list[st
         _card_outcomes(paper, payload["card_outcomes_unknown"])
     paper.lines.append("")
     if closure.totals.last_ticket_signature:
-        paper.center(t("Last ticket signature {extract}",
-                       extract=signature_extract(closure.totals.last_ticket_signature)))
-    paper.center(t("Signature {extract}", extract=signature_extract(closure.signature) if closure.signature
-                   else "----"))
+        paper.center(t("Last ticket signature {extract}", extract=ticket_extract(
+            closure.till_id, closure.totals.last_ticket, closure.totals.last_ticket_signature)))
+    paper.center(t("Signature {extract}", extract=signature_extract(
+        closure.signature, extract_rule(closure.till_id, CLOSURE_CHAIN, closure.sequence)) if closure.signature else "----"))
     heads = heads_of_closure(closure.till_id, closure.sequence)
     if heads is not None:  # the signed chain heads as closed: this paper is an anchor too
         paper.center(t("Chain heads"))

@@ -1,6 +1,7 @@
 """The shop's tables, grouped by concept. ``ALL_MODELS`` is in creation order."""
 
 from store.models.base import BaseModel, CentsField, database_proxy, utcnow
+from store.models.cash_moves import CashMove
 from store.models.catalogue import Barcode, Category, Product, VatRate
 from store.models.credit import CreditNote, CreditNoteMovement, RemoteCreditHold
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
@@ -28,10 +29,11 @@ ALL_MODELS = [
     PendingPayment,
     LoyaltyEntry,
     RemoteCreditHold,
+    CashMove,
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,
-                 CreditNote, CreditNoteMovement, OnlineOrder, OnlineOrderLine, LoyaltyEntry]
+                 CreditNote, CreditNoteMovement, OnlineOrder, OnlineOrderLine, LoyaltyEntry, CashMove]
 """Tables whose rows are never updated or deleted: triggers refuse it on both engines."""
 
 __all__ = [name for name in dir() if not name.startswith("_")]

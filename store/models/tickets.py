@@ -48,6 +48,14 @@ class Ticket(BaseModel):
     """The signature of the original ticket's fiscal record, sealed into this ticket's own record, so
     the return's signature vouches for the very sale it reverses."""
     origin_order = peewee.ForeignKeyField(OnlineOrder, null=True, backref="returns", on_delete="RESTRICT")
+    shop_name = peewee.CharField(max_length=160, null=True)
+    """The shop's identity and the software as sealed in the ticket's record (``shop_*``,
+    ``software_version``), printed on its receipt and every copy. NULL on tickets sealed before
+    they were: those print the shop's current settings."""
+    shop_address = peewee.TextField(null=True)
+    shop_siret = peewee.CharField(max_length=32, null=True)
+    shop_vat_number = peewee.CharField(max_length=32, null=True)
+    software_version = peewee.CharField(max_length=32, null=True)
 
     class Meta:
         # Training tickets (chain X) have numbers of their own: unique with the flag.
@@ -111,3 +119,5 @@ class AccountingLine(BaseModel):
     debit_cents = CentsField(default=0)
     credit_cents = CentsField(default=0)
     created_at = peewee.DateTimeField(default=utcnow)
+    cash_move = peewee.DeferredForeignKey("CashMove", null=True, backref="accounting_lines", on_delete="RESTRICT")
+    """Set instead of ``ticket`` on the lines of a chain P document (``store.models.cash_moves``)."""

@@ -16,7 +16,7 @@ def test_receipt_has_the_legal_mentions(shop):
     ticket = sell_codes(shop, shop.barcodes["WIN"], shop.barcodes["BAG"])
     text = "\n".join(receipt_lines(shop.config, ticket.id))
     for expected in ("My shop", "SIRET 00000000000000", "N° TVA FR00000000000", "VENTE", ticket.code,
-                     "Caisse 01  N° 1", "Caissier : Camille Martin", "Côtes du Rhône 75 cl", "8,95 N",
+                     "Caisse 01  N° 1", "Caissier : Camille Martin", "Côtes du Rhône 75 cl", "8,95 A",
                      "Total HT", "TOTAL TTC", "10,15 €", "20 %", "5,5 %", "Espèces", "50,00", "Rendu", "-39,85",
                      "2 lignes", "Signature ", "till 0.1.0"):
         assert expected in text, expected

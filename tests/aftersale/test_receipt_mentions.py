@@ -15,6 +15,7 @@ from till.aftersale.duplicates import make_duplicate
 from till.aftersale.jobs import receipt_lines
 from till.aftersale.receipts import local_time
 from till.fiscal.canonical import signature_extract
+from till.fiscal.payloads import issuer_of
 from till.returns.session import ReturnSession
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
@@ -25,6 +26,7 @@ def _config(shop):
     identity = dataclasses.replace(shop.config.shop, name="Épicerie du Marché", legal_name="SARL Épicerie du Marché",
                                    share_capital="8 000 €", rcs="Lyon", siret="73282932000074",
                                    vat_number="FR44732829320")
+    shop.ctx.sealer.issuer = issuer_of(identity)  # the shop as configured when it sells
     return dataclasses.replace(shop.config, shop=identity)
 
 

@@ -146,6 +146,13 @@ def test_archive_export_of_a_till_that_is_a_path(shop_config, tmp_path, capsys):
     assert not (tmp_path / "a.zip").exists()
 
 
+def test_archive_export_of_a_month_not_closed_is_refused_in_one_line(shop_config, tmp_path, capsys):
+    err = assert_one_line(*run(capsys, "--config", str(shop_config), "archive", "export", "--period", "2026-01",
+                               "--out", str(tmp_path)))
+    assert "2026-01" in err and "--partial" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_max_quantity_of_ten_to_the_twentieth(shop_config, tmp_path):
     with pytest.raises(ConfigError, match="max_quantity"):
         load(config_with(shop_config, tmp_path, "max_quantity", "100000000000000000000"))

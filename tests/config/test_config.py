@@ -20,6 +20,7 @@ def test_shipped_example_loads_and_matches_the_generator():
     assert [rule["prefix"] for rule in config.scanning.price_codes] == ["21", "23"]
     assert config.returns.window_days == 30 and "other" in config.returns.reasons
     assert config.credit_notes.validity_days == 365
+    assert config.shop.fiscal_year_start == 1
     assert EXAMPLE.read_text(encoding="utf-8") == render_example()
 
 
@@ -73,6 +74,8 @@ def test_a_wrong_type_names_the_key_and_line(tmp_path):
         ((', "other"]', "]"), "returns.reasons"),
         (("validity_days = 365", "validity_days = 0"), "credit_notes.validity_days"),
         (("window_days = 30", "window_days = -1"), "returns.window_days"),
+        (("fiscal_year_start = 1", "fiscal_year_start = 13"), "shop.fiscal_year_start"),
+        (("fiscal_year_start = 1", "fiscal_year_start = 0"), "shop.fiscal_year_start"),
     ],
 )
 def test_values_that_cannot_work_are_refused(tmp_path, change, key):

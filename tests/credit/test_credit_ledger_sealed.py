@@ -152,7 +152,7 @@ def test_an_archive_carries_the_ledger_and_names_a_note_spent_beyond_its_sealed_
         payments=(DraftPayment(CREDIT_NOTE, 10_895, note.code, redeem_locally=False),)))
     today = dt.date.today()
     period = parse_period(f"{today:%Y-%m}", shop.ctx.sealer.zone)
-    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip").path)
+    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip", partial=True).path)
     text = "\n".join(p.text("en") for p in report.problems)
     assert not report.ok
     assert f"credit note {note.code} is spent beyond its sealed amount (10000 too much)" in text
@@ -166,7 +166,7 @@ def test_an_archive_of_a_genuine_ledger_verifies(shop, tmp_path):
     note = issued_note(refund_into_credit(shop, 895))
     _spend(shop, note.code, 895)
     period = parse_period(f"{dt.date.today():%Y-%m}", shop.ctx.sealer.zone)
-    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip").path)
+    report = verify_archive(export_archive(shop.ctx.sealer, period, tmp_path / "month.zip", partial=True).path)
     assert report.ok, [p.text("en") for p in report.problems]
 
 

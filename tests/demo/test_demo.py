@@ -292,6 +292,21 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
         offered = sorted((code, format_cents(total, "fr")) for code, total, _means in receipts_to_return())
         assert sorted((code, amount.replace("\u202f", " ")) for code, amount in offered) == sorted(listed)
         assert tickets == 90 * 32 + 3
+        # Its past months closed, each by itself at the first sale of the next (or at the end of
+        # the build for the last one), and every closure adds up to its tickets.
+        from till.fiscal.closure_check import check_closures
+        from till.fiscal.closures import business_day, closures
+
+        first = business_day(oldest, ctx.sealer.zone).replace(day=1)
+        this_month = business_day(dt.datetime.now(dt.timezone.utc), ctx.sealer.zone).replace(day=1)
+        expected = []
+        while first < this_month:
+            expected.append(f"{first.year:04d}-{first.month:02d}")
+            first = (first + dt.timedelta(days=32)).replace(day=1)
+        months = closures(ctx.till_id, "month")
+        assert [m.period.label for m in months] == expected and len(expected) >= 2
+        assert all(m.payload["automatic"] for m in months)
+        assert check_closures() == []
     finally:
         ctx.close()
     print(f"demo build (90 days, {tickets} tickets): {took:.1f} s")

@@ -16,6 +16,7 @@ import pytest
 
 from store import db
 from store.models import Payment, Ticket, TicketLine, TicketVat, User
+from till.fiscal import chain as _chain
 from till.fiscal import AnchorStore, Sealer, Signer, seal_ticket, verify_journal
 from tests.support.journal import unprotect
 
@@ -50,9 +51,9 @@ class Shop:
     def unsealed_ticket(self, number: int, *, labels=("Pain de campagne", "Café moulu"),
                         training=False, created_at=None) -> Ticket:
         """The rows of a sale, without its fiscal record (the caller seals it, or forges it),
-        dated ``created_at`` (default: now by the sealer's clock, as a ticket is signed)."""
+        dated ``created_at`` (default: the sealer's clock, which the archive tests set: ``at``)."""
         ticket = Ticket.create(
-            created_at=created_at or self.sealer.now(),
+            created_at=created_at or _chain.utcnow(),
             till_id=TILL, number=number, code=f"T{TILL}-{number:07d}", kind="sale", user=self.user,
             operator_name=self.user.name, customer_name=None, total_cents=1_030, discount_cents=0,
             line_count=2, training=training,

@@ -63,7 +63,8 @@ def test_a_month_is_exported_as_one_signed_file_recorded_in_chain_a(shop, at):
     public keys, detached signature), R-ARC-04 (the export is a chain A record), on both engines."""
     _journal(shop, at)
     at(dt.datetime(2026, 12, 2, 8, 0))
-    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", shop={"name": "Librairie du Port"})
+    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", shop={"name": "Librairie du Port"},
+                            partial=True)
 
     assert result.counts == {(TILL, "T"): 3, (TILL, "L"): 1}
     with zipfile.ZipFile(result.path) as archive:
@@ -80,7 +81,8 @@ def test_a_month_is_exported_as_one_signed_file_recorded_in_chain_a(shop, at):
             "schemas/manifest.schema.json", MANIFEST, SIGNATURE} <= set(names)
     assert set(names) - {MANIFEST, SIGNATURE} == {entry["name"] for entry in manifest["files"]}
     assert manifest["period"] == {"label": "2026-11", "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z",
-                                  "zone": "UTC", "complete": True}
+                                  "zone": "UTC", "complete": False,
+                                  "incomplete_reason": "no closure of the period in chain G for till 01"}
     assert manifest["shop"] == {"name": "Librairie du Port"}
     # The detached signature is the till's own key over the manifest's exact bytes.
     assert signature["key_id"] == shop.signer.key_id
@@ -113,8 +115,8 @@ def test_each_chain_starts_by_linking_to_the_record_before_the_period(shop, at):
     no overlap, and the first record of a period links to the last one of the period before."""
     _journal(shop, at)
     at(dt.datetime(2026, 12, 2, 8, 0))
-    october = export_archive(shop.sealer, OCTOBER, shop.tmp_path / "oct.zip")
-    november = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip")
+    october = export_archive(shop.sealer, OCTOBER, shop.tmp_path / "oct.zip", partial=True)
+    november = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", partial=True)
     t = chain_records("T")
 
     def chains(path):
@@ -138,7 +140,7 @@ def test_a_period_with_nothing_new_still_names_the_last_record_before_it(shop, a
     at(dt.datetime(2026, 10, 5, 10, 0))
     shop.sale()
     at(dt.datetime(2026, 12, 2, 8, 0))
-    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "empty.zip")
+    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "empty.zip", partial=True)
     assert result.counts == {(TILL, "T"): 0}
     report = verify_archive(result.path)
     assert report.ok, report.lines()
@@ -148,7 +150,7 @@ def test_the_archive_is_checked_against_its_own_json_schemas(shop, at):
     """R-ARC-03: open formats with their schemas; every data line and the manifest follow them,
     and an amount written as a float does not."""
     _journal(shop, at)
-    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip")
+    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "nov.zip", partial=True)
     with zipfile.ZipFile(result.path) as archive:
         records = SchemaChecker(json.loads(archive.read("schemas/record.schema.json")))
         manifests = SchemaChecker(json.loads(archive.read("schemas/manifest.schema.json")))
@@ -170,10 +172,10 @@ def test_an_export_never_overwrites_a_file_and_leaves_no_temporary_file(shop, at
     _journal(shop, at)
     target = shop.tmp_path / "out"
     target.mkdir()
-    first = export_archive(shop.sealer, NOVEMBER, target)  # a folder: the default name inside it
+    first = export_archive(shop.sealer, NOVEMBER, target, partial=True)  # a folder: the default name inside it
     assert first.path == target / f"till-archive-{TILL}-2026-11.zip"
     with pytest.raises(TillError, match="already exists"):
-        export_archive(shop.sealer, NOVEMBER, target)
+        export_archive(shop.sealer, NOVEMBER, target, partial=True)
     assert sorted(p.name for p in target.iterdir()) == [first.path.name]
     assert len(chain_records(ARCHIVE_CHAIN)) == 1  # the refused export was not recorded
 
@@ -201,7 +203,7 @@ def test_every_till_of_the_database_can_go_in_one_archive(shop, at):
     shop.sale()
     other = Sealer("02", Signer.create(shop.tmp_path / "keys" / "till02.pem"), None)
     record_event(other, "APP_START", "till 02 started")
-    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "shop.zip", tills=None)
+    result = export_archive(shop.sealer, NOVEMBER, shop.tmp_path / "shop.zip", tills=None, partial=True)
     assert result.counts == {(TILL, "T"): 1, ("02", "L"): 1}
     assert set(result.key_ids) == {shop.signer.key_id, other.signer.key_id}
     report = verify_archive(result.path)
@@ -213,7 +215,7 @@ def test_the_round_trip_verifies_on_another_machine_without_the_database(sqlite_
     """R-ARC-06 / R-SEC-07: the verifier runs on the archive alone: a fresh folder, a new process,
     no configuration, no database, no key file."""
     _journal(sqlite_shop, at)
-    result = export_archive(sqlite_shop.sealer, NOVEMBER, sqlite_shop.tmp_path / "nov.zip")
+    result = export_archive(sqlite_shop.sealer, NOVEMBER, sqlite_shop.tmp_path / "nov.zip", partial=True)
     elsewhere = tmp_path / "auditor"
     elsewhere.mkdir()
     copy = shutil.copy(result.path, elsewhere / "archive.zip")
@@ -249,6 +251,10 @@ def test_the_commands_export_and_verify(tmp_path, lite_shop):
         out = tmp_path / "a.zip"
         args = parser.parse_args(["--config", str(shop.config.path), "archive", "export", "--period", period,
                                   "--out", str(out)])
+        with pytest.raises(TillError, match="--partial"):  # this month is not closed
+            args.func(args)
+        args = parser.parse_args(["--config", str(shop.config.path), "archive", "export", "--period", period,
+                                  "--out", str(out), "--partial"])
         assert args.func(args) == 0
     finally:
         shop.ctx.close()

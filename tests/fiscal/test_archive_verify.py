@@ -40,7 +40,8 @@ def archive(sqlite_shop, monkeypatch) -> Path:
         shop.sale()
     record_event(shop.sealer, "APP_STOP", "till stopped")
     at(dt.datetime(2026, 12, 1, 6, 0))
-    result = export_archive(shop.sealer, parse_period("2026-11", dt.timezone.utc), shop.tmp_path / "nov.zip")
+    result = export_archive(shop.sealer, parse_period("2026-11", dt.timezone.utc), shop.tmp_path / "nov.zip",
+                            partial=True)
     shop.database.close()
     report = verify_archive(result.path)
     assert report.ok, report.lines()

@@ -224,27 +224,29 @@ def test_a_month_closure_closes_its_missing_days_and_equals_their_sum(till_shop)
     assert direct == month.totals
 
 
-def test_a_year_closure_cascades_to_months_and_days(till_shop):
-    """R-CON-01: closing a year closes its months with tickets (and first their days); the year
-    is the sum of its months, its perpetual total chains across years.
+def test_a_year_closure_cascades_to_its_open_month_and_day(till_shop):
+    """R-CON-01: closing a year closes first its month still open (and that month's day left
+    open); the year is the sum of its months, its perpetual total chains across years.
 
-    Each day was closed in the evening but no month was closed, except the last day with
-    tickets (10-06), left open: the year closes month 2025-02 over its closed day, then closes
-    10-06 and month 2025-10 over its two days, then itself.
+    Each day was closed in the evening; the months between closed by themselves at the first
+    sale of the next month (``close_due``), empty ones too; the last day with tickets (12-31)
+    left open, so the year closes 12-31, then month 2025-12, then itself.
     """
     shop = till_shop
     sale(shop, at("2025-02-10"), [("WIN", 1)])
     (feb10,) = close_day(shop.ctx.sealer, D("2025-02-10"), now=at("2025-02-10", 20))
-    sale(shop, at("2025-10-05"), [("BAG", 2)])
-    (oct5,) = close_day(shop.ctx.sealer, D("2025-10-05"), now=at("2025-10-05", 20))
-    sale(shop, at("2025-10-06"), [("NEWS", 1)], means="card")
+    sale(shop, at("2025-12-05"), [("BAG", 2)])
+    (dec5,) = close_day(shop.ctx.sealer, D("2025-12-05"), now=at("2025-12-05", 20))
+    sale(shop, at("2025-12-31"), [("NEWS", 1)], means="card")
     made = close_year(shop.ctx.sealer, D("2025-06-01"), now=at("2026-01-02", 8))
-    assert [(c.kind, c.period.label) for c in made] == [
-        ("month", "2025-02"), ("day", "2025-10-06"), ("month", "2025-10"), ("year", "2025")]
+    assert [(c.kind, c.period.label) for c in made] == [("day", "2025-12-31"), ("month", "2025-12"),
+                                                        ("year", "2025")]
     year = made[-1]
-    months = [c for c in made if c.kind == "month"]
+    months = [c for c in closures.closures(TILL, "month")]
+    assert [m.period.label for m in months] == [f"2025-{n:02d}" for n in range(2, 13)]
+    assert [m.payload["automatic"] for m in months] == [True] * 10 + [False]
     assert months[0].payload["parts"] == [feb10.sequence]
-    assert months[1].payload["parts"] == [oct5.sequence, made[1].sequence]
+    assert months[-1].payload["parts"] == [dec5.sequence, made[0].sequence]
     assert year.payload["parts"] == [m.sequence for m in months]
     assert year.totals == closures.sum_totals(m.totals for m in months)
     assert (year.totals.grand_total, year.perpetual_total, year.perpetual_absolute) == (1455, 1455, 1455)
@@ -363,15 +365,15 @@ def test_every_closure_message_and_label_has_a_french_translation():
     assert not missing, missing
 
 
-def test_a_month_counts_its_days_closed_before_the_previous_month_was(lite_shop):
-    """R-CON-01: days of November closed before October's monthly closure still make November.
-    Each day is closed that evening; October's month closure waits until 11-03."""
+def test_a_month_counts_its_days_closed_before_the_month_was(lite_shop):
+    """R-CON-01: days closed before their month's closure make the month; October closes by
+    itself before November's first sale, November by hand once over."""
     shop = lite_shop
     made = []
     for day, sku in (("2026-10-30", "WIN"), ("2026-11-01", "BAG"), ("2026-11-02", "NEWS")):
         sale(shop, at(day), [(sku, 1)])
         made += close_day(shop.ctx.sealer, D(day), now=at(day, 20))
-    october = close_month(shop.ctx.sealer, D("2026-10-01"), now=at("2026-11-03", 8))[-1]
+    october = closures.find_closure(TILL, "month", "2026-10")
     november = close_month(shop.ctx.sealer, D("2026-11-01"), now=at("2026-12-01", 8))[-1]
     assert october.payload["parts"] == [made[0].sequence] and october.totals.grand_total == 895
     assert november.payload["parts"] == [made[1].sequence, made[2].sequence]

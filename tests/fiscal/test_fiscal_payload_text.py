@@ -34,9 +34,12 @@ def rows(strings):
     """TicketRows of 0-4 lines, VAT rows and payments, as the database gives them."""
     maybe_int = integer | st.none()
     maybe_str = strings | st.none()
-    ticket = st.tuples(integer, strings, integer, strings, strings, created, integer, strings, maybe_int,
+    header = st.tuples(integer, strings, integer, strings, strings, created, integer, strings, maybe_int,
                        maybe_str, maybe_int, integer, integer, integer, st.sampled_from([0, 1, True, False]),
                        maybe_str, maybe_str, maybe_int)
+    # the issuer (shop identity, software version): absent on tickets sealed before it was sealed
+    issuer = st.just((None,) * 5) | st.tuples(strings, maybe_str, maybe_str, maybe_str, strings)
+    ticket = st.tuples(header, issuer).map(lambda parts: parts[0] + parts[1])
     line = st.tuples(integer, integer, integer, maybe_int, strings, strings, integer, strings, integer, integer,
                      integer, strings, integer, maybe_int, maybe_str, maybe_str, maybe_str, maybe_int)
     vat = st.tuples(integer, integer, integer, integer, integer)
@@ -78,7 +81,7 @@ ODD = [1030.0, True, b"bytes", RawJSON("1"), dt.date(2024, 5, 1)]
 def test_a_value_that_is_not_plain_gets_no_fast_answer(ticket_rows, odd, where, data):
     ticket, lines, vats, payments = ticket_rows
     if where == 0:
-        column = data.draw(st.sampled_from([0, 2, 3, 4, 6, 7, 11, 12, 13, 15, 16, 17]))
+        column = data.draw(st.sampled_from([0, 2, 3, 4, 6, 7, 11, 12, 13, 15, 16, 17, 18, 22]))
         ticket = ticket[:column] + (odd,) + ticket[column + 1:]
     elif where == 1:
         lines = [(0, 1, 1, None, "SKU", "odd", odd, "piece", 1, 0, 1, "N", 2000, None, None, None, None, None)]
@@ -95,7 +98,7 @@ def _verdict(stored: str, ticket_rows) -> bool:
 @settings(max_examples=300)
 @given(rows(text), rows(text), st.booleans())
 @example(((1, "01", 1, "T01-1", "sale", "2024-05-01 09:30:00", 1, "Cafe\u0301", None, None, None, 10, 0, 1, 0,
-           None, None, None), [], [], []), None, True)
+           None, None, None, None, None, None, None, None), [], [], []), None, True)
 def test_the_fast_comparison_never_changes_a_verdict(sealed_rows, other_rows, same):
     """Sealed text vs rows now: the same rows (perhaps written non-NFC) or other rows."""
     stored = canonical_json(payload_of(sealed_rows))
@@ -123,3 +126,44 @@ def test_message_bytes_is_the_canonical_envelope(format_version, till_id, chain,
         "previous_signature": previous_signature,
     })
     assert json.loads(message)["payload"] == json.loads(payload_text_)
+
+
+_OLD_TICKET = (7, "01", 3, "T01-0000031", "sale", dt.datetime(2024, 5, 1, 9, 30), 2, "Camille Martin", 4,
+               "Hélène Dupré", None, 2150, 90, 2, 0, None, None, None)
+_OLD_LINES = [
+    (7, 11, 1, 5, "WIN", "Côtes du Rhône 75 cl", 2, "piece", 895, 90, 1700, "N", 2000, None, None, None, None, None),
+    (7, 12, 2, 6, "BAG", "Baguette", 3, "piece", 150, 0, 450, "R", 550, None, None, None, None, None),
+]
+_OLD_VAT = [(7, 2000, 1700, 1417, 283), (7, 550, 450, 427, 23)]
+_OLD_PAYMENTS = [(7, 1, "cash", 2500, None), (7, 2, "cash", -350, "change")]
+SEALED_BEFORE_THE_ISSUER = (
+    '{"code":"T01-0000031","created_at":"2024-05-01T09:30:00Z","customer":{"id":4,"name":"Hélène Dupré"},'
+    '"discount_cents":90,"kind":"sale","line_count":2,"lines":[{"discount_cents":90,"disposition":null,'
+    '"label":"Côtes du Rhône 75 cl","line_id":11,"origin_line_id":null,"position":1,"product_id":5,"quantity":2,'
+    '"reason":null,"serial":null,"sku":"WIN","total_cents":1700,"unit":"piece","unit_price_cents":895,'
+    '"vat_code":"N","vat_rate_bp":2000},{"discount_cents":0,"disposition":null,"label":"Baguette","line_id":12,'
+    '"origin_line_id":null,"position":2,"product_id":6,"quantity":3,"reason":null,"serial":null,"sku":"BAG",'
+    '"total_cents":450,"unit":"piece","unit_price_cents":150,"vat_code":"R","vat_rate_bp":550}],"number":3,'
+    '"operator":{"name":"Camille Martin","user_id":2},"origin_ticket_id":null,"payments":[{"amount_cents":2500,'
+    '"means":"cash","position":1,"reference":null},{"amount_cents":-350,"means":"cash","position":2,'
+    '"reference":"change"}],"ticket_id":7,"till_id":"01","total_cents":2150,"training":false,"vat":[{'
+    '"ht_cents":1417,"rate_bp":2000,"ttc_cents":1700,"vat_cents":283},{"ht_cents":427,"rate_bp":550,'
+    '"ttc_cents":450,"vat_cents":23}]}'
+)
+"""The payload text of a ticket sealed before the issuer was: written by the code of that time."""
+
+
+def test_a_ticket_sealed_before_the_issuer_keeps_its_payload_byte_for_byte():
+    rows = (_OLD_TICKET + (None,) * 5, _OLD_LINES, _OLD_VAT, _OLD_PAYMENTS)
+    assert payload_text(rows) == SEALED_BEFORE_THE_ISSUER
+    assert canonical_json(payload_of(rows)) == SEALED_BEFORE_THE_ISSUER
+
+
+def test_a_new_ticket_seals_the_shop_identity_and_the_software_version():
+    issuer = ("Épicerie du Marché", "3 place du Marché, 69001 Lyon", "73282932000074", "FR44732829320", "1.4.0")
+    rows = (_OLD_TICKET + issuer, _OLD_LINES, _OLD_VAT, _OLD_PAYMENTS)
+    payload = payload_of(rows)
+    assert payload["shop"] == {"name": "Épicerie du Marché", "address": "3 place du Marché, 69001 Lyon",
+                               "siret": "73282932000074", "vat_number": "FR44732829320"}
+    assert payload["software_version"] == "1.4.0"
+    assert payload_text(rows) == canonical_json(payload)

@@ -137,7 +137,7 @@ def test_bad_year_folder_siret_and_existing_file(closed_year, out):
     before = first.path.read_bytes()
     with pytest.raises(ReportError):
         export_fec(identified(shop), 2025, tmp_path)
-    assert first.path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
+    assert first.path.read_bytes() == before and len(list(tmp_path.iterdir())) == 2  # the FEC and its notice
 
 
 def test_training_tickets_are_left_out(closed_year, tmp_path):

@@ -66,6 +66,11 @@ def _ticket(user: User) -> Ticket:
 
     customer = Customer.create(first_name="Hélène")
     LoyaltyEntry.create(customer=customer, ticket=ticket, kind="earn", points=2)
+    from store.models import CashMove
+
+    CashMove.create(till_id="01", number=1, code="P01-000001", kind="opening_float", user=user,
+                    operator_name=user.name, approved_by=user, approver_name=user.name, amount_cents=5000,
+                    means="cash", drawer_cents=5000, reason="float")
     return ticket
 
 
@@ -159,7 +164,8 @@ def test_fiscal_table_list_matches_the_models():
     from store.migrations.m0002_credit_notes import FISCAL_TABLES as FROZEN_0002
     from store.migrations.m0004_origins_and_online_orders import FISCAL_TABLES as FROZEN_0004
     from store.migrations.m0007_loyalty import FISCAL_TABLES as FROZEN_0007
+    from store.migrations.m0012_cash_moves import FISCAL_TABLES as FROZEN_0012
 
-    steps = [set(FROZEN_0001), set(FROZEN_0002), set(FROZEN_0004), set(FROZEN_0007)]
+    steps = [set(FROZEN_0001), set(FROZEN_0002), set(FROZEN_0004), set(FROZEN_0007), set(FROZEN_0012)]
     assert sum(len(step) for step in steps) == len(set().union(*steps)), "a table protected twice"
     assert set().union(*steps) == {model._meta.table_name for model in FISCAL_TABLES}

@@ -45,14 +45,18 @@ def _cents(text: str):
     return sign * (int(units) * 100 + int(cents))
 
 
-def check(content: bytes, filename: str, year: int) -> tuple[list[str], dict]:
-    """Every breach found in a FEC file's ``content`` (empty when compliant), and its totals."""
+def check(content: bytes, filename: str, year: int, first_day: _dt.date | None = None,
+          last_day: _dt.date | None = None) -> tuple[list[str], dict]:
+    """Every breach found in a FEC file's ``content`` (empty when compliant), and its totals.
+    The fiscal year is the calendar ``year`` unless ``first_day`` and ``last_day`` say otherwise."""
+    first_day = first_day or _dt.date(year, 1, 1)
+    last_day = last_day or _dt.date(year, 12, 31)
     problems: list[str] = []
     named = _FILE.match(filename)
     if not named:
         problems.append(f"file name {filename!r} is not <SIREN>FEC<AAAAMMJJ>.txt")
-    elif _day(named["closing"]) != _dt.date(year, 12, 31):
-        problems.append(f"closing date of the name {named['closing']} is not the end of {year}")
+    elif _day(named["closing"]) != last_day:
+        problems.append(f"closing date of the name {named['closing']} is not the end of the fiscal year {last_day}")
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,7 +107,7 @@ def check(content: bytes, filename: str, year: int) -> tuple[list[str], dict]:
             if bool(fields[a]) != bool(fields[b]):
                 problems.append(f"line {index}: {NAMES[a]} and {NAMES[b]} not filled together")
         entry_day, valid_day = days[3], days[15]
-        if entry_day and entry_day.year != year:
+        if entry_day and not first_day <= entry_day <= last_day:
             problems.append(f"line {index}: EcritureDate outside fiscal year {year}")
         if entry_day and valid_day and valid_day < entry_day:
             problems.append(f"line {index}: ValidDate before EcritureDate")

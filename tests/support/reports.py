@@ -23,7 +23,9 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def close(shop, when: dt.datetime) -> None:
-    close_day(shop.ctx.sealer, business_day(when, shop.ctx.sealer.zone))
+    """The day of ``when`` closed that evening (20:00 UTC, still the same day in Paris), as a
+    shop closes it: closed later, its closure would close by itself the months over since."""
+    close_day(shop.ctx.sealer, business_day(when, shop.ctx.sealer.zone), now=when.replace(hour=20))
 
 
 def sell_at(shop, items, when: dt.datetime, cash=None, card=None, customer=None, user=None):

@@ -13,6 +13,8 @@ from store.models import CreditNote, OutboxJob, Ticket
 from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
+from till.aftersale.archive_job import archive_handlers, report_archive_failures
+from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.duplicates import PRINT_DUPLICATE
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
@@ -86,7 +88,14 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if drawer_error is not None:
             raise drawer_error
         if drawer is not None:
-            drawer.open(f"ticket {payload.get('ticket_id')}")
+            what = f"ticket {payload['ticket_id']}" if "ticket_id" in payload else f"document {payload.get('code')}"
+            drawer.open(what)
+
+    def print_cash_move(payload: dict) -> None:
+        if printer_error is not None:
+            raise printer_error
+        if printer is not None:
+            printer.print_lines(slip_lines(config, payload["cash_move_id"]))
 
     def print_credit_note(payload: dict) -> None:
         if printer_error is not None:
@@ -102,7 +111,7 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
     return {**heads_handler(config), outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
             credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
             **messages.handlers(config),
-            PRINT_LINES: print_lines}
+            PRINT_LINES: print_lines, PRINT_CASH_MOVE: print_cash_move}
 
 
 def heads_handler(config: Config) -> dict[str, outbox.Handler]:
@@ -125,7 +134,8 @@ def send_chain_heads_now(config: Config) -> int:
     return sum(1 for job in ran if job.status == DONE)
 
 
-PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES})
+PRINTING = frozenset({outbox.PRINT_RECEIPT, credit_notes.PRINT_CREDIT_NOTE, PRINT_DUPLICATE, PRINT_LINES,
+                      PRINT_CASH_MOVE})
 PRINTER_FAILURE = "PRINTER_FAILURE"
 
 
@@ -156,7 +166,10 @@ def run_outbox(config: Config, sealer=None) -> int:
     events (R-JET: printer failures), once each, not at every retry.
     """
 
-    ran = outbox.process(config.till.id, handlers(config))
+    own = handlers(config)
+    if sealer is not None:  # jobs that seal records: a closed month's archive
+        own.update(archive_handlers(config, sealer))
+    ran = outbox.process(config.till.id, own)
     if sealer is not None:
 
         for job in ran:
@@ -166,6 +179,7 @@ def run_outbox(config: Config, sealer=None) -> int:
                                                                   "attempts": job.attempts,
                                                                   "error": (job.last_error or "")[:120]})
         messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
+        report_archive_failures(sealer, ran)  # a monthly archive not made: an anomaly (chain L)
     return len(ran)
 
 

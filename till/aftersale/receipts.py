@@ -7,14 +7,15 @@ language; ``devices.receipt.layout`` then fits them to the paper.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterable
 
 from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 
 from devices.receipt import Receipt, ReceiptLine
-from till import __version__
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
-from till.fiscal.canonical import signature_extract
+from till.fiscal.extracts import record_extract
+from till.fiscal.payloads import printed_issuer
 from till.i18n import N_, translate, translate_plural
 from till.credit.loyalty import receipt_lines as loyalty_lines
 from till.means import CHANGE, means
@@ -37,6 +38,18 @@ def legal_lines(shop, t) -> tuple[str, ...]:
     return tuple(x for x in (company, rcs) if x)
 
 
+VAT_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def vat_letters(rates: Iterable[int]) -> dict[int, str]:
+    """The letter each VAT rate of a ticket is printed with: A for its highest rate, then B...
+
+    A line shows its rate by letter (a rate in full would crowd a 32-column line) and the legend
+    under the totals maps each letter to its rate with its HT, VAT and TTC. Per ticket, so the
+    same letters are read on the paper and in the legend beside them."""
+    return {rate: VAT_LETTERS[index] for index, rate in enumerate(sorted(set(rates), reverse=True))}
+
+
 def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[str, ...]:
     """DUPLICATA n°X, when the copy was made and its own signature extract (its chain C record)."""
     record = (FiscalRecord.select().where((FiscalRecord.chain == "C") & (FiscalRecord.ticket_id == ticket.id))
@@ -45,7 +58,7 @@ def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[s
     if record is not None:
         lines.append(t("Copy of {when}, signature {extract}",
                        when=local_time(record.created_at, zone).strftime("%d/%m/%Y %H:%M"),
-                       extract=signature_extract(record.signature)))
+                       extract=record_extract(record)))
     return tuple(lines)
 
 
@@ -62,26 +75,33 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
 
     shop = config.shop
     zone = business_zone(config)
-    header = tuple(x for x in (shop.name, shop.address, *legal_lines(shop, t), shop.siret and f"SIRET {shop.siret}",
-                               shop.vat_number and t("VAT no. {number}", number=shop.vat_number)) if x)
+    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
+                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
+    issuer = printed_issuer(record, shop)
+    header = tuple(x for x in (issuer.name, issuer.address, *legal_lines(shop, t),
+                               issuer.siret and f"SIRET {issuer.siret}",
+                               issuer.vat_number and t("VAT no. {number}", number=issuer.vat_number)) if x)
+    vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
+    ht = vat = 0
+    rates = list(TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()))
+    line_rows = list(TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position))
+    letters = vat_letters([row.rate_bp for row in rates] + [line.vat_rate_bp for line in line_rows])
+    for row in rates:
+        vat_rows.append((f"{letters[row.rate_bp]} {format_rate(row.rate_bp, lang)} %", money(row.ht_cents),
+                         money(row.vat_cents), money(row.ttc_cents)))
+        ht += row.ht_cents
+        vat += row.vat_cents
     lines = []
-    for line in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position):
+    for line in line_rows:
         if line.unit == GRAM:
             quantity = f"{line.quantity / 1000:.3f} kg".replace(".", "," if lang == "fr" else ".")
         else:
             quantity = str(line.quantity)
         lines.append(ReceiptLine(
             label=line.label, quantity=quantity, unit_price=money(line.unit_price_cents),
-            total=money(line.total_cents), vat_code=line.vat_code,
+            total=money(line.total_cents), vat_code=letters[line.vat_rate_bp],
             discount=t("discount {amount}", amount=money(-line.discount_cents)) if line.discount_cents else "",
         ))
-    vat_rows = [(t("VAT"), t("Net"), t("Tax"), t("Total"))]
-    ht = vat = 0
-    for row in TicketVat.select().where(TicketVat.ticket == ticket).order_by(TicketVat.rate_bp.desc()):
-        vat_rows.append((f"{format_rate(row.rate_bp, lang)} %", money(row.ht_cents), money(row.vat_cents),
-                         money(row.ttc_cents)))
-        ht += row.ht_cents
-        vat += row.vat_cents
     payments = []
     for payment in Payment.select().where(Payment.ticket == ticket).order_by(Payment.position):
         if payment.reference == CHANGE:
@@ -91,8 +111,6 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         payments.append((label, money(payment.amount_cents)))
         if means(payment.means).reference_shown and payment.reference:
             payments.append(("  " + payment.reference, ""))  # its own line: a code is never cut
-    record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id)
-                                      & (FiscalRecord.chain == ("X" if ticket.training else "T")))
     when = local_time(ticket.created_at, zone)
     meta = (_duplicate_lines(ticket, duplicate, t, zone) if duplicate else ()) + (
         t("Ticket {code}", code=ticket.code),
@@ -105,8 +123,8 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
     footer = (
         *loyalty_lines(ticket, lang),
         translate_plural("{count} line", "{count} lines", ticket.line_count, lang),
-        t("Signature {extract}", extract=signature_extract(record.signature) if record else "----"),
-        f"till {__version__}",
+        t("Signature {extract}", extract=record_extract(record) if record else "----"),
+        f"till {issuer.software_version}",
         t("Thank you for your visit"),
     )
     if ticket.training:  # a practice ticket must never pass for a real one (R-TRN)

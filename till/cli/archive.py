@@ -18,13 +18,16 @@ OK, FAILED, USAGE = 0, 1, 2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``till archive export --period YYYY-MM --out FILE [--till ID|all]`` to ``commands``."""
+    """Add ``till archive export --period YYYY-MM --out FILE [--till ID|all] [--partial]`` and ``till archive
+    verify FILE`` to ``commands``."""
     archive = commands.add_parser("archive", help="signed fiscal archives").add_subparsers(
         dest="archive_command", required=True)
     export = archive.add_parser("export", help="write the signed archive of a period and record it in chain A")
     export.add_argument("--period", required=True, help="a month YYYY-MM (or a day YYYY-MM-DD, or a year YYYY)")
     export.add_argument("--out", required=True, help="the archive file to write (or a folder to write it in)")
     export.add_argument("--till", dest="till", help="the till to archive (default: this one; 'all': every till)")
+    export.add_argument("--partial", action="store_true",
+                        help="archive a period that is not closed yet, marked as partial (otherwise refused)")
     export.set_defaults(func=cmd_archive_export)
     verify = archive.add_parser("verify", help="verify an archive file alone (no database): the same as "
                                 "`till journal verify --archive FILE`")
@@ -46,6 +49,7 @@ def add_verify_arguments(verify: argparse.ArgumentParser) -> None:
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
+    from till.aftersale.archive_job import shop_identity  # deferred: per command (fast start)
     from till.fiscal.archive import export_archive, parse_period  # deferred: per command (fast start)
 
     parse_period(args.period)  # a usage error before anything is opened
@@ -53,16 +57,14 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
         raise TillError("--till must be a till id (1 to 8 letters or digits) or \"all\"")
     ctx = open_shop(args)
     try:
-        shop = ctx.config.shop
         tills = () if not args.till else (None if args.till == "all" else [args.till])
         result = export_archive(ctx.sealer, args.period, args.out, tills=tills,  # in the shop's time zone
-                                shop={"name": shop.name, "address": shop.address, "siret": shop.siret,
-                                      "vat_number": shop.vat_number})
+                                partial=args.partial, shop=shop_identity(ctx.config))
     finally:
         ctx.close()
     records = sum(result.counts.values())
     print(f"Archive {result.path} written: period {result.period.label} ({result.period.zone}), {records} records "
-          f"in {len(result.counts)} chains")
+          f"in {len(result.counts)} chains" + ("" if result.complete else ", PARTIAL (period not closed)"))
     print(f"manifest SHA-256 {result.manifest_sha256}, signed by key {ctx.sealer.signer.key_id}")
     print(f"recorded as record {result.record.sequence} of chain A of till {result.record.till_id}")
     from till.fiscal.archive_trust import key_chain_roots  # deferred: per command (fast start)

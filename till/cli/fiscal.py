@@ -51,7 +51,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     kind = {"day": DAY, "month": MONTH, "year": YEAR}[args.close_command]
     text = {DAY: getattr(args, "date", None), MONTH: getattr(args, "period", None),
             YEAR: getattr(args, "year", None)}[kind]
-    day = parse_period(kind, text) if text else None
+    day = parse_period(kind, text, ctx.config.shop.fiscal_year_start) if text else None
     made = close(ctx.sealer, kind, day, zone=business_zone(ctx.config), operator=_who())
     for line in _closed_lines(made):
         print(line)
@@ -71,7 +71,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Print the X report of the open day, or the Z report of a closure."""
     from reports.xz import x_report, z_report_for  # deferred: per command (fast start)
     from till.fiscal.closures import (  # deferred: per command (fast start)
-        DAY, MONTH, YEAR, business_day, business_zone, parse_period,
+        DAY, MONTH, YEAR, business_day, business_zone, parse_period, period_of,
     )
     from store.models import utcnow  # deferred: per command (fast start)
 
@@ -82,7 +82,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.period:
             kind, label = MONTH, parse_period(MONTH, args.period).strftime("%Y-%m")
         elif args.year:
-            kind, label = YEAR, parse_period(YEAR, args.year).strftime("%Y")
+            start = ctx.config.shop.fiscal_year_start
+            kind = YEAR
+            label = period_of(YEAR, parse_period(YEAR, args.year, start), fiscal_year_start=start).label
         else:
             kind = DAY
             day = parse_period(DAY, args.date) if args.date else business_day(utcnow(), business_zone(ctx.config))
@@ -143,8 +145,10 @@ def register(commands: Any) -> None:
     month = close.add_parser("month", help="close a month, and its days not closed yet first")
     month.add_argument("--period", required=True, help="the month, YYYY-MM")
     month.set_defaults(func=cmd_close)
-    year = close.add_parser("year", help="close a year, and its months not closed yet first")
-    year.add_argument("--year", required=True, help="the year, YYYY")
+    year = close.add_parser("year", help="close a fiscal year, and its months not closed yet first")
+    year.add_argument("--year", required=True,
+                      help="the fiscal year: YYYY (the one ending that year, as for the FEC) or its label, "
+                      "e.g. 2026-07/2027-06")
     year.set_defaults(func=cmd_close)
 
     report = commands.add_parser("report", help="X and Z reports, sales, returns, credit notes, customers, stock"
@@ -155,6 +159,7 @@ def register(commands: Any) -> None:
     which = z.add_mutually_exclusive_group()
     which.add_argument("--date", help="a daily closure, YYYY-MM-DD")
     which.add_argument("--period", help="a monthly closure, YYYY-MM")
-    which.add_argument("--year", help="a yearly closure, YYYY")
+    which.add_argument("--year", help="a yearly closure: YYYY (the fiscal year ending that year, as for the "
+                       "FEC) or its label, e.g. 2026-07/2027-06")
     z.set_defaults(func=cmd_report)
     _add_analytics(report)

@@ -306,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="journal_command", required=True)
     from till.cli import archive as cli_archive  # deferred: per command (fast start)
     from till.cli import card as cli_card  # deferred: per command (fast start)
+    from till.cli import cash as cli_cash  # deferred: per command (fast start)
     from till.cli import devices as cli_devices  # deferred: per command (fast start)
     from till.cli import doctor as cli_doctor  # deferred: per command (fast start)
     from till.cli import vat as cli_vat  # deferred: per command (fast start)
@@ -360,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_doctor.register(commands)
     cli_vat.register(commands)
     cli_card.register(commands)
+    cli_cash.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

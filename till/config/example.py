@@ -55,6 +55,7 @@ share_capital = "{share_capital}"  # e.g. "10 000 €"
 rcs = "{rcs}"                   # registry city: printed "RCS <city> <SIREN>"
 locale = "{language}"           # language of receipts: "fr" or "en"
 timezone = "Europe/Paris"       # business days and daily closures follow this time zone
+fiscal_year_start = 1           # month the fiscal year starts in (1-12): yearly closures follow it
 
 [till]
 id = "{till_id}"                # this till's id in the fiscal chains: 1-8 letters or digits
@@ -62,6 +63,7 @@ language = "{language}"         # language of the screens: "fr" or "en"
 database = "{database}"         # or postgresql://user:password@host:5432/shop
 key_file = "keys/till.pem"      # private signing key (0600), made by `till init`
 anchor_dir = "anchors"          # last record of each chain, kept outside the database
+archive_dir = "archives"        # each closed month's signed archive, made by itself: copy it off the till
 log_file = "till.log"
 
 [sale]
@@ -122,6 +124,9 @@ card = "5115"
 credit_note = "4197"
 sales_prefix = "7071"           # sales per VAT rate: 7071 + rate code
 vat_prefix = "44571"            # VAT collected per rate: 44571 + rate code
+transfer = "580"                # cash to or from the safe or the bank (chain P cash moves)
+petty_expense = "6068"          # small expenses paid from the drawer
+cash_journal = "CA"             # the FEC journal of chain P documents (cash moves, corrections)
 
 [returns]
 window_days = 30                # default return window; products and categories may differ

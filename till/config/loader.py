@@ -55,6 +55,8 @@ class ShopConfig:
     locale: str = "fr"
     timezone: str = "Europe/Paris"
     """The shop's time zone (IANA name): business days, closures and printed times follow it."""
+    fiscal_year_start: int = 1
+    """The month (1-12) the shop's fiscal year starts in: yearly closures cover the fiscal year."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class TillConfig:
     database: str = "sqlite:///till.db"
     key_file: str = "keys/till.pem"
     anchor_dir: str = "anchors"
+    archive_dir: str = "archives"
+    """Where the monthly fiscal archives are written by themselves (0700 folder, 0600 files)."""
     log_file: str = "till.log"
 
 
@@ -119,6 +123,13 @@ class AccountsConfig:
     credit_note: str = "4197"
     sales_prefix: str = "7071"
     vat_prefix: str = "44571"
+    transfer: str = "580"
+    """Internal transfers: the safe or the bank, against the drawer (chain P cash moves)."""
+    petty_expense: str = "6068"
+    """Small expenses paid from the drawer (chain P)."""
+    cash_journal: str = "CA"
+    """The FEC's journal for chain P documents (cash moves and means corrections): money that
+    goes through the drawer without a sale is a cash operation, not a sale."""
 
 
 @dataclass(frozen=True)
@@ -375,6 +386,9 @@ def _check(config: Config, text: str) -> None:
         zoneinfo.ZoneInfo(config.shop.timezone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         fail("shop.timezone", "{file}, line {line}: {key} is not a time zone name such as \"Europe/Paris\"")
+    if not 1 <= config.shop.fiscal_year_start <= 12:
+        fail("shop.fiscal_year_start", "{file}, line {line}: {key} must be a month from 1 (January) to 12 "
+             "(December)")
     if config.returns.online_order_refund not in codes_where(refund_needs_original=False):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
     for reason, disposition in config.returns.dispositions.items():

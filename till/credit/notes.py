@@ -34,11 +34,14 @@ from dataclasses import dataclass
 import peewee
 
 from devices.receipt import voucher_lines as layout_voucher
-from store.models import CreditNote, CreditNoteMovement, Ticket
+from store.models import CreditNote, CreditNoteMovement, FiscalRecord, Ticket
 from store.models.base import utcnow
 from till.errors import TillError
 from till.fiscal.chain import Sealer
-from till.fiscal.credit_ledger import ISSUED_BY_REFUND, proved_note, seal_issue
+from till.fiscal.closure_totals import business_zone
+from till.fiscal.credit_ledger import ISSUED_BY_REFUND, proved_note, seal_issue, sealed_issue
+from till.fiscal.extracts import record_extract
+from till.fiscal.payloads import printed_issuer
 from till.i18n import N_, translate
 from till.money import format_cents, shown
 from till.note_codes import INVALID_CODE, QUANTITY_ON_CREDIT_NOTE, make_code, parse_code
@@ -234,22 +237,50 @@ def issued_by(ticket: Ticket | int) -> list[IssuedNote]:
 # --- The voucher -----------------------------------------------------------------------------
 
 
+VOUCHER_ISSUED_ON = N_("Issued on")
+VOUCHER_NUMBER = N_("Credit note No.")
+
+
+def _issue_record(note: CreditNote) -> FiscalRecord | None:
+    """The signed record of ``note``'s issue (chain L; the refund's T record for a note issued
+    before that event existed), or None if no genuine record proves it."""
+    issue = sealed_issue(note)
+    if issue is None:
+        return None
+    till_id, chain, sequence = issue.where
+    return FiscalRecord.get_or_none((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
+                                    & (FiscalRecord.sequence == sequence))
+
+
 def voucher_lines(config, credit_note_id: int) -> list[str]:
-    """The printed voucher (AVOIR) of a note: shop, code, amount, balance, expiry, issuing ticket."""
+    """The printed voucher (AVOIR) of a note: the shop (with its VAT number) as the issuing
+    ticket sealed it, the day it was issued, its own number (its issue record: till, chain,
+    sequence), amount, balance, expiry, issuing ticket, code, and its record's signature extract,
+    so the paper is tied to the journal as a receipt is."""
 
     lang = config.shop.locale
     note = CreditNote.get_by_id(credit_note_id)
     ticket = Ticket.get_by_id(note.issued_ticket_id)
     shop = config.shop
-    header = tuple(x for x in (shop.name, shop.address, shop.siret and f"SIRET {shop.siret}") if x)
+    ticket_record = FiscalRecord.get_or_none((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T"))
+    issuer = printed_issuer(ticket_record, shop)
+    header = tuple(x for x in (issuer.name, issuer.address, issuer.siret and f"SIRET {issuer.siret}",
+                               issuer.vat_number and translate("VAT no. {number}", lang, number=issuer.vat_number))
+                   if x)
+    record = _issue_record(note)
+    issued_on = note.created_at.replace(tzinfo=dt.timezone.utc).astimezone(business_zone(config)).date()
 
     def money(cents: int) -> str:
         return format_cents(cents, lang)
 
     rows = (
+        (translate(VOUCHER_ISSUED_ON, lang), _date(issued_on)),
+        *(((translate(VOUCHER_NUMBER, lang), f"{record.till_id}-{record.chain}-{record.sequence}"),)
+          if record is not None else ()),
         (translate("Amount", lang), money(note.amount_cents)),
         (translate("Balance", lang), money(balance(note))),
         (translate("Valid until", lang), _date(note.expires_on)),
         (translate("Issued by ticket", lang), ticket.code),
     )
-    return layout_voucher(header, translate("CREDIT NOTE", lang), rows, note.code, config.printer.width)
+    footer = (translate("Signature {extract}", lang, extract=record_extract(record) if record else "----"),)
+    return layout_voucher(header, translate("CREDIT NOTE", lang), rows, note.code, config.printer.width, footer)

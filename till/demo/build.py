@@ -53,7 +53,7 @@ from till.errors import TillError
 from till.files import write_private
 from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_day
-from till.fiscal.closures import close_day
+from till.fiscal.closures import close_day, close_due, fiscal_year_start
 from till.fiscal.imported_history import declare_history
 from till.means import CARD
 from till.money import allocate
@@ -424,6 +424,8 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
     # The same key and chain as live sales; only the tail anchor is written once a day's commit
     # rather than once a ticket (each write is an fsync, and only the last one counts).
     sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
+    sealer.fiscal_year_start = fiscal_year_start(ctx.sealer)
+    sealer.issuer = ctx.sealer.issuer
     # The past is written now: each ticket keeps the time it stands for and is sealed at the true
     # time of the build, declared first in chain L (HISTORY_IMPORTED), never signed at a false time.
     planned_all = [planned for tickets in plan for planned in tickets]
@@ -461,9 +463,15 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
                 write_ticket(sealer, config.accounts, draft, history=history)
         day = business_day(tickets[0].when, sealer.zone)
         if day < business_day(utcnow(), sealer.zone):
-            close_day(sealer, day, operator="demo")  # each evening's Z: no sale on a new day without it
+            # Each evening's Z, at that evening (no sale on a new day without it): months then
+            # close by themselves at the first sale of the next month, as in a shop.
+            evening = max(planned.when for planned in tickets) + dt.timedelta(minutes=5)
+            close_day(sealer, day, now=evening, operator="demo")
         for chain in ("T", "G", "L"):
             _anchor_tail(ctx.sealer, chain)
+    close_due(sealer)  # today: the last month over closes too (its days are closed)
+    _anchor_tail(ctx.sealer, "G")
+    _anchor_tail(ctx.sealer, "L")
 
 
 DEMO_ORDER = "WEB-100234"

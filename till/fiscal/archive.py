@@ -22,10 +22,18 @@ R-ARC-06, R-SEC-04). ``export_archive`` writes one ZIP file holding:
 
 A period is a month ``YYYY-MM`` (or a day ``YYYY-MM-DD``, or a year ``YYYY``) of the shop's
 calendar (its time zone, as the closures count days); its bounds are stored in UTC. The records of a
-period are a *sequence range* per chain: those after the last record created before the start,
-up to the last record created before the end. With a clock that never goes back these are
-exactly the records created in the period; if it ever went back, consecutive periods still tile
-each chain with no gap and no overlap, which a timestamp filter would not.
+period are those whose *business date* falls in it (``till.fiscal.archive_period``: a ticket's
+time, a closure's period, otherwise the sealing time), not those sealed during it: history
+restored or written in one go, and the closure of a month sealed on the next month's first day,
+land in the month they record. The records chosen in a chain are one or more *runs* of
+consecutive sequences; the manifest names, for each run, the record just before it (sequence,
+signature, hash), so every record's link to its predecessor is still checked (format version 2;
+version 1 archives, one run per chain chosen by sealing time, keep verifying).
+
+An archive is *complete* when every till archived has the closure of the period in its chain G
+(a month's closure for a month, a day's for a day, a year's for a year). Otherwise the export is
+refused (``ArchiveNotClosed``) unless ``partial=True``; a partial archive says so in its
+manifest and its chain A record (``period.complete`` false, ``period.incomplete_reason``).
 
 Memory stays flat: records are read by keyset pages and streamed into the compressed entry
 while its SHA-256 is computed; only per-chain counters and the set of key ids are kept. The
@@ -51,20 +59,27 @@ from till.errors import TillError
 from till.fiscal import chain as _chain
 from till.fiscal.anchor_check import EXPORT, require_anchors
 from till.fiscal.canonical import canonical_bytes, canonical_json
+from till.fiscal.archive_period import business_time, parse_utc
 from till.fiscal.events import record_event
+from till.i18n import N_
 from till.fiscal.key_chain import KeyChain, key_chain_of
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.durable import fsync_folder
 
 __all__ = [
     "ARCHIVE_CHAIN", "ARCHIVE_FORMAT", "ARCHIVE_FORMAT_VERSION", "ARCHIVE_KIND", "CHAIN_ORDER", "MANIFEST",
-    "SIGNATURE", "ArchiveResult", "Period", "default_archive_name", "export_archive", "parse_period",
-    "record_schema", "manifest_schema",
+    "READABLE_FORMAT_VERSIONS", "SIGNATURE", "ArchiveNotClosed", "ArchiveResult", "Period", "closure_kind",
+    "default_archive_name", "export_archive", "parse_period", "record_schema", "manifest_schema",
 ]
 
 ARCHIVE_FORMAT = "till-fiscal-archive"
-ARCHIVE_FORMAT_VERSION = 1
-"""Version of the archive layout. Never change what a version means: add a version."""
+ARCHIVE_FORMAT_VERSION = 2
+"""Version of the archive layout. Never change what a version means: add a version.
+
+1: one run per chain, records chosen by sealing time; 2: records chosen by business date, in
+runs (``chains[].runs``), and ``period.complete`` from the closures."""
+READABLE_FORMAT_VERSIONS = (1, 2)
+"""The versions the verifier reads: an archive written by an older till still verifies."""
 ARCHIVE_CHAIN = "A"
 ARCHIVE_KIND = "ARCHIVE_EXPORT"
 CHAIN_ORDER = ("T", "G", "C", "L", "A", "X")
@@ -77,6 +92,18 @@ MANIFEST_SCHEMA = "schemas/manifest.schema.json"
 README = "LISEZMOI.txt"
 PAGE_SIZE = 2_000
 _SAFE = re.compile(r"^[A-Za-z0-9_.]{1,16}$")
+SCAN_MARGIN = dt.timedelta(days=7)
+"""How far before the period the scan of a chain starts: a record sealed before that cannot record
+a business date inside it (a clock set back a few days is still covered)."""
+
+NOT_CLOSED = N_("The period {period} is not closed on till {tills} (no closure of it in chain G): an archive of "
+                "it would not be complete. Close it first, or export it with --partial, marked as partial.")
+NOT_CLOSED_REASON = "no closure of the period in chain G for till {tills}"
+"""Why a partial archive is partial, as its manifest says it (English, like the manifest's other texts)."""
+
+
+class ArchiveNotClosed(TillError):
+    """An archive of a period whose closures are not all sealed: refused unless partial."""
 
 
 # --- Periods --------------------------------------------------------------------------------------
@@ -131,6 +158,11 @@ def parse_period(text: str, tz: dt.tzinfo | None = None) -> Period:
         raise TillError("Period {period} is not a month (YYYY-MM), a day (YYYY-MM-DD) or a year (YYYY)",
                         period=text) from None
     return Period(text, _utc(first, tz), _utc(after, tz), _zone_name(tz))
+
+
+def closure_kind(period: Period) -> str:
+    """The kind of closure that closes ``period``: "day", "month" or "year" (from its label)."""
+    return {10: "day", 7: "month", 4: "year"}[len(period.label)]
 
 
 def default_archive_name(till_id: str, period: Period) -> str:
@@ -210,7 +242,8 @@ def manifest_schema() -> dict[str, Any]:
         "till_id": _STR, "chain": _STR, "file": _STR, "count": _INT, "first_sequence": _NULL_INT,
         "last_sequence": _NULL_INT, "first_hash": {"anyOf": [{"type": "null"}, _SHA256]},
         "last_hash": {"anyOf": [{"type": "null"}, _SHA256]}, "before": before,
-    })
+    }, {"runs": {"type": "array", "items": _object({"first_sequence": _INT, "last_sequence": _INT, "count": _INT,
+                                                     "before": before})}})
     entry = _object({"name": _STR, "sha256": _SHA256, "size": _INT, "media_type": _STR}, {"schema": _STR})
     key_chain = _object({"till_id": _STR, "file": _STR, "root_key_id": _NULL_STR, "root_fingerprint": _NULL_STR,
                          "keys": {"type": "array", "items": _STR}})
@@ -220,7 +253,8 @@ def manifest_schema() -> dict[str, Any]:
             "format": {"const": ARCHIVE_FORMAT}, "format_version": {"const": ARCHIVE_FORMAT_VERSION},
             "record_format_version": _INT, "software": _object({"name": _STR, "version": _STR}),
             "shop": {"type": "object"}, "period": _object({"label": _STR, "from": _TIME, "to": _TIME, "zone": _STR,
-                                                           "complete": {"type": "boolean"}}),
+                                                           "complete": {"type": "boolean"}},
+                                                          {"incomplete_reason": _STR}),
             "created_at": _TIME, "exported_by": _object({"till_id": _STR, "key_id": _STR}),
             "tills": {"type": "array", "items": _STR},
             "signature": _object({"file": _STR, "algorithm": _STR, "key_id": _STR}),
@@ -232,11 +266,15 @@ def manifest_schema() -> dict[str, Any]:
 
 _README = """Archive fiscale de caisse (till) / Till fiscal archive
 
-manifest.json   période, boutique, fichiers avec leur SHA-256 et taille, chaînes (premier et dernier
-                numéro, enregistrement précédant la période) / period, shop, files with SHA-256 and
-                size, chains (first and last number, record before the period)
+manifest.json   période (complète ou partielle), boutique, fichiers avec leur SHA-256 et taille,
+                chaînes (premier et dernier numéro, suites de numéros consécutifs et l'enregistrement
+                qui précède chacune) / period (complete or partial), shop, files with SHA-256 and
+                size, chains (first and last number, runs of consecutive numbers and the record
+                before each run)
 manifest.sig    signature ECDSA P-256 SHA-256 (DER, base64url) de manifest.json par keys/<key_id>.pem
-data/*.jsonl    un enregistrement signé par ligne, dans l'ordre des numéros / one signed record a line
+data/*.jsonl    un enregistrement signé par ligne, dans l'ordre des numéros, choisi par la date de ce
+                qu'il enregistre (ticket : son heure ; clôture : sa période ; autres : leur
+                scellement) / one signed record a line, chosen by the date of what it records
 schemas/        schémas JSON (draft 2020-12) / JSON Schemas
 keys/           clés publiques (PEM) / public keys
 key_chain/      enregistrements qui admettent les clés de chaque caisse, depuis sa clé racine (empreinte
@@ -259,12 +297,20 @@ class _ChainPart:
 
     till_id: str
     chain: str
-    low: int  # last sequence before the period (0: none)
-    high: int  # last sequence of the period
-    before: dict[str, Any] | None
+    low: int  # the scan starts after this sequence (0: from the first record)
+    high: int  # and ends at this one: the chain's last record when the export starts
+    previous: dict[str, Any] | None
+    """The record just before the scan's next one (sequence, signature, hash), while scanning."""
+    period: Period | None = None
     count: int = 0
     first: tuple[int, str] | None = None
     last: tuple[int, str] | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    """Runs of consecutive chosen records: first and last sequence, count, and the record before."""
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        return self.runs[0]["before"] if self.runs else None
 
     @property
     def file(self) -> str:
@@ -277,7 +323,21 @@ class _ChainPart:
             "last_sequence": self.last[0] if self.last else None,
             "first_hash": self.first[1] if self.first else None, "last_hash": self.last[1] if self.last else None,
             "before": self.before,
+            "runs": self.runs,
         }
+
+    def take(self, sequence: int, hash_: str) -> None:
+        """Count a chosen record: it extends the current run or starts a new one."""
+        if self.runs and self.runs[-1]["last_sequence"] == sequence - 1:
+            self.runs[-1]["last_sequence"] = sequence
+            self.runs[-1]["count"] += 1
+        else:
+            self.runs.append({"first_sequence": sequence, "last_sequence": sequence, "count": 1,
+                              "before": self.previous})
+        if self.first is None:
+            self.first = (sequence, hash_)
+        self.last = (sequence, hash_)
+        self.count += 1
 
 
 @dataclass(frozen=True)
@@ -290,6 +350,8 @@ class ArchiveResult:
     counts: dict[tuple[str, str], int]
     record: FiscalRecord
     key_ids: tuple[str, ...] = field(default=())
+    complete: bool = True
+    """False for a partial archive (a period not closed when it was made)."""
 
 
 class _HashingWriter:
@@ -349,39 +411,61 @@ def _chains(tills: Sequence[str] | None) -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: (pair[0], rank.get(pair[1], len(rank)), pair[1]))
 
 
+def _last(till_id: str, chain: str) -> int:
+    return (FiscalRecord.select(FiscalRecord.sequence)
+            .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain))
+            .order_by(FiscalRecord.sequence.desc()).limit(1).scalar()) or 0
+
+
 def _plan(tills: Sequence[str] | None, period: Period) -> list[_ChainPart]:
-    """Each chain's sequence range for the period, fixed before a record is read (a snapshot)."""
+    """Each chain's range of sequences to scan, fixed before a record is read (a snapshot): from
+    shortly before the period (``SCAN_MARGIN``) to the chain's last record, since a record may be
+    sealed long after the date it records (a month's closure, a restored history)."""
     parts = []
     for till_id, chain in _chains(tills):
         if not _SAFE.match(till_id) or not _SAFE.match(chain):
             raise TillError("Till {till_id} or chain {chain} has a name an archive file cannot carry",
                             till_id=till_id, chain=chain)
-        low = _cut(till_id, chain, period.start)
-        high = _cut(till_id, chain, period.end)
-        if high is None:
-            continue  # the chain starts after the period
-        before = None if low is None else {"sequence": low[0], "signature": low[1], "hash": low[2]}
-        parts.append(_ChainPart(till_id, chain, low[0] if low else 0, high[0], before))
+        low = _cut(till_id, chain, period.start - SCAN_MARGIN)
+        previous = None if low is None else {"sequence": low[0], "signature": low[1], "hash": low[2]}
+        parts.append(_ChainPart(till_id, chain, low[0] if low else 0, _last(till_id, chain), previous, period))
     return parts
 
 
-def _write_chain(archive: zipfile.ZipFile, part: _ChainPart, key_ids: set[str], page_size: int) -> dict[str, Any]:
-    """Stream one chain's records into its data entry; returns the entry's manifest line."""
-    with archive.open(part.file, "w", force_zip64=True) as raw:
-        out = _HashingWriter(raw)
+def _write_chain(archive: zipfile.ZipFile, part: _ChainPart, key_ids: set[str],
+                 page_size: int) -> dict[str, Any] | None:
+    """Stream one chain's chosen records into its data entry; returns the entry's manifest line,
+    or None for a chain with nothing in the period that only started after it (left out)."""
+    period = part.period
+    raw = out = None
+    sealed_before_end = False
+    try:
         for page in _pages(part, page_size):
             lines = []
             for sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id in page:
-                lines.append(_LINE % (
-                    _text(part.chain), _text(iso_utc(created_at)), version, _text(hash_), _text(key_id), _text(kind),
-                    payload, _text(previous), sequence, _text(signature),
-                    "null" if ticket_id is None else int(ticket_id), _text(part.till_id)))
-                key_ids.add(key_id)
-                if part.first is None:
-                    part.first = (sequence, hash_)
-                part.last = (sequence, hash_)
-            part.count += len(page)
-            out.write("".join(lines).encode("utf-8"))
+                created = iso_utc(created_at)
+                sealed_before_end = sealed_before_end or period is None or parse_utc(created) < period.end
+                if period is None or period.start <= business_time(part.chain, created, payload) < period.end:
+                    lines.append(_LINE % (
+                        _text(part.chain), _text(created), version, _text(hash_), _text(key_id), _text(kind),
+                        payload, _text(previous), sequence, _text(signature),
+                        "null" if ticket_id is None else int(ticket_id), _text(part.till_id)))
+                    key_ids.add(key_id)
+                    part.take(sequence, hash_)
+                part.previous = {"sequence": sequence, "signature": signature, "hash": hash_}
+            if lines:
+                if out is None:  # opened at the first chosen record: one entry open at a time
+                    raw = archive.open(part.file, "w", force_zip64=True)
+                    out = _HashingWriter(raw)
+                out.write("".join(lines).encode("utf-8"))
+        if out is None:
+            if not sealed_before_end and part.low == 0:
+                return None  # the chain starts after the period and records nothing of it
+            raw = archive.open(part.file, "w", force_zip64=True)
+            out = _HashingWriter(raw)
+    finally:
+        if raw is not None:
+            raw.close()
     return {"name": part.file, "sha256": out.sha256.hexdigest(), "size": out.size,
             "media_type": "application/x-ndjson", "schema": RECORD_SCHEMA}
 
@@ -445,21 +529,36 @@ def _publish(temp: Path, target: Path) -> None:
     fsync_folder(target.parent)
 
 
+def _not_closed(till_ids: Sequence[str] | None, sealer: Sealer, period: Period) -> list[str]:
+    """The tills archived that have no closure of ``period`` in their chain G."""
+    from till.fiscal.closures import find_closure  # deferred: closures queue archives (no cycle at import)
+
+    tills = sorted({t for t, _c in _chains(None)} | {sealer.till_id}) if till_ids is None else till_ids
+    kind = closure_kind(period)
+    return [till_id for till_id in tills if find_closure(till_id, kind, period.label) is None]
+
+
 def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[str], *,
                    tills: Sequence[str] | None = (), shop: dict[str, str] | None = None,
-                   page_size: int = PAGE_SIZE, compresslevel: int = 6) -> ArchiveResult:
+                   page_size: int = PAGE_SIZE, compresslevel: int = 6, partial: bool = False) -> ArchiveResult:
     """Write the archive of ``period`` to ``out`` (a file name, or a folder), then seal it in chain A.
 
     ``period`` as text follows the sealer's business zone (``Sealer.zone``, the shop's time
     zone). ``tills``: the tills whose chains go in; ``()`` (default) is the sealer's till, ``None``
     every till of the database. ``shop`` (name, address, SIRET, VAT number) goes in the manifest.
     The manifest is signed and the export sealed with ``sealer``'s key and till.
+
+    A period some archived till has not closed raises ``ArchiveNotClosed`` before anything is
+    written, unless ``partial``: then the archive is written and marked partial.
     """
     require_anchors(sealer, EXPORT)  # no archive of a cut chain (anchor_check)
     if isinstance(period, str):
         period = parse_period(period, getattr(sealer, "zone", None))
     till_ids = [sealer.till_id] if tills == () else (None if tills is None else list(tills))
     target = _target(out, sealer.till_id, period)
+    not_closed = _not_closed(till_ids, sealer, period)
+    if not_closed and not partial:
+        raise ArchiveNotClosed(NOT_CLOSED, period=period.label, tills=", ".join(not_closed))
     parts = _plan(till_ids, period)
     key_ids = {sealer.signer.key_id}
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -468,7 +567,9 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel,
                                  allowZip64=True) as archive:
-                files = [_write_chain(archive, part, key_ids, page_size) for part in parts]
+                written = [(part, _write_chain(archive, part, key_ids, page_size)) for part in parts]
+                parts = [part for part, entry in written if entry is not None]
+                files = [entry for _part, entry in written if entry is not None]
                 key_chains = []
                 for chain in _key_chains({p.till_id for p in parts} | {sealer.till_id}, key_ids):
                     entry, line = _write_key_chain(archive, chain)
@@ -483,7 +584,7 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
                           _write_bytes(archive, MANIFEST_SCHEMA, canonical_bytes(manifest_schema()),
                                        "application/schema+json"),
                           _write_bytes(archive, README, _README.encode("utf-8"), "text/plain")]
-                manifest = _manifest(sealer, period, till_ids, shop, parts, files)
+                manifest = _manifest(sealer, period, till_ids, shop, parts, files, not_closed)
                 manifest["key_chains"] = key_chains
                 manifest_bytes = canonical_bytes(manifest)
                 signature = {"algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id,
@@ -499,24 +600,28 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
     manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
     record = _seal(sealer, period, target, manifest, manifest_sha256)
     return ArchiveResult(target, period, manifest_sha256, {(p.till_id, p.chain): p.count for p in parts}, record,
-                         tuple(sorted(keys)))
+                         tuple(sorted(keys)), not not_closed)
 
 
 def _manifest(sealer: Sealer, period: Period, tills: list[str] | None, shop: dict[str, str] | None,
-              parts: list[_ChainPart], files: list[dict[str, Any]]) -> dict[str, Any]:
+              parts: list[_ChainPart], files: list[dict[str, Any]], not_closed: list[str]) -> dict[str, Any]:
     now = _chain.utcnow().replace(microsecond=0)  # the clock that stamps the records
+    state: dict[str, Any] = {"complete": not not_closed}
+    if not_closed:
+        state["incomplete_reason"] = NOT_CLOSED_REASON.format(tills=", ".join(not_closed))
     return {
         "schema": MANIFEST_SCHEMA,
         "format": ARCHIVE_FORMAT, "format_version": ARCHIVE_FORMAT_VERSION, "record_format_version": 1,
         "software": {"name": "till", "version": __version__},
         "shop": {key: str(value) for key, value in (shop or {}).items()},
-        "period": {**period.as_payload(), "complete": period.end <= now},
+        "period": {**period.as_payload(), **state},
         "created_at": iso_utc(now),
         "exported_by": {"till_id": sealer.till_id, "key_id": sealer.signer.key_id},
         "tills": sorted({p.till_id for p in parts} | set(tills or [])),
         "signature": {"file": SIGNATURE, "algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id},
-        "order": "Each data file holds one record a line, by ascending sequence with no gap, from the record "
-                 "after chains[].before (or from 1) to chains[].last_sequence; the first record links to "
+        "order": "Each data file holds the records whose business date is in the period (a ticket's time, a "
+                 "closure's period, otherwise the sealing time), one a line, by ascending sequence, in runs of "
+                 "consecutive sequences (chains[].runs); the first record of each run links to its "
                  "before.signature.",
         "files": files,
         "chains": [part.entry() for part in parts],
@@ -527,7 +632,8 @@ def _seal(sealer: Sealer, period: Period, target: Path, manifest: dict[str, Any]
           manifest_sha256: str) -> FiscalRecord:
     """Record the finished export as the next record of chain A, in a transaction of its own."""
     payload = {
-        "period": {**period.as_payload(), "complete": manifest["period"]["complete"]},
+        "period": {**period.as_payload(), **{k: v for k, v in manifest["period"].items()
+                                              if k in ("complete", "incomplete_reason")}},
         "file": target.name,
         "format_version": ARCHIVE_FORMAT_VERSION,
         "manifest_sha256": manifest_sha256,

@@ -7,11 +7,13 @@
    problem, since a forger could re-sign a forged archive with a key of their own);
 2. each file the manifest lists: present, its size and SHA-256; and no file it does not list;
 3. each chain's data file, record by record: its till and chain, the sequence (from the record
-   after ``before``, gap-free, no duplicate, in order), the link to the previous signature (the
-   first record's to ``before.signature``), the hash of the rebuilt signed message
-   (``chain.message_bytes``, the sealer's own definition), the ECDSA signature with the key of
-   its ``key_id``; then the count, first and last sequences and hashes against the manifest, so a
-   truncated file is named by the records it lost;
+   after ``before``, gap-free within each run the manifest lists, no duplicate, in order), the
+   link to the previous signature (the first record of each run to its ``before.signature``),
+   the business date of what it records inside the period (``till.fiscal.archive_period``),
+   the hash of the rebuilt signed message (``chain.message_bytes``, the sealer's own
+   definition), the ECDSA signature with the key of its ``key_id``; then the count, first and
+   last sequences and hashes against the manifest, so a truncated file is named by the records
+   it lost;
 4. the key chain of each till (``key_chain/<till>.jsonl``, read by ``till.fiscal.archive_trust``
    with the very rules of the database verifier, ``till.fiscal.key_chain``): only the keys it admits, from its root, sign records, each
    where the chain puts it; the manifest is signed by the exporting till's current key; the
@@ -21,9 +23,16 @@
 5. the credit-note ledger the records carry (issues sealed in chain L, redemptions in the T
    payloads), with the database verifier's own rules (``till.fiscal.credit_ledger``): an issue
    its refund payment contradicts, a note issued twice or spent beyond its sealed amount;
-6. optionally, every data line and the manifest against the archive's JSON Schemas, with the
+6. each closure of the period against the archived tickets of its period, a month's (year's)
+   against its days' (months'), with the database verifier's rules and messages
+   (``till.fiscal.archive_closures``, format 2): a ticket or a closure altered and re-signed
+   by someone holding the till's key still shows;
+7. optionally, every data line and the manifest against the archive's JSON Schemas, with the
    subset checker of ``till.fiscal.json_schema`` (four times faster here than the ``jsonschema``
    library, which the tests hold it to; the figures are in its docstring).
+
+An archive whose manifest says it is not complete (``period.complete`` false: a period not
+closed when it was exported) verifies as *partial*: the report says so and why.
 
 Findings are ``verify.Problem``s naming till, chain, sequence and what differs, in an
 ``ArchiveReport`` (a ``VerifyReport``), so the command prints them as ``till journal verify``
@@ -49,12 +58,14 @@ from typing import Any, Iterable
 from till.errors import TillError
 from till.fiscal.archive import (
     ARCHIVE_FORMAT,
-    ARCHIVE_FORMAT_VERSION,
     MANIFEST,
     MANIFEST_SCHEMA,
+    READABLE_FORMAT_VERSIONS,
     RECORD_SCHEMA,
     SIGNATURE,
 )
+from till.fiscal.archive_closures import ArchivedClosures
+from till.fiscal.archive_period import business_time, parse_utc
 from till.fiscal.chain import message_bytes
 from till.fiscal.credit_ledger import LedgerRules
 from till.fiscal.json_schema import SchemaChecker
@@ -80,6 +91,9 @@ class ArchiveReport(VerifyReport):
     manifest_sha256: str | None = None
     roots_given: bool = False
     """Whether the auditor gave the roots to check against (``--root``)."""
+    partial: bool = False
+    """The manifest says the period was not closed when the archive was made."""
+    partial_reason: str = ""
 
     def lines(self, lang: str | None = None) -> list[str]:
         """The verdict with the period and the signing key, then the counts and findings, then
@@ -93,6 +107,9 @@ class ArchiveReport(VerifyReport):
             head = translate("Archive {file} NOT verified: {problems} in {records}.", lang,
                              file=self.archive, problems=problems(len(self.problems)), records=records(total))
         out = [head] + super().lines(lang)[1:]
+        if self.partial:
+            out.insert(1, translate("partial archive: the period was not closed when it was made ({reason})", lang,
+                                    reason=self.partial_reason))
         if self.roots and not self.roots_given:
             out.append(translate("no root fingerprint was given (--root): compare the root key above with the one "
                                  "printed on the shop's Z reports", lang))
@@ -112,6 +129,10 @@ class _Walk:
     first: tuple[int, str] | None = None
     tail: tuple[int, str] | None = None
     order: KeyOrder | None = None
+    runs: list[dict[str, Any]] | None = None
+    """The runs still to come (format 2): where the sequence may jump, and the link it then takes."""
+    bounds: tuple[Any, Any] | None = None
+    """The period's UTC bounds (format 2): each record's business date must fall inside."""
     pems: dict[str, str] | None = None
     """With a key chain: the keys it admits (key id -> PEM), the only ones that sign validly."""
 
@@ -129,6 +150,9 @@ class _Verifier(ArchiveTrust):
         self.pending: list[tuple] = []
         self.inflight: list[tuple[list[tuple], list]] = []
         self.ledger = LedgerRules()
+        self.closures = ArchivedClosures()
+        """The tickets and closures read, to recompute each closure of the period (format 2)."""
+        self.bounds: tuple[Any, Any] | None = None
         """The credit-note ledger the archive's records carry, checked by the database verifier's rules."""
 
     def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
@@ -158,6 +182,9 @@ class _Verifier(ArchiveTrust):
             self.report.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
             period = manifest.get("period")
             self.report.period = str(period.get("label")) if isinstance(period, dict) else None
+            if isinstance(period, dict) and period.get("complete") is False:
+                self.report.partial = True
+                self.report.partial_reason = str(period.get("incomplete_reason", ""))
             listed = manifest.get("files")
             files = {entry["name"]: entry for entry in (listed if isinstance(listed, list) else [])
                      if isinstance(entry, dict) and isinstance(entry.get("name"), str)}
@@ -177,6 +204,8 @@ class _Verifier(ArchiveTrust):
                                   error=f"chains: {error!r}")
             self.flush_signatures()
             self.report.problems.extend(self.ledger.sealed_problems()[1])
+            if self.bounds is not None:
+                self.report.problems.extend(self.closures.problems(*self.bounds))
             for name, entry in files.items():
                 if name not in data_files and name in archive.names and not name.startswith("keys/"):
                     self.check_file(archive, name, entry)
@@ -203,9 +232,9 @@ class _Verifier(ArchiveTrust):
             self._finding("", "", None, "{file} cannot be read: {error}", file=MANIFEST, error=str(error))
             return None
         if not isinstance(manifest, dict) or manifest.get("format") != ARCHIVE_FORMAT \
-                or manifest.get("format_version") != ARCHIVE_FORMAT_VERSION:
+                or manifest.get("format_version") not in READABLE_FORMAT_VERSIONS:
             self._finding("", "", None, "{file} is not the manifest of a till archive of format version {version}",
-                         file=MANIFEST, version=ARCHIVE_FORMAT_VERSION)
+                         file=MANIFEST, version=" or ".join(map(str, READABLE_FORMAT_VERSIONS)))
             return None
         return manifest
 
@@ -257,6 +286,10 @@ class _Verifier(ArchiveTrust):
         till_id, name, file = str(chain.get("till_id")), str(chain.get("chain")), chain.get("file")
         before = chain.get("before")
         walk = _Walk(till_id, name, before["sequence"] + 1 if before else 1, before["signature"] if before else "")
+        if manifest.get("format_version", 1) >= 2:
+            walk.runs = list(chain.get("runs") or [])[1:]
+            period = manifest.get("period") or {}
+            walk.bounds = self.bounds = (parse_utc(str(period.get("from"))), parse_utc(str(period.get("to"))))
         key_chain = self.key_chains.get(till_id)
         if key_chain is not None:
             walk.order, walk.pems = key_chain.order(name), key_chain.pems()
@@ -295,6 +328,10 @@ class _Verifier(ArchiveTrust):
                          error=str(error))
             walk.expected += 1
             return
+        if walk.runs and sequence == walk.runs[0].get("first_sequence") and walk.count > 1:
+            run = walk.runs.pop(0)  # the next run: the records between belong to other periods
+            before = run.get("before") or {}
+            walk.expected, walk.previous = sequence, before.get("signature", "")
         if record.get("till_id") != till_id or record.get("chain") != chain:
             self._finding(till_id, chain, sequence, "belongs to chain {other_chain} of till {other_till}",
                          other_chain=record.get("chain"), other_till=record.get("till_id"))
@@ -318,11 +355,14 @@ class _Verifier(ArchiveTrust):
         self.check_key_chain_record(walk, record, sequence)
         self.check_seal(walk, record, sequence, raw)
         self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
+        self.closures.add(till_id, chain, sequence, record.get("kind"), record.get("payload"), record.get("signature"))
         if self.record_schema is not None:
             for error in self.record_schema.errors(record)[:3]:
                 self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)
         created = record.get("created_at")
-        if isinstance(created, str) and not (str(period.get("from", "")) <= created < str(period.get("to", "~"))):
+        if walk.bounds is not None:
+            self.check_business_date(walk, record, sequence)
+        elif isinstance(created, str) and not (str(period.get("from", "")) <= created < str(period.get("to", "~"))):
             self.warning(till_id, chain, sequence, N_("created at {created_at}, outside the period (clock moved?)"),
                          created_at=created)
         hash_ = record.get("hash")
@@ -332,6 +372,17 @@ class _Verifier(ArchiveTrust):
         walk.previous = record.get("signature")
         walk.last = sequence
         walk.expected = max(walk.expected, sequence + 1)
+
+    def check_business_date(self, walk: _Walk, record: dict[str, Any], sequence: int) -> None:
+        """A record whose business date is outside the period was not chosen by its exporter."""
+        try:
+            when = business_time(walk.chain, str(record.get("created_at")), record.get("payload"))
+        except (TypeError, ValueError):
+            return  # an unreadable record is reported by the other checks
+        start, end = walk.bounds
+        if not start <= when < end:
+            self._finding(walk.till_id, walk.chain, sequence, "records {date}, outside the period of the archive",
+                          date=when.isoformat(sep=" ") + " UTC")
 
     def check_seal(self, walk: _Walk, record: dict[str, Any], sequence: int, raw: bytes) -> None:
         """Hash of the rebuilt signed message, then the ECDSA signature with the record's key."""

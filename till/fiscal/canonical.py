@@ -17,11 +17,15 @@ does not parse and re-serialise every record's payload to rebuild the signed mes
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import unicodedata
 from typing import Any
 
-__all__ = ["RawJSON", "canonical_json", "canonical_bytes", "nfc"]
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+__all__ = ["RawJSON", "canonical_json", "canonical_bytes", "nfc", "EXTRACT_DER", "EXTRACT_RAW", "signature_extract"]
 
 _encode = json.JSONEncoder(
     ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False, check_circular=False
@@ -153,7 +157,35 @@ def canonical_bytes(obj: Any) -> bytes:
     return canonical_json(obj).encode("utf-8")
 
 
-def signature_extract(signature: str) -> str:
-    """Characters 3, 7, 13 and 19 of a record's signature, printed as evidence on receipts and Z
-    reports (fiscal-fr.md): a reader compares them with the journal without the whole signature."""
+EXTRACT_DER = 1
+"""The first extract rule: characters 3, 7, 13 and 19 of the record's signature as stored (the
+base64url of its DER encoding). Three of them fall on DER header bytes (sequence and integer
+lengths), so the four characters carry about 18 random bits. Kept for the records sealed before
+the raw rule (``till.fiscal.extracts``): their paper shows it."""
+
+EXTRACT_RAW = 2
+"""The extract rule from now on: characters 3, 7, 13 and 19 of the base64url of the raw
+signature, r then s as 32-byte big-endian integers (P-256): four characters, 24 random bits."""
+
+_RAW_SIZE = 32  # bytes of r and of s on P-256
+
+
+def _raw_signature(signature: str) -> str | None:
+    """The base64url of r||s for a DER signature stored in base64url, or None if it is not one."""
+    try:
+        der = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        r, s = decode_dss_signature(der)
+        raw = r.to_bytes(_RAW_SIZE, "big") + s.to_bytes(_RAW_SIZE, "big")
+    except (ValueError, TypeError, OverflowError, binascii.Error):
+        return None
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def signature_extract(signature: str, rule: int = EXTRACT_RAW) -> str:
+    """The four characters of a record's signature printed as evidence on receipts, copies, Z
+    reports and vouchers (fiscal-fr.md R-SEC-06): a reader compares them with the journal without
+    the whole signature. ``rule`` is the record's (``till.fiscal.extracts.extract_rule``); a text
+    that is no DER signature gets the first rule, so nothing printed is ever empty by surprise."""
+    if rule == EXTRACT_RAW:
+        signature = _raw_signature(signature) or signature
     return "".join(signature[i - 1] for i in (3, 7, 13, 19) if len(signature) >= i)

@@ -291,6 +291,9 @@ class Sealer:
         # started from, which its intents name as their base.
         self._bases: dict[str, tuple[Any, tuple[int, str]]] = {}
         self._replacing = False
+        self.issuer: Any = None
+        """The shop and software every ticket this sealer seals names (``till.fiscal.payloads.Issuer``);
+        None seals tickets without (as before they carried it)."""
         self.heads_to_headoffice = False
         """Set when head office is configured: each closure queues its signed chain heads for it
         (``till.fiscal.heads``)."""

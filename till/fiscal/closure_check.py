@@ -15,10 +15,14 @@ closure's of the same kind plus this period's (R-CON-03).
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.models import FiscalRecord
+
+from till.fiscal.closure_totals import period_of
 from till.fiscal.closures import (
-    CLOSURE_CHAIN, DAY, KIND_NAMES, KINDS, Closure, Totals, closures, period_totals, sum_totals,
+    CLOSURE_CHAIN, DAY, KIND_NAMES, KINDS, YEAR, Closure, Period, Totals, closure_extras, closures, period_totals,
+    sum_totals,
 )
 from till.fiscal.problems import Problem
 from till.i18n import N_, Phrase
@@ -36,6 +40,11 @@ MESSAGES = (DIFFERS, PARTS_DIFFER, PARTS_LIST, PERPETUAL, PREVIOUS, UNREADABLE)
 FIGURES = ("ticket_count", "counts", "first_ticket", "last_ticket", "last_ticket_signature", "vat", "payments",
            "sales_cents", "returns_cents", "grand_total_cents", "credit_notes")
 """The sealed figures recomputed from the tickets, in the order findings are reported."""
+EXTRAS = ("fiscal_year", "year_to_date", "activity", "non_sale")
+"""The figures of payload shape 2 recomputed from the records: the fiscal year the period is
+in, the cumulative figures since its start, the counts of duplicates, training tickets and
+voided or lowered lines over the sealed sequence ranges. A closure without them (shape 1,
+sealed before they existed) is checked as it was."""
 
 
 def _problem(closure: Closure, message: str, **params: Any) -> Problem:
@@ -88,8 +97,10 @@ def _check_till(till_id: str) -> list[Problem]:
     previous: dict[str, Closure] = {}
     for closure in made:
         sealed = closure.payload
-        problems += _compare(closure, sealed, period_totals(till_id, closure.period.start, closure.period.end),
-                             DIFFERS)
+        actual = period_totals(till_id, closure.period.start, closure.period.end)
+        problems += _compare(closure, sealed, actual, DIFFERS)
+        if "payload_version" in sealed:
+            problems += _check_extras(closure, actual, previous.get(closure.kind))
         if closure.kind != DAY:
             part_kind = KINDS[KINDS.index(closure.kind) - 1]
             parts = [c for c in made if c.kind == part_kind and c.sequence < closure.sequence
@@ -115,3 +126,24 @@ def _check_till(till_id: str) -> list[Problem]:
                                          actual=_text(value)))
         previous[closure.kind] = closure
     return problems
+
+
+def _check_extras(closure: Closure, actual: Totals, before: Closure | None) -> list[Problem]:
+    """Payload shape 2: the fiscal year is a true one holding the period (the year itself for a
+    yearly closure), the cumulative figures follow from the tickets, the counts from the
+    records, each as ``closures.closure_extras`` made them."""
+    sealed = closure.payload
+    try:
+        fiscal_year = Period.from_payload(sealed["fiscal_year"])
+        through = sealed["activity"]["through"]
+        zone = ZoneInfo(closure.period.zone)
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
+        return [_problem(closure, UNREADABLE, error=str(error))]
+    # The fiscal year starting in the sealed year's first month that holds the period, in the
+    # period's own time zone: a forged or shifted year shows here.
+    expected_year = period_of(YEAR, closure.period.first_day, zone, fiscal_year.first_day.month)
+    rebuilt = closure_extras(closure.till_id, closure.period, expected_year, actual,
+                             before.payload if before else None, through=through)
+    rebuilt["fiscal_year"] = expected_year.payload()
+    return [_problem(closure, DIFFERS, figure=name, sealed=_text(sealed.get(name)), actual=_text(rebuilt[name]))
+            for name in EXTRAS if sealed.get(name) != rebuilt[name]]

@@ -29,6 +29,7 @@ from till.means import CREDIT_NOTE
 __all__ = [
     "UTC", "DAY", "MONTH", "YEAR", "KINDS", "Period", "Totals",
     "business_zone", "business_day", "day_start", "naive_utc", "period_of", "period_totals", "sum_totals",
+    "fiscal_year_bounds", "Activity", "ACTIVITY_CHAINS", "period_activity", "chain_tails", "year_to_date",
 ]
 
 UTC = dt.timezone.utc
@@ -109,8 +110,29 @@ def _zone_name(zone: dt.tzinfo) -> str:
     return getattr(zone, "key", None) or str(zone)
 
 
-def period_of(kind: str, day: dt.date, zone: dt.tzinfo = UTC) -> Period:
-    """The period of ``kind`` that contains ``day``."""
+def fiscal_year_bounds(day: dt.date, start_month: int = 1) -> tuple[dt.date, dt.date, str]:
+    """First day, last day and label of the fiscal year that contains ``day``.
+
+    The fiscal year starts on the first day of ``start_month`` (``shop.fiscal_year_start``).
+    Its label is the year ("2026") when it is the calendar year, else its first and last
+    months ("2026-07/2027-06"): a label never names two different periods, so closures are
+    found by it whatever the setting says later. Closures sealed before the setting existed
+    carry no start month: theirs is January.
+    """
+    if not 1 <= start_month <= 12:
+        raise ValueError(f"a fiscal year starts in month 1 to 12, not {start_month}")
+    year = day.year if day.month >= start_month else day.year - 1
+    first = dt.date(year, start_month, 1)
+    after = dt.date(year + 1, start_month, 1)
+    last = after - dt.timedelta(days=1)
+    if start_month == 1:
+        return first, last, f"{year:04d}"
+    return first, last, f"{first.year:04d}-{first.month:02d}/{last.year:04d}-{last.month:02d}"
+
+
+def period_of(kind: str, day: dt.date, zone: dt.tzinfo = UTC, fiscal_year_start: int = 1) -> Period:
+    """The period of ``kind`` that contains ``day``; a year is the fiscal year starting in
+    month ``fiscal_year_start`` (January: the calendar year)."""
     if kind == DAY:
         first, last, label = day, day, day.isoformat()
     elif kind == MONTH:
@@ -118,7 +140,7 @@ def period_of(kind: str, day: dt.date, zone: dt.tzinfo = UTC) -> Period:
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         label = f"{first.year:04d}-{first.month:02d}"
     elif kind == YEAR:
-        first, last, label = dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), f"{day.year:04d}"
+        first, last, label = fiscal_year_bounds(day, fiscal_year_start)
     else:
         raise ValueError(f"unknown closure kind {kind!r}")
     return Period(kind, label, first, last, day_start(first, zone), day_start(last + dt.timedelta(days=1), zone),
@@ -265,3 +287,112 @@ def sum_totals(parts: Iterable[Totals]) -> Totals:
                   vat=tuple((rate, *vat[rate]) for rate in sorted(vat, reverse=True)),
                   payments=tuple((means, *payments[means]) for means in sorted(payments)),
                   sales=sales, returns=returns)
+
+
+# --- What a Z counts besides tickets -------------------------------------------------------------
+
+DUPLICATES, TRAINING, EVENTS, CASH_MOVES = "C", "X", "L", "P"
+ACTIVITY_CHAINS = (DUPLICATES, EVENTS, TRAINING, CASH_MOVES)
+"""The chains whose records a closure counts (R-CON-03): duplicates printed, technical events,
+training tickets, cash moves and means corrections (chain P). Each closure seals how far it
+counted in each (``through``)."""
+COUNTED_EVENTS = (("voided_lines", "LINE_VOID"), ("quantities_lowered", "QUANTITY_LOWERED"))
+"""Events of chain L a Z counts: lines voided before payment, quantities lowered on a line."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a closure counts besides its tickets (R-CON-03): duplicates printed (chain C),
+    training tickets (chain X), lines voided and quantities lowered (events of chain L).
+
+    Counted by sequence, not by date: a closure counts the records after those the previous
+    closure of its kind counted, up to ``through`` (the last sequence of each chain sealed
+    before the period's end, or at the closure when the period is not over). A duplicate
+    printed after the day's Z counts on the next Z (R-CON-04: a late record counts in the next
+    closure of each kind), never twice and never lost; the verifier recounts the same ranges.
+    """
+
+    duplicates: int = 0
+    training_tickets: int = 0
+    voided_lines: int = 0
+    quantities_lowered: int = 0
+    through: tuple[tuple[str, int], ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        return {"duplicates": self.duplicates, "training_tickets": self.training_tickets,
+                "voided_lines": self.voided_lines, "quantities_lowered": self.quantities_lowered,
+                "through": dict(self.through)}
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "Activity":
+        return cls(data["duplicates"], data["training_tickets"], data["voided_lines"],
+                   data["quantities_lowered"], tuple(sorted(data["through"].items())))
+
+
+def chain_tails(till_id: str, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
+    """The last sequence of each counted chain sealed before ``end`` (naive UTC); at a closure
+    made before ``end`` (today's), simply the chain's last sequence. One query per chain, read
+    backwards from the chain's tail along its (till, chain, sequence) index: only the records
+    sealed since ``end`` are passed over, however long the chain."""
+    tails: dict[str, int] = {}
+    for chain in ACTIVITY_CHAINS:
+        where = (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
+        if now >= end:
+            where &= FiscalRecord.created_at < end
+        tails[chain] = _int(FiscalRecord.select(FiscalRecord.sequence).where(where)
+                            .order_by(FiscalRecord.sequence.desc()).limit(1).scalar())
+    return tails
+
+
+def period_activity(till_id: str, through: dict[str, int], after: dict[str, int] | None,
+                    start: dt.datetime | None) -> Activity:
+    """The counts of records up to ``through`` and after ``after`` (the previous closure's
+    ``through``); without it, those sealed from ``start`` on (the previous closure predates
+    these counts), or all of them (``start`` None: the till's first closure of the kind)."""
+
+    def count(chain: str, kind: str | None = None) -> int:
+        where = ((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
+                 & (FiscalRecord.sequence <= through.get(chain, 0)))
+        if after is not None:
+            where &= FiscalRecord.sequence > after.get(chain, 0)
+        elif start is not None:
+            where &= FiscalRecord.created_at >= start
+        if kind is not None:
+            where &= FiscalRecord.kind == kind
+        return FiscalRecord.select().where(where).count()
+
+    events = {name: count(EVENTS, code) for name, code in COUNTED_EVENTS}
+    return Activity(duplicates=count(DUPLICATES), training_tickets=count(TRAINING), **events,
+                    through=tuple(sorted(through.items())))
+
+
+# --- Cumulative since the start of the fiscal year --------------------------------------------
+
+
+def year_to_date_payload(totals: Totals) -> dict[str, Any]:
+    """The cumulative figures a closure seals for its fiscal year so far (R-CON-03)."""
+    full = totals.payload()
+    return {name: full[name] for name in ("sales_cents", "returns_cents", "grand_total_cents", "vat")}
+
+
+def _year_to_date_totals(data: dict[str, Any]) -> Totals:
+    return Totals(vat=tuple((v["rate_bp"], v["ttc_cents"], v["ht_cents"], v["vat_cents"]) for v in data["vat"]),
+                  sales=data["sales_cents"], returns=data["returns_cents"])
+
+
+def year_to_date(till_id: str, period: Period, fiscal_year: Period, totals: Totals,
+                 previous: dict[str, Any] | None) -> Totals:
+    """Sales, returns, grand total and VAT per rate from the start of ``fiscal_year`` to the end
+    of ``period`` (whose own totals are ``totals``).
+
+    The previous closure of the same kind carries the figures up to its end when it is in the
+    same fiscal year; every ticket between the two is in this period (closures of a kind leave
+    no ticket out), so adding this period is enough. The first closure of a fiscal year that
+    does not open it (a till upgraded mid-year) adds up the tickets from the year's start once.
+    """
+    if period.start <= fiscal_year.start:
+        return totals
+    if (previous is not None and "year_to_date" in previous
+            and (previous.get("fiscal_year") or {}).get("label") == fiscal_year.label):
+        return sum_totals([_year_to_date_totals(previous["year_to_date"]), totals])
+    return period_totals(till_id, fiscal_year.start, period.end)

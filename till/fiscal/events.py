@@ -44,6 +44,8 @@ TRAINING_END = "TRAINING_END"
 USER_CHANGED = "USER_CHANGED"
 QUANTITY_LOWERED = "QUANTITY_LOWERED"
 """A basket line's quantity lowered before payment (R-INA-02: a decrease is as telling as a void)."""
+FEC_EXPORTED = "FEC_EXPORTED"
+"""A FEC file written (``reports.fec``): its fiscal year, name, SHA-256, line count and who."""
 
 # The codes used so far; other modules may seal codes of their own (same format).
 EVENT_CODES = frozenset({

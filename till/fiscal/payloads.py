@@ -12,19 +12,27 @@ the one definition of the payload. ``payload_text`` writes its JSON text straigh
 tuples, with no dict in between: comparing that text with the sealed one is
 how the verifier checks a ticket at nearly the cost of the bare signature check. It is only a
 fast "equal": anything else goes to the exact rules (``verify._same_payload``).
+
+A ticket also seals who issued it (fiscal-fr.md R-DATA-03): the shop's name, address, SIRET and
+VAT number and the software's version, copied onto the ticket row (``Issuer``), so a copy prints
+what the original printed after the settings change. The shape is marked by the fields'
+presence: tickets sealed before have those columns NULL and keep their payload byte for byte.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from store.models import FiscalRecord, Payment, Ticket, TicketLine, TicketVat
+from till import __version__
 from till.fiscal.chain import Sealer, current_database, iso_utc
 
 __all__ = [
     "TICKET_CHAINS", "TicketRows", "ticket_rows", "payload_of", "payload_text", "ticket_payload",
-    "ticket_payloads", "seal_ticket", "seal_ticket_rows",
+    "ticket_payloads", "seal_ticket", "seal_ticket_rows", "Issuer", "issuer_of", "NO_ISSUER", "sealed_issuer",
+    "printed_issuer",
 ]
 
 TICKET_CHAINS = ("T", "X")
@@ -37,6 +45,7 @@ _TICKET = (
     Ticket.user, Ticket.operator_name, Ticket.customer, Ticket.customer_name, Ticket.origin_ticket,
     Ticket.total_cents, Ticket.discount_cents, Ticket.line_count, Ticket.training,
     Ticket.origin_reference, Ticket.origin_signature, Ticket.origin_order,
+    Ticket.shop_name, Ticket.shop_address, Ticket.shop_siret, Ticket.shop_vat_number, Ticket.software_version,
 )
 _LINE = (
     TicketLine.ticket, TicketLine.id, TicketLine.position, TicketLine.product, TicketLine.sku,
@@ -47,6 +56,55 @@ _LINE = (
 )
 _VAT = (TicketVat.ticket, TicketVat.rate_bp, TicketVat.ttc_cents, TicketVat.ht_cents, TicketVat.vat_cents)
 _PAYMENT = (Payment.ticket, Payment.position, Payment.means, Payment.amount_cents, Payment.reference)
+
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the tickets a sealer seals: the shop as configured and this software's version.
+
+    The same for every ticket of a run: built once from the settings (``issuer_of``) and carried
+    by the ``Sealer``, so a checkout only copies five values it already has."""
+
+    name: str
+    address: str
+    siret: str
+    vat_number: str
+    software_version: str = __version__
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """The ticket columns ``shop_name, shop_address, shop_siret, shop_vat_number, software_version``."""
+        return (self.name, self.address, self.siret, self.vat_number, self.software_version)
+
+
+NO_ISSUER = (None, None, None, None, None)
+"""The issuer columns of a ticket sealed without one (before they existed, or by a bare sealer)."""
+
+
+def issuer_of(shop: Any) -> Issuer:
+    """The issuer from the shop's settings (``config.shop``) and the running software."""
+    return Issuer(shop.name, shop.address, shop.siret, shop.vat_number)
+
+
+def sealed_issuer(payload: dict[str, Any]) -> Issuer | None:
+    """The issuer a ticket's signed payload holds, or None for a ticket sealed before it was sealed."""
+    shop = payload.get("shop")
+    if not isinstance(shop, dict) or "software_version" not in payload:
+        return None
+    return Issuer(shop.get("name") or "", shop.get("address") or "", shop.get("siret") or "",
+                  shop.get("vat_number") or "", payload["software_version"] or "")
+
+
+def printed_issuer(record: FiscalRecord | None, shop: Any) -> Issuer:
+    """The shop and software a ticket's paper names (its receipt, copies, the vouchers it issued):
+    those sealed in its ``record``, so a copy prints what the original did; the current settings
+    (``config.shop``) for a ticket sealed before they were (R-DATA-03)."""
+    if record is not None:
+        sealed = sealed_issuer(json.loads(record.payload))
+        if sealed is not None:
+            return sealed
+    return issuer_of(shop)
+
 
 TicketRows = tuple[tuple, list[tuple], list[tuple], list[tuple]]
 """(ticket row, line rows, VAT rows, payment rows), columns as ``_TICKET``, ``_LINE``, ``_VAT`` and
@@ -103,13 +161,14 @@ def payload_of(rows: TicketRows) -> dict[str, Any]:
     """The payload of one ticket, from its rows: the definition of what a ticket record seals.
 
     A return's ``origin`` (the original receipt's code and record signature, or the online order
-    it reverses) and a line's ``origin_order_line_id`` are keys only when set: tickets sealed
-    before those columns existed keep the payload they were signed with.
+    it reverses) and a line's ``origin_order_line_id`` are keys only when set, and so are the
+    issuer's ``shop`` and ``software_version`` (when the ticket has a software version): tickets
+    sealed before those columns existed keep the payload they were signed with.
     """
     ticket, lines, vats, payments = rows
     (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
      customer_name, origin_id, total, discount, line_count, training, origin_reference, origin_signature,
-     origin_order_id) = ticket
+     origin_order_id, shop_name, shop_address, shop_siret, shop_vat_number, software_version) = ticket
     customer = None
     if customer_id is not None or customer_name is not None:
         customer = {"id": customer_id, "name": customer_name}
@@ -159,6 +218,10 @@ def payload_of(rows: TicketRows) -> dict[str, Any]:
     if origin_reference is not None or origin_signature is not None or origin_order_id is not None:
         payload["origin"] = {"reference": origin_reference, "signature": origin_signature,
                              "order_id": origin_order_id}
+    if software_version is not None:
+        payload["shop"] = {"name": shop_name, "address": shop_address, "siret": shop_siret,
+                           "vat_number": shop_vat_number}
+        payload["software_version"] = software_version
     return payload
 
 
@@ -185,8 +248,9 @@ def _j(value: Any) -> str:
 
 
 _HEAD = ('{"code":%s,"created_at":%s,"customer":%s,"discount_cents":%s,"kind":%s,"line_count":%s,"lines":[%s],'
-         '"number":%s,"operator":{"name":%s,"user_id":%s}%s,"origin_ticket_id":%s,"payments":[%s],"ticket_id":%s,'
+         '"number":%s,"operator":{"name":%s,"user_id":%s}%s,"origin_ticket_id":%s,"payments":[%s]%s,"ticket_id":%s,'
          '"till_id":%s,"total_cents":%s,"training":%s,"vat":[%s]}')
+_ISSUER = ',"shop":{"address":%s,"name":%s,"siret":%s,"vat_number":%s},"software_version":%s'
 _CUSTOMER = '{"id":%s,"name":%s}'
 _ORIGIN = ',"origin":{"order_id":%s,"reference":%s,"signature":%s}'
 _LINE_TEXT = ('{"discount_cents":%s,"disposition":%s,"label":%s,"line_id":%s,"origin_line_id":%s%s,"position":%s,'
@@ -250,17 +314,20 @@ def payload_text(rows: TicketRows) -> str | None:
         ticket, lines, vats, payments = rows
         (ticket_id, till_id, number, code, kind, created_at, user_id, operator_name, customer_id,
          customer_name, origin_id, total, discount, line_count, training, origin_reference, origin_signature,
-         origin_order_id) = ticket
+         origin_order_id, shop_name, shop_address, shop_siret, shop_vat_number, software_version) = ticket
         customer = "null"
         if customer_id is not None or customer_name is not None:
             customer = _CUSTOMER % (j(customer_id), j(customer_name))
         origin = ""
         if origin_reference is not None or origin_signature is not None or origin_order_id is not None:
             origin = _ORIGIN % (j(origin_order_id), j(origin_reference), j(origin_signature))
+        issuer = ""
+        if software_version is not None:
+            issuer = _ISSUER % (j(shop_address), j(shop_name), j(shop_siret), j(shop_vat_number), j(software_version))
         return _HEAD % (
             j(code), j(iso_utc(created_at)), customer, j(discount), j(kind), j(line_count),
             ",".join([_line(r) for r in lines]), j(number), j(operator_name), j(user_id), origin, j(origin_id),
-            ",".join([_payment(r) for r in payments]), j(ticket_id), j(till_id), j(total),
+            ",".join([_payment(r) for r in payments]), issuer, j(ticket_id), j(till_id), j(total),
             "true" if training else "false", ",".join([_vat(r) for r in vats]),
         )
     except (_NotPlain, TypeError, ValueError, AttributeError, IndexError):

@@ -39,6 +39,7 @@ from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
+from till.fiscal.cash_move_check import check_cash_moves
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
 from till.fiscal.clock import ticket_time_differs
 from till.fiscal.closure_check import check_closures
@@ -441,6 +442,7 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
     _check_return_origins(report)
 
     report.problems.extend(check_closures())
+    report.problems.extend(check_cash_moves())
     for check_rows in (check_credit_ledger, *checks):
         problems, warnings = check_rows()
         report.problems.extend(problems)

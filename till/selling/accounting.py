@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from till.config.loader import AccountsConfig
+from till.fiscal.cash_moves import MEANS_CORRECTION, MOVE_KINDS, PETTY_EXPENSE
 from till.means import means as means_of
 from till.money import VatAmounts
 
@@ -70,3 +71,27 @@ def ticket_postings(
     if debit != credit:
         raise ValueError(f"unbalanced postings for {label}: debit {debit} != credit {credit}")
     return postings
+
+
+def _pair(debit: str, credit: str, label: str, amount: int) -> list[Posting]:
+    return [Posting(debit, label, amount, 0), Posting(credit, label, 0, amount)]
+
+
+def cash_move_postings(accounts: AccountsConfig, code: str, kind: str, amount_cents: int, means: str,
+                       to_means: str | None = None) -> list[Posting]:
+    """The balanced postings of a chain P document (fiscal-fr.md 4.5): money into the drawer from
+    the safe or the bank, Dr drawer / Cr internal transfer (580); to the safe or the bank, the
+    reverse; a petty expense, Dr the expense account / Cr drawer (its VAT, on the supplier's
+    receipt, is the accountant's); a means correction, Dr the account of the means the money
+    really came by / Cr the one recorded by mistake. No VAT: none of them is a sale."""
+    if amount_cents <= 0:
+        raise ValueError(f"a chain P document moves a positive amount, not {amount_cents}")
+    label = f"{code} {kind}"
+    drawer = means_account(accounts, means)
+    if kind == MEANS_CORRECTION:
+        return _pair(means_account(accounts, to_means or means), drawer, label, amount_cents)
+    if kind == PETTY_EXPENSE:
+        return _pair(accounts.petty_expense, drawer, label, amount_cents)
+    if MOVE_KINDS[kind] > 0:
+        return _pair(drawer, accounts.transfer, label, amount_cents)
+    return _pair(accounts.transfer, drawer, label, amount_cents)

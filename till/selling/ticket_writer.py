@@ -52,8 +52,8 @@ from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.clock import check_clock, check_ticket_time, note_sealed
 from till.fiscal.imported_history import ImportedHistory
-from till.fiscal.closures import require_open_day
-from till.fiscal.payloads import seal_ticket_rows
+from till.fiscal.closures import close_due, require_open_day
+from till.fiscal.payloads import NO_ISSUER, seal_ticket_rows
 from till.credit.loyalty import LoyaltySettings, loyalty_rows_for_ticket
 from till.aftersale.messages.jobs import message_jobs_for_ticket
 from till.config.messages import SmtpSettings
@@ -148,7 +148,8 @@ class UnbalancedTicket(TillError):
 
 _TICKET = BulkInsert(Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name", "customer",
                            "customer_name", "origin_ticket", "total_cents", "discount_cents", "line_count",
-                           "training", "origin_reference", "origin_signature", "origin_order"), returning=("id",))
+                           "training", "origin_reference", "origin_signature", "origin_order", "shop_name",
+                           "shop_address", "shop_siret", "shop_vat_number", "software_version"), returning=("id",))
 _LINES = BulkInsert(TicketLine, ("ticket", "position", "product", "sku", "label", "quantity", "unit",
                               "unit_price_cents", "discount_cents", "total_cents", "vat_code", "vat_rate_bp",
                               "origin_line", "reason", "disposition", "serial", "origin_order_line"),
@@ -208,6 +209,13 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
     when = _utc(draft.created_at) if draft.created_at is not None else sealing
     imported = history is not None and history.earliest <= when <= history.latest
     check_ticket_time(when, sealing, imported)
+    if not draft.training and database.transaction_depth() == 0:
+        # The months (years) over, in their own transaction before this sale's: a closure takes
+        # chain G then T. Inside a caller's transaction (a return holding its locks) it waits for
+        # the next sale or closure rather than take G after what the caller holds.
+        close_due(sealer, when)
+        if draft.created_at is None:  # closing a month may take a while: the sale is dated as it is sealed
+            sealing = when = sealer.now()
     vat = vat_breakdown((line.vat_rate_bp, line.total_cents) for line in draft.lines)
     till_id = sealer.till_id
     with database.atomic():
@@ -224,6 +232,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
             till_id, number, code, draft.kind, when, draft.user_id, draft.operator_name, draft.customer_id,
             draft.customer_name, draft.origin_ticket_id, draft.total_cents, draft.discount_cents, len(draft.lines),
             draft.training, draft.origin_reference, draft.origin_signature, draft.origin_order_id,
+            *(NO_ISSUER if sealer.issuer is None else sealer.issuer.row()),
         )])
         cursor, returned = _TICKET.execute(database, [ticket_row])
         ticket_id = returned[0][0] if returned else cursor.lastrowid
@@ -257,7 +266,7 @@ def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *
                 for p in ticket_postings(accounts, code, vat, ((p.means, p.amount_cents) for p in draft.payments))
             ))
         record = seal_ticket_rows(sealer, (
-            (ticket_id, *ticket_row[:17]),
+            (ticket_id, *ticket_row),
             [(row[0], line_ids[row[1]], *row[1:17]) for row in lines],
             # as the verifier orders them: VAT by rate descending then id (insertion order)
             sorted(((row[0], *row[1:5]) for row in vat_rows), key=lambda row: -row[1]),

@@ -24,6 +24,7 @@ from till.fiscal.key_chain import (
     KEY_CHECK_NOTES, KeyFileMismatch, check_key_file, note_key_check_failure, seal_key_check_failures,
 )
 from till.fiscal.keys import Signer, register_public_key
+from till.fiscal.payloads import issuer_of
 from till.i18n import set_language
 from till.shop.permissions import tighten_shop_files
 
@@ -75,6 +76,8 @@ class TillContext:
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))
         sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
+        sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
+        sealer.issuer = issuer_of(config.shop)  # sealed in every ticket (R-DATA-03)
         seal_key_check_failures(sealer, config.resolve(KEY_CHECK_NOTES))  # refusals the wrong key could not sign
         terminal = make_terminal(config)
         if terminal is not None:

@@ -28,6 +28,7 @@ from till.fiscal.events import EVENT_CHAIN, USER_CHANGED, record_event
 from till.fiscal.problems import Problem
 from till.fiscal.program_integrity import check_program
 from till.people.users_check import check_users, sealed_users
+from till.selling.cash_move_postings_check import check_cash_move_postings
 from till.selling.derived_check import check_derived_rows, unsealed_ticketless
 from till.selling.stock import STOCK_MOVED, stock_moved_payload
 from till.selling.vat_rates import check_vat_rates, seal_unsealed_vat_rates
@@ -41,7 +42,8 @@ def journal_checks(ctx) -> list[Check]:
     """The row checks of the shop of ``ctx`` (a ``TillContext``), for ``verify_journal(checks=...)``."""
     config = ctx.config
     return [lambda: check_derived_rows(config.accounts, ctx.sealer.zone, config.loyalty), check_users,
-            check_vat_rates, lambda: check_program(ctx.till_id)]
+            lambda: check_cash_move_postings(config.accounts, ctx.sealer.zone), check_vat_rates,
+            lambda: check_program(ctx.till_id)]
 
 
 def seal_baseline(sealer: Sealer) -> tuple[int, int, int]:

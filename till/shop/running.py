@@ -17,6 +17,7 @@ from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.anchor_check import START, require_anchors
+from till.fiscal.closures import close_due
 from till.fiscal.lifecycle import record_start
 from till.fiscal.program_integrity import record_program_integrity
 from till.i18n import N_
@@ -41,8 +42,8 @@ def start_till(config: Config) -> TillContext:
     check the tail anchors (``AnchorCheckFailed`` when they do not agree with the journal: the
     till does not sell on a cut chain; before APP_START, whose own anchor would otherwise
     replace a bad one of chain L), compare the program's files with the last sealed list
-    (PROGRAM_INTEGRITY when they differ), seal the start, resolve the card journal, give back
-    credit-note holds."""
+    (PROGRAM_INTEGRITY when they differ), seal the start, close the months and fiscal years that
+    are over (``close_due``), resolve the card journal, give back credit-note holds."""
     ctx = TillContext.open(config)
     try:
         require_anchors(ctx.sealer, START)
@@ -51,6 +52,7 @@ def start_till(config: Config) -> TillContext:
         raise
     record_program_integrity(ctx.sealer)
     record_start(ctx.sealer, config)
+    close_due(ctx.sealer)  # the months (fiscal years) over since the last run, their days closed
     resolve_card_journal(ctx)
     give_back_credit_holds(ctx)
     return ctx

@@ -9,7 +9,8 @@ themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 o
 analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wrong PINs, with a
 manager's PIN typed then (``till.ui.dialogs.unlock``, also offered at the login screen). F10 lists the card
 payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
-terminal's own journal (``till.selling.card_settlement.settle``).
+terminal's own journal (``till.selling.card_settlement.settle``). F11 writes a chain P document:
+cash in or out of the drawer, or a means correction (``till.ui.dialogs.cash_move``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
                 tooltip=N_("Unlock an account locked by wrong PINs")),
         Binding("f10", "card_outcomes", "Cards", id="closures-card-outcomes", key_display="F10",
                 tooltip=N_("Settle a card payment whose outcome is unknown")),
+        Binding("f11", "cash_move", "Cash", id="closures-cash-move", key_display="F11",
+                tooltip=N_("Cash in or out of the drawer, or correct a ticket's means of payment (chain P)")),
         Binding("escape", "leave", "Back", id="closures-back", key_display="Esc", tooltip=N_("Back to the sale")),
         Binding("up", "scroll(-1)", "Up", show=False, id="closures-up", tooltip=N_("Scroll the report up")),
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down", tooltip=N_("Scroll the report down")),
@@ -216,6 +219,20 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
             self.show_info(_("Settled as not approved"))
         else:
             self.show_info(_("Settled as approved: no ticket carries it; refund the card or ring the sale again"))
+
+    @guarded
+    def action_cash_move(self) -> None:
+        """F11: a float, a withdrawal, a petty expense... or a means correction, with a manager's
+        PIN; the drawer opens when cash moved (``till.ui.dialogs.cash_move``)."""
+        from till.ui.dialogs.cash_move import ask_cash_move  # deferred: a dialog loads when opened
+        # the sale screen under this one says whether its session is a training one
+        training = any(getattr(screen, "training", False) is True for screen in self.app.screen_stack)
+        ask_cash_move(self, self.ctx, getattr(self.app, "user", None) or self.manager, training, self._cash_moved)
+
+    def _cash_moved(self, document) -> None:
+        self.app.process_outbox()  # the drawer opens
+        self.action_x_report()
+        self.show_info(_("Document {code} written", code=document.code))
 
     def action_reports(self) -> None:
         """F6: the analytic reports (sales, returns, credit notes, customers, stock)."""
