@@ -13,6 +13,7 @@ import types
 import pytest
 
 from tests.reports.test_fec import SIRET, identified
+from tests.support.clock import sealing_at
 from tests.support import fec as fec_checker
 from tests.support.reports import at, close, history
 from reports.base import ReportError
@@ -38,7 +39,8 @@ def _spend_note(shop, code: str, amount: int):
     total = sum(line.total_cents for line in draft.lines)
     draft = dataclasses.replace(draft, created_at=at(SPENT_ON), payments=(
         DraftPayment("credit_note", amount, code), DraftPayment("cash", total - amount)))
-    ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    with sealing_at(at(SPENT_ON)):  # signed that day
+        ticket = write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
     close(shop, at(SPENT_ON))
     return ticket
 
@@ -97,7 +99,8 @@ def test_a_ticket_spending_one_note_and_issuing_another_shows_both_notes(shop, o
     total = sum(line.total_cents for line in draft.lines)
     draft = dataclasses.replace(draft, created_at=at(SPENT_ON), payments=(  # the change as a new note
         DraftPayment("credit_note", 240, old.code), DraftPayment("cash", total), DraftPayment("credit_note", -240)))
-    write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    with sealing_at(at(SPENT_ON)):  # signed that day
+        write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
     close(shop, at(SPENT_ON))
     close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
     new = CreditNote.select().order_by(CreditNote.id.desc()).get()
@@ -115,8 +118,9 @@ def test_a_loyalty_reward_voucher_has_its_auxiliary_account(shop, out):
     history(shop)
     rewarding = LoyaltySettings(enabled=True, points_per_euro=100, reward_threshold_points=100, reward_cents=500)
     draft = paid_draft(shop, [("WIN", 1)], customer=shop.customer)
-    sale = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=at(SPENT_ON)),
-                        loyalty=rewarding)
+    with sealing_at(at(SPENT_ON)):  # signed that day
+        sale = write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=at(SPENT_ON)),
+                            loyalty=rewarding)
     close(shop, at(SPENT_ON))
     close_year(shop.ctx.sealer, dt.date(2025, 1, 1))
     rewards = list(CreditNote.select().where(CreditNote.issued_ticket == sale.id).order_by(CreditNote.id))
