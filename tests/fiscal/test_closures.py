@@ -148,6 +148,27 @@ def test_a_second_closure_of_the_same_period_is_refused(till_shop):
     assert len(g_records()) == before + 1
 
 
+def test_a_refused_closure_is_sealed_in_chain_l_with_why(till_shop):
+    """A Z asked for and refused leaves a trace an inspector reads: CLOSURE_REFUSED, with the
+    refusal and its reason in English, sealed after the closure's transaction rolled back."""
+    shop = till_shop
+    sale(shop, at("2026-10-05"), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    with pytest.raises(PeriodAlreadyClosed):
+        close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 21), user_id=shop.manager.id,
+                  operator=shop.manager.name)
+    with pytest.raises(ClosureError):
+        close_month(shop.ctx.sealer, D("2026-10-01"), now=at("2026-10-06", 9))
+    refusals = [json.loads(r.payload) for r in FiscalRecord.select().where(
+        (FiscalRecord.chain == "L") & (FiscalRecord.kind == "CLOSURE_REFUSED")).order_by(FiscalRecord.sequence)]
+    assert [r["details"]["refusal"] for r in refusals] == ["PeriodAlreadyClosed", "ClosureError"]
+    first, second = (r["details"] for r in refusals)
+    assert first["reason"] == "The day 2026-10-05 is already closed on till 01 (record 1 of chain G)"
+    assert first["operator"] == shop.manager.name and refusals[0]["user_id"] == shop.manager.id
+    assert second["kind"] == "month" and "is not over yet" in second["reason"]
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
 def test_closing_a_day_first_closes_earlier_open_days_in_order(lite_shop):
     """R-CON-01, R-CON-02: the cascade closes the earlier day with tickets left open first, then
     the day asked for; days already closed are not closed again and days without tickets in

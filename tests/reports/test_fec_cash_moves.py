@@ -55,7 +55,7 @@ def moved(shop, made_at):
     docs["old"] = made_at(dt.datetime(2024, 12, 31, 10), lambda: move(shop, OPENING_FLOAT, 10000, "fonds"))
     close(shop, dt.datetime(2024, 12, 31, 10))
     docs["new_year"] = made_at(dt.datetime(2024, 12, 31, 23, 30), lambda: move(shop, FLOAT_TOP_UP, 2000, "appoint"))
-    close(shop, dt.datetime(2024, 12, 31, 23, 30))
+    close(shop, dt.datetime(2025, 1, 1, 10))  # 1 January in Paris, closed that evening
     tickets.update(history(shop))
     docs["float"] = made_at(at(MARCH_14, 8), lambda: move(shop, OPENING_FLOAT, 15000, "fonds du matin"))
     with pytest.raises(CashMoveError):  # a practice session moves no money: no document, no entry

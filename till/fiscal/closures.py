@@ -75,6 +75,8 @@ __all__ = [
 
 CLOSURE_CHAIN = "G"
 CLOSURE_EVENT = "CLOSURE"
+CLOSURE_REFUSED = "CLOSURE_REFUSED"
+"""The technical event (chain L) sealed when a closure is asked for and refused, with why."""
 """The technical event (chain L) logged with each closure (R-JET-01 lists day closures)."""
 PAYLOAD_VERSION = 2
 """The closure payload's shape: 2 adds ``fiscal_year``, ``year_to_date``, ``activity``,
@@ -351,17 +353,32 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
     if day is None:
         day = business_day(now, zone)
     job = _Job(sealer, now, zone, user_id, operator, fiscal_year_start(sealer))
-    with current_database().atomic():
-        sealer.reserve(CLOSURE_CHAIN)  # the till's closures, one process at a time
-        # Then its ticket chain: a sale in flight commits before the totals are read, and a new
-        # one waits for this commit; if it calls ``require_open_day`` after its own
-        # ``reserve("T")`` it then sees this closure. (Always G then T: no deadlock with a sale,
-        # which takes T only.)
-        sealer.reserve("T")
-        job.close(job.period(kind, day))
-        job.close_due()
-        job.seal_heads()
+    try:
+        with current_database().atomic():
+            sealer.reserve(CLOSURE_CHAIN)  # the till's closures, one process at a time
+            # Then its ticket chain: a sale in flight commits before the totals are read, and a
+            # new one waits for this commit; if it calls ``require_open_day`` after its own
+            # ``reserve("T")`` it then sees this closure. (Always G then T: no deadlock with a
+            # sale, which takes T only.)
+            sealer.reserve("T")
+            job.close(job.period(kind, day))
+            job.close_due()
+            job.seal_heads()
+    except ClosureError as refused:
+        _seal_refusal(sealer, kind, day, refused, user_id, operator)
+        raise
     return job.made
+
+
+def _seal_refusal(sealer: Sealer, kind: str, day: dt.date, refused: ClosureError, user_id: int | None,
+                  operator: str | None) -> None:
+    """Seal a refused closure and why in chain L (CLOSURE_REFUSED), after its transaction rolled
+    back: an inspector reads that a Z was asked for and not made (a period already closed, one
+    not over, out of order), not only the closures that were. The reason is kept in English,
+    so the journal reads the same whatever the till's language."""
+    record_event(sealer, CLOSURE_REFUSED, f"{kind} closure refused", user_id=user_id,
+                 details={"kind": kind, "day": day.isoformat(), "operator": operator,
+                          "refusal": type(refused).__name__, "reason": refused.text("en")})
 
 
 def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | None = None) -> list[Closure]:

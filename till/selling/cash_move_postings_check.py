@@ -25,7 +25,7 @@ __all__ = ["check_cash_move_postings"]
 def _expected(payload: dict, accounts: AccountsConfig, zone: dt.tzinfo) -> list[tuple]:
     when = dt.datetime.fromisoformat(payload["created_at"].removesuffix("Z")).replace(tzinfo=dt.timezone.utc)
     day = when.astimezone(zone).date()
-    return [(payload["code"], accounts.journal, day, p.account, p.label, p.debit_cents, p.credit_cents)
+    return [(payload["code"], accounts.cash_journal, day, p.account, p.label, p.debit_cents, p.credit_cents)
             for p in cash_move_postings(accounts, payload["code"], payload["kind"], payload["amount_cents"],
                                         payload["means"], payload.get("to_means"))]
 

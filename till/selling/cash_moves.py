@@ -94,7 +94,7 @@ def _write(sealer: Sealer, accounts: AccountsConfig, number: int, when: dt.datet
                            **fields)
     business_date = when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date()
     for posting in cash_move_postings(accounts, move.code, move.kind, move.amount_cents, move.means, move.to_means):
-        AccountingLine.create(cash_move=move, journal=accounts.journal, entry_date=business_date,
+        AccountingLine.create(cash_move=move, journal=accounts.cash_journal, entry_date=business_date,
                               account=posting.account, label=posting.label, debit_cents=posting.debit_cents,
                               credit_cents=posting.credit_cents, created_at=when)
     sealer.append(CASH_MOVE_CHAIN, move.kind, move_payload(move))
