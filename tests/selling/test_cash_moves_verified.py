@@ -8,20 +8,11 @@ import pytest
 from store.models import AccountingLine, CashMove, utcnow
 from till.fiscal.cash_moves import MEANS_CORRECTION, OPENING_FLOAT, WITHDRAWAL, move_code, move_payload
 from till.fiscal.chain import current_database
-from till.fiscal.verify import verify_journal
 from till.selling.cash_moves import correct_means, record_cash_move
-from till.shop.ledgers import journal_checks, seal_baseline
-from tests.support.journal import unprotect
+from till.shop.ledgers import seal_baseline
+from tests.support.journal import problems_text, unprotect, verify_shop
 from tests.support.queries import chain_records
 from tests.support.shop import sell
-
-
-def _verify(shop):
-    return verify_journal(workers=0, checks=journal_checks(shop.ctx))
-
-
-def _text(report) -> str:
-    return "\n".join(p.text("en") for p in report.problems)
 
 
 @pytest.fixture
@@ -35,8 +26,8 @@ def moved(any_shop):
     record_cash_move(shop.ctx.sealer, accounts, WITHDRAWAL, 2000, "safe", shop.cashier, shop.manager)
     correct_means(shop.ctx.sealer, accounts, ticket.code, "cash", "card", 895, "card keyed as cash", shop.cashier,
                   shop.manager)
-    report = _verify(shop)
-    assert report.ok, _text(report)
+    report = verify_shop(shop)
+    assert report.ok, problems_text(report)
     assert report.counts[(shop.ctx.till_id, "P")] == 3
     return shop, ticket, float_in
 
@@ -46,7 +37,7 @@ def test_an_altered_document_row_is_reported(moved):
     unprotect(shop.ctx.database)
     CashMove.update(amount_cents=1000).where(CashMove.id == float_in.id).execute()
     assert (f"chain P of till 01, record 1: payload differs from the row of document {float_in.code}"
-            in _text(_verify(shop)))
+            in problems_text(verify_shop(shop)))
 
 
 def test_a_document_without_a_record_and_a_record_without_its_document_are_reported(moved):
@@ -57,7 +48,7 @@ def test_a_document_without_a_record_and_a_record_without_its_document_are_repor
     unprotect(shop.ctx.database)
     AccountingLine.delete().where(AccountingLine.cash_move == float_in.id).execute()
     CashMove.delete().where(CashMove.id == float_in.id).execute()
-    text = _text(_verify(shop))
+    text = problems_text(verify_shop(shop))
     assert "document P01-000009 (number 9) has no fiscal record" in text
     assert f"chain P of till 01, record 1: document {float_in.code} it seals no longer exists" in text
     assert f"accounting line of document {float_in.code} sealed in its payload is missing" in text
@@ -68,7 +59,7 @@ def test_an_altered_accounting_line_of_a_document_is_reported(moved):
     unprotect(shop.ctx.database)
     AccountingLine.update(account="6234").where(
         (AccountingLine.cash_move == float_in.id) & (AccountingLine.account == "580")).execute()
-    text = _text(_verify(shop))
+    text = problems_text(verify_shop(shop))
     assert f"accounting line of document {float_in.code} is in no sealed record" in text
     assert f"accounting line of document {float_in.code} sealed in its payload is missing" in text
 
@@ -85,6 +76,6 @@ def test_a_correction_beyond_what_the_ticket_paid_is_reported(moved):
                                 to_means="card", drawer_cents=-1, reason="again", origin_ticket=ticket.id,
                                 origin_reference=ticket.code, origin_signature=signature)
         shop.ctx.sealer.append("P", MEANS_CORRECTION, move_payload(extra))
-    text = _text(_verify(shop))
+    text = problems_text(verify_shop(shop))
     assert (f"chain P of till 01, record 4: correction {extra.code} takes 1 from cash of ticket {ticket.code}, which "
             "has only 0 left") in text

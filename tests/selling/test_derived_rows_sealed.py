@@ -14,20 +14,11 @@ import pytest
 
 from store.models import AccountingLine, StockLevel, StockMovement
 from till.cli.main import main
-from till.fiscal.verify import verify_journal
-from till.shop.ledgers import journal_checks, seal_baseline
+from till.shop.ledgers import seal_baseline
 from till.selling.stock import location_id, move_stock
 from tests.credit.test_credit_notes import refund_into_credit
-from tests.support.journal import unprotect
+from tests.support.journal import problems_text, unprotect, verify_shop
 from tests.support.shop import sell
-
-
-def _verify(shop):
-    return verify_journal(workers=0, checks=journal_checks(shop.ctx))
-
-
-def _text(report) -> str:
-    return "\n".join(p.text("en") for p in report.problems)
 
 
 @pytest.fixture
@@ -38,8 +29,8 @@ def trading(any_shop):
     sale = sell(shop, [("WIN", 2), ("BAG", 3)])
     sell(shop, [("COF", 1)], card=459)
     refund_into_credit(shop, 895)
-    report = _verify(shop)
-    assert report.ok, _text(report)
+    report = verify_shop(shop)
+    assert report.ok, problems_text(report)
     return shop, sale
 
 
@@ -48,10 +39,10 @@ def test_a_changed_accounting_amount_is_reported(trading):
     unprotect(shop.ctx.database)  # an attacker with the database
     AccountingLine.update(credit_cents=AccountingLine.credit_cents - 100).where(
         (AccountingLine.ticket == sale.id) & (AccountingLine.credit_cents > 100)).execute()
-    report = _verify(shop)
+    report = verify_shop(shop)
     assert not report.ok
-    assert f"accounting line of ticket {sale.id} is in no sealed record" in _text(report)
-    assert f"accounting line of ticket {sale.id} sealed in its payload is missing" in _text(report)
+    assert f"accounting line of ticket {sale.id} is in no sealed record" in problems_text(report)
+    assert f"accounting line of ticket {sale.id} sealed in its payload is missing" in problems_text(report)
 
 
 def test_an_inserted_accounting_line_is_reported(trading):
@@ -61,7 +52,7 @@ def test_an_inserted_accounting_line_is_reported(trading):
                           label="forged", debit_cents=1000, credit_cents=0)
     AccountingLine.create(ticket=None, journal=line.journal, entry_date=line.entry_date, account="531",
                           label="forged", debit_cents=0, credit_cents=1000)
-    text = _text(_verify(shop))
+    text = problems_text(verify_shop(shop))
     assert "forged" in text and "has no sealed ticket" in text
 
 
@@ -70,7 +61,7 @@ def test_a_deleted_accounting_line_is_reported(trading):
     unprotect(shop.ctx.database)
     AccountingLine.delete().where((AccountingLine.ticket == sale.id)
                                   & AccountingLine.account.startswith("7")).execute()
-    assert "sealed in its payload is missing" in _text(_verify(shop))
+    assert "sealed in its payload is missing" in problems_text(verify_shop(shop))
 
 
 def test_a_changed_or_inserted_stock_movement_and_a_changed_level_are_reported(trading):
@@ -78,12 +69,12 @@ def test_a_changed_or_inserted_stock_movement_and_a_changed_level_are_reported(t
     wine = shop.products["WIN"]
     StockMovement.update(quantity=-1).where((StockMovement.ticket_id == sale.id)
                                              & (StockMovement.product == wine.id)).execute()
-    text = _text(_verify(shop))
+    text = problems_text(verify_shop(shop))
     assert f"stock movement of ticket {sale.id} is in no sealed record" in text
     assert f"stock level of product {wine.id}" in text
 
     move_stock(wine.id, "sellable", 40, "count", None, dt.datetime(2026, 1, 1))  # no sealer: nothing proves it
-    assert "has no ticket and no sealed record" in _text(_verify(shop))
+    assert "has no ticket and no sealed record" in problems_text(verify_shop(shop))
 
 
 def test_a_level_that_is_not_the_sum_of_its_movements_is_reported(trading):
@@ -91,7 +82,7 @@ def test_a_level_that_is_not_the_sum_of_its_movements_is_reported(trading):
     bag = shop.products["BAG"]
     StockLevel.update(quantity=StockLevel.quantity + 100).where(
         (StockLevel.product == bag.id) & (StockLevel.location == location_id("sellable"))).execute()
-    assert f"stock level of product {bag.id}" in _text(_verify(shop))
+    assert f"stock level of product {bag.id}" in problems_text(verify_shop(shop))
 
 
 def test_a_sealed_adjustment_verifies(trading):
@@ -99,8 +90,8 @@ def test_a_sealed_adjustment_verifies(trading):
     with shop.ctx.database.atomic():
         move_stock(shop.products["SOA"].id, "damaged", 2, "count", None, dt.datetime(2026, 1, 1),
                    sealer=shop.ctx.sealer)
-    report = _verify(shop)
-    assert report.ok, _text(report)
+    report = verify_shop(shop)
+    assert report.ok, problems_text(report)
 
 
 def test_till_journal_verify_reports_an_altered_accounting_row(trading, capsys):

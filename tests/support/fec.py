@@ -154,3 +154,16 @@ def check(content: bytes, filename: str, year: int, first_day: _dt.date | None =
                 problems.append(f"{what} {code}: several labels {sorted(labels)}")
     return problems, {"lines": len(lines) - 1, "entries": len(entries), "debit_cents": debit_total,
                       "credit_cents": credit_total, "journals": {j: len(n) for j, n in per_journal.items()}}
+
+
+def public_check(result, first_day: _dt.date = _dt.date(2025, 1, 1), last_day: _dt.date = _dt.date(2025, 12, 31)):
+    """The FEC of ``result`` (an ``export_fec`` result) through the independent public checker
+    (django-accounting-fr's ``fec_check``, a test-only dependency), asserted clean: errors and
+    warnings alike. Skips the test where the checker is not installed; returns its report."""
+    import pytest
+
+    fec_check = pytest.importorskip("accounting_fr.fec_check")
+    report = fec_check.check_fec(result.path.read_bytes(), result.path.name, first_day, last_day)
+    assert report.ok, report.errors
+    assert report.warnings == []
+    return report
