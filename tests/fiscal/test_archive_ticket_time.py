@@ -70,7 +70,8 @@ def test_an_archive_of_a_declared_history_carries_its_declaration_and_verifies(l
     result = _export(lite_shop, tmp_path)
 
     manifest = _manifest(result.path)
-    assert manifest["declarations"] == [{"till_id": TILL, "file": f"declarations/{TILL}.jsonl", "sequences": [declared_at]}]
+    assert manifest["declarations"] == [{"till_id": TILL, "file": f"declarations/{TILL}.jsonl",
+                                         "sequences": [declared_at]}]
     declared = _lines(result.path, f"declarations/{TILL}.jsonl")
     assert [(r["chain"], r["sequence"], r["kind"]) for r in declared] == [("L", declared_at, "HISTORY_IMPORTED")]
     assert declared[0]["payload"]["details"]["first"] == 1 and declared[0]["payload"]["details"]["last"] == 2
