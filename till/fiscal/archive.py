@@ -289,6 +289,9 @@ keys/           clés publiques (PEM) / public keys
 key_chain/      enregistrements qui admettent les clés de chaque caisse, depuis sa clé racine (empreinte
                 dans manifest.json et sur chaque ticket Z) / records admitting each till's keys, from its
                 root key (fingerprint in manifest.json and on every Z report)
+declarations/   déclarations d'historique importé (HISTORY_IMPORTED, chaîne L) qui couvrent des tickets
+                de l'archive, même scellées dans une autre période / imported history declarations
+                covering tickets of the archive, even when sealed in another period
 
 Vérifier / verify:  till journal verify --archive FICHIER.zip --root "EMPREINTE / FINGERPRINT"
                     python -m till.fiscal.archive_verify FICHIER.zip --root "EMPREINTE / FINGERPRINT"

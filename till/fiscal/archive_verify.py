@@ -10,6 +10,10 @@
    after ``before``, gap-free within each run the manifest lists, no duplicate, in order), the
    link to the previous signature (the first record of each run to its ``before.signature``),
    the business date of what it records inside the period (``till.fiscal.archive_period``),
+   a ticket's time against its sealing time (format 3: the journal verifier's rule,
+   ``till.fiscal.imported_history.ticket_time_wrong``, with the HISTORY_IMPORTED declarations
+   of ``declarations/``, each checked first as a record of chain L: hash, and signature by a key
+   its till's key chain admits; formats 1 and 2, which carry none, make it a warning),
    the hash of the rebuilt signed message (``chain.message_bytes``, the sealer's own
    definition), the ECDSA signature with the key of its ``key_id``; then the count, first and
    last sequences and hashes against the manifest, so a truncated file is named by the records
