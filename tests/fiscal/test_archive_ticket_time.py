@@ -130,3 +130,17 @@ def test_a_declaration_taken_out_of_the_archive_leaves_its_tickets_named(lite_sh
     findings = _findings(verify_archive(forged))
     assert [(chain, sequence) for chain, sequence, _text in findings] == [("T", 1), ("T", 2)], findings
     assert "ticket time 2026-10-05T09:00:00Z is not its signing time 2026-12-01T10:00:00Z" in findings[0][2]
+
+
+def test_an_archive_of_format_2_which_carries_no_declaration_still_verifies_and_warns():
+    """``data/archive-format-2.zip``: October 2026 of the declared history above, written by the
+    exporter of format 2 (no ``declarations``): it verifies as it was made, and names its
+    tickets whose time is not their signing time as warnings."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "archive-format-2.zip"
+    assert _manifest(path)["format_version"] == 2
+    report = verify_archive(path)
+    assert report.ok, report.lines("en")
+    assert [(w.chain, w.sequence) for w in report.warnings] == [("T", 1), ("T", 2)]
+    assert "a backdated or postdated ticket" in report.warnings[0].text("en")
