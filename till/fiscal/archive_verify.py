@@ -339,6 +339,10 @@ class _Verifier(ArchiveTrust):
                           "{till_id} (HISTORY_IMPORTED in chain L)", till_id=walk.till_id)
             return
         found = len(self.report.problems)
+        if self.record_schema is not None:
+            for error in self.record_schema.errors(record)[:3]:
+                self._finding(walk.till_id, EVENT_CHAIN, sequence, "does not follow the record schema: {error}",
+                              error=error)
         self.check_seal(walk, record, sequence, raw)
         self.flush_signatures()
         history = history_of(record.get("payload"), str(record.get("created_at")))
