@@ -144,3 +144,37 @@ def test_an_archive_of_format_2_which_carries_no_declaration_still_verifies_and_
     assert report.ok, report.lines("en")
     assert [(w.chain, w.sequence) for w in report.warnings] == [("T", 1), ("T", 2)]
     assert "a backdated or postdated ticket" in report.warnings[0].text("en")
+
+
+def test_a_declaration_re_signed_by_the_till_s_own_key_differs_from_its_record_in_the_period(lite_shop, tmp_path):
+    """A history declared and written on the day it is archived: the declaration is both one of
+    the day's records of chain L and carried; a carried copy re-signed with another range is named."""
+    from till.fiscal.canonical import canonical_json
+    from till.fiscal.chain import message_bytes
+
+    sealer, signer = lite_shop.ctx.sealer, lite_shop.ctx.sealer.signer
+    earlier = NOW - dt.timedelta(hours=1)
+    with sealing_at(NOW):
+        history = declare_history(sealer, count=1, earliest=earlier, latest=earlier, reason="tests: this morning")
+        draft = dataclasses.replace(paid_draft(lite_shop, [("WIN", 1)], cash=1000), created_at=earlier)
+        write_ticket(sealer, lite_shop.config.accounts, draft, history=history)
+        result = export_archive(sealer, "2026-12-01", tmp_path, partial=True)
+    assert verify_archive(result.path).ok
+    declared_at = FiscalRecord.get(FiscalRecord.kind == "HISTORY_IMPORTED").sequence
+
+    def widen_and_re_sign(data: bytes) -> bytes:
+        record = json.loads(data)
+        record["payload"]["details"]["last"] = 99
+        message = message_bytes(
+            format_version=record["format_version"], till_id=record["till_id"], chain=record["chain"],
+            sequence=record["sequence"], kind=record["kind"], created_at=record["created_at"],
+            ticket_id=record["ticket_id"], payload=canonical_json(record["payload"]),
+            previous_signature=record["previous_signature"])
+        record.update(hash=hashlib.sha256(message).hexdigest(), signature=signer.sign(message))
+        return canonical_bytes(record) + b"\n"
+
+    forged = tmp_path / "forged.zip"
+    _rewrite(result.path, forged, signer, f"declarations/{TILL}.jsonl", widen_and_re_sign)
+    findings = _findings(verify_archive(forged))
+    assert findings == [("L", declared_at, f"chain L of till 01, record {declared_at}: differs from the declaration "
+                         "of imported history the archive carries for it")], findings

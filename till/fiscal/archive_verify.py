@@ -166,6 +166,9 @@ class _Verifier(ArchiveTrust):
         """The tickets and closures read, to recompute each closure of the period (format 2)."""
         self.bounds: tuple[Any, Any] | None = None
         self.histories: dict[str, list[ImportedHistory]] = {}
+        self.declared: dict[tuple[str, int], Any] = {}
+        """(till, sequence in chain L) -> hash of each declaration carried: the same record among
+        the period's own must be that very line."""
         """Each till's HISTORY_IMPORTED declarations the archive carries whose seal holds."""
         self.declares = False
         """Whether the archive can carry declarations (format 3): before, a ticket whose time is
@@ -339,6 +342,7 @@ class _Verifier(ArchiveTrust):
                           "{till_id} (HISTORY_IMPORTED in chain L)", till_id=walk.till_id)
             return
         found = len(self.report.problems)
+        self.declared[(walk.till_id, sequence)] = record.get("hash")
         if self.record_schema is not None:
             for error in self.record_schema.errors(record)[:3]:
                 self._finding(walk.till_id, EVENT_CHAIN, sequence, "does not follow the record schema: {error}",
@@ -423,6 +427,10 @@ class _Verifier(ArchiveTrust):
                     N_("does not link to the previous record (previous signature differs)"))
             self._finding(till_id, chain, sequence, what)
         self.check_key_chain_record(walk, record, sequence)
+        declared = self.declared.get((till_id, sequence)) if chain == EVENT_CHAIN else None
+        if declared is not None and declared != record.get("hash"):
+            self._finding(till_id, chain, sequence, "differs from the declaration of imported history the archive "
+                          "carries for it")
         self.check_seal(walk, record, sequence, raw)
         self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
         self.closures.add(till_id, chain, sequence, record.get("kind"), record.get("payload"), record.get("signature"))
