@@ -269,7 +269,7 @@ def manifest_schema() -> dict[str, Any]:
             "order": _STR, "files": {"type": "array", "items": entry},
             "chains": {"type": "array", "items": chain},
         }, {"schema": _STR, "key_chains": {"type": "array", "items": key_chain},
-        "declarations": {"type": "array", "items": declaration}}),
+            "declarations": {"type": "array", "items": declaration}}),
     }
 
 

@@ -166,10 +166,10 @@ class _Verifier(ArchiveTrust):
         """The tickets and closures read, to recompute each closure of the period (format 2)."""
         self.bounds: tuple[Any, Any] | None = None
         self.histories: dict[str, list[ImportedHistory]] = {}
+        """Each till's HISTORY_IMPORTED declarations the archive carries whose seal holds."""
         self.declared: dict[tuple[str, int], Any] = {}
         """(till, sequence in chain L) -> hash of each declaration carried: the same record among
         the period's own must be that very line."""
-        """Each till's HISTORY_IMPORTED declarations the archive carries whose seal holds."""
         self.declares = False
         """Whether the archive can carry declarations (format 3): before, a ticket whose time is
         not its signing time is a warning, since its declaration could not be in the archive."""
