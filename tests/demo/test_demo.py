@@ -361,3 +361,23 @@ def test_a_receipt_returned_in_full_is_no_longer_offered(tmp_path):
         assert "cash" in {m for _c, _t, m in again}  # an older cash receipt takes its place
     finally:
         ctx.close()
+
+
+def test_the_archive_of_a_past_demo_day_carries_the_declaration_of_its_history_and_verifies(ctx, tmp_path):
+    """The demo's past tickets are sealed at the build and declared first (HISTORY_IMPORTED, in
+    today's chain L): the archive of a past day carries that declaration, and verifies clean."""
+    import json
+    import zipfile
+
+    from till.fiscal.archive import export_archive
+    from till.fiscal.archive_verify import verify_archive
+
+    first = Ticket.select().order_by(Ticket.id).first().created_at
+    day = first.replace(tzinfo=dt.timezone.utc).astimezone(ctx.sealer.zone).date()
+    result = export_archive(ctx.sealer, day.isoformat(), tmp_path)
+    with zipfile.ZipFile(result.path) as archive:
+        declared = [json.loads(line) for line in archive.read("declarations/01.jsonl").splitlines()]
+    assert [record["kind"] for record in declared] == ["HISTORY_IMPORTED"]
+    report = verify_archive(result.path)
+    assert report.ok and not report.warnings, report.lines("en")
+    assert report.counts[("01", "T")] >= 1

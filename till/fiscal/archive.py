@@ -14,6 +14,10 @@ R-ARC-06, R-SEC-04). ``export_archive`` writes one ZIP file holding:
   every KEY_ROTATED, signed lines as in ``data/``), so the archive proves which keys its till
   admits without the database (``till.fiscal.key_chain``; the manifest names each root and its
   fingerprint, which the auditor compares with the Z reports or gives to ``--root``);
+- ``declarations/<till>.jsonl``: every HISTORY_IMPORTED record of chain L that covers a ticket
+  of the archive dated before its seal (``till.fiscal.imported_history``), even one sealed in
+  another period, signed lines as in ``data/`` and named in the manifest (``declarations``): the
+  verifier checks each ticket's time against its sealing time with them, as the journal's does;
 - ``manifest.json``: shop, period, software, each file with its SHA-256 and size, and per chain
   the first and last sequence, their hashes, the count, and the record *before* the period
   (sequence, signature, hash), so the first link of the period is checked too;
@@ -59,8 +63,10 @@ from till.errors import TillError
 from till.fiscal import chain as _chain
 from till.fiscal.anchor_check import EXPORT, require_anchors
 from till.fiscal.canonical import canonical_bytes, canonical_json
-from till.fiscal.archive_period import business_time, parse_utc
-from till.fiscal.events import record_event
+from till.fiscal.archive_period import TICKET_CHAINS, business_time, parse_utc
+from till.fiscal.clock import ticket_time_differs
+from till.fiscal.events import EVENT_CHAIN, record_event
+from till.fiscal.imported_history import HISTORY_IMPORTED, ImportedHistory, history_of
 from till.i18n import N_
 from till.fiscal.key_chain import KeyChain, key_chain_of
 from till.fiscal.chain import Sealer, current_database, iso_utc
@@ -73,12 +79,13 @@ __all__ = [
 ]
 
 ARCHIVE_FORMAT = "till-fiscal-archive"
-ARCHIVE_FORMAT_VERSION = 2
+ARCHIVE_FORMAT_VERSION = 3
 """Version of the archive layout. Never change what a version means: add a version.
 
 1: one run per chain, records chosen by sealing time; 2: records chosen by business date, in
-runs (``chains[].runs``), and ``period.complete`` from the closures."""
-READABLE_FORMAT_VERSIONS = (1, 2)
+runs (``chains[].runs``), and ``period.complete`` from the closures; 3: the HISTORY_IMPORTED
+declarations that cover the archived tickets (``declarations``), so a ticket's time is checked."""
+READABLE_FORMAT_VERSIONS = (1, 2, 3)
 """The versions the verifier reads: an archive written by an older till still verifies."""
 ARCHIVE_CHAIN = "A"
 ARCHIVE_KIND = "ARCHIVE_EXPORT"
@@ -247,6 +254,7 @@ def manifest_schema() -> dict[str, Any]:
     entry = _object({"name": _STR, "sha256": _SHA256, "size": _INT, "media_type": _STR}, {"schema": _STR})
     key_chain = _object({"till_id": _STR, "file": _STR, "root_key_id": _NULL_STR, "root_fingerprint": _NULL_STR,
                          "keys": {"type": "array", "items": _STR}})
+    declaration = _object({"till_id": _STR, "file": _STR, "sequences": {"type": "array", "items": _INT}})
     return {
         "$schema": _DRAFT, "$id": MANIFEST_SCHEMA, "title": "Manifest of a till fiscal archive",
         **_object({
@@ -260,7 +268,8 @@ def manifest_schema() -> dict[str, Any]:
             "signature": _object({"file": _STR, "algorithm": _STR, "key_id": _STR}),
             "order": _STR, "files": {"type": "array", "items": entry},
             "chains": {"type": "array", "items": chain},
-        }, {"schema": _STR, "key_chains": {"type": "array", "items": key_chain}}),
+        }, {"schema": _STR, "key_chains": {"type": "array", "items": key_chain},
+            "declarations": {"type": "array", "items": declaration}}),
     }
 
 
@@ -280,6 +289,9 @@ keys/           clés publiques (PEM) / public keys
 key_chain/      enregistrements qui admettent les clés de chaque caisse, depuis sa clé racine (empreinte
                 dans manifest.json et sur chaque ticket Z) / records admitting each till's keys, from its
                 root key (fingerprint in manifest.json and on every Z report)
+declarations/   déclarations d'historique importé (HISTORY_IMPORTED, chaîne L) qui couvrent des tickets
+                de l'archive, même scellées dans une autre période / imported history declarations
+                covering tickets of the archive, even when sealed in another period
 
 Vérifier / verify:  till journal verify --archive FICHIER.zip --root "EMPREINTE / FINGERPRINT"
                     python -m till.fiscal.archive_verify FICHIER.zip --root "EMPREINTE / FINGERPRINT"
@@ -307,6 +319,10 @@ class _ChainPart:
     last: tuple[int, str] | None = None
     runs: list[dict[str, Any]] = field(default_factory=list)
     """Runs of consecutive chosen records: first and last sequence, count, and the record before."""
+    histories: list[tuple[int, ImportedHistory]] = field(default_factory=list)
+    """A ticket chain's till's HISTORY_IMPORTED declarations, by their sequence in chain L."""
+    declared: set[int] = field(default_factory=set)
+    """The sequences in chain L of the declarations that cover a chosen ticket."""
 
     @property
     def before(self) -> dict[str, Any] | None:
@@ -444,8 +460,13 @@ def _write_chain(archive: zipfile.ZipFile, part: _ChainPart, key_ids: set[str],
             lines = []
             for sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id in page:
                 created = iso_utc(created_at)
-                sealed_before_end = sealed_before_end or period is None or parse_utc(created) < period.end
-                if period is None or period.start <= business_time(part.chain, created, payload) < period.end:
+                sealed = parse_utc(created)
+                sealed_before_end = sealed_before_end or period is None or sealed < period.end
+                when = business_time(part.chain, created, payload) if period is not None or part.histories else None
+                if period is None or period.start <= when < period.end:
+                    if part.histories and ticket_time_differs(when, sealed):
+                        part.declared.update(at for at, history in part.histories
+                                             if history.covers(sequence, when, sealed))
                     lines.append(_LINE % (
                         _text(part.chain), _text(created), version, _text(hash_), _text(key_id), _text(kind),
                         payload, _text(previous), sequence, _text(signature),
@@ -490,6 +511,35 @@ def _write_key_chain(archive: zipfile.ZipFile, chain: KeyChain) -> tuple[dict[st
     root = chain.root
     return entry, {"till_id": chain.till_id, "file": name, "root_key_id": root.key_id if root else None,
                    "root_fingerprint": chain.fingerprint, "keys": [key.key_id for key in chain.keys]}
+
+
+def _declarations(till_id: str) -> list[tuple[int, ImportedHistory]]:
+    """The till's HISTORY_IMPORTED declarations, with their sequences in chain L."""
+    rows = (FiscalRecord.select(FiscalRecord.sequence, FiscalRecord.payload, FiscalRecord.created_at)
+            .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
+                   & (FiscalRecord.kind == HISTORY_IMPORTED)).order_by(FiscalRecord.sequence).tuples())
+    found = ((sequence, history_of(payload, created_at)) for sequence, payload, created_at in rows)
+    return [(sequence, history) for sequence, history in found if history is not None]
+
+
+def _write_declarations(archive: zipfile.ZipFile, till_id: str, sequences: set[int],
+                        key_ids: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The declarations ``sequences`` of the till's chain L as signed lines; returns the file's
+    entry and the manifest's line."""
+    name = f"declarations/{till_id}.jsonl"
+    rows = (FiscalRecord.select(*_RECORD).where(
+        (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
+        & FiscalRecord.sequence.in_(sorted(sequences))).order_by(FiscalRecord.sequence).tuples())
+    lines = []
+    for sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id in rows:
+        lines.append(_LINE % (
+            _text(EVENT_CHAIN), _text(iso_utc(created_at)), version, _text(hash_), _text(key_id), _text(kind),
+            payload, _text(previous), sequence, _text(signature), "null" if ticket_id is None else int(ticket_id),
+            _text(till_id)))
+        key_ids.add(key_id)
+    entry = _write_bytes(archive, name, "".join(lines).encode("utf-8"), "application/x-ndjson")
+    entry["schema"] = RECORD_SCHEMA
+    return entry, {"till_id": till_id, "file": name, "sequences": sorted(sequences)}
 
 
 def _write_bytes(archive: zipfile.ZipFile, name: str, data: bytes, media_type: str) -> dict[str, Any]:
@@ -560,6 +610,10 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
     if not_closed and not partial:
         raise ArchiveNotClosed(NOT_CLOSED, period=period.label, tills=", ".join(not_closed))
     parts = _plan(till_ids, period)
+    histories = {till_id: _declarations(till_id) for till_id in {p.till_id for p in parts if p.chain in TICKET_CHAINS}}
+    for part in parts:
+        if part.chain in TICKET_CHAINS:
+            part.histories = histories[part.till_id]
     key_ids = {sealer.signer.key_id}
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     temp = Path(temp_name)
@@ -570,6 +624,15 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
                 written = [(part, _write_chain(archive, part, key_ids, page_size)) for part in parts]
                 parts = [part for part, entry in written if entry is not None]
                 files = [entry for _part, entry in written if entry is not None]
+                declared: dict[str, set[int]] = {}
+                for part in parts:
+                    declared.setdefault(part.till_id, set()).update(part.declared)
+                declarations = []
+                for till_id, sequences in sorted(declared.items()):
+                    if sequences:
+                        entry, line = _write_declarations(archive, till_id, sequences, key_ids)
+                        files.append(entry)
+                        declarations.append(line)
                 key_chains = []
                 for chain in _key_chains({p.till_id for p in parts} | {sealer.till_id}, key_ids):
                     entry, line = _write_key_chain(archive, chain)
@@ -586,6 +649,7 @@ def export_archive(sealer: Sealer, period: Period | str, out: str | os.PathLike[
                           _write_bytes(archive, README, _README.encode("utf-8"), "text/plain")]
                 manifest = _manifest(sealer, period, till_ids, shop, parts, files, not_closed)
                 manifest["key_chains"] = key_chains
+                manifest["declarations"] = declarations
                 manifest_bytes = canonical_bytes(manifest)
                 signature = {"algorithm": SIGNATURE_ALGORITHM, "key_id": sealer.signer.key_id,
                              "signed_file": MANIFEST, "signature": sealer.signer.sign(manifest_bytes)}

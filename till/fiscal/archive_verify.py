@@ -10,6 +10,10 @@
    after ``before``, gap-free within each run the manifest lists, no duplicate, in order), the
    link to the previous signature (the first record of each run to its ``before.signature``),
    the business date of what it records inside the period (``till.fiscal.archive_period``),
+   a ticket's time against its sealing time (format 3: the journal verifier's rule,
+   ``till.fiscal.imported_history.ticket_time_wrong``, with the HISTORY_IMPORTED declarations
+   of ``declarations/``, each checked first as a record of chain L: hash, and signature by a key
+   its till's key chain admits; formats 1 and 2, which carry none, make it a warning),
    the hash of the rebuilt signed message (``chain.message_bytes``, the sealer's own
    definition), the ECDSA signature with the key of its ``key_id``; then the count, first and
    last sequences and hashes against the manifest, so a truncated file is named by the records
@@ -65,9 +69,17 @@ from till.fiscal.archive import (
     SIGNATURE,
 )
 from till.fiscal.archive_closures import ArchivedClosures
-from till.fiscal.archive_period import business_time, parse_utc
+from till.fiscal.archive_period import TICKET_CHAINS, business_time, parse_utc
 from till.fiscal.chain import message_bytes
 from till.fiscal.credit_ledger import LedgerRules
+from till.fiscal.events import EVENT_CHAIN
+from till.fiscal.imported_history import (
+    HISTORY_IMPORTED,
+    TICKET_TIME_WRONG,
+    ImportedHistory,
+    history_of,
+    ticket_time_wrong,
+)
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.archive_reader import ArchiveUnreadable, OpenArchive, payload_text
 from till.fiscal.archive_trust import ArchiveTrust
@@ -153,6 +165,14 @@ class _Verifier(ArchiveTrust):
         self.closures = ArchivedClosures()
         """The tickets and closures read, to recompute each closure of the period (format 2)."""
         self.bounds: tuple[Any, Any] | None = None
+        self.histories: dict[str, list[ImportedHistory]] = {}
+        """Each till's HISTORY_IMPORTED declarations the archive carries whose seal holds."""
+        self.declared: dict[tuple[str, int], Any] = {}
+        """(till, sequence in chain L) -> hash of each declaration carried: the same record among
+        the period's own must be that very line."""
+        self.declares = False
+        """Whether the archive can carry declarations (format 3): before, a ticket whose time is
+        not its signing time is a warning, since its declaration could not be in the archive."""
         """The credit-note ledger the archive's records carry, checked by the database verifier's rules."""
 
     def _finding(self, till_id: str, chain: str, sequence: int | None, message: str, /, **params: Any) -> None:
@@ -193,7 +213,7 @@ class _Verifier(ArchiveTrust):
             self.load_key_chains(archive, manifest, files)
             self.check_signature(archive, manifest_bytes, manifest)
             self.load_schemas(archive, manifest)
-            data_files = set()
+            data_files = self.load_declarations(archive, manifest, files)
             chains = manifest.get("chains")
             for chain in chains if isinstance(chains, list) else []:
                 try:  # a forged manifest (its signature already refused) must not stop the report
@@ -279,6 +299,60 @@ class _Verifier(ArchiveTrust):
             return None
         return data
 
+    # -- declarations of imported history --
+
+    def load_declarations(self, archive: OpenArchive, manifest: dict[str, Any],
+                          files: dict[str, dict[str, Any]]) -> set[str]:
+        """The HISTORY_IMPORTED records the archive carries (format 3), each sealed as a record of
+        its till's chain L: only one whose hash and signature hold (by a key its key chain admits)
+        covers tickets. Returns the files read."""
+        self.declares = manifest.get("format_version", 1) >= 3
+        listed = manifest.get("declarations")
+        read = set()
+        for line in listed if isinstance(listed, list) and self.declares else []:
+            till_id = str(line.get("till_id")) if isinstance(line, dict) else ""
+            name = line.get("file") if isinstance(line, dict) else None
+            entry = files.get(name) if isinstance(name, str) else None
+            if entry is None:
+                self._finding(till_id, EVENT_CHAIN, None, "its file {file} is not listed in the manifest", file=name)
+                continue
+            read.add(name)
+            data = self.check_file(archive, name, entry) if name in archive.names else None
+            if data is None:
+                continue  # missing or differing: already reported
+            walk = _Walk(till_id, EVENT_CHAIN, 0, "")
+            key_chain = self.key_chains.get(till_id)
+            if key_chain is not None:
+                walk.order, walk.pems = key_chain.order(EVENT_CHAIN), key_chain.pems()
+            for raw in data.splitlines(keepends=True):
+                self.check_declaration(walk, raw, name)
+        return read
+
+    def check_declaration(self, walk: _Walk, raw: bytes, name: str) -> None:
+        try:
+            record = json.loads(raw)
+            sequence = record["sequence"]
+        except (ValueError, KeyError, TypeError) as error:
+            self._finding(walk.till_id, EVENT_CHAIN, None, "{file} cannot be read: {error}", file=name,
+                          error=str(error))
+            return
+        if (record.get("till_id"), record.get("chain"), record.get("kind")) != (walk.till_id, EVENT_CHAIN,
+                                                                                 HISTORY_IMPORTED):
+            self._finding(walk.till_id, EVENT_CHAIN, sequence, "is not a declaration of imported history of till "
+                          "{till_id} (HISTORY_IMPORTED in chain L)", till_id=walk.till_id)
+            return
+        found = len(self.report.problems)
+        self.declared[(walk.till_id, sequence)] = record.get("hash")
+        if self.record_schema is not None:
+            for error in self.record_schema.errors(record)[:3]:
+                self._finding(walk.till_id, EVENT_CHAIN, sequence, "does not follow the record schema: {error}",
+                              error=error)
+        self.check_seal(walk, record, sequence, raw)
+        self.flush_signatures()
+        history = history_of(record.get("payload"), str(record.get("created_at")))
+        if len(self.report.problems) == found and history is not None:
+            self.histories.setdefault(walk.till_id, []).append(history)
+
     # -- chains --
 
     def walk_chain(self, archive: OpenArchive, chain: dict[str, Any], entry: dict[str, Any] | None,
@@ -353,6 +427,10 @@ class _Verifier(ArchiveTrust):
                     N_("does not link to the previous record (previous signature differs)"))
             self._finding(till_id, chain, sequence, what)
         self.check_key_chain_record(walk, record, sequence)
+        declared = self.declared.get((till_id, sequence)) if chain == EVENT_CHAIN else None
+        if declared is not None and declared != record.get("hash"):
+            self._finding(till_id, chain, sequence, "differs from the declaration of imported history the archive "
+                          "carries for it")
         self.check_seal(walk, record, sequence, raw)
         self.ledger.add(till_id, chain, sequence, record.get("kind"), record.get("ticket_id"), record.get("payload"))
         self.closures.add(till_id, chain, sequence, record.get("kind"), record.get("payload"), record.get("signature"))
@@ -360,6 +438,8 @@ class _Verifier(ArchiveTrust):
             for error in self.record_schema.errors(record)[:3]:
                 self._finding(till_id, chain, sequence, "does not follow the record schema: {error}", error=error)
         created = record.get("created_at")
+        if chain in TICKET_CHAINS:
+            self.check_ticket_time(walk, record, sequence)
         if walk.bounds is not None:
             self.check_business_date(walk, record, sequence)
         elif isinstance(created, str) and not (str(period.get("from", "")) <= created < str(period.get("to", "~"))):
@@ -383,6 +463,19 @@ class _Verifier(ArchiveTrust):
         if not start <= when < end:
             self._finding(walk.till_id, walk.chain, sequence, "records {date}, outside the period of the archive",
                           date=when.isoformat(sep=" ") + " UTC")
+
+    def check_ticket_time(self, walk: _Walk, record: dict[str, Any], sequence: int) -> None:
+        """A ticket is dated when it was signed, unless a declaration the archive carries covers
+        it: the journal verifier's rule (``imported_history.ticket_time_wrong``)."""
+        try:
+            sealed = parse_utc(str(record.get("created_at")))
+            business = business_time(walk.chain, str(record.get("created_at")), record.get("payload"))
+        except (TypeError, ValueError):
+            return  # an unreadable record is reported by the other checks
+        if ticket_time_wrong(self.histories.get(walk.till_id, ()), sequence, business, sealed):
+            report = self._finding if self.declares else self.warning
+            report(walk.till_id, walk.chain, sequence, TICKET_TIME_WRONG, ticket_time=_iso(business),
+                   sealed_at=_iso(sealed))
 
     def check_seal(self, walk: _Walk, record: dict[str, Any], sequence: int, raw: bytes) -> None:
         """Hash of the rebuilt signed message, then the ECDSA signature with the record's key."""
@@ -460,6 +553,10 @@ _BATCH = 1_000
 
 def _verify_batch(jobs: list[tuple]) -> list[bool]:
     return [verify_digest(pem, digest, signature) for _t, _c, _s, pem, digest, signature in jobs]
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def _order(problem: Problem) -> tuple:

@@ -17,14 +17,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 from store.models import ChainHead, FiscalRecord
 from till.fiscal.chain import Sealer, current_database, iso_utc
+from till.fiscal.clock import ticket_time_differs
 from till.fiscal.events import EVENT_CHAIN, record_event
+from till.i18n import N_
 
-__all__ = ["HISTORY_IMPORTED", "ImportedHistory", "declare_history", "declared_histories"]
+__all__ = ["HISTORY_IMPORTED", "TICKET_TIME_WRONG", "ImportedHistory", "declare_history", "declared_histories",
+           "history_of", "ticket_time_wrong"]
 
 HISTORY_IMPORTED = "HISTORY_IMPORTED"
+TICKET_TIME_WRONG = N_("ticket time {ticket_time} is not its signing time {sealed_at}: a backdated or postdated "
+                       "ticket")
+"""What both verifiers (journal and archive) say of a ticket ``ticket_time_wrong`` refuses."""
 
 
 @dataclass
@@ -74,20 +81,33 @@ def declare_history(sealer: Sealer, *, count: int, earliest: dt.datetime, latest
     return history
 
 
+def history_of(payload: str | dict[str, Any], created_at: dt.datetime | str) -> ImportedHistory | None:
+    """The declaration a HISTORY_IMPORTED record states (its signed payload, as text or parsed,
+    and its sealing time), or None when it cannot be read."""
+    try:
+        details = (json.loads(payload) if isinstance(payload, str) else payload)["details"]
+        return ImportedHistory(
+            details["chain"], int(details["first"]), int(details["last"]),
+            _naive(dt.datetime.fromisoformat(details["earliest"].rstrip("Z"))),
+            _naive(dt.datetime.fromisoformat(details["latest"].rstrip("Z"))), _naive(_time(created_at)))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def declared_histories(till_id: str) -> list[ImportedHistory]:
     """Every HISTORY_IMPORTED declaration of ``till_id``, as sealed (a record whose signature
     does not hold is reported by the chain check; its declaration is not trusted more)."""
-    found = []
     rows = (FiscalRecord.select(FiscalRecord.payload, FiscalRecord.created_at)
             .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
                    & (FiscalRecord.kind == HISTORY_IMPORTED)).tuples())
-    for payload, created_at in rows:
-        try:
-            details = json.loads(payload)["details"]
-            found.append(ImportedHistory(
-                details["chain"], int(details["first"]), int(details["last"]),
-                _naive(dt.datetime.fromisoformat(details["earliest"].rstrip("Z"))),
-                _naive(dt.datetime.fromisoformat(details["latest"].rstrip("Z"))), _naive(_time(created_at))))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return found
+    return [history for history in (history_of(payload, created_at) for payload, created_at in rows)
+            if history is not None]
+
+
+def ticket_time_wrong(histories: Iterable[ImportedHistory], sequence: int, business: dt.datetime,
+                      sealed: dt.datetime) -> bool:
+    """Is ticket ``sequence``, dated ``business`` and sealed at ``sealed`` (naive UTC), outside
+    the rule, given the declarations ``histories`` of its till? The one test of a ticket's time,
+    for the journal's verifier and the archive's."""
+    imported = any(history.covers(sequence, business, sealed) for history in histories)
+    return ticket_time_differs(business, sealed, imported)

@@ -41,9 +41,8 @@ from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
 from till.fiscal.cash_move_check import check_cash_moves
 from till.fiscal.chain import current_database, flush_anchors, message_bytes
-from till.fiscal.clock import ticket_time_differs
 from till.fiscal.closure_check import check_closures
-from till.fiscal.imported_history import ImportedHistory, declared_histories
+from till.fiscal.imported_history import TICKET_TIME_WRONG, ImportedHistory, declared_histories, ticket_time_wrong
 from till.fiscal.credit_ledger import check_credit_ledger
 from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problems
 from till.fiscal.keys import key_id_of, verify_digest
@@ -287,10 +286,8 @@ class _ChainCheck:
         imported history names it. The ticket row's time is the payload's once the payload
         matched the rows (a difference there is already reported)."""
         business, sealed = _stamp(business_at), _stamp(sealed_at)
-        imported = any(history.covers(sequence, business, sealed) for history in self.histories)
-        if ticket_time_differs(business, sealed, imported):
-            self.problem(sequence, "ticket time {ticket_time} is not its signing time {sealed_at}: a backdated "
-                         "or postdated ticket", ticket_time=_iso(business), sealed_at=_iso(sealed))
+        if ticket_time_wrong(self.histories, sequence, business, sealed):
+            self.problem(sequence, TICKET_TIME_WRONG, ticket_time=_iso(business), sealed_at=_iso(sealed))
 
     def finish(self, head: tuple[int, str] | None) -> None:
         """Duplicates across pages and the chain head row."""
