@@ -96,7 +96,7 @@ def test_an_activity_count_altered_and_re_signed_is_named_at_its_closure(lite_sh
         payload["activity"]["duplicates"] -= 1
 
     findings = _forged(lite_shop, tmp_path, "2026-10-06", one_duplicate_less)
-    assert ("G", 2, "day closure 2026-10-06: activity.duplicates is 0 in the closure but 1 from the archived "
+    assert ("G", 2, "chain G of till 01, record 2: day closure 2026-10-06: activity.duplicates is 0 in the closure but 1 from the archived "
             "records") in findings, findings
 
 
@@ -108,7 +108,7 @@ def test_a_training_ticket_hidden_from_the_first_closure_is_named(lite_shop, tmp
         payload["activity"]["training_tickets"] = 0
 
     findings = _forged(lite_shop, tmp_path, "2026-10-05", no_training)
-    assert ("G", 1, "day closure 2026-10-05: activity.training_tickets is 0 in the closure but 1 from the "
+    assert ("G", 1, "chain G of till 01, record 1: day closure 2026-10-05: activity.training_tickets is 0 in the closure but 1 from the "
             "archived records") in findings, findings
 
 
@@ -117,9 +117,9 @@ def test_a_non_sale_amount_altered_and_re_signed_is_named_at_its_closure(lite_sh
         payload["non_sale"]["kinds"]["means_correction"]["amount_cents"] = 20
 
     findings = _forged(lite_shop, tmp_path, "2026-10-06", smaller_correction)
-    assert any(text.startswith("day closure 2026-10-06: non_sale is ") and "from the archived records" in text
-               and "'amount_cents': 120" not in text and "amount_cents: 120" in text
-               for _chain, _seq, text in findings), findings
+    assert ("G", 2, "chain G of till 01, record 2: day closure 2026-10-06: non_sale.kinds is {means_correction: {amount_cents: 20, count: 1}} "
+            "in the closure but {means_correction: {amount_cents: 120, count: 1}} from the archived records"
+            ) in findings, findings
 
 
 def test_a_year_to_date_figure_altered_and_re_signed_is_named_at_its_closure(lite_shop, tmp_path):
@@ -128,7 +128,7 @@ def test_a_year_to_date_figure_altered_and_re_signed_is_named_at_its_closure(lit
         payload["year_to_date"]["grand_total_cents"] += 1000
 
     findings = _forged(lite_shop, tmp_path, "2026-10-06", more_since_january)
-    assert any(text.startswith("day closure 2026-10-06: year_to_date is ") and "grand_total_cents: 2135" in text
+    assert any("record 2: day closure 2026-10-06: year_to_date is " in text and "grand_total_cents: 2135" in text
                and "grand_total_cents: 1135" in text for _chain, _seq, text in findings), findings
 
 
@@ -138,5 +138,5 @@ def test_a_fiscal_year_that_does_not_hold_its_period_is_named(lite_shop, tmp_pat
                                       start="2024-12-31T23:00:00Z", end="2025-12-31T23:00:00Z")
 
     findings = _forged(lite_shop, tmp_path, "2026-10-06", last_year)
-    assert any(text.startswith("day closure 2026-10-06: fiscal_year is ") for _chain, _seq, text in findings), \
+    assert any("record 2: day closure 2026-10-06: fiscal_year is " in text for _chain, _seq, text in findings), \
         findings
