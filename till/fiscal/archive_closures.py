@@ -294,7 +294,7 @@ class ArchivedClosures:
             if sealed.get("fiscal_year") != fiscal_year.payload():
                 found.append(_problem(closure, DIFFERS, figure="fiscal_year", sealed=_text(sealed.get("fiscal_year")),
                                       actual=_text(fiscal_year.payload())))
-            found += self._year_to_date(closure, fiscal_year, totals, previous if known else None, known, start, end)
+            found += self._year_to_date(closure, fiscal_year, totals, previous, start, end)
             if known:
                 found += self._activity(closure, previous)
         except (AttributeError, KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
@@ -302,12 +302,16 @@ class ArchivedClosures:
         return found
 
     def _year_to_date(self, closure: Closure, fiscal_year: Period, totals: Totals, previous: dict[str, Any] | None,
-                      known: bool, start: dt.datetime, end: dt.datetime) -> list[Problem]:
+                      start: dt.datetime, end: dt.datetime) -> list[Problem]:
+        """``previous``: the previous closure's payload when it is here. One that is not here ended
+        before the archive's period (closures of a kind are made in date order), so when the
+        archive starts with the fiscal year that one is in an earlier year and the figures are
+        the tickets' since the year's start, as for the database."""
         period = closure.period
         actual = year_to_date_from(period, fiscal_year, totals, previous)
         if actual is None:
-            if not known or not (start <= fiscal_year.start and period.end <= end):
-                return []  # from the previous closure, or tickets, that are in other archives
+            if not (start <= fiscal_year.start and period.end <= end):
+                return []  # from a previous closure, or tickets, in other archives
             actual = self._tickets(closure.till_id, fiscal_year.start, period.end)
         rebuilt, sealed = year_to_date_payload(actual), closure.payload.get("year_to_date")
         if sealed == rebuilt:
