@@ -332,7 +332,7 @@ class ArchivedClosures:
             first, last = int(after.get(chain, 0)), int(through.get(chain, 0))
             return (first, last) if chain in held and held[chain].holds(first, last) or last <= first else None
 
-        def count(chain: str, kind: str | None) -> int | None:
+        def count(chain: str, kind: str | None) -> int | None:  # None: not all here, left unchecked
             span = bounds(chain)
             return None if span is None else (held[chain].count(*span, kind) if chain in held else 0)
 
