@@ -17,7 +17,7 @@ the closures, the X report and the verifier need too, so none of them depends on
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Iterable
 
 from peewee import fn
 
@@ -29,7 +29,8 @@ from till.means import CASH, codes_where
 __all__ = [
     "CASH_MOVE_CHAIN", "DOCUMENT_VERSION", "OPENING_FLOAT", "FLOAT_TOP_UP", "WITHDRAWAL", "BANK_DEPOSIT",
     "PETTY_EXPENSE", "MEANS_CORRECTION", "MOVE_KINDS", "KIND_LABELS", "CORRECTABLE_MEANS", "move_code",
-    "drawer_effect", "move_payload", "period_cash_moves", "counted_cash_moves", "expected_cash", "left_to_correct",
+    "drawer_effect", "move_payload", "period_cash_moves", "counted_cash_moves", "add_up_moves", "expected_cash",
+    "left_to_correct",
 ]
 
 CASH_MOVE_CHAIN = "P"
@@ -131,10 +132,16 @@ def counted_cash_moves(till_id: str, through: int, after: int | None, start: dt.
 
 
 def _add_up(till_id: str, where: Any) -> dict[str, Any]:
-    rows = (CashMove.select(CashMove.number, CashMove.kind, CashMove.amount_cents, CashMove.means,
-                            CashMove.to_means, CashMove.drawer_cents)
-            .where((CashMove.till_id == till_id) & where)
-            .order_by(CashMove.number).tuples())
+    return add_up_moves(CashMove.select(CashMove.number, CashMove.kind, CashMove.amount_cents, CashMove.means,
+                                        CashMove.to_means, CashMove.drawer_cents)
+                        .where((CashMove.till_id == till_id) & where)
+                        .order_by(CashMove.number).tuples())
+
+
+def add_up_moves(rows: Iterable[tuple[int, str, int, str, str | None, int]]) -> dict[str, Any]:
+    """What P documents ``(number, kind, amount_cents, means, to_means, drawer_cents)`` add up to
+    (the shape ``period_cash_moves`` describes): from the rows, or from an archive's signed
+    payloads (``till.fiscal.archive_closures``), the same figures."""
     kinds: dict[str, dict[str, int]] = {}
     corrections: dict[str, int] = {}
     numbers: list[int] = []

@@ -27,7 +27,7 @@ from till.fiscal.closures import (
 from till.fiscal.problems import Problem
 from till.i18n import N_, Phrase
 
-__all__ = ["check_closures", "FIGURES"]
+__all__ = ["check_closures", "expected_fiscal_year", "FIGURES"]
 
 DIFFERS = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from the tickets")
 PARTS_DIFFER = N_("{kind} closure {period}: {figure} is {sealed} in the closure but {actual} from its {parts} closures")
@@ -128,20 +128,25 @@ def _check_till(till_id: str) -> list[Problem]:
     return problems
 
 
+def expected_fiscal_year(closure: Closure) -> Period:
+    """The fiscal year a closure of payload shape 2 must seal: the one starting in the sealed
+    year's first month that holds the period, in the period's own time zone, so a forged or
+    shifted year shows (raises ``KeyError``, ``TypeError``, ``ValueError`` or
+    ``ZoneInfoNotFoundError`` on a payload that does not say)."""
+    fiscal_year = Period.from_payload(closure.payload["fiscal_year"])
+    return period_of(YEAR, closure.period.first_day, ZoneInfo(closure.period.zone), fiscal_year.first_day.month)
+
+
 def _check_extras(closure: Closure, actual: Totals, before: Closure | None) -> list[Problem]:
     """Payload shape 2: the fiscal year is a true one holding the period (the year itself for a
     yearly closure), the cumulative figures follow from the tickets, the counts from the
     records, each as ``closures.closure_extras`` made them."""
     sealed = closure.payload
     try:
-        fiscal_year = Period.from_payload(sealed["fiscal_year"])
+        expected_year = expected_fiscal_year(closure)
         through = sealed["activity"]["through"]
-        zone = ZoneInfo(closure.period.zone)
     except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
         return [_problem(closure, UNREADABLE, error=str(error))]
-    # The fiscal year starting in the sealed year's first month that holds the period, in the
-    # period's own time zone: a forged or shifted year shows here.
-    expected_year = period_of(YEAR, closure.period.first_day, zone, fiscal_year.first_day.month)
     rebuilt = closure_extras(closure.till_id, closure.period, expected_year, actual,
                              before.payload if before else None, through=through)
     rebuilt["fiscal_year"] = expected_year.payload()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import peewee
@@ -29,7 +29,8 @@ from till.means import CREDIT_NOTE
 __all__ = [
     "UTC", "DAY", "MONTH", "YEAR", "KINDS", "Period", "Totals",
     "business_zone", "business_day", "day_start", "naive_utc", "period_of", "period_totals", "sum_totals",
-    "fiscal_year_bounds", "Activity", "ACTIVITY_CHAINS", "period_activity", "chain_tails", "year_to_date",
+    "fiscal_year_bounds", "Activity", "ACTIVITY_CHAINS", "ACTIVITY_FIGURES", "period_activity", "count_activity",
+    "counted_range", "chain_tails", "year_to_date", "year_to_date_from",
 ]
 
 UTC = dt.timezone.utc
@@ -298,6 +299,9 @@ training tickets, cash moves and means corrections (chain P). Each closure seals
 counted in each (``through``)."""
 COUNTED_EVENTS = (("voided_lines", "LINE_VOID"), ("quantities_lowered", "QUANTITY_LOWERED"))
 """Events of chain L a Z counts: lines voided before payment, quantities lowered on a line."""
+ACTIVITY_FIGURES = (("duplicates", DUPLICATES, None), ("training_tickets", TRAINING, None),
+                    *((name, EVENTS, code) for name, code in COUNTED_EVENTS))
+"""Each count of ``Activity``: its name, the chain it counts and the kind of record (None: all)."""
 
 
 @dataclass(frozen=True)
@@ -350,7 +354,7 @@ def period_activity(till_id: str, through: dict[str, int], after: dict[str, int]
     ``through``); without it, those sealed from ``start`` on (the previous closure predates
     these counts), or all of them (``start`` None: the till's first closure of the kind)."""
 
-    def count(chain: str, kind: str | None = None) -> int:
+    def count(chain: str, kind: str | None) -> int:
         where = ((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
                  & (FiscalRecord.sequence <= through.get(chain, 0)))
         if after is not None:
@@ -361,8 +365,25 @@ def period_activity(till_id: str, through: dict[str, int], after: dict[str, int]
             where &= FiscalRecord.kind == kind
         return FiscalRecord.select().where(where).count()
 
-    events = {name: count(EVENTS, code) for name, code in COUNTED_EVENTS}
-    return Activity(duplicates=count(DUPLICATES), training_tickets=count(TRAINING), **events,
+    return count_activity(count, through)
+
+
+def counted_range(period: Period, previous: dict[str, Any] | None
+                  ) -> tuple[dict[str, int] | None, dt.datetime | None]:
+    """Where a closure of ``period`` starts counting (``period_activity``'s ``after`` and
+    ``start``), from the payload of the previous closure of its kind: after that one's
+    ``through``; from the period's start when it predates these counts; from each chain's first
+    record (both None) for the till's first closure of the kind."""
+    after = ((previous.get("activity") or {}).get("through")) if previous is not None else None
+    return after, (period.start if previous is not None and after is None else None)
+
+
+def count_activity(count: Callable[[str, str | None], int], through: dict[str, int]) -> Activity:
+    """The ``Activity`` of the records counted by ``count(chain, kind)`` (kind None: all of the
+    chain's) in the closure's ranges, up to ``through``: the one place that says which figure
+    counts which records, for the database (``period_activity``) and for an archive
+    (``till.fiscal.archive_closures``)."""
+    return Activity(**{name: count(chain, kind) for name, chain, kind in ACTIVITY_FIGURES},
                     through=tuple(sorted(through.items())))
 
 
@@ -390,9 +411,17 @@ def year_to_date(till_id: str, period: Period, fiscal_year: Period, totals: Tota
     no ticket out), so adding this period is enough. The first closure of a fiscal year that
     does not open it (a till upgraded mid-year) adds up the tickets from the year's start once.
     """
+    known = year_to_date_from(period, fiscal_year, totals, previous)
+    return known if known is not None else period_totals(till_id, fiscal_year.start, period.end)
+
+
+def year_to_date_from(period: Period, fiscal_year: Period, totals: Totals, previous: dict[str, Any] | None
+                      ) -> Totals | None:
+    """``year_to_date`` from the period's totals and the previous closure's payload alone; None
+    when it takes the tickets from ``fiscal_year``'s start to the end of ``period`` instead."""
     if period.start <= fiscal_year.start:
         return totals
     if (previous is not None and "year_to_date" in previous
             and (previous.get("fiscal_year") or {}).get("label") == fiscal_year.label):
         return sum_totals([_year_to_date_totals(previous["year_to_date"]), totals])
-    return period_totals(till_id, fiscal_year.start, period.end)
+    return None

@@ -53,7 +53,8 @@ from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.cash_moves import counted_cash_moves
 from till.fiscal.closure_totals import (
-    CASH_MOVES, DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails, day_start,
+    CASH_MOVES, DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails,
+    counted_range, day_start,
     fiscal_year_bounds, naive_utc, period_activity, period_of, period_totals, sum_totals, year_to_date,
     year_to_date_payload,
 )
@@ -607,8 +608,7 @@ def closure_extras(till_id: str, period: Period, fiscal_year: Period, totals: To
       sale, means corrections): their count and numbers, per kind, the drawer's net change and
       the net change per means (``till.fiscal.cash_moves.counted_cash_moves``).
     """
-    after = ((previous.get("activity") or {}).get("through")) if previous is not None else None
-    start = period.start if previous is not None and after is None else None
+    after, start = counted_range(period, previous)
     if through is None:
         through = chain_tails(till_id, period.end, utcnow() if now is None else now)
     activity = period_activity(till_id, through, after, start)
