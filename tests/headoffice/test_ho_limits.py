@@ -38,6 +38,22 @@ def _signed_headers(till_id: str, signer: Signer) -> dict[str, str]:
             H_SIGNATURE: signer.sign(request_message("POST", RECORDS, b"", stamp, till_id, signer.key_id))}
 
 
+def _serve_with_a_1_mib_limit(tmp_path: Path):
+    """The real ``till-headoffice serve`` process with ``max_body_mib = 1`` and till 01 enrolled:
+    (the process, its port, till 01's signer)."""
+    database = f"sqlite:///{tmp_path / 'headoffice.db'}"
+    open_database(database)
+    signer = Signer.create(tmp_path / "till.key")
+    with proxy.obj.connection_context():
+        enroll("01", "PARIS", signer.public_pem)
+    port = free_port()
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "{database}"\nhost = "127.0.0.1"\nport = {port}\n'
+                      f"max_body_mib = 1\n", encoding="utf-8")
+    server = serve_process(config)
+    return server, port, signer
+
+
 def _stream_post(port: int, headers: dict[str, str], total: int, chunked: bool) -> tuple[int, bytes, int]:
     """POST ``total`` zero bytes to /v1/records, chunked or with a Content-Length, reading while
     sending: (status, answer body, bytes of body sent before the answer came)."""
@@ -88,16 +104,7 @@ def _complete(answer: bytes) -> bool:
 
 
 def test_huge_bodies_are_refused_as_they_stream_in_and_never_held(tmp_path):
-    database = f"sqlite:///{tmp_path / 'headoffice.db'}"
-    open_database(database)
-    signer = Signer.create(tmp_path / "till.key")
-    with proxy.obj.connection_context():
-        enroll("01", "PARIS", signer.public_pem)
-    port = free_port()
-    config = tmp_path / "headoffice.toml"
-    config.write_text(f'[headoffice]\ndatabase = "{database}"\nhost = "127.0.0.1"\nport = {port}\n'
-                      f"max_body_mib = 1\n", encoding="utf-8")
-    server = serve_process(config)
+    server, port, signer = _serve_with_a_1_mib_limit(tmp_path)
     try:
         before = _memory(server.pid)
         cases = {
@@ -127,6 +134,22 @@ def test_huge_bodies_are_refused_as_they_stream_in_and_never_held(tmp_path):
         with pytest.raises(HeadOfficeAnswer) as too_large:
             signed.request("POST", RECORDS, body=bytes(MIB + 1))
         assert too_large.value.status == 413
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_till_writing_a_body_far_over_the_limit_reads_the_refusal_not_unreachable(tmp_path):
+    """Head office answers 413 and closes before it reads a body over its limit; a till's client
+    writes its whole body first, so its write fails (broken pipe) while the answer is already
+    waiting: it reads it and says "too large", not "head office cannot be reached" (which sends
+    a push back to re-read heads and retry the same batch)."""
+    server, port, signer = _serve_with_a_1_mib_limit(tmp_path)
+    try:
+        client = HeadOfficeClient(f"http://127.0.0.1:{port}", "01", signer)
+        with pytest.raises(HeadOfficeAnswer) as too_large:
+            client.request("POST", RECORDS, body=bytes(64 * MIB))  # far more than the sockets buffer
+        assert (too_large.value.status, too_large.value.body["error"]) == (413, "too_large")
     finally:
         server.kill()
         server.wait()

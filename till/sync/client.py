@@ -114,7 +114,13 @@ class HeadOfficeClient:
         }
         try:
             conn = self._connection()
-            conn.request(method, path, body=body or None, headers=headers)
+            try:
+                conn.request(method, path, body=body or None, headers=headers)
+            except (BrokenPipeError, ConnectionResetError):
+                # Head office may answer before reading the whole body (a body over its limit:
+                # 413 and the connection closed) while this side still writes; its answer is
+                # then waiting to be read, and says more than "unreachable".
+                pass
             response = conn.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as error:
