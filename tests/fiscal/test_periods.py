@@ -52,6 +52,27 @@ def test_a_month_closes_by_itself_before_the_first_sale_of_the_next_month(lite_s
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
 
 
+def test_a_return_as_the_first_operation_of_a_month_closes_the_month_before(lite_shop):
+    """A customer bringing something back can be the new month's first operation: the return
+    closes the month over first, as a sale does, then is written in the new month."""
+    from tests.support.clock import sealing_at
+    from tests.support.returns import line_of, session
+
+    shop = lite_shop
+    sold = sale(shop, at("2026-11-30", 10), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-11-30"), now=at("2026-11-30", 20))
+    assert find_closure(TILL, "month", "2026-11") is None
+    with sealing_at(at("2026-12-01", 9)):
+        back = session(shop)
+        back.open(sold)
+        back.pick(line_of(back, "WIN").line_id, 1, reason="changed_mind")
+        written = back.complete()
+    month = find_closure(TILL, "month", "2026-11")
+    assert month is not None and month.payload["automatic"] is True
+    assert written.kind == "return" and month.totals.grand_total == sold.total_cents  # the return is not in it
+    assert check_closures() == []
+
+
 def test_the_month_closes_in_its_own_transaction_not_in_the_sale_s(lite_shop):
     """A closure takes chain G then T, a sale only T: the month is sealed before the sale's
     transaction, so a sale refused inside its own transaction leaves the month closed."""

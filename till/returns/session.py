@@ -41,6 +41,7 @@ from store.models import (
 from till.selling import catalogue
 from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
+from till.fiscal.closures import close_due
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
@@ -420,6 +421,9 @@ class ReturnSession(ReturnCardMoves):
         if self._approved_row is not None:  # approved, not yet written: never ask the terminal again
             return self._write_approved()
         self._check_ready()
+        # The months (years) over close first, in their own transaction: the return's own takes
+        # its locks before writing, and a closure takes chain G before T (``closures.close_due``).
+        close_due(self.sealer, self.sealer.now())
         if self._card_operation(self._planned_payments()) is not None:
             return self._complete_with_card()
         try:
