@@ -19,6 +19,7 @@ from store.models import FiscalRecord
 from till.fiscal.archive import ArchiveNotClosed, export_archive
 from till.fiscal.archive_verify import verify_archive
 from till.fiscal.closures import close_day, close_month
+from tests.support.archive_forgery import write_resigned
 from tests.support.closures import at, sale
 
 D = dt.date.fromisoformat
@@ -157,13 +158,7 @@ def _forge(source, target, signer, change) -> None:
         first, last = json.loads(out[0]), json.loads(out[-1])
         chain.update(first_hash=first["hash"], last_hash=last["hash"])
     manifest["files"] = list(files.values())
-    members["manifest.json"] = canonical_bytes(manifest)
-    members["manifest.sig"] = canonical_bytes({"algorithm": "ECDSA-P256-SHA256", "key_id": signer.key_id,
-                                               "signed_file": "manifest.json",
-                                               "signature": signer.sign(members["manifest.json"])})
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    write_resigned(members, manifest, signer, target)
 
 
 def _findings(report) -> list[tuple[str, int | None, str]]:

@@ -20,6 +20,7 @@ from till.fiscal.closures import close_day, close_month
 from till.fiscal.imported_history import declare_history
 from till.selling.ticket_writer import write_ticket
 from tests.fiscal.test_archive_period import D, TILL, _findings, _forge, _history, _lines, _manifest
+from tests.support.archive_forgery import write_resigned
 from tests.support.closures import at
 from tests.support.clock import sealing_at
 from tests.support.shop import paid_draft
@@ -93,13 +94,7 @@ def _rewrite(source, target, signer, name, change) -> None:
     for entry in manifest["files"]:
         if entry["name"] == name:
             entry.update(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    members["manifest.json"] = canonical_bytes(manifest)
-    members["manifest.sig"] = canonical_bytes({"algorithm": "ECDSA-P256-SHA256", "key_id": signer.key_id,
-                                               "signed_file": "manifest.json",
-                                               "signature": signer.sign(members["manifest.json"])})
-    with zipfile.ZipFile(target, "w") as archive:
-        for member, data in members.items():
-            archive.writestr(member, data)
+    write_resigned(members, manifest, signer, target)
 
 
 def test_an_altered_declaration_is_refused_and_covers_nothing(lite_shop, tmp_path):
