@@ -19,7 +19,6 @@ from store.models import FiscalRecord, OutboxJob
 from store.models.outbox import DONE, FAILED
 from till.aftersale.outbox import Handler
 from till.config.loader import Config
-from till.fiscal.archive import ARCHIVE_CHAIN, ARCHIVE_KIND, default_archive_name, export_archive, parse_period
 from till.fiscal.archive_schedule import ARCHIVE_FAILED, EXPORT_MONTH_ARCHIVE
 from till.fiscal.events import record_event
 
@@ -41,6 +40,8 @@ def archive_folder(config: Config) -> Path:
 
 def _recorded(till_id: str, name: str) -> bool:
     """Whether chain A of ``till_id`` already records an archive written as ``name``."""
+    from till.fiscal.archive import ARCHIVE_CHAIN, ARCHIVE_KIND  # deferred, as in ``export_month``
+
     needle = json.dumps(name)
     rows = (FiscalRecord.select(FiscalRecord.payload)
             .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == ARCHIVE_CHAIN)
@@ -52,6 +53,10 @@ def archive_handlers(config: Config, sealer: Any) -> dict[str, Handler]:
     """The handler of ``EXPORT_MONTH_ARCHIVE`` for this till's outbox run."""
 
     def export_month(payload: dict) -> None:
+        # Deferred: the archive writer (and its verifier) runs once a month; imported with the
+        # outbox it added a tenth of a second to every start of the till.
+        from till.fiscal.archive import default_archive_name, export_archive, parse_period
+
         period = parse_period(str(payload["period"]), sealer.zone)
         folder = archive_folder(config)
         name = default_archive_name(sealer.till_id, period)
