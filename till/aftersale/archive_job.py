@@ -40,7 +40,7 @@ def archive_folder(config: Config) -> Path:
 
 def _recorded(till_id: str, name: str) -> bool:
     """Whether chain A of ``till_id`` already records an archive written as ``name``."""
-    from till.fiscal.archive import ARCHIVE_CHAIN, ARCHIVE_KIND  # deferred, as in ``export_month``
+    from till.fiscal.archive import ARCHIVE_CHAIN, ARCHIVE_KIND  # deferred: as in export_month (fast start)
 
     needle = json.dumps(name)
     rows = (FiscalRecord.select(FiscalRecord.payload)
@@ -53,9 +53,11 @@ def archive_handlers(config: Config, sealer: Any) -> dict[str, Handler]:
     """The handler of ``EXPORT_MONTH_ARCHIVE`` for this till's outbox run."""
 
     def export_month(payload: dict) -> None:
-        # Deferred: the archive writer (and its verifier) runs once a month; imported with the
-        # outbox it added a tenth of a second to every start of the till.
-        from till.fiscal.archive import default_archive_name, export_archive, parse_period
+        # The archive writer (and its verifier) runs once a month; imported with the outbox it
+        # added a tenth of a second to every start of the till.
+        from till.fiscal.archive import (  # deferred: the archive writer, once a month (fast start)
+            default_archive_name, export_archive, parse_period,
+        )
 
         period = parse_period(str(payload["period"]), sealer.zone)
         folder = archive_folder(config)
