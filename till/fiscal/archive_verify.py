@@ -82,50 +82,15 @@ from till.fiscal.imported_history import (
 )
 from till.fiscal.json_schema import SchemaChecker
 from till.fiscal.archive_reader import ArchiveUnreadable, OpenArchive, payload_text
+from till.fiscal.archive_report import ArchiveReport
 from till.fiscal.archive_trust import ArchiveTrust
 from till.fiscal.key_chain import KeyOrder, root_key_ids
 from till.fiscal.keys import verify_digest
 from till.fiscal.problems import Problem, finding
-from till.fiscal.verify import VerifyReport, chains, default_workers, problems, records
-from till.i18n import N_, translate
+from till.fiscal.verify import default_workers, records
+from till.i18n import N_
 
 __all__ = ["ArchiveReport", "ArchiveUnreadable", "verify_archive", "main"]
-
-
-@dataclass
-class ArchiveReport(VerifyReport):
-    """``VerifyReport`` of an archive, plus what the archive says of itself."""
-
-    archive: str = ""
-    period: str | None = None
-    key_id: str | None = None
-    """The key that signed the manifest, when the signature is valid."""
-    manifest_sha256: str | None = None
-    roots_given: bool = False
-    """Whether the auditor gave the roots to check against (``--root``)."""
-    partial: bool = False
-    """The manifest says the period was not closed when the archive was made."""
-    partial_reason: str = ""
-
-    def lines(self, lang: str | None = None) -> list[str]:
-        """The verdict with the period and the signing key, then the counts and findings, then
-        the roots of the key chains (and, with none given, what to compare them with)."""
-        total = sum(self.counts.values())
-        if self.ok:
-            head = translate("Archive {file} verified: period {period}, {records} in {chains}, "
-                             "manifest signed by key {key_id}.", lang, file=self.archive, period=self.period,
-                             records=records(total), chains=chains(len(self.counts)), key_id=self.key_id)
-        else:
-            head = translate("Archive {file} NOT verified: {problems} in {records}.", lang,
-                             file=self.archive, problems=problems(len(self.problems)), records=records(total))
-        out = [head] + super().lines(lang)[1:]
-        if self.partial:
-            out.insert(1, translate("partial archive: the period was not closed when it was made ({reason})", lang,
-                                    reason=self.partial_reason))
-        if self.roots and not self.roots_given:
-            out.append(translate("no root fingerprint was given (--root): compare the root key above with the one "
-                                 "printed on the shop's Z reports", lang))
-        return out
 
 
 @dataclass

@@ -39,7 +39,6 @@ tests call the same functions.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -47,11 +46,14 @@ from typing import Any, Iterable
 import peewee
 from peewee import fn
 
-from store.models import ChainHead, FiscalRecord, Ticket, utcnow
+from store.models import ChainHead, Ticket, utcnow
 from store.models.payments import UNKNOWN, PendingPayment
 from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.cash_moves import counted_cash_moves
+from till.fiscal.closure_records import (
+    CLOSURE_CHAIN, Closure, closures, find_closure, first_closure, last_closure,
+)
 from till.fiscal.closure_totals import (
     CASH_MOVES, DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails,
     counted_range, day_start,
@@ -74,7 +76,6 @@ __all__ = [
     "closures", "find_closure", "get_closure", "last_closure", "sum_totals", "require_open_day", "MESSAGES",
 ]
 
-CLOSURE_CHAIN = "G"
 CLOSURE_EVENT = "CLOSURE"
 CLOSURE_REFUSED = "CLOSURE_REFUSED"
 """The technical event (chain L) sealed when a closure is asked for and refused, with why."""
@@ -157,70 +158,6 @@ def parse_period(kind: str, text: str, fiscal_year_start: int = 1) -> dt.date:
 
 
 # --- Closure records ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Closure:
-    """A sealed closure, read back from its record of chain G."""
-
-    till_id: str
-    sequence: int
-    kind: str
-    period: Period
-    totals: Totals
-    perpetual_total: int
-    perpetual_absolute: int
-    payload: dict[str, Any] = field(repr=False)
-    signature: str = field(repr=False, default="")
-    created_at: dt.datetime | None = None
-
-    @classmethod
-    def from_record(cls, record: FiscalRecord | tuple) -> "Closure":
-        if isinstance(record, tuple):
-            till_id, sequence, kind, payload_text, signature, created_at = record
-        else:
-            till_id, sequence, kind, payload_text, signature, created_at = (
-                record.till_id, record.sequence, record.kind, record.payload, record.signature, record.created_at)
-        payload = json.loads(payload_text)
-        return cls(till_id, sequence, kind, Period.from_payload(payload["period"]), Totals.from_payload(payload),
-                   payload["perpetual_total_cents"], payload["perpetual_absolute_cents"], payload, signature,
-                   created_at if not isinstance(created_at, str) else dt.datetime.fromisoformat(created_at))
-
-
-_COLUMNS = (FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.kind, FiscalRecord.payload,
-            FiscalRecord.signature, FiscalRecord.created_at)
-
-
-def _mine(till_id: str) -> peewee.Expression:
-    return (FiscalRecord.till_id == till_id) & (FiscalRecord.chain == CLOSURE_CHAIN)
-
-
-def closures(till_id: str, kind: str | None = None, after_sequence: int = 0) -> list[Closure]:
-    """The till's closures (of ``kind``), in sequence order, after record ``after_sequence``."""
-    where = _mine(till_id) & (FiscalRecord.sequence > after_sequence)
-    if kind is not None:
-        where &= FiscalRecord.kind == kind
-    return [Closure.from_record(row) for row in
-            FiscalRecord.select(*_COLUMNS).where(where).order_by(FiscalRecord.sequence).tuples()]
-
-
-def last_closure(till_id: str, kind: str) -> Closure | None:
-    """The till's latest closure of ``kind`` (closures of a kind are made in date order)."""
-    row = (FiscalRecord.select(*_COLUMNS).where(_mine(till_id) & (FiscalRecord.kind == kind))
-           .order_by(FiscalRecord.sequence.desc()).limit(1).tuples().first())
-    return Closure.from_record(row) if row else None
-
-
-def find_closure(till_id: str, kind: str, label: str) -> Closure | None:
-    """The closure of the period ``label`` (``2026-11-25``, ``2026-11``, ``2026``), if made."""
-    needle = json.dumps(label)
-    for row in (FiscalRecord.select(*_COLUMNS)
-                .where(_mine(till_id) & (FiscalRecord.kind == kind)
-                       & FiscalRecord.payload.contains(f'"label":{needle}')).tuples()):
-        closure = Closure.from_record(row)
-        if closure.period.label == label:
-            return closure
-    return None
 
 
 def get_closure(till_id: str, kind: str, label: str) -> Closure:
@@ -448,9 +385,8 @@ def _next_month(till_id: str, zone: dt.tzinfo) -> dt.date | None:
     floor = _closed_until(till_id, (MONTH, YEAR))
     if floor is not None:
         return floor.period.last_day + dt.timedelta(days=1)
-    first = (FiscalRecord.select(*_COLUMNS).where(_mine(till_id) & (FiscalRecord.kind == DAY))
-             .order_by(FiscalRecord.sequence).limit(1).tuples().first())
-    return Closure.from_record(first).period.first_day.replace(day=1) if first else None
+    first = first_closure(till_id, DAY)
+    return first.period.first_day.replace(day=1) if first else None
 
 
 def _next_year(till_id: str, zone: dt.tzinfo, start_month: int) -> Period | None:
@@ -459,9 +395,8 @@ def _next_year(till_id: str, zone: dt.tzinfo, start_month: int) -> Period | None
     last = last_closure(till_id, YEAR)
     if last is not None:
         return period_of(YEAR, last.period.last_day + dt.timedelta(days=1), zone, start_month)
-    first = (FiscalRecord.select(*_COLUMNS).where(_mine(till_id) & (FiscalRecord.kind == MONTH))
-             .order_by(FiscalRecord.sequence).limit(1).tuples().first())
-    return period_of(YEAR, Closure.from_record(first).period.first_day, zone, start_month) if first else None
+    first = first_closure(till_id, MONTH)
+    return period_of(YEAR, first.period.first_day, zone, start_month) if first else None
 
 
 @dataclass
