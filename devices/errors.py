@@ -7,6 +7,10 @@ printer or the drawer, and the message names what to do (plug it in, add paper, 
 from __future__ import annotations
 
 from till.errors import TillError
+from till.i18n import N_
+
+DRAWER_TOO_LATE = N_("The drawer was not opened in time; it is not opened late")
+"""Said when a drawer's deadline passed before its kick could be sent (it is never sent later)."""
 
 
 class DeviceError(TillError):

@@ -1,7 +1,9 @@
 """An ESC/POS receipt printer driven through python-escpos (USB, serial, network, /dev/usb/lp0).
 
-Each job opens the printer, asks its state (DLE EOT), prints, cuts and closes, all in a guarded
-thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
+One connection is opened at the first job and kept for the next jobs and status reads (a
+USB printer resets at each opening, and a drawer sensor read every second must not open 3600
+connections an hour); it is closed after any failure and opened again by the next call. Each job
+asks the printer's state (DLE EOT), prints and cuts, in a guarded thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
 outbox retries later; nothing waits on it. The text printed is exactly ``layout()``'s, the
 lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
 QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
@@ -10,11 +12,12 @@ QR (so a return starts with a scan), the pinned code page (euro sign) and the cu
 from __future__ import annotations
 
 import socket
+import time
 from typing import Callable
 
 from devices import escpos_status as st
 from devices import escpos_transport
-from devices.errors import DeviceConfigError, PrinterError
+from devices.errors import DRAWER_TOO_LATE, DeviceConfigError, PrinterError
 from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
 from devices.receipt import Receipt, layout
@@ -42,6 +45,8 @@ class EscposPrinter:
                 return escpos_transport.connect(settings)
         self._connect = connect
         self._guard = DeviceGuard("printer", PrinterError, BUSY, HUNG)
+        self._open = None
+        """The kept python-escpos connection (only touched inside the guard), None when closed."""
         self.last_status = st.PrinterStatus(st.UNKNOWN)
         """The state as last seen, for the status line (read it; it never touches the device)."""
         self.last_error: PrinterError | None = None
@@ -62,11 +67,30 @@ class EscposPrinter:
             self._cut(printer)
         self._job(write)
 
-    def kick(self, pin: int) -> None:
-        """Pulse the drawer connector pin 2 or 5; done even without paper (the drawer needs none)."""
+    def kick(self, pin: int, deadline: float | None = None) -> None:
+        """Pulse the drawer connector pin 2 or 5; done even without paper (the drawer needs none).
+
+        Past ``deadline`` (a ``time.monotonic()`` value) the pulse is never sent, not even by a
+        call that hung and resumes later: a drawer opening after the customer left is worse
+        than one that did not open. The call waits no longer than the deadline either."""
         if pin not in (2, 5):
             raise PrinterError(NO_KICK, pin=pin)
-        self._job(lambda p: p.cashdraw(pin), check=False)
+
+        def pulse(printer) -> None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise PrinterError(DRAWER_TOO_LATE)
+            printer.cashdraw(pin)
+        timeout_s = self.settings.timeout_s
+        if deadline is not None:
+            timeout_s = max(0.05, min(timeout_s, deadline - time.monotonic()))
+        self._job(pulse, check=False, timeout_s=timeout_s)
+
+    def close(self) -> None:
+        """Close the kept connection (at shutdown; the next call would open a new one)."""
+        try:
+            self._guard.call(self._drop, self.settings.timeout_s)
+        except PrinterError:  # a hung job holds the device: the process ends anyway
+            pass
 
     def status(self) -> st.PrinterStatus:
         """Ask the printer its state now (``OFFLINE`` when it cannot be reached at all)."""
@@ -80,7 +104,7 @@ class EscposPrinter:
             return self.last_status
 
     # -- inside the guarded thread ------------------------------------------------------------
-    def _job(self, work: Callable[[object], None], check: bool = True) -> None:
+    def _job(self, work: Callable[[object], None], check: bool = True, timeout_s: float | None = None) -> None:
         def run(printer) -> None:
             if check and self.settings.status_query != "off":
                 status = self._query(printer)
@@ -101,7 +125,7 @@ class EscposPrinter:
                 raise
 
         try:
-            self._guard.call(lambda: self._with_printer(run), self.settings.timeout_s)
+            self._guard.call(lambda: self._with_printer(run), timeout_s or self.settings.timeout_s)
         except PrinterError as error:
             self.last_error = error
             if self.last_status.printable:  # unreachable, hung or vanished: not a state it reported
@@ -110,10 +134,21 @@ class EscposPrinter:
         self.last_error = None
 
     def _with_printer(self, work):
-        printer = self._connect()
+        """``work`` on the kept connection (opened when there is none, or when the printer closed
+        it); any failure drops it, as it may have broken it: the next call opens a new one."""
+        if self._open is not None and not escpos_transport.still_open(self._open):
+            self._drop()
+        if self._open is None:
+            self._open = self._connect()
         try:
-            return work(printer)
-        finally:
+            return work(self._open)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        printer, self._open = self._open, None
+        if printer is not None:
             try:
                 printer.close()
             except Exception:  # a vanished device may fail to close: it is gone anyway

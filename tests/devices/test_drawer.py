@@ -23,7 +23,7 @@ from tests.support.devices import wait_until
 def test_printer_kicks_the_drawer_and_reads_its_sensor(pin, command):
     with NetworkPrinterSimulator() as sim:
         printer = make_printer(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3))
-        drawer = make_drawer(DrawerSettings(kind="printer", pin=pin), printer)
+        drawer = make_drawer(DrawerSettings(kind="printer", pin=pin, sensor=True), printer)
         assert isinstance(drawer, PrinterDrawer)
         assert drawer.is_open() is False
         drawer.open("no sale")

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from devices.display import DisplaySettings
 from devices.drawer import LeftOpenWatch, check_left_open
 from devices.scanner import ScannerSettings
-from till.aftersale.jobs import printer_waiting, run_outbox
+from till.aftersale.jobs import printer_waiting, run_outbox_jobs
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
 from till.i18n import N_, _, translate_plural
 from till.people.auth import logout as auth_logout
@@ -90,8 +90,7 @@ class TillApp(App[None], inherit_bindings=False):
         # threads of their own: a missing or hung device shows a status, never blocks a key.
         self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
         self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
-        if self.ctx.config.drawer.kind in ("printer", "serial"):  # a drawer with a sensor to read
-
+        if self.ctx.config.drawer.has_sensor:  # only a wired sensor is read: a missing one keeps the printer busy
             self._drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
             self.set_interval(1.0, self.watch_drawer)
 
@@ -200,13 +199,15 @@ class TillApp(App[None], inherit_bindings=False):
     def process_outbox(self) -> None:
         """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
         try:
-            run_outbox(self.ctx.config, self.ctx.sealer)
+            run = run_outbox_jobs(self.ctx.config, self.ctx.sealer)
             waiting = printer_waiting(self.ctx.till_id)
             if waiting is not None:  # paper out, cover open, offline: say it, the job waits
                 self.call_from_thread(self.show_error, translate_plural(
                     "Printer: {reason}. {count} document will print when it is back",
                     "Printer: {reason}. {count} documents will print when it is back", waiting[0],
                     reason=waiting[1]))
+            for not_opened in run.drawers_not_opened:  # said last (said once): the customer waits for change
+                self.call_from_thread(self.show_error, not_opened.text())
         except Exception as error:  # noqa: BLE001 - reported on the UI thread
             self.call_from_thread(self._outbox_failed, error)
         finally:
