@@ -33,6 +33,10 @@ class PrinterState:
         self.hang = False
         self.unplug_after: int | None = None
         """Drop the connection once this many bytes arrived (a printer switched off mid-receipt)."""
+        self.hang_up = False
+        """Close the open connection now, cleanly (a printer's idle timeout); cleared when done."""
+        self.connections = 0
+        """Connections accepted so far: a driver that keeps its connection opens one."""
         self.received = bytearray()
         self.kicks: list[int] = []
 
@@ -113,6 +117,7 @@ class NetworkPrinterSimulator(BackgroundSimulator):
                 conn, _ = self._server.accept()
             except (socket.timeout, OSError):
                 continue
+            self.state.connections += 1
             with conn:
                 self._talk(conn)
 
@@ -120,6 +125,9 @@ class NetworkPrinterSimulator(BackgroundSimulator):
         parser = _Parser(self.state)
         conn.settimeout(0.1)
         while not self._stop.is_set():
+            if self.state.hang_up:
+                self.state.hang_up = False
+                return
             if self.state.hang:  # stops reading: the sender's buffers fill up, then it blocks
                 self._stop.wait(0.05)
                 continue

@@ -12,6 +12,7 @@ import pytest
 from devices import paths
 from devices.drawer import LeftOpenWatch, LoggingDrawer, PrinterDrawer, SerialDrawer, check_left_open, make_drawer
 from devices.errors import DeviceConfigError, DrawerError, PrinterError
+from devices.escpos_printer import EscposPrinter
 from devices.printer import make_printer
 from devices.settings import DrawerSettings, PrinterSettings
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
@@ -178,3 +179,34 @@ def test_drawer_configuration_mistakes(tmp_path):
     assert make_drawer(DrawerSettings(kind="none")) is None
     logged = make_drawer(DrawerSettings(), resolve=lambda p: tmp_path / p)
     assert isinstance(logged, LoggingDrawer) and logged.is_open() is None
+
+
+def test_one_printer_connection_serves_sensor_reads_and_jobs_until_it_breaks():
+    """A sensor read every second must not open a connection each time (on USB each opening
+    resets the printer): one connection for the reads, the kick and the receipt; a new one only
+    when the printer closed it."""
+    with NetworkPrinterSimulator() as sim:
+        printer = EscposPrinter(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3,
+                                                status_timeout_ms=300))
+        drawer = make_drawer(DrawerSettings(kind="printer", sensor=True), printer)
+        assert [drawer.is_open() for _ in range(10)] == [False] * 10
+        drawer.open("sale")
+        printer.print_lines(["Merci"])
+        assert [drawer.is_open() for _ in range(5)] == [True] * 5
+        assert sim.state.kicks == [2] and sim.state.connections == 1
+        sim.state.hang_up = True  # the printer's idle timeout closes it
+        assert wait_until(lambda: not sim.state.hang_up)
+        printer.print_lines(["Encore merci"])  # noticed before sending: printed on a new connection
+        assert wait_until(lambda: b"Encore merci" in bytes(sim.state.received))
+        assert sim.state.connections == 2 and printer.last_error is None
+        printer.close()
+
+
+def test_without_a_sensor_the_printer_is_never_asked_about_the_drawer():
+    with NetworkPrinterSimulator() as sim:
+        printer = EscposPrinter(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3))
+        settings = DrawerSettings(kind="printer")
+        assert not settings.has_sensor and DrawerSettings(kind="printer", sensor=True).has_sensor
+        assert not DrawerSettings(kind="serial").has_sensor and DrawerSettings(kind="serial", status_line="cts").has_sensor
+        assert make_drawer(settings, printer).is_open() is None
+        assert sim.state.connections == 0

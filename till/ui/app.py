@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from devices.display import DisplaySettings
 from devices.drawer import LeftOpenWatch, check_left_open
+from devices.printer import close_printers
 from devices.scanner import ScannerSettings
 from till.aftersale.jobs import printer_waiting, run_outbox_jobs
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
@@ -105,6 +106,7 @@ class TillApp(App[None], inherit_bindings=False):
 
     def on_unmount(self) -> None:
         stop_devices(self)
+        close_printers()
 
     async def on_event(self, event: events.Event) -> None:
         """Every event as Textual routes it, except an Esc merged with the scan that followed it
