@@ -210,3 +210,38 @@ def test_without_a_sensor_the_printer_is_never_asked_about_the_drawer():
         assert not DrawerSettings(kind="serial").has_sensor and DrawerSettings(kind="serial", status_line="cts").has_sensor
         assert make_drawer(settings, printer).is_open() is None
         assert sim.state.connections == 0
+
+
+def test_a_kick_past_its_deadline_is_never_sent_even_by_a_call_that_hung():
+    """The printer took longer to open than the sale's deadline: the caller is answered at the
+    deadline, and the call, when the printer finally answers, does not kick (the customer left)."""
+    import threading
+
+    from devices.escpos_loader import escpos
+
+    dummy = escpos().Dummy()
+    opened = threading.Event()
+
+    def slow_to_open():
+        opened.wait(2)  # the printer answers only once the caller has given up
+        return dummy
+
+    printer = EscposPrinter(PrinterSettings(driver="escpos_network", host="printer", timeout_s=3),
+                            connect=slow_to_open)
+    with pytest.raises(PrinterError):
+        printer.kick(2, deadline=time.monotonic() + 0.2)
+    opened.set()
+    printer.status()  # waits for the hung call to finish: the device is free again
+    assert dummy.output == b""
+    printer.kick(2)
+    assert dummy.output == b"\x1bp\x00\x32\x32"
+
+
+def test_a_serial_drawer_past_its_deadline_gets_no_bytes():
+    with SerialDrawerSimulator() as sim:
+        drawer = SerialDrawer(DrawerSettings(kind="serial", path=sim.path))
+        with pytest.raises(DrawerError, match="not opened in time"):
+            drawer.open("sale", deadline=time.monotonic() - 1)
+        drawer.open("sale", deadline=time.monotonic() + 3)
+        assert wait_until(lambda: sim.openings == 1) and bytes(sim.received) == b"\x07"
+        drawer.close()
