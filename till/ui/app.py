@@ -80,6 +80,8 @@ class TillApp(App[None], inherit_bindings=False):
         """Read by the scan fields (prefix, suffix, thresholds) and the scanner readers."""
         self.scanner_hub = None
         self.customer_display = None
+        self.drawer_watch: LeftOpenWatch | None = None
+        """Set when a drawer sensor is wired (``drawer.has_sensor``): it is then read every second."""
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -92,7 +94,7 @@ class TillApp(App[None], inherit_bindings=False):
         self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
         self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
         if self.ctx.config.drawer.has_sensor:  # only a wired sensor is read: a missing one keeps the printer busy
-            self._drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
+            self.drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
             self.set_interval(1.0, self.watch_drawer)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
@@ -101,7 +103,7 @@ class TillApp(App[None], inherit_bindings=False):
         from till.aftersale.jobs import make_drawer  # deferred: loaded on first use (start-up)
 
         drawer = make_drawer(self.ctx.config)
-        if drawer is not None and check_left_open(drawer, self._drawer_watch):
+        if drawer is not None and check_left_open(drawer, self.drawer_watch):
             self.call_from_thread(self.show_error, _("The cash drawer has been left open: please close it"))
 
     def on_unmount(self) -> None:
