@@ -1,4 +1,4 @@
-"""The customer display: Epson display commands on a pty, read back by the simulator.
+"""The customer display: Epson DM-D or CD5220 commands on a pty, read back by the simulator.
 
 The simulator interprets the bytes as the display's firmware does, so each test checks what a
 customer would read on the two lines; faults (hung, unplugged, missing, forbidden) must end in a
