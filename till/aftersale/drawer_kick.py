@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from typing import Callable
 
 from devices.errors import DRAWER_TOO_LATE, DeviceConfigError, DeviceError, DrawerError
 from store.models import OutboxJob
@@ -34,6 +33,7 @@ DRAWER_NOT_OPENED = "DRAWER_NOT_OPENED"
 NOT_OPENED = N_("The cash drawer did not open ({reason}). A manager can open it: F1, then F7")
 """What the cashier reads when a sale's drawer was given up on."""
 
+
 class DrawerNotOpened(TillError):
     """A sale's drawer was given up on; its ``reason`` is said in the reader's language too."""
 
@@ -49,14 +49,13 @@ RETRY_EVERY_S = 0.5
 """Pause between two kicks of one job (an unplugged printer refuses at once)."""
 
 
-def kick_in_time(drawer, payload: dict, queued_at: dt.datetime, give_up_s: float,
-                 clock: Callable[[], float] = time.monotonic, pause: Callable[[float], None] = time.sleep) -> None:
+def kick_in_time(drawer, payload: dict, queued_at: dt.datetime, give_up_s: float) -> None:
     """Open ``drawer`` for the job ``payload`` queued at ``queued_at`` (naive UTC), trying again
     until ``give_up_s`` after it; then ``outbox.GiveUp`` with the last reason. A wrong drawer
     setting is given up at once (waiting will not fix it)."""
-    deadline = clock() + give_up_s - (utcnow() - queued_at).total_seconds()
+    deadline = time.monotonic() + give_up_s - (utcnow() - queued_at).total_seconds()
     reason: TillError = DrawerError(DRAWER_TOO_LATE)
-    while clock() < deadline:
+    while time.monotonic() < deadline:
         try:
             drawer.open(what(payload), deadline=deadline)
             return
@@ -64,7 +63,7 @@ def kick_in_time(drawer, payload: dict, queued_at: dt.datetime, give_up_s: float
             raise outbox.GiveUp(error) from None
         except DeviceError as error:
             reason = error
-        pause(max(0.0, min(RETRY_EVERY_S, deadline - clock())))
+        time.sleep(max(0.0, min(RETRY_EVERY_S, deadline - time.monotonic())))
     raise outbox.GiveUp(reason)
 
 
