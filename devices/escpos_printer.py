@@ -2,9 +2,10 @@
 
 One connection is opened at the first job and kept for the next jobs and status reads (a
 USB printer resets at each opening, and a drawer sensor read every second must not open 3600
-connections an hour); it is closed after any failure and opened again by the next call. Each job
-asks the printer's state (DLE EOT), prints and cuts, in a guarded thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
-outbox retries later; nothing waits on it. The text printed is exactly ``layout()``'s, the
+connections an hour); it is closed after any failure and opened again by the next call. Each
+job asks the printer's state (DLE EOT), prints and cuts, in a guarded thread with a deadline: a
+printer unplugged or out of paper raises ``PrinterError`` and the outbox retries later; nothing
+waits on it. The text printed is exactly ``layout()``'s, the
 lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
 QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
 """
@@ -86,9 +87,10 @@ class EscposPrinter:
         self._job(pulse, check=False, timeout_s=timeout_s)
 
     def close(self) -> None:
-        """Close the kept connection (at shutdown; the next call would open a new one)."""
+        """Close the kept connection (at shutdown, so within a second; the next call would open a
+        new one)."""
         try:
-            self._guard.call(self._drop, self.settings.timeout_s)
+            self._guard.call(self._drop, min(1.0, self.settings.timeout_s))
         except PrinterError:  # a hung job holds the device: the process ends anyway
             pass
 
