@@ -14,6 +14,7 @@ from typing import Callable
 
 from devices import escpos_status as st
 from devices import escpos_transport
+from devices.code_pages import escpos_name, printable, printable_document
 from devices.errors import DeviceConfigError, PrinterError
 from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
@@ -46,7 +47,9 @@ class EscposPrinter:
         """The state as last seen, for the status line (read it; it never touches the device)."""
         self.last_error: PrinterError | None = None
         """Why the last call failed (its ``text()`` is the cashier's sentence), None after a success."""
-        _check_profile(settings)
+        self.code_page, self._codec = _check_profile(settings)
+        """(python-escpos name, the ``ESC t`` number the profile gives it): what the technician
+        compares with the printer's self-test page."""
 
     # -- operations (each one guarded) --------------------------------------------------------
     def print_receipt(self, receipt: Receipt) -> None:
@@ -161,6 +164,7 @@ class EscposPrinter:
 
     def _write_receipt(self, printer, receipt: Receipt) -> None:
         width = self.settings.width
+        receipt = printable_document(receipt, self._codec)
         lines = layout(receipt, width)
         bold = {line for line in lines for label, value in receipt.totals
                 if line.startswith(label[: max(1, width - len(value) - 1)]) and line.endswith(value)}
@@ -193,14 +197,14 @@ class EscposPrinter:
 
     def _write_lines(self, printer, lines: list[str], bold, cut: bool = True) -> None:
         printer.hw("INIT")
-        printer.charcode(self.settings.code_page)
+        printer.charcode(self.code_page[0])
         for line in lines:
             if line in bold:
                 printer.set(bold=True)
-                printer.textln(line)
+                printer.textln(printable(line, self._codec))
                 printer.set(bold=False)
             else:
-                printer.textln(line)
+                printer.textln(printable(line, self._codec))
         if cut:
             self._cut(printer)
 
@@ -211,15 +215,22 @@ class EscposPrinter:
             printer.cut(mode="PART" if self.settings.cut == "partial" else "FULL")
 
 
-def _check_profile(settings: PrinterSettings) -> None:
-    """A wrong profile or code page is a configuration mistake: say so at start, not per job."""
+def _check_profile(settings: PrinterSettings) -> tuple[tuple[str, int], str]:
+    """A wrong profile or code page is a configuration mistake: say so at start, not per job.
+    Returns the code page as (name, ``ESC t`` number of this profile) and its Python codec
+    (ASCII when python-escpos knows the page only by its table: ASCII prints on every page)."""
 
     escpos()
     from escpos.capabilities import get_profile  # deferred: python-escpos is heavy and only a receipt printer needs it
+    from escpos.codepages import CodePages  # deferred: python-escpos, as above
 
     try:
         profile = get_profile(settings.profile)
     except Exception:  # escpos raises KeyError or its own NotSupported
         raise DeviceConfigError(UNKNOWN_PROFILE, profile=settings.profile) from None
-    if settings.code_page not in profile.codePages.values():
-        raise DeviceConfigError(UNKNOWN_CODE_PAGE, code_page=settings.code_page, profile=settings.profile)
+    name = escpos_name(settings.code_page)
+    numbers = profile.get_code_pages()
+    if name not in numbers:
+        raise DeviceConfigError(UNKNOWN_CODE_PAGE, code_page=name, profile=settings.profile)
+    codec = CodePages.data.get(name, {}).get("python_encode") or "ascii"
+    return (name, int(numbers[name])), codec
