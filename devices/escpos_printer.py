@@ -10,12 +10,13 @@ QR (so a return starts with a scan), the pinned code page (euro sign) and the cu
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Callable
 
 from devices import escpos_status as st
 from devices import escpos_transport
 from devices.code_pages import escpos_name, printable, printable_document
-from devices.errors import DeviceConfigError, PrinterError
+from devices.errors import DeviceConfigError, PrinterError, PrintIncomplete
 from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
 from devices.receipt import Receipt, layout
@@ -25,6 +26,7 @@ from till.i18n import N_
 BUSY = N_("The printer is still busy with a previous job that hangs")
 HUNG = N_("The printer did not finish within {seconds} s: it may be hung or unplugged")
 VANISHED = N_("The printer stopped answering while printing: {reason}")
+LOST = N_("The printer stopped answering before the end of the document")
 UNKNOWN_PROFILE = N_("Printer profile {profile} is unknown")
 UNKNOWN_CODE_PAGE = N_("Code page {code_page} is not one of printer profile {profile}'s")
 NO_KICK = N_("This printer cannot open a drawer (drawer pin {pin} must be 2 or 5)")
@@ -84,16 +86,24 @@ class EscposPrinter:
 
     # -- inside the guarded thread ------------------------------------------------------------
     def _job(self, work: Callable[[object], None], check: bool = True) -> None:
+        started = threading.Event()  # set once the document's first byte may have left: from then
+        # on a failure may leave part of it on paper (``PrintIncomplete``), before it nothing is
+
         def run(printer) -> None:
+            answered = False
             if check and self.settings.status_query != "off":
                 status = self._query(printer)
+                answered = status.state not in (st.SILENT, st.UNKNOWN)
                 if status.state == st.SILENT and self.settings.status_query != "required":
                     status = st.PrinterStatus(st.UNKNOWN)
                     self.last_status = status
                 if not status.printable:
                     raise PrinterError(status.message)
             try:
+                started.set()
                 work(printer)
+                if check:
+                    self._check_after_cut(printer, answered)
             except PrinterError:
                 raise
             except (OSError, socket.timeout, AssertionError) as error:
@@ -106,11 +116,26 @@ class EscposPrinter:
         try:
             self._guard.call(lambda: self._with_printer(run), self.settings.timeout_s)
         except PrinterError as error:
+            if check and started.is_set() and not isinstance(error, PrintIncomplete):
+                error = PrintIncomplete(error.message, **error.params)
             self.last_error = error
             if self.last_status.printable:  # unreachable, hung or vanished: not a state it reported
                 self.last_status = st.PrinterStatus(st.OFFLINE)
-            raise
+            raise error from None
         self.last_error = None
+
+    def _check_after_cut(self, printer, answered_before: bool) -> None:
+        """Ask the printer's state once the document is sent: bytes a vanished printer never got
+        may sit in a socket's buffer, so a write that did not fail proves nothing. A printer
+        that answered before and is now silent, offline or out of paper did not print it all;
+        one that never answers (or a write-only link) can only fail by its transport."""
+        if self.settings.status_query == "off":
+            return
+        status = self._query(printer)
+        if status.state == st.SILENT and answered_before:
+            raise PrinterError(LOST)
+        if status.state != st.SILENT and not status.printable:
+            raise PrinterError(status.message)
 
     def _with_printer(self, work):
         printer = self._connect()

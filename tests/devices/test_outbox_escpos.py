@@ -47,7 +47,7 @@ def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(sho
         run_outbox(config, shop.ctx.sealer)
         assert OutboxJob.get_by_id(job.id).status == DONE
         deadline = time.monotonic() + 2
-        while not bytes(sim.state.received).endswith(b"\x1dV\x00") and time.monotonic() < deadline:
+        while b"\x1dV\x00" not in bytes(sim.state.received) and time.monotonic() < deadline:
             time.sleep(0.01)
         received = bytes(sim.state.received)
         code = ticket.code.encode()
