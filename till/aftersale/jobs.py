@@ -16,6 +16,7 @@ from till.aftersale import outbox
 from till.aftersale.archive_job import archive_handlers, report_archive_failures
 from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.duplicates import PRINT_DUPLICATE
+from till.aftersale.lost_prints import LostPrints
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
 from till.config.loader import Config
@@ -163,14 +164,17 @@ def run_outbox(config: Config, sealer=None) -> int:
     """Process due jobs once; returns how many ran. Safe to call from a worker thread.
 
     With the till's ``sealer``, a print job's first failure and its giving up are technical
-    events (R-JET: printer failures), once each, not at every retry.
+    events (R-JET: printer failures), once each, not at every retry; a receipt cut short is
+    recorded and queued again as a duplicate (``till.aftersale.lost_prints``).
     """
 
-    own = handlers(config)
+    lost = LostPrints()  # a receipt cut short prints again as a DUPLICATA (till.aftersale.lost_prints)
+    own = lost.watch(handlers(config))
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
     ran = outbox.process(config.till.id, own)
     if sealer is not None:
+        lost.record(sealer, ran)
 
         for job in ran:
             if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
