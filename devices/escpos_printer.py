@@ -127,14 +127,15 @@ class EscposPrinter:
     def _check_after_cut(self, printer, answered_before: bool) -> None:
         """Ask the printer's state once the document is sent: bytes a vanished printer never got
         may sit in a socket's buffer, so a write that did not fail proves nothing. A printer
-        that answered before and is now silent, offline or out of paper did not print it all;
-        one that never answers (or a write-only link) can only fail by its transport."""
-        if self.settings.status_query == "off":
+        that answered before and is now silent, offline or out of paper did not print it all.
+        One that never answers (or a write-only link) is not asked again, which would only add
+        a wait to every receipt: its transport failing is all that can tell."""
+        if not answered_before:
             return
         status = self._query(printer)
-        if status.state == st.SILENT and answered_before:
+        if status.state == st.SILENT:
             raise PrinterError(LOST)
-        if status.state != st.SILENT and not status.printable:
+        if not status.printable:
             raise PrinterError(status.message)
 
     def _with_printer(self, work):

@@ -16,6 +16,7 @@ from till.aftersale.jobs import run_outbox
 from till.aftersale.lost_prints import RECEIPT_INCOMPLETE
 from till.fiscal.verify import verify_journal
 from tests.devices.test_outbox_escpos import WithDevices
+from tests.selling.test_training import training_sale
 from tests.support.devices import wait_until
 from tests.support.shop import sell_codes
 
@@ -69,6 +70,26 @@ def test_a_receipt_cut_short_is_queued_again_and_its_full_copy_is_a_duplicate(sh
     assert verify_journal(anchors=shop.ctx.sealer.anchors, workers=0).ok
 
 
+def test_a_copy_cut_short_in_turn_is_followed_by_the_next_copy(shop):
+    ticket = sell_codes(shop, shop.barcodes["WIN"])
+    with NetworkPrinterSimulator() as sim:
+        config = configured(shop, sim.host, sim.port)
+        for _ in range(2):
+            sim.state.unplug_after = len(sim.state.received) + 400
+            run_outbox(config, shop.ctx.sealer)
+            retry_now(print_job())
+        assert [json.loads(r.payload)["duplicate"] for r in records("C")] == [1, 2]
+        cut_short = [json.loads(r.payload)["details"] for r in records("L", RECEIPT_INCOMPLETE)]
+        assert [(d["copy_cut_short"], d["duplicate"]) for d in cut_short] == [(0, 1), (1, 2)]
+        sim.state.unplug_after = None
+        sim.state.received.clear()
+        run_outbox(config, shop.ctx.sealer)
+        assert print_job().status == DONE and json.loads(print_job().payload) == {"ticket_id": ticket.id,
+                                                                                  "duplicate": 2}
+        assert wait_until(lambda: CUT in bytes(sim.state.received))
+        assert "DUPLICATA n°2".encode("cp858") in bytes(sim.state.received)
+
+
 def test_a_stall_longer_than_the_wait_prints_a_second_copy_marked_duplicate(shop):
     ticket = sell_codes(shop, shop.barcodes["WIN"])
     with NetworkPrinterSimulator() as sim:
@@ -102,3 +123,14 @@ def test_a_receipt_refused_before_its_first_byte_prints_as_the_original(shop):
         assert wait_until(lambda: CUT in bytes(sim.state.received))
         assert COPY not in bytes(sim.state.received)
     assert records("C") == []
+
+
+def test_a_training_receipt_cut_short_prints_again_as_it_is(shop):
+    training_sale(shop)
+    with NetworkPrinterSimulator() as sim:
+        config = configured(shop, sim.host, sim.port)
+        sim.state.unplug_after = 300
+        run_outbox(config, shop.ctx.sealer)
+        job = print_job()
+        assert job.status == PENDING and job.kind == "print_receipt"  # a practice receipt has no duplicate
+        assert records("C") == [] and len(records("L", RECEIPT_INCOMPLETE)) == 1

@@ -61,9 +61,10 @@ class LostPrints:
             if job.status == DONE or job.kind not in TICKET_PRINTS:
                 continue
             payload = json.loads(job.payload)
-            error = next((text for noted, text in self._cut_short if noted == payload), None)
-            if error is not None:
-                _requeue_as_copy(sealer, job, payload, error)
+            noted = next((entry for entry in self._cut_short if entry[0] == payload), None)
+            if noted is not None:
+                self._cut_short.remove(noted)  # once per job cut short, even for two alike
+                _requeue_as_copy(sealer, job, payload, noted[1])
 
 
 def _requeue_as_copy(sealer: Sealer, job: OutboxJob, payload: dict, error: str) -> None:
