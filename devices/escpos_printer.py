@@ -1,10 +1,13 @@
 """An ESC/POS receipt printer driven through python-escpos (USB, serial, network, /dev/usb/lp0).
 
-Each job opens the printer, asks its state (DLE EOT), prints, cuts and closes, all in a guarded
-thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
-outbox retries later; nothing waits on it. The text printed is exactly ``layout()``'s, the
-lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
-QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
+Each job opens the printer, asks its state (DLE EOT), prints, cuts, asks again and closes, all
+in a guarded thread with a deadline: a printer unplugged or out of paper raises ``PrinterError``
+and the outbox retries later; nothing waits on it. A failure once the document started (the
+printer gone or silent after the cut, a write broken or hung) is ``PrintIncomplete``: part of it
+may be on paper. The text printed is ``layout()``'s, the lines the on-screen preview shows,
+with what the code page lacks spelled before the layout (``devices.code_pages``: œ -> oe); the
+printer adds bold totals, the ticket code as CODE128 and QR (so a return starts with a scan),
+the pinned code page (euro sign) and the cut.
 """
 
 from __future__ import annotations
@@ -86,8 +89,9 @@ class EscposPrinter:
 
     # -- inside the guarded thread ------------------------------------------------------------
     def _job(self, work: Callable[[object], None], check: bool = True) -> None:
-        started = threading.Event()  # set once the document's first byte may have left: from then
-        # on a failure may leave part of it on paper (``PrintIncomplete``), before it nothing is
+        # Set once the document's first byte may have left: a failure after that may leave part
+        # of it on paper (``PrintIncomplete``); before it, nothing is.
+        started = threading.Event()
 
         def run(printer) -> None:
             answered = False
