@@ -5,9 +5,11 @@ Why: a receipt printer or a pole display prints bytes through one code page chos
 which French labels are full of ("Bœuf … l’été"); python-escpos sends "?" for each of them
 ("B?uf ? l?été"). Here each character the page lacks is spelled with characters it has (œ -> oe,
 ’ -> ', … -> ...), an accented letter the page lacks loses its accent only, and "?" is the last
-resort. A page that has a character (CP1252 has œ, ’ and …) prints it as it is.
+resort. A page that has a character (CP1252 has œ, ’ and …) prints it as it is. A control
+character in a text (a line break in a label, ESC) becomes a space: in the byte stream it would
+be a command (ESC p 0 opens the drawer).
 
-One place for this, used by the ESC/POS printer and the pole display. No I/O.
+One place for this, for whatever prints through a single-byte code page. No I/O.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def escpos_name(code_page: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _has(char: str, codec: str) -> bool:
+    if unicodedata.category(char) == "Cc":  # a byte below 0x20 or DEL is a command, not text
+        return False
     try:
         char.encode(codec)
     except UnicodeEncodeError:
@@ -48,6 +52,8 @@ def _has(char: str, codec: str) -> bool:
 
 
 def _spell(char: str, codec: str) -> str:
+    if unicodedata.category(char) == "Cc":
+        return " "
     spelled = SPELLED.get(char)
     if spelled is not None and all(_has(c, codec) for c in spelled):
         return spelled

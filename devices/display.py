@@ -17,11 +17,11 @@ import logging
 import queue
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from devices.access import explain_os_error
-from devices.code_pages import printable
 from till.errors import TillError
 from till.i18n import N_
 
@@ -55,6 +55,8 @@ CURSOR_OFF = US + b"C\x00"
 CODE_PAGES = {"cp437": 0, "cp858": 19, "cp1252": 16}
 """Python codec -> ``ESC t n`` page number on Epson displays (PC437 has no "€"; PC858 has it at
 0xD5, WPC1252 at 0x80)."""
+
+SPELLED = {"€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"', "\u00a0": " ", "\u202f": " "}
 
 
 class DisplayError(TillError):
@@ -90,7 +92,19 @@ class DisplaySettings:
 
 def fit(text: str, code_page: str = "cp858", width: int = WIDTH, align: str = "left") -> bytes:
     """``text`` encoded for the display's code page, cut or padded to ``width`` bytes."""
-    raw = printable(text, code_page).encode(code_page)  # devices.code_pages: one way to spell
+    out: list[bytes] = []
+    for ch in text:
+        try:
+            out.append(ch.encode(code_page))
+            continue
+        except UnicodeEncodeError:
+            pass
+        spelled = SPELLED.get(ch)
+        if spelled is None:
+            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+            spelled = base or "?"
+        out.append(spelled.encode(code_page, errors="replace"))
+    raw = b"".join(out)
     if align == "right":
         return raw[-width:].rjust(width, b" ")
     return raw[:width].ljust(width, b" ")

@@ -66,3 +66,9 @@ def test_spelling_rules():
     assert printable("5 €", "cp437") == "5 EUR"
     assert printable("\u00a0€\u202f", "cp1252") == "\xa0€ "  # CP1252 has the no-break space, not the narrow one
     assert printable("日", "cp858") == "?"
+
+
+def test_a_control_character_in_a_label_is_never_a_printer_command():
+    printer, dummy = dummy_printer()
+    printer.print_lines(["Vin\x1bp\x00 rouge\nsec\x7f"])  # ESC p 0 would kick the drawer
+    assert dummy.output == INIT + b"\x1bt\x13" + b"Vin p  rouge sec \n" + FULL_CUT
