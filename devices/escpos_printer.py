@@ -1,19 +1,19 @@
 """An ESC/POS receipt printer driven through python-escpos (USB, serial, network, /dev/usb/lp0).
 
-Each job opens the printer, asks its state (DLE EOT), prints, cuts, asks again and closes, all
-in a guarded thread with a deadline: a printer unplugged or out of paper raises ``PrinterError``
-and the outbox retries later; nothing waits on it. A failure once the document started (the
-printer gone or silent after the cut, a write broken or hung) is ``PrintIncomplete``: part of it
-may be on paper. The text printed is ``layout()``'s, the lines the on-screen preview shows,
-with what the code page lacks spelled before the layout (``devices.code_pages``: œ -> oe); the
-printer adds bold totals, the ticket code as CODE128 and QR (so a return starts with a scan),
-the pinned code page (euro sign) and the cut.
+Each job opens the printer, asks its state (DLE EOT), prints, cuts and closes, all in a guarded
+thread with a deadline: a printer unplugged or out of paper raises ``PrinterError`` and the
+outbox retries later; nothing waits on it. The text printed is exactly ``layout()``'s, the
+lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
+QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
+
+Text is spelled for the code page first (``devices.code_pages``: œ -> oe, … -> ...). After the
+cut the printer is asked again: one gone or silent by then may hold part of the document only
+(``PrintIncomplete``), and the till prints it again as a duplicate.
 """
 
 from __future__ import annotations
 
 import socket
-import threading
 from typing import Callable
 
 from devices import escpos_status as st
@@ -89,10 +89,6 @@ class EscposPrinter:
 
     # -- inside the guarded thread ------------------------------------------------------------
     def _job(self, work: Callable[[object], None], check: bool = True) -> None:
-        # Set once the document's first byte may have left: a failure after that may leave part
-        # of it on paper (``PrintIncomplete``); before it, nothing is.
-        started = threading.Event()
-
         def run(printer) -> None:
             answered = False
             if check and self.settings.status_query != "off":
@@ -104,7 +100,7 @@ class EscposPrinter:
                 if not status.printable:
                     raise PrinterError(status.message)
             try:
-                started.set()
+                started.append(True)
                 work(printer)
                 if check:
                     self._check_after_cut(printer, answered)
@@ -117,10 +113,13 @@ class EscposPrinter:
                     raise PrinterError(VANISHED, reason=str(error) or type(error).__name__) from None
                 raise
 
+        # Not empty once the document's first byte may have left: a failure after that may leave
+        # part of it on paper (``PrintIncomplete``, see ``_check_after_cut``); before it, nothing is.
+        started: list[bool] = []
         try:
             self._guard.call(lambda: self._with_printer(run), self.settings.timeout_s)
         except PrinterError as error:
-            if check and started.is_set() and not isinstance(error, PrintIncomplete):
+            if check and started and not isinstance(error, PrintIncomplete):
                 error = PrintIncomplete(error.message, **error.params)
             self.last_error = error
             if self.last_status.printable:  # unreachable, hung or vanished: not a state it reported

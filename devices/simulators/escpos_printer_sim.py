@@ -33,12 +33,12 @@ class PrinterState:
         self.hang = False
         self.unplug_after: int | None = None
         """Drop the connection once this many bytes arrived (a printer switched off mid-receipt)."""
+        self.received = bytearray()
+        self.kicks: list[int] = []
         self.stall_after: int | None = None
         self.stall_s = 0.0
         """Once ``stall_after`` bytes arrived, read nothing (and answer nothing) for ``stall_s``
-        seconds, then go on: a printer busy or jammed longer than the till waits."""
-        self.received = bytearray()
-        self.kicks: list[int] = []
+        seconds, then go on: a printer busy or jammed longer than the till waits (network simulator)."""
 
     def answer(self, n: int) -> bytes:
         """The byte a printer sends back for DLE EOT ``n``."""

@@ -164,8 +164,7 @@ def run_outbox(config: Config, sealer=None) -> int:
     """Process due jobs once; returns how many ran. Safe to call from a worker thread.
 
     With the till's ``sealer``, a print job's first failure and its giving up are technical
-    events (R-JET: printer failures), once each, not at every retry; a receipt cut short is
-    recorded and queued again as a duplicate (``till.aftersale.lost_prints``).
+    events (R-JET: printer failures), once each, not at every retry.
     """
 
     lost = LostPrints()  # a receipt cut short prints again as a DUPLICATA (till.aftersale.lost_prints)
