@@ -45,10 +45,10 @@ def _has(char: str, codec: str) -> bool:
     if unicodedata.category(char) == "Cc":  # a byte below 0x20 or DEL is a command, not text
         return False
     try:
-        char.encode(codec)
+        encoded = char.encode(codec)
     except UnicodeEncodeError:
         return False
-    return True
+    return bool(encoded) and encoded[0] >= 0x20 and encoded != b"\x7f"  # nor a byte that is one
 
 
 def _spell(char: str, codec: str) -> str:
