@@ -21,6 +21,11 @@ class PrinterError(DeviceError):
     """The printer cannot print now (offline, out of paper...); the job will be retried."""
 
 
+class PrintIncomplete(PrinterError):
+    """The printer failed after part of a document was sent: part of it may be on paper, so the
+    next full copy of a receipt is a duplicate (``till.aftersale.lost_prints``)."""
+
+
 class DrawerError(DeviceError):
     """The cash drawer could not be opened or read."""
 

@@ -19,6 +19,7 @@ from till.aftersale.archive_job import archive_handlers, report_archive_failures
 from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.drawer_kick import kick_in_time, report_not_opened
 from till.aftersale.duplicates import PRINT_DUPLICATE
+from till.aftersale.lost_prints import LostPrints
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
 from till.config.loader import Config
@@ -184,7 +185,8 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
     events (R-JET: printer failures), once each, not at every retry; so is a drawer given up.
     """
 
-    own = handlers(config)
+    lost = LostPrints()  # a receipt cut short prints again as a DUPLICATA (till.aftersale.lost_prints)
+    own = lost.watch(handlers(config))
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
     drawers = {outbox.OPEN_DRAWER: own.pop(outbox.OPEN_DRAWER)}
@@ -192,6 +194,7 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
     ran += outbox.process(config.till.id, own)
     not_opened = report_not_opened(sealer, ran)
     if sealer is not None:
+        lost.record(sealer, ran)
 
         for job in ran:
             if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
