@@ -1,65 +1,52 @@
-"""``till doctor``'s checks: what a technician should know about a till before trusting it.
+"""The files of a shop: the configuration read, the privacy of each file holding secrets or
+customers (``till.shop.permissions``), and the log file.
 
-Each check is a function of the configuration returning findings: OK, WARN (works, but
-something should be done) or FAIL (unsafe or broken; ``till doctor`` exits 1). ``CHECKS`` lists
-them in the order they are printed; a new check (devices, disk space, clock...) is one more
-function appended there. A check that breaks is itself a FAIL finding, never a traceback.
-
-The first check is the privacy of the shop's files (``till.shop.permissions``): each one's mode and
-owner. A file other users may open fails; one the group may open, or owned by another user
-than the one running the check (the till's), is a warning.
+A file other users may open fails; one the group may open, or owned by another user than the
+one running the check (the till's), is a warning.
 """
 
 from __future__ import annotations
 
 import grp
-import logging
 import os
 import pwd
 import stat
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from till.i18n import N_, translate
+from till.i18n import N_
+from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 from till.shop.permissions import sensitive_files
 
-__all__ = ["OK", "WARN", "FAIL", "Finding", "CHECKS", "run_checks", "file_permissions", "log_file", "MESSAGES"]
+__all__ = ["configuration", "file_permissions", "log_file", "MESSAGES"]
 
-log = logging.getLogger(__name__)
-
-OK, WARN, FAIL = "OK", "WARN", "FAIL"
-
+CONFIG_OK = N_("configuration {file}: read, till {till_id}")
+CONFIG_PATH_MISSING = N_("configuration: {setting} names {path}, which does not exist (fix the path in {file})")
 FILE_OK = N_("{kind} {file}: mode {mode}, owner {owner}")
 FILE_GROUP_MAY_READ = N_("{kind} {file}: mode {mode}, owner {owner}, group {group} may read it")
 FILE_OTHERS = N_("{kind} {file}: mode {mode}: every user of this machine can open it (chmod {wanted})")
 FILE_GROUP = N_("{kind} {file}: mode {mode}: group {group} can open it (chmod {wanted})")
 FILE_OWNER = N_("{kind} {file}: owned by {owner}, not by {user} who runs the till (chown {user})")
 FILE_MISSING = N_("{kind} {file} is missing")
-CHECK_BROKE = N_("The check {check} could not run: {reason}")
 LOG_OK = N_("log file {file}: writable")
 LOG_UNWRITABLE = N_("log file {file} cannot be written ({reason}): errors are not kept (fix log_file)")
-MESSAGES = (FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER, FILE_MISSING, CHECK_BROKE,
-            LOG_OK, LOG_UNWRITABLE)
+MESSAGES = (CONFIG_OK, CONFIG_PATH_MISSING, FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER,
+            FILE_MISSING, LOG_OK, LOG_UNWRITABLE)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One line of ``till doctor``: a status and a message to translate."""
-
-    status: str
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, lang: str | None = None) -> str:
-        """The message in ``lang``; names of file kinds are translated too."""
-        params = dict(self.params)
-        if "kind" in params:
-            params["kind"] = translate(str(params["kind"]), lang)
-        return translate(self.message, lang, **params)
-
-
-Check = Callable[[Any], Iterable[Finding]]
+def configuration(config: Any) -> Iterable[Finding]:
+    """The file was read (``till doctor`` stops with the loader's message, exit 2, when it cannot
+    be: unknown keys and wrong values are refused there); the folders and files it names that
+    the till cannot make itself must exist."""
+    yield Finding(OK, CONFIG_OK, {"file": str(config.path), "till_id": config.till.id})
+    named = [("till.key_file", config.resolve(config.till.key_file).parent)]
+    ca_file = getattr(config.sync, "ca_file", None) if config.sync is not None else None
+    if ca_file:
+        named.append(("sync.ca_file", Path(ca_file)))
+    for setting, path in named:
+        if not path.exists():
+            yield Finding(WARN, CONFIG_PATH_MISSING, {"setting": setting, "path": str(path), "file": str(config.path)})
 
 
 def _user(uid: int) -> str:
@@ -111,18 +98,3 @@ def log_file(config: Any) -> Iterable[Finding]:
     else:
         yield Finding(OK, LOG_OK, {"file": str(path)})
 
-
-CHECKS: list[Check] = [file_permissions, log_file]
-"""Run in this order by ``till doctor``."""
-
-
-def run_checks(config: Any, checks: Iterable[Check] | None = None) -> list[Finding]:
-    """Every finding of ``checks`` (default: ``CHECKS``) on ``config``'s till."""
-    findings: list[Finding] = []
-    for check in CHECKS if checks is None else checks:
-        try:
-            findings += list(check(config))
-        except Exception as error:  # noqa: BLE001 - one broken check must not hide the others
-            log.exception("doctor check %s failed", check.__name__)
-            findings.append(Finding(FAIL, CHECK_BROKE, {"check": check.__name__, "reason": str(error)}))
-    return findings
