@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,17 +131,27 @@ def database(config: Any) -> Iterable[Finding]:
         else:
             yield Finding(FAIL, DB_UNREADABLE, {"where": where, "reason": opened.error if opened else "?"})
     elif isinstance(found, peewee.SqliteDatabase):
-        rows = [row[0] for row in found.execute_sql("PRAGMA integrity_check").fetchall()]
+        try:
+            rows = [row[0] for row in found.execute_sql("PRAGMA integrity_check").fetchall()]
+        except (peewee.DatabaseError, sqlite3.DatabaseError) as error:  # "database disk image is malformed"
+            rows = [str(error)]
         if rows == ["ok"]:
             yield Finding(OK, DB_OK, {"where": where})
         else:
             detail = "; ".join(str(row) for row in rows[:2])
             yield Finding(FAIL, DB_DAMAGED, {"where": where, "detail": detail})
+            _set_aside(opened)  # the checks that read it would only fail one by one
     else:
         found.execute_sql("SELECT 1")
         yield Finding(OK, DB_CONNECTED, {"where": where})
     path = sqlite_file(config)
     yield disk_verdict(_existing_folder(path.parent if path is not None else Path(config.path).parent))
+
+
+def _set_aside(opened: _Opened | None) -> None:
+    if opened is not None and opened.database is not None:
+        opened.database.close()
+        opened.database, opened.error = None, "damaged"
 
 
 def _existing_folder(folder: Path) -> Path:

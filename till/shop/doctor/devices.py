@@ -26,7 +26,7 @@ from till.errors import TillError
 from till.i18n import N_, Phrase
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 
-__all__ = ["devices", "MESSAGES", "PROBE_TIMEOUT_S"]
+__all__ = ["devices", "path_finding", "MESSAGES", "PROBE_TIMEOUT_S"]
 
 PRINTER, DRAWER, TERMINAL, SCANNER, DISPLAY = (
     N_("printer"), N_("cash drawer"), N_("card terminal"), N_("scanner"), N_("customer display"))
@@ -48,7 +48,7 @@ PROBE_TIMEOUT_S = 3
 """The longest one device may take to answer the doctor."""
 
 
-def _path(device: str, driver: str, path: str, write: bool = True) -> Finding:
+def path_finding(device: str, driver: str, path: str, write: bool = True) -> Finding:
     """Present and openable, or the fix (missing: cable and name; refused: the group to join)."""
     checked = check_path(path, write=write)
     if checked.problem is not None:
@@ -70,7 +70,7 @@ def printer(config: Any) -> Iterable[Finding]:
              "escpos_usb": f"usb {settings.usb_vendor_id:04x}:{settings.usb_product_id:04x}"}.get(
         settings.driver, settings.path)
     if settings.driver in ("escpos_serial", "escpos_file"):
-        found = _path(PRINTER, settings.driver, settings.path)
+        found = path_finding(PRINTER, settings.driver, settings.path)
         if found.status != OK:
             yield found
             return
@@ -95,7 +95,7 @@ def drawer(config: Any) -> Iterable[Finding]:
     elif settings.kind == "printer":
         yield Finding(OK, KICKED_BY_PRINTER, {"device": device, "pin": settings.pin})
     else:
-        found = _path(DRAWER, settings.kind, settings.path)
+        found = path_finding(DRAWER, settings.kind, settings.path)
         if found.status != OK or settings.status_line == "none":
             yield found
             return
@@ -128,7 +128,7 @@ def terminal(config: Any) -> Iterable[Finding]:
         else:
             yield Finding(OK, DEVICE_ANSWERS, {"device": device, "where": where, "state": "TCP"})
     else:  # Concert over serial or USB-CDC: opening it is all a doctor may do (no request sent)
-        yield _path(TERMINAL, settings.terminal, settings.device)
+        yield path_finding(TERMINAL, settings.terminal, settings.device)
 
 
 def scanners(config: Any) -> Iterable[Finding]:
@@ -137,9 +137,9 @@ def scanners(config: Any) -> Iterable[Finding]:
         if source == "wedge":
             yield Finding(OK, KEYBOARD, {"device": Phrase(SCANNER)})
         elif source == "evdev":
-            yield _path(SCANNER, source, settings.evdev_path, write=False)
+            yield path_finding(SCANNER, source, settings.evdev_path, write=False)
         elif source == "serial":
-            yield _path(SCANNER, source, settings.serial_path)
+            yield path_finding(SCANNER, source, settings.serial_path)
 
 
 def display(config: Any) -> Iterable[Finding]:
@@ -147,7 +147,7 @@ def display(config: Any) -> Iterable[Finding]:
     if settings.driver == "none":
         yield Finding(OK, DEVICE_NOT_USED, {"device": Phrase(DISPLAY)})
     else:
-        yield _path(DISPLAY, settings.driver, settings.path)
+        yield path_finding(DISPLAY, settings.driver, settings.path)
 
 
 def devices(config: Any) -> Iterable[Finding]:

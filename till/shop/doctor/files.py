@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from till.i18n import N_
+from till.i18n import N_, Phrase
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 from till.shop.permissions import sensitive_files
 
@@ -23,15 +23,15 @@ __all__ = ["configuration", "file_permissions", "log_file", "MESSAGES"]
 
 CONFIG_OK = N_("configuration {file}: read, till {till_id}")
 CONFIG_PATH_MISSING = N_("configuration: {setting} names {path}, which does not exist (fix the path in {file})")
-FILE_OK = N_("{kind} {file}: mode {mode}, owner {owner}")
-FILE_GROUP_MAY_READ = N_("{kind} {file}: mode {mode}, owner {owner}, group {group} may read it")
+FILES_PRIVATE = N_("files holding secrets or customers: {count}, each private to {user}{group_note}")
+GROUP_MAY_READ = N_(" (group {group} may read the log)")
 FILE_OTHERS = N_("{kind} {file}: mode {mode}: every user of this machine can open it (chmod {wanted})")
 FILE_GROUP = N_("{kind} {file}: mode {mode}: group {group} can open it (chmod {wanted})")
 FILE_OWNER = N_("{kind} {file}: owned by {owner}, not by {user} who runs the till (chown {user})")
 FILE_MISSING = N_("{kind} {file} is missing")
 LOG_OK = N_("log file {file}: writable")
 LOG_UNWRITABLE = N_("log file {file} cannot be written ({reason}): errors are not kept (fix log_file)")
-MESSAGES = (CONFIG_OK, CONFIG_PATH_MISSING, FILE_OK, FILE_GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER,
+MESSAGES = (CONFIG_OK, CONFIG_PATH_MISSING, FILES_PRIVATE, GROUP_MAY_READ, FILE_OTHERS, FILE_GROUP, FILE_OWNER,
             FILE_MISSING, LOG_OK, LOG_UNWRITABLE)
 
 
@@ -64,7 +64,10 @@ def _group(gid: int) -> str:
 
 
 def file_permissions(config: Any) -> Iterable[Finding]:
-    """Mode and owner of each file holding secrets or customers."""
+    """Mode and owner of each file holding secrets or customers: one line per file to fix, and
+    one line for all the files that are right (the doctor's output stays on one screen)."""
+    private = 0
+    readers: set[str] = set()
     for file in sensitive_files(config):
         try:
             info = file.path.stat()
@@ -83,7 +86,12 @@ def file_permissions(config: Any) -> Iterable[Finding]:
         elif info.st_uid != os.geteuid():
             yield Finding(WARN, FILE_OWNER, params)
         else:
-            yield Finding(OK, FILE_GROUP_MAY_READ if mode & 0o040 else FILE_OK, params)
+            private += 1
+            if mode & 0o040:
+                readers.add(params["group"])
+    if private:
+        note = Phrase(GROUP_MAY_READ, (("group", ", ".join(sorted(readers))),)) if readers else ""
+        yield Finding(OK, FILES_PRIVATE, {"count": private, "user": _user(os.geteuid()), "group_note": note})
 
 
 def log_file(config: Any) -> Iterable[Finding]:
