@@ -45,9 +45,12 @@ def set_keys(path: Path, section: str, /, **values: object) -> Path:
     end = header.end() + (body_end.start() if body_end else len(text) - header.end())
     body = text[header.end():end]
     for name, value in values.items():
-        line = f"{name} = {value!r}".replace("'", '"') if not isinstance(value, bool) else f"{name} = {str(value).lower()}"
         if isinstance(value, (list, tuple)):
             line = f"{name} = [{', '.join(chr(34) + v + chr(34) for v in value)}]"
+        elif isinstance(value, bool):
+            line = f"{name} = {str(value).lower()}"
+        else:
+            line = f"{name} = {value!r}".replace("'", '"')
         found = re.search(rf"(?m)^{name} = .*$", body)
         body = body[:found.start()] + line + body[found.end():] if found else line + "\n" + body
     path.write_text(text[:header.end()] + body + text[end:], encoding="utf-8")

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from till.errors import TillError
 from till.shop.doctor import activity, database, devices, files, headoffice, journal
 from till.shop.doctor.findings import CHECK_BROKE, FAIL, OK, WARN, Check, Finding
 from till.shop.doctor.files import configuration, file_permissions, log_file
@@ -51,7 +52,6 @@ def run_checks(config: Any, checks: Iterable[Check] | None = None) -> list[Findi
                 findings += list(check(config))
             except Exception as error:  # noqa: BLE001 - one broken check must not hide the others
                 log.exception("doctor check %s failed", check.__name__)
-                reason = error.text if hasattr(error, "params") else None
-                findings.append(Finding(FAIL, CHECK_BROKE, {"check": check.__name__,
-                                                            "reason": error if reason else str(error)}))
+                reason = error if isinstance(error, TillError) else str(error) or type(error).__name__
+                findings.append(Finding(FAIL, CHECK_BROKE, {"check": check.__name__, "reason": reason}))
     return findings

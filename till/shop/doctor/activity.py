@@ -34,13 +34,14 @@ TODAY_CLOSED = N_("closures: today ({day}) is closed already: sales resume tomor
 DAY_OPEN = N_("closures: day {day} has sales and no daily closure: the till refuses sales until it is closed "
               "(till close day, or F1 on the sale screen)")
 CARDS_OK = N_("card payments: none waiting for a decision")
-CARDS_UNKNOWN = N_("card payments: {count} with an unknown outcome since {since}: a manager checks the terminal's own "
+CARDS_UNKNOWN = N_("card payments with an unknown outcome: {count}, since {since}: a manager checks the terminal's own "
                    "journal, then till card settle ID --approved REF or --declined (list: till card pending)")
-CARDS_STALE = N_("card payments: {count} requests from before {since} have no answer: the till settles them at its "
-                 "next start (then till card pending)")
-OUTBOX_OK = N_("outbox: {count} jobs waiting, none failing")
-OUTBOX_PRINTER = N_("outbox: {count} print jobs wait for the printer ({error}): fix the printer, then till outbox run")
-OUTBOX_GAVE_UP = N_("outbox: {count} jobs gave up ({error}): once the device or server is back, send them again from "
+CARDS_STALE = N_("card requests with no answer since before {since}: {count}: the till settles them at its next "
+                 "start (then till card pending)")
+OUTBOX_OK = N_("outbox: none failing (jobs waiting: {count})")
+OUTBOX_PRINTER = N_("outbox: print jobs waiting for the printer: {count} ({error}): fix the printer, then "
+                    "till outbox run")
+OUTBOX_GAVE_UP = N_("outbox: jobs given up: {count} ({error}): once the device or server is back, send them again from "
                     "the manager's closures screen, then till outbox run")
 MESSAGES = (CLOSED_UP_TO, NEVER_CLOSED, TODAY_CLOSED, DAY_OPEN, CARDS_OK, CARDS_UNKNOWN, CARDS_STALE, OUTBOX_OK,
             OUTBOX_PRINTER, OUTBOX_GAVE_UP)

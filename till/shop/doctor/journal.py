@@ -32,12 +32,12 @@ KEY_MISSING = N_("signing key {file} is missing: put the till's key file back fr
                  "refused by the journal)")
 KEY_UNUSABLE = N_("signing key: {reason}")
 KEY_OK = N_("signing key {file}: loads, key {fingerprint} is the one the journal expects")
-ANCHORS_OK = N_("anchors {folder}: agree with the journal ({count} chains)")
-ANCHORS_BROKEN = N_("anchors: {problem} ({count} problems): run till journal verify, then a manager acknowledges "
+ANCHORS_OK = N_("anchors {folder}: agree with the journal (chains: {count})")
+ANCHORS_BROKEN = N_("anchors: {problem} (problems: {count}): run till journal verify, then a manager acknowledges "
                     "after checking (till journal acknowledge-anchor)")
 ANCHORS_WARNED = N_("anchors: {problem}")
-JOURNAL_OK = N_("journal: {count} records verified, every signature and link holds")
-JOURNAL_BROKEN = N_("journal: {problem} ({count} problems): run till journal verify for the list, keep the database "
+JOURNAL_OK = N_("journal: every signature and link holds (records verified: {count})")
+JOURNAL_BROKEN = N_("journal: {problem} (problems: {count}): run till journal verify for the list, keep the database "
                     "as it is and call the support")
 CLOCK_OK = N_("clock {now} UTC: after the last record ({last} UTC)")
 CLOCK_NO_RECORD = N_("clock {now} UTC: no record yet to compare with")
