@@ -31,5 +31,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add ``doctor`` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
-    doctor = commands.add_parser("doctor", help="check the till: its files' modes and owners (OK, WARN, FAIL)")
+    doctor = commands.add_parser("doctor", help="check the till, one line per check (OK, WARN, FAIL): files, database, "
+                                 "key, journal, devices, closures, card payments, outbox, head office, clock")
     doctor.set_defaults(func=cmd_doctor)
