@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
+from devices.simulators.serial_drawer_sim import Rfc2217DrawerSimulator
 from store.models import OutboxJob
 from store.models.base import utcnow
 from till.aftersale import outbox
@@ -198,6 +199,15 @@ def test_a_network_printer_that_answers_is_ok_and_one_that_does_not_fails(shop):
     assert [f.status for f in silent] == [doctor.FAIL]
 
 
+def test_a_serial_drawer_with_a_sensor_answers_with_its_state(shop):
+    with Rfc2217DrawerSimulator(line="cts") as drawer:
+        set_keys(shop.config.path, "drawer", kind="serial", path=drawer.url, status_line="cts")
+        answered = of(findings(shop.config.path), devices.DEVICE_ANSWERS)
+        assert [f.text("en") for f in answered] == [f"cash drawer {drawer.url}: answers (drawer closed)"]
+    silent = [f for f in findings(shop.config.path) if f.params.get("driver") == "serial"]
+    assert [f.status for f in silent] == [doctor.FAIL]  # the device server is gone
+
+
 def test_a_scanner_and_display_paths_are_checked(shop):
     set_keys(shop.config.path, "scanner", sources=["wedge", "evdev"], evdev_path="/dev/input/by-id/none-kbd")
     set_keys(shop.config.path, "display", driver="epson", path="/dev/ttyUSB-display")
@@ -344,7 +354,11 @@ def test_a_head_office_that_answers_is_ok_once_the_till_is_enrolled(shop, head_o
     set_keys(shop.config.path, "sync", url=head_office.url)
     assert [f.status for f in of(findings(shop.config.path), headoffice.NOT_ENROLLED)] == [doctor.FAIL]
     enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
-    assert [f.status for f in of(findings(shop.config.path), headoffice.REACHABLE)] == [doctor.OK]
+    found = findings(shop.config.path)
+    assert [f.status for f in of(found, headoffice.REACHABLE)] == [doctor.OK]
+    assert [f.status for f in of(found, headoffice.SYNC_NEVER)] == [doctor.WARN]
+    assert main(["--config", str(shop.config.path), "sync"]) == 0
+    assert [f.status for f in of(findings(shop.config.path), headoffice.LAST_SYNC)] == [doctor.OK]
 
 
 def test_a_head_office_certificate_not_trusted_is_explained(shop, tmp_path):

@@ -49,7 +49,11 @@ PROBE_TIMEOUT_S = 3
 
 
 def path_finding(device: str, driver: str, path: str, write: bool = True) -> Finding:
-    """Present and openable, or the fix (missing: cable and name; refused: the group to join)."""
+    """Present and openable, or the fix (missing: cable and name; refused: the group to join).
+    A pyserial URL (``rfc2217://`` serial device server) has no file: the probe that follows
+    is its check."""
+    if "://" in path:
+        return Finding(OK, DEVICE_PRESENT, {"device": Phrase(device), "where": path})
     checked = check_path(path, write=write)
     if checked.problem is not None:
         return Finding(FAIL, DEVICE_PROBLEM, {"device": Phrase(device), "driver": driver,
