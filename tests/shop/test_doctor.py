@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.simulators.concert_sim import ConcertSimulator
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 from devices.simulators.serial_drawer_sim import Rfc2217DrawerSimulator
 from store.models import OutboxJob
@@ -28,6 +29,7 @@ from till.returns.card import CardOutcomeUnknown
 from till.returns.session import ReturnSession
 from till.shop import doctor
 from till.shop.doctor import activity, database, devices, files, headoffice, journal
+from till.shop.running import running_till
 from tests.support.clock import sealing_at
 from tests.support.headoffice import HeadOffice
 from tests.support.net import free_port, self_signed
@@ -206,6 +208,24 @@ def test_a_serial_drawer_with_a_sensor_answers_with_its_state(shop):
         assert [f.text("en") for f in answered] == [f"cash drawer {drawer.url}: answers (drawer closed)"]
     silent = [f for f in findings(shop.config.path) if f.params.get("driver") == "serial"]
     assert [f.status for f in silent] == [doctor.FAIL]  # the device server is gone
+
+
+def test_a_concert_terminal_answers_its_handshake_unless_the_till_is_running(shop):
+    with ConcertSimulator(step_s=0.2) as simulator:
+        set_keys(shop.config.path, "payment", terminal="concert", device=simulator.path, simulate=False)
+        answered = of(findings(shop.config.path), devices.DEVICE_ANSWERS)
+        assert [f.text("en") for f in answered] == [f"card terminal {simulator.path}: answers (ready)"]
+        assert simulator.requests == []  # a handshake, never a request
+        with running_till(load(shop.config.path)):
+            assert of(findings(shop.config.path), devices.TERMINAL_IN_USE)
+    gone = of(findings(shop.config.path), devices.DEVICE_PROBLEM)
+    assert [f.status for f in gone] == [doctor.FAIL] and "does not exist" in gone[0].text("en")
+
+
+def test_a_caisse_ap_terminal_that_does_not_answer_fails(shop):
+    set_keys(shop.config.path, "payment", terminal="caisse_ap", host="127.0.0.1", port=free_port(), simulate=False)
+    silent = of(findings(shop.config.path), devices.DEVICE_SILENT)
+    assert [f.status for f in silent] == [doctor.FAIL]
 
 
 def test_a_scanner_and_display_paths_are_checked(shop):

@@ -3,8 +3,9 @@ this user may open it (else the group to join), and the device answers.
 
 The sentences for a missing path, a group to join, a busy or vanished device are
 ``devices.access``'s, the ones ``till devices list`` and every driver use. "Answers" asks what is
-cheap and harmless: the printer's DLE EOT status, a serial drawer's sensor line, a TCP connection
-to a network terminal; nothing prints, opens or charges. Each call is bounded by a short timeout
+cheap and harmless: the printer's DLE EOT status, a serial drawer's sensor line, the card
+terminal's own health check (Concert's ENQ/ACK/EOT handshake, a Caisse-AP connection), never
+while the till's program runs (a payment may be in progress); nothing prints, opens or charges. Each call is bounded by a short timeout
 (the drivers' guards), so a hung device makes one FAIL line, never a hung doctor. Simulated and
 logged devices (the demo's) are OK and say so.
 """
@@ -12,7 +13,6 @@ logged devices (the demo's) are OK and say so.
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,10 +21,12 @@ from devices import printer as printers
 from devices.access import check_path
 from devices.display import DisplaySettings
 from devices.escpos_status import OFFLINE
+from devices.payment.factory import TerminalSettings, make_terminal
 from devices.scanner import ScannerSettings
 from till.errors import TillError
 from till.i18n import N_, Phrase
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
+from till.shop.running import AlreadyRunning, running_till
 
 __all__ = ["devices", "path_finding", "MESSAGES", "PROBE_TIMEOUT_S"]
 
@@ -38,10 +40,12 @@ DEVICE_STATE = N_("{device} {where}: {state}")
 DEVICE_PROBLEM = N_("{device} ({driver}): {problem}")
 DEVICE_SILENT = N_("{device} {where}: no answer: {reason} (check the cable, the power and the address)")
 KICKED_BY_PRINTER = N_("{device}: kicked by the printer (pin {pin})")
+TERMINAL_IN_USE = N_("{device} {where}: in use by the running till, not asked (till devices test terminal once "
+                     "the till is stopped)")
 KEYBOARD = N_("{device}: keyboard wedge (types into the till's console)")
 SENSOR = {True: N_("drawer open"), False: N_("drawer closed"), None: N_("no sensor")}
 MESSAGES = (PRINTER, DRAWER, TERMINAL, SCANNER, DISPLAY, DEVICE_NOT_USED, DEVICE_SIMULATED, DEVICE_PRESENT,
-            DEVICE_ANSWERS, DEVICE_STATE, DEVICE_PROBLEM, DEVICE_SILENT, KICKED_BY_PRINTER, KEYBOARD,
+            DEVICE_ANSWERS, DEVICE_STATE, DEVICE_PROBLEM, DEVICE_SILENT, KICKED_BY_PRINTER, TERMINAL_IN_USE, KEYBOARD,
             *SENSOR.values())
 
 PROBE_TIMEOUT_S = 3
@@ -119,20 +123,40 @@ def terminal(config: Any) -> Iterable[Finding]:
     device = Phrase(TERMINAL)
     if settings.terminal == "none":
         yield Finding(OK, DEVICE_NOT_USED, {"device": device})
-    elif settings.terminal == "simulator" or settings.simulate is True:
+        return
+    if settings.terminal == "simulator" or settings.simulate is True:
         yield Finding(OK, DEVICE_SIMULATED, {"device": device, "where": settings.terminal})
-    elif settings.terminal == "caisse_ap":
+        return
+    if settings.terminal == "caisse_ap":
         where = f"{settings.host}:{settings.port}"
-        try:
-            with socket.create_connection((settings.host, settings.port), timeout=PROBE_TIMEOUT_S):
-                pass
-        except OSError as error:
-            reason = error.strerror or str(error) or type(error).__name__
-            yield Finding(FAIL, DEVICE_SILENT, {"device": device, "where": where, "reason": reason})
-        else:
-            yield Finding(OK, DEVICE_ANSWERS, {"device": device, "where": where, "state": "TCP"})
-    else:  # Concert over serial or USB-CDC: opening it is all a doctor may do (no request sent)
-        yield path_finding(TERMINAL, settings.terminal, settings.device)
+    else:
+        where = settings.device
+        found = path_finding(TERMINAL, settings.terminal, settings.device)
+        if found.status != OK:
+            yield found
+            return
+    try:
+        with running_till(config):  # held while asking, so the till cannot start a payment meanwhile
+            health = _terminal_health(settings)
+    except AlreadyRunning:
+        yield Finding(OK, TERMINAL_IN_USE, {"device": device, "where": where})
+        return
+    if health == "ready":
+        yield Finding(OK, DEVICE_ANSWERS, {"device": device, "where": where, "state": health})
+    else:
+        yield Finding(FAIL, DEVICE_SILENT, {"device": device, "where": where,
+                                            "reason": health.removeprefix("offline: ")})
+
+
+def _terminal_health(settings: Any) -> str:
+    """The driver's own health check with the doctor's timeouts: Concert's ENQ/ACK/EOT handshake
+    (no request is sent), Caisse-AP's connection (nothing sent: one request per connection)."""
+    step_ms = min(settings.step_timeout_ms, PROBE_TIMEOUT_S * 1000)
+    probe = make_terminal(TerminalSettings(
+        driver=settings.terminal, device=settings.device, baudrate=settings.baudrate, host=settings.host,
+        port=settings.port, step_timeout_ms=step_ms, answer_timeout_s=PROBE_TIMEOUT_S, retries=1,
+        pos_number=settings.pos_number, terminal_id=settings.terminal_id))
+    return probe.health() if probe is not None else "ready"
 
 
 def scanners(config: Any) -> Iterable[Finding]:
