@@ -407,3 +407,11 @@ def test_every_doctor_sentence_has_french():
     french = _catalogue("fr")
     missing = [message for message in doctor.MESSAGES if message not in french]
     assert missing == []
+
+
+@pytest.mark.postgres
+def test_a_shop_on_postgresql_is_connected_read_only_and_passes(pg_shop):
+    found = findings(pg_shop.config.path)
+    assert [f.status for f in of(found, database.DB_CONNECTED)] == [doctor.OK]
+    assert [f for f in found if f.status == doctor.FAIL] == []
+    assert of(found, journal.JOURNAL_OK) and of(found, activity.OUTBOX_OK)
