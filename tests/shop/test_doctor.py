@@ -6,7 +6,9 @@ their simulators and a real loopback server."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import grp
 import os
 import re
 import shutil
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from headoffice.cli import enroll
 from devices.simulators.concert_sim import ConcertSimulator
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 from devices.simulators.serial_drawer_sim import Rfc2217DrawerSimulator
@@ -24,9 +27,13 @@ from store.models.base import utcnow
 from till.aftersale import outbox
 from till.cli.main import main
 from till.config.loader import load
+from till.demo.build import build_demo
 from till.fiscal.events import INTEGRITY_CHECK, record_event
+from till.fiscal.keys import Signer
+from till.i18n import _catalogue
 from till.returns.card import CardOutcomeUnknown
 from till.returns.session import ReturnSession
+from till.selling.ticket_writer import write_ticket
 from till.shop import doctor
 from till.shop.doctor import activity, database, devices, files, headoffice, journal
 from till.shop.running import running_till
@@ -78,8 +85,6 @@ def run(capsys, path: Path) -> tuple[int, list[str]]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    from till.demo.build import build_demo
-
     folder = tmp_path_factory.mktemp("doctor-demo") / "shop"
     build_demo(folder, days=3)
     return folder / "till.toml"
@@ -126,8 +131,6 @@ def test_a_key_others_may_read_fails_with_chmod(shop):
 
 
 def test_another_key_than_the_journals_fails(shop, tmp_path):
-    from till.fiscal.keys import Signer
-
     key = shop.config.resolve(shop.config.till.key_file)
     key.unlink()
     Signer.create(key)
@@ -243,8 +246,6 @@ NOBODY = 65534
 def test_a_device_this_user_may_not_open_names_the_group_to_join(tmp_path):
     """As the till's user (here: nobody, in a child process) on a device file of group dialout,
     mode 0660, the line names the group to join and the command that does it."""
-    import grp
-
     folder = Path(tempfile.mkdtemp())
     try:
         os.chmod(folder, 0o755)
@@ -313,10 +314,6 @@ def test_a_job_the_outbox_gave_up_on_warns(shop, capsys):
 
 
 def test_a_day_with_sales_and_no_closure_warns(shop):
-    import dataclasses
-
-    from till.selling.ticket_writer import write_ticket
-
     when = utcnow() - dt.timedelta(days=2)
     draft = dataclasses.replace(paid_draft(shop, [("BAG", 1)]), created_at=when)
     with sealing_at(when):  # sold two days ago; nobody closed that day
@@ -369,8 +366,6 @@ def head_office(tmp_path):
 
 
 def test_a_head_office_that_answers_is_ok_once_the_till_is_enrolled(shop, head_office):
-    from headoffice.cli import enroll
-
     set_keys(shop.config.path, "sync", url=head_office.url)
     assert [f.status for f in of(findings(shop.config.path), headoffice.NOT_ENROLLED)] == [doctor.FAIL]
     enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
@@ -402,8 +397,6 @@ def test_a_corrupt_configuration_exits_2_with_the_loaders_message(shop, capsys):
 
 
 def test_every_doctor_sentence_has_french():
-    from till.i18n import _catalogue
-
     french = _catalogue("fr")
     missing = [message for message in doctor.MESSAGES if message not in french]
     assert missing == []
