@@ -23,7 +23,7 @@ from devices.simulators.concert_sim import ConcertSimulator
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 from devices.simulators.serial_drawer_sim import Rfc2217DrawerSimulator
 from store.models import OutboxJob
-from store.models.base import utcnow
+from store.models.base import database_proxy, utcnow
 from till.aftersale import outbox
 from till.cli.main import main
 from till.config.loader import load
@@ -164,6 +164,20 @@ def test_a_damaged_database_fails(shop):
     found = doctor.run_checks(load(shop.config.path), [database.database])
     assert found[0].status == doctor.FAIL
     assert found[0].message in (database.DB_DAMAGED, database.DB_UNREADABLE)
+
+
+def test_a_doctor_run_leaves_the_open_shop_bound_to_its_own_database(shop):
+    findings(shop.config.path)
+    assert database_proxy.obj is shop.ctx.database
+    sell(shop, [("BAG", 1)])  # the till goes on selling
+
+
+def test_a_database_that_cannot_be_reached_fails_and_leaves_the_shop_bound(shop):
+    set_keys(shop.config.path, "till", database=f"postgresql://nobody@127.0.0.1:{free_port()}/till")
+    found = findings(shop.config.path)
+    assert [f.status for f in of(found, database.DB_UNREADABLE)] == [doctor.FAIL]
+    assert "nobody" not in of(found, database.DB_UNREADABLE)[0].params["where"]  # no user or password shown
+    assert database_proxy.obj is shop.ctx.database
 
 
 def test_free_disk_space_warns_then_fails():

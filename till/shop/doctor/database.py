@@ -74,7 +74,7 @@ def session() -> Iterator[None]:
         _current.reset(token)
         if opened.database is not None and not opened.database.is_closed():
             opened.database.close()
-        if opened.database is not None:
+        if opened.tried:  # bound by the attempt, even one that failed to connect
             database_proxy.initialize(previous)
 
 
