@@ -150,7 +150,7 @@ def test_a_missing_database_fails_and_the_other_checks_still_run(shop, capsys):
     assert not path.exists()  # never created by a doctor
     found = findings(shop.config.path)
     assert [f.status for f in of(found, database.DB_MISSING)] == [doctor.FAIL]
-    assert of(found, devices.DEVICE_SIMULATED) and of(found, journal.KEY_OK)
+    assert of(found, devices.DEVICE_SIMULATED) and of(found, journal.KEY_LOADS)
 
 
 def test_a_damaged_database_fails(shop):
@@ -178,6 +178,18 @@ def test_a_database_that_cannot_be_reached_fails_and_leaves_the_shop_bound(shop)
     assert [f.status for f in of(found, database.DB_UNREADABLE)] == [doctor.FAIL]
     assert "nobody" not in of(found, database.DB_UNREADABLE)[0].params["where"]  # no user or password shown
     assert database_proxy.obj is shop.ctx.database
+
+
+def test_a_database_older_or_newer_than_the_program_is_said_and_not_read(shop):
+    shop.ctx.database.execute_sql("DELETE FROM schema_migration WHERE version = (SELECT MAX(version) "
+                                  "FROM schema_migration)")
+    found = findings(shop.config.path)
+    assert [f.status for f in of(found, database.SCHEMA_BEHIND)] == [doctor.WARN]
+    assert not of(found, journal.JOURNAL_OK)  # not read until the till has migrated it
+    shop.ctx.database.execute_sql("INSERT INTO schema_migration (version, name, applied_at) "
+                                  "VALUES (9998, 'm9998_future', '2099-01-01'), (9999, 'm9999_future', '2099-01-01')")
+    ahead = of(findings(shop.config.path), database.SCHEMA_AHEAD)
+    assert [f.status for f in ahead] == [doctor.FAIL] and ahead[0].params["steps"] == "9998, 9999"
 
 
 def test_free_disk_space_warns_then_fails():

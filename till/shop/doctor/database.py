@@ -23,7 +23,7 @@ from typing import Any
 
 import peewee
 
-from store import db
+from store import db, migrations
 from store.models.base import database_proxy
 from till.i18n import N_
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
@@ -42,7 +42,12 @@ DISK_OK = N_("disk {folder}: {free} MB free of {total} MB")
 DISK_LOW = N_("disk {folder}: only {free} MB free of {total} MB: delete old files or move the archives off the till")
 DISK_FULL = N_("disk {folder}: {free} MB free: the next sale may not be written; free space now (old logs, "
                "copies, archives already saved elsewhere)")
-MESSAGES = (DB_MISSING, DB_UNREADABLE, DB_DAMAGED, DB_OK, DB_CONNECTED, DISK_OK, DISK_LOW, DISK_FULL)
+SCHEMA_BEHIND = N_("database {where} lacks {count} schema steps of this program ({first}...): the till applies them "
+                   "at its next start; the checks that read the database wait until then")
+SCHEMA_AHEAD = N_("database {where} was written by a newer program (schema steps {steps}): install that version of "
+                  "till; the checks that read the database are skipped")
+MESSAGES = (DB_MISSING, DB_UNREADABLE, DB_DAMAGED, DB_OK, DB_CONNECTED, DISK_OK, DISK_LOW, DISK_FULL, SCHEMA_BEHIND,
+            SCHEMA_AHEAD)
 
 MB = 1024 * 1024
 WARN_FREE_BYTES = 500 * MB
@@ -144,8 +149,30 @@ def database(config: Any) -> Iterable[Finding]:
     else:
         found.execute_sql("SELECT 1")
         yield Finding(OK, DB_CONNECTED, {"where": where})
+    if shop_database(config) is not None:
+        schema = _schema(found, where)
+        if schema is not None:
+            yield schema
+            _set_aside(opened)
     path = sqlite_file(config)
     yield disk_verdict(_existing_folder(path.parent if path is not None else Path(config.path).parent))
+
+
+def _schema(found: peewee.Database, where: str) -> Finding | None:
+    """None when the database has exactly this program's schema steps (``store.migrations``),
+    read without ``migrations.applied``, which would create its table (a doctor never writes)."""
+    try:
+        done = {row[0] for row in found.execute_sql("SELECT version FROM schema_migration").fetchall()}
+    except (peewee.DatabaseError, sqlite3.DatabaseError):
+        done = set()
+    shipped = dict(migrations.steps())
+    unknown = sorted(done - set(shipped))
+    if unknown:
+        return Finding(FAIL, SCHEMA_AHEAD, {"where": where, "steps": ", ".join(str(n) for n in unknown)})
+    missing = [shipped[number] for number in sorted(set(shipped) - done)]
+    if missing:
+        return Finding(WARN, SCHEMA_BEHIND, {"where": where, "count": len(missing), "first": missing[0]})
+    return None
 
 
 def _set_aside(opened: _Opened | None) -> None:

@@ -32,6 +32,8 @@ KEY_MISSING = N_("signing key {file} is missing: put the till's key file back fr
                  "refused by the journal)")
 KEY_UNUSABLE = N_("signing key: {reason}")
 KEY_OK = N_("signing key {file}: loads, key {fingerprint} is the one the journal expects")
+KEY_LOADS = N_("signing key {file}: loads, key {fingerprint} (not compared with the journal: the database cannot be "
+               "read)")
 ANCHORS_OK = N_("anchors {folder}: agree with the journal (chains: {count})")
 ANCHORS_BROKEN = N_("anchors: {problem} (problems: {count}): run till journal verify, then a manager acknowledges "
                     "after checking (till journal acknowledge-anchor)")
@@ -46,7 +48,7 @@ CLOCK_BEHIND = N_("clock {now} UTC is before the last record ({last} UTC): sales
 CLOCK_HELD = N_("clock: it went backwards and no manager acknowledged it yet: sales wait (till clock acknowledge)")
 CLOCK_AHEAD = N_("clock {now} UTC is {hours} hours after the last record ({last} UTC): if the shop was not closed "
                  "that long, set the date and time (timedatectl)")
-MESSAGES = (KEY_MISSING, KEY_UNUSABLE, KEY_OK, ANCHORS_OK, ANCHORS_BROKEN, ANCHORS_WARNED, JOURNAL_OK,
+MESSAGES = (KEY_MISSING, KEY_UNUSABLE, KEY_OK, KEY_LOADS, ANCHORS_OK, ANCHORS_BROKEN, ANCHORS_WARNED, JOURNAL_OK,
             JOURNAL_BROKEN, CLOCK_OK, CLOCK_NO_RECORD, CLOCK_BEHIND, CLOCK_HELD, CLOCK_AHEAD)
 
 
@@ -65,13 +67,16 @@ def signing_key(config: Any) -> Iterable[Finding]:
     except TillError as refused:  # its message says the fix (chmod 600, not a key)
         yield Finding(FAIL, KEY_UNUSABLE, {"reason": refused})
         return
-    if shop_database(config) is not None:
-        try:
-            check_key_file(signer, config.till.id)
-        except TillError as refused:  # another till's key, a retired one, a stopped rotation
-            yield Finding(FAIL, KEY_UNUSABLE, {"reason": refused})
-            return
-    yield Finding(OK, KEY_OK, {"file": str(path), "fingerprint": fingerprint(signer.key_id)})
+    params = {"file": str(path), "fingerprint": fingerprint(signer.key_id)}
+    if shop_database(config) is None:
+        yield Finding(OK, KEY_LOADS, params)
+        return
+    try:
+        check_key_file(signer, config.till.id)
+    except TillError as refused:  # another till's key, a retired one, a stopped rotation
+        yield Finding(FAIL, KEY_UNUSABLE, {"reason": refused})
+        return
+    yield Finding(OK, KEY_OK, params)
 
 
 def anchors(config: Any) -> Iterable[Finding]:
