@@ -76,9 +76,13 @@ def of(found: list[doctor.Finding], message: str) -> list[doctor.Finding]:
 
 
 def run(capsys, path: Path) -> tuple[int, list[str]]:
+    """``till doctor`` in-process: its exit code and its lines; a failure is also one line on
+    stderr, as every command that exits 1 says it (for cron and monitoring scripts)."""
     code = main(["--config", str(path), "doctor"])
-    out = capsys.readouterr().out
-    return code, out.splitlines()
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert len(captured.err.splitlines()) == (1 if code else 0), captured.err
+    return code, captured.out.splitlines()
 
 
 # --- the demo shop ------------------------------------------------------------------------------
