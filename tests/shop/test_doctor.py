@@ -281,7 +281,11 @@ def test_a_device_this_user_may_not_open_names_the_group_to_join(tmp_path):
         os.chmod(folder, 0o755)
         device = folder / "ttyUSB0"
         device.write_bytes(b"")
-        os.chown(device, 0, grp.getgrnam("dialout").gr_gid)
+        try:
+            dialout = grp.getgrnam("dialout").gr_gid
+        except KeyError:
+            pytest.skip("no dialout group on this machine")
+        os.chown(device, 0, dialout)
         os.chmod(device, 0o660)
         reader, writer = os.pipe()
         child = os.fork()

@@ -25,6 +25,7 @@ import peewee
 
 from store import db, migrations
 from store.models.base import database_proxy
+from till.errors import TillError
 from till.i18n import N_
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 from till.shop.permissions import sqlite_file
@@ -60,7 +61,7 @@ CONNECT_TIMEOUT_S = 5
 @dataclass
 class _Opened:
     database: peewee.Database | None = None
-    error: str | None = None
+    error: str | TillError | None = None
     tried: bool = False
 
 
@@ -109,7 +110,9 @@ def _open(config: Any) -> _Opened:
         else:
             database.execute_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         opened.database = database
-    except (peewee.PeeweeException, OSError, ValueError) as error:
+    except TillError as error:  # a driver to install: its message says which
+        opened.error = error
+    except Exception as error:  # noqa: BLE001 - whatever stops it opening is this check's FAIL line
         opened.error = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return opened
 
