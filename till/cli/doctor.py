@@ -10,10 +10,14 @@ configuration cannot be read.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
 from till.cli.common import find_config, setup_logging
+from till.i18n import N_, translate
 
 OK, FAILED = 0, 1
+CHECKS_FAILED = N_("doctor: checks failed: {count} (the FAIL lines above say what to do)")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -26,10 +30,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     lang = config.till.language
     for finding in findings:
         print(f"{finding.status:<4}  {finding.text(lang)}")
-    return FAILED if any(finding.status == FAIL for finding in findings) else OK
+    failed = sum(1 for finding in findings if finding.status == FAIL)
+    if failed:  # as every command that exits 1: one line on stderr, for cron and scripts
+        print("till: " + translate(CHECKS_FAILED, lang, count=failed), file=sys.stderr)
+        return FAILED
+    return OK
 
 
 def register(commands: Any) -> None:
     """Add ``doctor`` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
-    doctor = commands.add_parser("doctor", help="check the till: its files' modes and owners (OK, WARN, FAIL)")
+    doctor = commands.add_parser("doctor", help="check the till, one line per check (OK, WARN, FAIL): files, database, "
+                                 "key, journal, devices, closures, card payments, outbox, head office, clock")
     doctor.set_defaults(func=cmd_doctor)

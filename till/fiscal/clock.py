@@ -36,7 +36,7 @@ from till.i18n import N_
 
 __all__ = ["CLOCK_BACKWARDS", "CLOCK_ACKNOWLEDGED", "TOLERANCE", "ClockWentBackwards", "clock_behind",
            "CLOCK_JUMPED_FORWARD", "record_if_jumped", "TICKET_TIME_SLACK", "TicketTimeMismatch", "check_ticket_time", "ticket_time_differs",
-           "check_clock", "is_held", "note_sealed", "acknowledge", "record_if_behind", "forget"]
+           "check_clock", "is_held", "last_sealed", "note_sealed", "acknowledge", "record_if_behind", "forget"]
 
 CLOCK_BACKWARDS = "CLOCK_BACKWARDS"
 CLOCK_ACKNOWLEDGED = "CLOCK_ACKNOWLEDGED"
@@ -149,6 +149,12 @@ def forget() -> None:
     """Drop what is remembered (a restart; tests that alter records behind the till's back)."""
     _floors.clear()
     _holds.clear()
+
+
+def last_sealed(till_id: str) -> dt.datetime | None:
+    """The floor: the latest time the till sealed a record since the last acknowledgement (None:
+    nothing yet), for ``till doctor`` to set beside the clock."""
+    return _floor(till_id)
 
 
 def clock_behind(till_id: str, now: dt.datetime | None = None) -> dt.datetime | None:
