@@ -229,6 +229,10 @@ def test_a_network_printer_that_answers_is_ok_and_one_that_does_not_fails(shop):
         printer.state.paper_out = True
         out = of(findings(shop.config.path), devices.DEVICE_STATE)
         assert [f.status for f in out] == [doctor.WARN]
+        connections = printer.state.connections
+        with running_till(load(shop.config.path)):  # the running till holds the printer's one connection
+            in_use = of(findings(shop.config.path), devices.DEVICE_IN_USE)
+        assert [f.status for f in in_use] == [doctor.OK] and printer.state.connections == connections
     set_keys(shop.config.path, "printer", port=free_port())
     silent = of(findings(shop.config.path), devices.DEVICE_SILENT)
     assert [f.status for f in silent] == [doctor.FAIL]
@@ -250,7 +254,7 @@ def test_a_concert_terminal_answers_its_handshake_unless_the_till_is_running(sho
         assert [f.text("en") for f in answered] == [f"card terminal {simulator.path}: answers (ready)"]
         assert simulator.requests == []  # a handshake, never a request
         with running_till(load(shop.config.path)):
-            assert of(findings(shop.config.path), devices.TERMINAL_IN_USE)
+            assert of(findings(shop.config.path), devices.DEVICE_IN_USE)
     gone = of(findings(shop.config.path), devices.DEVICE_PROBLEM)
     assert [f.status for f in gone] == [doctor.FAIL] and "does not exist" in gone[0].text("en")
 

@@ -40,12 +40,12 @@ DEVICE_STATE = N_("{device} {where}: {state}")
 DEVICE_PROBLEM = N_("{device} ({driver}): {problem}")
 DEVICE_SILENT = N_("{device} {where}: no answer: {reason} (check the cable, the power and the address)")
 KICKED_BY_PRINTER = N_("{device}: kicked by the printer (pin {pin})")
-TERMINAL_IN_USE = N_("{device} {where}: in use by the running till, not asked (till devices test terminal once "
-                     "the till is stopped)")
+DEVICE_IN_USE = N_("{device} {where}: in use by the running till, not asked (till devices test {test} once "
+                   "the till is stopped)")
 KEYBOARD = N_("{device}: keyboard wedge (types into the till's console)")
 SENSOR = {True: N_("drawer open"), False: N_("drawer closed"), None: N_("no sensor")}
 MESSAGES = (PRINTER, DRAWER, TERMINAL, SCANNER, DISPLAY, DEVICE_NOT_USED, DEVICE_SIMULATED, DEVICE_PRESENT,
-            DEVICE_ANSWERS, DEVICE_STATE, DEVICE_PROBLEM, DEVICE_SILENT, KICKED_BY_PRINTER, TERMINAL_IN_USE, KEYBOARD,
+            DEVICE_ANSWERS, DEVICE_STATE, DEVICE_PROBLEM, DEVICE_SILENT, KICKED_BY_PRINTER, DEVICE_IN_USE, KEYBOARD,
             *SENSOR.values())
 
 PROBE_TIMEOUT_S = 3
@@ -82,15 +82,29 @@ def printer(config: Any) -> Iterable[Finding]:
         if found.status != OK:
             yield found
             return
-    probe = printers.make_printer(dataclasses.replace(settings, timeout_s=PROBE_TIMEOUT_S), config.resolve)
-    status = probe.status()
+    try:
+        with running_till(config):  # the running till keeps the printer's one connection: not ours to take
+            status, reason = _printer_status(config, settings)
+    except AlreadyRunning:
+        yield Finding(OK, DEVICE_IN_USE, {"device": device, "where": where, "test": "printer"})
+        return
     if status.state == OFFLINE:
-        reason = probe.last_error or Phrase(status.message)
         yield Finding(FAIL, DEVICE_SILENT, {"device": device, "where": where, "reason": reason})
     elif status.printable:
         yield Finding(OK, DEVICE_ANSWERS, {"device": device, "where": where, "state": Phrase(status.message)})
     else:  # paper out, cover open: it answered, and receipts wait in the outbox
         yield Finding(WARN, DEVICE_STATE, {"device": device, "where": where, "state": Phrase(status.message)})
+
+
+def _printer_status(config: Any, settings: Any):
+    """The printer's state asked once with the doctor's timeout, and why it did not answer; the
+    connection is closed after, as the till would find it."""
+    probe = printers.make_printer(dataclasses.replace(settings, timeout_s=PROBE_TIMEOUT_S), config.resolve)
+    try:
+        status = probe.status()
+        return status, probe.last_error or Phrase(status.message)
+    finally:
+        getattr(probe, "close", lambda: None)()
 
 
 def drawer(config: Any) -> Iterable[Finding]:
@@ -139,7 +153,7 @@ def terminal(config: Any) -> Iterable[Finding]:
         with running_till(config):  # held while asking, so the till cannot start a payment meanwhile
             health = _terminal_health(settings)
     except AlreadyRunning:
-        yield Finding(OK, TERMINAL_IN_USE, {"device": device, "where": where})
+        yield Finding(OK, DEVICE_IN_USE, {"device": device, "where": where, "test": "terminal"})
         return
     if health == "ready":
         yield Finding(OK, DEVICE_ANSWERS, {"device": device, "where": where, "state": health})
