@@ -152,20 +152,21 @@ class DisplaySimulator:
                 self._blank()
                 self.commands.append("clear")
                 del buf[:1]
-            elif byte == 0x0B:  # HOME
-                self.x = self.y = 0
-                del buf[:1]
-            elif byte == 0x0D:
-                self.x = 0
-                del buf[:1]
-            elif byte == 0x0A:
-                self.y = min(self.rows - 1, self.y + 1)
-                del buf[:1]
-            elif byte < 0x20:
-                del buf[:1]
             else:
-                self._put(bytes([byte]).decode(self.code_page, errors="replace"))
+                self._plain(byte)
                 del buf[:1]
+
+    def _plain(self, byte: int) -> None:
+        """A byte outside any command, the same in both command sets: HOME, CR and LF move the
+        cursor, other control bytes are ignored, the rest is a character of the code page."""
+        if byte == 0x0B:  # HOME
+            self.x = self.y = 0
+        elif byte == 0x0D:
+            self.x = 0
+        elif byte == 0x0A:
+            self.y = min(self.rows - 1, self.y + 1)
+        elif byte >= 0x20:
+            self._put(bytes([byte]).decode(self.code_page, errors="replace"))
 
     def _interpret_cd5220(self) -> None:
         buf = self._buffer
@@ -201,19 +202,8 @@ class DisplaySimulator:
                 del buf[:1]
             elif self.string_mode:
                 del buf[:1]
-            elif byte == 0x0B:
-                self.x = self.y = 0
-                del buf[:1]
-            elif byte == 0x0D:
-                self.x = 0
-                del buf[:1]
-            elif byte == 0x0A:
-                self.y = min(self.rows - 1, self.y + 1)
-                del buf[:1]
-            elif byte < 0x20:
-                del buf[:1]
             else:
-                self._put(bytes([byte]).decode(self.code_page, errors="replace"))
+                self._plain(byte)
                 del buf[:1]
 
     def _string_line(self, which: int, text: bytes) -> None:
