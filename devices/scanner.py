@@ -8,8 +8,8 @@ problems; a scanner in USB-COM mode (CDC-ACM) or on RS-232 sends plain lines on 
 Whatever the source, a complete code ends up in one callback (``ScannerHub``), so the sale
 screen has one handler.
 
-This module holds the parts without I/O (the burst detector the wedge widget uses, the keyboard
-layout check, the settings) and the hub that runs the readers of ``devices.evdev_reader`` and
+This module holds the parts without I/O (the burst detector the wedge widget uses, the settings;
+the keyboard layout check is ``devices.keyboard_layout``'s) and the hub that runs the readers of ``devices.evdev_reader`` and
 ``devices.serial_reader`` in threads.
 """
 
@@ -22,8 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from devices.keyboard_layout import (  # re-exported: the readers and screens import them from here
+    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, LayoutMismatch, check_layout,
+    gtin_check_ok,
+)
 from till.errors import TillError
-from till.i18n import N_, translate
+from till.i18n import N_
 
 log = logging.getLogger("till.devices.scanner")
 
@@ -33,15 +37,6 @@ BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab or none")
 BAD_THRESHOLD = N_("The scanner threshold must be from 1 to 500 ms, not {value}")
 PARTIAL_CODE = N_("Partial scan refused ({chars} characters, no end of code): scan the item again")
 GARBAGE = N_("The scanner on {path} sent unreadable data: check its baud rate and its USB-COM mode")
-LAYOUT_US_ON_AZERTY = (
-    N_("The scanner types with a US (QWERTY) layout on a French (AZERTY) keyboard: read as {code}."
-       " Set the scanner to French (AZERTY) with its programming code, or use the evdev source")
-)
-LAYOUT_AZERTY_ON_US = (
-    N_("The scanner types with a French (AZERTY) layout on a US (QWERTY) keyboard: read as {code}."
-       " Set the scanner to US (QWERTY) with its programming code, or use the evdev source")
-)
-
 SCANNER_PROBLEM = N_("Scanner: {reason}")
 """A reader's problem, as the status line shows it."""
 SCANNER_BACK = N_("Scanner ready: {source}")
@@ -114,59 +109,6 @@ class ScannerSettings:
     @property
     def end_chars(self) -> str:
         return SUFFIXES.get(self.suffix, "\r\n")
-
-
-# --- Keyboard layout mismatch -----------------------------------------------------------------
-
-US_ON_AZERTY = dict(zip("&é\"'(-è_çà", "1234567890"))
-"""What a French AZERTY console makes of the unshifted digit-row keys of a US-layout scanner."""
-AZERTY_ON_US = dict(zip("!@#$%^&*()", "1234567890"))
-"""What a US console makes of an AZERTY scanner's digits (Shift + digit-row key on AZERTY)."""
-
-
-@dataclass(frozen=True)
-class LayoutMismatch:
-    """A code typed through the wrong keyboard layout, its digits recovered, and why."""
-
-    seen: str
-    code: str
-    message: str
-
-    def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang, code=self.code)
-
-
-def gtin_check_ok(digits: str) -> bool:
-    """True for an 8, 12, 13 or 14 digit code whose GS1 check digit is right."""
-    if len(digits) not in (8, 12, 13, 14) or not digits.isdigit():
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
-def check_layout(code: str) -> LayoutMismatch | None:
-    """Recognise a numeric code mangled by a keyboard layout mismatch, and decode it.
-
-    A code made only of one table's characters is a mismatch (a mismatched layout mangles every
-    digit of the row, so a code mixing digits in, like ``3*3017620422003``, is not one); ``&``
-    and ``(`` exist in both tables,
-    so a code made of those only is decided by the GS1 check digit, US-on-AZERTY by default
-    (the common case in a French shop).
-    """
-    if len(code) < 6 or code.isdigit():
-        return None  # short entries are typing, not a mangled barcode
-    candidates = []
-    for table, message in ((US_ON_AZERTY, LAYOUT_US_ON_AZERTY), (AZERTY_ON_US, LAYOUT_AZERTY_ON_US)):
-        if all(ch in table for ch in code):
-            decoded = "".join(table.get(ch, ch) for ch in code)
-            candidates.append(LayoutMismatch(code, decoded, message))
-    if not candidates:
-        return None
-    for candidate in candidates:
-        if gtin_check_ok(candidate.code):
-            return candidate
-    return candidates[0]
 
 
 AIM_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
