@@ -33,7 +33,7 @@ log = logging.getLogger("till.devices.scanner")
 
 UNKNOWN_SOURCE = N_("Unknown scanner source {source}: use wedge, evdev or serial")
 SOURCE_WITHOUT_PATH = N_("The scanner source {source} needs a device path ({key} in [scanner])")
-BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab or none")
+BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab, etx or none")
 BAD_THRESHOLD = N_("The scanner threshold must be from 1 to 500 ms, not {value}")
 PARTIAL_CODE = N_("Partial scan refused ({chars} characters, no end of code): scan the item again")
 GARBAGE = N_("The scanner on {path} sent unreadable data: check its baud rate and its USB-COM mode")
@@ -48,9 +48,10 @@ MESSAGES = (UNKNOWN_SOURCE, SOURCE_WITHOUT_PATH, BAD_SUFFIX, BAD_THRESHOLD, PART
             LAYOUT_US_ON_AZERTY, LAYOUT_AZERTY_ON_US, SCANNER_PROBLEM, SCANNER_BACK, SCAN_NOT_TAKEN)
 
 SOURCES = ("wedge", "evdev", "serial")
-SUFFIXES = {"enter": "\r\n", "tab": "\t", "none": ""}
+SUFFIXES = {"enter": "\r\n", "tab": "\t", "etx": "\x03", "none": ""}
 """Suffix names of the configuration and the characters that end a code for each ("enter" takes
-CR or LF: a scanner's Enter arrives as either, depending on the terminal)."""
+CR or LF: a scanner's Enter arrives as either, depending on the terminal; "etx" is the ETX of a
+serial scanner's STX...ETX framing, with ``prefix = "\u0002"``)."""
 
 
 class ScannerError(TillError):
@@ -65,7 +66,8 @@ class ScannerSettings:
 
     sources: tuple[str, ...] = ("wedge",)
     prefix: str = ""
-    """Characters the scanner sends before each code (programmed on the scanner); "" for none."""
+    """Characters the scanner sends before each code (programmed on the scanner, STX ``"\u0002"``
+    on a framed serial scanner); "" for none. Removed from the codes of the wedge and serial sources."""
     suffix: str = "enter"
     max_gap_ms: int = 30
     """Keys closer than this are a scanner (``scanning.burst_max_gap_ms``)."""

@@ -160,7 +160,7 @@ def test_aim_identifiers_are_removed():
     (ScannerSettings(sources=("wedge", "bluetooth")), "Unknown scanner source bluetooth"),
     (ScannerSettings(sources=("evdev",)), "needs a device path (evdev_path"),
     (ScannerSettings(sources=("serial",)), "needs a device path (serial_path"),
-    (ScannerSettings(suffix="space"), "Unknown scanner suffix space"),
+    (ScannerSettings(suffix="space"), "Unknown scanner suffix space: use enter, tab, etx or none"),
     (ScannerSettings(max_gap_ms=0), "threshold"),
 ])
 def test_unusable_settings_are_refused(settings, words):
@@ -338,6 +338,37 @@ def test_serial_lines_become_codes(serial_scanner):
         assert codes[1].code == "0103012345678900" + "3103001250\x1d3922000499"  # GS kept for GS1 parsing
     finally:
         hub.stop()
+
+
+@pytest.mark.parametrize("prefix, suffix, sent_prefix, sent_suffix", [
+    ("\x02", "etx", b"\x02", b"\x03"),          # STX code ETX, nothing after
+    ("\x02", "etx", b"\x02", b"\x03\r\n"),      # STX code ETX CR LF
+    ("", "tab", b"", b"\t"),                     # a TAB after each code
+    ("~", "enter", b"~", b"\r"),                 # a printable prefix
+    ("", "none", b"", b""),                       # nothing at all: silence ends a code
+])
+def test_serial_scanners_honour_the_prefix_and_suffix(prefix, suffix, sent_prefix, sent_suffix):
+    from devices.simulators.serial_scanner_sim import SerialScannerSimulator
+
+    sim = SerialScannerSimulator(prefix=sent_prefix, suffix=sent_suffix, aim_id="]E0")
+    settings = ScannerSettings(sources=("serial",), serial_path=sim.path, prefix=prefix, suffix=suffix)
+    hub, codes, statuses = run_hub(make_readers(settings))
+    try:
+        assert wait_until(lambda: statuses and statuses[0].state == "ready")
+        sim.scan(NUTELLA)
+        if suffix != "none":
+            sim.scan("12345670")  # right behind the first, in the same burst of bytes
+        else:
+            assert wait_until(lambda: codes)
+            time.sleep(0.3)
+            sim.scan("12345670")
+        assert wait_until(lambda: len(codes) == 2)
+        time.sleep(0.3)
+        assert [c.code for c in codes] == [NUTELLA, "12345670"]
+        assert [s.state for s in statuses] == ["ready"]
+    finally:
+        hub.stop()
+        sim.unplug()
 
 
 def test_serial_garbage_and_partial_codes_are_refused(serial_scanner):
