@@ -52,9 +52,10 @@ AZERTY_DIGITS_ON_US = dict(zip("!@#$%^&*()", "1234567890"))
 AZERTY_ON_US = {**AZERTY_DIGITS_ON_US, "6": "-", **_SWAPPED, ":": "M", ";": "m"}
 """Console character -> what an AZERTY scanner meant, on a US console."""
 
-_SAME_LETTERS = frozenset(string.ascii_letters) - set(_SWAPPED) - set("Mm")
-"""Letters both layouts type alike. M is not among them: on the other layout its key types
-"?" or ":", so an M seen on the console was typed as an M, by a scanner of the right layout."""
+_SAME_LETTERS = frozenset(string.ascii_letters) - set(_SWAPPED) - set("Mm") | {"\x1d"}
+"""Letters both layouts type alike, and GS (GS1's FNC1, Ctrl + ]). M is not among them: on the
+other layout its key types "?" or ":", so an M seen on the console was typed as an M, by a
+scanner of the right layout."""
 _TELLING = frozenset(string.digits) | set(_SWAPPED) | set("Mm-")
 """The characters of a code that a layout mismatch would have changed."""
 

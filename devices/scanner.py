@@ -112,6 +112,12 @@ class ScannerSettings:
     def end_chars(self) -> str:
         return SUFFIXES.get(self.suffix, "\r\n")
 
+    @property
+    def keyboard_end_chars(self) -> str:
+        """What ends a code typed by a keyboard scanner: ``end_chars``, but Enter where the suffix
+        is "etx", which a keyboard cannot type (it is set for a serial scanner beside the wedge)."""
+        return "\r\n" if self.suffix == "etx" else self.end_chars
+
 
 AIM_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 
@@ -185,7 +191,7 @@ class BurstDetector:
 
     @classmethod
     def from_settings(cls, settings: ScannerSettings) -> "BurstDetector":
-        return cls(prefix=settings.prefix, end_chars=settings.end_chars, max_gap_ms=settings.max_gap_ms,
+        return cls(prefix=settings.prefix, end_chars=settings.keyboard_end_chars, max_gap_ms=settings.max_gap_ms,
                    min_length=settings.min_length, partial_timeout_ms=settings.partial_timeout_ms)
 
     @property

@@ -92,3 +92,9 @@ def test_the_scanner_test_says_which_layout_the_scanner_types_with():
     assert "layout: The scanner types with a US (QWERTY) layout on a French (AZERTY) keyboard" in first
     assert "Set the scanner to French (AZERTY)" in first
     assert "layout: The scanner types with the same keyboard layout as this console" in second
+
+
+def test_a_gs1_code_with_its_fnc1_is_decoded_too():
+    code = "0103012345678902" + "10L42" + "\x1d" + "3922000499"
+    found = check_layout(mangle(code, US_ON_AZERTY))
+    assert found is not None and found.code == code

@@ -116,6 +116,13 @@ def test_settings_feed_the_detector():
     assert (detector.prefix, detector.end_chars, detector.max_gap_ms, detector.min_length) == ("~", "\t", 45, 8)
 
 
+def test_an_etx_suffix_for_a_serial_scanner_leaves_the_wedge_ending_on_enter():
+    # a keyboard cannot type ETX: with ["wedge", "serial"] and suffix "etx", wedge codes end on Enter
+    detector = BurstDetector.from_settings(ScannerSettings(sources=("wedge", "serial"), serial_path="/dev/ttyACM0",
+                                                           prefix="\x02", suffix="etx"))
+    assert feed(detector, NUTELLA + "\r") == [Scan(NUTELLA)]
+
+
 # --- keyboard layout mismatch ------------------------------------------------------------------
 
 def test_us_scanner_on_an_azerty_console_is_recognised_decoded_and_explained():
