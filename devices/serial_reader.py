@@ -5,10 +5,10 @@ may be wrong (bytes arrive as garbage), and ModemManager may probe a new ttyACM 
 commands. A line is a code only when its end arrives within ``partial_timeout_s`` of its first
 byte and it is printable text; anything else is reported and dropped, never delivered.
 
-A code ends with CR or LF, and also with the scanner's configured suffix (``[scanner] suffix``:
-a TAB, the ETX of STX...ETX framing, or nothing, when a pause ends the code); its configured
-prefix (STX, or any characters) is removed. Without that, a framed code was refused as
-unreadable (STX and ETX are control characters) and a code ended by TAB never ended.
+A code ends with CR, LF or ETX, and also with the scanner's configured suffix (``[scanner]
+suffix``: a TAB, or nothing, when a pause ends the code); a leading STX and the configured prefix
+are removed. So STX...ETX framing needs no setting: without this, a framed code was refused as
+unreadable (STX and ETX are control characters), and a code ended by TAB never ended.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from devices.scanner import GARBAGE, PARTIAL_CODE, ScannerError
 from till.errors import TillError
 
 GS = "\x1d"  # GS1's FNC1 separator, kept inside a code
+STX, ETX = 0x02, 0x03
+ALWAYS_ENDS = b"\r\n\x03"
+"""No code holds CR, LF or ETX: each ends one, whatever the configured suffix."""
 TAIL_S = 1.0
 """After a cut-off code, a line starting within this time is its tail and is refused too (a
 cashier's new scan takes longer than that)."""
@@ -44,8 +47,7 @@ class SerialReader:
         self.partial_timeout_s = partial_timeout_s
         self._open_port = open_port
         self.prefix = prefix.encode("latin-1", errors="replace")
-        self.ends = frozenset(b"\r\n" + end_chars.encode("latin-1", errors="replace"))
-        """CR and LF always end a code (no code holds them), and so does the configured suffix."""
+        self.ends = frozenset(ALWAYS_ENDS + end_chars.encode("latin-1", errors="replace"))
         self.silence_ends = not end_chars
         """Suffix "none": a pause of one read (0.1 s) after the last byte ends the code."""
 
@@ -103,7 +105,7 @@ class SerialReader:
         raw = bytes(line)
         if self.prefix and raw.startswith(self.prefix):
             raw = raw[len(self.prefix):]
-        return raw
+        return raw[1:] if raw[:1] == bytes([STX]) else raw
 
     @staticmethod
     def _finish(raw: bytes, emit: Callable[[str], None], status: Callable[[str, TillError | None], None],

@@ -378,6 +378,22 @@ def test_serial_scanners_honour_the_prefix_and_suffix(prefix, suffix, sent_prefi
         sim.unplug()
 
 
+def test_stx_etx_framing_is_read_without_settings():
+    from devices.simulators.serial_scanner_sim import SerialScannerSimulator
+
+    sim = SerialScannerSimulator(prefix=b"\x02", suffix=b"\x03")
+    hub, codes, statuses = run_hub([SerialReader(sim.path)])
+    try:
+        assert wait_until(lambda: statuses)
+        sim.scan(NUTELLA)
+        sim.scan("12345670")
+        assert wait_until(lambda: len(codes) == 2)
+        assert [c.code for c in codes] == [NUTELLA, "12345670"]
+    finally:
+        hub.stop()
+        sim.unplug()
+
+
 def test_serial_garbage_and_partial_codes_are_refused(serial_scanner):
     hub, codes, statuses = run_hub([SerialReader(serial_scanner.path, partial_timeout_s=0.2)])
     try:
