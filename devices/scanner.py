@@ -51,7 +51,7 @@ SOURCES = ("wedge", "evdev", "serial")
 SUFFIXES = {"enter": "\r\n", "tab": "\t", "etx": "\x03", "none": ""}
 """Suffix names of the configuration and the characters that end a code for each ("enter" takes
 CR or LF: a scanner's Enter arrives as either, depending on the terminal; "etx" is the ETX of a
-serial scanner's STX...ETX framing, with ``prefix = "\u0002"``)."""
+serial scanner's STX...ETX framing, which ``devices.serial_reader`` also reads without it)."""
 
 
 class ScannerError(TillError):
@@ -66,8 +66,8 @@ class ScannerSettings:
 
     sources: tuple[str, ...] = ("wedge",)
     prefix: str = ""
-    """Characters the scanner sends before each code (programmed on the scanner, STX ``"\u0002"``
-    on a framed serial scanner); "" for none. Removed from the codes of the wedge and serial sources."""
+    """Characters the scanner sends before each code (programmed on the scanner); "" for none.
+    Removed from the codes of the wedge and serial sources."""
     suffix: str = "enter"
     max_gap_ms: int = 30
     """Keys closer than this are a scanner (``scanning.burst_max_gap_ms``)."""
