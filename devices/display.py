@@ -1,10 +1,14 @@
-"""The customer's pole display: 2 lines of 20 characters, Epson ESC/POS display commands.
+"""The customer's pole display: 2 lines of 20 characters, Epson DM-D or CD5220 commands.
 
-Why our own 60 lines instead of a library: the command set is six sequences (init, code page,
-clear, cursor move, cursor off) and the only subtle part is text: the display has one
-single-byte code page, so "€" and accents must be encoded for it, or spelled out ("EUR") when
-the page has none, and every line is cut or padded to exactly 20 characters *after* that, so
-the second line never wraps onto the first.
+Why our own small module instead of a library: each command set is a handful of sequences and
+the only subtle part is text: the display has one single-byte code page, so "€" and accents
+must be encoded for it, or spelled out ("EUR") when the page has none, and every line is cut or
+padded to exactly 20 characters *after* that, so the second line never wraps onto the first.
+
+Two command sets are common on French counters, and a display obeys only the one chosen on it
+(setup menu or DIP switches), hence ``protocol``: ``dmd`` (Epson DM-D: the till selects the code
+page with ``ESC t n`` and places the cursor with ``US $``) and ``cd5220`` (each line sent whole,
+``ESC Q A``/``ESC Q B`` ... ``CR``; no code-page command, the table is the one set on the display).
 
 ``DisplayFeed`` is what the till uses: it takes screens from the UI without ever blocking, and
 writes the newest one from a worker thread with a timeout; an unplugged or hung display is a
@@ -29,6 +33,7 @@ log = logging.getLogger("till.devices.display")
 
 UNKNOWN_DRIVER = N_("Unknown customer display driver {driver}: use epson or none")
 UNKNOWN_CODE_PAGE = N_("Unknown display code page {code_page}: use cp858, cp437 or cp1252")
+UNKNOWN_PROTOCOL = N_("Unknown display command set {protocol}: use dmd or cd5220")
 DISPLAY_NO_PATH = N_("The customer display needs a device path (path in [display])")
 DISPLAY_TIMEOUT = N_("The customer display on {path} did not take the text within {seconds} s")
 
@@ -41,16 +46,18 @@ CHANGE_GIVEN = N_("Change given")
 CHANGE = N_("Change")
 THANK_YOU = N_("Thank you, see you soon!")
 
-MESSAGES = (UNKNOWN_DRIVER, UNKNOWN_CODE_PAGE, DISPLAY_NO_PATH, DISPLAY_TIMEOUT, DISPLAY_PROBLEM,
-            DISPLAY_UNAVAILABLE, TOTAL_TO_PAY, CHANGE_GIVEN, CHANGE, THANK_YOU)
+MESSAGES = (UNKNOWN_DRIVER, UNKNOWN_CODE_PAGE, UNKNOWN_PROTOCOL, DISPLAY_NO_PATH, DISPLAY_TIMEOUT,
+            DISPLAY_PROBLEM, DISPLAY_UNAVAILABLE, TOTAL_TO_PAY, CHANGE_GIVEN, CHANGE, THANK_YOU)
 
 DRIVERS = ("epson", "none")
 WIDTH = 20
 
-ESC, US = b"\x1b", b"\x1f"
+ESC, US, CR = b"\x1b", b"\x1f", b"\r"
 INIT = ESC + b"@"
 CLEAR = b"\x0c"
 CURSOR_OFF = US + b"C\x00"
+CD5220_CURSOR_OFF = ESC + b"_\x00"
+CD5220_UPPER, CD5220_LOWER = ESC + b"QA", ESC + b"QB"
 
 CODE_PAGES = {"cp437": 0, "cp858": 19, "cp1252": 16}
 """Python codec -> ``ESC t n`` page number on Epson displays (PC437 has no "€"; PC858 has it at
@@ -62,12 +69,23 @@ SPELLED = {"€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"
 class DisplayError(TillError):
     """The customer display cannot be used as configured, or stopped answering."""
 
+    setting = "driver"
+    """The ``[display]`` key to fix, so the configuration's message points at its line."""
+
+
+def _wrong(setting: str, message: str, **params: object) -> DisplayError:
+    error = DisplayError(message, **params)
+    error.setting = setting
+    return error
+
 
 @dataclass(frozen=True)
 class DisplaySettings:
     """The ``[display]`` section."""
 
     driver: str = "none"
+    protocol: str = "dmd"
+    """The command set chosen on the display: ``dmd`` (Epson DM-D) or ``cd5220``."""
     path: str = ""
     baud: int = 9600
     code_page: str = "cp858"
@@ -84,21 +102,31 @@ class DisplaySettings:
     def validate(self) -> None:
         if self.driver not in DRIVERS:
             raise DisplayError(UNKNOWN_DRIVER, driver=self.driver)
+        if self.protocol not in COMMAND_SETS:
+            raise _wrong("protocol", UNKNOWN_PROTOCOL, protocol=self.protocol)
         if self.code_page not in CODE_PAGES:
-            raise DisplayError(UNKNOWN_CODE_PAGE, code_page=self.code_page)
+            raise _wrong("code_page", UNKNOWN_CODE_PAGE, code_page=self.code_page)
         if self.driver != "none" and not self.path:
-            raise DisplayError(DISPLAY_NO_PATH)
+            raise _wrong("path", DISPLAY_NO_PATH)
 
 
 def fit(text: str, code_page: str = "cp858", width: int = WIDTH, align: str = "left") -> bytes:
-    """``text`` encoded for the display's code page, cut or padded to ``width`` bytes."""
+    """``text`` encoded for the display's code page, cut or padded to ``width`` bytes.
+
+    Never a control byte: a label's line break, or a symbol that PC437 puts below 0x20 ("♪" is
+    0x0D), would end a CD5220 line early or clear a DM-D screen."""
     out: list[bytes] = []
     for ch in text:
-        try:
-            out.append(ch.encode(code_page))
+        if unicodedata.category(ch) == "Cc":
+            out.append(b" ")
             continue
+        try:
+            encoded = ch.encode(code_page)
         except UnicodeEncodeError:
-            pass
+            encoded = b""
+        if encoded and encoded[0] >= 0x20 and encoded != b"\x7f":
+            out.append(encoded)
+            continue
         spelled = SPELLED.get(ch)
         if spelled is None:
             base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
@@ -125,16 +153,45 @@ def move(column: int, row: int) -> bytes:
 
 
 def screen_bytes(top: bytes, bottom: bytes) -> bytes:
-    """Both lines written in place (no clear, so the display does not flicker)."""
+    """DM-D: both lines written in place (no clear, so the display does not flicker)."""
     return move(1, 1) + top + move(1, 2) + bottom
 
 
-class EpsonDisplay:
-    """An Epson-command pole display on a serial port."""
+def dmd_start(code_page: str) -> bytes:
+    """DM-D: initialise, select the code page, hide the cursor, clear."""
+    return INIT + ESC + b"t" + bytes([CODE_PAGES[code_page]]) + CURSOR_OFF + CLEAR
+
+
+def cd5220_screen(top: bytes, bottom: bytes) -> bytes:
+    """CD5220: each line sent whole (``ESC Q A`` upper, ``ESC Q B`` lower, ended by CR)."""
+    return CD5220_UPPER + top + CR + CD5220_LOWER + bottom + CR
+
+
+def cd5220_start(code_page: str) -> bytes:
+    """CD5220: clear first, because a display left in string mode (``ESC Q``) by a till that
+    stopped obeys nothing but CLR; then initialise and hide the cursor. No code-page command
+    exists in this set: ``code_page`` must name the table chosen on the display."""
+    return CLEAR + INIT + CD5220_CURSOR_OFF
+
+
+@dataclass(frozen=True)
+class CommandSet:
+    """How one family of displays starts and shows two lines of exactly ``WIDTH`` bytes."""
+
+    start: Callable[[str], bytes]
+    screen: Callable[[bytes, bytes], bytes]
+
+
+COMMAND_SETS = {"dmd": CommandSet(dmd_start, screen_bytes), "cd5220": CommandSet(cd5220_start, cd5220_screen)}
+
+
+class PoleDisplay:
+    """A 2x20 pole display on a serial port, spoken to in the command set of ``settings``."""
 
     def __init__(self, settings: DisplaySettings, open_port: Callable[..., object] | None = None) -> None:
         self.settings = settings
         self._open_port = open_port
+        self.commands = COMMAND_SETS[settings.protocol]
         self.port = None
 
     def open(self) -> None:
@@ -147,7 +204,7 @@ class EpsonDisplay:
         except (serial.SerialException, OSError) as error:
             raise explain_os_error(self.settings.path, OSError(getattr(error, "errno", None) or 0, str(error))) \
                 from None
-        self._write(INIT + ESC + b"t" + bytes([CODE_PAGES[self.settings.code_page]]) + CURSOR_OFF + CLEAR)
+        self._write(self.commands.start(self.settings.code_page))
 
     def close(self) -> None:
         if self.port is not None:
@@ -180,12 +237,12 @@ class EpsonDisplay:
 
     def show(self, top: str, bottom: str = "") -> None:
         page = self.settings.code_page
-        self._write(screen_bytes(fit(top, page), fit(bottom, page)))
+        self._write(self.commands.screen(fit(top, page), fit(bottom, page)))
 
     def show_columns(self, top: str, left: str, right: str) -> None:
         """``top`` on line 1; ``left`` and ``right`` (an amount, kept whole) on line 2."""
         page = self.settings.code_page
-        self._write(screen_bytes(fit(top, page), two_columns(left, right, page)))
+        self._write(self.commands.screen(fit(top, page), two_columns(left, right, page)))
 
 
 @dataclass(frozen=True)
@@ -206,7 +263,7 @@ class DisplayFeed:
     plugging it back needs nothing from the cashier.
     """
 
-    def __init__(self, display: EpsonDisplay | None, on_status: Callable[[str, TillError | None], None] | None = None,
+    def __init__(self, display: PoleDisplay | None, on_status: Callable[[str, TillError | None], None] | None = None,
                  retry_s: float = 5.0) -> None:
         self.display = display
         self.on_status = on_status or (lambda state, error: None)
@@ -281,9 +338,9 @@ class DisplayFeed:
             self.on_status("ready", None)
 
 
-def make_display(settings: DisplaySettings) -> EpsonDisplay | None:
+def make_display(settings: DisplaySettings) -> PoleDisplay | None:
     """The display named by ``settings`` (validated), or ``None`` for ``driver = "none"``."""
     settings.validate()
-    if settings.driver == "epson":
-        return EpsonDisplay(settings)
+    if settings.driver == "epson":  # the name of the serial driver, whatever the command set
+        return PoleDisplay(settings)
     return None

@@ -34,6 +34,7 @@ from headoffice.report import sales_report
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
 from till import logmask
+from till.errors import TillError
 from till.files import create_private, private_umask
 from till.fiscal.key_chain import fingerprint, normalise_fingerprint
 from till.fiscal.keys import key_id_of
@@ -225,8 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with private_umask():  # its database, logs and TLS files are head office's user's alone
-        return args.func(args)
+    try:
+        with private_umask():  # its database, logs and TLS files are head office's user's alone
+            return args.func(args)
+    except TillError as error:  # e.g. the PostgreSQL driver is not installed: one line, what to do
+        print(f"till-headoffice: {error.text('en')}", file=sys.stderr)
+        return USAGE
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import datetime as dt
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
-from playhouse.pool import PooledPostgresqlDatabase
 
 from till.files import create_private
+from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
            "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem"]
@@ -205,6 +205,8 @@ def connect(url: str) -> peewee.Database:
         return peewee.SqliteDatabase(path, pragmas={"journal_mode": "wal", "synchronous": "full",
                                                     "busy_timeout": 10000}, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgresql", "postgres"):
+        require_driver(url)  # an optional extra: say what to install, not "driver not found"
+        from playhouse.pool import PooledPostgresqlDatabase  # deferred: the pool only for PostgreSQL
 
         # Pooled: each request opens and closes "its" connection; the pool keeps them open.
         return PooledPostgresqlDatabase(

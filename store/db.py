@@ -8,7 +8,8 @@ migrations, so the rest of the code never cares which engine it runs on:
   timeout, and ``BEGIN IMMEDIATE`` write transactions so two writers never deadlock on a lock
   upgrade.
 - ``postgresql://user:password@host:port/dbname``: the same schema; the chain heads are locked
-  with ``SELECT ... FOR UPDATE`` where sequences must stay gap-free.
+  with ``SELECT ... FOR UPDATE`` where sequences must stay gap-free. Its driver is the optional
+  extra ``till[postgres]`` (``till.postgres_driver``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import peewee
 from store.migrations import apply_pending
 from store.models.base import database_proxy
 from till.files import create_private
+from till.postgres_driver import require_driver
 
 T = TypeVar("T")
 
@@ -58,6 +60,7 @@ def connect(url: str) -> peewee.Database:
             lock_type="IMMEDIATE",
         )
     elif parsed.scheme in ("postgresql", "postgres"):
+        require_driver(url)  # an optional extra: say what to install, not "driver not found"
         options = dict(parse_qsl(parsed.query))
         database = peewee.PostgresqlDatabase(
             unquote(parsed.path.lstrip("/")),

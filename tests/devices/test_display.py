@@ -1,4 +1,4 @@
-"""The customer display: Epson display commands on a pty, read back by the simulator.
+"""The customer display: Epson DM-D or CD5220 commands on a pty, read back by the simulator.
 
 The simulator interprets the bytes as the display's firmware does, so each test checks what a
 customer would read on the two lines; faults (hung, unplugged, missing, forbidden) must end in a
@@ -15,10 +15,11 @@ import pytest
 from tests.support.devices import wait_until
 from devices import access, display as display_module, scanner
 from devices.display import (
-    CLEAR, CURSOR_OFF, INIT, DisplayError, DisplayFeed, DisplaySettings, EpsonDisplay, Screen, fit, make_display,
+    CLEAR, CURSOR_OFF, INIT, DisplayError, DisplayFeed, DisplaySettings, PoleDisplay, Screen, fit, make_display,
     two_columns,
 )
 from devices.simulators.display_sim import DisplaySimulator
+from till.config.loader import ConfigError, load
 from till.i18n import _catalogue, set_language
 from tests.support.queries import placeholders
 
@@ -50,6 +51,12 @@ def test_euro_and_accents_use_the_code_page_or_are_spelled_out():
     assert fit("Œuf ŷ", "cp858").rstrip() == b"OEuf y"
 
 
+def test_text_never_sends_a_control_byte():
+    """A line break in a label, or PC437's "♪" (0x0D), would end a CD5220 line or clear the screen."""
+    assert fit("Pain\r\nlong ♪", "cp437").rstrip() == b"Pain  long ?"
+    assert fit("♪", "cp858").rstrip() == b"?"
+
+
 def test_the_amount_stays_whole_and_the_label_gives_way():
     line = two_columns("Confiture de fraises extra", "1 234,56 €")
     assert len(line) == 20 and line.endswith("1 234,56 €".encode("cp858"))
@@ -59,7 +66,7 @@ def test_the_amount_stays_whole_and_the_label_gives_way():
 # --- commands on the wire ---------------------------------------------------------------------
 
 def test_opening_initialises_selects_the_code_page_hides_the_cursor_and_clears(sim):
-    shown = EpsonDisplay(settings_for(sim))
+    shown = PoleDisplay(settings_for(sim))
     shown.open()
     try:
         assert wait_until(lambda: sim.commands[:3] == ["init", "code page 19", "clear"])
@@ -70,7 +77,7 @@ def test_opening_initialises_selects_the_code_page_hides_the_cursor_and_clears(s
 
 
 def test_two_lines_with_accents_and_the_euro_sign(sim):
-    shown = EpsonDisplay(settings_for(sim))
+    shown = PoleDisplay(settings_for(sim))
     try:
         shown.show("Crème brûlée", "Prix : 4,50 €")
         assert sim.wait_for(lambda lines: lines == ["Crème brûlée".ljust(20), "Prix : 4,50 €".ljust(20)])
@@ -83,7 +90,7 @@ def test_two_lines_with_accents_and_the_euro_sign(sim):
 
 
 def test_a_display_without_the_euro_shows_eur(sim):
-    shown = EpsonDisplay(settings_for(sim, code_page="cp437"))
+    shown = PoleDisplay(settings_for(sim, code_page="cp437"))
     try:
         shown.show_columns("Café", "", "2,00 €")
         assert sim.wait_for(lambda lines: lines == ["Café".ljust(20), "2,00 EUR".rjust(20)])
@@ -124,10 +131,103 @@ def test_only_the_newest_screen_is_kept_when_the_display_is_slow(sim):
         feed.stop()
 
 
+# --- the CD5220 command set ---------------------------------------------------------------------
+
+ESC_Q_A, ESC_Q_B, CR = b"\x1bQA", b"\x1bQB", b"\r"
+
+
+@pytest.fixture
+def cd5220_sim():
+    """A display set (on the display itself) to the CD5220 commands, its table PC858."""
+    simulator = DisplaySimulator(protocol="cd5220", code_page="cp858")
+    yield simulator
+    simulator.unplug()
+
+
+def cd5220_settings(sim, **changes) -> DisplaySettings:
+    return DisplaySettings(driver="epson", protocol="cd5220", path=sim.path, **changes)
+
+
+def test_cd5220_opening_leaves_string_mode_initialises_and_hides_the_cursor(cd5220_sim):
+    shown = make_display(cd5220_settings(cd5220_sim))
+    shown.show("Bonjour")               # a till that stopped while the display was in string mode
+    shown.close()
+    assert wait_until(lambda: bytes(cd5220_sim.received).endswith(ESC_Q_B + b" " * 20 + CR))
+    cd5220_sim.received.clear()
+    again = make_display(cd5220_settings(cd5220_sim))
+    again.open()
+    try:
+        assert wait_until(lambda: bytes(cd5220_sim.received) == b"\x0c\x1b@\x1b_\x00")
+        assert wait_until(lambda: cd5220_sim.commands[-2:] == ["clear", "init"])  # init obeyed: string mode left
+        assert cd5220_sim.lines() == [" " * 20, " " * 20] and not cd5220_sim.cursor_visible
+    finally:
+        again.close()
+
+
+def test_cd5220_total_change_and_thank_you_are_two_esc_q_lines(cd5220_sim):
+    from till.ui.devices_bridge import CustomerDisplayFeed
+
+    settings = cd5220_settings(cd5220_sim)
+    feed = CustomerDisplayFeed(DisplayFeed(make_display(settings)).start(), settings, "fr")
+    try:
+        screens = [
+            (feed.on_total, (1234,), ["Total à payer".ljust(20), "12,34 €".rjust(20)],
+             ESC_Q_A + b"Total \x85 payer" + b" " * 7 + CR + ESC_Q_B + b" " * 13 + b"12,34 \xd5" + CR),
+            (feed.on_change, (766,), ["Monnaie rendue".ljust(20), "7,66 €".rjust(20)],
+             ESC_Q_A + b"Monnaie rendue" + b" " * 6 + CR + ESC_Q_B + b" " * 14 + b"7,66 \xd5" + CR),
+            (feed.on_thank_you, (), ["Merci, à bientôt !".ljust(20), " " * 20],
+             ESC_Q_A + b"Merci, \x85 bient\x93t !" + b" " * 2 + CR + ESC_Q_B + b" " * 20 + CR),
+        ]
+        for show, args, lines, wire in screens:
+            cd5220_sim.received.clear()
+            show(*args)
+            assert cd5220_sim.wait_for(lambda shown: shown == lines), (lines, cd5220_sim.lines())
+            assert bytes(cd5220_sim.received).endswith(wire)
+    finally:
+        feed.stop()
+
+
+def test_cd5220_accents_follow_the_table_set_on_the_display():
+    sim = DisplaySimulator(protocol="cd5220", code_page="cp437")
+    shown = make_display(DisplaySettings(driver="epson", protocol="cd5220", path=sim.path, code_page="cp437"))
+    try:
+        shown.show_columns("Crème brûlée", "", "4,50 €")
+        assert sim.wait_for(lambda lines: lines == ["Crème brûlée".ljust(20), "4,50 EUR".rjust(20)])
+        assert ESC_Q_A + b"Cr\x8ame br\x96l\x82e" + b" " * 8 + CR in bytes(sim.received)
+        assert b"\x1bt" not in bytes(sim.received)  # no code-page command: CD5220 has none
+    finally:
+        shown.close()
+        sim.unplug()
+
+
+def test_dmd_commands_on_a_cd5220_display_do_not_show_the_lines(cd5220_sim):
+    """The simulator speaks only the set chosen on it, as the display does: the setting matters."""
+    shown = PoleDisplay(settings_for(cd5220_sim))
+    try:
+        shown.show("Pain", "1,20 €")
+        assert wait_until(lambda: bytes(cd5220_sim.received).endswith(b"1,20 \xd5" + b" " * 14))
+        assert cd5220_sim.lines() != ["Pain".ljust(20), "1,20 €".ljust(20)]
+    finally:
+        shown.close()
+
+
+def test_the_command_set_is_read_from_the_configuration(tmp_path):
+    from tests.devices.test_cli_devices import shop
+
+    folder = shop(tmp_path / "shop", '[display]\ndriver = "epson"\npath = "/dev/ttyUSB1"\nprotocol = "cd5220"\n')
+    assert load(folder / "till.toml").display.protocol == "cd5220"
+    (folder / "till.toml").write_text((folder / "till.toml").read_text().replace('"cd5220"', '"cd5200"'))
+    with pytest.raises(ConfigError) as refused:
+        load(folder / "till.toml")
+    text = refused.value.text("en")
+    line = (folder / "till.toml").read_text().splitlines().index('protocol = "cd5200"') + 1
+    assert f"line {line}: display.protocol is wrong" in text and "Unknown display command set cd5200: use dmd or cd5220" in text
+
+
 # --- faults -------------------------------------------------------------------------------------
 
 def test_a_hung_display_times_out_instead_of_blocking(sim):
-    shown = EpsonDisplay(settings_for(sim, timeout_s=1))
+    shown = PoleDisplay(settings_for(sim, timeout_s=1))
     shown.open()
     sim.hang()
     started = time.monotonic()
@@ -185,7 +285,7 @@ def test_an_unplugged_display_is_a_status(sim):
 
 
 def test_missing_display_path_is_explained():
-    shown = EpsonDisplay(DisplaySettings(driver="epson", path="/dev/ttyUSB9"))
+    shown = PoleDisplay(DisplaySettings(driver="epson", path="/dev/ttyUSB9"))
     with pytest.raises(access.DeviceAccessError) as refused:
         shown.show("x")
     assert refused.value.text("en") == (
@@ -198,7 +298,7 @@ def test_permission_denied_names_the_dialout_group():
     def forbidden(*args, **kwargs):
         raise serial.SerialException(errno.EACCES, "could not open port /dev/ttyUSB0: Permission denied")
 
-    shown = EpsonDisplay(DisplaySettings(driver="epson", path="/dev/ttyUSB0"), open_port=forbidden)
+    shown = PoleDisplay(DisplaySettings(driver="epson", path="/dev/ttyUSB0"), open_port=forbidden)
     with pytest.raises(access.DeviceAccessError) as refused:
         shown.open()
     assert refused.value.group == "dialout"
@@ -210,6 +310,8 @@ def test_permission_denied_names_the_dialout_group():
     (DisplaySettings(driver="vfd", path="/dev/ttyUSB0"), "Unknown customer display driver vfd"),
     (DisplaySettings(driver="epson", path="/dev/ttyUSB0", code_page="latin9"), "Unknown display code page"),
     (DisplaySettings(driver="epson"), "needs a device path"),
+    (DisplaySettings(driver="epson", path="/dev/ttyUSB0", protocol="escpos"),
+     "Unknown display command set escpos: use dmd or cd5220"),
 ])
 def test_unusable_settings_are_refused(settings, words):
     with pytest.raises(DisplayError) as refused:

@@ -371,7 +371,8 @@ def _check(config: Config, text: str) -> None:
         try:
             settings.validate()
         except (ScannerError, DisplayError) as error:
-            fail(key, "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+            where = f"display.{error.setting}" if isinstance(error, DisplayError) else key
+            fail(where, "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
     for section in ("printer", "drawer"):  # the device drivers' own checks, in the same words
         for key, message, params in problems(getattr(config, section)):
             fail(f"{section}.{key}", message, **params)

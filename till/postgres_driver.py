@@ -1,0 +1,43 @@
+"""The PostgreSQL driver is an optional extra: ``pip install 'till[postgres]'``.
+
+A shop on SQLite (the default, and the one-till shop on a Raspberry Pi) installs nothing it does
+not use, and a 32-bit system needs no compiler for it. So the driver is looked for only where a
+PostgreSQL database is opened (the shop's tills sharing one, or head office), and when it is
+missing the technician reads what to install instead of peewee's "psycopg2 postgres driver not
+found" as an unexpected error.
+
+peewee itself imports psycopg2 when it is installed; on an install without the extra there is
+nothing to import, and SQLite never needs it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from till.errors import TillError
+from till.i18n import N_
+
+DRIVER_MISSING = N_("The PostgreSQL database {database} needs its driver, which is not installed here: "
+                    "pip install 'till[postgres]' (in the same virtual environment)")
+
+MESSAGES = (DRIVER_MISSING,)
+
+
+class PostgresDriverMissing(TillError):
+    """The configuration names a PostgreSQL database and psycopg2 is not installed."""
+
+
+def where(url: str) -> str:
+    """``host:port/name`` of a database URL: enough to recognise it, never its password."""
+    parsed = urlparse(url)
+    host = parsed.hostname or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{host}{port}/{unquote(parsed.path.lstrip('/'))}"
+
+
+def require_driver(url: str) -> None:
+    """Raise ``PostgresDriverMissing`` unless psycopg2 (the driver peewee uses) can be imported."""
+    try:
+        import psycopg2  # noqa: F401  # deferred: the optional PostgreSQL driver, only for a PostgreSQL database
+    except ImportError:
+        raise PostgresDriverMissing(DRIVER_MISSING, database=where(url)) from None
