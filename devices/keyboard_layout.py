@@ -118,12 +118,15 @@ def check_layout(code: str) -> LayoutMismatch | None:
     return candidates[0][0] if candidates else None
 
 
-def layout_verdict(code: str, notice: LayoutMismatch | None, lang: str | None = None) -> str | None:
+def layout_verdict(code: str, notice: LayoutMismatch | None, console: bool = True,
+                   lang: str | None = None) -> str | None:
     """What a code from a keyboard scanner says about its layout, for ``till devices test scanner``:
     the mismatch and its fix, that the layouts agree, or None when nothing in ``code`` could tell
-    (no digit, dash or letter that moves between AZERTY and QWERTY)."""
+    (no digit, dash or letter that moves between AZERTY and QWERTY). ``console``: the code came
+    through the console's keymap (the wedge); evdev reads key codes as a US keyboard's, so only
+    a mismatch is worth saying there."""
     if notice is not None:
         return notice.text(lang)
-    if any(ch in _TELLING for ch in code):
+    if console and any(ch in _TELLING for ch in code):
         return translate(LAYOUT_MATCHES, lang)
     return None

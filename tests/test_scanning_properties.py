@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 
 import pytest
@@ -143,3 +144,18 @@ def test_any_gs1_shaped_text_is_a_scan_or_a_scan_error(text: str) -> None:
     except ScanError:
         return
     assert isinstance(scan, (ProductCode, WeighedCode, PricedCode, SkuCode))
+
+
+@given(
+    st.permutations(["3103{weight}", "17{expiry}", "10{lot}\x1d", "3922{price}\x1d"]),
+    st.integers(min_value=1, max_value=999_999),
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=20),
+    st.integers(min_value=1, max_value=10**6),
+)
+def test_gs1_fields_read_the_same_in_any_order(order, weight, expiry, lot, price) -> None:
+    gtin = "0301234567890" + gtin_check_digit("0301234567890")
+    fields = "".join(order).format(weight=f"{weight:06d}", expiry=expiry.strftime("%y%m%d"), lot=lot,
+                                   price=price)
+    scan = parse("]C1" + "01" + gtin + fields)
+    assert scan == PricedCode(gtin[1:], price, expiry=expiry, lot=lot)

@@ -98,3 +98,11 @@ def test_a_gs1_code_with_its_fnc1_is_decoded_too():
     code = "0103012345678902" + "10L42" + "\x1d" + "3922000499"
     found = check_layout(mangle(code, US_ON_AZERTY))
     assert found is not None and found.code == code
+
+
+def test_only_the_console_says_that_layouts_agree():
+    from devices.keyboard_layout import layout_verdict
+
+    assert layout_verdict(RECEIPT, None, console=True, lang="en").startswith("The scanner types with the same")
+    assert layout_verdict(RECEIPT, None, console=False) is None   # evdev: no console keymap involved
+    assert layout_verdict("TTTTTT", None) is None                  # nothing in it could tell

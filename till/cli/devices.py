@@ -320,7 +320,8 @@ def try_scanner(settings: ScannerSettings, count: int, seconds: float,
     def on_scan(event) -> None:
         seen.append(event.code)
         out(f"scan: {event.code}  ({event.source})")
-        verdict = None if event.source.startswith("serial:") else layout_verdict(event.code, event.notice)
+        verdict = (None if event.source.startswith("serial:")
+                   else layout_verdict(event.code, event.notice, console=event.source == "wedge"))
         if verdict:  # a keyboard scanner: which layout it types with, and the fix if it is not ours
             out(f"  layout: {verdict}")
         if count and len(seen) >= count:
