@@ -526,13 +526,24 @@ def _split_quantity(text: str) -> tuple[int, str]:
     return quantity, rest
 
 
-def _upc_e_by_symbology(text: str, code: str) -> str:
-    """``code``, or the UPC-A of a UPC-E when the scanner said so: an 8-digit code that is valid
-    both as EAN-8 and as UPC-E is read as an EAN-8, unless its AIM identifier is ``]E0`` (the
-    EAN/UPC family; an EAN-8 is ``]E4``)."""
-    aim = _AIM.match(text.strip(_EDGES))
-    upc_a = expand_upc_e(code) if aim is not None and aim.group() == "]E0" else None
+UPC_E_SYMBOLOGY = "]E0"
+"""The AIM identifier of the EAN-13/UPC-A/UPC-E family; an EAN-8 is ``]E4``."""
+
+
+def read_symbology(aim: str, code: str) -> str:
+    """``code`` as its AIM symbology identifier ``aim`` says to read it: an 8-digit code that is
+    valid both as EAN-8 and as UPC-E is read as an EAN-8, unless ``aim`` is ``]E0``: then it is
+    the UPC-A of that UPC-E. The scanner readers drop the identifier unless
+    ``scanner.strip_aim_id`` is false: a scanner that sends ``]E0`` before every code, EAN-8
+    included, would otherwise turn EAN-8s into UPC-As."""
+    upc_a = expand_upc_e(code) if aim == UPC_E_SYMBOLOGY else None
     return upc_a if upc_a is not None and is_valid_gtin(upc_a) else code
+
+
+def _upc_e_by_symbology(text: str, code: str) -> str:
+    """``code`` read as the AIM identifier at the start of ``text`` (if any) says."""
+    aim = _AIM.match(text.strip(_EDGES))
+    return read_symbology(aim.group(), code) if aim is not None else code
 
 
 def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
