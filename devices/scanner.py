@@ -9,8 +9,8 @@ Whatever the source, a complete code ends up in one callback (``ScannerHub``), s
 screen has one handler.
 
 This module holds the parts without I/O (the burst detector the wedge widget uses, the settings;
-the keyboard layout check is ``devices.keyboard_layout``'s) and the hub that runs the readers of ``devices.evdev_reader`` and
-``devices.serial_reader`` in threads.
+the keyboard layout check is ``devices.keyboard_layout``'s) and the hub that runs the readers of
+``devices.evdev_reader`` and ``devices.serial_reader`` in threads.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from devices.keyboard_layout import (  # re-exported: the readers and screens import them from here
-    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, LayoutMismatch, check_layout,
-    gtin_check_ok,
-)
+from devices.keyboard_layout import LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, LayoutMismatch, check_layout
 from till.errors import TillError
 from till.i18n import N_
 

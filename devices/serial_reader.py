@@ -36,7 +36,7 @@ def printable(text: str) -> bool:
 
 
 class SerialReader:
-    """Reads codes ended by CR, LF or CR LF from a serial port (pyserial)."""
+    """Reads codes from a serial port (pyserial), ended by CR, LF, ETX or the configured suffix."""
 
     def __init__(self, path: str, baud: int = 9600, partial_timeout_s: float = 0.3,
                  open_port: Callable[..., object] | None = None, prefix: str = "",
@@ -79,8 +79,9 @@ class SerialReader:
                     errno_ = getattr(error, "errno", None)
                     raise explain_os_error(self.path, OSError(errno_ or 5, str(error))) from None
                 now = time.monotonic()
+                garbage = ScannerError(GARBAGE, path=self.path)
                 if line and not data and self.silence_ends and started >= tainted_until:
-                    self._finish(self._unframed(line), emit, status, ScannerError(GARBAGE, path=self.path))
+                    self._finish(self._unframed(line), emit, status, garbage)  # suffix "none": a pause
                     line.clear()
                 if line and now - started > self.partial_timeout_s:
                     status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
@@ -91,7 +92,7 @@ class SerialReader:
                         if line and started < tainted_until:
                             status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
                         elif line:
-                            self._finish(self._unframed(line), emit, status, ScannerError(GARBAGE, path=self.path))
+                            self._finish(self._unframed(line), emit, status, garbage)
                         line.clear()
                         continue
                     if not line:

@@ -18,9 +18,11 @@ from tests.support.devices import close_quietly, mangle, typed, wait_until
 from devices import evdev_reader
 from devices.evdev_reader import EVIOCGRAB, EvdevReader, KeyDecoder, decode_events
 from devices.scanner_readers import make_readers
+from devices.keyboard_layout import (
+    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, check_layout, gtin_check_ok,
+)
 from devices.scanner import (
-    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, BurstDetector, Partial, Scan,
-    ScannerError, ScannerHub, ScannerSettings, Typed, check_layout, clean_code, gtin_check_ok,
+    BurstDetector, Partial, Scan, ScannerError, ScannerHub, ScannerSettings, Typed, clean_code,
 )
 from devices.serial_reader import SerialReader
 
