@@ -75,15 +75,6 @@ class LayoutMismatch:
         return translate(self.message, lang, code=self.code)
 
 
-def gtin_check_ok(digits: str) -> bool:
-    """True for an 8, 12, 13 or 14 digit code whose GS1 check digit is right."""
-    if len(digits) not in (8, 12, 13, 14) or not digits.isdigit():
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 def _recognised(code: str) -> bool:
     """A code the till reads as one of its own kinds (not a SKU, not an error)."""
     try:

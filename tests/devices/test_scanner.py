@@ -19,12 +19,13 @@ from devices import evdev_reader
 from devices.evdev_reader import EVIOCGRAB, EvdevReader, KeyDecoder, decode_events
 from devices.scanner_readers import make_readers
 from devices.keyboard_layout import (
-    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, check_layout, gtin_check_ok,
+    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, check_layout,
 )
 from devices.scanner import (
     BurstDetector, Partial, Scan, ScannerError, ScannerHub, ScannerSettings, Typed, clean_code,
 )
 from devices.serial_reader import SerialReader
+from till.scanning import is_valid_gtin
 
 NUTELLA = "3017620422003"
 
@@ -148,7 +149,7 @@ def test_azerty_scanner_on_a_us_console():
 def test_ambiguous_characters_are_settled_by_the_check_digit():
     # '&' and '(' are in both tables (1 and 5 on one side, 7 and 9 on the other): take a valid
     # EAN-8 written with 7s and 9s only, as an AZERTY scanner on a US console types it.
-    code = next("".join(c) for c in itertools.product("79", repeat=8) if gtin_check_ok("".join(c)))
+    code = next("".join(c) for c in itertools.product("79", repeat=8) if is_valid_gtin("".join(c)))
     found = check_layout(mangle(code, AZERTY_ON_US))
     assert found.code == code and found.message == LAYOUT_AZERTY_ON_US
 
