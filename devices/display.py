@@ -21,11 +21,11 @@ import logging
 import queue
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from devices.access import explain_os_error
+from devices.code_pages import printable
 from till.errors import TillError
 from till.i18n import N_
 
@@ -62,8 +62,6 @@ CD5220_UPPER, CD5220_LOWER = ESC + b"QA", ESC + b"QB"
 CODE_PAGES = {"cp437": 0, "cp858": 19, "cp1252": 16}
 """Python codec -> ``ESC t n`` page number on Epson displays (PC437 has no "€"; PC858 has it at
 0xD5, WPC1252 at 0x80)."""
-
-SPELLED = {"€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "«": '"', "»": '"', "\u00a0": " ", "\u202f": " "}
 
 
 class DisplayError(TillError):
@@ -115,24 +113,7 @@ def fit(text: str, code_page: str = "cp858", width: int = WIDTH, align: str = "l
 
     Never a control byte: a label's line break, or a symbol that PC437 puts below 0x20 ("♪" is
     0x0D), would end a CD5220 line early or clear a DM-D screen."""
-    out: list[bytes] = []
-    for ch in text:
-        if unicodedata.category(ch) == "Cc":
-            out.append(b" ")
-            continue
-        try:
-            encoded = ch.encode(code_page)
-        except UnicodeEncodeError:
-            encoded = b""
-        if encoded and encoded[0] >= 0x20 and encoded != b"\x7f":
-            out.append(encoded)
-            continue
-        spelled = SPELLED.get(ch)
-        if spelled is None:
-            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
-            spelled = base or "?"
-        out.append(spelled.encode(code_page, errors="replace"))
-    raw = b"".join(out)
+    raw = printable(text, code_page).encode(code_page)  # spelled as the printer spells (devices.code_pages)
     if align == "right":
         return raw[-width:].rjust(width, b" ")
     return raw[:width].ljust(width, b" ")

@@ -1,5 +1,7 @@
 """Cash drawers: kicked through the receipt printer (pin 2 or 5), on their own serial port, or
-only logged (the demo's). Each has ``open(reason)`` and ``is_open()`` (None: no sensor).
+only logged (the demo's). Each has ``open(reason, deadline=None)`` and ``is_open()`` (None: no
+sensor). Past ``deadline`` (``time.monotonic()``) a drawer is never kicked, even by a call that
+hung and resumes: the customer has gone (``till.aftersale.drawer_kick``).
 
 Many cheap drawers have no sensor, so "unknown" is a normal answer. Where there is one,
 ``LeftOpenWatch`` turns repeated readings into a single "drawer left open" warning. Serial
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from devices import paths
-from devices.errors import DeviceConfigError, DrawerError, PrinterError
+from devices.errors import DRAWER_TOO_LATE, DeviceConfigError, DrawerError, PrinterError
 from devices.guard import DeviceGuard
 from devices.settings import DRAWER_KINDS, STATUS_LINES, DrawerSettings
 from till.i18n import N_
@@ -38,7 +40,7 @@ class LoggingDrawer:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
-    def open(self, reason: str) -> None:
+    def open(self, reason: str, deadline: float | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(f"{dt.datetime.now().isoformat(timespec='seconds')} drawer opened: {reason}\n")
@@ -52,18 +54,22 @@ class PrinterDrawer:
 
     name = "printer"
 
-    def __init__(self, printer, pin: int = 2, open_level: str = "high") -> None:
+    def __init__(self, printer, pin: int = 2, open_level: str = "high", sensor: bool = True) -> None:
         self.printer = printer
         self.pin = pin
         self.open_level = open_level
+        self.sensor = sensor
+        """False: no switch is wired (``drawer.sensor``), so the printer is not asked at all."""
 
-    def open(self, reason: str) -> None:
+    def open(self, reason: str, deadline: float | None = None) -> None:
         try:
-            self.printer.kick(self.pin)
+            self.printer.kick(self.pin, deadline)
         except PrinterError as error:
             raise DrawerError(error.message, **error.params) from None
 
     def is_open(self) -> bool | None:
+        if not self.sensor:
+            return None
         high = self.printer.status().drawer_pin3_high
         return None if high is None else high == (self.open_level == "high")
 
@@ -113,10 +119,12 @@ class SerialDrawer:
             except Exception:  # already gone
                 pass
 
-    def open(self, reason: str) -> None:
+    def open(self, reason: str, deadline: float | None = None) -> None:
         def kick() -> None:
             for attempt in (1, 2):  # a kept port may be dead (adapter replugged): reopen once
                 port = self._port()
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise DrawerError(DRAWER_TOO_LATE)
                 try:
                     port.write(self.open_bytes)
                     port.flush()
@@ -125,7 +133,10 @@ class SerialDrawer:
                     self._drop()
                     if attempt == 2:
                         raise paths.explain(error, self.settings.path, DrawerError) from None
-        self._guard.call(kick, self.settings.timeout_s)
+        timeout_s: float = self.settings.timeout_s
+        if deadline is not None:
+            timeout_s = max(0.05, min(timeout_s, deadline - time.monotonic()))
+        self._guard.call(kick, timeout_s)
 
     def is_open(self) -> bool | None:
         line = self.settings.status_line
@@ -198,7 +209,7 @@ def make_drawer(settings: DrawerSettings, printer=None, resolve: Callable[[str],
     if settings.kind == "printer":
         if printer is None or not hasattr(printer, "kick"):
             raise DeviceConfigError(NEEDS_ESCPOS)
-        return PrinterDrawer(printer, settings.pin, settings.open_level)
+        return PrinterDrawer(printer, settings.pin, settings.open_level, settings.sensor)
     if settings.kind == "serial":
         with _lock:  # one per port for the process: its guard must outlive a hung call
             drawer = _serial_drawers.get(settings)

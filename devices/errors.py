@@ -7,6 +7,10 @@ printer or the drawer, and the message names what to do (plug it in, add paper, 
 from __future__ import annotations
 
 from till.errors import TillError
+from till.i18n import N_
+
+DRAWER_TOO_LATE = N_("The drawer was not opened in time; it is not opened late")
+"""Said when a drawer's deadline passed before its kick could be sent (it is never sent later)."""
 
 
 class DeviceError(TillError):
@@ -15,6 +19,11 @@ class DeviceError(TillError):
 
 class PrinterError(DeviceError):
     """The printer cannot print now (offline, out of paper...); the job will be retried."""
+
+
+class PrintIncomplete(PrinterError):
+    """The printer failed after part of a document was sent: part of it may be on paper, so the
+    next full copy of a receipt is a duplicate (``till.aftersale.lost_prints``)."""
 
 
 class DrawerError(DeviceError):

@@ -92,6 +92,23 @@ def connect(settings: PrinterSettings):
     return printer
 
 
+def still_open(printer) -> bool:
+    """False when a kept network connection was closed by the printer (switched off, or its
+    idle timeout): a receipt sent into it would be lost. Bytes waiting there (a late answer to
+    an earlier status query) are read and dropped, so they are not taken for the next answer.
+    Other links cannot tell before they are used; a failure then drops them (``EscposPrinter``)."""
+    device = getattr(printer, "_device", None)
+    if not isinstance(device, socket.socket):
+        return True
+    try:
+        while select.select([device], [], [], 0)[0]:
+            if not device.recv(4096, socket.MSG_DONTWAIT):
+                return False  # end of stream: the printer closed it
+    except OSError:  # reset, or not connected any more
+        return False
+    return True
+
+
 def set_read_timeout(printer, seconds: float) -> None:
     """Bound the wait for a status answer (shorter than the printing timeout)."""
     device = getattr(printer, "_device", None)

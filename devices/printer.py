@@ -20,7 +20,7 @@ from devices.settings import PRINTER_DRIVERS, PrinterSettings
 from till.files import create_private
 from till.i18n import N_
 
-__all__ = ["PrinterError", "ReceiptPrinter", "FilePrinter", "make_printer", "UNKNOWN_DRIVER"]
+__all__ = ["PrinterError", "ReceiptPrinter", "FilePrinter", "make_printer", "close_printers", "UNKNOWN_DRIVER"]
 
 UNKNOWN_DRIVER = N_("Unknown printer driver {driver}: use one of {choices}")
 
@@ -74,3 +74,12 @@ _escpos_printers: dict[PrinterSettings, ReceiptPrinter] = {}
 """One object per configured ESC/POS printer for the life of the process: the outbox builds its
 handlers at every run, and a call still hung from the previous run must keep later calls away
 from the device (its guard), and the last known state must survive for the status line."""
+
+
+def close_printers() -> None:
+    """Close the connections the ESC/POS printers keep (at the till's exit): a network printer
+    serves one connection at a time, and the next program to print must not wait on ours."""
+    with _lock:
+        printers = list(_escpos_printers.values())
+    for printer in printers:
+        printer.close()  # type: ignore[attr-defined]

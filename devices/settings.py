@@ -68,10 +68,25 @@ class DrawerSettings:
     """Where a serial drawer reports its state: ``cts``, ``dsr``, ``ri``, ``cd`` or ``none``."""
     open_level: str = "high"
     """Level of the sensor (modem line, or printer connector pin 3) when the drawer is open."""
+    sensor: bool = False
+    """``printer`` drawers: the drawer's switch is wired to the printer (pin 3), so it is read
+    every second for the "left open" warning. Off by default: many drawers have no switch, and
+    reading one that is not there only keeps the printer busy. (A serial drawer's sensor is
+    ``status_line``.)"""
     warn_open_after_s: int = 60
     """A drawer open longer than this is reported as left open."""
     timeout_s: int = 5
+    give_up_s: int = 5
+    """A drawer that has not opened this long after the sale is given up on, never kicked later:
+    the customer has left, and a drawer popping open then is an invitation to a thief."""
     log_path: str = "drawer.log"
+
+    @property
+    def has_sensor(self) -> bool:
+        """True when there is a sensor to poll (a printer drawer's pin 3, a serial modem line)."""
+        if self.kind == "printer":
+            return self.sensor
+        return self.kind == "serial" and self.status_line != "none"
 
 
 MUST_BE_ONE_OF = N_("{file}, line {line}: {key} must be one of {choices}")
@@ -93,7 +108,7 @@ def problems(settings: PrinterSettings | DrawerSettings) -> list[tuple[str, str,
     for name, allowed in _CHOICES.items():
         if hasattr(settings, name) and getattr(settings, name) not in allowed:
             found.append((name, MUST_BE_ONE_OF, {"choices": ", ".join(str(c) for c in allowed)}))
-    for name in ("timeout_s", "status_timeout_ms", "baud", "port", "warn_open_after_s"):
+    for name in ("timeout_s", "status_timeout_ms", "baud", "port", "warn_open_after_s", "give_up_s"):
         if hasattr(settings, name) and getattr(settings, name) <= 0:
             found.append((name, MUST_BE_POSITIVE, {}))
     if isinstance(settings, DrawerSettings):

@@ -4,8 +4,8 @@ pseudo-terminal (a serial printer), for tests and demos without hardware.
 It records every byte it receives and answers the real-time status queries DLE EOT n the way an
 Epson-compatible printer does (one byte, fixed bits 0xx1xx10), from its own state: paper out,
 paper low, cover open, offline, drawer sensor. ``ESC p`` (drawer kick) opens its drawer. It can
-also misbehave as broken hardware does: stay silent, answer garbage, hang (stop reading), or
-vanish in the middle of a receipt.
+also misbehave as broken hardware does: stay silent, answer garbage, hang (stop reading), stall
+for a while in the middle of a receipt, or vanish in the middle of one.
 It shares no code with the till's drivers: the bytes come from the ESC/POS reference.
 """
 
@@ -33,8 +33,16 @@ class PrinterState:
         self.hang = False
         self.unplug_after: int | None = None
         """Drop the connection once this many bytes arrived (a printer switched off mid-receipt)."""
+        self.hang_up = False
+        """Close the open connection now, cleanly (a printer's idle timeout); cleared when done."""
+        self.connections = 0
+        """Connections accepted so far: a driver that keeps its connection opens one."""
         self.received = bytearray()
         self.kicks: list[int] = []
+        self.stall_after: int | None = None
+        self.stall_s = 0.0
+        """Once ``stall_after`` bytes arrived, read nothing (and answer nothing) for ``stall_s``
+        seconds, then go on: a printer busy or jammed longer than the till waits (network simulator)."""
 
     def answer(self, n: int) -> bytes:
         """The byte a printer sends back for DLE EOT ``n``."""
@@ -113,6 +121,7 @@ class NetworkPrinterSimulator(BackgroundSimulator):
                 conn, _ = self._server.accept()
             except (socket.timeout, OSError):
                 continue
+            self.state.connections += 1
             with conn:
                 self._talk(conn)
 
@@ -120,6 +129,9 @@ class NetworkPrinterSimulator(BackgroundSimulator):
         parser = _Parser(self.state)
         conn.settimeout(0.1)
         while not self._stop.is_set():
+            if self.state.hang_up:
+                self.state.hang_up = False
+                return
             if self.state.hang:  # stops reading: the sender's buffers fill up, then it blocks
                 self._stop.wait(0.05)
                 continue
@@ -132,6 +144,9 @@ class NetworkPrinterSimulator(BackgroundSimulator):
             if not data:
                 return
             reply = parser.feed(data)
+            if self.state.stall_after is not None and len(self.state.received) >= self.state.stall_after:
+                self.state.stall_after = None  # once
+                self._stop.wait(self.state.stall_s)
             if self.state.unplug_after is not None and len(self.state.received) >= self.state.unplug_after:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return  # closed with a reset, as a printer losing power would

@@ -76,6 +76,9 @@ def test_a_wrong_type_names_the_key_and_line(tmp_path):
         (("window_days = 30", "window_days = -1"), "returns.window_days"),
         (("fiscal_year_start = 1", "fiscal_year_start = 13"), "shop.fiscal_year_start"),
         (("fiscal_year_start = 1", "fiscal_year_start = 0"), "shop.fiscal_year_start"),
+        (("log_max_kb = 1024", "log_max_kb = 0"), "till.log_max_kb"),
+        (("log_backups = 5", "log_backups = 0"), "till.log_backups"),
+        (("give_up_s = 5", "give_up_s = 0"), "drawer.give_up_s"),
     ],
 )
 def test_values_that_cannot_work_are_refused(tmp_path, change, key):

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.support.devices import with_device_sections
+from tests.support.devices import wait_until, with_device_sections
 from devices.simulators.display_sim import DisplaySimulator
 from devices.simulators.serial_scanner_sim import SerialScannerSimulator
 from till.cli import devices as cli_devices
@@ -117,6 +117,30 @@ def test_printer_prints_a_test_receipt(tmp_path, monkeypatch, capsys):
     printed = (folder / "receipts.txt").read_text(encoding="utf-8")
     assert "TEST - till devices test" in printed and "0,01 €" in printed and "àâçéèêëîïôùûü" in printed
     assert "test receipt sent" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("code_page, sent, line", [
+    ("CP858", b"\x1bt\x13", b"Boeuf ... l'\x82t\x82 - \xae 1,00 \xd5 \xaf"),
+    ("WPC1252", b"\x1bt\x10", b"B\x9cuf \x85 l\x92\xe9t\xe9 \x96 \xab 1,00 \x80 \xbb"),
+])
+def test_printer_test_prints_french_punctuation_and_names_the_code_page(tmp_path, monkeypatch, capsys, code_page,
+                                                                         sent, line):
+    from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
+
+    with NetworkPrinterSimulator() as sim:
+        folder = shop(tmp_path / "shop")
+        toml = folder / "till.toml"
+        text = toml.read_text(encoding="utf-8").replace(
+            'driver = "file"', f'driver = "escpos_network"\nhost = "{sim.host}"\nport = {sim.port}', 1)
+        toml.write_text(text.replace('code_page = "CP858"', f'code_page = "{code_page}"', 1), encoding="utf-8")
+        assert run(monkeypatch, folder, "devices", "test", "printer") == 0
+        assert wait_until(lambda: b"\x1dV\x00" in bytes(sim.state.received))
+        received = bytes(sim.state.received)
+    name, number = ("CP858", 19) if code_page == "CP858" else ("CP1252", 16)
+    assert sent in received and line + b"\n" in received
+    assert f"code page {name} (ESC t {number})".encode() in received  # on the paper, beside the line
+    out = capsys.readouterr().out
+    assert f"code page {name} (ESC t {number})" in out and "self-test page" in out
 
 
 def test_drawer_is_pulsed(tmp_path, monkeypatch, capsys):

@@ -75,3 +75,32 @@ def device_messages() -> list[str]:
 @pytest.mark.parametrize("message", device_messages())
 def test_device_message_has_a_french_translation(message):
     assert message in _catalogue("fr"), f"no French for {message!r}"
+
+
+def test_escpos_says_nothing_in_the_log_or_on_the_terminal_while_printing(tmp_path):
+    """python-escpos logs an INFO line at each connection opened and closed, through the root
+    logger (so into till.log, twice a second with a drawer sensor), and print()s to stdout
+    ("Using hardware barcode renderer"), which is the cashier's terminal: neither gets through.
+    Its warnings still reach the log."""
+    log_file = tmp_path / "till.log"
+    code = (
+        "import logging\n"
+        f"logging.basicConfig(filename={str(log_file)!r}, level=logging.INFO, force=True)\n"
+        "from devices.escpos_printer import EscposPrinter\n"
+        "from devices.settings import PrinterSettings\n"
+        "from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator\n"
+        "with NetworkPrinterSimulator() as sim:\n"
+        "    printer = EscposPrinter(PrinterSettings(driver='escpos_network', host=sim.host, port=sim.port,\n"
+        "                                            timeout_s=3, profile='TM-T20II'))\n"
+        "    printer.print_lines(['Merci'], code='T01-000042')\n"
+        "    printer.close()\n"
+        "logging.getLogger('till.test').info('the till logs as before')\n"
+        "logging.warning('escpos-style warning')\n"
+        "print('done')\n"
+    )
+    result = run(code, ESCPOS_CAPABILITIES_PICKLE_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n"
+    logged = log_file.read_text(encoding="utf-8")
+    assert "the till logs as before" in logged and "escpos-style warning" in logged
+    assert "printer enabled" not in logged and "Closing" not in logged

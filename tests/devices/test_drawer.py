@@ -12,6 +12,7 @@ import pytest
 from devices import paths
 from devices.drawer import LeftOpenWatch, LoggingDrawer, PrinterDrawer, SerialDrawer, check_left_open, make_drawer
 from devices.errors import DeviceConfigError, DrawerError, PrinterError
+from devices.escpos_printer import EscposPrinter
 from devices.printer import make_printer
 from devices.settings import DrawerSettings, PrinterSettings
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
@@ -23,7 +24,7 @@ from tests.support.devices import wait_until
 def test_printer_kicks_the_drawer_and_reads_its_sensor(pin, command):
     with NetworkPrinterSimulator() as sim:
         printer = make_printer(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3))
-        drawer = make_drawer(DrawerSettings(kind="printer", pin=pin), printer)
+        drawer = make_drawer(DrawerSettings(kind="printer", pin=pin, sensor=True), printer)
         assert isinstance(drawer, PrinterDrawer)
         assert drawer.is_open() is False
         drawer.open("no sale")
@@ -178,3 +179,69 @@ def test_drawer_configuration_mistakes(tmp_path):
     assert make_drawer(DrawerSettings(kind="none")) is None
     logged = make_drawer(DrawerSettings(), resolve=lambda p: tmp_path / p)
     assert isinstance(logged, LoggingDrawer) and logged.is_open() is None
+
+
+def test_one_printer_connection_serves_sensor_reads_and_jobs_until_it_breaks():
+    """A sensor read every second must not open a connection each time (on USB each opening
+    resets the printer): one connection for the reads, the kick and the receipt; a new one only
+    when the printer closed it."""
+    with NetworkPrinterSimulator() as sim:
+        printer = EscposPrinter(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3,
+                                                status_timeout_ms=300))
+        drawer = make_drawer(DrawerSettings(kind="printer", sensor=True), printer)
+        assert [drawer.is_open() for _ in range(10)] == [False] * 10
+        drawer.open("sale")
+        printer.print_lines(["Merci"])
+        assert [drawer.is_open() for _ in range(5)] == [True] * 5
+        assert sim.state.kicks == [2] and sim.state.connections == 1
+        sim.state.hang_up = True  # the printer's idle timeout closes it
+        assert wait_until(lambda: not sim.state.hang_up)
+        printer.print_lines(["Encore merci"])  # noticed before sending: printed on a new connection
+        assert wait_until(lambda: b"Encore merci" in bytes(sim.state.received))
+        assert sim.state.connections == 2 and printer.last_error is None
+        printer.close()
+
+
+def test_without_a_sensor_the_printer_is_never_asked_about_the_drawer():
+    with NetworkPrinterSimulator() as sim:
+        printer = EscposPrinter(PrinterSettings(driver="escpos_network", host=sim.host, port=sim.port, timeout_s=3))
+        settings = DrawerSettings(kind="printer")
+        assert not settings.has_sensor and DrawerSettings(kind="printer", sensor=True).has_sensor
+        assert not DrawerSettings(kind="serial").has_sensor and DrawerSettings(kind="serial", status_line="cts").has_sensor
+        assert make_drawer(settings, printer).is_open() is None
+        assert sim.state.connections == 0
+
+
+def test_a_kick_past_its_deadline_is_never_sent_even_by_a_call_that_hung():
+    """The printer took longer to open than the sale's deadline: the caller is answered at the
+    deadline, and the call, when the printer finally answers, does not kick (the customer left)."""
+    import threading
+
+    from devices.escpos_loader import escpos
+
+    dummy = escpos().Dummy()
+    opened = threading.Event()
+
+    def slow_to_open():
+        opened.wait(2)  # the printer answers only once the caller has given up
+        return dummy
+
+    printer = EscposPrinter(PrinterSettings(driver="escpos_network", host="printer", timeout_s=3),
+                            connect=slow_to_open)
+    with pytest.raises(PrinterError):
+        printer.kick(2, deadline=time.monotonic() + 0.2)
+    opened.set()
+    printer.status()  # waits for the hung call to finish: the device is free again
+    assert dummy.output == b""
+    printer.kick(2)
+    assert dummy.output == b"\x1bp\x00\x32\x32"
+
+
+def test_a_serial_drawer_past_its_deadline_gets_no_bytes():
+    with SerialDrawerSimulator() as sim:
+        drawer = SerialDrawer(DrawerSettings(kind="serial", path=sim.path))
+        with pytest.raises(DrawerError, match="not opened in time"):
+            drawer.open("sale", deadline=time.monotonic() - 1)
+        drawer.open("sale", deadline=time.monotonic() + 3)
+        assert wait_until(lambda: sim.openings == 1) and bytes(sim.received) == b"\x07"
+        drawer.close()

@@ -87,7 +87,7 @@ def test_network_printer_asks_its_state_then_prints(receipt):
     with NetworkPrinterSimulator() as sim:
         printer = network(sim)
         printer.print_receipt(receipt)
-        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT + QUERIES))  # asked again after the cut
         received = bytes(sim.state.received)
         assert received.startswith(QUERIES + INIT + CP858)
         assert b"{BT01-0028811" in received
@@ -159,7 +159,7 @@ def test_printer_vanishing_mid_receipt_is_a_printer_error_and_the_retry_prints(r
         sim.state.unplug_after = None
         sim.state.received.clear()
         printer.print_receipt(receipt)
-        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT + QUERIES))  # asked again after the cut
 
 
 def test_unreachable_network_printer():
@@ -181,7 +181,7 @@ def test_serial_printer_on_a_pty(receipt):
             printer.print_receipt(receipt)
         sim.state.cover_open = False
         printer.print_receipt(receipt)
-        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT))
+        assert wait_until(lambda: bytes(sim.state.received).endswith(FULL_CUT + QUERIES))  # asked again after the cut
         assert b"\x1dkI\x0d{BT01-0028811" in bytes(sim.state.received)
 
 

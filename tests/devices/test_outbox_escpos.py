@@ -9,11 +9,12 @@ import time
 from devices.settings import DrawerSettings, PrinterSettings
 
 from store.models import OutboxJob
-from store.models.outbox import DONE, PENDING
+from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
 from till.aftersale.jobs import run_outbox
 
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
+from tests.support.devices import wait_until
 from tests.support.shop import sell_codes
 
 
@@ -47,7 +48,7 @@ def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(sho
         run_outbox(config, shop.ctx.sealer)
         assert OutboxJob.get_by_id(job.id).status == DONE
         deadline = time.monotonic() + 2
-        while not bytes(sim.state.received).endswith(b"\x1dV\x00") and time.monotonic() < deadline:
+        while b"\x1dV\x00" not in bytes(sim.state.received) and time.monotonic() < deadline:
             time.sleep(0.01)
         received = bytes(sim.state.received)
         code = ticket.code.encode()
@@ -64,5 +65,64 @@ def test_a_wrong_drawer_setting_fails_only_the_drawer_job(shop):
         run_outbox(config)
         jobs = {job.kind: job for job in OutboxJob.select()}
         assert jobs[outbox.PRINT_RECEIPT].status == DONE
-        assert jobs[outbox.OPEN_DRAWER].status == PENDING
+        assert jobs[outbox.OPEN_DRAWER].status == FAILED  # given up at once: waiting will not fix it
         assert "Unknown drawer kind cashbox" in jobs[outbox.OPEN_DRAWER].last_error
+
+
+def drawer_events():
+    import json
+
+    from store.models import FiscalRecord
+    from till.aftersale.drawer_kick import DRAWER_NOT_OPENED
+
+    return [json.loads(r.payload)["details"] for r in FiscalRecord.select()
+            .where((FiscalRecord.chain == "L") & (FiscalRecord.kind == DRAWER_NOT_OPENED)).order_by(FiscalRecord.id)]
+
+
+def test_an_unplugged_printer_never_pops_the_drawer_late(shop):
+    """Printer unplugged, two cash sales: each drawer is tried for drawer.give_up_s, then given up
+    (sealed once, the cashier told); when the printer is back the receipts print, no drawer opens."""
+    from till.aftersale.jobs import run_outbox_jobs
+
+    with NetworkPrinterSimulator() as gone:
+        host, port = gone.host, gone.port
+    first, second = sell_codes(shop, shop.barcodes["WIN"]), sell_codes(shop, shop.barcodes["COF"])
+    config = with_devices(shop.config, gone, drawer=DrawerSettings(kind="printer", pin=2, give_up_s=1))
+    run = run_outbox_jobs(config, shop.ctx.sealer)
+    drawers = OutboxJob.select().where(OutboxJob.kind == outbox.OPEN_DRAWER)
+    assert {job.status for job in drawers} == {FAILED}
+    assert [event["ticket_id"] for event in drawer_events()] == [first.id, second.id]
+    assert len(run.drawers_not_opened) == 2
+    told = run.drawers_not_opened[0].text("en")
+    assert "did not open" in told and "F7" in told and "cannot be reached" in told
+    with NetworkPrinterSimulator(port=port) as sim:
+        assert (sim.host, sim.port) == (host, port)
+        OutboxJob.update(not_before=dt.datetime(2000, 1, 1)).where(OutboxJob.status == PENDING).execute()
+        run_outbox(config, shop.ctx.sealer)
+        assert {job.status for job in OutboxJob.select().where(OutboxJob.kind == outbox.PRINT_RECEIPT)} == {DONE}
+        assert first.code.encode() in bytes(sim.state.received)
+        assert sim.state.kicks == [] and b"\x1bp" not in bytes(sim.state.received)
+    assert len(drawer_events()) == 2  # sealed once each
+
+
+def test_a_drawer_job_older_than_give_up_is_never_kicked(shop):
+    """A drawer job left by a crash (or a long outage) is given up without a kick, printer or not."""
+    ticket = sell_codes(shop, shop.barcodes["WIN"])
+    OutboxJob.update(created_at=dt.datetime(2000, 1, 1)).where(OutboxJob.kind == outbox.OPEN_DRAWER).execute()
+    with NetworkPrinterSimulator() as sim:
+        run_outbox(with_devices(shop.config, sim), shop.ctx.sealer)
+        assert OutboxJob.get(OutboxJob.kind == outbox.PRINT_RECEIPT).status == DONE
+        assert sim.state.kicks == []
+    assert OutboxJob.get(OutboxJob.kind == outbox.OPEN_DRAWER).status == FAILED
+    (event,) = drawer_events()
+    assert event["ticket_id"] == ticket.id and "not opened in time" in event["error"]
+
+
+def test_the_drawer_is_kicked_before_the_receipt_prints(shop):
+    sell_codes(shop, shop.barcodes["WIN"])
+    with NetworkPrinterSimulator() as sim:
+        run_outbox(with_devices(shop.config, sim), shop.ctx.sealer)
+        assert wait_until(lambda: b"\x1dV\x00" in bytes(sim.state.received))
+        received = bytes(sim.state.received)
+        assert sim.state.kicks == [2] and received.index(b"\x1bp\x00") < received.index(b"\x1dV\x00")
+    assert drawer_events() == []

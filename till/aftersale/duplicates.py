@@ -21,7 +21,7 @@ from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database
 
 __all__ = ["DUPLICATE_CHAIN", "PRINT_DUPLICATE", "CHANNELS", "Duplicate", "DuplicateError", "make_duplicate",
-           "duplicate_count"]
+           "seal_duplicate", "duplicate_count"]
 
 DUPLICATE_CHAIN = "C"
 PRINT_DUPLICATE = "print_duplicate"
@@ -51,9 +51,20 @@ def duplicate_count(ticket_id: int) -> int:
 def make_duplicate(sealer: Sealer, ticket: Ticket | int, user: User, channel: str = "print") -> Duplicate:
     """Record copy n of ``ticket`` in chain C and queue its print job (``channel`` "print"), in
     one transaction; an e-mailed copy is recorded the same way by the e-mail sender."""
+    ticket_id = ticket if isinstance(ticket, int) else ticket.id
+    with current_database().atomic():
+        duplicate = seal_duplicate(sealer, ticket_id, user, channel)
+        if channel == "print":
+            outbox.enqueue(sealer.till_id, PRINT_DUPLICATE, {"ticket_id": ticket_id, "duplicate": duplicate.number})
+    return duplicate
+
+
+def seal_duplicate(sealer: Sealer, ticket_id: int, user: User, channel: str = "print") -> Duplicate:
+    """Record copy n of a ticket in chain C and nothing else: for a caller whose job exists
+    already (a receipt cut short becomes its own copy, ``till.aftersale.lost_prints``), inside
+    the transaction that changes that job."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {CHANNELS}")
-    ticket_id = ticket if isinstance(ticket, int) else ticket.id
     with current_database().atomic():
         row = Ticket.get_or_none(Ticket.id == ticket_id)
         if row is None:
@@ -69,6 +80,4 @@ def make_duplicate(sealer: Sealer, ticket: Ticket | int, user: User, channel: st
             "ticket_number": row.number, "ticket_signature": original, "duplicate": number,
             "channel": channel, "user_id": user.id, "operator": user.name,
         }, ticket_id=row.id)
-        if channel == "print":
-            outbox.enqueue(sealer.till_id, PRINT_DUPLICATE, {"ticket_id": row.id, "duplicate": number})
     return Duplicate(row.id, number, record)

@@ -4,6 +4,8 @@ Runs after commit, off the UI."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from devices import drawer as drawers
 from devices import printer as printers
 from devices.errors import DeviceConfigError
@@ -15,11 +17,14 @@ from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
 from till.aftersale.archive_job import archive_handlers, report_archive_failures
 from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
+from till.aftersale.drawer_kick import kick_in_time, report_not_opened
 from till.aftersale.duplicates import PRINT_DUPLICATE
+from till.aftersale.lost_prints import LostPrints
 from till.aftersale.messages import jobs as messages
 from till.aftersale.receipts import build_receipt
 from till.config.loader import Config
 from till.credit import notes as credit_notes
+from till.errors import TillError
 from till.fiscal.events import record_event
 from till.fiscal.heads import SEND_CHAIN_HEADS
 from till.fiscal.keys import Signer
@@ -84,12 +89,12 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if printer is not None:
             printer.print_lines(list(payload["lines"]))
 
-    def open_drawer(payload: dict) -> None:
+    def open_drawer(payload: dict, queued_at) -> None:
+        """Now or never (``till.aftersale.drawer_kick``): given up ``drawer.give_up_s`` after the sale."""
         if drawer_error is not None:
-            raise drawer_error
+            raise outbox.GiveUp(drawer_error)
         if drawer is not None:
-            what = f"ticket {payload['ticket_id']}" if "ticket_id" in payload else f"document {payload.get('code')}"
-            drawer.open(what)
+            kick_in_time(drawer, payload, queued_at, config.drawer.give_up_s)
 
     def print_cash_move(payload: dict) -> None:
         if printer_error is not None:
@@ -108,7 +113,7 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         else:
             printer.print_lines(lines)
 
-    return {**heads_handler(config), outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: open_drawer,
+    return {**heads_handler(config), outbox.PRINT_RECEIPT: print_receipt, outbox.OPEN_DRAWER: outbox.Timed(open_drawer),
             credit_notes.PRINT_CREDIT_NOTE: print_credit_note, PRINT_DUPLICATE: print_duplicate,
             **messages.handlers(config),
             PRINT_LINES: print_lines, PRINT_CASH_MOVE: print_cash_move}
@@ -160,17 +165,36 @@ def reprint_given_up(till_id: str) -> int:
 
 
 def run_outbox(config: Config, sealer=None) -> int:
-    """Process due jobs once; returns how many ran. Safe to call from a worker thread.
+    """Process due jobs once; returns how many ran. Safe to call from a worker thread."""
+    return len(run_outbox_jobs(config, sealer).ran)
+
+
+@dataclass(frozen=True)
+class OutboxRun:
+    """What one run did: the jobs that ran, and what the cashier must be told about them."""
+
+    ran: list[OutboxJob]
+    drawers_not_opened: list[TillError]
+
+
+def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
+    """Process due jobs once, drawers first (a customer waits for the change, and a kick behind
+    a backlog of receipts would come too late), then the rest.
 
     With the till's ``sealer``, a print job's first failure and its giving up are technical
-    events (R-JET: printer failures), once each, not at every retry.
+    events (R-JET: printer failures), once each, not at every retry; so is a drawer given up.
     """
 
-    own = handlers(config)
+    lost = LostPrints()  # a receipt cut short prints again as a DUPLICATA (till.aftersale.lost_prints)
+    own = lost.watch(handlers(config))
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
-    ran = outbox.process(config.till.id, own)
+    drawers = {outbox.OPEN_DRAWER: own.pop(outbox.OPEN_DRAWER)}
+    ran = outbox.process(config.till.id, drawers)
+    ran += outbox.process(config.till.id, own)
+    not_opened = report_not_opened(sealer, ran)
     if sealer is not None:
+        lost.record(sealer, ran)
 
         for job in ran:
             if job.kind in PRINTING and job.status != DONE and (job.attempts == 1 or job.status == FAILED):
@@ -180,7 +204,7 @@ def run_outbox(config: Config, sealer=None) -> int:
                                                                   "error": (job.last_error or "")[:120]})
         messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
         report_archive_failures(sealer, ran)  # a monthly archive not made: an anomaly (chain L)
-    return len(ran)
+    return OutboxRun(ran, not_opened)
 
 
 

@@ -2,7 +2,8 @@
 
 Jobs are rows written in the same transaction as the ticket, so a crash between the commit and
 the printer loses nothing: the next ``process`` run (at start, after each sale, on a timer)
-picks them up. A failing job is retried with a growing delay; it never blocks selling.
+picks them up. A failing job is retried with a growing delay; it never blocks selling. A job
+that must not be done late (the drawer) raises ``GiveUp``: it ends there, never retried.
 """
 
 from __future__ import annotations
@@ -23,6 +24,27 @@ OPEN_DRAWER = "open_drawer"
 
 MAX_ATTEMPTS = 8
 Handler = Callable[[dict], None]
+
+
+class GiveUp(Exception):
+    """Raised by a handler whose job must not be tried again (a drawer after the customer left):
+    the job ends as given up (``FAILED``) at once, ``reason`` (a ``TillError``) kept on the job
+    as ``given_up`` for the caller to tell the cashier in their language."""
+
+    def __init__(self, reason: Exception) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+class Timed:
+    """A handler that is told when its job was queued (naive UTC, the commit of its document):
+    the drawer, which opens within seconds of the sale or not at all."""
+
+    def __init__(self, run: Callable[[dict, dt.datetime], None]) -> None:
+        self.run = run
+
+    def __call__(self, payload: dict, queued_at: dt.datetime | None = None) -> None:
+        self.run(payload, queued_at or utcnow())
 
 
 LEASE = dt.timedelta(minutes=2)
@@ -72,8 +94,17 @@ def process(till_id: str, handlers: Mapping[str, Handler], limit: int = 20) -> l
             continue
         ran.append(job)
         job.attempts += 1
+        job.given_up = None
         try:
-            handler(json.loads(job.payload))
+            if isinstance(handler, Timed):
+                handler(json.loads(job.payload), job.created_at)
+            else:
+                handler(json.loads(job.payload))
+        except GiveUp as error:
+            log.warning("outbox job %s (%s) given up: %s", job.id, job.kind, error)
+            job.last_error = str(error)[:500]
+            job.status = FAILED
+            job.given_up = error.reason
         except Exception as error:  # a device or network failure must not stop the till
             log.warning("outbox job %s (%s) failed: %s", job.id, job.kind, error)
             job.last_error = str(error)[:500]

@@ -16,6 +16,7 @@ from till import logmask
 from till.config.loader import Config, load
 from till.errors import TillError
 from till.files import create_private
+from till.logfile import PrivateRotatingLog
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -29,7 +30,8 @@ def find_config(explicit: str | None) -> Path:
 def setup_logging(config: Config | None, verbose: bool = False) -> None:
     """Log to the till's log file (never to the cashier's screen).
 
-    The file is made 0600 before it is opened, and every handler masks credit-note codes
+    The file is made 0600 before it is opened, and so is each file that follows it when it is
+    rotated (``till.logfile``: ``till.log_max_kb``, ``till.log_backups``); every handler masks credit-note codes
     (``till.logmask``): the log may be read by people who must not spend the shop's vouchers.
     """
     handlers: list[logging.Handler] = []
@@ -37,7 +39,7 @@ def setup_logging(config: Config | None, verbose: bool = False) -> None:
         path = config.resolve(config.till.log_file)
         try:
             create_private(path)
-            handlers.append(logging.FileHandler(path, encoding="utf-8"))
+            handlers.append(PrivateRotatingLog(path, config.till.log_max_kb, config.till.log_backups))
         except OSError as error:  # the command still runs, but its traces are lost: say so once
             warning = TillError("warning: cannot write the log file {file}: {reason}", file=str(path),
                                 reason=error.strerror or str(error))

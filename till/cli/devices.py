@@ -199,12 +199,18 @@ def with_timeout(call: Callable[[], Any], seconds: float) -> Any:
     return outcome.get("value")
 
 
-def sample_receipt(config: Any) -> list[str]:
-    """A short receipt showing the shop, the time, accents and the euro sign."""
+FRENCH_LINE = "Bœuf … l’été – « 1,00 € »"
+"""What French labels hold and CP858 lacks (œ … ’ –): printed spelled, or as it is on CP1252."""
+
+
+def sample_receipt(config: Any, code_page: tuple[str, int] | None = None) -> list[str]:
+    """A short receipt showing the shop, the time, accents, the euro sign, French punctuation and
+    the code page sent (name and ``ESC t`` number) to compare with the printer's self-test page."""
     width = config.printer.width
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    page = [f"code page {code_page[0]} (ESC t {code_page[1]})"] if code_page else []
     return [config.shop.name.center(width), "TEST - till devices test".center(width), now.center(width),
-            "-" * width, "Accents: àâçéèêëîïôùûü ÀÉÇ", "Euro: 0,01 €", "-" * width,
+            "-" * width, "Accents: àâçéèêëîïôùûü ÀÉÇ", "Euro: 0,01 €", FRENCH_LINE, *page, "-" * width,
             "OK".center(width)]
 
 
@@ -233,8 +239,13 @@ def try_printer(config: Any, timeout_s: float) -> int:
     if printer is None:
         print("printer: none configured (printer.driver = \"none\")", file=sys.stderr)
         return FAILED
-    with_timeout(lambda: printer.print_lines(sample_receipt(config)), timeout_s)
+    code_page = getattr(printer, "code_page", None)  # ESC/POS printers: (name, ESC t number)
+    with_timeout(lambda: printer.print_lines(sample_receipt(config, code_page)), timeout_s)
     print(f"printer: test receipt sent to {getattr(printer, 'name', 'printer')}")
+    if code_page:
+        print(f"printer: code page {code_page[0]} (ESC t {code_page[1]}): the line \"{FRENCH_LINE}\" is printed "
+              "with what this page has (œ as oe where it lacks it); compare its accents and the euro sign with "
+              f"table {code_page[1]} of the printer's self-test page (switch it on holding FEED)")
     return OK
 
 

@@ -65,6 +65,8 @@ key_file = "keys/till.pem"      # private signing key (0600), made by `till init
 anchor_dir = "anchors"          # last record of each chain, kept outside the database
 archive_dir = "archives"        # each closed month's signed archive, made by itself: copy it off the till
 log_file = "till.log"
+log_max_kb = 1024               # till.log is rotated at this size...
+log_backups = 5                 # ...into till.log.1 to till.log.5, the oldest dropped
 
 [sale]
 manager_discount_percent = 10   # a discount above this needs a manager PIN
@@ -115,7 +117,9 @@ status_query = "auto"           # ask for paper out / cover open: auto, required
 [drawer]
 kind = "log"                    # log (drawer.log, the demo's), printer (kick pin), serial or none
 pin = 2                         # printer kick pin: 2 or 5
+sensor = false                  # printer: true if the drawer's switch is wired (read every second)
 warn_open_after_s = 60          # a drawer open longer than this is "left open"
+give_up_s = 5                   # a sale's drawer not open this long after it is given up, never opened late
 
 [accounts]
 journal = "VT"

@@ -71,6 +71,10 @@ class TillConfig:
     archive_dir: str = "archives"
     """Where the monthly fiscal archives are written by themselves (0700 folder, 0600 files)."""
     log_file: str = "till.log"
+    log_max_kb: int = 1024
+    """till.log is rotated at this size (a Pi's SD card must not fill up)..."""
+    log_backups: int = 5
+    """... into till.log.1 to till.log.5, the oldest dropped."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +380,9 @@ def _check(config: Config, text: str) -> None:
     for section in ("printer", "drawer"):  # the device drivers' own checks, in the same words
         for key, message, params in problems(getattr(config, section)):
             fail(f"{section}.{key}", message, **params)
+    for name in ("log_max_kb", "log_backups"):
+        if getattr(config.till, name) < 1:
+            fail(f"till.{name}", "{file}, line {line}: {key} must be above 0")
     if not 0 <= config.sale.manager_discount_percent <= 100:
         fail("sale.manager_discount_percent", "{file}, line {line}: {key} must be between 0 and 100")
     if not 1 <= config.sale.max_quantity <= 1_000_000:

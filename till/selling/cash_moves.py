@@ -98,9 +98,9 @@ def _write(sealer: Sealer, accounts: AccountsConfig, number: int, when: dt.datet
                               account=posting.account, label=posting.label, debit_cents=posting.debit_cents,
                               credit_cents=posting.credit_cents, created_at=when)
     sealer.append(CASH_MOVE_CHAIN, move.kind, move_payload(move))
-    outbox.enqueue(till_id, PRINT_CASH_MOVE, {"cash_move_id": move.id})
-    if move.drawer_cents:
+    if move.drawer_cents:  # first, as for a sale (till.aftersale.drawer_kick)
         outbox.enqueue(till_id, outbox.OPEN_DRAWER, {"cash_move_id": move.id, "code": move.code})
+    outbox.enqueue(till_id, PRINT_CASH_MOVE, {"cash_move_id": move.id})
     return move
 
 

@@ -171,11 +171,11 @@ def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int
           more: Iterable[tuple[str, dict]] = ()) -> list[tuple[str, str, str]]:
     """The outbox jobs of the ticket, as ``till.aftersale.outbox.enqueue`` writes them (JSON, sorted keys)."""
     jobs: list[tuple[str, dict]] = []
+    if draft.open_drawer:  # first: the change is given while the receipt prints (till.aftersale.drawer_kick)
+        jobs.append((outbox.OPEN_DRAWER, {"ticket_id": ticket_id}))
     if draft.print_receipt:
         jobs.append((outbox.PRINT_RECEIPT, {"ticket_id": ticket_id}))
     jobs.extend((credit_notes.PRINT_CREDIT_NOTE, {"credit_note_id": note_id}) for note_id in issued)
-    if draft.open_drawer:
-        jobs.append((outbox.OPEN_DRAWER, {"ticket_id": ticket_id}))
     jobs.extend(more)
     jobs.extend(draft.extra_jobs)
     return [(till_id, kind, outbox.encode(payload)) for kind, payload in jobs]

@@ -24,8 +24,9 @@ from textual.worker import Worker, WorkerState
 
 from devices.display import DisplaySettings
 from devices.drawer import LeftOpenWatch, check_left_open
+from devices.printer import close_printers
 from devices.scanner import ScannerSettings
-from till.aftersale.jobs import printer_waiting, run_outbox
+from till.aftersale.jobs import printer_waiting, run_outbox_jobs
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
 from till.i18n import N_, _, translate_plural
 from till.people.auth import logout as auth_logout
@@ -79,6 +80,8 @@ class TillApp(App[None], inherit_bindings=False):
         """Read by the scan fields (prefix, suffix, thresholds) and the scanner readers."""
         self.scanner_hub = None
         self.customer_display = None
+        self.drawer_watch: LeftOpenWatch | None = None
+        """Set when a drawer sensor is wired (``drawer.has_sensor``): it is then read every second."""
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -90,9 +93,8 @@ class TillApp(App[None], inherit_bindings=False):
         # threads of their own: a missing or hung device shows a status, never blocks a key.
         self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
         self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
-        if self.ctx.config.drawer.kind in ("printer", "serial"):  # a drawer with a sensor to read
-
-            self._drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
+        if self.ctx.config.drawer.has_sensor:  # only a wired sensor is read: a missing one keeps the printer busy
+            self.drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
             self.set_interval(1.0, self.watch_drawer)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
@@ -101,11 +103,12 @@ class TillApp(App[None], inherit_bindings=False):
         from till.aftersale.jobs import make_drawer  # deferred: loaded on first use (start-up)
 
         drawer = make_drawer(self.ctx.config)
-        if drawer is not None and check_left_open(drawer, self._drawer_watch):
+        if drawer is not None and check_left_open(drawer, self.drawer_watch):
             self.call_from_thread(self.show_error, _("The cash drawer has been left open: please close it"))
 
     def on_unmount(self) -> None:
         stop_devices(self)
+        close_printers()
 
     async def on_event(self, event: events.Event) -> None:
         """Every event as Textual routes it, except an Esc merged with the scan that followed it
@@ -200,13 +203,15 @@ class TillApp(App[None], inherit_bindings=False):
     def process_outbox(self) -> None:
         """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
         try:
-            run_outbox(self.ctx.config, self.ctx.sealer)
+            run = run_outbox_jobs(self.ctx.config, self.ctx.sealer)
             waiting = printer_waiting(self.ctx.till_id)
             if waiting is not None:  # paper out, cover open, offline: say it, the job waits
                 self.call_from_thread(self.show_error, translate_plural(
                     "Printer: {reason}. {count} document will print when it is back",
                     "Printer: {reason}. {count} documents will print when it is back", waiting[0],
                     reason=waiting[1]))
+            for not_opened in run.drawers_not_opened:  # said last (said once): the customer waits for change
+                self.call_from_thread(self.show_error, not_opened.text())
         except Exception as error:  # noqa: BLE001 - reported on the UI thread
             self.call_from_thread(self._outbox_failed, error)
         finally:
