@@ -10,7 +10,7 @@ import pytest
 from till import gs1
 from till.errors import ScanError
 from till.scanning import (
-    InvalidCheckDigit, PricedCode, ProductCode, WeighedCode, expand_upc_e, gtin_check_digit, parse,
+    InvalidCheckDigit, PricedCode, ProductCode, SkuCode, WeighedCode, expand_upc_e, gtin_check_digit, parse,
 )
 
 GS = "\x1d"
@@ -59,7 +59,8 @@ def test_a_gs1_code_with_only_a_gtin_is_the_product():
     ("01" + GTIN + "10" + "L" * 21, "(10)"),
     ("01" + GTIN + "3103001250" + "3102012340", "(3102) is given twice"),
     ("01" + GTIN + "3932" + "840" + "1250", "currency 840, not in euros"),
-    ("(17)270331", "names no product"),
+    ("17270331" + GS + "10ABC", "names no product"),
+    ("(01)" + GTIN + "(99)ABC", "unknown application identifier"),
     ("01" + GTIN + "3103000000", "shows no weight"),
     ("01" + GTIN + "3922" + "000", "shows no price"),
 ])
@@ -74,6 +75,10 @@ def test_a_gs1_code_with_a_wrong_gtin_check_digit_is_a_check_digit_error():
     wrong = GTIN[:-1] + str((int(GTIN[-1]) + 1) % 10)
     with pytest.raises(InvalidCheckDigit):
         parse("01" + wrong + "3103001250")
+
+
+def test_a_sku_in_brackets_is_still_a_sku():
+    assert parse("(A)-12") == SkuCode("(A)-12")
 
 
 def test_gs1_fields_are_read_in_order_with_separators():

@@ -88,7 +88,7 @@ def looks_like_gs1(text: str) -> bool:
     """Whether ``text`` is meant as a GS1 element string rather than a plain barcode or SKU:
     it holds a GS, is in the printed form ``(01)...``, or starts with ``01`` and a GTIN-14 and
     goes on (a bare GTIN-14 is read as a barcode)."""
-    return (GS in text or text.startswith("(")
+    return (GS in text or text.startswith("(01)")
             or (len(text) >= 16 and text.startswith("01") and _NUMERIC.fullmatch(text[2:16]) is not None))
 
 

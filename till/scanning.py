@@ -555,7 +555,7 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
     code = _clean(text)
     if not code:
         raise ScanError(NOTHING_SCANNED)
-    if code.startswith(("01", "(")) and gs1.looks_like_gs1(code):
+    if code.startswith(("01", "(01)")) and gs1.looks_like_gs1(code):
         quantity = 1  # a GS1 lot may hold an "x" after digits: no quantity is typed before "01"
     else:
         quantity, code = _split_quantity(code)
