@@ -8,9 +8,9 @@ problems; a scanner in USB-COM mode (CDC-ACM) or on RS-232 sends plain lines on 
 Whatever the source, a complete code ends up in one callback (``ScannerHub``), so the sale
 screen has one handler.
 
-This module holds the parts without I/O (the burst detector the wedge widget uses, the keyboard
-layout check, the settings) and the hub that runs the readers of ``devices.evdev_reader`` and
-``devices.serial_reader`` in threads.
+This module holds the parts without I/O (the burst detector the wedge widget uses, the settings;
+the keyboard layout check is ``devices.keyboard_layout``'s) and the hub that runs the readers of
+``devices.evdev_reader`` and ``devices.serial_reader`` in threads.
 """
 
 from __future__ import annotations
@@ -22,26 +22,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from devices.keyboard_layout import LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, LayoutMismatch, check_layout
 from till.errors import TillError
-from till.i18n import N_, translate
+from till.i18n import N_
 
 log = logging.getLogger("till.devices.scanner")
 
 UNKNOWN_SOURCE = N_("Unknown scanner source {source}: use wedge, evdev or serial")
 SOURCE_WITHOUT_PATH = N_("The scanner source {source} needs a device path ({key} in [scanner])")
-BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab or none")
+BAD_SUFFIX = N_("Unknown scanner suffix {suffix}: use enter, tab, etx or none")
 BAD_THRESHOLD = N_("The scanner threshold must be from 1 to 500 ms, not {value}")
 PARTIAL_CODE = N_("Partial scan refused ({chars} characters, no end of code): scan the item again")
 GARBAGE = N_("The scanner on {path} sent unreadable data: check its baud rate and its USB-COM mode")
-LAYOUT_US_ON_AZERTY = (
-    N_("The scanner types with a US (QWERTY) layout on a French (AZERTY) keyboard: read as {code}."
-       " Set the scanner to French (AZERTY) with its programming code, or use the evdev source")
-)
-LAYOUT_AZERTY_ON_US = (
-    N_("The scanner types with a French (AZERTY) layout on a US (QWERTY) keyboard: read as {code}."
-       " Set the scanner to US (QWERTY) with its programming code, or use the evdev source")
-)
-
 SCANNER_PROBLEM = N_("Scanner: {reason}")
 """A reader's problem, as the status line shows it."""
 SCANNER_BACK = N_("Scanner ready: {source}")
@@ -53,9 +45,10 @@ MESSAGES = (UNKNOWN_SOURCE, SOURCE_WITHOUT_PATH, BAD_SUFFIX, BAD_THRESHOLD, PART
             LAYOUT_US_ON_AZERTY, LAYOUT_AZERTY_ON_US, SCANNER_PROBLEM, SCANNER_BACK, SCAN_NOT_TAKEN)
 
 SOURCES = ("wedge", "evdev", "serial")
-SUFFIXES = {"enter": "\r\n", "tab": "\t", "none": ""}
+SUFFIXES = {"enter": "\r\n", "tab": "\t", "etx": "\x03", "none": ""}
 """Suffix names of the configuration and the characters that end a code for each ("enter" takes
-CR or LF: a scanner's Enter arrives as either, depending on the terminal)."""
+CR or LF: a scanner's Enter arrives as either, depending on the terminal; "etx" is the ETX of a
+serial scanner's STX...ETX framing, which ``devices.serial_reader`` also reads without it)."""
 
 
 class ScannerError(TillError):
@@ -70,7 +63,8 @@ class ScannerSettings:
 
     sources: tuple[str, ...] = ("wedge",)
     prefix: str = ""
-    """Characters the scanner sends before each code (programmed on the scanner); "" for none."""
+    """Characters the scanner sends before each code (programmed on the scanner); "" for none.
+    Removed from the codes of the wedge and serial sources."""
     suffix: str = "enter"
     max_gap_ms: int = 30
     """Keys closer than this are a scanner (``scanning.burst_max_gap_ms``)."""
@@ -115,58 +109,11 @@ class ScannerSettings:
     def end_chars(self) -> str:
         return SUFFIXES.get(self.suffix, "\r\n")
 
-
-# --- Keyboard layout mismatch -----------------------------------------------------------------
-
-US_ON_AZERTY = dict(zip("&é\"'(-è_çà", "1234567890"))
-"""What a French AZERTY console makes of the unshifted digit-row keys of a US-layout scanner."""
-AZERTY_ON_US = dict(zip("!@#$%^&*()", "1234567890"))
-"""What a US console makes of an AZERTY scanner's digits (Shift + digit-row key on AZERTY)."""
-
-
-@dataclass(frozen=True)
-class LayoutMismatch:
-    """A code typed through the wrong keyboard layout, its digits recovered, and why."""
-
-    seen: str
-    code: str
-    message: str
-
-    def text(self, lang: str | None = None) -> str:
-        return translate(self.message, lang, code=self.code)
-
-
-def gtin_check_ok(digits: str) -> bool:
-    """True for an 8, 12, 13 or 14 digit code whose GS1 check digit is right."""
-    if len(digits) not in (8, 12, 13, 14) or not digits.isdigit():
-        return False
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
-def check_layout(code: str) -> LayoutMismatch | None:
-    """Recognise a numeric code mangled by a keyboard layout mismatch, and decode it.
-
-    A code made only of one table's characters is a mismatch (a mismatched layout mangles every
-    digit of the row, so a code mixing digits in, like ``3*3017620422003``, is not one); ``&``
-    and ``(`` exist in both tables,
-    so a code made of those only is decided by the GS1 check digit, US-on-AZERTY by default
-    (the common case in a French shop).
-    """
-    if len(code) < 6 or code.isdigit():
-        return None  # short entries are typing, not a mangled barcode
-    candidates = []
-    for table, message in ((US_ON_AZERTY, LAYOUT_US_ON_AZERTY), (AZERTY_ON_US, LAYOUT_AZERTY_ON_US)):
-        if all(ch in table for ch in code):
-            decoded = "".join(table.get(ch, ch) for ch in code)
-            candidates.append(LayoutMismatch(code, decoded, message))
-    if not candidates:
-        return None
-    for candidate in candidates:
-        if gtin_check_ok(candidate.code):
-            return candidate
-    return candidates[0]
+    @property
+    def keyboard_end_chars(self) -> str:
+        """What ends a code typed by a keyboard scanner: ``end_chars``, but Enter where the suffix
+        is "etx", which a keyboard cannot type (it is set for a serial scanner beside the wedge)."""
+        return "\r\n" if self.suffix == "etx" else self.end_chars
 
 
 AIM_ID = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -241,7 +188,7 @@ class BurstDetector:
 
     @classmethod
     def from_settings(cls, settings: ScannerSettings) -> "BurstDetector":
-        return cls(prefix=settings.prefix, end_chars=settings.end_chars, max_gap_ms=settings.max_gap_ms,
+        return cls(prefix=settings.prefix, end_chars=settings.keyboard_end_chars, max_gap_ms=settings.max_gap_ms,
                    min_length=settings.min_length, partial_timeout_ms=settings.partial_timeout_ms)
 
     @property

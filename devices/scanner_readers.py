@@ -18,5 +18,6 @@ def make_readers(settings: ScannerSettings) -> list[Reader]:
                                    partial_timeout_s=settings.partial_timeout_ms / 1000))
     if "serial" in settings.sources:
         readers.append(SerialReader(settings.serial_path, baud=settings.serial_baud,
-                                    partial_timeout_s=settings.partial_timeout_ms / 1000))
+                                    partial_timeout_s=settings.partial_timeout_ms / 1000,
+                                    prefix=settings.prefix, end_chars=settings.end_chars))
     return readers

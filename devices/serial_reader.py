@@ -2,8 +2,13 @@
 
 Why it needs care anyway: a line may stop half-way (cable pulled, scanner asleep), the baud rate
 may be wrong (bytes arrive as garbage), and ModemManager may probe a new ttyACM with ``AT``
-commands. A line is a code only when its CR or LF arrives within ``partial_timeout_s`` of its
-first byte and it is printable text; anything else is reported and dropped, never delivered.
+commands. A line is a code only when its end arrives within ``partial_timeout_s`` of its first
+byte and it is printable text; anything else is reported and dropped, never delivered.
+
+A code ends with CR, LF or ETX, and also with the scanner's configured suffix (``[scanner]
+suffix``: a TAB, or nothing, when a pause ends the code); a leading STX and the configured prefix
+are removed. So STX...ETX framing needs no setting: without this, a framed code was refused as
+unreadable (STX and ETX are control characters), and a code ended by TAB never ended.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from devices.scanner import GARBAGE, PARTIAL_CODE, ScannerError
 from till.errors import TillError
 
 GS = "\x1d"  # GS1's FNC1 separator, kept inside a code
+STX, ETX = 0x02, 0x03
+ALWAYS_ENDS = b"\r\n\x03"
+"""No code holds CR, LF or ETX: each ends one, whatever the configured suffix."""
 TAIL_S = 1.0
 """After a cut-off code, a line starting within this time is its tail and is refused too (a
 cashier's new scan takes longer than that)."""
@@ -28,15 +36,20 @@ def printable(text: str) -> bool:
 
 
 class SerialReader:
-    """Reads codes ended by CR, LF or CR LF from a serial port (pyserial)."""
+    """Reads codes from a serial port (pyserial), ended by CR, LF, ETX or the configured suffix."""
 
     def __init__(self, path: str, baud: int = 9600, partial_timeout_s: float = 0.3,
-                 open_port: Callable[..., object] | None = None) -> None:
+                 open_port: Callable[..., object] | None = None, prefix: str = "",
+                 end_chars: str = "\r\n") -> None:
         self.path = path
         self.name = f"serial:{path}"
         self.baud = baud
         self.partial_timeout_s = partial_timeout_s
         self._open_port = open_port
+        self.prefix = prefix.encode("latin-1", errors="replace")
+        self.ends = frozenset(ALWAYS_ENDS + end_chars.encode("latin-1", errors="replace"))
+        self.silence_ends = not end_chars
+        """Suffix "none": a pause of one read (0.1 s) after the last byte ends the code."""
 
     def _open(self):
         import serial  # deferred: pyserial only when a serial device is configured
@@ -66,16 +79,20 @@ class SerialReader:
                     errno_ = getattr(error, "errno", None)
                     raise explain_os_error(self.path, OSError(errno_ or 5, str(error))) from None
                 now = time.monotonic()
+                garbage = ScannerError(GARBAGE, path=self.path)
+                if line and not data and self.silence_ends and started >= tainted_until:
+                    self._finish(self._unframed(line), emit, status, garbage)  # suffix "none": a pause
+                    line.clear()
                 if line and now - started > self.partial_timeout_s:
                     status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
                     line.clear()
                     tainted_until = now + TAIL_S
                 for byte in data:
-                    if byte in (0x0D, 0x0A):
+                    if byte in self.ends:
                         if line and started < tainted_until:
                             status("partial", ScannerError(PARTIAL_CODE, chars=len(line)))
                         elif line:
-                            self._finish(bytes(line), emit, status, ScannerError(GARBAGE, path=self.path))
+                            self._finish(self._unframed(line), emit, status, garbage)
                         line.clear()
                         continue
                     if not line:
@@ -83,6 +100,13 @@ class SerialReader:
                     line.append(byte)
         finally:
             port.close()
+
+    def _unframed(self, line: bytearray) -> bytes:
+        """The code without the scanner's prefix (STX, or the characters it was programmed with)."""
+        raw = bytes(line)
+        if self.prefix and raw.startswith(self.prefix):
+            raw = raw[len(self.prefix):]
+        return raw[1:] if raw[:1] == bytes([STX]) else raw
 
     @staticmethod
     def _finish(raw: bytes, emit: Callable[[str], None], status: Callable[[str, TillError | None], None],

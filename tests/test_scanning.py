@@ -427,7 +427,8 @@ def test_empty_input(text: str) -> None:
 
 def test_recognisers_are_an_ordered_extension_point() -> None:
     names = [recognise.__name__ for recognise in scanning.RECOGNISERS]
-    assert names == ["recognise_ticket", "recognise_credit_note", "recognise_gtin", "recognise_sku"]
+    assert names == ["recognise_ticket", "recognise_credit_note", "recognise_gs1", "recognise_gtin",
+                     "recognise_sku"]
 
 
 def test_results_are_frozen() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from till.scanning import (
@@ -18,6 +19,7 @@ from till.scanning import (
     SkuCode,
     TicketCode,
     WeighedCode,
+    expand_upc_e,
     gtin_check_digit,
     is_valid_gtin,
     make_ean13,
@@ -76,6 +78,8 @@ def test_a_single_digit_change_is_always_detected(gtin_body: str, index: int, of
     assert is_valid_gtin(code)
     corrupted = change_one_digit(code, index, offset)
     assert not is_valid_gtin(corrupted)
+    upc_a = expand_upc_e(corrupted)
+    assume(upc_a is None or not is_valid_gtin(upc_a))  # 8 digits that make a valid UPC-E are one
     with pytest.raises(InvalidCheckDigit) as caught:
         parse(corrupted)
     assert caught.value.code == corrupted
@@ -128,3 +132,30 @@ def test_parse_only_ever_returns_a_scan_or_raises_scan_error(text: str) -> None:
     except ScanError:
         return
     assert isinstance(scan, (ProductCode, WeighedCode, PricedCode, TicketCode, SkuCode))
+
+
+gs1_text = st.text(alphabet="0123456789()\x1dABLx", max_size=60)
+
+
+@given(gs1_text.map(lambda rest: "01" + "03012345678902" + rest) | gs1_text.map(lambda rest: "(01)" + rest))
+def test_any_gs1_shaped_text_is_a_scan_or_a_scan_error(text: str) -> None:
+    try:
+        scan = parse(text)
+    except ScanError:
+        return
+    assert isinstance(scan, (ProductCode, WeighedCode, PricedCode, SkuCode))
+
+
+@given(
+    st.permutations(["3103{weight}", "17{expiry}", "10{lot}\x1d", "3922{price}\x1d"]),
+    st.integers(min_value=1, max_value=999_999),
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=20),
+    st.integers(min_value=1, max_value=10**6),
+)
+def test_gs1_fields_read_the_same_in_any_order(order, weight, expiry, lot, price) -> None:
+    gtin = "0301234567890" + gtin_check_digit("0301234567890")
+    fields = "".join(order).format(weight=f"{weight:06d}", expiry=expiry.strftime("%y%m%d"), lot=lot,
+                                   price=price)
+    scan = parse("]C1" + "01" + gtin + fields)
+    assert scan == PricedCode(gtin[1:], price, expiry=expiry, lot=lot)

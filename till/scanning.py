@@ -9,8 +9,12 @@ What it recognises, in order (see ``RECOGNISERS``):
 
 * ticket codes printed on our own receipts (``TA1-0000426``), for returns;
 * credit note codes (``AV-7K3M-Q9XP-2D4F-H8RT-W``), checked by ``till.credit.notes``;
-* GTINs with a valid GS1 check digit: EAN-8, UPC-A, EAN-13, GTIN-14, normalised to one lookup
-  key per product, and in-store labels (prefixes 20-29) that carry a weight or a price;
+* GS1 element strings (GS1-128, GS1 DataBar, GS1 DataMatrix: ``01`` GTIN, ``310n`` weight,
+  ``392n``/``393n`` price, ``17`` expiry, ``10`` lot; read by ``till.gs1``), which give the same
+  results as the in-store labels below;
+* GTINs with a valid GS1 check digit: EAN-8, UPC-E (expanded to UPC-A), UPC-A, EAN-13, GTIN-14,
+  normalised to one lookup key per product, and in-store labels (prefixes 20-29) that carry a
+  weight or a price;
 * anything else is a SKU for the workflow to look up.
 
 A cashier may type a quantity first: ``3*3017620422003`` or ``3x...``.
@@ -21,12 +25,14 @@ arithmetic only.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
+from till import gs1
 from till.errors import ScanError
 from till.i18n import N_
 from till.money import GRAMS_PER_KG, round_half_up
@@ -107,28 +113,40 @@ class InvalidCheckDigit(ScanError):
 
 @dataclass(frozen=True)
 class ProductCode:
-    """A product barcode; ``key`` is its normalised GTIN, as stored in the catalogue."""
+    """A product barcode; ``key`` is its normalised GTIN, as stored in the catalogue.
+
+    ``expiry`` and ``lot``, here and in the two label kinds below, are what a GS1 code adds
+    (fields 17 and 10), checked; None for a plain barcode.
+    """
 
     key: str
     quantity: int = 1
+    expiry: dt.date | None = field(default=None, kw_only=True)
+    lot: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
 class WeighedCode:
-    """An in-store label carrying a weight; ``key`` is the label with its value zeroed."""
+    """A label carrying a weight; ``key`` is the label with its value zeroed (in-store) or the
+    GTIN of a GS1 code."""
 
     key: str
     grams: int
     quantity: int = 1
+    expiry: dt.date | None = field(default=None, kw_only=True)
+    lot: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
 class PricedCode:
-    """An in-store label carrying the price to charge; ``key`` is the label, value zeroed."""
+    """A label carrying the price to charge; ``key`` is the label, value zeroed (in-store), or
+    the GTIN of a GS1 code."""
 
     key: str
     price_cents: int
     quantity: int = 1
+    expiry: dt.date | None = field(default=None, kw_only=True)
+    lot: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -214,6 +232,32 @@ def normalise_gtin(code: str) -> str:
     if len(code) == 13 and code.startswith("00000"):
         code = code[5:]
     return code
+
+
+UPC_E_LENGTH = 8
+
+
+def expand_upc_e(code: str) -> str | None:
+    """The UPC-A (12 digits) that the UPC-E ``code`` (8 digits, number system 0 or 1) is the
+    zero-suppressed form of, or None when ``code`` is not shaped like one.
+
+    The check digit of a UPC-E is that of its UPC-A, so it fails the EAN-8 test that an 8-digit
+    code gets first: without this a UPC-E (small US and imported items) was refused as a bad
+    check digit. The sixth digit says where the zeros were taken out.
+    """
+    if len(code) != UPC_E_LENGTH or not _DIGITS.fullmatch(code) or code[0] not in "01":
+        return None
+    system, digits, check = code[0], code[1:7], code[7]
+    last = digits[5]
+    if last in "012":
+        body = digits[:2] + last + "0000" + digits[2:5]
+    elif last == "3":
+        body = digits[:3] + "00000" + digits[3:5]
+    elif last == "4":
+        body = digits[:4] + "00000" + digits[4]
+    else:
+        body = digits[:5] + "0000" + last
+    return system + body + check
 
 
 # --- In-store variable-measure labels ---------------------------------------------------------
@@ -384,12 +428,39 @@ def recognise_gtin(
     """A GS1 barcode, including in-store labels whose prefix has a rule."""
     if len(code) not in GTIN_LENGTHS or not _DIGITS.fullmatch(code):
         return None
+    upc_a = expand_upc_e(code)
+    if upc_a is not None and not is_valid_gtin(code) and is_valid_gtin(upc_a):
+        return ProductCode(normalise_gtin(upc_a))  # an 8-digit code valid both ways stays an EAN-8
     key = normalise_gtin(code)  # raises InvalidCheckDigit
     if len(key) == 13:
         for rule in rules:
             if key.startswith(rule.prefix):
                 return _read_label(key, rule)
     return ProductCode(key)
+
+
+def recognise_gs1(code: str, rules: Sequence[PriceCodeRule]) -> ProductCode | WeighedCode | PricedCode | None:
+    """A GS1 element string: its GTIN is looked up as any barcode (check digit tested, never an
+    in-store rule: a GS1 code says its weight or price in its own fields); a price (392n/393n)
+    is the price to charge, as on an in-store price label, else a weight (310n) makes a weighed
+    line, as an in-store weight label does."""
+    if not gs1.looks_like_gs1(code):
+        return None
+    element = gs1.read(code)
+    gtin = element.gtin or ""
+    if not is_valid_gtin(gtin):
+        raise InvalidCheckDigit(code)
+    key = normalise_gtin(gtin)
+    extras = {"expiry": element.expiry, "lot": element.lot}
+    if element.price_cents is not None:
+        if element.price_cents == 0:
+            raise ScanError(LABEL_WITHOUT_PRICE, code=code)
+        return PricedCode(key, price_cents=element.price_cents, **extras)
+    if element.grams is not None:
+        if element.grams == 0:
+            raise ScanError(LABEL_WITHOUT_WEIGHT, code=code)
+        return WeighedCode(key, grams=element.grams, **extras)
+    return ProductCode(key, **extras)
 
 
 def recognise_credit_note(code: str, rules: Sequence[PriceCodeRule]) -> CreditNoteCode | None:
@@ -412,6 +483,7 @@ def recognise_sku(code: str, rules: Sequence[PriceCodeRule]) -> SkuCode:
 RECOGNISERS: tuple[Recogniser, ...] = (
     recognise_ticket,
     recognise_credit_note,  # letters first (AV...), so never a GTIN; before the SKU fallback
+    recognise_gs1,  # 16 characters or more, or a GS, or "(01)": never a plain GTIN
     recognise_gtin,
     recognise_sku,
 )
@@ -454,6 +526,26 @@ def _split_quantity(text: str) -> tuple[int, str]:
     return quantity, rest
 
 
+UPC_E_SYMBOLOGY = "]E0"
+"""The AIM identifier of the EAN-13/UPC-A/UPC-E family; an EAN-8 is ``]E4``."""
+
+
+def read_symbology(aim: str, code: str) -> str:
+    """``code`` as its AIM symbology identifier ``aim`` says to read it: an 8-digit code that is
+    valid both as EAN-8 and as UPC-E is read as an EAN-8, unless ``aim`` is ``]E0``: then it is
+    the UPC-A of that UPC-E. The scanner readers drop the identifier unless
+    ``scanner.strip_aim_id`` is false: a scanner that sends ``]E0`` before every code, EAN-8
+    included, would otherwise turn EAN-8s into UPC-As."""
+    upc_a = expand_upc_e(code) if aim == UPC_E_SYMBOLOGY else None
+    return upc_a if upc_a is not None and is_valid_gtin(upc_a) else code
+
+
+def _upc_e_by_symbology(text: str, code: str) -> str:
+    """``code`` read as the AIM identifier at the start of ``text`` (if any) says."""
+    aim = _AIM.match(text.strip(_EDGES))
+    return read_symbology(aim.group(), code) if aim is not None else code
+
+
 def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
     """What ``text`` (from the scanner or the keyboard) is.
 
@@ -463,7 +555,11 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
     code = _clean(text)
     if not code:
         raise ScanError(NOTHING_SCANNED)
-    quantity, code = _split_quantity(code)
+    if code.startswith(("01", "(01)")) and gs1.looks_like_gs1(code):
+        quantity = 1  # a GS1 lot may hold an "x" after digits: no quantity is typed before "01"
+    else:
+        quantity, code = _split_quantity(code)
+    code = _upc_e_by_symbology(text, code)
     for recognise in RECOGNISERS:
         scan = recognise(code, rules)
         if scan is not None:

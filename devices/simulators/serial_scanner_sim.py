@@ -1,10 +1,10 @@
 """A barcode scanner in USB-COM (CDC-ACM) or RS-232 mode, on a pseudo-terminal.
 
 It stands in for the hardware only: the till opens ``sim.path`` as it opens ``/dev/ttyACM0``
-and receives the bytes a real scanner sends, a code and its CR (or CR LF), optionally after an
-AIM symbology identifier such as ``]E0``. The faults are the real ones: a code cut off before
-its end (``partial``), line noise from a wrong baud rate (``garbage``), a pulled cable
-(``unplug``).
+and receives the bytes a real scanner sends, a code and its CR (or CR LF, a TAB, ETX, nothing),
+optionally after a programmed prefix (STX...) and an AIM symbology identifier such as ``]E0``.
+The faults are the real ones: a code cut off before its end (``partial``), line noise from a
+wrong baud rate (``garbage``), a pulled cable (``unplug``).
 
 ``python -m devices.simulators.serial_scanner_sim`` prints a path for ``[scanner] serial_path``
 and sends each line typed on its standard input as a scan.
@@ -20,18 +20,19 @@ from devices.simulators.pty_line import raw_pty
 class SerialScannerSimulator:
     """The scanner's end of a pty; the till reads the other end."""
 
-    def __init__(self, suffix: bytes = b"\r", aim_id: str = "") -> None:
+    def __init__(self, suffix: bytes = b"\r", aim_id: str = "", prefix: bytes = b"") -> None:
         self.master, self.slave, self.path = raw_pty()
         self.suffix = suffix
         self.aim_id = aim_id
+        self.prefix = prefix
 
     def send(self, data: bytes) -> None:
         os.write(self.master, data)
 
     def scan(self, code: str, aim_id: str | None = None) -> None:
         """One complete scan, as the scanner sends it."""
-        prefix = self.aim_id if aim_id is None else aim_id
-        self.send((prefix + code).encode("ascii") + self.suffix)
+        aim = self.aim_id if aim_id is None else aim_id
+        self.send(self.prefix + (aim + code).encode("ascii") + self.suffix)
 
     def partial(self, code: str, keep: int) -> None:
         """Only the first ``keep`` characters of ``code``, and no end of line."""

@@ -18,11 +18,14 @@ from tests.support.devices import close_quietly, mangle, typed, wait_until
 from devices import evdev_reader
 from devices.evdev_reader import EVIOCGRAB, EvdevReader, KeyDecoder, decode_events
 from devices.scanner_readers import make_readers
+from devices.keyboard_layout import (
+    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, check_layout,
+)
 from devices.scanner import (
-    AZERTY_ON_US, LAYOUT_AZERTY_ON_US, LAYOUT_US_ON_AZERTY, US_ON_AZERTY, BurstDetector, Partial, Scan,
-    ScannerError, ScannerHub, ScannerSettings, Typed, check_layout, clean_code, gtin_check_ok,
+    BurstDetector, Partial, Scan, ScannerError, ScannerHub, ScannerSettings, Typed, clean_code,
 )
 from devices.serial_reader import SerialReader
+from till.scanning import is_valid_gtin
 
 NUTELLA = "3017620422003"
 
@@ -116,6 +119,13 @@ def test_settings_feed_the_detector():
     assert (detector.prefix, detector.end_chars, detector.max_gap_ms, detector.min_length) == ("~", "\t", 45, 8)
 
 
+def test_an_etx_suffix_for_a_serial_scanner_leaves_the_wedge_ending_on_enter():
+    # a keyboard cannot type ETX: with ["wedge", "serial"] and suffix "etx", wedge codes end on Enter
+    detector = BurstDetector.from_settings(ScannerSettings(sources=("wedge", "serial"), serial_path="/dev/ttyACM0",
+                                                           prefix="\x02", suffix="etx"))
+    assert feed(detector, NUTELLA + "\r") == [Scan(NUTELLA)]
+
+
 # --- keyboard layout mismatch ------------------------------------------------------------------
 
 def test_us_scanner_on_an_azerty_console_is_recognised_decoded_and_explained():
@@ -139,7 +149,7 @@ def test_azerty_scanner_on_a_us_console():
 def test_ambiguous_characters_are_settled_by_the_check_digit():
     # '&' and '(' are in both tables (1 and 5 on one side, 7 and 9 on the other): take a valid
     # EAN-8 written with 7s and 9s only, as an AZERTY scanner on a US console types it.
-    code = next("".join(c) for c in itertools.product("79", repeat=8) if gtin_check_ok("".join(c)))
+    code = next("".join(c) for c in itertools.product("79", repeat=8) if is_valid_gtin("".join(c)))
     found = check_layout(mangle(code, AZERTY_ON_US))
     assert found.code == code and found.message == LAYOUT_AZERTY_ON_US
 
@@ -160,7 +170,7 @@ def test_aim_identifiers_are_removed():
     (ScannerSettings(sources=("wedge", "bluetooth")), "Unknown scanner source bluetooth"),
     (ScannerSettings(sources=("evdev",)), "needs a device path (evdev_path"),
     (ScannerSettings(sources=("serial",)), "needs a device path (serial_path"),
-    (ScannerSettings(suffix="space"), "Unknown scanner suffix space"),
+    (ScannerSettings(suffix="space"), "Unknown scanner suffix space: use enter, tab, etx or none"),
     (ScannerSettings(max_gap_ms=0), "threshold"),
 ])
 def test_unusable_settings_are_refused(settings, words):
@@ -338,6 +348,53 @@ def test_serial_lines_become_codes(serial_scanner):
         assert codes[1].code == "0103012345678900" + "3103001250\x1d3922000499"  # GS kept for GS1 parsing
     finally:
         hub.stop()
+
+
+@pytest.mark.parametrize("prefix, suffix, sent_prefix, sent_suffix", [
+    ("\x02", "etx", b"\x02", b"\x03"),          # STX code ETX, nothing after
+    ("\x02", "etx", b"\x02", b"\x03\r\n"),      # STX code ETX CR LF
+    ("", "tab", b"", b"\t"),                     # a TAB after each code
+    ("~", "enter", b"~", b"\r"),                 # a printable prefix
+    ("", "none", b"", b""),                       # nothing at all: silence ends a code
+])
+def test_serial_scanners_honour_the_prefix_and_suffix(prefix, suffix, sent_prefix, sent_suffix):
+    from devices.simulators.serial_scanner_sim import SerialScannerSimulator
+
+    sim = SerialScannerSimulator(prefix=sent_prefix, suffix=sent_suffix, aim_id="]E0")
+    settings = ScannerSettings(sources=("serial",), serial_path=sim.path, prefix=prefix, suffix=suffix)
+    hub, codes, statuses = run_hub(make_readers(settings))
+    try:
+        assert wait_until(lambda: statuses and statuses[0].state == "ready")
+        sim.scan(NUTELLA)
+        if suffix != "none":
+            sim.scan("12345670")  # right behind the first, in the same burst of bytes
+        else:
+            assert wait_until(lambda: codes)
+            time.sleep(0.3)
+            sim.scan("12345670")
+        assert wait_until(lambda: len(codes) == 2)
+        time.sleep(0.3)
+        assert [c.code for c in codes] == [NUTELLA, "12345670"]
+        assert [s.state for s in statuses] == ["ready"]
+    finally:
+        hub.stop()
+        sim.unplug()
+
+
+def test_stx_etx_framing_is_read_without_settings():
+    from devices.simulators.serial_scanner_sim import SerialScannerSimulator
+
+    sim = SerialScannerSimulator(prefix=b"\x02", suffix=b"\x03")
+    hub, codes, statuses = run_hub([SerialReader(sim.path)])
+    try:
+        assert wait_until(lambda: statuses)
+        sim.scan(NUTELLA)
+        sim.scan("12345670")
+        assert wait_until(lambda: len(codes) == 2)
+        assert [c.code for c in codes] == [NUTELLA, "12345670"]
+    finally:
+        hub.stop()
+        sim.unplug()
 
 
 def test_serial_garbage_and_partial_codes_are_refused(serial_scanner):

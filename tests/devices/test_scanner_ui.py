@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 from tests.support.devices import mangle
-from devices.scanner import US_ON_AZERTY, ScannerSettings
+from devices.keyboard_layout import US_ON_AZERTY
+from devices.scanner import ScannerSettings
 
 NUTELLA = "3017620422003"
 

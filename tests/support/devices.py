@@ -95,6 +95,7 @@ def close_quietly(fd: int) -> None:
 
 
 def mangle(code: str, table: dict[str, str]) -> str:
-    """``code`` as a scanner set for another keyboard layout types it (``table``: char -> digit)."""
-    back = {digit: char for char, digit in table.items()}
-    return "".join(back[d] for d in code)
+    """``code`` as a scanner set for another keyboard layout types it (``table``: what the console
+    shows -> what the scanner meant; a character both layouts agree on is typed as it is)."""
+    back = {meant: shown for shown, meant in table.items()}
+    return "".join(back.get(char, char) for char in code)

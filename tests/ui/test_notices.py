@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets._toast import Toast
 
-from devices.scanner import US_ON_AZERTY
+from devices.keyboard_layout import US_ON_AZERTY
 from till.ui.returns.screen import ReturnScreen
 from till.ui.screens.payment import PaymentScreen
 from tests.support.devices import mangle

@@ -326,11 +326,15 @@ def try_scanner(settings: ScannerSettings, count: int, seconds: float,
     failed: list[str] = []
     done = threading.Event()
 
+    from devices.keyboard_layout import layout_verdict  # deferred: per command (fast start)
+
     def on_scan(event) -> None:
         seen.append(event.code)
         out(f"scan: {event.code}  ({event.source})")
-        if event.notice is not None:
-            out(f"  note: {event.notice.text()}")
+        verdict = (None if event.source.startswith("serial:")
+                   else layout_verdict(event.code, event.notice, console=event.source == "wedge"))
+        if verdict:  # a keyboard scanner: which layout it types with, and the fix if it is not ours
+            out(f"  layout: {verdict}")
         if count and len(seen) >= count:
             done.set()
 
