@@ -246,12 +246,14 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_run(args: argparse.Namespace) -> int:
-    from till.aftersale.jobs import run_outbox  # deferred: per command (fast start)
+    from till.aftersale.jobs import run_outbox_jobs  # deferred: per command (fast start)
     from till.aftersale.outbox import pending_count  # deferred: per command (fast start)
 
     ctx = open_shop(args)
-    ran = run_outbox(ctx.config, ctx.sealer)
-    print(f"{ran} job(s) run, {pending_count(ctx.till_id)} pending")
+    run = run_outbox_jobs(ctx.config, ctx.sealer)
+    for not_opened in run.drawers_not_opened:  # given up, never opened late: as the cashier is told
+        print(not_opened.text(ctx.config.till.language))
+    print(f"{len(run.ran)} job(s) run, {pending_count(ctx.till_id)} pending")
     return OK
 
 
