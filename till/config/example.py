@@ -150,6 +150,12 @@ validity_days = 365             # a credit note (avoir) can be spent for this lo
 [fiscal]
 clock_jump_forward_hours = 72   # a clock this far past the last record at start is sealed (CLOCK_JUMPED_FORWARD)
 
+[backup]                        # `till backup`: copies of the shop onto a USB stick or a network share
+dir = ""                        # where they go (a folder, made 0700); empty: no backups (till doctor warns)
+keep_hourly_h = 24              # keep one copy per hour for this many hours
+keep_daily_d = 31               # then one per day for this many days
+keep_monthly_m = 12             # then one per month for this many months
+
 [smtp]                          # e-mailed receipts and vouchers (only to customers who agreed)
 host = ""                       # empty: e-mail is off
 port = 587

@@ -26,6 +26,7 @@ from devices.scanner import ScannerError, ScannerSettings
 from devices.settings import DrawerSettings as DrawerConfig
 from devices.settings import PrinterSettings as PrinterConfig
 from devices.settings import problems
+from till.config.backup import BackupSettings
 from till.config.loyalty import LoyaltySettings
 from till.config.messages import SmsSettings, SmtpSettings
 from till.config.reasons import DISPOSITION_NAMES, REASON_DISPOSITIONS, RETURN_REASONS
@@ -208,6 +209,7 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     sync: SyncSettings | None = None
     """Head office for ``till sync``; None when till.toml has no ``[sync]`` url."""
 
@@ -249,6 +251,7 @@ _SECTIONS = {
     "smtp": SmtpSettings,
     "sms": SmsSettings,
     "loyalty": LoyaltySettings,
+    "backup": BackupSettings,
     "sync": SyncSettings,
 }
 
@@ -428,6 +431,11 @@ def _check(config: Config, text: str) -> None:
             rules_from_config(list(config.scanning.price_codes))
         except ScanError as error:
             fail("scanning.price_codes", "{file}, line {line}: {key} is wrong: {reason}", reason=error.text())
+    for name in ("keep_hourly_h", "keep_daily_d", "keep_monthly_m"):
+        if not 0 <= getattr(config.backup, name) <= 10_000:
+            fail(f"backup.{name}", "{file}, line {line}: {key} must be between 0 and 10000")
+    if config.backup.configured and config.resolve(config.backup.dir).is_file():
+        fail("backup.dir", "{file}, line {line}: {key} is a file, not a folder")
     if config.sync is not None:
         _check_sync(config.sync, fail)
 

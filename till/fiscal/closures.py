@@ -62,6 +62,7 @@ from till.fiscal.closure_totals import (
 )
 from till.fiscal.anchor_check import CLOSURE, require_anchors
 from till.fiscal.archive_schedule import queue_month_archive
+from till.fiscal.backup_schedule import queue_backup
 from till.fiscal.events import record_event
 from till.fiscal.heads import seal_heads
 from till.i18n import N_, Phrase
@@ -425,6 +426,9 @@ class _Job:
             last = self.made[-1]
             seal_heads(self.sealer, last.sequence, last.kind, last.period.label,
                        getattr(self.sealer, "heads_to_headoffice", False))
+            days = [c for c in self.made if c.kind == DAY]
+            if days and getattr(self.sealer, "backup_after_closure", False):  # made after commit (backup_schedule)
+                queue_backup(self.till_id, days[-1].period.label)
 
     def close_due(self) -> None:
         """The months, then the fiscal years, that are over and whose parts are closed (see

@@ -76,6 +76,7 @@ class TillContext:
         sealer = Sealer(config.till.id, signer, AnchorStore(config.resolve(config.till.anchor_dir), config.till.id),
                         business_zone(config))
         sealer.heads_to_headoffice = config.sync is not None  # each closure sends its chain heads
+        sealer.backup_after_closure = config.backup.configured  # each daily closure queues a backup
         sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
         sealer.issuer = issuer_of(config.shop)  # sealed in every ticket (R-DATA-03)
         seal_key_check_failures(sealer, config.resolve(KEY_CHECK_NOTES))  # refusals the wrong key could not sign
