@@ -108,3 +108,53 @@ def test_a_backup_taken_while_another_thread_sells_holds_whole_tickets_and_verif
             sealed = copy.execute("SELECT COUNT(*) FROM fiscal_record WHERE chain = 'T'").fetchone()[0]
             assert tickets == sealed
             copy.close()
+
+
+def _rewrite(source, target, change) -> None:
+    """A copy of the backup ``source`` with ``change(name, data) -> data`` applied to each member."""
+    content = members(source)
+    with tarfile.open(target, "w:gz") as archive:
+        import io
+        for name, data in content.items():
+            data = change(name, data)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_a_flipped_byte_or_a_checksum_mismatch_is_refused(shop, tmp_path):
+    sell(shop, [("BAG", 1)])
+    good = make_backup(shop.config, shop.ctx.sealer, out=tmp_path).path
+
+    def flip(name, data):
+        if name != SQLITE_MEMBER:
+            return data
+        middle = len(data) // 2
+        return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+
+    _rewrite(good, tmp_path / "flipped.tar.gz", flip)
+    problems = check_backup(tmp_path / "flipped.tar.gz")
+    assert problems and "checksum" in problems[0] and SQLITE_MEMBER in problems[0]
+
+    sealed = FiscalRecord.select().where(FiscalRecord.chain == "T").first().hash.encode()
+    altered = sealed[:10] + (b"0" if sealed[10:11] != b"0" else b"1") + sealed[11:]
+
+    def edit(data):  # one character of a sealed record's hash, inside the database file
+        assert data.count(sealed) == 1
+        return data.replace(sealed, altered)
+
+    def lie(name, data):  # the record edited, and the manifest made to agree: the journal check catches it
+        if name == SQLITE_MEMBER:
+            return edit(data)
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            import hashlib
+            manifest["members"][SQLITE_MEMBER] = hashlib.sha256(edit(members(good)[SQLITE_MEMBER])).hexdigest()
+            return json.dumps(manifest).encode()
+        return data
+
+    _rewrite(good, tmp_path / "lying.tar.gz", lie)
+    assert check_backup(tmp_path / "lying.tar.gz")
+
+    (tmp_path / "garbage.tar.gz").write_bytes(b"not a backup")
+    assert check_backup(tmp_path / "garbage.tar.gz")
