@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from till.backup.restore import refuse_if_restored_behind
 from till.config.loader import Config
 from till.credit import holds as credit_holds
 from till.credit.remote import RemoteCreditDesk
@@ -38,12 +39,14 @@ def running_till(config: Config):
 
 
 def start_till(config: Config) -> TillContext:
-    """What the till's own program does before its screens, holding its run lock: open the shop,
+    """What the till's own program does before its screens, holding its run lock: refuse a shop
+    restored from a backup behind what was sealed after it (``RestoredBehind``), open the shop,
     check the tail anchors (``AnchorCheckFailed`` when they do not agree with the journal: the
     till does not sell on a cut chain; before APP_START, whose own anchor would otherwise
     replace a bad one of chain L), compare the program's files with the last sealed list
     (PROGRAM_INTEGRITY when they differ), seal the start, close the months and fiscal years that
     are over (``close_due``), resolve the card journal, give back credit-note holds."""
+    refuse_if_restored_behind(config.folder)  # restored from a backup behind head office or the anchors
     ctx = TillContext.open(config)
     try:
         require_anchors(ctx.sealer, START)
