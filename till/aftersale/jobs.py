@@ -16,6 +16,7 @@ from store.models.base import utcnow
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
 from till.aftersale.archive_job import archive_handlers, report_archive_failures
+from till.backup.job import backup_handlers, report_backup_failures
 from till.aftersale.cash_move_slip import PRINT_CASH_MOVE, slip_lines
 from till.aftersale.drawer_kick import kick_in_time, report_not_opened
 from till.aftersale.duplicates import PRINT_DUPLICATE
@@ -189,6 +190,7 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
     own = lost.watch(handlers(config))
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
+        own.update(backup_handlers(config, sealer))  # a backup after each daily closure
     drawers = {outbox.OPEN_DRAWER: own.pop(outbox.OPEN_DRAWER)}
     ran = outbox.process(config.till.id, drawers)
     ran += outbox.process(config.till.id, own)
@@ -204,6 +206,7 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
                                                                   "error": (job.last_error or "")[:120]})
         messages.report_failures(sealer, ran)  # a message given up: a manager is told (chain L)
         report_archive_failures(sealer, ran)  # a monthly archive not made: an anomaly (chain L)
+        report_backup_failures(sealer, ran)  # a backup not made: BACKUP_FAILED, and till doctor warns
     return OutboxRun(ran, not_opened)
 
 
