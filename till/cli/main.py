@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", help="the signed fiscal journal").add_subparsers(
         dest="journal_command", required=True)
     from till.cli import archive as cli_archive  # deferred: per command (fast start)
+    from till.cli import backup as cli_backup  # deferred: per command (fast start)
     from till.cli import card as cli_card  # deferred: per command (fast start)
     from till.cli import cash as cli_cash  # deferred: per command (fast start)
     from till.cli import devices as cli_devices  # deferred: per command (fast start)
@@ -361,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sync.register(commands)
     cli_export.register(commands)
     cli_doctor.register(commands)
+    cli_backup.register(commands)
     cli_vat.register(commands)
     cli_card.register(commands)
     cli_cash.register(commands)

@@ -1,0 +1,37 @@
+"""``till backup`` and ``till restore`` from a shell: exit codes, words, no passphrase on the command line."""
+
+from __future__ import annotations
+
+import stat
+
+from till.cli.main import main
+from tests.support.shop import sell
+
+
+def test_backup_then_restore_from_the_command_line(shop, tmp_path, monkeypatch, capsys):
+    sell(shop, [("BAG", 1)])
+    monkeypatch.setenv("TILL_BACKUP_PASSPHRASE", "s3cret words")
+    config = str(shop.config.path)
+    assert main(["--config", config, "backup", "--out", str(tmp_path / "usb"), "--with-key",
+                 "--passphrase-env", "TILL_BACKUP_PASSPHRASE"]) == 0
+    out = capsys.readouterr().out
+    assert "verified" in out and "private key inside: yes" in out
+    [made] = (tmp_path / "usb").glob("till-01-*.tar.gz")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    (tmp_path / "pass.txt").write_text("s3cret words\n")
+    assert main(["restore", str(made), "--dir", str(tmp_path / "new"), "--passphrase-file",
+                 str(tmp_path / "pass.txt"), "--no-headoffice"]) == 0
+    out = capsys.readouterr().out
+    assert "Restored the backup of till 01" in out and "journal verify" in out
+    assert main(["--config", str(tmp_path / "new" / "till.toml"), "journal", "verify"]) == 0
+
+
+def test_refusals_exit_with_one_line(shop, tmp_path, capsys):
+    (tmp_path / "broken.tar.gz").write_bytes(b"\x1f\x8b not really")
+    assert main(["restore", str(tmp_path / "broken.tar.gz"), "--dir", str(tmp_path / "new"), "--no-headoffice"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("till: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert main(["restore", "--from-headoffice", "--dir", str(tmp_path / "new")]) == 2
+    assert "not available" in capsys.readouterr().err
+    assert main(["--config", str(shop.config.path), "backup"]) == 2  # no backup.dir, no --out: configure it
+    assert "backup" in capsys.readouterr().err
