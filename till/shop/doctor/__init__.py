@@ -9,6 +9,7 @@ in words. ``CHECKS`` lists them in the order they are printed, one module per gr
 - ``journal``: the signing key, the tail anchors, the journal's verification, the clock;
 - ``devices``: each configured device is there, may be opened, and answers;
 - ``activity``: the last daily closure, card payments of unknown outcome, the outbox;
+- ``backup``: whether backups are configured, and the age and result of the last one;
 - ``headoffice``: the last successful sync and whether head office answers.
 
 A check that breaks is itself a FAIL finding, never a traceback, and a broken database does
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from till.errors import TillError
-from till.shop.doctor import activity, database, devices, files, headoffice, journal
+from till.shop.doctor import activity, backup, database, devices, files, headoffice, journal
 from till.shop.doctor.findings import CHECK_BROKE, FAIL, OK, WARN, Check, Finding
 from till.shop.doctor.files import configuration, file_permissions, log_file
 
@@ -34,12 +35,12 @@ log = logging.getLogger(__name__)
 CHECKS: list[Check] = [
     configuration, file_permissions, log_file, database.database, journal.signing_key, journal.anchors,
     journal.journal, devices.devices, activity.last_closure_check, activity.card_outcomes, activity.outbox_jobs,
-    headoffice.head_office, journal.clock_check,
+    backup.last_backup, headoffice.head_office, journal.clock_check,
 ]
 """Run in this order by ``till doctor``."""
 
 MESSAGES = (CHECK_BROKE, *files.MESSAGES, *database.MESSAGES, *journal.MESSAGES, *devices.MESSAGES,
-            *activity.MESSAGES, *headoffice.MESSAGES)
+            *activity.MESSAGES, *backup.MESSAGES, *headoffice.MESSAGES)
 """Every sentence ``till doctor`` may print (each has its French translation)."""
 
 
