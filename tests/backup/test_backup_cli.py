@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 from till.cli.main import main
+from till.i18n import set_language
 from tests.support.shop import sell
 
 
@@ -15,18 +16,19 @@ def test_backup_then_restore_from_the_command_line(shop, tmp_path, monkeypatch, 
     assert main(["--config", config, "backup", "--out", str(tmp_path / "usb"), "--with-key",
                  "--passphrase-env", "TILL_BACKUP_PASSPHRASE"]) == 0
     out = capsys.readouterr().out
-    assert "verified" in out and "private key inside: yes" in out
+    assert "vérifiée" in out and "avec la clé privée" in out  # the shop's language (till.language = "fr")
     [made] = (tmp_path / "usb").glob("till-01-*.tar.gz")
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
     (tmp_path / "pass.txt").write_text("s3cret words\n")
     assert main(["restore", str(made), "--dir", str(tmp_path / "new"), "--passphrase-file",
                  str(tmp_path / "pass.txt"), "--no-headoffice"]) == 0
     out = capsys.readouterr().out
-    assert "Restored the backup of till 01" in out and "journal verify" in out
+    assert "Sauvegarde de la caisse 01" in out and "journal verify" in out
     assert main(["--config", str(tmp_path / "new" / "till.toml"), "journal", "verify"]) == 0
 
 
 def test_refusals_exit_with_one_line(shop, tmp_path, capsys):
+    set_language("en")  # the shop's context set French; a restore with no shop speaks the current language
     (tmp_path / "broken.tar.gz").write_bytes(b"\x1f\x8b not really")
     assert main(["restore", str(tmp_path / "broken.tar.gz"), "--dir", str(tmp_path / "new"), "--no-headoffice"]) == 1
     err = capsys.readouterr().err

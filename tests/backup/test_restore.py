@@ -25,7 +25,7 @@ def test_a_restored_shop_verifies_and_sells(shop, tmp_path):
     sell(shop, [("BAG", 2), ("COF", 1)])
     backup = make_backup(shop.config, shop.ctx.sealer, out=tmp_path / "usb", passphrase="s3cret").path
     target = tmp_path / "new-card"
-    report = restore_backup(backup, target, passphrase="s3cret", ask_headoffice=False)
+    report = restore_backup(backup, target, passphrase="s3cret", ask_headoffice=False, lang="en")
     assert not report.behind and report.key_restored
     assert not (target / RESTORED_BEHIND).exists()
     assert mode(target) == 0o700 and mode(target / "keys") == 0o700
@@ -52,25 +52,31 @@ def test_refused_a_bad_file_a_folder_in_use_and_a_wrong_passphrase(shop, tmp_pat
     data[len(data) // 2] ^= 0xFF
     bad.write_bytes(bytes(data))
     with pytest.raises(RestoreRefused):
-        restore_backup(bad, tmp_path / "a", passphrase="s3cret", ask_headoffice=False)
+        restore_backup(bad, tmp_path / "a", passphrase="s3cret", ask_headoffice=False, lang="en")
     assert not (tmp_path / "a").exists()
     used = tmp_path / "used"
     used.mkdir()
     (used / "something").write_text("x")
     with pytest.raises(RestoreRefused, match="not empty"):
-        restore_backup(backup, used, passphrase="s3cret", ask_headoffice=False)
+        restore_backup(backup, used, passphrase="s3cret", ask_headoffice=False, lang="en")
+    installed = tmp_path / "installed"  # the program installed in the shop folder, as the README does it
+    (installed / ".venv").mkdir(parents=True)
+    (installed / "src").mkdir()
+    assert restore_backup(backup, installed, passphrase="s3cret", ask_headoffice=False, lang="en").key_restored
+    with pytest.raises(RestoreRefused, match="not empty"):  # a shop there now: never overwritten
+        restore_backup(backup, installed, passphrase="s3cret", ask_headoffice=False, lang="en")
     with pytest.raises(RestoreRefused, match="passphrase"):
-        restore_backup(backup, tmp_path / "b", passphrase="wrong", ask_headoffice=False)
+        restore_backup(backup, tmp_path / "b", passphrase="wrong", ask_headoffice=False, lang="en")
     with pytest.raises(RestoreRefused, match="passphrase"):
-        restore_backup(backup, tmp_path / "c", ask_headoffice=False)
+        restore_backup(backup, tmp_path / "c", ask_headoffice=False, lang="en")
     assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
 
 
 def test_without_the_key_the_technician_is_told_it_must_come_back(shop, tmp_path):
     backup = make_backup(shop.config, shop.ctx.sealer, out=tmp_path / "usb").path
-    report = restore_backup(backup, tmp_path / "new", ask_headoffice=False)
+    report = restore_backup(backup, tmp_path / "new", ask_headoffice=False, lang="en")
     assert not report.key_restored and not (tmp_path / "new" / "keys" / "till.pem").exists()
-    assert any("no private key" in line and "keys/till.pem" in line for line in report.lines)
+    assert any("no private key" in line and "keys/till.pem" in line for line in report.lines), report.lines
 
 
 def test_anchors_ahead_of_the_backup_stop_the_restored_till(shop, tmp_path):
@@ -81,11 +87,12 @@ def test_anchors_ahead_of_the_backup_stop_the_restored_till(shop, tmp_path):
 
     flush_anchors(10)
     report = restore_backup(backup, tmp_path / "new", passphrase="pw", ask_headoffice=False,
-                            anchors_dir=shop.config.resolve(shop.config.till.anchor_dir))
+                            anchors_dir=shop.config.resolve(shop.config.till.anchor_dir), lang="en")
     assert any("chain T" in reason and "2 record(s)" in reason for reason in report.behind)
     assert (tmp_path / "new" / RESTORED_BEHIND).exists()
-    with pytest.raises(RestoredBehind, match="--from-headoffice"):
+    with pytest.raises(RestoredBehind) as refused:
         start_till(load(tmp_path / "new" / "till.toml"))
+    assert "--from-headoffice" in refused.value.text("en")
 
 
 def test_a_backup_older_than_what_head_office_holds_never_sells(shop, tmp_path):
@@ -101,14 +108,15 @@ def test_a_backup_older_than_what_head_office_holds_never_sells(shop, tmp_path):
         sell(shop, [("COF", 1)])
         sell(shop, [("COF", 1)])
         assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
-        report = restore_backup(backup, tmp_path / "new", passphrase="pw")
+        report = restore_backup(backup, tmp_path / "new", passphrase="pw", lang="en")
     finally:
         office.stop()
     assert any("head office holds up to record" in reason and "BEHIND" in reason for reason in report.behind)
     assert any("MUST NOT SELL" in line and "--from-headoffice" in line for line in report.lines)
     with pytest.raises(RestoredBehind) as refused:
         start_till(load(tmp_path / "new" / "till.toml"))
-    assert "head office" in refused.value.text() and "call the support" in refused.value.text()
+    text = refused.value.text("en")
+    assert "head office" in text and "call the support" in text
 
 
 def test_a_backup_head_office_agrees_with_may_sell(shop, tmp_path):
@@ -122,7 +130,7 @@ def test_a_backup_head_office_agrees_with_may_sell(shop, tmp_path):
         sell(shop, [("BAG", 1)])
         assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
         backup = make_backup(shop.config, shop.ctx.sealer, out=tmp_path / "usb", passphrase="pw").path
-        report = restore_backup(backup, tmp_path / "new", passphrase="pw")
+        report = restore_backup(backup, tmp_path / "new", passphrase="pw", lang="en")
     finally:
         office.stop()
     assert not report.behind, report.lines

@@ -46,8 +46,11 @@ __all__ = ["RESTORED_BEHIND", "RestoreRefused", "RestoredBehind", "RestoreReport
 RESTORED_BEHIND = "RESTORED_BEHIND"
 """The file, in the shop folder, that stops the till from starting after a restore found it behind."""
 HEADOFFICE_TIMEOUT_S = 10.0
+PROGRAM_INSTALL = frozenset({".venv", "src"})
+"""What a folder restored into may already hold: the program installed in it (README, "Install the till"),
+never a file of a shop."""
 
-NOT_EMPTY = N_("{folder} is not empty: restore into a new, empty folder")
+NOT_EMPTY = N_("{folder} is not empty: restore into a new, empty folder (the program's .venv and src may be there)")
 NEEDS_PASSPHRASE = N_("This backup holds the till's private key: give its passphrase (--passphrase-file or "
                       "--passphrase-env)")
 WRONG_PASSPHRASE = N_("The passphrase does not open the private key of this backup")
@@ -115,12 +118,13 @@ def restore_backup(file: str | os.PathLike[str], target: str | os.PathLike[str],
     ``database_url``: for a PostgreSQL backup, the empty database to restore into.
     """
     target = Path(target).expanduser().absolute()
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if target.exists() and (not target.is_dir() or any(p.name not in PROGRAM_INSTALL for p in target.iterdir())):
         raise RestoreRefused(NOT_EMPTY, folder=str(target))
     try:
         manifest, private_pem, url = _restore_files(file, target, passphrase, database_url)
     except BackupRefused as refused:
         raise RestoreRefused(DOES_NOT_VERIFY, reason=refused.text(lang)) from None
+    lang = lang or _language_of(target)
     report = RestoreReport(target, manifest, key_restored=private_pem is not None)
     say = report.lines.append
     say(translate(RESTORED, lang, till_id=manifest.till_id, made_at=manifest.made_at, folder=str(target)))
@@ -142,6 +146,16 @@ def restore_backup(file: str | os.PathLike[str], target: str | os.PathLike[str],
         say(translate(READY, lang, config=str(target / "till.toml")))
     return report
 
+
+
+def _language_of(folder: Path) -> str | None:
+    """The restored till's language (``till.language``): the technician at it reads that one."""
+    from till.config.loader import load  # deferred: the restored configuration, read once written
+
+    try:
+        return load(folder / "till.toml").till.language
+    except TillError:
+        return None
 
 
 def _restore_files(file, target: Path, passphrase: str | None, database_url: str | None):

@@ -24,7 +24,9 @@ FROM_HEADOFFICE_LATER = N_("till restore --from-headoffice is not available in t
 PASSPHRASE_MISMATCH = N_("The two passphrases differ")
 NO_TERMINAL = N_("No terminal to ask the passphrase on: give --passphrase-file or --passphrase-env")
 EMPTY_ENV = N_("The environment variable {name} is not set or empty")
-MADE = N_("Backup written and verified: {file} ({size} bytes, SHA-256 {sha256}); private key inside: {with_key}")
+MADE = N_("Backup written and verified: {file} ({size} bytes, SHA-256 {sha256}); without the private key")
+MADE_WITH_KEY = N_("Backup written and verified: {file} ({size} bytes, SHA-256 {sha256}); with the private key, "
+                   "encrypted")
 ROTATED = N_("Old backups removed by the rotation rule: {count}")
 
 
@@ -95,8 +97,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
             record_backup_failure(ctx.sealer, "command", reason)
             print("till: " + " ".join(reason.split()), file=sys.stderr)
             return FAILED
-        print(translate(MADE, lang, file=str(result.path), size=result.size, sha256=result.sha256,
-                        with_key="yes" if result.manifest.with_key else "no"))
+        print(translate(MADE_WITH_KEY if result.manifest.with_key else MADE, lang, file=str(result.path),
+                        size=result.size, sha256=result.sha256))
         if result.removed:
             print(translate(ROTATED, lang, count=len(result.removed)))
         return OK
