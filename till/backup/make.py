@@ -206,16 +206,17 @@ def _last_day_closed_live(till_id: str) -> str | None:
 
 
 def find_pg_binary(name: str) -> str:
-    """``pg_dump`` or ``pg_restore``: on the PATH, else the newest of Debian's /usr/lib/postgresql/*/bin."""
+    """``pg_dump`` or ``pg_restore``: the newest of Debian's /usr/lib/postgresql/*/bin (a dump is read
+    by a program as new as the server, or newer), else the one on the PATH."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if candidates:
+        return str(candidates[-1])
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
-    if not candidates:
-        raise BackupError("{program} is not installed: install the PostgreSQL client (apt install "
-                          "postgresql-client)", program=name)
-    return str(candidates[-1])
+    raise BackupError("{program} is not installed: install the PostgreSQL client (apt install "
+                      "postgresql-client)", program=name)
 
 
 def pg_connection(url: str) -> tuple[list[str], dict[str, str]]:
