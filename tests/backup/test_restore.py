@@ -135,3 +135,44 @@ def test_a_backup_head_office_agrees_with_may_sell(shop, tmp_path):
         office.stop()
     assert not report.behind, report.lines
     assert any("head office holds nothing the backup does not" in line for line in report.lines)
+
+
+def test_a_backup_of_a_till_that_sold_on_an_older_backup_is_a_conflict(shop, tmp_path):
+    from headoffice.cli import enroll
+    from till.sync.push import EXIT_OK, run_sync
+
+    office = HeadOffice(f"sqlite:///{tmp_path / 'headoffice.db'}").start()
+    try:
+        enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
+        write_sync_section(shop.config.path, office.url, timeout_s=5.0)
+        sell(shop, [("BAG", 1)])
+        first = make_backup(shop.config, shop.ctx.sealer, out=tmp_path / "usb", passphrase="pw").path
+        sell(shop, [("COF", 1)])
+        assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
+        restore_backup(first, tmp_path / "x", passphrase="pw", lang="en")
+        (tmp_path / "x" / RESTORED_BEHIND).unlink()  # someone ignored the warning and sold on it
+        forked = open_shop(tmp_path / "x")
+        try:
+            sell(forked, [("WIN", 1)])  # T 2 again, another ticket
+            second = make_backup(forked.config, forked.ctx.sealer, out=tmp_path / "usb2", passphrase="pw").path
+        finally:
+            forked.ctx.close()
+        report = restore_backup(second, tmp_path / "y", passphrase="pw", lang="en")
+    finally:
+        office.stop()
+    assert any("chain T: record 2 differs from the one head office holds (CONFLICT)" == reason
+               for reason in report.behind), report.behind
+    assert (tmp_path / "y" / RESTORED_BEHIND).exists()
+
+
+def test_the_configuration_points_at_the_new_folder_and_keeps_the_rest():
+    from till.backup.restore import adjusted_config
+
+    text = ('# the shop\n[shop]\nname = "Le Port"\n\n[till]\nid = "02"\ndatabase = "sqlite:////srv/till/till.db"\n'
+            'key_file = "/srv/till/keys/till.pem"  # the key\nlog_file = "till.log"\n\n[sync]\nurl = "https://ho"\n')
+    adjusted = adjusted_config(text, "sqlite:///till.db")
+    assert 'database = "sqlite:///till.db"' in adjusted and 'key_file = "keys/till.pem"' in adjusted
+    assert 'anchor_dir = "anchors"' in adjusted.split("[sync]")[0].split("[till]")[1]
+    assert '# the shop' in adjusted and 'name = "Le Port"' in adjusted and 'url = "https://ho"' in adjusted
+    assert "/srv/till" not in adjusted
+    assert 'database = "postgresql://u@h/db"' in adjusted_config('[shop]\nname = "x"\n', "postgresql://u@h/db")
