@@ -39,3 +39,10 @@ def test_none_made_recent_old_and_failed(shop, tmp_path):
     record_backup_failure(shop.ctx.sealer, "command", "No space left on device")
     [found] = doctor.run_checks(config, [backup.last_backup])
     assert (found.status, found.message) == (doctor.WARN, backup.FAILED) and "No space left" in found.text("en")
+
+
+def test_a_till_restored_behind_fails(shop):
+    shop.config.resolve("RESTORED_BEHIND").write_text("{}")
+    found = doctor.run_checks(load(shop.config.path), [backup.last_backup])
+    assert [f.status for f in found if f.message == backup.BEHIND] == [doctor.FAIL]
+    assert "--from-headoffice" in found[0].text("en")

@@ -14,11 +14,12 @@ from typing import Any
 
 from store.models import FiscalRecord
 from store.models.base import utcnow
+from till.backup.restore import RESTORED_BEHIND
 from till.fiscal.backup_schedule import BACKUP_FAILED, BACKUP_MADE
 from till.fiscal.events import EVENT_CHAIN
 from till.i18n import N_
 from till.shop.doctor.database import shop_database
-from till.shop.doctor.findings import OK, WARN, Finding
+from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 
 __all__ = ["last_backup", "MESSAGES", "BACKUP_LATE"]
 
@@ -30,7 +31,9 @@ OLD = N_("backup: last one {when} UTC, more than a day ago: check the till-backu
          "backup folder")
 FAILED = N_("backup: the last attempt failed ({when} UTC: {error}): check the backup folder (mounted, space left), "
             "then till backup")
-MESSAGES = (NOT_CONFIGURED, NEVER, RECENT, OLD, FAILED)
+BEHIND = N_("restore: this till was restored from a backup behind its anchors or head office ({file}): it does not "
+            "start; rebuild it from head office (till restore --from-headoffice) or call the support")
+MESSAGES = (NOT_CONFIGURED, NEVER, RECENT, OLD, FAILED, BEHIND)
 
 BACKUP_LATE = dt.timedelta(days=1)
 RECENT_EVENTS = 2000
@@ -41,7 +44,11 @@ def _when(value: Any) -> dt.datetime:
 
 
 def last_backup(config: Any, now: dt.datetime | None = None) -> Iterable[Finding]:
-    """WARN when no backup folder is set, none was made, the last is older than a day, or the last attempt failed."""
+    """WARN when no backup folder is set, none was made, the last is older than a day, or the last attempt failed;
+    FAIL when a restore left the till unable to start (``till.backup.restore``)."""
+    marker = config.resolve(RESTORED_BEHIND)
+    if marker.exists():
+        yield Finding(FAIL, BEHIND, {"file": str(marker)})
     if not config.backup.configured:
         yield Finding(WARN, NOT_CONFIGURED)
         return
