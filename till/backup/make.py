@@ -14,6 +14,7 @@ would not restore is no backup), renamed, then old copies are rotated and BACKUP
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,8 +256,8 @@ def _write_tar(stage: Path, manifest: Manifest, partial: Path) -> None:
         with tarfile.open(fileobj=stream, mode="w:gz") as archive:
             data = manifest.to_bytes()
             info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode, info.mtime = len(data), 0o600, int(dt.datetime.now().timestamp())
-            archive.addfile(info, _Bytes(data))
+            info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
+            archive.addfile(info, io.BytesIO(data))
             for name in sorted(manifest.members):
                 info = archive.gettarinfo(str(stage / name), arcname=name)
                 info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
@@ -263,18 +265,6 @@ def _write_tar(stage: Path, manifest: Manifest, partial: Path) -> None:
                     archive.addfile(info, member)
         stream.flush()
         os.fsync(stream.fileno())
-
-
-class _Bytes:
-    """A file-like view of bytes for ``tarfile.addfile``."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data, self.at = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.at + size
-        chunk, self.at = self.data[self.at:end], min(end, len(self.data))
-        return chunk
 
 
 def run_check(path: Path) -> list[str]:

@@ -263,12 +263,11 @@ def _hash_reader(url: str, till_id: str):
     from store.models.base import database_proxy  # deferred: as above
 
     cache: dict[tuple[str, int], str | None] = {}
-    folder_url = url
 
     def hash_at(chain: str, sequence: int) -> str | None:
         if (chain, sequence) not in cache:
             before = database_proxy.obj
-            database = db.open(folder_url, migrate=False)
+            database = db.open(url, migrate=False)
             try:
                 row = (FiscalRecord.select(FiscalRecord.hash)
                        .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == chain)
