@@ -37,3 +37,15 @@ def test_refusals_exit_with_one_line(shop, tmp_path, capsys):
     assert "not available" in capsys.readouterr().err
     assert main(["--config", str(shop.config.path), "backup"]) == 2  # no backup.dir, no --out: configure it
     assert "backup" in capsys.readouterr().err
+
+
+def test_a_backup_file_is_verified_alone(shop, tmp_path, capsys):
+    from till.backup.make import make_backup
+
+    made = make_backup(shop.config, shop.ctx.sealer, out=tmp_path).path
+    set_language("en")
+    assert main(["backup", "--verify", str(made)]) == 0
+    assert "Backup verified" in capsys.readouterr().out
+    (tmp_path / "cut.tar.gz").write_bytes(made.read_bytes()[: made.stat().st_size // 2])
+    assert main(["backup", "--verify", str(tmp_path / "cut.tar.gz")]) == 1
+    assert "NOT verified" in capsys.readouterr().out

@@ -28,6 +28,8 @@ MADE = N_("Backup written and verified: {file} ({size} bytes, SHA-256 {sha256});
 MADE_WITH_KEY = N_("Backup written and verified: {file} ({size} bytes, SHA-256 {sha256}); with the private key, "
                    "encrypted")
 ROTATED = N_("Old backups removed by the rotation rule: {count}")
+VERIFIED = N_("Backup verified: {file}")
+NOT_VERIFIED = N_("Backup NOT verified: {file}")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     backup = commands.add_parser("backup", help="copy the database, configuration, anchors and public keys into "
                                  "backup.dir (or --out), checked, rotated, sealed")
     backup.add_argument("--out", metavar="DIR", help="the folder to write to (default: backup.dir of till.toml)")
+    backup.add_argument("--verify", metavar="FILE", help="only check a backup file (checksums, integrity, journal), "
+                        "on any machine; nothing is written")
     backup.add_argument("--with-key", action="store_true",
                         help="also the private key, encrypted with a passphrase (asked, or --passphrase-file/-env)")
     _passphrase_options(backup)
@@ -78,6 +82,8 @@ def passphrase(args: argparse.Namespace, confirm: bool) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    if args.verify:
+        return verify_backup(args.verify)
     from till.backup.job import record_backup_failure  # deferred: per command (fast start)
     from till.backup.make import BackupError, backup_folder, make_backup  # deferred: per command (fast start)
 
@@ -104,6 +110,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
         return OK
     finally:
         ctx.close()
+
+
+def verify_backup(file: str) -> int:
+    """``till backup --verify FILE``: the backup proved as a restore proves it, without a shop."""
+    from till.backup.check import check_backup  # deferred: per command (fast start)
+
+    problems = check_backup(file)
+    if not problems:
+        print(translate(VERIFIED, file=file))
+        return OK
+    print(translate(NOT_VERIFIED, file=file))
+    for line in problems:
+        print(" ".join(line.split()))
+    return FAILED
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
