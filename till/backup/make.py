@@ -41,7 +41,6 @@ from till.backup.rotation import to_keep
 from till.config.loader import Config
 from till.errors import TillError
 from till.files import fsync_folder, write_private
-from till.fiscal.anchor_check import chain_tails
 from till.fiscal.backup_schedule import BACKUP_MADE
 from till.fiscal.chain import flush_anchors
 from till.fiscal.events import record_event
@@ -121,21 +120,14 @@ def _stage(config: Config, sealer: Any, stage: Path, made_at: dt.datetime, passp
     anchors_out = stage / ANCHORS_FOLDER
     anchors_out.mkdir(mode=0o700)
     flush_anchors(30.0)  # this process's last commits may still be on their way to the folder
-    heads: dict[str, dict[str, Any]] = {}
     with sealer.anchors.locked():  # no record is announced, so none commits, while the copy is taken
         if engine == SQLITE:
-            copy = stage / SQLITE_MEMBER
-            _copy_sqlite(config.database_url, copy)
+            _copy_sqlite(config.database_url, stage / SQLITE_MEMBER)
+            heads, last_day = _heads_of_copy(stage / SQLITE_MEMBER, till_id)
         else:
-            heads = {chain: {"sequence": s, "hash": h} for chain, (s, _sig, h) in chain_tails(till_id).items()}
-            _pg_dump(config.database_url, stage / PGDUMP_MEMBER)
+            heads, last_day = _pg_dump(config.database_url, stage / PGDUMP_MEMBER, till_id)
         for anchor in sorted(sealer.anchors.folder.glob("anchor-*.json")):
             write_private(anchors_out / anchor.name, anchor.read_bytes())
-    last_day = None
-    if engine == SQLITE:
-        heads, last_day = _heads_of_copy(stage / SQLITE_MEMBER, till_id)
-    else:
-        last_day = _last_day_closed_live(till_id)
     write_private(stage / CONFIG_MEMBER, config.path.read_bytes())
     chain = key_chain_of(till_id)
     keys = [{"key_id": admitted.key_id, "pem": admitted.public_pem} for admitted in chain.keys if admitted.public_pem]
@@ -178,33 +170,29 @@ def _copy_sqlite(url: str, copy: Path) -> None:
         source.close()
 
 
+_HEADS_SQL = ("SELECT r.chain, r.sequence, r.hash FROM fiscal_record r JOIN (SELECT chain, MAX(sequence) AS top "
+              "FROM fiscal_record WHERE till_id = {p} GROUP BY chain) t ON t.chain = r.chain AND t.top = r.sequence "
+              "WHERE r.till_id = {p}")
+_LAST_DAY_SQL = ("SELECT payload FROM fiscal_record WHERE till_id = {p} AND chain = 'G' AND kind = 'day' "
+                 "ORDER BY sequence DESC LIMIT 1")
+
+
+def _read_heads(cursor: Any, placeholder: str, till_id: str) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Each chain's last sequence and hash, and the last daily Z's business day, as ``cursor`` sees them."""
+    cursor.execute(_HEADS_SQL.format(p=placeholder), (till_id, till_id))
+    heads = {chain: {"sequence": sequence, "hash": digest} for chain, sequence, digest in cursor.fetchall()}
+    cursor.execute(_LAST_DAY_SQL.format(p=placeholder), (till_id,))
+    day = cursor.fetchone()
+    return heads, (json.loads(day[0]).get("period") or {}).get("label") if day else None
+
+
 def _heads_of_copy(copy: Path, till_id: str) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Each chain's last sequence and hash in the copy, and the last daily Z's business day."""
+    """The heads and last Z of the SQLite copy."""
     database = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
     try:
-        rows = database.execute(
-            "SELECT r.chain, r.sequence, r.hash FROM fiscal_record r JOIN (SELECT chain, MAX(sequence) AS top "
-            "FROM fiscal_record WHERE till_id = ? GROUP BY chain) t ON t.chain = r.chain AND t.top = r.sequence "
-            "WHERE r.till_id = ?", (till_id, till_id)).fetchall()
-        day = database.execute("SELECT payload FROM fiscal_record WHERE till_id = ? AND chain = 'G' AND kind = 'day' "
-                               "ORDER BY sequence DESC LIMIT 1", (till_id,)).fetchone()
+        return _read_heads(database.cursor(), "?", till_id)
     finally:
         database.close()
-    return ({chain: {"sequence": sequence, "hash": digest} for chain, sequence, digest in rows},
-            _day_of(day[0]) if day else None)
-
-
-def _day_of(payload: str) -> str | None:
-    return (json.loads(payload).get("period") or {}).get("label")
-
-
-def _last_day_closed_live(till_id: str) -> str | None:
-    from store.models import FiscalRecord  # deferred: only a PostgreSQL shop reads it from the live database
-
-    row = (FiscalRecord.select(FiscalRecord.payload)
-           .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == "G") & (FiscalRecord.kind == "day"))
-           .order_by(FiscalRecord.sequence.desc()).tuples().first())
-    return _day_of(row[0]) if row else None
 
 
 def find_pg_binary(name: str) -> str:
@@ -237,15 +225,31 @@ def pg_connection(url: str) -> tuple[list[str], dict[str, str]]:
     return options, env
 
 
-def _pg_dump(url: str, dump: Path) -> None:
-    """One snapshot of the PostgreSQL database in pg_dump's custom format (compressed)."""
+def _pg_dump(url: str, dump: Path, till_id: str) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The PostgreSQL database in pg_dump's custom format (compressed), and the heads and last Z
+    read in the very snapshot pg_dump copies (exported by a transaction held open meanwhile), so
+    the manifest names exactly the records the dump holds."""
+    import psycopg2  # deferred: the PostgreSQL driver, present only where a shop uses PostgreSQL
+
     dump.parent.mkdir(mode=0o700, exist_ok=True)
     write_private(dump, b"")
     options, env = pg_connection(url)
-    done = subprocess.run([find_pg_binary("pg_dump"), "--format=custom", "--no-owner", "--file", str(dump), *options],
-                          env=env, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
+    holder = psycopg2.connect(url)
+    try:
+        holder.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            heads = _read_heads(cursor, "%s", till_id)
+            done = subprocess.run([find_pg_binary("pg_dump"), "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+                                   "--file", str(dump), *options],
+                                  env=env, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
+    finally:
+        holder.rollback()
+        holder.close()
     if done.returncode != 0:
         raise BackupError("pg_dump failed: {reason}", reason=(done.stderr or "").strip()[:300])
+    return heads
 
 
 def _write_tar(stage: Path, manifest: Manifest, partial: Path) -> None:
