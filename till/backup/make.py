@@ -2,11 +2,13 @@
 
 The database is copied consistently without stopping the till: SQLite's online backup API (one
 read transaction, so the copy is the database at one instant, whole tickets only), or
-``pg_dump`` (one snapshot) for a PostgreSQL shop. The copy and the tail anchors are taken
+``pg_dump`` (one snapshot, in which the manifest's heads are read too) for a PostgreSQL shop.
+The copy and the tail anchors are taken
 holding the anchor folder's lock, under which every record is announced before it commits: no
 record can be announced meanwhile, so the anchors copied agree with the copied journal by the
 rules the till checks at start (an announced record not yet committed is the one case they
-accept). The file is written beside its final name, checked in a separate process (opened,
+accept); a sale that ends during the copy waits for it (the copy of a SQLite file is a
+matter of seconds). The file is written beside its final name, checked in a separate process (opened,
 ``integrity_check``, the journal verified against the copied keys and anchors: a backup that
 would not restore is no backup), renamed, then old copies are rotated and BACKUP_MADE sealed.
 """
