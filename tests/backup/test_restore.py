@@ -176,3 +176,16 @@ def test_the_configuration_points_at_the_new_folder_and_keeps_the_rest():
     assert '# the shop' in adjusted and 'name = "Le Port"' in adjusted and 'url = "https://ho"' in adjusted
     assert "/srv/till" not in adjusted
     assert 'database = "postgresql://u@h/db"' in adjusted_config('[shop]\nname = "x"\n', "postgresql://u@h/db")
+
+
+def test_head_office_s_ca_file_comes_back_beside_the_configuration(shop, tmp_path):
+    ca = tmp_path / "elsewhere" / "headoffice-ca.pem"
+    ca.parent.mkdir()
+    ca.write_text("-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n")
+    config = write_sync_section(shop.config.path, "http://127.0.0.1:9", ca_file=str(ca))
+    backup = make_backup(config, shop.ctx.sealer, out=tmp_path / "usb", passphrase="pw").path
+    restore_backup(backup, tmp_path / "new", passphrase="pw", ask_headoffice=False, lang="en")
+    restored = load(tmp_path / "new" / "till.toml")
+    assert restored.sync.ca_file == str(tmp_path / "new" / "headoffice-ca.pem")
+    assert (tmp_path / "new" / "headoffice-ca.pem").read_text() == ca.read_text()
+    assert mode(tmp_path / "new" / "headoffice-ca.pem") == 0o600

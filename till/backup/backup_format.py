@@ -7,7 +7,7 @@ format is written down here once and versioned (``FORMAT``):
   ``postgresql``), each chain's last sequence and record hash, the last daily Z's business day,
   whether the private key is inside, and the SHA-256 of every other member;
 - ``database/till.db`` (SQLite, one file, no WAL) or ``database/till.pgdump`` (pg_dump's custom format);
-- ``config/till.toml``;
+- ``config/till.toml``, and ``config/ca/<name>``: the CA file ``sync.ca_file`` names, if any;
 - ``anchors/anchor-<till>-<chain>.json``: the tail anchors as they were at the copy;
 - ``keys/public/key-chain.json``: the public keys the journal admits (root first), what
   ``till journal verify`` needs without the private key;
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMAT", "MANIFEST", "SQLITE_MEMBER", "PGDUMP_MEMBER", "CONFIG_MEMBER", "ANCHORS_FOLDER",
+__all__ = ["FORMAT", "MANIFEST", "SQLITE_MEMBER", "PGDUMP_MEMBER", "CONFIG_MEMBER", "ANCHORS_FOLDER", "CA_FILE_FOLDER",
            "KEY_CHAIN_MEMBER", "PRIVATE_KEY_MEMBER", "SQLITE", "POSTGRESQL", "Manifest", "backup_name",
            "parse_backup_name", "sha256_file"]
 
@@ -33,6 +33,8 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database/till.db"
 PGDUMP_MEMBER = "database/till.pgdump"
 CONFIG_MEMBER = "config/till.toml"
+CA_FILE_FOLDER = "config/ca"
+"""The head office CA file ``sync.ca_file`` names, when there is one: ``config/ca/<its name>``."""
 ANCHORS_FOLDER = "anchors"
 KEY_CHAIN_MEMBER = "keys/public/key-chain.json"
 PRIVATE_KEY_MEMBER = "keys/till.pem.enc"

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from store.models.base import utcnow
 from till import __version__
 from till.backup.backup_format import (
-    ANCHORS_FOLDER, CONFIG_MEMBER, KEY_CHAIN_MEMBER, MANIFEST, PGDUMP_MEMBER, POSTGRESQL, PRIVATE_KEY_MEMBER,
+    ANCHORS_FOLDER, CA_FILE_FOLDER, CONFIG_MEMBER, KEY_CHAIN_MEMBER, MANIFEST, PGDUMP_MEMBER, POSTGRESQL, PRIVATE_KEY_MEMBER,
     SQLITE, SQLITE_MEMBER, Manifest, backup_name, parse_backup_name, sha256_file,
 )
 from till.backup.rotation import to_keep
@@ -131,6 +131,10 @@ def _stage(config: Config, sealer: Any, stage: Path, made_at: dt.datetime, passp
         for anchor in sorted(sealer.anchors.folder.glob("anchor-*.json")):
             write_private(anchors_out / anchor.name, anchor.read_bytes())
     write_private(stage / CONFIG_MEMBER, config.path.read_bytes())
+    if config.sync is not None and config.sync.ca_file and Path(config.sync.ca_file).is_file():
+        ca_file = Path(config.sync.ca_file)
+        (stage / CA_FILE_FOLDER).mkdir(mode=0o700, parents=True)
+        write_private(stage / CA_FILE_FOLDER / ca_file.name, ca_file.read_bytes())
     chain = key_chain_of(till_id)
     keys = [{"key_id": admitted.key_id, "pem": admitted.public_pem} for admitted in chain.keys if admitted.public_pem]
     write_private(stage / KEY_CHAIN_MEMBER, json.dumps(

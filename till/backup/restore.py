@@ -33,7 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from till.backup.backup_format import (
-    ANCHORS_FOLDER, CONFIG_MEMBER, KEY_CHAIN_MEMBER, PRIVATE_KEY_MEMBER, SQLITE, SQLITE_MEMBER, Manifest,
+    ANCHORS_FOLDER, CA_FILE_FOLDER, CONFIG_MEMBER, KEY_CHAIN_MEMBER, PRIVATE_KEY_MEMBER, SQLITE, SQLITE_MEMBER, Manifest,
 )
 from till.backup.check import BackupRefused, integrity_problems, journal_problems, opened_backup
 from till.errors import TillError
@@ -174,7 +174,11 @@ def _restore_files(file, target: Path, passphrase: str | None, database_url: str
         os.chmod(target, 0o700)
         url = _write_database(opened, target, database_url)
         config_text = opened.member(CONFIG_MEMBER).read_text(encoding="utf-8")
-        write_private(target / "till.toml", adjusted_config(config_text, url).encode("utf-8"))
+        ca_files = sorted(opened.member(CA_FILE_FOLDER).glob("*")) if opened.member(CA_FILE_FOLDER).is_dir() else []
+        for ca_file in ca_files:  # beside till.toml, which names it so
+            write_private(target / ca_file.name, ca_file.read_bytes())
+        write_private(target / "till.toml", adjusted_config(config_text, url, ca_files[0].name if ca_files else None
+                                                            ).encode("utf-8"))
         (target / ANCHORS_FOLDER).mkdir(mode=0o700)
         for anchor in sorted(opened.member(ANCHORS_FOLDER).glob("anchor-*.json")):
             write_private(target / ANCHORS_FOLDER / anchor.name, anchor.read_bytes())
@@ -229,9 +233,10 @@ _SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9_.]+)\s*\]")
 _PLACES = {"database": None, "key_file": '"keys/till.pem"', "anchor_dir": '"anchors"'}
 
 
-def adjusted_config(text: str, database_url: str) -> str:
+def adjusted_config(text: str, database_url: str, ca_file: str | None = None) -> str:
     """``till.toml`` of the backup with the till's own files in the new folder: the database, the
-    key and the anchors (in ``[till]``); whatever else it says is kept, comments included."""
+    key and the anchors (in ``[till]``), and head office's CA file (``ca_file``: its name beside
+    till.toml); whatever else it says is kept, comments included."""
     wanted = dict(_PLACES, database=json.dumps(database_url))
     out, section, seen, till_header = [], None, set(), None
     for line in text.splitlines():
@@ -240,6 +245,9 @@ def adjusted_config(text: str, database_url: str) -> str:
             section = header.group(1)
             if section == "till":
                 till_header = len(out)
+        elif section == "sync" and ca_file and "=" in line and line.split("=", 1)[0].strip() == "ca_file":
+            out.append(f"ca_file = {json.dumps(ca_file)}")
+            continue
         elif section == "till":
             name = line.split("=", 1)[0].strip()
             if "=" in line and name in wanted:
