@@ -1,0 +1,139 @@
+"""A till whose backups are gone gets its signed records back from a real head office on
+loopback (SQLite and PostgreSQL) and goes on: its journal verifies, its chains continue, an
+earlier receipt can still be returned, its credit note is known. A record tampered at head
+office, a database that already holds a journal and a till head office does not know are
+refused, with nothing stored."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from tests.support.credit import issue_note
+from tests.support.headoffice import HeadOffice, settings_for, write_sync_section
+from tests.support.journal import problems_text, verify_shop
+from tests.support.returns import line_of, session
+from tests.support.shop import PRODUCTS, open_shop, sell
+
+from headoffice.cli import enroll
+from headoffice.documents import publish_catalogue
+from headoffice.store import Record, proxy
+from store.models import ChainHead, CreditNote, FiscalRecord, Ticket
+from till.cli.main import main
+from till.config.loader import load
+from till.shop.context import TillContext
+from till.config.example import render_example
+from till.credit.notes import balance
+from till.files import write_private
+from till.sync.push import EXIT_OK, run_sync
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], ids=["ho_sqlite", "ho_pg"])
+def office(request, tmp_path, shop):
+    url = f"sqlite:///{tmp_path / 'headoffice.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    running = HeadOffice(url).start()
+    enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
+    yield running
+    running.stop()
+
+
+def _trade_and_sync(shop, office):
+    """Sales of several lines in cash and by card, a partial return, a credit note; all pushed."""
+    first = sell(shop, [("BAG", 2), ("COF", 1), ("SOA", 3)])
+    sell(shop, [("WIN", 1), ("COF", 2)], card=895 + 918)
+    back = session(shop)
+    back.open(first)
+    back.pick(line_of(back, "SOA").line_id, 1, reason="defective")
+    back.complete()
+    note = issue_note(shop, 700)
+    with proxy.obj.connection_context():  # the catalogue head office serves the shop's tills
+        publish_catalogue({"products": [
+            {"sku": sku, "name": name, "price_cents": price, "vat_code": vat, "sold_by_weight": weighed,
+             "barcodes": [shop.barcodes[sku]]} for sku, name, price, vat, weighed in PRODUCTS]})
+    assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
+    return first, note
+
+
+def _fresh_folder(shop, office, folder, till_id="01"):
+    """A new shop folder for the till: its till.toml with [sync] and its key file, nothing else."""
+    folder.mkdir()
+    write_private(folder / "till.toml", render_example(till_id=till_id).encode("utf-8"))
+    (folder / "keys").mkdir(mode=0o700)
+    shutil.copy2(shop.ctx.config.resolve(shop.ctx.config.till.key_file), folder / "keys" / "till.pem")
+    write_sync_section(folder / "till.toml", office.url)
+    return folder
+
+
+def test_a_till_rebuilt_from_head_office_verifies_continues_and_takes_returns(shop, office, tmp_path, capsys):
+    first, note = _trade_and_sync(shop, office)
+    heads = {c: s for c, s in ChainHead.select(ChainHead.chain, ChainHead.sequence).tuples()}
+    shop.ctx.close()
+    folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
+
+    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert f"chain T: {heads['T']} records, the next is {heads['T'] + 1}" in printed
+    assert "Not rebuilt:" in printed and "PIN" in printed
+    assert main(["--config", str(folder / "till.toml"), "sync"]) == 0  # the catalogue, as step 4 says
+
+    rebuilt = open_shop(folder)
+    report = verify_shop(rebuilt)
+    assert report.ok, problems_text(report)
+    assert main(["--config", str(folder / "till.toml"), "journal", "verify"]) == 0
+    assert CreditNote.get(CreditNote.code == note.code).amount_cents == 700
+    assert balance(CreditNote.get(CreditNote.code == note.code)) == 700
+
+    # an earlier receipt is found with its lines, the earlier return counted
+    again = session(rebuilt)
+    again.find(first.code)
+    soap = line_of(again, "SOA")
+    assert (soap.sold, soap.returned, soap.returnable) == (3, 1, 2)
+    assert line_of(again, "BAG").returnable == 2
+    again.pick(soap.line_id, 2, reason="defective")
+    returned = again.complete()
+    assert returned.number == heads["T"] + 1
+    record = FiscalRecord.get((FiscalRecord.chain == "T") & (FiscalRecord.ticket_id == returned.id))
+    assert record.sequence == heads["T"] + 1
+    assert record.previous_signature == FiscalRecord.get((FiscalRecord.chain == "T")
+                                                         & (FiscalRecord.sequence == heads["T"])).signature
+    new_sale = sell(rebuilt, [("BAG", 1)])
+    assert new_sale.number == heads["T"] + 2
+    report = verify_shop(rebuilt)
+    assert report.ok, problems_text(report)
+
+
+def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, office, tmp_path, capsys):
+    _trade_and_sync(shop, office)
+    with proxy.obj.connection_context():
+        held = Record.get((Record.chain == "T") & (Record.sequence == 2))
+        Record.update(payload=held.payload.replace('"quantity":1', '"quantity":9', 1)).where(
+            Record.id == held.id).execute()
+    shop.ctx.close()
+    folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
+
+    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
+    assert "Record 2 of chain T from head office is refused: its hash is not the hash of its content" in \
+        capsys.readouterr().err
+    TillContext.open(load(folder / "till.toml"))
+    assert FiscalRecord.select().count() == 0 and Ticket.select().count() == 0
+
+
+def test_a_database_with_a_journal_is_refused(shop, office, tmp_path, capsys):
+    _trade_and_sync(shop, office)
+    write_sync_section(shop.ctx.config.path, office.url)
+    count = FiscalRecord.select().count()
+    shop.ctx.close()
+
+    assert main(["rebuild-from-headoffice", "--dir", str(shop.ctx.config.path.parent)]) == 1
+    assert "already holds records of till 01" in capsys.readouterr().err
+    open_shop(shop.ctx.config.path.parent)
+    assert FiscalRecord.select().count() == count
+
+
+def test_a_till_head_office_does_not_know_is_told_so(shop, office, tmp_path, capsys):
+    _trade_and_sync(shop, office)
+    shop.ctx.close()
+    folder = _fresh_folder(shop, office, tmp_path / "other", till_id="07")
+
+    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
+    assert "Head office does not know till 07" in capsys.readouterr().err
