@@ -33,7 +33,7 @@ from till.fiscal.chain import current_database, flush_anchors
 from till.fiscal.events import EVENT_CHAIN
 from till.fiscal.key_chain import KEY_ROTATED, KeyChain, SealedRecord, build_key_chain
 from till.fiscal.keys import verify_digest
-from till.i18n import N_
+from till.i18n import N_, Phrase
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
 from till.sync.protocol import CREDIT_NOTES, HEADS, RECORDS
 
@@ -114,7 +114,7 @@ def check_records(till_id: str, chains: dict[str, list[SealedRecord]], pems: dic
         problem = key_chain.problems[0]
         raise RebuildRefused(N_("The key chain of till {till_id} does not hold (chain {chain}, record {sequence}): "
                                 "{problem}"), till_id=till_id, chain=problem.chain, sequence=problem.sequence,
-                             problem=problem.text("en"))
+                             problem=Phrase(problem.message, tuple(problem.params.items())) if problem.message else problem.what)
     admitted = key_chain.pems()
     for chain, records in sorted(chains.items(), key=lambda item: _order(item[0])):
         order, previous = key_chain.order(chain), ""
@@ -138,7 +138,7 @@ def check_records(till_id: str, chains: dict[str, list[SealedRecord]], pems: dic
             if why is not None:
                 raise RebuildRefused(N_("Record {sequence} of chain {chain} from head office is refused: {why}; "
                                         "nothing was stored"), sequence=record.sequence if record.sequence else expected,
-                                     chain=chain, why=why)
+                                     chain=chain, why=Phrase(why))
             previous = record.signature
     return key_chain
 
