@@ -25,6 +25,8 @@ from till.shop.context import TillContext
 from till.config.example import render_example
 from till.credit.notes import balance
 from till.files import write_private
+from till.fiscal.payloads import ticket_payloads
+from till.fiscal.rotation import rotate_key
 from till.sync.push import EXIT_OK, run_sync
 
 
@@ -38,7 +40,9 @@ def office(request, tmp_path, shop):
 
 
 def _trade_and_sync(shop, office):
-    """Sales of several lines in cash and by card, a partial return, a credit note; all pushed."""
+    """A day sold and closed, sales of several lines in cash and by card, a partial return, a
+    credit note; all pushed."""
+    sell(shop, [("NEWS", 2), ("SAND", 1)], days_ago=1)  # sold and closed yesterday: chain G
     first = sell(shop, [("BAG", 2), ("COF", 1), ("SOA", 3)])
     sell(shop, [("WIN", 1), ("COF", 2)], card=895 + 918)
     back = session(shop)
@@ -54,29 +58,39 @@ def _trade_and_sync(shop, office):
     return first, note
 
 
-def _fresh_folder(shop, office, folder, till_id="01"):
+def _fresh_folder(shop, office, folder, till_id="01", database=None):
     """A new shop folder for the till: its till.toml with [sync] and its key file, nothing else."""
     folder.mkdir()
-    write_private(folder / "till.toml", render_example(till_id=till_id).encode("utf-8"))
+    settings = {"till_id": till_id, **({"database": database} if database else {})}
+    write_private(folder / "till.toml", render_example(**settings).encode("utf-8"))
     (folder / "keys").mkdir(mode=0o700)
     shutil.copy2(shop.ctx.config.resolve(shop.ctx.config.till.key_file), folder / "keys" / "till.pem")
     write_sync_section(folder / "till.toml", office.url)
     return folder
 
 
-def test_a_till_rebuilt_from_head_office_verifies_continues_and_takes_returns(shop, office, tmp_path, capsys):
+def _ticket_rows() -> dict:
+    """Every ticket as its rows say it (header, lines, VAT, payments), whatever the engine."""
+    return ticket_payloads([t.id for t in Ticket.select(Ticket.id)])
+
+
+def _rebuilt_and_continued(shop, office, tmp_path, capsys, database=None):
     first, note = _trade_and_sync(shop, office)
     heads = {c: s for c, s in ChainHead.select(ChainHead.chain, ChainHead.sequence).tuples()}
+    before = _ticket_rows()
     shop.ctx.close()
-    folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
+    folder = _fresh_folder(shop, office, tmp_path / "rebuilt", database=database)
 
     assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 0
     printed = capsys.readouterr().out
-    assert f"chain T: {heads['T']} records, the next is {heads['T'] + 1}" in printed
-    assert "Not rebuilt:" in printed and "PIN" in printed
+    assert f"chaîne T : {heads['T']} enregistrements, le suivant est le {heads['T'] + 1}" in printed
+    assert "Non reconstruit :" in printed and "codes PIN" in printed
+    assert f"chaîne G : {heads['G']} enregistrements" in printed
+    assert f"avoir {note.code} : le siège détient 700 centimes" in printed
     assert main(["--config", str(folder / "till.toml"), "sync"]) == 0  # the catalogue, as step 4 says
 
     rebuilt = open_shop(folder)
+    assert _ticket_rows() == before  # tickets, lines, VAT and payments as they were, ids included
     report = verify_shop(rebuilt)
     assert report.ok, problems_text(report)
     assert main(["--config", str(folder / "till.toml"), "journal", "verify"]) == 0
@@ -97,9 +111,39 @@ def test_a_till_rebuilt_from_head_office_verifies_continues_and_takes_returns(sh
     assert record.previous_signature == FiscalRecord.get((FiscalRecord.chain == "T")
                                                          & (FiscalRecord.sequence == heads["T"])).signature
     new_sale = sell(rebuilt, [("BAG", 1)])
-    assert new_sale.number == heads["T"] + 2
+    assert new_sale.number == heads["T"] + 2 and new_sale.id > max(before)
     report = verify_shop(rebuilt)
     assert report.ok, problems_text(report)
+
+
+def test_a_till_rebuilt_from_head_office_verifies_continues_and_takes_returns(shop, office, tmp_path, capsys):
+    _rebuilt_and_continued(shop, office, tmp_path, capsys)
+
+
+@pytest.mark.postgres
+def test_a_till_rebuilt_into_postgresql_numbers_its_next_rows_after_the_rebuilt_ones(shop, office, tmp_path,
+                                                                                     capsys, pg_url):
+    _rebuilt_and_continued(shop, office, tmp_path, capsys, database=pg_url)
+
+
+def test_after_a_key_rotation_the_current_key_rebuilds_and_the_retired_one_is_refused(shop, office, tmp_path,
+                                                                                      capsys):
+    sell(shop, [("BAG", 1)])
+    rotate_key(shop.ctx.sealer)
+    sell(shop, [("COF", 1)])
+    assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
+    key_file = shop.config.resolve(shop.config.till.key_file)
+    retired = next(key_file.parent.glob(key_file.name + ".retired-*"))
+    shop.ctx.close()
+
+    stale = _fresh_folder(shop, office, tmp_path / "stale")
+    shutil.copy2(retired, stale / "keys" / "till.pem")
+    assert main(["rebuild-from-headoffice", "--dir", str(stale)]) == 1
+    assert "remettez ce fichier de clé en place" in capsys.readouterr().err
+
+    folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
+    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 0
+    assert main(["--config", str(folder / "till.toml"), "journal", "verify"]) == 0
 
 
 def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, office, tmp_path, capsys):
@@ -112,7 +156,8 @@ def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, of
     folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
 
     assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
-    assert "Record 2 of chain T from head office is refused: its hash is not the hash of its content" in \
+    assert ("L'enregistrement 2 de la chaîne T venu du siège est refusé : son empreinte n'est pas celle de son "
+            "contenu ; rien n'a été enregistré") in \
         capsys.readouterr().err
     TillContext.open(load(folder / "till.toml"))
     assert FiscalRecord.select().count() == 0 and Ticket.select().count() == 0
@@ -125,7 +170,7 @@ def test_a_database_with_a_journal_is_refused(shop, office, tmp_path, capsys):
     shop.ctx.close()
 
     assert main(["rebuild-from-headoffice", "--dir", str(shop.ctx.config.path.parent)]) == 1
-    assert "already holds records of till 01" in capsys.readouterr().err
+    assert "contient déjà des enregistrements de la caisse 01" in capsys.readouterr().err
     open_shop(shop.ctx.config.path.parent)
     assert FiscalRecord.select().count() == count
 
@@ -136,4 +181,4 @@ def test_a_till_head_office_does_not_know_is_told_so(shop, office, tmp_path, cap
     folder = _fresh_folder(shop, office, tmp_path / "other", till_id="07")
 
     assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
-    assert "Head office does not know till 07" in capsys.readouterr().err
+    assert "Le siège ne connaît pas la caisse 07" in capsys.readouterr().err

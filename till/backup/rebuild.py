@@ -231,4 +231,5 @@ def _note_balances(client: HeadOfficeClient, report: RebuildReport, codes: list[
         mark = note_id
     if mark:
         with current_database().atomic():
-            Setting.insert(key=REGISTERED_MARK, value=str(mark)).on_conflict_replace().execute()
+            Setting.insert(key=REGISTERED_MARK, value=str(mark)).on_conflict(
+                conflict_target=[Setting.key], update={Setting.value: str(mark)}).execute()
