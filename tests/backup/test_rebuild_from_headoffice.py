@@ -25,6 +25,7 @@ from till.shop.context import TillContext
 from till.config.example import render_example
 from till.credit.notes import balance
 from till.files import write_private
+from till.selling.cash_moves import record_cash_move
 from till.fiscal.payloads import ticket_payloads
 from till.fiscal.rotation import rotate_key
 from till.sync.push import EXIT_OK, run_sync
@@ -41,7 +42,7 @@ def office(request, tmp_path, shop):
 
 def _trade_and_sync(shop, office):
     """A day sold and closed, sales of several lines in cash and by card, a partial return, a
-    credit note; all pushed."""
+    credit note, an opening float; all pushed."""
     sell(shop, [("NEWS", 2), ("SAND", 1)], days_ago=1)  # sold and closed yesterday: chain G
     first = sell(shop, [("BAG", 2), ("COF", 1), ("SOA", 3)])
     sell(shop, [("WIN", 1), ("COF", 2)], card=895 + 918)
@@ -50,6 +51,8 @@ def _trade_and_sync(shop, office):
     back.pick(line_of(back, "SOA").line_id, 1, reason="defective")
     back.complete()
     note = issue_note(shop, 700)
+    record_cash_move(shop.ctx.sealer, shop.config.accounts, "opening_float", 15000, "float", shop.cashier,
+                     shop.manager)  # chain P
     with proxy.obj.connection_context():  # the catalogue head office serves the shop's tills
         publish_catalogue({"products": [
             {"sku": sku, "name": name, "price_cents": price, "vat_code": vat, "sold_by_weight": weighed,
@@ -86,6 +89,7 @@ def _rebuilt_and_continued(shop, office, tmp_path, capsys, database=None):
     assert f"chaîne T : {heads['T']} enregistrements, le suivant est le {heads['T'] + 1}" in printed
     assert "Non reconstruit :" in printed and "codes PIN" in printed
     assert f"chaîne G : {heads['G']} enregistrements" in printed
+    assert f"chaîne P : {heads['P']} enregistrements" in printed
     assert f"avoir {note.code} : le siège détient 700 centimes" in printed
     assert main(["--config", str(folder / "till.toml"), "sync"]) == 0  # the catalogue, as step 4 says
 
@@ -146,19 +150,37 @@ def test_after_a_key_rotation_the_current_key_rebuilds_and_the_retired_one_is_re
     assert main(["--config", str(folder / "till.toml"), "journal", "verify"]) == 0
 
 
-def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, office, tmp_path, capsys):
+def _change_a_payload_byte(held):
+    Record.update(payload=held.payload.replace('"quantity":1', '"quantity":9', 1)).where(Record.id == held.id).execute()
+
+
+def _delete(held):
+    Record.delete().where(Record.id == held.id).execute()
+
+
+def _cut_the_tail(_held):
+    last = Record.select().where(Record.chain == "T").order_by(Record.sequence.desc()).get()
+    Record.delete().where(Record.id == last.id).execute()
+
+
+@pytest.mark.parametrize("tamper, said", [
+    (_change_a_payload_byte, "L'enregistrement 2 de la chaîne T venu du siège est refusé : son empreinte n'est pas "
+                             "celle de son contenu ; rien n'a été enregistré"),
+    (_delete, "L'enregistrement 3 de la chaîne T venu du siège est refusé : un numéro manque avant lui ; rien n'a "
+              "été enregistré"),
+    (_cut_the_tail, "Le siège dit que la chaîne T s'arrête à l'enregistrement 5, mais ses enregistrements "
+                    "s'arrêtent au 4 : rien n'a été enregistré"),
+], ids=["payload", "deleted", "tail"])
+def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, office, tmp_path, capsys, tamper,
+                                                                        said):
     _trade_and_sync(shop, office)
     with proxy.obj.connection_context():
-        held = Record.get((Record.chain == "T") & (Record.sequence == 2))
-        Record.update(payload=held.payload.replace('"quantity":1', '"quantity":9', 1)).where(
-            Record.id == held.id).execute()
+        tamper(Record.get((Record.chain == "T") & (Record.sequence == 2)))
     shop.ctx.close()
     folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
 
     assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
-    assert ("L'enregistrement 2 de la chaîne T venu du siège est refusé : son empreinte n'est pas celle de son "
-            "contenu ; rien n'a été enregistré") in \
-        capsys.readouterr().err
+    assert said in capsys.readouterr().err
     TillContext.open(load(folder / "till.toml"))
     assert FiscalRecord.select().count() == 0 and Ticket.select().count() == 0
 

@@ -68,7 +68,8 @@ def _order(chain: str) -> tuple[int, str]:
 def fetch_records(client: HeadOfficeClient, page_size: int = 1000) -> tuple[dict[str, list[SealedRecord]],
                                                                               dict[str, str]]:
     """Every record head office holds for the client's till, per chain in sequence order, and the
-    public keys it holds for it. An unknown till or key is a ``RebuildRefused``."""
+    public keys it holds for it; each chain must end at the head head office announces. An unknown
+    till or key is a ``RebuildRefused``."""
     try:
         heads = client.request("GET", HEADS).get("chains", {})
         chains: dict[str, list[SealedRecord]] = {}
@@ -82,6 +83,9 @@ def fetch_records(client: HeadOfficeClient, page_size: int = 1000) -> tuple[dict
                 if not page.get("more") or not got:
                     break
                 after = got[-1].sequence
+            _check_complete(chain, got, heads[chain])
+            if not got:
+                del chains[chain]
     except HeadOfficeAnswer as error:
         if error.status == 401:
             raise RebuildRefused(N_("Head office does not know till {till_id} with key {key_id}: enroll it, or put "
@@ -89,6 +93,15 @@ def fetch_records(client: HeadOfficeClient, page_size: int = 1000) -> tuple[dict
                                  key_id=client.signer.key_id) from None
         raise RebuildRefused(N_("Head office refused: {reason}"), reason=str(error)) from None
     return chains, keys
+
+
+def _check_complete(chain: str, got: list[SealedRecord], head: Any) -> None:
+    """The records end at the head head office announced: none was left out at the tail."""
+    sequence = head.get("sequence") if isinstance(head, dict) else None
+    last = got[-1] if got else None
+    if (last.sequence if last else 0) != sequence or (last is not None and last.signature != head.get("signature")):
+        raise RebuildRefused(N_("Head office says chain {chain} ends at record {head}, but its records end at {last}: "
+                                "nothing was stored"), chain=chain, head=sequence, last=last.sequence if last else 0)
 
 
 def _sealed(record: dict[str, Any]) -> SealedRecord:

@@ -7,7 +7,7 @@ values of the payload, and the verifier, rebuilding the payload from these rows,
 signed text again. The rows derived from a ticket (accounting lines, stock movements) are made
 by the functions the verifier itself uses to check them (``till.selling.derived_check``); the
 users, VAT rates, ticket-less stock movements and credit notes from the chain L events that
-seal them. Whatever a record does not carry is listed, never guessed: customers' contact data
+seal them; the cash documents of chain P from their own payloads. Whatever a record does not carry is listed, never guessed: customers' contact data
 and consents, staff PINs, the catalogue beyond what receipts name, online orders.
 
 Everything here runs inside the rebuild's one transaction, after the records are inserted.
@@ -22,14 +22,16 @@ from typing import Any
 
 import peewee
 
-from store.models import (AccountingLine, CreditNote, CreditNoteMovement, Customer, FiscalRecord, Payment, Product,
+from store.models import (AccountingLine, CashMove, CreditNote, CreditNoteMovement, Customer, FiscalRecord, Payment, Product,
                           StockLocation, Ticket, TicketLine, TicketVat, User, VatRate)
+from till.fiscal.cash_moves import CASH_MOVE_CHAIN
 from till.fiscal.chain import current_database
 from till.fiscal.credit_ledger import LedgerRules, ledger_records
 from till.fiscal.events import EVENT_CHAIN
 from till.fiscal.payloads import TICKET_CHAINS
 from till.i18n import N_
 from till.people.users_check import sealed_users
+from till.selling.accounting import cash_move_postings
 from till.selling.derived_check import expected_rows
 from till.selling.stock import STOCK_MOVED, move_stock
 from till.selling.vat_rates import sealed_vat_rates
@@ -85,7 +87,13 @@ def rebuild_rows(till_id: str, accounts: Any, zone: dt.tzinfo, loyalty: Any) -> 
         FiscalRecord.created_at, FiscalRecord.payload)
               .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
                      & (FiscalRecord.kind == STOCK_MOVED)).order_by(FiscalRecord.sequence).tuples()]
+    moves = [json.loads(payload) for (payload,) in FiscalRecord.select(FiscalRecord.payload)
+             .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == CASH_MOVE_CHAIN))
+             .order_by(FiscalRecord.sequence).tuples()]
     names = {p["operator"]["user_id"]: p["operator"]["name"] for _chain, p in payloads}
+    for move in moves:
+        names.update({move["operator"]["id"]: move["operator"]["name"],
+                      move["approved_by"]["id"]: move["approved_by"]["name"]})
     _users(out, names)
     _products(out, [p for _chain, p in payloads], [event for _when, event in events])
     written = set()
@@ -97,8 +105,10 @@ def rebuild_rows(till_id: str, accounts: Any, zone: dt.tzinfo, loyalty: Any) -> 
         move_stock(details["product_id"], details["location"], details["quantity"], details["reason"], None,
                    created_at)
         out.count("stock movements")
+    for move in moves:
+        _cash_move(out, move, accounts, zone, written)
     _credit_notes(out, till_id, written)
-    _advance_sequences((User, Customer, Product, Ticket, TicketLine))
+    _advance_sequences((User, Customer, Product, Ticket, TicketLine))  # the only tables given ids here
     return out
 
 
@@ -193,6 +203,29 @@ def _ticket(out: RebuiltRows, p: dict[str, Any], accounts: Any, zone: dt.tzinfo,
     out.count("lines", len(p["lines"]))
     out.count("payments", len(p["payments"]))
     return True
+
+
+def _cash_move(out: RebuiltRows, p: dict[str, Any], accounts: Any, zone: dt.tzinfo, tickets: set[int]) -> None:
+    """A chain P document (float, withdrawal, means correction) and its accounting lines, as
+    ``till.selling.cash_moves`` wrote them."""
+    origin = p.get("origin") or {}
+    if origin and origin.get("ticket_id") not in tickets:
+        out.missing(N_("cash document {code}: the ticket it corrects is not rebuilt"), code=p["code"])
+        return
+    when = _when(p["created_at"])
+    move_id = CashMove.insert(
+        till_id=p["till_id"], number=p["number"], code=p["code"], kind=p["kind"], created_at=when,
+        user=p["operator"]["id"], operator_name=p["operator"]["name"], approved_by=p["approved_by"]["id"],
+        approver_name=p["approved_by"]["name"], amount_cents=p["amount_cents"], means=p["means"],
+        to_means=p["to_means"], drawer_cents=p["drawer_cents"], reason=p["reason"],
+        origin_ticket=origin.get("ticket_id"), origin_reference=origin.get("code"),
+        origin_signature=origin.get("signature")).execute()
+    business_date = when.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+    for posting in cash_move_postings(accounts, p["code"], p["kind"], p["amount_cents"], p["means"], p["to_means"]):
+        AccountingLine.insert(cash_move=move_id, journal=accounts.cash_journal, entry_date=business_date,
+                              account=posting.account, label=posting.label, debit_cents=posting.debit_cents,
+                              credit_cents=posting.credit_cents, created_at=when).execute()
+    out.count("cash documents")
 
 
 def _credit_notes(out: RebuiltRows, till_id: str, tickets: set[int]) -> None:
