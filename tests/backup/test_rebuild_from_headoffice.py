@@ -204,3 +204,15 @@ def test_a_till_head_office_does_not_know_is_told_so(shop, office, tmp_path, cap
 
     assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
     assert "Le siège ne connaît pas la caisse 07" in capsys.readouterr().err
+
+
+def test_a_folder_without_the_key_file_is_told_to_put_it_back(tmp_path, capsys):
+    folder = tmp_path / "rebuilt"
+    folder.mkdir()
+    write_private(folder / "till.toml", render_example(till_id="01").encode("utf-8"))
+    write_sync_section(folder / "till.toml", "http://127.0.0.1:9")
+
+    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "till.pem" in err and "till init" not in err and len(err.splitlines()) == 1
+    assert not (folder / "keys" / "till.pem").exists()

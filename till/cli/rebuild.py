@@ -38,6 +38,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         print("till: " + translate("No head office to rebuild from: add a [sync] section with url to {file}",
                                    file=str(path)), file=sys.stderr)
         return USAGE
+    key_path = config.resolve(config.till.key_file)
+    if not key_path.exists():  # not `till init`'s advice: a new key would start another journal
+        print("till: " + translate("No signing key at {file}: put the till's key file back before rebuilding it",
+                                   file=str(key_path)), file=sys.stderr)
+        return USAGE
     ctx = TillContext.open(config)
     settings = config.sync
     client = HeadOfficeClient(settings.url, ctx.till_id, ctx.sealer.signer, settings.timeout_s, settings.ca_file,
