@@ -125,9 +125,10 @@ def check_records(till_id: str, chains: dict[str, list[SealedRecord]], pems: dic
     key_chain = build_key_chain(till_id, [root, *rotations], pems)
     if key_chain.problems:
         problem = key_chain.problems[0]
+        said = Phrase(problem.message, tuple(problem.params.items())) if problem.message else problem.what
         raise RebuildRefused(N_("The key chain of till {till_id} does not hold (chain {chain}, record {sequence}): "
                                 "{problem}"), till_id=till_id, chain=problem.chain, sequence=problem.sequence,
-                             problem=Phrase(problem.message, tuple(problem.params.items())) if problem.message else problem.what)
+                             problem=said)
     admitted = key_chain.pems()
     for chain, records in sorted(chains.items(), key=lambda item: _order(item[0])):
         order, previous = key_chain.order(chain), ""
@@ -150,8 +151,7 @@ def check_records(till_id: str, chains: dict[str, list[SealedRecord]], pems: dic
                     why = N_("it is signed by a key the key chain does not admit there")
             if why is not None:
                 raise RebuildRefused(N_("Record {sequence} of chain {chain} from head office is refused: {why}; "
-                                        "nothing was stored"), sequence=record.sequence if record.sequence else expected,
-                                     chain=chain, why=Phrase(why))
+                                        "nothing was stored"), sequence=record.sequence, chain=chain, why=Phrase(why))
             previous = record.signature
     return key_chain
 

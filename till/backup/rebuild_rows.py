@@ -7,8 +7,9 @@ values of the payload, and the verifier, rebuilding the payload from these rows,
 signed text again. The rows derived from a ticket (accounting lines, stock movements) are made
 by the functions the verifier itself uses to check them (``till.selling.derived_check``); the
 users, VAT rates, ticket-less stock movements and credit notes from the chain L events that
-seal them; the cash documents of chain P from their own payloads. Whatever a record does not carry is listed, never guessed: customers' contact data
-and consents, staff PINs, the catalogue beyond what receipts name, online orders.
+seal them; the cash documents of chain P from their own payloads. Whatever a record does not
+carry is listed, never guessed: customers' contact data and consents, staff PINs, the catalogue
+beyond what receipts name, online orders.
 
 Everything here runs inside the rebuild's one transaction, after the records are inserted.
 """
@@ -22,8 +23,8 @@ from typing import Any
 
 import peewee
 
-from store.models import (AccountingLine, CashMove, CreditNote, CreditNoteMovement, Customer, FiscalRecord, Payment, Product,
-                          StockLocation, Ticket, TicketLine, TicketVat, User, VatRate)
+from store.models import (AccountingLine, CashMove, CreditNote, CreditNoteMovement, Customer, FiscalRecord, Payment,
+                          Product, StockLocation, Ticket, TicketLine, TicketVat, User, VatRate)
 from till.fiscal.cash_moves import CASH_MOVE_CHAIN
 from till.fiscal.chain import current_database
 from till.fiscal.credit_ledger import LedgerRules, ledger_records
