@@ -33,7 +33,7 @@ from till.fiscal.payloads import TICKET_CHAINS
 from till.i18n import N_
 from till.people.users_check import sealed_users
 from till.selling.accounting import cash_move_postings
-from till.selling.derived_check import expected_rows
+from till.selling.derived_check import expected_rows, loyalty_rewards
 from till.selling.stock import STOCK_MOVED, move_stock
 from till.selling.vat_rates import sealed_vat_rates
 from till.shop.setup import STOCK_LOCATIONS
@@ -98,8 +98,9 @@ def rebuild_rows(till_id: str, accounts: Any, zone: dt.tzinfo, loyalty: Any) -> 
     _users(out, names)
     _products(out, [p for _chain, p in payloads], [event for _when, event in events])
     written = set()
+    rewards = loyalty_rewards()  # the loyalty vouchers each ticket issued: their cost is booked on it
     for _chain, payload in payloads:
-        if _ticket(out, payload, accounts, zone, loyalty):
+        if _ticket(out, payload, accounts, zone, loyalty, rewards.get(payload["ticket_id"], ())):
             written.add(payload["ticket_id"])
     for created_at, event in events:
         details = event["details"]
@@ -160,7 +161,8 @@ def _products(out: RebuiltRows, payloads: list[dict[str, Any]], events: list[dic
                         product_id=product_id)
 
 
-def _ticket(out: RebuiltRows, p: dict[str, Any], accounts: Any, zone: dt.tzinfo, loyalty: Any) -> bool:
+def _ticket(out: RebuiltRows, p: dict[str, Any], accounts: Any, zone: dt.tzinfo, loyalty: Any,
+            rewards: Any) -> bool:
     origin = p.get("origin") or {}
     if origin.get("order_id") is not None or any(line.get("origin_order_line_id") for line in p["lines"]):
         out.missing(N_("ticket {code}: it returns an online order, which head office keeps apart"), code=p["code"])
@@ -194,7 +196,7 @@ def _ticket(out: RebuiltRows, p: dict[str, Any], accounts: Any, zone: dt.tzinfo,
     for payment in p["payments"]:
         Payment.insert(ticket=p["ticket_id"], position=payment["position"], means=payment["means"],
                        amount_cents=payment["amount_cents"], reference=payment["reference"]).execute()
-    postings, moves = expected_rows(p, accounts, zone, loyalty)
+    postings, moves = expected_rows(p, accounts, zone, loyalty, rewards)
     for journal, entry_date, account, label, debit, credit in postings:
         AccountingLine.insert(ticket=p["ticket_id"], journal=journal, entry_date=entry_date, account=account,
                               label=label, debit_cents=debit, credit_cents=credit, created_at=when).execute()
