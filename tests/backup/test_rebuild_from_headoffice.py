@@ -45,7 +45,7 @@ def _trade_and_sync(shop, office):
     credit note, an opening float; all pushed."""
     sell(shop, [("NEWS", 2), ("SAND", 1)], days_ago=1)  # sold and closed yesterday: chain G
     first = sell(shop, [("BAG", 2), ("COF", 1), ("SOA", 3)])
-    sell(shop, [("WIN", 1), ("COF", 2)], card=895 + 918)
+    sell(shop, [("WIN", 1), ("COF", 2)], card=895 + 918, customer=shop.customer)
     back = session(shop)
     back.open(first)
     back.pick(line_of(back, "SOA").line_id, 1, reason="defective")
