@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import peewee
 import pytest
 
 from store.models import SALE, FiscalRecord, PendingPayment, Ticket
@@ -20,7 +21,9 @@ from till.selling.checkout import Checkout
 from till.shop.doctor import database as doctor_database
 from tests.support.disks import fill, remount, small_tmpfs
 from tests.support.journal import problems_text, verify_shop
-from tests.support.shop import open_shop
+from till.returns.session import ReturnSession
+from till.selling.ticket_writer import write_ticket
+from tests.support.shop import open_shop, paid_draft, sell
 
 
 @pytest.fixture
@@ -57,6 +60,24 @@ def whole(shop) -> None:
     assert records == Ticket.select().where(~Ticket.training).count()
     report = verify_shop(shop)
     assert report.ok, problems_text(report)
+
+
+def exhaust(database) -> None:
+    """SQLite's stand-in for a full disk: the file may not grow (``max_page_count``) and the
+    pages it has free are taken by filler rows, so the next page a write needs is refused."""
+    database.execute_sql("CREATE TABLE IF NOT EXISTS disk_filler (data BLOB)")
+    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    database.execute_sql(f"PRAGMA max_page_count = {pages}")
+    for size in (4000, 500, 50):
+        while True:
+            try:
+                database.execute_sql("INSERT INTO disk_filler VALUES (zeroblob(?))", (size,))
+            except peewee.OperationalError:
+                break
+
+
+def room_again(database) -> None:
+    database.execute_sql("PRAGMA max_page_count = 1073741823")
 
 
 def test_a_full_disk_refuses_the_sale_keeps_the_basket_and_every_ticket_whole(disk, make_shop):
@@ -134,21 +155,15 @@ def test_the_database_filling_during_the_ticket_rolls_it_back_whole(shop):
     """The portable stand-in for a full disk: SQLite's own page limit, met inside the transaction."""
     database = shop.ctx.database
     before = sales()
-    pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
-    database.execute_sql(f"PRAGMA max_page_count = {pages}")
-    sold, met = 0, None
+    exhaust(database)
     try:
-        for _ in range(400):
-            try:
-                pay_cash(basket_of(shop))
-            except TillError as error:
-                met = error
-                break
-            sold += 1
+        with pytest.raises(TillError) as refused:
+            pay_cash(basket_of(shop))
     finally:
-        database.execute_sql("PRAGMA max_page_count = 1073741823")
+        room_again(database)
+    met = refused.value
     assert met is not None and "The disk is full: nothing was written" in met.text("en")
-    assert sales() == before + sold
+    assert sales() == before
     whole(shop)
 
 
@@ -169,4 +184,55 @@ def test_a_read_only_connection_refuses_the_sale_and_never_asks_the_terminal(sho
     assert PendingPayment.select().count() == requests  # the terminal was never asked
     checkout.pay_card()
     checkout.complete()
+    whole(shop)
+
+
+def test_a_ticket_refused_under_the_floor_is_sealed_as_a_technical_event(shop):
+    draft = paid_draft(shop, [("COF", 1)])
+    before = sales()
+    with pytest.raises(TillError) as refused:
+        write_ticket(shop.ctx.sealer, shop.config.accounts, draft, min_free_mb=2**40)
+    assert "The disk is full" in refused.value.text("en")
+    assert sales() == before
+    last = FiscalRecord.select().where(FiscalRecord.chain == "L").order_by(FiscalRecord.sequence.desc()).get()
+    assert last.kind == "DISK_WRITE_REFUSED" and "The disk is full" in last.payload
+    whole(shop)
+
+
+def test_a_read_only_database_cannot_take_the_event_either_and_the_log_says_it(shop, caplog):
+    draft = paid_draft(shop, [("COF", 1)])
+    events = FiscalRecord.select().where(FiscalRecord.chain == "L").count()
+    shop.ctx.database.execute_sql("PRAGMA query_only = 1")
+    try:
+        with pytest.raises(TillError) as refused:
+            write_ticket(shop.ctx.sealer, shop.config.accounts, draft)
+    finally:
+        shop.ctx.database.execute_sql("PRAGMA query_only = 0")
+    assert "cannot be written" in refused.value.text("en")
+    assert FiscalRecord.select().where(FiscalRecord.chain == "L").count() == events
+    assert "refused its technical event too" in caplog.text
+
+
+def test_a_return_meeting_a_full_database_is_refused_as_such_not_as_busy(shop):
+    sale = sell(shop, [("WIN", 2)], cash=2000)
+    before = Ticket.select().count()
+    session = ReturnSession.at(shop.ctx, shop.cashier)
+    session.open(sale)
+    session.pick(next(line.line_id for line in session.lines if line.sku == "WIN"), 1, reason="wrong_size")
+    database = shop.ctx.database
+    exhaust(database)
+    try:
+        for _ in range(100):  # sales take what room the tables' pages still have
+            try:
+                pay_cash(basket_of(shop))
+            except TillError:
+                break
+        before = Ticket.select().count()
+        with pytest.raises(TillError) as refused:
+            session.complete()
+    finally:
+        room_again(database)
+    assert "The disk is full" in refused.value.text("en")
+    assert Ticket.select().count() == before
+    assert session.complete().total_cents == -895  # room again: the same return is written
     whole(shop)

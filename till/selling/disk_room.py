@@ -182,6 +182,8 @@ def refusal_for(error: BaseException) -> DiskUnwritable | None:
 
 
 def _refusal_for_one(error: BaseException) -> DiskUnwritable | None:
+    if isinstance(error, DiskUnwritable):  # already said, deeper down (the ticket inside a return)
+        return error
     if isinstance(error, OSError):
         if error.errno in _FULL_ERRNOS:
             return DiskUnwritable(DISK_FILLED)
