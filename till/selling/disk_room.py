@@ -13,6 +13,10 @@ anchor). Two guards, so the cashier gets a clear refusal and nothing is half wri
   disk fills during the transaction): the transaction has rolled back by then (``atomic``), and
   the error becomes a ``DiskUnwritable`` the screens show like any refusal.
 
+A refused ticket is sealed in chain L (``WRITE_REFUSED``) when the disk still takes that: a
+floor's refusal leaves room for it; a full disk often, a read-only one always, refuses it too,
+and only the log (which may not be written either) says it.
+
 The same figures feed ``till doctor`` (``till.shop.doctor.database``) and the manager's
 screen (``disk_notice``): one reading of the disk, one floor. PostgreSQL keeps its files on its
 server, often another host: nothing is checked here, and its own errors are not translated.
@@ -58,8 +62,6 @@ REASON_FILE = N_("the file {file} is read-only")
 REASON_FOLDER = N_("the folder {folder} is read-only")
 REASON_QUERY_ONLY = N_("the database was opened read-only")
 REASON_SQLITE = N_("SQLite refused to write")
-MESSAGES = (DISK_FULL, DISK_FILLED, READ_ONLY, NOTICE_LOW, NOTICE_READ_ONLY, REASON_MOUNT, REASON_FILE,
-            REASON_FOLDER, REASON_QUERY_ONLY, REASON_SQLITE)
 
 WRITE_REFUSED = "DISK_WRITE_REFUSED"
 """Chain L: a ticket refused because the disk was full or read-only (when the disk takes it)."""
@@ -150,7 +152,7 @@ def require_room(database: peewee.Database, min_free_mb: int = DEFAULT_MIN_FREE_
 
 def disk_notice(database: peewee.Database, min_free_mb: int = DEFAULT_MIN_FREE_MB) -> TillError | None:
     """What the manager's screen says about the disk: read-only, or under the doctor's warning
-    level (the floor tenfold, at least ``WARN_FREE_BYTES``' tenth); None when all is well."""
+    level (``WARN_FREE_BYTES``, or ten times a higher floor); None when all is well."""
     try:
         room = database_room(database)
     except OSError:
@@ -159,7 +161,7 @@ def disk_notice(database: peewee.Database, min_free_mb: int = DEFAULT_MIN_FREE_M
         return None
     if room.read_only is not None:
         return TillError(NOTICE_READ_ONLY, reason=reason_of(room))
-    if room.free < max(min_free_mb * 10 * MB, WARN_FREE_BYTES // 10):
+    if room.free < max(WARN_FREE_BYTES, min_free_mb * 10 * MB):
         return TillError(NOTICE_LOW, free=room.free_mb, folder=str(room.folder), floor=min_free_mb)
     return None
 
