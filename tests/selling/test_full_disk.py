@@ -236,3 +236,11 @@ def test_a_return_meeting_a_full_database_is_refused_as_such_not_as_busy(shop):
     assert Ticket.select().count() == before
     assert session.complete().total_cents == -895  # room again: the same return is written
     whole(shop)
+
+
+def test_the_doctor_fails_the_disk_under_the_tills_own_floor(shop):
+    """One floor: where the till stops selling, ``till doctor`` says FAIL (``till.min_free_mb``)."""
+    with doctor_database.session():
+        found = list(doctor_database.database(floor(shop, 2**40)))
+    full = [f for f in found if f.message == doctor_database.DISK_FULL]
+    assert full and full[0].status == "FAIL"
