@@ -14,6 +14,7 @@ from store.models import Ticket
 from till.ui.app import TillApp
 from till.ui.dialogs.manager_pin import ManagerPinScreen
 from till.ui.screens.closures import ClosuresScreen
+from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.sale import SaleScreen
 from tests.support.pilot import SIZE, burst, log_in, settle, status_text
 
@@ -44,6 +45,30 @@ async def test_a_read_only_database_refuses_the_sale_on_screen_and_keeps_the_bas
         await pilot.press("f2", "c", "enter")
         await settle(pilot)
         assert Ticket.select().count() == 1 and Ticket.get().total_cents == 1354
+
+
+async def test_a_disk_lost_during_the_payment_keeps_what_was_taken_and_writes_it_once_fixed(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        burst(app, shop.barcodes["COF"])
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentScreen)
+        shop.ctx.database.execute_sql("PRAGMA query_only = 1")  # the card turns read-only now
+        try:
+            await pilot.press("c", "5", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, PaymentScreen)  # the cash taken is still on the screen
+            assert "The database cannot be written" in status_text(app)
+            assert [(t.means, t.amount_cents) for t in app.screen.checkout.tenders] == [("cash", 500)]
+            assert Ticket.select().count() == 0
+        finally:
+            shop.ctx.database.execute_sql("PRAGMA query_only = 0")
+        await pilot.press("enter")  # fixed: Enter writes the sale, the cash counted once
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen)
+        assert Ticket.select().count() == 1 and Ticket.get().total_cents == 459
 
 
 async def test_a_full_disk_refuses_the_sale_on_screen(shop):
