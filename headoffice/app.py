@@ -8,6 +8,7 @@ own connection (``connection_context``): the event loop never waits on PostgreSQ
 
     GET  /v1/heads                         highest sequence, signature, hash held per chain
     POST /v1/records                       {"till_id", "chain", "records": [...], "last": bool}
+    GET  /v1/records?chain=C&after=N&limit=M   the caller's own records, as signed (``records_out``)
     GET  /v1/catalogue?since=VERSION       the catalogue document when newer than VERSION
     GET  /v1/orders?after=ID               online orders for the caller's shop, after that row
     POST /v1/credit-notes                  {"notes": [...]}: notes issued by the caller's shop
@@ -29,11 +30,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from headoffice import chain_heads, credit, documents
+from headoffice import chain_heads, credit, documents, records_out
 from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
 from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
-from headoffice.store import Document, OnlineOrder, column_problem, open_database, proxy
+from headoffice.store import Document, OnlineOrder, Record, column_problem, open_database, proxy
 from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION
 
 __all__ = ["create_app", "MAX_BODY"]
@@ -118,6 +119,14 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
             raise IngestError("MALFORMED", "a batch names the calling till and one chain")
         return ingest_batch(caller.till_id, data["chain"], data.get("records"), bool(data.get("last")))
 
+    def own_records(caller: Caller, _data, request: Request) -> dict[str, Any]:
+        chain = request.query_params.get("chain", "")
+        if column_problem(Record, "chain", chain) is not None or not chain:
+            raise BadQuery("name one chain: ?chain=T")
+        after = _int(request.query_params.get("after"), 0, Record, "sequence")
+        limit = _int(request.query_params.get("limit"), records_out.PAGE_DEFAULT, Record, "sequence")
+        return records_out.records_of(caller.till_id, chain, after, limit)
+
     def catalogue(_caller: Caller, _data, request: Request) -> dict[str, Any]:
         return documents.catalogue_since(_int(request.query_params.get("since"), 0, Document, "version"))
 
@@ -149,6 +158,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route("/health", health, methods=["GET"]),
         Route("/v1/heads", guarded(heads), methods=["GET"]),
         Route("/v1/records", guarded(records), methods=["POST"]),
+        Route("/v1/records", guarded(own_records), methods=["GET"]),
         Route("/v1/chain-heads", guarded(heads_statement), methods=["POST"]),
         Route("/v1/chain-heads", guarded(heads_statement_last), methods=["GET"]),
         Route("/v1/catalogue", guarded(catalogue), methods=["GET"]),

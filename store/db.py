@@ -4,7 +4,9 @@
 migrations, so the rest of the code never cares which engine it runs on:
 
 - ``sqlite:///path/to/till.db``: WAL journal, ``synchronous=FULL`` (a till commits a few times a
-  minute; losing the last sale on power loss is not acceptable), foreign keys on, a busy
+  minute; losing the last sale on power loss is not acceptable: NORMAL keeps a WAL database
+  whole too, but a sale the cashier saw done may be gone after the cut, with the receipt in the
+  customer's hand; FULL syncs the WAL at each commit), foreign keys on, a busy
   timeout, and ``BEGIN IMMEDIATE`` write transactions so two writers never deadlock on a lock
   upgrade.
 - ``postgresql://user:password@host:port/dbname``: the same schema; the chain heads are locked

@@ -20,7 +20,8 @@ from till.errors import TillError
 from till.i18n import N_, translate
 
 NO_FILE = N_("till restore: give the backup FILE, or --from-headoffice")
-FROM_HEADOFFICE_LATER = N_("till restore --from-headoffice is not available in this version")
+FROM_HEADOFFICE_LATER = N_("till restore --from-headoffice is not available in this version: run till "
+                           "rebuild-from-headoffice --dir DIR")
 PASSPHRASE_MISMATCH = N_("The two passphrases differ")
 NO_TERMINAL = N_("No terminal to ask the passphrase on: give --passphrase-file or --passphrase-env")
 EMPTY_ENV = N_("The environment variable {name} is not set or empty")

@@ -67,6 +67,7 @@ archive_dir = "archives"        # each closed month's signed archive, made by it
 log_file = "till.log"
 log_max_kb = 1024               # till.log is rotated at this size...
 log_backups = 5                 # ...into till.log.1 to till.log.5, the oldest dropped
+min_free_mb = 50                # sales are refused (nothing written) under this much free disk, in MB
 
 [sale]
 manager_discount_percent = 10   # a discount above this needs a manager PIN

@@ -76,6 +76,9 @@ class TillConfig:
     """till.log is rotated at this size (a Pi's SD card must not fill up)..."""
     log_backups: int = 5
     """... into till.log.1 to till.log.5, the oldest dropped."""
+    min_free_mb: int = 50
+    """Sales are refused (nothing written) when the database's disk has less free space than this
+    (``till.selling.disk_room``); ``till doctor`` fails under it too. 0 turns the check off."""
 
 
 @dataclass(frozen=True)
@@ -383,6 +386,8 @@ def _check(config: Config, text: str) -> None:
     for section in ("printer", "drawer"):  # the device drivers' own checks, in the same words
         for key, message, params in problems(getattr(config, section)):
             fail(f"{section}.{key}", message, **params)
+    if config.till.min_free_mb < 0:
+        fail("till.min_free_mb", "{file}, line {line}: {key} cannot be negative")
     for name in ("log_max_kb", "log_backups"):
         if getattr(config.till, name) < 1:
             fail(f"till.{name}", "{file}, line {line}: {key} must be above 0")

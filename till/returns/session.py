@@ -59,6 +59,7 @@ from till.returns.lines import (  # noqa: F401 - part of this module's API
     ReturnableLine, ReturnError, find_order, find_sale, find_ticket, order_lines, purchases, returnable_lines,
     returned_quantities,
 )
+from till.selling.disk_room import refusal_for, require_room
 from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 __all__ = [
@@ -421,6 +422,8 @@ class ReturnSession(ReturnCardMoves):
         if self._approved_row is not None:  # approved, not yet written: never ask the terminal again
             return self._write_approved()
         self._check_ready()
+        # A full or read-only disk refuses the return before the card terminal is asked.
+        require_room(current_database(), self.config.till.min_free_mb)
         # The months (years) over close first, in their own transaction: the return's own takes
         # its locks before writing, and a closure takes chain G before T (``closures.close_due``).
         close_due(self.sealer, self.sealer.now())
@@ -436,8 +439,12 @@ class ReturnSession(ReturnCardMoves):
                     raise ReturnError("Ticket {code} changed meanwhile: check the return again", code=self.reference)
                 ticket = write_ticket(self.sealer, self.config.accounts, self._draft(payments),
                                       credit_note_validity_days=self.config.credit_notes.validity_days,
-                                      loyalty=self.config.loyalty, smtp=self.config.smtp)
-        except peewee.OperationalError:
+                                      loyalty=self.config.loyalty, smtp=self.config.smtp,
+                                      min_free_mb=self.config.till.min_free_mb)
+        except peewee.OperationalError as error:
+            refused = refusal_for(error)  # the disk filled up by the commit: rolled back all the same
+            if refused is not None:
+                raise refused from None
             raise ReturnError("The database is busy (another till is writing): nothing was recorded, "
                               "try again") from None
         self.ticket = ticket

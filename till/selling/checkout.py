@@ -29,6 +29,7 @@ from till.money import shown
 from till.selling import card_settlement
 from till.selling.basket import Basket
 from till.selling.card_journal import close_without_ticket, terminal_reason
+from till.selling.disk_room import require_room
 from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
 
 TRAINING_REFERENCE = "FORMATION"
@@ -77,6 +78,8 @@ class Checkout:
                  remote: RemoteCreditDesk | None = None) -> None:
         if basket.is_empty:
             raise PaymentError("The basket is empty")
+        # A full or read-only disk is told before any money is taken; the basket stays as it is.
+        require_room(current_database(), basket.config.till.min_free_mb)
         self.basket = basket
         self.terminal = terminal
         self.remote = remote
@@ -196,6 +199,8 @@ class Checkout:
             return tender
         if self.terminal is None:
             raise PaymentError("No card terminal is configured on this till")
+        # Before the card journal and the terminal: a card is never charged for a sale the disk cannot hold.
+        require_room(current_database(), self.basket.config.till.min_free_mb)
         try:
             result = self.terminal.sale(amount, reference=f"{self.basket.sealer.till_id}")
         except TerminalError as error:
@@ -337,7 +342,7 @@ class Checkout:
             ticket = with_retry(lambda: write_ticket(
                 self.basket.sealer, config.accounts, draft,
                 credit_note_validity_days=config.credit_notes.validity_days, loyalty=config.loyalty,
-                smtp=config.smtp))
+                smtp=config.smtp, min_free_mb=config.till.min_free_mb))
         except credit_notes.CreditNoteError as error:
             # Spent or expired since it was tendered (another till): nothing was written; the
             # tender is dropped so that what it was to pay is due again.

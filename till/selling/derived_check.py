@@ -43,7 +43,7 @@ from till.money import VatAmounts
 from till.selling.accounting import ticket_postings
 from till.selling.stock import STOCK_MOVED, location_of, stock_moves
 
-__all__ = ["expected_rows", "check_derived_rows", "unsealed_ticketless"]
+__all__ = ["expected_rows", "check_derived_rows", "unsealed_ticketless", "loyalty_rewards"]
 
 def _when(created_at: str) -> dt.datetime:
     return dt.datetime.fromisoformat(created_at.replace("Z", "")).replace(microsecond=0)
@@ -73,7 +73,7 @@ def expected_rows(payload: dict[str, Any], accounts: AccountsConfig, zone: dt.tz
     return postings, moves
 
 
-def _loyalty_rewards() -> dict[int, list[int]]:
+def loyalty_rewards() -> dict[int, list[int]]:
     """Ticket id -> amounts of the loyalty vouchers it issued, from the sealed issues."""
     rewards: dict[int, list[int]] = {}
     rows = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.payload)
@@ -125,7 +125,7 @@ def check_derived_rows(accounts: AccountsConfig, zone: dt.tzinfo, loyalty: Loyal
     loyalty = loyalty or LoyaltySettings()
     database = current_database()
     problems: list[Problem] = []
-    rewards = _loyalty_rewards()
+    rewards = loyalty_rewards()
     after = -(2**63)
     while True:
         page = database.execute(

@@ -45,6 +45,8 @@ from till.credit import notes as credit_notes
 from till.aftersale import outbox
 from till.selling.accounting import ticket_postings
 from till.selling.bulk_insert import BulkInsert
+from till.selling.disk_room import (DEFAULT_MIN_FREE_MB, DiskUnwritable, disk_failures_refused, record_refusal,
+                                    require_room)
 from till.selling.priced_item import PricedItem
 from till.selling.stock import write_stock
 from till.config.loader import AccountsConfig, CreditNotesConfig
@@ -183,8 +185,31 @@ def _jobs(draft: TicketDraft, till_id: str, ticket_id: int, issued: Iterable[int
 
 def write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *,
                  credit_note_validity_days: int | None = None, loyalty: LoyaltySettings | None = None,
-                 smtp: SmtpSettings | None = None, history: ImportedHistory | None = None) -> Ticket:
+                 smtp: SmtpSettings | None = None, history: ImportedHistory | None = None,
+                 min_free_mb: int = DEFAULT_MIN_FREE_MB) -> Ticket:
     """Write ``draft`` as a sealed ticket; the one place tickets are created.
+
+    A full or read-only disk refuses it (``DiskUnwritable``) with nothing written: checked
+    before the transaction (under ``min_free_mb``, ``till.min_free_mb``), and met during it (the
+    transaction rolls back). The refusal is then sealed in chain L when the disk still takes
+    that (``disk_room.record_refusal``); a read-only one does not, and only the log says it.
+    """
+    database = current_database()
+    try:
+        with disk_failures_refused():
+            require_room(database, min_free_mb)
+            return _write_ticket(sealer, accounts, draft, credit_note_validity_days=credit_note_validity_days,
+                                 loyalty=loyalty, smtp=smtp, history=history)
+    except DiskUnwritable as refusal:
+        if database.transaction_depth() == 0:  # inside a caller's transaction, the caller rolls back first
+            record_refusal(sealer, refusal, draft.user_id)
+        raise
+
+
+def _write_ticket(sealer: Sealer, accounts: AccountsConfig, draft: TicketDraft, *,
+                  credit_note_validity_days: int | None, loyalty: LoyaltySettings | None,
+                  smtp: SmtpSettings | None, history: ImportedHistory | None) -> Ticket:
+    """``write_ticket``'s work, the disk's refusals aside.
 
     The ticket's time is the time it is signed: a draft dated otherwise (``draft.created_at``
     further than ``clock.TICKET_TIME_SLACK`` from the sealer's clock) is refused, before and

@@ -13,7 +13,6 @@ screen) leaves that shop bound.
 from __future__ import annotations
 
 import contextvars
-import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from store import db, migrations
 from store.models.base import database_proxy
 from till.errors import TillError
 from till.i18n import N_
+from till.selling.disk_room import DEFAULT_MIN_FREE_MB, MB, WARN_FREE_BYTES, reason_of, room_of
 from till.shop.doctor.findings import FAIL, OK, WARN, Finding
 from till.shop.permissions import sqlite_file
 
@@ -47,14 +47,14 @@ SCHEMA_BEHIND = N_("database {where} lacks {count} schema steps of this program 
                    "at its next start; the checks that read the database wait until then")
 SCHEMA_AHEAD = N_("database {where} was written by a newer program (schema steps {steps}): install that version of "
                   "till; the checks that read the database are skipped")
+DB_READ_ONLY = N_("database {where} cannot be written ({reason}): sales are refused; remount the disk read-write "
+                  "(a card that turned read-only by itself is failing: replace it) or give the file back to the till's "
+                  "user")
 MESSAGES = (DB_MISSING, DB_UNREADABLE, DB_DAMAGED, DB_OK, DB_CONNECTED, DISK_OK, DISK_LOW, DISK_FULL, SCHEMA_BEHIND,
-            SCHEMA_AHEAD)
+            SCHEMA_AHEAD, DB_READ_ONLY)
 
-MB = 1024 * 1024
-WARN_FREE_BYTES = 500 * MB
-"""Below this (or a tenth of the disk) a till has weeks left, not months: a warning."""
-FAIL_FREE_BYTES = 50 * MB
-"""Below this SQLite may fail to commit a sale (its WAL grows with each one): a failure."""
+FAIL_FREE_BYTES = DEFAULT_MIN_FREE_MB * MB
+"""Below this (``till.min_free_mb``) the till refuses sales (``till.selling.disk_room``): a failure."""
 CONNECT_TIMEOUT_S = 5
 
 
@@ -158,7 +158,12 @@ def database(config: Any) -> Iterable[Finding]:
             yield schema
             _set_aside(opened)
     path = sqlite_file(config)
-    yield disk_verdict(_existing_folder(path.parent if path is not None else Path(config.path).parent))
+    folder = _existing_folder(path.parent if path is not None else Path(config.path).parent)
+    floor = getattr(config.till, "min_free_mb", DEFAULT_MIN_FREE_MB) * MB
+    yield disk_verdict(folder, floor_bytes=floor)
+    room = room_of(folder, path) if path is not None else None
+    if room is not None and room.read_only is not None:  # mounted read-only, or the file or folder not writable
+        yield Finding(FAIL, DB_READ_ONLY, {"where": where, "reason": reason_of(room)})
 
 
 def _schema(found: peewee.Database, where: str) -> Finding | None:
@@ -190,11 +195,12 @@ def _existing_folder(folder: Path) -> Path:
     return folder
 
 
-def disk_verdict(folder: Path, usage: Any = None) -> Finding:
-    """Free space on ``folder``'s file system (``usage``: a ``shutil.disk_usage`` result)."""
-    usage = usage or shutil.disk_usage(folder)
+def disk_verdict(folder: Path, usage: Any = None, floor_bytes: int = FAIL_FREE_BYTES) -> Finding:
+    """Free space on ``folder``'s file system (``usage``: anything with ``free`` and ``total``,
+    by default the till's own reading, ``disk_room.room_of``), against the till's floor."""
+    usage = usage or room_of(folder)
     params = {"folder": str(folder), "free": usage.free // MB, "total": usage.total // MB}
-    if usage.free < FAIL_FREE_BYTES:
+    if usage.free < floor_bytes:
         return Finding(FAIL, DISK_FULL, params)
     if usage.free < WARN_FREE_BYTES or usage.free * 10 < usage.total:
         return Finding(WARN, DISK_LOW, params)

@@ -5,7 +5,8 @@ oldest day that still needs its closure (the till refuses sales until it is clos
 today; the first F2 says which day, the second one closes it (a Z cannot be undone). F3 closes
 the previous month once its days are closed. The Z of the closure just made is shown; F4
 prints what is shown (through the outbox, after the closure is committed). The closures
-themselves are ``till.fiscal.closures``; this screen only gathers the keys. F6 opens the
+themselves are ``till.fiscal.closures``; this screen only gathers the keys. A full or
+read-only disk (sales refused) is said first on arrival. F6 opens the
 analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wrong PINs, with a
 manager's PIN typed then (``till.ui.dialogs.unlock``, also offered at the login screen). F10 lists the card
 payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
@@ -30,6 +31,7 @@ from till.i18n import Counted, N_, _, translate_plural
 from till.people.auth import locked_users
 from till.selling import card_settlement
 from till.selling.card_journal import unresolved
+from till.selling.disk_room import disk_notice
 from till.shop.context import TillContext
 from till.ui.blocking import off_loop
 from till.ui.dialogs.card_settle import describe, settle_unknown
@@ -101,14 +103,20 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         from till.aftersale.messages.jobs import failed_messages  # deferred: loaded on first use (start-up)
 
         failed = len(failed_messages(self.ctx.till_id))
+        # a full or read-only disk refuses sales: the manager sees why, first (``disk_room.disk_notice``)
+        disk = disk_notice(self.ctx.database, self.ctx.config.till.min_free_mb)
+        disk_line = disk.text() + "\n" if disk is not None else ""
         if failed:  # e-mails and texts given up (server refused, timed out): the manager is told
-            self.show_error(translate_plural(
+            self.show_error(disk_line + translate_plural(
                 "{count} message could not be sent (mail server or SMS gateway): F8 sends it again",
                 "{count} messages could not be sent (mail server or SMS gateway): F8 sends them again", failed)
                 + self._locked_hint())
             return
-        self.show_info(_("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y"))
-                       + self._locked_hint())
+        report = _("X report of the open day. F2: close day {day}", day=day.strftime("%d/%m/%Y")) + self._locked_hint()
+        if disk is not None:
+            self.show_error(disk_line + report)
+            return
+        self.show_info(report)
 
     @staticmethod
     def _locked_hint() -> str:
