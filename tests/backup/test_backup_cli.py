@@ -49,3 +49,34 @@ def test_a_backup_file_is_verified_alone(shop, tmp_path, capsys):
     (tmp_path / "cut.tar.gz").write_bytes(made.read_bytes()[: made.stat().st_size // 2])
     assert main(["backup", "--verify", str(tmp_path / "cut.tar.gz")]) == 1
     assert "NOT verified" in capsys.readouterr().out
+
+
+def test_a_backup_that_cannot_be_written_exits_1_and_is_sealed(shop, tmp_path, capsys):
+    import json
+
+    from store.models import FiscalRecord
+    from till.fiscal.backup_schedule import BACKUP_FAILED
+
+    (tmp_path / "full").write_text("a file where the stick should be mounted")
+    assert main(["--config", str(shop.config.path), "backup", "--out", str(tmp_path / "full")]) == 1
+    assert capsys.readouterr().err.startswith("till: ")
+    record = FiscalRecord.select().where((FiscalRecord.chain == "L") & (FiscalRecord.kind == BACKUP_FAILED)).get()
+    assert json.loads(record.payload)["details"]["where"] == "command"
+
+
+def test_a_member_that_would_leave_the_scratch_folder_is_refused(tmp_path):
+    import io
+    import tarfile
+
+    from till.backup.check import check_backup
+
+    evil = tmp_path / "till-01-20261207T000000Z.tar.gz"
+    with tarfile.open(evil, "w:gz") as archive:
+        for name in ("manifest.json", "../../escaped.txt"):
+            info = tarfile.TarInfo(name)
+            info.size = 2
+            archive.addfile(info, io.BytesIO(b"{}"))
+    set_language("en")
+    [problem] = check_backup(evil)
+    assert "is not a till backup" in problem and "escaped.txt" in problem
+    assert not (tmp_path.parent / "escaped.txt").exists() and not list(tmp_path.parent.parent.glob("escaped.txt"))
