@@ -261,7 +261,10 @@ def _pg_dump(url: str, dump: Path, till_id: str) -> tuple[dict[str, dict[str, An
 def _write_tar(stage: Path, manifest: Manifest, partial: Path) -> None:
     """The members and the manifest, gzip-compressed, into ``partial`` (0600 from its first byte), fsync-ed."""
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except PermissionError:  # a FAT or exFAT stick keeps no modes: its mount options give them (README)
+        pass
     with os.fdopen(fd, "wb") as stream:
         with tarfile.open(fileobj=stream, mode="w:gz") as archive:
             data = manifest.to_bytes()
