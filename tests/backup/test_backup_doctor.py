@@ -45,4 +45,4 @@ def test_a_till_restored_behind_fails(shop):
     shop.config.resolve("RESTORED_BEHIND").write_text("{}")
     found = doctor.run_checks(load(shop.config.path), [backup.last_backup])
     assert [f.status for f in found if f.message == backup.BEHIND] == [doctor.FAIL]
-    assert "till rebuild-from-headoffice" in found[0].text("en")
+    assert "till restore --from-headoffice" in found[0].text("en")

@@ -84,7 +84,7 @@ def _rebuilt_and_continued(shop, office, tmp_path, capsys, database=None):
     shop.ctx.close()
     folder = _fresh_folder(shop, office, tmp_path / "rebuilt", database=database)
 
-    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 0
+    assert main(["restore", "--from-headoffice", "--dir", str(folder)]) == 0
     printed = capsys.readouterr().out
     assert f"chaîne T : {heads['T']} enregistrements, le suivant est le {heads['T'] + 1}" in printed
     assert "Non reconstruit :" in printed and "codes PIN" in printed
@@ -142,11 +142,11 @@ def test_after_a_key_rotation_the_current_key_rebuilds_and_the_retired_one_is_re
 
     stale = _fresh_folder(shop, office, tmp_path / "stale")
     shutil.copy2(retired, stale / "keys" / "till.pem")
-    assert main(["rebuild-from-headoffice", "--dir", str(stale)]) == 1
+    assert main(["restore", "--from-headoffice", "--dir", str(stale)]) == 1
     assert "remettez ce fichier de clé en place" in capsys.readouterr().err
 
     folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
-    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 0
+    assert main(["restore", "--from-headoffice", "--dir", str(folder)]) == 0
     assert main(["--config", str(folder / "till.toml"), "journal", "verify"]) == 0
 
 
@@ -179,7 +179,7 @@ def test_a_record_tampered_at_head_office_is_refused_and_nothing_stored(shop, of
     shop.ctx.close()
     folder = _fresh_folder(shop, office, tmp_path / "rebuilt")
 
-    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
+    assert main(["restore", "--from-headoffice", "--dir", str(folder)]) == 1
     assert said in capsys.readouterr().err
     TillContext.open(load(folder / "till.toml"))
     assert FiscalRecord.select().count() == 0 and Ticket.select().count() == 0
@@ -191,7 +191,7 @@ def test_a_database_with_a_journal_is_refused(shop, office, tmp_path, capsys):
     count = FiscalRecord.select().count()
     shop.ctx.close()
 
-    assert main(["rebuild-from-headoffice", "--dir", str(shop.ctx.config.path.parent)]) == 1
+    assert main(["restore", "--from-headoffice", "--dir", str(shop.ctx.config.path.parent)]) == 1
     assert "contient déjà des enregistrements de la caisse 01" in capsys.readouterr().err
     open_shop(shop.ctx.config.path.parent)
     assert FiscalRecord.select().count() == count
@@ -202,7 +202,7 @@ def test_a_till_head_office_does_not_know_is_told_so(shop, office, tmp_path, cap
     shop.ctx.close()
     folder = _fresh_folder(shop, office, tmp_path / "other", till_id="07")
 
-    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 1
+    assert main(["restore", "--from-headoffice", "--dir", str(folder)]) == 1
     assert "Le siège ne connaît pas la caisse 07" in capsys.readouterr().err
 
 
@@ -212,7 +212,7 @@ def test_a_folder_without_the_key_file_is_told_to_put_it_back(tmp_path, capsys):
     write_private(folder / "till.toml", render_example(till_id="01").encode("utf-8"))
     write_sync_section(folder / "till.toml", "http://127.0.0.1:9")
 
-    assert main(["rebuild-from-headoffice", "--dir", str(folder)]) == 2
+    assert main(["restore", "--from-headoffice", "--dir", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "till.pem" in err and "till init" not in err and len(err.splitlines()) == 1
     assert not (folder / "keys" / "till.pem").exists()

@@ -92,7 +92,7 @@ def test_anchors_ahead_of_the_backup_stop_the_restored_till(shop, tmp_path):
     assert (tmp_path / "new" / RESTORED_BEHIND).exists()
     with pytest.raises(RestoredBehind) as refused:
         start_till(load(tmp_path / "new" / "till.toml"))
-    assert "till rebuild-from-headoffice" in refused.value.text("en")
+    assert "till restore --from-headoffice" in refused.value.text("en")
 
 
 def test_a_backup_older_than_what_head_office_holds_never_sells(shop, tmp_path):
@@ -112,7 +112,7 @@ def test_a_backup_older_than_what_head_office_holds_never_sells(shop, tmp_path):
     finally:
         office.stop()
     assert any("head office holds up to record" in reason and "BEHIND" in reason for reason in report.behind)
-    assert any("MUST NOT SELL" in line and "till rebuild-from-headoffice" in line for line in report.lines)
+    assert any("MUST NOT SELL" in line and "till restore --from-headoffice" in line for line in report.lines)
     with pytest.raises(RestoredBehind) as refused:
         start_till(load(tmp_path / "new" / "till.toml"))
     text = refused.value.text("en")

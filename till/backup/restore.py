@@ -74,7 +74,7 @@ NO_HEADOFFICE = N_("no head office configured: only the anchors and the last Z t
 NO_ANCHORS = N_("no anchors given (--anchors DIR): give the old card's anchors folder or a copy, if any survived, "
                 "to know what was sealed after the backup")
 MUST_NOT_SELL = N_("THE TILL MUST NOT SELL on this backup: records were sealed after it, and new tickets would reuse "
-                   "their numbers. Rebuild the till from head office (till rebuild-from-headoffice, in a new folder) or "
+                   "their numbers. Rebuild the till from head office (till restore --from-headoffice, in a new folder) or "
                    "call the support; the till refuses to start while {file} is in the folder")
 KEY_MISSING = N_("The backup holds no private key (made without --with-key): put the till's key file back as "
                  "{file} (chmod 600), or have the key replaced from the root key (see the key chain section of "
@@ -82,7 +82,7 @@ KEY_MISSING = N_("The backup holds no private key (made without --with-key): put
 READY = N_("Ready: check it with till --config {config} journal verify, then start the till")
 RESTORED_BEHIND_REFUSAL = N_("This till was restored from a backup older than what was sealed after it ({reasons}): "
                              "selling would fork its fiscal chains. Rebuild it from head office with till "
-                             "rebuild-from-headoffice in a new folder, or call the support ({file})")
+                             "restore --from-headoffice in a new folder, or call the support ({file})")
 MESSAGES = (NOT_EMPTY, NEEDS_PASSPHRASE, WRONG_PASSPHRASE, DOES_NOT_VERIFY, RESTORED, LAST_Z, NO_Z, ANCHOR_AHEAD,
             ANCHOR_DIFFERS, ANCHORS_AGREE, HEADOFFICE_AHEAD, HEADOFFICE_DIFFERS, HEADOFFICE_AGREES,
             HEADOFFICE_UNREACHABLE, HEADOFFICE_NO_KEY, NO_HEADOFFICE, NO_ANCHORS, MUST_NOT_SELL, KEY_MISSING, READY,

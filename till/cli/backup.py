@@ -20,8 +20,6 @@ from till.errors import TillError
 from till.i18n import N_, translate
 
 NO_FILE = N_("till restore: give the backup FILE, or --from-headoffice")
-FROM_HEADOFFICE_LATER = N_("till restore --from-headoffice is not available in this version: run till "
-                           "rebuild-from-headoffice --dir DIR")
 PASSPHRASE_MISMATCH = N_("The two passphrases differ")
 NO_TERMINAL = N_("No terminal to ask the passphrase on: give --passphrase-file or --passphrase-env")
 EMPTY_ENV = N_("The environment variable {name} is not set or empty")
@@ -131,9 +129,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from till.backup.backup_format import PRIVATE_KEY_MEMBER  # deferred: per command (fast start)
     from till.backup.restore import RestoreRefused, restore_backup  # deferred: per command (fast start)
 
-    if args.from_headoffice:
-        print("till: " + translate(FROM_HEADOFFICE_LATER), file=sys.stderr)
-        return USAGE
+    if args.from_headoffice:  # no backup left: the till's own signed records, from head office
+        from till.cli.rebuild import cmd_rebuild  # deferred: per command (fast start)
+
+        return cmd_rebuild(args)
     if not args.file:
         print("till: " + translate(NO_FILE), file=sys.stderr)
         return USAGE

@@ -316,7 +316,6 @@ def build_parser() -> argparse.ArgumentParser:
     from till.cli import export as cli_export  # deferred: per command (fast start)
     from till.cli import fiscal as cli_fiscal  # deferred: per command (fast start)
     from till.cli import sync as cli_sync  # deferred: per command (fast start)
-    from till.cli import rebuild as cli_rebuild  # deferred: per command (fast start)
 
     verify = journal.add_parser("verify", help="check every chain, signature and anchor (or --archive FILE)")
     cli_archive.add_verify_arguments(verify)
@@ -367,7 +366,6 @@ def build_parser() -> argparse.ArgumentParser:
     cli_vat.register(commands)
     cli_card.register(commands)
     cli_cash.register(commands)
-    cli_rebuild.register(commands)
 
     outbox = commands.add_parser("outbox", help="after-sale jobs (receipts, drawer)").add_subparsers(
         dest="outbox_command", required=True)

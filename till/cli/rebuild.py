@@ -1,6 +1,6 @@
-"""``till rebuild-from-headoffice --dir DIR``: a till whose backups are gone, rebuilt from head office.
+"""``till restore --from-headoffice --dir DIR``: a till whose backups are gone, rebuilt from head office.
 
-Kept apart from ``till.cli.main`` (which calls ``register``). DIR holds the till's ``till.toml``
+Kept apart from ``till.cli.backup`` (whose ``restore`` calls ``cmd_rebuild``). DIR holds the till's ``till.toml``
 (with ``[sync]``) and its key file, and a database without this till's records (``till.backup.
 rebuild``). Prints the records rebuilt per chain, the rows rebuilt, and what could not be.
 Exit 0 when rebuilt, 1 when refused (nothing stored), 2 for the configuration.
@@ -16,13 +16,6 @@ from till.cli.common import FAILED, OK, USAGE, setup_logging
 from till.config.loader import load
 from till.errors import TillError
 from till.i18n import translate
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    rebuild = commands.add_parser("rebuild-from-headoffice",
-                                  help="rebuild this till's journal and tickets from head office (no backup left)")
-    rebuild.add_argument("--dir", default=".", help="the new shop folder: till.toml with [sync], and the key file")
-    rebuild.set_defaults(func=cmd_rebuild)
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ OLD = N_("backup: last one {when} UTC, more than a day ago: check the till-backu
 FAILED = N_("backup: the last attempt failed ({when} UTC: {error}): check the backup folder (mounted, space left), "
             "then till backup")
 BEHIND = N_("restore: this till was restored from a backup behind its anchors or head office ({file}): it does not "
-            "start; rebuild it from head office (till rebuild-from-headoffice, in a new folder) or call the support")
+            "start; rebuild it from head office (till restore --from-headoffice, in a new folder) or call the support")
 MESSAGES = (NOT_CONFIGURED, NEVER, RECENT, OLD, FAILED, BEHIND)
 
 BACKUP_LATE = dt.timedelta(days=1)
