@@ -35,6 +35,7 @@ import itertools
 import os
 import re
 
+import logging
 import pytest
 
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts
@@ -168,3 +169,15 @@ def concert(shop):
     with ConcertSimulator(step_s=0.2) as simulator:
         driver = ConcertTerminal(simulator.path, timeouts=ConcertTimeouts(0.2, 1.0, 2))
         yield simulator, JournaledTerminal(driver, shop.ctx.till_id, sealer=shop.ctx.sealer)
+
+
+@pytest.fixture
+def own_logging():
+    """For tests of the log files: ``setup_logging`` replaces the root handlers: give the test runner's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers:
+        handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)

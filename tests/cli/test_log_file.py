@@ -8,22 +8,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-import pytest
 
 from till.cli.common import setup_logging
 from tests.support.processes import mode
-
-
-@pytest.fixture
-def own_logging():
-    """``setup_logging`` replaces the root handlers: give the test runner's back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers:
-        handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def small_log(config, max_kb: int = 1, backups: int = 2):

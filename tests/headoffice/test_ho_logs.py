@@ -29,18 +29,6 @@ from tests.support.processes import mode
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def own_logging():
-    """``setup_logging`` replaces the root handlers: give the test runner's back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers:
-        handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 def headoffice(*args: str, **kwargs) -> subprocess.CompletedProcess | subprocess.Popen:
     command = [sys.executable, "-m", "headoffice.cli", *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
