@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import logging
 import os
 import re
 
-import logging
 import pytest
 
 from devices.payment.concert import ConcertTerminal, ConcertTimeouts

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-
 from till.cli.common import setup_logging
 from tests.support.processes import mode
 
