@@ -3,6 +3,7 @@
     python benchmarks/run.py             # the issue's shop: 100k products, 1M tickets, 200k customers
     python benchmarks/run.py --quick     # 5k products, 20k tickets, 5k customers (under a minute)
     python benchmarks/run.py --dir DIR   # build there, or reuse what is there
+    python benchmarks/run.py --cores 1   # everything on one core, as on a small board
 
 Prints a table (figure, bare-minimum figure, ratio, target) and, as its last line, one JSON
 object with every figure. It never asserts: a missed target is shown as "MISSED", and the
@@ -29,6 +30,12 @@ What is measured:
   ``benchmarks/bench_returns.py``.
 - ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
   shows; ui_rss_mb is the process's resident memory then.
+- scan_to_screen, receipt_to_return_screen, demo_first_screen: keys typed at the running till in
+  tmux until the screen shows their result, and ``till demo`` to its first screen; see
+  ``benchmarks/bench_terminal.py``.
+
+``--cores 1`` pins this process to one core before anything runs; every program it starts (the
+till in tmux, ``till demo``) inherits it, so the figures come near a Raspberry Pi's.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 import random
 import shutil
 import sqlite3
@@ -51,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_terminal import KEYS as TERMINAL_KEYS, TARGETS as TERMINAL_TARGETS  # noqa: E402
 from benchmarks.ui_start import bench_ui  # noqa: E402
 from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_bench_dir  # noqa: E402
 
@@ -58,7 +67,7 @@ REQUIRED_KEYS = (
     "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
     "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
-    "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb",
+    "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb", "cores", *TERMINAL_KEYS,
 )
 """Keys the last line's JSON always has (tests/benchmarks/test_benchmarks.py checks them)."""
 
@@ -77,6 +86,7 @@ TARGETS = {
     "sync_push_100k_s": "<= 15 s",
     "returns_report_s": "<= 1 s at 1M tickets",
     "fec_export_s": "<= 60 s for a year of 1M tickets, flat memory",
+    **TERMINAL_TARGETS,
 }
 
 ITERATIONS = {
@@ -437,6 +447,7 @@ def table(results: dict[str, Any]) -> str:
     from benchmarks.bench_reports import notes as reports_notes, table_rows as reports_rows
     from benchmarks.bench_sync import notes as sync_notes, table_rows as sync_rows
     from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
+    from benchmarks.bench_terminal import notes as terminal_notes, table_rows as terminal_rows  # deferred: as above
 
     def fmt(value: Any, unit: str = "") -> str:
         return "n/a" if value is None else f"{value}{unit}"
@@ -465,6 +476,7 @@ def table(results: dict[str, Any]) -> str:
          check(r["ui_cold_start_s"], lambda v: v <= 1.0)),
         ("UI memory (RSS)", fmt(r["ui_rss_mb"], " MB"), "", "", TARGETS["ui_rss_mb"],
          check(r["ui_rss_mb"], lambda v: v <= 100)),
+        *terminal_rows(r),
     ]
     headers = ("measure", "till", "bare minimum", "ratio", "target", "")
     widths = [max(len(str(row[i])) for row in rows + [headers]) for i in range(5)]
@@ -473,7 +485,7 @@ def table(results: dict[str, Any]) -> str:
     for row in rows:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(row[:5], widths)) + "  " + _verdict(row[5]))
     shop = (f"shop: {r['products']} products, {r['tickets']} tickets, {r['customers']} customers"
-            f" ({r['size']}; built or reused in {r['build_s']} s)")
+            f" ({r['size']}; built or reused in {r['build_s']} s); {r.get('cores')} core(s)")
     notes = [shop]
     if r.get("verify_1thread_per_s"):
         notes.append(f"journal verify: ECDSA checks on {r['verify_workers']} worker thread(s) (cryptography releases "
@@ -486,6 +498,7 @@ def table(results: dict[str, Any]) -> str:
     notes += archive_notes(r)
     notes += reports_notes(r)
     notes += sync_notes(r)
+    notes += terminal_notes(r)
     if r.get("raw_verify_mismatches"):
         notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
     if r.get("verify_ok") is False:
@@ -504,7 +517,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # for the test suite
     parser.add_argument("--dir", help="the shop's folder: built there, or reused (default: user cache folder)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cores", type=int, help="run everything, and the programs it starts, on this many cores "
+                        "(1: near a Raspberry Pi's figures)")
     args = parser.parse_args(argv)
+    if args.cores:  # inherited by every process started from here on: the till in tmux, till demo
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:args.cores]))
     size: Size = TINY if args.tiny else QUICK if args.quick else FULL
     folder = Path(args.dir).expanduser().resolve() if args.dir else default_bench_dir(size)
     scans, checkouts, lookups, ui_runs = ITERATIONS[size.name]
@@ -525,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         user = User.get(User.login == "cashier")
         results: dict[str, Any] = {
             "size": size.name, "products": Product.select().count(), "tickets": Ticket.select().count(),
-            "customers": Customer.select().count(), "build_s": build_s,
+            "customers": Customer.select().count(), "build_s": build_s, "cores": len(os.sched_getaffinity(0)),
         }
         say("scan to line ...")
         results.update(bench_scan(ctx, user, scans, rng))
@@ -557,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
     results.update(bench_sync_all(size.name, folder, args.seed, say))
     say("UI cold start ...")
     results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs))
+    from benchmarks.bench_terminal import run_all as bench_terminal_all  # deferred: as the others
+
+    results.update(bench_terminal_all(config, size.name, say))
     for key in REQUIRED_KEYS:
         results.setdefault(key, None)
     print(table(results))
