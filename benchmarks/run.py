@@ -28,7 +28,9 @@ What is measured:
   one unit, cash refund, complete) and ``search_customers`` on typed prefixes; see
   ``benchmarks/bench_returns.py``.
 - ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
-  shows; ui_rss_mb is the process's resident memory then.
+  shows; ui_rss_mb is the process's resident memory then. ui_cold_start_cold_cache_s: the same
+  with the database file (and its WAL) dropped from the page cache before each start
+  (``posix_fadvise`` DONTNEED), as the first start of the morning.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_ben
 
 REQUIRED_KEYS = (
     "scan_to_line_p95_ms", "checkout_commit_p95_ms", "raw_sqlite_commit_p95_ms", "receipt_lookup_p95_ms",
-    "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
+    "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_cold_start_cold_cache_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
     "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
     "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb",
 )
@@ -68,7 +70,8 @@ TARGETS = {
     "checkout_commit_p95_ms": "<= 15 ms and <= 2.5x raw",
     "receipt_lookup_p95_ms": "<= 2 ms at 1M tickets",
     "verify_per_s": ">= 0.7x raw",
-    "ui_cold_start_s": "<= 1.0 s",
+    "ui_cold_start_s": "<= 0.6 s",
+    "ui_cold_start_cold_cache_s": "<= 2 s, database not cached",
     "ui_rss_mb": "<= 100 MB",
     "return_p95_ms": "<= 20 ms at 1M tickets",
     "customer_search_p95_ms": "<= 10 ms at 200k customers",
@@ -462,7 +465,9 @@ def table(results: dict[str, Any]) -> str:
         *reports_rows(r),
         *sync_rows(r),
         ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
-         check(r["ui_cold_start_s"], lambda v: v <= 1.0)),
+         check(r["ui_cold_start_s"], lambda v: v <= 0.6)),
+        ("UI start, cold cache", fmt(r["ui_cold_start_cold_cache_s"], " s"), "", "",
+         TARGETS["ui_cold_start_cold_cache_s"], check(r["ui_cold_start_cold_cache_s"], lambda v: v <= 2)),
         ("UI memory (RSS)", fmt(r["ui_rss_mb"], " MB"), "", "", TARGETS["ui_rss_mb"],
          check(r["ui_rss_mb"], lambda v: v <= 100)),
     ]
@@ -517,10 +522,12 @@ def main(argv: list[str] | None = None) -> int:
     config = build_shop(folder, size, args.seed, progress=say)
     build_s = round(time.perf_counter() - started, 1)
 
+    from store.db import is_postgres
     from store.models import Customer, Product, Ticket, User
     from till.shop.context import TillContext
 
     ctx = TillContext.open(config)
+    database_file = None if is_postgres(ctx.database) else Path(ctx.database.database)  # dropped from the cache
     try:
         user = User.get(User.login == "cashier")
         results: dict[str, Any] = {
@@ -556,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results.update(bench_sync_all(size.name, folder, args.seed, say))
     say("UI cold start ...")
-    results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs))
+    results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs, database_file))
     for key in REQUIRED_KEYS:
         results.setdefault(key, None)
     print(table(results))
