@@ -8,9 +8,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 import pytest
 
 from store.models import FiscalRecord, TicketLine
-from till.fiscal import signature_pool
+from till.fiscal import record_event, signature_pool
 from till.fiscal.events import LOGIN
-from till.fiscal import record_event
 
 
 def _tamper(shop, records) -> None:

@@ -9,7 +9,9 @@ process, which then reads the verdicts back in record order: the findings are th
 any number of workers.
 
 Workers are started by "spawn", never "fork": forking a process holding an open database
-connection or running threads copies their state into the child. A public key is parsed once
+connection or running threads copies their state into the child. "spawn" imports the main
+module again in each worker, so a script that verifies guards its entry point
+(``if __name__ == "__main__"``), as ``till`` and ``till-headoffice`` do. A public key is parsed once
 per worker (``till.fiscal.keys`` keeps parsed keys). Below ``MIN_RECORDS`` records, or on one
 core, the checks run in the calling process: starting workers would cost more than it saves.
 """
