@@ -1,7 +1,7 @@
 """ECDSA signature checks on every core: the one place the verifiers hand their checks to.
 
-Checking a signature is pure (public key, digest, signature -> bool) and is most of what
-verifying a journal costs; threads could not share it out, because the Python around each
+Checking a signature is pure (public key, digest, signature -> bool) and is the largest single
+cost of verifying a journal (about two fifths of the calling process's time); threads could not share it out, because the Python around each
 OpenSSL call holds the GIL. So the till's ``journal verify`` and head office's ingest and
 ``verify`` send these checks, in chunks of plain strings and bytes, to worker processes, while
 everything that depends on order (links, sequences, key order, payloads) stays in the calling
@@ -11,8 +11,8 @@ any number of workers.
 Workers are started by "spawn", never "fork": forking a process holding an open database
 connection or running threads copies their state into the child. "spawn" imports the main
 module again in each worker, so a script that verifies guards its entry point
-(``if __name__ == "__main__"``), as ``till`` and ``till-headoffice`` do. A public key is parsed once
-per worker (``till.fiscal.keys`` keeps parsed keys). Below ``MIN_RECORDS`` records, or on one
+(``if __name__ == "__main__"``), as ``till`` and ``till-headoffice`` do. A public key is
+parsed once per worker (``till.fiscal.keys`` keeps parsed keys). Below ``MIN_RECORDS`` records, or on one
 core, the checks run in the calling process: starting workers would cost more than it saves.
 """
 
