@@ -1,9 +1,16 @@
-"""The verifier's signature checks in worker processes change nothing in the report, and the
-records are streamed: a bounded number of checks is in flight, however long the chain."""
+"""The verifier's signature checks in worker processes change nothing in the report, the
+records are streamed (a bounded number of checks is in flight, however long the chain), and
+no worker outlives the process that started it."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +86,39 @@ def test_at_most_two_pages_of_checks_are_in_flight(sqlite_shop, monkeypatch, eve
     monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
     assert sqlite_shop.verify(page_size=10, workers=2).ok
     assert 0 < pool.most <= 2 * 10 and pool.waiting == 0
+
+
+def test_the_workers_leave_when_their_process_is_killed(tmp_path):
+    """Head office's pool lives as long as the server: a server killed outright leaves no worker."""
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import sys, time\n"
+        "if __name__ == '__main__':\n"
+        "    from till.fiscal.signature_pool import check_signatures, shared_pool\n"
+        "    pool = shared_pool()\n"
+        "    pool.submit(check_signatures, []).result()\n"
+        "    print(*[p.pid for p in pool._processes.values()], flush=True)\n"
+        "    time.sleep(120)\n")
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, str(script)], cwd=root, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    workers = [int(pid) for pid in server.stdout.readline().split()]
+    assert workers
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 30  # a bound on the wait, not a measure
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return True

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from till.fiscal.keys import verify_digest
@@ -54,7 +56,24 @@ def signature_pool(records: int, workers: int | None = None) -> Executor | None:
     workers = cores() if workers is None else workers
     if workers < 2 or records < MIN_RECORDS:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return _start(workers)
+
+
+def _start(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def _watch_parent(parent: int) -> None:
+    """In each worker: leave when the process that started it is gone. A server killed outright
+    (SIGKILL, or SIGTERM without a handler) runs no clean-up, and its idle workers would
+    otherwise wait for work for ever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="till-parent-watch", daemon=True).start()
 
 
 _shared: Executor | None = None
@@ -65,7 +84,7 @@ def shared_pool() -> Executor | None:
     its workers then serve every request without starting again. None on one core."""
     global _shared
     if _shared is None and cores() >= 2:
-        _shared = ProcessPoolExecutor(max_workers=cores(), mp_context=multiprocessing.get_context("spawn"))
+        _shared = _start(cores())
     return _shared
 
 
