@@ -21,8 +21,8 @@ is written (design.md section 6):
 
 The write is one transaction: the records, then the head moved with a guarded UPDATE (only if it
 is still where the checks found it), so two concurrent copies of one batch cannot both land; the
-loser is checked again and finds duplicates. Signatures are checked on a few threads
-(``cryptography`` releases the GIL while it verifies).
+loser is checked again and finds duplicates. Signatures are checked in worker processes, one
+per core (``till.fiscal.signature_pool``), chunk by chunk, before each chunk is written.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import io
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillR
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
-from till.fiscal.verify import default_workers
+from till.fiscal.signature_pool import SignatureJob, check_signatures, shared_pool
 
 __all__ = ["IngestError", "Conflict", "Rejected", "OutOfRange", "ingest_batch", "heads_of", "raise_alert",
            "MAX_BATCH"]
@@ -103,15 +103,10 @@ class _Held:
     hash: str
 
 
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor | None:
-    global _pool
-    workers = default_workers()
-    if workers and _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ho-verify")
-    return _pool
+def _executor(records: int) -> Executor | None:
+    """The worker processes for ``records`` checks, or None when one chunk is all there is:
+    sending it to a worker would only add the round trip."""
+    return shared_pool() if records > _CHECK_CHUNK else None
 
 
 def raise_alert(code: str, message: str, till_id: str = "", chain: str = "", sequence: int | None = None,
@@ -203,12 +198,12 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
         _check_root(till_id, new[0])
     keys = _keys_for(till_id, chain, new)
     started = time.perf_counter()
-    # Signatures are checked on the pool while the rows already checked are inserted: the
+    # Signatures are checked by the workers while the rows already checked are inserted: the
     # ECDSA work of one chunk overlaps PostgreSQL's work on the one before. A failure rolls the
     # whole batch back, so all-or-nothing holds.
     chunks = [new[i:i + _CHECK_CHUNK] for i in range(0, len(new), _CHECK_CHUNK)]
-    pool = _executor()
-    checks = [pool.submit(_check_chunk, chunk, keys) for chunk in chunks] if pool is not None else None
+    pool = _executor(len(new))
+    checks = [_SealChecks(chunk, keys, pool) for chunk in chunks]
     top = new[-1]
     now = utcnow() if is_postgres() else str(utcnow())
     try:
@@ -222,7 +217,7 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
             if moved != 1:
                 raise _Moved()
             for index, chunk in enumerate(chunks):
-                found = checks[index].result() if checks is not None else _check_chunk(chunk, keys)
+                found = checks[index].first()
                 if found is not None:
                     raise _SealFailure(*found)
                 _insert_rows([tuple(r[name] for name in RECORD_FIELDS) + (now,) for r in chunk])
@@ -233,7 +228,7 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
         _refuse(Rejected("TAMPERED", f"record {failure.sequence} is refused: {failure.problem}", failure.sequence),
                 till_id, chain)
     finally:
-        for check in checks or ():
+        for check in checks:
             check.cancel()
     log.info("till %s chain %s: %d records accepted (%d..%d), %d already held, in %.3f s", till_id, chain,
              len(new), new[0]["sequence"], top["sequence"], len(known), time.perf_counter() - started)
@@ -360,20 +355,59 @@ def _keys_for(till_id: str, chain: str, new: list[dict[str, Any]]) -> _Keys:
 
 def _seal_problem(record: dict[str, Any], keys: _Keys) -> str | None:
     """What is wrong with one record's hash or signature, or None."""
+    problem, job = _before_signature(record, keys)
+    if job is not None and not check_signatures([job])[0]:
+        return _BAD_SIGNATURE
+    return problem
+
+
+_BAD_SIGNATURE = "its signature does not verify with the till's key"
+
+
+def _before_signature(record: dict[str, Any], keys: _Keys) -> tuple[str | None, SignatureJob | None]:
+    """(what is wrong with the record before its signature, None), or (None, the signature
+    check left to do): the checks in order, the ECDSA one split off to run on a worker."""
     if record["format_version"] != FORMAT_VERSION:
-        return f"unknown format version {record['format_version']}"
+        return f"unknown format version {record['format_version']}", None
     try:
         digest = hashlib.sha256(_message(record)).digest()
     except (ValueError, TypeError) as error:
-        return f"cannot rebuild the signed message: {error}"
+        return f"cannot rebuild the signed message: {error}", None
     if digest.hex() != record["hash"]:
-        return "its hash is not the hash of its content (altered)"
+        return "its hash is not the hash of its content (altered)", None
     pem = keys.pem_for(record["key_id"], record["sequence"])
     if pem is None:
-        return f"it is signed by key {record['key_id']}, which is not enrolled for this till"
-    if not verify_digest(pem, digest, record["signature"]):
-        return "its signature does not verify with the till's key"
-    return None
+        return f"it is signed by key {record['key_id']}, which is not enrolled for this till", None
+    return None, (pem, digest, record["signature"])
+
+
+class _SealChecks:
+    """The seal problems of a chunk of records, its signatures checked by ``pool`` (or here
+    when None): each record's problem is the one ``_seal_problem`` gives it."""
+
+    def __init__(self, chunk: list[dict[str, Any]], keys: _Keys, pool: Executor | None) -> None:
+        self.chunk = chunk
+        self.before = [_before_signature(record, keys) for record in chunk]
+        jobs = [job for _problem, job in self.before if job is not None]
+        self.verdicts: Future | None = pool.submit(check_signatures, jobs) if pool is not None and jobs else None
+
+    def problems(self) -> list[str | None]:
+        """Per record of the chunk, in order: its problem, or None."""
+        verdicts = iter(self.verdicts.result() if self.verdicts is not None else
+                        check_signatures([job for _problem, job in self.before if job is not None]))
+        return [problem if job is None else None if next(verdicts) else _BAD_SIGNATURE
+                for problem, job in self.before]
+
+    def first(self) -> tuple[int, str] | None:
+        """(sequence, problem) of the chunk's first record with a problem, or None."""
+        for record, problem in zip(self.chunk, self.problems()):
+            if problem is not None:
+                return record["sequence"], problem
+        return None
+
+    def cancel(self) -> None:
+        if self.verdicts is not None:
+            self.verdicts.cancel()
 
 
 def _message(record: dict[str, Any]) -> bytes:
@@ -390,14 +424,6 @@ def _content_hash(record: dict[str, Any]) -> str | None:
         return hashlib.sha256(_message(record)).hexdigest()
     except (ValueError, TypeError):
         return None
-
-
-def _check_chunk(chunk: list[dict[str, Any]], keys: _Keys) -> tuple[int, str] | None:
-    for record in chunk:
-        problem = _seal_problem(record, keys)
-        if problem is not None:
-            return record["sequence"], problem
-    return None
 
 
 class _SealFailure(Exception):

@@ -1,7 +1,8 @@
 """``till-headoffice verify``: check again every record head office holds.
 
 The same checks as at ingest (``ingest._seal_problem``: hash of the rebuilt signed bytes, ECDSA
-signature with the till's key), plus continuity and links along each whole chain, and the head
+signature with the till's key, the signatures checked by worker processes one batch ahead, as
+at ingest), plus continuity and links along each whole chain, and the head
 against the last record: a row altered or deleted in head office's own database afterwards is
 found, naming till, chain and sequence. Then every registered credit note against its shop's
 signed records (``headoffice.credit.unproved_notes``).
@@ -13,8 +14,9 @@ import logging
 from typing import Any
 
 from headoffice.credit import unproved_notes
-from headoffice.ingest import _Keys, _seal_problem
+from headoffice.ingest import _Keys, _SealChecks
 from headoffice.store import RECORD_FIELDS, Head, Record, TillKey
+from till.fiscal.signature_pool import shared_pool
 
 __all__ = ["verify_all"]
 
@@ -35,19 +37,23 @@ def verify_all(till_id: str | None = None) -> list[tuple[str, str, int | None, s
                 .where((Record.till_id == head.till_id) & (Record.chain == head.chain))
                 .order_by(Record.sequence).dicts().iterator())
         batch: list[dict[str, Any]] = []
+        links: list[tuple[str, str, int | None, str]] = []  # the batch's continuity findings
+        pending: tuple[list, _SealChecks] | None = None  # the batch before, its signatures on the workers
         for row in rows:
             count += 1
             if row["sequence"] != expected:
-                problems.append((head.till_id, head.chain, expected, f"missing (next held is {row['sequence']})"))
+                links.append((head.till_id, head.chain, expected, f"missing (next held is {row['sequence']})"))
                 expected = row["sequence"]
             if row["previous_signature"] != previous:
-                problems.append((head.till_id, head.chain, row["sequence"], "does not link to the record before it"))
+                links.append((head.till_id, head.chain, row["sequence"], "does not link to the record before it"))
             previous, expected = row["signature"], expected + 1
             batch.append(row)
-            if len(batch) >= 2000:
-                problems += _verify_rows(head.till_id, head.chain, batch, keys)
-                batch = []
-        problems += _verify_rows(head.till_id, head.chain, batch, keys)
+            if len(batch) >= _BATCH:
+                checks = _SealChecks(batch, keys, shared_pool())
+                problems += _found(head.till_id, head.chain, pending)
+                pending, batch, links = (links, checks), [], []
+        problems += _found(head.till_id, head.chain, pending)
+        problems += _found(head.till_id, head.chain, (links, _SealChecks(batch, keys, None)))
         if expected - 1 != head.sequence or previous != head.signature:
             problems.append((head.till_id, head.chain, head.sequence, "the head does not match the last record held"))
         log.info("verified till %s chain %s: %d records", head.till_id, head.chain, count)
@@ -55,11 +61,15 @@ def verify_all(till_id: str | None = None) -> list[tuple[str, str, int | None, s
     return problems
 
 
-def _verify_rows(till_id: str, chain: str, rows: list[dict[str, Any]], keys: _Keys):
-    out = []
-    for row in rows:
-        problem = _seal_problem(row, keys)
-        if problem is not None:
-            out.append((till_id, chain, row["sequence"], problem))
-    return out
+_BATCH = 2000
+"""Records checked per worker task; two batches at most are in hand (flat memory)."""
 
+
+def _found(till_id: str, chain: str, batch: tuple[list, _SealChecks] | None) -> list[tuple[str, str, int | None, str]]:
+    """A batch's findings in the order of a record-by-record walk: its continuity findings, then
+    its seal problems."""
+    if batch is None:
+        return []
+    links, checks = batch
+    return links + [(till_id, chain, row["sequence"], problem)
+                    for row, problem in zip(checks.chunk, checks.problems()) if problem is not None]

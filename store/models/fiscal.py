@@ -30,7 +30,8 @@ class FiscalRecord(BaseModel):
     key_id = peewee.CharField(max_length=64)
 
     class Meta:
-        indexes = ((("till_id", "chain", "sequence"), True), (("till_id", "kind"), False))
+        indexes = ((("till_id", "chain", "sequence"), True), (("till_id", "kind"), False),
+                   (("till_id", "chain", "kind", "sequence"), False))
 
 
 class ChainHead(BaseModel):

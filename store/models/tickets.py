@@ -58,8 +58,9 @@ class Ticket(BaseModel):
     software_version = peewee.CharField(max_length=32, null=True)
 
     class Meta:
-        # Training tickets (chain X) have numbers of their own: unique with the flag.
-        indexes = ((("till_id", "number", "training"), True),)
+        # Training tickets (chain X) have numbers of their own: unique with the flag. The
+        # earliest counted ticket of a period is one probe of the second (m0013).
+        indexes = ((("till_id", "number", "training"), True), (("till_id", "training", "created_at"), False))
 
 
 class TicketLine(BaseModel):

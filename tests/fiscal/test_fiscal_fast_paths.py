@@ -6,7 +6,7 @@
 - The tail anchor is written ahead of each record (an intent, before the commit), and confirmed
   once per commit and chain, off the committing thread, coalesced to the newest record, never
   before the commit, and flushed at exit.
-- The verifier's worker threads change nothing in the report.
+- The verifier's workers change nothing in the report.
 """
 
 from __future__ import annotations

@@ -91,10 +91,15 @@ def _database() -> peewee.Database:
 
 
 def _last_acknowledgement(till_id: str) -> int:
-    """The id of the till's last CLOCK_ACKNOWLEDGED record (0: none)."""
-    return (FiscalRecord.select(peewee.fn.MAX(FiscalRecord.id))
+    """The id of the till's last CLOCK_ACKNOWLEDGED record (0: none).
+
+    Newest by sequence, not ``MAX(id)``: the (till, chain, kind, sequence) index answers it in
+    one probe, where ``MAX(id)`` may have SQLite walk the whole table backwards by id when the
+    till was never acknowledged (read at every start)."""
+    return (FiscalRecord.select(FiscalRecord.id)
             .where((FiscalRecord.till_id == till_id) & (FiscalRecord.chain == EVENT_CHAIN)
-                   & (FiscalRecord.kind == CLOCK_ACKNOWLEDGED)).scalar()) or 0
+                   & (FiscalRecord.kind == CLOCK_ACKNOWLEDGED))
+            .order_by(FiscalRecord.sequence.desc()).limit(1).scalar()) or 0
 
 
 def _read_floor(till_id: str) -> dt.datetime | None:

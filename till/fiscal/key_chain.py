@@ -291,7 +291,7 @@ def key_chain_records(till_id: str) -> list[SealedRecord]:
     first = (FiscalRecord.select(*_RECORD_FIELDS).where(mine & (FiscalRecord.chain == EVENT_CHAIN))
              .order_by(FiscalRecord.sequence, FiscalRecord.id).limit(1).tuples().first())
     if first is None or first[3] != KEY_CREATED:
-        first = FiscalRecord.select(*_RECORD_FIELDS).where(mine).order_by(FiscalRecord.id).limit(1).tuples().first()
+        first = _first_of_all(till_id)
     if first is None:
         return []
     # By (till, kind) alone, sorted here: the index of m0010 then finds the few rotations at once,
@@ -301,6 +301,25 @@ def key_chain_records(till_id: str) -> list[SealedRecord]:
     records = [SealedRecord(*first)]
     records += [r for r in rotations if r.chain == EVENT_CHAIN and (r.chain, r.sequence) != (first[1], first[2])]
     return records
+
+
+def _first_of_all(till_id: str) -> tuple | None:
+    """The till's first record of all chains (lowest id), as ``_RECORD_FIELDS``.
+
+    Read chain by chain, each first record one probe of the (till, chain, sequence) index: an
+    ``ORDER BY id`` over the till's records would sort all of them, at every start. The chains
+    are found by skipping from one to the next in the same index (a handful of probes)."""
+    mine = FiscalRecord.till_id == till_id
+    firsts, chain = [], ""
+    while True:
+        chain = (FiscalRecord.select(FiscalRecord.chain).where(mine & (FiscalRecord.chain > chain))
+                 .order_by(FiscalRecord.chain).limit(1).scalar())
+        if chain is None:
+            break
+        firsts.append(FiscalRecord.select(FiscalRecord.id, *_RECORD_FIELDS)
+                      .where(mine & (FiscalRecord.chain == chain))
+                      .order_by(FiscalRecord.sequence).limit(1).tuples().first())
+    return min(firsts)[1:] if firsts else None
 
 
 def key_chain_of(till_id: str, pems: dict[str, str] | None = None) -> KeyChain:

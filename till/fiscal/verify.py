@@ -16,10 +16,11 @@ tickets, the payload's text written from the rows and compared with the sealed t
 they differ are the exact rules applied (``_same_payload``), so the verdicts are those of a
 rebuild-and-compare of every payload.
 
-The ECDSA checks, most of the cost, run on worker threads (``cryptography`` releases the GIL
-while it verifies), one page behind the thread that reads and rebuilds the next page. Each
-record's findings are still made in sequence order on the calling thread, so the report is the
-same with any number of workers (``workers=0``: everything on the calling thread).
+The ECDSA checks, most of the cost, run in worker processes (``till.fiscal.signature_pool``:
+threads could not share them out, the Python around each check holds the GIL), one page behind
+the process that reads and rebuilds the next page, so at most two pages of checks are in flight
+and memory stays flat. Each record's findings are still made in sequence order in the calling
+process, so the report is the same with any number of workers (``workers=0``: everything here).
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -36,6 +36,7 @@ import peewee
 from peewee import fn
 
 from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
+from till.fiscal import signature_pool
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.anchor_check import check_anchors
 from till.fiscal.canonical import canonical_json
@@ -167,11 +168,6 @@ _Prepared = tuple[bytes | None, str | None, Exception | None]
 (None, None, why the message cannot be rebuilt)."""
 
 
-def _verify_batch(jobs: list[tuple[str, bytes, str]]) -> list[bool]:
-    """ECDSA checks of (PEM, digest, signature): run on a worker, ``cryptography`` drops the GIL."""
-    return [verify_digest(pem, digest, signature) for pem, digest, signature in jobs]
-
-
 class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
@@ -193,8 +189,8 @@ class _ChainCheck:
         self.report.problems.append(finding(self.till_id, self.chain, sequence, message, **params))
 
     def run(self, page_size: int, pool: Executor | None, workers: int) -> None:
-        """Check page after page; with a ``pool``, the signatures of page n are verified on the
-        workers while this thread prepares page n+1, then page n is checked in order, so the
+        """Check page after page; with a ``pool``, the signatures of page n are verified by the
+        workers while this process prepares page n+1, then page n is checked in order, so the
         findings are the very ones (and in the same order) of the single-threaded walk."""
         tickets = self.chain in TICKET_CHAINS
         waiting = None
@@ -206,8 +202,7 @@ class _ChainCheck:
                 jobs = [(self.keys[row[10]], prepared_row[0], row[9])
                         for row, prepared_row in zip(page, prepared)
                         if prepared_row[0] is not None and self.keys.get(row[10]) is not None]
-                size = -(-len(jobs) // workers) or 1
-                verdicts = [pool.submit(_verify_batch, jobs[i:i + size]) for i in range(0, len(jobs), size)]
+                verdicts = signature_pool.submit_chunks(pool, jobs, workers)
             if waiting is not None:
                 self.check_page(*waiting, tickets)
             waiting = (page, prepared, rows, verdicts)
@@ -366,10 +361,10 @@ def _check_return_origins(report: VerifyReport) -> None:
 
 
 def default_workers() -> int:
-    """Signature-checking threads ``verify_journal`` uses by default: one per CPU, at most 4,
-    and none on a single CPU, where they could only take turns with the calling thread."""
-    cpus = os.cpu_count() or 1
-    return 0 if cpus < 2 else min(4, cpus)
+    """Signature-checking processes ``verify_journal`` uses by default: one per core this
+    process may run on, and none on a single core, where they could only take turns with it."""
+    cpus = signature_pool.cores()
+    return 0 if cpus < 2 else cpus
 
 
 def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorStore | None = None, *,
@@ -380,8 +375,9 @@ def verify_journal(public_keys: dict[str, str] | None = None, anchors: AnchorSto
 
     ``public_keys`` (key id -> PEM) replaces the ``SigningKey`` table, e.g. keys from an export
     the auditor trusts. ``anchors`` is the till's anchor folder, to detect a cut tail.
-    ``workers`` threads check the ECDSA signatures (default: ``default_workers()``; 0 checks
-    them in this thread); the report is the same whatever the number. ``roots``: root key ids
+    ``workers`` processes check the ECDSA signatures (default: ``default_workers()``; 0, or
+    fewer records than ``signature_pool.MIN_RECORDS``, checks them in this process); the report
+    is the same whatever the number. ``roots``: root key ids
     (``key_chain.normalise_fingerprint``) every till's key chain must lead to.
 
     The credit-note ledger is always checked against its sealed records
@@ -400,9 +396,10 @@ def _verify_journal(public_keys: dict[str, str] | None, anchors: AnchorStore | N
                     ) -> VerifyReport:
     if workers is None:
         workers = default_workers()
-    if workers <= 0:
+    pool = signature_pool.signature_pool(FiscalRecord.select().count(), workers) if workers > 0 else None
+    if pool is None:
         return _verify(public_keys, anchors, page_size, None, 1, checks)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="till-verify") as pool:
+    with pool:
         return _verify(public_keys, anchors, page_size, pool, workers, checks)
 
 
