@@ -35,9 +35,16 @@ def where(url: str) -> str:
     return f"{host}{port}/{unquote(parsed.path.lstrip('/'))}"
 
 
-def require_driver(url: str) -> None:
-    """Raise ``PostgresDriverMissing`` unless psycopg2 (the driver peewee uses) can be imported."""
+def require_driver(url: str):
+    """The psycopg2 module (the driver peewee uses); ``PostgresDriverMissing`` when it is not installed."""
     try:
-        import psycopg2  # noqa: F401  # deferred: the optional PostgreSQL driver, only for a PostgreSQL database
+        import psycopg2  # deferred: the optional PostgreSQL driver, only for a PostgreSQL database
     except ImportError:
         raise PostgresDriverMissing(DRIVER_MISSING, database=where(url)) from None
+    return psycopg2
+
+
+def connect(url: str):
+    """A plain driver connection to ``url``, for what peewee does not offer (a backup's exported
+    snapshot, held open while pg_dump copies it); the driver missing is said as at start."""
+    return require_driver(url).connect(url)

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import serialization
 
 from store.models.base import utcnow
 from till import __version__
+from till import postgres_driver
 from till.backup.backup_format import (
     ANCHORS_FOLDER, CA_FILE_FOLDER, CONFIG_MEMBER, KEY_CHAIN_MEMBER, MANIFEST, PGDUMP_MEMBER, POSTGRESQL, PRIVATE_KEY_MEMBER,
     SQLITE, SQLITE_MEMBER, Manifest, backup_name, parse_backup_name, sha256_file,
@@ -235,12 +236,10 @@ def _pg_dump(url: str, dump: Path, till_id: str) -> tuple[dict[str, dict[str, An
     """The PostgreSQL database in pg_dump's custom format (compressed), and the heads and last Z
     read in the very snapshot pg_dump copies (exported by a transaction held open meanwhile), so
     the manifest names exactly the records the dump holds."""
-    import psycopg2  # deferred: the PostgreSQL driver, present only where a shop uses PostgreSQL
-
     dump.parent.mkdir(mode=0o700, exist_ok=True)
     write_private(dump, b"")
     options, env = pg_connection(url)
-    holder = psycopg2.connect(url)
+    holder = postgres_driver.connect(url)
     try:
         holder.set_session(isolation_level="REPEATABLE READ", readonly=True)
         with holder.cursor() as cursor:
