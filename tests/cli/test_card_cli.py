@@ -19,9 +19,7 @@ from till.shop.running import AlreadyRunning, running_till
 from till.selling.card_journal import CARD_OUTCOME_UNKNOWN, CARD_SETTLED
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day
-from till.returns.card import CardOutcomeUnknown
-from till.returns.session import ReturnSession
-from tests.support.shop import sell
+from tests.support.returns import unanswered_card_refund
 
 
 def _till(shop, *argv: str) -> int:
@@ -36,14 +34,7 @@ def _sealed(code: str) -> list[dict]:
 @pytest.fixture
 def unknown_refund(shop, concert):
     """A return whose card refund went unanswered: its row waits for a manager."""
-    simulator, terminal = concert
-    sale = sell(shop, [("WIN", 1)], card=895)
-    session = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, terminal)
-    session.open(sale)
-    session.pick(session.lines[0].line_id, 1, reason="defective")
-    simulator.script("timeout")
-    with pytest.raises(CardOutcomeUnknown):
-        session.complete()
+    sale = unanswered_card_refund(shop, concert)
     return sale, PendingPayment.get(PendingPayment.operation == "refund")
 
 

@@ -31,8 +31,6 @@ from till.demo.build import build_demo
 from till.fiscal.events import INTEGRITY_CHECK, record_event
 from till.fiscal.keys import Signer
 from till.i18n import _catalogue
-from till.returns.card import CardOutcomeUnknown
-from till.returns.session import ReturnSession
 from till.selling.ticket_writer import write_ticket
 from till.shop import doctor
 from till.shop.doctor import activity, database, devices, files, headoffice, journal
@@ -41,6 +39,7 @@ from tests.support.clock import sealing_at
 from tests.support.headoffice import HeadOffice
 from tests.support.net import free_port, self_signed
 from tests.support.processes import till
+from tests.support.returns import unanswered_card_refund
 from tests.support.shop import paid_draft, sell
 
 
@@ -319,14 +318,7 @@ def test_a_device_this_user_may_not_open_names_the_group_to_join(tmp_path):
 # --- the day's work -------------------------------------------------------------------------------
 
 def test_an_unknown_card_outcome_fails_with_how_to_settle_it(shop, concert, capsys):
-    simulator, terminal = concert
-    sale = sell(shop, [("WIN", 1)], card=895)
-    session = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, terminal)
-    session.open(sale)
-    session.pick(session.lines[0].line_id, 1, reason="defective")
-    simulator.script("timeout")
-    with pytest.raises(CardOutcomeUnknown):
-        session.complete()
+    unanswered_card_refund(shop, concert)
     code, lines = run(capsys, shop.config.path)
     assert code == 1
     found = of(findings(shop.config.path), activity.CARDS_UNKNOWN)

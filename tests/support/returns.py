@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from store.models import AccountingLine, FiscalRecord, Payment, StockMovement, Ticket, TicketLine
+from till.returns.card import CardOutcomeUnknown
 from till.returns.session import ReturnSession
 from tests.support.queries import payments
+from tests.support.shop import sell
 
 COUNTED = (Ticket, TicketLine, Payment, StockMovement, AccountingLine, FiscalRecord)
 """What a return writes (``row_counts(*COUNTED)``: nothing of it when a return is refused)."""
@@ -41,3 +45,17 @@ def balanced(ticket) -> bool:
     postings = list(AccountingLine.select().where(AccountingLine.ticket == ticket.id))
     return lines == paid == ticket.total_cents and sum(p.debit_cents for p in postings) == sum(
         p.credit_cents for p in postings)
+
+
+def unanswered_card_refund(shop, concert):
+    """A card sale whose return's refund the terminal never answered (the simulator scripted to
+    time out): the sale, with its refund row waiting for a manager's decision."""
+    simulator, terminal = concert
+    sale = sell(shop, [("WIN", 1)], card=895)
+    refund = ReturnSession(shop.config, shop.ctx.sealer, shop.cashier, terminal)
+    refund.open(sale)
+    refund.pick(refund.lines[0].line_id, 1, reason="defective")
+    simulator.script("timeout")
+    with pytest.raises(CardOutcomeUnknown):
+        refund.complete()
+    return sale
