@@ -1,6 +1,6 @@
 """The bare minimum of signature checking on N cores, the twin of ``till.fiscal.signature_pool``:
 a spawned process pool of bare ``public_key.verify`` calls on chunks of (PEM, digest, signature)
-bytes, each PEM parsed once per worker. ``raw_verify`` (benchmarks/run.py) and the head-office
+bytes, each PEM parsed once per worker. ``raw_verify`` (benchmarks/bench_verify.py) and the head-office
 ingest benchmark compare the till with it on the same number of cores, so the ratio is honest.
 """
 

@@ -6,7 +6,7 @@ serve`` running as its own process on loopback, on PostgreSQL, every record chec
 (link, hash, ECDSA signature) before it is stored. Beside it, the bare minimum: the same rows
 copied into a bare PostgreSQL table by psycopg2 (``COPY``, one commit per batch of the same
 size), in the same run, and the bare verification of the same records on all cores
-(``benchmarks.run.raw_verify``: message, SHA-256, ECDSA on a process pool); ``ho_ingest_vs_raw``
+(``benchmarks.bench_verify.raw_verify``: message, SHA-256, ECDSA on a process pool); ``ho_ingest_vs_raw``
 is head office's records per second over the slower of the two bare rates, since head office
 must do both.
 
@@ -173,7 +173,7 @@ def run_all(size: str, folder: Path, seed: int, say: Progress) -> dict[str, Any]
         rows = [r[:4] + (str(r[4]),) + r[5:] for r in rows]
         raw_s = _raw_insert(create(f"bench_raw_{stamp}"), rows)
         say("bare verification of the same records on all cores ...")
-        from benchmarks.run import raw_verify
+        from benchmarks.bench_verify import raw_verify
         from till.fiscal.signature_pool import cores
         bare_verify = raw_verify(Path(ctx.database.database), cores())
     finally:

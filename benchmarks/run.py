@@ -40,8 +40,6 @@ What is measured:
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
 import math
 import os
@@ -60,6 +58,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.bench_terminal import KEYS as TERMINAL_KEYS, TARGETS as TERMINAL_TARGETS  # noqa: E402
 from benchmarks.ui_start import bench_ui  # noqa: E402
+from benchmarks.bench_verify import bench_verify  # noqa: E402
 from benchmarks.generate import FULL, QUICK, TINY, Size, build_shop, default_bench_dir  # noqa: E402
 
 REQUIRED_KEYS = (
@@ -324,94 +323,6 @@ def bench_lookup(ctx, count: int, rng: random.Random) -> dict[str, float]:
     if not timings:
         return {"receipt_lookup_p95_ms": None, "receipt_lookup_p50_ms": None}
     return {"receipt_lookup_p95_ms": _ms(p95(timings)), "receipt_lookup_p50_ms": _ms(p50(timings))}
-
-
-# --- journal verification and its raw twin ------------------------------------------------------------
-
-
-def bench_verify(ctx) -> dict[str, Any]:
-    from till.fiscal.verify import default_workers, verify_journal
-
-    started = time.perf_counter()
-    report = verify_journal(anchors=ctx.sealer.anchors)
-    took = time.perf_counter() - started
-    records = sum(report.counts.values())
-    raw = raw_verify(Path(ctx.database.database), max(default_workers(), 1))
-    alone_raw = raw_verify(Path(ctx.database.database)) if default_workers() > 1 else raw
-    started = time.perf_counter()
-    alone = verify_journal(anchors=ctx.sealer.anchors, workers=0)
-    alone_took = time.perf_counter() - started
-    verify_rate = records / took if took else None
-    alone_rate = records / alone_took if alone_took else None
-    return {
-        "verify_records": records, "verify_s": round(took, 3), "verify_ok": report.ok and alone.ok,
-        "verify_per_s": round(verify_rate, 1) if verify_rate else None, "verify_workers": default_workers(),
-        "verify_1thread_per_s": round(alone_rate, 1) if alone_rate else None,
-        "verify_1thread_vs_raw": round(alone_rate / alone_raw["per_s"], 2) if alone_rate and alone_raw["per_s"]
-        else None,
-        "raw_verify_records": raw["records"], "raw_verify_s": round(raw["seconds"], 3),
-        "raw_verify_per_s": round(raw["per_s"], 1), "raw_verify_mismatches": raw["mismatches"],
-        "raw_verify_workers": raw["workers"],
-        "verify_vs_raw": round(verify_rate / raw["per_s"], 2) if verify_rate and raw["per_s"] else None,
-    }
-
-
-def _iso(stored: str) -> str:
-    """A timestamp column's text as the signed ISO-8601 UTC form."""
-    text = str(stored).replace(" ", "T")
-    if "." in text:
-        whole, fraction = text.split(".", 1)
-        fraction = fraction[:6].ljust(6, "0")
-        text = whole if int(fraction) == 0 else f"{whole}.{fraction}"
-    return text + "Z"
-
-
-def raw_verify(path: Path, workers: int = 1) -> dict[str, Any]:
-    """Bare loop over every record: read it, rebuild its message, SHA-256, ECDSA verify; with
-    ``workers`` > 1 the verifications run on that many processes (``benchmarks.bare_verify``),
-    their start included in the time, as the till's verifier pays for its own."""
-    import collections
-    from benchmarks import bare_verify
-
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    connection = sqlite3.connect(path)
-    started = time.perf_counter()
-    executor = bare_verify.pool(workers) if workers > 1 else None
-    keys = {key_id: pem.encode("ascii") for key_id, pem in
-            connection.execute("SELECT key_id, public_key_pem FROM signing_key")}
-    records = mismatches = 0
-    hashed_right: collections.deque[bool] = collections.deque()
-    cursor = connection.execute(
-        "SELECT format_version, till_id, chain, sequence, kind, created_at, ticket_id, payload, previous_signature,"
-        " hash, signature, key_id FROM fiscal_record ORDER BY till_id, chain, sequence")
-
-    def jobs():
-        nonlocal records, mismatches
-        for (version, till_id, chain, sequence, kind, created_at, ticket_id, payload, previous, hash_, signature,
-             key_id) in cursor:
-            records += 1
-            message = (
-                '{"chain":' + encode(chain) + ',"created_at":' + encode(_iso(created_at))
-                + ',"format_version":' + str(version) + ',"kind":' + encode(kind) + ',"payload":' + payload
-                + ',"previous_signature":' + encode(previous) + ',"sequence":' + str(sequence)
-                + ',"ticket_id":' + ("null" if ticket_id is None else str(ticket_id)) + ',"till_id":'
-                + encode(till_id) + "}"
-            ).encode("utf-8")
-            digest = hashlib.sha256(message).digest()
-            if key_id not in keys:
-                mismatches += 1
-                continue
-            hashed_right.append(digest.hex() == hash_)
-            yield keys[key_id], digest, base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-
-    for good in bare_verify.verdicts(executor, jobs(), workers):
-        mismatches += not (good and hashed_right.popleft())
-    if executor is not None:
-        executor.shutdown()
-    seconds = time.perf_counter() - started
-    connection.close()
-    return {"records": records, "seconds": seconds, "per_s": records / seconds if seconds else 0.0,
-            "mismatches": mismatches, "workers": workers}
 
 
 def drain_outbox(config) -> dict[str, Any]:
