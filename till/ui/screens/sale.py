@@ -146,7 +146,7 @@ class SaleScreen(HasStatus, Screen[None]):
         info = (_("TRAINING") + "   ") if self.training else ""
         info += _("Cashier: {name}", name=self.user.name)
         info += "   " + _("Customer: {name}", name=customer.display_name if customer else "-")
-        self.query_one("#sale-info", Static).update(Text(info))
+        self.query_one("#sale-info", Static).update(Text(info), layout=False)
 
     def _selected_line_id(self) -> int:
         line_id = self.table.selected_line_id

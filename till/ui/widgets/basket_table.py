@@ -1,18 +1,25 @@
 """The basket as a table: one row per basket line, keyed by the line's id.
 
-Rows are diffed, never cleared and refilled (``sync``): a scan adds one row or changes one
-cell, which stays cheap on a slow board however long the basket, and keeps the cursor on the
-line the cashier selected. The table never takes focus: the scan field keeps it, and the sale
-screen moves the cursor with up/down.
+A scan must be on the screen within a few tens of milliseconds, on a slow board and with a
+long basket. Textual's ``DataTable`` renders every visible cell again through rich after any
+change (its line cache is dropped whenever a row is added) and costs more than the scan
+itself. This table is drawn line by line (Textual's line API): each row is rendered once, as
+plain text cut to its columns, and kept until that row or the table's width changes, so a scan
+draws one new row. Rows are diffed against what is shown (``sync``), never cleared and
+refilled, which keeps the cursor on the line the cashier selected. The table never takes
+focus: the scan field keeps it, and the screens move the cursor with up/down.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from till.i18n import N_, _, language
 from till.selling.basket import BasketLine
@@ -27,6 +34,12 @@ COLUMNS = (
 )
 """Column key, English header, width; the label's width is then fitted to the table's."""
 
+PADDING = 1
+"""Blank cells on each side of a column's text."""
+
+SCROLLBAR = 1
+"""Columns kept for the vertical scrollbar, shown or not, so the figures never move."""
+
 
 def quantity_text(line: BasketLine) -> str:
     """Pieces as a number, weighed goods in kg with three decimals."""
@@ -37,70 +50,183 @@ def quantity_text(line: BasketLine) -> str:
     return str(line.quantity)
 
 
-def cells(line: BasketLine) -> tuple[str | Text, ...]:
-    """The cells of one basket line, right-aligned figures."""
+def cells(line: BasketLine) -> tuple[str, ...]:
+    """The texts of one basket line's cells, one per column."""
     return (
-        # A Text, never a str: DataTable would read "[...]" in a product name as markup.
-        Text(line.label, no_wrap=True, overflow="crop"),
-        Text(quantity_text(line), justify="right"),
-        Text(money(line.unit_price_cents), justify="right"),
-        Text(money(-line.discount_cents) if line.discount_cents else "", justify="right"),
-        Text(money(line.total_cents), justify="right"),
+        line.label,
+        quantity_text(line),
+        money(line.unit_price_cents),
+        money(-line.discount_cents) if line.discount_cents else "",
+        money(line.total_cents),
     )
 
 
-class BasketTable(DataTable, can_focus=False):
-    """The lines of the sale in progress."""
+def row_text(texts: tuple[str, ...], widths: list[int]) -> str:
+    """One row as the terminal shows it: the label cut or padded on the left of its column, the
+    figures aligned right in theirs. Markup-free by construction: a "[...]" in a product name
+    is shown as it is."""
+    parts = []
+    for index, (text, width) in enumerate(zip(texts, widths)):
+        text = " ".join(text.split())  # a tab or newline in a name would break the row
+        if index == 0:
+            fitted = set_cell_size(text, width)
+        else:
+            fitted = set_cell_size(text, width) if cell_len(text) >= width else " " * (width - cell_len(text)) + text
+        parts.append(" " * PADDING + fitted + " " * PADDING)
+    return "".join(parts)
+
+
+class BasketTable(ScrollView, can_focus=False):
+    """The lines of the sale in progress (or of an exchange's new items)."""
+
+    COMPONENT_CLASSES = {"basket-table--header", "basket-table--cursor"}
+
+    DEFAULT_CSS = """
+    BasketTable {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    BasketTable > .basket-table--header {
+        text-style: bold;
+        background: $panel;
+        color: $foreground;
+    }
+    BasketTable > .basket-table--cursor {
+        background: $accent;
+        color: $foreground;
+        text-style: bold;
+    }
+    """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
+        self._keys: list[str] = []
+        """Row keys (basket line ids as text), in scan order."""
         self._shown: dict[str, tuple[str, ...]] = {}
-        """What each row displays now, by row key, to update only the cells that changed."""
+        """What each row displays now, by row key, to redraw only the rows that changed."""
+        self._figures: dict[str, tuple] = {}
+        """The basket line's values each row was formatted from."""
+        self._strips: dict[str, Strip] = {}
+        """Each row rendered without the cursor, for the widths and styles of ``_drawn_for``."""
+        self._drawn_for: tuple = ()
+        self._cursor = 0
+        self._show_cursor = True
 
-    def on_mount(self) -> None:
-        for key, header, width in COLUMNS:
-            justify = "left" if key == "label" else "right"
-            self.add_column(Text(_(header), justify=justify), key=key, width=width)
+    # -- the API the screens use ---------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
 
-    def on_resize(self) -> None:
-        """Give the label all the width the figures leave, so the table never scrolls sideways."""
-        figures = sum(width for key, _header, width in COLUMNS if key != "label")
-        padding = 2 * self.cell_padding * len(COLUMNS)
-        label_width = max(10, self.size.width - figures - padding - 1)  # 1: the scrollbar
-        column = self.columns.get(ColumnKey("label"))
-        if column is not None and column.width != label_width:
-            column.width = label_width
-            # DataTable has no public call to resize a column (Textual 8.2.8, pinned).
-            self._require_update_dimensions = True
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def show_cursor(self) -> bool:
+        return self._show_cursor
+
+    @show_cursor.setter
+    def show_cursor(self, shown: bool) -> None:
+        if shown != self._show_cursor:
+            self._show_cursor = shown
             self.refresh()
 
     def sync(self, lines: Iterable[BasketLine]) -> None:
         """Make the rows match ``lines``: add, update in place, remove; order is scan order."""
-        wanted: dict[str, tuple] = {str(line.id): cells(line) for line in lines}
-        for key in [key for key in self._shown if key not in wanted]:
-            self.remove_row(key)
+        wanted = {}
+        for line in lines:
+            key = str(line.id)
+            shown = self._shown.get(key)
+            figures = (line.label, line.quantity, line.weighed, line.unit_price_cents, line.discount_cents,
+                       line.total_cents)
+            # A long basket is redrawn after every scan: format only the lines that changed.
+            wanted[key] = shown if shown is not None and self._figures.get(key) == figures else cells(line)
+            self._figures[key] = figures
+        removed = [key for key in self._keys if key not in wanted]
+        changed = [key for key, texts in wanted.items() if self._shown.get(key) != texts]
+        if not removed and not changed:
+            return
+        for key in removed:
             del self._shown[key]
-        for key, row in wanted.items():
-            plain = tuple(str(cell) for cell in row)
-            before = self._shown.get(key)
-            if before is None:
-                self.add_row(*row, key=key)
-            elif before != plain:
-                for (column, _header, _width), cell, old in zip(COLUMNS, row, before):
-                    if str(cell) != old:
-                        self.update_cell(key, column, cell)
-            self._shown[key] = plain
+            self._figures.pop(key, None)
+            self._strips.pop(key, None)
+        for key in changed:
+            self._shown[key] = wanted[key]
+            self._strips.pop(key, None)
+        rows_changed = list(wanted) != self._keys
+        self._keys = list(wanted)
+        self._cursor = max(0, min(self._cursor, len(self._keys) - 1))
+        if rows_changed:  # the scrollable height: the rows and the header
+            self.virtual_size = Size(self.size.width, len(self._keys) + 1)
+        self.refresh()
 
     @property
     def selected_line_id(self) -> int | None:
         """The id of the basket line under the cursor, if the basket has any."""
-        if not self.row_count:
+        if not self._keys:
             return None
-        row_key, _column = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value) if row_key.value is not None else None
+        return int(self._keys[self._cursor])
 
     def select_line(self, line_id: int) -> None:
         """Put the cursor on the line ``line_id`` (e.g. the one just scanned)."""
         key = str(line_id)
         if key in self._shown:
-            self.move_cursor(row=self.get_row_index(key))
+            self.move_cursor(row=self._keys.index(key))
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on row ``row`` and scroll it into view."""
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row != self._cursor:
+            self._cursor = row
+            self.refresh()
+        self._scroll_to_cursor()
+
+    # -- drawing -------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._keys) + 1)
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)  # one line: the header
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + visible:
+            self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True)
+
+    def _widths(self, width: int) -> list[int]:
+        """Each column's text width: the figures' own, the label all that they leave."""
+        figures = sum(size for key, _header, size in COLUMNS if key != "label")
+        label = max(10, width - figures - 2 * PADDING * len(COLUMNS) - SCROLLBAR)
+        return [label if key == "label" else size for key, _header, size in COLUMNS]
+
+    def _styles(self) -> tuple[Style, Style, Style]:
+        return (self.rich_style, self.get_component_rich_style("basket-table--header"),
+                self.get_component_rich_style("basket-table--cursor"))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        widths = self._widths(self.size.width)
+        base, header, cursor = self._styles()
+        drawn_for = (width, tuple(widths), base, header, cursor, language())
+        if drawn_for != self._drawn_for:  # resized, or the theme changed: draw every row again
+            self._strips.clear()
+            self._drawn_for = drawn_for
+        if y == 0:
+            titles = tuple(_(title) for _key, title, _size in COLUMNS)
+            return self._strip(row_text(titles, widths), header, width)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._keys):
+            return Strip.blank(width, base)
+        key = self._keys[index]
+        if self._show_cursor and index == self._cursor:
+            return self._strip(row_text(self._shown[key], widths), cursor, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._strip(row_text(self._shown[key], widths), base, width)
+        return strip
+
+    @staticmethod
+    def _strip(text: str, style: Style, width: int) -> Strip:
+        return Strip([Segment(set_cell_size(text, width), style)], width)

@@ -3,6 +3,7 @@ next action (a toast would vanish before a busy cashier reads it)."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -15,8 +16,19 @@ class StatusLine(Static):
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__("", id=id, classes="status", markup=False)
 
+    _one_line = False
+    """Whether the text shown now fits on one line of the widget."""
+
     def show(self, text: str, error: bool = False) -> None:
-        self.update(text)
+        """Show ``text``; the screen is laid out again only when the line's height may change.
+
+        A layout pass repaints the whole screen (the basket's rows too): after every scan it
+        would cost more than the scan itself. One line replacing one line keeps the height.
+        """
+        width = self.content_region.width
+        one_line = width > 0 and "\n" not in text and cell_len(text) <= width
+        self.update(text, layout=not (one_line and self._one_line))
+        self._one_line = one_line
         self.set_class(error, "error")
 
 

@@ -96,4 +96,4 @@ class TotalsPanel(Static):
         outer.add_column(ratio=1)
         outer.add_column(justify="right")
         outer.add_row(vat, total)
-        self.update(outer)
+        self.update(outer, layout=False)
