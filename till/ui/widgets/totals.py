@@ -7,10 +7,8 @@ missing from those fonts: a customer must be able to read the total across the c
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.cells import cell_len
 from rich.text import Text
-from rich.align import Align
-from rich.console import Group
 from textual.widgets import Static
 
 from till.i18n import _, language
@@ -57,6 +55,9 @@ def rate_text(rate_bp: int) -> str:
 class TotalsPanel(Static):
     """VAT per rate, the number of items, the discount and the grand total."""
 
+    _shown: tuple | None = None
+    """The last ``show`` arguments, to lay the panel out again when its width changes."""
+
     def show(self, totals: Totals, change_cents: int | None = None, refund_cents: int | None = None) -> None:
         """Redraw for ``totals``: VAT per rate on the left, the total on the right.
 
@@ -64,18 +65,13 @@ class TotalsPanel(Static):
         gives for it, labelled: ``change_cents`` to hand back (a sale, an exchange paid in
         cash), or ``refund_cents`` refunded in cash (a return), until the next scan. Without
         either they are the basket's total, so a ticket with no cash never leaves an older
-        figure standing. One renderable rather than a widget per figure: a scan redraws it
-        once, cheaply.
+        figure standing.
+
+        Drawn after every scan, so it is one ``Text`` laid out here, column by column, rather
+        than rich tables measured and rendered each time (several times the scan's own cost
+        on a slow board). The panel's height is fixed, so no layout pass is asked.
         """
-        vat = Table.grid(padding=(0, 2))
-        for justify in ("left", "right", "right", "right"):
-            vat.add_column(justify=justify)
-        if totals.vat:
-            titles = (_("VAT rate"), _("Incl. VAT"), _("Net"), _("VAT"))
-            vat.add_row(*(Text(title, style="bold") for title in titles))
-        for amounts in totals.vat:
-            vat.add_row(rate_text(amounts.rate_bp), money(amounts.ttc), money(amounts.ht),
-                        money(amounts.vat))
+        self._shown = (totals, change_cents, refund_cents)
         summary = _("Items: {count}", count=totals.item_count)
         if totals.discount_cents:
             summary += "   " + _("Discount: {amount}", amount=money(-totals.discount_cents))
@@ -86,14 +82,36 @@ class TotalsPanel(Static):
             title, amount, summary = _("TO REFUND"), refund_cents, ""
         self.figure = (title, amount)
         """What the big figures show now: (label, cents)."""
-        total = Group(
-            Text(summary, justify="right"),
-            Text(title, style="bold", justify="right"),
-            # Align the block, not each line: right-justified lines would slide apart.
-            Align.right(Text(big_text(money(amount)), style="bold", justify="left", no_wrap=True)),
-        )
-        outer = Table.grid(expand=True)
-        outer.add_column(ratio=1)
-        outer.add_column(justify="right")
-        outer.add_row(vat, total)
-        self.update(outer, layout=False)
+        vat_rows: list[tuple[str, ...]] = []
+        if totals.vat:
+            vat_rows.append((_("VAT rate"), _("Incl. VAT"), _("Net"), _("VAT")))
+        for amounts in totals.vat:
+            vat_rows.append((rate_text(amounts.rate_bp), money(amounts.ttc), money(amounts.ht), money(amounts.vat)))
+        left = _columns(vat_rows)
+        big = big_text(money(amount)).split("\n")
+        right = [(summary, ""), (title, "bold")] + [(row, "bold") for row in big]
+        width = self.content_region.width or self.app.size.width - 2
+        text = Text(no_wrap=True, overflow="crop")
+        for row in range(max(len(left), len(right))):
+            if row:
+                text.append("\n")
+            vat_line = left[row] if row < len(left) else ""
+            text.append(vat_line, style="bold" if row == 0 else "")
+            shown, style = right[row] if row < len(right) else ("", "")
+            # The big figures are a block aligned as one: each of their rows is as wide as the widest.
+            block = shown.ljust(cell_len(big[0])) if row >= 2 else shown
+            text.append(" " * max(1, width - cell_len(vat_line) - cell_len(block)) + block, style=style)
+        self.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
+
+
+def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """The VAT table's rows as text: the rate on the left, the amounts right-aligned, two spaces apart."""
+    if not rows:
+        return []
+    widths = [max(cell_len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(size) if index == 0 else cell.rjust(size)
+                      for index, (cell, size) in enumerate(zip(row, widths))) for row in rows]
