@@ -51,13 +51,14 @@ async def test_a_serial_scan_reaches_the_screen_as_a_wedge_scan_does(serial_scan
 
 # --- the wedge field ----------------------------------------------------------------------------
 
-async def burst(app, text: str, gap_s: float = 0.002) -> None:
+async def burst(app, text: str, gap_s: float = 0.002, start: float | None = None) -> None:
     """Keys as a scanner's burst reaches the app: the terminal parser stamps them ms apart
-    (Pilot's ``press`` waits ~60 ms between keys, which is a person's speed)."""
+    (Pilot's ``press`` waits ~60 ms between keys, which is a person's speed), from ``start``
+    (a monotonic time; now by default)."""
     from textual import events
     from textual.keys import _character_to_key
 
-    start = time.monotonic()
+    start = time.monotonic() if start is None else start
     for index, char in enumerate(text):
         key = events.Key(_character_to_key(char), char)
         key.time = start + index * gap_s
@@ -143,6 +144,28 @@ async def test_wedge_field_strips_the_prefix_and_refuses_a_partial_burst():
             assert app.screen.codes == [NUTELLA, "42"]
     finally:
         set_language("fr")
+
+
+async def test_a_burst_handled_late_by_a_busy_till_is_not_a_partial_scan():
+    """A loaded till handles a burst's keys well after the terminal read (and stamped) them:
+    the timer that looks for stalled bursts may then run between the last digit and the Enter
+    still queued behind it. The silence it measures starts when the last key was handled, not
+    when it was read, so the code is not thrown away as a partial scan."""
+    app = wedge_probe(ScannerSettings(partial_timeout_ms=300))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        read_at = time.monotonic() - 1.0  # read a second ago; the till is only now handling them
+        await burst(app, NUTELLA, start=read_at)
+        await pilot.pause()
+        app.screen.query_one("#scan")._poll()  # the stalled-burst timer fires before the Enter
+        from textual import events
+
+        enter = events.Key("enter", "\r")
+        enter.time = read_at + 0.03
+        app.post_message(enter)
+        await pilot.pause(0.05)
+        assert app.screen.codes == [NUTELLA]
+        assert app.screen.errors == []
 
 
 async def test_wedge_field_with_a_tab_suffix_or_none():

@@ -166,6 +166,8 @@ class WedgeScanInput(ScanInput):
         super().__init__(*args, **kwargs)
         self.settings = settings
         self._detector: BurstDetector | None = None
+        self._lag_s = 0.0
+        """How long after the terminal read it the last key was handled (a busy till lags)."""
 
     def on_mount(self) -> None:
         if self.settings is None:
@@ -178,6 +180,7 @@ class WedgeScanInput(ScanInput):
         tab_ends = self.settings is not None and self.settings.suffix == "tab"
         ended = event.key in END_KEYS or (tab_ends and event.key == "tab")
         if detector is not None and (ended or event.is_printable):
+            self._lag_s = max(0.0, time.monotonic() - event.time)
             detector.feed(("\t" if event.key == "tab" else "\r") if ended else (event.character or ""), event.time)
         if not ended:
             return  # ScanInput and Input insert the character as usual
@@ -196,7 +199,10 @@ class WedgeScanInput(ScanInput):
     def _poll(self) -> None:
         if self._detector is None:
             return
-        for outcome in self._detector.poll(time.monotonic()):
+        # Silence counts from when the last key was handled, not from when it was read: on a
+        # busy till this timer can run between a burst's last digit and its Enter, still queued,
+        # a long time after the keys were read; that code is not a partial scan.
+        for outcome in self._detector.poll(time.monotonic() - self._lag_s):
             if isinstance(outcome, Partial):
                 self.value = ""
                 _show(self.app, outcome.error().text())
