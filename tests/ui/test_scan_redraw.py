@@ -12,8 +12,6 @@ from __future__ import annotations
 from textual.widget import Widget
 
 from till.ui.widgets import basket_table
-from till.ui.widgets.status_line import StatusLine
-from till.ui.widgets.totals import TotalsPanel
 from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
 
 
@@ -41,7 +39,9 @@ async def test_a_scan_formats_only_the_new_row(app, shop, monkeypatch):
         assert line.label in screen_text(app)
 
 
-async def test_a_scan_lays_out_no_widget_whose_size_is_fixed(app, shop, monkeypatch):
+async def test_a_scan_asks_no_layout_of_the_screen(app, shop, monkeypatch):
+    """Every widget a scan changes keeps its size: the field (its text scrolls inside it), the
+    basket (its rows scroll inside it, no scrollbar), the totals, the header and status lines."""
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
         burst(app, shop.barcodes["COF"])
@@ -60,5 +60,28 @@ async def test_a_scan_lays_out_no_widget_whose_size_is_fixed(app, shop, monkeypa
         await settle(pilot)
 
         assert [line.sku for line in app.screen.basket.lines] == ["COF", "WIN"]
-        fixed = {TotalsPanel.__name__, StatusLine.__name__}
-        assert not [(name, ident) for name, ident in layouts if name in fixed or ident == "sale-info"], layouts
+        assert layouts == []
+
+
+async def test_a_long_basket_keeps_the_scanned_line_in_view_and_says_how_many_are_above(app, shop):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        codes = [code for sku, code in shop.barcodes.items() if not shop.products[sku].sold_by_weight]
+        burst(app, *(codes * 6))
+        await settle(pilot)
+        table = app.screen.table
+        assert table.row_count == len(codes) * 6 > 24  # more lines than the screen has rows
+        visible = table.scrollable_content_region.height - 1  # the header takes one
+        hidden = table.row_count - visible
+
+        # The line just scanned is the last one shown, under the cursor; the header counts the rest.
+        assert table.cursor_row == table.row_count - 1
+        assert f"({hidden} more above)" in screen_text(app)
+
+        # Up to the first line: the table scrolls back, and the count goes.
+        for _ in range(table.row_count - 1):
+            app.screen.action_cursor(-1)
+        await settle(pilot)
+        assert table.cursor_row == 0 and round(table.scroll_y) == 0
+        assert "more above" not in screen_text(app)
+        assert app.screen.basket.lines[0].label in screen_text(app)

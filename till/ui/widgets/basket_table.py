@@ -18,6 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -37,8 +38,9 @@ COLUMNS = (
 PADDING = 1
 """Blank cells on each side of a column's text."""
 
-SCROLLBAR = 1
-"""Columns kept for the vertical scrollbar, shown or not, so the figures never move."""
+MORE_ABOVE = N_("{item} ({count} more above)")
+"""The label column's title when the first rows are scrolled out of view (the table draws no
+scrollbar: see ``BasketTable``)."""
 
 
 def quantity_text(line: BasketLine) -> str:
@@ -77,14 +79,22 @@ def row_text(texts: tuple[str, ...], widths: list[int]) -> str:
 
 
 class BasketTable(ScrollView, can_focus=False):
-    """The lines of the sale in progress (or of an exchange's new items)."""
+    """The lines of the sale in progress (or of an exchange's new items).
+
+    No scrollbar: the cursor (on the line just scanned) is always in view, and the header says
+    how many lines are above it. A scrollbar is decided by a layout pass of the whole screen,
+    which a scan would then pay for each new row; without one, a new row asks no layout.
+    """
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+    """The rows and the header; scrolling reads it, and no scrollbar depends on it."""
 
     COMPONENT_CLASSES = {"basket-table--header", "basket-table--cursor"}
 
     DEFAULT_CSS = """
     BasketTable {
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: hidden;
     }
     BasketTable > .basket-table--header {
         text-style: bold;
@@ -191,14 +201,14 @@ class BasketTable(ScrollView, can_focus=False):
         visible = max(1, self.scrollable_content_region.height - 1)  # one line: the header
         top = round(self.scroll_y)
         if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+            self.scroll_to(y=self._cursor, animate=False, immediate=True, force=True)
         elif self._cursor >= top + visible:
-            self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True)
+            self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True, force=True)
 
     def _widths(self, width: int) -> list[int]:
         """Each column's text width: the figures' own, the label all that they leave."""
         figures = sum(size for key, _header, size in COLUMNS if key != "label")
-        label = max(10, width - figures - 2 * PADDING * len(COLUMNS) - SCROLLBAR)
+        label = max(10, width - figures - 2 * PADDING * len(COLUMNS))
         return [label if key == "label" else size for key, _header, size in COLUMNS]
 
     def _styles(self) -> tuple[Style, Style, Style]:
@@ -209,14 +219,17 @@ class BasketTable(ScrollView, can_focus=False):
         width = self.scrollable_content_region.width
         widths = self._widths(self.size.width)
         base, header, cursor = self._styles()
+        top = round(self.scroll_y)
         drawn_for = (width, tuple(widths), base, header, cursor, language())
         if drawn_for != self._drawn_for:  # resized, or the theme changed: draw every row again
             self._strips.clear()
             self._drawn_for = drawn_for
         if y == 0:
-            titles = tuple(_(title) for _key, title, _size in COLUMNS)
-            return self._strip(row_text(titles, widths), header, width)
-        index = round(self.scroll_y) + y - 1
+            titles = [_(title) for _key, title, _size in COLUMNS]
+            if top:
+                titles[0] = _(MORE_ABOVE, item=titles[0], count=top)
+            return self._strip(row_text(tuple(titles), widths), header, width)
+        index = top + y - 1
         if index >= len(self._keys):
             return Strip.blank(width, base)
         key = self._keys[index]

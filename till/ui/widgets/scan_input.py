@@ -16,7 +16,9 @@ from typing import Any
 from textual import events
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.keys import _character_to_key
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 END_KEYS = frozenset({"enter", "ctrl+j"})
@@ -77,6 +79,11 @@ async def split_escape(app: Any, event: events.Event) -> events.Event:
 
 class ScanInput(Input):
     """An ``Input`` that posts ``ScanInput.Scanned`` for every code ended by Enter."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+    """The text's width, as in ``Input``, but a change asks no layout of the screen. ``Input``
+    sets it on every key, and a layout pass repaints every widget of the screen: fourteen per
+    scan. A field of fixed size only needs it to scroll its text, which reads it directly."""
 
     class Scanned(Message):
         """A complete code, scanned or typed; empty codes are not posted."""
