@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import peewee
-from peewee import fn
 
 from store.models import ChainHead, Ticket, utcnow
 from store.models.payments import UNKNOWN, PendingPayment
@@ -175,13 +174,27 @@ def _closed_until(till_id: str, kinds: Iterable[str]) -> Closure | None:
     return max(latest, key=lambda c: c.period.end, default=None)
 
 
+_FIRST_OPEN_SQL = {
+    since: 'SELECT MIN("{1}") FROM "{0}" WHERE "{2}" = ? AND "{3}" = ? AND "{1}" < ?{4}'.format(
+        Ticket._meta.table_name, Ticket.created_at.column_name, Ticket.till_id.column_name,
+        Ticket.training.column_name, ' AND "{0}" >= ?'.format(Ticket.created_at.column_name) if since else "")
+    for since in (False, True)
+}
+"""``_first_open_ticket``'s statement, without and with a start; ``?`` becomes the engine's mark."""
+
+
 def _first_open_ticket(till_id: str, start: dt.datetime | None, end: dt.datetime) -> dt.datetime | None:
-    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None."""
-    where = ((Ticket.till_id == till_id) & (Ticket.training == False)  # noqa: E712
-             & (Ticket.created_at < end))
+    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None.
+
+    Plain SQL, written once, on the index (till, training, created_at): the ticket writer asks
+    before every ticket, and building the query with peewee cost several times the statement."""
+    database = current_database()
+    field = Ticket.created_at
+    params = [till_id, Ticket.training.db_value(False), field.db_value(end)]
     if start is not None:
-        where &= Ticket.created_at >= start
-    value = Ticket.select(fn.MIN(Ticket.created_at)).where(where).scalar()
+        params.append(field.db_value(start))
+    sql = _FIRST_OPEN_SQL[start is not None].replace("?", database.param)
+    value = database.execute_sql(sql, params).fetchone()[0]
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value
