@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import peewee
 
@@ -168,9 +168,13 @@ def get_closure(till_id: str, kind: str, label: str) -> Closure:
     return closure
 
 
-def _closed_until(till_id: str, kinds: Iterable[str]) -> Closure | None:
+Lookup = Callable[[str, str], "Closure | None"]
+"""``last_closure`` or ``first_closure``, or a closing job's remembered twin (``_Job.last``)."""
+
+
+def _closed_until(till_id: str, kinds: Iterable[str], last: Lookup = last_closure) -> Closure | None:
     """Of the latest closures of ``kinds``, the one whose period ends last."""
-    latest = [c for c in (last_closure(till_id, kind) for kind in kinds) if c is not None]
+    latest = [c for c in (last(till_id, kind) for kind in kinds) if c is not None]
     return max(latest, key=lambda c: c.period.end, default=None)
 
 
@@ -393,24 +397,26 @@ def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: 
     return look
 
 
-def _next_month(till_id: str, zone: dt.tzinfo) -> dt.date | None:
+def _next_month(till_id: str, zone: dt.tzinfo, last: Lookup = last_closure,
+                first: Lookup = first_closure) -> dt.date | None:
     """The first day of the month the till closes next: the one after its last monthly (or
     yearly) closure, else the month of its first daily closure; None before any closure."""
-    floor = _closed_until(till_id, (MONTH, YEAR))
+    floor = _closed_until(till_id, (MONTH, YEAR), last)
     if floor is not None:
         return floor.period.last_day + dt.timedelta(days=1)
-    first = first_closure(till_id, DAY)
-    return first.period.first_day.replace(day=1) if first else None
+    earliest = first(till_id, DAY)
+    return earliest.period.first_day.replace(day=1) if earliest else None
 
 
-def _next_year(till_id: str, zone: dt.tzinfo, start_month: int) -> Period | None:
+def _next_year(till_id: str, zone: dt.tzinfo, start_month: int, last: Lookup = last_closure,
+               first: Lookup = first_closure) -> Period | None:
     """The fiscal year the till closes next: the one after its last yearly closure, else the
     one of its first monthly closure; None before any monthly closure."""
-    last = last_closure(till_id, YEAR)
-    if last is not None:
-        return period_of(YEAR, last.period.last_day + dt.timedelta(days=1), zone, start_month)
-    first = first_closure(till_id, MONTH)
-    return period_of(YEAR, first.period.first_day, zone, start_month) if first else None
+    latest = last(till_id, YEAR)
+    if latest is not None:
+        return period_of(YEAR, latest.period.last_day + dt.timedelta(days=1), zone, start_month)
+    earliest = first(till_id, MONTH)
+    return period_of(YEAR, earliest.period.first_day, zone, start_month) if earliest else None
 
 
 @dataclass
@@ -425,6 +431,23 @@ class _Job:
     fiscal_year_start: int = 1
     made: list[Closure] = field(default_factory=list)
     automatic: bool = False
+    # The latest and the first closure of each kind looked up so far. The job runs inside one
+    # transaction holding chain G (``reserve``), so only its own seals change them (``_seal``):
+    # a cascade asks a dozen times per closure, each a query and a payload parsed.
+    _latest: dict[str, Closure | None] = field(default_factory=dict, repr=False)
+    _first: dict[str, Closure | None] = field(default_factory=dict, repr=False)
+
+    def last(self, till_id: str, kind: str) -> Closure | None:
+        """``last_closure`` of the job's till, remembered for the job."""
+        if kind not in self._latest:
+            self._latest[kind] = last_closure(till_id, kind)
+        return self._latest[kind]
+
+    def first(self, till_id: str, kind: str) -> Closure | None:
+        """``first_closure`` of the job's till, remembered for the job."""
+        if kind not in self._first:
+            self._first[kind] = first_closure(till_id, kind)
+        return self._first[kind]
 
     @property
     def till_id(self) -> str:
@@ -450,15 +473,17 @@ class _Job:
         self.automatic, kept = True, (self.user_id, self.operator)
         self.user_id, self.operator = None, AUTOMATIC
         try:
-            while (month := _next_month(self.till_id, self.zone)) is not None and month < today.replace(day=1):
+            while ((month := _next_month(self.till_id, self.zone, self.last, self.first)) is not None
+                   and month < today.replace(day=1)):
                 period = self.period(MONTH, month)
-                days = _closed_until(self.till_id, KINDS)
+                days = _closed_until(self.till_id, KINDS, self.last)
                 if _first_open_ticket(self.till_id, days.period.end if days else None, period.end) is not None:
                     break  # a day of it is not closed yet: its closure will close the month
                 self.close(period)
-            while (year := _next_year(self.till_id, self.zone, self.fiscal_year_start)) is not None:
-                months = _closed_until(self.till_id, (MONTH,))
-                years = last_closure(self.till_id, YEAR)
+            while (year := _next_year(self.till_id, self.zone, self.fiscal_year_start, self.last,
+                                      self.first)) is not None:
+                months = _closed_until(self.till_id, (MONTH,), self.last)
+                years = self.last(self.till_id, YEAR)
                 if year.last_day >= today or months is None or months.period.end < year.end:
                     break  # not over, or a month of it still open
                 if years is not None and year.start < years.period.end:
@@ -480,7 +505,7 @@ class _Job:
         if kind != DAY and period.last_day > today:
             raise ClosureError(NOT_OVER, kind=Phrase(KIND_NAMES[kind]), period=period.label)
         # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
-        floor = _closed_until(till_id, KINDS[KINDS.index(kind):])
+        floor = _closed_until(till_id, KINDS[KINDS.index(kind):], self.last)
         if floor is not None and period.start < floor.period.end:
             raise ClosureError(OUT_OF_ORDER, kind=Phrase(KIND_NAMES[kind]), period=period.label, till_id=till_id,
                                closed_until=floor.period.last_day.isoformat())
@@ -494,7 +519,7 @@ class _Job:
     def _close_open(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> None:
         """Close, earliest first, each period of ``kind`` with a ticket in ``[start, end)`` not closed."""
         while True:
-            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):])
+            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):], self.last)
             since = floor.period.end if floor else None
             if start is not None and (since is None or since < start):
                 since = start
@@ -505,7 +530,7 @@ class _Job:
 
     def _seal(self, period: Period) -> Closure:
         kind, till_id = period.kind, self.till_id
-        previous = last_closure(till_id, kind)
+        previous = self.last(till_id, kind)
         if kind == DAY:
             totals, parts = period_totals(till_id, period.start, period.end), []
         else:
@@ -543,6 +568,9 @@ class _Job:
             queue_month_archive(till_id, period.label)
         closure = Closure.from_record(record)
         self.made.append(closure)
+        self._latest[kind] = closure
+        if kind in self._first and self._first[kind] is None:
+            self._first[kind] = closure
         return closure
 
 
