@@ -526,3 +526,24 @@ def test_a_cascade_reads_the_latest_closure_of_each_kind_once(till_shop, monkeyp
     monkeypatch.undo()
     assert closures.last_closure(TILL, "month").period.label == "2026-10"
     assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def test_the_day_check_after_a_closure_reads_no_closure_back(till_shop, monkeypatch):
+    """A closure leaves the day check (``require_open_day``, before every ticket) what it sealed,
+    keyed by chain G's new head: the next ticket reads no closure from the journal, and the
+    check still sees the day closed."""
+    shop = till_shop
+    sale(shop, at("2026-10-05"), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    read: list[str] = []
+    real_last = closures.last_closure
+
+    def last(till_id, kind):
+        read.append(kind)
+        return real_last(till_id, kind)
+
+    monkeypatch.setattr(closures, "last_closure", last)
+    require_open_day(TILL, at("2026-10-06"), ZONE)
+    with pytest.raises(DayAlreadyClosed):
+        require_open_day(TILL, at("2026-10-05", 21), ZONE)
+    assert read == []

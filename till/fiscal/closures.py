@@ -172,8 +172,9 @@ Lookup = Callable[[str, str], "Closure | None"]
 """``last_closure`` or ``first_closure``, or a closing job's remembered twin (``_Job.last``)."""
 
 
-def _closed_until(till_id: str, kinds: Iterable[str], last: Lookup = last_closure) -> Closure | None:
+def _closed_until(till_id: str, kinds: Iterable[str], last: Lookup | None = None) -> Closure | None:
     """Of the latest closures of ``kinds``, the one whose period ends last."""
+    last = last or last_closure
     latest = [c for c in (last(till_id, kind) for kind in kinds) if c is not None]
     return max(latest, key=lambda c: c.period.end, default=None)
 
@@ -231,6 +232,16 @@ def _covered(till_id: str) -> Closure | None:
     covered = _closed_until(till_id, KINDS)
     known[till_id] = (head, covered)  # keyed by the head's signature too: a rolled-back closure never matches
     return covered
+
+
+def _remember_covered(job: "_Job") -> None:
+    """After a closing job: what ``_covered`` would read again at the next ticket, from what the
+    job knows. Its key is chain G's head as the job left it (its last closure), so it is believed
+    only while the database's head is that one: never if the job's transaction rolled back."""
+    if job.made:
+        last = job.made[-1]
+        covered = _closed_until(job.till_id, KINDS, job.last)
+        _covered_cache.setdefault(current_database(), {})[job.till_id] = ((last.sequence, last.signature), covered)
 
 
 def require_open_day(till_id: str, now: dt.datetime | None, zone: dt.tzinfo) -> None:
@@ -323,6 +334,7 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
     except ClosureError as refused:
         _seal_refusal(sealer, kind, day, refused, user_id, operator)
         raise
+    _remember_covered(job)
     return job.made
 
 
@@ -363,6 +375,7 @@ def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | 
         sealer.reserve("T")
         job.close_due()
         job.seal_heads()
+    _remember_covered(job)
     if not job.made:  # a day still open, or a year a technician must decide: not looked at again
         _due_cache.setdefault(current_database(), {})[sealer.till_id] = look  # until chain G moves
     return job.made
@@ -397,25 +410,25 @@ def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: 
     return look
 
 
-def _next_month(till_id: str, zone: dt.tzinfo, last: Lookup = last_closure,
-                first: Lookup = first_closure) -> dt.date | None:
+def _next_month(till_id: str, zone: dt.tzinfo, last: Lookup | None = None,
+                first: Lookup | None = None) -> dt.date | None:
     """The first day of the month the till closes next: the one after its last monthly (or
     yearly) closure, else the month of its first daily closure; None before any closure."""
     floor = _closed_until(till_id, (MONTH, YEAR), last)
     if floor is not None:
         return floor.period.last_day + dt.timedelta(days=1)
-    earliest = first(till_id, DAY)
+    earliest = (first or first_closure)(till_id, DAY)
     return earliest.period.first_day.replace(day=1) if earliest else None
 
 
-def _next_year(till_id: str, zone: dt.tzinfo, start_month: int, last: Lookup = last_closure,
-               first: Lookup = first_closure) -> Period | None:
+def _next_year(till_id: str, zone: dt.tzinfo, start_month: int, last: Lookup | None = None,
+               first: Lookup | None = None) -> Period | None:
     """The fiscal year the till closes next: the one after its last yearly closure, else the
     one of its first monthly closure; None before any monthly closure."""
-    latest = last(till_id, YEAR)
+    latest = (last or last_closure)(till_id, YEAR)
     if latest is not None:
         return period_of(YEAR, latest.period.last_day + dt.timedelta(days=1), zone, start_month)
-    earliest = first(till_id, MONTH)
+    earliest = (first or first_closure)(till_id, MONTH)
     return period_of(YEAR, earliest.period.first_day, zone, start_month) if earliest else None
 
 
