@@ -496,3 +496,54 @@ def test_a_closure_waits_for_a_sale_in_flight_and_counts_it(till_shop):
     thread.join(30)
     assert errors == []
     assert (closure.totals.ticket_count, closure.totals.grand_total) == (2, 895 + 240)
+
+
+def test_a_cascade_reads_the_latest_closure_of_each_kind_once(till_shop, monkeypatch):
+    """Inside a closure's transaction chain G is held, so only the closures it seals change
+    the latest of a kind: a cascade (here a month, its open day, the days before) reads each
+    kind's latest closure from the journal once, not at every step (the demo's build seals 78
+    days and three months at once; each read is a query and a payload parsed)."""
+    shop = till_shop
+    sale(shop, at("2026-10-05"), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    sale(shop, at("2026-10-20"), [("NEWS", 2)])
+    read: list[str] = []
+    real_last, real_first = closures.last_closure, closures.first_closure
+
+    def last(till_id, kind):
+        read.append(kind)
+        return real_last(till_id, kind)
+
+    def first(till_id, kind):
+        read.append("first " + kind)
+        return real_first(till_id, kind)
+
+    monkeypatch.setattr(closures, "last_closure", last)
+    monkeypatch.setattr(closures, "first_closure", first)
+    made = close_month(shop.ctx.sealer, D("2026-10-15"), now=at("2026-11-03", 8))
+    assert [(c.kind, c.period.label) for c in made] == [("day", "2026-10-20"), ("month", "2026-10")]
+    assert sorted(read) == sorted(set(read)), read
+    monkeypatch.undo()
+    assert closures.last_closure(TILL, "month").period.label == "2026-10"
+    assert verify_journal(anchors=shop.ctx.sealer.anchors).ok
+
+
+def test_the_day_check_after_a_closure_reads_no_closure_back(till_shop, monkeypatch):
+    """A closure leaves the day check (``require_open_day``, before every ticket) what it sealed,
+    keyed by chain G's new head: the next ticket reads no closure from the journal, and the
+    check still sees the day closed."""
+    shop = till_shop
+    sale(shop, at("2026-10-05"), [("WIN", 1)])
+    close_day(shop.ctx.sealer, D("2026-10-05"), now=at("2026-10-05", 20))
+    read: list[str] = []
+    real_last = closures.last_closure
+
+    def last(till_id, kind):
+        read.append(kind)
+        return real_last(till_id, kind)
+
+    monkeypatch.setattr(closures, "last_closure", last)
+    require_open_day(TILL, at("2026-10-06"), ZONE)
+    with pytest.raises(DayAlreadyClosed):
+        require_open_day(TILL, at("2026-10-05", 21), ZONE)
+    assert read == []

@@ -17,10 +17,13 @@ import datetime as dt
 import json
 import random
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
+import peewee
 from platformdirs import user_data_dir
 
 from store.models import (
@@ -29,6 +32,7 @@ from store.models import (
     SALE,
     Barcode,
     Category,
+    ChainHead,
     Customer,
     FiscalRecord,
     Payment,
@@ -51,7 +55,7 @@ from till.demo.data import (  # noqa: F401 - CATALOGUE and the names are re-expo
 )
 from till.errors import TillError
 from till.files import write_private
-from till.fiscal.chain import Sealer
+from till.fiscal.chain import Sealer, flush_anchors
 from till.fiscal.closure_totals import business_day
 from till.fiscal.closures import close_day, close_due, fiscal_year_start
 from till.fiscal.imported_history import declare_history
@@ -209,19 +213,28 @@ def _delete_shop_files(folder: Path) -> None:
 
 
 def _populate(ctx: TillContext, days: int, seed: int) -> None:
+    """Write the demo's data, then its ``MARKER`` last: a build cut short is refused until reset.
+
+    Everything is sealed with the shop's key on the shop's chains, by the build's own sealer
+    (``_build_sealer``), at the pace of a build rather than of a cashier (``_build_pace``);
+    the tail anchors are written once, when the history is complete and on the disk.
+    """
     rng = random.Random(seed)
     database = ctx.database
     today = dt.date.today()
     first_day = today - dt.timedelta(days=days)
-    with database.atomic():
-        items = _add_catalogue(rng)
-        customers = _add_customers(rng)
-        users = [create_user(login, name, role, pin, sealer=ctx.sealer) for login, name, role, pin in DEMO_USERS]
-    plan = _plan_sales(rng, items, len(customers), len(users), first_day, days)
-    with database.atomic():
-        _add_opening_stock(ctx, rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
-    _write_sales(ctx, rng, items, customers, users, plan)
-    _add_online_order(ctx.config.folder, items, customers, today)
+    sealer = _build_sealer(ctx.sealer)
+    with _build_pace(database):
+        with database.atomic():
+            items = _add_catalogue(rng)
+            customers = _add_customers(rng)
+            users = [create_user(login, name, role, pin, sealer=sealer) for login, name, role, pin in DEMO_USERS]
+        plan = _plan_sales(rng, items, len(customers), len(users), first_day, days)
+        with database.atomic():
+            _add_opening_stock(sealer, rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
+        _write_sales(ctx, sealer, rng, items, customers, users, plan)
+        _add_online_order(ctx.config.folder, items, customers, today)
+    _anchor_tails(ctx.sealer)
     with database.atomic():
         Setting.insert(key=MARKER, value=f"seed={seed} days={days} built={utcnow().isoformat(timespec='seconds')}Z") \
             .on_conflict_replace().execute()
@@ -386,7 +399,7 @@ def _receipts_to_return(items: list[_Item], day: dt.date) -> list[_PlannedTicket
     return plans
 
 
-def _add_opening_stock(ctx: TillContext, rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
+def _add_opening_stock(sealer: Sealer, rng: random.Random, items: list[_Item], plan: list[list[_PlannedTicket]],
                        when: dt.datetime) -> None:
     """Opening stock: what the planned sales take, plus what is left on the shelf today; each
     movement sealed in chain L (it has no ticket)."""
@@ -397,7 +410,7 @@ def _add_opening_stock(ctx: TillContext, rng: random.Random, items: list[_Item],
                 sold[index] += quantity
     for index, item in enumerate(items):
         left = rng.randint(5_000, 25_000) if item.weighed else rng.randint(4, 48)
-        move_stock(item.product.id, "sellable", sold[index] + left, "opening", None, when, sealer=ctx.sealer)
+        move_stock(item.product.id, "sellable", sold[index] + left, "opening", None, when, sealer=sealer)
 
 
 def _cash_given(rng: random.Random, due: int) -> int:
@@ -416,16 +429,12 @@ def _cash_given(rng: random.Random, due: int) -> int:
     return -(-due // step) * step
 
 
-def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], customers: list[Customer],
-                 users: list[User], plan: list[list[_PlannedTicket]]) -> None:
-    """Ring up and pay each planned sale, and write it through ``write_ticket``: one day a commit."""
+def _write_sales(ctx: TillContext, sealer: Sealer, rng: random.Random, items: list[_Item],
+                 customers: list[Customer], users: list[User], plan: list[list[_PlannedTicket]]) -> None:
+    """Ring up and pay each planned sale, and write it through ``write_ticket``: one day a commit,
+    each evening's Z sealed at that evening."""
 
     config, database = ctx.config, ctx.database
-    # The same key and chain as live sales; only the tail anchor is written once a day's commit
-    # rather than once a ticket (each write is an fsync, and only the last one counts).
-    sealer = Sealer(ctx.sealer.till_id, ctx.sealer.signer, None, ctx.sealer.zone)
-    sealer.fiscal_year_start = fiscal_year_start(ctx.sealer)
-    sealer.issuer = ctx.sealer.issuer
     # The past is written now: each ticket keeps the time it stands for and is sealed at the true
     # time of the build, declared first in chain L (HISTORY_IMPORTED), never signed at a false time.
     planned_all = [planned for tickets in plan for planned in tickets]
@@ -467,11 +476,7 @@ def _write_sales(ctx: TillContext, rng: random.Random, items: list[_Item], custo
             # close by themselves at the first sale of the next month, as in a shop.
             evening = max(planned.when for planned in tickets) + dt.timedelta(minutes=5)
             close_day(sealer, day, now=evening, operator="demo")
-        for chain in ("T", "G", "L"):
-            _anchor_tail(ctx.sealer, chain)
     close_due(sealer)  # today: the last month over closes too (its days are closed)
-    _anchor_tail(ctx.sealer, "G")
-    _anchor_tail(ctx.sealer, "L")
 
 
 DEMO_ORDER = "WEB-100234"
@@ -499,16 +504,59 @@ def _add_online_order(folder: Path, items: list[_Item], customers: list[Customer
     import_file(path)
 
 
-def _anchor_tail(sealer: Sealer, chain: str) -> None:
-    """Anchor the last committed record of ``chain`` outside the database, as live sales do."""
-    if sealer.anchors is None:
+def _build_sealer(shop: Sealer) -> Sealer:
+    """The build's sealer: the shop's till, key, time zone and issuer, on the same chains, but
+    without tail anchors, which ``_anchor_tails`` writes once at the end.
+
+    A live record writes its anchor ahead of its commit (two fsyncs), then has it confirmed
+    (two more), so that a till stopped at any moment leaves an anchor its journal is checked
+    against. The build needs none of that: a build cut short is refused until ``--reset``,
+    which deletes the database and the anchors together, so only the anchors of the finished
+    history count, and they are written once it is on the disk."""
+    sealer = Sealer(shop.till_id, shop.signer, None, shop.zone)
+    sealer.fiscal_year_start = fiscal_year_start(shop)
+    sealer.issuer = shop.issuer
+    return sealer
+
+
+@contextmanager
+def _build_pace(database: peewee.Database) -> Iterator[None]:
+    """Commit the build's transactions without waiting for the disk, then sync them all at once.
+
+    A till commits each sale with ``synchronous=FULL``: it is on the disk before the receipt
+    prints. The build writes 90 days of history in about two hundred commits, and nothing needs
+    any one of them on the disk by itself: a build cut short, even by a power cut that leaves
+    the file behind its commits, is refused until ``--reset`` (the ``MARKER`` setting is
+    written last). So the build's connection runs with ``synchronous=OFF``; then it is ``FULL``
+    again and a checkpoint copies the write-ahead log into the database file, syncing both,
+    before the anchors and the marker are written. Only this connection is affected: every
+    other one, and the till's own afterwards, opens with ``FULL`` (``store.db.open``)."""
+    if not isinstance(database, peewee.SqliteDatabase):
+        yield
         return
-    last = (FiscalRecord.select()
-            .where((FiscalRecord.till_id == sealer.till_id) & (FiscalRecord.chain == chain))
-            .order_by(FiscalRecord.sequence.desc()).first())
-    if last is not None:
-        sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash,
-                             signer=sealer.signer)
+    database.execute_sql("PRAGMA synchronous = OFF")
+    try:
+        yield
+    finally:
+        database.execute_sql("PRAGMA synchronous = FULL")
+    database.execute_sql("PRAGMA wal_checkpoint(FULL)")
+
+
+def _anchor_tails(shop: Sealer) -> None:
+    """Anchor the last record of each of the till's chains outside the database, signed and
+    confirmed as live sales leave them: once, for the whole history the build sealed."""
+    store = shop.anchors
+    if store is None:
+        return
+    flush_anchors(30.0)  # the confirmations of the shop's own first records (``init_shop``) first
+    chains = [head.chain for head in ChainHead.select(ChainHead.chain).where(ChainHead.till_id == shop.till_id)]
+    with store.locked():
+        for chain in chains:
+            last = (FiscalRecord.select()
+                    .where((FiscalRecord.till_id == shop.till_id) & (FiscalRecord.chain == chain))
+                    .order_by(FiscalRecord.sequence.desc()).first())
+            if last is not None:
+                store.write(shop.till_id, chain, last.sequence, last.signature, last.hash, signer=shop.signer)
 
 
 def _card_reference(rng: random.Random) -> str:

@@ -41,10 +41,9 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import peewee
-from peewee import fn
 
 from store.models import ChainHead, Ticket, utcnow
 from store.models.payments import UNKNOWN, PendingPayment
@@ -169,19 +168,38 @@ def get_closure(till_id: str, kind: str, label: str) -> Closure:
     return closure
 
 
-def _closed_until(till_id: str, kinds: Iterable[str]) -> Closure | None:
+Lookup = Callable[[str, str], "Closure | None"]
+"""``last_closure`` or ``first_closure``, or a closing job's remembered twin (``_Job.last``)."""
+
+
+def _closed_until(till_id: str, kinds: Iterable[str], last: Lookup | None = None) -> Closure | None:
     """Of the latest closures of ``kinds``, the one whose period ends last."""
-    latest = [c for c in (last_closure(till_id, kind) for kind in kinds) if c is not None]
+    last = last or last_closure
+    latest = [c for c in (last(till_id, kind) for kind in kinds) if c is not None]
     return max(latest, key=lambda c: c.period.end, default=None)
 
 
+_FIRST_OPEN_SQL = {
+    since: 'SELECT MIN("{1}") FROM "{0}" WHERE "{2}" = ? AND "{3}" = ? AND "{1}" < ?{4}'.format(
+        Ticket._meta.table_name, Ticket.created_at.column_name, Ticket.till_id.column_name,
+        Ticket.training.column_name, ' AND "{0}" >= ?'.format(Ticket.created_at.column_name) if since else "")
+    for since in (False, True)
+}
+"""``_first_open_ticket``'s statement, without and with a start; ``?`` becomes the engine's mark."""
+
+
 def _first_open_ticket(till_id: str, start: dt.datetime | None, end: dt.datetime) -> dt.datetime | None:
-    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None."""
-    where = ((Ticket.till_id == till_id) & (Ticket.training == False)  # noqa: E712
-             & (Ticket.created_at < end))
+    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None.
+
+    Plain SQL, written once, on the index (till, training, created_at): the ticket writer asks
+    before every ticket, and building the query with peewee cost several times the statement."""
+    database = current_database()
+    field = Ticket.created_at
+    params = [till_id, Ticket.training.db_value(False), field.db_value(end)]
     if start is not None:
-        where &= Ticket.created_at >= start
-    value = Ticket.select(fn.MIN(Ticket.created_at)).where(where).scalar()
+        params.append(field.db_value(start))
+    sql = _FIRST_OPEN_SQL[start is not None].replace("?", database.param)
+    value = database.execute_sql(sql, params).fetchone()[0]
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value
@@ -214,6 +232,16 @@ def _covered(till_id: str) -> Closure | None:
     covered = _closed_until(till_id, KINDS)
     known[till_id] = (head, covered)  # keyed by the head's signature too: a rolled-back closure never matches
     return covered
+
+
+def _remember_covered(job: "_Job") -> None:
+    """After a closing job: what ``_covered`` would read again at the next ticket, from what the
+    job knows. Its key is chain G's head as the job left it (its last closure), so it is believed
+    only while the database's head is that one: never if the job's transaction rolled back."""
+    if job.made:
+        last = job.made[-1]
+        covered = _closed_until(job.till_id, KINDS, job.last)
+        _covered_cache.setdefault(current_database(), {})[job.till_id] = ((last.sequence, last.signature), covered)
 
 
 def require_open_day(till_id: str, now: dt.datetime | None, zone: dt.tzinfo) -> None:
@@ -306,6 +334,7 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
     except ClosureError as refused:
         _seal_refusal(sealer, kind, day, refused, user_id, operator)
         raise
+    _remember_covered(job)
     return job.made
 
 
@@ -346,6 +375,7 @@ def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | 
         sealer.reserve("T")
         job.close_due()
         job.seal_heads()
+    _remember_covered(job)
     if not job.made:  # a day still open, or a year a technician must decide: not looked at again
         _due_cache.setdefault(current_database(), {})[sealer.till_id] = look  # until chain G moves
     return job.made
@@ -380,24 +410,26 @@ def _anything_due(till_id: str, now: dt.datetime, zone: dt.tzinfo, start_month: 
     return look
 
 
-def _next_month(till_id: str, zone: dt.tzinfo) -> dt.date | None:
+def _next_month(till_id: str, zone: dt.tzinfo, last: Lookup | None = None,
+                first: Lookup | None = None) -> dt.date | None:
     """The first day of the month the till closes next: the one after its last monthly (or
     yearly) closure, else the month of its first daily closure; None before any closure."""
-    floor = _closed_until(till_id, (MONTH, YEAR))
+    floor = _closed_until(till_id, (MONTH, YEAR), last)
     if floor is not None:
         return floor.period.last_day + dt.timedelta(days=1)
-    first = first_closure(till_id, DAY)
-    return first.period.first_day.replace(day=1) if first else None
+    earliest = (first or first_closure)(till_id, DAY)
+    return earliest.period.first_day.replace(day=1) if earliest else None
 
 
-def _next_year(till_id: str, zone: dt.tzinfo, start_month: int) -> Period | None:
+def _next_year(till_id: str, zone: dt.tzinfo, start_month: int, last: Lookup | None = None,
+               first: Lookup | None = None) -> Period | None:
     """The fiscal year the till closes next: the one after its last yearly closure, else the
     one of its first monthly closure; None before any monthly closure."""
-    last = last_closure(till_id, YEAR)
-    if last is not None:
-        return period_of(YEAR, last.period.last_day + dt.timedelta(days=1), zone, start_month)
-    first = first_closure(till_id, MONTH)
-    return period_of(YEAR, first.period.first_day, zone, start_month) if first else None
+    latest = (last or last_closure)(till_id, YEAR)
+    if latest is not None:
+        return period_of(YEAR, latest.period.last_day + dt.timedelta(days=1), zone, start_month)
+    earliest = (first or first_closure)(till_id, MONTH)
+    return period_of(YEAR, earliest.period.first_day, zone, start_month) if earliest else None
 
 
 @dataclass
@@ -412,6 +444,23 @@ class _Job:
     fiscal_year_start: int = 1
     made: list[Closure] = field(default_factory=list)
     automatic: bool = False
+    # The latest and the first closure of each kind looked up so far. The job runs inside one
+    # transaction holding chain G (``reserve``), so only its own seals change them (``_seal``):
+    # a cascade asks a dozen times per closure, each a query and a payload parsed.
+    _latest: dict[str, Closure | None] = field(default_factory=dict, repr=False)
+    _first: dict[str, Closure | None] = field(default_factory=dict, repr=False)
+
+    def last(self, till_id: str, kind: str) -> Closure | None:
+        """``last_closure`` of the job's till, remembered for the job."""
+        if kind not in self._latest:
+            self._latest[kind] = last_closure(till_id, kind)
+        return self._latest[kind]
+
+    def first(self, till_id: str, kind: str) -> Closure | None:
+        """``first_closure`` of the job's till, remembered for the job."""
+        if kind not in self._first:
+            self._first[kind] = first_closure(till_id, kind)
+        return self._first[kind]
 
     @property
     def till_id(self) -> str:
@@ -437,15 +486,17 @@ class _Job:
         self.automatic, kept = True, (self.user_id, self.operator)
         self.user_id, self.operator = None, AUTOMATIC
         try:
-            while (month := _next_month(self.till_id, self.zone)) is not None and month < today.replace(day=1):
+            while ((month := _next_month(self.till_id, self.zone, self.last, self.first)) is not None
+                   and month < today.replace(day=1)):
                 period = self.period(MONTH, month)
-                days = _closed_until(self.till_id, KINDS)
+                days = _closed_until(self.till_id, KINDS, self.last)
                 if _first_open_ticket(self.till_id, days.period.end if days else None, period.end) is not None:
                     break  # a day of it is not closed yet: its closure will close the month
                 self.close(period)
-            while (year := _next_year(self.till_id, self.zone, self.fiscal_year_start)) is not None:
-                months = _closed_until(self.till_id, (MONTH,))
-                years = last_closure(self.till_id, YEAR)
+            while (year := _next_year(self.till_id, self.zone, self.fiscal_year_start, self.last,
+                                      self.first)) is not None:
+                months = _closed_until(self.till_id, (MONTH,), self.last)
+                years = self.last(self.till_id, YEAR)
                 if year.last_day >= today or months is None or months.period.end < year.end:
                     break  # not over, or a month of it still open
                 if years is not None and year.start < years.period.end:
@@ -467,7 +518,7 @@ class _Job:
         if kind != DAY and period.last_day > today:
             raise ClosureError(NOT_OVER, kind=Phrase(KIND_NAMES[kind]), period=period.label)
         # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
-        floor = _closed_until(till_id, KINDS[KINDS.index(kind):])
+        floor = _closed_until(till_id, KINDS[KINDS.index(kind):], self.last)
         if floor is not None and period.start < floor.period.end:
             raise ClosureError(OUT_OF_ORDER, kind=Phrase(KIND_NAMES[kind]), period=period.label, till_id=till_id,
                                closed_until=floor.period.last_day.isoformat())
@@ -481,7 +532,7 @@ class _Job:
     def _close_open(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> None:
         """Close, earliest first, each period of ``kind`` with a ticket in ``[start, end)`` not closed."""
         while True:
-            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):])
+            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):], self.last)
             since = floor.period.end if floor else None
             if start is not None and (since is None or since < start):
                 since = start
@@ -492,7 +543,7 @@ class _Job:
 
     def _seal(self, period: Period) -> Closure:
         kind, till_id = period.kind, self.till_id
-        previous = last_closure(till_id, kind)
+        previous = self.last(till_id, kind)
         if kind == DAY:
             totals, parts = period_totals(till_id, period.start, period.end), []
         else:
@@ -530,6 +581,9 @@ class _Job:
             queue_month_archive(till_id, period.label)
         closure = Closure.from_record(record)
         self.made.append(closure)
+        self._latest[kind] = closure
+        if kind in self._first and self._first[kind] is None:
+            self._first[kind] = closure
         return closure
 
 
