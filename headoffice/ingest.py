@@ -31,6 +31,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -41,10 +42,11 @@ from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillR
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
+from till.fiscal import signature_pool
 from till.fiscal.signature_pool import SignatureJob, check_signatures, shared_pool
 
 __all__ = ["IngestError", "Conflict", "Rejected", "OutOfRange", "ingest_batch", "heads_of", "raise_alert",
-           "MAX_BATCH"]
+           "MAX_BATCH", "start_checkers"]
 
 log = logging.getLogger("headoffice.ingest")
 
@@ -107,6 +109,25 @@ def _executor(records: int) -> Executor | None:
     """The worker processes for ``records`` checks, or None when one chunk is all there is:
     sending it to a worker would only add the round trip."""
     return shared_pool() if records > _CHECK_CHUNK else None
+
+
+def start_checkers(timeout_s: float = 60.0) -> None:
+    """Start the signature workers now, and wait until each one answers.
+
+    A worker is a new Python that imports head office and ``cryptography`` before its first
+    check: about half a second of a core each. Started on first use, that cost fell on the first
+    batch after a restart, when the till waits; ``till-headoffice serve`` calls this before it
+    listens, so every batch finds them ready."""
+    pool = shared_pool()
+    if pool is None:
+        return
+    workers, answered = signature_pool.cores(), set()
+    deadline = time.monotonic() + timeout_s
+    while len(answered) < workers and time.monotonic() < deadline:
+        # One task per worker; a worker still starting leaves its share to one already up.
+        answered.update(future.result() for future in [pool.submit(os.getpid) for _ in range(workers)])
+        if len(answered) < workers:
+            time.sleep(0.02)
 
 
 def raise_alert(code: str, message: str, till_id: str = "", chain: str = "", sequence: int | None = None,
