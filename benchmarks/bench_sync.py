@@ -30,10 +30,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from till.config.sync import SyncSettings
+
 Progress = Callable[[str], None]
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = {"full": 100_000, "quick": 20_000, "tiny": 2_000}
-BATCH = 2000
+BATCH = SyncSettings.batch_size  # what a till sends unless its [sync] says otherwise
 TARGET = "<= 15 s"
 
 

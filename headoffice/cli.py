@@ -29,6 +29,7 @@ from typing import Any
 
 from headoffice.app import create_app
 from headoffice.documents import add_orders, publish_catalogue
+from headoffice.ingest import start_checkers
 from headoffice.limits import body_limit
 from headoffice.report import sales_report
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
@@ -126,6 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "and host = 127.0.0.1)", file=sys.stderr)
         return USAGE
     app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
+    start_checkers()  # the workers' start is paid here, not by the first batch a till sends
     uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
                 proxy_headers=bool(settings.get("behind_proxy", False)))
     return OK

@@ -31,20 +31,22 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
-from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, is_postgres,
-                              proxy, utcnow)
+from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, integer_limits,
+                              is_postgres, proxy, text_limits, utcnow)
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
+from till.fiscal import signature_pool
 from till.fiscal.signature_pool import SignatureJob, check_signatures, shared_pool
 
 __all__ = ["IngestError", "Conflict", "Rejected", "OutOfRange", "ingest_batch", "heads_of", "raise_alert",
-           "MAX_BATCH"]
+           "MAX_BATCH", "start_checkers"]
 
 log = logging.getLogger("headoffice.ingest")
 
@@ -109,6 +111,30 @@ def _executor(records: int) -> Executor | None:
     return shared_pool() if records > _CHECK_CHUNK else None
 
 
+def start_checkers(timeout_s: float = 60.0) -> None:
+    """Start the signature workers now, and wait until each one answers.
+
+    A worker is a new Python that imports head office and ``cryptography`` before its first
+    check: about half a second of a core each. Started on first use, that cost fell on the first
+    batch after a restart, when the till waits; ``till-headoffice serve`` calls this before it
+    listens, so every batch finds them ready."""
+    pool = shared_pool()
+    if pool is None:
+        return
+    workers, answered = signature_pool.cores(), set()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(answered) < workers and time.monotonic() < deadline:
+            # One task per worker; a worker still starting leaves its share to one already up.
+            futures = [pool.submit(os.getpid) for _ in range(workers)]
+            answered.update(future.result(timeout=max(0.1, deadline - time.monotonic())) for future in futures)
+            if len(answered) < workers:
+                time.sleep(0.02)
+    except TimeoutError:
+        pass  # a slow machine: the workers go on starting while head office serves
+    log.info("signature workers ready: %d of %d", len(answered), workers)
+
+
 def raise_alert(code: str, message: str, till_id: str = "", chain: str = "", sequence: int | None = None,
                 **details: Any) -> None:
     """Write an alert in its own transaction (a refused batch rolls back, its alert must not) and log it."""
@@ -154,17 +180,23 @@ def _check_shape(till_id: str, chain: str, records: list[Any]) -> None:
     if len(records) > MAX_BATCH:
         raise Rejected("MALFORMED", f"a batch holds at most {MAX_BATCH} records")
     first = records[0].get("sequence") if isinstance(records[0], dict) else None
+    types, numbers, texts = (_TYPES.items(), integer_limits(Record, RECORD_FIELDS),
+                             text_limits(Record, RECORD_FIELDS))
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             raise Rejected("MALFORMED", f"record {index} is not an object")
-        for name, types in _TYPES.items():
-            if type(record.get(name)) not in types:
+        for name, allowed in types:
+            if type(record.get(name)) not in allowed:
                 raise Rejected("MALFORMED", f"record {index}: field {name} missing or of the wrong type",
                                record.get("sequence") if type(record.get("sequence")) is int else None)
-        for name in RECORD_FIELDS:
-            problem = column_problem(Record, name, record[name])
-            if problem is not None:
-                raise OutOfRange("OUT_OF_RANGE", f"record {index}: {problem}", record["sequence"])
+        # The columns' limits, read once (``column_problem`` per field and record cost as much as
+        # the rest of the checks); it names the first field out of its column when one is.
+        if (any(record[name] is not None and not low <= record[name] <= high for name, low, high in numbers)
+                or any(len(record[name]) > longest for name, longest in texts)):
+            for name in RECORD_FIELDS:
+                problem = column_problem(Record, name, record[name])
+                if problem is not None:
+                    raise OutOfRange("OUT_OF_RANGE", f"record {index}: {problem}", record["sequence"])
         if record["sequence"] < 1:
             raise OutOfRange("OUT_OF_RANGE", f"record {index}: sequence {record['sequence']} is below 1",
                              record["sequence"])
@@ -220,7 +252,7 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
                 found = checks[index].first()
                 if found is not None:
                     raise _SealFailure(*found)
-                _insert_rows([tuple(r[name] for name in RECORD_FIELDS) + (now,) for r in chunk])
+                _insert_records(chunk, now)
             for key_id, (pem, _after) in keys.rotated.items():
                 TillKey.insert(key_id=key_id, till_id=till_id, public_key_pem=pem,
                                source="rotation").on_conflict_ignore().execute()
@@ -236,21 +268,44 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
             "head": {"sequence": top["sequence"], "signature": top["signature"], "hash": top["hash"]}}
 
 
-def _insert_rows(rows: list[tuple]) -> None:
-    """Insert record rows with one statement per chunk, written here rather than by peewee's
-    ``insert_many``: building that query cost more than PostgreSQL's own work on the rows."""
+def _insert_records(records: list[dict[str, Any]], now: Any) -> None:
+    """Insert checked records with one statement per chunk, written here rather than by peewee's
+    ``insert_many``: building that query cost more than the database's own work on the rows."""
     database = proxy.obj
     meta = Record._meta
-    columns = [meta.fields[name].column_name for name in RECORD_FIELDS] + [meta.fields["received_at"].column_name]
-    head = 'INSERT INTO "%s" (%s) VALUES ' % (meta.table_name, ", ".join(f'"{c}"' for c in columns))
+    columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in RECORD_FIELDS + ("received_at",))
     cursor = database.cursor()
     if is_postgres():
         # COPY: PostgreSQL's own bulk path, about twice as cheap for the server as INSERT VALUES.
-        text = "".join("\t".join(_copy_field(value) for value in row) + "\n" for row in rows)
-        cursor.copy_expert('COPY "%s" (%s) FROM STDIN' % (meta.table_name, ", ".join(f'"{c}"' for c in columns)),
-                           io.StringIO(text))
+        cursor.copy_expert('COPY "%s" (%s) FROM STDIN' % (meta.table_name, columns),
+                           io.StringIO(_copy_text(records, str(now))))
     else:
-        cursor.executemany(head + "(" + ", ".join("?" * len(columns)) + ")", rows)
+        rows = [tuple(r[name] for name in RECORD_FIELDS) + (now,) for r in records]
+        cursor.executemany('INSERT INTO "%s" (%s) VALUES (%s)' % (meta.table_name, columns,
+                                                                 ", ".join("?" * (len(RECORD_FIELDS) + 1))), rows)
+
+
+def _copy_text(records: list[dict[str, Any]], now: str) -> str:
+    """The rows of ``records`` (then ``now``) in COPY's text format.
+
+    Each row is joined as it is, then looked at once: a row with exactly its 12 separators and
+    no backslash or line end (but the ``\\N`` of a ticket-less record) needed no escaping, which
+    is almost always so (canonical JSON has no raw tab or line end); any other row is written
+    field by field with ``_copy_field``. Escaping every field cost head office as much as the
+    rest of the batch's checks."""
+    lines = []
+    for r in records:
+        ticket = r["ticket_id"]
+        fields = (r["till_id"], r["chain"], str(r["sequence"]), r["kind"], r["created_at"],
+                  "\\N" if ticket is None else str(ticket), str(r["format_version"]), r["payload"],
+                  r["previous_signature"], r["hash"], r["signature"], r["key_id"], now)
+        line = "\t".join(fields)
+        if (line.count("\t") != 12 or line.count("\\") != (ticket is None) or "\n" in line or "\r" in line):
+            line = "\t".join(_copy_field(value) for value in
+                             tuple(r[name] for name in RECORD_FIELDS) + (now,))
+        lines.append(line)
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _copy_field(value: Any) -> str:

@@ -13,6 +13,7 @@ signed bytes whatever the engine does with timestamps.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
@@ -21,7 +22,7 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem"]
+           "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
 
@@ -192,6 +193,24 @@ def column_problem(model: type[peewee.Model], name: str, value: object) -> str |
     if isinstance(value, str) and isinstance(field, peewee.CharField) and len(value) > field.max_length:
         return f"{name} is longer than {field.max_length} characters"
     return None
+
+
+@functools.cache
+def integer_limits(model: type[peewee.Model], names: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """(name, lowest, highest) of each integer column among ``names``: the bounds ``column_problem``
+    holds, read once for checks that run on every record of a batch."""
+    out = []
+    for name in names:
+        field = model._meta.fields[name]
+        out += [(name, low, high) for kind, low, high in _INTEGER_RANGES if isinstance(field, kind)][:1]
+    return tuple(out)
+
+
+@functools.cache
+def text_limits(model: type[peewee.Model], names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(name, longest) of each ``varchar`` column among ``names`` (``column_problem``'s text bound)."""
+    return tuple((name, model._meta.fields[name].max_length) for name in names
+                 if isinstance(model._meta.fields[name], peewee.CharField))
 
 
 def connect(url: str) -> peewee.Database:

@@ -123,6 +123,12 @@ def test_the_commented_sync_example_loads_once_uncommented(tmp_path):
     assert isinstance(config.sync.timeout_s, float) and config.sync.offline_credit_max_cents == 0
 
 
+def test_a_till_sends_5000_records_a_request_unless_told_otherwise(tmp_path):
+    """Each request costs head office a round trip, a transaction and a last chunk of signatures
+    checked on one core: 5000 records a request pay it a third as often as 2000 did."""
+    assert load(_with_sync(tmp_path, 'url = "https://ho"\n')).sync.batch_size == 5000
+
+
 def test_sync_values_are_read_and_ca_file_is_relative_to_till_toml(tmp_path):
     sync = load(_with_sync(tmp_path, 'url = "http://127.0.0.1:8443/ho"\nca_file = "certs/ca.pem"\nbatch_size = 20000\n'
                                      'timeout_s = 5\npull = false\noffline_credit_policy = "accept"\n'

@@ -105,7 +105,7 @@ def test_till_sync_command(shop, headoffice, capsys):
     assert _till_cli("--config", config, "sync") == 2  # no [sync] section in till.toml yet
     assert "[sync]" in capsys.readouterr().err
     assert write_sync_section(config, headoffice.url, batch_size=3, pull=False).sync.batch_size == 3
-    assert write_sync_section(config, headoffice.url).sync == settings_for(headoffice.url, batch_size=2000,
+    assert write_sync_section(config, headoffice.url).sync == settings_for(headoffice.url, batch_size=5000,
                                                                             timeout_s=30.0, attempts=5, pause_s=1.0)
     sell(shop, [("BAG", 1)])
     assert _till_cli("--config", config, "sync", "--dry-run") == 0

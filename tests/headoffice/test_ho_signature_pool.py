@@ -76,3 +76,29 @@ def test_verify_all_reports_the_same_with_workers_as_without(shop, headoffice, w
     assert ("T", 5, "its signature does not verify with the till's key") in [(c, s, p) for _t, c, s, p in alone]
     assert any(c == "T" and s == 9 for _t, c, s, _p in alone) and any(c == "T" and s == 11 for _t, c, s, _p in alone)
     assert workers and all(isinstance(pool, ProcessPoolExecutor) for pool in workers)
+
+
+def test_serve_starts_the_signature_workers_before_the_first_request(tmp_path, monkeypatch):
+    """The workers' start (a Python each, importing ``cryptography``) is paid once, when head
+    office starts, not by the first batch a till sends after it."""
+    import uvicorn
+
+    from headoffice.cli import main as ho_main
+
+    monkeypatch.setattr(signature_pool, "_shared", None)
+    monkeypatch.setattr(signature_pool, "cores", lambda: 2)
+    at_serve: list = []
+
+    def serving(_app, **_options):
+        pool = signature_pool._shared
+        at_serve.append(pool is not None and sum(process.is_alive() for process in pool._processes.values()))
+
+    monkeypatch.setattr(uvicorn, "run", serving)
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "sqlite:///{tmp_path / "ho.db"}"\n', encoding="utf-8")
+    try:
+        assert ho_main(["--config", str(config), "serve"]) == 0
+    finally:
+        if signature_pool._shared is not None:
+            signature_pool._shared.shutdown()
+    assert at_serve == [2]

@@ -331,6 +331,31 @@ def test_payloads_with_tabs_newlines_backslashes_and_quotes_are_held_exactly(sho
     assert (held.payload, held.signature) == (mine.payload, mine.signature)
 
 
+def test_batches_travel_as_ascii_and_letters_beyond_it_are_held_exactly(shop, headoffice, monkeypatch):
+    """The records' JSON goes as ASCII (cheaper to write for the till, the same JSON once read):
+    an accented letter, a euro sign and a character beyond the BMP come back exactly, so what
+    head office holds still verifies."""
+    from till.fiscal.events import record_event
+
+    bodies: list[bytes] = []
+    send = HeadOfficeClient._send
+
+    def spy(client, method, path, body):
+        bodies.append(body)
+        return send(client, method, path, body)
+
+    monkeypatch.setattr(HeadOfficeClient, "_send", spy)
+    record_event(shop.ctx.sealer, "NOTE", "Hélène paie 12 € 🥖", details={"q": "crème brûlée ŒUF"})
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    assert any(b"H\\u00e9l\\u00e8ne" in body for body in bodies)  # the note went, escaped
+    assert all(body.isascii() for body in bodies)
+    mine = FiscalRecord.get((FiscalRecord.chain == "L") & (FiscalRecord.kind == "NOTE"))
+    with proxy.obj.connection_context():
+        held = Record.get((Record.chain == "L") & (Record.sequence == mine.sequence))
+        assert verify_all() == []
+    assert (held.payload, held.signature) == (mine.payload, mine.signature)
+
+
 def test_a_held_record_sent_again_with_an_altered_payload_is_refused_and_raised(shop, headoffice):
     _sell(shop, 2)
     assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK

@@ -184,7 +184,7 @@ reward_account = "6234"         # where the voucher's cost is booked
 # [sync]
 # url = "https://headoffice.example.fr:8443"  # https off the shop's network
 # ca_file = "headoffice-ca.pem"   # a private CA's PEM file; without it, the system's CAs
-# batch_size = 2000               # records per request (1 to 20000)
+# batch_size = 5000               # records per request (1 to 20000)
 # timeout_s = 30.0                # each request
 # attempts = 5                    # times a run resumes after a cut connection
 # pause_s = 1.0                   # first pause before resuming (grows each time)

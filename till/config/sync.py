@@ -16,8 +16,10 @@ class SyncSettings:
 
     url: str
     """Head office, ``http(s)://host[:port][/prefix]``; https off the shop's network."""
-    batch_size: int = 2000
-    """Records per request (1 to 20000)."""
+    batch_size: int = 5000
+    """Records per request (1 to 20000). Each request has a fixed cost at head office (a round
+    trip, a transaction, its last chunk of signatures checked on one core while the others wait):
+    5000 pays it a third as often as 2000 did, for about 20 MB more held per request."""
     timeout_s: float = 30.0
     """The longest one request may take."""
     ca_file: str | None = None
