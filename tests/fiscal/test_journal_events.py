@@ -5,6 +5,7 @@ files at each start."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 
@@ -239,3 +240,22 @@ def test_till_vat_add_seals_the_new_value_with_the_manager_and_refuses_bad_input
     assert "2026-06-01" in capsys.readouterr().err
     assert FiscalRecord.select().where(FiscalRecord.kind == "VAT_RATE_CHANGED").count() == vat_events
     assert _verified(shop).ok
+
+
+def test_a_vat_code_is_read_once_whatever_the_days_sold_on(shop, monkeypatch):
+    """A till selling on a new day, or the demo writing ninety days of history, finds each
+    code's rate without asking the database again; a rate added later is seen at once."""
+    from till.selling.catalogue import forget_cached_rates, vat_rate_bp
+    from till.selling.vat_rates import add_vat_rate
+
+    forget_cached_rates()
+    reads = []
+    select = VatRate.select
+    monkeypatch.setattr(VatRate, "select", lambda *fields: reads.append(fields) or select(*fields))
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=offset) for offset in range(60)]
+    assert {vat_rate_bp("N", day) for day in days} == {2000}
+    assert len(reads) == 1
+
+    add_vat_rate(shop.ctx.sealer, "N", "TVA normale 21 %", 2100, dt.date(2027, 1, 1), user_id=shop.manager.id)
+    assert vat_rate_bp("N", dt.date(2026, 12, 31)) == 2000
+    assert vat_rate_bp("N", dt.date(2027, 1, 1)) == 2100

@@ -345,7 +345,7 @@ def test_a_typed_quantity_keeps_its_separator(shop):
 def test_the_next_sale_is_written_without_building_a_query(shop, monkeypatch):
     """The ticket's commit runs statements written once (``ticket_writer``, ``Sealer``, the day
     check of ``closures``): once the till has sold, writing the next sale builds no peewee query,
-    which costs more than its statement. The demo's build writes 2,880 sales this way."""
+    which costs more than its statement. The demo's build writes 1,080 sales this way."""
     def paid_checkout() -> Checkout:
         basket = basket_of(shop)
         basket.add_code(shop.barcodes["WIN"])

@@ -382,8 +382,8 @@ def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: i
     return plan
 
 
-SALES_PER_DAY = 32
-"""Past sales per day of history on average (90 days: 2,880), then the receipts to return."""
+SALES_PER_DAY = 12
+"""Past sales per day of history on average (90 days: 1,080), then the receipts to return."""
 
 
 def _receipts_to_return(items: list[_Item], day: dt.date) -> list[_PlannedTicket]:

@@ -41,27 +41,25 @@ def is_serial_tracked(product_id: int | None) -> bool:
     return bool(product is not None and product.serial_tracked)
 
 
-_rates: dict[tuple[str, dt.date], int] = {}
+_rates: dict[str, list[tuple[dt.date, dt.date | None, int]]] = {}
+"""Each VAT code's rates, newest validity first: (valid from, valid to, basis points)."""
 
 
 def vat_rate_bp(vat_code: str, on: dt.date) -> int:
-    """The value of VAT rate ``vat_code`` in force on ``on``, in basis points."""
-    key = (vat_code, on)
-    if key not in _rates:
-        rate = (
-            VatRate.select()
-            .where(
-                (VatRate.code == vat_code)
-                & (VatRate.valid_from <= on)
-                & ((VatRate.valid_to.is_null()) | (VatRate.valid_to >= on))
-            )
-            .order_by(VatRate.valid_from.desc())
-            .first()
-        )
-        if rate is None:
-            raise TillError("No VAT rate {code} is in force on {date}", code=vat_code, date=on.isoformat())
-        _rates[key] = rate.rate_bp
-    return _rates[key]
+    """The value of VAT rate ``vat_code`` in force on ``on``, in basis points.
+
+    A code's few rates are read once and kept, all of them: a till that sells on a new day (or
+    writes a history of many days) never asks the database again."""
+    rates = _rates.get(vat_code)
+    if rates is None:
+        rates = _rates[vat_code] = [
+            (valid_from, valid_to, rate_bp) for valid_from, valid_to, rate_bp in
+            VatRate.select(VatRate.valid_from, VatRate.valid_to, VatRate.rate_bp)
+            .where(VatRate.code == vat_code).order_by(VatRate.valid_from.desc()).tuples()]
+    for valid_from, valid_to, rate_bp in rates:
+        if valid_from <= on and (valid_to is None or valid_to >= on):
+            return rate_bp
+    raise TillError("No VAT rate {code} is in force on {date}", code=vat_code, date=on.isoformat())
 
 
 def forget_cached_rates() -> None:
