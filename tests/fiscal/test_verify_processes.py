@@ -53,15 +53,17 @@ def test_worker_processes_report_exactly_what_the_calling_process_reports(sqlite
 
 
 class _Counting(Executor):
-    """Runs each chunk at once, and counts the checks submitted whose verdicts are not read yet."""
+    """Runs each page at once, and counts the records submitted whose verdicts are not read yet."""
 
     def __init__(self) -> None:
-        self.waiting = self.most = 0
+        self.waiting = self.most = self.submitted = 0
 
-    def submit(self, fn, jobs, /):  # noqa: ANN001 - the pool's own signature
-        future = _Read(self, len(jobs))
-        future.set_result(fn(jobs))
-        self.waiting += len(jobs)
+    def submit(self, fn, job, /):  # noqa: ANN001 - the pool's own signature
+        records = len(job[4])  # verify_records.PageJob: the page's records
+        future = _Read(self, records)
+        future.set_result(fn(job))
+        self.submitted += 1
+        self.waiting += records
         self.most = max(self.most, self.waiting)
         return future
 
@@ -79,13 +81,13 @@ class _Read(Future):
 
 
 @pytest.mark.parametrize("events", [30, 120])
-def test_at_most_two_pages_of_checks_are_in_flight(sqlite_shop, monkeypatch, events):
+def test_at_most_two_pages_a_worker_are_in_flight(sqlite_shop, monkeypatch, events):
     for index in range(events):
         record_event(sqlite_shop.sealer, LOGIN, f"login {index}")
     pool = _Counting()
     monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
     assert sqlite_shop.verify(page_size=10, workers=2).ok
-    assert 0 < pool.most <= 2 * 10 and pool.waiting == 0
+    assert 0 < pool.most <= 2 * 2 * 10 and pool.waiting == 0
 
 
 def test_the_workers_leave_when_their_process_is_killed(tmp_path):
