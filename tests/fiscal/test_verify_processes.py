@@ -59,7 +59,7 @@ class _Counting(Executor):
         self.waiting = self.most = self.submitted = 0
 
     def submit(self, fn, job, /):  # noqa: ANN001 - the pool's own signature
-        records = len(job[4])  # verify_records.PageJob: the page's records
+        records = len(job[4]) if isinstance(job, tuple) else len(job)  # a PageJob's records, or a list of checks
         future = _Read(self, records)
         future.set_result(fn(job))
         self.submitted += 1
@@ -88,6 +88,22 @@ def test_at_most_two_pages_a_worker_are_in_flight(sqlite_shop, monkeypatch, even
     monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
     assert sqlite_shop.verify(page_size=10, workers=2).ok
     assert 0 < pool.most <= 2 * 2 * 10 and pool.waiting == 0
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_each_page_is_one_submission_whatever_the_number_of_workers(sqlite_shop, monkeypatch, workers):
+    """Few, large messages between processes: a page of records with its tickets' rows goes to
+    the workers in one submission, not split into one chunk per worker."""
+    for index in range(95):
+        record_event(sqlite_shop.sealer, LOGIN, f"login {index}")
+    for _ in range(5):
+        sqlite_shop.sale()
+    pool = _Counting()
+    monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
+    report = sqlite_shop.verify(page_size=10, workers=workers)
+    assert report.ok
+    pages = sum(-(-count // 10) for count in report.counts.values())
+    assert pool.submitted == pages
 
 
 def test_the_workers_leave_when_their_process_is_killed(tmp_path):
