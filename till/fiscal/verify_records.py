@@ -75,12 +75,12 @@ def check_page(job: PageJob) -> dict[int, Verdict]:
             continue
         digest = sha256(message)
         pem = keys.get(key_id)
-        verdict = Verdict(
-            None, digest.hexdigest() == hash_, None if pem is None else verify_digest(pem, digest.digest(), signature),
-            True if tickets is None else _ticket(tickets, ticket_id, payload),
-            None if tickets is None else _time(tickets, histories, ticket_id, sequence, created_at))
-        if verdict != GOOD:
-            found[index] = verdict
+        hashed = digest.hexdigest() == hash_
+        signed = None if pem is None else verify_digest(pem, digest.digest(), signature)
+        ticket = True if tickets is None else _ticket(tickets, ticket_id, payload)
+        time_wrong = None if tickets is None else _time(tickets, histories, ticket_id, sequence, created_at)
+        if not (hashed and signed and ticket is True and time_wrong is None):  # the rare case: say what
+            found[index] = Verdict(None, hashed, signed, ticket, time_wrong)
     return found
 
 
