@@ -59,28 +59,38 @@ rows as ``verify._RECORD`` columns, the rows of their tickets or None outside ti
 
 
 def check_page(job: PageJob) -> dict[int, Verdict]:
-    """The verdict of every record of the page that is not ``GOOD``, by its index in the page."""
+    """The verdict of every record of the page that is not ``GOOD``, by its index in the page.
+
+    The signatures are checked after the rest of the page, in one tight loop: OpenSSL's
+    tables then stay in the processor's cache instead of being pushed out by the payloads
+    rebuilt between two checks, which measurably slows each check down."""
     till_id, chain, keys, histories, page, tickets = job
     sha256 = hashlib.sha256
     found: dict[int, Verdict] = {}
+    signed: list[tuple[int, str, bytes, str, Verdict]] = []
     for index, (_id, sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature,
                 key_id) in enumerate(page):
+        ticket = True if tickets is None else _ticket(tickets, ticket_id, payload)
+        time_wrong = None if tickets is None else _time(tickets, histories, ticket_id, sequence, created_at)
         try:
             message = message_bytes(
                 format_version=version, till_id=till_id, chain=chain, sequence=sequence, kind=kind,
                 created_at=created_at, ticket_id=ticket_id, payload=payload, previous_signature=previous)
         except (TypeError, ValueError) as error:  # reported by the caller, in sequence order
-            found[index] = Verdict(error=str(error), hashed=False, signed=None, ticket=_ticket(
-                tickets, ticket_id, payload), time_wrong=_time(tickets, histories, ticket_id, sequence, created_at))
+            found[index] = Verdict(str(error), False, None, ticket, time_wrong)
             continue
         digest = sha256(message)
+        verdict = Verdict(None, digest.hexdigest() == hash_, True, ticket, time_wrong)
         pem = keys.get(key_id)
-        hashed = digest.hexdigest() == hash_
-        signed = None if pem is None else verify_digest(pem, digest.digest(), signature)
-        ticket = True if tickets is None else _ticket(tickets, ticket_id, payload)
-        time_wrong = None if tickets is None else _time(tickets, histories, ticket_id, sequence, created_at)
-        if not (hashed and signed and ticket is True and time_wrong is None):  # the rare case: say what
-            found[index] = Verdict(None, hashed, signed, ticket, time_wrong)
+        if pem is None:
+            found[index] = verdict._replace(signed=None)
+        else:
+            signed.append((index, pem, digest.digest(), signature, verdict))
+    for index, pem, digest, signature, verdict in signed:
+        if not verify_digest(pem, digest, signature):
+            found[index] = verdict._replace(signed=False)
+        elif verdict != GOOD:
+            found[index] = verdict
     return found
 
 
