@@ -10,17 +10,19 @@ as the till's own checks at start, closure and export (``till.fiscal.anchor_chec
 tail shows too.
 
 Memory stays flat on a million records: records are read by keyset pages of one chain, the
-tickets of a page are rebuilt with four bulk queries, and only counters cross pages (two pages
-at most are in hand). The cost per record is one SHA-256, one ECDSA verification and, for
-tickets, the payload's text written from the rows and compared with the sealed text; only when
-they differ are the exact rules applied (``_same_payload``), so the verdicts are those of a
-rebuild-and-compare of every payload.
+tickets of a page are read with four bulk queries, and only counters cross pages. The cost per
+record is one SHA-256, one ECDSA verification and, for tickets, the payload's text written from
+the rows and compared with the sealed text; only when they differ are the exact rules applied
+(``verify_records.same_payload``), so the verdicts are those of a rebuild-and-compare of every
+payload.
 
-The ECDSA checks, most of the cost, run in worker processes (``till.fiscal.signature_pool``:
-threads could not share them out, the Python around each check holds the GIL), one page behind
-the process that reads and rebuilds the next page, so at most two pages of checks are in flight
-and memory stays flat. Each record's findings are still made in sequence order in the calling
-process, so the report is the same with any number of workers (``workers=0``: everything here).
+What a record alone can show (message and hash, signature, payload, ticket time) is checked a
+page at a time by ``verify_records.check_page``: in worker processes (``till.fiscal.signature_pool``:
+threads could not share it out, the Python around each check holds the GIL), one submission per
+page and up to two pages per worker in flight while this process reads the next pages, or here
+with ``workers=0``. The answer names only the records with something wrong; each page is then
+walked in sequence order in the calling process for what needs the record before (sequence,
+link, key order), so the report is the same with any number of workers.
 """
 
 from __future__ import annotations
