@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -32,6 +33,7 @@ def test_worker_processes_report_exactly_what_the_calling_process_reports(sqlite
     records = list(FiscalRecord.select().where(FiscalRecord.chain == "T").order_by(FiscalRecord.sequence))
     sqlite_shop.unprotect()
     _tamper(sqlite_shop, records)
+    sqlite_shop.unsealed_ticket(999)  # found by the row checks, which run beside the walk with workers
     alone = sqlite_shop.verify(page_size=6, workers=0)
     pools: list[Executor | None] = []
     made = signature_pool.signature_pool
@@ -50,6 +52,32 @@ def test_worker_processes_report_exactly_what_the_calling_process_reports(sqlite
     assert (12, "signature is not valid (record altered or forged)") in found
     assert (16, "does not link to the previous record (previous signature differs)") in found
     assert any(p.sequence == 8 and p.what.startswith("payload differs") for p in alone.problems)
+    assert any("has no fiscal record" in p.what for p in spread.problems)
+
+
+def test_the_row_checks_run_beside_the_walk_on_their_own_connection(sqlite_shop, monkeypatch):
+    """With workers, the calling process mostly waits for them: the checks of rows against the
+    sealed records (closures, credit notes...) run meanwhile in a thread, and say the same."""
+    from till.fiscal import verify as verify_module
+
+    for _ in range(3):
+        sqlite_shop.sale()
+    seen: list[str] = []
+    closures = verify_module.check_closures
+
+    def spy():
+        seen.append(threading.current_thread().name)
+        return closures()
+
+    monkeypatch.setattr(verify_module, "check_closures", spy)
+    pool = _Counting()
+    monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
+    assert sqlite_shop.verify(page_size=10, workers=2).ok
+    assert sqlite_shop.verify(workers=0).ok
+    with sqlite_shop.database.atomic():  # another connection would not see this transaction's rows
+        assert sqlite_shop.verify(page_size=10, workers=2).ok
+    main = threading.main_thread().name
+    assert seen == ["till-verify-rows", main, main]
 
 
 class _Counting(Executor):

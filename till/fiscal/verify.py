@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -309,6 +310,54 @@ def _check_return_origins(report: VerifyReport) -> None:
             number=number, reference=reference or code))
 
 
+class _RowChecks:
+    """The checks of rows against the sealed records (tickets sealed once, returns, closures,
+    cash moves, credit notes, ``checks``), which need no record order.
+
+    With ``alongside``, they run in a thread on its own connection while the chains are walked:
+    the calling process mostly waits for its workers then, and these checks are mostly the
+    database's time (which lets the GIL go). Otherwise, or inside a transaction (another
+    connection would not see its rows), they run in ``result``, after the walk."""
+
+    def __init__(self, checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]], alongside: bool) -> None:
+        self.checks = tuple(checks)
+        self.found: VerifyReport | None = None
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if alongside:
+            self.thread = threading.Thread(target=self._alongside, name="till-verify-rows", daemon=True)
+            self.thread.start()
+
+    def _alongside(self) -> None:
+        try:
+            self.found = self._run()
+        except BaseException as error:  # noqa: BLE001 - raised again by ``result``, in the caller
+            self.error = error
+        finally:
+            current_database().close()  # this thread's own connection
+
+    def _run(self) -> VerifyReport:
+        found = VerifyReport()
+        _check_tickets_sealed(found)
+        _check_return_origins(found)
+        found.problems.extend(check_closures())
+        found.problems.extend(check_cash_moves())
+        for check_rows in (check_credit_ledger, *self.checks):
+            problems, warnings = check_rows()
+            found.problems.extend(problems)
+            found.warnings.extend(warnings)
+        return found
+
+    def result(self) -> VerifyReport:
+        if self.thread is None:
+            return self._run()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.found is not None
+        return self.found
+
+
 def default_workers() -> int:
     """Signature-checking processes ``verify_journal`` uses by default: one per core this
     process may run on, and none on a single core, where they could only take turns with it."""
@@ -375,21 +424,16 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         report.problems.extend(findings.problems + findings.unacknowledged)
         report.warnings.extend(findings.warnings)
     histories: dict[str, list[ImportedHistory]] = {}
+    rows = _RowChecks(checks, alongside=pool is not None and not current_database().in_transaction())
     for till_id, chain in sorted(chains):
         if till_id not in histories:
             histories[till_id] = declared_histories(till_id)
         check = _ChainCheck(till_id, chain, keys, report, key_chains[till_id], histories[till_id])
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)))
-    _check_tickets_sealed(report)
-    _check_return_origins(report)
-
-    report.problems.extend(check_closures())
-    report.problems.extend(check_cash_moves())
-    for check_rows in (check_credit_ledger, *checks):
-        problems, warnings = check_rows()
-        report.problems.extend(problems)
-        report.warnings.extend(warnings)
+    found = rows.result()
+    report.problems.extend(found.problems)
+    report.warnings.extend(found.warnings)
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report
