@@ -87,7 +87,7 @@ class _Counting(Executor):
         self.waiting = self.most = self.submitted = 0
 
     def submit(self, fn, job, /):  # noqa: ANN001 - the pool's own signature
-        records = len(job[4]) if isinstance(job, tuple) else len(job)  # a PageJob's records, or a list of checks
+        records = len(job[3]) if isinstance(job, tuple) else len(job)  # a PageJob's records, or a list of checks
         future = _Read(self, records)
         future.set_result(fn(job))
         self.submitted += 1

@@ -16,13 +16,14 @@ the rows and compared with the sealed text; only when they differ are the exact 
 (``verify_records.same_payload``), so the verdicts are those of a rebuild-and-compare of every
 payload.
 
-What a record alone can show (message and hash, signature, payload, ticket time) is checked a
-page at a time by ``verify_records.check_page``: in worker processes (``till.fiscal.signature_pool``:
-threads could not share it out, the Python around each check holds the GIL), one submission per
-page and up to two pages per worker in flight while this process reads the next pages, or here
-with ``workers=0``. The answer names only the records with something wrong; each page is then
-walked in sequence order in the calling process for what needs the record before (sequence,
-link, key order), so the report is the same with any number of workers.
+What a record's own bytes show (message and hash, signature) is checked a page at a time by
+``verify_records.check_page``: in worker processes (``till.fiscal.signature_pool``: threads
+could not share it out, the Python around each check holds the GIL), one submission per page
+and up to two pages per worker in flight, while this process checks the page's tickets
+(``verify_records.check_tickets``) and reads the next pages; or here with ``workers=0``. The
+answers name only the records with something wrong; each page is then walked in sequence order
+in the calling process for what needs the record before (sequence, link, key order), so the
+report is the same with any number of workers.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problem
 from till.fiscal.keys import key_id_of
 from till.fiscal.payloads import TICKET_CHAINS, ticket_rows
 from till.fiscal.problems import Problem, finding
-from till.fiscal.verify_records import GOOD, NO_TICKET, TICKET_GONE, Verdict, check_page
+from till.fiscal.verify_records import (GOOD, GOOD_TICKET, NO_TICKET, TICKET_GONE, TicketVerdict, Verdict, check_page,
+                                       check_tickets)
 from till.fiscal.verify_records import same_payload as _same_payload  # noqa: F401 - its former home
 from till.i18n import Counted, translate
 
@@ -174,33 +176,38 @@ class _ChainCheck:
         self.report.problems.append(finding(self.till_id, self.chain, sequence, message, **params))
 
     def run(self, page_size: int, pool: Executor | None, workers: int) -> None:
-        """Check page after page. Each page, with its tickets' rows, is one job of
-        ``verify_records.check_page``: with a ``pool``, up to ``2 * workers`` pages are checked
-        by the workers while this process reads the next ones, and each page's answer is then
+        """Check page after page. Each page's records go whole to ``verify_records.check_page``:
+        with a ``pool``, up to ``2 * workers`` pages are checked by the workers while this
+        process checks their tickets and reads the next ones; each page's answers are then
         walked in order, so the findings are the very ones (and in the same order) of the
         single-process walk, and memory holds a bounded number of pages."""
         tickets = self.chain in TICKET_CHAINS
-        waiting: collections.deque[tuple[list[tuple], Future]] = collections.deque()
+        waiting: collections.deque[tuple[list[tuple], Future, dict[int, TicketVerdict]]] = collections.deque()
         for page in _pages(self.till_id, self.chain, page_size):
-            rows = ticket_rows([row[4] for row in page if row[4] is not None]) if tickets else None
-            job = (self.till_id, self.chain, self.keys, self.histories, page, rows)
-            if pool is None:
-                self.check_page(page, check_page(job))
+            job = (self.till_id, self.chain, self.keys, page)
+            future = None if pool is None else pool.submit(check_page, job)
+            ticket_verdicts = {}
+            if tickets:
+                rows = ticket_rows([row[4] for row in page if row[4] is not None])
+                ticket_verdicts = check_tickets(page, rows, self.histories)
+            if future is None:
+                self.check_page(page, check_page(job), ticket_verdicts)
                 continue
-            waiting.append((page, pool.submit(check_page, job)))
+            waiting.append((page, future, ticket_verdicts))
             while len(waiting) >= 2 * max(workers, 1):
-                page, verdicts = waiting.popleft()
-                self.check_page(page, verdicts.result())
+                page, future, ticket_verdicts = waiting.popleft()
+                self.check_page(page, future.result(), ticket_verdicts)
         while waiting:
-            page, verdicts = waiting.popleft()
-            self.check_page(page, verdicts.result())
+            page, future, ticket_verdicts = waiting.popleft()
+            self.check_page(page, future.result(), ticket_verdicts)
 
-    def check_page(self, page: list[tuple], verdicts: dict[int, Verdict]) -> None:
-        get = verdicts.get
+    def check_page(self, page: list[tuple], verdicts: dict[int, Verdict],
+                   ticket_verdicts: dict[int, TicketVerdict]) -> None:
+        get, get_ticket = verdicts.get, ticket_verdicts.get
         for index, row in enumerate(page):
-            self.check(row, get(index, GOOD))
+            self.check(row, get(index, GOOD), get_ticket(index, GOOD_TICKET))
 
-    def check(self, row: tuple, verdict: Verdict) -> None:
+    def check(self, row: tuple, verdict: Verdict, ticket_verdict: TicketVerdict) -> None:
         """The findings of one record, in the order the single-process walk always made them."""
         _id, sequence, _kind, _created_at, ticket_id, _version, _payload, previous, _hash, signature, key_id = row
         self.count += 1
@@ -223,15 +230,15 @@ class _ChainCheck:
                 self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
             elif not verdict.signed:
                 self.problem(sequence, "signature is not valid (record altered or forged)")
-        if verdict.ticket is NO_TICKET:
+        if ticket_verdict.ticket is NO_TICKET:
             self.problem(sequence, "names no ticket")
-        elif verdict.ticket is TICKET_GONE:
+        elif ticket_verdict.ticket is TICKET_GONE:
             self.problem(sequence, "ticket {ticket_id} it seals no longer exists", ticket_id=ticket_id)
-        elif verdict.ticket is False:
+        elif ticket_verdict.ticket is False:
             self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
                          ticket_id=ticket_id)
-        if verdict.time_wrong is not None:
-            business, sealed = verdict.time_wrong
+        if ticket_verdict.time_wrong is not None:
+            business, sealed = ticket_verdict.time_wrong
             self.problem(sequence, TICKET_TIME_WRONG, ticket_time=_iso(business), sealed_at=_iso(sealed))
         self.previous, self.last, self.expected = signature, sequence, sequence + 1
 
