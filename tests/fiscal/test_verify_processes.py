@@ -120,8 +120,8 @@ def test_at_most_two_pages_a_worker_are_in_flight(sqlite_shop, monkeypatch, even
 
 @pytest.mark.parametrize("workers", [2, 3])
 def test_each_page_is_one_submission_whatever_the_number_of_workers(sqlite_shop, monkeypatch, workers):
-    """Few, large messages between processes: a page of records with its tickets' rows goes to
-    the workers in one submission, not split into one chunk per worker."""
+    """Few, large messages between processes: a page of records goes to the workers in one
+    submission, not split into one chunk per worker."""
     for index in range(95):
         record_event(sqlite_shop.sealer, LOGIN, f"login {index}")
     for _ in range(5):

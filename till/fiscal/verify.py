@@ -230,9 +230,9 @@ class _ChainCheck:
                 self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
             elif not verdict.signed:
                 self.problem(sequence, "signature is not valid (record altered or forged)")
-        if ticket_verdict.ticket is NO_TICKET:
+        if ticket_verdict.ticket == NO_TICKET:
             self.problem(sequence, "names no ticket")
-        elif ticket_verdict.ticket is TICKET_GONE:
+        elif ticket_verdict.ticket == TICKET_GONE:
             self.problem(sequence, "ticket {ticket_id} it seals no longer exists", ticket_id=ticket_id)
         elif ticket_verdict.ticket is False:
             self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",

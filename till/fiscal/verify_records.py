@@ -26,7 +26,7 @@ from till.fiscal.keys import verify_digest
 from till.fiscal.payloads import TicketRows, payload_of, payload_text
 
 __all__ = ["GOOD", "GOOD_TICKET", "NO_TICKET", "PageJob", "TICKET_GONE", "TicketVerdict", "Verdict", "check_page",
-           "check_tickets"]
+           "check_tickets", "same_payload"]
 
 NO_TICKET = "no ticket"
 """``TicketVerdict.ticket`` of a ticket-chain record that names no ticket."""
