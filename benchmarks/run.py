@@ -20,8 +20,9 @@ What is measured:
   checkout wrote, read back and written again with bare ``sqlite3`` statements (same pragmas,
   one transaction) into a copy of the shop database, alternately with the till, in the same run.
 - receipt_lookup: a ticket found from its printed code, with its lines and payments.
-- verify: records a second by ``till.fiscal.verify.verify_journal`` as the till runs it (ECDSA
-  checks in one worker process per core); beside it, raw_verify: the same records read with
+- verify: records a second by ``till.fiscal.verify.verify_journal`` as the till runs it (each page
+  of records sent whole to one of a worker process per core: message, hash, ECDSA; payloads
+  against ticket rows, links and the other checks in the calling process); beside it, raw_verify: the same records read with
   bare ``sqlite3``, their signed message rebuilt, SHA-256, and bare ``cryptography`` ECDSA
   verifications on a process pool of as many workers (``benchmarks/bare_verify.py``).
   verify_1thread_per_s is ``verify_journal(workers=0)``, all in one process, against the bare

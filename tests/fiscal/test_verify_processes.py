@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -32,6 +33,7 @@ def test_worker_processes_report_exactly_what_the_calling_process_reports(sqlite
     records = list(FiscalRecord.select().where(FiscalRecord.chain == "T").order_by(FiscalRecord.sequence))
     sqlite_shop.unprotect()
     _tamper(sqlite_shop, records)
+    sqlite_shop.unsealed_ticket(999)  # found by the row checks, which run beside the walk with workers
     alone = sqlite_shop.verify(page_size=6, workers=0)
     pools: list[Executor | None] = []
     made = signature_pool.signature_pool
@@ -50,18 +52,46 @@ def test_worker_processes_report_exactly_what_the_calling_process_reports(sqlite
     assert (12, "signature is not valid (record altered or forged)") in found
     assert (16, "does not link to the previous record (previous signature differs)") in found
     assert any(p.sequence == 8 and p.what.startswith("payload differs") for p in alone.problems)
+    assert any("has no fiscal record" in p.what for p in spread.problems)
+
+
+def test_the_row_checks_run_beside_the_walk_on_their_own_connection(sqlite_shop, monkeypatch):
+    """With workers, the calling process mostly waits for them: the checks of rows against the
+    sealed records (closures, credit notes...) run meanwhile in a thread, and say the same."""
+    from till.fiscal import verify as verify_module
+
+    for _ in range(3):
+        sqlite_shop.sale()
+    seen: list[str] = []
+    closures = verify_module.check_closures
+
+    def spy():
+        seen.append(threading.current_thread().name)
+        return closures()
+
+    monkeypatch.setattr(verify_module, "check_closures", spy)
+    pool = _Counting()
+    monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
+    assert sqlite_shop.verify(page_size=10, workers=2).ok
+    assert sqlite_shop.verify(workers=0).ok
+    with sqlite_shop.database.atomic():  # another connection would not see this transaction's rows
+        assert sqlite_shop.verify(page_size=10, workers=2).ok
+    main = threading.main_thread().name
+    assert seen == ["till-verify-rows", main, main]
 
 
 class _Counting(Executor):
-    """Runs each chunk at once, and counts the checks submitted whose verdicts are not read yet."""
+    """Runs each page at once, and counts the records submitted whose verdicts are not read yet."""
 
     def __init__(self) -> None:
-        self.waiting = self.most = 0
+        self.waiting = self.most = self.submitted = 0
 
-    def submit(self, fn, jobs, /):  # noqa: ANN001 - the pool's own signature
-        future = _Read(self, len(jobs))
-        future.set_result(fn(jobs))
-        self.waiting += len(jobs)
+    def submit(self, fn, job, /):  # noqa: ANN001 - the pool's own signature
+        records = len(job[3]) if isinstance(job, tuple) else len(job)  # a PageJob's records, or a list of checks
+        future = _Read(self, records)
+        future.set_result(fn(job))
+        self.submitted += 1
+        self.waiting += records
         self.most = max(self.most, self.waiting)
         return future
 
@@ -79,13 +109,29 @@ class _Read(Future):
 
 
 @pytest.mark.parametrize("events", [30, 120])
-def test_at_most_two_pages_of_checks_are_in_flight(sqlite_shop, monkeypatch, events):
+def test_at_most_two_pages_a_worker_are_in_flight(sqlite_shop, monkeypatch, events):
     for index in range(events):
         record_event(sqlite_shop.sealer, LOGIN, f"login {index}")
     pool = _Counting()
     monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
     assert sqlite_shop.verify(page_size=10, workers=2).ok
-    assert 0 < pool.most <= 2 * 10 and pool.waiting == 0
+    assert 0 < pool.most <= 2 * 2 * 10 and pool.waiting == 0
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_each_page_is_one_submission_whatever_the_number_of_workers(sqlite_shop, monkeypatch, workers):
+    """Few, large messages between processes: a page of records goes to the workers in one
+    submission, not split into one chunk per worker."""
+    for index in range(95):
+        record_event(sqlite_shop.sealer, LOGIN, f"login {index}")
+    for _ in range(5):
+        sqlite_shop.sale()
+    pool = _Counting()
+    monkeypatch.setattr(signature_pool, "signature_pool", lambda count, workers=None: pool)
+    report = sqlite_shop.verify(page_size=10, workers=workers)
+    assert report.ok
+    pages = sum(-(-count // 10) for count in report.counts.values())
+    assert pool.submitted == pages
 
 
 def test_the_workers_leave_when_their_process_is_killed(tmp_path):

@@ -2,9 +2,9 @@
 
 Checking a signature is pure (public key, digest, signature -> bool) and is the largest single
 cost of verifying a journal (about two fifths of the calling process's time); threads could not share it out, because the Python around each
-OpenSSL call holds the GIL. So the till's ``journal verify`` and head office's ingest and
-``verify`` send these checks, in chunks of plain strings and bytes, to worker processes, while
-everything that depends on order (links, sequences, key order, payloads) stays in the calling
+OpenSSL call holds the GIL. So head office's ingest and ``verify`` send these checks, in chunks
+of plain strings and bytes, to worker processes (the till's ``journal verify`` sends them whole
+pages of records instead, ``till.fiscal.verify_records``), while everything that depends on order (links, sequences, key order, payloads) stays in the calling
 process, which then reads the verdicts back in record order: the findings are the same with
 any number of workers.
 

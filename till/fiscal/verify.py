@@ -10,24 +10,27 @@ as the till's own checks at start, closure and export (``till.fiscal.anchor_chec
 tail shows too.
 
 Memory stays flat on a million records: records are read by keyset pages of one chain, the
-tickets of a page are rebuilt with four bulk queries, and only counters cross pages (two pages
-at most are in hand). The cost per record is one SHA-256, one ECDSA verification and, for
-tickets, the payload's text written from the rows and compared with the sealed text; only when
-they differ are the exact rules applied (``_same_payload``), so the verdicts are those of a
-rebuild-and-compare of every payload.
+tickets of a page are read with four bulk queries, and only counters cross pages. The cost per
+record is one SHA-256, one ECDSA verification and, for tickets, the payload's text written from
+the rows and compared with the sealed text; only when they differ are the exact rules applied
+(``verify_records.same_payload``), so the verdicts are those of a rebuild-and-compare of every
+payload.
 
-The ECDSA checks, most of the cost, run in worker processes (``till.fiscal.signature_pool``:
-threads could not share them out, the Python around each check holds the GIL), one page behind
-the process that reads and rebuilds the next page, so at most two pages of checks are in flight
-and memory stays flat. Each record's findings are still made in sequence order in the calling
-process, so the report is the same with any number of workers (``workers=0``: everything here).
+What a record's own bytes show (message and hash, signature) is checked a page at a time by
+``verify_records.check_page``: in worker processes (``till.fiscal.signature_pool``: threads
+could not share it out, the Python around each check holds the GIL), one submission per page
+and up to two pages per worker in flight, while this process checks the page's tickets
+(``verify_records.check_tickets``) and reads the next pages; or here with ``workers=0``. The
+answers name only the records with something wrong; each page is then walked in sequence order
+in the calling process for what needs the record before (sequence, link, key order), so the
+report is the same with any number of workers.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-import hashlib
-import json
+import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -39,16 +42,18 @@ from store.models import ChainHead, FiscalRecord, SigningKey, Ticket
 from till.fiscal import signature_pool
 from till.fiscal.anchor import AnchorStore
 from till.fiscal.anchor_check import check_anchors
-from till.fiscal.canonical import canonical_json
 from till.fiscal.cash_move_check import check_cash_moves
-from till.fiscal.chain import current_database, flush_anchors, message_bytes
+from till.fiscal.chain import current_database, flush_anchors
 from till.fiscal.closure_check import check_closures
-from till.fiscal.imported_history import TICKET_TIME_WRONG, ImportedHistory, declared_histories, ticket_time_wrong
+from till.fiscal.imported_history import TICKET_TIME_WRONG, ImportedHistory, declared_histories
 from till.fiscal.credit_ledger import check_credit_ledger
 from till.fiscal.key_chain import KeyChain, KeyOrder, key_chain_of, root_problems
-from till.fiscal.keys import key_id_of, verify_digest
-from till.fiscal.payloads import TICKET_CHAINS, TicketRows, payload_of, payload_text, ticket_rows
+from till.fiscal.keys import key_id_of
+from till.fiscal.payloads import TICKET_CHAINS, ticket_rows
 from till.fiscal.problems import Problem, finding
+from till.fiscal.verify_records import (GOOD, GOOD_TICKET, NO_TICKET, TICKET_GONE, TicketVerdict, Verdict, check_page,
+                                       check_tickets)
+from till.fiscal.verify_records import same_payload as _same_payload  # noqa: F401 - its former home
 from till.i18n import Counted, translate
 
 __all__ = ["Problem", "VerifyReport", "default_workers", "verify_journal"]
@@ -150,24 +155,6 @@ def _load_keys(public_keys: dict[str, str] | None, report: VerifyReport) -> dict
     return keys
 
 
-def _same_payload(stored: str, rebuilt: dict[str, Any]) -> bool:
-    """Does the sealed payload still describe the rows ``rebuilt`` now?
-
-    Parsing and comparing values runs in C, twice as fast as encoding; only on a difference the
-    exact rule (canonical text equal) is applied, so a row's text that is not NFC is no false
-    alarm. The fast path takes 1030 and 1030.0 as equal: the same amount, not a tampering.
-    """
-    try:
-        return json.loads(stored) == rebuilt or canonical_json(rebuilt) == stored
-    except (TypeError, ValueError):
-        return False
-
-
-_Prepared = tuple[bytes | None, str | None, Exception | None]
-"""Per record, from ``_ChainCheck.prepare``: the rebuilt message's SHA-256 and its hex form, or
-(None, None, why the message cannot be rebuilt)."""
-
-
 class _ChainCheck:
     """Walks one chain; keeps only what links a record to the previous one."""
 
@@ -189,100 +176,79 @@ class _ChainCheck:
         self.report.problems.append(finding(self.till_id, self.chain, sequence, message, **params))
 
     def run(self, page_size: int, pool: Executor | None, workers: int) -> None:
-        """Check page after page; with a ``pool``, the signatures of page n are verified by the
-        workers while this process prepares page n+1, then page n is checked in order, so the
-        findings are the very ones (and in the same order) of the single-threaded walk."""
+        """Check page after page. Each page's records go whole to ``verify_records.check_page``:
+        with a ``pool``, up to ``2 * workers`` pages are checked by the workers while this
+        process checks their tickets and reads the next ones; each page's answers are then
+        walked in order, so the findings are the very ones (and in the same order) of the
+        single-process walk, and memory holds a bounded number of pages."""
         tickets = self.chain in TICKET_CHAINS
-        waiting = None
+        waiting: collections.deque[tuple[list[tuple], Future, dict[int, TicketVerdict]]] = collections.deque()
         for page in _pages(self.till_id, self.chain, page_size):
-            rows = ticket_rows([row[4] for row in page if row[4] is not None]) if tickets else {}
-            prepared = [self.prepare(row) for row in page]
-            verdicts: list[Future] | None = None
-            if pool is not None:
-                jobs = [(self.keys[row[10]], prepared_row[0], row[9])
-                        for row, prepared_row in zip(page, prepared)
-                        if prepared_row[0] is not None and self.keys.get(row[10]) is not None]
-                verdicts = signature_pool.submit_chunks(pool, jobs, workers)
-            if waiting is not None:
-                self.check_page(*waiting, tickets)
-            waiting = (page, prepared, rows, verdicts)
-        if waiting is not None:
-            self.check_page(*waiting, tickets)
+            job = (self.till_id, self.chain, self.keys, page)
+            future = None if pool is None else pool.submit(check_page, job)
+            ticket_verdicts = {}
+            if tickets:
+                rows = ticket_rows([row[4] for row in page if row[4] is not None])
+                ticket_verdicts = check_tickets(page, rows, self.histories)
+            if future is None:
+                self.check_page(page, check_page(job), ticket_verdicts)
+                continue
+            waiting.append((page, future, ticket_verdicts))
+            while len(waiting) >= 2 * max(workers, 1):
+                page, future, ticket_verdicts = waiting.popleft()
+                self.check_page(page, future.result(), ticket_verdicts)
+        while waiting:
+            page, future, ticket_verdicts = waiting.popleft()
+            self.check_page(page, future.result(), ticket_verdicts)
 
-    def prepare(self, row: tuple) -> _Prepared:
-        """(SHA-256 digest, its hex, None) of the rebuilt message, or (None, None, the error).
+    def check_page(self, page: list[tuple], verdicts: dict[int, Verdict],
+                   ticket_verdicts: dict[int, TicketVerdict]) -> None:
+        get, get_ticket = verdicts.get, ticket_verdicts.get
+        for index, row in enumerate(page):
+            self.check(row, get(index, GOOD), get_ticket(index, GOOD_TICKET))
 
-        The error is kept, not raised: ``check`` decides, in sequence order, as it always did
-        (a duplicate record is skipped before its message is looked at)."""
-        _id, sequence, kind, created_at, ticket_id, version, payload, previous, _hash, _signature, _key = row
-        try:
-            message = message_bytes(
-                format_version=version, till_id=self.till_id, chain=self.chain, sequence=sequence, kind=kind,
-                created_at=created_at, ticket_id=ticket_id, payload=payload, previous_signature=previous)
-        except Exception as error:  # noqa: BLE001 - handed to ``check``
-            return None, None, error
-        digest = hashlib.sha256(message)
-        return digest.digest(), digest.hexdigest(), None
-
-    def check_page(self, page: list[tuple], prepared: list[_Prepared], rows: dict[int, TicketRows],
-                   verdicts: list[Future] | None, tickets: bool) -> None:
-        results = iter([ok for future in verdicts for ok in future.result()]) if verdicts is not None else None
-        for row, prepared_row in zip(page, prepared):
-            self.check(row, prepared_row, tickets, rows, results)
-
-    def check(self, row: tuple, prepared: _Prepared, tickets: bool, rows: dict[int, TicketRows],
-              results: Iterator[bool] | None) -> None:
-        _id, sequence, kind, created_at, ticket_id, version, payload, previous, hash_, signature, key_id = row
-        digest, hex_digest, error = prepared
-        pem = self.keys.get(key_id)
-        # Take this record's verdict first: the worker checked it even if the record turns out a duplicate.
-        valid = None if results is None or digest is None or pem is None else next(results)
+    def check(self, row: tuple, verdict: Verdict, ticket_verdict: TicketVerdict) -> None:
+        """The findings of one record, in the order the single-process walk always made them."""
+        _id, sequence, _kind, _created_at, ticket_id, _version, _payload, previous, _hash, signature, key_id = row
         self.count += 1
         if sequence == self.last:
             self.duplicates.add(sequence)
             return
-        if sequence == self.expected + 1:
-            self.problem(self.expected, "record {missing} is missing", missing=self.expected)
-        elif sequence > self.expected:
-            self.problem(self.expected, "records {first} to {last} are missing", first=self.expected, last=sequence - 1)
-        elif sequence < self.expected:
-            self.problem(sequence, "sequence number {sequence} is out of order", sequence=sequence)
+        if sequence != self.expected:
+            self.gap(sequence)
         if previous != self.previous:
             self.problem(sequence, "does not link to the previous record (previous signature differs)")
-        if digest is None:
-            if not isinstance(error, (TypeError, ValueError)):
-                raise error
-            self.problem(sequence, "cannot be read: {error}", error=str(error))
+        if verdict.error is not None:
+            self.problem(sequence, "cannot be read: {error}", error=verdict.error)
         else:
-            if hex_digest != hash_:
+            if not verdict.hashed:
                 self.problem(sequence, "hash does not match the record's content (record altered)")
             refused = None if self.order is None or key_id not in self.known else self.order.check(sequence, key_id)
             if refused is not None:
                 self.problem(sequence, refused[0], **refused[1])
-            elif pem is None:
+            elif verdict.signed is None:
                 self.problem(sequence, "signed with unknown key {key_id}", key_id=key_id)
-            elif not (verify_digest(pem, digest, signature) if valid is None else valid):
+            elif not verdict.signed:
                 self.problem(sequence, "signature is not valid (record altered or forged)")
-        if tickets:
-            ticket = rows.get(ticket_id)
-            if ticket_id is None:
-                self.problem(sequence, "names no ticket")
-            elif ticket is None:
-                self.problem(sequence, "ticket {ticket_id} it seals no longer exists", ticket_id=ticket_id)
-            elif payload_text(ticket) != payload and not _same_payload(payload, payload_of(ticket)):
-                self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
-                             ticket_id=ticket_id)
-            if ticket is not None:
-                self.check_time(sequence, ticket[0][5], created_at)
+        if ticket_verdict.ticket == NO_TICKET:
+            self.problem(sequence, "names no ticket")
+        elif ticket_verdict.ticket == TICKET_GONE:
+            self.problem(sequence, "ticket {ticket_id} it seals no longer exists", ticket_id=ticket_id)
+        elif ticket_verdict.ticket is False:
+            self.problem(sequence, "payload differs from the ticket rows (ticket {ticket_id} was altered)",
+                         ticket_id=ticket_id)
+        if ticket_verdict.time_wrong is not None:
+            business, sealed = ticket_verdict.time_wrong
+            self.problem(sequence, TICKET_TIME_WRONG, ticket_time=_iso(business), sealed_at=_iso(sealed))
         self.previous, self.last, self.expected = signature, sequence, sequence + 1
 
-    def check_time(self, sequence: int, business_at: Any, sealed_at: Any) -> None:
-        """A ticket is dated when it was signed (``clock.TICKET_TIME_SLACK``), unless a declared
-        imported history names it. The ticket row's time is the payload's once the payload
-        matched the rows (a difference there is already reported)."""
-        business, sealed = _stamp(business_at), _stamp(sealed_at)
-        if ticket_time_wrong(self.histories, sequence, business, sealed):
-            self.problem(sequence, TICKET_TIME_WRONG, ticket_time=_iso(business), sealed_at=_iso(sealed))
+    def gap(self, sequence: int) -> None:
+        if sequence == self.expected + 1:
+            self.problem(self.expected, "record {missing} is missing", missing=self.expected)
+        elif sequence > self.expected:
+            self.problem(self.expected, "records {first} to {last} are missing", first=self.expected, last=sequence - 1)
+        else:
+            self.problem(sequence, "sequence number {sequence} is out of order", sequence=sequence)
 
     def finish(self, head: tuple[int, str] | None) -> None:
         """Duplicates across pages and the chain head row."""
@@ -303,15 +269,6 @@ class _ChainCheck:
             self.problem(head[0] + 1, "records after {head} are not counted by the chain head", head=head[0])
         elif head[1] != self.previous:
             self.problem(self.last, "the last record differs from the chain head")
-
-
-def _stamp(value: Any) -> dt.datetime:
-    """A timestamp as either engine returns it (a datetime, or SQLite's text), naive UTC."""
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value).rstrip("Z"))
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
 
 
 def _iso(value: dt.datetime) -> str:
@@ -358,6 +315,54 @@ def _check_return_origins(report: VerifyReport) -> None:
             till_id, "T", number,
             "return {number} names ticket {reference} but its signature or code is not that ticket's record",
             number=number, reference=reference or code))
+
+
+class _RowChecks:
+    """The checks of rows against the sealed records (tickets sealed once, returns, closures,
+    cash moves, credit notes, ``checks``), which need no record order.
+
+    With ``alongside``, they run in a thread on its own connection while the chains are walked:
+    the calling process mostly waits for its workers then, and these checks are mostly the
+    database's time (which lets the GIL go). Otherwise, or inside a transaction (another
+    connection would not see its rows), they run in ``result``, after the walk."""
+
+    def __init__(self, checks: Iterable[Callable[[], tuple[list[Problem], list[Problem]]]], alongside: bool) -> None:
+        self.checks = tuple(checks)
+        self.found: VerifyReport | None = None
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if alongside:
+            self.thread = threading.Thread(target=self._alongside, name="till-verify-rows", daemon=True)
+            self.thread.start()
+
+    def _alongside(self) -> None:
+        try:
+            self.found = self._run()
+        except BaseException as error:  # noqa: BLE001 - raised again by ``result``, in the caller
+            self.error = error
+        finally:
+            current_database().close()  # this thread's own connection
+
+    def _run(self) -> VerifyReport:
+        found = VerifyReport()
+        _check_tickets_sealed(found)
+        _check_return_origins(found)
+        found.problems.extend(check_closures())
+        found.problems.extend(check_cash_moves())
+        for check_rows in (check_credit_ledger, *self.checks):
+            problems, warnings = check_rows()
+            found.problems.extend(problems)
+            found.warnings.extend(warnings)
+        return found
+
+    def result(self) -> VerifyReport:
+        if self.thread is None:
+            return self._run()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.found is not None
+        return self.found
 
 
 def default_workers() -> int:
@@ -426,21 +431,16 @@ def _verify(public_keys: dict[str, str] | None, anchors: AnchorStore | None, pag
         report.problems.extend(findings.problems + findings.unacknowledged)
         report.warnings.extend(findings.warnings)
     histories: dict[str, list[ImportedHistory]] = {}
+    rows = _RowChecks(checks, alongside=pool is not None and not current_database().in_transaction())
     for till_id, chain in sorted(chains):
         if till_id not in histories:
             histories[till_id] = declared_histories(till_id)
         check = _ChainCheck(till_id, chain, keys, report, key_chains[till_id], histories[till_id])
         check.run(page_size, pool, workers)
         check.finish(heads.get((till_id, chain)))
-    _check_tickets_sealed(report)
-    _check_return_origins(report)
-
-    report.problems.extend(check_closures())
-    report.problems.extend(check_cash_moves())
-    for check_rows in (check_credit_ledger, *checks):
-        problems, warnings = check_rows()
-        report.problems.extend(problems)
-        report.warnings.extend(warnings)
+    found = rows.result()
+    report.problems.extend(found.problems)
+    report.warnings.extend(found.warnings)
     for findings in (report.problems, report.warnings):  # stable: a record's findings keep their order
         findings.sort(key=lambda p: (p.till_id, p.chain, _LAST if p.sequence is None else p.sequence))
     return report
