@@ -63,6 +63,36 @@ async def test_a_scan_asks_no_layout_of_the_screen(app, shop, monkeypatch):
         assert layouts == []
 
 
+async def test_the_first_line_of_a_basket_asks_no_layout_either(app, shop, monkeypatch):
+    """The first line enables keys (void, pay...): the footer is redrawn, on the same rows; the
+    status line says one line after another. After login, and after the last line was voided."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await settle(pilot)
+        layouts = []
+        real_refresh = Widget.refresh
+
+        def refresh(self, *regions, **kwargs):
+            if kwargs.get("layout"):
+                layouts.append((type(self).__name__, self.id))
+            return real_refresh(self, *regions, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        burst(app, shop.barcodes["COF"])
+        await settle(pilot)
+        assert [line.sku for line in app.screen.basket.lines] == ["COF"]
+        assert layouts == []
+
+        await pilot.press("f4")  # the line voided: the basket is empty again
+        await settle(pilot)
+        assert app.screen.basket.is_empty
+        layouts.clear()
+        burst(app, shop.barcodes["WIN"])
+        await settle(pilot)
+        assert [line.sku for line in app.screen.basket.lines] == ["WIN"]
+        assert layouts == []
+
+
 async def test_a_long_basket_keeps_the_scanned_line_in_view_and_says_how_many_are_above(app, shop):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
@@ -85,3 +115,23 @@ async def test_a_long_basket_keeps_the_scanned_line_in_view_and_says_how_many_ar
         assert table.cursor_row == 0 and round(table.scroll_y) == 0
         assert "more above" not in screen_text(app)
         assert app.screen.basket.lines[0].label in screen_text(app)
+
+
+async def test_a_burst_is_inserted_in_the_field_at_once_and_in_order(app, shop, monkeypatch):
+    """A scanner's keys arrive together: they are inserted together (each insert is a round of
+    the field's updates and messages), in the order they came, before its Enter is read."""
+    from textual.widgets import Input
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await settle(pilot)
+        inserts = []
+        real_replace = Input.replace
+        monkeypatch.setattr(Input, "replace", lambda self, text, start, end: inserts.append(text)
+                            or real_replace(self, text, start, end))
+        burst(app, shop.barcodes["COF"], shop.barcodes["WIN"])
+        await settle(pilot)
+
+        assert [line.sku for line in app.screen.basket.lines] == ["COF", "WIN"]
+        assert inserts == [shop.barcodes["COF"], shop.barcodes["WIN"]]
+        assert app.screen.scan_input.value == ""

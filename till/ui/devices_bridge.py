@@ -189,6 +189,7 @@ class WedgeScanInput(ScanInput):
         self._end_code()
 
     def _end_code(self) -> None:
+        self.insert_typed()
         code, note = wedge_code(self.value, self.settings)
         self.value = ""
         if note:

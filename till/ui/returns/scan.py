@@ -38,7 +38,7 @@ class ReturnScanInput(WedgeScanInput):
 
     async def _on_key(self, event: events.Key) -> None:
         action = EMPTY_FIELD_KEYS.get(event.key)
-        if action is not None and not self.value:
+        if action is not None and self.is_empty:
             event.stop()
             event.prevent_default()  # neither ScanInput nor Input handles it
             self.post_message(self.Command(action))

@@ -98,6 +98,9 @@ class ScanInput(Input):
             """The field the code came from (for ``@on(ScanInput.Scanned, "#id")``)."""
             return self.scan_input
 
+    _typed: list[str] | None = None
+    """Printable keys received and not yet inserted (``insert_typed``)."""
+
     async def _on_key(self, event: events.Key) -> None:
         # Textual calls the ``_on_key`` of every class in the MRO in turn (no super() call
         # here, or printable keys would be inserted twice); ``prevent_default`` stops that walk.
@@ -105,10 +108,50 @@ class ScanInput(Input):
             # Stop here: neither Input's own handler nor the "enter" -> submit binding may run.
             event.stop()
             event.prevent_default()
+            self.insert_typed()
             code = self.value.strip()
             self.value = ""
             if code:
                 self.post_message(self.Scanned(self, code))
+        elif event.is_printable and event.character and not (self.max_length or self.restrict
+                                                             or self.type != "text"):
+            # A scanner's burst: its keys are queued together, so they are inserted together,
+            # once the queue holds no more of them. Each insert costs a round of the field's
+            # reactive updates and messages; one per key was most of a scan's time on screen.
+            # (A field with a length or character limit takes keys one by one, as ``Input``.)
+            event.stop()
+            event.prevent_default()
+            self._restart_blink()
+            if self._typed is None:
+                self._typed = []
+                self.call_later(self.insert_typed)
+            self._typed.append(event.character)
+        else:  # an editing key (backspace, arrows...) acts on every key before it
+            self.insert_typed()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        self.insert_typed()
+        super()._on_paste(event)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing typed: neither in the field nor received and not yet inserted."""
+        return not (self.value or self._typed)
+
+    def insert_typed(self) -> None:
+        """Insert the keys received so far, in order, as ``Input`` inserts one: at the cursor, or
+        in place of the selection."""
+        typed, self._typed = self._typed, None
+        if typed:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor("".join(typed))
+            else:
+                self.replace("".join(typed), *self.selection)
+
+    def _watch_value(self, value: str) -> None:
+        if self._typed is not None and not value:  # the field cleared: keys still held go too
+            self._typed = None
+        super()._watch_value(value)
 
 
 class FieldInput(Input):

@@ -16,8 +16,8 @@ class StatusLine(Static):
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__("", id=id, classes="status", markup=False)
 
-    _one_line = False
-    """Whether the text shown now fits on one line of the widget."""
+    _one_line = True
+    """Whether the text shown now fits on one line of the widget (it starts empty)."""
 
     def show(self, text: str, error: bool = False) -> None:
         """Show ``text``; the screen is laid out again only when the line's height may change.
