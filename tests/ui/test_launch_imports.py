@@ -1,0 +1,70 @@
+"""The till's launch imports only what its login screen and start-up checks need; the screens
+and jobs a sale needs are loaded in the background once the login screen is drawn.
+
+Most of the time from ``python -m till`` to the login screen is Python importing modules, so
+each module left out of the launch path is time saved at every start. Checked by listing the
+modules a fresh process holds, never by a clock.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.support.processes import ROOT
+
+LAUNCH = ("till.cli.main", "till.shop.running", "till.fiscal.lifecycle", "till.ui.app")
+"""What ``till --config FILE`` imports before the login screen (``till.cli.main.run_ui``)."""
+
+LATER = (
+    "till.ui.screens.sale", "till.ui.screens.payment", "till.ui.dialogs.manager_pin",
+    "till.aftersale.jobs", "till.aftersale.archive_job", "till.selling.ticket_writer",
+    "till.fiscal.verify", "till.backup.restore", "till.sync.client", "till.demo.build",
+    "devices.printer", "devices.scanner_readers",
+)
+"""Modules the login screen does not need: loaded after it is drawn, or on first use."""
+
+WARMED = ("till.ui.screens.sale", "till.ui.screens.payment", "till.aftersale.jobs", "till.selling.ticket_writer")
+"""What the first scan and the first sale need: loaded in the background before a PIN is typed."""
+
+
+def run(code: str, cwd) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TILL_CONFIG", None)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_launch_path_leaves_the_sale_screen_jobs_and_checks_for_later(tmp_path):
+    code = (f"import sys\nfor name in {LAUNCH!r}: __import__(name)\n"
+            f"print(','.join(sorted(name for name in {LATER!r} if name in sys.modules)))")
+    result = run(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_what_a_sale_needs_is_loaded_once_the_login_screen_is_drawn(shop, tmp_path):
+    code = f"""
+import asyncio, sys
+from till.config.loader import load
+from till.shop.running import start_till
+from till.ui.app import TillApp
+from till.ui.screens.login import LoginScreen
+
+app = TillApp(start_till(load({str(shop.config.path)!r})))
+
+async def main():
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        print(",".join(sorted(name for name in {WARMED!r} if name not in sys.modules)))
+
+asyncio.run(main())
+app.ctx.close()
+"""
+    result = run(code, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == ""
