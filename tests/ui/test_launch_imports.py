@@ -68,3 +68,37 @@ app.ctx.close()
     result = run(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == ""
+
+
+def test_the_login_screen_is_drawn_before_anything_else_is_loaded(shop, tmp_path):
+    """What the login screen does when it is mounted, before its first frame, loads none of
+    ``LATER`` (the demo's check among them: it needs ``till.demo.build``, loaded after)."""
+    code = f"""
+import asyncio, sys
+from till.config.loader import load
+from till.shop.running import start_till
+from till.ui.app import TillApp
+from till.ui.screens.login import LoginScreen
+
+mounted = LoginScreen.on_mount
+loaded = []
+
+def on_mount(screen):
+    mounted(screen)
+    loaded.extend(name for name in {LATER!r} if name in sys.modules)
+
+LoginScreen.on_mount = on_mount
+app = TillApp(start_till(load({str(shop.config.path)!r})))
+
+async def main():
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    print(",".join(sorted(loaded)))
+
+asyncio.run(main())
+app.ctx.close()
+"""
+    result = run(code, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == ""

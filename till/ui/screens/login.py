@@ -68,7 +68,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
         self._show_card_outcomes()
-        self._show_demo()
+        self.call_after_refresh(self._show_demo)  # after the first frame: the demo's module is not light
 
     def _show_card_outcomes(self) -> None:
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
