@@ -20,7 +20,7 @@ LAUNCH = ("till.cli.main", "till.shop.running", "till.fiscal.lifecycle", "till.u
 LATER = (
     "till.ui.screens.sale", "till.ui.screens.payment", "till.ui.dialogs.manager_pin",
     "till.aftersale.jobs", "till.aftersale.archive_job", "till.selling.ticket_writer",
-    "till.fiscal.verify", "till.backup.restore", "till.sync.client", "till.demo.build",
+    "till.fiscal.verify", "till.backup.restore", "till.sync.client", "till.demo.build", "till.credit.notes",
     "devices.printer", "devices.scanner_readers",
 )
 """Modules the login screen does not need: loaded after it is drawn, or on first use."""
