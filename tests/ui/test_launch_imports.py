@@ -14,14 +14,11 @@ import sys
 
 from tests.support.processes import ROOT
 
-LAUNCH = ("till.cli.main", "till.shop.running", "till.fiscal.lifecycle", "till.ui.app")
-"""What ``till --config FILE`` imports before the login screen (``till.cli.main.run_ui``)."""
-
 LATER = (
-    "till.ui.screens.sale", "till.ui.screens.payment", "till.ui.dialogs.manager_pin",
+    "psycopg2", "till.ui.screens.sale", "till.ui.screens.payment", "till.ui.dialogs.manager_pin",
     "till.aftersale.jobs", "till.aftersale.archive_job", "till.selling.ticket_writer",
     "till.fiscal.verify", "till.backup.restore", "till.sync.client", "till.demo.build", "till.credit.notes",
-    "devices.printer", "devices.scanner_readers",
+    "devices.printer", "devices.scanner_readers", "reports.registry",
 )
 """Modules the login screen does not need: loaded after it is drawn, or on first use."""
 
@@ -36,17 +33,40 @@ def run(code: str, cwd) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def test_the_launch_path_leaves_the_sale_screen_jobs_and_checks_for_later(tmp_path):
-    code = (f"import sys\nfor name in {LAUNCH!r}: __import__(name)\n"
-            f"print(','.join(sorted(name for name in {LATER!r} if name in sys.modules)))")
+def test_the_launch_path_leaves_the_sale_screen_jobs_and_checks_for_later(shop, tmp_path):
+    """``till --config FILE`` as launched, its start-up checks included, up to the app's run."""
+    code = f"""
+import sys
+import textual.app
+textual.app.App.run = lambda self, *args, **kwargs: print(",".join(sorted(name for name in {LATER!r}
+                                                                         if name in sys.modules)))
+from till.cli.main import main
+sys.exit(main(["--config", {str(shop.config.path)!r}]))
+"""
     result = run(code, tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == ""
+
+
+def test_peewee_loaded_without_the_driver_leaves_the_driver_importable(tmp_path):
+    """A SQLite till's peewee has no PostgreSQL driver; the driver is hidden only meanwhile."""
+    code = """
+import sys
+from till.postgres_driver import peewee_without_driver
+peewee_without_driver()
+import peewee
+assert "psycopg2" not in sys.modules and peewee.psycopg2 is None
+import psycopg2  # still installed, for what else the process may need
+"""
+    result = run(code, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_what_a_sale_needs_is_loaded_once_the_login_screen_is_drawn(shop, tmp_path):
     code = f"""
 import asyncio, sys
+from till.postgres_driver import peewee_without_driver
+peewee_without_driver()  # as till.cli.main.run_ui does on a SQLite shop
 from till.config.loader import load
 from till.shop.running import start_till
 from till.ui.app import TillApp
@@ -75,6 +95,8 @@ def test_the_login_screen_is_drawn_before_anything_else_is_loaded(shop, tmp_path
     ``LATER`` (the demo's check among them: it needs ``till.demo.build``, loaded after)."""
     code = f"""
 import asyncio, sys
+from till.postgres_driver import peewee_without_driver
+peewee_without_driver()  # as till.cli.main.run_ui does on a SQLite shop
 from till.config.loader import load
 from till.shop.running import start_till
 from till.ui.app import TillApp
