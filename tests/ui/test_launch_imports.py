@@ -124,3 +124,18 @@ app.ctx.close()
     result = run(code, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == ""
+
+
+async def test_the_stylesheets_are_parsed_once_at_start(app, monkeypatch):
+    """The console theme is set without Textual parsing every stylesheet a second time; the
+    screens still get its colours and its class."""
+    from textual.css.stylesheet import Stylesheet
+
+    reparsed = []
+    reparse = Stylesheet.reparse
+    monkeypatch.setattr(Stylesheet, "reparse", lambda stylesheet: reparsed.append(1) or reparse(stylesheet))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert reparsed == []
+        assert app.current_theme.name == "ansi-dark" and app.has_class("-theme-ansi-dark", "-dark-mode")
+        assert app.get_css_variables()["background"] == "ansi_default"

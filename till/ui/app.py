@@ -74,7 +74,11 @@ class TillApp(App[None], inherit_bindings=False):
         """The cashier logged in, or ``None`` at the login screen."""
         translate_bindings(self)
         ScrollBar.renderer = ConsoleScrollBarRender
-        self.theme = "ansi-dark"
+        # The console theme, set quietly: assigning ``self.theme`` has Textual parse every
+        # stylesheet a second time at start, when the first parse already reads this theme's
+        # variables. Its class is set as Textual's theme watcher would.
+        self.set_reactive(TillApp.theme, "ansi-dark")
+        self.set_class(True, "-theme-ansi-dark")
         self.scanner_settings = ScannerSettings.from_config(ctx.config)
         """Read by the scan fields (prefix, suffix, thresholds) and the scanner readers."""
         self.scanner_hub = None
