@@ -91,8 +91,9 @@ app.ctx.close()
 
 
 def test_the_login_screen_is_drawn_before_anything_else_is_loaded(shop, tmp_path):
-    """What the login screen does when it is mounted, before its first frame, loads none of
-    ``LATER`` (the demo's check among them: it needs ``till.demo.build``, loaded after)."""
+    """What the login screen does when it is mounted and first shown, before its first frame,
+    loads none of ``LATER`` (the demo's check among them: it needs ``till.demo.build``, loaded
+    once the screen is drawn)."""
     code = f"""
 import asyncio, sys
 from till.postgres_driver import peewee_without_driver
@@ -102,14 +103,16 @@ from till.shop.running import start_till
 from till.ui.app import TillApp
 from till.ui.screens.login import LoginScreen
 
-mounted = LoginScreen.on_mount
 loaded = []
 
-def on_mount(screen):
-    mounted(screen)
-    loaded.extend(name for name in {LATER!r} if name in sys.modules)
+def then_list(handler):
+    def handle(screen):
+        handler(screen)
+        loaded.extend(name for name in {LATER!r} if name in sys.modules)
+    return handle
 
-LoginScreen.on_mount = on_mount
+LoginScreen.on_mount = then_list(LoginScreen.on_mount)
+LoginScreen.on_screen_resume = then_list(LoginScreen.on_screen_resume)  # also called at the first show
 app = TillApp(start_till(load({str(shop.config.path)!r})))
 
 async def main():

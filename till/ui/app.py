@@ -99,6 +99,8 @@ class TillApp(App[None], inherit_bindings=False):
         """Once the login screen is drawn: load what a sale needs in the background, then run
         the outbox (jobs left by a crash or a printer that was off, printed off the UI thread,
         retried regularly: the outbox spaces the attempts out itself)."""
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_demo()
         self.warm_up_then_outbox()
         self.set_interval(OUTBOX_RETRY_S, self.process_outbox)
         from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub  # deferred: after the login screen

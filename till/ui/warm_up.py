@@ -10,6 +10,7 @@ import lock makes a screen that asks for a module being loaded wait for it, neve
 from __future__ import annotations
 
 import importlib
+import time
 
 SALE_MODULES = (
     "till.ui.screens.sale",
@@ -25,7 +26,14 @@ SALE_MODULES = (
 scanned at the sale screen opens. Loaded in this order: the first scan needs the first."""
 
 
-def warm_up(modules: tuple[str, ...] = SALE_MODULES) -> None:
-    """Import ``modules`` (those already loaded cost nothing)."""
+SETTLE_S = 0.15
+"""How long the background thread waits first: the login screen's frame is written to the
+terminal by Textual's writer thread, and imports running meanwhile would compete with it for
+the interpreter. A cashier takes longer than this to type a login and a PIN."""
+
+
+def warm_up(modules: tuple[str, ...] = SALE_MODULES, settle_s: float = SETTLE_S) -> None:
+    """Import ``modules`` (those already loaded cost nothing), after ``settle_s`` seconds."""
+    time.sleep(settle_s)
     for name in modules:
         importlib.import_module(name)
