@@ -25,7 +25,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.scrollbar import ScrollBar, ScrollBarRender
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from devices.display import DisplaySettings
 from devices.scanner import ScannerSettings
@@ -115,7 +115,8 @@ class TillApp(App[None], inherit_bindings=False):
         """Off the UI thread, while a PIN is typed: import the sale screen and its jobs, then
         print what the outbox holds (``process_outbox``'s work, in this same worker)."""
         warm_up()
-        self._run_outbox()
+        if not get_current_worker().is_cancelled:  # the till was closed meanwhile: no printing then
+            self._run_outbox()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
     def watch_drawer(self) -> None:
