@@ -7,11 +7,14 @@ missing the technician reads what to install instead of peewee's "psycopg2 postg
 found" as an unexpected error.
 
 peewee itself imports psycopg2 when it is installed; on an install without the extra there is
-nothing to import, and SQLite never needs it.
+nothing to import, and SQLite never needs it. The till's own program on a SQLite shop loads
+peewee without it (``peewee_without_driver``): its start need not pay for a driver it never uses.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from urllib.parse import unquote, urlparse
 
 from till.errors import TillError
@@ -25,6 +28,28 @@ MESSAGES = (DRIVER_MISSING,)
 
 class PostgresDriverMissing(TillError):
     """The configuration names a PostgreSQL database and psycopg2 is not installed."""
+
+
+DRIVERS = ("psycopg2", "psycopg2cffi", "psycopg")
+"""What peewee looks for when it is imported, each then imported whole if installed."""
+
+
+def peewee_without_driver() -> None:
+    """Import peewee as if no PostgreSQL driver were installed: for a process that only ever
+    opens a SQLite database (the till on a SQLite shop). Nothing is left hidden afterwards, but
+    peewee in this process then cannot open a PostgreSQL database. Does nothing when peewee is
+    already loaded."""
+    if "peewee" in sys.modules:
+        return
+    hidden = [name for name in DRIVERS if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # ``import name`` then raises ImportError, as when not installed
+    try:
+        importlib.import_module("peewee")
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def where(url: str) -> str:

@@ -39,8 +39,8 @@ def run(monkeypatch, folder, *argv: str) -> int:
 
     original = cli.build_parser
 
-    def build():
-        parser = original()
+    def build(*args):
+        parser = original(*args)
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         if "devices" not in commands.choices:
             cli_devices.register(commands)

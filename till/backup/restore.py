@@ -37,14 +37,18 @@ from till.backup.backup_format import (
 )
 from till.backup.check import BackupRefused, integrity_problems, journal_problems, opened_backup
 from till.errors import TillError
+from till.backup.restored_behind import (  # noqa: F401 - re-exported, read at every start
+    RESTORED_BEHIND,
+    RESTORED_BEHIND_REFUSAL,
+    RestoredBehind,
+    refuse_if_restored_behind,
+)
 from till.files import create_private, write_private
 from till.i18n import N_, translate
 
 __all__ = ["RESTORED_BEHIND", "RestoreRefused", "RestoredBehind", "RestoreReport", "restore_backup",
            "refuse_if_restored_behind"]
 
-RESTORED_BEHIND = "RESTORED_BEHIND"
-"""The file, in the shop folder, that stops the till from starting after a restore found it behind."""
 HEADOFFICE_TIMEOUT_S = 10.0
 PROGRAM_INSTALL = frozenset({".venv", "src"})
 """What a folder restored into may already hold: the program installed in it (README, "Install the till"),
@@ -80,9 +84,6 @@ KEY_MISSING = N_("The backup holds no private key (made without --with-key): put
                  "{file} (chmod 600), or have the key replaced from the root key (see the key chain section of "
                  "the README), before the till can sell")
 READY = N_("Ready: check it with till --config {config} journal verify, then start the till")
-RESTORED_BEHIND_REFUSAL = N_("This till was restored from a backup older than what was sealed after it ({reasons}): "
-                             "selling would fork its fiscal chains. Rebuild it from head office with till "
-                             "restore --from-headoffice in a new folder, or call the support ({file})")
 MESSAGES = (NOT_EMPTY, NEEDS_PASSPHRASE, WRONG_PASSPHRASE, DOES_NOT_VERIFY, RESTORED, LAST_Z, NO_Z, ANCHOR_AHEAD,
             ANCHOR_DIFFERS, ANCHORS_AGREE, HEADOFFICE_AHEAD, HEADOFFICE_DIFFERS, HEADOFFICE_AGREES,
             HEADOFFICE_UNREACHABLE, HEADOFFICE_NO_KEY, NO_HEADOFFICE, NO_ANCHORS, MUST_NOT_SELL, KEY_MISSING, READY,
@@ -91,10 +92,6 @@ MESSAGES = (NOT_EMPTY, NEEDS_PASSPHRASE, WRONG_PASSPHRASE, DOES_NOT_VERIFY, REST
 
 class RestoreRefused(TillError):
     """A restore refused before anything was written (a backup that does not verify, a folder in use...)."""
-
-
-class RestoredBehind(TillError):
-    """The till was restored from a backup behind what its anchors or head office hold: it does not start."""
 
 
 @dataclass
@@ -346,15 +343,3 @@ def _compare_headoffice(report: RestoreReport, folder: Path, hash_at, lang: str 
     if _compare(report, heads if isinstance(heads, dict) else {}, hash_at, HEADOFFICE_AHEAD, HEADOFFICE_DIFFERS,
                 lang):
         report.lines.append(translate(HEADOFFICE_AGREES, lang))
-
-
-def refuse_if_restored_behind(folder: Path) -> None:
-    """``RestoredBehind`` when ``folder`` holds the mark a restore left (see the module docstring)."""
-    marker = folder / RESTORED_BEHIND
-    if not marker.exists():
-        return
-    try:
-        reasons = "; ".join(json.loads(marker.read_text(encoding="utf-8")).get("reasons") or [])
-    except (OSError, ValueError, AttributeError):
-        reasons = RESTORED_BEHIND
-    raise RestoredBehind(RESTORED_BEHIND_REFUSAL, reasons=reasons, file=str(marker))

@@ -135,8 +135,9 @@ def _add_analytics(report: Any) -> None:
         sub.set_defaults(func=cmd_analytics)
 
 
-def register(commands: Any) -> None:
-    """Add `close` and `report` to ``till``'s sub-commands (``commands`` = its sub-parsers)."""
+def register(commands: Any, analytics: bool = True) -> None:
+    """Add `close` and `report` to ``till``'s sub-commands (``commands`` = its sub-parsers);
+    the analytic reports (``reports.registry``) only with ``analytics``."""
     close = commands.add_parser("close", help="fiscal closures: day, month, year").add_subparsers(
         dest="close_command", required=True)
     day = close.add_parser("day", help="close a business day (default: today), and earlier open days first")
@@ -162,4 +163,5 @@ def register(commands: Any) -> None:
     which.add_argument("--year", help="a yearly closure: YYYY (the fiscal year ending that year, as for the "
                        "FEC) or its label, e.g. 2026-07/2027-06")
     z.set_defaults(func=cmd_report)
-    _add_analytics(report)
+    if analytics:
+        _add_analytics(report)

@@ -20,6 +20,7 @@ from till import __version__
 from till.config.loader import Config, load
 from till.errors import TillError
 from till.files import private_umask
+from till.postgres_driver import peewee_without_driver
 
 from till.cli.common import FAILED, OK, USAGE, ask_pin, find_config, manager_approval, open_shop, setup_logging
 
@@ -29,6 +30,8 @@ log.addHandler(logging.NullHandler())  # before the log file is set up, nothing 
 
 def run_ui(config: Config) -> int:
     """Start the till's screens on ``config``'s shop."""
+    if config.database_url.startswith("sqlite:"):
+        peewee_without_driver()  # before the store loads: a SQLite shop's start never loads psycopg2
     from till.shop.running import running_till, start_till  # deferred: per command (fast start)
     from till.fiscal.lifecycle import record_stop  # deferred: per command (fast start)
 
@@ -267,7 +270,10 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE, f"{one_line(hint.text())}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``till`` command line's parser; given the ``argv`` it will parse, it leaves out the
+    analytic reports' sub-commands unless ``report`` is in it (listing them loads every report's
+    module, which the till's start does not need)."""
     parser = Parser(prog="till", description="A point-of-sale till for small shops.")
     parser.add_argument("--config", help=CONFIG_HELP)
     parser.add_argument("--version", action="version", version=f"till {__version__}")
@@ -356,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     orders.add_argument("file", help="a JSON file: {\"orders\": [...]}")
     orders.set_defaults(func=cmd_import_orders)
 
-    cli_fiscal.register(commands)
+    cli_fiscal.register(commands, analytics=argv is None or "report" in argv)
     cli_archive.register(commands)
     cli_devices.register(commands)
     cli_sync.register(commands)
@@ -389,7 +395,8 @@ def _config_everywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:

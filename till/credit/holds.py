@@ -34,7 +34,7 @@ from store.models.credit import (
     HOLD_TO_RELEASE,
     RemoteCreditHold,
 )
-from till.credit.notes import CreditNoteError
+from till.credit.errors import CreditNoteError
 from till.fiscal.chain import current_database
 from till.fiscal.events import PAYMENT_CANCELLED, record_event
 from till.i18n import N_

@@ -36,7 +36,7 @@ import peewee
 from devices.receipt import voucher_lines as layout_voucher
 from store.models import CreditNote, CreditNoteMovement, FiscalRecord, Ticket
 from store.models.base import utcnow
-from till.errors import TillError
+from till.credit.errors import CreditNoteError
 from till.fiscal.chain import Sealer
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.credit_ledger import ISSUED_BY_REFUND, proved_note, seal_issue, sealed_issue
@@ -60,10 +60,6 @@ UNSEALED = N_("The credit note {code} has no signed issue record: it cannot be a
 
 MESSAGES = (INVALID_CODE, UNKNOWN_CODE, EXPIRED, SPENT, NOT_ENOUGH, AMOUNT_NOT_POSITIVE, ISSUE_NOT_POSITIVE,
             NO_CODE, QUANTITY_ON_CREDIT_NOTE, UNSEALED)
-
-
-class CreditNoteError(TillError):
-    """A credit note cannot be used as asked; nothing was written."""
 
 
 class UnknownCreditNote(CreditNoteError):

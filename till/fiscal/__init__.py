@@ -25,7 +25,22 @@ from till.fiscal.events import EVENT_CHAIN, record_event
 from till.fiscal.keys import Signer, key_id_of, register_public_key, verify_digest, verify_signature
 from till.fiscal.payloads import TICKET_CHAINS, seal_ticket, ticket_payload, ticket_payloads
 from till.fiscal.problems import Problem
-from till.fiscal.verify import VerifyReport, verify_journal
+
+_LAZY = {"VerifyReport": "till.fiscal.verify", "verify_journal": "till.fiscal.verify"}
+"""Names loaded on first use: the verifier pulls in every checker (closures, anchors, imported
+history...), which the till's start and its sales never need; ``from till.fiscal import
+verify_journal`` still works, it just loads the verifier then."""
+
+
+def __getattr__(name: str):
+    """PEP 562: ``till.fiscal.verify_journal`` imports the verifier at its first use."""
+    if name in _LAZY:
+        import importlib  # deferred: only for the names of _LAZY, loaded at their first use
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Anchor", "AnchorStore",

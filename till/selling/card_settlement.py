@@ -34,7 +34,6 @@ from till.selling.card_journal import (
     mark,
     seal,
 )
-from till.selling.ticket_writer import draft_from_json, draft_to_json, write_ticket
 
 __all__ = ["SettlementError", "Reconciled", "Settled", "intent_json", "write_intent", "settle", "reconcile",
            "entry"]
@@ -48,6 +47,8 @@ class SettlementError(TillError):
 
 def intent_json(draft, events: list[tuple[str, str, int | None, dict]]) -> str:
     """A row's intent: the ticket draft to write, and the events (manager overrides) sealed with it."""
+    from till.selling.ticket_writer import draft_to_json  # deferred: the till's start reconciles without it
+
     return json.dumps({"draft": draft_to_json(draft), "events": [list(event) for event in events]},
                       sort_keys=True, separators=(",", ":"))
 
@@ -75,6 +76,8 @@ def lock_claim(claim: str | None) -> None:
 def write_intent(row_id: int, sealer, config, reference: str | None = None) -> Ticket:
     """Write the return or exchange that row ``row_id`` holds, settling the row in the same
     transaction; ``reference`` is the terminal's (default: the one the terminal answered)."""
+    from till.selling.ticket_writer import draft_from_json, write_ticket  # deferred: not at the till's start
+
     with current_database().atomic():
         row = _locked(row_id)
         if row.intent is None:

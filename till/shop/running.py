@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from till.backup.restore import refuse_if_restored_behind
+from till.backup.restored_behind import refuse_if_restored_behind
 from till.config.loader import Config
 from till.credit import holds as credit_holds
-from till.credit.remote import RemoteCreditDesk
 from till.errors import TillError
 from till.file_lock import exclusive
 from till.fiscal.anchor_check import START, require_anchors
@@ -72,6 +71,10 @@ def give_back_credit_holds(ctx):
     now (before any payment), sent to head office by a background thread (or the next sync).
     Returns that thread (None when there is nothing to send)."""
     credit_holds.reconcile(ctx.till_id, ctx.sealer)
+    if getattr(ctx.config, "sync", None) is None:  # no head office: nothing to send, its client not loaded
+        return None
+    from till.credit.remote import RemoteCreditDesk  # deferred: head office's client, only when it is configured
+
     desk = RemoteCreditDesk.for_context(ctx)
     if desk is not None and credit_holds.to_release(ctx.till_id):
         def send() -> None:

@@ -7,6 +7,11 @@ borders and no block glyphs, not even in scrollbars (see ``till.tcss``).
 
 Nothing here blocks the event loop: the outbox (receipt printing, cash drawer) runs in a
 thread worker after each sale and at start, and the card terminal in the payment screen's.
+
+The login screen comes first and fast: this module imports only what it needs. Once it is drawn,
+a thread worker loads the sale screen, the outbox's jobs and the rest (``till.ui.warm_up``)
+while the cashier types a PIN, then the outbox runs and the scanners and customer display start;
+so neither the start nor the first scan waits for those imports.
 """
 
 from __future__ import annotations
@@ -20,24 +25,18 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.scrollbar import ScrollBar, ScrollBarRender
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from devices.display import DisplaySettings
-from devices.drawer import LeftOpenWatch, check_left_open
-from devices.printer import close_printers
 from devices.scanner import ScannerSettings
-from till.aftersale.jobs import printer_waiting, run_outbox_jobs
 from till.fiscal.events import TRAINING_END, TRAINING_START, record_event
 from till.i18n import N_, _, translate_plural
 from till.people.auth import logout as auth_logout
 from till.shop.context import TillContext
-from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub, stop_devices
-from till.ui.dialogs.manager_pin import ManagerPinScreen
-from till.ui.dialogs.keys_help import KeysHelpScreen
 from till.ui.feedback import error_text, guarded, translate_bindings
 from till.ui.keys import HELP_KEY, screen_keys
 from till.ui.screens.login import LoginScreen
-from till.ui.screens.sale import SaleScreen
+from till.ui.warm_up import warm_up
 from till.ui.widgets.scan_input import split_escape
 
 log = logging.getLogger("till.ui")
@@ -75,7 +74,11 @@ class TillApp(App[None], inherit_bindings=False):
         """The cashier logged in, or ``None`` at the login screen."""
         translate_bindings(self)
         ScrollBar.renderer = ConsoleScrollBarRender
-        self.theme = "ansi-dark"
+        # The console theme, set quietly: assigning ``self.theme`` has Textual parse every
+        # stylesheet a second time at start, when the first parse already reads this theme's
+        # variables. Its class is set as Textual's theme watcher would.
+        self.set_reactive(TillApp.theme, "ansi-dark")
+        self.set_class(True, "-theme-ansi-dark")
         self.scanner_settings = ScannerSettings.from_config(ctx.config)
         """Read by the scan fields (prefix, suffix, thresholds) and the scanner readers."""
         self.scanner_hub = None
@@ -85,21 +88,40 @@ class TillApp(App[None], inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
-        # Jobs left by a crash or a printer that was off: print them now, off the UI thread,
-        # and retry failed ones regularly (the outbox spaces the attempts out itself).
-        self.process_outbox()
+        self.call_after_refresh(self._after_login_screen)
+        if self.ctx.config.drawer.has_sensor:  # only a wired sensor is read: a missing one keeps the printer busy
+            from devices.drawer import LeftOpenWatch  # deferred: only with a drawer sensor
+
+            self.drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
+            self.set_interval(1.0, self.watch_drawer)
+
+    def _after_login_screen(self) -> None:
+        """Once the login screen is drawn: load what a sale needs in the background, then run
+        the outbox (jobs left by a crash or a printer that was off, printed off the UI thread,
+        retried regularly: the outbox spaces the attempts out itself)."""
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_demo()
+        self.warm_up_then_outbox()
         self.set_interval(OUTBOX_RETRY_S, self.process_outbox)
+        from till.ui.devices_bridge import CustomerDisplayFeed, start_scanner_hub  # deferred: after the login screen
+
         # Scanners other than the keyboard (evdev, serial) and the customer display, each in
         # threads of their own: a missing or hung device shows a status, never blocks a key.
         self.scanner_hub = start_scanner_hub(self, self.scanner_settings)
         self.customer_display = CustomerDisplayFeed.start(self, DisplaySettings.from_config(self.ctx.config))
-        if self.ctx.config.drawer.has_sensor:  # only a wired sensor is read: a missing one keeps the printer busy
-            self.drawer_watch = LeftOpenWatch(self.ctx.config.drawer.warn_open_after_s)
-            self.set_interval(1.0, self.watch_drawer)
+
+    @work(thread=True, exit_on_error=False, group=OUTBOX_GROUP, description="load the sale screen, then the outbox")
+    def warm_up_then_outbox(self) -> None:
+        """Off the UI thread, while a PIN is typed: import the sale screen and its jobs, then
+        print what the outbox holds (``process_outbox``'s work, in this same worker)."""
+        warm_up()
+        if not get_current_worker().is_cancelled:  # the till was closed meanwhile: no printing then
+            self._run_outbox()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="drawer-watch", description="drawer sensor")
     def watch_drawer(self) -> None:
         """Read the drawer's sensor off the UI thread; warn once when it stays open too long."""
+        from devices.drawer import check_left_open  # deferred: only with a drawer sensor
         from till.aftersale.jobs import make_drawer  # deferred: loaded on first use (start-up)
 
         drawer = make_drawer(self.ctx.config)
@@ -107,6 +129,9 @@ class TillApp(App[None], inherit_bindings=False):
             self.call_from_thread(self.show_error, _("The cash drawer has been left open: please close it"))
 
     def on_unmount(self) -> None:
+        from till.ui.devices_bridge import stop_devices  # deferred: loaded after the login screen
+        from devices.printer import close_printers  # deferred: loaded with the outbox's jobs
+
         stop_devices(self)
         close_printers()
 
@@ -138,9 +163,10 @@ class TillApp(App[None], inherit_bindings=False):
     def start_sale(self, user: Any, training: bool = False) -> None:
         """After a successful login: a sale screen for ``user`` over the login screen (in
         training mode: practice tickets, and the start and end of it in chain L)."""
+        from till.ui.screens.sale import SaleScreen  # deferred: loaded after the login screen (warm_up)
+
         self.user = user
         if training:
-
             record_event(self.ctx.sealer, TRAINING_START, "training mode started", user_id=user.id)
         self.push_screen(SaleScreen(self.ctx, user, training=training))
 
@@ -163,14 +189,18 @@ class TillApp(App[None], inherit_bindings=False):
 
     def _end_session(self, user: Any) -> None:
         """Seal the end of ``user``'s session: training mode's end if it was on, the logout."""
-        if any(isinstance(screen, SaleScreen) and screen.training for screen in self.screen_stack):
+        from till.ui.screens.sale import SaleScreen  # deferred: loaded after the login screen (warm_up)
 
+        if any(isinstance(screen, SaleScreen) and screen.training for screen in self.screen_stack):
             record_event(self.ctx.sealer, TRAINING_END, "training mode ended", user_id=user.id)
         auth_logout(self.ctx.sealer, user)
         self.user = None
 
     @guarded
     def action_quit_till(self) -> None:
+        from till.ui.dialogs.manager_pin import ManagerPinScreen  # deferred: loaded after the login screen
+        from till.ui.screens.sale import SaleScreen  # deferred: loaded after the login screen (warm_up)
+
         if not isinstance(self.screen, (LoginScreen, SaleScreen)):
             # A payment, a return or a dialog is open (a card terminal may be working): finish it.
             self.show_error(_("Finish or cancel what is open before quitting"))
@@ -190,6 +220,8 @@ class TillApp(App[None], inherit_bindings=False):
     def action_keys_help(self) -> None:
         """Ctrl+T: the list of the current screen's keys; Ctrl+T again closes it. Not while the
         card terminal works: its answer closes the screen on top, which must be its own."""
+        from till.ui.dialogs.keys_help import KeysHelpScreen  # deferred: loaded on first use
+
         if isinstance(self.screen, KeysHelpScreen):
             self.screen.dismiss(None)
             return
@@ -202,6 +234,12 @@ class TillApp(App[None], inherit_bindings=False):
     @work(thread=True, exit_on_error=False, group=OUTBOX_GROUP, description="print and drawer jobs")
     def process_outbox(self) -> None:
         """Run due print/drawer jobs; a failing device is retried later by the outbox itself."""
+        self._run_outbox()
+
+    def _run_outbox(self) -> None:
+        """The work of ``process_outbox``, in the calling worker thread."""
+        from till.aftersale.jobs import printer_waiting, run_outbox_jobs  # deferred: loaded after the login screen
+
         try:
             run = run_outbox_jobs(self.ctx.config, self.ctx.sealer)
             waiting = printer_waiting(self.ctx.till_id)

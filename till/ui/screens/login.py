@@ -48,6 +48,8 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         super().__init__()
         translate_bindings(self)
         self.training = False
+        self.demo_checked = False
+        """Set by ``show_demo``, which the app calls once this screen is first drawn."""
 
     def compose(self) -> ComposeResult:
         config = self.app.ctx.config
@@ -68,7 +70,6 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
     def on_mount(self) -> None:
         self.login_input.next_field = self.pin_input
         self._show_card_outcomes()
-        self._show_demo()
 
     def _show_card_outcomes(self) -> None:
         """Card payments whose outcome is unknown, until a manager settles them: seen at every login."""
@@ -79,9 +80,12 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
                              "{count} card payments to check on the terminal's journal: a manager settles them "
                              "(F1 then F10)", count) if count else "")
 
-    def _show_demo(self) -> None:
+    def show_demo(self) -> None:
         """In the demo shop only: the PINs and the receipts still to return, so a newcomer needs
-        neither the README nor the text printed in the terminal (``till.demo.build``)."""
+        neither the README nor the text printed in the terminal (``till.demo.build``). Called by
+        the app once this screen is drawn: the demo's module is not light, a real shop's start
+        should not wait for it."""
+        self.demo_checked = True
         from till.demo.build import demo_logins, is_demo_shop, receipts_to_return  # deferred: demo only
 
         label = self.query_one("#login-demo", Label)
@@ -108,7 +112,8 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         """Back from a sale, a dialog or the key list: what waits may have changed. The fields
         were emptied when the sale began, so a dialog closed here leaves what was typed."""
         self._show_card_outcomes()
-        self._show_demo()  # a return may have used a receipt up
+        if self.demo_checked:  # not at the first show: the app asks once the screen is drawn
+            self.show_demo()  # a return may have used a receipt up
 
     def _ready_for_next(self) -> None:
         """As a sale begins: empty fields and no training, for the next cashier after logout."""
