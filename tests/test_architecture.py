@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import grimp
+from tests.support.source import parse_python
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("till", "store", "devices", "reports", "headoffice")
@@ -97,7 +98,7 @@ def _imports_inside_functions():
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             lines = path.read_text(encoding="utf-8").splitlines()
-            for function in ast.walk(ast.parse("\n".join(lines))):
+            for function in ast.walk(parse_python("\n".join(lines))):
                 if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 for node in ast.walk(function):

@@ -18,6 +18,7 @@ from till.i18n import _catalogue
 from till.means import ALL, CARD, CASH, CODES, CREDIT_NOTE, REFUND_ORDER, Means, codes_where, is_known, means
 from till.returns import refunds
 from till.selling.accounting import means_account
+from tests.support.source import parse_python
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("till", "reports", "store", "devices", "headoffice")
@@ -75,7 +76,7 @@ def test_the_refund_order_is_the_planners_default_order():
 def declarations(source: str) -> list[tuple[int, str]]:
     """Upper-case names assigned a means code, or a literal table naming two means or more."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_python(source)):
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:

@@ -13,6 +13,7 @@ from till.money import (
     MoneyError, allocate, format_cents, format_rate, line_total, parse_amount, parse_rate, percent_of,
     round_half_up, split_vat, vat_breakdown,
 )
+from tests.support.source import parse_python
 
 RATES = st.sampled_from([2000, 1000, 550, 210, 0])
 CENTS = st.integers(min_value=-10_000_000, max_value=10_000_000)
@@ -118,7 +119,7 @@ MONEY_MODULES = ["till/money.py", "till/selling/basket.py", "till/selling/checko
 @pytest.mark.parametrize("path", MONEY_MODULES)
 def test_no_float_literal_or_float_call_in_money_code(path):
     """No float reaches money: the modules that compute amounts contain no float at all."""
-    tree = ast.parse((pathlib.Path(__file__).parent.parent / path).read_text())
+    tree = parse_python((pathlib.Path(__file__).parent.parent / path).read_text())
     for node in ast.walk(tree):
         assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), f"float literal in {path}"
         assert not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "float"), f"float() in {path}"

@@ -15,6 +15,7 @@ import sys
 import tomllib
 
 from tests.support.processes import ROOT
+from tests.support.source import parse_python
 
 WITHOUT_DRIVER = "import sys; sys.modules['psycopg2'] = None  # as if till[postgres] were not installed\n"
 
@@ -40,7 +41,7 @@ def test_only_one_module_imports_the_driver():
     found = []
     for package in ("till", "store", "devices", "reports", "headoffice"):
         for path in sorted((ROOT / package).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
                 names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                     [node.module or ""] if isinstance(node, ast.ImportFrom) else []
                 if any(name.split(".")[0] in ("psycopg2", "psycopg") for name in names):

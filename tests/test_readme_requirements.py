@@ -14,6 +14,7 @@ import ast
 import re
 from functools import cache
 from pathlib import Path
+from tests.support.source import parse_python
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "#### Requirements, code and tests"
@@ -48,7 +49,7 @@ def _table_rows() -> list[list[str]]:
 @cache
 def _names_defined(path: Path) -> frozenset[str]:
     """Functions, classes and module-level names of a Python file (test classes' methods too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_python(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -29,6 +29,7 @@ from till.scanning import (
     ticket_code,
 )
 from tests.support.queries import placeholders
+from tests.support.source import parse_python
 
 # --- GS1 check digits -------------------------------------------------------------------------
 
@@ -444,7 +445,7 @@ RAISING = {"ScanError", "InvalidCheckDigit"}
 
 
 def test_every_raised_message_is_listed_in_messages() -> None:
-    tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
+    tree = parse_python(SOURCE.read_text(encoding="utf-8"))
     used: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in RAISING:
@@ -485,7 +486,7 @@ def test_errors_are_shown_in_french() -> None:
 
 
 def test_module_stays_plain_python() -> None:
-    tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
+    tree = parse_python(SOURCE.read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -20,6 +20,7 @@ import pytest
 from babel.messages.mofile import write_mo
 
 from tests.support.catalogues import KEYWORDS, LOCALES, ROOT, SETTINGS, catalogue, extracted
+from tests.support.source import parse_python
 
 MESSAGES = sorted(extracted().items(), key=lambda item: str(item[0]))
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "en": "nplurals=2; plural=(n != 1);"}
@@ -124,7 +125,7 @@ def calls_with_literal_messages() -> list[tuple[str, str, int, tuple[str, ...]]]
     found = []
     for folder in SETTINGS["input_paths"]:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.Call):
                     continue
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
@@ -155,7 +156,7 @@ def test_every_refusal_class_is_an_extraction_keyword():
     missing = set()
     for folder in SETTINGS["input_paths"]:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.Call) or not node.args:
                     continue
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)

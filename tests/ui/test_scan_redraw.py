@@ -15,6 +15,20 @@ from till.ui.widgets import basket_table
 from tests.support.pilot import SIZE, burst, log_in, screen_text, settle
 
 
+def record_layouts(monkeypatch) -> list[tuple[str, str | None]]:
+    """(widget class, id) of every widget that asks a layout of the screen from now on."""
+    layouts = []
+    real_refresh = Widget.refresh
+
+    def refresh(self, *regions, **kwargs):
+        if kwargs.get("layout"):
+            layouts.append((type(self).__name__, self.id))
+        return real_refresh(self, *regions, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", refresh)
+    return layouts
+
+
 async def test_a_scan_formats_only_the_new_row(app, shop, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
@@ -47,15 +61,7 @@ async def test_a_scan_asks_no_layout_of_the_screen(app, shop, monkeypatch):
         burst(app, shop.barcodes["COF"])
         await settle(pilot)
 
-        layouts = []
-        real_refresh = Widget.refresh
-
-        def refresh(self, *regions, **kwargs):
-            if kwargs.get("layout"):
-                layouts.append((type(self).__name__, self.id))
-            return real_refresh(self, *regions, **kwargs)
-
-        monkeypatch.setattr(Widget, "refresh", refresh)
+        layouts = record_layouts(monkeypatch)
         burst(app, shop.barcodes["WIN"])
         await settle(pilot)
 
@@ -69,15 +75,7 @@ async def test_the_first_line_of_a_basket_asks_no_layout_either(app, shop, monke
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
         await settle(pilot)
-        layouts = []
-        real_refresh = Widget.refresh
-
-        def refresh(self, *regions, **kwargs):
-            if kwargs.get("layout"):
-                layouts.append((type(self).__name__, self.id))
-            return real_refresh(self, *regions, **kwargs)
-
-        monkeypatch.setattr(Widget, "refresh", refresh)
+        layouts = record_layouts(monkeypatch)
         burst(app, shop.barcodes["COF"])
         await settle(pilot)
         assert [line.sku for line in app.screen.basket.lines] == ["COF"]
