@@ -6,8 +6,8 @@ to R-CON-05). Here a closure is ONE record of the till's chain G (``Sealer.appen
 payload)``, gap-free, signed, linked to the previous closure); its payload is what the Z report
 prints, so a Z report is never rebuilt from tickets that could have changed since (R-CON-04).
 What a period is and what its totals are lives in ``closure_totals`` (shared with the verifier
-and the X report); this module decides when a closure may be made, makes it, and refuses sales
-that closures forbid.
+and the X report); this module decides when a closure may be made and makes it; the sales that
+closures forbid are refused by ``open_day``, and the refusals are in ``closure_errors``.
 
 Rules that keep every ticket in exactly one closure of each kind:
 
@@ -18,8 +18,8 @@ Rules that keep every ticket in exactly one closure of each kind:
   and for a month (year) its days (months), that still have tickets not closed (the cascade);
 - a period is closed once: a second closure is refused (``PeriodAlreadyClosed``);
 - once a day is closed no ticket may be dated on it or before it, and a sale is refused while a
-  previous day with tickets is not closed: ``require_open_day`` (the forced daily closure,
-  R-CON-02), which the ticket writer calls before writing;
+  previous day with tickets is not closed: ``require_open_day`` (``open_day``, the forced daily
+  closure, R-CON-02), which the ticket writer calls before writing;
 - training tickets never count (R-CON-05, R-DATA-04);
 - a month closes by itself once over and its days closed, and a fiscal year (starting in
   ``shop.fiscal_year_start``) once over and its months closed (``close_due``: at the till's
@@ -41,13 +41,12 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import peewee
 
-from store.models import ChainHead, Ticket, utcnow
+from store.models import ChainHead, utcnow
 from store.models.payments import UNKNOWN, PendingPayment
-from till.errors import TillError
 from till.fiscal.chain import Sealer, current_database, iso_utc
 from till.fiscal.cash_moves import counted_cash_moves
 from till.fiscal.closure_records import (
@@ -55,7 +54,7 @@ from till.fiscal.closure_records import (
 )
 from till.fiscal.closure_totals import (
     CASH_MOVES, DAY, KINDS, MONTH, YEAR, Activity, Period, Totals, business_day, business_zone, chain_tails,
-    counted_range, day_start,
+    counted_range,
     fiscal_year_bounds, naive_utc, period_activity, period_of, period_totals, sum_totals, year_to_date,
     year_to_date_payload,
 )
@@ -64,7 +63,14 @@ from till.fiscal.archive_schedule import queue_month_archive
 from till.fiscal.backup_schedule import queue_backup
 from till.fiscal.events import record_event
 from till.fiscal.heads import seal_heads
-from till.i18n import N_, Phrase
+from till.fiscal.closure_errors import (  # noqa: F401 - the refusals and messages are re-exported
+    ALREADY_CLOSED, BAD_PERIOD, KIND_NAMES, MESSAGES, NO_CLOSURE, NOT_OVER, NOT_STARTED,
+    OUT_OF_ORDER, ClosureError, DayAlreadyClosed, DayNotClosed, PeriodAlreadyClosed,
+)
+from till.fiscal.open_day import (  # noqa: F401 - require_open_day and day_to_close are re-exported
+    Lookup, closed_until, day_to_close, first_open_ticket, remember_covered, require_open_day,
+)
+from till.i18n import Phrase
 
 __all__ = [
     "CLOSURE_CHAIN", "DAY", "MONTH", "YEAR", "KINDS", "CLOSURE_EVENT",
@@ -73,7 +79,8 @@ __all__ = [
     "business_zone", "business_day", "period_of", "parse_period", "period_totals",
     "close_day", "close_month", "close_year", "close", "close_due", "fiscal_year_start", "AUTOMATIC",
     "PAYLOAD_VERSION", "Activity", "closure_extras",
-    "closures", "find_closure", "get_closure", "last_closure", "sum_totals", "require_open_day", "MESSAGES",
+    "closures", "find_closure", "get_closure", "last_closure", "sum_totals", "require_open_day", "day_to_close",
+    "MESSAGES",
 ]
 
 CLOSURE_EVENT = "CLOSURE"
@@ -86,44 +93,6 @@ PAYLOAD_VERSION = 2
 it keeps verifying and printing as it was; its fiscal year is the calendar year."""
 AUTOMATIC = "automatic"
 """The operator sealed in a closure the till made by itself (``close_due``)."""
-
-# --- Messages (marked N_ for the catalogues, till/locales) ------------------------------
-
-ALREADY_CLOSED = N_("The {kind} {period} is already closed on till {till_id} (record {sequence} of chain G)")
-NOT_STARTED = N_("The day {period} has not started yet: it cannot be closed")
-NOT_OVER = N_("The {kind} {period} is not over yet: it can be closed from its last day on")
-OUT_OF_ORDER = N_("The {kind} {period} cannot be closed any more: till {till_id} is already closed up to "
-                  "{closed_until}")
-DAY_NOT_CLOSED = N_("Day {day} is not closed on till {till_id}: a manager closes it (F1 on the sale screen, "
-                    "or `till close day --date {day}`) before the next sale")
-DAY_CLOSED = N_("Day {day} is already closed on till {till_id}: no sale can be recorded on it; sales "
-                "resume on the next day")
-BAD_PERIOD = N_("{text} is not a {kind}: write it as {example}")
-NO_CLOSURE = N_("Till {till_id} has no closure of the {kind} {period}")
-MESSAGES = (ALREADY_CLOSED, NOT_STARTED, NOT_OVER, OUT_OF_ORDER, DAY_NOT_CLOSED, DAY_CLOSED, BAD_PERIOD, NO_CLOSURE)
-KIND_NAMES = {DAY: N_("day"), MONTH: N_("month"), YEAR: N_("year")}
-"""How a kind is named inside messages (translated on their own: "day" -> "journée")."""
-
-
-class ClosureError(TillError):
-    """A closure, or a sale because of closures, is refused; nothing was written."""
-
-
-class PeriodAlreadyClosed(ClosureError):
-    """The period already has its closure: closures are never made twice nor recomputed."""
-
-
-class DayNotClosed(ClosureError):
-    """The forced daily closure: an earlier day with tickets is not closed yet."""
-
-    def __init__(self, message: str, *, day: dt.date, **params: object) -> None:
-        super().__init__(message, day=day.isoformat(), **params)
-        self.day = day
-
-
-class DayAlreadyClosed(ClosureError):
-    """Today's business day is closed already: a ticket on it would escape every closure."""
-
 
 _FORMATS = {DAY: ("%Y-%m-%d", "2026-11-25"), MONTH: ("%Y-%m", "2026-11"), YEAR: ("%Y", "2026")}
 
@@ -166,113 +135,6 @@ def get_closure(till_id: str, kind: str, label: str) -> Closure:
     if closure is None:
         raise ClosureError(NO_CLOSURE, till_id=till_id, kind=Phrase(KIND_NAMES[kind]), period=label)
     return closure
-
-
-Lookup = Callable[[str, str], "Closure | None"]
-"""``last_closure`` or ``first_closure``, or a closing job's remembered twin (``_Job.last``)."""
-
-
-def _closed_until(till_id: str, kinds: Iterable[str], last: Lookup | None = None) -> Closure | None:
-    """Of the latest closures of ``kinds``, the one whose period ends last."""
-    last = last or last_closure
-    latest = [c for c in (last(till_id, kind) for kind in kinds) if c is not None]
-    return max(latest, key=lambda c: c.period.end, default=None)
-
-
-_FIRST_OPEN_SQL = {
-    since: 'SELECT MIN("{1}") FROM "{0}" WHERE "{2}" = ? AND "{3}" = ? AND "{1}" < ?{4}'.format(
-        Ticket._meta.table_name, Ticket.created_at.column_name, Ticket.till_id.column_name,
-        Ticket.training.column_name, ' AND "{0}" >= ?'.format(Ticket.created_at.column_name) if since else "")
-    for since in (False, True)
-}
-"""``_first_open_ticket``'s statement, without and with a start; ``?`` becomes the engine's mark."""
-
-
-def _first_open_ticket(till_id: str, start: dt.datetime | None, end: dt.datetime) -> dt.datetime | None:
-    """When the earliest counted ticket of the till in ``[start, end)`` was made, or None.
-
-    Plain SQL, written once, on the index (till, training, created_at): the ticket writer asks
-    before every ticket, and building the query with peewee cost several times the statement."""
-    database = current_database()
-    field = Ticket.created_at
-    params = [till_id, Ticket.training.db_value(False), field.db_value(end)]
-    if start is not None:
-        params.append(field.db_value(start))
-    sql = _FIRST_OPEN_SQL[start is not None].replace("?", database.param)
-    value = database.execute_sql(sql, params).fetchone()[0]
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value
-
-
-# --- The forced daily closure -------------------------------------------------------------------
-
-
-_covered_cache: "weakref.WeakKeyDictionary[peewee.Database, dict[str, tuple[tuple, Closure | None]]]" = (
-    weakref.WeakKeyDictionary())
-
-
-def _covered(till_id: str) -> Closure | None:
-    """``_closed_until(till_id, KINDS)``, remembered while the till's chain G head does not move.
-
-    The checkout asks at every ticket; reading the head row (one indexed row, plain SQL) is a
-    fraction of the three closure lookups, which only run again after a new closure (by this
-    process or another: the head is in the database, not in this cache). The head's signature
-    is part of the key, so a closure rolled back and another sealed at the same sequence
-    cannot be mistaken for each other.
-    """
-    database = current_database()
-    sql = 'SELECT "sequence", "signature" FROM "{0}" WHERE "till_id" = {1} AND "chain" = {1}'.format(
-        ChainHead._meta.table_name, database.param)
-    head = tuple(database.execute_sql(sql, (till_id, CLOSURE_CHAIN)).fetchone() or ())
-    known = _covered_cache.setdefault(database, {})
-    cached = known.get(till_id)
-    if cached is not None and cached[0] == head:
-        return cached[1]
-    covered = _closed_until(till_id, KINDS)
-    known[till_id] = (head, covered)  # keyed by the head's signature too: a rolled-back closure never matches
-    return covered
-
-
-def _remember_covered(job: "_Job") -> None:
-    """After a closing job: what ``_covered`` would read again at the next ticket, from what the
-    job knows. Its key is chain G's head as the job left it (its last closure), so it is believed
-    only while the database's head is that one: never if the job's transaction rolled back."""
-    if job.made:
-        last = job.made[-1]
-        covered = _closed_until(job.till_id, KINDS, job.last)
-        _covered_cache.setdefault(current_database(), {})[job.till_id] = ((last.sequence, last.signature), covered)
-
-
-def require_open_day(till_id: str, now: dt.datetime | None, zone: dt.tzinfo) -> None:
-    """Refuse a ticket at ``now`` when closures forbid it (R-CON-02); call it before writing one.
-
-    Raises ``DayNotClosed`` when the till has tickets on an earlier business day that no
-    closure covers (the message names the day and how a manager closes it), and
-    ``DayAlreadyClosed`` when today itself is closed already. Two indexed queries (the chain G
-    head and the earliest ticket not closed): cheap enough for every checkout.
-    """
-    now = utcnow() if now is None else naive_utc(now)
-    today = business_day(now, zone)
-    covered = _covered(till_id)
-    if covered is not None and today <= covered.period.last_day:
-        raise DayAlreadyClosed(DAY_CLOSED, day=covered.period.last_day.isoformat(), till_id=till_id)
-    pending = _first_open_ticket(till_id, covered.period.end if covered else None, day_start(today, zone))
-    if pending is not None:
-        raise DayNotClosed(DAY_NOT_CLOSED, day=business_day(pending, zone), till_id=till_id)
-
-
-def day_to_close(till_id: str, zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
-    """The day a manager's next day closure is for: the oldest day that must be closed before
-    the till may sell again, else today. The closures screen proposes it before closing, so the
-    manager reads which day a Z is about to seal."""
-    try:
-        require_open_day(till_id, now, zone)
-    except DayNotClosed as pending:
-        return pending.day
-    except DayAlreadyClosed:
-        pass
-    return business_day(utcnow() if now is None else naive_utc(now), zone)
 
 
 def month_to_close(zone: dt.tzinfo, now: dt.datetime | None = None) -> dt.date:
@@ -334,7 +196,7 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
     except ClosureError as refused:
         _seal_refusal(sealer, kind, day, refused, user_id, operator)
         raise
-    _remember_covered(job)
+    remember_covered(job.till_id, job.made, job.last)
     return job.made
 
 
@@ -375,7 +237,7 @@ def close_due(sealer: Sealer, now: dt.datetime | None = None, zone: dt.tzinfo | 
         sealer.reserve("T")
         job.close_due()
         job.seal_heads()
-    _remember_covered(job)
+    remember_covered(job.till_id, job.made, job.last)
     if not job.made:  # a day still open, or a year a technician must decide: not looked at again
         _due_cache.setdefault(current_database(), {})[sealer.till_id] = look  # until chain G moves
     return job.made
@@ -414,7 +276,7 @@ def _next_month(till_id: str, zone: dt.tzinfo, last: Lookup | None = None,
                 first: Lookup | None = None) -> dt.date | None:
     """The first day of the month the till closes next: the one after its last monthly (or
     yearly) closure, else the month of its first daily closure; None before any closure."""
-    floor = _closed_until(till_id, (MONTH, YEAR), last)
+    floor = closed_until(till_id, (MONTH, YEAR), last)
     if floor is not None:
         return floor.period.last_day + dt.timedelta(days=1)
     earliest = (first or first_closure)(till_id, DAY)
@@ -489,13 +351,13 @@ class _Job:
             while ((month := _next_month(self.till_id, self.zone, self.last, self.first)) is not None
                    and month < today.replace(day=1)):
                 period = self.period(MONTH, month)
-                days = _closed_until(self.till_id, KINDS, self.last)
-                if _first_open_ticket(self.till_id, days.period.end if days else None, period.end) is not None:
+                days = closed_until(self.till_id, KINDS, self.last)
+                if first_open_ticket(self.till_id, days.period.end if days else None, period.end) is not None:
                     break  # a day of it is not closed yet: its closure will close the month
                 self.close(period)
             while (year := _next_year(self.till_id, self.zone, self.fiscal_year_start, self.last,
                                       self.first)) is not None:
-                months = _closed_until(self.till_id, (MONTH,), self.last)
+                months = closed_until(self.till_id, (MONTH,), self.last)
                 years = self.last(self.till_id, YEAR)
                 if year.last_day >= today or months is None or months.period.end < year.end:
                     break  # not over, or a month of it still open
@@ -518,7 +380,7 @@ class _Job:
         if kind != DAY and period.last_day > today:
             raise ClosureError(NOT_OVER, kind=Phrase(KIND_NAMES[kind]), period=period.label)
         # Closures of a kind go in date order; a day (month) cannot open inside a closed month (year).
-        floor = _closed_until(till_id, KINDS[KINDS.index(kind):], self.last)
+        floor = closed_until(till_id, KINDS[KINDS.index(kind):], self.last)
         if floor is not None and period.start < floor.period.end:
             raise ClosureError(OUT_OF_ORDER, kind=Phrase(KIND_NAMES[kind]), period=period.label, till_id=till_id,
                                closed_until=floor.period.last_day.isoformat())
@@ -532,11 +394,11 @@ class _Job:
     def _close_open(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> None:
         """Close, earliest first, each period of ``kind`` with a ticket in ``[start, end)`` not closed."""
         while True:
-            floor = _closed_until(self.till_id, KINDS[KINDS.index(kind):], self.last)
+            floor = closed_until(self.till_id, KINDS[KINDS.index(kind):], self.last)
             since = floor.period.end if floor else None
             if start is not None and (since is None or since < start):
                 since = start
-            first = _first_open_ticket(self.till_id, since, end)
+            first = first_open_ticket(self.till_id, since, end)
             if first is None:
                 return
             self.close(self.period(kind, business_day(first, self.zone)))
