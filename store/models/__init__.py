@@ -6,6 +6,7 @@ from store.models.catalogue import Barcode, Category, Product, VatRate
 from store.models.credit import CreditNote, CreditNoteMovement, RemoteCreditHold
 from store.models.fiscal import ChainHead, FiscalRecord, SigningKey
 from store.models.orders import OnlineOrder, OnlineOrderLine
+from store.models.other_shops import KnownTillKey, ReturnHold
 from store.models.loyalty import LoyaltyEntry
 from store.models.outbox import OutboxJob, Setting
 from store.models.payments import PendingPayment
@@ -30,6 +31,7 @@ ALL_MODELS = [
     LoyaltyEntry,
     RemoteCreditHold,
     CashMove,
+    KnownTillKey, ReturnHold,
 ]
 
 FISCAL_TABLES = [Ticket, TicketLine, TicketVat, Payment, AccountingLine, FiscalRecord, SigningKey,

@@ -6,6 +6,11 @@ by its number like a receipt, shows what was sold and what came back, and points
 line at the order line it returns. Both tables are append-only, like the fiscal tables: a
 re-import of the same order is recognised by its digest and never rewrites what was returned
 against.
+
+A receipt of another shop of the chain, checked from its QR code (``till.fiscal.receipt_proof``),
+is kept the same way, with ``source`` ``receipt``, ``number`` its ticket code, ``shop_id`` the
+shop that sold it and ``proof`` the code's text: it too was sold, paid and sealed elsewhere, and
+a return on it is capped, priced and sealed as an online order's.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ class OnlineOrder(BaseModel):
     payment_means = peewee.CharField(max_length=32, default="online")
     digest = peewee.CharField(max_length=64)
     imported_at = peewee.DateTimeField(default=utcnow)
+    shop_id = peewee.CharField(max_length=32, null=True)
+    """The shop that sold it, for a receipt of another shop (``source`` ``receipt``); else None."""
+    proof = peewee.TextField(null=True)
+    """A receipt of another shop: its QR code's text, as verified (``till.fiscal.receipt_proof``)."""
 
 
 class OnlineOrderLine(BaseModel):

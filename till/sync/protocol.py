@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["HEADS", "RECORDS", "CATALOGUE", "ORDERS", "CREDIT_NOTES", "MAX_SKEW_S", "H_TILL", "H_KEY", "H_TIME",
+__all__ = ["HEADS", "RECORDS", "CATALOGUE", "ORDERS", "CREDIT_NOTES", "TILL_KEYS", "RETURNS", "MAX_SKEW_S", "H_TILL", "H_KEY", "H_TIME",
            "H_SIGNATURE", "H_SERVER_TIME", "request_message", "PROTOCOL_VERSION"]
 
 PROTOCOL_VERSION = 1
@@ -25,6 +25,10 @@ RECORDS = "/v1/records"
 CATALOGUE = "/v1/catalogue"
 ORDERS = "/v1/orders"
 CREDIT_NOTES = "/v1/credit-notes"
+TILL_KEYS = "/v1/till-keys"
+"""GET: every enrolled till's key chain, to check the QR code of another shop's receipt."""
+RETURNS = "/v1/returns"
+"""POST ``/state``, ``/hold``, ``/release``: returns of a receipt across shops, capped at head office."""
 
 MAX_SKEW_S = 300
 """How far a request's timestamp may be from head office's clock (5 minutes, as Kerberos)."""
