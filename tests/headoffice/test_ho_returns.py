@@ -180,3 +180,24 @@ def test_two_shops_racing_for_the_last_unit_one_wins(shop, headoffice, lyon):
     assert sorted(o.body["error"] for o in outcomes if isinstance(o, HeadOfficeAnswer)) == ["over_returned"] * 3
     with proxy.obj.connection_context():
         assert ReturnHold.select().count() == 1
+
+
+def test_report_shows_returns_by_selling_and_by_returning_shop(shop, client, lyon, headoffice, tmp_path, capsys):
+    import json
+
+    from headoffice.cli import main as ho_main
+
+    proof = signed_text(made_up_proof(quantities=(3, 1)), lyon)  # line 1: 3 x 10,00 €
+    _hold(client, proof, "01-P1", [(1, 1)])                       # 10,00 €
+    _hold(client, proof, "01-P2", [(1, 1), (2, 1)], offline=True, return_code="T01-0000010x")  # 20,00 €
+    _hold(client, proof, "01-P3", [(1, 1)])
+    client.request("POST", RELEASE, {"request_id": "01-P3"})      # given back: not a return
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
+    assert ho_main(["--config", str(config), "report", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["returns_by_selling_shop"] == [{"shop_id": "LYON", "returns": 2, "amount_cents": 3000}]
+    assert report["returns_by_returning_shop"] == [{"shop_id": "PARIS", "returns": 2, "amount_cents": 3000}]
+    assert ho_main(["--config", str(config), "report"]) == 0
+    table = capsys.readouterr().out
+    assert "by selling shop" in table and "by returning shop" in table and "30.00" in table
