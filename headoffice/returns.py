@@ -72,30 +72,36 @@ def hold(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ReturnError("malformed", f"receipt {receipt.code} has no line at position {missing[0]}", 400)
     lines_text = json.dumps([{"position": p, "quantity": q} for p, q in wanted.items()])
-    over = False
+    worth = _worth(receipt, wanted)
+    _fits(amount_cents=worth)
     with proxy.obj.atomic():
         _lock(receipt.code)
         earlier = ReturnHold.get_or_none(ReturnHold.request_id == request_id)
         if earlier is not None:
-            return _replayed(caller, earlier, receipt, lines_text, offline, return_code)
-        returned = _returned(receipt)
-        over = any(q > sold[p] - returned.get(p, 0) for p, q in wanted.items())
-        if over and not offline:
-            raise ReturnError("over_returned", f"receipt {receipt.code}: a line asks more than is left to return",
-                              409, lines=_lines(sold, returned))
-        try:
-            with proxy.obj.atomic():
-                ReturnHold.create(request_id=request_id, code=receipt.code, lines=lines_text,
-                                  amount_cents=_worth(receipt, wanted), till_id=caller.till_id,
-                                  shop_id=caller.shop_id, offline=offline, return_code=return_code)
-        except peewee.IntegrityError:
-            raise ReturnError("busy", "the same request is being recorded; ask again") from None
-        for p, q in wanted.items():
-            returned[p] = returned.get(p, 0) + q
+            held, over = _replayed(caller, earlier, receipt, lines_text, offline, return_code), False
+            returned = _returned(receipt)
+            if held and earlier.released:  # an abandoned hold the till wrote after all, offline
+                over = any(returned.get(p, 0) > sold[p] for p in wanted)
+        else:
+            returned = _returned(receipt)
+            over = any(q > sold[p] - returned.get(p, 0) for p, q in wanted.items())
+            if over and not offline:
+                raise ReturnError("over_returned", f"receipt {receipt.code}: a line asks more than is left to return",
+                                  409, lines=_lines(sold, returned))
+            try:
+                with proxy.obj.atomic():
+                    ReturnHold.create(request_id=request_id, code=receipt.code, lines=lines_text, amount_cents=worth,
+                                      till_id=caller.till_id, shop_id=caller.shop_id, offline=offline,
+                                      return_code=return_code)
+            except peewee.IntegrityError:
+                raise ReturnError("busy", "the same request is being recorded; ask again") from None
+            held = True
+            for p, q in wanted.items():
+                returned[p] = returned.get(p, 0) + q
     # After the commit, in its own transaction: the report is held whatever the alert does.
     if over:
         _raise_over_returned(caller, receipt, request_id, return_code, sold, returned)
-    return {"held": True, "request_id": request_id, "lines": _lines(sold, returned)}
+    return {"held": held, "request_id": request_id, "lines": _lines(sold, returned)}
 
 
 def release(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
@@ -274,10 +280,10 @@ def _worth(receipt: Receipt, wanted: dict[int, int]) -> int:
 
 
 def _replayed(caller: Caller, earlier: ReturnHold, receipt: Receipt, lines_text: str, offline: bool,
-              return_code: str | None) -> dict[str, Any]:
-    """The answer to a hold asked again: the same hold, counted once. An offline report of a
-    hold already granted online (the answer was lost, the till fell back on its policy) is the
-    same return: its code is noted on the hold."""
+              return_code: str | None) -> bool:
+    """Whether the hold asked again (the same hold, counted once) holds. An offline report of a
+    hold granted online (the answer was lost, the till fell back on its policy), even one given
+    back since, is the same return, written: its code is noted and it counts."""
     if (earlier.code, earlier.till_id, earlier.lines) != (receipt.code, caller.till_id, lines_text) or (
             return_code is not None and earlier.return_code not in (None, return_code)):
         raise ReturnError("request_reused", f"request {earlier.request_id} was already used for another hold; "
@@ -285,8 +291,8 @@ def _replayed(caller: Caller, earlier: ReturnHold, receipt: Receipt, lines_text:
     if offline and (not earlier.offline or earlier.return_code is None or earlier.released):
         ReturnHold.update(offline=True, return_code=return_code or earlier.return_code, released=False,
                           released_at=None).where(ReturnHold.id == earlier.id).execute()
-    return {"held": not earlier.released or offline, "request_id": earlier.request_id,
-            "lines": _lines(_sold(receipt), _returned(receipt))}
+        return True
+    return not earlier.released
 
 
 def _raise_over_returned(caller: Caller, receipt: Receipt, request_id: str, return_code: str | None,

@@ -201,3 +201,32 @@ def test_report_shows_returns_by_selling_and_by_returning_shop(shop, client, lyo
     assert ho_main(["--config", str(config), "report"]) == 0
     table = capsys.readouterr().out
     assert "by selling shop" in table and "by returning shop" in table and "30.00" in table
+
+
+def test_an_offline_report_of_a_hold_already_granted_counts_once(client, lyon):
+    """The till's hold reached head office but its answer was lost: the till took the return
+    offline and reports it under the same request id. One return: counted once, its code noted;
+    had the till given the hold back meanwhile, the report holds it again (and raises an over-return)."""
+    proof = signed_text(made_up_proof(), lyon)
+    _hold(client, proof, "01-L1", [(1, 1)])
+    reported = _hold(client, proof, "01-L1", [(1, 1)], offline=True, return_code="T01-0000011x")
+    assert reported["lines"][0] == {"position": 1, "sold": 2, "returned": 1, "left": 1}
+    _hold(client, proof, "01-L2", [(1, 1)])
+    client.request("POST", RELEASE, {"request_id": "01-L2"})
+    _hold(client, proof, "01-L3", [(1, 1)])                   # the last unit, taken meanwhile
+    again = _hold(client, proof, "01-L2", [(1, 1)], offline=True, return_code="T01-0000012x")
+    assert again["held"] is True and again["lines"][0]["returned"] == 3
+    with proxy.obj.connection_context():
+        codes = dict(ReturnHold.select(ReturnHold.request_id, ReturnHold.return_code).tuples())
+    assert (codes["01-L1"], codes["01-L2"]) == ("T01-0000011x", "T01-0000012x")
+    assert alerts() == ["OVER_RETURNED"]
+
+
+def test_numbers_no_column_holds_are_a_400(client, lyon):
+    proof = signed_text(made_up_proof(), lyon)
+    for request_id, lines in (("0" * 65, [(1, 1)]), ("01-N1", [(1, 2**70)]), ("01-N2", [(2**70, 1)])):
+        refused = _refusal(_hold, client, proof, request_id, lines, offline=True)
+        assert (refused.status, refused.body["error"]) == (400, "malformed"), refused.body
+    assert _refusal(client.request, "POST", RELEASE, {"request_id": "0" * 65}).status == 400
+    with proxy.obj.connection_context():
+        assert ReturnHold.select().count() == 0
