@@ -22,7 +22,8 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "MODELS", "utcnow", "column_problem", "integer_limits", "text_limits"]
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "MODELS", "utcnow", "column_problem",
+           "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
 
