@@ -230,3 +230,35 @@ def test_numbers_no_column_holds_are_a_400(client, lyon):
     assert _refusal(client.request, "POST", RELEASE, {"request_id": "0" * 65}).status == 400
     with proxy.obj.connection_context():
         assert ReturnHold.select().count() == 0
+
+
+@pytest.mark.postgres
+def test_a_return_by_another_till_of_the_selling_shop_from_its_database_is_counted(pg_url, tmp_path):
+    """Tills 01 and 02 of one shop share a database: 02 sells, 01 takes one unit back from the
+    shop's copy of the ticket (no hold: it had the ticket), both sync; the receipt's state counts it."""
+    from tests.headoffice.test_ho_two_tills import till
+    from tests.support.headoffice import HeadOffice
+    from till.config.loader import load
+
+    one, two = tmp_path / "till01", tmp_path / "till02"
+    key_one = till(one, "init", pg_url, "01", "seed").stdout
+    key_two = till(two, "init", pg_url, "02").stdout
+    code = till(two, "sell", "WIN", "2").stdout.strip()
+    till(one, "return", code, "WIN")
+    office = HeadOffice(f"sqlite:///{tmp_path / 'ho.db'}").start()
+    try:
+        enroll("01", "PARIS", key_one)
+        enroll("02", "PARIS", key_two)
+        assert till(one, "sync", office.url).returncode == 0
+        assert till(two, "sync", office.url).returncode == 0
+        with proxy.obj.connection_context():
+            (payload,) = Record.select(Record.payload).where((Record.till_id == "02") & (Record.chain == "T")).tuples()
+        config = load(two / "till.toml")
+        seller = Signer.load(config.resolve(config.till.key_file))
+        proof = proof_of_payload(payload[0])
+        assert proof.code == code
+        client = HeadOfficeClient(office.url, "02", seller)
+        state = client.request("POST", STATE, {"proof": signed_text(proof, seller)})
+        assert [(line["sold"], line["returned"]) for line in state["lines"]] == [(2, 1)]
+    finally:
+        office.stop()
