@@ -30,7 +30,8 @@ import peewee
 
 from headoffice.auth import Caller
 from headoffice.ingest import raise_alert
-from headoffice.store import Receipt, Record, ReturnHold, Till, TillKey, column_problem, is_postgres, proxy, utcnow
+from headoffice.store import (Head, Receipt, Record, ReturnHold, Till, TillKey, column_problem, is_postgres, proxy,
+                              utcnow)
 from till.fiscal.receipt_proof import ProofError, SignedProof, check, decode
 from till.money import round_half_up
 
@@ -234,37 +235,76 @@ def _local_returns(receipt: Receipt) -> dict[int, int]:
     tills may share one database): their return records name the code with ``origin_ticket_id``
     set, and each returned line's ``origin_line_id`` is a line of the sale's own record.
 
-    Read from the shop's chain T records since the sale that name the code (a text filter in
-    the database), like ``credit._sealed_balance``."""
-    tills = Till.select(Till.till_id).where(Till.shop_id == receipt.shop_id)
+    Read from the records after the sale only, never the shop's whole history (this answers a
+    cashier): a ticket's number is its sequence in its till's chain T, so the sale is one probe
+    and the selling till's returns come after it; another till's chain T is read from where it
+    reaches the day before the sale (``_first_since``). Among those, the records that name the
+    code (a text filter in the database, like ``credit._sealed_balance``)."""
+    found = _sale_of(receipt)
+    if found is None:
+        return {}  # not synced yet: its returns cannot be told apart either
+    sequence, sale = found
     sold_at = receipt.sold_at if isinstance(receipt.sold_at, dt.datetime) else dt.datetime.fromisoformat(
         str(receipt.sold_at))
     since = (sold_at - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    sale, returns = None, []
-    for (text,) in (Record.select(Record.payload)
-                    .where((Record.till_id.in_(tills) | (Record.till_id == receipt.till_id)) & (Record.chain == "T")
-                           & (Record.created_at >= since) & Record.payload.contains(receipt.code)).tuples()):
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            continue
-        origin = payload.get("origin")
-        if payload.get("code") == receipt.code and payload.get("till_id") == receipt.till_id:
-            sale = payload
-        elif (isinstance(origin, dict) and origin.get("reference") == receipt.code
-              and payload.get("origin_ticket_id") is not None):
-            returns.append(payload)
-    if sale is None:
-        return {}
+    starts = {till_id: (sequence + 1 if till_id == receipt.till_id else _first_since(till_id, since))
+              for (till_id,) in Till.select(Till.till_id).where(Till.shop_id == receipt.shop_id).tuples()}
+    starts.setdefault(receipt.till_id, sequence + 1)
     positions = {line.get("line_id"): line.get("position") for line in sale.get("lines") or ()}
     counted: dict[int, int] = defaultdict(int)
-    for payload in returns:
-        for line in payload.get("lines") or ():
-            position = positions.get(line.get("origin_line_id"))
-            quantity = line.get("quantity")
-            if position is not None and type(quantity) is int and quantity < 0:
-                counted[position] -= quantity
+    for till_id, first in starts.items():
+        for (text,) in (Record.select(Record.payload)
+                        .where((Record.till_id == till_id) & (Record.chain == "T") & (Record.sequence >= first)
+                               & Record.payload.contains(receipt.code)).tuples()):
+            payload = _json_or_none(text) or {}
+            origin = payload.get("origin")
+            if not (isinstance(origin, dict) and origin.get("reference") == receipt.code
+                    and payload.get("origin_ticket_id") is not None):
+                continue
+            for line in payload.get("lines") or ():
+                position = positions.get(line.get("origin_line_id"))
+                quantity = line.get("quantity")
+                if position is not None and type(quantity) is int and quantity < 0:
+                    counted[position] -= quantity
     return dict(counted)
+
+
+def _sale_of(receipt: Receipt) -> tuple[int, dict[str, Any]] | None:
+    """(sequence, payload) of the sale's record in its till's chain T: at the ticket's number
+    (the sequence it was sealed at), else found by its code (a ticket numbered otherwise)."""
+    mine = (Record.till_id == receipt.till_id) & (Record.chain == "T")
+    probes = [Record.select(Record.sequence, Record.payload).where(mine & (Record.sequence == receipt.number)),
+              Record.select(Record.sequence, Record.payload).where(mine & Record.payload.contains(receipt.code))]
+    for query in probes:
+        for sequence, text in query.tuples():
+            payload = _json_or_none(text)
+            if payload is not None and payload.get("code") == receipt.code:
+                return sequence, payload
+    return None
+
+
+def _first_since(till_id: str, since: str) -> int:
+    """The first sequence of ``till_id``'s chain T sealed at ``since`` or later, by halving
+    (each step one probe of the (till, chain, sequence) index). Sealing times follow the
+    sequence but for a till clock set back, which the day of margin the caller gives absorbs."""
+    low, high = 1, (Head.select(Head.sequence).where((Head.till_id == till_id) & (Head.chain == "T")).scalar() or 0) + 1
+    while low < high:
+        middle = (low + high) // 2
+        sealed = (Record.select(Record.created_at)
+                  .where((Record.till_id == till_id) & (Record.chain == "T") & (Record.sequence == middle)).scalar())
+        if sealed is None or sealed >= since:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _json_or_none(text: str | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _lines(sold: dict[int, int], returned: dict[int, int]) -> list[dict[str, int]]:
