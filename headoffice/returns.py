@@ -108,7 +108,8 @@ def hold(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
 def release(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     """Give back what hold ``request_id`` held: the till abandoned that return. A hold head
     office never received (the request was lost) is nothing to give back: ``released: false``,
-    not an error, so the till can close its own hold either way."""
+    not an error, so the till can close its own hold either way; so is a return reported as
+    written (offline, or with its return code)."""
     request_id = data.get("request_id")
     if not isinstance(request_id, str) or not request_id:
         raise ReturnError("malformed", "a release needs the request_id of a hold", 400)
@@ -121,8 +122,8 @@ def release(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         taken = ReturnHold.get(ReturnHold.request_id == request_id)
         if taken.till_id != caller.till_id:
             raise ReturnError("forbidden", f"hold {request_id} was made by another till", 403)
-        if taken.released:
-            return {"released": False}
+        if taken.released or taken.offline or taken.return_code is not None:
+            return {"released": False}  # a return reported written is never given back
         ReturnHold.update(released=True, released_at=utcnow()).where(ReturnHold.id == taken.id).execute()
     return {"released": True}
 

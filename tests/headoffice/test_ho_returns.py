@@ -98,6 +98,8 @@ def test_an_offline_return_over_the_cap_is_recorded_and_raised(client, lyon):
     with proxy.obj.connection_context():
         hold = ReturnHold.get(ReturnHold.request_id == "01-H8")
     assert (hold.offline, hold.return_code, hold.amount_cents) == (True, "T01-0000009x", 1000)
+    assert client.request("POST", RELEASE, {"request_id": "01-H8"}) == {"released": False}  # written: stays
+    assert client.request("POST", STATE, {"proof": proof})["lines"][1]["returned"] == 2
 
 
 def test_a_forged_proof_an_unknown_till_or_key_is_refused(client, lyon, tmp_path):
@@ -262,3 +264,14 @@ def test_a_return_by_another_till_of_the_selling_shop_from_its_database_is_count
         assert [(line["sold"], line["returned"]) for line in state["lines"]] == [(2, 1)]
     finally:
         office.stop()
+
+
+def test_another_receipt_under_a_known_code_is_refused_and_raised(client, lyon):
+    """Two receipts of L01 verify under one code with other lines (the till numbered again after
+    a restore from an older backup): the second is refused; a copy of the first is not."""
+    first = signed_text(made_up_proof(quantities=(2, 1)), lyon)
+    assert client.request("POST", STATE, {"proof": first})["lines"][0]["sold"] == 2
+    assert client.request("POST", STATE, {"proof": first})["lines"][0]["sold"] == 2
+    refused = _refusal(client.request, "POST", STATE, {"proof": signed_text(made_up_proof(quantities=(5,)), lyon)})
+    assert (refused.status, refused.body["error"]) == (409, "conflict")
+    assert alerts() == ["RECEIPT_CONFLICT"]
