@@ -432,11 +432,22 @@ def recognise_ticket(code: str, rules: Sequence[PriceCodeRule]) -> TicketCode | 
     return TicketCode(till_id, int(digits[:-1]))
 
 
-def recognise_receipt_proof(code: str, rules: Sequence[PriceCodeRule]) -> ReceiptProofCode | None:
-    """A receipt proof, by its shape (``RQ1`` and hundreds of digits; read and checked by the
-    return, not here): first of all, as its digits would otherwise pass for a SKU."""
-    from till.fiscal.receipt_proof import looks_like_proof  # deferred: receipt_proof imports this module
+RECEIPT_PROOF_PREFIX = "RQ1"
+"""What a receipt proof's text starts with (``till.fiscal.receipt_proof`` writes and reads it)."""
 
+
+def looks_like_proof(text: str) -> bool:
+    """Is ``text`` a receipt proof's text, by its shape: ``RQ1`` (any case: Caps Lock) and more
+    than 40 ASCII digits (``till.fiscal.receipt_proof.decode`` says whether it reads)."""
+    text = (text or "").strip()
+    digits = text[len(RECEIPT_PROOF_PREFIX):]
+    return (len(digits) > 40 and text[:len(RECEIPT_PROOF_PREFIX)].upper() == RECEIPT_PROOF_PREFIX
+            and _DIGITS.fullmatch(digits) is not None)
+
+
+def recognise_receipt_proof(code: str, rules: Sequence[PriceCodeRule]) -> ReceiptProofCode | None:
+    """A receipt proof, by its shape (read and checked by the return, not here): first of all,
+    as its digits would otherwise pass for a SKU."""
     return ReceiptProofCode(code) if looks_like_proof(code) else None
 
 
