@@ -39,6 +39,8 @@ from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
 from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
 from headoffice.store import Document, OnlineOrder, Record, column_problem, open_database, proxy
+from headoffice.webshop_app import webshop_routes
+from headoffice.webshop_auth import RateLimiter
 from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION, RETURNS, TILL_KEYS
 
 __all__ = ["create_app", "MAX_BODY"]
@@ -65,9 +67,12 @@ class BadQuery(ValueError):
     """A number in the query that no column holds: answered 400 before the database sees it."""
 
 
-def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = MAX_BODY) -> Starlette:
+def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = MAX_BODY,
+               webshop_limiter: RateLimiter | None = None) -> Starlette:
     """The ASGI application on head office's database at ``database_url`` (created if new);
-    a request body over ``max_body`` bytes is refused as it streams in (``limits``)."""
+    a request body over ``max_body`` bytes is refused as it streams in (``limits``). The web-shop
+    API (``/webshop/v1``, ``headoffice.webshop_app``) is served beside the tills' one, each web
+    shop held to ``webshop_limiter``'s rate."""
     open_database(database_url)
     chain_heads.create_table()
 
@@ -190,6 +195,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route(RETURNS + "/hold", guarded(return_hold), methods=["POST"]),
         Route(RETURNS + "/release", guarded(return_release), methods=["POST"]),
     ]
+    routes += webshop_routes(webshop_limiter or RateLimiter(), max_body)
     return Starlette(routes=routes)
 
 

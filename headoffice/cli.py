@@ -34,6 +34,8 @@ from headoffice.limits import body_limit
 from headoffice.report import returns_across_shops, sales_report
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
+from headoffice.webshop_app import schema_text
+from headoffice.webshop_auth import SCOPES, add_webshop, list_webshops, revoke_webshop
 from till import logmask
 from till.errors import TillError
 from till.files import create_private, private_umask
@@ -201,6 +203,39 @@ def cmd_orders(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_webshop(args: argparse.Namespace) -> int:
+    """``webshop add|revoke|list|openapi``: the web shops allowed to call the web-shop API."""
+    if args.action == "openapi":  # the published schema needs no database
+        sys.stdout.write(schema_text())
+        return OK
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    if args.action == "add":
+        if not args.name:
+            print("till-headoffice: webshop add NAME", file=sys.stderr)
+            return USAGE
+        scopes = tuple(part for part in (args.scopes or ",".join(SCOPES)).split(",") if part)
+        try:
+            key, secret = add_webshop(args.name, scopes, args.webhook)
+        except ValueError as error:
+            print(f"till-headoffice: {error}", file=sys.stderr)
+            return USAGE
+        print(f"web shop {args.name} added, scopes {' '.join(scopes)}")
+        print(f"API key (shown once, give it to the web shop): {key}")
+        print(f"webhook secret (shown once; signs what head office sends the web shop): {secret}")
+        return OK
+    if args.action == "revoke":
+        if not revoke_webshop(args.name or ""):
+            print(f"till-headoffice: no web shop {args.name} with a key in use", file=sys.stderr)
+            return FAILED
+        print(f"web shop {args.name}: key revoked")
+        return OK
+    for shop in list_webshops():
+        print(f"{shop['name']}\tkey {shop['key_id']}\t{' '.join(shop['scopes'])}\t"
+              f"{'revoked' if shop['revoked'] else 'in use'}\t{shop['webhook_url'] or '-'}")
+    return OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="till-headoffice", description="the receiving side of till sync")
     parser.add_argument("--config", help="headoffice.toml (default: $TILL_HEADOFFICE_CONFIG or ./headoffice.toml)")
@@ -237,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     orders.add_argument("file")
     orders.add_argument("--shop", help="only this shop may take them back (default: any)")
     orders.set_defaults(func=cmd_orders)
+    webshop = commands.add_parser("webshop", help="web shops allowed to call the web-shop API: add, revoke, list; "
+                                                  "openapi prints the API's schema")
+    webshop.add_argument("action", choices=("add", "revoke", "list", "openapi"))
+    webshop.add_argument("name", nargs="?")
+    webshop.add_argument("--scopes", help=f"comma-separated, some of {','.join(SCOPES)} (default: all)")
+    webshop.add_argument("--webhook", help="the https:// URL head office sends return notifications to")
+    webshop.set_defaults(func=cmd_webshop)
     return parser
 
 

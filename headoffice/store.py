@@ -22,8 +22,8 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "MODELS", "utcnow", "column_problem",
-           "integer_limits", "text_limits"]
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "MODELS", "utcnow",
+           "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
 
@@ -213,8 +213,37 @@ class ReturnHold(_Model):
     released_at = peewee.DateTimeField(null=True)
 
 
+class WebShop(_Model):
+    """A web shop allowed to call the web-shop API (``headoffice.webshop_auth``): its key is kept
+    as a hash only; ``webhook_secret`` signs what head office sends it, so it is kept whole."""
+
+    name = peewee.CharField(max_length=40, unique=True)
+    key_id = peewee.CharField(max_length=16, unique=True)
+    key_hash = peewee.CharField(max_length=64)
+    scopes = peewee.CharField(max_length=100)
+    """Space-separated: what the key may do (``webshop_auth.SCOPES``)."""
+    webhook_url = peewee.CharField(max_length=400, null=True)
+    webhook_secret = peewee.CharField(max_length=80)
+    revoked = peewee.BooleanField(default=False)
+    created_at = peewee.DateTimeField(default=utcnow)
+    revoked_at = peewee.DateTimeField(null=True)
+
+
+class WebShopCall(_Model):
+    """Every call of the web-shop API, answered or refused: who, what, the answer's status."""
+
+    webshop = peewee.CharField(max_length=40, default="")
+    """The web shop's name, or "" when the key named none."""
+    method = peewee.CharField(max_length=8)
+    path = peewee.CharField(max_length=200)
+    status = peewee.IntegerField()
+    error = peewee.CharField(max_length=40, default="")
+    remote = peewee.CharField(max_length=64, default="")
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+
+
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
-          ReturnHold]
+          ReturnHold, WebShop, WebShopCall]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))

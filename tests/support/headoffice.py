@@ -19,9 +19,9 @@ class HeadOffice:
     """``till-headoffice serve`` in a thread: start, stop (a restart is stop then start)."""
 
     def __init__(self, database_url: str, port: int | None = None, max_skew_s: int = 300,
-                 tls: tuple[str, str] | None = None) -> None:
+                 tls: tuple[str, str] | None = None, webshop_limiter=None) -> None:
         self.database_url, self.port, self.max_skew_s = database_url, port or free_port(), max_skew_s
-        self.tls = tls
+        self.tls, self.webshop_limiter = tls, webshop_limiter
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -32,7 +32,7 @@ class HeadOffice:
     def start(self) -> "HeadOffice":
         from headoffice.app import create_app
 
-        app = create_app(self.database_url, self.max_skew_s)
+        app = create_app(self.database_url, self.max_skew_s, webshop_limiter=self.webshop_limiter)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
                                 ssl_certfile=self.tls[0] if self.tls else None,
                                 ssl_keyfile=self.tls[1] if self.tls else None)
