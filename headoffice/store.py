@@ -22,7 +22,7 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "MODELS", "utcnow",
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder", "MODELS", "utcnow",
            "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
@@ -242,8 +242,20 @@ class WebShopCall(_Model):
     created_at = peewee.DateTimeField(default=utcnow, index=True)
 
 
+class WebShopOrder(_Model):
+    """Which web shop posted an online order (``OnlineOrder`` by its number), and the digest of
+    what it posted: a re-send with the same content is the same order, with other content refused.
+    A table of its own, not a column of ``OnlineOrder``: head office creates missing tables at
+    start, it never alters one."""
+
+    number = peewee.CharField(max_length=40, unique=True)
+    webshop = peewee.CharField(max_length=40, index=True)
+    digest = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
-          ReturnHold, WebShop, WebShopCall]
+          ReturnHold, WebShop, WebShopCall, WebShopOrder]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))
