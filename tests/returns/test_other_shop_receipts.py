@@ -1,0 +1,160 @@
+"""A receipt of another shop, opened from its QR code and taken back here: offline under the
+shop's policy (no head office in these tests), with the books of this shop."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from store.models import (AccountingLine, FiscalRecord, OnlineOrder, OnlineOrderLine, ReturnHold, Ticket,
+                          TicketLine)
+from till.fiscal.keys import Signer
+from till.fiscal.receipt_proof import ProofError
+from till.returns.receipt_returns import OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
+from till.returns.session import ReturnError
+from tests.support.journal import problems_text, verify_shop
+from tests.support.queries import payments, row_counts, stock_level
+from tests.support.receipts import lyon_till, proof_of, receipt_session, receipt_text, returns_policy
+from tests.support.returns import COUNTED
+from tests.support.shop import sell
+
+
+def test_a_receipt_of_another_shop_opens_from_its_qr_code_with_this_shops_catalogue(shop, tmp_path):
+    lyon = lyon_till(tmp_path)
+    proof = proof_of(shop)
+    text = receipt_text(lyon, proof)
+    session = receipt_session(shop)
+    order = session.find(text)
+    assert isinstance(order, OnlineOrder) and session.receipt is not None
+    assert (order.number, order.source, order.shop_id, order.proof, order.total_cents) == (
+        proof.code, "receipt", "LYON", text, 3140)
+    rows = [(l.position, l.product_id, l.sku, l.label, l.quantity, l.total_cents, l.vat_code, l.vat_rate_bp)
+            for l in OnlineOrderLine.select().where(OnlineOrderLine.order == order).order_by(OnlineOrderLine.position)]
+    assert rows == [(1, shop.products["WIN"].id, "WIN", "Côtes du Rhône 75 cl", 2, 1790, "N", 2000),
+                    (2, shop.products["SOA"].id, "SOA", "Savon de Marseille", 1, 350, "N", 2000),
+                    (3, None, "LYON-777", "Article LYON-777", 1, 1000, "R", 550)]
+    assert receipt_session(shop).find(" " + text + "\n").id == order.id  # the same receipt: the same row
+    altered = receipt_text(lyon, proof_of(shop, lines=proof.lines[:1]))  # same code, other content
+    with pytest.raises(ReturnError, match="already taken here with other content"):
+        receipt_session(shop).find(altered)
+    assert OnlineOrder.select().count() == 1
+
+
+def test_a_receipt_of_an_unknown_till_or_a_forged_one_is_refused_and_nothing_is_kept(shop, tmp_path):
+    lyon = lyon_till(tmp_path)
+    stranger = Signer.create(tmp_path / "stranger.pem")
+    with pytest.raises(ProofError) as unknown:
+        receipt_session(shop).find(receipt_text(stranger, proof_of(shop, till_id="Z09")))
+    assert unknown.value.reason == "unknown_till" and "Z09" in unknown.value.text("en")
+    forged = receipt_text(stranger, proof_of(shop))  # L01's receipt, signed by another key
+    with pytest.raises(ProofError) as refused:
+        receipt_session(shop).find(forged)
+    assert refused.value.reason in ("forged", "unknown_key")
+    genuine = receipt_text(lyon, proof_of(shop))
+    digits = list(genuine)
+    digits[40] = "1" if digits[40] != "1" else "2"  # one digit altered
+    with pytest.raises(ProofError):
+        receipt_session(shop).find("".join(digits))
+    assert OnlineOrder.select().count() == 0
+
+
+def test_offline_under_refuse_a_receipt_of_another_shop_is_not_taken_and_nothing_is_written(shop, tmp_path):
+    text = receipt_text(lyon_till(tmp_path), proof_of(shop))
+    session = receipt_session(shop)
+    session.find(text)
+    session.pick(session.lines[0].line_id, 1)
+    before = row_counts(*COUNTED)
+    with pytest.raises(ReturnError) as refused:
+        session.complete()
+    assert refused.value.message == OFFLINE_REFUSED and row_counts(*COUNTED) == before
+    assert [h.status for h in ReturnHold.select()] == ["to_release"]  # given back at the next sync
+
+
+def test_offline_under_credit_note_the_return_is_a_credit_note_up_to_the_maximum(shop, tmp_path):
+    proof = proof_of(shop)
+    text = receipt_text(lyon_till(tmp_path), proof)
+    config = returns_policy(shop, offline_other_shop="credit_note", offline_other_shop_max_cents=1000)
+    session = receipt_session(shop, config)
+    session.find(text)
+    session.pick(session.lines[0].line_id, 2)  # 17.90 > 10.00
+    before = row_counts(*COUNTED)
+    with pytest.raises(ReturnError) as over:
+        session.complete()
+    assert over.value.message == OFFLINE_LIMIT and "10.00" in over.value.text("en").replace(",", ".")
+    assert row_counts(*COUNTED) == before
+    session.pick(session.lines[0].line_id, 1)
+    session.refund_to([("cash", 895)])
+    with pytest.raises(ReturnError) as cash:
+        session.complete()
+    assert cash.value.message == OFFLINE_CREDIT_ONLY and row_counts(*COUNTED) == before
+
+    session = receipt_session(shop, config)
+    session.find(text)
+    session.pick(session.lines[0].line_id, 1)
+    ticket = session.complete()
+    assert payments(ticket) == [("credit_note", -895)]
+    assert (ticket.origin_reference, ticket.origin_signature, ticket.origin_order_id) == (
+        proof.code, session.receipt.signed.signature_text, session.order.id)
+    hold = ReturnHold.get(ReturnHold.ticket_id == ticket.id)
+    assert (hold.status, hold.offline, hold.reported, json.loads(hold.lines)) == (
+        "settled", True, False, [{"position": 1, "quantity": 1}])
+
+
+def test_the_same_receipt_returned_in_two_visits_is_capped_on_its_lines(shop, tmp_path):
+    text = receipt_text(lyon_till(tmp_path), proof_of(shop))
+    config = returns_policy(shop, offline_other_shop="credit_note")
+    first = receipt_session(shop, config)
+    first.find(text)
+    first.pick(first.lines[0].line_id, 1)
+    first.complete()
+    second = receipt_session(shop, config)
+    second.find(text)
+    assert [(line.sold, line.returned, line.returnable) for line in second.lines][0] == (2, 1, 1)
+    with pytest.raises(ReturnError, match="Only 1 of"):
+        second.pick(second.lines[0].line_id, 2)
+    second.pick(second.lines[0].line_id, 1)
+    second.complete()
+    third = receipt_session(shop, config)
+    third.find(text)
+    assert third.lines[0].returnable == 0
+
+
+def test_the_books_of_another_shops_receipt_are_this_shops_at_the_receipts_rates(shop, tmp_path):
+    proof = proof_of(shop)
+    text = receipt_text(lyon_till(tmp_path), proof)
+    session = receipt_session(shop, returns_policy(shop, offline_other_shop="credit_note"))
+    session.find(text)
+    wine, unknown = session.lines[0], session.lines[2]
+    session.pick(wine.line_id, 1)
+    session.pick(unknown.line_id, 1)
+    stock_before = stock_level(shop.products["WIN"])
+    ticket = session.complete()
+    lines = [(l.sku, l.quantity, l.total_cents, l.vat_rate_bp, l.origin_order_line_id)
+             for l in TicketLine.select().where(TicketLine.ticket == ticket).order_by(TicketLine.position)]
+    assert lines == [("WIN", -1, -895, 2000, wine.line_id), ("LYON-777", -1, -1000, 550, unknown.line_id)]
+    assert stock_level(shop.products["WIN"]) == stock_before + 1  # into this shop's stock
+    postings = sorted((p.account, p.debit_cents, p.credit_cents)
+                      for p in AccountingLine.select().where(AccountingLine.ticket == ticket))
+    # sales and VAT reversed at the receipt's rates (8.95 at 20 %, 10.00 at 5.5 %), a credit note owed
+    assert postings == [("4197", 0, 1895), ("4457120", 149, 0), ("4457155", 52, 0), ("707120", 746, 0),
+                        ("707155", 948, 0)]
+    record = FiscalRecord.get((FiscalRecord.ticket_id == ticket.id) & (FiscalRecord.chain == "T"))
+    origin = json.loads(record.payload)["origin"]
+    assert origin["reference"] == proof.code and origin["signature"] == session.receipt.signed.signature_text
+    report = verify_shop(shop)
+    assert report.ok, problems_text(report)
+
+
+def test_a_receipt_of_this_till_opens_its_ticket_or_when_the_ticket_is_lost_the_receipt(shop):
+    sale = sell(shop, [("WIN", 1)], cash=1000)
+    own = shop.ctx.sealer.signer
+    here = proof_of(shop, number=sale.number, till_id=shop.ctx.sealer.till_id)
+    assert receipt_session(shop).find(receipt_text(own, here)) == sale  # the ticket path wins
+    lost = proof_of(shop, number=sale.number + 50, till_id=shop.ctx.sealer.till_id)  # a restore lost it
+    session = receipt_session(shop, returns_policy(shop, offline_other_shop="credit_note"))
+    order = session.find(receipt_text(own, lost))
+    assert isinstance(order, OnlineOrder) and order.number == lost.code and session.receipt is not None
+    session.pick(session.lines[1].line_id, 1)
+    assert payments(session.complete()) == [("credit_note", -350)]
+    assert Ticket.select().where(Ticket.origin_order == order).count() == 1
