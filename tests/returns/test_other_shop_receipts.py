@@ -11,8 +11,10 @@ from store.models import (AccountingLine, FiscalRecord, OnlineOrder, OnlineOrder
                           TicketLine)
 from till.fiscal.keys import Signer
 from till.fiscal.receipt_proof import ProofError
+from till.returns import return_holds
 from till.returns.receipt_returns import OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
 from till.returns.session import ReturnError
+from till.shop.running import give_back_return_holds
 from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts, stock_level
 from tests.support.receipts import lyon_till, proof_of, receipt_session, receipt_text, returns_policy
@@ -158,3 +160,15 @@ def test_a_receipt_of_this_till_opens_its_ticket_or_when_the_ticket_is_lost_the_
     session.pick(session.lines[1].line_id, 1)
     assert payments(session.complete()) == [("credit_note", -350)]
     assert Ticket.select().where(Ticket.origin_order == order).count() == 1
+
+
+def test_a_hold_of_a_return_never_written_goes_back_at_the_next_start(shop, tmp_path):
+    text = receipt_text(lyon_till(tmp_path), proof_of(shop))
+    session = receipt_session(shop)
+    order = session.find(text)
+    pending = return_holds.open_hold(shop.ctx.till_id, order, [{"position": 1, "quantity": 1}])
+    held = return_holds.open_hold(shop.ctx.till_id, order, [{"position": 2, "quantity": 1}])
+    return_holds.mark(held, return_holds.HELD)
+    assert give_back_return_holds(shop.ctx) is None  # no head office here: the next sync sends them
+    assert [ReturnHold.get_by_id(h.id).status for h in (pending, held)] == ["to_release", "to_release"]
+    assert [h.id for h in return_holds.to_release(shop.ctx.till_id)] == [pending.id, held.id]

@@ -10,6 +10,7 @@ after a lost answer counts once and a stop gives the units back. Mirrors
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from store.models import ReturnHold, Ticket
@@ -23,7 +24,8 @@ from till.returns.lines import ReturnError
 from till.sync.client import HeadOfficeAnswer, HeadOfficeClient, HeadOfficeUnreachable
 from till.sync.protocol import RETURNS
 
-__all__ = ["ReturnDesk", "OverReturned", "HeadOfficeRefused", "report", "OVER_RETURNED", "REFUSED"]
+__all__ = ["ReturnDesk", "release_in_background", "OverReturned", "HeadOfficeRefused", "report", "OVER_RETURNED",
+           "REFUSED"]
 
 log = logging.getLogger("till.sync.push")
 
@@ -116,6 +118,24 @@ class ReturnDesk:
             return _send_releases(client, holds)
         finally:
             client.close()
+
+
+def release_in_background(config, sealer) -> "threading.Thread | None":
+    """The holds waiting to go back (``to_release``: a stop reconciled at start), sent to head
+    office by a background thread (else by the next sync)."""
+    desk = ReturnDesk.for_config(config, sealer)
+    if desk is None or not return_holds.to_release(sealer.till_id):
+        return None
+
+    def send() -> None:
+        try:
+            desk.release_pending()
+        except Exception:  # noqa: BLE001 - the next sync sends them; never on the cashier's screen
+            log.exception("return hold releases left for the next sync")
+
+    thread = threading.Thread(target=send, name="return hold releases", daemon=True)
+    thread.start()
+    return thread
 
 
 def _send_releases(client: HeadOfficeClient, holds: list[ReturnHold]) -> int:
