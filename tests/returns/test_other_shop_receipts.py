@@ -9,7 +9,10 @@ import pytest
 
 from store.models import (AccountingLine, FiscalRecord, OnlineOrder, OnlineOrderLine, ReturnHold, Ticket,
                           TicketLine)
+from till.fiscal.key_chain import key_chain_records
 from till.fiscal.keys import Signer
+from till.fiscal.known_tills import keys_of, store_till_keys
+from till.fiscal.rotation import rotate_key
 from till.fiscal.receipt_proof import ProofError
 from till.returns import return_holds
 from till.returns.receipt_returns import OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
@@ -19,7 +22,7 @@ from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts, stock_level
 from tests.support.receipts import lyon_till, proof_of, receipt_session, receipt_text, returns_policy
 from tests.support.returns import COUNTED
-from tests.support.shop import sell
+from tests.support.shop import build_shop, open_shop, sell
 
 
 def test_a_receipt_of_another_shop_opens_from_its_qr_code_with_this_shops_catalogue(shop, tmp_path):
@@ -172,3 +175,26 @@ def test_a_hold_of_a_return_never_written_goes_back_at_the_next_start(shop, tmp_
     assert give_back_return_holds(shop.ctx) is None  # no head office here: the next sync sends them
     assert [ReturnHold.get_by_id(h.id).status for h in (pending, held)] == ["to_release", "to_release"]
     assert [h.id for h in return_holds.to_release(shop.ctx.till_id)] == [pending.id, held.id]
+
+
+def test_a_receipt_signed_before_the_selling_till_rotated_its_key_still_opens(shop, tmp_path):
+    """Lyon's till rotates its key between two sales; head office's key list brings its chain
+    (the KEY_ROTATED record signed by the old key): both receipts verify here."""
+    lyon = build_shop(tmp_path / "lyon", till_id="L01")
+    old = lyon.ctx.sealer.signer
+    before = receipt_text(old, proof_of(lyon, number=7))
+    new = rotate_key(lyon.ctx.sealer)
+    after = receipt_text(new, proof_of(lyon, number=8))
+    records = [dict(r._asdict(), created_at=str(r.created_at)) for r in key_chain_records("L01")]
+    entry = {"till_id": "L01", "shop_id": "LYON", "root_key_id": old.key_id,
+             "keys": {old.key_id: old.public_pem, new.key_id: new.public_pem}, "records": records}
+    lyon.ctx.close()
+    here = open_shop(shop.config.path.parent)
+    try:
+        assert store_till_keys([entry], own_till_id=here.ctx.till_id) == []
+        assert [key for key, _ in keys_of("L01")] == [old.key_id, new.key_id]
+        for text, number in ((before, 7), (after, 8)):
+            session = receipt_session(here)
+            assert session.find(text).number == proof_of(here, number=number, till_id="L01").code
+    finally:
+        here.ctx.close()
