@@ -13,6 +13,7 @@ from till.fiscal.key_chain import key_chain_records
 from till.fiscal.keys import Signer
 from till.fiscal.known_tills import keys_of, store_till_keys
 from till.fiscal.rotation import rotate_key
+from till.fiscal import receipt_proof
 from till.fiscal.receipt_proof import ProofError
 from till.returns import return_holds
 from till.returns.receipt_returns import OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
@@ -57,10 +58,21 @@ def test_a_receipt_of_an_unknown_till_or_a_forged_one_is_refused_and_nothing_is_
         receipt_session(shop).find(forged)
     assert refused.value.reason in ("forged", "unknown_key")
     genuine = receipt_text(lyon, proof_of(shop))
-    digits = list(genuine)
-    digits[40] = "1" if digits[40] != "1" else "2"  # one digit altered
+    altered = genuine[:40] + ("1" if genuine[40] != "1" else "2") + genuine[41:]
     with pytest.raises(ProofError):
-        receipt_session(shop).find("".join(digits))
+        receipt_session(shop).find(altered)
+    body = bytearray()  # a product code of 2**60 digits, as an altered digit can make one: unreadable, not a crash
+    for text in ("LYON", "L01"):
+        receipt_proof._text(body, text)
+    for value in (42, 1_700_000_000):
+        receipt_proof._u(body, value)
+    body += bytes(8)
+    for value in (1, 1, 2, 2**60, 5):  # one line, position 1, a digit-string product, its width, its value
+        receipt_proof._u(body, value)
+    data = b"\x01" + bytes(body) + bytes(64)
+    with pytest.raises(ProofError) as huge:
+        receipt_session(shop).find("RQ1" + str(int.from_bytes(data, "big")))
+    assert huge.value.reason == "unreadable"
     assert OnlineOrder.select().count() == 0
 
 
