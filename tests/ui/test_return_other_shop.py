@@ -1,0 +1,40 @@
+"""A receipt of another shop scanned on the return screen: its QR code opens it, and a refusal
+(a till this shop does not know, head office out of reach under "refuse") lands in the status line."""
+
+from __future__ import annotations
+
+from store.models import ReturnHold, Ticket
+from till.ui.returns.resolution import ResolutionScreen
+from till.ui.returns.screen import ReturnScreen
+from tests.support.pilot import SIZE, burst, open_returns, screen_text, settle, status_text
+from tests.support.receipts import lyon_till, proof_of, receipt_text
+from till.fiscal.keys import Signer
+
+
+async def test_a_receipt_of_another_shop_opens_and_offline_is_refused_in_the_status_line(app, shop, tmp_path):
+    proof = proof_of(shop)
+    text = receipt_text(lyon_till(tmp_path), proof)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_returns(pilot)
+        burst(app, text)
+        await settle(pilot)
+        shown = screen_text(app)
+        assert f"receipt {proof.code}" in shown and "shop LYON" in shown and "Article LYON-777" in shown
+        await pilot.press("enter", "f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolutionScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "does not take back another shop's receipt offline" in status_text(app)
+    assert Ticket.select().where(Ticket.kind == "return").count() == 0
+    assert [hold.status for hold in ReturnHold.select()] == ["to_release"]
+
+
+async def test_a_receipt_of_a_till_this_shop_does_not_know_is_refused_with_its_reason(app, shop, tmp_path):
+    stranger = Signer.create(tmp_path / "stranger.pem")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_returns(pilot)
+        burst(app, receipt_text(stranger, proof_of(shop, till_id="Z09")))
+        await settle(pilot)
+        assert isinstance(app.screen, ReturnScreen)
+        assert "till Z09, which this shop does not know yet" in status_text(app)
