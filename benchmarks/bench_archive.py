@@ -90,7 +90,7 @@ def build_month_shop(folder: Path, size: str, seed: int, say: Progress):
         with database.atomic():
             products = generate.generate_products(database, PRODUCTS[size], rng)
             customers = generate.generate_customers(database, CUSTOMERS[size], rng)
-            users = generate.add_staff()
+            users = generate.add_staff(ctx.sealer)
             sellable = location_id(SELLABLE)
         period = parse_period(month, getattr(ctx.sealer, "zone", None))  # the month the export will take
         count = MONTH_TICKETS[size]

@@ -68,7 +68,7 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
     """Write return tickets in bulk, then seal them in number order, as ``generate._write_batch``
     does for sales. ``plans``: (number, when, user, origin, line, quantity, reason, disposition)
     where ``origin`` is (ticket id, code) and ``line`` the returned row of ``ticket_line``."""
-    from benchmarks.generate import RETURN_LINE_FIELDS, _stamp, bulk_insert, write_ticket_parts
+    from benchmarks.generate import RETURN_LINE_FIELDS, _stamp, bulk_insert, business_date, write_ticket_parts
     from store.models import PIECE, RETURN, Ticket
     from till.selling.accounting import ticket_postings
     from till.money import vat_breakdown
@@ -94,8 +94,8 @@ def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str
         vat = vat_breakdown([(rate, total)])
         vats.extend((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
         payments.append((ticket_id, 1, "cash", total, None))
-        postings.extend((ticket_id, accounts.journal, when.date().isoformat(), p.account, p.label, p.debit_cents,
-                         p.credit_cents, stamp)
+        postings.extend((ticket_id, accounts.journal, business_date(when, sealer), p.account, p.label,
+                         p.debit_cents, p.credit_cents, stamp)
                         for p in ticket_postings(accounts, ticket_code(till_id, number), vat, [("cash", total)]))
         moves.append((product_id, locations[disposition], quantity, RETURN, ticket_id, stamp))
     write_ticket_parts(database, sealer, RETURN, ids, [plan[0] for plan in plans], lines, vats, payments, postings,
@@ -131,7 +131,7 @@ def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
         with database.atomic():
             products = generate.generate_products(database, PRODUCTS[size], rng)
             customers = generate.generate_customers(database, max(200, PRODUCTS[size] // 10), rng)
-            users = generate.add_staff()
+            users = generate.add_staff(ctx.sealer)
             locations = {"restock": location_id(SELLABLE), "damaged": location_id(DAMAGED)}
         operators = dict(zip(users, ("Camille Martin", "Max Durand")))
         rates = dict(VatRate.select(VatRate.code, VatRate.rate_bp).tuples())

@@ -48,7 +48,8 @@ from till.fiscal.payloads import ticket_payloads  # noqa: E402
 from till.money import vat_breakdown  # noqa: E402
 from till.scanning import make_ean13, ticket_code  # noqa: E402
 from till.shop.setup import init_shop  # noqa: E402
-from till.selling.stock import location_id  # noqa: E402
+from till.fiscal.events import EVENT_CHAIN  # noqa: E402
+from till.selling.stock import STOCK_MOVED, location_id, stock_moved_payload  # noqa: E402
 
 __all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir",
            "write_ticket_parts", "LINE_FIELDS", "RETURN_LINE_FIELDS"]
@@ -163,10 +164,11 @@ def fresh_shop(folder: Path, maker: str) -> Config:
     return init_shop(folder, CONFIG_NAME, **SHOP).config
 
 
-def add_staff() -> list[int]:
-    """The benchmark shop's cashier and manager (ids), inside the caller's transaction."""
-    return [create_user("cashier", "Camille Martin", CASHIER, "1111").id,
-            create_user("manager", "Max Durand", MANAGER, "9999").id]
+def add_staff(sealer: Sealer) -> list[int]:
+    """The benchmark shop's cashier and manager (ids), inside the caller's transaction, each
+    sealed in chain L as ``till user add`` does (``till journal verify`` accepts the shop)."""
+    return [create_user("cashier", "Camille Martin", CASHIER, "1111", sealer=sealer).id,
+            create_user("manager", "Max Durand", MANAGER, "9999", sealer=sealer).id]
 
 def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | None = None) -> Config:
     """A benchmark shop of ``size`` in ``folder``: reused when already built with the same size
@@ -190,7 +192,7 @@ def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | Non
         started = time.perf_counter()
         with database.atomic():
             customers = generate_customers(database, size.customers, rng)
-            users = add_staff()
+            users = add_staff(ctx.sealer)
         say(f"{size.customers} customers in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         generate_tickets(ctx, size.tickets, products, customers, users, rng, say)
@@ -325,6 +327,9 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
             say(f"  {base + size} / {count} tickets")
     with database.atomic():
         when = _stamp(start - dt.timedelta(days=1))
+        for index, product in enumerate(products):  # a movement without a ticket is proved by its event
+            sealer.append(EVENT_CHAIN, STOCK_MOVED, stock_moved_payload(product.id, SELLABLE, sold[index] + 20,
+                                                                        "opening"))
         bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
                     ((p.id, sellable, sold[i] + 20, "opening", None, when) for i, p in enumerate(products)))
         bulk_insert(database, StockLevel, ("product", "location", "quantity"),
@@ -382,8 +387,8 @@ def _write_batch(database: peewee.Database, sealer: Sealer, accounts, till_id: s
                             for position, (means, amount, reference) in enumerate(payments, start=1))
         code = ticket_code(till_id, number)
         accounting_rows.extend(
-            (ticket_id, accounts.journal, when.date().isoformat(), p.account, p.label, p.debit_cents, p.credit_cents,
-             stamp)
+            (ticket_id, accounts.journal, business_date(when, sealer), p.account, p.label, p.debit_cents,
+             p.credit_cents, stamp)
             for p in ticket_postings(accounts, code, vat, ((m, a) for m, a, _r in payments)))
     write_ticket_parts(database, sealer, SALE, ids, [plan[0] for plan in plans], line_rows, vat_rows, payment_rows,
                        accounting_rows, stock_rows)
@@ -412,6 +417,12 @@ def write_ticket_parts(database: peewee.Database, sealer: Sealer, kind: str, ids
         record = sealer.append("T", kind, payloads[ids[number]], ticket_id=ids[number])
         if record.sequence != number:
             raise RuntimeError(f"{kind} number {number} sealed as record {record.sequence}")
+
+
+def business_date(when: dt.datetime, sealer: Sealer) -> str:
+    """An accounting entry's date: the shop's business day of ``when`` (naive UTC), as the ticket
+    writer dates it, not the UTC date (a sale at 23:30 UTC is the next day in Paris)."""
+    return when.replace(tzinfo=dt.timezone.utc).astimezone(sealer.zone).date().isoformat()
 
 
 def _anchor_tail(sealer: Sealer, chain: str) -> None:

@@ -15,6 +15,10 @@ own connection (``connection_context``): the event loop never waits on PostgreSQ
     GET  /v1/credit-notes/{code}           a note's state, company-wide
     POST /v1/credit-notes/{code}/redeem    {"amount_cents", "request_id", "offline"}
     POST /v1/credit-notes/{code}/release   {"request_id"}  (gives back an abandoned redemption)
+    GET  /v1/till-keys                     every enrolled till's key chain (``till_keys``)
+    POST /v1/returns/state                 {"proof"}: a receipt's lines, sold and back already (``returns``)
+    POST /v1/returns/hold                  {"proof", "request_id", "lines", "offline", "return_code"}
+    POST /v1/returns/release               {"request_id"}  (gives back an abandoned return's hold)
 """
 
 from __future__ import annotations
@@ -30,12 +34,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from headoffice import chain_heads, credit, documents, records_out
+from headoffice import chain_heads, credit, documents, records_out, returns, till_keys
 from headoffice.auth import AuthError, Caller, Claim, identify, signed
 from headoffice.ingest import IngestError, heads_of, ingest_batch
 from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
 from headoffice.store import Document, OnlineOrder, Record, column_problem, open_database, proxy
-from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION
+from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION, RETURNS, TILL_KEYS
 
 __all__ = ["create_app", "MAX_BODY"]
 
@@ -98,6 +102,8 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
                         return _json(error.answer(), error.status)
                     except credit.CreditError as error:
                         return _json(error.answer(), error.status)
+                    except returns.ReturnError as error:
+                        return _json(error.answer(), error.status)
                     except BadQuery as error:
                         return _json({"error": "malformed", "message": str(error)}, 400)
 
@@ -145,6 +151,18 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
     def note_release(caller: Caller, data: dict[str, Any], request: Request) -> dict[str, Any]:
         return credit.release(caller, request.path_params["code"], data if isinstance(data, dict) else {})
 
+    def keys_of_tills(_caller: Caller, _data, _request) -> dict[str, Any]:
+        return till_keys.till_keys()
+
+    def return_state(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
+        return returns.state(caller, data if isinstance(data, dict) else {})
+
+    def return_hold(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
+        return returns.hold(caller, data if isinstance(data, dict) else {})
+
+    def return_release(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
+        return returns.release(caller, data if isinstance(data, dict) else {})
+
     def heads_statement(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
         return chain_heads.receive(caller.till_id, data)
 
@@ -167,6 +185,10 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route("/v1/credit-notes/{code}", guarded(note_state), methods=["GET"]),
         Route("/v1/credit-notes/{code}/redeem", guarded(note_redeem), methods=["POST"]),
         Route("/v1/credit-notes/{code}/release", guarded(note_release), methods=["POST"]),
+        Route(TILL_KEYS, guarded(keys_of_tills), methods=["GET"]),
+        Route(RETURNS + "/state", guarded(return_state), methods=["POST"]),
+        Route(RETURNS + "/hold", guarded(return_hold), methods=["POST"]),
+        Route(RETURNS + "/release", guarded(return_release), methods=["POST"]),
     ]
     return Starlette(routes=routes)
 

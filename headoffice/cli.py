@@ -31,7 +31,7 @@ from headoffice.app import create_app
 from headoffice.documents import add_orders, publish_catalogue
 from headoffice.ingest import start_checkers
 from headoffice.limits import body_limit
-from headoffice.report import sales_report
+from headoffice.report import returns_across_shops, sales_report
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
 from till import logmask
@@ -147,14 +147,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     open_database(settings["database"])
     rows = sales_report(args.since, args.until)
+    across = returns_across_shops(args.since, args.until)
     if args.json:
-        print(json.dumps(rows, sort_keys=True))
+        print(json.dumps({"tills": rows, "returns_by_selling_shop": across["by_selling_shop"],
+                          "returns_by_returning_shop": across["by_returning_shop"]}, sort_keys=True))
         return OK
     print(f"{'shop':<12}{'till':<10}{'tickets':>9}{'sales €':>14}{'returns €':>14}{'net €':>14}")
     for row in rows:
-        print(f"{row['shop_id']:<12}{row['till_id']:<10}{row['tickets']:>9}{row['sales_cents'] / 100:>14.2f}"
-              f"{row['returns_cents'] / 100:>14.2f}{row['net_cents'] / 100:>14.2f}")
+        print(f"{row['shop_id']:<12}{row['till_id']:<10}{row['tickets']:>9}{_euros(row['sales_cents']):>14}"
+              f"{_euros(row['returns_cents']):>14}{_euros(row['net_cents']):>14}")
+    for title, key in (("returns of receipts by selling shop", "by_selling_shop"),
+                       ("returns of receipts by returning shop", "by_returning_shop")):
+        if across[key]:
+            print(f"\n{title}\n{'shop':<12}{'returns':>9}{'amount €':>14}")
+            for row in across[key]:
+                print(f"{row['shop_id']:<12}{row['returns']:>9}{_euros(row['amount_cents']):>14}")
     return OK
+
+
+def _euros(cents: int) -> str:
+    """Cents as euros with two decimals, by integer arithmetic (no float near money)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:

@@ -22,7 +22,8 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "MODELS", "utcnow", "column_problem", "integer_limits", "text_limits"]
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "MODELS", "utcnow", "column_problem",
+           "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
 
@@ -93,6 +94,12 @@ class Record(_Model):
 
     class Meta:
         indexes = ((("till_id", "chain", "sequence"), True),)
+
+
+Record.add_index(Record.index(Record.till_id, Record.sequence, name="ho_record_key_events",
+                              where=(Record.chain == "L") & (Record.kind == "KEY_ROTATED")))
+"""The few KEY_ROTATED events of a till, found at once for ``GET /v1/till-keys`` (a partial index:
+the other records of a batch cost it nothing)."""
 
 
 RECORD_FIELDS = ("till_id", "chain", "sequence", "kind", "created_at", "ticket_id", "format_version", "payload",
@@ -170,7 +177,44 @@ class CreditRedemption(_Model):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
-MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption]
+class Receipt(_Model):
+    """A sale of some till whose receipt proof (``till.fiscal.receipt_proof``) a till asked about
+    to take it back: registered the first time, its row locked while a hold is decided."""
+
+    code = peewee.CharField(max_length=40, unique=True)
+    till_id = peewee.CharField(max_length=16)
+    shop_id = peewee.CharField(max_length=32)
+    """The selling till's shop as head office enrolled it (the proof's own is informative)."""
+    number = peewee.BigIntegerField()
+    sold_at = peewee.DateTimeField()
+    proof = peewee.TextField()
+    """The text first asked with (a later copy may be signed by a later key: same content)."""
+    lines = peewee.TextField()
+    """JSON ``{position: {"quantity", "total_cents"}}`` of the lines sold."""
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
+class ReturnHold(_Model):
+    """Quantities of a receipt's lines being returned, or returned, in some shop: counted against
+    what was sold until released. ``request_id`` makes a retried hold count once."""
+
+    request_id = peewee.CharField(max_length=64, unique=True)
+    code = peewee.CharField(max_length=40, index=True)
+    lines = peewee.TextField()
+    """JSON ``[{"position", "quantity"}]``, positions in order."""
+    amount_cents = peewee.BigIntegerField(default=0)
+    """What the lines are worth, pro rata of each line's total on the receipt (for the reports)."""
+    till_id = peewee.CharField(max_length=16)
+    shop_id = peewee.CharField(max_length=32)
+    offline = peewee.BooleanField(default=False)
+    return_code = peewee.CharField(max_length=40, null=True)
+    released = peewee.BooleanField(default=False)
+    created_at = peewee.DateTimeField(default=utcnow)
+    released_at = peewee.DateTimeField(null=True)
+
+
+MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
+          ReturnHold]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))

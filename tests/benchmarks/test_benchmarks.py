@@ -49,6 +49,11 @@ def test_tiny_benchmark_prints_every_figure_as_json_on_its_last_line(tmp_path):
     assert figures["tickets"] >= 600 and figures["products"] >= 400
     assert figures["verify_ok"] is True
     assert figures["raw_verify_mismatches"] == 0, "the raw verifier rebuilt the very messages that were signed"
+    # The shop measured is a shop the till itself accepts: every derived row (accounting lines on
+    # the shop's business day, opening stock, staff) is proved by a sealed record.
+    verified = subprocess.run([sys.executable, "-m", "till", "--config", str(folder / "till.toml"), "journal", "verify"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert verified.returncode == 0, verified.stdout[-3000:]
     # The table shows each figure beside its target before the JSON line.
     assert "scan to line p95" in output and "<= 2 ms" in output and "checkout commit p95" in output
 

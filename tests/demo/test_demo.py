@@ -341,6 +341,22 @@ def test_the_demo_has_an_imported_online_order_ready_to_return(ctx, demo_folder)
     assert import_file(demo_folder / "online-orders.json").unchanged == [DEMO_ORDER]
 
 
+def test_the_demo_has_a_receipt_of_another_shop_that_its_till_can_check(ctx, demo_folder):
+    import stat
+
+    from till.demo.other_shop import OTHER_SHOP, OTHER_TILL, RECEIPT_FILE
+    from till.fiscal.known_tills import keys_of, shop_of
+    from till.fiscal.receipt_proof import check, looks_like_proof
+
+    path = demo_folder / RECEIPT_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = next(line for line in path.read_text(encoding="utf-8").splitlines() if looks_like_proof(line))
+    proof = check(text, keys_of).proof  # L01's key was kept as a sync keeps it
+    assert (proof.till_id, shop_of(OTHER_TILL)) == (OTHER_TILL, OTHER_SHOP)
+    assert [line.quantity for line in proof.lines] == [1, 2] and proof.payments == (("card", proof.total_cents),)
+    assert all(Barcode.get_or_none(Barcode.code == line.product) for line in proof.lines)  # this shop sells them
+
+
 def test_a_receipt_returned_in_full_is_no_longer_offered(tmp_path):
     from till.demo.build import receipts_to_return
     from till.returns.session import ReturnSession

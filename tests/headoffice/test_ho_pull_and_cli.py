@@ -80,7 +80,7 @@ def test_verify_and_report_commands(shop, headoffice, tmp_path, capsys):
     assert ho_main(["--config", str(config), "verify"]) == 0
     assert "every chain held verifies" in capsys.readouterr().out
     assert ho_main(["--config", str(config), "report", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["tills"]
     assert rows == [{"shop_id": "PARIS", "till_id": shop.ctx.till_id, "tickets": 2, "sales_cents": 240 + 895,
                      "returns_cents": 0, "net_cents": 240 + 895}]
 

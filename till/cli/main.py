@@ -72,6 +72,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from till.demo.build import DEMO_ORDER  # deferred: per command (fast start)
 
     print(f"Online order ready to return (type its number on the sale screen): {DEMO_ORDER}", file=sys.stderr)
+    from till.demo.other_shop import RECEIPT_FILE  # deferred: per command (fast start)
+
+    print(f"A receipt of another shop to return: {config.folder / RECEIPT_FILE}", file=sys.stderr)
     ctx.close()
     if args.no_ui:
         return OK

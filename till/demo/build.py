@@ -53,6 +53,7 @@ from till.demo.data import (  # noqa: F401 - CATALOGUE and the names are re-expo
     SKU_PREFIX,
     WEIGHED,
 )
+from till.demo.other_shop import RECEIPT_FILE, add_receipt_from_another_shop
 from till.errors import TillError
 from till.files import write_private
 from till.fiscal.chain import Sealer, flush_anchors
@@ -208,6 +209,7 @@ def _delete_shop_files(folder: Path) -> None:
     receipts.unlink(missing_ok=True)
     (folder / "drawer.log").unlink(missing_ok=True)  # the simulated drawer's log
     (folder / "online-orders.json").unlink(missing_ok=True)  # the demo's online order export
+    (folder / RECEIPT_FILE).unlink(missing_ok=True)  # the receipt of another shop
     if anchors.is_dir():
         shutil.rmtree(anchors)
 
@@ -234,6 +236,8 @@ def _populate(ctx: TillContext, days: int, seed: int) -> None:
             _add_opening_stock(sealer, rng, items, plan, _shop_time(first_day - dt.timedelta(days=1), 7, 0))
         _write_sales(ctx, sealer, rng, items, customers, users, plan)
         _add_online_order(ctx.config.folder, items, customers, today)
+        pieces = [item.product for item in items if not item.weighed and not item.product.final_sale]
+        add_receipt_from_another_shop(ctx.config.folder, (pieces[3], pieces[31]), today)
     _anchor_tails(ctx.sealer)
     with database.atomic():
         Setting.insert(key=MARKER, value=f"seed={seed} days={days} built={utcnow().isoformat(timespec='seconds')}Z") \
