@@ -1,0 +1,127 @@
+"""A receipt of another shop returned here with head office on loopback: the keys come with a
+sync, head office holds the cap (what came back in any shop shows on the lines; a line returned
+elsewhere meanwhile is refused and nothing is written), and an offline return is reported at the
+next sync."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from store.models import ReturnHold
+from till.fiscal.keys import Signer
+from till.fiscal.known_tills import keys_of
+from till.returns.remote_returns import OverReturned
+from till.returns.session import ReturnError, ReturnSession
+from till.sync.client import HeadOfficeClient
+from till.sync.pull import other_shops
+from tests.support.headoffice import HeadOffice, settings_for
+from tests.support.queries import payments, row_counts
+from tests.support.receipts import proof_of, receipt_text
+from tests.support.returns import COUNTED
+
+STATE, HOLD = "/v1/returns/state", "/v1/returns/hold"
+
+
+@pytest.fixture
+def headoffice(shop, tmp_path):
+    """Head office (SQLite) with this till (01, shop PARIS) and Lyon's till L01 enrolled."""
+    from headoffice.cli import enroll  # deferred: head office's package, only for these tests
+
+    office = HeadOffice(f"sqlite:///{tmp_path / 'headoffice.db'}").start()
+    enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
+    yield office
+    office.stop()
+
+
+@pytest.fixture
+def lyon(headoffice, tmp_path):
+    from headoffice.cli import enroll  # deferred: head office's package, only for these tests
+
+    signer = Signer.create(tmp_path / "lyon.pem")
+    enroll("L01", "LYON", signer.public_pem)
+    return signer
+
+
+def _client(shop, office) -> HeadOfficeClient:
+    return HeadOfficeClient(office.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+
+
+def _session(shop, office, **returns) -> ReturnSession:
+    config = dataclasses.replace(shop.config, sync=settings_for(office.url),
+                                 returns=dataclasses.replace(shop.config.returns, **returns))
+    return ReturnSession(config, shop.ctx.sealer, shop.cashier)
+
+
+def test_a_sync_brings_the_keys_and_head_office_holds_the_cap(shop, headoffice, lyon):
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)  # what each till sync does: every till's key chain kept
+    assert keys_of("L01") == [(lyon.key_id, lyon.public_pem)]
+    text = receipt_text(lyon, proof_of(shop))
+    client.request("POST", HOLD, {"proof": text, "request_id": "G01-1", "offline": False, "return_code": None,
+                                  "lines": [{"position": 2, "quantity": 1}]})  # another shop took the soap back
+
+    session = _session(shop, headoffice)
+    session.find(text)
+    assert session.receipt.ask_head_office() is True
+    assert [(line.sold, line.returned, line.elsewhere, line.returnable) for line in session.lines] == [
+        (2, 0, 0, 2), (1, 0, 1, 0), (1, 0, 0, 1)]
+    session.pick(session.lines[0].line_id, 1)
+    ticket = session.complete()
+    assert payments(ticket) == [("cash", -895)]  # returns.other_shop_refund: never the card it was paid by
+    hold = ReturnHold.get(ReturnHold.ticket_id == ticket.id)
+    assert (hold.status, hold.offline) == ("settled", False)
+    state = client.request("POST", STATE, {"proof": text})
+    assert [line["returned"] for line in state["lines"]] == [1, 1, 0]
+
+    again = _session(shop, headoffice)  # the second visit: this shop's own return is not counted twice
+    again.find(text)
+    again.receipt.ask_head_office()
+    assert [(line.returned, line.elsewhere, line.returnable) for line in again.lines][:2] == [(1, 0, 1), (0, 1, 0)]
+
+
+def test_a_line_returned_elsewhere_meanwhile_is_refused_and_nothing_is_written(shop, headoffice, lyon):
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)
+    text = receipt_text(lyon, proof_of(shop))
+    session = _session(shop, headoffice)
+    session.find(text)
+    session.receipt.ask_head_office()
+    session.pick(session.lines[0].line_id, 2)
+    client.request("POST", HOLD, {"proof": text, "request_id": "G01-2", "offline": False, "return_code": None,
+                                  "lines": [{"position": 1, "quantity": 1}]})  # the race: another shop first
+    before = row_counts(*COUNTED)
+    with pytest.raises(OverReturned) as refused:
+        session.complete()
+    assert "only 1 of line 1" in refused.value.text("en") and row_counts(*COUNTED) == before
+    assert [hold.status for hold in ReturnHold.select()] == ["refused"]
+
+
+def test_an_offline_return_is_reported_at_the_next_sync(shop, headoffice, lyon):
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)
+    text = receipt_text(lyon, proof_of(shop))
+    headoffice.stop()  # out of reach
+    refused = _session(shop, headoffice)  # under "refuse": nothing written, the hold to give back
+    refused.find(text)
+    refused.pick(refused.lines[0].line_id, 1)
+    with pytest.raises(ReturnError, match="does not take back another shop's receipt offline"):
+        refused.complete()
+    session = _session(shop, headoffice, offline_other_shop="credit_note")
+    session.find(text)
+    assert session.receipt.ask_head_office() is False
+    session.pick(session.lines[1].line_id, 1)
+    ticket = session.complete()
+    assert payments(ticket) == [("credit_note", -350)]
+    hold = ReturnHold.get(ReturnHold.ticket_id == ticket.id)
+    assert (hold.status, hold.offline, hold.reported) == ("settled", True, False)
+
+    headoffice.start()
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)  # the next sync
+    assert [h.status for h in ReturnHold.select().order_by(ReturnHold.id)] == ["released", "settled"]
+    hold = ReturnHold.get_by_id(hold.id)
+    assert hold.reported is True and json.loads(hold.lines) == [{"position": 2, "quantity": 1}]
+    assert [line["returned"] for line in client.request("POST", STATE, {"proof": text})["lines"]] == [0, 1, 0]
