@@ -7,7 +7,8 @@ job asks the printer's state (DLE EOT), prints and cuts, in a guarded thread wit
 printer unplugged or out of paper raises ``PrinterError`` and the outbox retries later; nothing
 waits on it. The text printed is exactly ``layout()``'s, the
 lines the on-screen preview shows; the printer adds bold totals, the ticket code as CODE128 and
-QR (so a return starts with a scan), the pinned code page (euro sign) and the cut.
+QR (so a return starts with a scan; a sale's QR holds its signed proof instead, for a return in
+another shop), the pinned code page (euro sign) and the cut.
 
 Text is spelled for the code page first (``devices.code_pages``: œ -> oe, … -> ...). After the
 cut the printer is asked again: one gone or silent by then may hold part of the document only
@@ -27,6 +28,7 @@ from devices.errors import DRAWER_TOO_LATE, DeviceConfigError, PrinterError, Pri
 from devices.escpos_loader import escpos
 from devices.guard import DeviceGuard
 from devices.receipt import Receipt, layout
+from devices.receipt_qr import module_dots, paper_dots
 from devices.settings import PrinterSettings
 from till.i18n import N_
 
@@ -235,29 +237,39 @@ class EscposPrinter:
         bold = {line for line in lines for label, value in receipt.totals
                 if line.startswith(label[: max(1, width - len(value) - 1)]) and line.endswith(value)}
         self._write_lines(printer, lines, bold, cut=False)
-        self._write_codes(printer, receipt.code)
+        self._write_codes(printer, receipt.code, receipt.proof)
         self._cut(printer)
 
-    def _write_codes(self, printer, code: str) -> None:
+    def _write_codes(self, printer, code: str, proof: str = "") -> None:
         """``code`` as CODE128 (hardware, where the profile has function B) and as a QR code
-        (native where the profile has it, else an image); its text is already in the lines."""
-        if not code:
+        (native where the profile has it, else an image); its text is already in the lines.
+        A receipt's ``proof``, when it has one, takes the QR code instead, at level M with the
+        largest module the paper allows (``devices.receipt_qr``): another shop reads the sale
+        from it, while the CODE128 stays this shop's quick way back to the ticket."""
+        if not code and not proof:
             return
+        from escpos.constants import QR_ECLEVEL_M  # deferred: python-escpos is heavy, as below
         from escpos.exceptions import (  # deferred: python-escpos is heavy and only a receipt printer needs it
             BarcodeCodeError,
             BarcodeTypeError,
         )
 
+        native = printer.profile.supports("qrCode")
         printer.set(align="center")
-        if self.settings.barcode and printer.profile.supports("barcodeB"):
+        if code and self.settings.barcode and printer.profile.supports("barcodeB"):
             try:
                 printer.barcode("{B" + code, "CODE128", height=60, width=2, pos="OFF", function_type="B",
                                 align_ct=True)
                 printer.ln()
             except (BarcodeCodeError, BarcodeTypeError):
                 pass  # a code CODE128 cannot carry is still printed as text above: never block the receipt
-        if self.settings.qr:
-            printer.qr(code, size=4 if self.settings.width >= 42 else 3, native=printer.profile.supports("qrCode"))
+        if self.settings.qr and proof:
+            dots = paper_dots(printer.profile.profile_data.get("media", {}).get("width", {}).get("pixels"),
+                              self.settings.width)
+            printer.qr(proof, ec=QR_ECLEVEL_M, size=module_dots(proof, dots), native=native)
+            printer.ln()
+        elif self.settings.qr:
+            printer.qr(code, size=4 if self.settings.width >= 42 else 3, native=native)
             printer.ln()
         printer.set(align="left")
 

@@ -38,6 +38,10 @@ class Receipt:
     payments: tuple[tuple[str, str], ...]
     footer: tuple[str, ...] = field(default_factory=tuple)
     code: str = ""
+    proof: str = ""
+    """The receipt's proof (``till.fiscal.receipt_proof``: digits, signed by the till), printed as
+    its QR code; empty when there is none (the QR code then holds ``code``). Never laid out as
+    text: it is for scanners, and ``code`` is what a person reads and types."""
 
 
 def _wrapped(texts, width: int, center: bool = False) -> list[str]:

@@ -428,8 +428,8 @@ def test_empty_input(text: str) -> None:
 
 def test_recognisers_are_an_ordered_extension_point() -> None:
     names = [recognise.__name__ for recognise in scanning.RECOGNISERS]
-    assert names == ["recognise_ticket", "recognise_credit_note", "recognise_gs1", "recognise_gtin",
-                     "recognise_sku"]
+    assert names == ["recognise_receipt_proof", "recognise_ticket", "recognise_credit_note", "recognise_gs1",
+                     "recognise_gtin", "recognise_sku"]
 
 
 def test_results_are_frozen() -> None:
@@ -494,3 +494,59 @@ def test_module_stays_plain_python() -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"textual", "rich", "peewee", "store", "devices"}
+
+
+# --- Receipt proofs (the QR code of a sale's receipt) ------------------------------------------
+
+
+def _proof_text(lines: int = 10) -> str:
+    """A receipt proof's text as a till prints it (ten lines: some 700 digits)."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from till.fiscal.keys import Signer
+    from till.fiscal.receipt_proof import ProofLine, ReceiptProof, encode
+
+    signer = Signer(ec.generate_private_key(ec.SECP256R1()))
+    sold = tuple(ProofLine(position, make_ean13(f"3760000{position:05d}"), 1 + position % 3, 995 + position, 0,
+                           (1 + position % 3) * (995 + position), 2000) for position in range(1, lines + 1))
+    proof = ReceiptProof("12345678900012", "01", 4217, dt.datetime(2026, 12, 7, 10, 30), sold,
+                         (("card", 2000), ("cash", sum(line.total_cents for line in sold) - 2000)))
+    return encode(proof, signer.key_id, signer.sign_proof)
+
+
+def test_a_receipt_proof_is_recognised_before_anything_could_mistake_its_digits():
+    text = _proof_text()
+    assert len(text) > 650
+    assert parse(text) == scanning.ReceiptProofCode(text)
+    assert parse(f"]Q1{text}\r\n") == scanning.ReceiptProofCode(text)  # a scanner's AIM id and suffix
+    assert parse(text.lower()) == scanning.ReceiptProofCode(text.lower())  # Caps Lock: "rq1..."
+    assert isinstance(parse(text[3:23]), SkuCode)  # its digits alone are no proof
+
+
+def test_a_quantity_cannot_be_given_for_a_receipt_proof():
+    with pytest.raises(ScanError) as refused:
+        parse("2*" + _proof_text(1))
+    assert refused.value.message == scanning.QUANTITY_ON_TICKET
+
+
+def test_a_receipt_proof_typed_through_the_wrong_keyboard_layout_is_decoded():
+    from devices.keyboard_layout import US_ON_AZERTY, check_layout
+    from tests.support.devices import mangle
+
+    text = _proof_text()
+    notice = check_layout(mangle(text, US_ON_AZERTY))
+    assert notice is not None and notice.code == text
+
+
+def test_a_wedge_scanner_s_burst_of_a_receipt_proof_arrives_whole():
+    from devices.scanner import BurstDetector, Scan, to_event
+
+    text = _proof_text()
+    detector = BurstDetector()
+    outcomes = []
+    for index, char in enumerate(text + "\r"):
+        outcomes += detector.feed(char, index * 0.002)  # 2 ms a key: 1.4 s for the whole code
+    assert outcomes == [Scan(text)]
+    assert to_event(f"]Q1{text}", "wedge").code == text

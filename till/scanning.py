@@ -7,6 +7,8 @@ the database or the UI.
 
 What it recognises, in order (see ``RECOGNISERS``):
 
+* receipt proofs (``RQ1`` + digits), the QR code of a sale's receipt in any shop of the chain,
+  for returns (``till.fiscal.receipt_proof`` reads and checks them);
 * ticket codes printed on our own receipts (``TA1-0000426``), for returns;
 * credit note codes (``AV-7K3M-Q9XP-2D4F-H8RT-W``), checked by ``till.credit.notes``;
 * GS1 element strings (GS1-128, GS1 DataBar, GS1 DataMatrix: ``01`` GTIN, ``310n`` weight,
@@ -158,6 +160,14 @@ class TicketCode:
 
 
 @dataclass(frozen=True)
+class ReceiptProofCode:
+    """A sale's receipt proof, the QR code of a receipt of any shop of the chain
+    (``till.fiscal.receipt_proof``); ``text`` as scanned, for the return to check."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class CreditNoteCode:
     """A credit note (avoir) printed by one of our tills; ``code`` is its printed form."""
 
@@ -172,7 +182,7 @@ class SkuCode:
     quantity: int = 1
 
 
-Scan: TypeAlias = ProductCode | WeighedCode | PricedCode | TicketCode | CreditNoteCode | SkuCode
+Scan: TypeAlias = ProductCode | WeighedCode | PricedCode | TicketCode | ReceiptProofCode | CreditNoteCode | SkuCode
 
 # --- GS1 check digits -------------------------------------------------------------------------
 
@@ -422,6 +432,25 @@ def recognise_ticket(code: str, rules: Sequence[PriceCodeRule]) -> TicketCode | 
     return TicketCode(till_id, int(digits[:-1]))
 
 
+RECEIPT_PROOF_PREFIX = "RQ1"
+"""What a receipt proof's text starts with (``till.fiscal.receipt_proof`` writes and reads it)."""
+
+
+def looks_like_proof(text: str) -> bool:
+    """Is ``text`` a receipt proof's text, by its shape: ``RQ1`` (any case: Caps Lock) and more
+    than 40 ASCII digits (``till.fiscal.receipt_proof.decode`` says whether it reads)."""
+    text = (text or "").strip()
+    digits = text[len(RECEIPT_PROOF_PREFIX):]
+    return (len(digits) > 40 and text[:len(RECEIPT_PROOF_PREFIX)].upper() == RECEIPT_PROOF_PREFIX
+            and _DIGITS.fullmatch(digits) is not None)
+
+
+def recognise_receipt_proof(code: str, rules: Sequence[PriceCodeRule]) -> ReceiptProofCode | None:
+    """A receipt proof, by its shape (read and checked by the return, not here): first of all,
+    as its digits would otherwise pass for a SKU."""
+    return ReceiptProofCode(code) if looks_like_proof(code) else None
+
+
 def recognise_gtin(
     code: str, rules: Sequence[PriceCodeRule]
 ) -> ProductCode | WeighedCode | PricedCode | None:
@@ -481,6 +510,7 @@ def recognise_sku(code: str, rules: Sequence[PriceCodeRule]) -> SkuCode:
 
 
 RECOGNISERS: tuple[Recogniser, ...] = (
+    recognise_receipt_proof,  # "RQ1" + digits: before any reader of digits
     recognise_ticket,
     recognise_credit_note,  # letters first (AV...), so never a GTIN; before the SKU fallback
     recognise_gs1,  # 16 characters or more, or a GS, or "(01)": never a plain GTIN
@@ -568,7 +598,7 @@ def parse(text: str, rules: Sequence[PriceCodeRule] = DEFAULT_RULES) -> Scan:
         raise AssertionError("no recogniser accepted the code")
     if quantity == 1:
         return scan
-    if isinstance(scan, TicketCode):
+    if isinstance(scan, (TicketCode, ReceiptProofCode)):
         raise ScanError(QUANTITY_ON_TICKET, code=code)
     if isinstance(scan, CreditNoteCode):
         raise QuantityOnCreditNote(code)

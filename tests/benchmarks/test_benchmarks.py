@@ -56,6 +56,10 @@ def test_tiny_benchmark_prints_every_figure_as_json_on_its_last_line(tmp_path):
     assert verified.returncode == 0, verified.stdout[-3000:]
     # The table shows each figure beside its target before the JSON line.
     assert "scan to line p95" in output and "<= 2 ms" in output and "checkout commit p95" in output
+    # A receipt's QR code: checked against the till's key chain, and its size for ten lines.
+    assert figures["receipt_qr_verify_p95_ms"] > 0 and figures["receipt_qr_count"] > 0
+    assert isinstance(figures["receipt_qr_version_10_lines"], int)
+    assert "receipt QR verify p95" in output and "receipt QR version, 10 lines" in output
 
     # A second run reuses the shop it built (same size, same seed) and still verifies.
     again, _ = run_benchmark(folder)

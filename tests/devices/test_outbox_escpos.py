@@ -1,6 +1,6 @@
 """The outbox with an ESC/POS printer and drawer: the receipt waits while the printer is out of
-paper, then prints when paper is back, with the ticket code as barcode and QR; the drawer is
-kicked through the printer. The printer is the protocol simulator on a socket."""
+paper, then prints when paper is back, with the ticket code as barcode and the sale's proof as
+QR; the drawer is kicked through the printer. The printer is the protocol simulator on a socket."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from store.models import OutboxJob
 from store.models.outbox import DONE, FAILED, PENDING
 from till.aftersale import outbox
 from till.aftersale.jobs import run_outbox
+from till.aftersale.receipt_proofs import proof_text
 
 from devices.simulators.escpos_printer_sim import NetworkPrinterSimulator
 from tests.support.devices import wait_until
@@ -53,7 +54,9 @@ def test_receipt_waits_for_paper_then_prints_with_codes_and_the_drawer_opens(sho
         received = bytes(sim.state.received)
         code = ticket.code.encode()
         assert b"\x1dkI" + bytes([len(code) + 2]) + b"{B" + code in received  # CODE128 of the ticket code
-        assert b"1P0" + code in received  # and its native QR
+        proof = proof_text(shop.config, ticket, shop.ctx.sealer.signer)
+        assert b"1P0" + proof.encode() in received  # its native QR: the sale's proof, signed by the till
+        assert b"1P0" + code not in received
         assert "Côtes du Rhône".encode("cp858") in received
         assert {j.status for j in OutboxJob.select()} == {DONE}
 

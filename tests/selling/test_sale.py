@@ -79,6 +79,19 @@ def test_bad_codes_change_nothing(shop, code, error):
     assert caught.value.text("fr") and caught.value.text("en")
 
 
+def test_a_receipt_scanned_as_an_item_is_refused_by_its_code_or_its_proof(shop):
+    from till.aftersale.receipt_proofs import proof_text
+    from tests.support.shop import sell
+
+    sale = sell(shop, [("WIN", 1)], cash=895)
+    basket = basket_of(shop)
+    for code in (sale.code, proof_text(shop.config, sale, shop.ctx.sealer.signer)):
+        with pytest.raises(SaleError) as caught:
+            basket.add_code(code)
+        assert caught.value.message == "This is a receipt, not an item: use Returns to take it back"
+    assert basket.lines == []
+
+
 def test_unknown_code_message_in_both_languages(shop):
     with pytest.raises(UnknownProduct) as caught:
         basket_of(shop).add_code(UNKNOWN)

@@ -54,8 +54,11 @@ def receipt_lines(config: Config, ticket_id: int, duplicate: int | None = None) 
     return layout(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate), config.printer.width)
 
 
-def handlers(config: Config) -> dict[str, outbox.Handler]:
-    """The outbox handlers of this till's devices."""
+def handlers(config: Config, sealer=None) -> dict[str, outbox.Handler]:
+    """The outbox handlers of this till's devices. With the running till's ``sealer``, a sale's
+    receipt is printed with its signed proof as QR code (``till.aftersale.receipt_proofs``), its
+    signer read at print time (a key rotated since the sale signs the copy); without one, the
+    receipt is printed without its proof rather than not at all."""
     printer = drawer = None
     printer_error = drawer_error = None
     try:  # a wrong device setting fails its own jobs (retried, then reported), never the others
@@ -74,7 +77,8 @@ def handlers(config: Config) -> dict[str, outbox.Handler]:
         if printer is None:
             return
         if hasattr(printer, "print_receipt"):
-            printer.print_receipt(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate))
+            signer = sealer.signer if sealer is not None else None
+            printer.print_receipt(build_receipt(config, Ticket.get_by_id(ticket_id), duplicate, signer=signer))
         else:
             printer.print_lines(receipt_lines(config, ticket_id, duplicate))
 
@@ -187,7 +191,7 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
     """
 
     lost = LostPrints()  # a receipt cut short prints again as a DUPLICATA (till.aftersale.lost_prints)
-    own = lost.watch(handlers(config))
+    own = lost.watch(handlers(config, sealer))
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
         own.update(backup_handlers(config, sealer))  # a backup after each daily closure

@@ -12,6 +12,7 @@ from typing import Iterable
 from store.models import GRAM, FiscalRecord, Payment, Ticket, TicketLine, TicketVat
 
 from devices.receipt import Receipt, ReceiptLine
+from till.aftersale.receipt_proofs import ProofSigner, proof_text
 from till.config.loader import Config
 from till.fiscal.closure_totals import business_zone
 from till.fiscal.extracts import record_extract
@@ -62,9 +63,12 @@ def _duplicate_lines(ticket: Ticket, number: int, t, zone: dt.tzinfo) -> tuple[s
     return tuple(lines)
 
 
-def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) -> Receipt:
+def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None,
+                  signer: ProofSigner | None = None) -> Receipt:
     """The receipt of ``ticket`` in the shop's locale; copy number ``duplicate`` says so on top
-    (recorded in chain C by ``till.aftersale.duplicates``)."""
+    (recorded in chain C by ``till.aftersale.duplicates``). With the till's ``signer``, a sale's
+    receipt carries its signed proof for the QR code (``till.aftersale.receipt_proofs``); without
+    one (a tool printing a copy away from the till's key) it is printed without."""
     lang = config.shop.locale
 
     def t(message: str, **params: object) -> str:
@@ -141,4 +145,5 @@ def build_receipt(config: Config, ticket: Ticket, duplicate: int | None = None) 
         payments=tuple(payments),
         footer=footer,
         code=ticket.code,
+        proof=(proof_text(config, ticket, signer) or "") if signer is not None else "",
     )

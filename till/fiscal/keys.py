@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from store.models import SigningKey
 from till.errors import TillError
 from till.files import write_private
+from till.fiscal import receipt_proof
 
 __all__ = ["Signer", "key_id_of", "verify_signature", "verify_digest", "register_public_key"]
 
@@ -86,6 +87,11 @@ class Signer:
     def sign(self, message: bytes) -> str:
         """ECDSA-SHA256 signature of ``message``: DER, base64url without padding."""
         return _b64url(self._private_key.sign(message, _SIGN))
+
+    def sign_proof(self, message: bytes) -> bytes:
+        """The receipt proof signature of ``message`` (``receipt_proof.sign_proof``: deterministic,
+        r || s): the key signs here, so the private half never leaves this class."""
+        return receipt_proof.sign_proof(self._private_key, message)
 
     def __repr__(self) -> str:  # never the key itself in a log
         return f"Signer(key_id={self.key_id!r}, path={str(self.path)!r})"

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from store.models import FiscalRecord, KnownTillKey, utcnow
 from till.fiscal.chain import current_database
-from till.fiscal.key_chain import SealedRecord, build_key_chain, key_chain_of
+from till.fiscal.key_chain import KEY_ROTATED, SealedRecord, build_key_chain, key_chain_of
 from till.fiscal.keys import key_id_of
 
 __all__ = ["keys_of", "store_till_keys", "shop_of", "TILL_ENTRY_FIELDS"]
@@ -32,13 +32,35 @@ TILL_ENTRY_FIELDS = ("till_id", "shop_id", "root_key_id", "keys", "records")
 fields of ``key_chain.SealedRecord``)."""
 
 
+_OWN_CHAINS: dict[tuple[str, str, str], tuple[int, list[tuple[str, str]]]] = {}
+"""(engine, database, till) -> (its KEY_ROTATED records counted, the keys its chain admits).
+
+A return checks a receipt at every scan, and reading a chain from the journal is several
+queries: a till whose records are in this database is read once, then again only when a key
+rotation was recorded since (records are never deleted, so a count that did not move means a
+chain that did not change)."""
+
+
+def _rotations(till_id: str) -> int:
+    return FiscalRecord.select().where((FiscalRecord.till_id == till_id) & (FiscalRecord.kind == KEY_ROTATED)).count()
+
+
 def keys_of(till_id: str) -> list[tuple[str, str]] | None:
     """(key id, public PEM) of every key ``till_id``'s chain admits, root first; None when this
     till knows nothing of that till."""
+    database = current_database()
+    cache_key = (type(database).__name__, str(database.database), till_id)
+    cached = _OWN_CHAINS.get(cache_key)
+    if cached is not None and cached[0] == _rotations(till_id):
+        return list(cached[1])
     local = FiscalRecord.select(FiscalRecord.id).where(FiscalRecord.till_id == till_id).limit(1).scalar()
     if local is not None:
+        rotations = _rotations(till_id)
         chain = key_chain_of(till_id)
-        return [(key.key_id, key.public_pem) for key in chain.keys if key.public_pem]
+        keys = [(key.key_id, key.public_pem) for key in chain.keys if key.public_pem]
+        if len(keys) == len(chain.keys):  # a key whose PEM is not registered yet is read again next time
+            _OWN_CHAINS[cache_key] = (rotations, keys)
+        return list(keys)
     rows = list(KnownTillKey.select(KnownTillKey.key_id, KnownTillKey.public_key_pem)
                 .where(KnownTillKey.till_id == till_id).order_by(KnownTillKey.position).tuples())
     return rows or None

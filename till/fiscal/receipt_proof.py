@@ -41,14 +41,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from till.errors import TillError
 from till.i18n import N_
-from till.scanning import ticket_code
+from till.scanning import RECEIPT_PROOF_PREFIX, looks_like_proof, ticket_code
 
 __all__ = ["PREFIX", "DOMAIN", "KEY_HINT_BYTES", "ProofLine", "ReceiptProof", "SignedProof", "ProofError",
            "looks_like_proof", "encode", "decode", "check", "sign_proof", "UNREADABLE", "UNKNOWN_TILL", "UNKNOWN_KEY",
            "FORGED"]
 
-PREFIX = "RQ1"
-"""What every proof's text starts with (R for receipt, Q for QR, 1 for the format's version)."""
+PREFIX = RECEIPT_PROOF_PREFIX
+"""What every proof's text starts with (R for receipt, Q for QR, 1 for the format's version);
+kept in ``till.scanning``, which tells a proof from the other codes by its shape."""
 DOMAIN = b"till receipt proof 1\n"
 """Prefixed to the body before signing: a proof's signature is never a record's, nor the reverse."""
 KEY_HINT_BYTES = 8
@@ -214,12 +215,6 @@ def sign_proof(private_key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def looks_like_proof(text: str) -> bool:
-    """Is ``text`` a receipt proof's text (by its shape; ``decode`` says if it reads)?"""
-    text = (text or "").strip()
-    return len(text) > len(PREFIX) + 40 and text[:len(PREFIX)].upper() == PREFIX and text[len(PREFIX):].isdigit()
 
 
 class _Reader:

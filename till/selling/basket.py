@@ -27,6 +27,7 @@ from till.scanning import (
     InvalidCheckDigit,
     PricedCode,
     ProductCode,
+    ReceiptProofCode,
     SkuCode,
     TicketCode,
     WeighedCode,
@@ -145,7 +146,7 @@ class Basket:
             if product is None:
                 raise
             return self.add_product(self._not_weighed(product), 1)
-        if isinstance(scan, TicketCode):
+        if isinstance(scan, (TicketCode, ReceiptProofCode)):
             raise SaleError("This is a receipt, not an item: use Returns to take it back")
         if isinstance(scan, CreditNoteCode):
             raise SaleError("This is a credit note, not an item: use it to pay (F2, then F4)")

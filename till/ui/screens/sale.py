@@ -44,12 +44,17 @@ from till.ui.widgets.totals import TotalsPanel
 from till.ui.widgets.key_footer import KeyFooter
 
 
-def is_receipt_code(code: str) -> bool:
-    """A receipt of ours (``T01-0000123x``) scanned where items are scanned: it opens a return."""
+def receipt_code(code: str) -> str | None:
+    """What a receipt scanned where items are scanned opens a return with: a receipt of ours
+    (``T01-0000123x``) as scanned, or the proof of any shop's receipt (its QR code) as read; None
+    for anything else."""
     try:
-        return isinstance(scanning.parse(code), scanning.TicketCode)
+        scan = scanning.parse(code)
     except Exception:  # noqa: BLE001 - not a receipt; the basket says what it is
-        return False
+        return None
+    if isinstance(scan, scanning.ReceiptProofCode):
+        return scan.text
+    return code if isinstance(scan, scanning.TicketCode) else None
 
 
 def credit_note_code(code: str) -> str | None:
@@ -162,8 +167,9 @@ class SaleScreen(HasStatus, Screen[None]):
         if note is not None:  # a credit note is not an item: show its balance
             self.app.push_screen(CreditNoteBalanceScreen(note))
             return
-        if is_receipt_code(message.code):  # our receipt: take it back
-            self.action_returns(message.code)
+        receipt = receipt_code(message.code)
+        if receipt is not None:  # a receipt, ours or another shop's: take it back
+            self.action_returns(receipt)
             return
         try:
             line = self.basket.add_code(message.code)
