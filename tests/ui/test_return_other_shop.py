@@ -16,7 +16,7 @@ async def test_a_receipt_of_another_shop_opens_and_offline_is_refused_in_the_sta
     text = receipt_text(lyon_till(tmp_path), proof)
     async with app.run_test(size=SIZE) as pilot:
         await open_returns(pilot)
-        burst(app, text)
+        burst(app, "]Q1" + text)  # as a 2D scanner sends it, its AIM identifier first
         await settle(pilot)
         shown = screen_text(app)
         assert f"receipt {proof.code}" in shown and "shop LYON" in shown and "Article LYON-777" in shown

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from till.fiscal.receipt_proof import looks_like_proof
 from till.i18n import _
 from till.returns.other_shop import open_receipt
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded
 
-__all__ = ["OpensReceipts", "HEAD_OFFICE_GROUP", "looks_like_proof"]
+__all__ = ["OpensReceipts", "HEAD_OFFICE_GROUP"]
 
 HEAD_OFFICE_GROUP = "head-office"
 """Worker group of the questions to head office (tests wait for it)."""

@@ -35,7 +35,7 @@ from till.shop.context import TillContext
 from till.i18n import N_, _
 from till.returns.session import ReturnSession, customer_summary, find_sale
 from till.returns.written import WrittenReturn, written_return
-from till.scanning import ProductCode, SkuCode, TicketCode, parse
+from till.scanning import ProductCode, ReceiptProofCode, SkuCode, TicketCode, parse
 from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.returns.choices import ReturnChoiceKeys
@@ -43,7 +43,7 @@ from till.config.reasons import disposition_label, reason_label
 from till.ui.returns.dialogs import SerialScreen
 from till.ui.returns.exchange import ReturnExchangeKeys
 from till.ui.returns.payment import ExchangePaymentScreen
-from till.ui.returns.receipt_scan import OpensReceipts, looks_like_proof
+from till.ui.returns.receipt_scan import OpensReceipts
 from till.ui.returns.resolution import ResolutionScreen, means_label
 from till.ui.returns.scan import ReturnScanInput
 from till.ui.widgets.basket_table import BasketTable
@@ -243,13 +243,13 @@ class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatu
         session = self.session
         if self.asking:  # head office is being asked about a receipt: nothing else meanwhile
             return
-        if looks_like_proof(code):  # a receipt's QR code: its ticket, or another shop's receipt
-            self.open_receipt_code(code)
-            return
         try:
             scan = parse(code)
         except Exception:  # noqa: BLE001 - a bad check digit: maybe a typed ticket number
             scan = None
+        if isinstance(scan, ReceiptProofCode):  # a receipt's QR code: its ticket, or another shop's receipt
+            self.open_receipt_code(scan.text)
+            return
         if isinstance(scan, TicketCode) or (session.reference is None and not session.no_receipt):
             found = find_sale(code, self.ctx.sealer.till_id)  # a receipt, else an online order's number
             if (session.original or session.order) == found:
