@@ -16,8 +16,9 @@ from till.fiscal.rotation import rotate_key
 from till.fiscal import receipt_proof
 from till.fiscal.receipt_proof import ProofError
 from till.returns import return_holds
-from till.returns.receipt_returns import OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
-from till.returns.session import ReturnError
+from till.returns.receipt_returns import CARD_REFUSED, OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
+from till.returns.session import ReturnError, ReturnSession
+from till.selling.basket import Basket
 from till.shop.running import give_back_return_holds
 from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts, stock_level
@@ -210,3 +211,21 @@ def test_a_receipt_signed_before_the_selling_till_rotated_its_key_still_opens(sh
             assert session.find(text).number == proof_of(here, number=number, till_id="L01").code
     finally:
         here.ctx.close()
+
+
+def test_an_exchange_on_another_shops_receipt_is_not_paid_by_card(shop, tmp_path, concert):
+    text = receipt_text(lyon_till(tmp_path), proof_of(shop))
+    _simulator, terminal = concert
+    session = ReturnSession(returns_policy(shop, offline_other_shop="credit_note"), shop.ctx.sealer, shop.cashier,
+                            terminal)
+    session.find(text)
+    session.pick(session.lines[1].line_id, 1)  # the soap, 3.50
+    basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+    basket.add_product(shop.products["WIN"], 1)  # 8.95: 5.45 to pay
+    session.exchange_with(basket)
+    session.pay("card")
+    before = row_counts(*COUNTED)
+    with pytest.raises(ReturnError) as refused:
+        session.complete()
+    assert refused.value.message == CARD_REFUSED and row_counts(*COUNTED) == before
+    assert ReturnHold.select().count() == 0

@@ -21,10 +21,12 @@ from till.returns import other_shop, return_holds
 from till.returns.lines import ReturnError, ReturnableLine
 from till.returns.remote_returns import ReturnDesk
 
-__all__ = ["ReceiptReturn", "OFFLINE_REFUSED", "OFFLINE_LIMIT", "OFFLINE_CREDIT_ONLY"]
+__all__ = ["ReceiptReturn", "CARD_REFUSED", "OFFLINE_REFUSED", "OFFLINE_LIMIT", "OFFLINE_CREDIT_ONLY"]
 
 OFFLINE_REFUSED = N_("Head office cannot be reached: this shop does not take back another shop's receipt offline")
 OFFLINE_LIMIT = N_("Head office cannot be reached: another shop's receipt is taken back offline up to {limit}")
+CARD_REFUSED = N_("An exchange on another shop's receipt is paid in cash: its hold at head office is settled with "
+                  "the ticket, which a card payment writes later")
 OFFLINE_CREDIT_ONLY = N_("Head office cannot be reached: another shop's receipt is refunded offline as a credit "
                          "note only")
 
@@ -70,6 +72,8 @@ class ReceiptReturn:
         """Hold at head office (or take it under the offline policy), then write the return with
         the hold settled in its transaction. Nothing is written on a refusal."""
         session = self.session
+        if session._card_operation(session._planned_payments()) is not None:
+            raise ReturnError(CARD_REFUSED)
         lines = sorted(({"position": pick.origin.position, "quantity": pick.quantity}
                         for pick in session.picks if pick.origin is not None), key=lambda line: line["position"])
         hold = return_holds.open_hold(session.sealer.till_id, self.order, lines)
