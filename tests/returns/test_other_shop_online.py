@@ -12,6 +12,7 @@ import pytest
 
 from store.models import ReturnHold
 from till.fiscal.keys import Signer
+from till.fiscal.receipt_proof import ProofError
 from till.fiscal.known_tills import keys_of
 from till.returns.remote_returns import OverReturned
 from till.returns.session import ReturnError, ReturnSession
@@ -19,7 +20,7 @@ from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
 from tests.support.headoffice import HeadOffice, settings_for
 from tests.support.queries import payments, row_counts
-from tests.support.receipts import proof_of, receipt_text
+from tests.support.receipts import lyon_till, proof_of, receipt_text
 from tests.support.returns import COUNTED
 
 STATE, HOLD = "/v1/returns/state", "/v1/returns/hold"
@@ -125,3 +126,14 @@ def test_an_offline_return_is_reported_at_the_next_sync(shop, headoffice, lyon):
     hold = ReturnHold.get_by_id(hold.id)
     assert hold.reported is True and json.loads(hold.lines) == [{"position": 2, "quantity": 1}]
     assert [line["returned"] for line in client.request("POST", STATE, {"proof": text})["lines"]] == [0, 1, 0]
+
+
+def test_head_offices_refusal_of_a_proof_is_said_in_the_tills_words(shop, headoffice, tmp_path):
+    """A till this shop knows (an older key list) but head office does not: its own words."""
+    text = receipt_text(lyon_till(tmp_path, till_id="M01", shop_id="MARSEILLE"), proof_of(shop, till_id="M01"))
+    session = _session(shop, headoffice)
+    session.find(text)
+    with pytest.raises(ProofError) as refused:
+        session.receipt.ask_head_office()
+    assert refused.value.reason == "unknown_till" and "till M01, which this shop does not know" in \
+        refused.value.text("en")
