@@ -11,39 +11,18 @@ import json
 import pytest
 
 from store.models import ReturnHold
-from till.fiscal.keys import Signer
 from till.fiscal.receipt_proof import ProofError
 from till.fiscal.known_tills import keys_of
 from till.returns.remote_returns import OverReturned
 from till.returns.session import ReturnError, ReturnSession
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
-from tests.support.headoffice import HeadOffice, settings_for
+from tests.support.headoffice import settings_for
 from tests.support.queries import payments, row_counts
-from tests.support.receipts import lyon_till, proof_of, receipt_text
+from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
 from tests.support.returns import COUNTED
 
 STATE, HOLD = "/v1/returns/state", "/v1/returns/hold"
-
-
-@pytest.fixture
-def headoffice(shop, tmp_path):
-    """Head office (SQLite) with this till (01, shop PARIS) and Lyon's till L01 enrolled."""
-    from headoffice.cli import enroll  # deferred: head office's package, only for these tests
-
-    office = HeadOffice(f"sqlite:///{tmp_path / 'headoffice.db'}").start()
-    enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
-    yield office
-    office.stop()
-
-
-@pytest.fixture
-def lyon(headoffice, tmp_path):
-    from headoffice.cli import enroll  # deferred: head office's package, only for these tests
-
-    signer = Signer.create(tmp_path / "lyon.pem")
-    enroll("L01", "LYON", signer.public_pem)
-    return signer
 
 
 def _client(shop, office) -> HeadOfficeClient:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from store.models import utcnow
 from till.fiscal import receipt_proof
 from till.fiscal.keys import Signer
@@ -48,3 +50,25 @@ def returns_policy(shop, **changes):
 
 def receipt_session(shop, config=None) -> ReturnSession:
     return ReturnSession(config or shop.config, shop.ctx.sealer, shop.cashier)
+
+
+@pytest.fixture
+def headoffice(shop, tmp_path):
+    """Head office (SQLite) on loopback, this till (01, shop PARIS) enrolled."""
+    from headoffice.cli import enroll  # deferred: head office's package, only for the tests that start it
+    from tests.support.headoffice import HeadOffice  # deferred: uvicorn, likewise
+
+    office = HeadOffice(f"sqlite:///{tmp_path / 'headoffice.db'}").start()
+    enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
+    yield office
+    office.stop()
+
+
+@pytest.fixture
+def lyon(headoffice, tmp_path) -> Signer:
+    """Till L01 of shop LYON, enrolled at head office (its keys reach this till with a sync)."""
+    from headoffice.cli import enroll  # deferred: head office's package, only for the tests that start it
+
+    signer = Signer.create(tmp_path / "lyon.pem")
+    enroll("L01", "LYON", signer.public_pem)
+    return signer

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 from store.models import ReturnHold, Ticket
+from till.fiscal.keys import Signer
+from till.sync.client import HeadOfficeClient
+from till.sync.pull import other_shops
+from till.ui.app import TillApp
 from till.ui.returns.resolution import ResolutionScreen
 from till.ui.returns.screen import ReturnScreen
+from till.ui.screens.sale import SaleScreen
+from tests.support.headoffice import write_sync_section
 from tests.support.pilot import SIZE, burst, open_returns, screen_text, settle, status_text
-from tests.support.receipts import lyon_till, proof_of, receipt_text
-from till.fiscal.keys import Signer
+from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
 
 
 async def test_a_receipt_of_another_shop_opens_and_offline_is_refused_in_the_status_line(app, shop, tmp_path):
@@ -38,3 +43,31 @@ async def test_a_receipt_of_a_till_this_shop_does_not_know_is_refused_with_its_r
         await settle(pilot)
         assert isinstance(app.screen, ReturnScreen)
         assert "till Z09, which this shop does not know yet" in status_text(app)
+
+
+async def test_online_head_office_is_asked_and_what_came_back_elsewhere_shows(shop, headoffice, lyon):
+    """With a ``[sync]`` section: the lines count what another shop took back, and the return is
+    written with its hold settled at head office."""
+    client = HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    other_shops(client, shop.ctx.till_id)  # a sync brought the keys
+    text = receipt_text(lyon, proof_of(shop))
+    client.request("POST", "/v1/returns/hold", {"proof": text, "request_id": "G01-9", "offline": False,
+                                                "return_code": None, "lines": [{"position": 1, "quantity": 1}]})
+    shop.ctx.config = write_sync_section(shop.config.path, headoffice.url)
+    app = TillApp(shop.ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_returns(pilot)
+        burst(app, text)
+        await settle(pilot)
+        assert "1 already came back in other shops" in status_text(app)
+        line = app.screen.session.lines[0]
+        assert (line.sold, line.elsewhere, line.returnable) == (2, 1, 1)
+        await pilot.press("enter", "f2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaleScreen), status_text(app)
+    (ticket,) = Ticket.select().where(Ticket.kind == "return")
+    assert [(h.status, h.ticket_id) for h in ReturnHold.select()] == [("settled", ticket.id)]
+    state = client.request("POST", "/v1/returns/state", {"proof": text})
+    assert [line["returned"] for line in state["lines"]] == [2, 0, 0]
