@@ -7,18 +7,21 @@ import json
 
 import pytest
 
-from store.models import (AccountingLine, FiscalRecord, OnlineOrder, OnlineOrderLine, ReturnHold, Ticket,
+from store.models import (User, AccountingLine, FiscalRecord, OnlineOrder, OnlineOrderLine, ReturnHold, Ticket,
                           TicketLine)
 from till.fiscal.key_chain import key_chain_records
 from till.fiscal.keys import Signer
 from till.fiscal.known_tills import keys_of, store_till_keys
 from till.fiscal.rotation import rotate_key
+from till.demo.build import build_demo
+from till.demo.other_shop import OTHER_SHOP, RECEIPT_FILE
 from till.fiscal import receipt_proof
-from till.fiscal.receipt_proof import ProofError
+from till.fiscal.receipt_proof import ProofError, looks_like_proof
 from till.returns import return_holds
 from till.returns.receipt_returns import CARD_REFUSED, OFFLINE_CREDIT_ONLY, OFFLINE_LIMIT, OFFLINE_REFUSED
 from till.returns.session import ReturnError, ReturnSession
 from till.selling.basket import Basket
+from till.shop.context import TillContext
 from till.shop.running import give_back_return_holds
 from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts, stock_level
@@ -229,3 +232,23 @@ def test_an_exchange_on_another_shops_receipt_is_not_paid_by_card(shop, tmp_path
         session.complete()
     assert refused.value.message == CARD_REFUSED and row_counts(*COUNTED) == before
     assert ReturnHold.select().count() == 0
+
+
+def test_the_demos_receipt_of_another_shop_comes_back_as_a_credit_note(tmp_path):
+    """The demo has no head office: its receipt "from another shop" is taken offline, as its
+    configuration says, and refunded as a credit note."""
+    config = build_demo(tmp_path / "shop", days=1)
+    assert config.returns.offline_other_shop == "credit_note"
+    ctx = TillContext.open(config)
+    try:
+        lines = (tmp_path / "shop" / RECEIPT_FILE).read_text(encoding="utf-8").splitlines()
+        text = next(line for line in lines if looks_like_proof(line))
+        session = ReturnSession.at(ctx, User.get(User.login == "cashier"))
+        order = session.find(text)
+        assert order.shop_id == OTHER_SHOP and session.receipt is not None
+        for line in session.lines:
+            session.pick(line.line_id)
+        ticket = session.complete()
+        assert [means for means, _cents in payments(ticket)] == ["credit_note"]
+    finally:
+        ctx.close()

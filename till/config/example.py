@@ -10,7 +10,7 @@ _EXAMPLE_KEYS = {
     "vat_number": ("shop.vat_number",), "legal_name": ("shop.legal_name",),
     "share_capital": ("shop.share_capital",), "rcs": ("shop.rcs",), "till_id": ("till.id",),
     "language": ("shop.locale", "till.language"), "database": ("till.database",),
-    "default_reason": ("returns.default_reason",),
+    "default_reason": ("returns.default_reason",), "offline_other_shop": ("returns.offline_other_shop",),
 }
 """Where each of ``render_example``'s settings goes in the file."""
 
