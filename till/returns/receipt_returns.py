@@ -21,7 +21,7 @@ from till.returns import other_shop, return_holds
 from till.returns.lines import ReturnError, ReturnableLine
 from till.returns.remote_returns import ReturnDesk
 
-__all__ = ["ReceiptReturn", "CARD_REFUSED", "OFFLINE_REFUSED", "OFFLINE_LIMIT", "OFFLINE_CREDIT_ONLY"]
+__all__ = ["ReceiptReturn", "receipt_return", "CARD_REFUSED", "OFFLINE_REFUSED", "OFFLINE_LIMIT", "OFFLINE_CREDIT_ONLY"]
 
 OFFLINE_REFUSED = N_("Head office cannot be reached: this shop does not take back another shop's receipt offline")
 OFFLINE_LIMIT = N_("Head office cannot be reached: another shop's receipt is taken back offline up to {limit}")
@@ -29,6 +29,13 @@ CARD_REFUSED = N_("An exchange on another shop's receipt is paid in cash: its ho
                   "the ticket, which a card payment writes later")
 OFFLINE_CREDIT_ONLY = N_("Head office cannot be reached: another shop's receipt is refunded offline as a credit "
                          "note only")
+
+
+def receipt_return(session, order: OnlineOrder) -> "ReceiptReturn | None":
+    """The part of ``session`` for ``order`` when it is a receipt kept from its QR code, else None."""
+    if not other_shop.is_receipt(order):
+        return None
+    return ReceiptReturn(session, order, ReturnDesk.for_config(session.config, session.sealer))
 
 
 class ReceiptReturn:

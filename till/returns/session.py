@@ -46,10 +46,9 @@ from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
 from till.fiscal.receipt_proof import looks_like_proof
-from till.returns.other_shop import is_receipt, open_receipt
+from till.returns.other_shop import open_receipt
 from till.returns.picks import DISPOSITIONS, Pick
-from till.returns.receipt_returns import ReceiptReturn
-from till.returns.remote_returns import ReturnDesk
+from till.returns.receipt_returns import ReceiptReturn, receipt_return
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -143,8 +142,7 @@ class ReturnSession(ReturnCardMoves):
 
     def _open_order(self, order: OnlineOrder) -> OnlineOrder:
         self.original, self.order, self.no_receipt = None, order, False
-        self.receipt = ReceiptReturn(self, order, ReturnDesk.for_config(self.config, self.sealer)) \
-            if is_receipt(order) else None
+        self.receipt = receipt_return(self, order)
         self.customer = order.customer
         self._picks.clear()
         self._refund_choice = None
