@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from store.models import ReturnHold, Ticket
 from till.fiscal.keys import Signer
 from till.sync.client import HeadOfficeClient
@@ -71,3 +73,28 @@ async def test_online_head_office_is_asked_and_what_came_back_elsewhere_shows(sh
     assert [(h.status, h.ticket_id) for h in ReturnHold.select()] == [("settled", ticket.id)]
     state = client.request("POST", "/v1/returns/state", {"proof": text})
     assert [line["returned"] for line in state["lines"]] == [2, 0, 0]
+
+
+async def test_keys_wait_while_head_office_is_asked_then_the_offline_policy_says_its_word(shop, tmp_path):
+    """Head office that takes the connection and never answers: "asking head office" shows, F2
+    and Esc do nothing until the question times out, then the status line says offline."""
+    text = receipt_text(lyon_till(tmp_path), proof_of(shop))
+    with socket.socket() as silent:  # listens, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        shop.ctx.config = write_sync_section(shop.config.path, f"http://127.0.0.1:{port}", timeout_s=1.0)
+        app = TillApp(shop.ctx)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_returns(pilot)
+            burst(app, text)
+            await pilot.pause()
+            assert "Asking head office about receipt" in status_text(app)
+            await pilot.press("enter", "f2", "escape")
+            assert isinstance(app.screen, ReturnScreen) and app.screen.asking
+            assert not app.screen.session.picks
+            await settle(pilot)
+            assert not app.screen.asking
+            assert "comes back under the offline policy" in status_text(app)
+            await pilot.press("enter")  # keys work again
+            assert [pick.quantity for pick in app.screen.session.picks] == [2]
