@@ -12,11 +12,12 @@ import pytest
 
 from store.models import ReturnHold
 from till.fiscal.receipt_proof import ProofError
-from till.fiscal.known_tills import keys_of
+from till.fiscal.known_tills import keys_of, shop_of
 from till.returns.remote_returns import OverReturned
 from till.returns.session import ReturnError, ReturnSession
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
+from till.sync.push import EXIT_OK, run_sync
 from tests.support.headoffice import settings_for
 from tests.support.queries import payments, row_counts
 from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
@@ -116,3 +117,10 @@ def test_head_offices_refusal_of_a_proof_is_said_in_the_tills_words(shop, headof
         session.receipt.ask_head_office()
     assert refused.value.reason == "unknown_till" and "till M01, which this shop does not know" in \
         refused.value.text("en")
+
+
+def test_till_sync_keeps_every_tills_key_chain(shop, headoffice, lyon):
+    assert keys_of("L01") is None
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    assert keys_of("L01") == [(lyon.key_id, lyon.public_pem)] and shop_of("L01") == "LYON"
+    assert shop_of(shop.ctx.till_id) is None  # this till's own keys: from its journal, never from head office
