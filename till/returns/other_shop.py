@@ -23,6 +23,8 @@ import hashlib
 import json
 from dataclasses import replace
 
+import peewee
+
 from store.models import GRAM, OnlineOrder, OnlineOrderLine, Product, ReturnHold, Ticket, VatRate
 from till.fiscal import known_tills, receipt_proof
 from till.fiscal.chain import current_database
@@ -57,18 +59,30 @@ def receipt_order(signed: SignedProof) -> OnlineOrder:
     the same receipt again finds the same row; the same code with other content is refused."""
     proof = signed.proof
     digest = hashlib.sha256(signed.message + signed.signature).hexdigest()
-    with current_database().atomic():
-        known = OnlineOrder.get_or_none(OnlineOrder.number == proof.code)
-        if known is not None:
-            if known.source != RECEIPT_SOURCE or known.digest != digest:
-                raise ReturnError(OTHER_CONTENT, code=proof.code)
-            return known
-        payments = sorted(proof.payments, key=lambda payment: -payment[1])
-        row = OnlineOrder.create(
-            number=proof.code, source=RECEIPT_SOURCE, ordered_at=proof.sold_at, total_cents=proof.total_cents,
-            paid_cents=proof.total_cents, payment_means=(payments[0][0] if payments else "cash")[:32], digest=digest,
-            shop_id=(known_tills.shop_of(proof.till_id) or proof.shop_id)[:32], proof=signed.text)
-        OnlineOrderLine.insert_many([_line_row(row, line, proof.sold_at.date()) for line in proof.lines]).execute()
+    try:
+        with current_database().atomic():
+            known = OnlineOrder.get_or_none(OnlineOrder.number == proof.code)
+            return _same(known, digest, proof.code) if known is not None else _write(signed, digest)
+    except peewee.IntegrityError:  # another till of the shop kept it a moment ago
+        return _same(OnlineOrder.get_or_none(OnlineOrder.number == proof.code), digest, proof.code)
+
+
+def _same(known: OnlineOrder | None, digest: str, code: str) -> OnlineOrder:
+    """``known``, when it is this very receipt; a refusal otherwise."""
+    if known is None or known.source != RECEIPT_SOURCE or known.digest != digest:
+        raise ReturnError(OTHER_CONTENT, code=code)
+    return known
+
+
+def _write(signed: SignedProof, digest: str) -> OnlineOrder:
+    """The receipt's order and lines (inside the caller's transaction)."""
+    proof = signed.proof
+    payments = sorted(proof.payments, key=lambda payment: -payment[1])
+    row = OnlineOrder.create(
+        number=proof.code, source=RECEIPT_SOURCE, ordered_at=proof.sold_at, total_cents=proof.total_cents,
+        paid_cents=proof.total_cents, payment_means=(payments[0][0] if payments else "cash")[:32], digest=digest,
+        shop_id=(known_tills.shop_of(proof.till_id) or proof.shop_id)[:32], proof=signed.text)
+    OnlineOrderLine.insert_many([_line_row(row, line, proof.sold_at.date()) for line in proof.lines]).execute()
     return row
 
 
