@@ -11,6 +11,7 @@ import json
 import pytest
 
 from store.models import ReturnHold
+from till.aftersale.receipt_proofs import proof_text
 from till.fiscal.receipt_proof import ProofError
 from till.fiscal.known_tills import keys_of, shop_of
 from till.returns.remote_returns import OverReturned
@@ -19,9 +20,11 @@ from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
 from till.sync.push import EXIT_OK, run_sync
 from tests.support.headoffice import settings_for
+from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts
 from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
 from tests.support.returns import COUNTED
+from tests.support.shop import build_shop, open_shop, sell
 
 STATE, HOLD = "/v1/returns/state", "/v1/returns/hold"
 
@@ -124,3 +127,34 @@ def test_till_sync_keeps_every_tills_key_chain(shop, headoffice, lyon):
     assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
     assert keys_of("L01") == [(lyon.key_id, lyon.public_pem)] and shop_of("L01") == "LYON"
     assert shop_of(shop.ctx.till_id) is None  # this till's own keys: from its journal, never from head office
+
+
+def test_two_shops_the_receipt_printed_in_lyon_comes_back_in_paris(shop, headoffice, tmp_path):
+    """Two databases, two tills: Lyon's till sells and syncs; Paris's till syncs (the keys come),
+    then takes back one of the two bottles on the receipt's QR code, with head office's hold."""
+    from headoffice.cli import enroll  # deferred: head office's package, only for these tests
+
+    settings = settings_for(headoffice.url)
+    lyon = build_shop(tmp_path / "lyon", till_id="L01")
+    enroll("L01", "LYON", lyon.ctx.sealer.signer.public_pem)
+    sale = sell(lyon, [("WIN", 2)], cash=2000)
+    text = proof_text(lyon.config, sale, lyon.ctx.sealer.signer)
+    assert run_sync(lyon.ctx, settings).exit_code == EXIT_OK
+    lyon.ctx.close()
+
+    paris = open_shop(shop.config.path.parent)
+    try:
+        assert run_sync(paris.ctx, settings).exit_code == EXIT_OK
+        session = ReturnSession(dataclasses.replace(paris.config, sync=settings), paris.ctx.sealer, paris.cashier)
+        order = session.find(text)
+        assert (order.number, order.shop_id) == (sale.code, "LYON")
+        assert session.receipt.ask_head_office() is True
+        session.pick(session.lines[0].line_id, 1)
+        ticket = session.complete()
+        assert payments(ticket) == [("cash", -895)] and ticket.origin_reference == sale.code
+        client = _client(paris, headoffice)
+        assert [line["returned"] for line in client.request("POST", STATE, {"proof": text})["lines"]] == [1]
+        report = verify_shop(paris)
+        assert report.ok, problems_text(report)
+    finally:
+        paris.ctx.close()
