@@ -19,7 +19,7 @@ from till.returns.session import ReturnError, ReturnSession
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
 from till.sync.push import EXIT_OK, run_sync
-from tests.support.headoffice import settings_for
+from tests.support.headoffice import alerts, settings_for
 from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts
 from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
@@ -158,3 +158,23 @@ def test_two_shops_the_receipt_printed_in_lyon_comes_back_in_paris(shop, headoff
         assert report.ok, problems_text(report)
     finally:
         paris.ctx.close()
+
+
+def test_an_offline_return_over_the_cap_is_recorded_at_the_sync_and_raised(shop, headoffice, lyon):
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)
+    text = receipt_text(lyon, proof_of(shop))
+    client.request("POST", HOLD, {"proof": text, "request_id": "G01-3", "offline": False, "return_code": None,
+                                  "lines": [{"position": 2, "quantity": 1}]})  # the soap came back elsewhere
+    headoffice.stop()
+    session = _session(shop, headoffice, offline_other_shop="credit_note")
+    session.find(text)
+    session.receipt.ask_head_office()
+    session.pick(session.lines[1].line_id, 1)  # this till cannot know: the receipt alone says 1 sold
+    ticket = session.complete()
+    headoffice.start()
+    other_shops(_client(shop, headoffice), shop.ctx.till_id)
+    assert ReturnHold.get(ReturnHold.ticket_id == ticket.id).reported is True
+    assert "OVER_RETURNED" in alerts()
+    state = _client(shop, headoffice).request("POST", STATE, {"proof": text})
+    assert [line["returned"] for line in state["lines"]] == [0, 2, 0]
