@@ -14,12 +14,14 @@ from store.models import ReturnHold
 from till.aftersale.receipt_proofs import proof_text
 from till.fiscal.receipt_proof import ProofError
 from till.fiscal.known_tills import keys_of, shop_of
+from till.returns import return_holds
 from till.returns.remote_returns import OverReturned
 from till.returns.session import ReturnError, ReturnSession
+from till.shop.running import give_back_return_holds
 from till.sync.client import HeadOfficeClient
 from till.sync.pull import other_shops
 from till.sync.push import EXIT_OK, run_sync
-from tests.support.headoffice import alerts, settings_for
+from tests.support.headoffice import alerts, settings_for, write_sync_section
 from tests.support.journal import problems_text, verify_shop
 from tests.support.queries import payments, row_counts
 from tests.support.receipts import headoffice, lyon, lyon_till, proof_of, receipt_text  # noqa: F401 - fixtures
@@ -178,3 +180,20 @@ def test_an_offline_return_over_the_cap_is_recorded_at_the_sync_and_raised(shop,
     assert "OVER_RETURNED" in alerts()
     state = _client(shop, headoffice).request("POST", STATE, {"proof": text})
     assert [line["returned"] for line in state["lines"]] == [0, 2, 0]
+
+
+def test_a_hold_left_by_a_stop_goes_back_to_head_office_at_the_next_start(shop, headoffice, lyon):
+    client = _client(shop, headoffice)
+    other_shops(client, shop.ctx.till_id)
+    text = receipt_text(lyon, proof_of(shop))
+    session = _session(shop, headoffice)
+    order = session.find(text)
+    hold = return_holds.open_hold(shop.ctx.till_id, order, [{"position": 1, "quantity": 2}])
+    assert session.receipt.desk.hold(hold, session.receipt.signed) is True  # held; then the till stopped
+    assert [line["returned"] for line in client.request("POST", STATE, {"proof": text})["lines"]][0] == 2
+
+    shop.ctx.config = write_sync_section(shop.config.path, headoffice.url)
+    thread = give_back_return_holds(shop.ctx)  # what the next start does
+    thread.join(timeout=30)
+    assert ReturnHold.get_by_id(hold.id).status == "released"
+    assert [line["returned"] for line in client.request("POST", STATE, {"proof": text})["lines"]][0] == 0
