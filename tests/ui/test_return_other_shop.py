@@ -27,6 +27,7 @@ async def test_a_receipt_of_another_shop_opens_and_offline_is_refused_in_the_sta
         await settle(pilot)
         shown = screen_text(app)
         assert f"receipt {proof.code}" in shown and "shop LYON" in shown and "Article LYON-777" in shown
+        assert "comes back under the offline policy" in status_text(app)  # this till has no head office
         await pilot.press("enter", "f2")
         await settle(pilot)
         assert isinstance(app.screen, ResolutionScreen)

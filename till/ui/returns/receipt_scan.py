@@ -44,8 +44,11 @@ class OpensReceipts:
             raise Refused(_("One ticket per return: F2 to finish this one, or Esc"))
         session.open(found)
         receipt = session.receipt
-        if receipt is None or receipt.desk is None:  # this shop's ticket, or no head office at all
+        if receipt is None:  # this shop's ticket: its own lines know every return
             self._opened()
+            return
+        if receipt.desk is None:  # no head office at all: the offline policy decides
+            self._head_office_answered(False, None)
             return
         self.asking = True
         self.show_info(_("Asking head office about receipt {code}...", code=receipt.code))
