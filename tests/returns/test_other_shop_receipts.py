@@ -122,7 +122,8 @@ def test_offline_under_credit_note_the_return_is_a_credit_note_up_to_the_maximum
         "settled", True, False, [{"position": 1, "quantity": 1}])
 
 
-def test_the_same_receipt_returned_in_two_visits_is_capped_on_its_lines(shop, tmp_path):
+def test_the_same_receipt_returned_in_two_visits_is_capped_on_its_lines(any_shop, tmp_path):
+    shop = any_shop  # SQLite and PostgreSQL
     text = receipt_text(lyon_till(tmp_path), proof_of(shop))
     config = returns_policy(shop, offline_other_shop="credit_note")
     first = receipt_session(shop, config)
@@ -141,7 +142,8 @@ def test_the_same_receipt_returned_in_two_visits_is_capped_on_its_lines(shop, tm
     assert third.lines[0].returnable == 0
 
 
-def test_the_books_of_another_shops_receipt_are_this_shops_at_the_receipts_rates(shop, tmp_path):
+def test_the_books_of_another_shops_receipt_are_this_shops_at_the_receipts_rates(any_shop, tmp_path):
+    shop = any_shop  # SQLite and PostgreSQL
     proof = proof_of(shop)
     text = receipt_text(lyon_till(tmp_path), proof)
     session = receipt_session(shop, returns_policy(shop, offline_other_shop="credit_note"))
