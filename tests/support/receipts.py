@@ -39,8 +39,7 @@ def proof_of(shop, number: int = 42, till_id: str = "L01", days_ago: int = 2, li
 
 def receipt_text(signer: Signer, proof: ReceiptProof) -> str:
     """The QR code's text of ``proof``, signed by ``signer``."""
-    return receipt_proof.encode(proof, signer.key_id,
-                                lambda message: receipt_proof.sign_proof(signer._private_key, message))
+    return receipt_proof.encode(proof, signer.key_id, signer.sign_proof)
 
 
 def returns_policy(shop, **changes):
