@@ -203,3 +203,27 @@ def test_the_default_return_reason_is_one_of_the_shops_reasons(tmp_path):
     # a file written before the key existed: the first of its reasons, as the list opens on it
     older = load(_write(tmp_path, text.replace(line, "").replace('reasons = ["wrong_size", ', 'reasons = [')))
     assert older.returns.default_reason is None and older.returns.reason_by_default == "defective"
+
+
+def test_receipts_of_other_shops_have_an_offline_policy_and_a_refund_means(tmp_path):
+    """``returns.offline_other_shop`` (refuse / credit_note), its maximum, and how another shop's
+    receipt is refunded online (cash / credit_note, never a card): each wrong value names its line."""
+    text = render_example()
+    config = load(_write(tmp_path, text))
+    assert config.returns.offline_other_shop == "refuse"
+    assert config.returns.offline_other_shop_max_cents == 5000
+    assert config.returns.other_shop_refund == "cash"
+    for line, wrong, words in (('offline_other_shop = "refuse"', 'offline_other_shop = "cash"',
+                                'must be "refuse" or "credit_note"'),
+                               ("offline_other_shop_max_cents = 5000", "offline_other_shop_max_cents = -1",
+                                "cannot be negative"),
+                               ('other_shop_refund = "cash"', 'other_shop_refund = "card"',
+                                'must be "cash" or "credit_note"')):
+        assert line in text
+        changed = text.replace(line, wrong)
+        number = changed.splitlines().index(next(l for l in changed.splitlines() if l.startswith(wrong))) + 1
+        message = _error(_write(tmp_path, changed))
+        assert f"line {number}" in message and f"returns.{line.split(' ')[0]}" in message and words in message
+    taken = load(_write(tmp_path, text.replace('offline_other_shop = "refuse"', 'offline_other_shop = "credit_note"')
+                        .replace('other_shop_refund = "cash"', 'other_shop_refund = "credit_note"')))
+    assert taken.returns.offline_other_shop == "credit_note" and taken.returns.other_shop_refund == "credit_note"

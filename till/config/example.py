@@ -10,7 +10,7 @@ _EXAMPLE_KEYS = {
     "vat_number": ("shop.vat_number",), "legal_name": ("shop.legal_name",),
     "share_capital": ("shop.share_capital",), "rcs": ("shop.rcs",), "till_id": ("till.id",),
     "language": ("shop.locale", "till.language"), "database": ("till.database",),
-    "default_reason": ("returns.default_reason",),
+    "default_reason": ("returns.default_reason",), "offline_other_shop": ("returns.offline_other_shop",),
 }
 """Where each of ``render_example``'s settings goes in the file."""
 
@@ -144,6 +144,9 @@ no_receipt_max_cents = 5000     # the most refunded without a receipt, in cents
 customer_max_returns = 5        # returns per customer per period (0: no limit)
 customer_period_days = 30
 online_order_refund = "cash"    # an online order returned in store: "cash" or "credit_note"
+other_shop_refund = "cash"      # a receipt of another shop: "cash" or "credit_note" (never its card)
+offline_other_shop = "refuse"   # another shop's receipt while head office is out of reach: "refuse" or "credit_note"
+offline_other_shop_max_cents = 5000  # with "credit_note": the most one such receipt gets back offline
 
 [credit_notes]
 validity_days = 365             # a credit note (avoir) can be spent for this long

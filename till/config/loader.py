@@ -163,6 +163,14 @@ class ReturnsConfig:
     online_order_refund: str = CASH
     """How an online order returned in store is refunded by default: "cash" or "credit_note" (the
     till cannot reach the web payment; the cashier may still choose the other)."""
+    offline_other_shop: str = "refuse"
+    """A receipt of another shop while head office cannot be reached: "refuse", or "credit_note"
+    (taken up to ``offline_other_shop_max_cents``, refunded as a credit note, reported at the next sync)."""
+    offline_other_shop_max_cents: int = 5000
+    """The largest return one receipt of another shop may get offline."""
+    other_shop_refund: str = CASH
+    """How a receipt of another shop is refunded online: "cash" or "credit_note"; never a card (the
+    card was charged through the other shop's terminal contract, which this till cannot reverse)."""
 
     @property
     def reason_by_default(self) -> str | None:
@@ -407,6 +415,10 @@ def _check(config: Config, text: str) -> None:
              "(December)")
     if config.returns.online_order_refund not in codes_where(refund_needs_original=False):
         fail("returns.online_order_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
+    if config.returns.other_shop_refund not in codes_where(refund_needs_original=False):
+        fail("returns.other_shop_refund", "{file}, line {line}: {key} must be \"cash\" or \"credit_note\"")
+    if config.returns.offline_other_shop not in ("refuse", "credit_note"):
+        fail("returns.offline_other_shop", "{file}, line {line}: {key} must be \"refuse\" or \"credit_note\"")
     for reason, disposition in config.returns.dispositions.items():
         if reason not in config.returns.reasons:
             fail("returns.dispositions", "{file}, line {line}: {key} names {reason}, which is not in returns.reasons",
@@ -423,7 +435,7 @@ def _check(config: Config, text: str) -> None:
         fail("returns.default_reason", "{file}, line {line}: {key} is {reason}, which is not in returns.reasons",
              reason=default_reason)
     for key in ("window_days", "no_receipt_lookback_days", "no_receipt_max_cents", "customer_max_returns",
-                "customer_period_days"):
+                "customer_period_days", "offline_other_shop_max_cents"):
         if getattr(config.returns, key) < 0:
             fail(f"returns.{key}", "{file}, line {line}: {key} cannot be negative")
     if config.credit_notes.validity_days < 1:

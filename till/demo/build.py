@@ -95,6 +95,8 @@ DEMO_SHOP = {
     "language": "fr",
     # A grocery: food comes back spoiled or damaged (not to the shelf), never in the wrong size.
     "default_reason": "defective",
+    # No head office in the demo: its receipt "from another shop" comes back offline, as a credit note.
+    "offline_other_shop": "credit_note",
 }
 """The demo shop's identity and settings, as written to its configuration file."""
 

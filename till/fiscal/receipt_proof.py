@@ -65,6 +65,8 @@ UNKNOWN_KEY = N_("Receipt {code} was signed with a key of till {till} that this 
 FORGED = N_("Receipt {code} does not verify: its QR code was altered or forged. Nothing can be returned on it")
 
 _WEIGHED, _DIGITS = 1, 2
+_MAX_DIGITS = 40
+"""The longest product code written as digits (``body_of``); a longer width is an altered code."""
 
 
 class ProofError(TillError):
@@ -175,7 +177,7 @@ def body_of(proof: ReceiptProof, key_id: str) -> bytes:
     out += bytes.fromhex(key_id)[:KEY_HINT_BYTES]
     _u(out, len(proof.lines))
     for line in proof.lines:
-        digits = line.product.isdigit() and line.product.isascii() and len(line.product) <= 40
+        digits = line.product.isdigit() and line.product.isascii() and len(line.product) <= _MAX_DIGITS
         _u(out, line.position)
         _u(out, (_WEIGHED if line.weighed else 0) | (_DIGITS if digits else 0))
         if digits:
@@ -266,6 +268,8 @@ def decode(text: str) -> SignedProof:
             position, flags = reader.u(), reader.u()
             if flags & _DIGITS:
                 width = reader.u()
+                if width > _MAX_DIGITS:  # an altered code: never a string of 2**60 zeros
+                    raise ValueError("product code too long")
                 product = str(reader.u()).rjust(width, "0")
             else:
                 product = reader.text()

@@ -65,10 +65,13 @@ class ReturnableLine(PricedItem):
     serial: str | None
     from_order: bool = False
     """``line_id`` is an ``OnlineOrderLine`` (an online order returned in store), not a ticket line."""
+    elsewhere: int = 0
+    """Units of a receipt of another shop that came back (or are held) in other shops, as head
+    office counts them: not returnable here either."""
 
     @property
     def returnable(self) -> int:
-        return max(0, self.sold - self.returned)
+        return max(0, self.sold - self.returned - self.elsewhere)
 
     def amounts(self, quantity: int, returned: int | None = None) -> tuple[int, int]:
         """(total, discount) in cents, positive, of returning ``quantity`` after ``returned``."""

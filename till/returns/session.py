@@ -45,7 +45,10 @@ from till.fiscal.closures import close_due
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
+from till.fiscal.receipt_proof import looks_like_proof
+from till.returns.other_shop import open_receipt
 from till.returns.picks import DISPOSITIONS, Pick
+from till.returns.receipt_returns import ReceiptReturn, receipt_return
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -99,6 +102,10 @@ class ReturnSession(ReturnCardMoves):
         self._refund_choice: list[RefundPart] | None = None
         self._tenders: list[_Tender] = []
         self.ticket: Ticket | None = None
+        self.receipt: ReceiptReturn | None = None
+        """A receipt of another shop being returned (``order`` is its kept copy): head office's part."""
+        self.on_write = None
+        """Called inside the return's transaction with its ticket (a receipt's hold settles there)."""
 
     @classmethod
     def at(cls, ctx, user: User, now: dt.datetime | None = None) -> "ReturnSession":
@@ -111,7 +118,10 @@ class ReturnSession(ReturnCardMoves):
 
     # -- find ----------------------------------------------------------------------------------
     def find(self, text: str) -> Ticket | OnlineOrder:
-        """Open the ticket of a scanned receipt code or a typed ticket number, or an online order."""
+        """Open the ticket of a scanned receipt code or a typed ticket number, or an online order;
+        a receipt's QR code (``other_shop``) opens its ticket here, or the receipt as an order."""
+        if looks_like_proof(text):
+            return self.open(open_receipt(text.strip()))
         return self.open(find_sale(text, self.sealer.till_id))
 
     def open(self, ticket: Ticket | OnlineOrder) -> Ticket | OnlineOrder:
@@ -123,7 +133,7 @@ class ReturnSession(ReturnCardMoves):
             raise ReturnError("Ticket {code} is not a sale: it cannot be returned", code=ticket.code)
         if ticket.training:
             raise ReturnError("Ticket {code} is a training ticket", code=ticket.code)
-        self.original, self.order, self.no_receipt = ticket, None, False
+        self.original, self.order, self.no_receipt, self.receipt = ticket, None, False, None
         self.customer = ticket.customer
         self._picks.clear()
         self._refund_choice = None
@@ -132,6 +142,7 @@ class ReturnSession(ReturnCardMoves):
 
     def _open_order(self, order: OnlineOrder) -> OnlineOrder:
         self.original, self.order, self.no_receipt = None, order, False
+        self.receipt = receipt_return(self, order)
         self.customer = order.customer
         self._picks.clear()
         self._refund_choice = None
@@ -155,7 +166,7 @@ class ReturnSession(ReturnCardMoves):
     def without_receipt(self) -> None:
         """Return items with no ticket: priced at their lowest recent price (see the policy)."""
         self._check_open()
-        self.original, self.order, self.no_receipt = None, None, True
+        self.original, self.order, self.no_receipt, self.receipt = None, None, True, None
         self._lines.clear()
         self._picks.clear()
         self._refund_choice = None
@@ -168,6 +179,7 @@ class ReturnSession(ReturnCardMoves):
         if self.original is None and self.order is None:
             return []
         lines = returnable_lines(self.original) if self.original is not None else order_lines(self.order)
+        lines = self.receipt.lines(lines) if self.receipt is not None else lines
         self._lines = {line.line_id: line for line in lines}
         for key, pick in list(self._picks.items()):
             self._picks[key] = replace(pick, origin=self._lines[pick.origin.line_id])
@@ -337,8 +349,9 @@ class ReturnSession(ReturnCardMoves):
 
     # -- resolution ----------------------------------------------------------------------------
     def _original_payments(self) -> list[tuple[str, int, str | None]]:
-        if self.order is not None:  # paid on the web: refunded here in the shop's chosen means
-            return [(self.policy.online_order_refund, self.order.paid_cents, None)]
+        if self.order is not None:  # paid on the web or in another shop: refunded in the shop's chosen means
+            refund = self.receipt.refund_means if self.receipt is not None else self.policy.online_order_refund
+            return [(refund, self.order.paid_cents, None)]
         if self.original is None:
             return []
         return list(Payment.select(Payment.means, Payment.amount_cents, Payment.reference)
@@ -427,6 +440,8 @@ class ReturnSession(ReturnCardMoves):
         # The months (years) over close first, in their own transaction: the return's own takes
         # its locks before writing, and a closure takes chain G before T (``closures.close_due``).
         close_due(self.sealer, self.sealer.now())
+        if self.receipt is not None and not self.receipt.writing:  # held at head office first
+            return self.receipt.complete()
         if self._card_operation(self._planned_payments()) is not None:
             return self._complete_with_card()
         try:
@@ -441,6 +456,8 @@ class ReturnSession(ReturnCardMoves):
                                       credit_note_validity_days=self.config.credit_notes.validity_days,
                                       loyalty=self.config.loyalty, smtp=self.config.smtp,
                                       min_free_mb=self.config.till.min_free_mb)
+                if self.on_write is not None:
+                    self.on_write(ticket)
         except peewee.OperationalError as error:
             refused = refusal_for(error)  # the disk filled up by the commit: rolled back all the same
             if refused is not None:
@@ -498,7 +515,7 @@ class ReturnSession(ReturnCardMoves):
         for key, pick in list(self._picks.items()):
             origin = pick.origin
             now_returned = returned.get(origin.line_id, 0)
-            left = origin.sold - now_returned
+            left = origin.sold - now_returned - origin.elsewhere
             if pick.quantity > left:
                 raise ReturnError("Only {left} of {label} can still be returned", left=max(0, left),
                                   label=origin.label)
@@ -573,6 +590,8 @@ class ReturnSession(ReturnCardMoves):
 
     def _origin_signature(self) -> str | None:
         """The signature of the original ticket's record, sealed into the return's own record."""
+        if self.receipt is not None:  # a receipt kept from its QR code: the proof's signature names it
+            return self.receipt.signed.signature_text
         if self.original is None:
             return None
         return (FiscalRecord.select(FiscalRecord.signature)

@@ -21,6 +21,7 @@ from till.fiscal.closures import close_due
 from till.fiscal.lifecycle import record_start
 from till.fiscal.program_integrity import record_program_integrity
 from till.i18n import N_
+from till.returns import return_holds
 from till.selling.card_settlement import reconcile
 from till.shop.context import TillContext
 
@@ -57,6 +58,7 @@ def start_till(config: Config) -> TillContext:
     close_due(ctx.sealer)  # the months (fiscal years) over since the last run, their days closed
     resolve_card_journal(ctx)
     give_back_credit_holds(ctx)
+    give_back_return_holds(ctx)
     return ctx
 
 
@@ -87,3 +89,14 @@ def give_back_credit_holds(ctx):
         thread.start()
         return thread
     return None
+
+
+def give_back_return_holds(ctx):
+    """Units of another shop's receipt held at head office for a return the last session never
+    wrote go back: marked now, sent by a background thread (or the next sync)."""
+    return_holds.reconcile(ctx.till_id)
+    if getattr(ctx.config, "sync", None) is None or not return_holds.to_release(ctx.till_id):
+        return None
+    from till.returns.remote_returns import release_in_background  # deferred: head office client, when configured
+
+    return release_in_background(ctx.config, ctx.sealer)

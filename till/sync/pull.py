@@ -13,7 +13,11 @@ import is idempotent by number anyway).
 - credit notes the shop issued are registered at head office with what is left on them (so
   another shop can take them; from then on the shop's tills spend them through head office
   too), redemptions accepted offline are reported and abandoned holds given back
-  (``till.credit.remote.report``).
+  (``till.credit.remote.report``);
+- returns of other shops' receipts taken offline are reported, abandoned return holds given back
+  (``till.returns.remote_returns.report``), and every till's key chain is fetched and kept
+  (``till.fiscal.known_tills.store_till_keys``), so the next receipt of another shop is checked
+  here even when head office cannot be reached.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from store.models import CreditNote, CreditNoteMovement, Setting
 from till.credit.remote import REGISTERED_MARK, report
 from till.fiscal.chain import current_database
 from till.fiscal.credit_ledger import proved_note
+from till.fiscal.known_tills import store_till_keys
+from till.returns import remote_returns
 from till.returns.online_orders import import_orders
 from till.selling.catalogue_import import CatalogueImportError, import_catalogue
-from till.sync.client import HeadOfficeClient
-from till.sync.protocol import CATALOGUE, CREDIT_NOTES, ORDERS
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
+from till.sync.protocol import CATALOGUE, CREDIT_NOTES, ORDERS, TILL_KEYS
 
 log = logging.getLogger("till.sync.push")
 
@@ -92,6 +98,23 @@ def pull(client: HeadOfficeClient, till_id: str, folder: Path, result: Any, seal
         log.info("%d credit note holds given back at head office", released)
     result.notes_registered = register_notes(client)
     _save_state(folder, state)
+    other_shops(client, till_id)
+
+
+def other_shops(client: HeadOfficeClient, till_id: str) -> None:
+    """Offline returns of other shops' receipts reported, abandoned holds given back, then every
+    till's key chain kept (this till's own skipped: its journal is the authority). A head office
+    that does not answer these paths yet is logged, never a failed sync."""
+    reported, released = remote_returns.report(client, till_id)
+    if reported or released:
+        log.info("returns of other shops' receipts: %d reported, %d holds given back", reported, released)
+    try:
+        tills = client.request("GET", TILL_KEYS).get("tills") or []
+    except HeadOfficeAnswer as answer:
+        log.warning("the tills' keys were not fetched: %s", answer)
+        return
+    refused = store_till_keys(tills, own_till_id=till_id)
+    log.info("key chains fetched for %d tills, %d refused", len(tills), len(refused))
 
 
 def register_notes(client: HeadOfficeClient, page: int = 5000) -> int:

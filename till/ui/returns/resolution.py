@@ -235,7 +235,9 @@ class ResolutionScreen(WritesReturn, DigitsStartAmount, HasStatus, ModalScreen[A
             raise Refused(pending[0].error().text() + "   " + _("F6: manager"))
         self.waiting = True
         card = any(means(part.means).uses_terminal for part in self.parts)
-        self.show_info(_("Waiting for the card terminal...") if card else _("Writing the return..."))
+        held = self.session.receipt is not None and self.session.receipt.desk is not None
+        self.show_info(_("Waiting for the card terminal...") if card else _("Asking head office...") if held
+                       else _("Writing the return..."))
         self._complete()
 
     @guarded

@@ -35,7 +35,7 @@ from till.shop.context import TillContext
 from till.i18n import N_, _
 from till.returns.session import ReturnSession, customer_summary, find_sale
 from till.returns.written import WrittenReturn, written_return
-from till.scanning import ProductCode, SkuCode, TicketCode, parse
+from till.scanning import ProductCode, ReceiptProofCode, SkuCode, TicketCode, parse
 from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
 from till.ui.feedback import Refused, guarded, key, money, translate_bindings
 from till.ui.returns.choices import ReturnChoiceKeys
@@ -43,6 +43,7 @@ from till.config.reasons import disposition_label, reason_label
 from till.ui.returns.dialogs import SerialScreen
 from till.ui.returns.exchange import ReturnExchangeKeys
 from till.ui.returns.payment import ExchangePaymentScreen
+from till.ui.returns.receipt_scan import OpensReceipts
 from till.ui.returns.resolution import ResolutionScreen, means_label
 from till.ui.returns.scan import ReturnScanInput
 from till.ui.widgets.basket_table import BasketTable
@@ -68,7 +69,7 @@ class ReturnDone:
     cash_refund_cents: int
 
 
-class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str | None"]):
+class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str | None"]):
     """One return; dismisses with the sale screen's status text once written, ``None`` on Esc."""
 
     BINDINGS = [
@@ -136,7 +137,8 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
         by_line = {pick.origin.line_id: pick for pick in session.picks if pick.origin is not None}
         for line in session.lines:
             pick = by_line.get(line.line_id)
-            rows.append(ReturnRow(f"l{line.line_id}", line.label, line.sold, line.returned, line.returnable,
+            back = line.returned + line.elsewhere  # with a receipt of another shop: in any shop
+            rows.append(ReturnRow(f"l{line.line_id}", line.label, line.sold, back, line.returnable,
                                   pick.quantity if pick else 0, self._why(pick)))
         for pick in session.picks:
             if pick.origin is None:
@@ -162,6 +164,9 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
             date = session.sold_at.strftime("%d/%m/%Y")
             if self.exchange is not None:
                 info = _("Exchange of ticket {code} of {date}", code=session.reference, date=date)
+            elif session.receipt is not None:
+                info = _("Return of receipt {code} of {date}, sold in shop {shop}", code=session.reference,
+                         date=date, shop=session.order.shop_id or "?")
             elif session.order is not None:
                 info = _("Return of online order {code} of {date}", code=session.reference, date=date)
             else:
@@ -236,10 +241,15 @@ class ReturnScreen(ReturnExchangeKeys, ReturnChoiceKeys, HasStatus, Screen["str 
     @guarded
     def _open_code(self, code: str) -> None:
         session = self.session
+        if self.asking:  # head office is being asked about a receipt: nothing else meanwhile
+            return
         try:
             scan = parse(code)
         except Exception:  # noqa: BLE001 - a bad check digit: maybe a typed ticket number
             scan = None
+        if isinstance(scan, ReceiptProofCode):  # a receipt's QR code: its ticket, or another shop's receipt
+            self.open_receipt_code(scan.text)
+            return
         if isinstance(scan, TicketCode) or (session.reference is None and not session.no_receipt):
             found = find_sale(code, self.ctx.sealer.till_id)  # a receipt, else an online order's number
             if (session.original or session.order) == found:
