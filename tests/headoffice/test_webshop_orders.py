@@ -4,12 +4,15 @@ by number (the same again is unchanged, other content or another web shop's numb
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from headoffice.documents import publish_catalogue
 from headoffice.store import OnlineOrder, WebShopOrder, proxy
 from headoffice.webshop_auth import RateLimiter, add_webshop
+from till.sync.client import HeadOfficeAnswer, HeadOfficeClient
 from tests.headoffice.test_webshop_auth import call
 from tests.support.headoffice import HeadOffice
 
@@ -87,3 +90,35 @@ def test_a_key_without_the_orders_scope_cannot_post(office):
         key, _ = add_webshop("credit-only", ("credit",))
     assert call(office, "POST", "/webshop/v1/orders", key, web_order())[0] == 403
     assert stored() == []
+
+
+def test_the_same_order_posted_twice_at_once_is_created_once(office):
+    """A web shop retrying while its first call still runs: one 201, one 200, one order."""
+    with proxy.obj.connection_context():
+        key, _ = add_webshop("boutique", ("orders",))
+    start = threading.Barrier(2)
+
+    def post() -> int:
+        start.wait()
+        return call(office, "POST", "/webshop/v1/orders", key, web_order("WEB-2002"))[0]
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: post(), range(2)))
+    assert statuses == [200, 201]
+    assert stored() == [("WEB-2002", None, "boutique")]
+
+
+def test_a_till_asks_for_one_order_of_its_shop_or_of_any_shop(office, shop):
+    from headoffice.cli import enroll
+
+    with proxy.obj.connection_context():
+        key, _ = add_webshop("boutique", ("orders",))
+        enroll(shop.ctx.till_id, "PARIS", shop.ctx.sealer.signer.public_pem)
+    for number, for_shop in (("WEB-1", "PARIS"), ("WEB-2", None), ("WEB-3", "LYON")):
+        assert call(office, "POST", "/webshop/v1/orders", key, web_order(number, shop=for_shop))[0] == 201
+    client = HeadOfficeClient(office.url, shop.ctx.till_id, shop.ctx.sealer.signer)
+    assert client.request("GET", "/v1/orders/WEB-1")["order"] == web_order("WEB-1")
+    assert client.request("GET", "/v1/orders/web-2")["order"] == web_order("WEB-2")
+    with pytest.raises(HeadOfficeAnswer) as refused:
+        client.request("GET", "/v1/orders/WEB-3")
+    assert (refused.value.status, refused.value.body["error"]) == (404, "unknown_order")
