@@ -52,7 +52,8 @@ class PublishedCatalogue:
         for item in products if isinstance(products, list) else ():
             if not isinstance(item, dict) or not isinstance(item.get("sku"), str):
                 continue
-            known = KnownProduct(None, item["sku"], str(item.get("name") or item["sku"]), str(item.get("vat_code") or ""))
+            known = KnownProduct(None, item["sku"], str(item.get("name") or item["sku"]),
+                                 str(item.get("vat_code") or ""))
             self.by_sku[known.sku] = known
             for code in item.get("barcodes") or ():
                 self.by_barcode[str(code)] = known
