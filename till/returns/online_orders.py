@@ -1,6 +1,7 @@
 """Import online orders, so that what was bought on the web can be returned in the shop.
 
-``till import orders FILE.json`` reads a file the web shop (later head office) exports:
+``till import orders FILE.json`` reads a file the web shop exports (``till sync`` and
+``till.returns.remote_orders`` import head office's orders the same way):
 
     {"orders": [{"number": "WEB-100234", "ordered_at": "2026-11-20T14:03:00Z",
                  "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
@@ -16,6 +17,10 @@ The whole file is checked before anything is written, then written in one transa
 with one bad order imports nothing, and the message names the order and the field. An order
 already imported with the same content is skipped (the job can run again); with other content
 it is refused, since returns may already point at its lines (the tables are append-only).
+
+The checks that need no catalogue are ``till.sync.order_format``'s, shared with head office (which
+takes orders from the web shop by the same rules); this module adds the catalogue's part (a line's
+product, the VAT rate in force) and the customer this shop knows.
 """
 
 from __future__ import annotations
