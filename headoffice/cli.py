@@ -14,6 +14,7 @@ the till as ``till.sync.protocol`` is. The configuration is a small TOML file (c
     max_skew_s = 300
     max_body_mib = 64                                   # a larger request is refused (413) unread
     log_file = "/var/log/till-headoffice/headoffice.log"
+    hold_sweep_s = 30                                   # how often web-shop holds past their time are given back
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return USAGE
     app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
     start_checkers()  # the workers' start is paid here, not by the first batch a till sends
-    start_hold_sweeper()  # web-shop holds of credit notes left to expire are given back
+    start_hold_sweeper(float(settings.get("hold_sweep_s", 30)))  # web-shop holds left to expire given back
     uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
                 proxy_headers=bool(settings.get("behind_proxy", False)))
     return OK

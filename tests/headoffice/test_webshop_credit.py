@@ -18,7 +18,7 @@ from tests.headoffice.test_webshop_auth import call
 from tests.support.headoffice import HeadOffice, alerts, note_of_another_shop, office_balance, settings_for
 
 from headoffice.cli import enroll, main as headoffice_main
-from headoffice.store import CreditNote, CreditRedemption, WebShopHold, proxy, utcnow
+from headoffice.store import CreditNote, CreditRedemption, WebShopHold, open_database, proxy, utcnow
 from headoffice.webshop_auth import add_webshop, revoke_webshop
 from headoffice.webshop_credit import MAX_TTL_S, sweep_expired_holds
 from till.credit.notes import NotEnoughCredit
@@ -203,3 +203,27 @@ def test_a_revoked_key_or_one_without_the_credit_scope_is_refused(office):
             status, answer, _ = call(office, method, path, key, body)
             assert (status, answer["error"]) == expected
     assert office_balance(code) == 1000
+
+
+def test_the_served_head_office_gives_back_expired_holds_by_itself(ho_url, tmp_path):
+    from tests.support.headoffice import serve_process
+    from tests.support.net import free_port
+
+    port = free_port()
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "{ho_url}"\nhost = "127.0.0.1"\nport = {port}\nhold_sweep_s = 0.2\n',
+                      encoding="utf-8")
+    process = serve_process(config)
+    try:
+        open_database(ho_url)
+        code, key = note_of_another_shop(1000), _key()
+        served = HeadOffice(ho_url, port=port)  # only its url: the server is the process
+        assert call(served, "POST", f"{NOTES}/{code}/holds", key, {"hold_id": "left", "amount_cents": 600,
+                                                                  "ttl_s": 1})[0] == 201
+        deadline = time.monotonic() + 20
+        while _hold_state("left") == "held" and time.monotonic() < deadline:  # no request about the note meanwhile
+            time.sleep(0.1)
+        assert _hold_state("left") == "released" and office_balance(code) == 1000
+    finally:
+        process.kill()
+        process.wait()
