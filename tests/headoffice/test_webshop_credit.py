@@ -119,6 +119,8 @@ def test_a_hold_released_or_left_to_expire_gives_the_amount_back(office):
     code, key = note_of_another_shop(1500), _key()
     path = f"{NOTES}/{code}/holds"
     assert call(office, "POST", path, key, {"hold_id": "a", "amount_cents": 500})[0] == 201
+    status, answer, _ = call(office, "POST", f"{path}/a/release", _key("another"))  # not another web shop's hold
+    assert (status, answer["error"]) == (404, "unknown_hold") and office_balance(code) == 1000
     status, released, _ = call(office, "POST", f"{path}/a/release", key)
     assert status == 200 and (released["state"], released["balance_cents"]) == ("released", 1500)
     assert call(office, "POST", f"{path}/a/release", key)[0] == 200  # a retry: given back once
@@ -227,3 +229,15 @@ def test_the_served_head_office_gives_back_expired_holds_by_itself(ho_url, tmp_p
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_report_counts_open_holds_and_expired_notes_apart(office, tmp_path, capsys):
+    valid, expired = note_of_another_shop(1000), note_of_another_shop(500)
+    key = _key()
+    assert call(office, "POST", f"{NOTES}/{valid}/holds", key, {"hold_id": "open", "amount_cents": 300})[0] == 201
+    with proxy.obj.connection_context():
+        CreditNote.update(expires_on=dt.date.today() - dt.timedelta(days=1)).where(CreditNote.code == expired).execute()
+    report = json.loads(_report(office.database_url, tmp_path, capsys, "--json"))
+    assert report["credit_notes_by_issuing_shop"] == [{
+        "shop_id": "LYON", "notes": 2, "issued_cents": 1500, "spent_in_shops_cents": 0, "spent_online_cents": 0,
+        "held_online_cents": 300, "outstanding_cents": 700, "expired_cents": 500}]
