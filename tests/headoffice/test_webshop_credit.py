@@ -241,3 +241,37 @@ def test_the_report_counts_open_holds_and_expired_notes_apart(office, tmp_path, 
     assert report["credit_notes_by_issuing_shop"] == [{
         "shop_id": "LYON", "notes": 2, "issued_cents": 1500, "spent_in_shops_cents": 0, "spent_online_cents": 0,
         "held_online_cents": 300, "outstanding_cents": 700, "expired_cents": 500}]
+
+
+@pytest.mark.postgres
+def test_a_web_checkout_and_tills_racing_for_the_last_euros_one_wins(pg_url, tmp_path):
+    office = HeadOffice(pg_url).start()
+    try:
+        code, key = note_of_another_shop(1000), _key()
+        till_key = Signer.create(tmp_path / "lyon.key")
+        enroll("L01", "LYON", till_key.public_pem)
+        barrier, won = threading.Barrier(4), []
+
+        def web(index: int) -> None:
+            barrier.wait()
+            status, _answer, _ = call(office, "POST", f"{NOTES}/{code}/holds", key,
+                                      {"hold_id": f"order-{index}", "amount_cents": 800})
+            won.extend(["web"] if status == 201 else [])
+
+        def till(index: int) -> None:
+            client = HeadOfficeClient(office.url, "L01", till_key)
+            barrier.wait()
+            try:
+                redeem_remote(client, settings_for(office.url), code, 800, f"L01-T{index}")
+                won.append("till")
+            except NotEnoughCredit:
+                pass
+
+        threads = [threading.Thread(target=work, args=(index,)) for index, work in enumerate((web, till, web, till))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(won) == 1 and office_balance(code) == 200
+    finally:
+        office.stop()
