@@ -14,6 +14,7 @@ the till as ``till.sync.protocol`` is. The configuration is a small TOML file (c
     max_skew_s = 300
     max_body_mib = 64                                   # a larger request is refused (413) unread
     log_file = "/var/log/till-headoffice/headoffice.log"
+    hold_sweep_s = 30                                   # how often web-shop holds past their time are given back
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from headoffice.app import create_app
+from headoffice.credit_report import FIGURES, credit_notes_by_shop
 from headoffice.documents import add_orders, publish_catalogue
 from headoffice.ingest import start_checkers
 from headoffice.limits import body_limit
@@ -36,6 +38,7 @@ from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, prox
 from headoffice.verify import verify_all
 from headoffice.webshop_app import schema_text
 from headoffice.webshop_auth import SCOPES, add_webshop, list_webshops, revoke_webshop
+from headoffice.webshop_credit import start_hold_sweeper
 from till import logmask
 from till.errors import TillError
 from till.files import create_private, private_umask
@@ -130,6 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return USAGE
     app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
     start_checkers()  # the workers' start is paid here, not by the first batch a till sends
+    start_hold_sweeper(float(settings.get("hold_sweep_s", 30)))  # web-shop holds left to expire given back
     uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
                 proxy_headers=bool(settings.get("behind_proxy", False)))
     return OK
@@ -150,9 +154,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     open_database(settings["database"])
     rows = sales_report(args.since, args.until)
     across = returns_across_shops(args.since, args.until)
+    credit = credit_notes_by_shop()
     if args.json:
         print(json.dumps({"tills": rows, "returns_by_selling_shop": across["by_selling_shop"],
-                          "returns_by_returning_shop": across["by_returning_shop"]}, sort_keys=True))
+                          "returns_by_returning_shop": across["by_returning_shop"],
+                          "credit_notes_by_issuing_shop": credit}, sort_keys=True))
         return OK
     print(f"{'shop':<12}{'till':<10}{'tickets':>9}{'sales €':>14}{'returns €':>14}{'net €':>14}")
     for row in rows:
@@ -164,6 +170,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"\n{title}\n{'shop':<12}{'returns':>9}{'amount €':>14}")
             for row in across[key]:
                 print(f"{row['shop_id']:<12}{row['returns']:>9}{_euros(row['amount_cents']):>14}")
+    if credit:
+        print("\ncredit notes by issuing shop (€)\n" + f"{'shop':<12}{'notes':>7}"
+              + "".join(f"{name.replace('_', ' '):>16}" for name in FIGURES))
+        for row in credit:
+            print(f"{row['shop_id']:<12}{row['notes']:>7}"
+                  + "".join(f"{_euros(row[name + '_cents']):>16}" for name in FIGURES))
     return OK
 
 

@@ -22,7 +22,7 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder", "MODELS", "utcnow",
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder", "WebShopHold", "MODELS", "utcnow",
            "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
@@ -254,8 +254,33 @@ class WebShopOrder(_Model):
     created_at = peewee.DateTimeField(default=utcnow)
 
 
+class WebShopHold(_Model):
+    """An amount of a credit note a web shop holds during its checkout (``headoffice.webshop_credit``).
+
+    The amount is taken off the note when the hold is made, as the ``CreditRedemption`` whose
+    request id is ``request_id``; ``state`` is ``held`` until the web shop commits it (the
+    spending is final) or releases it, or it expires (given back by a counter-redemption, as a
+    till's release). ``hold_id`` is the web shop's idempotency key; ``ttl_s`` and
+    ``balance_cents`` (what the hold left) are kept to answer a re-sent hold as the first time."""
+
+    webshop = peewee.CharField(max_length=40)
+    hold_id = peewee.CharField(max_length=64)
+    code = peewee.CharField(max_length=40, index=True)
+    amount_cents = peewee.BigIntegerField()
+    ttl_s = peewee.IntegerField()
+    balance_cents = peewee.BigIntegerField()
+    request_id = peewee.CharField(max_length=64, unique=True)
+    state = peewee.CharField(max_length=12, default="held")
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)
+    settled_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("webshop", "hold_id"), True),)
+
+
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
-          ReturnHold, WebShop, WebShopCall, WebShopOrder]
+          ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))

@@ -32,6 +32,7 @@ Pure: no database, no network. Head office checks proofs with this module too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -286,10 +287,17 @@ def decode(text: str) -> SignedProof:
     return SignedProof(proof=proof, message=DOMAIN + body, signature=signature, text=text)
 
 
+@functools.lru_cache(maxsize=256)
+def _public_key(public_pem: str) -> ec.EllipticCurvePublicKey | None:
+    """A till's public key, parsed once per process (a counter checks many receipts of few tills)."""
+    key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    return key if isinstance(key, ec.EllipticCurvePublicKey) else None
+
+
 def _verifies(public_pem: str, message: bytes, signature: bytes) -> bool:
     try:
-        key = serialization.load_pem_public_key(public_pem.encode("ascii"))
-        if not isinstance(key, ec.EllipticCurvePublicKey):
+        key = _public_key(public_pem)
+        if key is None:
             return False
         der = utils.encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
         key.verify(der, message, ec.ECDSA(hashes.SHA256()))

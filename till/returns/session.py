@@ -47,7 +47,7 @@ from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
 from till.fiscal.receipt_proof import looks_like_proof
 from till.returns.other_shop import open_receipt
-from till.returns.picks import DISPOSITIONS, Pick
+from till.returns.picks import DISPOSITIONS, Pick, draft_lines
 from till.returns.receipt_returns import ReceiptReturn, receipt_return
 from till.returns.remote_orders import OrderDesk, looks_like_order_number
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
@@ -64,7 +64,7 @@ from till.returns.lines import (  # noqa: F401 - part of this module's API
     returned_quantities,
 )
 from till.selling.disk_room import refusal_for, require_room
-from till.selling.ticket_writer import DraftLine, DraftPayment, TicketDraft, write_ticket
+from till.selling.ticket_writer import DraftPayment, TicketDraft, write_ticket
 
 __all__ = [
     "ReturnError", "PolicyBreach", "ReturnableLine", "ReturnSession", "CustomerSummary",
@@ -558,29 +558,7 @@ class ReturnSession(ReturnCardMoves):
             return []
 
     def _draft(self, payments: list[DraftPayment]) -> TicketDraft:
-        lines: list[DraftLine] = []
-        for pick in self._picks.values():
-            if pick.origin is not None:
-                total, discount = pick.origin.amounts(pick.quantity)
-            else:
-                total, discount = pick.amount_cents, 0
-            reason = pick.reason if not pick.note else f"{pick.reason}: {pick.note}"
-            lines.append(DraftLine(
-                product_id=pick.product_id, sku=pick.sku, label=pick.label, quantity=-pick.quantity,
-                unit=pick.unit, unit_price_cents=pick.unit_price_cents, discount_cents=-discount,
-                total_cents=-total, vat_code=pick.vat_code, vat_rate_bp=pick.vat_rate_bp,
-                origin_line_id=pick.origin.line_id if pick.origin and not pick.origin.from_order else None,
-                origin_order_line_id=pick.origin.line_id if pick.origin and pick.origin.from_order else None,
-                reason=reason[:64],
-                disposition=pick.disposition, serial=pick.serial, stock_location=DISPOSITIONS[pick.disposition],
-            ))
-        if self.basket is not None:
-            for line in self.basket.lines:
-                lines.append(DraftLine(
-                    product_id=line.product_id, sku=line.sku, label=line.label, quantity=line.quantity,
-                    unit=line.unit, unit_price_cents=line.unit_price_cents, discount_cents=line.discount_cents,
-                    total_cents=line.total_cents, vat_code=line.vat_code, vat_rate_bp=line.vat_rate_bp,
-                ))
+        lines = draft_lines(self._picks.values(), self.basket.lines if self.basket is not None else ())
         customer = self.customer
         return TicketDraft(
             kind=EXCHANGE if self.basket is not None else RETURN, user_id=self.user.id,
