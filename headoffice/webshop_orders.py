@@ -103,10 +103,12 @@ def post_order(caller: WebShopCaller, data: Any, _request: Request | None = None
 
 def _known(caller: WebShopCaller, number: str, digest: str) -> JSONResponse | None:
     """The answer for a number head office holds already, or None when it is new."""
+    # The order first, then who posted it: both rows are committed together, so once the order is
+    # seen its WebShopOrder is too (the other way round, a post committing in between looked foreign).
+    if OnlineOrder.get_or_none(OnlineOrder.number == number) is None:
+        return None
     posted = WebShopOrder.get_or_none(WebShopOrder.number == number)
     if posted is None:
-        if OnlineOrder.get_or_none(OnlineOrder.number == number) is None:
-            return None
         raise WebShopError("taken", f"order {number} was added to head office otherwise", 409)
     if posted.webshop != caller.name:
         raise WebShopError("taken", f"order {number} was posted by another web shop", 409)
