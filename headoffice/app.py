@@ -11,6 +11,7 @@ own connection (``connection_context``): the event loop never waits on PostgreSQ
     GET  /v1/records?chain=C&after=N&limit=M   the caller's own records, as signed (``records_out``)
     GET  /v1/catalogue?since=VERSION       the catalogue document when newer than VERSION
     GET  /v1/orders?after=ID               online orders for the caller's shop, after that row
+    GET  /v1/orders/{number}               one order, when the caller's shop may take it back (else 404)
     POST /v1/credit-notes                  {"notes": [...]}: notes issued by the caller's shop
     GET  /v1/credit-notes/{code}           a note's state, company-wide
     POST /v1/credit-notes/{code}/redeem    {"amount_cents", "request_id", "offline"}
@@ -144,6 +145,12 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
     def orders(caller: Caller, _data, request: Request) -> dict[str, Any]:
         return documents.orders_for(caller.shop_id, _int(request.query_params.get("after"), 0, OnlineOrder, "id"))
 
+    def one_order(caller: Caller, _data, request: Request) -> dict[str, Any]:
+        order = documents.order_for(caller.shop_id, request.path_params["number"])
+        if order is None:
+            raise returns.ReturnError("unknown_order", "no such order for this shop", 404)
+        return {"order": order}
+
     def notes_register(caller: Caller, data: dict[str, Any], _request) -> dict[str, Any]:
         return credit.register(caller, data.get("notes") if isinstance(data, dict) else None)
 
@@ -186,6 +193,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route("/v1/chain-heads", guarded(heads_statement_last), methods=["GET"]),
         Route("/v1/catalogue", guarded(catalogue), methods=["GET"]),
         Route("/v1/orders", guarded(orders), methods=["GET"]),
+        Route("/v1/orders/{number}", guarded(one_order), methods=["GET"]),
         Route("/v1/credit-notes", guarded(notes_register), methods=["POST"]),
         Route("/v1/credit-notes/{code}", guarded(note_state), methods=["GET"]),
         Route("/v1/credit-notes/{code}/redeem", guarded(note_redeem), methods=["POST"]),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import peewee
+
 from headoffice.store import Document, OnlineOrder, proxy, utcnow
 
-__all__ = ["publish_catalogue", "catalogue_since", "add_orders", "orders_for"]
+__all__ = ["publish_catalogue", "catalogue_since", "add_orders", "orders_for", "order_for"]
 
 
 def publish_catalogue(body: dict[str, Any]) -> int:
@@ -54,3 +56,17 @@ def orders_for(shop_id: str, after: int) -> dict[str, Any]:
              .order_by(OnlineOrder.id).limit(1000))
     rows = list(query)
     return {"orders": [json.loads(r.body) for r in rows], "last_id": rows[-1].id if rows else after}
+
+
+def order_for(shop_id: str, number: str) -> dict[str, Any] | None:
+    """Order ``number`` (as typed: any case) when ``shop_id`` may take it back (it is for that shop
+    or for any shop), else None: a till asks for one order the moment a cashier types its number,
+    rather than wait for the next sync."""
+    number = (number or "").strip()
+    if not number or len(number) > 40:
+        return None
+    mine = OnlineOrder.shop_id.is_null() | (OnlineOrder.shop_id == shop_id)
+    row = (OnlineOrder.get_or_none((OnlineOrder.number == number) & mine)
+           or OnlineOrder.select().where((peewee.fn.UPPER(OnlineOrder.number) == number.upper()) & mine)
+           .order_by(OnlineOrder.id).first())
+    return None if row is None else json.loads(row.body)

@@ -27,6 +27,7 @@ __all__ = ["PREFIX", "ROUTE_MODULES", "all_routes", "webshop_routes", "openapi_d
 
 PREFIX = "/webshop/v1"
 ROUTE_MODULES: tuple[str, ...] = (
+    "headoffice.webshop_orders",
     "headoffice.webshop_credit",
 )
 """The feature modules whose ``ROUTES`` make the API, in the schema's order."""

@@ -78,7 +78,8 @@ class WebShopRoute:
     scope: str
     """One of ``SCOPES``, or "" for any valid key."""
     work: Callable[[WebShopCaller, Any, Request], Any]
-    """(caller, the JSON body or None, the request) -> the JSON answer; raises ``WebShopError``."""
+    """(caller, the JSON body or None, the request) -> the JSON answer (or a ``Response`` when the
+    status depends on the call); raises ``WebShopError``."""
     summary: str
     request_schema: dict[str, Any] | None = None
     response_schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
@@ -214,7 +215,8 @@ def guarded(route: WebShopRoute, limiter: RateLimiter, max_body: int):
                         data = json.loads(body) if body else None
                     except ValueError:
                         raise WebShopError("malformed", "the body is not JSON") from None
-                    response = _json(route.work(caller, data, request), route.status)
+                    result = route.work(caller, data, request)  # a Response: its own status (200 or 201)
+                    response = result if isinstance(result, Response) else _json(result, route.status)
                 except WebShopError as error:
                     response = _json(error.answer(), error.status, error.headers)
                     _log_call(name, request, error.status, error.code)

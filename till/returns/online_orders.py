@@ -1,6 +1,7 @@
 """Import online orders, so that what was bought on the web can be returned in the shop.
 
-``till import orders FILE.json`` reads a file the web shop (later head office) exports:
+``till import orders FILE.json`` reads a file the web shop exports (``till sync`` and
+``till.returns.remote_orders`` import head office's orders the same way):
 
     {"orders": [{"number": "WEB-100234", "ordered_at": "2026-11-20T14:03:00Z",
                  "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
@@ -16,12 +17,15 @@ The whole file is checked before anything is written, then written in one transa
 with one bad order imports nothing, and the message names the order and the field. An order
 already imported with the same content is skipped (the job can run again); with other content
 it is refused, since returns may already point at its lines (the tables are append-only).
+
+The checks that need no catalogue are ``till.sync.order_format``'s, shared with head office (which
+takes orders from the web shop by the same rules); this module adds the catalogue's part (a line's
+product, the VAT rate in force) and the customer this shop knows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +36,8 @@ from till.selling import catalogue
 from till.selling.priced_item import PricedItem
 from till.errors import TillError
 from till.fiscal.chain import current_database
-from till.money import line_total
+from till.sync import order_format
+from till.sync.order_format import KnownProduct
 
 
 class OrderImportError(TillError):
@@ -131,50 +136,42 @@ def _write(order: _Order) -> None:
 
 # --- checking one order -------------------------------------------------------------------------
 
-def fail(where: str, message: str, **params: Any) -> OrderImportError:
-    """The refusal of order ``where``; ``message`` is a whole message id (translated as it is)."""
-    return OrderImportError(message, order=where, **params)
+class _TillCatalogue:
+    """The till's products and VAT rates, as ``till.sync.order_format`` asks for them."""
+
+    def product(self, sku: str | None, barcode: str | None) -> KnownProduct | None:
+        product = catalogue.product_by_barcode(barcode) if barcode else None
+        if product is None and sku:
+            product = catalogue.product_by_sku(sku)
+        return None if product is None else KnownProduct(product.id, product.sku, product.name, product.vat_code)
+
+    def vat_rate_bp(self, vat_code: str, on: dt.date, where: str) -> int:
+        try:
+            return catalogue.vat_rate_bp(vat_code, on)
+        except TillError:
+            raise order_format.fail(where, "Order {order}: no VAT rate {code} is in force on {date}"
+                                           ": nothing was imported", code=vat_code, date=on.isoformat()) from None
 
 
-def _cents(value: Any, where: str, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(where, "Order {order}: {field} must be a whole number of cents: nothing was imported", field=name)
-    if value < minimum:
-        raise fail(where, "Order {order}: {field} cannot be below {minimum}"
-                          ": nothing was imported", field=name, minimum=minimum)
-    return value
-
-
-def _text(value: Any, where: str, name: str, limit: int, required: bool = True) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise fail(where, "Order {order}: {field} must be a text: nothing was imported", field=name)
-    if len(value.strip()) > limit:
-        raise fail(where, "Order {order}: {field} is longer than {limit} characters"
-                          ": nothing was imported", field=name, limit=limit)
-    return value.strip()
-
-
-def _when(value: Any, where: str) -> dt.datetime:
+def _parse(raw: Any, index: int) -> _Order:
+    """One order checked by the shared rules (``till.sync.order_format``), its customer matched."""
     try:
-        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(where, "Order {order}: ordered_at must be an ISO date and time, e.g. 2026-11-20T14:03:00Z"
-                          ": nothing was imported") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return when.replace(microsecond=0)
+        checked = order_format.check_order(raw, index, _TillCatalogue())
+    except order_format.OrderFormatError as error:
+        raise OrderImportError(error.message, **error.params) from None
+    customer_id, customer_name = _customer(checked.customer, checked.customer_name)
+    lines = tuple(_Line(product_id=line.product_id, sku=line.sku, label=line.label, quantity=line.quantity,
+                        unit_price_cents=line.unit_price_cents, discount_cents=line.discount_cents,
+                        total_cents=line.total_cents, vat_code=line.vat_code, vat_rate_bp=line.vat_rate_bp,
+                        serial=line.serial) for line in checked.lines)
+    return _Order(checked.number, checked.source, checked.ordered_at, customer_id, customer_name, checked.email,
+                  checked.paid_cents, checked.payment_means, lines, checked.digest)
 
 
-def _customer(raw: Any, where: str) -> tuple[int | None, str | None, str | None]:
-    """(customer id if the shop knows them, name, e-mail): by loyalty card, then e-mail, then phone."""
+def _customer(raw: dict[str, Any] | None, name: str | None) -> tuple[int | None, str | None]:
+    """(customer id if the shop knows them, name): by loyalty card, then e-mail, then phone."""
     if raw is None:
-        return None, None, None
-    if not isinstance(raw, dict):
-        raise fail(where, "Order {order}: customer must be an object: nothing was imported")
-    name = _text(raw.get("name"), where, "customer.name", 160, required=False)
-    email = _text(raw.get("email"), where, "customer.email", 160, required=False)
+        return None, name
     match = None
     for key, column in (("loyalty_card", Customer.loyalty_card), ("email", Customer.email),
                         ("phone", Customer.phone)):
@@ -185,72 +182,4 @@ def _customer(raw: Any, where: str) -> tuple[int | None, str | None, str | None]
                 break
     if match is not None and name is None:
         name = match.display_name
-    return (match.id if match else None), name, email
-
-
-def _line(raw: Any, where: str, on: dt.date) -> _Line:
-    if not isinstance(raw, dict):
-        raise fail(where, "Order {order}: each line must be an object: nothing was imported")
-    product = None
-    if raw.get("barcode"):
-        product = catalogue.product_by_barcode(str(raw["barcode"]))
-    if product is None and raw.get("sku"):
-        product = catalogue.product_by_sku(str(raw["sku"]))
-    sku = _text(raw.get("sku") or (product.sku if product else None), where, "sku", 32)
-    quantity = raw.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise fail(where, "Order {order}: quantity of {sku} must be a whole number above 0"
-                          ": nothing was imported", sku=sku)
-    if product is None and not all(raw.get(key) is not None for key in ("label", "vat_code", "vat_rate_bp")):
-        raise fail(where, "Order {order}: {sku} is not in the catalogue: give its label, vat_code and vat_rate_bp"
-                          ": nothing was imported", sku=sku)
-    label = _text(raw.get("label") or product.name, where, "label", 120)
-    vat_code = _text(raw.get("vat_code") or product.vat_code, where, "vat_code", 8)
-    if raw.get("vat_rate_bp") is not None:
-        rate = _cents(raw["vat_rate_bp"], where, "vat_rate_bp")
-    else:
-        try:
-            rate = catalogue.vat_rate_bp(vat_code, on)
-        except TillError:
-            raise fail(where, "Order {order}: no VAT rate {code} is in force on {date}"
-                              ": nothing was imported", code=vat_code, date=on.isoformat()) from None
-    unit_price = _cents(raw.get("unit_price_cents"), where, "unit_price_cents")
-    discount = _cents(raw.get("discount_cents", 0), where, "discount_cents")
-    total = line_total(unit_price, quantity) - discount
-    if total < 0:
-        raise fail(where, "Order {order}: the discount of {sku} is more than its price: nothing was imported", sku=sku)
-    if raw.get("total_cents") is not None and _cents(raw["total_cents"], where, "total_cents") != total:
-        raise fail(where, "Order {order}: total_cents of {sku} is not quantity x price - discount ({total})"
-                          ": nothing was imported", sku=sku,
-                    total=total)
-    serial = _text(raw.get("serial"), where, "serial", 64, required=False)
-    return _Line(product_id=product.id if product else None, sku=sku, label=label, quantity=quantity,
-                 unit_price_cents=unit_price, discount_cents=discount, total_cents=total, vat_code=vat_code,
-                 vat_rate_bp=rate, serial=serial)
-
-
-def _parse(raw: Any, index: int) -> _Order:
-    where = f"#{index}"
-    if not isinstance(raw, dict):
-        raise fail(where, "Order {order}: must be an object: nothing was imported")
-    number = _text(raw.get("number"), where, "number", 40)
-    where = number
-    ordered_at = _when(raw.get("ordered_at"), where)
-    customer_id, customer_name, email = _customer(raw.get("customer"), where)
-    lines_raw = raw.get("lines")
-    if not isinstance(lines_raw, list) or not lines_raw:
-        raise fail(where, "Order {order}: lines must be a list of at least one line: nothing was imported")
-    lines = tuple(_line(line, where, ordered_at.date()) for line in lines_raw)
-    payment = raw.get("payment") or {}
-    if not isinstance(payment, dict):
-        raise fail(where, "Order {order}: payment must be an object: nothing was imported")
-    total = sum(line.total_cents for line in lines)
-    paid = _cents(payment.get("amount_cents", total), where, "payment.amount_cents")
-    if paid != total:
-        raise fail(where, "Order {order}: paid {paid} cents for lines worth {total} cents"
-                          ": nothing was imported", paid=paid, total=total)
-    means = _text(payment.get("means", "online"), where, "payment.means", 32)
-    source = _text(raw.get("source", "web"), where, "source", 40)
-    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-                            .encode("utf-8")).hexdigest()
-    return _Order(number, source, ordered_at, customer_id, customer_name, email, paid, means, lines, digest)
+    return (match.id if match else None), name

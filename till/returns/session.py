@@ -49,6 +49,7 @@ from till.fiscal.receipt_proof import looks_like_proof
 from till.returns.other_shop import open_receipt
 from till.returns.picks import DISPOSITIONS, Pick, draft_lines
 from till.returns.receipt_returns import ReceiptReturn, receipt_return
+from till.returns.remote_orders import OrderDesk, looks_like_order_number
 from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
@@ -123,6 +124,12 @@ class ReturnSession(ReturnCardMoves):
         if looks_like_proof(text):
             return self.open(open_receipt(text.strip()))
         return self.open(find_sale(text, self.sealer.till_id))
+
+    def order_desk(self, text: str) -> OrderDesk | None:
+        """Head office's counter for ``text``, a number ``find`` found nowhere here that may be an
+        order head office holds (None without ``[sync]``): ``remote_orders.fetch_or_refuse`` asks
+        it, from a worker, then ``open`` opens what it imported."""
+        return OrderDesk.for_config(self.config, self.sealer) if looks_like_order_number(text) else None
 
     def open(self, ticket: Ticket | OnlineOrder) -> Ticket | OnlineOrder:
         """Start from ``ticket`` (e.g. picked from ``purchases(customer)``) or an online order."""

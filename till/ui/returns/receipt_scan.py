@@ -1,10 +1,14 @@
-"""The return screen's part for a receipt's QR code (``OpensReceipts``).
+"""The return screen's questions to head office (``OpensReceipts``): a receipt's QR code, an order.
 
 A QR code scanned on the return screen opens its ticket, or (a receipt of another shop, or of
 this shop whose ticket was lost) the receipt itself. Head office is then asked what already came
 back in other shops: in a thread worker, with "asking head office" shown and every key ignored
 until it answers, as the payment screen asks about a credit note of another shop. Without an
 answer the receipt stays open under the shop's offline policy, and the status line says so.
+
+A typed number this till holds no ticket or order for is asked of head office the same way
+(``till.returns.remote_orders``): an order the web shop posted since the last sync is imported
+and opened at once; head office unreachable, the refusal says so.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 
 from till.i18n import _
 from till.returns.other_shop import open_receipt
+from till.returns.remote_orders import OrderDesk, fetch_or_refuse
+from till.returns.lines import ReturnError
 from till.ui.blocking import off_loop
 from till.ui.feedback import Refused, error_text, guarded
 
@@ -71,3 +77,18 @@ class OpensReceipts:
         if elsewhere:
             self.show_info(_("Receipt {code}: {count} already came back in other shops",
                              code=receipt.code, count=elsewhere))
+
+    def ask_head_office_for_order(self, desk: OrderDesk, number: str, refusal: ReturnError) -> None:
+        """Ask head office for order ``number``, found nowhere here (``refusal`` says so)."""
+        self.asking = True
+        self.show_info(_("Asking head office about order {number}...", number=number.strip()))
+        off_loop(self, lambda: fetch_or_refuse(desk, number, refusal), self._order_fetched, HEAD_OFFICE_GROUP,
+                 "order at head office")
+
+    @guarded
+    def _order_fetched(self, order: Any, error: Exception | None) -> None:
+        self.asking = False
+        if error is not None:
+            raise error
+        self.session.open(order)
+        self._opened()

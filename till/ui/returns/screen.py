@@ -33,7 +33,7 @@ from till.credit.notes import issued_by
 from till.selling import catalogue
 from till.shop.context import TillContext
 from till.i18n import N_, _
-from till.returns.session import ReturnSession, customer_summary, find_sale
+from till.returns.session import ReturnError, ReturnSession, customer_summary, find_sale
 from till.returns.written import WrittenReturn, written_return
 from till.scanning import ProductCode, ReceiptProofCode, SkuCode, TicketCode, parse
 from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
@@ -251,7 +251,14 @@ class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatu
             self.open_receipt_code(scan.text)
             return
         if isinstance(scan, TicketCode) or (session.reference is None and not session.no_receipt):
-            found = find_sale(code, self.ctx.sealer.till_id)  # a receipt, else an online order's number
+            try:
+                found = find_sale(code, self.ctx.sealer.till_id)  # a receipt, else an online order's number
+            except ReturnError as refusal:  # maybe an order head office has and this till not yet
+                desk = None if isinstance(scan, TicketCode) else session.order_desk(code)
+                if desk is None:
+                    raise
+                self.ask_head_office_for_order(desk, code, refusal)
+                return
             if (session.original or session.order) == found:
                 self.after_change(_("Ticket {code} is already open", code=session.reference))
                 return
