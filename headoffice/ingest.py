@@ -39,6 +39,7 @@ from typing import Any
 
 from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, integer_limits,
                               is_postgres, proxy, text_limits, utcnow)
+from headoffice.webshop_events import queue_returns
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
@@ -168,9 +169,12 @@ def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = Fals
         _refuse(error, till_id, chain)
     for _attempt in range(3):
         try:
-            return _ingest(till_id, chain, records, last)
+            answer = _ingest(till_id, chain, records, last)
         except _Moved:
             continue
+        if chain == "T":  # once committed: returns of web-shop orders, to tell their web shop
+            queue_returns(till_id, records)
+        return answer
     raise Rejected("BUSY", "the chain kept moving under this batch; send it again")
 
 

@@ -26,7 +26,9 @@ from headoffice.webshop_auth import SCOPES, RateLimiter, WebShopCaller, WebShopR
 __all__ = ["PREFIX", "ROUTE_MODULES", "all_routes", "webshop_routes", "openapi_document", "schema_text", "SCHEMA_FILE"]
 
 PREFIX = "/webshop/v1"
-ROUTE_MODULES: tuple[str, ...] = ()
+ROUTE_MODULES: tuple[str, ...] = (
+    "headoffice.webshop_events",
+)
 """The feature modules whose ``ROUTES`` make the API, in the schema's order."""
 SCHEMA_FILE = Path(__file__).with_name("webshop_openapi.json")
 VERSION = "1.0.0"
