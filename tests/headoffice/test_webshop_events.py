@@ -1,0 +1,177 @@
+"""Returns reported back: a web shop's order returned in a shop becomes one event for that web
+shop, delivered to its webhook (signed, retried until acknowledged) and readable by polling;
+the reference client checks the signature and calls the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from headoffice.documents import add_orders
+from headoffice.ingest import ingest_batch
+from headoffice.store import RECORD_FIELDS, Record, WebShopEvent, WebShopOrder, proxy, utcnow
+from headoffice.webshop_auth import add_webshop
+from headoffice.webshop_delivery import deliver_due, signature_header
+from till.returns.session import ReturnSession
+from till.sync.push import EXIT_OK, run_sync
+from tests.support.headoffice import settings_for
+from tests.support.receipts import headoffice  # noqa: F401 - fixture
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webshop_client.py"
+ORDER = {"number": "WEB-1001", "ordered_at": "2026-11-20T14:03:00Z",
+         "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
+         "payment": {"means": "card", "amount_cents": 2 * 895 + 350},
+         "lines": [{"sku": "SOA", "quantity": 1, "unit_price_cents": 350},
+                   {"sku": "WIN", "quantity": 2, "unit_price_cents": 895}]}
+
+
+def reference_client():
+    spec = importlib.util.spec_from_file_location("webshop_client", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Webhook:
+    """A web shop's webhook on loopback: answers ``statuses`` in turn (then 200), keeps what came."""
+
+    def __init__(self, statuses=()) -> None:
+        self.statuses, self.received = list(statuses), []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.received.append((dict(self.headers), body))
+                self.send_response(hook.statuses.pop(0) if hook.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/till-events"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook():
+    hook = Webhook([500, 500])
+    yield hook
+    hook.close()
+
+
+def _posted_by(webshop: str, webhook_url: str | None = None) -> tuple[str, str]:
+    """Web shop ``webshop`` registered, and order WEB-1001 posted by it (as its API stores one)."""
+    with proxy.obj.connection_context():
+        key, secret = add_webshop(webshop, webhook_url=webhook_url)
+        add_orders([ORDER])
+        WebShopOrder.create(number=ORDER["number"], webshop=webshop, digest="0" * 64)
+    return key, secret
+
+
+def _returned_in_the_shop(shop, office) -> None:
+    """The shop's till pulls the order, takes one bottle back for cash, and syncs."""
+    assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
+    session = ReturnSession.at(shop.ctx, shop.cashier)
+    session.find(ORDER["number"])
+    wine = next(line for line in session.lines if line.sku == "WIN")
+    session.pick(wine.line_id, 1, reason="wrong_size")
+    session.complete()
+    assert run_sync(shop.ctx, settings_for(office.url)).exit_code == EXIT_OK
+
+
+def _chain_t(till_id: str) -> list[dict]:
+    fields = [getattr(Record, name) for name in RECORD_FIELDS]
+    return [dict(zip(RECORD_FIELDS, row)) for row in Record.select(*fields)
+            .where((Record.till_id == till_id) & (Record.chain == "T")).order_by(Record.sequence).tuples()]
+
+
+def test_a_return_is_queued_once_delivered_signed_and_retried_until_acknowledged(shop, headoffice, webhook):
+    _key, secret = _posted_by("boutique", webhook.url)
+    _returned_in_the_shop(shop, headoffice)
+    till_id = shop.ctx.till_id
+    with proxy.obj.connection_context():
+        (event,) = WebShopEvent.select()
+        data = json.loads(event.body)
+        assert (event.webshop, event.kind, event.number) == ("boutique", "order.returned", "WEB-1001")
+        assert (data["order"], data["shop_id"], data["till_id"]) == ("WEB-1001", "PARIS", till_id)
+        assert data["return"]["kind"] == "return" and data["return"]["code"] and data["return"]["at"]
+        assert data["lines"] == [{"sku": "WIN", "label": "Côtes du Rhône 75 cl", "quantity": 1, "amount_cents": 895,
+                                  "order_line": 2, "reason": "wrong_size"}]
+        assert (data["refund"], data["refunded_cents"]) == ([{"means": "cash", "amount_cents": 895}], 895)
+        # The till sends its chain T again: the records are held already, nothing new is queued.
+        assert ingest_batch(till_id, "T", _chain_t(till_id))["accepted"] == 0
+        assert WebShopEvent.select().count() == 1
+
+        start = utcnow()
+        later = lambda seconds: start + dt.timedelta(seconds=seconds)  # noqa: E731
+        assert deliver_due(start) == {"delivered": 0, "failed": 1}       # 500
+        assert deliver_due(later(30)) == {"delivered": 0, "failed": 0}   # not due before a minute
+        assert deliver_due(later(61)) == {"delivered": 0, "failed": 1}   # 500 again
+        assert deliver_due(later(61 + 119)) == {"delivered": 0, "failed": 0}  # then two minutes
+        assert deliver_due(later(61 + 121)) == {"delivered": 1, "failed": 0}
+        assert deliver_due(later(86400)) == {"delivered": 0, "failed": 0}  # acknowledged: never again
+        event = WebShopEvent.get_by_id(event.id)
+        assert event.delivered_at is not None and event.attempts == 3 and event.last_error == ""
+
+    assert len(webhook.received) == 3
+    headers, body = webhook.received[-1]
+    assert all(seen == body and h["X-Till-Event-Id"] == str(event.id) for h, seen in webhook.received)
+    assert json.loads(body) == {"id": event.id, "type": "order.returned",
+                                "created_at": event.created_at.isoformat() + "Z", "data": data}
+    client = reference_client()
+    assert client.verify_signature(secret, headers, body)
+    assert not client.verify_signature("another-secret", headers, body)
+    assert not client.verify_signature(secret, headers, body.replace(b"895", b"995"))
+    forged = dict(headers, **{"X-Till-Signature": headers["X-Till-Signature"][:-4] + "0000"})
+    assert not client.verify_signature(secret, forged, body)
+    old = int(headers["X-Till-Signature"].split(",")[0][2:]) - 301  # a copy replayed later, signed then
+    assert not client.verify_signature(secret, dict(headers, **{"X-Till-Signature": signature_header(secret, body, old)}),
+                                       body)
+    assert client.verify_signature(secret, dict(headers, **{"X-Till-Signature": signature_header(secret, body, old + 2)}),
+                                   body)
+
+
+def test_a_web_shop_without_a_webhook_polls_and_acks_each_event_once(shop, headoffice, webhook):
+    key, _secret = _posted_by("boutique")
+    other_key, _ = _posted_by_nothing("atelier", webhook.url)
+    _returned_in_the_shop(shop, headoffice)
+    client = reference_client().WebShopClient(headoffice.url, key)
+    (event,) = client.events()
+    assert (event["type"], event["data"]["order"], event["acknowledged"]) == ("order.returned", "WEB-1001", False)
+    assert client.events(after=event["id"]) == []
+    assert reference_client().WebShopClient(headoffice.url, other_key).events() == []  # its own events only
+    with pytest.raises(Exception) as refused:
+        reference_client().WebShopClient(headoffice.url, other_key).ack(event["id"])
+    assert refused.value.status == 404 and refused.value.code == "not_found"
+    assert client.ack(event["id"]) == {"id": event["id"], "acknowledged": True}
+    assert [e["acknowledged"] for e in client.events()] == [True]
+    with proxy.obj.connection_context():
+        assert deliver_due(utcnow() + dt.timedelta(days=1)) == {"delivered": 0, "failed": 0}
+    assert webhook.received == []
+
+
+def test_an_acked_event_is_not_sent_to_the_webhook(shop, headoffice, webhook):
+    key, _secret = _posted_by("boutique", webhook.url)
+    _returned_in_the_shop(shop, headoffice)
+    client = reference_client().WebShopClient(headoffice.url, key)
+    client.ack(client.events()[0]["id"])
+    with proxy.obj.connection_context():
+        assert deliver_due(utcnow() + dt.timedelta(minutes=5)) == {"delivered": 0, "failed": 0}
+    assert webhook.received == []
+
+
+def _posted_by_nothing(webshop: str, webhook_url: str) -> tuple[str, str]:
+    with proxy.obj.connection_context():
+        return add_webshop(webshop, webhook_url=webhook_url)
