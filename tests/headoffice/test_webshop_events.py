@@ -8,20 +8,20 @@ import datetime as dt
 import importlib.util
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from headoffice.cli import main as headoffice_main
 from headoffice.documents import add_orders
 from headoffice.ingest import ingest_batch
 from headoffice.store import RECORD_FIELDS, Record, WebShopEvent, WebShopOrder, proxy, utcnow
 from headoffice.webshop_auth import add_webshop
-from headoffice.webshop_delivery import deliver_due, signature_header
+from headoffice.webshop_delivery import deliver_due, signature_header, start_delivery
 from till.returns.session import ReturnSession
 from till.sync.push import EXIT_OK, run_sync
 from tests.support.headoffice import settings_for
-from tests.support.receipts import headoffice  # noqa: F401 - fixture
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webshop_client.py"
 ORDER = {"number": "WEB-1001", "ordered_at": "2026-11-20T14:03:00Z",
@@ -41,7 +41,7 @@ def reference_client():
 class Webhook:
     """A web shop's webhook on loopback: answers ``statuses`` in turn (then 200), keeps what came."""
 
-    def __init__(self, statuses=()) -> None:
+    def __init__(self, statuses=(), delay_s: float = 0.0) -> None:
         self.statuses, self.received = list(statuses), []
         hook = self
 
@@ -49,13 +49,14 @@ class Webhook:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hook.received.append((dict(self.headers), body))
+                threading.Event().wait(delay_s)
                 self.send_response(hook.statuses.pop(0) if hook.statuses else 200)
                 self.end_headers()
 
             def log_message(self, *_args):
                 pass
 
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/till-events"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -175,3 +176,53 @@ def test_an_acked_event_is_not_sent_to_the_webhook(shop, headoffice, webhook):
 def _posted_by_nothing(webshop: str, webhook_url: str) -> tuple[str, str]:
     with proxy.obj.connection_context():
         return add_webshop(webshop, webhook_url=webhook_url)
+
+
+def test_two_deliverers_at_once_send_an_event_once(shop, headoffice):
+    slow = Webhook(delay_s=0.3)  # the other deliverer reads the event while the first one waits
+    try:
+        _posted_by("boutique", slow.url)
+        _returned_in_the_shop(shop, headoffice)
+        start, results = threading.Barrier(2), []
+
+        def deliverer():
+            with proxy.obj.connection_context():
+                start.wait()
+                results.append(deliver_due(utcnow() + dt.timedelta(seconds=1)))
+
+        threads = [threading.Thread(target=deliverer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(slow.received) == 1 and sorted(r["delivered"] for r in results) == [0, 1]
+    finally:
+        slow.close()
+
+
+def test_serve_delivers_in_the_background_and_cron_with_webshop_deliver(shop, headoffice, tmp_path, capsys):
+    hook = Webhook()
+    try:
+        _posted_by("boutique", hook.url)
+        _returned_in_the_shop(shop, headoffice)
+        config = tmp_path / "headoffice.toml"
+        config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
+        with proxy.obj.connection_context():
+            WebShopEvent.update(next_attempt_at=utcnow() + dt.timedelta(hours=1)).execute()  # not due yet
+        assert headoffice_main(["--config", str(config), "webshop", "deliver"]) == 0
+        assert "0 events delivered" in capsys.readouterr().out and hook.received == []
+        with proxy.obj.connection_context():
+            WebShopEvent.update(next_attempt_at=utcnow() - dt.timedelta(seconds=1)).execute()
+        stop = start_delivery(interval_s=0.05)
+        try:
+            for _ in range(200):
+                if hook.received:
+                    break
+                threading.Event().wait(0.05)
+        finally:
+            stop.set()
+        assert len(hook.received) == 1
+        assert headoffice_main(["--config", str(config), "webshop", "deliver"]) == 0
+        assert "0 events delivered" in capsys.readouterr().out and len(hook.received) == 1
+    finally:
+        hook.close()
