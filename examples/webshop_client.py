@@ -40,7 +40,12 @@ class WebShopClient:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as error:
-            raise ApiError(error.code, json.loads(error.read() or b"{}")) from None
+            text = error.read()
+            try:
+                answer = json.loads(text)
+            except ValueError:  # not the API's answer (a proxy's page, a path it does not serve)
+                answer = {"error": f"http_{error.code}", "message": text[:200].decode("utf-8", "replace")}
+            raise ApiError(error.code, answer) from None
 
     def post_order(self, order):
         return self.call("POST", "/orders", order)
