@@ -28,8 +28,12 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webshop_client.py"
 ORDER = {"number": "WEB-1001", "ordered_at": "2026-11-20T14:03:00Z",
          "customer": {"name": "Hélène Dupré", "email": "helene@example.fr"},
          "payment": {"means": "card", "amount_cents": 2 * 895 + 350},
-         "lines": [{"sku": "SOA", "quantity": 1, "unit_price_cents": 350},
-                   {"sku": "WIN", "quantity": 2, "unit_price_cents": 895}]}
+         "lines": [{"sku": "SOA", "label": "Savon de Marseille", "quantity": 1, "unit_price_cents": 350,
+                    "vat_code": "N", "vat_rate_bp": 2000},
+                   {"sku": "WIN", "label": "Côtes du Rhône 75 cl", "quantity": 2, "unit_price_cents": 895,
+                    "vat_code": "N", "vat_rate_bp": 2000}]}
+"""Lines named as the shop's catalogue names them (head office checks an order it is sent with
+the catalogue it publishes, which these tests do not)."""
 
 
 def reference_client():
@@ -73,10 +77,15 @@ def webhook():
     hook.close()
 
 
-def _posted_by(webshop: str, webhook_url: str | None = None) -> tuple[str, str]:
-    """Web shop ``webshop`` registered, and order WEB-1001 posted by it (as its API stores one)."""
+def _posted_by(webshop: str, webhook_url: str | None = None, office=None) -> tuple[str, str]:
+    """Web shop ``webshop`` registered, and order WEB-1001 posted by it: through the API where
+    head office serves ``POST /webshop/v1/orders``, else stored as that request stores one."""
     with proxy.obj.connection_context():
         key, secret = add_webshop(webshop, webhook_url=webhook_url)
+    if office is not None and _served("POST", "/orders"):
+        assert reference_client().WebShopClient(office.url, key).post_order(ORDER)["status"] == "created"
+        return key, secret
+    with proxy.obj.connection_context():
         add_orders([ORDER])
         WebShopOrder.create(number=ORDER["number"], webshop=webshop, digest="0" * 64)
     return key, secret
@@ -100,7 +109,7 @@ def _chain_t(till_id: str) -> list[dict]:
 
 
 def test_a_return_is_queued_once_delivered_signed_and_retried_until_acknowledged(shop, headoffice, webhook):
-    _key, secret = _posted_by("boutique", webhook.url)
+    _key, secret = _posted_by("boutique", webhook.url, headoffice)
     _returned_in_the_shop(shop, headoffice)
     till_id = shop.ctx.till_id
     with proxy.obj.connection_context():
@@ -146,7 +155,7 @@ def test_a_return_is_queued_once_delivered_signed_and_retried_until_acknowledged
 
 
 def test_a_web_shop_without_a_webhook_polls_and_acks_each_event_once(shop, headoffice, webhook):
-    key, _secret = _posted_by("boutique")
+    key, _secret = _posted_by("boutique", office=headoffice)
     other_key, _ = _posted_by_nothing("atelier", webhook.url)
     _returned_in_the_shop(shop, headoffice)
     client = reference_client().WebShopClient(headoffice.url, key)
@@ -165,7 +174,7 @@ def test_a_web_shop_without_a_webhook_polls_and_acks_each_event_once(shop, heado
 
 
 def test_an_acked_event_is_not_sent_to_the_webhook(shop, headoffice, webhook):
-    key, _secret = _posted_by("boutique", webhook.url)
+    key, _secret = _posted_by("boutique", webhook.url, headoffice)
     _returned_in_the_shop(shop, headoffice)
     client = reference_client().WebShopClient(headoffice.url, key)
     client.ack(client.events()[0]["id"])
@@ -182,7 +191,7 @@ def _posted_by_nothing(webshop: str, webhook_url: str) -> tuple[str, str]:
 def test_two_deliverers_at_once_send_an_event_once(shop, headoffice):
     slow = Webhook(delay_s=0.3)  # the other deliverer reads the event while the first one waits
     try:
-        _posted_by("boutique", slow.url)
+        _posted_by("boutique", slow.url, headoffice)
         _returned_in_the_shop(shop, headoffice)
         start, results = threading.Barrier(2), []
 
@@ -204,7 +213,7 @@ def test_two_deliverers_at_once_send_an_event_once(shop, headoffice):
 def test_serve_delivers_in_the_background_and_cron_with_webshop_deliver(shop, headoffice, tmp_path, capsys):
     hook = Webhook()
     try:
-        _posted_by("boutique", hook.url)
+        _posted_by("boutique", hook.url, headoffice)
         _returned_in_the_shop(shop, headoffice)
         config = tmp_path / "headoffice.toml"
         config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
@@ -248,8 +257,11 @@ def test_the_reference_client_posts_an_order_and_spends_a_credit_note(headoffice
     assert refused.value.status == 404 and refused.value.code == "http_404"
     if missing:
         pytest.skip("not served by this head office yet: " + ", ".join(missing))
-    assert client.post_order(ORDER) == {"number": "WEB-1001", "status": "created"}
-    assert client.post_order(ORDER)["status"] == "unchanged"
+    order = dict(ORDER, number="WEB-2001", payment={"means": "card", "amount_cents": 1290},
+                 lines=[{"sku": "MUG-01", "label": "Mug de la boutique", "quantity": 1, "unit_price_cents": 1290,
+                         "vat_code": "N", "vat_rate_bp": 2000}])  # a product of the web shop alone
+    assert client.post_order(order) == {"number": "WEB-2001", "status": "created"}
+    assert client.post_order(order)["status"] == "unchanged"
     code = note_of_another_shop(2000)
     assert client.credit_note(code)["balance_cents"] == 2000
     assert client.hold(code, "cart-812", 1500)["state"] == "held"
