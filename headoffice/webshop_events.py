@@ -95,7 +95,8 @@ def event_data(number: str, shop_id: str, till_id: str, payload: dict[str, Any],
     """What a web shop needs to settle its side of a return: read from the return's payload
     (its lines say sku and label; the till's order-line ids mean nothing outside the till, so a
     line is matched to the order's by sku), the refund by means (positive: given back in the
-    shop; a credit note is a means too)."""
+    shop, summed per means; negative: paid in the shop, for an exchange's dearer new items; a
+    credit note is a means too)."""
     order_lines = [line for line in order.get("lines") or () if isinstance(line, dict)]
     lines, new_items = [], 0
     for line in payload.get("lines") or ():
@@ -110,8 +111,11 @@ def event_data(number: str, shop_id: str, till_id: str, payload: dict[str, Any],
                          if sku is not None and ordered.get("sku") == sku), None)
         lines.append({"sku": sku, "label": line.get("label"), "quantity": -quantity, "amount_cents": -total,
                       "order_line": position, "reason": line.get("reason")})
-    refund = [{"means": p.get("means"), "amount_cents": -p["amount_cents"]}
-              for p in payload.get("payments") or () if type(p.get("amount_cents")) is int]
+    by_means: dict[Any, int] = {}  # cash tendered and its change are one amount of cash
+    for payment in payload.get("payments") or ():
+        if type(payment.get("amount_cents")) is int:
+            by_means[payment.get("means")] = by_means.get(payment.get("means"), 0) - payment["amount_cents"]
+    refund = [{"means": means, "amount_cents": amount} for means, amount in by_means.items()]
     return {"order": number, "shop_id": shop_id, "till_id": till_id,
             "return": {"code": payload.get("code"), "kind": payload.get("kind"), "at": payload.get("created_at")},
             "lines": lines, "refund": refund, "refunded_cents": sum(part["amount_cents"] for part in refund),

@@ -21,6 +21,7 @@ from headoffice.webshop_app import all_routes
 from headoffice.webshop_auth import add_webshop
 from headoffice.webshop_delivery import deliver_due, signature_header, start_delivery
 from till.returns.session import ReturnSession
+from till.selling.basket import Basket
 from till.sync.push import EXIT_OK, run_sync
 from tests.support.headoffice import note_of_another_shop, settings_for
 
@@ -267,3 +268,27 @@ def test_the_reference_client_posts_an_order_and_spends_a_credit_note(headoffice
     assert client.hold(code, "cart-812", 1500)["state"] == "held"
     assert client.commit(code, "cart-812")["state"] == "committed"
     assert client.credit_note(code)["balance_cents"] == 500
+
+
+def test_an_exchange_is_told_with_its_new_items_and_an_order_no_web_shop_posted_is_not(shop, headoffice, webhook):
+    _posted_by("boutique", webhook.url, headoffice)
+    with proxy.obj.connection_context():
+        add_orders([dict(ORDER, number="WEB-1002")])  # an order of the till's import file: no web shop to tell
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    for number in ("WEB-1001", "WEB-1002"):  # the soap exchanged for a bottle: 5.45 more, paid in cash
+        session = ReturnSession.at(shop.ctx, shop.cashier)
+        session.find(number)
+        session.pick(next(line for line in session.lines if line.sku == "SOA").line_id, 1, reason="changed_mind")
+        basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)
+        basket.add_product(shop.products["WIN"], 1)
+        session.exchange_with(basket)
+        session.pay("cash", 1000)
+        assert session.complete().kind == "exchange"
+    assert run_sync(shop.ctx, settings_for(headoffice.url)).exit_code == EXIT_OK
+    with proxy.obj.connection_context():
+        (event,) = WebShopEvent.select()
+    data = json.loads(event.body)
+    assert (event.number, data["return"]["kind"], data["new_items_cents"]) == ("WEB-1001", "exchange", 895)
+    assert [(line["sku"], line["quantity"], line["amount_cents"], line["order_line"]) for line in data["lines"]] == [
+        ("SOA", 1, 350, 1)]
+    assert (data["refund"], data["refunded_cents"]) == ([{"means": "cash", "amount_cents": -545}], -545)
