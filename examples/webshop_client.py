@@ -72,8 +72,10 @@ class WebShopClient:
 
 def verify_signature(secret, headers, body, tolerance_s=300, now=None):
     """Whether ``body`` (the raw bytes received) was signed by head office with ``secret``
-    less than ``tolerance_s`` ago: ``X-Till-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``."""
-    parts = dict(item.split("=", 1) for item in (headers.get("X-Till-Signature") or "").split(",") if "=" in item)
+    less than ``tolerance_s`` ago: ``X-Till-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``.
+    ``headers``: any mapping of the request's headers, whatever their case."""
+    header = next((value for name, value in headers.items() if name.lower() == "x-till-signature"), "")
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
     try:
         timestamp = int(parts["t"])
     except (KeyError, ValueError):

@@ -146,8 +146,9 @@ def test_a_return_is_queued_once_delivered_signed_and_retried_until_acknowledged
     assert client.verify_signature(secret, headers, body)
     assert not client.verify_signature("another-secret", headers, body)
     assert not client.verify_signature(secret, headers, body.replace(b"895", b"995"))
-    forged = dict(headers, **{"X-Till-Signature": headers["X-Till-Signature"][:-4] + "0000"})
+    forged = dict(headers, **{"X-Till-Signature": headers["X-Till-Signature"].split(",")[0] + ",v1=" + "0" * 64})
     assert not client.verify_signature(secret, forged, body)
+    assert client.verify_signature(secret, {name.lower(): value for name, value in headers.items()}, body)
     sent_at = int(headers["X-Till-Signature"].split(",")[0][2:])
     signed_at = lambda t: dict(headers, **{"X-Till-Signature": signature_header(secret, body, t)})  # noqa: E731
     assert not client.verify_signature(secret, signed_at(sent_at - 301), body, now=sent_at)  # an old copy replayed
