@@ -9,9 +9,8 @@ one ``order.returned`` event for the web shop that posted the order: the order, 
 till, the return's code and time, each returned line and what the shop refunded, by means.
 
 The record's identity (till, chain, sequence) is the event's ``source``, unique: a batch a till
-sends again queues nothing new. Every batch is looked at, its records held already too, so a
-batch stored whose queueing then failed (the till was answered 500) is queued when the till
-sends it again. Events go out by webhook (``headoffice.webshop_delivery``) and
+sends again queues nothing new. Queueing runs after the batch is committed (a failure there
+cannot undo the records: it is raised as a WEBSHOP_EVENT alert). Events go out by webhook (``headoffice.webshop_delivery``) and
 can also be read by polling (``GET /webshop/v1/events``, ``POST .../{id}/ack``), so a web shop
 without a webhook still gets each of them once.
 """

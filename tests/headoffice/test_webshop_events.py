@@ -23,7 +23,7 @@ from headoffice.webshop_delivery import deliver_due, signature_header, start_del
 from till.returns.session import ReturnSession
 from till.selling.basket import Basket
 from till.sync.push import EXIT_OK, run_sync
-from tests.support.headoffice import note_of_another_shop, settings_for
+from tests.support.headoffice import alerts, note_of_another_shop, settings_for
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webshop_client.py"
 ORDER = {"number": "WEB-1001", "ordered_at": "2026-11-20T14:03:00Z",
@@ -292,3 +292,18 @@ def test_an_exchange_is_told_with_its_new_items_and_an_order_no_web_shop_posted_
     assert [(line["sku"], line["quantity"], line["amount_cents"], line["order_line"]) for line in data["lines"]] == [
         ("SOA", 1, 350, 1)]
     assert (data["refund"], data["refunded_cents"]) == ([{"means": "cash", "amount_cents": -545}], -545)
+
+
+def test_a_return_that_cannot_be_queued_is_raised_and_the_batch_still_accepted(shop, headoffice):
+    _posted_by("boutique", office=headoffice)
+    with proxy.obj.connection_context():
+        WebShopEvent.drop_table()  # the queue out of reach once the records are committed
+    try:
+        _returned_in_the_shop(shop, headoffice)  # the till's sync succeeds: its records are held
+    finally:
+        with proxy.obj.connection_context():
+            WebShopEvent.create_table()
+    assert "WEBSHOP_EVENT" in alerts()
+    with proxy.obj.connection_context():
+        assert Record.select().where((Record.till_id == shop.ctx.till_id) & Record.payload.contains(
+            '"reference":"WEB-1001"')).count() == 1
