@@ -37,6 +37,7 @@ from headoffice.report import returns_across_shops, sales_report
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
 from headoffice.webshop_app import schema_text
+from headoffice.webshop_delivery import deliver_due, start_delivery
 from headoffice.webshop_auth import SCOPES, add_webshop, list_webshops, revoke_webshop
 from headoffice.webshop_credit import start_hold_sweeper
 from till import logmask
@@ -134,6 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
     start_checkers()  # the workers' start is paid here, not by the first batch a till sends
     start_hold_sweeper(float(settings.get("hold_sweep_s", 30)))  # web-shop holds left to expire given back
+    start_delivery()  # web shops' webhooks, in the background: no request waits on them
     uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
                 proxy_headers=bool(settings.get("behind_proxy", False)))
     return OK
@@ -222,6 +224,11 @@ def cmd_webshop(args: argparse.Namespace) -> int:
         return OK
     settings = load_settings(args.config)
     open_database(settings["database"])
+    if args.action == "deliver":  # one pass, for cron: what is due to the webhooks
+        with proxy.obj.connection_context():
+            done = deliver_due()
+        print(f"{done['delivered']} events delivered, {done['failed']} failed (tried again later)")
+        return OK
     if args.action == "add":
         if not args.name:
             print("till-headoffice: webshop add NAME", file=sys.stderr)
@@ -285,8 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     orders.add_argument("--shop", help="only this shop may take them back (default: any)")
     orders.set_defaults(func=cmd_orders)
     webshop = commands.add_parser("webshop", help="web shops allowed to call the web-shop API: add, revoke, list; "
-                                                  "openapi prints the API's schema")
-    webshop.add_argument("action", choices=("add", "revoke", "list", "openapi"))
+                                                  "openapi prints the API's schema; deliver sends the "
+                                                  "events due to the webhooks")
+    webshop.add_argument("action", choices=("add", "revoke", "list", "openapi", "deliver"))
     webshop.add_argument("name", nargs="?")
     webshop.add_argument("--scopes", help=f"comma-separated, some of {','.join(SCOPES)} (default: all)")
     webshop.add_argument("--webhook", help="the https:// URL head office sends return notifications to")

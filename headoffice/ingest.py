@@ -39,6 +39,7 @@ from typing import Any
 
 from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, integer_limits,
                               is_postgres, proxy, text_limits, utcnow)
+from headoffice.webshop_events import queue_returns
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
 from till.fiscal.keys import key_id_of, verify_digest
@@ -168,10 +169,27 @@ def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = Fals
         _refuse(error, till_id, chain)
     for _attempt in range(3):
         try:
-            return _ingest(till_id, chain, records, last)
+            answer = _ingest(till_id, chain, records, last)
         except _Moved:
             continue
+        if chain == "T":
+            _tell_webshops(till_id, records)
+        return answer
     raise Rejected("BUSY", "the chain kept moving under this batch; send it again")
+
+
+def _tell_webshops(till_id: str, records: list[dict[str, Any]]) -> None:
+    """Queue the events of the batch's returns of web-shop orders, once it is committed. A failure
+    cannot undo the stored batch, and the till would not send it again (it resumes from the
+    heads): answered as accepted, and raised for a person (the web shop is not told)."""
+    try:
+        queue_returns(till_id, records)
+    except Exception as error:  # noqa: BLE001 - the batch is stored whatever happens here
+        log.exception("till %s: the returns of web-shop orders could not be queued", till_id)
+        raise_alert("WEBSHOP_EVENT", f"till {till_id}: returns of web-shop orders among records "
+                    f"{records[0]['sequence']}..{records[-1]['sequence']} of chain T could not be queued for "
+                    f"their web shops, which are not told: {type(error).__name__}: {error}"[:1000], till_id, "T",
+                    records[0]["sequence"])
 
 
 def _check_shape(till_id: str, chain: str, records: list[Any]) -> None:

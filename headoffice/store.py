@@ -22,7 +22,8 @@ from till.files import create_private
 from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder", "WebShopHold", "MODELS", "utcnow",
+           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder",
+           "WebShopHold", "WebShopEvent", "MODELS", "utcnow",
            "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
@@ -279,8 +280,28 @@ class WebShopHold(_Model):
         indexes = ((("webshop", "hold_id"), True),)
 
 
+class WebShopEvent(_Model):
+    """Something a web shop is told (``headoffice.webshop_events``): an order of its returned in
+    a shop. Kept until acknowledged (its webhook answered 2xx, or the web shop polled and acked
+    it); ``source`` (till/chain/sequence of the record) makes a record ingested again queue
+    nothing new."""
+
+    webshop = peewee.CharField(max_length=40, index=True)
+    kind = peewee.CharField(max_length=40)
+    number = peewee.CharField(max_length=40)
+    """The web shop's order number."""
+    source = peewee.CharField(max_length=80, unique=True)
+    body = peewee.TextField()
+    """The event's ``data`` as JSON."""
+    created_at = peewee.DateTimeField(default=utcnow)
+    delivered_at = peewee.DateTimeField(null=True)
+    attempts = peewee.IntegerField(default=0)
+    next_attempt_at = peewee.DateTimeField(default=utcnow, index=True)
+    last_error = peewee.CharField(max_length=200, default="")
+
+
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
-          ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold]
+          ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold, WebShopEvent]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))

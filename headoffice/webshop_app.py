@@ -29,6 +29,7 @@ PREFIX = "/webshop/v1"
 ROUTE_MODULES: tuple[str, ...] = (
     "headoffice.webshop_orders",
     "headoffice.webshop_credit",
+    "headoffice.webshop_events",
 )
 """The feature modules whose ``ROUTES`` make the API, in the schema's order."""
 SCHEMA_FILE = Path(__file__).with_name("webshop_openapi.json")
