@@ -40,8 +40,10 @@ from headoffice.webshop_app import schema_text
 from headoffice.webshop_delivery import deliver_due, start_delivery
 from headoffice.webshop_auth import SCOPES, add_webshop, list_webshops, revoke_webshop
 from headoffice.webshop_credit import start_hold_sweeper
+from headoffice.webshop_orders import PublishedCatalogue
 from till import logmask
 from till.errors import TillError
+from till.sync.order_format import OrderFormatError, check_order
 from till.files import create_private, private_umask
 from till.fiscal.key_chain import fingerprint, normalise_fingerprint
 from till.fiscal.keys import key_id_of
@@ -213,7 +215,18 @@ def cmd_orders(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     open_database(settings["database"])
     data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    print(f"{add_orders(data['orders'], args.shop)} new orders")
+    orders = data.get("orders") if isinstance(data, dict) else None
+    if not isinstance(orders, list):
+        print('till-headoffice: an order file holds {"orders": [...]}', file=sys.stderr)
+        return FAILED
+    catalogue = PublishedCatalogue()
+    try:  # the rules the tills and the web-shop API apply: one bad order and the file is refused whole
+        for index, order in enumerate(orders, start=1):
+            check_order(order, index, catalogue)
+    except OrderFormatError as error:
+        print(f"till-headoffice: {error.text()}", file=sys.stderr)
+        return FAILED
+    print(f"{add_orders(orders, args.shop)} new orders")
     return OK
 
 

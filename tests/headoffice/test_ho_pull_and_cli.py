@@ -124,3 +124,25 @@ def test_a_catalogue_the_till_refuses_is_kept_aside_and_asked_for_again(shop, he
     assert result.exit_code == EXIT_OK, result.message  # the journal still went; the catalogue waits
     assert "price_cents" in result.catalogue_refused and result.catalogue_version is None
     assert Product.get(Product.sku == "BAG").price_cents == 120
+
+
+def test_add_orders_checks_every_order_as_the_web_shop_api_does_and_stores_none_of_a_bad_file(headoffice, tmp_path,
+                                                                                              capsys):
+    from headoffice.store import OnlineOrder, proxy
+
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
+    # no catalogue published yet: a line names its product in full, as at the till for a product it lacks
+    good = {**ORDER, "number": "WEB-900002", "lines": [{"sku": "BAG", "quantity": 2, "unit_price_cents": 120,
+                                                       "label": "Baguette", "vat_code": "R", "vat_rate_bp": 550}]}
+    bad = {**good, "number": "WEB-900003", "lines": [{**good["lines"][0], "quantity": 0}]}
+    orders = tmp_path / "orders.json"
+    orders.write_text(json.dumps({"orders": [good, bad]}), encoding="utf-8")
+    assert ho_main(["--config", str(config), "add-orders", str(orders)]) == 1
+    assert "WEB-900003" in capsys.readouterr().err
+    with proxy.obj.connection_context():
+        assert OnlineOrder.select().count() == 0  # one bad order: the file is refused whole
+    orders.write_text(json.dumps({"orders": [good]}), encoding="utf-8")
+    assert ho_main(["--config", str(config), "add-orders", str(orders)]) == 0
+    with proxy.obj.connection_context():
+        assert OnlineOrder.select().count() == 1
