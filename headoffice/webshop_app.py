@@ -76,7 +76,8 @@ def openapi_document() -> dict[str, Any]:
                       for part in route.path.split("/") if part.startswith("{") and part.endswith("}")]
         errors = {"400": "the request is malformed", "401": "no key, an unknown key or a revoked one",
                   "403": f"the key lacks scope {route.scope!r}" if route.scope else "not allowed",
-                  "429": "too many calls (see Retry-After)"}
+                  "429": "too many calls (see Retry-After)",
+                  **{str(status): text for status, text in route.errors}}
         operation: dict[str, Any] = {
             "summary": route.summary, "operationId": _operation_id(route),
             "security": [{"webshopKey": []}],

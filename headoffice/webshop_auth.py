@@ -84,6 +84,9 @@ class WebShopRoute:
     request_schema: dict[str, Any] | None = None
     response_schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     status: int = 200
+    errors: tuple[tuple[int, str], ...] = ()
+    """The refusals of this request beyond those of every request (400, 401, 403, 429), with what
+    they mean, for the schema: e.g. ``((404, "unknown: ..."), (409, "short: ..."))``."""
 
 
 # --- keys -----------------------------------------------------------------------------------------

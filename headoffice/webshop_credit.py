@@ -297,12 +297,16 @@ NOTE_PATH = "/credit-notes/{code}"
 ROUTES = [
     WebShopRoute("GET", NOTE_PATH, "credit", _check_work,
                  "Check a credit note: balance, expiry, whether it can be spent, its masked history",
-                 response_schema=_NOTE),
+                 response_schema=_NOTE, errors=((404, "unknown: no such note, or its shop has not synced it yet"),)),
     WebShopRoute("POST", NOTE_PATH + "/holds", "credit", _hold_work,
                  "Hold an amount of a credit note during checkout (taken at once, given back if not committed)",
-                 request_schema=_HOLD_REQUEST, response_schema=_HOLD, status=201),
+                 request_schema=_HOLD_REQUEST, response_schema=_HOLD, status=201,
+                 errors=((404, "unknown: no such note"), (409, "short: less is left (the answer says how much); "
+                          "expired; conflict: the hold id was used with another body"))),
     WebShopRoute("POST", NOTE_PATH + "/holds/{hold_id}/commit", "credit", _commit_work,
-                 "Commit a hold: the spending is final", response_schema=_HOLD),
+                 "Commit a hold: the spending is final", response_schema=_HOLD,
+                 errors=((404, "unknown_hold"), (409, "released: the hold was released or expired"))),
     WebShopRoute("POST", NOTE_PATH + "/holds/{hold_id}/release", "credit", _release_work,
-                 "Release a hold: the amount goes back to the note", response_schema=_HOLD),
+                 "Release a hold: the amount goes back to the note", response_schema=_HOLD,
+                 errors=((404, "unknown_hold"), (409, "committed: the spending is final"))),
 ]

@@ -198,5 +198,6 @@ ROUTES = [
     WebShopRoute("POST", "/events/{id}/ack", "returns", _ack,
                  "Acknowledge an event: it is not sent to the webhook again",
                  response_schema={"type": "object", "required": ["id", "acknowledged"],
-                                  "properties": {"id": {"type": "integer"}, "acknowledged": {"const": True}}}),
+                                  "properties": {"id": {"type": "integer"}, "acknowledged": {"const": True}}},
+                 errors=((404, "unknown: no such event of this web shop"),)),
 ]

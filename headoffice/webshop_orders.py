@@ -194,7 +194,10 @@ STATE_SCHEMA = {"type": "object", "required": ["number", "order", "returned"], "
 
 ROUTES = [
     WebShopRoute("POST", "/orders", "orders", post_order, "Post an order (idempotent by its number)",
-                 ORDER_SCHEMA, POSTED_SCHEMA, 201),
+                 ORDER_SCHEMA, POSTED_SCHEMA, 201,
+                 errors=((409, "changed: the number was posted with other content; taken: another web shop's, or "
+                               "added at head office"),)),
     WebShopRoute("GET", "/orders/{number}", "orders", order_state,
-                 "Read a posted order and what came back in shops", response_schema=STATE_SCHEMA),
+                 "Read a posted order and what came back in shops", response_schema=STATE_SCHEMA,
+                 errors=((404, "unknown: this web shop posted no such order"),)),
 ]
