@@ -1,0 +1,1 @@
+"""Loss prevention: signals of return abuse, computed from the records the till already signs."""
