@@ -93,7 +93,7 @@ def test_refunds_per_hour_worked_against_a_fixed_rate_when_alone(shop):
     assert signal.value > 2.0 and signal.params["refunds"] == 3
     assert {ticket.code for ticket in tickets} <= set(signal.evidence)
     assert any(code.startswith("L01-") for code in signal.evidence)
-    assert signal.params["open"] == ""  # the session had its logout
+    assert signal.params["open"] == 0  # the session had its logout
     assert "no colleague" in signal.how
     del logout
 
@@ -121,7 +121,7 @@ def test_refunds_per_hour_against_the_shops_median(shop):
     assert signal.subject_id == "cashier" and signal.params["cashiers"] == 3
     assert signal.params["refunds"] == 4
     assert signal.threshold == round(3.0 * signal.params["median"], 2)
-    assert signal.params["open"]  # the open session is explained
+    assert signal.params["open"] == 1  # the open session is counted, and the sentence says how it ended
     assert signals_of(refund_rate, {"cashier_min_refunds": 5}) == []
 
 

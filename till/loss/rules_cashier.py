@@ -64,10 +64,11 @@ def _signal(facts: CashierFacts, code: str, user_id: int, day: dt.date, value, t
 # --- refunds and voids per hour worked ---------------------------------------------------------
 
 HOW_RATE_MEDIAN = N_("{refunds} refunds and {voids} voids in {hours} hours worked ({rate} an hour), against "
-                     "a median of {median} an hour over {cashiers} cashiers; hours from logins to logouts{open}")
+                     "a median of {median} an hour over {cashiers} cashiers; hours from logins to logouts "
+                     "({open} sessions without a logout ended at the user's last record or the day's closure)")
 HOW_RATE_FIXED = N_("{refunds} refunds and {voids} voids in {hours} hours worked ({rate} an hour), with no "
-                    "colleague to compare with; hours from logins to logouts{open}")
-OPEN_ENDED = N_(", a session without its logout ending at the user's last record or at the day's closure")
+                    "colleague to compare with; hours from logins to logouts ({open} sessions without a logout "
+                    "ended at the user's last record or the day's closure)")
 
 
 def refund_rate(period: Period, thresholds) -> list[Signal]:
@@ -77,11 +78,11 @@ def refund_rate(period: Period, thresholds) -> list[Signal]:
     ``cashier_refund_rate_per_hour``."""
     facts = _facts(period)
     hours: dict[int, float] = defaultdict(float)
-    open_ended: dict[int, bool] = defaultdict(bool)
+    open_ended: dict[int, int] = defaultdict(int)
     evidence: dict[int, list[str]] = defaultdict(list)
     for shift in facts.shifts:
         hours[shift.user_id] += shift.hours
-        open_ended[shift.user_id] |= shift.ended_by != "logout"
+        open_ended[shift.user_id] += shift.ended_by != "logout"
         evidence[shift.user_id].extend(shift.evidence)
     refunds: dict[int, list] = defaultdict(list)
     for ret in facts.returns:
@@ -105,7 +106,7 @@ def refund_rate(period: Period, thresholds) -> list[Signal]:
             continue
         last = max([r.at for r in refunds[user_id]])
         params = {"refunds": len(refunds[user_id]), "voids": len(voided[user_id]), "hours": round(hours[user_id], 2),
-                  "rate": round(rate, 2), "open": OPEN_ENDED if open_ended[user_id] else ""}
+                  "rate": round(rate, 2), "open": open_ended[user_id]}
         if median is not None:
             how = HOW_RATE_MEDIAN
             params.update(median=round(median, 2), cashiers=len(rates))
