@@ -198,3 +198,14 @@ def test_scanned_returns_are_not_flagged(shop):
     for keyed in (False, False, True):
         refund(shop, sale, "SOA", keyed=keyed)
     assert signals_of(keyed_returns) == []
+
+
+def test_keyed_lines_of_card_refunds_are_sealed_with_them(shop):
+    """A card refund is written from the card journal's row after the terminal answered: its
+    entry is sealed with it all the same, naming the sale it came from."""
+    sales = [sell(shop, [("WIN", 1)], card=895) for _ in range(3)]
+    for sale in sales:
+        refund(shop, sale, "WIN", keyed=True)  # back to the card, through the terminal
+    [signal] = signals_of(keyed_returns)
+    assert (signal.value, signal.params["returns"]) == (1.0, 3)
+    assert {sale.code for sale in sales} <= set(signal.evidence)

@@ -9,7 +9,9 @@ ticket payloads are signed, archived, verified and synced in a fixed shape; addi
 means a column, payload builders that rebuild it, and every verifier reading it. An event of the
 technical journal is the lighter path: its details are free, it is signed and synced like every
 other record, and it is sealed in the return's own transaction (``ReturnSession.complete``), so
-a return and its entry commit or roll back together. One event per return, with its ticket code
+a return and its entry commit or roll back together. A card refund is written later, from the
+card journal's row, with the events the row holds: the tally goes there (``event``), so it too
+is sealed in the return's transaction. One event per return, with its ticket code
 and how many lines were keyed and scanned; nothing when no line's entry is known (a return made
 without the screen, by a command or a test that does not say).
 """
@@ -40,6 +42,15 @@ class ReturnEntry:
 
     def clear(self) -> None:
         self.scanned = self.keyed = 0
+
+    def event(self, user, origin: str | None) -> tuple[str, str, int, dict] | None:
+        """The tally as an event to seal before the return's ticket is written (a card refund's
+        intent holds its events: ``till.returns.card``): the original's reference, no return
+        code yet. ``None`` if nothing was noted."""
+        if not (self.scanned or self.keyed):
+            return None
+        return (RETURN_ENTRY, "return lines entered", user.id,
+                {"origin": origin, "keyed": self.keyed, "scanned": self.scanned})
 
     def seal(self, sealer, ticket, user) -> None:
         """Seal the tally with ``ticket`` (inside its transaction); nothing if nothing was noted."""

@@ -138,7 +138,8 @@ def keyed_returns(period: Period, thresholds) -> list[Signal]:
         lines = keyed + sum(int(e.details.get("scanned", 0)) for e in entries)
         if len(entries) < _limit(thresholds, "cashier_min_returns") or not lines or keyed / lines <= share_limit:
             continue
-        evidence = [e.details.get("return") for e in entries if e.details.get("return")] + [e.evidence for e in entries]
+        evidence = [e.details.get("return") or e.details.get("origin") for e in entries
+                    if e.details.get("return") or e.details.get("origin")] + [e.evidence for e in entries]
         out.append(_signal(facts, "cashier_keyed_returns", user_id, facts.day_of(entries[-1].at),
                            round(keyed / lines, 2), share_limit, HOW_KEYED, evidence,
                            keyed=keyed, lines=lines, returns=len(entries)))
