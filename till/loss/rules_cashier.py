@@ -154,7 +154,9 @@ HOW_CASH_FOR_CARD = N_("{count} sales paid by card refunded in cash ({amount_cen
 def cash_for_card(period: Period, thresholds) -> list[Signal]:
     """Returns refunded in cash whose original sale was paid by card, more than
     ``cashier_cash_for_card`` per user in the period. (A card's money should go back to the card;
-    cash is what someone holding a found receipt wants.)"""
+    cash is what someone holding a found receipt wants.) A credit note is never turned into cash
+    by a return (``till.means``: store credit is refunded last and only as store credit), so a
+    return's own cash payment is the whole path here."""
     facts = _facts(period)
     per_user: dict[int, list] = defaultdict(list)
     for ret in facts.returns:
