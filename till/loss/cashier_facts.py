@@ -19,6 +19,7 @@ from store.models import CANCELLATION, EXCHANGE, RETURN, FiscalRecord, Payment, 
 from till.fiscal.closure_totals import DAY, business_day
 from till.fiscal.events import EVENT_CHAIN, LINE_VOID, LOGIN, LOGOUT, MANAGER_OVERRIDE
 from till.loss.signal import Period
+from till.means import CARD, CASH
 
 __all__ = ["RETURN_ENTRY", "Event", "Shift", "ReturnFact", "CashierFacts", "gather", "record_code"]
 
@@ -115,18 +116,43 @@ def gather(period: Period, zone: dt.tzinfo = dt.timezone.utc) -> CashierFacts:
         facts.closures.setdefault(day, (row.created_at, record_code(row.chain, row.till_id, row.sequence)))
     tickets = Ticket.select().where((Ticket.created_at >= period.since) & (Ticket.created_at < period.until)
                                     & (Ticket.training == False))  # noqa: E712
-    for ticket in tickets.where(Ticket.kind.in_((RETURN, EXCHANGE))).order_by(Ticket.created_at):
-        cash = -sum(p.amount_cents for p in Payment.select().where(
-            (Payment.ticket == ticket.id) & (Payment.means == "cash") & (Payment.amount_cents < 0)))
-        by_card = ticket.origin_ticket_id is not None and Payment.select().where(
-            (Payment.ticket == ticket.origin_ticket_id) & (Payment.means == "card")
-            & (Payment.amount_cents > 0)).exists()
+    returns = list(tickets.where(Ticket.kind.in_((RETURN, EXCHANGE))).order_by(Ticket.created_at))
+    cash = _cash_refunded([ticket.id for ticket in returns])
+    by_card = _paid_by_card([ticket.origin_ticket_id for ticket in returns if ticket.origin_ticket_id])
+    for ticket in returns:
         facts.returns.append(ReturnFact(ticket.code, ticket.user_id, ticket.created_at,
-                                        business_day(ticket.created_at, zone), cash, by_card))
+                                        business_day(ticket.created_at, zone), cash.get(ticket.id, 0),
+                                        ticket.origin_ticket_id in by_card))
     for ticket in tickets.where(Ticket.kind == CANCELLATION):
         facts.cancellations.append((ticket.user_id, ticket.code, ticket.created_at))
     facts.shifts = _shifts(facts)
     return facts
+
+
+def _cash_refunded(ticket_ids: list[int]) -> dict[int, int]:
+    """Cash refunded by each of ``ticket_ids`` (negative cash payments), in one query per
+    thousand tickets rather than one per ticket."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(ticket_ids):
+        for ticket_id, amount in (Payment.select(Payment.ticket, Payment.amount_cents)
+                                  .where(Payment.ticket.in_(chunk) & (Payment.means == CASH)
+                                         & (Payment.amount_cents < 0)).tuples()):
+            out[ticket_id] = out.get(ticket_id, 0) - amount
+    return out
+
+
+def _paid_by_card(ticket_ids: list[int]) -> set[int]:
+    """Which of the sales ``ticket_ids`` were paid (in part) by card."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(ticket_ids))):
+        found.update(ticket_id for (ticket_id,) in Payment.select(Payment.ticket).where(
+            Payment.ticket.in_(chunk) & (Payment.means == CARD) & (Payment.amount_cents > 0)).tuples())
+    return found
+
+
+def _chunks(ids: list[int], size: int = 1000):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def _shifts(facts: CashierFacts) -> list[Shift]:
