@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.models import CANCELLATION, EXCHANGE, RETURN, FiscalRecord, Payment, Ticket, User
 from till.fiscal.closure_totals import DAY, business_day
@@ -21,7 +22,7 @@ from till.fiscal.events import EVENT_CHAIN, LINE_VOID, LOGIN, LOGOUT, MANAGER_OV
 from till.loss.signal import Period
 from till.means import CARD, CASH
 
-__all__ = ["RETURN_ENTRY", "Event", "Shift", "ReturnFact", "CashierFacts", "gather", "record_code"]
+__all__ = ["RETURN_ENTRY", "Event", "Shift", "ReturnFact", "CashierFacts", "gather", "record_code", "shop_zone"]
 
 RETURN_ENTRY = "RETURN_ENTRY"
 """The chain L event a return's entry is sealed as (``till.loss.return_entry``)."""
@@ -129,6 +130,25 @@ def gather(period: Period, zone: dt.tzinfo = dt.timezone.utc) -> CashierFacts:
     return facts
 
 
+def shop_zone(period: Period) -> dt.tzinfo:
+    """The zone the shop counts business days in, read from what it sealed: the newest daily
+    closure names it (its period's ``zone``). Why not the configuration: a rule gets only a
+    period and thresholds, and the closures are what business days were actually counted by.
+    With no closure yet, the offset the period itself implies at its end (``until`` is the local
+    midnight after ``end``, in UTC): right for today, whatever the summer time was at its start.
+    """
+    row = (FiscalRecord.select(FiscalRecord.payload)
+           .where((FiscalRecord.chain == CLOSURE_CHAIN) & (FiscalRecord.kind == DAY))
+           .order_by(FiscalRecord.id.desc()).first())
+    name = json.loads(row.payload).get("period", {}).get("zone") if row is not None else None
+    if name:
+        try:
+            return dt.timezone.utc if name == "UTC" else ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            pass
+    return dt.timezone(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(0)) - period.until)
+
+
 def _cash_refunded(ticket_ids: list[int]) -> dict[int, int]:
     """Cash refunded by each of ``ticket_ids`` (negative cash payments), in one query per
     thousand tickets rather than one per ticket."""
@@ -157,26 +177,26 @@ def _chunks(ids: list[int], size: int = 1000):
 
 def _shifts(facts: CashierFacts) -> list[Shift]:
     """Pair each LOGIN with the same user's next LOGOUT. A session left open (no LOGOUT: the till
-    was switched off, the next user logged in over it) ends at that user's last record of the
-    day, or at the day's closure if the day was closed: never later than the evidence shows."""
+    was switched off, the next user logged in over it) ends at the closure of its day if the day
+    was closed after the login, or else at the user's last record before their next login: the
+    longer of what the evidence allows, so an open session never raises a cashier's rate."""
     shifts: list[Shift] = []
     open_: dict[int, Event] = {}
-    last_seen: dict[tuple[int, dt.date], dt.datetime] = {}
+    seen: dict[int, list[dt.datetime]] = {}
     for event in facts.events:
         if event.user_id is not None:
-            last_seen[(event.user_id, facts.day_of(event.at))] = event.at
+            seen.setdefault(event.user_id, []).append(event.at)
     for ret in facts.returns:
-        key = (ret.user_id, ret.day)
-        last_seen[key] = max(last_seen.get(key, ret.at), ret.at)
+        seen.setdefault(ret.user_id, []).append(ret.at)
 
-    def close_open(user_id: int, login: Event) -> None:
-        day = facts.day_of(login.at)
-        closure = facts.closures.get(day)
-        if closure is not None and closure[0] > login.at:
+    def close_open(user_id: int, login: Event, next_login: dt.datetime | None) -> None:
+        closure = facts.closures.get(facts.day_of(login.at))
+        if closure is not None and closure[0] > login.at and (next_login is None or closure[0] <= next_login):
             shifts.append(Shift(user_id, login.at, closure[0], "closure", (login.evidence, closure[1])))
-        else:
-            shifts.append(Shift(user_id, login.at, last_seen.get((user_id, day), login.at), "last_record",
-                                (login.evidence,)))
+            return
+        last = max((at for at in seen.get(user_id, ()) if at >= login.at and (next_login is None or at < next_login)),
+                   default=login.at)
+        shifts.append(Shift(user_id, login.at, last, "last_record", (login.evidence,)))
 
     for event in facts.events:
         if event.user_id is None or event.code not in (LOGIN, LOGOUT):
@@ -184,12 +204,12 @@ def _shifts(facts: CashierFacts) -> list[Shift]:
         started = open_.pop(event.user_id, None)
         if event.code == LOGIN:
             if started is not None:
-                close_open(event.user_id, started)
+                close_open(event.user_id, started, event.at)
             open_[event.user_id] = event
         elif started is not None:
             shifts.append(Shift(event.user_id, started.at, event.at, "logout", (started.evidence, event.evidence)))
     for user_id, started in open_.items():
-        close_open(user_id, started)
+        close_open(user_id, started, None)
     return shifts
 
 

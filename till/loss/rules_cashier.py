@@ -22,7 +22,7 @@ from collections import defaultdict
 from store.models import User
 from till.fiscal.events import LOGIN
 from till.i18n import N_
-from till.loss.cashier_facts import RETURN_ENTRY, CashierFacts, gather, overrides, voids
+from till.loss.cashier_facts import RETURN_ENTRY, CashierFacts, gather, overrides, shop_zone, voids
 from till.loss.signal import CASHIER, Period, Signal
 
 __all__ = ["RULES", "refund_rate", "keyed_returns", "cash_for_card", "edge_refunds", "same_manager_overrides"]
@@ -44,15 +44,8 @@ def _limit(thresholds, name: str):
     return thresholds.get(name, DEFAULTS[name])
 
 
-def _zone(period: Period) -> dt.tzinfo:
-    """The shop's offset at the period's start, read from the period itself (``since`` is the
-    first day's local midnight in UTC), so the rules need no configuration of their own."""
-    offset = dt.datetime.combine(period.start, dt.time(0)) - period.since
-    return dt.timezone(offset)
-
-
 def _facts(period: Period) -> CashierFacts:
-    return gather(period, _zone(period))
+    return gather(period, shop_zone(period))
 
 
 def _signal(facts: CashierFacts, code: str, user_id: int, day: dt.date, value, threshold, how: str,
