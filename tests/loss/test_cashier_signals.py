@@ -87,7 +87,7 @@ def test_refunds_per_hour_worked_against_a_fixed_rate_when_alone(shop):
         auth.login(shop.ctx.sealer, "cashier", "1111")
     sale = sell(shop, [("SOA", 3)], cash=1050)
     tickets = [refund(shop, sale, "SOA") for _ in range(3)]
-    logout = auth.logout(shop.ctx.sealer, shop.cashier)
+    auth.logout(shop.ctx.sealer, shop.cashier)
 
     [signal] = signals_of(shop, refund_rate)
     assert signal.subject_id == "cashier" and signal.threshold == 2.0
@@ -96,7 +96,6 @@ def test_refunds_per_hour_worked_against_a_fixed_rate_when_alone(shop):
     assert any(code.startswith("L01-") for code in signal.evidence)
     assert signal.params["open"] == 0  # the session had its logout
     assert "no colleague" in signal.how
-    del logout
 
 
 def test_refunds_per_hour_against_the_shops_median(shop):
@@ -218,3 +217,18 @@ def test_overrides_shared_between_two_managers_are_not_flagged(shop):
     for manager in (shop.manager, other, shop.manager, other, shop.manager, other):
         refund(shop, old, "SOA", manager=manager)
     assert signals_of(shop, same_manager_overrides) == []  # three each: not more than three
+
+
+def test_a_session_without_logout_ends_at_the_days_closure(shop):
+    sealer = shop.ctx.sealer
+    today_start = day_start(business_day(utcnow(), sealer.zone), sealer.zone)
+    with sealing_at(max(utcnow() - dt.timedelta(hours=1), today_start)):  # the same business day
+        auth.login(sealer, "cashier", "1111")
+    sale = sell(shop, [("SOA", 3)], cash=1050)
+    for _ in range(3):
+        refund(shop, sale, "SOA")
+    close_day(sealer, business_day(utcnow(), sealer.zone))  # the cashier never logged out
+
+    [signal] = signals_of(shop, refund_rate)
+    assert signal.params["open"] == 1
+    assert any(code.startswith("G01-") for code in signal.evidence)  # the closure that ended it
