@@ -341,7 +341,10 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     say("  closing the past days")
     if isinstance(database, peewee.SqliteDatabase):  # statistics first: each closure then uses its index
         database.execute_sql("ANALYZE")
-    close_day(sealer, business_day(end, sealer.zone) - dt.timedelta(days=1), operator="benchmark")
+    # Every day before today, in the shop's zone: the last sales (an hour ago) may be of yesterday
+    # there, between midnight in the shop and midnight UTC, and a sale today needs them closed.
+    today = business_day(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), sealer.zone)
+    close_day(sealer, today - dt.timedelta(days=1), operator="benchmark")
     for chain in ("T", "G", "L"):
         _anchor_tail(ctx.sealer, chain)
 

@@ -28,6 +28,14 @@ def report(name, by=None, first=FIRST, last=LAST, limit=None):
     return run(name, first, last, by, ZoneInfo("Europe/Paris"), limit)
 
 
+def shop_today() -> dt.date:
+    """Today in the shop (Paris), where a sale made now is counted: between midnight in Paris and
+    midnight UTC it is already the next day there, which ``date.today()`` on a UTC machine is not."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
 @pytest.fixture
 def known(shop):
     return shop, history(shop)
@@ -88,8 +96,8 @@ def test_credit_notes_issued_redeemed_outstanding_expired(known):
 
 
 def test_credit_note_redeemed_today(shop):
-    sale = sell_at(shop, [("WIN", 2)], at(dt.date.today() - dt.timedelta(days=2)), cash=1790)
-    close(shop, at(dt.date.today() - dt.timedelta(days=2)))
+    sale = sell_at(shop, [("WIN", 2)], at(shop_today() - dt.timedelta(days=2)), cash=1790)
+    close(shop, at(shop_today() - dt.timedelta(days=2)))
     ticket = return_at(shop, sale, [("WIN", 1, "changed_mind", "restock")], refund=[("credit_note", 895)])
     from store.models.credit import CreditNote
     from till.selling.basket import Basket
@@ -101,7 +109,7 @@ def test_credit_note_redeemed_today(shop):
     checkout = Checkout(basket, shop.ctx.terminal)
     checkout.add_credit_note(code, 350)
     checkout.complete()
-    today = dt.date.today()
+    today = shop_today()
     rows = dict((r[0], r[1:]) for r in report("credit-notes", first=today - dt.timedelta(days=3), last=today).rows)
     assert rows == {"issued": (1, 895), "redeemed": (1, 350), "outstanding": (1, 545), "expired": (0, 0)}
 
@@ -135,13 +143,13 @@ def test_training_tickets_never_count(known):
     from till.selling.basket import Basket
     from till.selling.checkout import Checkout
 
-    before = report("sales", "day", first=dt.date.today(), last=dt.date.today()).rows
+    before = report("sales", "day", first=shop_today(), last=shop_today()).rows
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier, training=True)
     basket.add_product(shop.products["WIN"], 2)
     checkout = Checkout(basket, shop.ctx.terminal)
     checkout.add_cash(2000)
     checkout.complete()
-    today = dt.date.today()
+    today = shop_today()
     assert report("sales", "day", first=today, last=today).rows == before == []
     assert report("sales", "means", first=today, last=today).rows == []
 
@@ -255,7 +263,7 @@ def test_returns_without_receipt_count_too(known):
     session.without_receipt()
     session.pick_product(shop.products["COF"], 1, reason="changed_mind", disposition="damaged")
     ticket = session.complete()
-    today = dt.date.today()
+    today = shop_today()
     assert report("returns", "reason", today, today).rows == [("changed_mind", 1, 1, -ticket.total_cents)]
     assert report("returns", "disposition", today, today).rows == [("damaged", 1, 1, -ticket.total_cents)]
     assert report("refunds", "means", today, today).rows == [("credit_note", 1, -ticket.total_cents)]
@@ -266,7 +274,6 @@ def test_returns_without_receipt_count_too(known):
 def test_an_exchange_paid_in_cash_counts_its_change_as_no_refund(shop):
     """The customer brings back a baguette, takes a bottle and pays the difference with a 10 €
     note: the 2,25 € handed back is change, and the refunds report said it was a refund."""
-    from store.models import utcnow
     from till.returns.session import ReturnSession
     from till.selling.basket import Basket
     from tests.support.shop import sell
@@ -280,5 +287,5 @@ def test_an_exchange_paid_in_cash_counts_its_change_as_no_refund(shop):
     session.exchange_with(basket)
     session.pay("cash", 1000)
     session.complete()
-    today = utcnow().date()
+    today = shop_today()
     assert report("refunds", "means", today - dt.timedelta(days=1), today + dt.timedelta(days=1)).rows == []
