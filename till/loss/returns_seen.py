@@ -76,7 +76,7 @@ def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None
         where &= Ticket.customer == customer_id
     if origin_id is not None:
         where &= Ticket.origin_ticket == origin_id
-    returned = (TicketLine.select(TicketLine.ticket, (-fn.SUM(TicketLine.total_cents)).alias("cents"))
+    returned = (TicketLine.select(TicketLine.ticket, fn.SUM(TicketLine.total_cents).alias("cents"))
                 .where(TicketLine.quantity < 0).group_by(TicketLine.ticket).alias("returned"))
     query = (Ticket.select(Ticket.id, Ticket.code, Ticket.created_at, Ticket.kind, Ticket.customer, Ticket.customer_name,
                            Ticket.user, origin.id.alias("o_id"), origin.code.alias("o_code"),
@@ -89,7 +89,7 @@ def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None
              .where(where).order_by(Ticket.created_at, Ticket.id).dicts())
     return [ReturnSeen(row["id"], row["code"], _time(row["created_at"]), row["kind"], row["customer"],
                        row["customer_name"], row["user"], row["o_id"], row["o_code"], _time(row["o_at"]), row["o_user"],
-                       row["order_number"], row["order_source"], _time(row["order_at"]), int(row["cents"] or 0))
+                       row["order_number"], row["order_source"], _time(row["order_at"]), -int(row["cents"] or 0))
             for row in query]
 
 

@@ -57,14 +57,14 @@ def _signal(code: str, customer_id: int, rows: list[ReturnSeen], period: Period,
 def _flows(since: dt.datetime, until: dt.datetime, customer_id: int | None = None) -> dict[int, tuple[int, int]]:
     """customer -> (bought, returned) in cents over ``[since, until)``, in one grouped statement."""
     bought = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity > 0)
-    returned = -fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity < 0)
+    returned = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity < 0)
     where = ((Ticket.customer.is_null(False)) & (Ticket.training == False)  # noqa: E712 - SQL
              & (Ticket.kind.in_((SALE, *RETURN_KINDS))) & (Ticket.created_at >= since) & (Ticket.created_at < until))
     if customer_id is not None:
         where &= Ticket.customer == customer_id
     query = (TicketLine.select(Ticket.customer, bought.alias("bought"), returned.alias("returned"))
              .join(Ticket).where(where).group_by(Ticket.customer).tuples())
-    return {customer: (int(b or 0), int(r or 0)) for customer, b, r in query}
+    return {customer: (int(b or 0), -int(r or 0)) for customer, b, r in query}
 
 
 def _share_pct(bought: int, returned: int) -> float:
