@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from till.i18n import N_
+
 __all__ = ["DEFAULTS", "CASHIER_PREFIX", "LossPreventionSettings", "parse"]
 
 DEFAULTS: Mapping[str, float] = MappingProxyType({
@@ -31,6 +33,9 @@ DEFAULTS: Mapping[str, float] = MappingProxyType({
     "history_days": 365,            # how far back purchases count for a customer's share
     "check_days": 90,               # the days the check at the return screen looks back over
 })
+BAD_DAYS = N_("{file}, line {line}: {key} must be a list of days, such as [\"2026-12-24\"]")
+BAD_NUMBER = N_("{file}, line {line}: {key} must be a number of zero or more")
+UNKNOWN_KEY = N_("{file}, line {line}: unknown key {key}")
 CASHIER_PREFIX = "cashier_"
 """Names of the cashier rules' thresholds: accepted as written, read by those rules."""
 
@@ -52,7 +57,7 @@ def parse(values: Mapping[str, Any], fail) -> LossPreventionSettings:
     for key, value in values.items():
         if key == "event_dates":
             if not isinstance(value, list):
-                fail(key, "{file}, line {line}: {key} must be a list of days, such as [\"2026-12-24\"]")
+                fail(key, BAD_DAYS)
             for item in value:
                 day = item if isinstance(item, dt.date) and not isinstance(item, dt.datetime) else None
                 if day is None and isinstance(item, str):
@@ -61,12 +66,12 @@ def parse(values: Mapping[str, Any], fail) -> LossPreventionSettings:
                     except ValueError:
                         day = None
                 if day is None:
-                    fail(key, "{file}, line {line}: {key} must be a list of days, such as [\"2026-12-24\"]")
+                    fail(key, BAD_DAYS)
                 dates.append(day)
             continue
         if key not in DEFAULTS and not key.startswith(CASHIER_PREFIX):
-            fail(key, "{file}, line {line}: unknown key {key}")
+            fail(key, UNKNOWN_KEY)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            fail(key, "{file}, line {line}: {key} must be a number of zero or more")
+            fail(key, BAD_NUMBER)
         thresholds[key] = value
     return LossPreventionSettings(MappingProxyType(thresholds), tuple(sorted(dates)))

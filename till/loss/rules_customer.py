@@ -26,8 +26,8 @@ from till.loss.signal import CUSTOMER, Period, Signal, Thresholds
 __all__ = ["RULES", "return_share", "no_receipt_returns", "quick_returns", "wardrobing", "customer_signals",
            "shop_median_share"]
 
-RETURN_SHARE = N_("{returns} returns in the period; {share} % of what this customer bought in {days} days came "
-                  "back, against {median} % for the shop's median customer (limit {limit} %)")
+RETURN_SHARE = N_("{returns} returns in the period; {share} per cent of what this customer bought in {days} days "
+                  "came back, against {median} per cent for the shop's median customer (limit {limit} per cent)")
 NO_RECEIPT = N_("{count} returns without a receipt in the period (limit {limit})")
 QUICK = N_("{count} returns within {days} days of the purchase in the period (limit {limit})")
 WARDROBING = N_("{count} purchases returned just after a weekend or event day, within {days} days "
