@@ -76,17 +76,18 @@ def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None
         where &= Ticket.customer == customer_id
     if origin_id is not None:
         where &= Ticket.origin_ticket == origin_id
-    returned = (TicketLine.select(TicketLine.ticket, fn.SUM(TicketLine.total_cents).alias("cents"))
-                .where(TicketLine.quantity < 0).group_by(TicketLine.ticket).alias("returned"))
+    returned = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity < 0)
     query = (Ticket.select(Ticket.id, Ticket.code, Ticket.created_at, Ticket.kind, Ticket.customer, Ticket.customer_name,
                            Ticket.user, origin.id.alias("o_id"), origin.code.alias("o_code"),
                            origin.created_at.alias("o_at"), origin.user.alias("o_user"),
                            OnlineOrder.number.alias("order_number"), OnlineOrder.source.alias("order_source"),
-                           OnlineOrder.ordered_at.alias("order_at"), returned.c.cents.alias("cents"))
-             .join(origin, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_ticket == origin.id))
+                           OnlineOrder.ordered_at.alias("order_at"), returned.alias("cents"))
+             .join(TicketLine, on=(TicketLine.ticket == Ticket.id))
+             .switch(Ticket).join(origin, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_ticket == origin.id))
              .switch(Ticket).join(OnlineOrder, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_order == OnlineOrder.id))
-             .switch(Ticket).join(returned, on=(returned.c.ticket_id == Ticket.id))
-             .where(where).order_by(Ticket.created_at, Ticket.id).dicts())
+             .where(where).group_by(Ticket.id, origin.id, OnlineOrder.id)
+             .having(fn.COUNT(TicketLine.id).filter(TicketLine.quantity < 0) > 0)
+             .order_by(Ticket.created_at, Ticket.id).dicts())
     return [ReturnSeen(row["id"], row["code"], _time(row["created_at"]), row["kind"], row["customer"],
                        row["customer_name"], row["user"], row["o_id"], row["o_code"], _time(row["o_at"]), row["o_user"],
                        row["order_number"], row["order_source"], _time(row["order_at"]), -int(row["cents"] or 0))

@@ -54,6 +54,11 @@ def _signal(code: str, customer_id: int, rows: list[ReturnSeen], period: Period,
                   value, threshold, how, params, tuple(evidence))
 
 
+def _seen(period: Period, customer_id: int | None, seen: list[ReturnSeen] | None) -> list[ReturnSeen]:
+    """The period's returns (of one customer), read now unless the caller read them already."""
+    return seen if seen is not None else returns_seen(period.since, period.until, customer_id)
+
+
 def _flows(since: dt.datetime, until: dt.datetime, customer_id: int | None = None) -> dict[int, tuple[int, int]]:
     """customer -> (bought, returned) in cents over ``[since, until)``, in one grouped statement."""
     bought = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity > 0)
@@ -80,12 +85,12 @@ def shop_median_share(since: dt.datetime, until: dt.datetime) -> float:
 
 
 def return_share(period: Period, thresholds: Thresholds, customer_id: int | None = None,
-                 median: float | None = None) -> list[Signal]:
+                 median: float | None = None, seen: list[ReturnSeen] | None = None) -> list[Signal]:
     """Returns above ``customer_min_returns`` in the period AND a returned share of purchases
     (value, over ``history_days``) above ``customer_share_factor`` times the shop's median and
     above ``customer_min_share_pct``."""
     minimum = thresholds.get("customer_min_returns", 3)
-    candidates = {c: rows for c, rows in _by_customer(returns_seen(period.since, period.until, customer_id)).items()
+    candidates = {c: rows for c, rows in _by_customer(_seen(period, customer_id, seen)).items()
                   if len(rows) >= minimum}
     if not candidates:
         return []
@@ -106,21 +111,23 @@ def return_share(period: Period, thresholds: Thresholds, customer_id: int | None
     return out
 
 
-def no_receipt_returns(period: Period, thresholds: Thresholds, customer_id: int | None = None) -> list[Signal]:
+def no_receipt_returns(period: Period, thresholds: Thresholds, customer_id: int | None = None,
+                       seen: list[ReturnSeen] | None = None) -> list[Signal]:
     """At least ``customer_no_receipt_min`` returns without a receipt in the period."""
     limit = thresholds.get("customer_no_receipt_min", 2)
-    rows = [r for r in returns_seen(period.since, period.until, customer_id) if r.no_receipt]
+    rows = [r for r in _seen(period, customer_id, seen) if r.no_receipt]
     return [_signal("customer_no_receipt", customer, found, period, len(found), limit, NO_RECEIPT,
                     count=len(found), limit=limit)
             for customer, found in sorted(_by_customer(rows).items()) if len(found) >= limit]
 
 
-def quick_returns(period: Period, thresholds: Thresholds, customer_id: int | None = None) -> list[Signal]:
+def quick_returns(period: Period, thresholds: Thresholds, customer_id: int | None = None,
+                  seen: list[ReturnSeen] | None = None) -> list[Signal]:
     """At least ``quick_return_min`` returns within ``quick_return_days`` of the purchase, here
     or on another shop's receipt this till knows."""
     days, limit = thresholds.get("quick_return_days", 2), thresholds.get("quick_return_min", 3)
     window = dt.timedelta(days=days)
-    rows = [r for r in returns_seen(period.since, period.until, customer_id)
+    rows = [r for r in _seen(period, customer_id, seen)
             if r.bought_at is not None and r.created_at - r.bought_at <= window]
     return [_signal("customer_quick_returns", customer, found, period, len(found), limit, QUICK,
                     count=len(found), days=days, limit=limit)
@@ -136,12 +143,13 @@ def _around_day_off(bought: dt.date, returned: dt.date, span: int, events: froze
     return any(day.weekday() >= 5 or day in events for day in between)
 
 
-def wardrobing(period: Period, thresholds: Thresholds, customer_id: int | None = None) -> list[Signal]:
+def wardrobing(period: Period, thresholds: Thresholds, customer_id: int | None = None,
+               seen: list[ReturnSeen] | None = None) -> list[Signal]:
     """At least ``wardrobing_min`` purchases bought just before and returned just after a weekend
     (or a day of ``event_dates``), within ``wardrobing_span_days``."""
     span, limit = int(thresholds.get("wardrobing_span_days", 4)), thresholds.get("wardrobing_min", 2)
     events = getattr(thresholds, "event_dates", frozenset())
-    rows = [r for r in returns_seen(period.since, period.until, customer_id) if r.bought_at is not None
+    rows = [r for r in _seen(period, customer_id, seen) if r.bought_at is not None
             and _around_day_off(business_day(r.bought_at, period.zone), r.day(period.zone), span, events)]
     return [_signal("customer_wardrobing", customer, found, period, len(found), limit, WARDROBING,
                     count=len(found), days=span, limit=limit)
@@ -150,9 +158,14 @@ def wardrobing(period: Period, thresholds: Thresholds, customer_id: int | None =
 
 def customer_signals(period: Period, thresholds: Thresholds, customer_id: int,
                      median: float | None = None) -> list[Signal]:
-    """Every customer signal about one customer (the check at the return screen)."""
-    return [*return_share(period, thresholds, customer_id, median), *no_receipt_returns(period, thresholds, customer_id),
-            *quick_returns(period, thresholds, customer_id), *wardrobing(period, thresholds, customer_id)]
+    """Every customer signal about one customer (the check at the return screen): their returns
+    are read once for the four rules."""
+    seen = returns_seen(period.since, period.until, customer_id)
+    if not seen:
+        return []
+    return [*return_share(period, thresholds, customer_id, median, seen),
+            *no_receipt_returns(period, thresholds, customer_id, seen),
+            *quick_returns(period, thresholds, customer_id, seen), *wardrobing(period, thresholds, customer_id, seen)]
 
 
 RULES = [return_share, no_receipt_returns, quick_returns, wardrobing]
