@@ -72,8 +72,8 @@ def test_wardrobing_bought_before_an_event_day_and_returned_after_it(shop):
     kept = [bought_before(shop, [("WIN", 1)], 0.9, customer=buyer) for _ in range(2)]  # no day between
     for sale in worn + kept:
         return_all(shop, sale)
-    event = Thresholds({}, event_dates=[days_ago(1)])  # yesterday was the shop's event day
+    event = Thresholds({}, event_dates=[days_ago(shop, 1)])  # yesterday was the shop's event day
 
     [signal] = signals_today(shop, event, code="customer_wardrobing")
     assert signal.subject_id == str(dresser.id) and signal.value == 2
-    assert signals_today(shop, Thresholds({}), code="customer_wardrobing") == [] or days_ago(1).weekday() >= 5
+    assert signals_today(shop, Thresholds({}), code="customer_wardrobing") == [] or days_ago(shop, 1).weekday() >= 5

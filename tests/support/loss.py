@@ -86,9 +86,10 @@ def today(shop) -> Period:
 
 def signals_today(shop, thresholds: Thresholds | None = None, code: str | None = None):
     """Today's signals (of rule ``code`` only, when given)."""
-    found = compute(today(shop), thresholds or thresholds_of(shop.config.loss_prevention))
+    found = compute(today(shop), thresholds if thresholds is not None else thresholds_of(shop.config.loss_prevention))
     return [s for s in found if code is None or s.code == code]
 
 
-def days_ago(days: int) -> dt.date:
-    return (utcnow() - dt.timedelta(days=days)).date()
+def days_ago(shop, days: int) -> dt.date:
+    """The shop's business day ``days`` before now."""
+    return business_day(utcnow() - dt.timedelta(days=days), business_zone(shop.config))
