@@ -58,9 +58,16 @@ def signals_for_return(customer_id: int | None, origin_ticket_id: int | None, ca
 
 def _receipt(origin_id: int, cashier_id: int | None, now: dt.datetime, thresholds: Thresholds,
              zone: dt.tzinfo) -> list[Signal]:
-    origin = Ticket.select(Ticket.id, Ticket.code, Ticket.user).where(Ticket.id == origin_id).first()
+    # the receipt and its earlier returns in one indexed statement (its id, and its returns' origin)
+    rows = list(Ticket.select(Ticket.id, Ticket.code, Ticket.user, Ticket.kind, Ticket.training, User.name)
+                .join(User, on=(Ticket.user == User.id))
+                .where((Ticket.id == origin_id) | (Ticket.origin_ticket == origin_id)).order_by(Ticket.id).tuples())
+    origin = next((row for row in rows if row[0] == origin_id), None)
     if origin is None:
         return []
+    _, origin_code, seller, _, _, seller_name = origin
+    earlier = [code for id_, code, _, kind, training, _ in rows
+               if id_ != origin_id and kind in RETURN_KINDS and not training]
     day, out = business_day(now, zone), []
     hours = thresholds.get("reprint_hours", 24)
     copy = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.created_at)
@@ -70,17 +77,13 @@ def _receipt(origin_id: int, cashier_id: int | None, now: dt.datetime, threshold
     if copy is not None:
         code = record_code(DUPLICATE_CHAIN, copy.till_id, copy.sequence)
         gap = round((now - copy.created_at).total_seconds() / 3600, 1)
-        out.append(Signal("receipt_reprinted", RECEIPT, origin.code, origin.code, day, gap, hours, REPRINTED,
-                          {"duplicate": code, "hours": gap, "limit": hours}, (origin.code, code)))
+        out.append(Signal("receipt_reprinted", RECEIPT, origin_code, origin_code, day, gap, hours, REPRINTED,
+                          {"duplicate": code, "hours": gap, "limit": hours}, (origin_code, code)))
     limit = thresholds.get("receipt_max_visits", 2)
-    earlier = [code for (code,) in Ticket.select(Ticket.code).where(
-        (Ticket.origin_ticket == origin_id) & (Ticket.kind.in_(RETURN_KINDS))
-        & (Ticket.training == False)).order_by(Ticket.id).tuples()]  # noqa: E712 - SQL
     if len(earlier) + 1 > limit:  # this visit is one more
-        out.append(Signal("receipt_many_visits", RECEIPT, origin.code, origin.code, day, len(earlier) + 1, limit,
-                          VISITS, {"count": len(earlier) + 1, "limit": limit}, (origin.code, *earlier)))
-    if cashier_id is not None and origin.user_id == cashier_id:
-        name = User.select(User.name).where(User.id == cashier_id).scalar()
-        out.append(Signal("receipt_same_cashier", RECEIPT, origin.code, origin.code, day, 1, 1, SAME_CASHIER,
-                          {"cashier": name}, (origin.code,)))
+        out.append(Signal("receipt_many_visits", RECEIPT, origin_code, origin_code, day, len(earlier) + 1, limit,
+                          VISITS, {"count": len(earlier) + 1, "limit": limit}, (origin_code, *earlier)))
+    if cashier_id is not None and seller == cashier_id:
+        out.append(Signal("receipt_same_cashier", RECEIPT, origin_code, origin_code, day, 1, 1, SAME_CASHIER,
+                          {"cashier": seller_name}, (origin_code,)))
     return out
