@@ -58,16 +58,15 @@ def signals_for_return(customer_id: int | None, origin_ticket_id: int | None, ca
 
 def _receipt(origin_id: int, cashier_id: int | None, now: dt.datetime, thresholds: Thresholds,
              zone: dt.tzinfo) -> list[Signal]:
-    # the receipt and its earlier returns in one indexed statement (its id, and its returns' origin)
-    rows = list(Ticket.select(Ticket.id, Ticket.code, Ticket.user, Ticket.kind, Ticket.training, User.name)
-                .join(User, on=(Ticket.user == User.id))
-                .where((Ticket.id == origin_id) | (Ticket.origin_ticket == origin_id)).order_by(Ticket.id).tuples())
-    origin = next((row for row in rows if row[0] == origin_id), None)
+    # two statements, each on its own index (an OR of the two would scan the tickets on SQLite)
+    origin = (Ticket.select(Ticket.code, Ticket.user, User.name).join(User, on=(Ticket.user == User.id))
+              .where(Ticket.id == origin_id).tuples().first())
     if origin is None:
         return []
-    _, origin_code, seller, _, _, seller_name = origin
-    earlier = [code for id_, code, _, kind, training, _ in rows
-               if id_ != origin_id and kind in RETURN_KINDS and not training]
+    origin_code, seller, seller_name = origin
+    earlier = [code for (code,) in Ticket.select(Ticket.code).where(
+        (Ticket.origin_ticket == origin_id) & (Ticket.kind.in_(RETURN_KINDS))
+        & (Ticket.training == False)).order_by(Ticket.id).tuples()]  # noqa: E712 - SQL
     day, out = business_day(now, zone), []
     hours = thresholds.get("reprint_hours", 24)
     copy = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.created_at)
