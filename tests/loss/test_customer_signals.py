@@ -77,3 +77,22 @@ def test_wardrobing_bought_before_an_event_day_and_returned_after_it(shop):
     [signal] = signals_today(shop, event, code="customer_wardrobing")
     assert signal.subject_id == str(dresser.id) and signal.value == 2
     assert signals_today(shop, Thresholds({}), code="customer_wardrobing") == [] or days_ago(shop, 1).weekday() >= 5
+
+
+def test_quick_returns_count_receipts_of_other_shops_this_till_knows(shop, tmp_path):
+    from tests.support.receipts import lyon_till, proof_of, receipt_session, receipt_text, returns_policy
+
+    lyon = lyon_till(tmp_path)
+    config = returns_policy(shop, offline_other_shop="credit_note", offline_other_shop_max_cents=100_000)
+    traveller = _customer("Voyageur")
+    written = []
+    for number in (41, 42, 43):  # three receipts of the Lyon shop, bought yesterday, returned here today
+        session = receipt_session(shop, config)
+        session.find(receipt_text(lyon, proof_of(shop, number=number, days_ago=1)))
+        session.pick(session.lines[1].line_id, 1)
+        session.attach_customer(traveller)
+        written.append(session.complete())
+
+    [signal] = signals_today(shop, code="customer_quick_returns")
+    assert signal.subject_id == str(traveller.id) and signal.value == 3
+    assert set(signal.evidence) >= {ticket.code for ticket in written}
