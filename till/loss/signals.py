@@ -22,6 +22,7 @@ RULE_MODULES: tuple[str, ...] = (
     "till.loss.rules_customer",
     "till.loss.rules_receipt",
     "till.loss.rules_means",
+    "till.loss.rules_cashier",
 )
 
 Rule = Callable[[Period, Thresholds], list[Signal]]

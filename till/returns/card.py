@@ -97,7 +97,8 @@ class ReturnCardMoves:
                 first_card = next(i for i, p in enumerate(payments) if means(p.means).uses_terminal)
                 merged = [card_payment if i == first_card else p for i, p in enumerate(payments)
                           if not means(p.means).uses_terminal or i == first_card]
-                row.intent = card_settlement.intent_json(self._draft(merged), events)
+                entry = self.entry.event(self.user, self.reference)  # how the lines were entered
+                row.intent = card_settlement.intent_json(self._draft(merged), events + ([entry] if entry else []))
                 row.save(only=[type(row).intent])
         except peewee.OperationalError:
             raise ReturnError("The database is busy (another till is writing): nothing was recorded, "

@@ -43,6 +43,7 @@ from till.config.loader import Config
 from till.fiscal.chain import Sealer, current_database
 from till.fiscal.closures import close_due
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
+from till.loss.return_entry import ReturnEntry
 from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
 from till.fiscal.receipt_proof import looks_like_proof
@@ -107,6 +108,8 @@ class ReturnSession(ReturnCardMoves):
         """A receipt of another shop being returned (``order`` is its kept copy): head office's part."""
         self.on_write = None
         """Called inside the return's transaction with its ticket (a receipt's hold settles there)."""
+        self.entry = ReturnEntry()
+        """How the returned lines' codes were entered (the screen notes each), sealed with the return."""
 
     @classmethod
     def at(cls, ctx, user: User, now: dt.datetime | None = None) -> "ReturnSession":
@@ -465,6 +468,7 @@ class ReturnSession(ReturnCardMoves):
                                       min_free_mb=self.config.till.min_free_mb)
                 if self.on_write is not None:
                     self.on_write(ticket)
+                self.entry.seal(self.sealer, ticket, self.user)
         except peewee.OperationalError as error:
             refused = refusal_for(error)  # the disk filled up by the commit: rolled back all the same
             if refused is not None:

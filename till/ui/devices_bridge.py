@@ -179,23 +179,27 @@ class WedgeScanInput(ScanInput):
         detector = self._detector
         tab_ends = self.settings is not None and self.settings.suffix == "tab"
         ended = event.key in END_KEYS or (tab_ends and event.key == "tab")
+        outcomes = []
         if detector is not None and (ended or event.is_printable):
             self._lag_s = max(0.0, time.monotonic() - event.time)
-            detector.feed(("\t" if event.key == "tab" else "\r") if ended else (event.character or ""), event.time)
+            outcomes = detector.feed(("\t" if event.key == "tab" else "\r") if ended else (event.character or ""),
+                                     event.time)
         if not ended:
             return  # ScanInput and Input insert the character as usual
         event.stop()
         event.prevent_default()
-        self._end_code()
+        self._end_code(keyed=None if detector is None else not any(isinstance(o, Scan) for o in outcomes))
 
-    def _end_code(self) -> None:
+    def _end_code(self, keyed: bool | None = None) -> None:
+        """Post the field's code; ``keyed`` says whether the detector saw typing or a burst (a
+        return records it: codes keyed rather than scanned are a cashier signal)."""
         self.insert_typed()
         code, note = wedge_code(self.value, self.settings)
         self.value = ""
         if note:
             _notice(self.app, note)
         if code:
-            self.post_message(self.Scanned(self, code))
+            self.post_message(self.Scanned(self, code, keyed))
 
     def _poll(self) -> None:
         if self._detector is None:
@@ -208,7 +212,7 @@ class WedgeScanInput(ScanInput):
                 self.value = ""
                 _show(self.app, outcome.error().text())
             elif isinstance(outcome, Scan):  # suffix "none": the burst's silence ended it
-                self._end_code()
+                self._end_code(keyed=False)
 
 
 # --- customer display -------------------------------------------------------------------------

@@ -236,10 +236,12 @@ class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatu
     @guarded
     def on_scan_input_scanned(self, message: ScanInput.Scanned) -> None:
         message.stop()
-        self._open_code(message.code)
+        self._open_code(message.code, message.keyed)
 
     @guarded
-    def _open_code(self, code: str) -> None:
+    def _open_code(self, code: str, keyed: bool | None = None) -> None:
+        """Open the ticket ``code`` names, or take back the item it names; an item's code is
+        noted as ``keyed`` or scanned once taken (``ReturnSession.entry``, a cashier signal)."""
         session = self.session
         if self.asking:  # head office is being asked about a receipt: nothing else meanwhile
             return
@@ -276,11 +278,14 @@ class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatu
             if same is not None and not product.serial_tracked:  # the same item again: one more
                 self.table.select(f"p{same.key}")
                 self._step(quantity)
+                self._note_entry(keyed)
                 return
             if product.serial_tracked:  # each such item has its own serial: one row each
-                self.ask_serial(product.name, lambda serial: self._take_product(product, quantity, serial))
+                self.ask_serial(product.name, lambda serial: (self._take_product(product, quantity, serial),
+                                                              self._note_entry(keyed)))
                 return
             self._take_product(product, quantity)
+            self._note_entry(keyed)
             return
         # the first line of that product with some left to take (a product may be on two lines)
         lines = [line for line in session.lines if line.product_id == product.id and line.returnable]
@@ -290,6 +295,11 @@ class ReturnScreen(OpensReceipts, ReturnExchangeKeys, ReturnChoiceKeys, HasStatu
             raise Refused(_("{label} is not on this ticket, or was already returned", label=product.name))
         self.table.select(f"l{line.line_id}")  # even if no more can come back: the cashier sees why
         self._set_quantity(line.line_id, self._picked(line.line_id) + quantity, scanned=True)
+        self._note_entry(keyed)
+
+    def _note_entry(self, keyed: bool | None) -> None:
+        if keyed is not None:
+            self.session.entry.note(keyed)
 
     def _take_product(self, product, quantity: int, serial: str | None = None) -> None:
         """Without a receipt: one more row for ``product``."""

@@ -86,12 +86,15 @@ class ScanInput(Input):
     scan. A field of fixed size only needs it to scroll its text, which reads it directly."""
 
     class Scanned(Message):
-        """A complete code, scanned or typed; empty codes are not posted."""
+        """A complete code, scanned or typed; empty codes are not posted. ``keyed`` is what the
+        keys' timing said (``True``: typed by a person, ``False``: a scanner's burst), ``None``
+        where the field does not watch it."""
 
-        def __init__(self, scan_input: "ScanInput", code: str) -> None:
+        def __init__(self, scan_input: "ScanInput", code: str, keyed: bool | None = None) -> None:
             super().__init__()
             self.scan_input = scan_input
             self.code = code
+            self.keyed = keyed
 
         @property
         def control(self) -> "ScanInput":
