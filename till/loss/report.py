@@ -26,6 +26,11 @@ SIGNAL_NAMES = {
     "receipt_many_visits": N_("Receipt returned in many visits"),
     "receipt_same_cashier": N_("Refunded by the seller"),
     "means_card_refunds": N_("Card refunded many times"),
+    "cashier_refund_rate": N_("Refunds and voids per hour worked"),
+    "cashier_keyed_returns": N_("Codes keyed rather than scanned on returns"),
+    "cashier_cash_for_card": N_("Cash refunds of card sales"),
+    "cashier_edge_refunds": N_("Refunds right after opening or just before closing"),
+    "cashier_same_manager": N_("The same manager again and again"),
 }
 """A rule's code -> what a manager reads; a code of another module shows as it is."""
 SUBJECT_NAMES = {"customer": N_("Customer"), "receipt": N_("Receipt"), "cashier": N_("Cashier"),
