@@ -33,6 +33,8 @@ What is measured:
 - receipt_qr_verify_p95_ms, receipt_qr_version_10_lines: a receipt's QR code (its signed proof,
   1 to 10 lines) read and checked against the till's key chain, and the QR version of a ten-line
   one; see ``benchmarks/bench_receipt_qr.py``.
+- signals_day_s, signals_return_check_p95_ms: every loss-prevention signal of the day with the
+  most returns, and the check at the return screen; see ``benchmarks/bench_signals.py``.
 - ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
   shows; ui_rss_mb is the process's resident memory then. ui_cold_start_cold_cache_s: the same
   with the database file (and its WAL) dropped from the page cache before each start
@@ -70,7 +72,7 @@ REQUIRED_KEYS = (
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_cold_start_cold_cache_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
     "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
     "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb", "receipt_qr_verify_p95_ms",
-    "receipt_qr_version_10_lines", "cores", *TERMINAL_KEYS,
+    "receipt_qr_version_10_lines", "signals_day_s", "signals_return_check_p95_ms", "cores", *TERMINAL_KEYS,
 )
 """Keys the last line's JSON always has (tests/benchmarks/test_benchmarks.py checks them)."""
 
@@ -87,6 +89,8 @@ TARGETS = {
     "customer_search_p95_ms": "<= 10 ms at 200k customers",
     "receipt_qr_verify_p95_ms": "<= 5 ms",
     "receipt_qr_version_10_lines": "<= 15 (fits 58 mm paper)",
+    "signals_day_s": "<= 1 s",
+    "signals_return_check_p95_ms": "<= 5 ms",
     "daily_closure_s": "<= 1 s for 5,000 tickets",
     "archive_export_s": "<= 30 s for a month of 150,000 tickets",
     "sync_push_100k_s": "<= 15 s",
@@ -378,6 +382,7 @@ def table(results: dict[str, Any]) -> str:
     from benchmarks.bench_sync import notes as sync_notes, table_rows as sync_rows
     from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
     from benchmarks.bench_receipt_qr import notes as receipt_qr_notes, table_rows as receipt_qr_rows
+    from benchmarks.bench_signals import notes as signals_notes, table_rows as signals_rows
     from benchmarks.bench_terminal import notes as terminal_notes, table_rows as terminal_rows  # deferred: as above
 
     def fmt(value: Any, unit: str = "") -> str:
@@ -398,6 +403,7 @@ def table(results: dict[str, Any]) -> str:
          check(r["receipt_lookup_p95_ms"], lambda v: v <= 2)),
         *returns_rows(r),
         *receipt_qr_rows(r),
+        *signals_rows(r),
         ("journal verify", fmt(r["verify_per_s"], " rec/s"), fmt(r["raw_verify_per_s"], " rec/s"),
          fmt(r["verify_vs_raw"], "x"), TARGETS["verify_per_s"], check(r["verify_vs_raw"], lambda v: v >= 0.8)),
         *closure_rows(r),
@@ -429,6 +435,7 @@ def table(results: dict[str, Any]) -> str:
                  "is written by a background thread after it (not timed; flushed before each raw write)")
     notes += returns_notes(r)
     notes += receipt_qr_notes(r)
+    notes += signals_notes(r)
     notes += closure_notes(r)
     notes += archive_notes(r)
     notes += reports_notes(r)
@@ -492,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.bench_receipt_qr import run_all as bench_receipt_qr_all  # imports this module
 
         results.update(bench_receipt_qr_all(ctx, size.name, rng, say))
+        from benchmarks.bench_signals import run_all as bench_signals_all  # imports this module
+
+        results.update(bench_signals_all(ctx, size.name, rng, say))
         say("journal verification ...")
         results.update(bench_verify(ctx))
         results.update(drain_outbox(ctx.config))

@@ -23,6 +23,7 @@ TITLES = {
     "customers": N_("Customers"),
     "stock": N_("Stock levels"),
     "stock-movements": N_("Stock movements"),
+    "signals": N_("Loss-prevention signals"),
 }
 """Report name -> its title."""
 
@@ -94,7 +95,11 @@ HEADINGS = {
 """Column name (as in CSV and JSON) -> its heading; ``rate_bp`` is a rate in the return-rate
 report too, hence "Return rate" there (``HEADINGS_OF``)."""
 
-HEADINGS_OF = {("return-rate", "rate_bp"): N_("Return rate")}
+HEADINGS_OF = {("return-rate", "rate_bp"): N_("Return rate"),
+               **{("signals", column): heading for column, heading in (  # till.loss.report
+                   ("day", N_("Day")), ("signal", N_("Signal")), ("subject", N_("About")), ("who", N_("Who")),
+                   ("value", N_("Figure")), ("threshold", N_("Threshold")), ("how", N_("How")),
+                   ("evidence", N_("Evidence")), ("dismissed", N_("Dismissed")), ("key", N_("Key")))}}
 """Headings that depend on the report: (report, column) -> heading."""
 
 STATUSES = {"issued": N_("Issued"), "redeemed": N_("Redeemed"), "outstanding": N_("Outstanding"),

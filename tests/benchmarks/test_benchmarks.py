@@ -60,6 +60,8 @@ def test_tiny_benchmark_prints_every_figure_as_json_on_its_last_line(tmp_path):
     assert figures["receipt_qr_verify_p95_ms"] > 0 and figures["receipt_qr_count"] > 0
     assert isinstance(figures["receipt_qr_version_10_lines"], int)
     assert "receipt QR verify p95" in output and "receipt QR version, 10 lines" in output
+    # The loss-prevention signals: a day of them, and the check at the return screen.
+    assert figures["signals_return_check_count"] > 0 and "signals of a day" in output and "return check p95" in output
 
     # A second run reuses the shop it built (same size, same seed) and still verifies.
     again, _ = run_benchmark(folder)

@@ -165,3 +165,6 @@ def register(commands: Any, analytics: bool = True) -> None:
     z.set_defaults(func=cmd_report)
     if analytics:
         _add_analytics(report)
+        from till.cli.signals import register as register_signals  # deferred: per command (fast start)
+
+        register_signals(report)

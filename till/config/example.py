@@ -183,6 +183,22 @@ reward_threshold_points = 100   # points that make one reward voucher (0: none)
 reward_cents = 500              # the voucher's value (a credit note)
 reward_account = "6234"         # where the voucher's cost is booked
 
+[loss_prevention]               # signals of return abuse, for a manager (`till report signals`)
+customer_min_returns = 3        # returns in the period before a customer's share is looked at
+customer_share_factor = 2.0     # returned share above this many times the shop's median share...
+customer_min_share_pct = 30     # ...and above this share in percent
+customer_no_receipt_min = 2     # returns without a receipt in the period
+quick_return_days = 2           # a return this many days or fewer after the purchase is quick...
+quick_return_min = 3            # ...this many quick returns in the period
+wardrobing_span_days = 4        # bought just before a weekend (or event day), returned just after...
+wardrobing_min = 2              # ...this many times in the period
+event_dates = []                # days that count as a weekend, such as ["2026-12-24"]
+reprint_hours = 24              # a receipt reprinted this many hours or fewer before its return
+receipt_max_visits = 2          # more return tickets than this on one receipt
+card_max_refunds = 2            # more refunds than this to one card in the period
+history_days = 365              # how far back purchases count for a customer's share
+check_days = 90                 # the days the check at the return screen looks back over
+
 # Head office, for `till sync` and other shops' credit notes: uncomment [sync] and set url.
 # [sync]
 # url = "https://headoffice.example.fr:8443"  # https off the shop's network

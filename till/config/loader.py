@@ -27,6 +27,8 @@ from devices.settings import DrawerSettings as DrawerConfig
 from devices.settings import PrinterSettings as PrinterConfig
 from devices.settings import problems
 from till.config.backup import BackupSettings
+from till.config.loss_prevention import LossPreventionSettings
+from till.config.loss_prevention import parse as parse_loss_prevention
 from till.config.loyalty import LoyaltySettings
 from till.config.messages import SmsSettings, SmtpSettings
 from till.config.reasons import DISPOSITION_NAMES, REASON_DISPOSITIONS, RETURN_REASONS
@@ -220,6 +222,7 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     loyalty: LoyaltySettings = field(default_factory=LoyaltySettings)
+    loss_prevention: LossPreventionSettings = field(default_factory=LossPreventionSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     sync: SyncSettings | None = None
     """Head office for ``till sync``; None when till.toml has no ``[sync]`` url."""
@@ -262,6 +265,7 @@ _SECTIONS = {
     "smtp": SmtpSettings,
     "sms": SmsSettings,
     "loyalty": LoyaltySettings,
+    "loss_prevention": LossPreventionSettings,
     "backup": BackupSettings,
     "sync": SyncSettings,
 }
@@ -304,6 +308,9 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
             raise ConfigError(
                 "{file}, line {line}: {key} must be a section", file=str(path), line=_line_of(text, name), key=name
             )
+        if name == "loss_prevention":  # thresholds by name: the rules' own (``till.config.loss_prevention``)
+            sections[name] = parse_loss_prevention(value, _failing(path, text, name))
+            continue
         values = _values(path, text, name, _SECTIONS[name], value)
         sections[name] = _sync(path.parent, values) if name == "sync" else _SECTIONS[name](**values)
     config = Config(path=path, **sections)
@@ -311,6 +318,15 @@ def _build(path: Path, text: str, data: dict[str, Any]) -> Config:
     if config.sync is not None and not config.sync.url:
         config = dataclasses.replace(config, sync=None)  # checked all the same, for the day a url is set
     return config
+
+
+def _failing(path: Path, text: str, section: str) -> Callable[[str, str], None]:
+    """``fail(key, message)`` for a section checked by its own module: the error with the line."""
+
+    def fail(key: str, message: str) -> None:
+        raise ConfigError(message, file=str(path), line=_line_of(text, key, within=section), key=f"{section}.{key}")
+
+    return fail
 
 
 def _values(path: Path, text: str, name: str, kind: type, values: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator, Mapping
 
-__all__ = ["CUSTOMER", "RECEIPT", "CASHIER", "MEANS", "SUBJECTS", "Period", "Signal"]
+__all__ = ["CUSTOMER", "RECEIPT", "CASHIER", "MEANS", "SUBJECTS", "Period", "Signal", "Thresholds"]
 
 CUSTOMER, RECEIPT, CASHIER, MEANS = "customer", "receipt", "cashier", "means"
 SUBJECTS = (CUSTOMER, RECEIPT, CASHIER, MEANS)
@@ -33,6 +34,8 @@ class Period:
     end: dt.date
     since: dt.datetime
     until: dt.datetime
+    zone: dt.tzinfo = dt.timezone.utc
+    """The shop's zone: a signal's ``day`` and a weekend are the shop's, not UTC's."""
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,28 @@ class Signal:
     def key(self) -> str:
         """Stable identity: the same signal computed again has the same key (a dismissal names it)."""
         return f"{self.code}:{self.subject}:{self.subject_id}:{self.day.isoformat()}"
+
+
+class Thresholds(Mapping[str, float]):
+    """The thresholds of ``[loss_prevention]``, read-only: name -> number, and the event dates.
+
+    Why a mapping and not fields: each rule module reads its own names with its own defaults
+    (``get(name, default)``), so a module added later (the cashier rules) brings its thresholds
+    without this class knowing them; a name the file does not set falls back to the rule's default.
+    """
+
+    def __init__(self, values: Mapping[str, float] | None = None, event_dates: Iterable[dt.date] = ()) -> None:
+        self._values = MappingProxyType(dict(values or {}))
+        self.event_dates: frozenset[dt.date] = frozenset(event_dates)
+
+    def __getitem__(self, name: str) -> float:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get(self, name: str, default: Any = None) -> Any:  # noqa: D102 - Mapping's, typed
+        return self._values.get(name, default)

@@ -1,0 +1,95 @@
+"""Histories of returns for the loss-prevention tests, written through the real workflows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from store.models import utcnow
+from till.fiscal.closure_totals import business_day
+from till.fiscal.closures import business_zone
+from till.loss.signal import Period, Thresholds
+from till.loss.signals import compute, period_of, thresholds_of
+from till.returns.session import ReturnSession
+
+
+def bought_before(shop, items, days: float, customer=None, card=None):
+    """A sale of ``items`` written ``days`` ago through the real checkout, its day left open (as
+    ``sell`` does, without closing it: several sales may share a past day, and the first sale or
+    return of today closes the days and months over, as the till does). Oldest first."""
+    import dataclasses
+
+    from till.selling.ticket_writer import write_ticket
+    from tests.support.clock import sealing_at
+    from tests.support.shop import paid_draft
+
+    when = utcnow() - dt.timedelta(days=days)
+    draft = paid_draft(shop, items, card=card, customer=customer)
+    with sealing_at(when):
+        close_the_past(shop, when)
+        return write_ticket(shop.ctx.sealer, shop.config.accounts, dataclasses.replace(draft, created_at=when))
+
+
+def close_the_past(shop, now: dt.datetime | None = None) -> None:
+    """Close the days before today (``now``'s day), as a manager does before the day's first return (a sale
+    would force it); nothing when they are closed already."""
+    from till.fiscal.closure_errors import DayAlreadyClosed, PeriodAlreadyClosed
+    from till.fiscal.closures import close_day
+
+    zone = business_zone(shop.config)
+    try:
+        close_day(shop.ctx.sealer, business_day(now or utcnow(), zone) - dt.timedelta(days=1), zone=zone,
+                  now=now)
+    except (DayAlreadyClosed, PeriodAlreadyClosed):
+        pass
+
+
+def return_all(shop, sale, user=None, customer=None):
+    """Take back every line of ``sale`` through a return session, refunded as planned."""
+    close_the_past(shop)
+    session = ReturnSession.at(shop.ctx, user or shop.cashier)
+    session.open(sale)
+    for line in session.lines:
+        session.pick(line.line_id, line.returnable, reason="defective")
+    if customer is not None:
+        session.attach_customer(customer)
+    return session.complete()
+
+
+def return_one(shop, sale, sku: str, user=None):
+    """Take back one ``sku`` of ``sale``."""
+    close_the_past(shop)
+    session = ReturnSession.at(shop.ctx, user or shop.cashier)
+    session.open(sale)
+    line = next(line for line in session.lines if line.sku == sku)
+    session.pick(line.line_id, 1, reason="defective")
+    return session.complete()
+
+
+def return_without_receipt(shop, sku: str, customer):
+    """Take back one ``sku`` without a receipt, for ``customer``, refunded as the policy says."""
+    close_the_past(shop)
+    session = ReturnSession.at(shop.ctx, shop.cashier)
+    session.without_receipt()
+    session.attach_customer(customer)
+    session.pick_product(shop.products[sku], 1, reason="defective")
+    for breach in session.unapproved():
+        session.approve(shop.manager, "known customer", [breach.code])
+    return session.complete()
+
+
+def today(shop) -> Period:
+    """Today, the shop's business day, as a period."""
+    zone = business_zone(shop.config)
+    day = business_day(utcnow(), zone)
+    return period_of(day, day, zone)
+
+
+def signals_today(shop, thresholds: Thresholds | None = None, code: str | None = None):
+    """Today's signals (of rule ``code`` only, when given)."""
+    found = compute(today(shop), thresholds if thresholds is not None else thresholds_of(shop.config.loss_prevention))
+    return [s for s in found if code is None or s.code == code]
+
+
+def days_ago(shop, days: int) -> dt.date:
+    """The shop's business day ``days`` before now."""
+    return business_day(utcnow() - dt.timedelta(days=days), business_zone(shop.config))
