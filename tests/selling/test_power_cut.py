@@ -41,10 +41,23 @@ def _copy_frozen(child: subprocess.Popen, shop: Path, target: Path, with_shm: bo
     """The shop's folder as the disk holds it at one instant of the running till."""
     os.kill(child.pid, signal.SIGSTOP)
     try:
+        _wait_stopped(child.pid)
         ignore = None if with_shm else shutil.ignore_patterns("*-shm")
         shutil.copytree(shop, target, ignore=ignore)
     finally:
         os.kill(child.pid, signal.SIGCONT)
+
+
+def _wait_stopped(pid: int) -> None:
+    """SIGSTOP is delivered asynchronously: until the kernel says the process is stopped, it may
+    still be writing (a temporary anchor file copied half-way, gone by the time it is read)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                return
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} did not stop")
 
 
 def _only_whole_tickets() -> int:
