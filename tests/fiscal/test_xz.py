@@ -127,7 +127,9 @@ def test_till_close_day_month_and_report_z_from_the_command_line(lite_shop, caps
 def test_till_close_day_without_a_date_closes_today(lite_shop, capsys):
     shop = lite_shop
     assert run(shop, "close", "day") == 0
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    from zoneinfo import ZoneInfo
+
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()  # the shop's today, not UTC's
     assert capsys.readouterr().out.startswith(f"Clôture journée {today} de la caisse 01 : 0 ticket,")
 
 
