@@ -134,8 +134,12 @@ def test_every_chain_p_document_of_the_year_is_an_entry_of_the_cash_journal(move
     assert {r[15] for r in by_ref[docs["float"].code]} == {sealed[MARCH_14]}
     assert dt.date(2025, 7, 1) not in sealed
     (year,) = [c for c in closures("01", "year") if c.period.first_day == dt.date(2025, 1, 1)]
+    from zoneinfo import ZoneInfo
+
+    closed = dt.datetime.fromisoformat(year.payload["closed_at"].rstrip("Z")).replace(tzinfo=dt.timezone.utc)
+    # validated on the day the year was closed in the shop (Paris), which is not UTC's near midnight
     assert {(r[3], r[15]) for r in by_ref[docs["july"].code]} == {
-        ("20250701", year.payload["closed_at"][:10].replace("-", ""))}
+        ("20250701", closed.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y%m%d"))}
 
 
 def test_the_notice_lists_the_cash_journal_and_the_new_accounts(moved, tmp_path):
