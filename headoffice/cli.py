@@ -136,10 +136,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return USAGE
     app = create_app(settings["database"], int(settings.get("max_skew_s", 300)), body_limit(settings))
     start_checkers()  # the workers' start is paid here, not by the first batch a till sends
-    start_hold_sweeper(float(settings.get("hold_sweep_s", 30)))  # web-shop holds left to expire given back
-    start_delivery()  # web shops' webhooks, in the background: no request waits on them
-    uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
-                proxy_headers=bool(settings.get("behind_proxy", False)))
+    # Beside the server, never after it: web-shop holds left to expire given back, and the web
+    # shops' webhooks (no request waits on them); both stop when the server does.
+    beside = [start_hold_sweeper(float(settings.get("hold_sweep_s", 30))), start_delivery()]
+    try:
+        uvicorn.run(app, host=host, port=port, ssl_certfile=cert, ssl_keyfile=key, log_config=None,
+                    proxy_headers=bool(settings.get("behind_proxy", False)))
+    finally:
+        for stop in beside:
+            stop.set()
     return OK
 
 

@@ -307,3 +307,20 @@ def test_a_return_that_cannot_be_queued_is_raised_and_the_batch_still_accepted(s
     with proxy.obj.connection_context():
         assert Record.select().where((Record.till_id == shop.ctx.till_id) & Record.payload.contains(
             '"reference":"WEB-1001"')).count() == 1
+
+
+def test_the_background_work_of_serve_stops_when_the_server_stops(tmp_path, monkeypatch):
+    """Webhook delivery and the expiry of web-shop holds run beside the server, never after it:
+    a thread left running would go on working on whatever database head office opens next."""
+    import uvicorn
+
+    from headoffice.cli import main as ho_main
+
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **_options: None)  # the server returns at once
+    config = tmp_path / "headoffice.toml"
+    config.write_text(f'[headoffice]\ndatabase = "sqlite:///{tmp_path / "ho.db"}"\n', encoding="utf-8")
+    assert ho_main(["--config", str(config), "serve"]) == 0
+    names = ("webshop-delivery", "webshop-hold-sweeper")
+    for thread in [t for t in threading.enumerate() if t.name in names]:
+        thread.join(timeout=5)
+    assert [t.name for t in threading.enumerate() if t.name in names] == []
