@@ -383,8 +383,9 @@ def _plan_sales(rng: random.Random, items: list[_Item], customers: int, users: i
                 discount_bp=500 if customer is not None and rng.random() < 0.1 else 0,
             ))
         plan.append(tickets)
-    last_open = max(i for i, tickets in enumerate(plan) if _opening_hours(calendar[i]) is not None)
-    plan[last_open].extend(_receipts_to_return(items, calendar[last_open]))
+    opened = [i for i in range(len(plan)) if _opening_hours(calendar[i]) is not None]
+    if opened:  # a history of one Monday alone has no day to sell the receipts to return on
+        plan[opened[-1]].extend(_receipts_to_return(items, calendar[opened[-1]]))
     return plan
 
 
