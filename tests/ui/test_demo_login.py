@@ -11,7 +11,7 @@ from tests.support.pilot import SIZE, screen_text
 
 
 async def test_the_demo_login_screen_shows_pins_and_receipts_to_return(tmp_path):
-    config = build_demo(tmp_path / "shop", days=1)
+    config = build_demo(tmp_path / "shop", days=2)  # two days: never only the Monday it is closed
     set_language("fr")
     ctx = TillContext.open(load(config.path))
     try:
