@@ -283,7 +283,7 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
         # The README lists the receipts ready to return: the same codes and totals whatever the day
         import re
 
-        from till.demo.build import receipts_to_return
+        from till.demo.offered import receipts_to_return
         from till.money import format_cents
 
         readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
@@ -313,7 +313,7 @@ def test_the_real_ninety_days_build_quickly_and_verify(tmp_path):
 
 
 def test_the_demo_offers_receipts_ready_to_return(ctx):
-    from till.demo.build import receipts_to_return
+    from till.demo.offered import receipts_to_return
     from till.returns.session import ReturnSession
 
     receipts = receipts_to_return()
@@ -358,7 +358,7 @@ def test_the_demo_has_a_receipt_of_another_shop_that_its_till_can_check(ctx, dem
 
 
 def test_a_receipt_returned_in_full_is_no_longer_offered(tmp_path):
-    from till.demo.build import receipts_to_return
+    from till.demo.offered import receipts_to_return
     from till.returns.session import ReturnSession
 
     config = build_demo(tmp_path / "shop", days=2)  # two days: never only the Monday it is closed

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from till.config.loader import load
-from till.demo.build import build_demo, receipts_to_return
+from till.demo.build import build_demo
+from till.demo.offered import receipts_to_return
 from till.i18n import set_language
 from till.money import format_cents
 from till.shop.context import TillContext

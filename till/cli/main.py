@@ -62,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Demo shop ready: {config.path}", file=sys.stderr)
     print("Log in as 'cashier' (PIN 1111) or 'manager' (PIN 9999).", file=sys.stderr)
     from till.shop.context import TillContext  # deferred: per command (fast start)
-    from till.demo.build import receipts_to_return  # deferred: per command (fast start)
+    from till.demo.offered import receipts_to_return  # deferred: per command (fast start)
     from till.money import format_cents  # deferred: per command (fast start)
 
     ctx = TillContext.open(config)

@@ -29,16 +29,13 @@ from platformdirs import user_data_dir
 from store.models import (
     CASHIER,
     MANAGER,
-    SALE,
     Barcode,
     Category,
     ChainHead,
     Customer,
     FiscalRecord,
-    Payment,
     Product,
     Setting,
-    Ticket,
     User,
 )
 from store.models.base import utcnow
@@ -64,7 +61,6 @@ from till.means import CARD
 from till.money import allocate
 from till.people.auth import create_user
 from till.people.customers import fold, index_words, search_key
-from till.returns.lines import returnable_lines
 from till.returns.online_orders import import_file
 from till.scanning import make_ean13
 from till.selling.basket import Basket
@@ -75,7 +71,7 @@ from till.shop.context import TillContext
 from till.shop.setup import init_shop
 
 __all__ = [
-    "receipts_to_return", "DEMO_ORDER", "is_demo_shop", "demo_logins",
+    "DEMO_ORDER",
     "CATALOGUE", "DEMO_SHOP", "DEMO_USERS", "WEIGHED", "DemoError", "build_demo",
     "default_demo_dir", "is_demo_folder",
 ]
@@ -569,34 +565,3 @@ def _anchor_tails(shop: Sealer) -> None:
 def _card_reference(rng: random.Random) -> str:
     """The authorisation number a card terminal prints (6 digits)."""
     return f"{rng.randint(0, 999_999):06d}"
-
-
-def receipts_to_return(limit: int = 3) -> list[tuple[str, int, str]]:
-    """Recent sale receipts of the demo, one per means where possible: ``(code, total, means)``,
-    for a newcomer to try a return (``till demo`` and the login screen offer them). Only receipts
-    with something left to take back: once one is returned in full, an older one of the same
-    means takes its place, so a second run never offers a return that would be refused."""
-
-    found: dict[str, tuple[str, int, str]] = {}
-    recent = Ticket.select().where(Ticket.kind == SALE).order_by(Ticket.id.desc()).limit(200)
-    for ticket in recent:
-        means = sorted({p.means for p in Payment.select().where(Payment.ticket == ticket)})
-        key = "+".join(means)
-        if key in found or not any(line.returnable > 0 for line in returnable_lines(ticket)):
-            continue
-        found[key] = (ticket.code, ticket.total_cents, key)
-        if len(found) >= limit:
-            break
-    return list(found.values())
-
-
-def is_demo_shop() -> bool:
-    """True in the demo shop, whose build wrote its ``MARKER`` setting: the login screen then shows
-    the demo's PINs and receipts to return. A real shop never has that setting, so its login
-    screen never shows a PIN."""
-    return Setting.select().where(Setting.key == MARKER).exists()
-
-
-def demo_logins() -> list[tuple[str, str]]:
-    """``(login, PIN)`` of the demo's staff, as the login screen shows them."""
-    return [(login, pin) for login, _name, _role, pin in DEMO_USERS]

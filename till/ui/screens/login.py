@@ -86,7 +86,7 @@ class LoginScreen(UnlocksAccounts, HasStatus, Screen[None]):
         the app once this screen is drawn: the demo's module is not light, a real shop's start
         should not wait for it."""
         self.demo_checked = True
-        from till.demo.build import demo_logins, is_demo_shop, receipts_to_return  # deferred: demo only
+        from till.demo.offered import demo_logins, is_demo_shop, receipts_to_return  # deferred: demo only
 
         label = self.query_one("#login-demo", Label)
         if not is_demo_shop():
