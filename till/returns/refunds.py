@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from store.models import Payment, Ticket
 from till.errors import TillError
 from till.means import CARD, CODES, REFUND_ORDER, is_known, means
 from till.money import shown
@@ -158,3 +159,16 @@ def _merge(parts: list[RefundPart]) -> list[RefundPart]:
     for part in parts:
         merged[(part.means, part.reference)] = merged.get((part.means, part.reference), 0) + part.amount_cents
     return [RefundPart(means, amount, reference) for (means, reference), amount in merged.items() if amount]
+
+
+def paid_with(sale) -> list[tuple[str, int, str | None]]:
+    """What ``sale`` was paid with, in order, as (means, cents, reference): what its refunds are
+    capped by, means by means."""
+    return list(Payment.select(Payment.means, Payment.amount_cents, Payment.reference)
+                .where(Payment.ticket == sale).order_by(Payment.position).tuples())
+
+
+def refunded_before(sale=None, order=None) -> list[tuple[str, int]]:
+    """What the earlier returns of ``sale`` (or of online ``order``) paid back, as (means, cents)."""
+    origin = Ticket.origin_order == order if order is not None else Ticket.origin_ticket == sale
+    return list(Payment.select(Payment.means, Payment.amount_cents).join(Ticket).where(origin).tuples())

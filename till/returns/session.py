@@ -36,7 +36,7 @@ import peewee
 from store.db import is_postgres
 from store.models import (
     EXCHANGE, GRAM, MANAGER, RETURN, SALE, TECHNICIAN,
-    Customer, FiscalRecord, OnlineOrder, OnlineOrderLine, Payment, Product, Ticket, TicketLine, User, utcnow,
+    Customer, FiscalRecord, OnlineOrder, OnlineOrderLine, Product, Ticket, TicketLine, User, utcnow,
 )
 from till.selling import catalogue
 from till.config.loader import Config
@@ -51,7 +51,7 @@ from till.returns.other_shop import open_receipt
 from till.returns.picks import DISPOSITIONS, Pick, draft_lines
 from till.returns.receipt_returns import ReceiptReturn, receipt_return
 from till.returns.remote_orders import OrderDesk, looks_like_order_number
-from till.returns.refunds import RefundError, RefundPart, check_choice, plan_refund
+from till.returns.refunds import RefundError, RefundPart, check_choice, paid_with, plan_refund, refunded_before
 from till.returns.policy import (
     NO_RECEIPT_CREDIT_ONLY, NO_RECEIPT_MAX, Breach, PolicyBreach,
     customer_breach, final_sale_breach, lowest_recent_price, window_breach,
@@ -362,19 +362,12 @@ class ReturnSession(ReturnCardMoves):
         if self.order is not None:  # paid on the web or in another shop: refunded in the shop's chosen means
             refund = self.receipt.refund_means if self.receipt is not None else self.policy.online_order_refund
             return [(refund, self.order.paid_cents, None)]
-        if self.original is None:
-            return []
-        return list(Payment.select(Payment.means, Payment.amount_cents, Payment.reference)
-                    .where(Payment.ticket == self.original).order_by(Payment.position).tuples())
+        return paid_with(self.original) if self.original is not None else []
 
     def _earlier_refunds(self) -> list[tuple[str, int]]:
-        if self.order is not None:
-            return list(Payment.select(Payment.means, Payment.amount_cents).join(Ticket)
-                        .where(Ticket.origin_order == self.order).tuples())
-        if self.original is None:
+        if self.order is None and self.original is None:
             return []
-        return list(Payment.select(Payment.means, Payment.amount_cents).join(Ticket)
-                    .where(Ticket.origin_ticket == self.original).tuples())
+        return refunded_before(self.original, self.order)
 
     def default_refund(self) -> list[RefundPart]:
         """The refund to the original means (card first, then cash, then credit note)."""
