@@ -21,7 +21,7 @@ import peewee
 from till.files import create_private
 from till.postgres_driver import require_driver
 
-__all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
+__all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "AlertAcknowledgement", "Document", "OnlineOrder",
            "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder",
            "WebShopHold", "WebShopEvent", "MODELS", "utcnow",
            "column_problem", "integer_limits", "text_limits"]
@@ -135,6 +135,22 @@ class Alert(_Model):
     message = peewee.TextField()
     details = peewee.TextField(default="{}")
     acknowledged = peewee.BooleanField(default=False)
+
+
+Alert.add_index(Alert.index(Alert.till_id, name="ho_alert_open_by_till", where=(Alert.acknowledged == False)))  # noqa: E712
+"""The open alerts of each till, counted at once for the Shops page (a partial index: the
+acknowledged ones, most of them in time, cost it nothing)."""
+
+
+class AlertAcknowledgement(_Model):
+    """Who acknowledged an alert, when, and what they wrote: never updated nor deleted, so an
+    alert's history stays whole. ``Alert.acknowledged`` is set beside it, as
+    ``till-headoffice alerts --acknowledge`` sets it, so "open" means one thing everywhere."""
+
+    alert_id = peewee.IntegerField(index=True)
+    username = peewee.CharField(max_length=64)
+    note = peewee.TextField()
+    created_at = peewee.DateTimeField(default=utcnow)
 
 
 class Document(_Model):
@@ -300,7 +316,7 @@ class WebShopEvent(_Model):
     last_error = peewee.CharField(max_length=200, default="")
 
 
-MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
+MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, AlertAcknowledgement, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
           ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold, WebShopEvent]
 
 
