@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -136,10 +137,14 @@ class ServedHeadOffice:
             faketime = shutil.which("faketime")
             if faketime is None:
                 unavailable("faketime is missing (apt-get install faketime)")
+            # Its monotonic clock is shifted too: left real, Python's sleep (an absolute
+            # deadline on the monotonic clock) fails under libfaketime.
             command = [faketime, "-f", f"-{behind}"] + command
-            env["DONT_FAKE_MONOTONIC"] = "1"  # timeouts and waits keep the real pace
         with open(self.folder / "serve.err", "ab") as errors:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+            # Its own process group: ``faketime`` runs the server as its child, and the server
+            # has its signature workers; ``stop`` ends the group this started, all of it.
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors,
+                                            start_new_session=True)
         self._wait_healthy()
         return self
 
@@ -159,11 +164,27 @@ class ServedHeadOffice:
         raise AssertionError("till-headoffice serve did not answer /health")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        if self.process is None:
+            return
+        group = self.process.pid  # the session this Popen started: its id is the group's
+        try:
+            os.killpg(group, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the workers leave after their parent
             try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.process = None

@@ -51,8 +51,8 @@ def test_open_alerts_come_first_with_their_evidence_and_filter_by_code_and_shop(
     with proxy.obj.connection_context():
         enroll("L01", "LYON", Signer.create(tmp_path / "L01.pem").public_pem)
         # what the credit-note check raises for a note overdrawn offline (headoffice.credit)
-        raise_alert("CREDIT_OVERDRAWN", "credit note ABCD overdrawn offline", "L01", "", None,
-                    code="ABCD-1234", balance_cents=-1250, redemptions=[1, 2], offline=True)
+        raise_alert("CREDIT_OVERDRAWN", "credit note ABCD redeemed offline for 2500 cents by till L01: more than "
+                    "its balance", "L01", request_id="L01-7", balance_cents=-1250, redemptions=[1, 2], offline=True)
         overdrawn = Alert.get(Alert.code == "CREDIT_OVERDRAWN").id
     client = ho_web.logged_in("manager")
     post_form(client, f"/alerts/{overdrawn}/acknowledge", {"note": "seen"}, page=f"/alerts/{overdrawn}")
