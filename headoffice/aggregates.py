@@ -34,10 +34,15 @@ from headoffice.store import (AGGREGATES, CategoryDay, CreditMove, Document, Pro
                               ReturnTicket, ShopDay, Till, proxy)
 from till.fiscal.closure_totals import business_day
 
-__all__ = ["SHOP_ZONE", "add_tickets", "rebuild", "WEB", "NO_RECEIPT"]
+__all__ = ["SHOP_ZONE", "add_tickets", "rebuild", "WEB", "NO_RECEIPT", "ALL_SHOPS", "DAY", "MONTH"]
 
 SHOP_ZONE = ZoneInfo("Europe/Paris")
 """The zone of the chain's shops (French shops): where a ticket's business day is read."""
+
+ALL_SHOPS = "*"
+"""The ``shop_id`` of the rows that add up every shop of the chain."""
+DAY, MONTH = "d", "m"
+"""The ``span`` of a row: one business day, or the month starting on its ``day``."""
 
 WEB = "web"
 """The selling "shop" of a returned online order."""
@@ -117,14 +122,31 @@ class _Totals:
                                       "amount_cents": abs(amount)})
 
     def write(self) -> None:
-        _upsert(ShopDay, ("shop_id", "day"), self.shop_days, ())
-        _upsert(CategoryDay, ("shop_id", "day", "category"), self.categories, ())
-        _upsert(ProductDay, ("shop_id", "day", "sku"), self.products, ("label", "category"))
-        _upsert(ReturnDay, ("shop_id", "day", "reason", "selling_shop_id"), self.reasons, ())
+        _upsert(ShopDay, ("shop_id", "span", "day"), _rolled_up(self.shop_days), ())
+        _upsert(CategoryDay, ("shop_id", "span", "day", "category"), _rolled_up(self.categories), ())
+        _upsert(ProductDay, ("shop_id", "span", "day", "sku"), _rolled_up(self.products), ("label", "category"))
+        _upsert(ReturnDay, ("shop_id", "span", "day", "reason", "selling_shop_id"), _rolled_up(self.reasons), ())
         for model, rows in ((ReturnTicket, self.return_tickets), (CreditMove, self.credit_moves)):
             for start in range(0, len(rows), _CHUNK):
                 # A record is stored once, so its links are too; ignore keeps a rebuild harmless.
                 model.insert_many(rows[start:start + _CHUNK]).on_conflict_ignore().execute()
+
+
+def _rolled_up(totals: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """Figures keyed (shop, day, ...) as the four rows each one is added to: (shop, "d", day, ...),
+    (shop, "m", month, ...), and the same for the whole chain (``ALL_SHOPS``)."""
+    out: dict[tuple, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for (shop_id, day, *rest), values in totals.items():
+        month = day.replace(day=1)
+        for key in ((shop_id, DAY, day, *rest), (shop_id, MONTH, month, *rest), (ALL_SHOPS, DAY, day, *rest),
+                    (ALL_SHOPS, MONTH, month, *rest)):
+            row = out[key]
+            for name, value in values.items():
+                if isinstance(value, str):
+                    row[name] = value
+                else:
+                    row[name] += value
+    return out
 
 
 def _upsert(model, key: tuple[str, ...], totals: dict[tuple, dict[str, Any]], replaced: tuple[str, ...]) -> None:

@@ -303,7 +303,10 @@ class WebShopEvent(_Model):
 
 # --- Aggregates kept by ingest (``headoffice.aggregates``): what the pages read ------------------
 # Updated in the transaction that stores a batch's new chain-T records, so a page never scans
-# ``Record`` and a re-sent record (already held, never stored again) never counts twice.
+# ``Record`` and a re-sent record (already held, never stored again) never counts twice. The four
+# tables of figures hold each figure four times: per shop and for the whole chain (``shop_id``
+# "*"), per day and per month (``span`` "d" with the day, "m" with the month's first day), so a
+# page over three years of 200 shops reads at most 36 months and the days at its edges.
 
 
 class ShopDay(_Model):
@@ -311,6 +314,7 @@ class ShopDay(_Model):
     issued and spent (a ``credit_note`` payment: negative issues a note, positive spends one)."""
 
     shop_id = peewee.CharField(max_length=32)
+    span = peewee.CharField(max_length=1)
     day = peewee.DateField()
     tickets = peewee.IntegerField(default=0)
     return_tickets = peewee.IntegerField(default=0)
@@ -322,7 +326,7 @@ class ShopDay(_Model):
     credit_spent_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "day"), True), (("day",), False))
+        indexes = ((("shop_id", "span", "day"), True),)
 
 
 class CategoryDay(_Model):
@@ -330,6 +334,7 @@ class CategoryDay(_Model):
     sold and returned and their amounts (returns as positive amounts)."""
 
     shop_id = peewee.CharField(max_length=32)
+    span = peewee.CharField(max_length=1)
     day = peewee.DateField()
     category = peewee.CharField(max_length=80, default="")
     sales_lines = peewee.IntegerField(default=0)
@@ -338,13 +343,14 @@ class CategoryDay(_Model):
     returns_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "day", "category"), True), (("day", "category"), False))
+        indexes = ((("shop_id", "span", "day", "category"), True),)
 
 
 class ProductDay(_Model):
     """Per shop, business day and product (its SKU): lines, quantities and amounts sold and returned."""
 
     shop_id = peewee.CharField(max_length=32)
+    span = peewee.CharField(max_length=1)
     day = peewee.DateField()
     sku = peewee.CharField(max_length=64)
     label = peewee.CharField(max_length=200, default="")
@@ -357,7 +363,7 @@ class ProductDay(_Model):
     returns_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "day", "sku"), True), (("day", "sku"), False))
+        indexes = ((("shop_id", "span", "day", "sku"), True),)
 
 
 class ReturnDay(_Model):
@@ -366,6 +372,7 @@ class ReturnDay(_Model):
     their amount and the return tickets."""
 
     shop_id = peewee.CharField(max_length=32)
+    span = peewee.CharField(max_length=1)
     day = peewee.DateField()
     reason = peewee.CharField(max_length=64, default="")
     selling_shop_id = peewee.CharField(max_length=32, default="")
@@ -374,7 +381,7 @@ class ReturnDay(_Model):
     returns_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "day", "reason", "selling_shop_id"), True), (("day", "reason"), False))
+        indexes = ((("shop_id", "span", "day", "reason", "selling_shop_id"), True),)
 
 
 class ReturnTicket(_Model):
@@ -392,7 +399,8 @@ class ReturnTicket(_Model):
     amount_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("till_id", "sequence", "reason"), True), (("reason", "day", "shop_id"), False))
+        indexes = ((("till_id", "sequence", "reason"), True), (("reason", "day"), False),
+                   (("shop_id", "reason", "day"), False))
 
 
 class CreditMove(_Model):

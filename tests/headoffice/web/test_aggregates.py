@@ -14,15 +14,19 @@ from tests.headoffice.web.history import CATALOGUE, make_history, sync, till_fig
 
 def _figures() -> dict:
     with proxy.obj.connection_context():
-        days = list(ShopDay.select().dicts())
+        days = list(ShopDay.select().where(ShopDay.shop_id != "*", ShopDay.span == "d").dicts())
+        months = list(ShopDay.select().where(ShopDay.shop_id == "*", ShopDay.span == "m").dicts())
         return {
             "sales_cents": sum(d["sales_cents"] for d in days), "returns_cents": sum(d["returns_cents"] for d in days),
             "tickets": sum(d["tickets"] for d in days),
+            "chain_months": (sum(m["sales_cents"] for m in months), sum(m["returns_cents"] for m in months)),
             "by_category": {(c.category, c.sales_cents, c.returns_cents) for c in CategoryDay.select()
+                            .where(CategoryDay.shop_id == "PARIS", CategoryDay.span == "d")
                             if c.sales_cents or c.returns_cents},
-            "by_product": {p.sku: (p.sales_quantity, p.returns_quantity, p.returns_cents) for p in ProductDay.select()},
+            "by_product": {p.sku: (p.sales_quantity, p.returns_quantity, p.returns_cents) for p in ProductDay.select()
+                           .where(ProductDay.shop_id == "*", ProductDay.span == "m")},
             "by_reason": {(r.shop_id, r.reason, r.selling_shop_id): (r.tickets, r.returns_cents)
-                          for r in ReturnDay.select()},
+                          for r in ReturnDay.select().where(ReturnDay.span == "d", ReturnDay.shop_id != "*")},
             "behind_reasons": sorted((t.reason, t.amount_cents) for t in ReturnTicket.select()),
             "credit": sorted((m.kind, m.amount_cents) for m in CreditMove.select()),
             "credit_days": [(d["credit_issued_cents"], d["credit_spent_cents"]) for d in days],
@@ -37,6 +41,7 @@ def test_synced_tickets_add_up_to_what_the_till_sold_and_took_back(shop, headoff
     figures, till = _figures(), till_figures(shop)
     assert (figures["sales_cents"], figures["returns_cents"], figures["tickets"]) == (
         till["sales_cents"], till["returns_cents"], till["tickets"])
+    assert figures["chain_months"] == (till["sales_cents"], till["returns_cents"])
     assert figures["by_product"]["SOA"] == (2, 1, 350) and figures["by_product"]["COF"] == (1, 1, 459)
     assert ("Droguerie", 700, 350) in figures["by_category"] and ("Épicerie", 459, 459) in figures["by_category"]
     assert figures["by_reason"][("PARIS", "defective", "PARIS")] == (1, 350)
