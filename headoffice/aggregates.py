@@ -175,7 +175,8 @@ def catalogue_categories() -> dict[str, str]:
     if _categories_cache.get("version") != version:
         try:
             products = json.loads(document.body).get("products") or []
-            found = {str(p["sku"]): str(p.get("category") or "") for p in products if isinstance(p, dict) and "sku" in p}
+            found = {str(p["sku"]): str(p.get("category") or "") for p in products
+                     if isinstance(p, dict) and "sku" in p}
         except (ValueError, AttributeError, KeyError):
             found = {}
         _categories_cache.clear()
@@ -188,8 +189,8 @@ _categories_cache: dict[str, Any] = {}
 
 def _selling_shops(shop_id: str, tickets: list[dict[str, Any]]) -> dict[str, str]:
     """Receipt code -> selling shop for the returns among ``tickets`` of another shop's receipt."""
-    codes = {t["origin"]["reference"] for t in tickets
-             if isinstance(t.get("origin"), dict) and t["origin"].get("reference") and t.get("origin_ticket_id") is None}
+    codes = {t["origin"]["reference"] for t in tickets if isinstance(t.get("origin"), dict)
+             and t["origin"].get("reference") and t.get("origin_ticket_id") is None}
     if not codes:
         return {}
     return dict(Receipt.select(Receipt.code, Receipt.shop_id).where(Receipt.code.in_(sorted(codes))).tuples())

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from peewee import fn
+from peewee import Case, fn
 
 from headoffice.aggregates import ALL_SHOPS, DAY, MONTH, SHOP_ZONE
 from headoffice.store import (CategoryDay, CreditMove, CreditNote, CreditRedemption, ProductDay, Record, ReturnDay,
@@ -94,10 +95,18 @@ def _sums(model, names: tuple[str, ...]) -> list:
 _SHOP_FIGURES = ("tickets", "return_tickets", "sales_cents", "returns_cents")
 
 
-def _with_rate(row: dict[str, Any]) -> dict[str, Any]:
+def _ints(row: dict[str, Any]) -> dict[str, Any]:
+    """Sums as ``int``: PostgreSQL's SUM of integers is a ``numeric`` (a Decimal), NULL when empty."""
     for name, value in list(row.items()):
         if value is None:
             row[name] = 0
+        elif isinstance(value, Decimal):
+            row[name] = int(value)
+    return row
+
+
+def _with_rate(row: dict[str, Any]) -> dict[str, Any]:
+    _ints(row)
     row["net_cents"] = row.get("sales_cents", 0) - row.get("returns_cents", 0)
     row["return_rate_bp"] = rate_bp(row.get("returns_cents", 0), row.get("sales_cents", 0))
     return row
@@ -176,9 +185,9 @@ def returns_by_reason(f: Filters) -> list[dict[str, Any]]:
     query = (ReturnDay.select(ReturnDay.reason, *_sums(ReturnDay, _RETURN_FIGURES))
              .where(_period(ReturnDay, f.since, f.until) & (ReturnDay.shop_id == f.shop_key))
              .group_by(ReturnDay.reason).order_by(fn.SUM(ReturnDay.returns_cents).desc(), ReturnDay.reason))
-    rows = list(query.dicts())
+    rows = [_ints(row) for row in query.dicts()]
     for row in rows:
-        row["return_rate_bp"] = rate_bp(row["returns_cents"] or 0, sales)
+        row["return_rate_bp"] = rate_bp(row["returns_cents"], sales)
     return rows
 
 
@@ -196,7 +205,7 @@ def returns_by_selling_shop(f: Filters) -> list[dict[str, Any]]:
     query = (ReturnDay.select(ReturnDay.shop_id, ReturnDay.selling_shop_id, *_sums(ReturnDay, _RETURN_FIGURES))
              .where(where).group_by(ReturnDay.shop_id, ReturnDay.selling_shop_id)
              .order_by(ReturnDay.shop_id, ReturnDay.selling_shop_id))
-    return [{**row, "other_shop": row["selling_shop_id"] not in ("", row["shop_id"])} for row in query.dicts()]
+    return [{**_ints(row), "other_shop": row["selling_shop_id"] not in ("", row["shop_id"])} for row in query.dicts()]
 
 
 def reason_tickets(reason: str, f: Filters, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
@@ -255,9 +264,9 @@ def credit_by_shop(f: Filters, today: dt.date | None = None) -> list[dict[str, A
                                 "outstanding_cents": 0, "expired_cents": 0, "notes_open": 0}
     expired = CreditNote.expires_on < today
     query = (CreditNote.select(CreditNote.shop_id,
-                               fn.SUM(fn.CASE(None, [(expired, 0)], CreditNote.balance_cents)).alias("outstanding"),
-                               fn.SUM(fn.CASE(None, [(expired, CreditNote.balance_cents)], 0)).alias("expired"),
-                               fn.SUM(fn.CASE(None, [(expired | (CreditNote.balance_cents <= 0), 0)], 1)).alias("open"))
+                               fn.SUM(Case(None, ((expired, 0),), CreditNote.balance_cents)).alias("outstanding"),
+                               fn.SUM(Case(None, ((expired, CreditNote.balance_cents),), 0)).alias("expired"),
+                               fn.SUM(Case(None, ((expired | (CreditNote.balance_cents <= 0), 0),), 1)).alias("open"))
              .group_by(CreditNote.shop_id))
     if f.shop:
         query = query.where(CreditNote.shop_id == f.shop)
