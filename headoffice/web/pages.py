@@ -32,6 +32,9 @@ PAGE_MODULES: tuple[str, ...] = (
     "headoffice.web.admin",
     "headoffice.web.shops",
     "headoffice.web.alerts",
+    "headoffice.web.sales",
+    "headoffice.web.credit_pages",
+    "headoffice.web.exports",
 )
 """Every module of pages; each adds its ``PAGES`` to the app, the menu and the access tests."""
 
