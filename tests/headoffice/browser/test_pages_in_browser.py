@@ -85,3 +85,17 @@ def test_the_shops_table_downloads_as_csv(served, browser):
     rows = {row["till"]: row for row in csv.DictReader(downloaded.read_text(encoding="utf-8-sig").splitlines())}
     assert (rows["L01"]["shop"], rows["L01"]["stale"]) == ("LYON", "yes")
     assert (rows["P01"]["shop"], rows["P01"]["stale"]) == ("PARIS", "no")
+
+
+def test_drill_from_a_return_reason_to_its_tickets_and_a_ticket_to_its_lines(served, browser):
+    logged_in(browser, served, "viewer")
+    browser.get(served.url + "/returns")
+    reason = browser.find_element(By.CSS_SELECTOR, '#returns-by-reason a[data-reason="defective"]')
+    screenshots(browser, "returns")
+    reason.click()
+    wait(browser).until(seen.url_contains("/returns/reason"))
+    tickets = browser.find_elements(By.CSS_SELECTOR, "#reason-tickets a[data-ticket]")
+    assert len(tickets) == 1  # the one bottle P01 took back as defective
+    tickets[0].click()
+    wait(browser).until(seen.url_contains("/tickets/P01/"))
+    assert "Côtes du Rhône" in browser.find_element(By.TAG_NAME, "main").text
