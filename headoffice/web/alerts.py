@@ -58,8 +58,8 @@ def _alert_or_none(request) -> Alert | None:
 def alert_page(request, user, form, refused: str = "", note: str = "") -> Response:
     alert = _alert_or_none(request)
     if alert is None:
-        return render(request, user, "missing.html", status=404, what="alert")
-    return render(request, user, "alert.html", status=400 if refused else 200, alert=alert,
+        return render(request, user, "missing.html", status_code=404, what="alert")
+    return render(request, user, "alert.html", status_code=400 if refused else 200, alert=alert,
                   shop=shop_of(alert.till_id), evidence=evidence(alert, euros), history=history(alert.id),
                   shop_time=shop_time, may_acknowledge=user.may("manager"), refused=refused, note=note,
                   note_max=NOTE_MAX)
@@ -68,7 +68,7 @@ def alert_page(request, user, form, refused: str = "", note: str = "") -> Respon
 def acknowledge_alert(request, user, form) -> Response:
     alert = _alert_or_none(request)
     if alert is None:
-        return render(request, user, "missing.html", status=404, what="alert")
+        return render(request, user, "missing.html", status_code=404, what="alert")
     note = (form or {}).get("note", "")
     try:
         acknowledge(alert, user.username, note, request.client.host if request.client else "")

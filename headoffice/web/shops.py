@@ -52,7 +52,7 @@ def shops_csv(request, user, form) -> Response:
 def till_page(request, user, form) -> Response:
     till = till_state(request.path_params["till_id"])
     if till is None:
-        return render(request, user, "missing.html", status=404, what="till")
+        return render(request, user, "missing.html", status_code=404, what="till")
     return render(request, user, "till.html", till=till, keys=keys_of(till.till_id),
                   alerts=list_alerts(AlertFilter(till_id=till.till_id), limit=50), shop_time=shop_time)
 
