@@ -64,7 +64,7 @@ def served(tmp_path_factory, postgres_server):
     """The head office of the module's tests, with its two tills synced and one alert raised."""
     require_browser()
     from headoffice.cli import enroll
-    from headoffice.store import open_database, proxy
+    from headoffice.store import open_database
     from headoffice.web.accounts import add_user
     from tests.support.returns import session
     from tests.support.shop import build_shop, sell
@@ -106,7 +106,7 @@ def served(tmp_path_factory, postgres_server):
         office.stop()
         for shop in shops:
             shop.ctx.close()
-        proxy.obj.close_all() if hasattr(proxy.obj, "close_all") else None
+        database.close_all()  # the pool's connections, before the database is dropped
         postgres_server.drop_database(url.rsplit("/", 1)[1])
 
 
