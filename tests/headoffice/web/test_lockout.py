@@ -76,3 +76,17 @@ def test_logins_and_logouts_are_in_the_audit_log_page(ho_web):
     log = ho_web.logged_in("admin").get("/admin/log").text
     for action in ("login", "logout", "login_failed"):
         assert f"<td>{action}</td>" in log
+
+
+def test_an_unknown_user_costs_a_password_check_as_a_known_one_does(ho_web, monkeypatch):
+    """The work done, and so the time taken, does not tell whether the username exists."""
+    from headoffice.web import accounts
+
+    checked = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda password, stored: checked.append(stored) or
+                        real(password, stored))
+    with proxy.obj.connection_context():
+        for username in ("nobody", "vera"):
+            assert authenticate(username, "wrong password", "192.0.2.4") is None
+    assert len(checked) == 2 and all(stored.startswith("scrypt$") for stored in checked)
