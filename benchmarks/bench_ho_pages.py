@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 Progress = Callable[[str], None]
-SIZES = {"full": (200, 3 * 365, 8), "quick": (20, 365, 8), "tiny": (4, 60, 6)}
+SIZES = {"full": (200, 3 * 365, 5), "quick": (20, 365, 8), "tiny": (4, 60, 6)}
 """(shops, days of history, tickets per shop and day)."""
 TARGET_MS = 300
 PRODUCTS = 400
