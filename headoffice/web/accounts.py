@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass
 
 from headoffice.store import WebLoginFailure, WebUser, proxy, utcnow
@@ -29,6 +30,10 @@ MAX_FAILURES_PER_ADDRESS = 20
 """Higher than a username's: a shop's staff may share one address behind its router."""
 WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 10
+CONCURRENT_CHECKS = 2
+_CHECKING = threading.BoundedSemaphore(CONCURRENT_CHECKS)
+"""Each check holds scrypt's memory (128 MiB at ``COST``): a burst of logins queues here rather
+than taking a cheap server's memory."""
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
 
@@ -124,7 +129,8 @@ def authenticate(username: str, password: str, address: str) -> User | None:
     outcome audited. The password is checked even when the answer is already no."""
     username = username[:64]
     row = WebUser.get_or_none(WebUser.username == username)
-    right = verify_password(password, row.password_hash if row is not None else dummy_hash())
+    with _CHECKING:
+        right = verify_password(password, row.password_hash if row is not None else dummy_hash())
     if locked(username, address):
         audit(username, "login_refused_locked", "", address)
         return None

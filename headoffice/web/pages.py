@@ -74,14 +74,15 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def render(request: Request, user: Any, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, user: Any, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """``template`` rendered with ``context`` plus ``user``, ``csrf_token``, ``nav`` (the menu
-    entries ``user``'s role may open), ``csp_nonce`` (for a ``<script nonce>``) and ``request``."""
+    entries ``user``'s role may open), ``csp_nonce`` (for a ``<script nonce>``) and ``request``;
+    answered with ``status_code``."""
     nav = [page for page in all_pages() if page.nav and user is not None and user.may(page.role)]
     html = _environment().get_template(template).render(
         request=request, user=user, nav=nav, csrf_token=getattr(request.state, "csrf_token", ""),
         csp_nonce=getattr(request.state, "csp_nonce", ""), **context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=status_code)
 
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Response:
@@ -108,7 +109,7 @@ def forbidden(request: Request | None = None, user: Any = None) -> Response:
     if request is None:
         return HTMLResponse("<!doctype html><title>Forbidden</title><p>This page is not open to you.</p>",
                             status_code=403)
-    return render(request, user, "forbidden.html", status=403)
+    return render(request, user, "forbidden.html", status_code=403)
 
 
 def redirect(url: str) -> Response:

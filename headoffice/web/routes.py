@@ -129,7 +129,7 @@ def _next_of(value: str | None) -> str:
 
 def _login_form(request: Request, pre: str, status: int = 200, message: str = "", **context: Any) -> Response:
     request.state.csrf_token = csrf_of(pre)
-    response = render(request, None, "login.html", status=status, message=message,
+    response = render(request, None, "login.html", status_code=status, message=message,
                       next=_next_of(request.query_params.get("next")), **context)
     set_cookie(response, request, _login_cookie(request), pre)
     return _headers(request, response)

@@ -82,3 +82,11 @@ def ho_web(tmp_path) -> WebOffice:
 @pytest.fixture
 def ho_web_pg(pg_url) -> WebOffice:
     return WebOffice(pg_url)
+
+
+def serve(office: WebOffice, tls: tuple[str, str] | None = None):
+    """The same head office served by uvicorn on loopback, for a real browser (``.url``; the
+    caller stops it): ``HeadOffice`` of tests/support/headoffice.py on the office's database."""
+    from tests.support.headoffice import HeadOffice
+
+    return HeadOffice(office.database_url, tls=tls).start()
