@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections import defaultdict
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -194,7 +195,18 @@ def _selling_shops(shop_id: str, tickets: list[dict[str, Any]]) -> dict[str, str
              and t["origin"].get("reference") and t.get("origin_ticket_id") is None}
     if not codes:
         return {}
-    return dict(Receipt.select(Receipt.code, Receipt.shop_id).where(Receipt.code.in_(sorted(codes))).tuples())
+    found = dict(Receipt.select(Receipt.code, Receipt.shop_id).where(Receipt.code.in_(sorted(codes))).tuples())
+    # A receipt head office has not registered yet (an offline return reported after its ticket
+    # synced): its code names the selling till (``T<till>-<number>``), whose shop head office knows.
+    tills = {code: match.group(1) for code in codes - set(found) if (match := _RECEIPT_TILL.match(code))}
+    if tills:
+        shops = dict(Till.select(Till.till_id, Till.shop_id).where(Till.till_id.in_(sorted(set(tills.values()))))
+                     .tuples())
+        found.update({code: shops[till] for code, till in tills.items() if till in shops})
+    return found
+
+
+_RECEIPT_TILL = re.compile(r"^T([A-Za-z0-9]{1,16})-[0-9]+")
 
 
 def _selling_shop(shop_id: str, ticket: dict[str, Any], receipts: dict[str, str]) -> str:
