@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections import defaultdict
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ from headoffice.store import (AGGREGATES, CategoryDay, CreditMove, Document, Pro
                               ReturnTicket, ShopDay, Till, proxy)
 from till.fiscal.closure_totals import business_day
 
-__all__ = ["SHOP_ZONE", "add_tickets", "rebuild", "WEB", "NO_RECEIPT", "ALL_SHOPS", "DAY", "MONTH"]
+__all__ = ["SHOP_ZONE", "add_tickets", "rebuild", "Totals", "rolled_up", "WEB", "NO_RECEIPT", "ALL_SHOPS", "DAY", "MONTH"]
 
 SHOP_ZONE = ZoneInfo("Europe/Paris")
 """The zone of the chain's shops (French shops): where a ticket's business day is read."""
@@ -55,7 +56,7 @@ _CHUNK = 400
 """Rows per upsert statement (well under SQLite's bound on a statement's parameters)."""
 
 
-class _Totals:
+class Totals:
     """The figures of some tickets, by each table's key, before they are added to the tables."""
 
     def __init__(self) -> None:
@@ -122,30 +123,31 @@ class _Totals:
                                       "amount_cents": abs(amount)})
 
     def write(self) -> None:
-        _upsert(ShopDay, ("shop_id", "span", "day"), _rolled_up(self.shop_days), ())
-        _upsert(CategoryDay, ("shop_id", "span", "day", "category"), _rolled_up(self.categories), ())
-        _upsert(ProductDay, ("shop_id", "span", "day", "sku"), _rolled_up(self.products), ("label", "category"))
-        _upsert(ReturnDay, ("shop_id", "span", "day", "reason", "selling_shop_id"), _rolled_up(self.reasons), ())
+        _upsert(ShopDay, ("shop_id", "span", "day"), rolled_up(self.shop_days), ())
+        _upsert(CategoryDay, ("shop_id", "span", "day", "category"), rolled_up(self.categories), ())
+        _upsert(ProductDay, ("shop_id", "span", "day", "sku"), rolled_up(self.products), ("label", "category"))
+        _upsert(ReturnDay, ("shop_id", "span", "day", "reason", "selling_shop_id"), rolled_up(self.reasons), ())
         for model, rows in ((ReturnTicket, self.return_tickets), (CreditMove, self.credit_moves)):
             for start in range(0, len(rows), _CHUNK):
                 # A record is stored once, so its links are too; ignore keeps a rebuild harmless.
                 model.insert_many(rows[start:start + _CHUNK]).on_conflict_ignore().execute()
 
 
-def _rolled_up(totals: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+def rolled_up(totals: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
     """Figures keyed (shop, day, ...) as the four rows each one is added to: (shop, "d", day, ...),
-    (shop, "m", month, ...), and the same for the whole chain (``ALL_SHOPS``)."""
-    out: dict[tuple, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    (shop, "m", month, ...), and the same for the whole chain (``ALL_SHOPS``). Text values
+    (a product's label and category) are the last seen."""
+    out: dict[tuple, dict[str, Any]] = {}
     for (shop_id, day, *rest), values in totals.items():
         month = day.replace(day=1)
         for key in ((shop_id, DAY, day, *rest), (shop_id, MONTH, month, *rest), (ALL_SHOPS, DAY, day, *rest),
                     (ALL_SHOPS, MONTH, month, *rest)):
-            row = out[key]
+            row = out.get(key)
+            if row is None:
+                out[key] = dict(values)
+                continue
             for name, value in values.items():
-                if isinstance(value, str):
-                    row[name] = value
-                else:
-                    row[name] += value
+                row[name] = value if type(value) is str else row.get(name, 0) + value
     return out
 
 
@@ -193,7 +195,18 @@ def _selling_shops(shop_id: str, tickets: list[dict[str, Any]]) -> dict[str, str
              and t["origin"].get("reference") and t.get("origin_ticket_id") is None}
     if not codes:
         return {}
-    return dict(Receipt.select(Receipt.code, Receipt.shop_id).where(Receipt.code.in_(sorted(codes))).tuples())
+    found = dict(Receipt.select(Receipt.code, Receipt.shop_id).where(Receipt.code.in_(sorted(codes))).tuples())
+    # A receipt head office has not registered yet (an offline return reported after its ticket
+    # synced): its code names the selling till (``T<till>-<number>``), whose shop head office knows.
+    tills = {code: match.group(1) for code in codes - set(found) if (match := _RECEIPT_TILL.match(code))}
+    if tills:
+        shops = dict(Till.select(Till.till_id, Till.shop_id).where(Till.till_id.in_(sorted(set(tills.values()))))
+                     .tuples())
+        found.update({code: shops[till] for code, till in tills.items() if till in shops})
+    return found
+
+
+_RECEIPT_TILL = re.compile(r"^T([A-Za-z0-9]{1,16})-[0-9]+")
 
 
 def _selling_shop(shop_id: str, ticket: dict[str, Any], receipts: dict[str, str]) -> str:
@@ -227,7 +240,7 @@ def add_tickets(till_id: str, records: Iterable[dict[str, Any]], shop_id: str | 
         tickets.append((record["sequence"], ticket))
     receipts = _selling_shops(shop_id, [ticket for _sequence, ticket in tickets])
     categories = catalogue_categories()
-    totals = _Totals()
+    totals = Totals()
     for sequence, ticket in tickets:
         totals.add(shop_id, till_id, sequence, ticket, categories, _selling_shop(shop_id, ticket, receipts))
     totals.write()

@@ -245,8 +245,16 @@ def ticket(till_id: str, sequence: int) -> dict[str, Any] | None:
     if record is None:
         return None
     till = Till.get_or_none(Till.till_id == till_id)
-    return {"till_id": till_id, "sequence": sequence, "shop_id": till.shop_id if till else "",
-            "signature": record.signature, "key_id": record.key_id, **json.loads(record.payload)}
+    payload = json.loads(record.payload)
+    lines = [{**dict.fromkeys(_LINE_KEYS), "quantity": 0, "unit_price_cents": 0, "total_cents": 0, **line}
+             for line in payload.get("lines") or []]
+    return {**dict.fromkeys(("code", "kind", "created_at", "operator", "origin")), "total_cents": 0, "payments": [],
+            **payload, "lines": lines, "till_id": till_id, "sequence": sequence,
+            "shop_id": till.shop_id if till else "", "signature": record.signature, "key_id": record.key_id}
+
+
+_LINE_KEYS = ("position", "sku", "label", "vat_rate_bp", "reason", "disposition")
+"""A line's keys the ticket page shows: None when an older payload lacks one."""
 
 
 def credit_by_shop(f: Filters, today: dt.date | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from headoffice.web.pages import Page, euros, render
 from headoffice.web.sales import page_context
 from headoffice.web.sales_tables import TABLES
 from till.fiscal.closure_totals import business_today
+from till.note_codes import InvalidCreditNoteCode, parse_code
 
 __all__ = ["PAGES"]
 
@@ -34,8 +35,11 @@ def _note_page(request, user, history) -> Response:
 
 
 def note_by_code(request, user, _form) -> Response:
-    code = str(request.query_params.get("code") or "").strip().upper()[:40]
-    return _note_page(request, user, q.note_history(code=code) if code else None)
+    try:  # as typed: any case, dashes and spaces optional; a typo is no code
+        code = parse_code(str(request.query_params.get("code") or "")[:60])
+    except InvalidCreditNoteCode:
+        return _note_page(request, user, None)
+    return _note_page(request, user, q.note_history(code=code))
 
 
 def note_by_id(request, user, _form) -> Response:

@@ -3,12 +3,18 @@ till sold and took back, counted once when a batch comes again, and rebuilt from
 
 from __future__ import annotations
 
+import dataclasses
+
 from headoffice.aggregates import rebuild
 from headoffice.cli import main
 from headoffice.documents import publish_catalogue
 from headoffice.store import CategoryDay, CreditMove, ProductDay, ReturnDay, ReturnTicket, ShopDay, proxy
 from till.sync import push as sync_module
+from till.returns.session import ReturnSession
 from till.sync.client import HeadOfficeClient
+from till.sync.pull import other_shops
+from tests.support.headoffice import settings_for
+from tests.support.receipts import lyon, proof_of, receipt_text  # noqa: F401 - lyon: a fixture
 from tests.headoffice.web.history import CATALOGUE, make_history, sync, till_figures
 
 
@@ -79,3 +85,21 @@ def test_rebuild_gives_the_figures_ingest_kept(shop, headoffice, tmp_path):
     config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n', encoding="utf-8")
     assert main(["--config", str(config), "aggregates", "rebuild"]) == 0
     assert _figures() == kept
+
+
+
+def test_a_receipt_of_another_shop_counts_as_sold_there_and_returned_here(shop, headoffice, lyon):
+    config = dataclasses.replace(shop.config, sync=settings_for(headoffice.url))
+    other_shops(HeadOfficeClient(headoffice.url, shop.ctx.till_id, shop.ctx.sealer.signer), shop.ctx.till_id)
+    back = ReturnSession(config, shop.ctx.sealer, shop.cashier)
+    back.find(receipt_text(lyon, proof_of(shop)))
+    assert back.receipt.ask_head_office() is True
+    back.pick(back.lines[0].line_id, 1, reason="defective")
+    ticket = back.complete()
+    sync(shop, headoffice)
+    with proxy.obj.connection_context():
+        rows = [(r.shop_id, r.reason, r.selling_shop_id, r.tickets, r.returns_cents)
+                for r in ReturnDay.select().where(ReturnDay.span == "d")]
+        behind = [(t.code, t.selling_shop_id) for t in ReturnTicket.select()]
+    assert rows == [("PARIS", "defective", "LYON", 1, 895), ("*", "defective", "LYON", 1, 895)]
+    assert behind == [(ticket.code, "LYON")]

@@ -95,6 +95,10 @@ def test_credit_notes_by_shop_and_a_notes_history_by_its_whole_code_for_a_manage
     manager = office.logged_in("manager")
     note = manager.get("/credit-notes/note", params={"code": history.note_code})
     assert note.status_code == 200 and f'id="credit-note-code">{history.note_code}<' in note.text
+    wrong = "1" if history.note_code.endswith("0") else "0"  # a typo in the check character
+    typed = manager.get("/credit-notes/note", params={"code": history.note_code.lower().replace("-", " ")})
+    assert f'id="credit-note-code">{history.note_code}<' in typed.text  # as a person types it
+    assert manager.get("/credit-notes/note", params={"code": history.note_code[:-1] + wrong}).status_code == 404
     moves, _ = tables_of(note.text)
     assert [(row[1], cents(row[4])) for row in moves["credit-note-history"]] == [("issued", 500), ("spent", 120)]
 
