@@ -101,10 +101,10 @@ def is_stale(last_sync: dt.datetime | None, now: dt.datetime) -> bool:
 
 def shops_overview(shop_id: str | None = None) -> list[ShopState]:
     """Every shop (or one) with its tills' state, shops and tills in order of their ids."""
-    query = Till.select().order_by(Till.shop_id, Till.till_id)
+    query = Till.select(Till.till_id, Till.shop_id, Till.name, Till.enrolled_at).order_by(Till.shop_id, Till.till_id)
     if shop_id:
         query = query.where(Till.shop_id == shop_id)
-    tills = [_state_of(till) for till in query]
+    tills = [TillState(*row) for row in query.tuples()]
     by_id = {t.till_id: t for t in tills}
     if not by_id:
         return []
@@ -136,9 +136,9 @@ def till_state(till_id: str) -> TillState | None:
               .order_by(TillKey.id))
     state.open_alerts = (Alert.select().where((Alert.till_id == till_id) & (Alert.acknowledged == False))  # noqa: E712
                          .count())
-    last = (HeadsStatement.select().where(HeadsStatement.till_id == till_id)
-            .order_by(HeadsStatement.closure.desc(), HeadsStatement.id.desc()).first())
-    _add_anchors(by_id, [last] if last is not None else [])
+    last = (HeadsStatement.select(*_STATEMENT_COLUMNS).where(HeadsStatement.till_id == till_id)
+            .order_by(HeadsStatement.closure.desc()).limit(1).tuples())
+    _add_anchors(by_id, list(last))
     state.stale = is_stale(state.last_sync, utcnow())
     return state
 
@@ -156,34 +156,41 @@ def _state_of(till: Till) -> TillState:
 
 
 def _add_heads(by_id: dict[str, TillState], heads) -> None:
-    for head in heads.order_by(Head.till_id, Head.chain):
-        if head.till_id in by_id:
-            by_id[head.till_id].chains.append(ChainState(head.chain, head.sequence, head.signature, head.updated_at))
+    """Read as tuples: a few thousand rows, where building a model per row cost most of the page."""
+    rows = heads.select(Head.till_id, Head.chain, Head.sequence, Head.signature, Head.updated_at)
+    for till_id, chain, sequence, signature, updated_at in rows.order_by(Head.till_id, Head.chain).tuples():
+        if till_id in by_id:
+            by_id[till_id].chains.append(ChainState(chain, sequence, signature, updated_at))
 
 
 def _add_keys(by_id: dict[str, TillState], keys) -> None:
-    for key in keys:  # oldest first: the last one seen is the newest in use
-        if key.till_id in by_id:
-            by_id[key.till_id].fingerprint = fingerprint(key.key_id)
+    for till_id, key_id in keys.select(TillKey.till_id, TillKey.key_id).tuples():  # oldest first: the newest wins
+        if till_id in by_id:
+            by_id[till_id].fingerprint = fingerprint(key_id)
 
 
-def _last_statements() -> list[HeadsStatement]:
-    """Each till's last statement of chain heads: one index probe per till, in one query."""
+def _last_statements() -> list[tuple]:
+    """Each till's last statement of chain heads: one probe of the (till_id, closure) index per
+    till, in one query; rows of ``_STATEMENT_COLUMNS``."""
     last = HeadsStatement.alias("last")
-    newest = (last.select(last.id).where(last.till_id == Till.till_id)
-              .order_by(last.closure.desc(), last.id.desc()).limit(1))
-    return list(HeadsStatement.select().where(HeadsStatement.id.in_(Till.select(newest))))
+    newest = last.select(last.id).where(last.till_id == Till.till_id).order_by(last.closure.desc()).limit(1)
+    return list(HeadsStatement.select(*_STATEMENT_COLUMNS)
+                .where(HeadsStatement.id.in_(Till.select(newest))).tuples())
+
+
+_STATEMENT_COLUMNS = (HeadsStatement.till_id, HeadsStatement.closure, HeadsStatement.digest, HeadsStatement.body,
+                      HeadsStatement.received_at)
 
 
 def _add_anchors(by_id: dict[str, TillState], statements) -> None:
     """What each till's last statement named per chain, beside what head office holds."""
-    for row in statements:
-        till = by_id.get(row.till_id)
+    for till_id, closure, digest, body, received_at in statements:
+        till = by_id.get(till_id)
         if till is None:
             continue
-        signed = json.loads(row.body)
-        till.anchor_closure, till.anchor_digest = row.closure, short_digest(row.digest)
-        till.anchor_received_at = row.received_at
+        signed = json.loads(body)
+        till.anchor_closure, till.anchor_digest = closure, short_digest(digest)
+        till.anchor_received_at = received_at
         chains = {c.chain: c for c in till.chains}
         for head in signed["statement"].get("heads", []):
             chain = chains.get(head.get("chain"))
