@@ -99,3 +99,14 @@ def test_drill_from_a_return_reason_to_its_tickets_and_a_ticket_to_its_lines(ser
     tickets[0].click()
     wait(browser).until(seen.url_contains("/tickets/P01/"))
     assert "Côtes du Rhône" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_every_page_of_the_menu_opens_and_is_kept_as_screenshots(served, browser):
+    logged_in(browser, served, "admin")
+    menu = [(link.text, link.get_attribute("href")) for link in browser.find_elements(By.CSS_SELECTOR, "nav a")]
+    assert {"Shops", "Alerts"} <= {label for label, _href in menu}
+    for label, href in menu:
+        browser.get(href)
+        heading = browser.find_element(By.CSS_SELECTOR, "main h1").text
+        assert heading and "Error" not in browser.title, (label, browser.title)
+        screenshots(browser, "menu-" + label.lower().replace(" ", "-"))
