@@ -9,18 +9,15 @@ from small indexed tables, so the page answers as fast for 200 shops as for one.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
+from headoffice.aggregates import SHOP_ZONE
 from headoffice.web.alerts_data import AlertFilter, list_alerts
 from headoffice.web.pages import Page, csv_response, render
 from headoffice.web.shops_data import STALE_AFTER, keys_of, shops_overview, till_state
 
 __all__ = ["PAGES", "shop_time"]
-
-SHOP_ZONE = ZoneInfo("Europe/Paris")
-
 
 def shop_time(moment: dt.datetime | None) -> str:
     """A stored time (naive UTC) as the shops read their clocks, to the minute ("-" for none)."""
