@@ -94,10 +94,14 @@ def _share_pct(bought: int, returned: int) -> float:
     return round(100 * returned / bought, 1)
 
 
+def _median_of(flows: dict[int, tuple[int, int]]) -> float:
+    shares = [_share_pct(b, r) for b, r in flows.values() if b > 0]
+    return round(statistics.median(shares), 1) if shares else 0.0
+
+
 def shop_median_share(since: dt.datetime, until: dt.datetime) -> float:
     """The median customer's returned share in percent (customers who bought anything)."""
-    shares = [_share_pct(b, r) for b, r in _flows(since, until).values() if b > 0]
-    return round(statistics.median(shares), 1) if shares else 0.0
+    return _median_of(_flows(since, until))
 
 
 def return_share(period: Period, thresholds: Thresholds, customer_id: int | None = None,
@@ -112,11 +116,11 @@ def return_share(period: Period, thresholds: Thresholds, customer_id: int | None
         return []
     days = int(thresholds.get("history_days", 365))
     since = period.until - dt.timedelta(days=days)
-    if median is None:
-        median = shop_median_share(since, period.until)
+    flows = _flows(since, period.until, customer_id)
+    if median is None:  # every customer's flows were just read, unless the check narrowed them to one
+        median = _median_of(flows) if customer_id is None else shop_median_share(since, period.until)
     limit = round(max(thresholds.get("customer_min_share_pct", 30),
                       thresholds.get("customer_share_factor", 2.0) * median), 1)
-    flows = _flows(since, period.until, customer_id)
     out = []
     for customer, rows in sorted(candidates.items()):
         bought, returned = flows.get(customer, (0, 0))
