@@ -42,6 +42,7 @@ from headoffice.limits import MAX_BODY, TooLarge, drainable, read_within
 from headoffice.store import Document, OnlineOrder, Record, column_problem, open_database, proxy
 from headoffice.webshop_app import webshop_routes
 from headoffice.webshop_auth import RateLimiter
+from headoffice.web.routes import page_routes
 from till.sync.protocol import H_SERVER_TIME, MAX_SKEW_S, PROTOCOL_VERSION, RETURNS, TILL_KEYS
 
 __all__ = ["create_app", "MAX_BODY"]
@@ -204,6 +205,7 @@ def create_app(database_url: str, max_skew_s: int = MAX_SKEW_S, max_body: int = 
         Route(RETURNS + "/release", guarded(return_release), methods=["POST"]),
     ]
     routes += webshop_routes(webshop_limiter or RateLimiter(), max_body)
+    routes += page_routes()  # the pages for people (headoffice.web): their own login, not the tills'
     return Starlette(routes=routes)
 
 

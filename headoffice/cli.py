@@ -41,6 +41,7 @@ from headoffice.webshop_delivery import deliver_due, start_delivery
 from headoffice.webshop_auth import SCOPES, add_webshop, list_webshops, revoke_webshop
 from headoffice.webshop_credit import start_hold_sweeper
 from headoffice.webshop_orders import PublishedCatalogue
+from headoffice.web.user_cli import add_user_parser
 from till import logmask
 from till.errors import TillError
 from till.sync.order_format import OrderFormatError, check_order
@@ -317,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     webshop.add_argument("--scopes", help=f"comma-separated, some of {','.join(SCOPES)} (default: all)")
     webshop.add_argument("--webhook", help="the https:// URL head office sends return notifications to")
     webshop.set_defaults(func=cmd_webshop)
+    add_user_parser(commands, load_settings)  # the pages' users (headoffice.web.user_cli)
     return parser
 
 

@@ -23,7 +23,7 @@ from till.postgres_driver import require_driver
 
 __all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "Document", "OnlineOrder",
            "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder",
-           "WebShopHold", "WebShopEvent", "MODELS", "utcnow",
+           "WebShopHold", "WebShopEvent", "WebUser", "WebSession", "WebLoginFailure", "WebAudit", "MODELS", "utcnow",
            "column_problem", "integer_limits", "text_limits"]
 
 proxy = peewee.DatabaseProxy()
@@ -300,8 +300,51 @@ class WebShopEvent(_Model):
     last_error = peewee.CharField(max_length=200, default="")
 
 
+class WebUser(_Model):
+    """A person who reads head office's pages (``headoffice.web``): the password as an scrypt
+    hash with its salt and parameters (``headoffice.web.passwords``); never deleted, disabled."""
+
+    username = peewee.CharField(max_length=64, unique=True)
+    password_hash = peewee.CharField(max_length=255)
+    role = peewee.CharField(max_length=16)
+    created_at = peewee.DateTimeField(default=utcnow)
+    disabled = peewee.BooleanField(default=False)
+
+
+class WebSession(_Model):
+    """A login session of the pages: only the SHA-256 of its cookie's token is held, so a copy of
+    the database opens no session. Ended at logout; refused after its idle time or lifetime."""
+
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    username = peewee.CharField(max_length=64, index=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_seen_at = peewee.DateTimeField(default=utcnow)
+    ended = peewee.BooleanField(default=False)
+
+
+class WebLoginFailure(_Model):
+    """A failed login, counted for the lock-out by username and by client address; ``cleared``
+    when an admin unlocks the username."""
+
+    username = peewee.CharField(max_length=64, index=True)
+    address = peewee.CharField(max_length=64, index=True)
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    cleared = peewee.BooleanField(default=False)
+
+
+class WebAudit(_Model):
+    """What people did on the pages (logins, failures, lock-outs, logouts, acknowledgements):
+    appended, never changed."""
+
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    username = peewee.CharField(max_length=64, index=True)
+    action = peewee.CharField(max_length=32)
+    details = peewee.TextField(default="")
+    address = peewee.CharField(max_length=64, default="")
+
+
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, Document, OnlineOrder, CreditNote, CreditRedemption, Receipt,
-          ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold, WebShopEvent]
+          ReturnHold, WebShop, WebShopCall, WebShopOrder, WebShopHold, WebShopEvent, WebUser, WebSession, WebLoginFailure, WebAudit]
 
 
 _INTEGER_RANGES = ((peewee.BigIntegerField, -2**63, 2**63 - 1), (peewee.IntegerField, -2**31, 2**31 - 1))
