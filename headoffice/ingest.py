@@ -174,6 +174,10 @@ def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = Fals
             continue
         if chain == "T":
             _tell_webshops(till_id, records)
+        if answer["accepted"]:
+            from headoffice.signals import take_batch  # deferred: it raises its alerts through this module
+
+            take_batch(till_id, chain, records[answer["duplicates"]:])  # loss-prevention signals and refunds
         return answer
     raise Rejected("BUSY", "the chain kept moving under this batch; send it again")
 
