@@ -22,9 +22,8 @@ import datetime as dt
 import io
 import json
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from headoffice.ingest import raise_alert
 from headoffice.signals_cross_shop import (CrossShopThresholds, cross_shop_signals, day_bounds,
                                            other_shop_return_of, refunds_of)
 from headoffice.store import ShopSignal, SignalDismissal, SyncedRefund, Till, proxy
@@ -64,9 +63,12 @@ def _fit(model, name: str, text: Any) -> str:
 # --- At ingest -------------------------------------------------------------------------------
 
 
-def take_batch(till_id: str, chain: str, records: list[dict[str, Any]]) -> None:
+def take_batch(till_id: str, chain: str, records: list[dict[str, Any]], raise_alert: Callable[..., None]) -> None:
     """Read the signals, dismissals and refunds among ``records`` (new, committed records of one
-    chain of ``till_id``). A failure cannot undo the stored batch: logged and raised as an alert."""
+    chain of ``till_id``). A failure cannot undo the stored batch: logged and raised as an alert.
+
+    ``raise_alert`` is ingest's own (given by it, so this module does not import the one that
+    calls it)."""
     if chain not in ("L", "T") or not records:
         return
     try:
