@@ -69,6 +69,8 @@ def take_batch(till_id: str, chain: str, records: list[dict[str, Any]], raise_al
 
     ``raise_alert`` is ingest's own (given by it, so this module does not import the one that
     calls it)."""
+    if chain == "L":
+        records = [r for r in records if r["kind"] in (LOSS_SIGNALS, SIGNAL_DISMISSED)]
     if chain not in ("L", "T") or not records:
         return
     try:
@@ -133,9 +135,17 @@ def _take_dismissal(till_id: str, record: dict[str, Any]) -> None:
     ).on_conflict_ignore().execute()
 
 
+def _may_refund(payload: str) -> bool:
+    """Whether a ticket's payload text may hold a card refund or a return naming its receipt:
+    only those are parsed, so a batch of sales costs ingest a substring search per record."""
+    return '"origin":{' in payload or ('"means":"card"' in payload and '"amount_cents":-' in payload)
+
+
 def _take_tickets(till_id: str, shop_id: str, records: Iterable[dict[str, Any]]) -> None:
     rows = []
     for record in records:
+        if not _may_refund(record["payload"]):
+            continue
         ticket = json.loads(record["payload"])
         if ticket.get("training"):
             continue
