@@ -3,11 +3,15 @@ travel to head office with the records the sync already ships; the journal still
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from store.models import FiscalRecord
+from till.fiscal.canonical import canonical_json
 from till.fiscal.closures import close_day
 from till.fiscal.events import LOSS_SIGNALS
+from till.loss.day_signals import signal_payload
+from till.loss.signal import CASHIER, Signal
 from tests.support.journal import problems_text, verify_shop
 from tests.support.loss import return_all, terminal_gives_card_digits
 from tests.support.shop import sell
@@ -39,3 +43,13 @@ def test_a_day_without_a_signal_seals_nothing(shop):
     sell(shop, [("WIN", 1)])
     close_day(shop.ctx.sealer, operator="Max Durand")
     assert _sealed_signals() == []
+
+
+def test_fractional_figures_are_sealed_as_decimal_text_never_as_floats():
+    """A cashier's refunds per hour (2.57) would make the canonical form refuse the event."""
+    signal = Signal("cashier_refund_rate", CASHIER, "cashier", "Camille Martin", dt.date(2026, 12, 7), 2.57, 2.0,
+                    "{rate} refunds an hour", {"rate": 2.57, "hours": 3.5, "refunds": 9}, ("T01-0000001x",))
+    payload = signal_payload(signal)
+    assert (payload["value"], payload["threshold"], payload["params"]) == (
+        "2.57", 2, {"rate": "2.57", "hours": "3.5", "refunds": 9})
+    assert '"value":"2.57"' in canonical_json(payload)

@@ -15,6 +15,7 @@ import pytest
 from headoffice.cli import enroll, main as ho_main
 from headoffice.signals import signal_rows
 from headoffice.signals_cross_shop import CrossShopThresholds
+from headoffice.verify import verify_all
 from headoffice.store import Alert, ShopSignal, SignalDismissal, proxy
 from store.models import utcnow
 from till.aftersale.receipt_proofs import proof_text
@@ -67,6 +68,8 @@ def test_a_shops_signals_reach_head_office_raise_alerts_and_a_dismissal_marks_th
         ("PARIS", shop.ctx.till_id, "****4242", "3", "2", "")]
     assert rows[0]["evidence"] == " ".join(r.code for r in refunds)
     assert rows[0]["how"].startswith("3 refunds to this card in the period")
+    with proxy.obj.connection_context():
+        assert verify_all() == []  # the chain carrying the signals verifies at head office too
     [alert] = [a for a in _loss_alerts() if json.loads(a.details)["signal"] == "means_card_refunds"]
     details = json.loads(alert.details)
     assert details["evidence"] == [r.code for r in refunds] and details["shop_id"] == "PARIS"
