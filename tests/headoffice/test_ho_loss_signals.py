@@ -179,3 +179,23 @@ def test_wrong_thresholds_are_refused_with_a_clear_line(headoffice, tmp_path, ca
     config.write_text(f'[headoffice]\ndatabase = "{headoffice.database_url}"\n' + text, encoding="utf-8")
     assert ho_main(["--config", str(config), "report", "signals", "--from", "2026-12-01"]) == 2
     assert "[loss_prevention]" in capsys.readouterr().err
+
+
+def test_a_signal_sealed_by_two_tills_of_one_shop_is_listed_and_raised_once(shop, headoffice, tmp_path):
+    _refunded_to_card(shop, "4242", 3)
+    close_day(shop.ctx.sealer, operator="Max Durand")
+    _sync(shop, headoffice)
+    second = build_shop(tmp_path / "second", till_id="02")  # another till of PARIS, sealing the same signal
+    enroll("02", "PARIS", second.ctx.sealer.signer.public_pem)
+    try:
+        _refunded_to_card(second, "4242", 3)
+        close_day(second.ctx.sealer, operator="Max Durand")
+        _sync(second, headoffice)
+    finally:
+        second.ctx.close()
+
+    with proxy.obj.connection_context():
+        assert sorted(ShopSignal.select(ShopSignal.till_id).where(ShopSignal.code == "means_card_refunds")
+                      .tuples()) == [("01",), ("02",)]
+    assert [r["till"] for r in _rows() if r["who"] == "****4242"] == ["01"]
+    assert [json.loads(a.details)["subject_id"] for a in _loss_alerts()].count("****4242") == 1
