@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 from headoffice.signals_cross_shop import (CrossShopThresholds, cross_shop_signals, day_bounds,
                                            other_shop_return_of, refunds_of)
 from headoffice.store import ShopSignal, SignalDismissal, SyncedRefund, Till, proxy
-from till.loss.report import SIGNAL_NAMES
+from till.loss.report import SIGNAL_NAMES, SUBJECT_NAMES
 
 __all__ = ["COLUMNS", "take_batch", "signal_rows", "format_rows", "english_how", "LOSS_SIGNAL"]
 
@@ -117,7 +117,8 @@ def _take_signals(till_id: str, shop_id: str, record: dict[str, Any]) -> list[tu
         if seen:
             continue
         name = SIGNAL_NAMES.get(signal.get("code"), signal.get("code"))
-        message = (f"Shop {shop_id}, till {till_id}: {name} ({signal.get('subject')} "
+        subject = SUBJECT_NAMES.get(signal.get("subject"), signal.get("subject"))
+        message = (f"Shop {shop_id}, till {till_id}: {name} ({subject} "
                    f"{signal.get('subject_label') or signal.get('subject_id')}) on {signal.get('day')}: {how}")
         alerts.append((message, till_id, "L", {
             "sequence": record["sequence"], "shop_id": shop_id, "signal": signal.get("code"), "key": key,
@@ -183,7 +184,7 @@ def signal_rows(first: dt.date, last: dt.date, zone: dt.tzinfo,
         found = dismissed.get((s.shop_id, s.signal_key))
         rows.append({
             "shop": s.shop_id, "till": s.till_id, "day": _day_text(s.day),
-            "signal": SIGNAL_NAMES.get(s.code, s.code), "subject": s.subject, "who": s.subject_label or s.subject_id,
+            "signal": SIGNAL_NAMES.get(s.code, s.code), "subject": SUBJECT_NAMES.get(s.subject, s.subject), "who": s.subject_label or s.subject_id,
             "value": s.value, "threshold": s.threshold, "how": s.how, "evidence": " ".join(json.loads(s.evidence)),
             "dismissed": "" if found is None else
             f"by {found.manager} on {found.dismissed_at[:10]}: {found.note} (L{found.till_id}-{found.record_sequence})",

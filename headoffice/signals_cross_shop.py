@@ -140,7 +140,7 @@ def card_refunds_across(since: dt.datetime, until: dt.datetime, zone: dt.tzinfo,
         total = sum(r.amount_cents for r in refunds)
         how = (f"{len(refunds)} refunds to this card in {len(shops)} shops ({', '.join(shops)}) in the period, "
                f"{format_cents(total)} in all (limit {limit})")
-        out.append(CrossShopSignal("across_card_refunds", "Card refunded in several shops", "card", card,
+        out.append(CrossShopSignal("across_card_refunds", "Card refunded in several shops", "Card", card,
                                    _day(refunds[-1].at, zone), len(refunds), limit, how,
                                    tuple(f"{r.ticket_code} ({r.shop_id})" for r in refunds), shops))
     return out
@@ -169,13 +169,13 @@ def quick_returns_across(since: dt.datetime, until: dt.datetime, zone: dt.tzinfo
     for till_id, pairs in sorted(by_till.items()):
         if len(pairs) >= least:
             out.append(_quick("across_quick_returns_till", "Receipts of one till returned soon in other shops",
-                              "till", till_id, pairs, days, least, zone,
+                              "Till", till_id, pairs, days, least, zone,
                               f"{len(pairs)} receipts of till {till_id} ({pairs[0][0].shop_id}) returned in another "
                               f"shop within {days} days of their sale (at least {least})"))
     for (shop_id, cashier), pairs in sorted(by_cashier.items()):
         if len(pairs) >= least:
             out.append(_quick("across_quick_returns_cashier", "Another shop's receipts returned soon, by one cashier",
-                              "cashier", f"{cashier} ({shop_id})", pairs, days, least, zone,
+                              "Cashier", f"{cashier} ({shop_id})", pairs, days, least, zone,
                               f"{len(pairs)} receipts of other shops returned by {cashier} in {shop_id} within "
                               f"{days} days of their sale (at least {least})"))
     return out

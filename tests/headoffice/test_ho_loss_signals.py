@@ -74,7 +74,7 @@ def test_a_shops_signals_reach_head_office_raise_alerts_and_a_dismissal_marks_th
     details = json.loads(alert.details)
     assert details["evidence"] == [r.code for r in refunds] and details["shop_id"] == "PARIS"
     assert (alert.till_id, alert.chain) == (shop.ctx.till_id, "L")
-    assert alert.message.startswith(f"Shop PARIS, till {shop.ctx.till_id}: Card refunded many times (means ****4242)")
+    assert alert.message.startswith(f"Shop PARIS, till {shop.ctx.till_id}: Card refunded many times (Card ****4242)")
     alerts_before = len(_loss_alerts())
 
     dismiss(shop.ctx.sealer, rows[0]["key"], shop.manager.id, "the same customer, an order cancelled")
@@ -130,7 +130,7 @@ def test_one_card_refunded_in_two_shops_beyond_the_threshold_is_seen_across_shop
 
     [row] = _rows()
     assert (row["shop"], row["signal"], row["subject"], row["who"], row["value"], row["threshold"]) == (
-        "*", "Card refunded in several shops", "card", "****4242", "4", "2")
+        "*", "Card refunded in several shops", "Card", "****4242", "4", "2")
     assert row["evidence"] == " ".join([*(f"{r.code} (PARIS)" for r in paris_refunds),
                                         *(f"{r.code} (LYON)" for r in lyon_refunds)])
     assert "in 2 shops (LYON, PARIS)" in row["how"]
@@ -162,12 +162,12 @@ def test_receipts_of_one_shop_returned_soon_in_another_are_seen_for_the_till_and
         paris.ctx.close()
 
     rows = {r["subject"]: r for r in _rows()}
-    assert set(rows) == {"till", "cashier"}
-    assert (rows["till"]["who"], rows["till"]["value"], rows["till"]["threshold"]) == ("L01", "3", "3")
-    assert (rows["cashier"]["who"], rows["cashier"]["value"]) == ("Camille Martin (PARIS)", "3")
-    assert rows["till"]["evidence"] == " ".join(
+    assert set(rows) == {"Till", "Cashier"}
+    assert (rows["Till"]["who"], rows["Till"]["value"], rows["Till"]["threshold"]) == ("L01", "3", "3")
+    assert (rows["Cashier"]["who"], rows["Cashier"]["value"]) == ("Camille Martin (PARIS)", "3")
+    assert rows["Till"]["evidence"] == " ".join(
         text for sale, back in zip(sales, returns) for text in (f"{sale.code} (LYON)", f"{back.code} (PARIS)"))
-    assert rows["cashier"]["shop"] == "*" and "within 2 days of their sale" in rows["till"]["how"]
+    assert rows["Cashier"]["shop"] == "*" and "within 2 days of their sale" in rows["Till"]["how"]
     assert _rows(quick_return_min=4) == []  # two returns are no pattern
     assert _rows(quick_return_days=0) == []  # returned later than the window: not quick
 
