@@ -107,7 +107,8 @@ def _take_signals(till_id: str, shop_id: str, record: dict[str, Any]) -> list[tu
         evidence = [str(code) for code in signal.get("evidence") or []]
         ShopSignal.insert(
             till_id=till_id, shop_id=shop_id, day=dt.date.fromisoformat(signal["day"]),
-            code=_fit(ShopSignal, "code", signal.get("code")), subject=_fit(ShopSignal, "subject", signal.get("subject")),
+            code=_fit(ShopSignal, "code", signal.get("code")),
+            subject=_fit(ShopSignal, "subject", signal.get("subject")),
             subject_id=_fit(ShopSignal, "subject_id", signal.get("subject_id")),
             subject_label=_fit(ShopSignal, "subject_label", signal.get("subject_label")),
             value=_fit(ShopSignal, "value", signal.get("value")),
@@ -184,10 +185,10 @@ def signal_rows(first: dt.date, last: dt.date, zone: dt.tzinfo,
         found = dismissed.get((s.shop_id, s.signal_key))
         rows.append({
             "shop": s.shop_id, "till": s.till_id, "day": _day_text(s.day),
-            "signal": SIGNAL_NAMES.get(s.code, s.code), "subject": SUBJECT_NAMES.get(s.subject, s.subject), "who": s.subject_label or s.subject_id,
-            "value": s.value, "threshold": s.threshold, "how": s.how, "evidence": " ".join(json.loads(s.evidence)),
-            "dismissed": "" if found is None else
-            f"by {found.manager} on {found.dismissed_at[:10]}: {found.note} (L{found.till_id}-{found.record_sequence})",
+            "signal": SIGNAL_NAMES.get(s.code, s.code), "subject": SUBJECT_NAMES.get(s.subject, s.subject),
+            "who": s.subject_label or s.subject_id, "value": s.value, "threshold": s.threshold, "how": s.how,
+            "evidence": " ".join(json.loads(s.evidence)),
+            "dismissed": "" if found is None else _dismissed_text(found, zone),
             "key": s.signal_key,
         })
     since, until = day_bounds(first, last, zone)
@@ -197,6 +198,12 @@ def signal_rows(first: dt.date, last: dt.date, zone: dt.tzinfo,
                      "threshold": str(signal.threshold), "how": signal.how, "evidence": " ".join(signal.evidence),
                      "dismissed": "", "key": signal.key})
     return rows
+
+
+def _dismissed_text(found: SignalDismissal, zone: dt.tzinfo) -> str:
+    """Who dismissed a signal, on which of the shop's days (not UTC's), why, and the L record."""
+    day = _naive_utc(found.dismissed_at).replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+    return f"by {found.manager} on {day.isoformat()}: {found.note} (L{found.till_id}-{found.record_sequence})"
 
 
 def _day_text(day: Any) -> str:

@@ -114,7 +114,8 @@ def _day(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
 def cross_shop_signals(since: dt.datetime, until: dt.datetime, zone: dt.tzinfo,
                        thresholds: CrossShopThresholds) -> list[CrossShopSignal]:
     """The signals across shops of ``[since, until)`` (naive UTC), by day, code and subject."""
-    found = [*card_refunds_across(since, until, zone, thresholds), *quick_returns_across(since, until, zone, thresholds)]
+    found = [*card_refunds_across(since, until, zone, thresholds),
+             *quick_returns_across(since, until, zone, thresholds)]
     return sorted(found, key=lambda s: (s.day, s.code, s.subject_id))
 
 
