@@ -48,7 +48,6 @@ if str(ROOT) not in sys.path:
 YEAR_TICKETS = {"full": 1_000_000, "quick": 20_000, "tiny": 600}
 PRODUCTS = {"full": 20_000, "quick": 2_000, "tiny": 400}
 RETURN_SHARE = 0.05
-REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit")
 MARKER = "benchmark-reports"
 RETURNS_TARGET = "<= 1 s at 1M tickets"
 FEC_TARGET = "<= 60 s at 1M tickets, flat memory"
@@ -61,45 +60,6 @@ def last_complete_year(today: dt.date | None = None) -> int:
 
 
 # --- the year's shop ----------------------------------------------------------------------------------
-
-
-def _write_returns(database, sealer, accounts, till_id: str, locations: dict[str, int], plans: list,
-                   operators: dict[int, str]) -> None:
-    """Write return tickets in bulk, then seal them in number order, as ``generate._write_batch``
-    does for sales. ``plans``: (number, when, user, origin, line, quantity, reason, disposition)
-    where ``origin`` is (ticket id, code) and ``line`` the returned row of ``ticket_line``."""
-    from benchmarks.generate import RETURN_LINE_FIELDS, _stamp, bulk_insert, business_date, write_ticket_parts
-    from store.models import PIECE, RETURN, Ticket
-    from till.selling.accounting import ticket_postings
-    from till.money import vat_breakdown
-    from till.scanning import ticket_code
-
-    rows = []
-    for number, when, user, (origin_id, origin_code), line, quantity, _reason, _disposition in plans:
-        total = -line[6] * quantity
-        rows.append((till_id, number, ticket_code(till_id, number), RETURN, _stamp(when), user, operators[user], None,
-                     None, origin_id, total, 0, 1, False, origin_code))
-    bulk_insert(database, Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name",
-                                   "customer", "customer_name", "origin_ticket", "total_cents", "discount_cents",
-                                   "line_count", "training", "origin_reference"), rows)
-    ids = dict(Ticket.select(Ticket.number, Ticket.id)
-               .where((Ticket.till_id == till_id) & Ticket.number.between(plans[0][0], plans[-1][0])).tuples())
-    lines, vats, payments, postings, moves = [], [], [], [], []
-    for number, when, _user, _origin, line, quantity, reason, disposition in plans:
-        ticket_id, stamp = ids[number], _stamp(when)
-        line_id, product_id, sku, label, vat_code, rate, unit_price = line
-        total = -unit_price * quantity
-        lines.append((ticket_id, 1, product_id, sku, label, -quantity, PIECE, unit_price, 0, total, vat_code, rate,
-                      line_id, reason, disposition))
-        vat = vat_breakdown([(rate, total)])
-        vats.extend((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
-        payments.append((ticket_id, 1, "cash", total, None))
-        postings.extend((ticket_id, accounts.journal, business_date(when, sealer), p.account, p.label,
-                         p.debit_cents, p.credit_cents, stamp)
-                        for p in ticket_postings(accounts, ticket_code(till_id, number), vat, [("cash", total)]))
-        moves.append((product_id, locations[disposition], quantity, RETURN, ticket_id, stamp))
-    write_ticket_parts(database, sealer, RETURN, ids, [plan[0] for plan in plans], lines, vats, payments, postings,
-                       moves, RETURN_LINE_FIELDS)
 
 
 def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
@@ -174,10 +134,10 @@ def build_year_shop(folder: Path, size: str, seed: int, say: Progress):
                 for index, row in enumerate(sorted(chosen, key=lambda r: r[8])):
                     when = last + dt.timedelta(seconds=index + 1)
                     back.append((number + sales + index, when, users[0], (row[8], row[9]), row[:7],
-                                 rng.randint(1, row[7]), rng.choice(REASONS),
-                                 "damaged" if rng.random() < 0.2 else "restock"))
+                                 rng.randint(1, row[7]), rng.choice(generate.RETURN_REASONS),
+                                 "damaged" if rng.random() < 0.2 else "restock", None))
                 if back:
-                    _write_returns(database, sealer, ctx.config.accounts, till_id, locations, back, operators)
+                    generate.write_returns(database, sealer, ctx.config.accounts, till_id, locations, back, operators)
             number += batch
             made += batch
             if time.perf_counter() - reported > 10:

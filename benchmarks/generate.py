@@ -33,8 +33,9 @@ import peewee  # noqa: E402
 
 from store import migrations  # noqa: E402
 from store.models import (  # noqa: E402
-    CASHIER, MANAGER, PIECE, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer, CustomerWord, FiscalRecord,
-    Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat, VatRate,
+    CASHIER, DAMAGED, MANAGER, PIECE, RETURN, SALE, SELLABLE, AccountingLine, Barcode, Category, Customer,
+    CustomerWord, FiscalRecord, Payment, Product, Setting, StockLevel, StockMovement, Ticket, TicketLine, TicketVat,
+    VatRate,
 )
 from till.fiscal.imported_history import declare_history  # noqa: E402
 from till.selling.accounting import ticket_postings  # noqa: E402
@@ -52,7 +53,7 @@ from till.fiscal.events import EVENT_CHAIN  # noqa: E402
 from till.selling.stock import STOCK_MOVED, location_id, stock_moved_payload  # noqa: E402
 
 __all__ = ["Size", "SIZES", "FULL", "QUICK", "TINY", "build_shop", "bulk_insert", "default_bench_dir",
-           "write_ticket_parts", "LINE_FIELDS", "RETURN_LINE_FIELDS"]
+           "write_ticket_parts", "write_returns", "LINE_FIELDS", "RETURN_LINE_FIELDS"]
 
 MARKER = "benchmark"
 """``Setting`` key holding the size and seed of a finished benchmark shop (JSON)."""
@@ -60,6 +61,9 @@ OWNER_FILE = ".till-benchmark-shop"
 """Left in the folder so that a rebuild only ever deletes a folder this script made."""
 CONFIG_NAME = "till.toml"
 TICKETS_PER_COMMIT = 2_000
+RETURN_SHARE = 0.03
+"""About one ticket in thirty-three is a return of a sale of its batch, as in a real shop."""
+RETURN_REASONS = ("wrong_size", "defective", "not_as_described", "changed_mind", "damaged_in_transit")
 ROWS_PER_CALL = 20_000
 
 
@@ -175,7 +179,7 @@ def build_shop(folder: Path, size: Size, seed: int = 7, progress: Progress | Non
     and seed, else (re)made from nothing. Returns its configuration."""
     say = progress or (lambda message: None)
     folder = Path(folder).expanduser().resolve()
-    wanted = {"size": asdict(size), "seed": seed, "schema": migrations.fingerprint()}
+    wanted = {"size": asdict(size), "seed": seed, "schema": migrations.fingerprint(), "returns": RETURN_SHARE}
     config = reusable_shop(folder, MARKER, wanted)
     if config is not None:
         say(f"reusing the {size.name} shop in {folder}")
@@ -287,6 +291,7 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     operators = {uid: name for uid, name in zip(users, ("Camille Martin", "Max Durand"))}
     with database.atomic():
         sellable = location_id(SELLABLE)
+        locations = {"restock": sellable, "damaged": location_id(DAMAGED)}
     weights = [rng.paretovariate(1.2) for _ in products]
     cumulative = []
     total = 0.0
@@ -302,10 +307,14 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     # a past written now: declared first, as the demo does (a ticket's time is its signing time otherwise)
     declare_history(sealer, count=count, earliest=start, latest=end, reason="benchmark data set")
     reported = time.perf_counter()
+    index_of = {product.id: index for index, product in enumerate(products)}
+    damaged: dict[int, int] = {}
     for base in range(0, count, TICKETS_PER_COMMIT):
         size = min(TICKETS_PER_COMMIT, count - base)
+        returns = int(size * RETURN_SHARE)
+        sales = size - returns
         plans = []
-        for offset in range(size):
+        for offset in range(sales):
             index = base + offset
             when = start + step * index
             chosen = dict.fromkeys(rng.choices(range(len(products)), cum_weights=cumulative,
@@ -318,10 +327,18 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
                 rate = rates[product.vat_code]
                 lines.append((product, quantity, rate, product.price_cents * quantity))
             customer = customers[rng.randrange(len(customers))] if customers and rng.random() < 0.3 else None
-            plans.append((first_number + index, when.replace(microsecond=0), lines, customer,
+            plans.append((first_number + base + offset, when.replace(microsecond=0), lines, customer,
                           users[0] if rng.random() < 0.85 else users[-1]))
         with database.atomic():
             _write_batch(database, sealer, accounts, till_id, sellable, plans, operators, rng)
+            if returns:
+                back = _returns_of_batch(first_number + base, sales, returns, plans[-1][1], users, till_id, rng)
+                write_returns(database, sealer, accounts, till_id, locations, back, operators)
+                for plan in back:  # restocked: the opening stock is that much less; damaged: kept aside
+                    if plan[7] == "restock":
+                        sold[index_of[plan[4][1]]] -= plan[5]
+                    else:
+                        damaged[plan[4][1]] = damaged.get(plan[4][1], 0) + plan[5]
         if time.perf_counter() - reported > 10:
             reported = time.perf_counter()
             say(f"  {base + size} / {count} tickets")
@@ -333,7 +350,8 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
         bulk_insert(database, StockMovement, ("product", "location", "quantity", "reason", "ticket_id", "created_at"),
                     ((p.id, sellable, sold[i] + 20, "opening", None, when) for i, p in enumerate(products)))
         bulk_insert(database, StockLevel, ("product", "location", "quantity"),
-                    ((p.id, sellable, 20) for p in products))
+                    [*((p.id, sellable, 20) for p in products),
+                     *((product_id, locations["damaged"], quantity) for product_id, quantity in damaged.items())])
     # Each past day closed, as the shop did every evening: the till sells today only then.
     from till.fiscal.closure_totals import business_day
     from till.fiscal.closures import close_day
@@ -347,6 +365,34 @@ def generate_tickets(ctx: TillContext, count: int, products: list[_Product], cus
     close_day(sealer, today - dt.timedelta(days=1), operator="benchmark")
     for chain in ("T", "G", "L"):
         _anchor_tail(ctx.sealer, chain)
+
+
+def _returns_of_batch(first: int, sales: int, returns: int, last_sale: dt.datetime, users: list[int],
+                      till_id: str, rng: random.Random) -> list[tuple]:
+    """Plans of ``returns`` return tickets (numbered after the batch's ``sales``, made just after
+    its last sale) for ``write_returns``: one line each, of the batch's sales, by their customer.
+    Half of them go to the sales of a few customers who return much (every fiftieth customer),
+    so the loss-prevention rules have something to find, as in a real shop; the rest at random."""
+    rows = (TicketLine.select(TicketLine.id, TicketLine.product, TicketLine.sku, TicketLine.label,
+                              TicketLine.vat_code, TicketLine.vat_rate_bp, TicketLine.unit_price_cents,
+                              TicketLine.quantity, Ticket.id, Ticket.code, Ticket.customer, Ticket.customer_name)
+            .join(Ticket, on=TicketLine.ticket == Ticket.id)
+            .where((Ticket.till_id == till_id) & Ticket.number.between(first, first + sales - 1))
+            .order_by(TicketLine.id).tuples())
+    lines = list(rows)
+    frequent = [row for row in lines if row[10] is not None and row[10] % 50 == 0]
+    picked = {row[0]: row for row in rng.sample(frequent, min(len(frequent), returns // 2))}
+    for row in rng.sample(lines, min(len(lines), returns * 2)):
+        if len(picked) >= returns:
+            break
+        picked.setdefault(row[0], row)
+    back = []
+    for index, row in enumerate(sorted(picked.values(), key=lambda r: (r[8], r[0]))):
+        customer = (row[10], row[11]) if row[10] is not None else None
+        back.append((first + sales + index, last_sale + dt.timedelta(seconds=index + 1),
+                     users[0] if rng.random() < 0.8 else users[-1], (row[8], row[9]), row[:7], rng.randint(1, row[7]),
+                     rng.choice(RETURN_REASONS), "damaged" if rng.random() < 0.2 else "restock", customer))
+    return back
 
 
 def _next_number(till_id: str) -> int:
@@ -420,6 +466,42 @@ def write_ticket_parts(database: peewee.Database, sealer: Sealer, kind: str, ids
         record = sealer.append("T", kind, payloads[ids[number]], ticket_id=ids[number])
         if record.sequence != number:
             raise RuntimeError(f"{kind} number {number} sealed as record {record.sequence}")
+
+
+def write_returns(database: peewee.Database, sealer: Sealer, accounts, till_id: str, locations: dict[str, int],
+                  plans: list, operators: dict[int, str]) -> None:
+    """Write return tickets in bulk, then seal them in number order, as ``_write_batch`` does for
+    sales. ``plans``: (number, when, user, origin, line, quantity, reason, disposition, customer)
+    where ``origin`` is (ticket id, code), ``line`` the returned row of ``ticket_line`` (id,
+    product, sku, label, VAT code, rate, unit price) and ``customer`` (id, name) or None. Each
+    return is refunded in cash."""
+    rows = []
+    for number, when, user, (origin_id, origin_code), line, quantity, _reason, _disposition, customer in plans:
+        total = -line[6] * quantity
+        rows.append((till_id, number, ticket_code(till_id, number), RETURN, _stamp(when), user, operators[user],
+                     customer[0] if customer else None, customer[1] if customer else None, origin_id, total, 0, 1,
+                     False, origin_code))
+    bulk_insert(database, Ticket, ("till_id", "number", "code", "kind", "created_at", "user", "operator_name",
+                                   "customer", "customer_name", "origin_ticket", "total_cents", "discount_cents",
+                                   "line_count", "training", "origin_reference"), rows)
+    ids = dict(Ticket.select(Ticket.number, Ticket.id)
+               .where((Ticket.till_id == till_id) & Ticket.number.between(plans[0][0], plans[-1][0])).tuples())
+    lines, vats, payments, postings, moves = [], [], [], [], []
+    for number, when, _user, _origin, line, quantity, reason, disposition, _customer in plans:
+        ticket_id, stamp = ids[number], _stamp(when)
+        line_id, product_id, sku, label, vat_code, rate, unit_price = line
+        total = -unit_price * quantity
+        lines.append((ticket_id, 1, product_id, sku, label, -quantity, PIECE, unit_price, 0, total, vat_code, rate,
+                      line_id, reason, disposition))
+        vat = vat_breakdown([(rate, total)])
+        vats.extend((ticket_id, a.rate_bp, a.ttc, a.ht, a.vat) for a in vat)
+        payments.append((ticket_id, 1, "cash", total, None))
+        postings.extend((ticket_id, accounts.journal, business_date(when, sealer), p.account, p.label,
+                         p.debit_cents, p.credit_cents, stamp)
+                        for p in ticket_postings(accounts, ticket_code(till_id, number), vat, [("cash", total)]))
+        moves.append((product_id, locations[disposition], quantity, RETURN, ticket_id, stamp))
+    write_ticket_parts(database, sealer, RETURN, ids, [plan[0] for plan in plans], lines, vats, payments, postings,
+                       moves, RETURN_LINE_FIELDS)
 
 
 def business_date(when: dt.datetime, sealer: Sealer) -> str:

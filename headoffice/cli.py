@@ -20,6 +20,7 @@ the till as ``till.sync.protocol`` is. The configuration is a small TOML file (c
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from headoffice.app import create_app
 from headoffice.credit_report import FIGURES, credit_notes_by_shop
@@ -34,6 +36,8 @@ from headoffice.documents import add_orders, publish_catalogue
 from headoffice.ingest import start_checkers
 from headoffice.limits import body_limit
 from headoffice.report import returns_across_shops, sales_report
+from headoffice.signals import format_rows, signal_rows
+from headoffice.signals_cross_shop import CrossShopThresholds
 from headoffice.store import Alert, Till, TillKey, TillRoot, open_database, proxy
 from headoffice.verify import verify_all
 from headoffice.webshop_app import schema_text
@@ -162,6 +166,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     open_database(settings["database"])
+    if args.what == "signals":
+        return report_signals(args, settings)
     rows = sales_report(args.since, args.until)
     across = returns_across_shops(args.since, args.until)
     credit = credit_notes_by_shop()
@@ -197,6 +203,25 @@ def cmd_aggregates(args: argparse.Namespace) -> int:
     open_database(settings["database"])
     print(f"aggregates rebuilt from {rebuild()} ticket records")
     return OK
+
+
+def report_signals(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    """``report signals --from --to``: every shop's loss-prevention signals and those across shops."""
+    try:
+        first, last = (dt.date.fromisoformat(args.from_day), dt.date.fromisoformat(args.to_day or args.from_day))
+        zone = ZoneInfo(settings.get("zone", "Europe/Paris"))
+        thresholds = CrossShopThresholds.from_settings(_section(args.config, "loss_prevention"))
+    except (TypeError, ValueError, ZoneInfoNotFoundError) as error:
+        print(f"till-headoffice: report signals: {error or 'give --from YYYY-MM-DD'}", file=sys.stderr)
+        return USAGE
+    print(format_rows(signal_rows(first, last, zone, thresholds), args.format))
+    return OK
+
+
+def _section(path: str | None, name: str) -> dict[str, Any]:
+    """Another section of headoffice.toml than ``[headoffice]`` (read by ``load_settings`` first)."""
+    path = path or os.environ.get("TILL_HEADOFFICE_CONFIG") or "headoffice.toml"
+    return tomllib.loads(Path(path).read_text(encoding="utf-8")).get(name, {})
 
 
 def _euros(cents: int) -> str:
@@ -304,7 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check every record held again")
     verify.add_argument("--till")
     verify.set_defaults(func=cmd_verify)
-    report = commands.add_parser("report", help="sales and returns per shop and till")
+    report = commands.add_parser("report", help="sales and returns per shop and till; `report signals`: the "
+                                                "loss-prevention signals of every shop and across shops")
+    report.add_argument("what", nargs="?", choices=("sales", "signals"), default="sales")
+    report.add_argument("--from", dest="from_day", help="signals: first business day, YYYY-MM-DD")
+    report.add_argument("--to", dest="to_day", help="signals: last business day, YYYY-MM-DD (default: --from)")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table", help="signals: output")
     report.add_argument("--since", help="YYYY-MM-DD (UTC)")
     report.add_argument("--until", help="YYYY-MM-DD (UTC, excluded)")
     report.add_argument("--json", action="store_true")

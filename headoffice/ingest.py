@@ -40,6 +40,7 @@ from typing import Any
 from headoffice.aggregates import add_tickets
 from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, integer_limits,
                               is_postgres, proxy, text_limits, utcnow)
+from headoffice.signals import take_batch
 from headoffice.webshop_events import queue_returns
 from till.fiscal.chain import FORMAT_VERSION, message_bytes
 from till.fiscal.key_chain import fingerprint
@@ -175,6 +176,8 @@ def ingest_batch(till_id: str, chain: str, records: list[Any], last: bool = Fals
             continue
         if chain == "T":
             _tell_webshops(till_id, records)
+        if answer["accepted"]:  # the loss-prevention signals, dismissals and refunds of the new records
+            take_batch(till_id, chain, records[answer["duplicates"]:], raise_alert)
         return answer
     raise Rejected("BUSY", "the chain kept moving under this batch; send it again")
 

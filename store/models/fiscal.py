@@ -31,7 +31,7 @@ class FiscalRecord(BaseModel):
 
     class Meta:
         indexes = ((("till_id", "chain", "sequence"), True), (("till_id", "kind"), False),
-                   (("till_id", "chain", "kind", "sequence"), False))
+                   (("till_id", "chain", "kind", "sequence"), False), (("chain", "kind", "created_at"), False))
 
 
 class ChainHead(BaseModel):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 from store.models import utcnow
 from till.aftersale.duplicates import make_duplicate
 from till.loss.signal import MEANS, RECEIPT
 from tests.support.clock import sealing_at
-from tests.support.loss import bought_before, close_the_past, return_all, return_one, signals_today
+from tests.support.loss import (bought_before, close_the_past, return_all, return_one, signals_today,
+                                terminal_gives_card_digits)
 from tests.support.shop import sell
 
 
@@ -64,20 +64,14 @@ def test_a_sale_refunded_by_the_cashier_who_made_it_is_flagged(shop):
     assert signal.params == {"cashier": shop.cashier.name}
 
 
-def _terminal_gives_card_digits(shop, digits: str) -> None:
-    """The terminal answers with the card's masked digits in its reference, as a real one prints them."""
-    simulator = shop.ctx.terminal.terminal
-    simulator._authorisations = (f"{n}-****{digits}" for n in itertools.count(200001))
-
-
 def test_a_card_refunded_three_times_is_flagged_and_twice_is_not(shop):
-    _terminal_gives_card_digits(shop, "4242")
+    terminal_gives_card_digits(shop, "4242")
     same_card = [sell(shop, [("WIN", 1)], card=895) for _ in range(3)]
-    _terminal_gives_card_digits(shop, "1111")
+    terminal_gives_card_digits(shop, "1111")
     twice = [sell(shop, [("SOA", 1)], card=350) for _ in range(2)]
-    _terminal_gives_card_digits(shop, "4242")
+    terminal_gives_card_digits(shop, "4242")
     refunds = [return_all(shop, sale, user=shop.manager) for sale in same_card]
-    _terminal_gives_card_digits(shop, "1111")
+    terminal_gives_card_digits(shop, "1111")
     for sale in twice:
         return_all(shop, sale, user=shop.manager)
 

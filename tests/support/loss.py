@@ -77,6 +77,14 @@ def return_without_receipt(shop, sku: str, customer):
     return session.complete()
 
 
+def terminal_gives_card_digits(shop, digits: str) -> None:
+    """The terminal answers with the card's masked digits in its reference, as a real one prints them."""
+    import itertools
+
+    simulator = shop.ctx.terminal.terminal
+    simulator._authorisations = (f"{n}-****{digits}" for n in itertools.count(200001))
+
+
 def today(shop) -> Period:
     """Today, the shop's business day, as a period."""
     zone = business_zone(shop.config)

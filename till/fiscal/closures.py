@@ -197,7 +197,19 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
         _seal_refusal(sealer, kind, day, refused, user_id, operator)
         raise
     remember_covered(job.till_id, job.made, job.last)
+    _days_closed(sealer, job.made)
     return job.made
+
+
+def _days_closed(sealer: Sealer, made: list[Closure]) -> None:
+    """Tell the sealer's ``day_closed`` (set by ``TillContext``: the day's loss-prevention
+    signals, ``till.loss.day_signals``) of each business day just closed, after the commit: what
+    it seals is its own event, and nothing it does can hold or undo a closure."""
+    day_closed = getattr(sealer, "day_closed", None)
+    if day_closed is not None:
+        for closure in made:
+            if closure.kind == DAY:
+                day_closed(sealer, closure.period.first_day)
 
 
 def _seal_refusal(sealer: Sealer, kind: str, day: dt.date, refused: ClosureError, user_id: int | None,

@@ -21,7 +21,7 @@ __all__ = [
     "EVENT_CHAIN", "EVENT_CODES", "record_event",
     "APP_START", "APP_STOP", "LOGIN", "LOGOUT", "LOGIN_FAILED", "USER_LOCKED", "LINE_VOID",
     "MANAGER_OVERRIDE", "KEY_CREATED", "INTEGRITY_CHECK", "PAYMENT_CANCELLED", "CARD_REFUND_UNRECORDED",
-    "TRAINING_START", "TRAINING_END", "USER_CHANGED", "QUANTITY_LOWERED", "SIGNAL_DISMISSED",
+    "TRAINING_START", "TRAINING_END", "USER_CHANGED", "QUANTITY_LOWERED", "SIGNAL_DISMISSED", "LOSS_SIGNALS",
 ]
 
 EVENT_CHAIN = "L"
@@ -48,12 +48,15 @@ FEC_EXPORTED = "FEC_EXPORTED"
 """A FEC file written (``reports.fec``): its fiscal year, name, SHA-256, line count and who."""
 SIGNAL_DISMISSED = "SIGNAL_DISMISSED"
 """A manager dismissed a loss-prevention signal (``till.loss.dismissal``): its key, who, why."""
+LOSS_SIGNALS = "LOSS_SIGNALS"
+"""The signals of a closed business day (``till.loss.day_signals``), with their evidence: how
+they reach head office, with the records the sync already ships."""
 
 # The codes used so far; other modules may seal codes of their own (same format).
 EVENT_CODES = frozenset({
     APP_START, APP_STOP, LOGIN, LOGOUT, LOGIN_FAILED, USER_LOCKED, LINE_VOID,
     MANAGER_OVERRIDE, KEY_CREATED, INTEGRITY_CHECK, PAYMENT_CANCELLED, CARD_REFUND_UNRECORDED,
-    TRAINING_START, TRAINING_END, USER_CHANGED, QUANTITY_LOWERED, SIGNAL_DISMISSED,
+    TRAINING_START, TRAINING_END, USER_CHANGED, QUANTITY_LOWERED, SIGNAL_DISMISSED, LOSS_SIGNALS,
 })
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from store.models import CANCELLATION, EXCHANGE, RETURN, FiscalRecord, Payment, Ticket, User
 from till.fiscal.closure_totals import DAY, business_day
 from till.fiscal.events import EVENT_CHAIN, LINE_VOID, LOGIN, LOGOUT, MANAGER_OVERRIDE
+from till.loss.returns_seen import record_code
 from till.loss.signal import Period
 from till.means import CARD, CASH
 
@@ -28,11 +29,9 @@ RETURN_ENTRY = "RETURN_ENTRY"
 """The chain L event a return's entry is sealed as (``till.loss.return_entry``)."""
 
 CLOSURE_CHAIN = "G"
-
-
-def record_code(chain: str, till_id: str, sequence: int) -> str:
-    """A journal record as evidence names it: ``L01-42``."""
-    return f"{chain}{till_id}-{sequence}"
+EVENT_KINDS = (LOGIN, LOGOUT, LINE_VOID, MANAGER_OVERRIDE, RETURN_ENTRY)
+"""The chain-L events the cashier rules read: a period's other events (stock moved, prices and
+staff changed...) say nothing of a cashier's refunds and can be thousands a day."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,8 @@ def gather(period: Period, zone: dt.tzinfo = dt.timezone.utc) -> CashierFacts:
     """The facts of ``period`` (``since`` included, ``until`` excluded)."""
     facts = CashierFacts(zone=zone, users={user.id: user for user in User.select()})
     in_period = (FiscalRecord.created_at >= period.since) & (FiscalRecord.created_at < period.until)
-    for row in (FiscalRecord.select().where(in_period & (FiscalRecord.chain == EVENT_CHAIN))
+    for row in (FiscalRecord.select().where(in_period & (FiscalRecord.chain == EVENT_CHAIN)
+                                            & FiscalRecord.kind.in_(EVENT_KINDS))
                 .order_by(FiscalRecord.created_at, FiscalRecord.sequence)):
         payload = json.loads(row.payload)
         facts.events.append(Event(row.kind, row.created_at, payload.get("user_id"), payload.get("details") or {},
@@ -179,7 +179,8 @@ def _shifts(facts: CashierFacts) -> list[Shift]:
     """Pair each LOGIN with the same user's next LOGOUT. A session left open (no LOGOUT: the till
     was switched off, the next user logged in over it) ends at the closure of its day if the day
     was closed after the login, or else at the user's last record before their next login: the
-    longer of what the evidence allows, so an open session never raises a cashier's rate."""
+    longer of what the evidence allows, so an open session never raises a cashier's rate. (A
+    user's records here are the events of ``EVENT_KINDS`` and the returns they wrote.)"""
     shifts: list[Shift] = []
     open_: dict[int, Event] = {}
     seen: dict[int, list[dt.datetime]] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from store.models import FiscalRecord, Ticket, User
+from store.prepared import PreparedQuery, as_datetime
 from till.aftersale.duplicates import DUPLICATE_CHAIN
 from till.fiscal.chain import current_database
 from till.fiscal.closure_totals import business_day
@@ -56,26 +57,37 @@ def signals_for_return(customer_id: int | None, origin_ticket_id: int | None, ca
     return out
 
 
+_ID, _SINCE, _UNTIL = -1_000_004, dt.datetime(1900, 1, 1, 0, 0, 0, 1), dt.datetime(1900, 1, 1, 0, 0, 0, 2)
+_SOLD = PreparedQuery(lambda ticket: (Ticket.select(Ticket.code, Ticket.user, User.name)
+                                      .join(User, on=(Ticket.user == User.id)).where(Ticket.id == ticket).limit(1)),
+                      _ID)
+_EARLIER_RETURNS = PreparedQuery(lambda ticket: Ticket.select(Ticket.code).where(
+    (Ticket.origin_ticket == ticket) & (Ticket.kind.in_(RETURN_KINDS))
+    & (Ticket.training == False)).order_by(Ticket.id), _ID)  # noqa: E712 - SQL
+_LAST_COPY = PreparedQuery(lambda ticket, since, until: (
+    FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.created_at)
+    .where((FiscalRecord.ticket_id == ticket) & (FiscalRecord.chain == DUPLICATE_CHAIN)
+           & (FiscalRecord.created_at >= since) & (FiscalRecord.created_at <= until))
+    .order_by(FiscalRecord.created_at.desc()).limit(1)), _ID, _SINCE, _UNTIL)
+"""The receipt's three statements, each on its own index (an OR of the first two would scan the
+tickets on SQLite), rendered once (``store.prepared``): this runs while the customer waits."""
+
+
 def _receipt(origin_id: int, cashier_id: int | None, now: dt.datetime, thresholds: Thresholds,
              zone: dt.tzinfo) -> list[Signal]:
-    # two statements, each on its own index (an OR of the two would scan the tickets on SQLite)
-    origin = (Ticket.select(Ticket.code, Ticket.user, User.name).join(User, on=(Ticket.user == User.id))
-              .where(Ticket.id == origin_id).tuples().first())
-    if origin is None:
+    database = current_database()
+    origin = _SOLD.rows(database, origin_id)
+    if not origin:
         return []
-    origin_code, seller, seller_name = origin
-    earlier = [code for (code,) in Ticket.select(Ticket.code).where(
-        (Ticket.origin_ticket == origin_id) & (Ticket.kind.in_(RETURN_KINDS))
-        & (Ticket.training == False)).order_by(Ticket.id).tuples()]  # noqa: E712 - SQL
+    origin_code, seller, seller_name = origin[0]
+    earlier = [code for (code,) in _EARLIER_RETURNS.rows(database, origin_id)]
     day, out = business_day(now, zone), []
     hours = thresholds.get("reprint_hours", 24)
-    copy = (FiscalRecord.select(FiscalRecord.till_id, FiscalRecord.sequence, FiscalRecord.created_at)
-            .where((FiscalRecord.ticket_id == origin_id) & (FiscalRecord.chain == DUPLICATE_CHAIN)
-                   & (FiscalRecord.created_at >= now - dt.timedelta(hours=hours)) & (FiscalRecord.created_at <= now))
-            .order_by(FiscalRecord.created_at.desc()).first())
-    if copy is not None:
-        code = record_code(DUPLICATE_CHAIN, copy.till_id, copy.sequence)
-        gap = round((now - copy.created_at).total_seconds() / 3600, 1)
+    copy = _LAST_COPY.rows(database, origin_id, now - dt.timedelta(hours=hours), now)
+    if copy:
+        till_id, sequence, copied_at = copy[0]
+        code = record_code(DUPLICATE_CHAIN, till_id, sequence)
+        gap = round((now - as_datetime(copied_at)).total_seconds() / 3600, 1)
         out.append(Signal("receipt_reprinted", RECEIPT, origin_code, origin_code, day, gap, hours, REPRINTED,
                           {"duplicate": code, "hours": gap, "limit": hours}, (origin_code, code)))
     limit = thresholds.get("receipt_max_visits", 2)

@@ -16,6 +16,8 @@ from peewee import fn
 
 from store.models import OnlineOrder, Ticket, TicketLine
 from store.models.tickets import EXCHANGE, RETURN
+from store.prepared import PreparedQuery, as_datetime
+from till.fiscal.chain import current_database
 from till.fiscal.closure_totals import business_day
 
 __all__ = ["RETURN_KINDS", "OTHER_SHOP_RECEIPT", "ReturnSeen", "returns_seen", "record_code"]
@@ -65,10 +67,9 @@ class ReturnSeen:
         return business_day(self.created_at, zone)
 
 
-def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None = None,
-                 origin_id: int | None = None) -> list[ReturnSeen]:
-    """The return tickets written in ``[since, until)`` (training never counts), optionally of
-    one customer or on one original receipt, oldest first."""
+def _select(since: dt.datetime, until: dt.datetime, customer_id: int | None = None,
+            origin_id: int | None = None) -> peewee.Query:
+    """The statement behind ``returns_seen``: one row per return ticket, columns in ``_row``'s order."""
     origin = Ticket.alias("origin")
     where = ((Ticket.kind.in_(RETURN_KINDS)) & (Ticket.training == False)  # noqa: E712 - SQL
              & (Ticket.created_at >= since) & (Ticket.created_at < until))
@@ -77,30 +78,47 @@ def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None
     if origin_id is not None:
         where &= Ticket.origin_ticket == origin_id
     returned = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity < 0)
-    query = (Ticket.select(Ticket.id, Ticket.code, Ticket.created_at, Ticket.kind, Ticket.customer, Ticket.customer_name,
-                           Ticket.user, origin.id.alias("o_id"), origin.code.alias("o_code"),
-                           origin.created_at.alias("o_at"), origin.user.alias("o_user"),
-                           OnlineOrder.number.alias("order_number"), OnlineOrder.source.alias("order_source"),
-                           OnlineOrder.ordered_at.alias("order_at"), returned.alias("cents"))
-             .join(TicketLine, on=(TicketLine.ticket == Ticket.id))
-             .switch(Ticket).join(origin, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_ticket == origin.id))
-             .switch(Ticket).join(OnlineOrder, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_order == OnlineOrder.id))
-             .where(where).group_by(Ticket.id, origin.id, OnlineOrder.id)
-             .having(fn.COUNT(TicketLine.id).filter(TicketLine.quantity < 0) > 0)
-             .order_by(Ticket.created_at, Ticket.id).dicts())
-    return [ReturnSeen(row["id"], row["code"], _time(row["created_at"]), row["kind"], row["customer"],
-                       row["customer_name"], row["user"], row["o_id"], row["o_code"], _time(row["o_at"]), row["o_user"],
-                       row["order_number"], row["order_source"], _time(row["order_at"]), -int(row["cents"] or 0))
-            for row in query]
+    return (Ticket.select(Ticket.id, Ticket.code, Ticket.created_at, Ticket.kind, Ticket.customer,
+                          Ticket.customer_name, Ticket.user, origin.id, origin.code, origin.created_at, origin.user,
+                          OnlineOrder.number, OnlineOrder.source, OnlineOrder.ordered_at, returned)
+            .join(TicketLine, on=(TicketLine.ticket == Ticket.id))
+            .switch(Ticket).join(origin, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_ticket == origin.id))
+            .switch(Ticket).join(OnlineOrder, peewee.JOIN.LEFT_OUTER, on=(Ticket.origin_order == OnlineOrder.id))
+            .where(where).group_by(Ticket.id, origin.id, OnlineOrder.id)
+            .having(fn.COUNT(TicketLine.id).filter(TicketLine.quantity < 0) > 0)
+            .order_by(Ticket.created_at, Ticket.id).tuples())
+
+
+_SINCE, _UNTIL = dt.datetime(1900, 1, 1, 0, 0, 0, 1), dt.datetime(1900, 1, 1, 0, 0, 0, 2)
+_ONE_CUSTOMER = PreparedQuery(lambda since, until, customer: _select(since, until, customer_id=customer),
+                              _SINCE, _UNTIL, -1_000_001)
+_ONE_RECEIPT = PreparedQuery(lambda since, until, origin: _select(since, until, origin_id=origin),
+                             _SINCE, _UNTIL, -1_000_002)
+"""The narrowed statements the check at the return screen runs while the customer waits,
+rendered once (``store.prepared``)."""
+
+
+def _row(row: tuple) -> ReturnSeen:
+    (id_, code, created_at, kind, customer, customer_name, user, o_id, o_code, o_at, o_user,
+     order_number, order_source, order_at, cents) = row
+    return ReturnSeen(id_, code, as_datetime(created_at), kind, customer, customer_name, user, o_id, o_code,
+                      as_datetime(o_at), o_user, order_number, order_source, as_datetime(order_at),
+                      -int(cents or 0))
+
+
+def returns_seen(since: dt.datetime, until: dt.datetime, customer_id: int | None = None,
+                 origin_id: int | None = None) -> list[ReturnSeen]:
+    """The return tickets written in ``[since, until)`` (training never counts), optionally of
+    one customer or on one original receipt, oldest first."""
+    if customer_id is not None and origin_id is None:
+        rows = _ONE_CUSTOMER.rows(current_database(), since, until, customer_id)
+    elif origin_id is not None and customer_id is None:
+        rows = _ONE_RECEIPT.rows(current_database(), since, until, origin_id)
+    else:
+        rows = _select(since, until, customer_id, origin_id)
+    return [_row(row) for row in rows]
 
 
 def record_code(chain: str, till_id: str, sequence: int) -> str:
     """A fiscal record as evidence names it: ``L01-42`` (chain, till, sequence)."""
     return f"{chain}{till_id}-{sequence}"
-
-
-def _time(value) -> dt.datetime | None:
-    """A timestamp as SQLite may hand it back through an alias (text) or as a datetime."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))

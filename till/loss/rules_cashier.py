@@ -19,7 +19,10 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from store.models import User
+from peewee import fn
+
+from store.models import FiscalRecord, Ticket, User
+from till.fiscal.chain import current_database
 from till.fiscal.events import LOGIN
 from till.i18n import N_
 from till.loss.cashier_facts import RETURN_ENTRY, CashierFacts, gather, overrides, shop_zone, voids
@@ -44,8 +47,18 @@ def _limit(thresholds, name: str):
     return thresholds.get(name, DEFAULTS[name])
 
 
+_LAST_FACTS: dict[tuple, CashierFacts] = {}
+"""The facts last gathered, keyed by database, period and the newest record and ticket: the five
+rules of one computation read them once, and any new record or ticket makes them read again."""
+
+
 def _facts(period: Period) -> CashierFacts:
-    return gather(period, shop_zone(period))
+    newest = (FiscalRecord.select(fn.MAX(FiscalRecord.id)).scalar(), Ticket.select(fn.MAX(Ticket.id)).scalar())
+    key = (id(current_database()), period, newest)
+    if key not in _LAST_FACTS:
+        _LAST_FACTS.clear()
+        _LAST_FACTS[key] = gather(period, shop_zone(period))
+    return _LAST_FACTS[key]
 
 
 def _signal(facts: CashierFacts, code: str, user_id: int, day: dt.date, value, threshold, how: str,

@@ -14,10 +14,13 @@ import statistics
 from collections import defaultdict
 from typing import Iterable
 
+import peewee
 from peewee import fn
 
 from store.models import Ticket, TicketLine
 from store.models.tickets import SALE
+from store.prepared import PreparedQuery
+from till.fiscal.chain import current_database
 from till.fiscal.closure_totals import business_day
 from till.i18n import N_
 from till.loss.returns_seen import RETURN_KINDS, ReturnSeen, returns_seen
@@ -59,17 +62,30 @@ def _seen(period: Period, customer_id: int | None, seen: list[ReturnSeen] | None
     return seen if seen is not None else returns_seen(period.since, period.until, customer_id)
 
 
-def _flows(since: dt.datetime, until: dt.datetime, customer_id: int | None = None) -> dict[int, tuple[int, int]]:
-    """customer -> (bought, returned) in cents over ``[since, until)``, in one grouped statement."""
+def _flows_query(since: dt.datetime, until: dt.datetime, customer_id: int | None = None) -> peewee.Query:
     bought = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity > 0)
     returned = fn.SUM(TicketLine.total_cents).filter(TicketLine.quantity < 0)
     where = ((Ticket.customer.is_null(False)) & (Ticket.training == False)  # noqa: E712 - SQL
              & (Ticket.kind.in_((SALE, *RETURN_KINDS))) & (Ticket.created_at >= since) & (Ticket.created_at < until))
     if customer_id is not None:
         where &= Ticket.customer == customer_id
-    query = (TicketLine.select(Ticket.customer, bought.alias("bought"), returned.alias("returned"))
-             .join(Ticket).where(where).group_by(Ticket.customer).tuples())
-    return {customer: (int(b or 0), -int(r or 0)) for customer, b, r in query}
+    return (TicketLine.select(Ticket.customer, bought, returned)
+            .join(Ticket).where(where).group_by(Ticket.customer).tuples())
+
+
+_ONE_CUSTOMER_FLOWS = PreparedQuery(lambda since, until, customer: _flows_query(since, until, customer),
+                                    dt.datetime(1900, 1, 1, 0, 0, 0, 1), dt.datetime(1900, 1, 1, 0, 0, 0, 2),
+                                    -1_000_003)
+"""One customer's flows, for the check at the return screen: rendered once (``store.prepared``)."""
+
+
+def _flows(since: dt.datetime, until: dt.datetime, customer_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """customer -> (bought, returned) in cents over ``[since, until)``, in one grouped statement."""
+    if customer_id is not None:
+        rows = _ONE_CUSTOMER_FLOWS.rows(current_database(), since, until, customer_id)
+    else:
+        rows = _flows_query(since, until)
+    return {customer: (int(b or 0), -int(r or 0)) for customer, b, r in rows}
 
 
 def _share_pct(bought: int, returned: int) -> float:
@@ -78,10 +94,14 @@ def _share_pct(bought: int, returned: int) -> float:
     return round(100 * returned / bought, 1)
 
 
+def _median_of(flows: dict[int, tuple[int, int]]) -> float:
+    shares = [_share_pct(b, r) for b, r in flows.values() if b > 0]
+    return round(statistics.median(shares), 1) if shares else 0.0
+
+
 def shop_median_share(since: dt.datetime, until: dt.datetime) -> float:
     """The median customer's returned share in percent (customers who bought anything)."""
-    shares = [_share_pct(b, r) for b, r in _flows(since, until).values() if b > 0]
-    return round(statistics.median(shares), 1) if shares else 0.0
+    return _median_of(_flows(since, until))
 
 
 def return_share(period: Period, thresholds: Thresholds, customer_id: int | None = None,
@@ -96,11 +116,11 @@ def return_share(period: Period, thresholds: Thresholds, customer_id: int | None
         return []
     days = int(thresholds.get("history_days", 365))
     since = period.until - dt.timedelta(days=days)
-    if median is None:
-        median = shop_median_share(since, period.until)
+    flows = _flows(since, period.until, customer_id)
+    if median is None:  # every customer's flows were just read, unless the check narrowed them to one
+        median = _median_of(flows) if customer_id is None else shop_median_share(since, period.until)
     limit = round(max(thresholds.get("customer_min_share_pct", 30),
                       thresholds.get("customer_share_factor", 2.0) * median), 1)
-    flows = _flows(since, period.until, customer_id)
     out = []
     for customer, rows in sorted(candidates.items()):
         bought, returned = flows.get(customer, (0, 0))

@@ -26,6 +26,8 @@ from till.fiscal.key_chain import (
 from till.fiscal.keys import Signer, register_public_key
 from till.fiscal.payloads import issuer_of
 from till.i18n import set_language
+from till.loss.day_signals import DaySignals
+from till.loss.signals import thresholds_of
 from till.shop.permissions import tighten_shop_files
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class TillContext:
         sealer.backup_after_closure = config.backup.configured  # each daily closure queues a backup
         sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
         sealer.issuer = issuer_of(config.shop)  # sealed in every ticket (R-DATA-03)
+        sealer.day_closed = DaySignals(thresholds_of(config.loss_prevention))  # each closed day's signals sealed
         seal_key_check_failures(sealer, config.resolve(KEY_CHECK_NOTES))  # refusals the wrong key could not sign
         terminal = make_terminal(config)
         if terminal is not None:
