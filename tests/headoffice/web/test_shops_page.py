@@ -46,10 +46,12 @@ def test_a_till_synced_now_is_not_red_one_enrolled_and_never_synced_is(ho_web, s
             enroll("L01", "LYON", never.public_pem)
         sell(shop, [("BAG", 2)])
         _synced_at(shop, office)
-        page = ho_web.logged_in("viewer").get("/shops")
+        client = ho_web.logged_in("viewer")
+        page, lyon = client.get("/shops"), client.get("/shops?shop=LYON").text
     finally:
         office.stop()
     assert page.status_code == 200
+    assert 'id="till-L01"' in lyon and f'id="till-{shop.ctx.till_id}"' not in lyon  # one shop asked for
     synced, silent = _row(page.text, shop.ctx.till_id), _row(page.text, "L01")
     assert synced.startswith("ok |") and "never" not in synced
     assert fingerprint(shop.ctx.sealer.signer.key_id) in synced
