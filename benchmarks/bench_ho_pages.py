@@ -256,7 +256,7 @@ def _urls(info: dict[str, Any], shops: int, rng: random.Random, notes: list[int]
     periods = [(last - dt.timedelta(days=6), last), (last - dt.timedelta(days=29), last),
                (last - dt.timedelta(days=89), last), (last.replace(month=1, day=1), last), (first, last)]
     out = []
-    for _ in range(12):
+    for _ in range(30):
         since, until = rng.choice(periods)
         if rng.random() < 0.3:  # a random month, or a random stretch
             since = first + dt.timedelta(days=rng.randint(0, max(0, (last - first).days - 40)))

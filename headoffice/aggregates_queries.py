@@ -171,8 +171,8 @@ def products(f: Filters, order: str = "sales", limit: int = 20, offset: int = 0)
                                fn.MAX(ProductDay.category).alias("category"), *_sums(ProductDay, figures))
              .where(_period(ProductDay, f.since, f.until) & (ProductDay.shop_id == f.shop_key))
              .group_by(ProductDay.sku).order_by(key.desc(), ProductDay.sku).limit(limit).offset(offset))
-    if order == "returns":
-        query = query.having(fn.SUM(ProductDay.returns_cents) > 0)
+    if order == "returns":  # most rows of a product's day took nothing back: left out before grouping
+        query = query.where(ProductDay.returns_lines > 0).having(fn.SUM(ProductDay.returns_cents) > 0)
     return [_with_rate(row) for row in query.dicts()]
 
 

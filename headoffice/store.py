@@ -343,7 +343,7 @@ class ShopDay(_Model):
     credit_spent_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "span", "day"), True),)
+        indexes = ((("shop_id", "span", "day"), True), (("span", "day"), False))
 
 
 class CategoryDay(_Model):
@@ -398,7 +398,7 @@ class ReturnDay(_Model):
     returns_cents = peewee.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("shop_id", "span", "day", "reason", "selling_shop_id"), True),)
+        indexes = ((("shop_id", "span", "day", "reason", "selling_shop_id"), True), (("span", "day"), False))
 
 
 class ReturnTicket(_Model):

@@ -40,14 +40,12 @@ def sales(request, user, _form) -> Response:
     f = Filters.from_query(request.query_params)
     tables = {name: TABLES[name](f, request.query_params)
               for name in ("sales-over-time", "sales-by-shop", "sales-by-category", "top-products")}
-    over_time = q.over_time(f)
-    labels = [row[0] for row in tables["sales-over-time"].rows]
-    totals = {"sales_cents": sum(r["sales_cents"] for r in over_time),
-              "returns_cents": sum(r["returns_cents"] for r in over_time)}
+    over_time = tables["sales-over-time"].rows  # period, tickets, sales, returns, net, rate
+    totals = {"sales_cents": sum(row[2] for row in over_time), "returns_cents": sum(row[3] for row in over_time)}
     totals["return_rate_bp"] = q.rate_bp(totals["returns_cents"], totals["sales_cents"])
-    chart_time = svg.lines(f"Sales and returns by {f.grouping}", labels,
-                           [("Sales", [r["sales_cents"] for r in over_time]),
-                            ("Returns", [r["returns_cents"] for r in over_time])], _euros_short, "chart-sales")
+    chart_time = svg.lines(f"Sales and returns by {f.grouping}", [row[0] for row in over_time],
+                           [("Sales", [row[2] for row in over_time]), ("Returns", [row[3] for row in over_time])],
+                           _euros_short, "chart-sales")
     chart_categories = svg.bars("Sales by category", [(str(row[0]), row[2]) for row in
                                                       tables["sales-by-category"].rows], _euros_short,
                                 "chart-categories")
