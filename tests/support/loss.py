@@ -101,3 +101,14 @@ def signals_today(shop, thresholds: Thresholds | None = None, code: str | None =
 def days_ago(shop, days: int) -> dt.date:
     """The shop's business day ``days`` before now."""
     return business_day(utcnow() - dt.timedelta(days=days), business_zone(shop.config))
+
+
+def close_today_and_seal_signals(shop):
+    """The manager closes today, then the outbox runs as the till runs it after a closure: the
+    day's loss-prevention signals are sealed then (``till.fiscal.signals_schedule``)."""
+    from till.aftersale.jobs import run_outbox_jobs
+    from till.fiscal.closures import close_day
+
+    made = close_day(shop.ctx.sealer, operator="Max Durand")
+    run_outbox_jobs(shop.config, shop.ctx.sealer)
+    return made
