@@ -52,7 +52,7 @@ def return_all(shop, sale, user=None, customer=None):
         session.pick(line.line_id, line.returnable, reason="defective")
     if customer is not None:
         session.attach_customer(customer)
-    return session.complete()
+    return approved(shop, session).complete()
 
 
 def return_one(shop, sale, sku: str, user=None):
@@ -62,7 +62,17 @@ def return_one(shop, sale, sku: str, user=None):
     session.open(sale)
     line = next(line for line in session.lines if line.sku == sku)
     session.pick(line.line_id, 1, reason="defective")
-    return session.complete()
+    return approved(shop, session).complete()
+
+
+def approved(shop, session: ReturnSession) -> ReturnSession:
+    """A return on which a signal asks for a manager (``loss_signal``), approved by the shop's manager,
+    as a history of abuse is written: the manager let it through, the signals count it."""
+    from till.returns.loss_check import LOSS_SIGNAL
+
+    if any(breach.code == LOSS_SIGNAL for breach in session.unapproved()):
+        session.approve(shop.manager, "let through", [LOSS_SIGNAL])
+    return session
 
 
 def return_without_receipt(shop, sku: str, customer):
@@ -75,6 +85,17 @@ def return_without_receipt(shop, sku: str, customer):
     for breach in session.unapproved():
         session.approve(shop.manager, "known customer", [breach.code])
     return session.complete()
+
+
+def visits_unchecked(config):
+    """``config`` whose return check lets a receipt come back any number of times: the cashier
+    rules' histories refund one receipt again and again, which at the till asks a manager from
+    the third visit (and each approval is an override the cashier rules count)."""
+    import dataclasses
+
+    settings = config.loss_prevention
+    thresholds = {**settings.thresholds, "receipt_max_visits": 10**6}
+    return dataclasses.replace(config, loss_prevention=dataclasses.replace(settings, thresholds=thresholds))
 
 
 def today(shop) -> Period:
