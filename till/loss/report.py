@@ -17,7 +17,8 @@ from till.loss.dismissal import Dismissal, dismissals
 from till.loss.signal import Period, Signal, Thresholds
 from till.loss.signals import compute, period_of, thresholds_of
 
-__all__ = ["COLUMNS", "SIGNAL_NAMES", "SUBJECT_NAMES", "figure", "signal_row", "signal_rows", "today_rows"]
+__all__ = ["COLUMNS", "SIGNAL_NAMES", "SUBJECT_NAMES", "figure", "row_lines", "signal_row", "signal_rows",
+           "today_rows"]
 
 COLUMNS = ("day", "signal", "subject", "who", "value", "threshold", "how", "evidence", "dismissed", "key")
 
@@ -40,6 +41,9 @@ SIGNAL_NAMES = {
 SUBJECT_NAMES = {"customer": N_("Customer"), "receipt": N_("Receipt"), "cashier": N_("Cashier"),
                  "means": N_("Card")}
 DISMISSED = N_("by {manager} on {day}: {note} ({record})")
+HEADLINE = N_("{signal}, {subject} {who}: {value} (threshold {threshold})")
+EVIDENCE = N_("Evidence: {codes}")
+DISMISSED_LINE = N_("Dismissed {dismissal}")
 
 
 def figure(value) -> str:
@@ -79,3 +83,15 @@ def signal_row(signal: Signal, found: Dismissal | None = None, zone: dt.tzinfo =
             day=business_day(found.at, zone).isoformat()),
         "key": signal.key,
     }
+
+
+def row_lines(row: dict, lang: str | None = None) -> list[str]:
+    """A row as a manager reads it on a screen: the rule, whom, figure against threshold; how it
+    was computed; the evidence; the dismissal if any. The same words at the return screen
+    (after the manager's PIN) and in the manager's list of the day."""
+    lines = [translate(HEADLINE, lang, signal=row["signal"], subject=row["subject"], who=row["who"],
+                       value=row["value"], threshold=row["threshold"]),
+             "  " + row["how"], "  " + translate(EVIDENCE, lang, codes=row["evidence"])]
+    if row["dismissed"]:
+        lines.append("  " + translate(DISMISSED_LINE, lang, dismissal=row["dismissed"]))
+    return lines
