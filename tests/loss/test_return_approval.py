@@ -49,7 +49,7 @@ def test_a_receipt_reprinted_an_hour_ago_needs_a_manager_and_the_approval_seals_
 
     [breach] = session.unapproved()
     assert breach.code == LOSS_SIGNAL
-    assert breach.error().text() == "Ask a manager"  # what the cashier reads: no rule, no figure
+    assert breach.error().text("en") == "Ask a manager"  # what the cashier reads: no rule, no figure
     with pytest.raises(PolicyBreach):
         session.complete()
     assert _overrides() == []
