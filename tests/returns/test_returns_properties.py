@@ -18,7 +18,7 @@ from store.models import (
 )
 from till.fiscal.verify import verify_journal
 from till.returns.picks import DISPOSITIONS
-from till.returns.session import ReturnError, ReturnSession
+from till.returns.session import ReturnError
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
 from tests.support.returns import session as returns_session
