@@ -40,7 +40,7 @@ class SignalsScreen(HasStatus, Screen[None]):
     """Today's signals and their grounds; Esc goes back to the manager's screen."""
 
     DEFAULT_CSS = """
-    SignalsScreen #signals-list { height: 1fr; max-height: 9; }
+    SignalsScreen #signals-list { height: auto; max-height: 9; }
     SignalsScreen #signals-detail-scroll { height: 1fr; }
     """
 
