@@ -8,12 +8,11 @@ import json
 
 from store.models import FiscalRecord
 from till.fiscal.canonical import canonical_json
-from till.fiscal.closures import close_day
 from till.fiscal.events import LOSS_SIGNALS
 from till.loss.day_signals import signal_payload
 from till.loss.signal import CASHIER, Signal
 from tests.support.journal import problems_text, verify_shop
-from tests.support.loss import return_all, terminal_gives_card_digits
+from tests.support.loss import close_today_and_seal_signals, return_all, terminal_gives_card_digits
 from tests.support.shop import sell
 
 
@@ -26,7 +25,7 @@ def test_closing_a_day_seals_its_signals_with_their_evidence(shop):
     terminal_gives_card_digits(shop, "4242")
     sales = [sell(shop, [("WIN", 1)], card=895) for _ in range(3)]
     refunds = [return_all(shop, sale, user=shop.manager) for sale in sales]
-    [closure] = close_day(shop.ctx.sealer, operator="Max Durand")
+    [closure] = close_today_and_seal_signals(shop)
 
     [sealed] = _sealed_signals()
     assert sealed["day"] == closure.period.label
@@ -39,9 +38,34 @@ def test_closing_a_day_seals_its_signals_with_their_evidence(shop):
     assert report.ok, problems_text(report)
 
 
+def test_the_closure_only_queues_the_signals_and_the_outbox_seals_them_once(shop):
+    """The manager closing the day does not wait for the rules, and a stop right after the
+    closure loses nothing: the job is committed with the closure; run again, it seals once."""
+    from store.models import OutboxJob
+    from till.aftersale.jobs import run_outbox_jobs
+    from till.fiscal.closures import close_day
+    from till.fiscal.signals_schedule import SEAL_DAY_SIGNALS
+    from till.loss.day_signals import seal_day_signals
+    from till.loss.signals import thresholds_of
+
+    terminal_gives_card_digits(shop, "4242")
+    for sale in [sell(shop, [("WIN", 1)], card=895) for _ in range(3)]:
+        return_all(shop, sale, user=shop.manager)
+    [closure] = close_day(shop.ctx.sealer, operator="Max Durand")
+    assert _sealed_signals() == []
+    queued = [json.loads(job.payload)["day"] for job in OutboxJob.select().where(OutboxJob.kind == SEAL_DAY_SIGNALS)]
+    assert queued[-1] == closure.period.label and len(queued) == len(set(queued))
+
+    run_outbox_jobs(shop.config, shop.ctx.sealer)
+    assert len(_sealed_signals()) == 1
+    assert seal_day_signals(shop.ctx.sealer, closure.period.first_day,
+                            thresholds_of(shop.config.loss_prevention)) is None  # the job run again
+    assert len(_sealed_signals()) == 1
+
+
 def test_a_day_without_a_signal_seals_nothing(shop):
     sell(shop, [("WIN", 1)])
-    close_day(shop.ctx.sealer, operator="Max Durand")
+    close_today_and_seal_signals(shop)
     assert _sealed_signals() == []
 
 

@@ -20,12 +20,11 @@ from headoffice.store import Alert, ShopSignal, SignalDismissal, proxy
 from store.models import utcnow
 from till.aftersale.receipt_proofs import proof_text
 from till.fiscal.closure_totals import business_day
-from till.fiscal.closures import close_day
 from till.loss.dismissal import dismiss
 from till.returns.session import ReturnSession
 from till.sync.push import EXIT_OK, run_sync
 from tests.support.headoffice import settings_for
-from tests.support.loss import return_all, terminal_gives_card_digits
+from tests.support.loss import bought_before, close_today_and_seal_signals, return_all, terminal_gives_card_digits
 from tests.support.shop import build_shop, open_shop, sell
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -60,7 +59,7 @@ def _refunded_to_card(shop, digits: str, count: int, sku: str = "WIN") -> list:
 def test_a_shops_signals_reach_head_office_raise_alerts_and_a_dismissal_marks_them(shop, headoffice, tmp_path,
                                                                                    capsys):
     refunds = _refunded_to_card(shop, "4242", 3)
-    close_day(shop.ctx.sealer, operator="Max Durand")
+    close_today_and_seal_signals(shop)
     _sync(shop, headoffice)
 
     rows = [r for r in _rows() if r["signal"] == "Card refunded many times"]
@@ -103,7 +102,7 @@ def test_a_shops_signals_reach_head_office_raise_alerts_and_a_dismissal_marks_th
 
 def test_a_day_without_a_signal_sends_none_and_raises_no_alert(shop, headoffice):
     sell(shop, [("WIN", 1)], card=895)
-    close_day(shop.ctx.sealer, operator="Max Durand")
+    close_today_and_seal_signals(shop)
     _sync(shop, headoffice)
     assert _rows() == [] and _loss_alerts() == []
     with proxy.obj.connection_context():
@@ -142,7 +141,8 @@ def test_receipts_of_one_shop_returned_soon_in_another_are_seen_for_the_till_and
                                                                                              tmp_path):
     lyon = _lyon(tmp_path)
     try:
-        sales = [sell(lyon, [("WIN", 1)], cash=2000) for _ in range(3)]
+        # an hour before their return: "within 0 days" is then not quick, whatever the second
+        sales = [bought_before(lyon, [("WIN", 1)], 1 / 24) for _ in range(3)]
         texts = [proof_text(lyon.config, sale, lyon.ctx.sealer.signer) for sale in sales]
         _sync(lyon, headoffice)
     finally:
@@ -184,13 +184,13 @@ def test_wrong_thresholds_are_refused_with_a_clear_line(headoffice, tmp_path, ca
 
 def test_a_signal_sealed_by_two_tills_of_one_shop_is_listed_and_raised_once(shop, headoffice, tmp_path):
     _refunded_to_card(shop, "4242", 3)
-    close_day(shop.ctx.sealer, operator="Max Durand")
+    close_today_and_seal_signals(shop)
     _sync(shop, headoffice)
     second = build_shop(tmp_path / "second", till_id="02")  # another till of PARIS, sealing the same signal
     enroll("02", "PARIS", second.ctx.sealer.signer.public_pem)
     try:
         _refunded_to_card(second, "4242", 3)
-        close_day(second.ctx.sealer, operator="Max Durand")
+        close_today_and_seal_signals(second)
         _sync(second, headoffice)
     finally:
         second.ctx.close()

@@ -16,6 +16,7 @@ from till.loss.signal import CASHIER, Period
 from till.people import auth
 from till.returns.session import ReturnSession
 from tests.support.clock import sealing_at
+from tests.support.loss import return_check_quiet
 from tests.support.shop import sell
 
 DEFAULTS: dict = {}
@@ -34,7 +35,7 @@ def wide_period(shop, days_back: int = 60) -> Period:
 def refund(shop, sale, sku: str, means: str | None = None, user=None, manager=None, keyed=None):
     """One unit of ``sku`` of ``sale`` taken back by ``user`` (the shop's cashier), refunded to
     ``means`` (default: the original means); a breach approved by ``manager``."""
-    session = ReturnSession.at(shop.ctx, user or shop.cashier)
+    session = ReturnSession(return_check_quiet(shop.config), shop.ctx.sealer, user or shop.cashier, shop.ctx.terminal)
     session.open(sale)
     line = next(line for line in session.lines if line.sku == sku and line.returnable > 0)
     session.pick(line.line_id, 1, reason="defective")

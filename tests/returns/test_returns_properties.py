@@ -18,9 +18,10 @@ from store.models import (
 )
 from till.fiscal.verify import verify_journal
 from till.returns.picks import DISPOSITIONS
-from till.returns.session import ReturnError, ReturnSession
+from till.returns.session import ReturnError
 from till.selling.basket import Basket
 from till.selling.checkout import Checkout
+from tests.support.returns import session as returns_session
 
 SKUS = ["BAG", "COF", "WIN", "SOA", "NEWS"]
 OPENING = 50  # pieces per product at the shop's opening (tests/support/shop.py)
@@ -121,7 +122,7 @@ def test_any_sequence_keeps_caps_balances_and_stock(shop, ops):
             if kind == "sell":
                 sales.append(_sell(shop, op[1], op[2], op[3]))
             continue
-        session = ReturnSession.at(shop.ctx, shop.cashier)
+        session = returns_session(shop)
         if kind == "return":
             _, ticket_index, line_index, quantity, disposition, means = op
             if not _pick(session, sales, ticket_index, line_index, quantity, disposition):
@@ -149,12 +150,12 @@ def test_any_sequence_keeps_caps_balances_and_stock(shop, ops):
 def test_journal_verifies_after_a_mixed_day(shop):
     sale = _sell(shop, [("WIN", 3), ("BAG", 2)], "split", 100)
     for quantity in (1, 2):
-        session = ReturnSession.at(shop.ctx, shop.cashier)
+        session = returns_session(shop)
         session.open(sale)
         session.pick(next(l for l in session.lines if l.sku == "WIN").line_id, quantity, reason="defective",
                      disposition="damaged")
         session.complete()
-    session = ReturnSession.at(shop.ctx, shop.cashier)
+    session = returns_session(shop)
     session.open(sale)
     session.pick(next(l for l in session.lines if l.sku == "BAG").line_id, 2, reason="changed_mind")
     basket = Basket(shop.config, shop.ctx.sealer, shop.cashier)

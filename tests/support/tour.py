@@ -31,7 +31,9 @@ async def every_screen(app, pilot, shop) -> AsyncIterator[str]:
     from till.ui.dialogs.card_settle import CardSettleScreen  # deferred: the app imports the screens
     from till.ui.dialogs.credit_note_issued import CreditNoteIssuedScreen
     from till.ui.returns.dialogs import NoteScreen, SerialScreen
+    from till.ui.returns.evidence import SignalsEvidenceScreen
     from till.ui.returns.screen import ReturnScreen
+    from till.ui.screens.closures import ClosuresScreen
     from till.ui.screens.sale import SaleScreen
 
     sale = sell(shop, [("SOA", 1), ("COF", 1)], cash=1000)
@@ -61,6 +63,9 @@ async def every_screen(app, pilot, shop) -> AsyncIterator[str]:
     yield "closures"
     await keys(pilot, "f6")
     yield "reports"
+    await leave(pilot, ClosuresScreen)
+    await keys(pilot, "f12")
+    yield "signals"
     await leave(pilot, SaleScreen)
     await keys(pilot, "f12")
     yield "returns, nothing open"
@@ -83,6 +88,7 @@ async def every_screen(app, pilot, shop) -> AsyncIterator[str]:
                           started_at=dt.datetime(2026, 1, 15, 10, 30))
     note = IssuedNote("AV01-0000001", 350, dt.date(2027, 1, 15))
     for dialog, name in ((NoteScreen("Manager approval", "Why is this return accepted?"), "manager's note"),
+                         (SignalsEvidenceScreen([]), "signals on a return"),
                          (SerialScreen("Savon de Marseille"), "serial"),
                          (CardSettleScreen(row), "card outcome"),
                          (CreditNoteIssuedScreen([note]), "credit note issued")):

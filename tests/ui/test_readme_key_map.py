@@ -35,6 +35,7 @@ from till.ui.screens.payment import PaymentScreen
 from till.ui.screens.receipt import ReceiptScreen
 from till.ui.screens.reports import ReportsScreen
 from till.ui.screens.sale import SaleScreen
+from till.ui.screens.signals import SignalsScreen
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -43,7 +44,7 @@ SCREENS: dict[str, type[Screen]] = {
     "manager": ClosuresScreen, "reports": ReportsScreen, "returns": ReturnScreen, "refund": ResolutionScreen,
     "exchange payment": ExchangePaymentScreen, "dialogs": Dialog, "customer": CustomerScreen,
     "card outcome": CardSettleScreen, "credit note issued": CreditNoteIssuedScreen,
-    "key list": KeysHelpScreen, "choice list": ChoiceScreen,
+    "key list": KeysHelpScreen, "choice list": ChoiceScreen, "signals": SignalsScreen,
 }
 """The README's names of the screens."""
 

@@ -195,6 +195,7 @@ def run_outbox_jobs(config: Config, sealer=None) -> OutboxRun:
     if sealer is not None:  # jobs that seal records: a closed month's archive
         own.update(archive_handlers(config, sealer))
         own.update(backup_handlers(config, sealer))  # a backup after each daily closure
+        own.update(getattr(sealer, "job_handlers", {}))  # those of higher layers (TillContext): a day's signals
     drawers = {outbox.OPEN_DRAWER: own.pop(outbox.OPEN_DRAWER)}
     ran = outbox.process(config.till.id, drawers)
     ran += outbox.process(config.till.id, own)

@@ -61,6 +61,7 @@ from till.fiscal.closure_totals import (
 from till.fiscal.anchor_check import CLOSURE, require_anchors
 from till.fiscal.archive_schedule import queue_month_archive
 from till.fiscal.backup_schedule import queue_backup
+from till.fiscal.signals_schedule import queue_day_signals
 from till.fiscal.events import record_event
 from till.fiscal.heads import seal_heads
 from till.fiscal.closure_errors import (  # noqa: F401 - the refusals and messages are re-exported
@@ -197,19 +198,7 @@ def close(sealer: Sealer, kind: str, day: dt.date | None = None, *, now: dt.date
         _seal_refusal(sealer, kind, day, refused, user_id, operator)
         raise
     remember_covered(job.till_id, job.made, job.last)
-    _days_closed(sealer, job.made)
     return job.made
-
-
-def _days_closed(sealer: Sealer, made: list[Closure]) -> None:
-    """Tell the sealer's ``day_closed`` (set by ``TillContext``: the day's loss-prevention
-    signals, ``till.loss.day_signals``) of each business day just closed, after the commit: what
-    it seals is its own event, and nothing it does can hold or undo a closure."""
-    day_closed = getattr(sealer, "day_closed", None)
-    if day_closed is not None:
-        for closure in made:
-            if closure.kind == DAY:
-                day_closed(sealer, closure.period.first_day)
 
 
 def _seal_refusal(sealer: Sealer, kind: str, day: dt.date, refused: ClosureError, user_id: int | None,
@@ -352,6 +341,9 @@ class _Job:
             days = [c for c in self.made if c.kind == DAY]
             if days and getattr(self.sealer, "backup_after_closure", False):  # made after commit (backup_schedule)
                 queue_backup(self.till_id, days[-1].period.label)
+            if getattr(self.sealer, "signals_after_closure", False):  # sealed after commit (signals_schedule)
+                for closure in days:
+                    queue_day_signals(self.till_id, closure.period.label)
 
     def close_due(self) -> None:
         """The months, then the fiscal years, that are over and whose parts are closed (see

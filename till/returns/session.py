@@ -44,6 +44,7 @@ from till.fiscal.chain import Sealer, current_database
 from till.fiscal.closures import close_due
 from till.fiscal.events import MANAGER_OVERRIDE, record_event
 from till.loss.return_entry import ReturnEntry
+from till.returns.loss_check import ChecksLossSignals
 from till.money import shown
 from till.means import CARD, CASH, CHANGE, CODES, CREDIT_NOTE, codes_where, means
 from till.fiscal.receipt_proof import looks_like_proof
@@ -80,7 +81,7 @@ class _Tender:
     amount_cents: int
 
 
-class ReturnSession(ReturnCardMoves):
+class ReturnSession(ChecksLossSignals, ReturnCardMoves):
     """One return or exchange being prepared at a till by ``user``; ``complete()`` writes it."""
 
     def __init__(self, config: Config, sealer: Sealer, user: User, terminal=None,
@@ -331,7 +332,7 @@ class ReturnSession(ReturnCardMoves):
             if self.policy.no_receipt_credit_note_only and any(
                     part.means != CREDIT_NOTE for part in self.refund_parts()):
                 found.append(Breach(NO_RECEIPT_CREDIT_ONLY, "Without a receipt, the refund is a credit note only"))
-        return found
+        return found + self.loss_breaches()  # a customer or receipt signal asks for a manager
 
     def unapproved(self) -> list[Breach]:
         return [breach for breach in self.breaches() if breach.code not in self._approvals]

@@ -26,7 +26,7 @@ from till.fiscal.key_chain import (
 from till.fiscal.keys import Signer, register_public_key
 from till.fiscal.payloads import issuer_of
 from till.i18n import set_language
-from till.loss.day_signals import DaySignals
+from till.loss.day_signals import day_signals_handlers
 from till.loss.signals import thresholds_of
 from till.shop.permissions import tighten_shop_files
 
@@ -81,7 +81,8 @@ class TillContext:
         sealer.backup_after_closure = config.backup.configured  # each daily closure queues a backup
         sealer.fiscal_year_start = config.shop.fiscal_year_start  # yearly closures follow the fiscal year
         sealer.issuer = issuer_of(config.shop)  # sealed in every ticket (R-DATA-03)
-        sealer.day_closed = DaySignals(thresholds_of(config.loss_prevention))  # each closed day's signals sealed
+        sealer.signals_after_closure = True  # each daily closure queues its day's loss-prevention signals
+        sealer.job_handlers = day_signals_handlers(sealer, thresholds_of(config.loss_prevention))  # run by the outbox
         seal_key_check_failures(sealer, config.resolve(KEY_CHECK_NOTES))  # refusals the wrong key could not sign
         terminal = make_terminal(config)
         if terminal is not None:

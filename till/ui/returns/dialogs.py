@@ -15,9 +15,11 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from till.i18n import N_, _
+from till.returns.loss_check import LOSS_SIGNAL
 from till.ui.feedback import Refused, error_text, key
 from till.ui.dialogs.base import Dialog
 from till.ui.dialogs.manager_pin import ManagerPinScreen
+from till.ui.returns.evidence import SignalsEvidenceScreen
 from till.ui.widgets.scan_input import ScanInput
 
 
@@ -40,10 +42,18 @@ def ask_manager(screen: Any, session: Any, done: Callable[[Any], None]) -> None:
             return
         done(manager)
 
+    def ask_note(manager: Any) -> None:
+        note = NoteScreen(_("Manager approval"), _("Why is this return accepted?"))
+        screen.app.push_screen(note, lambda text: noted(manager, text))
+
     def approved(manager: Any) -> None:
-        if manager is not None:
-            note = NoteScreen(_("Manager approval"), _("Why is this return accepted?"))
-            screen.app.push_screen(note, lambda text: noted(manager, text))
+        if manager is None:
+            return
+        signals = session.loss_signals() if any(b.code == LOSS_SIGNAL for b in pending) else []
+        if signals:  # the manager, not the cashier, reads why a signal asked for them
+            screen.app.push_screen(SignalsEvidenceScreen(signals), lambda go_on: go_on and ask_note(manager))
+            return
+        ask_note(manager)
 
     screen.app.push_screen(pin, approved)
 

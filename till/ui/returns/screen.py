@@ -10,7 +10,9 @@ the difference. The quantity to return is never typed:
 ``+``/``-`` change it by one and Enter takes all that is returnable of the selected line, so a
 scanner burst can only ever be a code (a product code of the ticket selects its line and takes
 one more unit of it: the fast path, which the scan field's placeholder offers). Policy breaches
-stay in red in the status line until a manager approves them (F6: PIN, then a note). Taking
+stay in red in the status line until a manager approves them (F6: PIN, then a note); a
+loss-prevention signal about the customer or the receipt is one of them, and the cashier reads
+only "Ask a manager" (``till.returns.loss_check``; the manager reads the signals after the PIN). Taking
 a line of a serial-tracked product first asks for the serial sold (scanned or typed); the
 session refuses a wrong one, and nothing changes.
 

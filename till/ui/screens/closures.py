@@ -11,7 +11,8 @@ analytic reports (``ReportsScreen``). F9 unlocks a member of staff locked by wro
 manager's PIN typed then (``till.ui.dialogs.unlock``, also offered at the login screen). F10 lists the card
 payments whose outcome is unknown, on any till of the shop, and a manager settles one from the
 terminal's own journal (``till.selling.card_settlement.settle``). F11 writes a chain P document:
-cash in or out of the drawer, or a means correction (``till.ui.dialogs.cash_move``).
+cash in or out of the drawer, or a means correction (``till.ui.dialogs.cash_move``). F12 lists
+today's loss-prevention signals (``till.ui.screens.signals``), each dismissed with a note.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
                 tooltip=N_("Settle a card payment whose outcome is unknown")),
         Binding("f11", "cash_move", "Cash", id="closures-cash-move", key_display="F11",
                 tooltip=N_("Cash in or out of the drawer, or correct a ticket's means of payment (chain P)")),
+        Binding("f12", "signals", "Signals", id="closures-signals", key_display="F12",
+                tooltip=N_("Today's loss-prevention signals, with their evidence; dismiss one with a note")),
         Binding("escape", "leave", "Back", id="closures-back", key_display="Esc", tooltip=N_("Back to the sale")),
         Binding("up", "scroll(-1)", "Up", show=False, id="closures-up", tooltip=N_("Scroll the report up")),
         Binding("down", "scroll(1)", "Down", show=False, id="closures-down", tooltip=N_("Scroll the report down")),
@@ -247,6 +250,12 @@ class ClosuresScreen(UnlocksAccounts, HasStatus, Screen[None]):
         from till.ui.screens.reports import ReportsScreen  # deferred: a screen loads when opened
 
         self.app.push_screen(ReportsScreen(self.ctx))
+
+    def action_signals(self) -> None:
+        """F12: today's loss-prevention signals (``till.ui.screens.signals``)."""
+        from till.ui.screens.signals import SignalsScreen  # deferred: a screen loads when opened
+
+        self.app.push_screen(SignalsScreen(self.ctx, self.manager))
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#closures-scroll", VerticalScroll).scroll_relative(y=step, animate=False)
