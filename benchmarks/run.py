@@ -35,6 +35,8 @@ What is measured:
   one; see ``benchmarks/bench_receipt_qr.py``.
 - signals_day_s, signals_return_check_p95_ms: every loss-prevention signal of the day with the
   most returns, and the check at the return screen; see ``benchmarks/bench_signals.py``.
+- ho_page_p95_ms: the slowest of head office's sales, returns and credit-note pages (and their
+  CSV) at p95, over 200 shops x 3 years on PostgreSQL; see ``benchmarks/bench_ho_pages.py``.
 - ui_cold_start: ``python -m till --config FILE`` started in a tmux pane until the login screen
   shows; ui_rss_mb is the process's resident memory then. ui_cold_start_cold_cache_s: the same
   with the database file (and its WAL) dropped from the page cache before each start
@@ -72,7 +74,8 @@ REQUIRED_KEYS = (
     "verify_per_s", "raw_verify_per_s", "ui_cold_start_s", "ui_cold_start_cold_cache_s", "ui_rss_mb", "checkout_vs_raw", "verify_vs_raw",
     "return_p95_ms", "customer_search_p95_ms", "daily_closure_s", "archive_export_s", "sync_push_100k_s",
     "ho_ingest_vs_raw", "returns_report_s", "fec_export_s", "fec_export_rss_mb", "receipt_qr_verify_p95_ms",
-    "receipt_qr_version_10_lines", "signals_day_s", "signals_return_check_p95_ms", "cores", *TERMINAL_KEYS,
+    "receipt_qr_version_10_lines", "signals_day_s", "signals_return_check_p95_ms", "ho_page_p95_ms", "cores",
+    *TERMINAL_KEYS,
 )
 """Keys the last line's JSON always has (tests/benchmarks/test_benchmarks.py checks them)."""
 
@@ -94,6 +97,7 @@ TARGETS = {
     "daily_closure_s": "<= 1 s for 5,000 tickets",
     "archive_export_s": "<= 30 s for a month of 150,000 tickets",
     "sync_push_100k_s": "<= 15 s",
+    "ho_page_p95_ms": "<= 300 ms, 200 shops x 3 years",
     "returns_report_s": "<= 1 s at 1M tickets",
     "fec_export_s": "<= 60 s for a year of 1M tickets, flat memory",
     **TERMINAL_TARGETS,
@@ -380,6 +384,7 @@ def table(results: dict[str, Any]) -> str:
     from benchmarks.bench_closure import notes as closure_notes, table_rows as closure_rows
     from benchmarks.bench_reports import notes as reports_notes, table_rows as reports_rows
     from benchmarks.bench_sync import notes as sync_notes, table_rows as sync_rows
+    from benchmarks.bench_ho_pages import notes as ho_pages_notes, table_rows as ho_pages_rows
     from benchmarks.bench_returns import notes as returns_notes, table_rows as returns_rows
     from benchmarks.bench_receipt_qr import notes as receipt_qr_notes, table_rows as receipt_qr_rows
     from benchmarks.bench_signals import notes as signals_notes, table_rows as signals_rows
@@ -410,6 +415,7 @@ def table(results: dict[str, Any]) -> str:
         *archive_rows(r),
         *reports_rows(r),
         *sync_rows(r),
+        *ho_pages_rows(r),
         ("UI start to login", fmt(r["ui_cold_start_s"], " s"), "", "", TARGETS["ui_cold_start_s"],
          check(r["ui_cold_start_s"], lambda v: v <= 0.6)),
         ("UI start, cold cache", fmt(r["ui_cold_start_cold_cache_s"], " s"), "", "",
@@ -440,6 +446,7 @@ def table(results: dict[str, Any]) -> str:
     notes += archive_notes(r)
     notes += reports_notes(r)
     notes += sync_notes(r)
+    notes += ho_pages_notes(r)
     notes += terminal_notes(r)
     if r.get("raw_verify_mismatches"):
         notes.append(f"warning: the raw verifier disagreed on {r['raw_verify_mismatches']} records")
@@ -522,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.bench_sync import run_all as bench_sync_all
 
     results.update(bench_sync_all(size.name, folder, args.seed, say))
+    say("head office's pages ...")
+    from benchmarks.bench_ho_pages import run_all as bench_ho_pages_all
+
+    results.update(bench_ho_pages_all(size.name, folder, args.seed, say))
     say("UI cold start ...")
     results.update(bench_ui(config.path, config.till.language, config.till.id, ui_runs, database_file))
     from benchmarks.bench_terminal import run_all as bench_terminal_all  # deferred: as the others

@@ -34,7 +34,8 @@ class HeadsStatement(_Model):
 
     class Meta:
         table_name = "heads_statement"
-        indexes = ((("till_id", "digest"), True),)
+        indexes = ((("till_id", "digest"), True), (("till_id", "closure"), False))
+        """(till_id, closure): a till's last statement found at once (the Shops page reads one per till)."""
 
 
 def create_table() -> None:

@@ -195,6 +195,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_aggregates(args: argparse.Namespace) -> int:
+    """Fill the pages' figures again from every ticket record held (after an upgrade)."""
+    from headoffice.aggregates import rebuild  # deferred: only this command reads every record
+
+    settings = load_settings(args.config)
+    open_database(settings["database"])
+    print(f"aggregates rebuilt from {rebuild()} ticket records")
+    return OK
+
+
 def report_signals(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     """``report signals --from --to``: every shop's loss-prevention signals and those across shops."""
     try:
@@ -340,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     orders.add_argument("file")
     orders.add_argument("--shop", help="only this shop may take them back (default: any)")
     orders.set_defaults(func=cmd_orders)
+    aggregates = commands.add_parser("aggregates", help="the figures the pages read: rebuild them from the "
+                                                        "records held (after an upgrade)")
+    aggregates.add_argument("action", choices=("rebuild",))
+    aggregates.set_defaults(func=cmd_aggregates)
     webshop = commands.add_parser("webshop", help="web shops allowed to call the web-shop API: add, revoke, list; "
                                                   "openapi prints the API's schema; deliver sends the "
                                                   "events due to the webhooks")

@@ -37,6 +37,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
+from headoffice.aggregates import add_tickets
 from headoffice.store import (RECORD_FIELDS, Alert, Head, Record, TillKey, TillRoot, column_problem, integer_limits,
                               is_postgres, proxy, text_limits, utcnow)
 from headoffice.signals import take_batch
@@ -274,6 +275,8 @@ def _ingest(till_id: str, chain: str, records: list[dict[str, Any]], last: bool)
                 if found is not None:
                     raise _SealFailure(*found)
                 _insert_records(chunk, now)
+            if chain == "T":  # the pages' figures, with the records they count (never twice)
+                add_tickets(till_id, new)
             for key_id, (pem, _after) in keys.rotated.items():
                 TillKey.insert(key_id=key_id, till_id=till_id, public_key_pem=pem,
                                source="rotation").on_conflict_ignore().execute()

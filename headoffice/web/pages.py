@@ -30,6 +30,11 @@ __all__ = ["Page", "PAGE_MODULES", "all_pages", "render", "csv_response", "forbi
 PAGE_MODULES: tuple[str, ...] = (
     "headoffice.web.home",
     "headoffice.web.admin",
+    "headoffice.web.shops",
+    "headoffice.web.alerts",
+    "headoffice.web.sales",
+    "headoffice.web.credit_pages",
+    "headoffice.web.exports",
 )
 """Every module of pages; each adds its ``PAGES`` to the app, the menu and the access tests."""
 

@@ -41,7 +41,7 @@ _LOGIN_COOKIE = "ho_login"
 
 def _headers(request: Request, response: Response) -> Response:
     """The security headers of every page: no framing, no inline script or style without the
-    request's nonce, no referrer sent, nothing kept in a cache."""
+    request's nonce, no referrer sent to another site, nothing kept in a cache."""
     nonce = getattr(request.state, "csp_nonce", "")
     nonced = f" 'nonce-{nonce}'" if nonce else ""
     response.headers["Content-Security-Policy"] = (
@@ -49,7 +49,9 @@ def _headers(request: Request, response: Response) -> Response:
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" with the
+    # site's own forms, which the cross-site check then refuses (the browser tests saw it)
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store")
     if secure(request):
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
