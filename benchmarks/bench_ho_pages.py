@@ -369,16 +369,9 @@ def notes(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    size = "tiny" if "--tiny" in argv else "quick" if "--quick" in argv else "full"
-    from benchmarks.generate import FULL, QUICK, TINY, default_bench_dir
+    from benchmarks.generate import run_standalone
 
-    folder = default_bench_dir({"full": FULL, "quick": QUICK, "tiny": TINY}[size])
-    results = run_all(size, folder, 7, lambda m: print(m, file=sys.stderr, flush=True))
-    for line in notes(results):
-        print(line)
-    print(json.dumps(results, sort_keys=True, default=str))
-    return 0
+    return run_standalone(run_all, notes, argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Run alone: ``python -m benchmarks.bench_sync --quick``.
 from __future__ import annotations
 
 import io
-import json
 import os
 import socket
 import subprocess
@@ -229,16 +228,9 @@ def notes(r: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    size = "tiny" if "--tiny" in argv else "quick" if "--quick" in argv else "full"
-    from benchmarks.generate import default_bench_dir, FULL, QUICK, TINY
+    from benchmarks.generate import run_standalone
 
-    folder = default_bench_dir({"full": FULL, "quick": QUICK, "tiny": TINY}[size])
-    results = run_all(size, folder, 7, lambda m: print(m, file=sys.stderr, flush=True))
-    for line in notes(results):
-        print(line)
-    print(json.dumps(results, sort_keys=True))
-    return 0
+    return run_standalone(run_all, notes, argv)
 
 
 if __name__ == "__main__":

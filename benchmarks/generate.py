@@ -519,6 +519,19 @@ def _anchor_tail(sealer: Sealer, chain: str) -> None:
         sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash, signer=sealer.signer)
 
 
+def run_standalone(run_all: Callable, notes: Callable, argv: list[str] | None = None) -> int:
+    """A benchmark module run by itself (``python benchmarks/bench_X.py [--quick|--tiny]``):
+    ``run_all(size, folder, seed, say)`` on that size's default shop, its notes, then its JSON."""
+    argv = sys.argv[1:] if argv is None else argv
+    size = "tiny" if "--tiny" in argv else "quick" if "--quick" in argv else "full"
+    folder = default_bench_dir(SIZES[size])
+    results = run_all(size, folder, 7, lambda m: print(m, file=sys.stderr, flush=True))
+    for line in notes(results):
+        print(line)
+    print(json.dumps(results, sort_keys=True, default=str))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build a benchmark shop (reused when it exists).")
     parser.add_argument("--quick", action="store_true", help=f"a small shop: {QUICK}")
