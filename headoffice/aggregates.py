@@ -173,8 +173,9 @@ def catalogue_categories() -> dict[str, str]:
     document = Document.get_or_none(Document.name == "catalogue")
     if document is None:
         return {}
-    version = document.version
-    if _categories_cache.get("version") != version:
+    # Keyed by the document's text, not its version: another head office's database (a test's,
+    # a restored copy) may hold another catalogue under the same version number.
+    if _categories_cache.get("body") != document.body:
         try:
             products = json.loads(document.body).get("products") or []
             found = {str(p["sku"]): str(p.get("category") or "") for p in products
@@ -182,7 +183,7 @@ def catalogue_categories() -> dict[str, str]:
         except (ValueError, AttributeError, KeyError):
             found = {}
         _categories_cache.clear()
-        _categories_cache.update(version=version, categories=found)
+        _categories_cache.update(body=document.body, categories=found)
     return _categories_cache["categories"]
 
 

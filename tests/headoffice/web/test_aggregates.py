@@ -103,3 +103,19 @@ def test_a_receipt_of_another_shop_counts_as_sold_there_and_returned_here(shop, 
         behind = [(t.code, t.selling_shop_id) for t in ReturnTicket.select()]
     assert rows == [("PARIS", "defective", "LYON", 1, 895), ("*", "defective", "LYON", 1, 895)]
     assert behind == [(ticket.code, "LYON")]
+
+
+def test_categories_follow_the_catalogue_of_the_database_open_not_a_version_number(tmp_path):
+    """Two head offices' databases, each with its first catalogue (version 1 both): the categories
+    read are those of the database open, never those of the other kept under the same version."""
+    from headoffice.aggregates import catalogue_categories
+    from headoffice.store import open_database
+
+    first = open_database(f"sqlite:///{tmp_path / 'first.db'}")
+    publish_catalogue({"products": [{"sku": "BAG", "category": "Boulangerie"}]})
+    assert catalogue_categories() == {"BAG": "Boulangerie"}
+    first.close()
+    second = open_database(f"sqlite:///{tmp_path / 'second.db'}")
+    assert publish_catalogue({"products": [{"sku": "BAG", "category": "Pains"}]}) == 1
+    assert catalogue_categories() == {"BAG": "Pains"}
+    second.close()
