@@ -3,6 +3,8 @@
 Head office is not a till: it never shares the till's tables, migrations or database proxy, so
 a till and a head office can live in one process (the tests do) and evolve apart. The schema is
 small and created with ``create_tables(safe=True)``; a later change adds numbered steps here.
+The tables of the pages' figures, of their users and of the loss-prevention signals live in
+``store_aggregates``, ``store_web`` and ``store_signals``, re-exported here: one place to import from.
 
 PostgreSQL for a head office of several shops; SQLite (WAL, ``synchronous=FULL``) for a
 one-shop install and tests. Records are stored as the till signed them: the canonical payload
@@ -12,35 +14,26 @@ signed bytes whatever the engine does with timestamps.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
 
+from headoffice.store_aggregates import (  # noqa: F401 - re-exported: one place to import tables from
+    AGGREGATES, CategoryDay, CreditMove, ProductDay, ReturnDay, ReturnTicket, ShopDay,
+)
+from headoffice.store_base import _Model, proxy, utcnow  # noqa: F401 - re-exported
+from headoffice.store_signals import ShopSignal, SignalDismissal, SyncedRefund  # noqa: F401 - re-exported
+from headoffice.store_web import WebAudit, WebLoginFailure, WebSession, WebUser  # noqa: F401 - re-exported
 from till.files import create_private
 from till.postgres_driver import require_driver
 
-__all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "AlertAcknowledgement", "Document", "OnlineOrder",
-           "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder",
+__all__ = ["proxy", "open_database", "Till", "TillKey", "TillRoot", "Record", "Head", "Alert", "AlertAcknowledgement",
+           "Document", "OnlineOrder", "CreditNote", "CreditRedemption", "Receipt", "ReturnHold", "WebShop", "WebShopCall", "WebShopOrder",
            "WebShopHold", "WebShopEvent", "WebUser", "WebSession", "WebLoginFailure", "WebAudit", "ShopSignal",
            "SignalDismissal", "SyncedRefund", "MODELS", "utcnow",
            "ShopDay", "CategoryDay", "ProductDay", "ReturnDay", "ReturnTicket", "CreditMove", "AGGREGATES",
            "column_problem", "integer_limits", "text_limits"]
-
-proxy = peewee.DatabaseProxy()
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC, second precision: the same on both engines."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-class _Model(peewee.Model):
-    class Meta:
-        database = proxy
-        legacy_table_names = False
-        table_function = lambda model: "ho_" + model.__name__.lower()  # noqa: E731 - never a till table name
 
 
 class Till(_Model):
@@ -316,237 +309,6 @@ class WebShopEvent(_Model):
     attempts = peewee.IntegerField(default=0)
     next_attempt_at = peewee.DateTimeField(default=utcnow, index=True)
     last_error = peewee.CharField(max_length=200, default="")
-
-
-# --- Aggregates kept by ingest (``headoffice.aggregates``): what the pages read ------------------
-# Updated in the transaction that stores a batch's new chain-T records, so a page never scans
-# ``Record`` and a re-sent record (already held, never stored again) never counts twice. The four
-# tables of figures hold each figure four times: per shop and for the whole chain (``shop_id``
-# "*"), per day and per month (``span`` "d" with the day, "m" with the month's first day), so a
-# page over three years of 200 shops reads at most 36 months and the days at its edges.
-
-
-class ShopDay(_Model):
-    """Per shop and business day (the shop's zone): tickets, sales and returns, credit notes
-    issued and spent (a ``credit_note`` payment: negative issues a note, positive spends one)."""
-
-    shop_id = peewee.CharField(max_length=32)
-    span = peewee.CharField(max_length=1)
-    day = peewee.DateField()
-    tickets = peewee.IntegerField(default=0)
-    return_tickets = peewee.IntegerField(default=0)
-    sales_cents = peewee.BigIntegerField(default=0)
-    returns_cents = peewee.BigIntegerField(default=0)
-    credit_issued = peewee.IntegerField(default=0)
-    credit_issued_cents = peewee.BigIntegerField(default=0)
-    credit_spent = peewee.IntegerField(default=0)
-    credit_spent_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("shop_id", "span", "day"), True), (("span", "day"), False))
-
-
-class CategoryDay(_Model):
-    """Per shop, business day and category (from the published catalogue; "" when none): lines
-    sold and returned and their amounts (returns as positive amounts)."""
-
-    shop_id = peewee.CharField(max_length=32)
-    span = peewee.CharField(max_length=1)
-    day = peewee.DateField()
-    category = peewee.CharField(max_length=80, default="")
-    sales_lines = peewee.IntegerField(default=0)
-    sales_cents = peewee.BigIntegerField(default=0)
-    returns_lines = peewee.IntegerField(default=0)
-    returns_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("shop_id", "span", "day", "category"), True),)
-
-
-class ProductDay(_Model):
-    """Per shop, business day and product (its SKU): lines, quantities and amounts sold and returned."""
-
-    shop_id = peewee.CharField(max_length=32)
-    span = peewee.CharField(max_length=1)
-    day = peewee.DateField()
-    sku = peewee.CharField(max_length=64)
-    label = peewee.CharField(max_length=200, default="")
-    category = peewee.CharField(max_length=80, default="")
-    sales_lines = peewee.IntegerField(default=0)
-    sales_quantity = peewee.BigIntegerField(default=0)
-    sales_cents = peewee.BigIntegerField(default=0)
-    returns_lines = peewee.IntegerField(default=0)
-    returns_quantity = peewee.BigIntegerField(default=0)
-    returns_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("shop_id", "span", "day", "sku"), True),)
-
-
-class ReturnDay(_Model):
-    """Per returning shop, business day, reason and selling shop (the shop whose receipt came
-    back; "" for a return without a receipt, ``web`` for an online order): returned lines,
-    their amount and the return tickets."""
-
-    shop_id = peewee.CharField(max_length=32)
-    span = peewee.CharField(max_length=1)
-    day = peewee.DateField()
-    reason = peewee.CharField(max_length=64, default="")
-    selling_shop_id = peewee.CharField(max_length=32, default="")
-    tickets = peewee.IntegerField(default=0)
-    returns_lines = peewee.IntegerField(default=0)
-    returns_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("shop_id", "span", "day", "reason", "selling_shop_id"), True), (("span", "day"), False))
-
-
-class ReturnTicket(_Model):
-    """Which return tickets stand behind a reason (the drill-down from ``ReturnDay``): the
-    ticket's record is found by its till and sequence (``Record``'s unique index)."""
-
-    shop_id = peewee.CharField(max_length=32)
-    day = peewee.DateField()
-    reason = peewee.CharField(max_length=64, default="")
-    selling_shop_id = peewee.CharField(max_length=32, default="")
-    till_id = peewee.CharField(max_length=16)
-    sequence = peewee.IntegerField()
-    code = peewee.CharField(max_length=40, default="")
-    lines = peewee.IntegerField(default=0)
-    amount_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("till_id", "sequence", "reason"), True), (("reason", "day"), False),
-                   (("shop_id", "reason", "day"), False))
-
-
-class CreditMove(_Model):
-    """A credit note issued or spent by a ticket (``kind``: ``issued`` or ``spent``): a note's
-    history by code, and the notes a shop issued, without reading ``Record``."""
-
-    code = peewee.CharField(max_length=40, index=True)
-    kind = peewee.CharField(max_length=8)
-    shop_id = peewee.CharField(max_length=32)
-    day = peewee.DateField()
-    till_id = peewee.CharField(max_length=16)
-    sequence = peewee.IntegerField()
-    amount_cents = peewee.BigIntegerField()
-
-    class Meta:
-        indexes = ((("till_id", "sequence", "code", "kind"), True),)
-
-
-AGGREGATES = [ShopDay, CategoryDay, ProductDay, ReturnDay, ReturnTicket, CreditMove]
-"""The tables ``till-headoffice aggregates rebuild`` empties and fills again from ``Record``."""
-
-
-class WebUser(_Model):
-    """A person who reads head office's pages (``headoffice.web``): the password as an scrypt
-    hash with its salt and parameters (``headoffice.web.passwords``); never deleted, disabled."""
-
-    username = peewee.CharField(max_length=64, unique=True)
-    password_hash = peewee.CharField(max_length=255)
-    role = peewee.CharField(max_length=16)
-    created_at = peewee.DateTimeField(default=utcnow)
-    disabled = peewee.BooleanField(default=False)
-
-
-class WebSession(_Model):
-    """A login session of the pages: only the SHA-256 of its cookie's token is held, so a copy of
-    the database opens no session. Ended at logout; refused after its idle time or lifetime."""
-
-    token_hash = peewee.CharField(max_length=64, unique=True)
-    username = peewee.CharField(max_length=64, index=True)
-    created_at = peewee.DateTimeField(default=utcnow)
-    last_seen_at = peewee.DateTimeField(default=utcnow)
-    ended = peewee.BooleanField(default=False)
-
-
-class WebLoginFailure(_Model):
-    """A failed login, counted for the lock-out by username and by client address; ``cleared``
-    when an admin unlocks the username."""
-
-    username = peewee.CharField(max_length=64, index=True)
-    address = peewee.CharField(max_length=64, index=True)
-    at = peewee.DateTimeField(default=utcnow, index=True)
-    cleared = peewee.BooleanField(default=False)
-
-
-class WebAudit(_Model):
-    """What people did on the pages (logins, failures, lock-outs, logouts, acknowledgements):
-    appended, never changed."""
-
-    at = peewee.DateTimeField(default=utcnow, index=True)
-    username = peewee.CharField(max_length=64, index=True)
-    action = peewee.CharField(max_length=32)
-    details = peewee.TextField(default="")
-    address = peewee.CharField(max_length=64, default="")
-
-
-class ShopSignal(_Model):
-    """A loss-prevention signal a till sealed with its day's closure (a LOSS_SIGNALS record,
-    ``headoffice.signals``): kept as sealed, one row per signal and record, never updated."""
-
-    till_id = peewee.CharField(max_length=16)
-    shop_id = peewee.CharField(max_length=32)
-    day = peewee.DateField(index=True)
-    """The shop's business day it fired on, as the till sealed it."""
-    code = peewee.CharField(max_length=40)
-    subject = peewee.CharField(max_length=16)
-    subject_id = peewee.CharField(max_length=100)
-    subject_label = peewee.CharField(max_length=200, default="")
-    value = peewee.CharField(max_length=40)
-    threshold = peewee.CharField(max_length=40)
-    """Figures as sealed (an integer, or a fraction's decimal text): text, never a float."""
-    how = peewee.TextField()
-    """How it was computed, the English sentence with its figures filled in."""
-    evidence = peewee.TextField(default="[]")
-    """JSON list of the record codes behind it (``T01-…``, ``L01-42``)."""
-    signal_key = peewee.CharField(max_length=200, index=True)
-    record_sequence = peewee.IntegerField()
-    """The LOSS_SIGNALS record of chain L of ``till_id`` it came in."""
-
-    class Meta:
-        indexes = ((("till_id", "record_sequence", "signal_key"), True),)
-
-
-class SignalDismissal(_Model):
-    """A SIGNAL_DISMISSED record of a till: a manager said why a signal is not abuse. A row of
-    its own (the signal row and the record stay as they were): the report marks the signal."""
-
-    till_id = peewee.CharField(max_length=16)
-    signal_key = peewee.CharField(max_length=200, index=True)
-    manager = peewee.CharField(max_length=100, default="")
-    note = peewee.TextField(default="")
-    dismissed_at = peewee.CharField(max_length=40)
-    """The record's ``created_at``, the ISO UTC text it was signed with."""
-    record_sequence = peewee.IntegerField()
-
-    class Meta:
-        indexes = ((("till_id", "record_sequence"), True),)
-
-
-class SyncedRefund(_Model):
-    """What the cross-shop signals read of a synced ticket record (chain T), written at ingest
-    so they read indexed columns rather than every payload: a refund to a card (``card``: the
-    till's ``card_of`` identity) or a return of another shop's receipt (``origin_code``)."""
-
-    kind = peewee.CharField(max_length=20)
-    till_id = peewee.CharField(max_length=16)
-    shop_id = peewee.CharField(max_length=32)
-    record_sequence = peewee.IntegerField()
-    position = peewee.IntegerField(default=0)
-    """The payment's position on the ticket (0 for a return of another shop's receipt)."""
-    ticket_code = peewee.CharField(max_length=40)
-    at = peewee.DateTimeField()
-    """The ticket's time, naive UTC."""
-    card = peewee.CharField(max_length=100, null=True, index=True)
-    origin_code = peewee.CharField(max_length=40, null=True, index=True)
-    cashier = peewee.CharField(max_length=100, default="")
-    amount_cents = peewee.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = ((("till_id", "record_sequence", "kind", "position"), True), (("kind", "at"), False))
 
 
 MODELS = [Till, TillKey, TillRoot, Record, Head, Alert, AlertAcknowledgement, Document, OnlineOrder, CreditNote,
