@@ -200,19 +200,12 @@ def generate(database, shops: int, days: int, per_day: int, seed: int, say: Prog
 def real_sample(database_url: str, folder: Path, say: Progress) -> dict[str, Any]:
     """A real till seals ``SAMPLE_RECORDS`` tickets; real ingest stores them (checks, signatures,
     aggregates): its records per second."""
+    from benchmarks.generate import open_sample_till
     from headoffice.cli import enroll
     from headoffice.ingest import ingest_batch
-    from till.config.example import render_example
-    from till.config.loader import load
-    from till.shop.context import TillContext
     from till.sync import push as sync_module
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "till.toml"
-    if not path.exists():
-        path.write_text(render_example(till_id="S001R"), encoding="utf-8")
-    ctx = TillContext.open(load(path), create_key=True)
-    ctx.sealer.anchors = None
+    ctx = open_sample_till(folder, "S001R")
     try:
         from store.models import FiscalRecord
 

@@ -46,17 +46,10 @@ def _free_port() -> int:
 
 def build_till(folder: Path, count: int, say: Progress):
     """A till with ``count`` sealed records in chain T (reused when already there)."""
+    from benchmarks.generate import open_sample_till
     from store.models import FiscalRecord
-    from till.config.loader import load
-    from till.config.example import render_example
-    from till.shop.context import TillContext
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "till.toml"
-    if not path.exists():
-        path.write_text(render_example(till_id="B1"), encoding="utf-8")
-    ctx = TillContext.open(load(path), create_key=True)
-    ctx.sealer.anchors = None
+    ctx = open_sample_till(folder, "B1")
     have = FiscalRecord.select().where(FiscalRecord.chain == "T").count()
     if have < count:
         say(f"sealing {count - have} records ...")

@@ -519,6 +519,20 @@ def _anchor_tail(sealer: Sealer, chain: str) -> None:
         sealer.anchors.write(sealer.till_id, chain, last.sequence, last.signature, last.hash, signer=sealer.signer)
 
 
+def open_sample_till(folder: Path, till_id: str) -> TillContext:
+    """A till of its own in ``folder`` (the example configuration, a key made at first use), its
+    anchors off: a benchmark seals a sample of records through it, then reads what it sealed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONFIG_NAME
+    if not path.exists():
+        from till.config.example import render_example  # the example's text, only for this
+
+        path.write_text(render_example(till_id=till_id), encoding="utf-8")
+    ctx = TillContext.open(load(path), create_key=True)
+    ctx.sealer.anchors = None
+    return ctx
+
+
 def run_standalone(run_all: Callable, notes: Callable, argv: list[str] | None = None) -> int:
     """A benchmark module run by itself (``python benchmarks/bench_X.py [--quick|--tiny]``):
     ``run_all(size, folder, seed, say)`` on that size's default shop, its notes, then its JSON."""
